@@ -1,0 +1,91 @@
+"""Money is integer yuan everywhere; people read and type 万元."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .text import clean
+
+YUAN_PER_WAN = 10_000
+UNIT_FACTORS = {"元": 1, "千元": 1_000, "万元": 10_000, "亿元": 100_000_000}
+
+
+def parse_amount(raw: object, unit: str = "万元") -> int | None:
+    """'1,650.5' (万元) → 16505000 yuan. Accepts a unit suffix in the text. None when empty.
+
+    Raises ValueError with a Chinese message on text that is not a number.
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        raise ValueError("金额不能是是/否")
+    if isinstance(raw, int):
+        return raw * UNIT_FACTORS[unit]
+    if isinstance(raw, float):
+        raw = repr(raw)
+    text = clean(raw).replace(",", "").replace("，", "").replace(" ", "")
+    if not text or text in {"-", "—", "/"}:
+        return None
+    for suffix, factor in sorted(UNIT_FACTORS.items(), key=lambda kv: -len(kv[0])):
+        if text.endswith(suffix):
+            text, unit = text[: -len(suffix)], suffix
+            break
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"“{raw}”不是有效的金额") from None
+    if not value.is_finite():
+        raise ValueError(f"“{raw}”不是有效的金额")
+    yuan = (value * UNIT_FACTORS[unit]).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return int(yuan)
+
+
+def to_wan(yuan: int | None) -> Decimal | None:
+    if yuan is None:
+        return None
+    return (Decimal(yuan) / YUAN_PER_WAN).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def format_wan(yuan: int | None, decimals: int = 2) -> str:
+    """16505000 → '1,650.50' (the caller adds 万元 where the column header does not)."""
+    if yuan is None:
+        return ""
+    q = Decimal(1).scaleb(-decimals)
+    value = (Decimal(yuan) / YUAN_PER_WAN).quantize(q, rounding=ROUND_HALF_UP)
+    return f"{value:,.{decimals}f}"
+
+
+def format_wan_short(yuan: int | None) -> str:
+    """For reason texts: 16500000 → '1,650万元', 16505000 → '1,650.5万元'."""
+    if yuan is None:
+        return "—"
+    value = (Decimal(yuan) / YUAN_PER_WAN).normalize()
+    text = f"{value:,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}万元"
+
+
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def parse_int(raw: object) -> int | None:
+    """An integer count (kWh, employees) from text with separators; None when empty."""
+    if raw is None:
+        return None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, float):
+        if raw != int(raw):
+            raise ValueError(f"“{raw}”应为整数")
+        return int(raw)
+    text = clean(raw).replace(",", "").replace(" ", "")
+    if not text:
+        return None
+    if not _NUMBER.match(text):
+        raise ValueError(f"“{raw}”不是有效的数字")
+    value = Decimal(text)
+    if value != value.to_integral_value():
+        raise ValueError(f"“{raw}”应为整数")
+    return int(value)

@@ -1,0 +1,245 @@
+"""The records a ledger holds, their vocabulary and their validation (Chinese messages).
+
+Validation lives here so the form, the CLI and the spreadsheet import say the same thing
+about the same mistake.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from ..errors import ValidationError
+from . import credit_code as cc
+from . import industry
+from .text import clean
+
+STAT_STATUSES = {"below_scale": "规下", "above_scale": "规上", "exited": "已退规"}
+POOLS = {
+    "none": "未入库",
+    "base": "基础信息库",
+    "reserve": "储备库",
+    "cultivation": "培育库",
+    "entry": "入统库",
+    "exit_risk": "退规风险库",
+}
+SOURCES = {
+    "upgrade": "提升",
+    "attract": "招引",
+    "spin_off": "裂变",
+    "reserve": "储备",
+    "sole_to_company": "个转企",
+    "sector_switch": "转规",
+    "new_project": "新建投产",
+}
+VISIT_KINDS = {"onsite": "上门走访", "phone": "电话", "meeting": "座谈会"}
+ISSUE_CATEGORIES = {
+    "finance": "融资", "land": "用地", "labour": "用工", "energy": "用能",
+    "approval": "审批", "market": "市场", "technology": "技术", "other": "其他",
+}
+ISSUE_STATUSES = {"open": "待办理", "in_progress": "办理中", "resolved": "已解决", "closed": "已关闭"}
+TARGET_SCOPES = {"county": "全县", "township": "乡镇", "department": "部门"}
+
+_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
+
+
+def parse_iso_date(value: object, label: str, problems: dict, key: str) -> str | None:
+    text = clean(value)
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        problems[key] = f"{label}“{text}”不是有效日期（应为YYYY-MM-DD）"
+        return None
+
+
+def _require(record: dict, key: str, label: str, problems: dict) -> str:
+    text = clean(record.get(key))
+    if not text:
+        problems[key] = f"{label}不能为空"
+    return text
+
+
+def _choice(record: dict, key: str, choices: dict, label: str, problems: dict, default=None):
+    value = record.get(key) or default
+    if value is None:
+        return None
+    if value not in choices:
+        # accept the Chinese label too
+        reverse = {v: k for k, v in choices.items()}
+        if value in reverse:
+            return reverse[value]
+        problems[key] = f"{label}“{value}”无效，应为：{'、'.join(choices.values())}"
+    return value
+
+
+def _non_negative_int(record: dict, key: str, label: str, problems: dict) -> int | None:
+    value = record.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        problems[key] = f"{label}应为整数"
+        return None
+    if value < 0:
+        problems[key] = f"{label}不能为负数"
+    return value
+
+
+def validate_enterprise(record: dict, *, partial: bool = False) -> tuple[dict, list[str]]:
+    """Normalise and check an enterprise (or, with partial=True, the fields given).
+
+    Returns (clean record, warnings); raises ValidationError listing every problem.
+    """
+    problems: dict[str, str] = {}
+    warnings: list[str] = []
+    out = dict(record)
+    if not partial or "name" in record:
+        out["name"] = _require(record, "name", "企业名称", problems)
+    if not partial or "credit_code" in record:
+        result = cc.check(record.get("credit_code"))
+        out["credit_code"] = result.code
+        if result.error:
+            problems["credit_code"] = result.error
+        elif result.warning:
+            warnings.append(result.warning)
+    if not partial or "township_code" in record:
+        code = clean(record.get("township_code"))
+        out["township_code"] = code
+        if not re.fullmatch(r"\d{9}", code):
+            problems["township_code"] = "乡镇代码应为9位数字（统计用区划代码前9位）"
+    if "industry_code" in record:
+        code = industry.normalise(record.get("industry_code"))
+        out["industry_code"] = code or None
+        message = industry.check(code)
+        if message:
+            problems["industry_code"] = message
+        elif code and not industry.is_industrial(code):
+            warnings.append(f"行业代码{code}不属于工业（B、C、D门类）")
+    if "stat_status" in record or not partial:
+        out["stat_status"] = _choice(record, "stat_status", STAT_STATUSES, "统计状态", problems,
+                                     default="below_scale")
+    if "pool" in record or not partial:
+        out["pool"] = _choice(record, "pool", POOLS, "库别", problems, default="none")
+    if record.get("source"):
+        out["source"] = _choice(record, "source", SOURCES, "来源", problems)
+    if record.get("contact_phone"):
+        phone = clean(record["contact_phone"])
+        out["contact_phone"] = phone
+        if not _PHONE.match(phone):
+            problems["contact_phone"] = f"联系电话“{phone}”格式不正确"
+    for key, label in (("established_date", "成立日期"), ("entered_stats_date", "入统日期"),
+                       ("exited_stats_date", "退规日期")):
+        if key in record:
+            out[key] = parse_iso_date(record[key], label, problems, key)
+    for key in ("address", "legal_person", "contact_person", "liaison_cadre", "note"):
+        if key in record:
+            out[key] = clean(record[key]) or None
+    if problems:
+        raise ValidationError(problems)
+    return out, warnings
+
+
+FIGURE_FIELDS = {
+    "revenue": "主营业务收入",
+    "output_value": "工业总产值",
+    "tax_paid": "税收",
+    "electricity_kwh": "用电量",
+    "employees": "从业人员",
+}
+
+
+def validate_monthly_figure(record: dict) -> dict:
+    problems: dict[str, str] = {}
+    out = dict(record)
+    period = clean(record.get("period"))
+    m = _PERIOD.match(period)
+    if not m:
+        problems["period"] = f"月份“{period}”格式不正确，应为YYYY-MM"
+    elif not 2000 <= int(m.group(1)) <= 2100:
+        problems["period"] = f"月份“{period}”超出合理范围"
+    out["period"] = period
+    for key, label in FIGURE_FIELDS.items():
+        if key in record:
+            out[key] = _non_negative_int(record, key, label, problems)
+    if problems:
+        raise ValidationError(problems)
+    return out
+
+
+def validate_visit(record: dict) -> dict:
+    problems: dict[str, str] = {}
+    out = dict(record)
+    out["visit_date"] = parse_iso_date(record.get("visit_date"), "走访日期", problems, "visit_date")
+    if not out["visit_date"] and "visit_date" not in problems:
+        problems["visit_date"] = "走访日期不能为空"
+    elif out["visit_date"] and out["visit_date"] > date.today().isoformat():
+        problems["visit_date"] = "走访日期不能晚于今天"
+    out["visitors"] = _require(record, "visitors", "走访人员", problems)
+    out["summary"] = _require(record, "summary", "走访情况", problems)
+    out["kind"] = _choice(record, "kind", VISIT_KINDS, "走访方式", problems, default="onsite")
+    if "demands" in record:
+        out["demands"] = clean(record["demands"]) or None
+    if problems:
+        raise ValidationError(problems)
+    return out
+
+
+def validate_issue(record: dict, *, partial: bool = False) -> dict:
+    problems: dict[str, str] = {}
+    out = dict(record)
+    if not partial or "description" in record:
+        out["description"] = _require(record, "description", "问题描述", problems)
+    if not partial or "category" in record:
+        out["category"] = _choice(record, "category", ISSUE_CATEGORIES, "问题类别", problems,
+                                  default="other")
+    if not partial or "status" in record:
+        out["status"] = _choice(record, "status", ISSUE_STATUSES, "办理状态", problems,
+                                default="open")
+    for key, label in (("deadline", "办结时限"), ("raised_date", "提出日期"),
+                       ("resolved_date", "办结日期")):
+        if key in record:
+            out[key] = parse_iso_date(record[key], label, problems, key)
+    if "resolution" in record:
+        out["resolution"] = clean(record["resolution"]) or None
+    if out.get("status") in ("resolved", "closed") and not (out.get("resolution") or partial):
+        problems["resolution"] = "问题办结时须填写办理结果"
+    if problems:
+        raise ValidationError(problems)
+    return out
+
+
+def validate_pool_move(record: dict) -> dict:
+    problems: dict[str, str] = {}
+    out = dict(record)
+    out["to_pool"] = _choice(record, "to_pool", POOLS, "目标库别", problems)
+    if not out.get("to_pool") and "to_pool" not in problems:
+        problems["to_pool"] = "目标库别不能为空"
+    out["reason"] = _require(record, "reason", "调库理由", problems)
+    out["decided_by"] = _require(record, "decided_by", "决定人", problems)
+    out["moved_on"] = parse_iso_date(record.get("moved_on"), "调库日期", problems, "moved_on")
+    if not out["moved_on"] and "moved_on" not in problems:
+        problems["moved_on"] = "调库日期不能为空"
+    if problems:
+        raise ValidationError(problems)
+    return out
+
+
+def validate_target(record: dict) -> dict:
+    problems: dict[str, str] = {}
+    out = dict(record)
+    year = record.get("year")
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        problems["year"] = "年度应为2000–2100之间的整数"
+    out["scope"] = _choice(record, "scope", TARGET_SCOPES, "目标范围", problems)
+    if out.get("scope") == "township" and not re.fullmatch(r"\d{9}", str(record.get("township_code") or "")):
+        problems["township_code"] = "乡镇目标须指定9位乡镇代码"
+    if out.get("scope") == "department" and not record.get("department_id"):
+        problems["department_id"] = "部门目标须指定责任单位"
+    value = record.get("net_increase")
+    if not isinstance(value, int) or isinstance(value, bool):
+        problems["net_increase"] = "净增目标应为整数"
+    if problems:
+        raise ValidationError(problems)
+    return out

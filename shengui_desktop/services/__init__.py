@@ -1,0 +1,1 @@
+"""Use cases: one function per user action, over a Ledger. No Qt, no file formats here."""

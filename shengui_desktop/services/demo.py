@@ -1,0 +1,271 @@
+"""Realistic generated ledgers for trying the program and for benchmarks.
+
+Deterministic for a given seed and as-of date. Written through the storage layer's batched
+path, so the change log is filled exactly as real work would fill it.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from typing import Callable
+
+from ..domain import credit_code
+from ..domain.industry import DIVISIONS
+from ..storage.ledger import Ledger, monthly_figure_id, new_id
+from . import reference
+
+# 盂县's real townships (seed 003) first; more are made up from syllables when asked for.
+KNOWN_TOWNSHIPS = ["秀水镇", "路家村镇", "南娄镇", "牛村镇", "苌池镇", "上社镇", "西烟镇",
+                   "仙人乡", "北下庄乡", "梁家寨乡", "西潘乡", "孙家庄镇"]
+_SYLLABLES = "安宝昌成大东丰福高广海和华惠吉嘉金锦景康乐利隆茂民明南宁平庆仁瑞山胜顺泰天通旺文祥新兴阳永裕源泽长正中"
+_NAME_WORDS = ["恒达", "宏远", "鑫源", "金盛", "华泰", "永兴", "正大", "盛通", "宇航", "瑞丰", "汇通",
+               "晋阳", "东方", "广源", "天成", "利民", "富强", "新华", "长城", "泰和", "润丰",
+               "博远", "中科", "昌隆", "福瑞", "佳禾", "嘉诚", "鼎盛", "凯达", "顺安"]
+_TRADES = {
+    "06": "煤业", "08": "矿业", "10": "石料", "13": "粮油食品", "14": "食品", "15": "酒业",
+    "17": "纺织", "18": "服饰", "20": "木业", "21": "家具", "22": "纸业", "23": "印务",
+    "26": "化工", "27": "药业", "29": "塑料制品", "30": "耐火材料", "31": "钢铁", "33": "金属制品",
+    "34": "机械", "35": "专用设备", "36": "汽车配件", "38": "电气", "39": "电子", "40": "仪表",
+    "42": "再生资源", "44": "热电", "45": "燃气", "46": "水务",
+}
+_SUFFIXES = ["有限公司", "有限责任公司", "股份有限公司", "制造有限公司", "科技有限公司"]
+_SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红文斌"
+_FINDINGS = [
+    "企业生产经营正常，订单饱满，预计全年营收同比增长{g}%。",
+    "新建生产线已试运行，达产后年产值可增加约{n}万元。",
+    "受原材料价格上涨影响，利润有所下降，但主营业务收入保持稳定。",
+    "企业财务制度较为规范，已具备入规申报条件，正在准备申报材料。",
+    "近期订单减少，部分生产线停产检修，需关注退规风险。",
+    "企业计划扩大产能，正在办理项目备案手续。",
+    "企业用电量与产值匹配，账务清晰，利润表与增值税申报表一致。",
+]
+_DEMANDS = {
+    "finance": "希望协调银行提供流动资金贷款约{n}万元。",
+    "land": "扩建项目需新增用地约{n}亩，请协调用地指标。",
+    "labour": "招工困难，缺少熟练技术工人约{n}人。",
+    "energy": "新增设备需增容变压器，请协调供电部门。",
+    "approval": "环评审批进度较慢，请协调加快办理。",
+    "market": "希望帮助对接本地重点项目，拓展销售渠道。",
+    "technology": "计划进行技术改造，希望了解技改奖补政策。",
+}
+_CATEGORY_DEPARTMENT = {"finance": "金融办", "land": "自然资源局", "labour": "人社局",
+                        "energy": "能源局", "approval": "发改局", "market": "工信局",
+                        "technology": "工信局"}
+_SEASON = [0.62, 0.55, 0.95, 1.0, 1.02, 1.05, 0.98, 0.97, 1.04, 1.06, 1.12, 1.32]
+
+
+def _township_names(rng: random.Random, count: int) -> list[str]:
+    names = KNOWN_TOWNSHIPS[:count]
+    while len(names) < count:
+        candidate = rng.choice(_SYLLABLES) + rng.choice(_SYLLABLES) + rng.choice(["镇", "乡", "街道"])
+        if candidate not in names:
+            names.append(candidate)
+    return names
+
+
+def _org_code(rng: random.Random) -> str:
+    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    while True:
+        body = "".join(rng.choice(chars) for _ in range(8))
+        check = credit_code.org_check_character(body)
+        if check in chars:
+            return body + check
+
+
+def _credit_code(rng: random.Random, area6: str) -> str:
+    return credit_code.complete("91" + area6 + _org_code(rng))
+
+
+def _person(rng: random.Random) -> str:
+    return rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed: int = 1,
+             as_of: date | None = None, months: int = 36,
+             progress: Callable[[str, int, int], None] | None = None) -> dict:
+    """Fill an (empty) ledger. Returns counts per table."""
+    rng = random.Random(seed)
+    as_of = as_of or date.today()
+    report = progress or (lambda stage, done, total: None)
+    county_code = ledger.scalar("SELECT area_code FROM sites WHERE is_self = 1")[:6]
+    role = ledger.meta("role")
+    counts: dict[str, int] = {}
+
+    # periods: the `months` calendar months ending with the month before as_of
+    first = date(as_of.year, as_of.month, 1)
+    periods = []
+    y, m = first.year, first.month
+    for _ in range(months):
+        m -= 1
+        if m == 0:
+            y, m = y - 1, 12
+        periods.append((y, m))
+    periods.reverse()
+
+    with ledger.transaction():
+        if role == "township":
+            own = ledger.one("SELECT code, name FROM townships")
+            town_codes = [(own["code"], own["name"])]
+        else:
+            town_codes = []
+            for i, name in enumerate(_township_names(rng, townships)):
+                code = f"{county_code}{100 + i:03d}"
+                reference.add_township(ledger, code, name)
+                town_codes.append((code, name))
+        departments = {name: reference.add_department(ledger, name)
+                       for name in reference.STANDARD_DEPARTMENTS}
+        counts["townships"] = len(town_codes)
+        counts["departments"] = len(departments)
+
+        divisions = [d for d in DIVISIONS if d in _TRADES]
+        ent_rows, figure_plans = [], []
+        used_codes: set[str] = set()
+        for i in range(enterprises):
+            township_code, township_name = town_codes[i % len(town_codes)]
+            division = rng.choice(divisions)
+            code = _credit_code(rng, county_code)
+            while code in used_codes:
+                code = _credit_code(rng, county_code)
+            used_codes.add(code)
+            name = (township_name[:2] + rng.choice(_NAME_WORDS) + _TRADES[division]
+                    + rng.choice(_SUFFIXES))
+            # annual revenue around 5–40 million, a trend per enterprise
+            base_annual = int(rng.lognormvariate(16.4, 0.6))
+            trend = rng.gauss(0.08, 0.15)
+            last_full_year = as_of.year - 1
+            projected_last = base_annual * (1 + trend) ** 2
+            above = projected_last >= 20_000_000 and rng.random() < 0.85
+            if above:
+                stat, pool = "above_scale", ("exit_risk" if trend < -0.05 else "none")
+            else:
+                stat = "below_scale"
+                pool = ("entry" if projected_last >= 18_000_000 else
+                        "cultivation" if projected_last >= 15_000_000 else
+                        "reserve" if projected_last >= 10_000_000 else
+                        "base" if projected_last >= 5_000_000 else "none")
+            ent_id = new_id()
+            dept = rng.choice(["工信局", "工信局", "开发区", "应急局", "能源局", "住建局"])
+            ent_rows.append({
+                "id": ent_id, "credit_code": code, "name": name, "township_code": township_code,
+                "industry_code": division + f"{rng.randint(1, 9)}{rng.randint(1, 9)}",
+                "stat_status": stat, "pool": pool, "department_id": departments[dept],
+                "liaison_cadre": _person(rng), "legal_person": _person(rng),
+                "contact_person": _person(rng),
+                "contact_phone": f"1{rng.choice('35789')}{rng.randint(0, 999999999):09d}",
+                "established_date": date(rng.randint(1998, last_full_year - 1), rng.randint(1, 12),
+                                         rng.randint(1, 28)).isoformat(),
+                "entered_stats_date": f"{rng.randint(2012, last_full_year - 1)}-01-01" if above else None,
+                "source": rng.choice(["upgrade", "attract", "spin_off", "reserve", None]),
+            })
+            figure_plans.append((ent_id, base_annual, trend, rng.randint(5, 300)))
+        report("enterprises", 0, enterprises)
+        counts["enterprises"] = ledger.insert_many(
+            "enterprises", ent_rows, progress=lambda n: report("enterprises", n, enterprises))
+
+        start_year = periods[0][0]
+        period_texts = [(yy - start_year, _SEASON[mm - 1], f"{yy}-{mm:02d}") for yy, mm in periods]
+
+        def figure_rows():
+            # one random draw per month; ratios per enterprise: this runs millions of times
+            rand = rng.random
+            for ent_id, base_annual, trend, staff in figure_plans:
+                output_ratio = 1.02 + rand() * 0.13
+                tax_ratio = 0.02 + rand() * 0.03
+                kwh_ratio = 0.05 + rand() * 0.15
+                growth = [base_annual * (1 + trend) ** k / 12 for k in range(len(periods) // 12 + 2)]
+                for year_index, season, period in period_texts:
+                    r = rand()
+                    revenue = int(growth[year_index] * season * (0.9 + 0.2 * r))
+                    wobble = 0.97 + 0.06 * ((r * 7919.0) % 1.0)
+                    yield (monthly_figure_id(ent_id, period), ent_id, period, revenue,
+                           int(revenue * output_ratio * wobble), int(revenue * tax_ratio * wobble),
+                           int(revenue * kwh_ratio * wobble), staff)
+        total_figures = len(figure_plans) * len(periods)
+        counts["monthly_figures"] = ledger.insert_rows(
+            "monthly_figures", ("id", "enterprise_id", "period", "revenue", "output_value",
+                                "tax_paid", "electricity_kwh", "employees"), figure_rows(),
+            progress=lambda n: report("monthly_figures", n, total_figures))
+
+        visit_rows, issue_rows = [], []
+        dept_names = list(departments)
+        for ent_id, base_annual, _trend, _staff in figure_plans:
+            for _ in range(rng.choice((0, 0, 1, 1, 2))):
+                day = as_of - timedelta(days=rng.randint(1, 400))
+                visit_id = new_id()
+                summary = rng.choice(_FINDINGS).format(g=rng.randint(5, 30), n=rng.randint(200, 3000))
+                category = rng.choice(list(_DEMANDS)) if rng.random() < 0.5 else None
+                demand = _DEMANDS[category].format(n=rng.randint(20, 500)) if category else None
+                visit_rows.append({
+                    "id": visit_id, "enterprise_id": ent_id, "visit_date": day.isoformat(),
+                    "kind": rng.choice(["onsite", "onsite", "onsite", "phone", "meeting"]),
+                    "visitors": "、".join(_person(rng) for _ in range(rng.randint(1, 3))),
+                    "summary": summary, "demands": demand, "recorded_by": ledger.user,
+                })
+                if category:
+                    dept = _CATEGORY_DEPARTMENT.get(category) or rng.choice(dept_names)
+                    deadline = day + timedelta(days=rng.choice((15, 30, 60)))
+                    done = deadline < as_of and rng.random() < 0.7
+                    issue_rows.append({
+                        "enterprise_id": ent_id, "visit_id": visit_id, "category": category,
+                        "description": demand, "department_id": departments[dept],
+                        "raised_date": day.isoformat(), "deadline": deadline.isoformat(),
+                        "status": "resolved" if done else rng.choice(["open", "in_progress"]),
+                        "resolution": "已协调相关部门办理完毕，企业表示满意。" if done else None,
+                        "resolved_date": (deadline - timedelta(days=rng.randint(0, 10))).isoformat() if done else None,
+                    })
+        counts["visits"] = ledger.insert_many("visits", visit_rows)
+        counts["issues"] = ledger.insert_many("issues", issue_rows)
+
+        moves = []
+        for row in ent_rows:
+            if row["pool"] not in ("none", "base"):
+                moves.append({
+                    "enterprise_id": row["id"], "from_pool": "base", "to_pool": row["pool"],
+                    "moved_on": date(as_of.year, 1, 15).isoformat(),
+                    "reason": "年度培育库动态调整（演示数据）", "decided_by": ledger.user or "admin",
+                })
+        counts["pool_events"] = ledger.insert_many("pool_events", moves)
+
+        targets = 0
+        if role == "county":
+            for code, _name in town_codes:
+                reference.set_target(ledger, {"year": as_of.year, "scope": "township",
+                                              "township_code": code,
+                                              "net_increase": rng.randint(1, 4)})
+                targets += 1
+            for dept in ("开发区", "工信局", "应急局", "能源局", "住建局"):
+                reference.set_target(ledger, {"year": as_of.year, "scope": "department",
+                                              "department_id": departments[dept],
+                                              "net_increase": rng.randint(1, 3)})
+                targets += 1
+        counts["targets"] = targets
+    return counts
+
+
+DEMO_PASSWORD = "demo1234"
+DEMO_USER = "admin"
+
+
+def ensure_demo_ledger(path, *, enterprises: int = 300, progress=None):
+    """Create the demo county ledger once (known password, shown on the unlock dialog)."""
+    from pathlib import Path
+
+    from .site import init_office
+
+    path = Path(path)
+    if path.exists():
+        return path
+    ledger, _recovery = init_office(path, role="county", name="盂县（演示）", area_code="140322",
+                                    admin_user=DEMO_USER, password=DEMO_PASSWORD,
+                                    display_name="演示管理员")
+    try:
+        generate(ledger, enterprises=enterprises, townships=8, seed=1, progress=progress)
+    except BaseException:
+        ledger.close()
+        for suffix in ("", "-wal", "-shm", ".keys"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise
+    ledger.close()
+    return path

@@ -1,0 +1,109 @@
+"""Creating, editing and listing enterprises."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from ..domain.records import validate_enterprise
+from ..errors import UserError, ValidationError
+from ..storage.ledger import Ledger
+
+EDITABLE = ("credit_code", "name", "township_code", "industry_code", "stat_status", "source",
+            "department_id", "liaison_cadre", "address", "legal_person", "contact_person",
+            "contact_phone", "established_date", "entered_stats_date", "exited_stats_date",
+            "note")
+THRESHOLD_YUAN = 20_000_000
+
+
+def _check_township(ledger: Ledger, code: str) -> None:
+    if ledger.scalar("SELECT 1 FROM townships WHERE code = ?", (code,)) is None:
+        raise ValidationError({"township_code": f"乡镇代码{code}不在本台账的乡镇列表中"})
+    role = ledger.meta("role")
+    own = ledger.scalar("SELECT area_code FROM sites WHERE is_self = 1")
+    if role == "township" and code != own:
+        raise ValidationError({"township_code": f"本乡镇台账只能登记本乡镇（{own}）的企业"})
+
+
+def find_by_credit_code(ledger: Ledger, credit_code: str) -> dict | None:
+    return ledger.one("SELECT * FROM enterprises WHERE credit_code = ?", (credit_code,))
+
+
+def create_enterprise(ledger: Ledger, record: dict) -> tuple[str, list[str]]:
+    """Returns (id, warnings). The pool starts as given or 未入库; moves go through pools."""
+    clean, warnings = validate_enterprise(record)
+    _check_township(ledger, clean["township_code"])
+    if find_by_credit_code(ledger, clean["credit_code"]):
+        raise ValidationError({"credit_code": f"统一社会信用代码{clean['credit_code']}已登记，不能重复添加"})
+    if isinstance(clean.get("tags"), list):
+        clean["tags"] = json.dumps(clean["tags"], ensure_ascii=False)
+    return ledger.insert("enterprises", clean), warnings
+
+
+def update_enterprise(ledger: Ledger, enterprise_id: str, changes: dict) -> tuple[dict, list[str]]:
+    """Edit basic data; the pool is not editable here (a move needs a reason)."""
+    if "pool" in changes:
+        raise UserError("库别不能直接修改，请使用“调整库别”并填写理由")
+    unknown = set(changes) - set(EDITABLE) - {"tags"}
+    if unknown:
+        raise UserError(f"不能修改的字段：{'、'.join(sorted(unknown))}")
+    clean, warnings = validate_enterprise(changes, partial=True)
+    if "township_code" in clean:
+        _check_township(ledger, clean["township_code"])
+    if "credit_code" in clean:
+        other = find_by_credit_code(ledger, clean["credit_code"])
+        if other and other["id"] != enterprise_id:
+            raise ValidationError({"credit_code": f"统一社会信用代码{clean['credit_code']}已属于“{other['name']}”"})
+    if isinstance(clean.get("tags"), list):
+        clean["tags"] = json.dumps(clean["tags"], ensure_ascii=False)
+    clean.pop("pool", None)
+    return ledger.update("enterprises", enterprise_id, clean), warnings
+
+
+def delete_enterprise(ledger: Ledger, enterprise_id: str) -> None:
+    """Remove an enterprise entered by mistake, with its figures, visits, issues, pool moves."""
+    with ledger.transaction():
+        for table in ("monthly_figures", "visits", "issues", "pool_events"):
+            for row in ledger.rows(f"SELECT id FROM {table} WHERE enterprise_id = ?", (enterprise_id,)):
+                ledger.delete(table, row["id"])
+        if not ledger.delete("enterprises", enterprise_id):
+            raise UserError("企业不存在或已删除")
+
+
+def annual_revenues(ledger: Ledger, enterprise_id: str) -> dict[int, tuple[int, int]]:
+    """year → (revenue total, months reported)."""
+    out = {}
+    for year, total, months in ledger.conn.execute(
+            "SELECT substr(period, 1, 4), sum(revenue), count(revenue) FROM monthly_figures"
+            " WHERE enterprise_id = ? GROUP BY 1", (enterprise_id,)):
+        out[int(year)] = (total or 0, months)
+    return out
+
+
+def list_enterprises(ledger: Ledger, *, township_code: str | None = None,
+                     pool: str | None = None, today: date | None = None) -> list[dict]:
+    """The enterprise list as the CLI's `list enterprises --json` gives it."""
+    today = today or date.today()
+    last_year = str(today.year - 1)
+    where, params = [], []
+    if township_code:
+        where.append("e.township_code = ?")
+        params.append(township_code)
+    if pool:
+        where.append("e.pool = ?")
+        params.append(pool)
+    sql = f"""
+        SELECT e.id, e.credit_code, e.name, e.township_code, t.name AS township_name,
+               e.industry_code, e.stat_status, e.pool,
+               (SELECT sum(f.revenue) FROM monthly_figures f
+                 WHERE f.enterprise_id = e.id AND substr(f.period, 1, 4) = ?) AS latest_annual_revenue
+          FROM enterprises e LEFT JOIN townships t ON t.code = e.township_code
+          {"WHERE " + " AND ".join(where) if where else ""}
+         ORDER BY e.township_code, e.name"""
+    rows = ledger.rows(sql, [last_year, *params])
+    for row in rows:
+        row["flags"] = []
+        if (row["stat_status"] == "below_scale" and row["latest_annual_revenue"] is not None
+                and row["latest_annual_revenue"] >= THRESHOLD_YUAN):
+            row["flags"].append("reached_scale_not_entered")
+    return rows

@@ -1,0 +1,63 @@
+"""Townships, departments and targets: the reference data of a county."""
+
+from __future__ import annotations
+
+import re
+
+from ..domain.records import validate_target
+from ..domain.text import clean
+from ..errors import UserError, ValidationError
+from ..storage.ledger import Ledger
+
+STANDARD_DEPARTMENTS = ("工信局", "开发区", "应急局", "能源局", "住建局", "统计局", "税务局",
+                        "发改局", "自然资源局", "人社局", "金融办", "市场监管局")
+
+
+def add_township(ledger: Ledger, code: str, name: str) -> str:
+    code, name = clean(code), clean(name)
+    if not re.fullmatch(r"\d{9}", code):
+        raise ValidationError({"code": "乡镇代码应为9位数字（统计用区划代码前9位）"})
+    if not name:
+        raise ValidationError({"name": "乡镇名称不能为空"})
+    existing = ledger.one("SELECT id, name FROM townships WHERE code = ?", (code,))
+    if existing:
+        if existing["name"] != name:
+            ledger.update("townships", existing["id"], {"name": name})
+        return existing["id"]
+    return ledger.insert("townships", {"code": code, "name": name})
+
+
+def township_by_name(ledger: Ledger, name: str) -> dict | None:
+    return ledger.one("SELECT * FROM townships WHERE name = ?", (clean(name),))
+
+
+def add_department(ledger: Ledger, name: str) -> str:
+    name = clean(name)
+    if not name:
+        raise ValidationError({"name": "部门名称不能为空"})
+    existing = ledger.one("SELECT id FROM departments WHERE name = ?", (name,))
+    return existing["id"] if existing else ledger.insert("departments", {"name": name})
+
+
+def department_id(ledger: Ledger, name: str | None) -> str | None:
+    if not name:
+        return None
+    row = ledger.one("SELECT id FROM departments WHERE name = ?", (clean(name),))
+    if row is None:
+        raise UserError(f"未知的责任单位“{name}”，请先在部门列表中添加")
+    return row["id"]
+
+
+def set_target(ledger: Ledger, record: dict) -> str:
+    """One target per (year, scope, township or department); setting it again updates it."""
+    target = validate_target(record)
+    existing = ledger.one(
+        "SELECT id FROM targets WHERE year = ? AND scope = ? AND township_code IS ? "
+        "AND department_id IS ?",
+        (target["year"], target["scope"], target.get("township_code"), target.get("department_id")))
+    fields = {k: target.get(k) for k in ("year", "scope", "township_code", "department_id",
+                                          "net_increase", "note")}
+    if existing:
+        ledger.update("targets", existing["id"], fields)
+        return existing["id"]
+    return ledger.insert("targets", fields)

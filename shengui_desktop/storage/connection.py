@@ -1,0 +1,80 @@
+"""Keyed SQLCipher connections: the one place a ledger file is opened."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlcipher3
+
+from ..errors import LedgerDamaged
+
+DatabaseError = sqlcipher3.dbapi2.DatabaseError
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _key_pragma(key: bytes) -> str:
+    if len(key) != 32:
+        raise ValueError("database key must be 32 bytes")
+    # PRAGMA key cannot take a bound parameter; the value is our own hex, never user text.
+    return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+def connect(path: Path, key: bytes, *, create: bool = False) -> sqlcipher3.Connection:
+    """Open (or with create=True, make) an encrypted ledger and check the key works.
+
+    Refuses to create a file implicitly: a typo in a path must not produce an empty ledger.
+    """
+    path = Path(path)
+    if not create and not path.exists():
+        raise LedgerDamaged(f"找不到台账文件“{path}”。")
+    if create and path.exists():
+        raise LedgerDamaged(f"台账文件“{path}”已存在，不会覆盖。")
+    if not create:
+        with open(path, "rb") as f:
+            head = f.read(16)
+        if head == SQLITE_HEADER:
+            raise LedgerDamaged(f"“{path.name}”是未加密的数据库，不是本程序的台账，拒绝打开。")
+        if len(head) < 16:
+            raise LedgerDamaged(f"台账文件“{path.name}”不完整（文件过小），请从备份恢复。")
+    conn = sqlcipher3.connect(str(path), timeout=10, check_same_thread=False)
+    if create:
+        os.chmod(path, 0o600)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(_key_pragma(key))
+        # The first real statement is where a wrong key or a damaged file shows.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("PRAGMA temp_store = MEMORY")  # sorts and temp tables never hit the disk
+        conn.execute("PRAGMA cache_size = -131072")
+        conn.execute("PRAGMA foreign_keys = ON")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise DatabaseError(f"journal_mode is {mode}")
+        conn.execute("PRAGMA synchronous = FULL")
+    except DatabaseError:
+        conn.close()
+        if create:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+        raise LedgerDamaged(
+            f"台账文件“{path.name}”已损坏或与密钥文件不匹配，无法打开。请从备份恢复。") from None
+    return conn
+
+
+def backup_to(conn: sqlcipher3.Connection, key: bytes, target: Path) -> Path:
+    """An encrypted copy through the backup API (same key); written to a temp name first."""
+    target = Path(target)
+    if target.exists():
+        raise LedgerDamaged(f"备份文件“{target}”已存在，不会覆盖。")
+    tmp = target.with_name(target.name + ".part")
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(tmp) + suffix).unlink(missing_ok=True)
+    dest = connect(tmp, key, create=True)
+    try:
+        conn.backup(dest)
+        dest.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
+    finally:
+        dest.close()
+    os.replace(tmp, target)
+    return target

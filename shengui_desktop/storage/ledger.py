@@ -1,0 +1,429 @@
+"""The Ledger: a keyed connection plus the write API that feeds the change log.
+
+Every insert, update and delete of a synced record goes through :class:`Ledger`, which
+writes the row and appends one change-log entry in the same transaction. Reads may use
+plain SQL (``ledger.conn`` / ``ledger.db``); writes to synced tables must not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import sqlcipher3
+import sqlite_utils
+
+from ..domain.search import search_key
+from . import migrations
+from .connection import backup_to, connect
+from .keyslots import KeySlots, keys_path_for
+
+SYNCED_TABLES = (
+    "townships", "departments", "enterprises", "monthly_figures", "visits", "issues",
+    "pool_events", "targets", "policy_profiles",
+)
+# Columns computed locally from synced ones (never logged, recomputed on every write).
+DERIVED_COLUMNS = {"enterprises": {"search_key"}}
+
+Stamp = tuple[int, str]  # (hybrid logical clock, site id): the total order of writes
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def monthly_figure_id(enterprise_id: str, period: str) -> str:
+    """Derived from (enterprise, month), so two offices entering one month write one record.
+
+    It starts with the enterprise's id, so an enterprise's months sit side by side in the
+    indexes (bulk loads touch one page per enterprise, not one per month).
+    """
+    tail = hashlib.blake2b(f"{enterprise_id}:{period}".encode(), digest_size=4).hexdigest()
+    return enterprise_id[:24] + tail
+
+
+def _derived(table: str, values: dict) -> dict:
+    if table == "enterprises" and "name" in values:
+        return {"search_key": search_key(values["name"])}
+    return {}
+
+
+def _dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: tuple[str, ...]  # synced columns without id
+    defaults: dict[str, Any]
+
+
+@dataclass
+class _Clock:
+    hlc: int
+    seq: int
+
+
+class Ledger:
+    def __init__(self, conn: sqlcipher3.Connection, path: Path | None, key: bytes,
+                 user: str | None = None):
+        self.conn = conn
+        self.path = path
+        self._key = key
+        self.user = user
+        self.db = sqlite_utils.Database(conn)
+        self._depth = 0
+        self._clock: _Clock | None = None
+        self._specs: dict[str, TableSpec] = {}
+        self.site_id = self.meta("site_id")
+        self.wall_clock: Callable[[], float] = time.time  # replaced in tests
+
+    # -- reading helpers --------------------------------------------------------------
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def rows(self, sql: str, params: Iterable = ()) -> list[dict]:
+        cur = self.conn.execute(sql, tuple(params))
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+
+    def one(self, sql: str, params: Iterable = ()) -> dict | None:
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def scalar(self, sql: str, params: Iterable = ()):
+        row = self.conn.execute(sql, tuple(params)).fetchone()
+        return row[0] if row else None
+
+    def spec(self, table: str) -> TableSpec:
+        if table not in SYNCED_TABLES:
+            raise ValueError(f"{table} is not a synced table")
+        if table not in self._specs:
+            info = self.conn.execute(f"PRAGMA table_info({table})").fetchall()
+            derived = DERIVED_COLUMNS.get(table, set())
+            cols, defaults = [], {}
+            for _cid, name, _type, _notnull, default, _pk in info:
+                if name == "id" or name in derived:
+                    continue
+                cols.append(name)
+                if default is not None:
+                    defaults[name] = default[1:-1] if default.startswith("'") else int(default)
+            self._specs[table] = TableSpec(table, tuple(cols), defaults)
+        return self._specs[table]
+
+    # -- transactions and the clock -----------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator["Ledger"]:
+        """One write transaction (BEGIN IMMEDIATE); nested calls become savepoints."""
+        if self._depth:
+            name = f"sp_{self._depth}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield self
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                self.conn.execute(f"RELEASE {name}")
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self
+            self._flush_clock()
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._depth = 0
+            self._clock = None
+
+    def _load_clock(self) -> _Clock:
+        if self._clock is None:
+            self._clock = _Clock(int(self.meta("hlc", "0")), int(self.meta("site_seq", "0")))
+        return self._clock
+
+    def _flush_clock(self) -> None:
+        if self._clock is None:
+            return
+        c = self._clock
+        self.conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                              [("hlc", str(c.hlc)), ("site_seq", str(c.seq))])
+        self.conn.execute(
+            "INSERT INTO version_vector(site_id, max_seq) VALUES (?, ?) "
+            "ON CONFLICT(site_id) DO UPDATE SET max_seq = max(max_seq, excluded.max_seq)",
+            (self.site_id, c.seq))
+
+    def _tick(self) -> tuple[int, int]:
+        """Next (hlc, site_seq): physical milliseconds in the high bits, a counter below."""
+        c = self._load_clock()
+        c.hlc = max(c.hlc + 1, int(self.wall_clock() * 1000) << 16)
+        c.seq += 1
+        return c.hlc, c.seq
+
+    def observe(self, remote_hlc: int) -> None:
+        """Advance the clock past a stamp seen in an imported package."""
+        c = self._load_clock()
+        c.hlc = max(c.hlc, remote_hlc)
+
+    # -- writes -------------------------------------------------------------------------
+    def _check_values(self, table: str, values: dict) -> None:
+        spec = self.spec(table)
+        unknown = set(values) - set(spec.columns)
+        if unknown:
+            raise ValueError(f"unknown columns for {table}: {sorted(unknown)}")
+        for k, v in values.items():
+            if v is not None and not isinstance(v, (str, int)):
+                raise TypeError(f"{table}.{k}: {type(v).__name__} is not storable")
+
+    def _log(self, table: str, row_id: str, op: str, data: dict, base: dict | None,
+             hlc: int, seq: int) -> None:
+        self.conn.execute(
+            "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (table, row_id, op, _dumps(data), _dumps(base) if base else None, hlc,
+             self.site_id, seq))
+
+    def _full_insert_values(self, table: str, record: dict) -> tuple[str, dict]:
+        spec = self.spec(table)
+        values = {k: v for k, v in record.items() if k != "id"}
+        self._check_values(table, values)
+        full = {}
+        for c in spec.columns:  # inserts log every synced column, nulls included
+            v = values.get(c)
+            full[c] = spec.defaults.get(c) if v is None else v
+        return record.get("id") or new_id(), full
+
+    def insert(self, table: str, record: dict) -> str:
+        row_id, values = self._full_insert_values(table, record)
+        with self.transaction():
+            hlc, seq = self._tick()
+            self._write_row(table, row_id, values, insert=True)
+            self._log(table, row_id, "i", values, None, hlc, seq)
+        return row_id
+
+    def insert_many(self, table: str, records: Iterable[dict],
+                    progress: Callable[[int], None] | None = None, batch: int = 20000) -> int:
+        """Batched inserts of new rows given as dicts (see :meth:`insert_rows`)."""
+        cols = self.spec(table).columns
+        checked: set[frozenset] = set()
+
+        def tuples():
+            for record in records:
+                keys = frozenset(record)
+                if keys not in checked:
+                    self._check_values(table, {k: v for k, v in record.items() if k != "id"})
+                    checked.add(keys)
+                yield (record.get("id") or new_id(), *(record.get(c) for c in cols))
+
+        return self.insert_rows(table, ("id", *cols), tuples(), progress, batch)
+
+    def insert_rows(self, table: str, columns: tuple[str, ...], rows: Iterable[tuple],
+                    progress: Callable[[int], None] | None = None, batch: int = 20000) -> int:
+        """The batched path (demo data, imports, merges) for new rows given as tuples.
+
+        executemany writes the rows; SQLite then builds their change-log entries from the
+        rows just written, the same JSON an :meth:`insert` logs (every synced column, with
+        defaults filled in). Columns left out get their default.
+        """
+        spec = self.spec(table)
+        if columns[0] != "id" or not set(columns[1:]) <= set(spec.columns):
+            raise ValueError(f"columns for {table} must be id and synced columns: {columns}")
+        given = {c: i for i, c in enumerate(columns)}
+        cols = spec.columns
+        derived = sorted(DERIVED_COLUMNS.get(table, ()))
+        names = ", ".join(("id", *cols, *derived))
+        marks = ", ".join("?" * (1 + len(cols) + len(derived)))
+        insert_sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+        json_args = ", ".join(f"'{c}', {c}" for c in cols)
+        log_sql = (
+            "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
+            f" SELECT ?, id, 'i', json_object({json_args}), NULL, ? + rn, ?, ? + rn"
+            " FROM (SELECT *, row_number() OVER (ORDER BY rowid) - 1 AS rn"
+            f" FROM {table} WHERE rowid > ?)")
+        plan = [(given.get(c), spec.defaults.get(c)) for c in cols]
+        identity = columns == ("id", *cols) and not spec.defaults and not derived
+        count = 0
+        with self.transaction():
+            chunk: list[tuple] = []
+
+            def flush():
+                before = self.scalar(f"SELECT coalesce(max(rowid), 0) FROM {table}")
+                self.conn.executemany(insert_sql, chunk)
+                c = self._load_clock()
+                hlc0 = max(c.hlc + 1, int(self.wall_clock() * 1000) << 16)
+                seq0 = c.seq + 1
+                c.hlc, c.seq = hlc0 + len(chunk) - 1, seq0 + len(chunk) - 1
+                self.conn.execute(log_sql, (table, hlc0, self.site_id, seq0, before))
+                chunk.clear()
+
+            for row in rows:
+                if not identity:
+                    out = [row[0] or new_id()]
+                    for index, default in plan:
+                        v = None if index is None else row[index]
+                        out.append(default if v is None else v)
+                    if derived:
+                        values = dict(zip(cols, out[1:]))
+                        out.extend(_derived(table, values).get(d) for d in derived)
+                    row = tuple(out)
+                chunk.append(row)
+                count += 1
+                if len(chunk) >= batch:
+                    flush()
+                    if progress:
+                        progress(count)
+            if chunk:
+                flush()
+                if progress:
+                    progress(count)
+        return count
+
+    def get(self, table: str, row_id: str) -> dict | None:
+        return self.one(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
+
+    def update(self, table: str, row_id: str, changes: dict) -> dict:
+        """Write the fields that really change; returns them ({} when nothing changed)."""
+        self._check_values(table, changes)
+        with self.transaction():
+            current = self.get(table, row_id)
+            if current is None:
+                raise LookupError(f"{table} {row_id} not found")
+            diff = {k: v for k, v in changes.items() if current.get(k) != v}
+            if not diff:
+                return {}
+            stamps = self.field_stamps(table, row_id)
+            base = {k: list(stamps[k]) for k in diff if k in stamps}
+            hlc, seq = self._tick()
+            self._write_row(table, row_id, diff, insert=False)
+            self._log(table, row_id, "u", diff, base, hlc, seq)
+        return diff
+
+    def delete(self, table: str, row_id: str) -> bool:
+        """Delete a row, leaving a tombstone in the change log."""
+        self.spec(table)
+        with self.transaction():
+            if self.get(table, row_id) is None:
+                return False
+            stamps = self.field_stamps(table, row_id)
+            hlc, seq = self._tick()
+            self.conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
+            self._log(table, row_id, "d", {}, {k: list(v) for k, v in stamps.items()}, hlc, seq)
+        return True
+
+    def _write_row(self, table: str, row_id: str, values: dict, *, insert: bool) -> None:
+        row = {**values, **_derived(table, values)}
+        if insert:
+            names = ", ".join(["id", *row])
+            marks = ", ".join("?" * (len(row) + 1))
+            self.conn.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})",
+                              (row_id, *row.values()))
+        elif row:
+            sets = ", ".join(f"{k} = ?" for k in row)
+            self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*row.values(), row_id))
+
+    def field_stamps(self, table: str, row_id: str) -> dict[str, Stamp]:
+        """The stamp of the latest write of each field of a row, from the change log."""
+        stamps: dict[str, Stamp] = {}
+        for data, hlc, site in self.conn.execute(
+                "SELECT data, hlc, site_id FROM change_log WHERE row_id = ? AND tbl = ?",
+                (row_id, table)):
+            stamp = (hlc, site)
+            for field in json.loads(data):
+                if stamp > stamps.get(field, (-1, "")):
+                    stamps[field] = stamp
+        return stamps
+
+    # -- applying entries made elsewhere (replay, sync) ---------------------------------
+    def apply_entry(self, entry: dict) -> None:
+        """Write one change-log entry made at another site (or replayed) as it is.
+
+        The caller decides whether the entry wins (the merge); this only writes it and keeps
+        the entry, origin and stamp unchanged in the local log.
+        """
+        table, row_id, op = entry["tbl"], entry["row_id"], entry["op"]
+        data = entry["data"]
+        self._check_values(table, data)
+        with self.transaction():
+            if op == "d":
+                self.conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
+            elif self.get(table, row_id) is None:
+                if op == "i":
+                    self._write_row(table, row_id, data, insert=True)
+            else:
+                self._write_row(table, row_id, data, insert=False)
+            self.conn.execute(
+                "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (table, row_id, op, _dumps(data),
+                 _dumps(entry["base"]) if entry.get("base") else None,
+                 entry["hlc"], entry["site_id"], entry["site_seq"]))
+            self.conn.execute(
+                "INSERT INTO version_vector(site_id, max_seq) VALUES (?, ?) "
+                "ON CONFLICT(site_id) DO UPDATE SET max_seq = max(max_seq, excluded.max_seq)",
+                (entry["site_id"], entry["site_seq"]))
+            self.observe(entry["hlc"])
+
+    def log_entries(self, after_seq: int = 0) -> Iterator[dict]:
+        cur = self.conn.execute(
+            "SELECT seq, tbl, row_id, op, data, base, hlc, site_id, site_seq FROM change_log"
+            " WHERE seq > ? ORDER BY seq", (after_seq,))
+        for seq, tbl, row_id, op, data, base, hlc, site, site_seq in cur:
+            yield {"seq": seq, "tbl": tbl, "row_id": row_id, "op": op, "data": json.loads(data),
+                   "base": json.loads(base) if base else None, "hlc": hlc, "site_id": site,
+                   "site_seq": site_seq}
+
+    # -- whole-file operations -----------------------------------------------------------
+    def backup(self, target: Path) -> Path:
+        """An encrypted copy (same key) with a copy of the key slots beside it."""
+        target = Path(target)
+        out = backup_to(self.conn, self._key, target)
+        if self.path is not None:
+            slots = KeySlots.load(keys_path_for(self.path))
+            KeySlots(keys_path_for(out), slots.data).save()
+        return out
+
+    def verify(self) -> list[str]:
+        """Problems found (Chinese); empty when the ledger is sound."""
+        problems = []
+        result = [r[0] for r in self.conn.execute("PRAGMA integrity_check").fetchall()]
+        if result != ["ok"]:
+            problems.append("数据库结构检查失败：" + "；".join(result[:5]))
+        cipher = [r[0] for r in self.conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+        if cipher:
+            problems.append("加密页校验失败：" + "；".join(cipher[:5]))
+        version = migrations.current_version(self.conn)
+        if version != migrations.latest_version():
+            problems.append(f"数据库版本为{version}，本程序版本为{migrations.latest_version()}")
+        return problems
+
+    def close(self) -> None:
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlcipher3.dbapi2.Error:
+            pass
+        self.conn.close()
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,65 @@
+"""Numbered SQL migrations, applied in order, each with its version bump in one transaction."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import sqlcipher3
+
+from ..errors import UserError
+from ..paths import migrations_dir
+from .connection import backup_to
+
+_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+def available() -> list[tuple[int, Path]]:
+    found = []
+    for path in sorted(migrations_dir().glob("*.sql")):
+        m = _NAME.match(path.name)
+        if m:
+            found.append((int(m.group(1)), path))
+    numbers = [n for n, _ in found]
+    assert numbers == list(range(1, len(numbers) + 1)), f"migrations must be 1..N: {numbers}"
+    return found
+
+
+def latest_version() -> int:
+    return len(available())
+
+
+def current_version(conn: sqlcipher3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+class LedgerTooNew(UserError):
+    pass
+
+
+def migrate(conn: sqlcipher3.Connection, key: bytes, path: Path | None, *,
+            upto: int | None = None) -> Path | None:
+    """Bring the ledger to the latest schema; returns the backup made first, if any."""
+    version = current_version(conn)
+    steps = [(n, p) for n, p in available() if n > version and (upto is None or n <= upto)]
+    known = latest_version()
+    if version > known:
+        raise LedgerTooNew(
+            f"此台账由较新版本的程序创建（数据库版本{version}，本程序最高支持{known}），"
+            "请升级程序后再打开。台账未作任何修改。")
+    if not steps:
+        return None
+    backup = None
+    if version > 0 and path is not None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        backup = backup_to(conn, key, Path(f"{path}.v{version}-{stamp}.bak"))
+    for number, script_path in steps:
+        script = script_path.read_text("utf-8")
+        try:
+            conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+        except Exception:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    return backup

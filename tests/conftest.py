@@ -1,0 +1,59 @@
+"""Shared fixtures: temporary encrypted ledgers, offscreen Qt, a cheap KDF for speed.
+
+The KDF cost is lowered through the environment (parameters are recorded in each slot, so
+these ledgers open like any other); one test checks the real default separately.
+"""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("SHENGUI_KDF_MEMORY_KIB", "8192")
+os.environ.setdefault("SHENGUI_KDF_TIME_COST", "1")
+
+import pytest  # noqa: E402
+
+from shengui_desktop.services.site import init_office  # noqa: E402
+
+PASSWORD = "correct-horse-9"
+
+
+@pytest.fixture
+def ledger_path(tmp_path):
+    return tmp_path / "ledger.sgdb"
+
+
+@pytest.fixture
+def county(tmp_path):
+    """An empty county ledger (盂县, 140322) with two townships and the standard departments."""
+    from shengui_desktop.services import reference
+
+    ledger, recovery = init_office(tmp_path / "county.sgdb", role="county", name="盂县",
+                                   area_code="140322", admin_user="admin", password=PASSWORD)
+    ledger.recovery_code = recovery
+    reference.add_township(ledger, "140322100", "秀水镇")
+    reference.add_township(ledger, "140322101", "路家村镇")
+    for name in reference.STANDARD_DEPARTMENTS:
+        reference.add_department(ledger, name)
+    yield ledger
+    ledger.close()
+
+
+@pytest.fixture
+def township(tmp_path):
+    """An empty township ledger (秀水镇, 140322100)."""
+    ledger, recovery = init_office(tmp_path / "township.sgdb", role="township", name="秀水镇",
+                                   area_code="140322100", admin_user="admin", password=PASSWORD)
+    ledger.recovery_code = recovery
+    yield ledger
+    ledger.close()
+
+
+@pytest.fixture
+def demo_county(county):
+    """The county ledger filled with a small deterministic demo (40 enterprises)."""
+    from datetime import date
+
+    from shengui_desktop.services.demo import generate
+
+    generate(county, enterprises=40, townships=2, seed=7, as_of=date(2026, 11, 23))
+    return county
