@@ -20,7 +20,7 @@ from typing import Callable
 from .errors import UserError
 from .paths import default_ledger_path
 
-COMMAND_MODULES: list[str] = []  # e.g. "shengui_desktop.cli_sync"; each has register(sub)
+COMMAND_MODULES = [f"shengui_desktop.cli_{area}" for area in ("policy", "sync", "excel", "report")]
 
 
 # -- helpers shared by every command -------------------------------------------------------
