@@ -12,7 +12,9 @@ from typing import Callable
 
 from ..domain import credit_code
 from ..domain.industry import DIVISIONS
-from ..storage.ledger import Ledger, monthly_figure_id, new_id
+import uuid
+
+from ..storage.ledger import Ledger, monthly_figure_id
 from . import reference
 
 # 盂县's real townships (seed 003) first; more are made up from syllables when asked for.
@@ -76,6 +78,11 @@ def _org_code(rng: random.Random) -> str:
 
 def _credit_code(rng: random.Random, area6: str) -> str:
     return credit_code.complete("91" + area6 + _org_code(rng))
+
+
+def _new_id(rng: random.Random) -> str:
+    """Row ids from the seeded generator, so a seed always gives the same ledger."""
+    return uuid.UUID(int=rng.getrandbits(128), version=4).hex
 
 
 def _person(rng: random.Random) -> str:
@@ -145,7 +152,7 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
                         "cultivation" if projected_last >= 15_000_000 else
                         "reserve" if projected_last >= 10_000_000 else
                         "base" if projected_last >= 5_000_000 else "none")
-            ent_id = new_id()
+            ent_id = _new_id(rng)
             dept = rng.choice(["工信局", "工信局", "开发区", "应急局", "能源局", "住建局"])
             ent_rows.append({
                 "id": ent_id, "credit_code": code, "name": name, "township_code": township_code,
@@ -193,7 +200,7 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
         for ent_id, base_annual, _trend, _staff in figure_plans:
             for _ in range(rng.choice((0, 0, 1, 1, 2))):
                 day = as_of - timedelta(days=rng.randint(1, 400))
-                visit_id = new_id()
+                visit_id = _new_id(rng)
                 summary = rng.choice(_FINDINGS).format(g=rng.randint(5, 30), n=rng.randint(200, 3000))
                 category = rng.choice(list(_DEMANDS)) if rng.random() < 0.5 else None
                 demand = _DEMANDS[category].format(n=rng.randint(20, 500)) if category else None
@@ -208,7 +215,7 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
                     deadline = day + timedelta(days=rng.choice((15, 30, 60)))
                     done = deadline < as_of and rng.random() < 0.7
                     issue_rows.append({
-                        "enterprise_id": ent_id, "visit_id": visit_id, "category": category,
+                        "id": _new_id(rng), "enterprise_id": ent_id, "visit_id": visit_id, "category": category,
                         "description": demand, "department_id": departments[dept],
                         "raised_date": day.isoformat(), "deadline": deadline.isoformat(),
                         "status": "resolved" if done else rng.choice(["open", "in_progress"]),
@@ -222,7 +229,7 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
         for row in ent_rows:
             if row["pool"] not in ("none", "base"):
                 moves.append({
-                    "enterprise_id": row["id"], "from_pool": "base", "to_pool": row["pool"],
+                    "id": _new_id(rng), "enterprise_id": row["id"], "from_pool": "base", "to_pool": row["pool"],
                     "moved_on": date(as_of.year, 1, 15).isoformat(),
                     "reason": "年度培育库动态调整（演示数据）", "decided_by": ledger.user or "admin",
                 })

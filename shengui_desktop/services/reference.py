@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from ..domain.records import validate_target
 from ..domain.text import clean
 from ..errors import UserError, ValidationError
 from ..storage.ledger import Ledger
+
+# Reference rows get ids derived from their natural key, so two offices that both add
+# "工信局" (or the 2024 target of 秀水镇) create the same record instead of two.
+_NAMESPACE = uuid.UUID("0b6c2f5e-8d1a-4f7e-9c3b-5a2d7e1f4c60")
+
+
+def reference_id(kind: str, *key: object) -> str:
+    return uuid.uuid5(_NAMESPACE, "|".join([kind, *map(str, key)])).hex
+
 
 STANDARD_DEPARTMENTS = ("工信局", "开发区", "应急局", "能源局", "住建局", "统计局", "税务局",
                         "发改局", "自然资源局", "人社局", "金融办", "市场监管局")
@@ -24,7 +34,8 @@ def add_township(ledger: Ledger, code: str, name: str) -> str:
         if existing["name"] != name:
             ledger.update("townships", existing["id"], {"name": name})
         return existing["id"]
-    return ledger.insert("townships", {"code": code, "name": name})
+    return ledger.insert("townships", {"id": reference_id("township", code), "code": code,
+                                       "name": name})
 
 
 def township_by_name(ledger: Ledger, name: str) -> dict | None:
@@ -36,7 +47,9 @@ def add_department(ledger: Ledger, name: str) -> str:
     if not name:
         raise ValidationError({"name": "部门名称不能为空"})
     existing = ledger.one("SELECT id FROM departments WHERE name = ?", (name,))
-    return existing["id"] if existing else ledger.insert("departments", {"name": name})
+    if existing:
+        return existing["id"]
+    return ledger.insert("departments", {"id": reference_id("department", name), "name": name})
 
 
 def department_id(ledger: Ledger, name: str | None) -> str | None:
@@ -60,4 +73,6 @@ def set_target(ledger: Ledger, record: dict) -> str:
     if existing:
         ledger.update("targets", existing["id"], fields)
         return existing["id"]
-    return ledger.insert("targets", fields)
+    key = fields.get("township_code") or fields.get("department_id") or ""
+    return ledger.insert("targets", {"id": reference_id("target", fields["year"], fields["scope"], key),
+                                     **fields})

@@ -58,7 +58,8 @@ def init_office(path: Path, *, role: str, name: str, area_code: str, admin_user:
             "INSERT INTO site_secrets(site_id, sign_private_key, age_identity) VALUES (?, ?, ?)",
             (ledger.site_id, sign_private, str(identity)))
         if role == "township":
-            ledger.insert("townships", {"code": area_code, "name": name})
+            from .reference import add_township
+            add_township(ledger, area_code, name)
     return ledger, recovery
 
 
