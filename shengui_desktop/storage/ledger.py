@@ -27,6 +27,7 @@ from .keyslots import KeySlots, keys_path_for
 SYNCED_TABLES = (
     "townships", "departments", "enterprises", "monthly_figures", "visits", "issues",
     "pool_events", "targets", "policy_profiles",
+    "projects", "scale_history", "reward_claims", "entry_checklist",
 )
 # Columns computed locally from synced ones (never logged, recomputed on every write).
 DERIVED_COLUMNS = {"enterprises": {"search_key"}}
