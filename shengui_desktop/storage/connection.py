@@ -37,7 +37,10 @@ def connect(path: Path, key: bytes, *, create: bool = False) -> sqlcipher3.Conne
             raise LedgerDamaged(f"“{path.name}”是未加密的数据库，不是本程序的台账，拒绝打开。")
         if len(head) < 16:
             raise LedgerDamaged(f"台账文件“{path.name}”不完整（文件过小），请从备份恢复。")
-    conn = sqlcipher3.connect(str(path), timeout=10, check_same_thread=False)
+    # isolation_level=None: no implicit BEGIN before DML; every write transaction is an
+    # explicit Ledger.transaction() (BEGIN IMMEDIATE), so none is left open by accident.
+    conn = sqlcipher3.connect(str(path), timeout=10, check_same_thread=False,
+                              isolation_level=None)
     if create:
         os.chmod(path, 0o600)
     try:
