@@ -1,0 +1,157 @@
+"""Vector charts drawn with reportlab.graphics, every label in the embedded font."""
+
+from __future__ import annotations
+
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.charts.linecharts import HorizontalLineChart
+from reportlab.graphics.shapes import Drawing, Line, Polygon, String
+from reportlab.lib import colors
+
+from .fonts import FONT, register
+
+SERIES_COLOURS = [colors.HexColor("#9AA5B1"), colors.HexColor("#3E7CB1"),
+                  colors.HexColor("#D9822B"), colors.HexColor("#2E8540")]
+THRESHOLD_COLOUR = colors.HexColor("#B00020")
+
+
+def _nice_max(value: float) -> float:
+    """A round axis maximum above `value` (1, 2, 2.5, 5 × 10^n)."""
+    if value <= 0:
+        return 1
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    for step in (1, 2, 2.5, 5, 10):
+        if step * magnitude >= value:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def _legend(x: float, y: float, items: list[tuple[colors.Color, str]]) -> Legend:
+    legend = Legend()
+    legend.x, legend.y = x, y
+    legend.fontName, legend.fontSize = FONT, 8
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.boxAnchor = "sw"
+    legend.deltax = 62
+    legend.dx = legend.dy = 7
+    legend.colorNamePairs = items
+    return legend
+
+
+def cumulative_revenue(years: dict[int, list[int | None]], threshold_wan: float = 2000,
+                       width: float = 480, height: float = 190) -> Drawing:
+    """Cumulative revenue (万元) month by month, one line per year, against the
+    above-scale line. `years` maps a year to 12 monthly revenues in yuan (None = missing)."""
+    register()
+    drawing = Drawing(width, height)
+    chart = HorizontalLineChart()
+    chart.x, chart.y, chart.width, chart.height = 46, 34, width - 60, height - 58
+    data, items = [], []
+    peak = threshold_wan
+    for i, (year, months) in enumerate(sorted(years.items())):
+        series, running = [], 0.0
+        for value in months:
+            if value is None:
+                series.append(None)
+                continue
+            running += value / 10_000
+            series.append(round(running, 1))
+        data.append(series)
+        peak = max([peak] + [v for v in series if v is not None])
+        colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+        chart.lines[i].strokeColor = colour
+        chart.lines[i].strokeWidth = 1.6
+        items.append((colour, f"{year}年累计"))
+    if not data:
+        data = [[None] * 12]
+    chart.data = data
+    chart.categoryAxis.categoryNames = [f"{m}月" for m in range(1, 13)]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 7.5
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = _nice_max(peak * 1.08)
+    chart.valueAxis.valueStep = chart.valueAxis.valueMax / 5
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 7.5
+    chart.valueAxis.labelTextFormat = lambda v: f"{v:,.0f}"
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = colors.HexColor("#DDDDDD")
+    drawing.add(chart)
+    # the above-scale line, drawn across the plot at the threshold
+    y = chart.y + chart.height * threshold_wan / chart.valueAxis.valueMax
+    drawing.add(Line(chart.x, y, chart.x + chart.width, y, strokeColor=THRESHOLD_COLOUR,
+                     strokeWidth=1.2, strokeDashArray=[4, 3]))
+    drawing.add(String(chart.x + 4, y + 3, f"规上标准 {threshold_wan:,.0f}万元",
+                       fontName=FONT, fontSize=7.5, fillColor=THRESHOLD_COLOUR))
+    drawing.add(String(4, height - 12, "万元", fontName=FONT, fontSize=7.5))
+    drawing.add(_legend(chart.x, 2, items))
+    return drawing
+
+
+def grouped_bars(categories: list[str], series: list[tuple[str, list[float]]],
+                 width: float = 480, height: float = 200, unit: str = "户") -> Drawing:
+    """Side-by-side bars per category (e.g. target vs net increase per township)."""
+    register()
+    drawing = Drawing(width, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 36, 48, width - 48, height - 70
+    chart.data = [values or [0] for _name, values in series] or [[0]]
+    low = min([0] + [v for _n, values in series for v in values])
+    high = max([1] + [v for _n, values in series for v in values])
+    chart.valueAxis.valueMin = -_nice_max(-low) if low < 0 else 0
+    chart.valueAxis.valueMax = _nice_max(high)
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 7.5
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = colors.HexColor("#DDDDDD")
+    chart.categoryAxis.categoryNames = categories or [""]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 7.5
+    if len(categories) > 8:
+        chart.categoryAxis.labels.angle = 30
+        chart.categoryAxis.labels.boxAnchor = "ne"
+    chart.categoryAxis.labels.dy = -2
+    chart.barSpacing = 1
+    chart.groupSpacing = 8
+    chart.barLabelFormat = "%d"
+    chart.barLabels.fontName = FONT
+    chart.barLabels.fontSize = 7
+    chart.barLabels.nudge = 6
+    items = []
+    for i, (name, _values) in enumerate(series):
+        colour = SERIES_COLOURS[(i + 1) % len(SERIES_COLOURS)]
+        chart.bars[i].fillColor = colour
+        chart.bars[i].strokeColor = None
+        items.append((colour, name))
+    drawing.add(chart)
+    drawing.add(String(4, height - 12, unit, fontName=FONT, fontSize=7.5))
+    drawing.add(_legend(chart.x, 2, items))
+    return drawing
+
+
+def funnel(stages: list[tuple[str, int]], width: float = 480, height: float = 190) -> Drawing:
+    """The pool funnel: one centred band per stage, its width proportional to its count
+    (with a minimum so a small stage keeps a readable label)."""
+    register()
+    drawing = Drawing(width, height)
+    if not stages:
+        return drawing
+    band = (height - 10) / len(stages)
+    biggest = max(count for _name, count in stages) or 1
+    centre, full = width / 2, width * 0.62
+    minimum = width * 0.14
+    widths = [max(minimum, full * count / biggest) for _name, count in stages]
+    for i, ((name, count), w) in enumerate(zip(stages, widths)):
+        top = height - 5 - i * band
+        bottom = top - band + 3
+        next_w = widths[i + 1] if i + 1 < len(widths) else w * 0.85
+        colour = SERIES_COLOURS[1] if i < len(stages) - 1 else SERIES_COLOURS[3]
+        drawing.add(Polygon([centre - w / 2, top, centre + w / 2, top,
+                             centre + max(next_w, minimum) / 2, bottom,
+                             centre - max(next_w, minimum) / 2, bottom],
+                            fillColor=colour, strokeColor=colors.white, strokeWidth=1))
+        drawing.add(String(centre, (top + bottom) / 2 - 3.5, f"{name}  {count}户",
+                           fontName=FONT, fontSize=9, fillColor=colors.white,
+                           textAnchor="middle"))
+    return drawing

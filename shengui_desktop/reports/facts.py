@@ -1,0 +1,170 @@
+"""What the reports need from the policy rules, behind one small interface.
+
+`services.policy` (the policy-profile issue) owns the rules: evaluate(), rewards(),
+target_progress() and the entry checklist. Reports read them through `PolicyFacts`.
+`LedgerFacts` is a plain fallback computed from the ledger alone, used for any function the
+policy service does not (yet) provide: it projects revenue the way DOMAIN.md describes,
+flags only what needs no profile (达规未入统, 规上预计不足2000万元), counts entries and exits
+from the recorded dates, and never invents reward amounts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from ..domain.evaluation import Evaluation, Flag
+from ..domain.money import format_wan_short
+from ..storage.ledger import Ledger
+
+THRESHOLD_YUAN = 20_000_000
+
+# DOMAIN.md: typical materials for entry into the statistics register
+ENTRY_MATERIALS = (
+    "年度审核登记表 / 纳入申报表",
+    "法人单位基本情况表",
+    "营业执照（复印件）",
+    "现场核查确认书",
+    "最近一期利润表（加盖公章）",
+    "增值税纳税申报表及附列资料",
+    "企业大门、生产车间照片",
+    "项目立项批复或备案文件（新建项目）",
+    "真实性承诺书",
+    "连续12个月以上产值、营业收入月度台账",
+)
+
+
+@dataclass
+class RewardLine:
+    enterprise_id: str
+    item: str  # e.g. 首次入规奖励（第1年）
+    amount: int | None  # yuan; None when the document leaves the amount to a higher level
+    note: str = ""
+
+
+@dataclass
+class TargetLine:
+    scope: str  # "township" | "department" | "county"
+    key: str  # township code or department id
+    name: str
+    target: int | None
+    entries: int
+    exits: int
+
+    @property
+    def net(self) -> int:
+        return self.entries - self.exits
+
+    @property
+    def completion(self) -> float | None:
+        return self.net / self.target if self.target else None
+
+
+@dataclass
+class ChecklistItem:
+    item: str
+    done: bool | None  # None: not tracked, tick by hand
+    note: str = ""
+
+
+@dataclass
+class TargetProgress:
+    year: int
+    townships: list[TargetLine] = field(default_factory=list)
+    departments: list[TargetLine] = field(default_factory=list)
+    county_target: int | None = None
+
+
+class PolicyFacts(Protocol):
+    source: str  # "policy" or "ledger" (shown in the report notes)
+
+    def evaluate(self, enterprise_ids: list[str] | None = None) -> dict[str, Evaluation]: ...
+    def rewards(self, year: int) -> list[RewardLine]: ...
+    def target_progress(self, year: int) -> TargetProgress: ...
+    def checklist(self, enterprise_id: str) -> list[ChecklistItem]: ...
+
+
+class LedgerFacts:
+    """The fallback: facts computed from the ledger alone."""
+
+    source = "ledger"
+
+    def __init__(self, ledger: Ledger, today: date):
+        self.ledger = ledger
+        self.today = today
+
+    def evaluate(self, enterprise_ids: list[str] | None = None) -> dict[str, Evaluation]:
+        year = self.today.year
+        where, params = "", []
+        if enterprise_ids is not None:
+            where = f" AND e.id IN ({','.join('?' * len(enterprise_ids))})"
+            params = list(enterprise_ids)
+        # one pass: per enterprise, prior-year total, this year's months so far and the
+        # same months of the prior year
+        rows = self.ledger.rows(f"""
+            WITH cur AS (
+              SELECT enterprise_id, sum(revenue) AS ytd, count(revenue) AS months,
+                     max(substr(period, 6, 2)) AS last_month
+              FROM monthly_figures WHERE substr(period, 1, 4) = ? GROUP BY enterprise_id)
+            SELECT e.id, e.pool, e.stat_status, cur.ytd, cur.months, cur.last_month,
+              (SELECT sum(revenue) FROM monthly_figures m
+                WHERE m.enterprise_id = e.id AND substr(m.period, 1, 4) = ?) AS prior,
+              (SELECT sum(revenue) FROM monthly_figures m
+                WHERE m.enterprise_id = e.id AND substr(m.period, 1, 4) = ?
+                  AND substr(m.period, 6, 2) <= cur.last_month) AS prior_same
+            FROM enterprises e LEFT JOIN cur ON cur.enterprise_id = e.id
+            WHERE 1 = 1{where}""", [str(year), str(year - 1), str(year - 1), *params])
+        return {r["id"]: self._evaluation(r) for r in rows}
+
+    def _evaluation(self, r: dict) -> Evaluation:
+        prior, ytd, months = r["prior"], r["ytd"], r["months"] or 0
+        if ytd is not None and prior and r["prior_same"]:
+            projected, method = round(prior * ytd / r["prior_same"]), "same_period_ratio"
+        elif ytd is not None and months:
+            projected, method = round(ytd * 12 / months), "annualised"
+        else:
+            projected, method = None, "none"
+        growth = (projected / prior - 1) if projected is not None and prior else None
+        flags = []
+        basis = prior if prior is not None else projected
+        if r["stat_status"] == "below_scale" and basis is not None and basis >= THRESHOLD_YUAN:
+            flags.append(Flag("reached_scale_not_entered",
+                              f"主营业务收入{format_wan_short(basis)}，已达规上标准但未入统"))
+        if r["stat_status"] == "above_scale" and projected is not None and projected < THRESHOLD_YUAN:
+            flags.append(Flag("exit_risk", f"本年预计{format_wan_short(projected)}，低于2000万元"))
+        return Evaluation(enterprise_id=r["id"], pool=r["pool"], suggested_pool=r["pool"],
+                          suggested_pool_reason="", prior_year_revenue=prior,
+                          projected_revenue=projected, projection_method=method,
+                          growth_rate=growth, flags=flags)
+
+    def rewards(self, year: int) -> list[RewardLine]:
+        return []  # amounts come only from a policy profile, never from here
+
+    def target_progress(self, year: int) -> TargetProgress:
+        y = str(year)
+        out = TargetProgress(year=year)
+        entered = ("SELECT count(*) FROM enterprises WHERE substr(entered_stats_date, 1, 4) = ?"
+                   " AND {col} = ?")
+        exited = ("SELECT count(*) FROM enterprises WHERE substr(exited_stats_date, 1, 4) = ?"
+                  " AND {col} = ?")
+        targets = {(t["scope"], t["township_code"] or t["department_id"]): t["net_increase"]
+                   for t in self.ledger.rows("SELECT * FROM targets WHERE year = ?", (year,))}
+        for t in self.ledger.rows("SELECT code, name FROM townships ORDER BY code"):
+            out.townships.append(TargetLine(
+                "township", t["code"], t["name"], targets.get(("township", t["code"])),
+                self.ledger.scalar(entered.format(col="township_code"), (y, t["code"])),
+                self.ledger.scalar(exited.format(col="township_code"), (y, t["code"]))))
+        for d in self.ledger.rows("SELECT id, name FROM departments ORDER BY name"):
+            target = targets.get(("department", d["id"]))
+            entries = self.ledger.scalar(entered.format(col="department_id"), (y, d["id"]))
+            exits = self.ledger.scalar(exited.format(col="department_id"), (y, d["id"]))
+            if target is not None or entries or exits:
+                out.departments.append(TargetLine("department", d["id"], d["name"], target,
+                                                  entries, exits))
+        county = [v for (scope, _k), v in targets.items() if scope == "county"]
+        out.county_target = county[0] if county else None
+        return out
+
+    def checklist(self, enterprise_id: str) -> list[ChecklistItem]:
+        return [ChecklistItem(item, None) for item in ENTRY_MATERIALS]
