@@ -1,5 +1,104 @@
-"""`shengui` subcommands for the excel area (filled in by the excel issue)."""
+"""`shengui excel import|export|template`: parse options, call services.excel, print Chinese."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .errors import UserError
+
+EXPORT_KINDS = ("enterprises", "visits", "issues", "pools", "targets", "rewards")
+
+
+class ImportFailed(UserError):
+    exit_code = 2
+
+
+def cmd_import(args) -> int:
+    from .cli import emit, open_from_args, progress_printer
+    from .services.excel import import_file
+
+    with open_from_args(args) as ledger:
+        result = import_file(ledger, Path(args.file), sheet=args.sheet, kind=args.kind,
+                             dry_run=args.dry_run, report=args.report,
+                             progress=progress_printer("导入"))
+    if args.json:
+        emit(args, result.to_dict())
+    if not result.ok:
+        if not args.json:
+            for line in result.summary_lines():
+                if line.startswith("工作表") or line.startswith("  跳过") or line.startswith("  未导入"):
+                    print(line, file=sys.stderr)
+        print(f"发现{len(result.problems)}个问题，未导入任何数据：", file=sys.stderr)
+        for line in result.problem_lines():
+            print("  " + line, file=sys.stderr)
+        if result.report_path:
+            print(f"已生成问题报告（问题单元格标红并加批注）：{result.report_path}", file=sys.stderr)
+        else:
+            print("可加 --report 问题报告.xlsx 生成标出问题单元格的报告。", file=sys.stderr)
+        return ImportFailed.exit_code
+    if not args.json:
+        if args.dry_run:
+            print("试运行（--dry-run）：检查通过，未写入台账。")
+        for line in result.summary_lines():
+            print(line)
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .cli import emit, open_from_args, progress_printer
+    from .services.excel import export_table
+
+    with open_from_args(args) as ledger:
+        info = export_table(ledger, args.what, Path(args.out), year=args.year,
+                            progress=progress_printer("导出"))
+    emit(args, info, lambda: f"已导出{info['title']}{info['rows']}行：{info['path']}"
+         + ("".join(f"\n提示：{n}" for n in info.get("notes", []))))
+    return 0
+
+
+def cmd_template(args) -> int:
+    from .cli import emit, open_from_args
+    from .spreadsheets.templates import write_template
+
+    townships: list[tuple[str, str]] | None = None
+    departments: list[str] | None = None
+    if args.db:
+        with open_from_args(args) as ledger:
+            townships = [(r["code"], r["name"]) for r in ledger.rows(
+                "SELECT code, name FROM townships ORDER BY code")]
+            departments = [r["name"] for r in ledger.rows("SELECT name FROM departments ORDER BY rowid")]
+    out = write_template(args.kind, Path(args.out), townships=townships, departments=departments)
+    emit(args, {"path": str(out)}, f"已生成模板：{out}")
+    return 0
 
 
 def register(sub) -> None:
     """Add this area's subcommands to the top-level parser's subparsers."""
+    from .cli import add_db
+
+    excel = sub.add_parser("excel", help="Excel导入导出").add_subparsers(dest="excel_command",
+                                                                     metavar="操作")
+    p = excel.add_parser("import", help="从Excel/CSV导入企业名单或月度数据（全部成功才写入）")
+    add_db(p)
+    p.add_argument("file", help=".xlsx、.xls 或 .csv 文件")
+    p.add_argument("--dry-run", action="store_true", help="只检查并列出将要导入和修改的内容")
+    p.add_argument("--report", help="问题报告（xlsx）：标出有问题的单元格")
+    p.add_argument("--sheet", help="只导入这张工作表")
+    p.add_argument("--kind", choices=["enterprises", "figures"], help="表格类型（默认自动识别）")
+    p.set_defaults(func=cmd_import)
+
+    p = excel.add_parser("export", help="导出为Excel")
+    add_db(p)
+    p.add_argument("--what", required=True, choices=EXPORT_KINDS,
+                   help="enterprises 企业名单 | visits 走访 | issues 问题 | pools 库别 | "
+                        "targets 目标 | rewards 奖补")
+    p.add_argument("--out", required=True)
+    p.add_argument("--year", type=int, help="年度（targets、rewards；默认今年）")
+    p.set_defaults(func=cmd_export)
+
+    p = excel.add_parser("template", help="生成导入模板（带下拉选项和填写说明）")
+    add_db(p)
+    p.add_argument("--kind", choices=["enterprises", "figures"], default="enterprises")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_template)

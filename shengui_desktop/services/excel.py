@@ -1,0 +1,790 @@
+"""Spreadsheet import and export: the use cases behind `shengui excel` and the window.
+
+Import is all or nothing: every row of every sheet is read and checked first; only when no
+row has a problem is anything written, in one transaction. Both directions take a progress
+callback (stage, done, total) and a cancel flag (a callable or a threading.Event), so the
+window can run them on a worker thread.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from ..domain import credit_code as cc
+from ..domain import industry
+from ..domain.records import POOLS, SOURCES, STAT_STATUSES, validate_enterprise
+from ..domain.text import clean
+from ..errors import UserError, ValidationError
+from ..spreadsheets import cells
+from ..spreadsheets.columns import (FIGURE_FIELDS, LABELS, MONEY_FIELDS, electricity_factor,
+                                    money_factor_unit)
+from ..spreadsheets.layout import Column, Layout, data_rows, find_layout
+from ..spreadsheets.reader import Grid, read_workbook
+from ..spreadsheets.report import Finding, write_marked_copy
+from ..storage.ledger import Ledger, monthly_figure_id, new_id
+
+Progress = Callable[[str, int, int], None]
+ENTERPRISE_FIELDS = ("name", "credit_code", "township", "township_code", "industry_code",
+                     "industry_name", "stat_status", "pool", "source", "department",
+                     "liaison_cadre", "legal_person", "contact_person", "contact_phone",
+                     "address", "established_date", "entered_stats_date", "exited_stats_date",
+                     "tags", "note")
+_TEXT_FIELDS = ("liaison_cadre", "legal_person", "contact_person", "address", "note")
+_DATE_FIELDS = ("established_date", "entered_stats_date", "exited_stats_date")
+_STATUS_WORDS = {"规上": "above_scale", "规模以上": "above_scale", "是": "above_scale",
+                 "规下": "below_scale", "规模以下": "below_scale", "否": "below_scale",
+                 "已退规": "exited", "退规": "exited"}
+_POOL_WORDS = {**{v: k for k, v in POOLS.items()}, "基础库": "base", "入统": "entry",
+               "退规风险": "exit_risk", "无": "none", "": "none"}
+DEFAULT_MONEY_UNIT = "万元"
+# Beyond this a cell is surely in a smaller unit than assumed (1e12 yuan = 1万亿).
+_IMPLAUSIBLE_YUAN = 10 ** 12
+
+
+class ImportCancelled(UserError):
+    exit_code = 130
+
+    def __init__(self):
+        super().__init__("已取消导入，台账未作任何修改")
+
+
+@dataclass
+class SheetSummary:
+    name: str
+    kind: str | None  # "enterprises" | "figures" | None (not a table)
+    header_row: int | None = None  # Excel row number
+    rows: int = 0
+    unit: str | None = None
+    skipped: list[Finding] = field(default_factory=list)
+    unused_columns: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class Change:
+    """An existing record the import would change: field label → (old, new) as shown."""
+
+    sheet: str
+    row: int
+    what: str
+    fields: dict[str, tuple[str, str]]
+
+    def text(self) -> str:
+        parts = "；".join(f"{k}：{old or '（空）'} → {new}" for k, (old, new) in self.fields.items())
+        return f"第{self.row}行 {self.what}：{parts}"
+
+
+@dataclass
+class ImportResult:
+    path: str
+    dry_run: bool
+    applied: bool = False
+    sheets: list[SheetSummary] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    created: list[dict] = field(default_factory=list)  # enterprises
+    updated: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    figures_created: int = 0
+    figures_updated: list[Change] = field(default_factory=list)
+    figures_unchanged: int = 0
+    new_townships: list[dict] = field(default_factory=list)
+    enterprise_ids: set[str] = field(default_factory=set)  # touched, for views to refresh
+    report_path: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problem_lines(self) -> list[str]:
+        many = len({p.sheet for p in self.problems}) > 1
+        return [p.text(with_sheet=many) for p in self.problems]
+
+    def summary_lines(self) -> list[str]:
+        verb = "将" if self.dry_run or not self.applied else "已"
+        lines = []
+        for s in self.sheets:
+            if s.kind is None:
+                lines.append(f"工作表“{s.name}”：未找到表头，已跳过")
+                continue
+            what = "企业名单" if s.kind == "enterprises" else "月度数据"
+            unit = f"，金额单位{s.unit}" if s.unit else ""
+            lines.append(f"工作表“{s.name}”：{what}，表头在第{s.header_row}行，数据{s.rows}行{unit}")
+            for f in s.skipped:
+                lines.append(f"  跳过第{f.row}行：{f.message}")
+            for f in s.unused_columns:
+                lines.append(f"  未导入的列 {f.column_letter}（{f.header}）：{f.message}")
+        for t in self.new_townships:
+            lines.append(f"{verb}新建乡镇：{t['name']}（代码{t['code']}，临时分配，请核对）")
+        lines.append(f"{verb}新增企业{len(self.created)}户，更新{len(self.updated)}户，"
+                     f"无变化{self.unchanged}户")
+        for change in self.updated:
+            lines.append("  " + change.text())
+        if self.figures_created or self.figures_updated or self.figures_unchanged:
+            lines.append(f"{verb}新增月度数据{self.figures_created}条，更新{len(self.figures_updated)}条，"
+                         f"无变化{self.figures_unchanged}条")
+            for change in self.figures_updated:
+                lines.append("  " + change.text())
+        for w in self.warnings:
+            lines.append("提示：" + w.text())
+        return lines
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path, "dry_run": self.dry_run, "applied": self.applied, "ok": self.ok,
+            "problems": [p.to_dict() for p in self.problems],
+            "warnings": [w.to_dict() for w in self.warnings],
+            "sheets": [{"name": s.name, "kind": s.kind, "header_row": s.header_row,
+                        "rows": s.rows, "unit": s.unit,
+                        "skipped": [f.to_dict() for f in s.skipped],
+                        "unused_columns": [f.to_dict() for f in s.unused_columns]}
+                       for s in self.sheets],
+            "created": self.created,
+            "updated": [{"row": c.row, "sheet": c.sheet, "what": c.what,
+                         "fields": {k: list(v) for k, v in c.fields.items()}} for c in self.updated],
+            "unchanged": self.unchanged,
+            "figures_created": self.figures_created,
+            "figures_updated": [{"row": c.row, "sheet": c.sheet, "what": c.what,
+                                 "fields": {k: list(v) for k, v in c.fields.items()}}
+                                for c in self.figures_updated],
+            "figures_unchanged": self.figures_unchanged,
+            "new_townships": self.new_townships,
+            "report_path": self.report_path,
+        }
+
+
+def _cancel_check(cancel) -> Callable[[], None]:
+    if cancel is None:
+        return lambda: None
+    test = cancel.is_set if hasattr(cancel, "is_set") else cancel
+
+    def check() -> None:
+        if test():
+            raise ImportCancelled()
+    return check
+
+
+# -- import ----------------------------------------------------------------------------------
+def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
+                kind: str | None = None, dry_run: bool = False, report: Path | str | None = None,
+                progress: Progress | None = None, cancel=None) -> ImportResult:
+    """Read, check and (unless dry_run or any problem) write the file's enterprises and
+    monthly figures. Problems never raise: they are in the result (`ok` is False), and
+    with `report` a marked-up copy of the file is written."""
+    path = Path(path)
+    check_cancel = _cancel_check(cancel)
+    progress = progress or (lambda stage, done, total: None)
+    progress("读取文件", 0, 1)
+    grids = read_workbook(path, sheet)
+    progress("读取文件", 1, 1)
+    check_cancel()
+    plan = _Planner(ledger, ImportResult(str(path), dry_run), progress, check_cancel)
+    plan.run(grids, kind=kind, sheet_named=sheet is not None)
+    result = plan.result
+    if result.problems:
+        if report:
+            result.report_path = str(write_marked_copy(path, grids, result.problems,
+                                                       result.warnings, Path(report)))
+        return result
+    if not dry_run:
+        plan.apply()
+        result.applied = True
+    elif report:
+        result.report_path = str(write_marked_copy(path, grids, [], result.warnings, Path(report)))
+    return result
+
+
+@dataclass
+class _NewEnterprise:
+    id: str
+    record: dict
+    row: int
+    sheet: str
+
+
+class _Planner:
+    """Checks every row against the ledger and collects the writes to make."""
+
+    def __init__(self, ledger: Ledger, result: ImportResult, progress: Progress,
+                 check_cancel: Callable[[], None]):
+        self.ledger = ledger
+        self.result = result
+        self.progress = progress
+        self.check_cancel = check_cancel
+        self.role = ledger.meta("role")
+        self.own_code = ledger.scalar("SELECT area_code FROM sites WHERE is_self = 1") or ""
+        self.townships = {r["code"]: r["name"] for r in ledger.rows("SELECT code, name FROM townships")}
+        self.township_names = {name: code for code, name in self.townships.items()}
+        self.departments = {r["name"]: r["id"] for r in ledger.rows("SELECT id, name FROM departments")}
+        self.department_names = {v: k for k, v in self.departments.items()}
+        self.existing: dict[str, dict] = {}
+        self.existing_names: dict[str, list[dict]] = {}
+        for row in ledger.rows("SELECT * FROM enterprises"):
+            self.existing[row["credit_code"]] = row
+            self.existing_names.setdefault(row["name"], []).append(row)
+        self.new: dict[str, _NewEnterprise] = {}  # credit code → planned insert
+        self.new_ids: set[str] = set()
+        self._row = 0
+        self.new_names: dict[str, list[str]] = {}
+        self.seen_codes: dict[str, tuple[str, int]] = {}  # credit code → (sheet, row)
+        self.updates: list[tuple[str, dict]] = []  # (enterprise id, changed fields)
+        self.figure_inserts: list[dict] = []
+        self.figure_updates: list[tuple[str, dict]] = []
+        self.seen_months: dict[tuple[str, str], int] = {}
+        self.new_township_codes: dict[str, str] = {}  # name → code
+
+    # -- findings -----------------------------------------------------------------------
+    def problem(self, sheet: str, r: int | None, col: Column | None, value, message: str) -> None:
+        self.result.problems.append(self._finding(sheet, r, col, value, message))
+
+    def warn(self, sheet: str, r: int | None, col: Column | None, value, message: str) -> None:
+        self.result.warnings.append(self._finding(sheet, r, col, value, message))
+
+    @staticmethod
+    def _finding(sheet, r, col, value, message) -> Finding:
+        return Finding(sheet, None if r is None else r + 1, col.index if col else None,
+                       col.shown if col else "", cells.text(value), message)
+
+    # -- sheets -------------------------------------------------------------------------
+    def run(self, grids: list[Grid], *, kind: str | None, sheet_named: bool) -> None:
+        layouts = []
+        for grid in grids:
+            layout = find_layout(grid)
+            if layout is None:
+                self.result.sheets.append(SheetSummary(grid.name, None))
+                if sheet_named or len(grids) == 1:
+                    self.problem(grid.name, None, None, "",
+                                 "没有找到表头：表头行应包含“企业名称”或“统一社会信用代码”等列名")
+                continue
+            layouts.append((layout, kind or layout.kind))
+        if not layouts and not self.result.problems:
+            self.problem("", None, None, "", "文件中没有找到可导入的表格（表头应包含“企业名称”或"
+                                             "“统一社会信用代码”）")
+        # enterprises first: figures may belong to enterprises new in the same file
+        layouts.sort(key=lambda lk: lk[1] != "enterprises")
+        total = sum(len(lk[0].grid.rows) for lk in layouts)
+        done = 0
+        for layout, sheet_kind in layouts:
+            rows, skipped = data_rows(layout)
+            summary = SheetSummary(layout.grid.name, sheet_kind, layout.header_rows[0] + 1,
+                                   len(rows), self._sheet_unit(layout, sheet_kind))
+            summary.skipped = [Finding(layout.grid.name, s.row + 1, None, "", "", s.reason)
+                               for s in skipped]
+            self.result.sheets.append(summary)
+            summary.unused_columns = self._unused_columns(layout, sheet_kind)
+            handle = self._enterprise_row if sheet_kind == "enterprises" else self._figure_row
+            if sheet_kind == "figures":
+                self._check_figure_layout(layout)
+            for i, r in enumerate(rows):
+                handle(layout, r)
+                if i % 500 == 0:
+                    self.check_cancel()
+                    self.progress("检查数据", done + i, total)
+            done += len(layout.grid.rows)
+        self.progress("检查数据", total, total)
+
+    def _sheet_unit(self, layout: Layout, kind: str) -> str | None:
+        money = [c for c in layout.columns if c.field in MONEY_FIELDS
+                 and (kind == "figures")]
+        if not money:
+            return None
+        units = {money_factor_unit(c.header.unit) for c in money} - {None}
+        if len(units) == 1:
+            return units.pop()
+        if units:
+            return "按各列表头"
+        if layout.unit:
+            return layout.unit
+        self.warn(layout.grid.name, None, None, "",
+                  f"表中未注明金额单位，按{DEFAULT_MONEY_UNIT}导入；如不是{DEFAULT_MONEY_UNIT}，"
+                  "请在表头注明单位（如“营业收入（元）”）或在表头上方写“单位：元”")
+        return DEFAULT_MONEY_UNIT
+
+    def _unused_columns(self, layout: Layout, kind: str) -> list[Finding]:
+        out, seen = [], set()
+        sheet = layout.grid.name
+        for col in layout.columns:
+            reason = None
+            f = col.field
+            if col.header.note:
+                reason = col.header.note
+            elif f == "seq":
+                continue
+            elif col.header.month:
+                if kind != "figures":
+                    reason = "企业名单中的月度数据不导入，请使用月度数据表"
+                elif not f:
+                    reason = "无法确定该月份列是哪项指标（请在表头写明，如“3月营业收入”）"
+                else:
+                    continue
+            elif f is None:
+                reason = "无法识别的列名"
+            elif f in seen:
+                reason = f"与前面的“{LABELS[f]}”列重复，只导入第一列"
+            elif kind == "enterprises" and f in (*FIGURE_FIELDS, "period", "year", "month"):
+                reason = "企业名单中没有月份，此列不导入（月度数据请使用月度数据表）"
+            elif kind == "figures" and f not in (*FIGURE_FIELDS, "period", "year", "month",
+                                                  "name", "credit_code"):
+                reason = "月度数据表中此列不导入（企业信息请使用企业名单表）"
+            if f and not col.header.month:
+                seen.add(f)
+            if reason:
+                out.append(Finding(sheet, layout.header_rows[-1] + 1, col.index, col.shown, "", reason))
+        return out
+
+    # -- enterprises ----------------------------------------------------------------------
+    def _enterprise_row(self, layout: Layout, r: int) -> None:
+        sheet = layout.grid.name
+        self._row = r
+        cols = layout.by_field()
+        row = layout.grid.rows[r]
+        raw = {f: (row[c.index] if c.index < len(row) else None) for f, c in cols.items()
+               if f in ENTERPRISE_FIELDS}
+        record: dict = {}
+        bad = False
+
+        def fail(f: str, message: str) -> None:
+            nonlocal bad
+            bad = True
+            col = cols.get(f) or cols.get(_ALTERNATE_COLUMN.get(f, ""))
+            self.problem(sheet, r, col, raw.get(col.field) if col else "", message)
+
+        record["name"] = cells.text(raw.get("name"))
+        record["credit_code"] = cc.normalise(raw.get("credit_code"))
+        for f in _TEXT_FIELDS:
+            if not cells.is_blank(raw.get(f)):
+                record[f] = cells.text(raw[f])
+        if not cells.is_blank(raw.get("contact_phone")):
+            record["contact_phone"] = cells.text(raw["contact_phone"])
+        for f in _DATE_FIELDS:
+            if not cells.is_blank(raw.get(f)):
+                try:
+                    record[f] = cells.parse_date(raw[f])
+                except ValueError as e:
+                    fail(f, str(e))
+        code = self._industry(raw)
+        if code is not None:
+            record["industry_code"] = code
+        status = cells.text(raw.get("stat_status"))
+        if status:
+            record["stat_status"] = _STATUS_WORDS.get(status, status)
+        pool = cells.text(raw.get("pool"))
+        if pool:
+            record["pool"] = _POOL_WORDS.get(pool, pool)
+        source = cells.text(raw.get("source"))
+        if source:
+            record["source"] = source
+        department = cells.text(raw.get("department"))
+        if department:
+            if department in self.departments:
+                record["department_id"] = self.departments[department]
+            else:
+                fail("department", f"未知的责任单位“{department}”，请先在部门列表中添加，"
+                                   f"或改为：{'、'.join(list(self.departments)[:8])}")
+        tags = cells.text(raw.get("tags"))
+        if tags:
+            record["tags"] = json.dumps([t for t in re.split(r"[、,，;；/\s]+", tags) if t],
+                                        ensure_ascii=False)
+        existing = self.existing.get(record["credit_code"])
+        township = self._township(layout, raw, fail, required=existing is None)
+        if township:
+            record["township_code"] = township
+        try:
+            if existing is None:
+                clean_record, warnings = validate_enterprise(
+                    {**record, "township_code": record.get("township_code", "000000000")})
+            else:
+                given = {k: v for k, v in record.items()}
+                clean_record, warnings = validate_enterprise(given, partial=True)
+        except ValidationError as e:
+            for f, message in e.problems.items():
+                if f == "township_code" and "township_code" not in record:
+                    continue  # already reported by _township
+                fail({"department_id": "department"}.get(f, f), message)
+            return
+        if bad:
+            return
+        for w in warnings:
+            self.warn(sheet, r, cols.get("credit_code") if "信用代码" in w else
+                      cols.get("industry_code") or cols.get("industry_name"), "", w)
+
+        first = self.seen_codes.get(clean_record["credit_code"])
+        if first:
+            where = f"第{first[1]}行" if first[0] == sheet else f"工作表“{first[0]}”第{first[1]}行"
+            self.problem(sheet, r, cols.get("credit_code"), clean_record["credit_code"],
+                         f"统一社会信用代码与{where}重复（同一企业只能出现一次）")
+            return
+        self.seen_codes[clean_record["credit_code"]] = (sheet, r + 1)
+        if existing is None:
+            self._plan_create(sheet, r, cols, clean_record)
+        else:
+            self._plan_update(sheet, r, existing, clean_record)
+
+    def _plan_create(self, sheet: str, r: int, cols: dict, record: dict) -> None:
+        same_name = self.existing_names.get(record["name"])
+        if same_name:
+            self.warn(sheet, r, cols.get("name"), record["name"],
+                      f"台账中已有同名企业（统一社会信用代码{same_name[0]['credit_code']}），"
+                      "请核对是否为同一企业")
+        columns = self.ledger.spec("enterprises").columns
+        values = {k: v for k, v in record.items() if k in columns and v not in (None, "")}
+        values.setdefault("pool", "none")
+        values.setdefault("stat_status", "below_scale")
+        planned = _NewEnterprise(new_id(), values, r + 1, sheet)
+        self.new[record["credit_code"]] = planned
+        self.new_ids.add(planned.id)
+        self.new_names.setdefault(record["name"], []).append(record["credit_code"])
+        self.result.created.append({"sheet": sheet, "row": r + 1, "name": record["name"],
+                                    "credit_code": record["credit_code"],
+                                    "township_code": record["township_code"]})
+
+    def _plan_update(self, sheet: str, r: int, existing: dict, record: dict) -> None:
+        diff, shown = {}, {}
+        for key, value in record.items():
+            if key in ("credit_code",) or value in (None, ""):
+                continue
+            if key == "pool":
+                if value != existing["pool"]:
+                    self.warn(sheet, r, None, "", f"“{existing['name']}”表中库别为{POOLS.get(value, value)}，"
+                              f"台账中为{POOLS[existing['pool']]}：导入不调整库别，请使用“调整库别”")
+                continue
+            if existing.get(key) != value:
+                diff[key] = value
+                shown[_FIELD_LABELS.get(key, key)] = (self._show(key, existing.get(key)),
+                                                      self._show(key, value))
+        if diff:
+            self.updates.append((existing["id"], diff))
+            self.result.updated.append(Change(sheet, r + 1,
+                                              f"{existing['name']}（{existing['credit_code']}）", shown))
+        else:
+            self.result.unchanged += 1
+
+    def _show(self, key: str, value) -> str:
+        if value is None:
+            return ""
+        if key == "township_code":
+            return f"{self.townships.get(value) or self._new_township_name(value)}（{value}）"
+        if key == "department_id":
+            return self.department_names.get(value, value)
+        if key == "stat_status":
+            return STAT_STATUSES.get(value, value)
+        if key == "source":
+            return SOURCES.get(value, value)
+        if key == "tags":
+            try:
+                return "、".join(json.loads(value))
+            except ValueError:
+                return value
+        return str(value)
+
+    def _new_township_name(self, code: str) -> str:
+        return next((n for n, c in self.new_township_codes.items() if c == code), "")
+
+    def _industry(self, raw: dict) -> str | None:
+        code = raw.get("industry_code")
+        if not cells.is_blank(code):
+            text = cells.text(code)
+            by_name = _division_by_name(text)
+            normal = industry.normalise(text)
+            if not re.fullmatch(r"\d{2,4}", normal) and by_name:
+                return by_name
+            return normal
+        name = cells.text(raw.get("industry_name"))
+        if name:
+            return _division_by_name(name) or industry.normalise(name)
+        return None
+
+    def _township(self, layout: Layout, raw: dict, fail, *, required: bool) -> str | None:
+        """The row's township code; at a county, an unknown township name is planned as new."""
+        name = cells.text(raw.get("township")).replace(" ", "")
+        code = cells.text(raw.get("township_code")).replace(" ", "")
+        if re.fullmatch(r"\d{9}", name):
+            code, name = name, ""
+        found = None
+        if code:
+            if not re.fullmatch(r"\d{9}", code):
+                fail("township_code", f"乡镇代码“{code}”应为9位数字")
+                return None
+            found = code if code in self.townships or code in self.new_township_codes.values() else None
+            if found is None:
+                if self.role == "county" and name:
+                    found = self._create_township(layout, name, code)
+                elif self.role == "county":
+                    fail("township_code", f"乡镇代码{code}不在本台账的乡镇列表中，请同时填写乡镇名称")
+                    return None
+        elif name:
+            found = self._township_by_name(name)
+            if found is None:
+                if self.role == "county":
+                    found = self._create_township(layout, name, None)
+                else:
+                    fail("township", f"本乡镇台账只能导入本乡镇（{self.townships.get(self.own_code, self.own_code)}）"
+                                     f"的企业，此行属于“{name}”")
+                    return None
+        else:
+            if not required:
+                return None
+            if self.role == "township":
+                return self.own_code
+            office = self._township_by_name(layout.office or "") if layout.office else None
+            if office:
+                return office
+            fail("township", "乡镇（街道）不能为空" if "township" in layout.by_field()
+                 else "表中没有“乡镇（街道）”列，无法确定企业所属乡镇")
+            return None
+        if self.role == "township" and found != self.own_code:
+            fail("township", f"本乡镇台账只能导入本乡镇（{self.townships.get(self.own_code, self.own_code)}）"
+                             f"的企业，此行属于“{name or self.townships.get(found, found)}”")
+            return None
+        return found
+
+    def _township_by_name(self, name: str) -> str | None:
+        if name in self.township_names:
+            return self.township_names[name]
+        if name in self.new_township_codes:
+            return self.new_township_codes[name]
+        for known, code in self.township_names.items():
+            # "盂县秀水镇" or "秀水" for "秀水镇"
+            if known in name or (known.startswith(name) and len(known) - len(name) <= 2
+                                 and len(name) >= 2):
+                return code
+        return None
+
+    def _create_township(self, layout: Layout, name: str, code: str | None) -> str:
+        if code is None:
+            code = self._allocate_township_code(name)
+        self.new_township_codes[name] = code
+        self.result.new_townships.append({"name": name, "code": code, "sheet": layout.grid.name,
+                                          "row": self._row + 1})
+        return code
+
+    def _allocate_township_code(self, name: str) -> str:
+        # digits 7–9 of the 统计用区划代码: 001–099 街道, 100–199 镇, 200–399 乡, 400+ others
+        if name.endswith(("街道", "办事处")):
+            span = range(1, 100)
+        elif name.endswith("镇"):
+            span = range(100, 200)
+        elif name.endswith("乡"):
+            span = range(200, 400)
+        else:
+            span = range(400, 1000)
+        county = self.own_code[:6]
+        used = set(self.townships) | set(self.new_township_codes.values())
+        for n in span:
+            code = f"{county}{n:03d}"
+            if code not in used:
+                return code
+        raise UserError(f"无法为乡镇“{name}”分配代码，请在表中填写乡镇代码")
+
+    # -- monthly figures ------------------------------------------------------------------
+    def _check_figure_layout(self, layout: Layout) -> None:
+        fields = layout.by_field()
+        sheet = layout.grid.name
+        if "credit_code" not in fields and "name" not in fields:
+            self.problem(sheet, layout.header_rows[-1], None, "",
+                         "月度数据表需要“统一社会信用代码”或“企业名称”列")
+        if not layout.month_columns and not any(f in fields for f in FIGURE_FIELDS):
+            self.problem(sheet, layout.header_rows[-1], None, "",
+                         "月度数据表中没有可导入的指标列（主营业务收入、工业总产值、税收、用电量、从业人员）")
+        for col in layout.month_columns:
+            if col.header.month[0] is None and layout.year is None and "year" not in fields:
+                self.problem(sheet, layout.header_rows[-1], col, col.header.text,
+                             "无法确定年份：请在表头写明年月（如“2024年3月”）或在标题中写明年份")
+                break
+
+    def _figure_row(self, layout: Layout, r: int) -> None:
+        sheet = layout.grid.name
+        cols = layout.by_field()
+        row = layout.grid.rows[r]
+
+        def cell(col: Column | None):
+            return row[col.index] if col is not None and col.index < len(row) else None
+
+        enterprise_id = self._enterprise_for(sheet, r, cols, cell)
+        # (period → {field: value}) for this row, from the long or the wide layout
+        months: dict[str, dict] = {}
+        problems_before = len(self.result.problems)
+        if layout.month_columns:
+            year_value = cell(cols.get("year"))
+            for col in layout.month_columns:
+                if not col.field:
+                    continue
+                year, month = col.header.month
+                if year is None:
+                    year = (cells.parse_count(year_value) if not cells.is_blank(year_value)
+                            else layout.year)
+                if year is None:
+                    continue
+                period = f"{year:04d}-{month:02d}"
+                value = self._figure_value(layout, sheet, r, col, cell(col))
+                if value is not None:
+                    months.setdefault(period, {})[col.field] = value
+        else:
+            period = self._period(layout, sheet, r, cols, cell)
+            values = {}
+            for f in FIGURE_FIELDS:
+                col = cols.get(f)
+                if col is not None:
+                    value = self._figure_value(layout, sheet, r, col, cell(col))
+                    if value is not None:
+                        values[f] = value
+            if period and values:
+                months[period] = values
+        if len(self.result.problems) > problems_before or enterprise_id is None:
+            return
+        for period, values in months.items():
+            key = (enterprise_id, period)
+            if key in self.seen_months:
+                self.problem(sheet, r, cols.get("period"), period,
+                             f"{period}的数据与第{self.seen_months[key]}行重复")
+                continue
+            self.seen_months[key] = r + 1
+            self._plan_month(sheet, r, enterprise_id, period, values)
+
+    def _enterprise_for(self, sheet, r, cols, cell) -> str | None:
+        code = cc.normalise(cell(cols.get("credit_code")))
+        name = cells.text(cell(cols.get("name")))
+        if code:
+            if code in self.new:
+                return self.new[code].id
+            if code in self.existing:
+                return self.existing[code]["id"]
+            check = cc.check(code)
+            message = check.error or f"台账和本文件的企业名单中都没有统一社会信用代码为{code}的企业"
+            self.problem(sheet, r, cols.get("credit_code"), code, message)
+            return None
+        if name:
+            found = [e["id"] for e in self.existing_names.get(name, [])]
+            found += [self.new[c].id for c in self.new_names.get(name, [])]
+            if len(found) == 1:
+                return found[0]
+            self.problem(sheet, r, cols.get("name"), name,
+                         "台账中有多家同名企业，请填写统一社会信用代码" if found else
+                         "台账和本文件的企业名单中都没有这家企业，请核对名称或填写统一社会信用代码")
+            return None
+        self.problem(sheet, r, cols.get("credit_code") or cols.get("name"), "",
+                     "统一社会信用代码和企业名称都为空")
+        return None
+
+    def _period(self, layout, sheet, r, cols, cell) -> str | None:
+        col = cols.get("period")
+        try:
+            if col is not None:
+                value = cell(col)
+                period = cells.parse_period(value, layout.year)
+                if period is None:
+                    self.problem(sheet, r, col, "", "月份不能为空")
+                return period
+            year, month = cell(cols.get("year")), cell(cols.get("month"))
+            col = cols.get("month")
+            y, m = cells.parse_count(year), cells.parse_count(month)
+            if y is None or m is None or not 1 <= m <= 12 or not 2000 <= y <= 2100:
+                self.problem(sheet, r, col, f"{cells.text(year)}年{cells.text(month)}月",
+                             "年份或月份无效")
+                return None
+            return f"{y:04d}-{m:02d}"
+        except ValueError as e:
+            self.problem(sheet, r, col, cell(col), str(e))
+            return None
+
+    def _figure_value(self, layout: Layout, sheet: str, r: int, col: Column, value):
+        try:
+            if col.field in MONEY_FIELDS:
+                unit = (money_factor_unit(col.header.unit) or layout.unit or DEFAULT_MONEY_UNIT)
+                number = cells.parse_money(value, unit)
+                if number is not None and abs(number) >= _IMPLAUSIBLE_YUAN:
+                    raise ValueError(f"按{unit}计为{number:,}元，明显过大：请核对金额单位")
+            elif col.field == "electricity_kwh":
+                number = cells.parse_count(value, electricity_factor(col.header.unit))
+            else:
+                number = cells.parse_count(value)
+        except ValueError as e:
+            self.problem(sheet, r, col, value, str(e))
+            return None
+        if number is not None and number < 0:
+            self.problem(sheet, r, col, value, f"{LABELS[col.field]}不能为负数")
+            return None
+        return number
+
+    def _plan_month(self, sheet, r, enterprise_id, period, values) -> None:
+        row_id = monthly_figure_id(enterprise_id, period)
+        existing = (None if enterprise_id in self.new_ids
+                    else self.ledger.get("monthly_figures", row_id))
+        if existing is None:
+            self.figure_inserts.append({"id": row_id, "enterprise_id": enterprise_id,
+                                        "period": period, **values})
+            self.result.figures_created += 1
+        else:
+            diff = {k: v for k, v in values.items() if existing.get(k) != v}
+            if diff:
+                self.figure_updates.append((row_id, diff))
+                name = self.ledger.scalar("SELECT name FROM enterprises WHERE id = ?", (enterprise_id,))
+                self.result.figures_updated.append(Change(sheet, r + 1, f"{name} {period}", {
+                    _FIELD_LABELS[k]: (_show_figure(k, existing.get(k)), _show_figure(k, v))
+                    for k, v in diff.items()}))
+            else:
+                self.result.figures_unchanged += 1
+        self.result.enterprise_ids.add(enterprise_id)
+
+    # -- writing ----------------------------------------------------------------------------
+    def apply(self) -> None:
+        ledger = self.ledger
+        total = (len(self.new) + len(self.updates) + len(self.figure_inserts)
+                 + len(self.figure_updates) + len(self.new_township_codes))
+        done = 0
+        self.progress("写入台账", 0, total)
+        with ledger.transaction():
+            for name, code in self.new_township_codes.items():
+                ledger.insert("townships", {"code": code, "name": name})
+                done += 1
+            self.check_cancel()
+            ledger.insert_many("enterprises", ({"id": n.id, **n.record} for n in self.new.values()),
+                               progress=lambda n: self.progress("写入台账", done + n, total))
+            done += len(self.new)
+            self.check_cancel()
+            for i, (enterprise_id, diff) in enumerate(self.updates):
+                ledger.update("enterprises", enterprise_id, diff)
+                if i % 200 == 0:
+                    self.check_cancel()
+                    self.progress("写入台账", done + i, total)
+            done += len(self.updates)
+            ledger.insert_many("monthly_figures", self.figure_inserts,
+                               progress=lambda n: self.progress("写入台账", done + n, total))
+            done += len(self.figure_inserts)
+            self.check_cancel()
+            for i, (row_id, diff) in enumerate(self.figure_updates):
+                ledger.update("monthly_figures", row_id, diff)
+                if i % 200 == 0:
+                    self.check_cancel()
+                    self.progress("写入台账", done + i, total)
+        self.result.enterprise_ids |= {n.id for n in self.new.values()}
+        self.result.enterprise_ids |= {e for e, _ in self.updates}
+        self.progress("写入台账", total, total)
+
+
+_ALTERNATE_COLUMN = {"township_code": "township", "township": "township_code",
+                     "industry_code": "industry_name", "department_id": "department"}
+_FIELD_LABELS = {**LABELS, "township_code": "乡镇（街道）", "department_id": "责任单位"}
+
+
+def _show_figure(key: str, value) -> str:
+    from ..domain.money import format_wan
+
+    if value is None:
+        return ""
+    return f"{format_wan(value)}万元" if key in MONEY_FIELDS else f"{value:,}"
+
+
+def _division_by_name(text: str) -> str | None:
+    text = clean(text).replace(" ", "")
+    text = re.sub(r"^[A-T]?\d{2,4}", "", text)
+    if not text:
+        return None
+    for code, (_section, name) in industry.DIVISIONS.items():
+        if text == name:
+            return code
+    return None

@@ -1,0 +1,141 @@
+"""Turning one cell as a spreadsheet holds it into a clean value.
+
+Cells arrive as str, int, float, bool, date or datetime (calamine and the CSV reader give
+these). Each parser returns the clean value or raises ValueError with a Chinese message;
+the import puts that message in its report beside the row and column.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from ..domain.money import parse_amount
+from ..domain.text import clean
+
+# Excel's day 0 is 1899-12-30 (the 1900 leap-year bug included); serials in this range
+# are dates from 1950 to 2100, so a plain number like 2024 is never taken for one.
+_EXCEL_EPOCH = date(1899, 12, 30)
+_SERIAL_RANGE = (18264, 73051)
+
+_DATE_FORMS = [
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+]
+_PERIOD_FORMS = [
+    re.compile(r"^(\d{4})[-/.](\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(?:份)?$"),
+    re.compile(r"^(\d{4})(\d{2})$"),
+]
+
+
+def text(value: object) -> str:
+    """A cell as text: trimmed, half-width; whole floats lose their '.0' (codes, phones)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return clean(value)
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _excel_serial(number: float) -> date | None:
+    if _SERIAL_RANGE[0] <= number <= _SERIAL_RANGE[1]:
+        return _EXCEL_EPOCH + timedelta(days=int(number))
+    return None
+
+
+def parse_date(value: object) -> str | None:
+    """2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日, 20240305, a date cell or an Excel serial
+    number → '2024-03-05'. None when blank."""
+    if is_blank(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        found = _excel_serial(float(value))
+        if found:
+            return found.isoformat()
+        raise ValueError(f"“{text(value)}”不是有效日期")
+    raw = text(value).replace(" ", "")
+    if re.fullmatch(r"\d{5}(\.\d+)?", raw):
+        found = _excel_serial(float(raw))
+        if found:
+            return found.isoformat()
+    for form in _DATE_FORMS:
+        m = form.match(raw)
+        if m:
+            try:
+                return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+            except ValueError:
+                break
+    raise ValueError(f"“{text(value)}”不是有效日期（可写2024-03-05、2024/3/5或2024年3月5日）")
+
+
+def parse_period(value: object, default_year: int | None = None) -> str | None:
+    """A month: 2024-03, 2024/3, 2024年3月, 202403, a date cell, or '3月' with a known year."""
+    if is_blank(value):
+        return None
+    if isinstance(value, (date, datetime)):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        found = _excel_serial(float(value))
+        if found:
+            return f"{found.year:04d}-{found.month:02d}"
+    raw = text(value).replace(" ", "")
+    for form in _PERIOD_FORMS:
+        m = form.match(raw)
+        if m and 1 <= int(m.group(2)) <= 12:
+            return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+    m = re.fullmatch(r"(\d{1,2})月(?:份)?", raw)
+    if m and default_year and 1 <= int(m.group(1)) <= 12:
+        return f"{default_year:04d}-{int(m.group(1)):02d}"
+    try:  # a full date names its month too
+        iso = parse_date(raw)
+    except ValueError:
+        iso = None
+    if iso:
+        return iso[:7]
+    raise ValueError(f"“{text(value)}”不是有效月份（可写2024-03或2024年3月）")
+
+
+def parse_money(value: object, unit: str) -> int | None:
+    """An amount in `unit` (元/千元/万元/亿元) → integer yuan; '1,650.5', '1650.5万元', 1650.5."""
+    if is_blank(value):
+        return None
+    if isinstance(value, float):
+        value = repr(value)  # shortest exact decimal, so 1650.5 stays 1650.5
+    return parse_amount(value, unit)
+
+
+def parse_count(value: object, factor: int = 1) -> int | None:
+    """kWh or head counts: '12,000', '1.2' (万千瓦时, factor 10000) → int."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError("应为数字")
+    raw = repr(value) if isinstance(value, float) else text(value)
+    raw = raw.replace(",", "").replace("，", "").replace(" ", "")
+    raw = re.sub(r"(千瓦时|万千瓦时|kwh|KWH|kWh|度|人)$", "", raw)
+    if raw in {"-", "—", "/"}:
+        return None
+    if not re.fullmatch(r"-?\d+(\.\d+)?", raw):
+        raise ValueError(f"“{text(value)}”不是有效的数字")
+    from decimal import Decimal
+
+    number = Decimal(raw) * factor
+    if number != number.to_integral_value():
+        if factor == 1:
+            raise ValueError(f"“{text(value)}”应为整数")
+        number = number.to_integral_value()
+    return int(number)

@@ -1,0 +1,220 @@
+"""Finding the table inside a sheet as offices send it.
+
+A real list starts with title rows (often one merged cell), a "填报单位：… 单位：万元" line,
+blank rows, sometimes a two-row header (a merged group such as "主营业务收入（万元）" over
+"1月 … 12月"); it has a 序号 column, 合计/小计 rows, and notes (注：…) at the end.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import cells
+from .columns import FIGURE_FIELDS, UNIT_LINE, Header, parse_header
+from .reader import Grid
+
+HEADER_SEARCH_ROWS = 40
+_TOTAL = re.compile(r"^.{0,20}?(合计|小计|总计)$")
+_NOTE = re.compile(
+    r"^(注|说明|备注|附注|注释)\s*[0-9一二三四五六七八九十]*\s*[:：.、]"
+    r"|^(填表人|制表人|审核人|单位负责人|统计负责人|负责人|填报人|填报日期|报出日期|制表日期|制表时间)")
+_OFFICE = re.compile(r"填报单位\s*[:：]\s*([^\s:：]+?)(?:\s|单位|盖章|\(|（|$)")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_EXAMPLE = {"示例", "例", "样例", "填写示例"}
+
+
+@dataclass
+class Column:
+    index: int
+    header: Header
+    group: str = ""  # the merged group header above, in a two-row header
+
+    @property
+    def field(self) -> str | None:
+        return self.header.field
+
+    @property
+    def shown(self) -> str:
+        return f"{self.group}/{self.header.text}" if self.group and self.group != self.header.text \
+            else self.header.text
+
+
+@dataclass
+class Skipped:
+    row: int  # grid index
+    reason: str
+
+
+@dataclass
+class Layout:
+    grid: Grid
+    header_rows: tuple[int, ...]
+    columns: list[Column]
+    unit: str | None = None  # from a "单位：万元" line
+    office: str | None = None  # from "填报单位：…"
+    year: int | None = None  # from the title, for headers like "3月"
+    title: str = ""
+
+    @property
+    def first_data_row(self) -> int:
+        return self.header_rows[-1] + 1
+
+    def by_field(self) -> dict[str, Column]:
+        found: dict[str, Column] = {}
+        for col in self.columns:
+            if col.field and not col.header.month and col.field not in found:
+                found[col.field] = col
+        return found
+
+    @property
+    def month_columns(self) -> list[Column]:
+        return [c for c in self.columns if c.header.month]
+
+    @property
+    def kind(self) -> str:
+        fields = self.by_field()
+        if "period" in fields or ("year" in fields and "month" in fields) or self.month_columns:
+            return "figures"
+        return "enterprises"
+
+
+def _row_texts(grid: Grid, r: int) -> list[str]:
+    return [cells.text(v) for v in (grid.rows[r] if r < len(grid.rows) else [])]
+
+
+def _merged_across(grid: Grid, r: int) -> dict[int, str]:
+    """Column → text of a merged cell spanning it in row r (group headers)."""
+    out = {}
+    for (r0, c0), (r1, c1) in grid.merged:
+        if r0 <= r <= r1 and c1 > c0:
+            value = cells.text(grid.cell(r0, c0))
+            for c in range(c0, c1 + 1):
+                out[c] = value
+    return out
+
+
+def _score(headers: list[Header]) -> tuple[int, bool]:
+    fields = {h.field for h in headers if h.field and not h.month}
+    identified = bool(fields & {"name", "credit_code"})
+    return len(fields) + sum(1 for h in headers if h.month), identified
+
+
+def find_layout(grid: Grid) -> Layout | None:
+    """The header row(s) and what each column holds; None when no table is recognised."""
+    best = None
+    for r in range(min(HEADER_SEARCH_ROWS, len(grid.rows))):
+        headers = [parse_header(t) for t in _row_texts(grid, r)]
+        score, identified = _score(headers)
+        if identified and score >= 2 and (best is None or score > best[0]):
+            best = (score, r, headers)
+    if best is None:
+        return None
+    _, h, headers = best
+    header_rows: tuple[int, ...] = (h,)
+    columns = [Column(c, hd) for c, hd in enumerate(headers) if hd.text]
+    sub = _sub_header(grid, h)
+    if sub is not None:
+        header_rows = (h, h + 1)
+        columns = sub
+    above = [t for r in range(h) for t in _row_texts(grid, r) if t]
+    title = " ".join(above)
+    unit = UNIT_LINE.search(title.replace(" ", ""))
+    office = _OFFICE.search(title)
+    year = _YEAR.search(title)
+    layout = Layout(grid, header_rows, columns, unit=unit.group(1) if unit else None,
+                    office=office.group(1) if office else None,
+                    year=int(year.group(1)) if year else None, title=title)
+    _fill_merged_data(grid, layout.first_data_row)
+    return layout
+
+
+def _sub_header(grid: Grid, h: int) -> list[Column] | None:
+    """Columns of a two-row header, when row h + 1 is a second header line."""
+    if h + 1 >= len(grid.rows):
+        return None
+    sub_texts = _row_texts(grid, h + 1)
+    subs = [parse_header(t) for t in sub_texts]
+    filled = [s for s in subs if s.text]
+    known = [s for s in filled if s.field or s.month]
+    if not known or len(known) * 2 < len(filled):
+        return None
+    raw = grid.rows[h + 1]
+    if any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw):
+        return None  # numbers: a data row
+    if any(re.fullmatch(r"[0-9A-Z]{18}", t) for t in sub_texts):
+        return None  # a data row with a credit code
+    group = _merged_across(grid, h)
+    main = _row_texts(grid, h)
+    width = max(len(main), len(sub_texts))
+    columns = []
+    for c in range(width):
+        top = group.get(c) or (main[c] if c < len(main) else "")
+        below = subs[c] if c < len(subs) else Header("")
+        if not below.text:
+            if top:
+                columns.append(Column(c, parse_header(top)))
+            continue
+        header = below
+        if header.month and not header.field:
+            parent = parse_header(top)
+            header.field = parent.field if parent.field in FIGURE_FIELDS else None
+            header.unit = header.unit or parent.unit
+        elif not header.field and top:
+            combined = parse_header(top + below.text)
+            if combined.field:
+                header = combined
+        columns.append(Column(c, header, group=top if top != below.text else ""))
+    return columns
+
+
+def _fill_merged_data(grid: Grid, first_data_row: int) -> None:
+    """A township merged down over its enterprises counts for each of them."""
+    for (r0, c0), (r1, c1) in grid.merged:
+        if r0 < first_data_row:
+            continue
+        value = grid.cell(r0, c0)
+        for r in range(r0, r1 + 1):
+            row = grid.rows[r]
+            if len(row) <= c1:
+                row.extend([""] * (c1 + 1 - len(row)))
+            for c in range(c0, c1 + 1):
+                row[c] = value
+
+
+def data_rows(layout: Layout) -> tuple[list[int], list[Skipped]]:
+    """Grid indices of the rows to import, and the rows skipped with the reason."""
+    grid = layout.grid
+    seq_col = layout.by_field().get("seq")
+    name_col = layout.by_field().get("name")
+    header_texts = {c.header.text for c in layout.columns if c.header.text}
+    keep, skipped = [], []
+    in_notes = False
+    for r in range(layout.first_data_row, len(grid.rows)):
+        row = grid.rows[r]
+        filled = [(c, cells.text(v)) for c, v in enumerate(row) if not cells.is_blank(v)]
+        if not filled:
+            continue
+        first = filled[0][1].replace(" ", "")
+        if _NOTE.match(first) or (in_notes and len(filled) == 1):
+            in_notes = True
+            skipped.append(Skipped(r, f"说明文字“{_short(filled[0][1])}”，未导入"))
+            continue
+        texts = [t.replace(" ", "") for _, t in filled[:3]]
+        if any(_TOTAL.match(t) for t in texts):
+            skipped.append(Skipped(r, f"“{_short(next(t for t in texts if _TOTAL.match(t)))}”为合计行，未导入"))
+            continue
+        seq = cells.text(row[seq_col.index]) if seq_col and seq_col.index < len(row) else ""
+        name = cells.text(row[name_col.index]) if name_col and name_col.index < len(row) else ""
+        if seq in _EXAMPLE or name.startswith("示例") or name.startswith("（示例）"):
+            skipped.append(Skipped(r, "示例行，未导入"))
+            continue
+        if sum(1 for _, t in filled if t in header_texts) >= max(2, len(filled) // 2):
+            skipped.append(Skipped(r, "重复的表头行，未导入"))
+            continue
+        keep.append(r)
+    return keep, skipped
+
+
+def _short(text: str, limit: int = 20) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
