@@ -7,12 +7,22 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, Line, Polygon, String
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from .fonts import FONT, register
 
 SERIES_COLOURS = [colors.HexColor("#9AA5B1"), colors.HexColor("#3E7CB1"),
                   colors.HexColor("#D9822B"), colors.HexColor("#2E8540")]
 THRESHOLD_COLOUR = colors.HexColor("#B00020")
+
+
+def _drawing(width: float, height: float) -> Drawing:
+    drawing = Drawing(width, height)
+    # the renderer's starting font is Helvetica unless the drawing says otherwise, and that
+    # alone puts a non-embedded font in the PDF
+    drawing.initialFontName = FONT
+    drawing.initialFontSize = 8
+    return drawing
 
 
 def _nice_max(value: float) -> float:
@@ -44,9 +54,9 @@ def cumulative_revenue(years: dict[int, list[int | None]], threshold_wan: float 
     """Cumulative revenue (万元) month by month, one line per year, against the
     above-scale line. `years` maps a year to 12 monthly revenues in yuan (None = missing)."""
     register()
-    drawing = Drawing(width, height)
+    drawing = _drawing(width, height)
     chart = HorizontalLineChart()
-    chart.x, chart.y, chart.width, chart.height = 46, 34, width - 60, height - 58
+    chart.x, chart.y, chart.width, chart.height = 46, 40, width - 60, height - 62
     data, items = [], []
     peak = threshold_wan
     for i, (year, months) in enumerate(sorted(years.items())):
@@ -93,7 +103,7 @@ def grouped_bars(categories: list[str], series: list[tuple[str, list[float]]],
                  width: float = 480, height: float = 200, unit: str = "户") -> Drawing:
     """Side-by-side bars per category (e.g. target vs net increase per township)."""
     register()
-    drawing = Drawing(width, height)
+    drawing = _drawing(width, height)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 36, 48, width - 48, height - 70
     chart.data = [values or [0] for _name, values in series] or [[0]]
@@ -134,15 +144,16 @@ def funnel(stages: list[tuple[str, int]], width: float = 480, height: float = 19
     """The pool funnel: one centred band per stage, its width proportional to its count
     (with a minimum so a small stage keeps a readable label)."""
     register()
-    drawing = Drawing(width, height)
+    drawing = _drawing(width, height)
     if not stages:
         return drawing
     band = (height - 10) / len(stages)
     biggest = max(count for _name, count in stages) or 1
     centre, full = width / 2, width * 0.62
-    minimum = width * 0.14
+    labels = [f"{name}  {count}户" for name, count in stages]
+    minimum = max(width * 0.14, max(stringWidth(t, FONT, 9) for t in labels) + 24)
     widths = [max(minimum, full * count / biggest) for _name, count in stages]
-    for i, ((name, count), w) in enumerate(zip(stages, widths)):
+    for i, (label, w) in enumerate(zip(labels, widths)):
         top = height - 5 - i * band
         bottom = top - band + 3
         next_w = widths[i + 1] if i + 1 < len(widths) else w * 0.85
@@ -151,7 +162,7 @@ def funnel(stages: list[tuple[str, int]], width: float = 480, height: float = 19
                              centre + max(next_w, minimum) / 2, bottom,
                              centre - max(next_w, minimum) / 2, bottom],
                             fillColor=colour, strokeColor=colors.white, strokeWidth=1))
-        drawing.add(String(centre, (top + bottom) / 2 - 3.5, f"{name}  {count}户",
+        drawing.add(String(centre, (top + bottom) / 2 - 3.5, label,
                            fontName=FONT, fontSize=9, fillColor=colors.white,
                            textAnchor="middle"))
     return drawing

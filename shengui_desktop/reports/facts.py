@@ -167,4 +167,23 @@ class LedgerFacts:
         return out
 
     def checklist(self, enterprise_id: str) -> list[ChecklistItem]:
-        return [ChecklistItem(item, None) for item in ENTRY_MATERIALS]
+        """The DOMAIN.md materials, ticked where the ledger's entry_checklist says so
+        (items recorded under other names are listed after them)."""
+        try:
+            recorded = {r["item"]: r for r in self.ledger.rows(
+                "SELECT item, done, done_on, note FROM entry_checklist WHERE enterprise_id = ?",
+                (enterprise_id,))}
+        except Exception:  # a ledger from before schema 3
+            recorded = {}
+        out = []
+        for item in ENTRY_MATERIALS:
+            r = recorded.pop(item, None)
+            out.append(ChecklistItem(item, bool(r["done"]) if r else None,
+                                     _note(r) if r else ""))
+        out += [ChecklistItem(item, bool(r["done"]), _note(r)) for item, r in recorded.items()]
+        return out
+
+
+def _note(row: dict) -> str:
+    parts = [row.get("note") or "", f"{row['done_on']}完成" if row.get("done_on") else ""]
+    return "；".join(p for p in parts if p)

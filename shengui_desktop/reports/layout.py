@@ -43,7 +43,8 @@ class Styles:
         register()
         self.title = _style("title", 17, 24, TA_CENTER, spaceAfter=2 * mm)
         self.subtitle = _style("subtitle", 10, 14, TA_CENTER, textColor=MUTED, spaceAfter=2 * mm)
-        self.heading = _style("heading", 12, 17, spaceBefore=4 * mm, spaceAfter=2 * mm)
+        self.heading = _style("heading", 12, 17, spaceBefore=4 * mm, spaceAfter=2 * mm,
+                              keepWithNext=1)
         self.body = _style("body", 9.5, 14)
         self.small = _style("small", 8, 11)
         self.cell = _style("cell", 8, 10.5)
@@ -144,17 +145,19 @@ def build(path: str | os.PathLike, story: list, info: PageInfo, job: Job | None 
 
 def grid_style(header_rows: int = 1, size: float = 8, leading: float = 10.5) -> list:
     """The table style of every report: a full grid, shaded header, the embedded font."""
-    return [
+    style = [
         ("FONT", (0, 0), (-1, -1), FONT, size, leading),
         ("GRID", (0, 0), (-1, -1), 0.4, GRID),
-        ("BACKGROUND", (0, 0), (-1, header_rows - 1), HEADER_BG),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("ALIGN", (0, 0), (-1, header_rows - 1), "CENTER"),
         ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
         ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
     ]
+    if header_rows:
+        style += [("BACKGROUND", (0, 0), (-1, header_rows - 1), HEADER_BG),
+                  ("ALIGN", (0, 0), (-1, header_rows - 1), "CENTER")]
+    return style
 
 
 def signature_block(styles: Styles, width: float, labels=("制表人", "审核人", "负责人")) -> Table:
@@ -173,11 +176,12 @@ def key_value_table(pairs: list[tuple[str, str]], width: float, columns: int = 2
                     styles: Styles | None = None) -> Table:
     """Basic data as label/value cells, `columns` pairs per row; long values wrap."""
     styles = styles or Styles()
-    label_w = 26 * mm
+    from .text import wrap
+    label_w = 29 * mm
     value_w = width / columns - label_w
     rows, row = [], []
     for label, value in pairs:
-        row += [label, Paragraph(_escape(value or "—"), styles.cell)]
+        row += [wrap(label, label_w - 5, 8), Paragraph(_escape(value or "—"), styles.cell)]
         if len(row) == 2 * columns:
             rows.append(row)
             row = []

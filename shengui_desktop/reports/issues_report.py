@@ -1,0 +1,119 @@
+"""The issue ledger (问题台账): by responsible department, open issues first, overdue marked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Paragraph, Spacer, Table, TableStyle
+
+from ..domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES
+from ..storage.ledger import Ledger
+from . import layout, sources
+from .facts import PolicyFacts
+from .job import Job, as_job
+
+WIDTHS_MM = [10, 46, 16, 12, 72, 19, 19, 22, 57]  # 273 mm
+OPEN = ("open", "in_progress")
+
+
+@dataclass
+class DepartmentIssues:
+    name: str
+    issues: list[dict]
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for i in self.issues if i["status"] in OPEN)
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for i in self.issues if i["overdue_days"])
+
+
+@dataclass
+class IssuesData:
+    office: str
+    today: date
+    year: int
+    scope: str
+    departments: list[DepartmentIssues]
+
+
+def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: Job | None = None) -> IssuesData:
+    """Every open issue, whenever raised, and the issues settled or raised in the year."""
+    job = as_job(job)
+    where, params = filters.where()
+    year = str(filters.year)
+    rows = ledger.rows(f"""
+        SELECT i.*, e.name, t.name AS township, coalesce(d.name, '未指定责任单位') AS department
+        FROM issues i JOIN enterprises e ON e.id = i.enterprise_id
+        LEFT JOIN townships t ON t.code = e.township_code
+        LEFT JOIN departments d ON d.id = i.department_id
+        WHERE {where.replace('e.department_id', 'i.department_id')}
+          AND (i.status IN ('open', 'in_progress') OR substr(i.raised_date, 1, 4) = ?
+               OR substr(i.resolved_date, 1, 4) = ?)
+        ORDER BY department, i.status NOT IN ('open', 'in_progress'), i.deadline IS NULL,
+                 i.deadline, i.raised_date""", [*params, year, year])
+    job.report("读取问题台账", 1, 1)
+    today = filters.today.isoformat()
+    groups: dict[str, DepartmentIssues] = {}
+    for r in rows:
+        late = r["status"] in OPEN and r["deadline"] and r["deadline"] < today
+        r["overdue_days"] = (filters.today - date.fromisoformat(r["deadline"])).days if late else 0
+        groups.setdefault(r["department"], DepartmentIssues(r["department"], [])).issues.append(r)
+    ordered = sorted(groups.values(), key=lambda g: (-g.overdue_count, -g.open_count, g.name))
+    return IssuesData(sources.office_name(ledger), filters.today, filters.year,
+                      sources.scope_text(ledger, filters), ordered)
+
+
+def render(data: IssuesData, path: str | Path, printed_on, job: Job | None = None) -> Path:
+    st = layout.Styles()
+    width = 273 * mm
+    total = sum(len(g.issues) for g in data.departments)
+    open_total = sum(g.open_count for g in data.departments)
+    overdue_total = sum(g.overdue_count for g in data.departments)
+    sub = f"截至{data.today.isoformat()}　含全部未办结问题及{data.year}年提出或办结的问题"
+    if data.scope:
+        sub += f"　{data.scope}"
+    story = [Paragraph(f"{data.office}企业问题诉求办理台账", st.title), Paragraph(sub, st.subtitle)]
+    summary = [["责任单位", "问题总数", "未办结", "其中逾期", "已办结"]]
+    for g in data.departments:
+        summary.append([g.name, str(len(g.issues)), str(g.open_count), str(g.overdue_count),
+                        str(len(g.issues) - g.open_count)])
+    summary.append(["合计", str(total), str(open_total), str(overdue_total), str(total - open_total)])
+    t = Table(summary, colWidths=[40 * mm] + [24 * mm] * 4, hAlign="LEFT", repeatRows=1)
+    t.setStyle(TableStyle(layout.grid_style() + [
+        ("ALIGN", (1, 1), (-1, -1), "RIGHT"), ("BACKGROUND", (0, -1), (-1, -1), layout.TOTAL_BG),
+        ("TEXTCOLOR", (3, 1), (3, -1), layout.ALERT)]))
+    story += [Paragraph("一、办理情况汇总", st.heading), t,
+              Paragraph("二、问题明细（按责任单位，未办结在前，逾期以红色标出）", st.heading)]
+    header = ["序号", "企业名称", "乡镇", "类别", "问题描述", "提出日期", "办结时限", "状态", "办理结果"]
+    number = 0
+    for g in data.departments:
+        story.append(CondPageBreak(30 * mm))
+        story.append(Paragraph(f"{layout.escape(g.name)}：共 {len(g.issues)} 件，未办结 {g.open_count} 件"
+                               + (f"，<font color='#B00020'>逾期 {g.overdue_count} 件</font>"
+                                  if g.overdue_count else ""), st.body))
+        rows, style = [header], []
+        for i in g.issues:
+            number += 1
+            status = ISSUE_STATUSES.get(i["status"], i["status"])
+            if i["overdue_days"]:
+                status += f"\n逾期{i['overdue_days']}天"
+                style.append(("TEXTCOLOR", (6, len(rows)), (7, len(rows)), layout.ALERT))
+            rows.append([str(number), Paragraph(layout.escape(i["name"]), st.cell), i["township"] or "",
+                         ISSUE_CATEGORIES.get(i["category"], i["category"]),
+                         Paragraph(layout.escape(i["description"]), st.cell), i["raised_date"] or "",
+                         i["deadline"] or "", status,
+                         Paragraph(layout.escape(i["resolution"] or ""), st.cell)])
+        t = Table(rows, colWidths=[w * mm for w in WIDTHS_MM], repeatRows=1)
+        t.setStyle(TableStyle(layout.grid_style() + [("ALIGN", (0, 1), (0, -1), "CENTER")] + style))
+        story += [Spacer(1, 1 * mm), t, Spacer(1, 3 * mm)]
+    if not data.departments:
+        story.append(Paragraph("没有符合条件的问题。", st.body))
+    story += [Spacer(1, 4 * mm), layout.signature_block(st, width)]
+    info = layout.PageInfo(data.office, "企业问题诉求办理台账", printed_on, landscape=True)
+    return layout.build(path, story, info, job, expected_pages=total // 12 + 1)

@@ -1,0 +1,109 @@
+"""Targets (目标任务) by township and by department, with a bar chart, and the pool funnel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from ..domain.records import POOLS
+from ..storage.ledger import Ledger
+from . import charts, layout, sources
+from .facts import PolicyFacts, TargetLine, TargetProgress
+from .job import Job, as_job
+
+FUNNEL = ("base", "reserve", "cultivation", "entry")
+
+
+@dataclass
+class TargetsData:
+    office: str
+    year: int
+    progress: TargetProgress
+    pools: dict[str, int]
+    above_scale: int
+    source: str
+
+
+def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: Job | None = None) -> TargetsData:
+    job = as_job(job)
+    job.report("统计目标完成情况", 0, 2)
+    progress = facts.target_progress(filters.year)
+    if filters.township_code:
+        progress.townships = [t for t in progress.townships if t.key == filters.township_code]
+    if filters.department_id:
+        progress.departments = [d for d in progress.departments if d.key == filters.department_id]
+    where, params = filters.where()
+    pools = {r["pool"]: r["n"] for r in ledger.rows(
+        f"SELECT e.pool, count(*) AS n FROM enterprises e WHERE {where} GROUP BY e.pool", params)}
+    above = ledger.scalar(f"SELECT count(*) FROM enterprises e WHERE {where} AND e.stat_status = 'above_scale'",
+                          params)
+    job.report("统计库别", 1, 2)
+    return TargetsData(sources.office_name(ledger), filters.year, progress, pools, above, facts.source)
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def _table(title: str, lines: list[TargetLine], st: layout.Styles) -> Table:
+    rows = [[title, "目标（净增）", "新增入规", "退规", "净增", "完成率"]]
+    for x in lines:
+        rows.append([x.name, "—" if x.target is None else str(x.target), str(x.entries), str(x.exits),
+                     f"{x.net:+d}" if x.net else "0", _pct(x.completion)])
+    target = sum(x.target or 0 for x in lines)
+    entries, exits = sum(x.entries for x in lines), sum(x.exits for x in lines)
+    rows.append(["合计", str(target), str(entries), str(exits), f"{entries - exits:+d}" if entries - exits else "0",
+                 _pct((entries - exits) / target if target else None)])
+    style = layout.grid_style() + [("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+                                   ("BACKGROUND", (0, -1), (-1, -1), layout.TOTAL_BG)]
+    for r, x in enumerate(lines, 1):
+        if x.completion is not None and x.completion < 1:
+            style.append(("TEXTCOLOR", (5, r), (5, r), layout.ALERT))
+    t = Table(rows, colWidths=[46 * mm] + [28 * mm] * 5, repeatRows=1)
+    t.setStyle(TableStyle(style))
+    return t
+
+
+def _chart(lines: list[TargetLine], width: float):
+    return charts.grouped_bars([x.name for x in lines],
+                               [("目标（净增）", [x.target or 0 for x in lines]),
+                                ("实际净增", [x.net for x in lines])], width=width, height=190)
+
+
+def render(data: TargetsData, path: str | Path, printed_on, job: Job | None = None) -> Path:
+    st = layout.Styles()
+    width = 186 * mm
+    p = data.progress
+    story = [Paragraph(f"{data.office}{data.year}年小升规目标任务完成情况", st.title),
+             Paragraph("净增 = 新增入规 − 退规；完成率 = 净增 ÷ 目标", st.subtitle)]
+    if p.county_target is not None:
+        story.append(Paragraph(f"全县目标：净增 {p.county_target} 户。", st.body))
+    story += [Paragraph("一、分乡镇完成情况", st.heading)]
+    if p.townships:
+        story += [_table("乡镇", p.townships, st), Spacer(1, 3 * mm),
+                  KeepTogether([Paragraph("分乡镇目标与实际净增（户）", st.small), _chart(p.townships, width)])]
+    else:
+        story.append(Paragraph("本年度未下达乡镇目标。", st.body))
+    story += [Paragraph("二、分责任单位完成情况", st.heading)]
+    if p.departments:
+        story += [_table("责任单位", p.departments, st), Spacer(1, 3 * mm),
+                  KeepTogether([Paragraph("分责任单位目标与实际净增（户）", st.small),
+                                _chart(p.departments, width)])]
+    else:
+        story.append(Paragraph("本年度未下达部门目标。", st.body))
+    stages = [(POOLS[k], data.pools.get(k, 0)) for k in FUNNEL]
+    stages.append((f"{data.year}年新增入规", sum(x.entries for x in p.townships)))
+    rows = [["库别", "企业数（户）"]] + [[name, str(n)] for name, n in stages[:-1]] + [
+        [POOLS["exit_risk"], str(data.pools.get("exit_risk", 0))], ["规上企业", str(data.above_scale)]]
+    t = Table(rows, colWidths=[40 * mm, 30 * mm], hAlign="LEFT")
+    t.setStyle(TableStyle(layout.grid_style() + [("ALIGN", (1, 1), (1, -1), "RIGHT")]))
+    story += [KeepTogether([Paragraph("三、培育梯队（库别漏斗）", st.heading), t, Spacer(1, 3 * mm),
+                            charts.funnel(stages, width=width, height=170)])]
+    if data.source == "ledger":
+        story.append(Paragraph("注：新增入规、退规按企业的入统日期、退规日期统计。", st.note))
+    story += [Spacer(1, 6 * mm), layout.signature_block(st, width)]
+    info = layout.PageInfo(data.office, f"{data.year}年小升规目标任务完成情况", printed_on)
+    return layout.build(path, story, info, job, expected_pages=3)

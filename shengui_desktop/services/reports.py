@@ -1,0 +1,211 @@
+"""Printing reports: the use cases the CLI and the window call (the window on a worker
+thread, passing a progress callback and a cancel flag).
+
+The policy rules (services.policy, issue 3) are read through `facts_for`: every function
+the policy service provides is used; anything it lacks falls back to `LedgerFacts`
+(computed from the ledger alone, no reward amounts), and the report says so.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+from ..domain.evaluation import Evaluation
+from ..domain.policy import REWARD_STATUSES
+from ..domain.records import POOLS
+from ..errors import UserError
+from ..reports import dossier, issues_report, ledger_report, targets_report, visits_report
+from ..reports.facts import (ChecklistItem, LedgerFacts, PolicyFacts, RewardLine, TargetLine,
+                             TargetProgress)
+from ..reports.job import Job
+from ..reports.sources import Filters
+from ..storage.ledger import Ledger
+
+KINDS = {"ledger": "台账", "dossier": "一户一册", "visits": "走访记录", "issues": "问题台账",
+         "targets": "目标任务完成情况"}
+_MODULES = {"ledger": ledger_report, "dossier": dossier, "visits": visits_report,
+            "issues": issues_report, "targets": targets_report}
+
+
+@dataclass
+class ReportResult:
+    kind: str
+    path: Path
+    pages: int
+    policy_source: str  # "policy" or "ledger"
+
+
+# -- the policy rules, or the ledger-only fallback -----------------------------------------
+def _get(item: Any, *names: str, default=None):
+    for name in names:
+        if isinstance(item, dict) and name in item:
+            return item[name]
+        if hasattr(item, name):
+            return getattr(item, name)
+    return default
+
+
+class PolicyServiceFacts:
+    """PolicyFacts over services.policy, falling back per function to LedgerFacts."""
+
+    def __init__(self, ledger: Ledger, today: date, module):
+        self.ledger, self.today, self.module = ledger, today, module
+        self.fallback = LedgerFacts(ledger, today)
+        self.source = "policy" if self._fn("evaluate") else "ledger"
+
+    def _fn(self, *names: str) -> Callable | None:
+        for name in names:
+            fn = getattr(self.module, name, None) if self.module else None
+            if callable(fn):
+                return fn
+        return None
+
+    def evaluate(self, enterprise_ids: list[str] | None = None) -> dict[str, Evaluation]:
+        fn = self._fn("evaluate")
+        if fn is None:
+            return self.fallback.evaluate(enterprise_ids)
+        return fn(self.ledger, enterprise_ids=enterprise_ids, today=self.today)
+
+    def rewards(self, year: int) -> list[RewardLine]:
+        fn = self._fn("rewards")
+        if fn is None:
+            return self.fallback.rewards(year)
+        result = fn(self.ledger, year)
+        items = result.values() if isinstance(result, dict) else result
+        out = []
+        for item in items or []:
+            nested = _get(item, "items", "lines", "rewards")
+            for line in (nested if isinstance(nested, list) else [item]):
+                status = _get(line, "status", default="")
+                note = "；".join(x for x in (REWARD_STATUSES.get(status, status or ""),
+                                             _get(line, "reason", "why", "note", default="") or "") if x)
+                out.append(RewardLine(
+                    enterprise_id=_get(line, "enterprise_id", default=None) or _get(item, "enterprise_id"),
+                    item=_get(line, "name", "rule_name", "item", "code", default="奖补"),
+                    amount=_get(line, "amount", "amount_yuan"), note=note))
+        return out
+
+    def target_progress(self, year: int) -> TargetProgress:
+        fn = self._fn("target_progress")
+        if fn is None:
+            return self.fallback.target_progress(year)
+        result = fn(self.ledger, year)
+        out = TargetProgress(year=year)
+
+        def line(scope: str, item) -> TargetLine:
+            return TargetLine(scope, str(_get(item, "code", "township_code", "department_id", "key", default="")),
+                              str(_get(item, "name", default="")),
+                              _get(item, "target", "net_increase_target"),
+                              int(_get(item, "entries", "new_entries", default=0) or 0),
+                              int(_get(item, "exits", default=0) or 0))
+
+        out.townships = [line("township", t) for t in _get(result, "townships", "by_township", default=[]) or []]
+        out.departments = [line("department", d) for d in
+                           _get(result, "departments", "by_department", default=[]) or []]
+        county = _get(result, "county", "total", default=None)
+        out.county_target = _get(county, "target") if county is not None else None
+        if not out.townships and not out.departments:
+            return self.fallback.target_progress(year)
+        return out
+
+    def checklist(self, enterprise_id: str) -> list[ChecklistItem]:
+        fn = self._fn("entry_checklist", "checklist")
+        if fn is None:
+            return self.fallback.checklist(enterprise_id)
+        items = fn(self.ledger, enterprise_id) or []
+        return [ChecklistItem(str(_get(i, "label", "name", "item", default="")),
+                              _get(i, "done"), str(_get(i, "note", default="") or "")) for i in items]
+
+
+def facts_for(ledger: Ledger, today: date) -> PolicyFacts:
+    try:
+        module = importlib.import_module("shengui_desktop.services.policy")
+    except ImportError:
+        module = None
+    return PolicyServiceFacts(ledger, today, module)
+
+
+# -- filters as people type them -------------------------------------------------------------
+def resolve_filters(ledger: Ledger, *, year: int | None = None, township: str | None = None,
+                    pool: str | None = None, department: str | None = None,
+                    credit_code: str | None = None, group_by: str = "township",
+                    period_from: str | None = None, period_to: str | None = None,
+                    today: date | None = None) -> Filters:
+    """Turn names (秀水镇, 培育库, 工信局) or codes into a Filters; Chinese errors otherwise."""
+    today = today or date.today()
+    f = Filters(year=year or today.year, today=today, group_by=group_by,
+                period_from=period_from, period_to=period_to)
+    if township:
+        row = ledger.one("SELECT code FROM townships WHERE code = ? OR name = ?", (township, township))
+        if row is None:
+            raise UserError(f"台账中没有乡镇“{township}”")
+        f.township_code = row["code"]
+    if pool:
+        reverse = {v: k for k, v in POOLS.items()} | {"规上": "above_scale", "规上企业": "above_scale"}
+        value = pool if pool in POOLS or pool == "above_scale" else reverse.get(pool)
+        if value is None:
+            raise UserError(f"库别“{pool}”无效，应为：{'、'.join(POOLS.values())}、规上")
+        f.pool = value
+    if department:
+        row = ledger.one("SELECT id FROM departments WHERE name = ? OR id = ?", (department, department))
+        if row is None:
+            raise UserError(f"台账中没有责任单位“{department}”")
+        f.department_id = row["id"]
+    if credit_code:
+        from ..domain.credit_code import normalise
+        code = normalise(credit_code)
+        row = ledger.one("SELECT id FROM enterprises WHERE credit_code = ?", (code,))
+        if row is None:
+            raise UserError(f"台账中没有统一社会信用代码为{code}的企业")
+        f.enterprise_ids = [row["id"]]
+    if group_by not in ("township", "pool"):
+        raise UserError("分组方式应为 township（按乡镇）或 pool（按库别）")
+    for label, value in (("起始日期", period_from), ("截止日期", period_to)):
+        if value:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise UserError(f"{label}“{value}”不是有效日期（应为YYYY-MM-DD）") from None
+    return f
+
+
+# -- the use cases -----------------------------------------------------------------------------
+def print_report(ledger: Ledger, kind: str, out: str | Path, filters: Filters, *,
+                 progress: Callable[[str, int, int], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None, blank_form: bool = False,
+                 printed_on: date | None = None) -> ReportResult:
+    """Write one report to `out`. Raises ReportCancelled when `cancelled()` turns true;
+    `out` is then left as it was."""
+    if kind not in _MODULES:
+        raise UserError(f"未知的报表类型“{kind}”，应为：{'、'.join(KINDS)}")
+    job = Job(progress=progress, cancelled=cancelled)
+    module = _MODULES[kind]
+    printed_on = printed_on or date.today()
+    if kind == "dossier" and filters.enterprise_ids is None and not (filters.pool or filters.township_code
+                                                                     or filters.department_id):
+        raise UserError("一户一册须指定企业（--credit-code）或库别、乡镇、责任单位")
+    facts = facts_for(ledger, filters.today)
+    job.check()
+    if kind == "visits" and blank_form:
+        enterprise = None
+        if filters.enterprise_ids:  # a form for one enterprise comes with its name filled in
+            enterprise = ledger.one(
+                "SELECT e.name, e.credit_code, t.name AS township FROM enterprises e"
+                " LEFT JOIN townships t ON t.code = e.township_code WHERE e.id = ?",
+                (filters.enterprise_ids[0],))
+        path = visits_report.render_blank_form(ledger, out, printed_on, job, enterprise)
+    else:
+        data = module.collect(ledger, facts, filters, job)
+        path = module.render(data, out, printed_on, job)
+    return ReportResult(kind=kind, path=Path(path), pages=count_pages(path),
+                        policy_source=facts.source)
+
+
+def count_pages(path: str | Path) -> int:
+    """Pages of a PDF we wrote (reportlab writes one /Type /Page object per page)."""
+    import re
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", Path(path).read_bytes()))
