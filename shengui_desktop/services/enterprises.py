@@ -107,3 +107,43 @@ def list_enterprises(ledger: Ledger, *, township_code: str | None = None,
                 and row["latest_annual_revenue"] >= THRESHOLD_YUAN):
             row["flags"].append("reached_scale_not_entered")
     return rows
+
+
+def get_enterprise(ledger: Ledger, enterprise_id: str) -> dict | None:
+    return ledger.get("enterprises", enterprise_id)
+
+
+# The columns of the window's ledger table, in order (a compact tuple per enterprise).
+LEDGER_COLUMNS = ("id", "name", "credit_code", "township_code", "industry_code", "stat_status",
+                  "pool", "department_id", "liaison_cadre", "search_key")
+
+
+def ledger_rows(ledger: Ledger) -> list[tuple]:
+    """Every enterprise as a tuple in LEDGER_COLUMNS order, without figures or visits.
+
+    The window keeps these in memory (about 100 bytes an enterprise) and filters them there.
+    """
+    cols = ", ".join(LEDGER_COLUMNS)
+    return ledger.conn.execute(f"SELECT {cols} FROM enterprises ORDER BY township_code, name").fetchall()
+
+
+def annual_revenue_totals(ledger: Ledger, year: int) -> dict[str, tuple[int, int]]:
+    """enterprise id → (revenue total, months reported) for one calendar year, all enterprises."""
+    return {ent: (total or 0, months) for ent, total, months in ledger.conn.execute(
+        "SELECT enterprise_id, sum(revenue), count(revenue) FROM monthly_figures"
+        " WHERE period BETWEEN ? AND ? GROUP BY enterprise_id",
+        (f"{year}-01", f"{year}-12"))}
+
+
+def pool_counts(ledger: Ledger, township_code: str | None = None) -> dict[str, int]:
+    sql = "SELECT pool, count(*) FROM enterprises"
+    params: tuple = ()
+    if township_code:
+        sql += " WHERE township_code = ?"
+        params = (township_code,)
+    return dict(ledger.conn.execute(sql + " GROUP BY pool", params).fetchall())
+
+
+def stat_status_counts(ledger: Ledger) -> dict[str, int]:
+    return dict(ledger.conn.execute(
+        "SELECT stat_status, count(*) FROM enterprises GROUP BY stat_status").fetchall())

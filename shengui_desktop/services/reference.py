@@ -76,3 +76,11 @@ def set_target(ledger: Ledger, record: dict) -> str:
     key = fields.get("township_code") or fields.get("department_id") or ""
     return ledger.insert("targets", {"id": reference_id("target", fields["year"], fields["scope"], key),
                                      **fields})
+
+
+def list_townships(ledger: Ledger) -> list[dict]:
+    return ledger.rows("SELECT id, code, name FROM townships ORDER BY code")
+
+
+def list_departments(ledger: Ledger) -> list[dict]:
+    return ledger.rows("SELECT id, name FROM departments ORDER BY name")

@@ -75,3 +75,23 @@ def public_certificate(ledger: Ledger) -> dict:
         "area_code": site["area_code"], "sign_public_key": site["sign_public_key"],
         "age_recipient": site["age_recipient"], "fingerprint": site["fingerprint"],
     }
+
+
+def unsynced_change_count(ledger: Ledger) -> int:
+    """Changes made at this site that no package has carried yet.
+
+    First approximation until sync records what was exported: this site's change-log entries
+    beyond the highest sequence a peer has acknowledged (0 when nothing was ever sent). Site
+    sequence numbers are consecutive, so this is a subtraction, not a count over the log.
+    """
+    import json
+
+    acked = 0
+    for (vector,) in ledger.conn.execute("SELECT acked_vector FROM peer_state"):
+        try:
+            acked = max(acked, int(json.loads(vector or "{}").get(ledger.site_id, 0)))
+        except (ValueError, TypeError, AttributeError):
+            continue
+    latest = ledger.scalar("SELECT max_seq FROM version_vector WHERE site_id = ?",
+                           (ledger.site_id,)) or 0
+    return max(0, latest - acked)

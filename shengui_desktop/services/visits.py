@@ -63,3 +63,89 @@ def add_visit(ledger: Ledger, enterprise_id: str, record: dict,
                     "INSERT INTO recent_visitors(name, last_used) VALUES (?, ?) "
                     "ON CONFLICT(name) DO UPDATE SET last_used = excluded.last_used", (name, now))
     return visit_id, issue_ids
+
+
+def list_visits(ledger: Ledger, *, enterprise_id: str | None = None, limit: int = 2000) -> list[dict]:
+    """Latest visits first, with the enterprise's name."""
+    where, params = "", []
+    if enterprise_id:
+        where, params = "WHERE v.enterprise_id = ?", [enterprise_id]
+    return ledger.rows(
+        "SELECT v.id, v.enterprise_id, e.name AS enterprise_name, v.visit_date, v.kind, v.visitors,"
+        " v.summary, v.demands, v.recorded_by,"
+        " (SELECT count(*) FROM issues i WHERE i.visit_id = v.id) AS issue_count"
+        f" FROM visits v LEFT JOIN enterprises e ON e.id = v.enterprise_id {where}"
+        " ORDER BY v.visit_date DESC, v.rowid DESC LIMIT ?", [*params, limit])
+
+
+def list_issues(ledger: Ledger, *, enterprise_id: str | None = None,
+                department_id: str | None = None, statuses: tuple[str, ...] | None = None,
+                overdue_on: str | None = None, limit: int = 5000) -> list[dict]:
+    """Issues with enterprise and department names; `overdue_on` (a date) keeps only the
+    unresolved ones past their deadline on that day."""
+    where, params = [], []
+    if enterprise_id:
+        where.append("i.enterprise_id = ?")
+        params.append(enterprise_id)
+    if department_id:
+        where.append("i.department_id = ?")
+        params.append(department_id)
+    if statuses:
+        where.append(f"i.status IN ({', '.join('?' * len(statuses))})")
+        params.extend(statuses)
+    if overdue_on:
+        where.append("i.status IN ('open', 'in_progress') AND i.deadline < ?")
+        params.append(overdue_on)
+    return ledger.rows(
+        "SELECT i.*, e.name AS enterprise_name, d.name AS department_name"
+        " FROM issues i LEFT JOIN enterprises e ON e.id = i.enterprise_id"
+        " LEFT JOIN departments d ON d.id = i.department_id"
+        f" {'WHERE ' + ' AND '.join(where) if where else ''}"
+        " ORDER BY i.deadline IS NULL, i.deadline, i.raised_date LIMIT ?", [*params, limit])
+
+
+def issue_counts(ledger: Ledger, today: str | None = None) -> dict[str, int]:
+    """Counts per status, plus 'overdue' (unresolved past the deadline)."""
+    today = today or date.today().isoformat()
+    counts = dict(ledger.conn.execute("SELECT status, count(*) FROM issues GROUP BY status").fetchall())
+    counts["overdue"] = ledger.scalar(
+        "SELECT count(*) FROM issues WHERE status IN ('open', 'in_progress') AND deadline < ?",
+        (today,)) or 0
+    return counts
+
+
+def recent_visitors(ledger: Ledger, limit: int = 30) -> list[str]:
+    return [r[0] for r in ledger.conn.execute(
+        "SELECT name FROM recent_visitors ORDER BY last_used DESC LIMIT ?", (limit,))]
+
+
+# -- drafts: unfinished forms kept inside the encrypted ledger (local, never synced) ---------
+def save_draft(ledger: Ledger, kind: str, content: dict, draft_id: str | None = None) -> str:
+    import json
+    import uuid
+
+    draft_id = draft_id or uuid.uuid4().hex
+    with ledger.transaction():
+        ledger.conn.execute(
+            "INSERT INTO drafts(id, kind, username, content, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(id) DO UPDATE SET content = excluded.content,"
+            " updated_at = excluded.updated_at",
+            (draft_id, kind, ledger.user or "", json.dumps(content, ensure_ascii=False),
+             datetime.now().isoformat(timespec="seconds")))
+    return draft_id
+
+
+def list_drafts(ledger: Ledger, kind: str) -> list[dict]:
+    """This user's drafts of one kind, newest first; content decoded."""
+    import json
+
+    rows = ledger.rows("SELECT id, content, updated_at FROM drafts WHERE kind = ? AND username = ?"
+                       " ORDER BY updated_at DESC", (kind, ledger.user or ""))
+    for row in rows:
+        row["content"] = json.loads(row["content"])
+    return rows
+
+
+def delete_draft(ledger: Ledger, draft_id: str) -> None:
+    with ledger.transaction():
+        ledger.conn.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))

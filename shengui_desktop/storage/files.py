@@ -89,6 +89,22 @@ def create_ledger(path: Path, *, role: str, name: str, area_code: str, admin_use
     return ledger, recovery
 
 
+def reopen(ledger: Ledger) -> Ledger:
+    """A second keyed connection to the same file, for a worker thread.
+
+    A SQLCipher connection must not be used by two threads at once; a background job gets
+    its own (the raw key costs ~3 ms, no KDF). The caller closes it.
+    """
+    if ledger.path is None:
+        raise UserError("内存中的台账不能再次打开。")
+    conn = connect(ledger.path, ledger._key)
+    try:
+        return Ledger(conn, ledger.path, ledger._key, ledger.user)
+    except BaseException:
+        conn.close()
+        raise
+
+
 def change_password(path: Path, user: str, old: str, new: str) -> None:
     """Rewrap the user's slot; the ledger itself is not touched or re-encrypted."""
     slots = KeySlots.load(keys_path_for(Path(path)))
@@ -110,5 +126,5 @@ def reset_password_with_recovery(path: Path, recovery_code: str, user: str, new:
     slots.save()
 
 
-__all__ = ["open_ledger", "create_ledger", "change_password", "reset_password_with_recovery",
+__all__ = ["open_ledger", "reopen", "create_ledger", "change_password", "reset_password_with_recovery",
            "add_user_slot", "new_id"]
