@@ -1,4 +1,5 @@
-"""Starting the application: unlock (or the demo ledger), then the main window."""
+"""Starting the application: the set-up wizard (no ledger yet) or the unlock dialog, then
+the main window. `shengui --demo` makes a demo ledger once and shows its password."""
 
 from __future__ import annotations
 
@@ -14,27 +15,49 @@ def demo_ledger_path() -> Path:
     return default_ledger_path().with_name("demo.sgdb")
 
 
-def run(ledger: Path | None = None, demo: bool = False) -> int:
-    from ..services.demo import DEMO_PASSWORD, ensure_demo_ledger
-    from .main_window import MainWindow
-    from .unlock import UnlockDialog
-
+def _application() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("小升规企业培育台账")
     app.setOrganizationName("shengui_desktop")
+    return app
+
+
+def start(ledger: Path | None = None, demo: bool = False):
+    """The dialogs before the window; returns the MainWindow, or None when the user gave up."""
+    from ..services.demo import DEMO_PASSWORD, DEMO_USER, ensure_demo_ledger
+    from .main_window import MainWindow
+    from .start.unlock import UnlockDialog
+    from .start.wizard import SetupWizard
+
     hint = None
     if demo:
         ledger = ensure_demo_ledger(demo_ledger_path())
-        hint = f"演示台账密码：{DEMO_PASSWORD}"
-    path = ledger or default_ledger_path()
+        hint = f"演示台账：用户 {DEMO_USER}，密码 {DEMO_PASSWORD}"
+    path = Path(ledger) if ledger else default_ledger_path()
     if not path.exists():
-        from PySide6.QtWidgets import QMessageBox
-        QMessageBox.information(None, "小升规企业培育台账",
-                                f"尚未创建台账：{path}\n请先运行 shengui init，或用 shengui --demo 试用。")
-        return 1
-    dialog = UnlockDialog(path, hint=hint)
-    if dialog.exec() != UnlockDialog.DialogCode.Accepted:
-        return 1
-    window = MainWindow(dialog.ledger)
+        wizard = SetupWizard(path)
+        accepted = wizard.exec() == SetupWizard.DialogCode.Accepted
+        opened = wizard.ledger
+        if opened is None:
+            return None
+        if not accepted:
+            opened.close()
+            return None
+    else:
+        dialog = UnlockDialog(path, hint=hint)
+        if demo:
+            dialog.password.setText(DEMO_PASSWORD)
+        if dialog.exec() != UnlockDialog.DialogCode.Accepted:
+            return None
+        opened = dialog.ledger
+    window = MainWindow(opened)
     window.show()
+    return window
+
+
+def run(ledger: Path | None = None, demo: bool = False) -> int:
+    app = _application()
+    window = start(ledger, demo)
+    if window is None:
+        return 1
     return app.exec()

@@ -1,23 +1,223 @@
-"""The main window (placeholder until the window issue builds the pages)."""
+"""The main window: navigation, the pages, the status bar, background loading."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMainWindow
+from datetime import date
+from pathlib import Path
 
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox,
+                               QStackedWidget, QWidget)
+
+from ..services import enterprises, site
+from ..services.enterprises import LEDGER_COLUMNS
 from ..storage.ledger import Ledger
+from . import export_adapter, policy_adapter
+from .common import APP_TITLE, ChangeBus
+from .home.page import HomePage
+from .issues.page import IssuesPage
+from .jobs import JobRunner, run_with_progress
+from .ledger.index import EnterpriseIndex
+from .ledger.loader import load_figures, load_rows
+from .ledger.page import LedgerPage
+from .visits.page import VisitsPage
+
+PAGES = ["首页", "企业台账", "走访记录", "问题台账"]
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ledger: Ledger):
+    def __init__(self, ledger: Ledger, settings: QSettings | None = None, today: date | None = None):
         super().__init__()
         self.ledger = ledger
-        site = ledger.one("SELECT name, area_code FROM sites WHERE is_self = 1")
-        self.setWindowTitle(f"小升规企业培育台账 — {site['name']}")
-        count = ledger.scalar("SELECT count(*) FROM enterprises")
-        self.setCentralWidget(QLabel(f"{site['name']}（{site['area_code']}）：企业{count}户"))
-        self.statusBar().showMessage(f"{site['name']} | 用户：{ledger.user} | {ledger.path}")
-        self.resize(1000, 700)
+        self.today = today or date.today()
+        self.settings = settings or QSettings()
+        self.runner = JobRunner(self)
+        self.bus = ChangeBus(self)
+        self.index = EnterpriseIndex()
+        self.index_ready = False
+        self.figures_ready = False
+        self.open_windows: list = []
+        me = site.this_site(ledger)
+        self.site = me
+        role = "乡镇" if me["role"] == "township" else "县级"
+        self.setWindowTitle(f"{APP_TITLE} — {me['name']}（{role}）")
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        self.nav = QListWidget()
+        self.nav.setFixedWidth(120)
+        self.nav.setStyleSheet("QListWidget { font-size: 15px; } QListWidget::item { padding: 10px 8px; }")
+        self.stack = QStackedWidget()
+        self.home = HomePage(self)
+        self.ledger_page = LedgerPage(self)
+        self.visits_page = VisitsPage(self)
+        self.issues_page = IssuesPage(self)
+        for name, page in zip(PAGES, (self.home, self.ledger_page, self.visits_page, self.issues_page)):
+            self.add_page(name, page)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.ledger_page.open_enterprise.connect(self.open_enterprise)
+        self.ledger_page.new_visit.connect(lambda eid: self.new_visit(eid or None))
+        self.home.navigate.connect(self.navigate)
+        self.bus.changed.connect(self._changed)
+        self._build_status_bar()
+        self._build_actions()
+        self.resize(1280, 800)
+        self._restore()
+        self.nav.setCurrentRow(0)
+        self.load_index()
+
+    # -- layout --------------------------------------------------------------------------
+    def add_page(self, name: str, widget) -> int:
+        self.nav.addItem(name)
+        return self.stack.addWidget(widget)
+
+    def show_page(self, name: str) -> None:
+        self.nav.setCurrentRow(PAGES.index(name) if name in PAGES else 0)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.status_office = QLabel(f"单位：{self.site['name']}（{self.site['area_code']}）")
+        self.status_user = QLabel(f"用户：{self.ledger.user or '（恢复码）'}")
+        self.status_path = QLabel(f"台账：{self.ledger.path}")
+        self.status_path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_unsynced = QLabel("")
+        for w in (self.status_office, self.status_user, self.status_path):
+            bar.addWidget(w)
+        bar.addPermanentWidget(self.status_unsynced)
+        self.refresh_unsynced()
+
+    def refresh_unsynced(self) -> None:
+        count = site.unsynced_change_count(self.ledger)
+        self.status_unsynced.setText(f"未同步的修改：{count:,}条")
+
+    def _build_actions(self) -> None:
+        for i, name in enumerate(PAGES):
+            action = QAction(name, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _c=False, row=i: self.nav.setCurrentRow(row))
+            self.addAction(action)
+        visit = QAction("记录走访", self)
+        visit.setShortcut(QKeySequence("Ctrl+N"))
+        visit.triggered.connect(lambda: self.new_visit(None))
+        self.addAction(visit)
+        find = QAction("搜索企业", self)
+        find.setShortcut(QKeySequence("Ctrl+F"))
+        find.triggered.connect(self._focus_search)
+        self.addAction(find)
+
+    def _focus_search(self) -> None:
+        self.show_page("企业台账")
+        self.ledger_page.search.setFocus()
+        self.ledger_page.search.selectAll()
+
+    def _restore(self) -> None:
+        geometry = self.settings.value("main/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("main/ledger_columns")
+        if state is not None:
+            self.ledger_page.table.horizontalHeader().restoreState(state)
+
+    # -- loading -------------------------------------------------------------------------
+    def load_index(self) -> None:
+        self.index_ready = self.figures_ready = False
+        self.runner.start(self.ledger, load_rows, name="rows", on_done=self._rows_loaded,
+                          on_error=self._load_failed)
+
+    def _rows_loaded(self, index: EnterpriseIndex) -> None:
+        self.index = index
+        self.index_ready = True
+        self.ledger_page.set_index(index)
+        self.home.refresh()
+        self.runner.start(self.ledger, load_figures(self.today), name="figures",
+                          on_done=self._figures_loaded, on_error=self._load_failed)
+
+    def _figures_loaded(self, result) -> None:
+        self.index.prior_revenue, self.index.evaluations = result
+        self.figures_ready = True
+        self.ledger_page.figures_loaded()
+        self.home.refresh()
+
+    def _load_failed(self, message: str) -> None:
+        QMessageBox.warning(self, APP_TITLE, f"读取台账失败：{message}")
+
+    # -- actions -------------------------------------------------------------------------
+    def navigate(self, page: str, filters: dict) -> None:
+        self.show_page(page)
+        if page == "企业台账":
+            self.ledger_page.set_filters(**filters)
+        elif page == "问题台账":
+            self.issues_page.set_filters(**filters)
+
+    def open_enterprise(self, enterprise_id: str):
+        from .enterprise.window import EnterpriseWindow
+
+        for w in self.open_windows:
+            if isinstance(w, EnterpriseWindow) and w.enterprise_id == enterprise_id:
+                w.raise_()
+                w.activateWindow()
+                return w
+        window = EnterpriseWindow(self, enterprise_id)
+        self._keep(window)
+        window.show()
+        return window
+
+    def new_visit(self, enterprise_id: str | None = None, draft: dict | None = None):
+        from .visits.form import VisitForm
+
+        form = VisitForm(self, enterprise_id=enterprise_id, draft=draft)
+        self._keep(form)
+        form.show()
+        return form
+
+    def _keep(self, window) -> None:
+        self.open_windows.append(window)
+        window.destroyed.connect(lambda *_a, w=window: self.open_windows.remove(w)
+                                 if w in self.open_windows else None)
+
+    def export_enterprises(self, ids: list[str], path: str):
+        def work(ledger, progress, cancelled):
+            return export_adapter.export_enterprises(ledger, Path(path), ids, progress, cancelled)
+
+        def done(_result):
+            self.statusBar().showMessage(f"已导出{len(ids):,}户企业到 {path}", 8000)
+
+        return run_with_progress(self, self.runner, self.ledger, work, "正在导出到Excel…", done,
+                                 lambda m: QMessageBox.warning(self, "导出失败", m))
+
+    def _changed(self, tables: set, enterprise_ids: set) -> None:
+        """One place that redraws what an action touched (see common.ChangeBus)."""
+        if "enterprises" in tables or "pool_events" in tables or "monthly_figures" in tables:
+            for eid in enterprise_ids:
+                row = enterprises.get_enterprise(self.ledger, eid)
+                if row is not None:
+                    self.index.replace_row(tuple(row[c] for c in LEDGER_COLUMNS))
+            if enterprise_ids and self.figures_ready and policy_adapter.available():
+                self.index.evaluations.update(policy_adapter.evaluate(
+                    self.ledger, enterprise_ids=sorted(enterprise_ids), today=self.today))
+            self.ledger_page.apply_filters()
+        if tables & {"visits", "issues"}:
+            self.visits_page.refresh()
+            self.issues_page.refresh()
+        self.home.refresh()
+        self.refresh_unsynced()
+
+    # -- closing -------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:  # noqa: N802
+        for window in list(self.open_windows):
+            window.close()  # a visit form keeps its draft in the ledger
+        self.settings.setValue("main/geometry", self.saveGeometry())
+        self.settings.setValue("main/ledger_columns", self.ledger_page.table.horizontalHeader().saveState())
+        self.settings.sync()
+        self.runner.shutdown()
+        for page in (self.home, self.visits_page, self.issues_page):
+            page.runner.shutdown()
         self.ledger.close()
         super().closeEvent(event)

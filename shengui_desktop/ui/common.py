@@ -1,0 +1,122 @@
+"""Small pieces shared by the pages: messages, a list-of-dicts table model, formatting."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QHeaderView, QMessageBox, QTableView, QWidget
+
+from ..domain.money import format_wan
+from ..errors import UserError, ValidationError
+
+APP_TITLE = "小升规企业培育台账"
+OVERDUE_BRUSH = QBrush(QColor("#fde2e1"))
+WARN_BRUSH = QBrush(QColor("#fff4d6"))
+
+
+def wan(yuan: int | None) -> str:
+    return "—" if yuan is None else format_wan(yuan)
+
+
+def show_error(parent: QWidget | None, error: Exception | str, title: str = "无法保存") -> None:
+    if isinstance(error, ValidationError):
+        text = "\n".join(f"• {m}" for m in error.problems.values())
+    else:
+        text = str(error)
+    QMessageBox.warning(parent, title, text)
+
+
+def guarded(parent: QWidget, action: Callable[[], Any], title: str = "无法保存") -> Any:
+    """Run one service call; a UserError becomes a Chinese message box, returns None then."""
+    try:
+        return action()
+    except UserError as e:
+        show_error(parent, e, title)
+        return None
+
+
+class Column:
+    def __init__(self, key: str, title: str, fmt: Callable[[Any], str] | None = None,
+                 align_right: bool = False, width: int | None = None):
+        self.key, self.title, self.fmt = key, title, fmt
+        self.align_right, self.width = align_right, width
+
+
+class DictTableModel(QAbstractTableModel):
+    """Rows of dicts shown through Column specs; `row_brush(row)` may colour a row."""
+
+    def __init__(self, columns: Sequence[Column], parent: QObject | None = None,
+                 row_brush: Callable[[dict], QBrush | None] | None = None):
+        super().__init__(parent)
+        self.columns = list(columns)
+        self.rows_data: list[dict] = []
+        self.row_brush = row_brush
+
+    def set_rows(self, rows: list[dict]) -> None:
+        self.beginResetModel()
+        self.rows_data = rows
+        self.endResetModel()
+
+    def row(self, index: int) -> dict:
+        return self.rows_data[index]
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows_data)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self.rows_data[index.row()]
+        col = self.columns[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            value = row.get(col.key)
+            text = col.fmt(value) if col.fmt else ("" if value is None else str(value))
+            return text
+        if role == Qt.ItemDataRole.TextAlignmentRole and col.align_right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.BackgroundRole and self.row_brush:
+            return self.row_brush(row)
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole:
+            if orientation == Qt.Orientation.Horizontal:
+                return self.columns[section].title
+            return str(section + 1)
+        return None
+
+
+def make_table(model: DictTableModel, parent: QWidget | None = None,
+               stretch: str | None = None) -> QTableView:
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setDefaultSectionSize(24)
+    view.verticalHeader().setVisible(False)
+    header = view.horizontalHeader()
+    header.setHighlightSections(False)
+    for i, col in enumerate(model.columns):
+        if col.width:
+            view.setColumnWidth(i, col.width)
+        if stretch and col.key == stretch:
+            header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
+    return view
+
+
+class ChangeBus(QObject):
+    """'Something changed' from one place: pages redraw what a finished action touched.
+
+    The payload names the tables touched (and optionally enterprise ids)."""
+
+    changed = Signal(set, set)  # tables, enterprise ids
+
+    def tell(self, tables: set[str], enterprise_ids: set[str] | None = None) -> None:
+        self.changed.emit(set(tables), set(enterprise_ids or ()))

@@ -1,0 +1,65 @@
+"""One enterprise (一户一册 on screen): a window with a tab per part of its file."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QLabel, QTabWidget, QVBoxLayout
+
+from ...domain.records import POOLS, STAT_STATUSES
+from ...services import enterprises
+from ..common import APP_TITLE
+from .basic import BasicTab
+from .tabs import FiguresTab, IssuesTab, PolicyLinesTab, PoolTab, VisitsTab, revenue_summary
+
+
+class EnterpriseWindow(QDialog):
+    def __init__(self, window, enterprise_id: str):
+        super().__init__(window)
+        self.setWindowFlag(Qt.WindowType.Window)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.window_ = window
+        self.enterprise_id = enterprise_id
+        self.resize(960, 680)
+        layout = QVBoxLayout(self)
+        self.header = QLabel()
+        self.header.setStyleSheet("font-size: 16px; font-weight: bold;")
+        self.subheader = QLabel()
+        self.subheader.setStyleSheet("color: #555;")
+        layout.addWidget(self.header)
+        layout.addWidget(self.subheader)
+        self.tabs = QTabWidget()
+        self.basic = BasicTab(window, enterprise_id)
+        self.figures = FiguresTab(window, enterprise_id)
+        self.pool = PoolTab(window, enterprise_id)
+        self.visits = VisitsTab(window, enterprise_id)
+        self.issues = IssuesTab(window, enterprise_id)
+        self.rewards = PolicyLinesTab(window, enterprise_id, "rewards")
+        self.checklist = PolicyLinesTab(window, enterprise_id, "checklist")
+        for widget, name in ((self.basic, "基本信息"), (self.figures, "月度数据"), (self.pool, "库别"),
+                             (self.visits, "走访"), (self.issues, "问题"), (self.rewards, "奖补"),
+                             (self.checklist, "入统材料")):
+            self.tabs.addTab(widget, name)
+        layout.addWidget(self.tabs, 1)
+        self.refresh_header()
+        window.bus.changed.connect(self._changed)
+
+    def refresh_header(self) -> None:
+        e = enterprises.get_enterprise(self.window_.ledger, self.enterprise_id)
+        self.setWindowTitle(f"{e['name']} — {APP_TITLE}")
+        self.header.setText(e["name"])
+        self.subheader.setText("　".join(filter(None, [
+            e["credit_code"], STAT_STATUSES.get(e["stat_status"], ""), POOLS.get(e["pool"], ""),
+            revenue_summary(self.window_, self.enterprise_id)])))
+
+    def _changed(self, tables: set, enterprise_ids: set) -> None:
+        if enterprise_ids and self.enterprise_id not in enterprise_ids:
+            return
+        if tables & {"enterprises", "pool_events"}:
+            self.refresh_header()
+            self.pool.load()
+        if "monthly_figures" in tables:
+            self.figures.load()
+        if "visits" in tables:
+            self.visits.load()
+        if "issues" in tables:
+            self.issues.load()

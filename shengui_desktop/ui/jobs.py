@@ -1,0 +1,156 @@
+"""Background work: a job runs on the thread pool with its own ledger connection.
+
+A SQLCipher connection must not be used by two threads at once, so each job opens a second
+keyed connection of the same file (storage.files.reopen, ~3 ms) and closes it when done. The
+job function gets (ledger, progress, cancelled): progress(done, total, text) may be called
+often (it is throttled here), cancelled() is polled by the core at convenient points. The
+result comes back on the GUI thread through the `finished` signal.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from ..errors import UserError
+from ..storage.files import reopen
+from ..storage.ledger import Ledger
+
+
+class Cancelled(Exception):
+    """Raised by a job function that noticed cancelled() became true."""
+
+
+class Job(QObject):
+    progress = Signal(int, int, str)
+    finished = Signal(object)
+    failed = Signal(str)
+    cancelled_signal = Signal()
+
+    def __init__(self, ledger: Ledger | None, fn: Callable[..., Any], name: str = ""):
+        super().__init__()
+        self.name = name
+        self._ledger = ledger
+        self._fn = fn
+        self._cancel = threading.Event()
+        self._last_progress = 0.0
+        self.done = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def _report(self, done: int, total: int, text: str = "") -> None:
+        now = time.monotonic()
+        if now - self._last_progress >= 0.05 or done >= total:
+            self._last_progress = now
+            self.progress.emit(int(done), int(total), text)
+
+    def run(self) -> None:
+        own = None
+        try:
+            if self._ledger is not None:
+                own = reopen(self._ledger)
+            result = self._fn(own, self._report, self.is_cancelled)
+            if self.is_cancelled():
+                self.cancelled_signal.emit()
+            else:
+                self.finished.emit(result)
+        except Cancelled:
+            self.cancelled_signal.emit()
+        except UserError as e:
+            self.failed.emit(str(e))
+        except Exception as e:  # a bug: show it rather than losing it on a thread
+            traceback.print_exc()
+            self.failed.emit(f"后台任务出错：{type(e).__name__}: {e}")
+        finally:
+            if own is not None:
+                own.close()
+            self.done.set()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, job: Job):
+        super().__init__()
+        self.job = job
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        self.job.run()
+
+
+class JobRunner(QObject):
+    """Starts jobs and keeps them alive until they end; cancels all on shutdown."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(2)
+        self.jobs: set[Job] = set()
+
+    def start(self, ledger: Ledger | None, fn: Callable[..., Any], *, name: str = "",
+              on_done: Callable[[Any], None] | None = None,
+              on_error: Callable[[str], None] | None = None,
+              on_progress: Callable[[int, int, str], None] | None = None) -> Job:
+        job = Job(ledger, fn, name)
+        # Queued connections: the slots run on the GUI thread, whatever thread emits.
+        queued = Qt.ConnectionType.QueuedConnection
+        if on_done:
+            job.finished.connect(on_done, queued)
+        if on_error:
+            job.failed.connect(on_error, queued)
+        if on_progress:
+            job.progress.connect(on_progress, queued)
+        for signal in (job.finished, job.failed, job.cancelled_signal):
+            signal.connect(lambda *_a, j=job: self.jobs.discard(j), queued)
+        self.jobs.add(job)
+        self.pool.start(_Runnable(job))
+        return job
+
+    def busy(self) -> bool:
+        return bool(self.jobs)
+
+    def shutdown(self, timeout_ms: int = 5000) -> None:
+        for job in list(self.jobs):
+            job.cancel()
+        self.pool.waitForDone(timeout_ms)
+
+
+def run_with_progress(parent: QWidget, runner: JobRunner, ledger: Ledger | None,
+                      fn: Callable[..., Any], title: str,
+                      on_done: Callable[[Any], None],
+                      on_error: Callable[[str], None] | None = None) -> Job:
+    """A job with a modal progress dialog and a 取消 button (shown after 300 ms)."""
+    dialog = QProgressDialog(title, "取消", 0, 0, parent)
+    dialog.setWindowTitle("请稍候")
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(300)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+
+    def progress(done: int, total: int, text: str) -> None:
+        dialog.setMaximum(max(total, 0))
+        dialog.setValue(min(done, total) if total else 0)
+        if text:
+            dialog.setLabelText(f"{title}\n{text}")
+
+    def finish(result) -> None:
+        dialog.close()
+        on_done(result)
+
+    def fail(message: str) -> None:
+        dialog.close()
+        if on_error:
+            on_error(message)
+
+    job = runner.start(ledger, fn, name=title, on_done=finish, on_error=fail, on_progress=progress)
+    job.cancelled_signal.connect(dialog.close, Qt.ConnectionType.QueuedConnection)
+    dialog.canceled.connect(job.cancel)
+    return job

@@ -1,0 +1,126 @@
+"""A compact in-memory index of every enterprise, for filtering as the user types.
+
+One tuple per enterprise (services.enterprises.LEDGER_COLUMNS) plus one lower-case search
+text (name, credit code, pinyin initials and full pinyin, computed when the name was saved).
+A keystroke scans these strings with `in` — about 10 ms for 100,000 enterprises — which is
+faster than asking SQLCipher and keeps the GUI thread free of database calls. No Qt here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...domain.evaluation import Evaluation
+from ...domain.text import clean
+from ...services.enterprises import LEDGER_COLUMNS
+
+ID, NAME, CODE, TOWNSHIP, INDUSTRY, STAT, POOL, DEPARTMENT, CADRE, SEARCH = range(len(LEDGER_COLUMNS))
+
+
+@dataclass
+class Filters:
+    text: str = ""
+    township: str | None = None
+    pool: str | None = None
+    suggested_differs: bool = False
+    flag: str | None = None
+    industry: str | None = None  # a 2-digit GB/T 4754 division
+    stat_status: str | None = None
+
+    def active(self) -> bool:
+        return any((self.text, self.township, self.pool, self.suggested_differs, self.flag,
+                    self.industry, self.stat_status))
+
+
+@dataclass
+class EnterpriseIndex:
+    rows: list[tuple] = field(default_factory=list)
+    townships: dict[str, str] = field(default_factory=dict)  # code → name
+    departments: dict[str, str] = field(default_factory=dict)  # id → name
+    prior_revenue: dict[str, int] = field(default_factory=dict)
+    evaluations: dict[str, Evaluation] = field(default_factory=dict)
+    year: int = 0
+
+    def __post_init__(self) -> None:
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        self.haystack = [f"{r[NAME]}\t{r[CODE]}\t{r[SEARCH] or ''}".lower() for r in self.rows]
+        self.position = {r[ID]: i for i, r in enumerate(self.rows)}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def replace_row(self, row: tuple) -> None:
+        """After an edit: one enterprise's tuple changes, the rest stays."""
+        i = self.position.get(row[ID])
+        if i is None:
+            self.rows.append(row)
+            self.haystack.append("")
+            i = len(self.rows) - 1
+            self.position[row[ID]] = i
+        self.rows[i] = row
+        self.haystack[i] = f"{row[NAME]}\t{row[CODE]}\t{row[SEARCH] or ''}".lower()
+
+    def filter(self, f: Filters) -> list[int]:
+        """Row positions matching every filter, in index order."""
+        rows = self.rows
+        candidates: range | list[int] = range(len(rows))
+        if f.township:
+            candidates = [i for i in candidates if rows[i][TOWNSHIP] == f.township]
+        if f.pool:
+            candidates = [i for i in candidates if rows[i][POOL] == f.pool]
+        if f.stat_status:
+            candidates = [i for i in candidates if rows[i][STAT] == f.stat_status]
+        if f.industry:
+            candidates = [i for i in candidates if (rows[i][INDUSTRY] or "").startswith(f.industry)]
+        if f.suggested_differs or f.flag:
+            ev = self.evaluations
+            if f.suggested_differs:
+                candidates = [i for i in candidates if (e := ev.get(rows[i][ID])) is not None
+                              and e.suggested_pool != rows[i][POOL]]
+            if f.flag:
+                candidates = [i for i in candidates if (e := ev.get(rows[i][ID])) is not None
+                              and f.flag in e.flag_codes]
+        text = clean(f.text).lower().replace(" ", "")
+        if text:
+            hay = self.haystack
+            if isinstance(candidates, range):
+                candidates = [i for i, h in enumerate(hay) if text in h]
+            else:
+                candidates = [i for i in candidates if text in hay[i]]
+        return list(candidates)
+
+    def search(self, text: str, limit: int = 20) -> list[tuple]:
+        """The first `limit` enterprises whose name, code or pinyin contains the text."""
+        text = clean(text).lower().replace(" ", "")
+        if not text:
+            return []
+        out = []
+        for i, h in enumerate(self.haystack):
+            if text in h:
+                out.append(self.rows[i])
+                if len(out) >= limit:
+                    break
+        return out
+
+    def sort_key(self, column: str):
+        rows, ev = self.rows, self.evaluations
+        if column == "prior_revenue":
+            rev = self.prior_revenue
+            return lambda i: rev.get(rows[i][ID], -1)
+        if column == "projected_revenue":
+            return lambda i: (e.projected_revenue if (e := ev.get(rows[i][ID])) and
+                              e.projected_revenue is not None else -1)
+        if column == "suggested_pool":
+            return lambda i: e.suggested_pool if (e := ev.get(rows[i][ID])) else ""
+        if column == "flags":
+            return lambda i: len(e.flags) if (e := ev.get(rows[i][ID])) else 0
+        if column == "township":
+            names = self.townships
+            return lambda i: names.get(rows[i][TOWNSHIP], rows[i][TOWNSHIP])
+        if column == "name":  # by pinyin, as a Chinese reader expects
+            return lambda i: ((rows[i][SEARCH] or "").rpartition(" ")[2], rows[i][NAME])
+        position = { "credit_code": CODE, "industry": INDUSTRY, "stat_status": STAT,
+                    "pool": POOL, "department": DEPARTMENT, "cadre": CADRE}.get(column, NAME)
+        return lambda i: rows[i][position] or ""

@@ -1,0 +1,165 @@
+"""The unlock dialog: user and password, or the printed recovery code.
+
+Key derivation (Argon2id) and migrating a big ledger can take a second or more, so the
+unlock runs on a worker. Repeated wrong passwords lock the button for a growing while
+(a QTimer counts down; the GUI never sleeps).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
+                               QInputDialog, QLabel, QLineEdit, QMessageBox, QVBoxLayout)
+
+from ...errors import UserError
+from ...storage.files import open_ledger, reset_password_with_recovery
+from ...storage.keyslots import KeySlots, keys_path_for
+from ..common import APP_TITLE
+from ..jobs import JobRunner
+
+FREE_ATTEMPTS = 3  # wrong passwords before the button starts to wait
+MAX_DELAY_S = 60
+
+
+def lockout_seconds(failures: int) -> int:
+    """0 for the first few mistakes, then 2, 4, 8 … seconds, at most a minute."""
+    if failures < FREE_ATTEMPTS:
+        return 0
+    return min(MAX_DELAY_S, 2 ** (failures - FREE_ATTEMPTS + 1))
+
+
+class UnlockDialog(QDialog):
+    def __init__(self, path: Path, hint: str | None = None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(f"打开台账 — {APP_TITLE}")
+        self.setMinimumWidth(440)
+        self.path = Path(path)
+        self.ledger = None
+        self.failures = 0
+        self.runner = JobRunner(self)
+        self._remaining = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self._tick)
+
+        layout = QVBoxLayout(self)
+        where = QLabel(f"台账文件：{self.path}")
+        where.setWordWrap(True)
+        layout.addWidget(where)
+        form = QFormLayout()
+        self.user = QComboBox()
+        self.user.setEditable(True)
+        try:
+            self.user.addItems(KeySlots.load(keys_path_for(self.path)).users)
+        except UserError as e:
+            where.setText(f"{where.text()}\n{e}")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("输入密码后按回车")
+        self.use_recovery = QCheckBox("忘记密码，使用恢复码")
+        self.recovery = QLineEdit()
+        self.recovery.setPlaceholderText("例如 E3M7H-7GZ5K-VSCKT-BCZ6Q-JQDH5（不区分大小写）")
+        self.recovery.setVisible(False)
+        self.recovery_label = QLabel("恢复码")
+        self.recovery_label.setVisible(False)
+        form.addRow("用户", self.user)
+        form.addRow("密码", self.password)
+        form.addRow("", self.use_recovery)
+        form.addRow(self.recovery_label, self.recovery)
+        self.use_recovery.toggled.connect(self._toggle_recovery)
+        layout.addLayout(form)
+        self.hint = QLabel(hint or "")
+        self.hint.setStyleSheet("color: #1a5fb4")
+        self.hint.setVisible(bool(hint))
+        layout.addWidget(self.hint)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b00020")
+        layout.addWidget(self.message)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("打开")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        self.buttons.accepted.connect(self.try_unlock)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.password.setFocus()
+
+    def _toggle_recovery(self, on: bool) -> None:
+        self.recovery.setVisible(on)
+        self.recovery_label.setVisible(on)
+        self.password.setEnabled(not on)
+        (self.recovery if on else self.password).setFocus()
+
+    def try_unlock(self) -> None:
+        if not self.ok.isEnabled():
+            return
+        self.ok.setEnabled(False)
+        self.message.setText("正在打开台账…")
+        path, user = self.path, self.user.currentText().strip() or None
+        code = self.recovery.text().strip() if self.use_recovery.isChecked() else None
+        password = self.password.text()
+
+        def work(_ledger, _progress, _cancelled):
+            if code:
+                return open_ledger(path, recovery_code=code)
+            return open_ledger(path, passphrase=password, user=user)
+
+        self.runner.start(None, work, name="unlock", on_done=self._opened, on_error=self._failed)
+
+    def _opened(self, ledger) -> None:
+        self.ledger = ledger
+        self.failures = 0
+        if self.use_recovery.isChecked():
+            self._reset_after_recovery()
+        self.message.setText("")
+        self.accept()
+
+    def _reset_after_recovery(self) -> None:
+        """A recovery code opens the ledger once; the user then sets a new password."""
+        user = self.user.currentText().strip() or "admin"
+        while True:
+            new, ok = QInputDialog.getText(self, "重设密码", f"已用恢复码打开台账。请为用户“{user}”设置新密码（至少8个字符）：",
+                                           QLineEdit.EchoMode.Password)
+            if not ok:
+                QMessageBox.information(self, APP_TITLE, "未重设密码；下次仍可用恢复码打开。")
+                return
+            try:
+                reset_password_with_recovery(self.path, self.recovery.text().strip(), user, new)
+            except UserError as e:
+                QMessageBox.warning(self, "重设密码", str(e))
+                continue
+            self.ledger.user = user
+            QMessageBox.information(self, "重设密码", "新密码已设置，请牢记。恢复码仍然有效。")
+            return
+
+    def _failed(self, message: str) -> None:
+        self.failures += 1
+        self.password.selectAll()
+        self.password.setFocus()
+        wait = lockout_seconds(self.failures)
+        if wait:
+            self._remaining = wait
+            self.ok.setText(f"请等待{wait}秒")
+            self.message.setText(f"{message}\n已连续错误{self.failures}次，请等待{wait}秒后再试。")
+            self._timer.start()
+        else:
+            self.message.setText(message)
+            self.ok.setEnabled(True)
+
+    def _tick(self) -> None:
+        self._remaining -= 1
+        if self._remaining <= 0:
+            self._timer.stop()
+            self.ok.setEnabled(True)
+            self.ok.setText("打开")
+        else:
+            self.ok.setText(f"请等待{self._remaining}秒")
+
+    def done(self, result: int) -> None:  # noqa: D401 (Qt naming)
+        self._timer.stop()
+        self.runner.shutdown()
+        super().done(result)

@@ -1,0 +1,66 @@
+"""Helpers for the window tests: a main window on a temporary ledger, settings in tmp."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from PySide6.QtCore import QSettings
+
+from shengui_desktop.domain import credit_code
+from shengui_desktop.services.enterprises import create_enterprise
+
+TODAY = date(2026, 11, 23)
+
+
+def valid_code(seed: int) -> str:
+    rng = random.Random(seed)
+    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    while True:
+        body = "".join(rng.choice(chars) for _ in range(8))
+        check = credit_code.org_check_character(body)
+        if check in chars:
+            return credit_code.complete("91140322" + body + check)
+
+
+def add_enterprise(ledger, name: str, seed: int, township: str = "140322100", **extra) -> str:
+    enterprise_id, _warnings = create_enterprise(ledger, {
+        "name": name, "credit_code": valid_code(seed), "township_code": township,
+        "industry_code": "3411", **extra})
+    return enterprise_id
+
+
+def open_window(qtbot, ledger, tmp_path, today=TODAY):
+    from shengui_desktop.ui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(ledger, settings=settings, today=today)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.figures_ready, timeout=10000)
+    return window
+
+
+def test_index_finds_pinyin_initials_substring_and_code():
+    from shengui_desktop.ui.ledger.index import EnterpriseIndex, Filters
+    from shengui_desktop.domain.search import search_key
+
+    rows = [("a", "秀水机械有限公司", "91140322MA0000001X", "140322100", "3411", "below_scale",
+             "reserve", None, None, search_key("秀水机械有限公司")),
+            ("b", "南娄化工有限公司", "91140322MA0000002X", "140322101", "2611", "above_scale",
+             "none", None, None, search_key("南娄化工有限公司"))]
+    index = EnterpriseIndex(rows=rows)
+    assert index.filter(Filters(text="xsjx")) == [0]
+    assert index.filter(Filters(text="化工")) == [1]
+    assert index.filter(Filters(text="0000002")) == [1]
+    assert index.filter(Filters(text="XSJX")) == [0]
+    assert index.filter(Filters(pool="reserve")) == [0]
+    assert index.filter(Filters(industry="26", text="nl")) == [1]
+    assert index.filter(Filters(text="xsjx", township="140322101")) == []
+
+
+def test_lockout_grows_and_is_capped():
+    from shengui_desktop.ui.start.unlock import lockout_seconds
+
+    assert [lockout_seconds(n) for n in range(1, 7)] == [0, 0, 2, 4, 8, 16]
+    assert lockout_seconds(40) == 60
