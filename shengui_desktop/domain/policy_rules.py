@@ -1,0 +1,265 @@
+"""The rules of a profile applied to one enterprise: projection, suggested pool, flags.
+
+Pure Python. The service gathers each enterprise's facts (aggregated in SQL) into
+:class:`Facts`; :func:`evaluate_one` turns them into the :class:`Evaluation` contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from .evaluation import Evaluation, Flag
+from .money import format_wan_short as wan
+from .policy import POOL_ORDER, Profile
+from .records import POOLS, SOURCES
+
+
+@dataclass
+class Facts:
+    """What the rules need to know about one enterprise (integer yuan, kWh)."""
+
+    enterprise_id: str
+    name: str = ""
+    credit_code: str = ""
+    pool: str = "none"
+    stat_status: str = "below_scale"
+    source: str | None = None
+    entered_stats_date: str | None = None
+    exited_stats_date: str | None = None
+    prior_revenue_by_month: list[int | None] = field(default_factory=lambda: [None] * 12)
+    prior_kwh: int | None = None
+    prior_tax: int | None = None
+    ytd_revenue: int | None = None  # this year's months so far
+    ytd_mask: int = 0  # bit m-1 set when month m of this year has revenue
+    ytd_kwh: int | None = None
+    ytd_tax: int | None = None
+    no_output_months: int = 0  # months in the window with electricity but no output
+    no_output_last: str | None = None  # the latest such month
+    last_visit: str | None = None
+    project_expected: bool = False  # a live project expected to reach scale
+    project_started_this_year: bool = False
+    earlier_periods: list[tuple[str, str, str | None]] = field(default_factory=list)
+    # (name then, entered_on, exited_on) of above-scale periods before the current one
+
+    @property
+    def prior_year_revenue(self) -> int | None:
+        months = [v for v in self.prior_revenue_by_month if v is not None]
+        return sum(months) if months else None
+
+    @property
+    def prior_months(self) -> int:
+        return sum(v is not None for v in self.prior_revenue_by_month)
+
+    @property
+    def ytd_months(self) -> int:
+        return bin(self.ytd_mask).count("1")
+
+    @property
+    def same_period_prior(self) -> int | None:
+        """Last year's revenue over exactly the months reported so far this year."""
+        values = [self.prior_revenue_by_month[m] for m in range(12) if self.ytd_mask >> m & 1]
+        if not values or any(v is None for v in values):
+            return None
+        return sum(values)
+
+    @property
+    def renamed_periods(self) -> list[tuple[str, str, str | None]]:
+        return [p for p in self.earlier_periods if p[0] != self.name]
+
+
+def months_text(mask: int) -> str:
+    months = [m + 1 for m in range(12) if mask >> m & 1]
+    if not months:
+        return ""
+    if months == list(range(months[0], months[-1] + 1)):
+        return f"{months[0]}月" if len(months) == 1 else f"{months[0]}–{months[-1]}月"
+    return "、".join(f"{m}月" for m in months)
+
+
+def project_revenue(f: Facts) -> tuple[int | None, str, str]:
+    """(projected revenue, method, explanation).
+
+    Same-period ratio when last year has all twelve months and the same months as this
+    year (last year's total × this year's year-to-date / last year's same period); otherwise
+    annualised (year-to-date × 12 / months reported); "none" without any month this year.
+    """
+    if not f.ytd_months or f.ytd_revenue is None:
+        return None, "none", "本年尚无月度数据，无法测算预计数"
+    prior, same = f.prior_year_revenue, f.same_period_prior
+    span = months_text(f.ytd_mask)
+    if f.prior_months == 12 and same:
+        value = round(prior * f.ytd_revenue / same)
+        return value, "same_period_ratio", (
+            f"按同期比测算：上年全年{wan(prior)}×本年{span}{wan(f.ytd_revenue)}"
+            f"÷上年同期{wan(same)}")
+    value = round(f.ytd_revenue * 12 / f.ytd_months)
+    return value, "annualised", f"按年化测算：本年{span}{wan(f.ytd_revenue)}÷{f.ytd_months}×12"
+
+
+def _range_text(lo: int, hi: int | None) -> str:
+    return f"{wan(lo).removesuffix('万元')}–{wan(hi)}区间" if hi else f"{wan(lo)}以上"
+
+
+def _years_ago(today: date, years: int) -> str:
+    try:
+        return today.replace(year=today.year - years).isoformat()
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28).isoformat()
+
+
+def not_above(f: Facts) -> bool:
+    return f.stat_status in ("below_scale", "exited")
+
+
+def reached_scale(profile: Profile, f: Facts) -> bool:
+    prior = f.prior_year_revenue
+    return not_above(f) and prior is not None and prior >= profile.threshold
+
+
+def exit_risk_flag(profile: Profile, f: Facts, projected: int | None,
+                   growth: float | None) -> Flag | None:
+    rule = profile.flag("exit_risk")
+    if not rule or f.stat_status != "above_scale":
+        return None
+    if rule["rule"] == "revenue_below":
+        if projected is not None and projected < rule["amount"]:
+            return Flag("exit_risk", f"本年预计主营业务收入{wan(projected)}，低于{wan(rule['amount'])}")
+        return None
+    if growth is not None and growth <= -rule["percent"] / 100:
+        return Flag("exit_risk", f"本年预计主营业务收入{wan(projected)}，较上年{wan(f.prior_year_revenue)}"
+                                 f"下降{-growth:.0%}（预警线{rule['percent']}%）")
+    return None
+
+
+def _match_rule(profile: Profile, rule: dict, f: Facts, projected: int | None,
+                has_exit_risk: bool, today: date) -> str | None:
+    """The reason text when the rule puts the enterprise in its pool, else None."""
+    when = rule["when"]
+    if when == "exit_risk":
+        return "已在规上，存在退规风险" if has_exit_risk else None
+    if not not_above(f):
+        return None
+    if when == "revenue_between":
+        value = f.prior_year_revenue if rule["basis"] == "prior_year" else projected
+        if value is None or value < rule["min"] or (rule["max"] is not None and value >= rule["max"]):
+            return None
+        label = "上年主营业务收入" if rule["basis"] == "prior_year" else "本年预计主营业务收入"
+        return f"{label}{wan(value)}，位于{_range_text(rule['min'], rule['max'])}"
+    if when == "below_scale":
+        return "规模以下工业企业" if f.stat_status == "below_scale" else "已退规企业"
+    if when == "exited_within_years":
+        if f.stat_status == "exited" and f.exited_stats_date and \
+                f.exited_stats_date >= _years_ago(today, rule["years"]):
+            return f"{f.exited_stats_date}退规，在近{rule['years']}年内，可争取重返规上"
+        return None
+    if when == "project_expected_to_reach_scale":
+        return "有新建项目预计达产升规" if f.project_expected else None
+    if when == "project_in_production_this_year":
+        return "有本年度建成投产项目" if f.project_started_this_year else None
+    if when == "reached_scale_not_entered":
+        return (f"上年主营业务收入{wan(f.prior_year_revenue)}，已达规上标准但未入统"
+                if reached_scale(profile, f) else None)
+    if when == "source_in":
+        return f"来源为“{SOURCES[f.source]}”" if f.source in rule["sources"] else None
+    raise ValueError(when)
+
+
+def suggest_pool(profile: Profile, f: Facts, projected: int | None, has_exit_risk: bool,
+                 today: date, ranked: tuple[str, str] | None = None) -> tuple[str, str]:
+    """(suggested pool, reason). The most advanced pool any rule gives wins; its reasons
+    are listed. `ranked` is the place a target-sized ranking (孝义) gave, if any."""
+    matches: dict[str, list[str]] = {}
+    for rule in profile.pool_rules:
+        reason = _match_rule(profile, rule, f, projected, has_exit_risk, today)
+        if reason:
+            matches.setdefault(rule["pool"], []).append(reason)
+    if ranked:
+        matches.setdefault(ranked[0], []).append(ranked[1])
+    if "exit_risk" in matches:
+        return "exit_risk", "；".join(matches["exit_risk"])
+    best = max(matches, key=POOL_ORDER.index, default=None)
+    if best is None:
+        if f.stat_status == "above_scale":
+            return "none", "已在规上，本配置没有适用的库"
+        return "none", "不符合本配置任何入库条件"
+    return best, "；".join(dict.fromkeys(matches[best]))
+
+
+def data_flags(profile: Profile, f: Facts, growth_same_period: float | None,
+               today: date) -> list[Flag]:
+    flags = []
+    rule = profile.flag("electricity_without_output")
+    if rule and f.no_output_months:
+        flags.append(Flag("electricity_without_output",
+                          f"近{rule['months']}个月中有{f.no_output_months}个月有用电量但无产值"
+                          f"（最近一次{f.no_output_last}）"))
+    rule = profile.flag("revenue_jump")
+    if rule and growth_same_period is not None and growth_same_period * 100 >= rule["min_growth_percent"]:
+        drops = []
+        for label, now, before in (("用电量", f.ytd_kwh, f.prior_kwh), ("税收", f.ytd_tax, f.prior_tax)):
+            prior_rev = f.prior_year_revenue
+            if now is None or not before or not f.ytd_revenue or not prior_rev:
+                continue
+            change = (now / f.ytd_revenue) / (before / prior_rev) - 1  # per yuan of revenue
+            drops.append((label, change))
+        limit = -rule["min_intensity_drop_percent"] / 100
+        if drops and all(change <= limit for _label, change in drops):
+            detail = "，".join(f"每元营收对应{label}下降{-c:.0%}" for label, c in drops)
+            flags.append(Flag("revenue_jump", f"本年营收同比增长{growth_same_period:.0%}，但{detail}，"
+                                              "增长与用电、税收不匹配，请核实"))
+    rule = profile.flag("renamed_reentry")
+    if rule and f.renamed_periods:
+        name, entered, exited = f.renamed_periods[-1]
+        flags.append(Flag("renamed_reentry", f"该信用代码曾以“{name}”名称于{entered[:7]}入规"
+                                             + (f"、{exited[:7]}退规" if exited else "")))
+    rule = profile.flag("not_visited")
+    if rule and f.pool in rule["pools"]:
+        days = None if f.last_visit is None else (today - date.fromisoformat(f.last_visit)).days
+        if days is None:
+            flags.append(Flag("not_visited", f"{POOLS[f.pool]}企业，尚无走访记录"))
+        elif days > rule["days"]:
+            flags.append(Flag("not_visited", f"{POOLS[f.pool]}企业，已{days}天未走访"
+                                             f"（上次{f.last_visit}，要求{rule['days']}天内）"))
+    return flags
+
+
+def evaluate_one(profile: Profile | None, f: Facts, today: date,
+                 ranked: tuple[str, str] | None = None) -> Evaluation:
+    projected, method, _how = project_revenue(f)
+    prior = f.prior_year_revenue
+    growth = projected / prior - 1 if projected is not None and prior and f.prior_months == 12 else None
+    same = f.same_period_prior
+    growth_same = f.ytd_revenue / same - 1 if same and f.ytd_revenue is not None else None
+    if profile is None:
+        return Evaluation(f.enterprise_id, f.pool, f.pool, "尚未选择政策配置，无建议库别", prior,
+                          projected, method, growth, [])
+    flags = []
+    if reached_scale(profile, f):
+        flags.append(Flag("reached_scale_not_entered",
+                          f"上年主营业务收入{wan(prior)}，已达{wan(profile.threshold)}规上标准但未入统"))
+    risk = exit_risk_flag(profile, f, projected, growth)
+    if risk:
+        flags.append(risk)
+    flags.extend(data_flags(profile, f, growth_same, today))
+    pool, reason = suggest_pool(profile, f, projected, risk is not None, today, ranked)
+    return Evaluation(f.enterprise_id, f.pool, pool, reason, prior, projected, method, growth, flags)
+
+
+def rank_into_pools(candidates: list[tuple[str, int]], target: int, sizing: dict,
+                    ) -> dict[str, tuple[str, str]]:
+    """孝义: fill entry, cultivation, reserve in that order from the enterprises ranked by
+    projected revenue, sized as multiples of the target. candidates: (id, value) pairs."""
+    quotas = [("entry", target * sizing["entry_multiple"]),
+              ("cultivation", target * sizing["cultivation_multiple"]),
+              ("reserve", target * sizing["reserve_multiple"])]
+    ordered = sorted(candidates, key=lambda c: (-c[1], c[0]))
+    out: dict[str, tuple[str, str]] = {}
+    position = 0
+    for pool, size in quotas:
+        for enterprise_id, value in ordered[position:position + size]:
+            position += 1
+            out[enterprise_id] = (pool, f"按预计数{wan(value)}在规下企业中排第{position}位"
+                                        f"（{POOLS[pool]}按目标{target}户的{size // target if target else 0}倍"
+                                        f"即{size}户确定）")
+    return out
