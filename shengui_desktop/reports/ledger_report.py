@@ -214,20 +214,23 @@ def render(data: LedgerData, path: str | Path, printed_on, job: Job | None = Non
             story.append(Paragraph(block.heading, heading))
             table = Table(block.rows, colWidths=widths, repeatRows=1)
             table.setStyle(TableStyle(base + block.style))
-        else:  # the grand total, ruled off from the last group
-            story.append(Spacer(1, 2 * mm))
-            table = Table(block.rows, colWidths=widths)
-            table.setStyle(TableStyle(layout.grid_style(header_rows=0, size=FONT_SIZE) + [
-                ("ALIGN", (6, 0), (8, 0), "RIGHT"), ("BOX", (0, 0), (-1, -1), 1.2, layout.GRID)]
-                + block.style))
+        else:  # the grand total, ruled off from the last group, kept with the signatures
+            # with the column header again: the total may land alone on the last page
+            total = Table([HEADER] + block.rows, colWidths=widths)
+            total.setStyle(TableStyle(base + [("BOX", (0, 1), (-1, 1), 1.2, layout.GRID),
+                                              ("SPAN", (1, 1), (5, 1)),
+                                              ("BACKGROUND", (0, 1), (-1, 1), layout.TOTAL_BG),
+                                              ("ALIGN", (1, 1), (5, 1), "RIGHT")]))
+            rows += 1
+            continue
         story.append(table)
         rows += len(block.rows)
     notes = Paragraph(
         "说明：上年主营业务收入为上年各月合计；本年预计按同期比例推算（无上年同期数据时按已报月份年化）；"
         "同比为本年预计较上年；组内按本年预计由高到低排列；标记和建议库别由政策规则给出，"
         "调整库别须经审定并记录理由。", styles.note)
-    story.append(Spacer(1, 2 * mm))
-    story.append(KeepTogether([notes, Spacer(1, 4 * mm), layout.signature_block(styles, width)]))
+    story.append(KeepTogether([Spacer(1, 2 * mm), total, Spacer(1, 2 * mm), notes, Spacer(1, 4 * mm),
+                               layout.signature_block(styles, width)]))
     info = layout.PageInfo(office=data.office, title="小升规企业培育台账", printed_on=printed_on,
                            landscape=True)
     return layout.build(path, story, info, job, expected_pages=rows // 26 + 1)

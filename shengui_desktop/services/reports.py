@@ -52,8 +52,8 @@ def _get(item: Any, *names: str, default=None):
 class PolicyServiceFacts:
     """PolicyFacts over services.policy, falling back per function to LedgerFacts."""
 
-    def __init__(self, ledger: Ledger, today: date, module):
-        self.ledger, self.today, self.module = ledger, today, module
+    def __init__(self, ledger: Ledger, today: date, module, job: Job | None = None):
+        self.ledger, self.today, self.module, self.job = ledger, today, module, job
         self.fallback = LedgerFacts(ledger, today)
         self.source = "policy" if self._fn("evaluate") else "ledger"
 
@@ -68,7 +68,15 @@ class PolicyServiceFacts:
         fn = self._fn("evaluate")
         if fn is None:
             return self.fallback.evaluate(enterprise_ids)
-        return fn(self.ledger, enterprise_ids=enterprise_ids, today=self.today)
+        kwargs: dict[str, Any] = {"enterprise_ids": enterprise_ids, "today": self.today}
+        if self.job is not None and self.job.cancelled is not None:
+            import inspect
+            if "cancelled" in inspect.signature(fn).parameters:
+                kwargs["cancelled"] = self.job.cancelled
+        result = fn(self.ledger, **kwargs)
+        if self.job is not None:
+            self.job.check()  # evaluate() stops early when cancelled: never print a partial list
+        return result
 
     def rewards(self, year: int) -> list[RewardLine]:
         fn = self._fn("rewards")
@@ -121,12 +129,12 @@ class PolicyServiceFacts:
                               _get(i, "done"), str(_get(i, "note", default="") or "")) for i in items]
 
 
-def facts_for(ledger: Ledger, today: date) -> PolicyFacts:
+def facts_for(ledger: Ledger, today: date, job: Job | None = None) -> PolicyFacts:
     try:
         module = importlib.import_module("shengui_desktop.services.policy")
     except ImportError:
         module = None
-    return PolicyServiceFacts(ledger, today, module)
+    return PolicyServiceFacts(ledger, today, module, job)
 
 
 # -- filters as people type them -------------------------------------------------------------
@@ -188,7 +196,7 @@ def print_report(ledger: Ledger, kind: str, out: str | Path, filters: Filters, *
     if kind == "dossier" and filters.enterprise_ids is None and not (filters.pool or filters.township_code
                                                                      or filters.department_id):
         raise UserError("一户一册须指定企业（--credit-code）或库别、乡镇、责任单位")
-    facts = facts_for(ledger, filters.today)
+    facts = facts_for(ledger, filters.today, job)
     job.check()
     if kind == "visits" and blank_form:
         enterprise = None
