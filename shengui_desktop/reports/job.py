@@ -13,7 +13,9 @@ Progress = Callable[[str, int, int], None]
 class ReportCancelled(UserError):
     exit_code = 130
 
-    def __init__(self):
+    def __init__(self, *_annotation):
+        # reportlab re-raises errors from inside a build as type(e)(annotated message):
+        # accept that and keep the plain message
         super().__init__("已取消生成报表")
 
 
