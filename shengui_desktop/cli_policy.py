@@ -1,5 +1,258 @@
-"""`shengui` subcommands for the policy area (filled in by the policy issue)."""
+"""`shengui` subcommands for the policy area: profiles, targets, rewards, pool moves,
+pool sizing, reminders and the entry checklist. Each one parses options and calls a service."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from .cli import add_db, emit, open_from_args
+from .domain.money import format_wan_short
+from .domain.records import POOLS
+from .errors import UserError
+
+
+def _enterprise(ledger, credit_code: str) -> dict:
+    from .domain.credit_code import normalise
+    from .services.enterprises import find_by_credit_code
+
+    found = find_by_credit_code(ledger, normalise(credit_code))
+    if found is None:
+        raise UserError(f"台账中没有统一社会信用代码为{normalise(credit_code)}的企业")
+    return found
+
+
+def _today(args) -> date:
+    return date.fromisoformat(args.date) if getattr(args, "date", None) else date.today()
+
+
+def _rate(value) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+# -- profiles ------------------------------------------------------------------------------------
+def cmd_profile_list(args) -> int:
+    from .services import policy
+
+    shipped = policy.list_profiles()
+    if args.db:
+        with open_from_args(args) as ledger:
+            in_ledger = policy.profiles_in_ledger(ledger)
+    else:
+        in_ledger = []
+    emit(args, {"shipped": shipped, "ledger": in_ledger}, lambda: "\n".join(
+        [f"{p['code']:<10} {p['name']}  版本{p['version']}  {p['document']}" for p in shipped]
+        + [f"本台账：{p['name']}（{p['code']}，版本{p['version']}）{'【使用中】' if p['active'] else ''}"
+           for p in in_ledger]))
+    return 0
+
+
+def cmd_profile_show(args) -> int:
+    from .services import policy
+
+    with open_from_args(args) as ledger:
+        profile = policy.active_profile(ledger)
+    if profile is None:
+        raise UserError("本台账尚未选择政策配置（shengui profile choose CODE）")
+    emit(args, profile.data, lambda: json.dumps(profile.data, ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_profile_choose(args) -> int:
+    from .services import policy
+
+    with open_from_args(args) as ledger:
+        result = policy.choose_profile(ledger, args.code)
+    missing = [t["problem"] for t in result["targets"] if t.get("problem")]
+    emit(args, result, lambda: "\n".join([f"已选用政策配置：{result['name']}（版本{result['version']}）",
+                                          *(f"目标载入：{t['name']} 净增{t['net_increase']}户"
+                                            for t in result["targets"] if t["loaded"]), *missing]))
+    return 0
+
+
+def cmd_profile_copy(args) -> int:
+    from .services import policy
+
+    with open_from_args(args) as ledger:
+        result = policy.copy_profile(ledger, args.name)
+    emit(args, result, f"已复制为“{result['name']}”（{result['code']}），并设为使用中，可用 profile set 修改")
+    return 0
+
+
+def cmd_profile_set(args) -> int:
+    from .services import policy
+
+    changes = {}
+    for item in args.values:
+        path, sep, raw = item.partition("=")
+        if not sep:
+            raise UserError(f"“{item}”格式应为 路径=值，如 flags.not_visited.days=60")
+        try:
+            changes[path] = json.loads(raw)
+        except json.JSONDecodeError:
+            changes[path] = raw
+    with open_from_args(args) as ledger:
+        result = policy.edit_profile(ledger, changes)
+    emit(args, result, f"已修改配置，版本{result['version']}")
+    return 0
+
+
+# -- targets, rewards, sizing, reminders --------------------------------------------------------
+def cmd_targets(args) -> int:
+    from .services import policy
+
+    with open_from_args(args) as ledger:
+        loaded = policy.apply_profile_targets(ledger) if args.load else None
+        progress = policy.target_progress(ledger, args.year)
+    if loaded is not None:
+        progress["loaded"] = loaded
+
+    def text():
+        def line(ln):
+            target = "未设" if ln["target"] is None else f"{ln['target']}户"
+            return (f"{ln['name']:<10} 目标{target}  新增{ln['new_entries']}  退规{ln['exits']}"
+                    f"  净增{ln['net_increase']}  完成率{_rate(ln['completion_rate'])}")
+        out = [f"{args.year}年规上工业企业净增目标完成情况", "按乡镇："]
+        out += ["  " + line(ln) for ln in progress["townships"]]
+        out += ["按部门："] + ["  " + line(ln) for ln in progress["departments"]]
+        out += [line(progress["county"]) + f"（目标来源：{progress['county']['target_source']}）"]
+        return "\n".join(out)
+    emit(args, progress, text)
+    return 0
+
+
+def cmd_rewards(args) -> int:
+    from .services import policy
+
+    with open_from_args(args) as ledger:
+        result = policy.rewards(ledger, args.year, today=_today(args))
+
+    def text():
+        out = [f"{args.year}年奖补测算（{result['profile']['name'] if result['profile'] else '未选择配置'}）"]
+        for ln in result["lines"]:
+            amount = format_wan_short(ln["amount"]) if ln["amount"] is not None else (ln["amount_text"] or "—")
+            out.append(f"{ln['name']}  {ln['rule_name']}  {ln['payer']}  {amount}  "
+                       f"【{ln['status_text']}】{ln['reason']}")
+        t = result["totals"]
+        out.append(f"应兑现合计{format_wan_short(t['due_amount'])}（{t['enterprises']}户），"
+                   f"另有{t['due_without_amount']}项金额由上级或财政部门确定")
+        return "\n".join(out)
+    emit(args, result, text)
+    return 0
+
+
+def cmd_pool_move(args) -> int:
+    from .services.pools import move_pool
+
+    with open_from_args(args) as ledger:
+        enterprise = _enterprise(ledger, args.credit_code)
+        event_id = move_pool(ledger, enterprise["id"], args.to, args.reason,
+                             decided_by=args.decided_by, moved_on=args.date)
+        to_pool = ledger.get("enterprises", enterprise["id"])["pool"]
+    emit(args, {"event_id": event_id, "enterprise_id": enterprise["id"], "from_pool": enterprise["pool"],
+                "to_pool": to_pool},
+         f"已将“{enterprise['name']}”从{POOLS[enterprise['pool']]}调入{POOLS[to_pool]}")
+    return 0
+
+
+def cmd_pool_sizing(args) -> int:
+    from .services import policy
+
+    with open_from_args(args) as ledger:
+        result = policy.pool_sizing(ledger, args.year)
+    if result is None:
+        raise UserError("本台账的政策配置没有按目标确定库容的规定")
+    emit(args, result, lambda: "\n".join(
+        [f"{args.year}年库容（{result['basis_text']}）"] + [
+            f"{p['pool_name']}：应有{p['required'] if p['required'] is not None else '—'}户，"
+            f"现有{p['count']}户，缺{p['shortfall'] if p['shortfall'] is not None else '—'}户"
+            for p in result["pools"]]))
+    return 0
+
+
+def cmd_reminders(args) -> int:
+    from .services import policy
+
+    with open_from_args(args) as ledger:
+        items = policy.calendar_reminders(ledger, _today(args))
+    emit(args, items, lambda: "\n".join(f"【{i['source']}】{i['text']}" for i in items) or "本月没有日程提醒")
+    return 0
+
+
+def cmd_checklist(args) -> int:
+    from .services import policy
+
+    with open_from_args(args) as ledger:
+        enterprise = _enterprise(ledger, args.credit_code)
+        for item in args.done or []:
+            policy.set_checklist_item(ledger, enterprise["id"], item, True, note=args.note)
+        for item in args.undone or []:
+            policy.set_checklist_item(ledger, enterprise["id"], item, False, note=args.note)
+        items = policy.entry_checklist(ledger, enterprise["id"])
+    emit(args, items, lambda: "\n".join(
+        f"[{'√' if i['done'] else ' '}] {i['item']:<20} {i['label']}"
+        + ("" if i["applicable"] else "（不适用）") + (f"  {i['auto']}" if i["auto"] else "")
+        for i in items))
+    return 0
 
 
 def register(sub) -> None:
     """Add this area's subcommands to the top-level parser's subparsers."""
+    profile = sub.add_parser("profile", help="政策配置").add_subparsers(dest="profile_command", metavar="操作")
+    p = profile.add_parser("list", help="列出随程序发布的政策配置")
+    add_db(p)
+    p.set_defaults(func=cmd_profile_list)
+    p = profile.add_parser("show", help="显示本台账使用的政策配置")
+    add_db(p)
+    p.set_defaults(func=cmd_profile_show)
+    p = profile.add_parser("choose", help="选用政策配置（县级）")
+    add_db(p)
+    p.add_argument("code", help="如 yuxian、xiaoyi、minhou、shuncheng、hunan")
+    p.set_defaults(func=cmd_profile_choose)
+    p = profile.add_parser("copy", help="复制当前配置以便修改")
+    add_db(p)
+    p.add_argument("--name")
+    p.set_defaults(func=cmd_profile_copy)
+    p = profile.add_parser("set", help="修改复制的配置：路径=值")
+    add_db(p)
+    p.add_argument("values", nargs="+", metavar="路径=值")
+    p.set_defaults(func=cmd_profile_set)
+
+    p = sub.add_parser("targets", help="净增目标完成情况（按乡镇、按部门、全县）")
+    add_db(p)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--load", action="store_true", help="先按政策配置载入目标分解")
+    p.set_defaults(func=cmd_targets)
+
+    p = sub.add_parser("rewards", help="奖补测算")
+    add_db(p)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--date", help="以哪一天为“今天”（YYYY-MM-DD）")
+    p.set_defaults(func=cmd_rewards)
+
+    pool = sub.add_parser("pool", help="库别").add_subparsers(dest="pool_command", metavar="操作")
+    p = pool.add_parser("move", help="调整企业库别（记录理由和决定人）")
+    add_db(p)
+    p.add_argument("--credit-code", required=True)
+    p.add_argument("--to", required=True, help="、".join(f"{k}={v}" for k, v in POOLS.items()))
+    p.add_argument("--reason", required=True)
+    p.add_argument("--decided-by")
+    p.add_argument("--date", help="调库日期 YYYY-MM-DD（默认今天）")
+    p.set_defaults(func=cmd_pool_move)
+    p = pool.add_parser("sizing", help="按目标倍数的库容和缺口（孝义）")
+    add_db(p)
+    p.add_argument("--year", type=int, required=True)
+    p.set_defaults(func=cmd_pool_sizing)
+
+    p = sub.add_parser("reminders", help="本月日程提醒")
+    add_db(p)
+    p.add_argument("--date")
+    p.set_defaults(func=cmd_reminders)
+
+    p = sub.add_parser("checklist", help="入统申报材料清单")
+    add_db(p)
+    p.add_argument("--credit-code", required=True)
+    p.add_argument("--done", action="append", help="标记已完成的材料项（可重复）")
+    p.add_argument("--undone", action="append", help="取消标记（可重复）")
+    p.add_argument("--note")
+    p.set_defaults(func=cmd_checklist)

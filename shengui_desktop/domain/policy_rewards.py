@@ -111,8 +111,9 @@ def _continued_rule(f: RewardFacts, rule: dict, year: int, k: int) -> list[dict]
     if not still:
         return [] if still is False and f.exit_year < year else [
             _line(f, rule, year, "to_verify" if still is None else "not_eligible", why)]
-    return [_line(f, rule, year, "due", f"{f.entry_year}年入规，本年为入规第{k}年，持续在规",
-                  None, rule["amount_text"])]
+    # the document names the award but not how many years it runs: a person checks
+    return [_line(f, rule, year, "to_verify", f"{f.entry_year}年入规，本年为入规第{k}年，持续在规；"
+                  f"{rule['amount_text']}", None, rule["amount_text"])]
 
 
 def _instalments(f: RewardFacts, rule: dict, year: int, k: int) -> list[dict]:

@@ -10,9 +10,16 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .evaluation import Evaluation, Flag
-from .money import format_wan_short as wan
+from .money import format_wan_short
 from .policy import POOL_ORDER, Profile
 from .records import POOLS, SOURCES
+
+NATIONAL_THRESHOLD = 20_000_000  # above scale since 2011 (DOMAIN.md)
+
+
+def wan(yuan: int | None) -> str:
+    """万元 to two decimals, rounded down: 19,999,999 shows as 1,999.99万元, never 2,000."""
+    return format_wan_short(None if yuan is None else yuan // 100 * 100)
 
 
 @dataclass
@@ -231,13 +238,15 @@ def evaluate_one(profile: Profile | None, f: Facts, today: date,
     growth = projected / prior - 1 if projected is not None and prior and f.prior_months == 12 else None
     same = f.same_period_prior
     growth_same = f.ytd_revenue / same - 1 if same and f.ytd_revenue is not None else None
+    flags = []
+    threshold = profile.threshold if profile else NATIONAL_THRESHOLD
+    if not_above(f) and prior is not None and prior >= threshold:
+        # 应统尽统 is in every document, so this flag does not wait for a profile
+        flags.append(Flag("reached_scale_not_entered",
+                          f"上年主营业务收入{wan(prior)}，已达{wan(threshold)}规上标准但未入统"))
     if profile is None:
         return Evaluation(f.enterprise_id, f.pool, f.pool, "尚未选择政策配置，无建议库别", prior,
-                          projected, method, growth, [])
-    flags = []
-    if reached_scale(profile, f):
-        flags.append(Flag("reached_scale_not_entered",
-                          f"上年主营业务收入{wan(prior)}，已达{wan(profile.threshold)}规上标准但未入统"))
+                          projected, method, growth, flags)
     risk = exit_risk_flag(profile, f, projected, growth)
     if risk:
         flags.append(risk)

@@ -82,9 +82,11 @@ def annual_revenues(ledger: Ledger, enterprise_id: str) -> dict[int, tuple[int, 
 
 def list_enterprises(ledger: Ledger, *, township_code: str | None = None,
                      pool: str | None = None, today: date | None = None) -> list[dict]:
-    """The enterprise list as the CLI's `list enterprises --json` gives it."""
+    """The enterprise list as the CLI's `list enterprises --json` gives it, with what the
+    active policy profile says: suggested pool and why, projected revenue, flags."""
+    from . import policy
+
     today = today or date.today()
-    last_year = str(today.year - 1)
     where, params = [], []
     if township_code:
         where.append("e.township_code = ?")
@@ -94,18 +96,21 @@ def list_enterprises(ledger: Ledger, *, township_code: str | None = None,
         params.append(pool)
     sql = f"""
         SELECT e.id, e.credit_code, e.name, e.township_code, t.name AS township_name,
-               e.industry_code, e.stat_status, e.pool,
-               (SELECT sum(f.revenue) FROM monthly_figures f
-                 WHERE f.enterprise_id = e.id AND substr(f.period, 1, 4) = ?) AS latest_annual_revenue
+               e.industry_code, e.stat_status, e.pool
           FROM enterprises e LEFT JOIN townships t ON t.code = e.township_code
           {"WHERE " + " AND ".join(where) if where else ""}
          ORDER BY e.township_code, e.name"""
-    rows = ledger.rows(sql, [last_year, *params])
+    rows = ledger.rows(sql, params)
+    evaluations = policy.evaluate(ledger, None if not where else [r["id"] for r in rows], today)
     for row in rows:
-        row["flags"] = []
-        if (row["stat_status"] == "below_scale" and row["latest_annual_revenue"] is not None
-                and row["latest_annual_revenue"] >= THRESHOLD_YUAN):
-            row["flags"].append("reached_scale_not_entered")
+        ev = evaluations.get(row["id"])
+        row["latest_annual_revenue"] = ev.prior_year_revenue if ev else None
+        row["suggested_pool"] = ev.suggested_pool if ev else row["pool"]
+        row["suggested_pool_reason"] = ev.suggested_pool_reason if ev else ""
+        row["projected_revenue"] = ev.projected_revenue if ev else None
+        row["projection_method"] = ev.projection_method if ev else "none"
+        row["flags"] = ev.flag_codes if ev else []
+        row["flag_reasons"] = [f.text for f in ev.flags] if ev else []
     return rows
 
 
