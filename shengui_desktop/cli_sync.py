@@ -1,5 +1,156 @@
-"""`shengui` subcommands for the sync area (filled in by the sync issue)."""
+"""`shengui sync …`, `shengui conflicts …`, `shengui duplicates …`: thin wrappers over
+services.sync."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .cli import add_db, emit, open_from_args, progress_printer
+
+
+def cmd_sync_export(args) -> int:
+    from .services import sync
+
+    with open_from_args(args) as ledger:
+        results = sync.export_packages(ledger, Path(args.out), full=args.full, to=args.to,
+                                       progress=progress_printer("导出同步包"))
+    data = [{"file": str(r.path), "recipient": r.recipient, "package_no": r.package_no,
+             "entries": r.entries, "counts": r.counts, "full": r.full} for r in results]
+    emit(args, data, lambda: "\n".join(
+        f"已导出{'完整' if r.full else ''}同步包：{r.path}（发往{r.recipient}，第{r.package_no}号，"
+        f"变更{r.entries}条）" for r in results))
+    return 0
+
+
+def cmd_sync_import(args) -> int:
+    from .services import sync
+
+    with open_from_args(args) as ledger:
+        results = sync.import_packages(ledger, [Path(f) for f in args.files],
+                                       accept_fingerprint=args.accept_new_site,
+                                       progress=progress_printer("导入同步包"))
+    data = [{"file": str(r.path), "status": r.status, "package_id": r.package_id,
+             "sender": r.sender, "package_no": r.package_no, "entries": r.entries,
+             "new_entries": r.new_entries, "counts": r.counts, "conflicts": r.conflicts,
+             "duplicates": r.duplicates, "gaps": r.gaps, "warnings": r.warnings,
+             "enrolled": r.enrolled} for r in results]
+    emit(args, data, lambda: "\n".join(r.message for r in results))
+    return 0
+
+
+def cmd_conflicts_list(args) -> int:
+    from .services import sync
+    from .sync.conflicts import describe
+
+    with open_from_args(args) as ledger:
+        rows = sync.list_conflicts(ledger, None if args.all else "open")
+    if args.json:
+        emit(args, rows)
+    else:
+        for c in rows:
+            print(describe(c) + ("" if c["status"] == "open" else f"（{c['status']}）"))
+        print(f"共{len(rows)}处冲突" + ("待确认" if not args.all else ""))
+    return 0
+
+
+def cmd_conflicts_resolve(args) -> int:
+    from .services import sync
+
+    with open_from_args(args) as ledger:
+        done = sync.resolve_conflict(ledger, args.id, args.keep)
+    emit(args, done, "已处理冲突，所作决定会随下一个同步包发往对方。")
+    return 0
+
+
+def cmd_duplicates_list(args) -> int:
+    from .services import sync
+
+    with open_from_args(args) as ledger:
+        sync.find_duplicates(ledger)
+        tasks = sync.list_duplicates(ledger)
+    if args.json:
+        emit(args, tasks)
+    else:
+        for t in tasks:
+            print(f"[{t['id'][:8]}] 疑似重复：统一社会信用代码{t['credit_code']}")
+            for e in t["enterprises"]:
+                print(f"    {e['id']}  {e['name']}  {e['township_name'] or e['township_code']}"
+                      f"  走访{e['visits']}次  月度数据{e['months']}个月")
+        print(f"共{len(tasks)}组疑似重复")
+    return 0
+
+
+def cmd_duplicates_merge(args) -> int:
+    from .services import sync
+
+    with open_from_args(args) as ledger:
+        moved = sync.merge_duplicates(ledger, args.id, args.keep)
+    emit(args, moved, "已合并，保留的企业记录不变，其余记录已并入；合并会随同步包发往相关乡镇。"
+         + ("（" + "，".join(f"{k} {v}" for k, v in moved.items()) + "）" if moved else ""))
+    return 0
+
+
+def cmd_duplicates_dismiss(args) -> int:
+    from .services import sync
+
+    with open_from_args(args) as ledger:
+        sync.dismiss_duplicates(ledger, args.id)
+    emit(args, {"dismissed": args.id}, "已标记为不是重复。")
+    return 0
+
+
+def cmd_cert_rotate(args) -> int:
+    from .services import sync
+
+    with open_from_args(args) as ledger:
+        cert = sync.rotate_keys(ledger)
+    emit(args, cert, f"已更换本单位密钥，新指纹：{cert['fingerprint']}。"
+         "对方导入本单位的下一个同步包时会自动更新（新密钥由原密钥签名确认）。")
+    return 0
 
 
 def register(sub) -> None:
     """Add this area's subcommands to the top-level parser's subparsers."""
+    sync = sub.add_parser("sync", help="同步包（U盘交换）").add_subparsers(dest="sync_command", metavar="操作")
+    p = sync.add_parser("export", help="导出发给对方的同步包")
+    add_db(p)
+    p.add_argument("--out", required=True, help="输出目录（如U盘）")
+    p.add_argument("--full", action="store_true", help="完整包（恢复用：包含对方应有的全部记录）")
+    p.add_argument("--to", help="县级：只发给这个乡镇（区划代码或名称）；默认每个已登记乡镇一个包")
+    p.set_defaults(func=cmd_sync_export)
+
+    p = sync.add_parser("import", help="校验并合并同步包")
+    add_db(p)
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--accept-new-site", metavar="FINGERPRINT",
+                   help="接受新单位：与对方电话核对后的密钥指纹")
+    p.set_defaults(func=cmd_sync_import)
+
+    p = sync.add_parser("rotate-keys", help="更换本单位密钥（新证书由原密钥签名）")
+    add_db(p)
+    p.set_defaults(func=cmd_cert_rotate)
+
+    conflicts = sub.add_parser("conflicts", help="同步冲突").add_subparsers(dest="conflicts_command", metavar="操作")
+    p = conflicts.add_parser("list", help="列出待确认的冲突")
+    add_db(p)
+    p.add_argument("--all", action="store_true", help="包括已处理的")
+    p.set_defaults(func=cmd_conflicts_list)
+    p = conflicts.add_parser("resolve", help="处理一个冲突")
+    add_db(p)
+    p.add_argument("id")
+    p.add_argument("--keep", required=True, choices=["incoming", "local", "winner", "loser"])
+    p.set_defaults(func=cmd_conflicts_resolve)
+
+    dup = sub.add_parser("duplicates", help="疑似重复企业").add_subparsers(dest="duplicates_command", metavar="操作")
+    p = dup.add_parser("list", help="列出疑似重复")
+    add_db(p)
+    p.set_defaults(func=cmd_duplicates_list)
+    p = dup.add_parser("merge", help="合并：保留一家，其余并入")
+    add_db(p)
+    p.add_argument("id")
+    p.add_argument("--keep", required=True, help="保留的企业编号")
+    p.set_defaults(func=cmd_duplicates_merge)
+    p = dup.add_parser("dismiss", help="不是重复")
+    add_db(p)
+    p.add_argument("id")
+    p.set_defaults(func=cmd_duplicates_dismiss)

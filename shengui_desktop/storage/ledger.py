@@ -257,9 +257,8 @@ class Ledger:
         json_args = ", ".join(f"'{c}', {c}" for c in cols)
         log_sql = (
             "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
-            f" SELECT ?, id, 'i', json_object({json_args}), NULL, ? + rn, ?, ? + rn"
-            " FROM (SELECT *, row_number() OVER (ORDER BY rowid) - 1 AS rn"
-            f" FROM {table} WHERE rowid > ?)")
+            f" SELECT ?, id, 'i', json_object({json_args}), NULL, ? + rowid, ?, ? + rowid"
+            f" FROM {table} WHERE rowid > ?")
         plan = [(given.get(c), spec.defaults.get(c)) for c in cols]
         identity = columns == ("id", *cols) and not spec.defaults and not derived
         count = 0
@@ -269,11 +268,15 @@ class Ledger:
             def flush():
                 before = self.scalar(f"SELECT coalesce(max(rowid), 0) FROM {table}")
                 self.conn.executemany(insert_sql, chunk)
+                # rows just inserted have the rowids before+1 … before+n (a fresh executemany
+                # in our own transaction), so rowid - before - 1 numbers them without a sort
                 c = self._load_clock()
                 hlc0 = max(c.hlc + 1, int(self.wall_clock() * 1000) << 16)
                 seq0 = c.seq + 1
                 c.hlc, c.seq = hlc0 + len(chunk) - 1, seq0 + len(chunk) - 1
-                self.conn.execute(log_sql, (table, hlc0, self.site_id, seq0, before))
+                offset = before + 1
+                self.conn.execute(log_sql, (table, hlc0 - offset, self.site_id, seq0 - offset,
+                                            before))
                 chunk.clear()
 
             for row in rows:
@@ -301,14 +304,18 @@ class Ledger:
     def get(self, table: str, row_id: str) -> dict | None:
         return self.one(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
 
-    def update(self, table: str, row_id: str, changes: dict) -> dict:
-        """Write the fields that really change; returns them ({} when nothing changed)."""
+    def update(self, table: str, row_id: str, changes: dict, *, force: bool = False) -> dict:
+        """Write the fields that really change; returns them ({} when nothing changed).
+
+        force=True writes every given field even when unchanged (a conflict resolution must
+        travel as a change even when the value kept is the one already shown).
+        """
         self._check_values(table, changes)
         with self.transaction():
             current = self.get(table, row_id)
             if current is None:
                 raise LookupError(f"{table} {row_id} not found")
-            diff = {k: v for k, v in changes.items() if current.get(k) != v}
+            diff = dict(changes) if force else {k: v for k, v in changes.items() if current.get(k) != v}
             if not diff:
                 return {}
             stamps = self.field_stamps(table, row_id)

@@ -1,0 +1,1 @@
+"""Sync packages (.sgpkg): certificates, format, export, import, merge, conflicts, duplicates."""

@@ -1,0 +1,93 @@
+"""Authorisation of a township's package at the county (SYNC.md property 7).
+
+A township may create and change only its own township's enterprises and the records that
+hang off them, never county-wide tables, never county-only fields. Ownership is judged by
+the record's township both as the package states it and as the county already knows it, so
+a township can neither claim another township's record nor move one of its own away.
+"""
+
+from __future__ import annotations
+
+from ..storage.ledger import Ledger
+from .errors import PackageRejected
+from .rules import CHILD, ENTERPRISE, county_only, label, table_kind, township_may_write
+
+
+def _owners_in_ledger(ledger: Ledger, table: str, column: str, ids: set[str]) -> dict[str, str]:
+    """row id -> the value of `column` this ledger knows (current row, or its insert if deleted)."""
+    if not ids:
+        return {}
+    conn = ledger.conn
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _auth_ids (id TEXT PRIMARY KEY)")
+    conn.execute("DELETE FROM temp._auth_ids")
+    conn.executemany("INSERT OR IGNORE INTO temp._auth_ids VALUES (?)", [(i,) for i in ids])
+    found = dict(conn.execute(
+        f"SELECT t.id, t.{column} FROM {table} t JOIN temp._auth_ids a ON a.id = t.id").fetchall())
+    for row_id, value in conn.execute(
+            f"SELECT c.row_id, json_extract(c.data, '$.{column}') FROM temp._auth_ids a"
+            " JOIN change_log c ON c.row_id = a.id AND c.tbl = ? WHERE c.op = 'i'"
+            " ORDER BY c.hlc", (table,)):
+        if row_id not in found and value is not None:
+            found[row_id] = value
+    return found
+
+
+def check_township_package(ledger: Ledger, entries: list[dict], sender: dict, name: str) -> None:
+    code = sender["area_code"]
+    problems: list[str] = []
+
+    def bad(e: dict, why: str) -> None:
+        if len(problems) < 200:
+            problems.append(f"{label(e['tbl'])} {e['row_id'][:8]}：{why}")
+
+    kinds = {}
+    enterprise_ids: set[str] = set()
+    child_ids: dict[str, set[str]] = {}
+    for e in entries:
+        tbl = e["tbl"]
+        if tbl not in kinds:
+            kinds[tbl] = table_kind(ledger, tbl)
+        if e["site_id"] != sender["site_id"]:
+            bad(e, "包含其他单位的变更（乡镇只能发送本单位的变更）")
+            continue
+        if not township_may_write(ledger, tbl):
+            bad(e, f"{label(tbl)}只能由县级修改")
+            continue
+        for f, neutral in county_only(tbl).items():
+            if f in e["data"] and (e["op"] == "u" or e["data"][f] not in (neutral, None)):
+                bad(e, f"字段“{f}”只能由县级修改")
+        if kinds[tbl] == ENTERPRISE:
+            enterprise_ids.add(e["row_id"])
+            if "township_code" in e["data"] and e["data"]["township_code"] != code:
+                bad(e, f"属于其他乡镇（{e['data']['township_code']}），本乡镇无权修改")
+        elif kinds[tbl] == CHILD:
+            child_ids.setdefault(tbl, set()).add(e["row_id"])
+    if not problems:
+        known_enterprise = _owners_in_ledger(ledger, "enterprises", "township_code", enterprise_ids)
+        for e in entries:
+            if e["tbl"] == "enterprises" and known_enterprise.get(e["row_id"], code) != code:
+                bad(e, f"属于其他乡镇（{known_enterprise[e['row_id']]}），本乡镇无权修改")
+        # enterprises the package itself creates or edits are this township's (checked above)
+        parents: dict[str, set[str]] = {}
+        for tbl, ids in child_ids.items():
+            known_parent = _owners_in_ledger(ledger, tbl, "enterprise_id", ids)
+            for e in entries:
+                if e["tbl"] != tbl:
+                    continue
+                for ent in {e["data"].get("enterprise_id"), known_parent.get(e["row_id"])} - {None}:
+                    parents.setdefault(ent, set()).add(id(e))
+        by_id = {id(e): e for e in entries}
+        outside = set(parents) - enterprise_ids
+        owner = _owners_in_ledger(ledger, "enterprises", "township_code", outside)
+        for ent, refs in parents.items():
+            where = code if ent in enterprise_ids else owner.get(ent)
+            if where == code:
+                continue
+            why = ("所属企业不在县级台账中" if where is None
+                   else f"所属企业属于其他乡镇（{where}），本乡镇无权修改")
+            for ref in refs:
+                bad(by_id[ref], why)
+    if problems:
+        raise PackageRejected(
+            "unauthorised", f"“{name}”中有{len(problems)}条变更超出“{sender['name']}”的权限，"
+                            "整个包未导入：", problems)

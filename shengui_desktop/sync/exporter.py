@@ -1,0 +1,198 @@
+"""Writing a package for one peer: what it has not acknowledged, and only what concerns it.
+
+Township → county: the township's own changes to its own records. County → township: every
+change to that township's records (from any office) and to county-wide records, plus the
+whole history of records that a merge moved into its scope (``sync_resend``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from ..errors import UserError
+from ..storage import migrations
+from ..storage.ledger import Ledger
+from . import certificates, package
+from .rules import CHILD, COUNTY, ENTERPRISE, county_only, label, synced_tables, table_kind
+
+_COLUMNS = "c.tbl, c.row_id, c.op, c.data, c.base, c.hlc, c.site_id, c.site_seq"
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    recipient: str
+    package_no: int
+    entries: int
+    counts: dict
+    full: bool
+
+
+def self_site(ledger: Ledger) -> dict:
+    return ledger.one("SELECT * FROM sites WHERE is_self = 1")
+
+
+def peers(ledger: Ledger) -> list[dict]:
+    return ledger.rows("SELECT * FROM sites WHERE is_self = 0 AND trusted = 1 ORDER BY area_code")
+
+
+def find_peer(ledger: Ledger, which: str | None) -> list[dict]:
+    """`--to`: a site id, area code or name; without it every trusted peer."""
+    found = peers(ledger)
+    if which:
+        found = [p for p in found if which in (p["id"], p["area_code"], p["name"])]
+        if not found:
+            raise UserError(f"没有已登记的单位“{which}”。")
+    if not found:
+        if ledger.meta("role") == "township":
+            raise UserError("本乡镇台账尚未导入县级证书，无法导出同步包（初始化时使用 --county-cert）。")
+        raise UserError("尚未登记任何乡镇：乡镇的第一个同步包导入时会登记该乡镇。")
+    return found
+
+
+def _acked(ledger: Ledger, peer_id: str) -> dict:
+    row = ledger.scalar("SELECT acked_vector FROM peer_state WHERE site_id = ?", (peer_id,))
+    return json.loads(row) if row else {}
+
+
+def _owner_sql(ledger: Ledger, table: str) -> str:
+    """SQL giving the township code of change-log row `c`, for tables owned by a township."""
+    def from_log(tbl: str, column: str, row: str) -> str:
+        return (f"(SELECT json_extract(l.data, '$.{column}') FROM change_log l WHERE l.row_id = {row}"
+                f" AND l.tbl = '{tbl}' AND l.op = 'i' ORDER BY l.hlc DESC LIMIT 1)")
+
+    def enterprise_town(row: str) -> str:
+        return (f"coalesce((SELECT e.township_code FROM enterprises e WHERE e.id = {row}),"
+                f" {from_log('enterprises', 'township_code', row)})")
+    if table_kind(ledger, table) == ENTERPRISE:
+        return enterprise_town("c.row_id")
+    parent = (f"coalesce((SELECT p.enterprise_id FROM {table} p WHERE p.id = c.row_id),"
+              f" {from_log(table, 'enterprise_id', 'c.row_id')})")
+    return enterprise_town(parent)
+
+
+def select_entries(ledger: Ledger, peer: dict, full: bool) -> list[tuple]:
+    conn = ledger.conn
+    me = self_site(ledger)
+    acked = {} if full else _acked(ledger, peer["id"])
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _acked (site_id TEXT PRIMARY KEY, max_seq INTEGER)")
+    conn.execute("DELETE FROM temp._acked")
+    conn.executemany("INSERT INTO temp._acked VALUES (?, ?)", list(acked.items()))
+    unacked = ("c.site_seq > coalesce((SELECT a.max_seq FROM temp._acked a"
+               " WHERE a.site_id = c.site_id), 0)")
+    out: list[tuple] = []
+    for table in synced_tables():
+        kind = table_kind(ledger, table)
+        if me["role"] == "township":
+            if kind == COUNTY:
+                continue  # county-wide rows made here are local placeholders (see rules)
+            where = f"c.tbl = ? AND c.site_id = ? AND {unacked}"
+            params = (table, me["id"])
+        else:
+            where = f"c.tbl = ? AND {unacked}" + ("" if full else " AND c.site_id != ?")
+            params = (table,) if full else (table, peer["id"])
+            if kind in (ENTERPRISE, CHILD):
+                where += f" AND {_owner_sql(ledger, table)} = ?"
+                params += (peer["area_code"],)
+        out += conn.execute(f"SELECT c.seq, {_COLUMNS} FROM change_log c WHERE {where}",
+                            params).fetchall()
+    if me["role"] == "county":
+        # records a merge moved into this township: their whole history, until acknowledged
+        conn.execute("DELETE FROM sync_resend WHERE peer_site_id = ? AND trigger_seq <= ?",
+                     (peer["id"], _acked(ledger, peer["id"]).get(me["id"], 0)))
+        have = {(r[7], r[8]) for r in out}
+        for r in conn.execute(
+                f"SELECT c.seq, {_COLUMNS} FROM sync_resend s JOIN change_log c"
+                " ON c.row_id = s.row_id AND c.tbl = s.tbl WHERE s.peer_site_id = ?"
+                " AND c.site_id != ?", (peer["id"], peer["id"])):
+            if (r[7], r[8]) not in have:
+                out.append(r)
+    out.sort(key=lambda r: r[0])
+    return out
+
+
+def _check_county_only(ledger: Ledger, rows: list[tuple]) -> None:
+    """A township's export refuses early what the county would refuse (with the records)."""
+    problems = []
+    for _seq, tbl, row_id, op, data, _b, _h, _s, _q in rows:
+        fields = county_only(tbl)
+        if not fields:
+            continue
+        values = json.loads(data)
+        for f, neutral in fields.items():
+            if f in values and (op == "u" or values[f] not in (neutral, None)):
+                problems.append(f"{label(tbl)} {row_id[:8]}：字段“{f}”只能由县级修改")
+    if problems:
+        raise UserError("本台账中有只能由县级修改的字段被改动，县级会拒收此包：\n  "
+                        + "\n  ".join(problems[:20]))
+
+
+def _line(row: tuple) -> str:
+    _seq, tbl, row_id, op, data, base, hlc, site, seq = row
+    return (f'{{"tbl":"{tbl}","row_id":{json.dumps(row_id)},"op":"{op}","data":{data},'
+            f'"base":{base or "null"},"hlc":{hlc},"site_id":"{site}","site_seq":{seq}}}')
+
+
+def file_name(me: dict, peer: dict, when: datetime, number: int) -> str:
+    parts = [me["area_code"], me["name"]]
+    if me["role"] == "county":
+        parts.append("至" + peer["name"])
+    parts += [when.strftime("%Y%m%d-%H%M"), f"{number:04d}"]
+    return re.sub(r'[\\/:*?"<>|\s]+', "-", "_".join(parts)) + ".sgpkg"
+
+
+def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
+              progress: Callable[[str, int, int], None] | None = None) -> ExportResult:
+    report = progress or (lambda stage, done, total: None)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    me = self_site(ledger)
+    report("select", 0, 1)
+    rows = select_entries(ledger, peer, full)
+    if me["role"] == "township":
+        _check_county_only(ledger, rows)
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r[1]] = counts.get(r[1], 0) + 1
+    report("pack", 0, len(rows))
+    plain = ("\n".join(map(_line, rows)) + "\n").encode() if rows else b""
+    payload = package.compress_and_encrypt(plain, peer["age_recipient"])
+    vv = dict(ledger.conn.execute("SELECT site_id, max_seq FROM version_vector").fetchall())
+    now = datetime.now().astimezone()
+    with ledger.transaction():
+        ledger.conn.execute("INSERT OR IGNORE INTO peer_state(site_id) VALUES (?)", (peer["id"],))
+        ledger.conn.execute("UPDATE peer_state SET last_sent_no = last_sent_no + 1 WHERE site_id = ?",
+                            (peer["id"],))
+        number = ledger.scalar("SELECT last_sent_no FROM peer_state WHERE site_id = ?", (peer["id"],))
+        ledger.observe(int(now.timestamp() * 1000) << 16)
+        hlc = ledger._load_clock().hlc
+        manifest = {
+            "format": package.FORMAT, "format_version": package.FORMAT_VERSION,
+            "package_id": uuid.uuid4().hex, "package_no": number, "full": full,
+            "created_at": now.isoformat(timespec="seconds"), "created_hlc": hlc,
+            "schema_version": migrations.current_version(ledger.conn),
+            "sender": {"site_id": me["id"], "role": me["role"], "name": me["name"],
+                       "area_code": me["area_code"], "fingerprint": me["fingerprint"]},
+            "recipient": {"site_id": peer["id"], "role": peer["role"], "name": peer["name"],
+                          "area_code": peer["area_code"], "fingerprint": peer["fingerprint"]},
+            "sender_certificate": certificates.export_certificate(ledger),
+            "version_vector": vv,
+            "last_received_no": ledger.scalar(
+                "SELECT last_received_no FROM peer_state WHERE site_id = ?", (peer["id"],)) or 0,
+            "entries": len(rows), "counts": counts,
+            "payload": {"name": package.PAYLOAD, "encryption": "age-x25519",
+                        "compression": "gzip", "content": "jsonl",
+                        "size": len(payload), "sha256": hashlib.sha256(payload).hexdigest()},
+        }
+        manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+        path = out_dir / file_name(me, peer, now, number)
+        package.write(path, manifest_bytes, certificates.sign(ledger, manifest_bytes), payload)
+    report("done", len(rows), len(rows))
+    return ExportResult(path, peer["name"], number, len(rows), counts, full)

@@ -1,0 +1,287 @@
+"""Importing packages: verify everything, then apply all of it in one transaction.
+
+Order of checks (each refusal names its reason, nothing is written before the last one):
+safe unzip → manifest → addressed to us → sender known and signature valid (or a person
+accepted the new site's fingerprint) → already imported? → schema version → payload hash →
+decrypt → every change well formed → authorisation → merge.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+from ..storage import migrations
+from ..storage.ledger import Ledger
+from . import certificates, duplicates, package
+from .authorise import check_township_package
+from .errors import PackageRejected
+from .merge import MergeResult, merge
+from .rules import NATURAL_KEYS
+from .validate import validate_entries
+
+FUTURE_SKEW = timedelta(hours=1)
+PAST_SKEW = timedelta(days=180)
+
+
+@dataclass
+class ImportResult:
+    path: Path
+    status: str                     # 'imported' | 'already_imported'
+    package_id: str
+    sender: str
+    sender_area_code: str
+    package_no: int
+    entries: int = 0
+    new_entries: int = 0
+    counts: dict = field(default_factory=dict)
+    conflicts: int = 0
+    duplicates: int = 0
+    gaps: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    enrolled: bool = False
+    touched: dict = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        head = f"“{self.path.name}”（{self.sender}第{self.package_no}号包）"
+        if self.status == "already_imported":
+            return head + "已导入，本次未作任何修改。"
+        text = head + f"导入完成：新变更{self.new_entries}条"
+        if self.entries != self.new_entries:
+            text += f"（另有{self.entries - self.new_entries}条此前已收到）"
+        if self.conflicts:
+            text += f"，冲突{self.conflicts}处待确认"
+        if self.duplicates:
+            text += f"，疑似重复企业{self.duplicates}组"
+        text += "。"
+        if self.enrolled:
+            text = f"已登记新单位“{self.sender}”并固定其密钥。\n" + text
+        if self.gaps:
+            text += f"\n注意：尚未收到{self.sender}的第{'、'.join(map(str, self.gaps))}号包。"
+        for w in self.warnings:
+            text += "\n注意：" + w
+        return text
+
+
+def normalise_fingerprint(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+@dataclass
+class Verified:
+    raw: package.RawPackage
+    sender: dict                    # the sender's site row (pinned, or to be pinned)
+    enrol: dict | None = None       # certificate body to pin (new site accepted by a person)
+    rotate: dict | None = None      # rotated certificate vouched for by the pinned key
+    already: bool = False
+
+
+def verify(ledger: Ledger, path: Path, accept_fingerprint: str | None = None) -> Verified:
+    """Everything that needs no decryption: read, address, signature, enrolment."""
+    raw = package.read(path)
+    m, name = raw.manifest, raw.path.name
+    me = ledger.one("SELECT * FROM sites WHERE is_self = 1")
+    recipient = m["recipient"]
+    if recipient["site_id"] != me["id"]:
+        raise PackageRejected("recipient", f"“{name}”是发给“{recipient['name']}”"
+                                           f"（{recipient['area_code']}）的，不是发给本单位的，拒绝导入。")
+    sender_claim = m["sender"]
+    if sender_claim["site_id"] == me["id"]:
+        raise PackageRejected("own", f"“{name}”是本单位自己导出的包，不能导入。")
+    site = ledger.one("SELECT * FROM sites WHERE id = ? AND is_self = 0", (sender_claim["site_id"],))
+    cert = m.get("sender_certificate")
+    signed = raw.manifest_bytes
+    if site is None or not site["trusted"]:
+        fp = cert.get("fingerprint") if isinstance(cert, dict) else None
+        who = f"“{sender_claim['name']}”（{sender_claim['area_code']}）"
+        if not accept_fingerprint:
+            raise PackageRejected(
+                "unknown_sender",
+                f"“{name}”来自未登记的单位{who}，拒绝导入。如确认是该单位发来的，请与对方电话核对"
+                f"密钥指纹“{fp or '（包中没有证书）'}”，核对一致后用 --accept-new-site 指纹 重新导入。")
+        body = certificates.verify_certificate(cert)
+        if normalise_fingerprint(accept_fingerprint) != normalise_fingerprint(body["fingerprint"]):
+            raise PackageRejected("fingerprint", f"{who}的密钥指纹与您输入的不一致，拒绝导入。"
+                                                 f"包中的指纹为“{body['fingerprint']}”。")
+        if body["site_id"] != sender_claim["site_id"] or body["area_code"] != sender_claim["area_code"]:
+            raise PackageRejected("signature", f"“{name}”的发送单位与其证书不符，拒绝导入。")
+        certificates.check_enrolment(ledger, body)
+        if not certificates.verify(body["sign_public_key"], signed, raw.signature):
+            raise PackageRejected("signature", f"“{name}”的签名验证失败（文件被改动或伪造），拒绝导入。")
+        sender = {"id": body["site_id"], "role": body["role"], "name": body["name"],
+                  "area_code": body["area_code"]}
+        verified = Verified(raw, {**sender, "site_id": body["site_id"]}, enrol=body)
+    else:
+        rotate = None
+        if not certificates.verify(site["sign_public_key"], signed, raw.signature):
+            ok = False
+            if isinstance(cert, dict) and isinstance(cert.get("rotation"), dict):
+                try:
+                    body = certificates.verify_certificate(cert)
+                except PackageRejected:
+                    body = None
+                except Exception:
+                    body = None
+                if (body and body["site_id"] == site["id"]
+                        and cert["rotation"].get("previous_sign_public_key") == site["sign_public_key"]
+                        and certificates.verify(site["sign_public_key"], certificates.canonical(body),
+                                                str(cert["rotation"].get("signature", "")))
+                        and certificates.verify(body["sign_public_key"], signed, raw.signature)):
+                    ok, rotate = True, cert
+            if not ok:
+                raise PackageRejected(
+                    "signature", f"“{name}”的签名验证失败：它不是由“{site['name']}”的已登记密钥签发的"
+                                 "（文件被改动，或是伪造的包），拒绝导入。")
+        if sender_claim["area_code"] != site["area_code"] or sender_claim.get("role", site["role"]) != site["role"]:
+            raise PackageRejected("signature", f"“{name}”声明的发送单位与已登记的不符，拒绝导入。")
+        verified = Verified(raw, {**site, "site_id": site["id"]}, rotate=rotate)
+    verified.already = ledger.scalar("SELECT 1 FROM imported_packages WHERE package_id = ?",
+                                     (m["package_id"],)) is not None
+    return verified
+
+
+def _skew_warnings(ledger: Ledger, m: dict, entries: list[dict]) -> list[str]:
+    now = datetime.fromtimestamp(ledger.wall_clock()).astimezone()
+    out = []
+    try:
+        created = datetime.fromisoformat(m["created_at"])
+        if created.tzinfo is None:
+            created = created.astimezone()
+    except ValueError:
+        return ["包的生成时间无法识别。"]
+    if created > now + FUTURE_SKEW:
+        out.append(f"此包的生成时间（{created:%Y-%m-%d %H:%M}）晚于本机当前时间，"
+                   f"“{m['sender']['name']}”的电脑时钟可能超前，请核对对方或本机的日期时间。")
+    elif created < now - PAST_SKEW:
+        out.append(f"此包生成于{created:%Y-%m-%d}，已很久以前：可能是旧包，"
+                   "或对方电脑时钟落后。较新的修改不会被它覆盖。")
+    newest = max((e["hlc"] for e in entries), default=0) >> 16
+    if newest and newest / 1000 > now.timestamp() + FUTURE_SKEW.total_seconds() and not out:
+        out.append(f"此包中有修改时间晚于本机当前时间的记录，“{m['sender']['name']}”的电脑时钟可能超前。")
+    return out
+
+
+def _gaps(ledger: Ledger, sender_id: str) -> list[int]:
+    numbers = {r[0] for r in ledger.conn.execute(
+        "SELECT package_no FROM imported_packages WHERE sender_id = ?", (sender_id,))}
+    if not numbers:
+        return []
+    return [n for n in range(1, max(numbers)) if n not in numbers]
+
+
+def _drop_placeholders(ledger: Ledger, entries: list[dict]) -> None:
+    """A township's own county-wide rows (its townships row made at set-up) give way to the
+    county's row with the same natural key; they were never exported."""
+    for e in entries:
+        column = NATURAL_KEYS.get(e["tbl"])
+        if not column or e["op"] != "i" or column not in e["data"]:
+            continue
+        local = ledger.one(f"SELECT id FROM {e['tbl']} WHERE {column} = ? AND id != ?",
+                           (e["data"][column], e["row_id"]))
+        if local is None:
+            continue
+        origins = {r[0] for r in ledger.conn.execute(
+            "SELECT DISTINCT site_id FROM change_log WHERE row_id = ? AND tbl = ?",
+            (local["id"], e["tbl"]))}
+        if origins <= {ledger.site_id}:
+            ledger.conn.execute(f"DELETE FROM {e['tbl']} WHERE id = ?", (local["id"],))
+            ledger.conn.execute("DELETE FROM change_log WHERE row_id = ? AND tbl = ?",
+                                (local["id"], e["tbl"]))
+
+
+def apply_verified(ledger: Ledger, v: Verified, *, progress: Callable | None = None,
+                   cancel=None) -> ImportResult:
+    raw, m = v.raw, v.raw.manifest
+    name = raw.path.name
+    result = ImportResult(raw.path, "imported", m["package_id"], v.sender["name"],
+                          v.sender["area_code"], m["package_no"])
+    if v.already:
+        result.status = "already_imported"
+        return result
+    if m["schema_version"] > migrations.current_version(ledger.conn):
+        raise PackageRejected("version", f"“{name}”由较新版本的程序生成（数据库版本{m['schema_version']}），"
+                                         "请先升级本程序再导入。")
+    report = progress or (lambda stage, done, total: None)
+    report("verify", 0, 1)
+    package.check_payload_hash(raw)
+    identities = certificates.age_identities(ledger)
+    plain = package.decrypt(raw, identities)
+    items = package.parse_lines(plain, name)
+    del plain
+    entries = validate_entries(ledger, items, m, name)
+    if v.sender["role"] == "township":
+        check_township_package(ledger, entries, v.sender, name)
+    report("verify", 1, 1)
+    result.entries = len(entries)
+    result.warnings = _skew_warnings(ledger, m, entries)
+    with ledger.transaction():
+        if v.enrol:
+            certificates.pin_site(ledger, v.enrol)
+            result.enrolled = True
+        if v.rotate:
+            pinned = ledger.one("SELECT * FROM sites WHERE id = ?", (v.sender["site_id"],))
+            certificates.accept_rotation(ledger, pinned, v.rotate)
+            result.warnings.append(f"“{v.sender['name']}”已更换密钥（由原密钥签名确认），已更新登记的密钥。")
+        if v.sender["role"] == "county":
+            _drop_placeholders(ledger, entries)
+        merged: MergeResult = merge(ledger, entries, package_id=m["package_id"],
+                                    progress=progress, cancel=cancel)
+        counts: dict[str, int] = {}
+        for e in entries:
+            counts[e["tbl"]] = counts.get(e["tbl"], 0) + 1
+        ledger.conn.execute(
+            "INSERT INTO imported_packages(package_id, sender_id, package_no, imported_at, counts)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (m["package_id"], v.sender["site_id"], m["package_no"],
+             datetime.now().isoformat(timespec="seconds"), json.dumps(counts, ensure_ascii=False)))
+        _acknowledge(ledger, v.sender["site_id"], m)
+        if ledger.meta("role") == "county":
+            result.duplicates = duplicates.detect(ledger, merged.touched.get("enterprises", ()))
+    result.new_entries = merged.new_entries
+    result.counts = counts
+    result.conflicts = merged.conflicts
+    result.touched = merged.touched
+    result.gaps = _gaps(ledger, v.sender["site_id"])
+    return result
+
+
+def _acknowledge(ledger: Ledger, sender_id: str, m: dict) -> None:
+    """The sender's version vector is what it has seen: our next package leaves that out."""
+    conn = ledger.conn
+    conn.execute("INSERT OR IGNORE INTO peer_state(site_id) VALUES (?)", (sender_id,))
+    acked = json.loads(conn.execute("SELECT acked_vector FROM peer_state WHERE site_id = ?",
+                                    (sender_id,)).fetchone()[0] or "{}")
+    for site, seq in m["version_vector"].items():
+        if seq > acked.get(site, 0):
+            acked[site] = seq
+    conn.execute("UPDATE peer_state SET acked_vector = ?, last_received_no ="
+                 " max(last_received_no, ?) WHERE site_id = ?",
+                 (json.dumps(acked), m["package_no"], sender_id))
+
+
+def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str | None = None,
+                 progress: Callable | None = None, cancel=None) -> list[ImportResult]:
+    """Verify every file first, then apply them per sender in package-number order.
+
+    The first refused file stops the command before anything is applied; each package is
+    its own transaction, so packages applied before a crash stay applied.
+    """
+    verified = [verify(ledger, Path(p), accept_fingerprint) for p in paths]
+    verified.sort(key=lambda v: (v.sender["site_id"], v.raw.manifest["package_no"]))
+    results = []
+    seen_ids: set[str] = set()
+    for v in verified:
+        if v.raw.manifest["package_id"] in seen_ids:
+            v.already = True
+        seen_ids.add(v.raw.manifest["package_id"])
+        if v.enrol and ledger.scalar("SELECT trusted FROM sites WHERE id = ?", (v.enrol["site_id"],)):
+            v.enrol = None  # an earlier file of this command enrolled it
+        if not v.already:
+            v.already = ledger.scalar("SELECT 1 FROM imported_packages WHERE package_id = ?",
+                                      (v.raw.manifest["package_id"],)) is not None
+        results.append(apply_verified(ledger, v, progress=progress, cancel=cancel))
+    return results

@@ -1,0 +1,386 @@
+"""Merging change-log entries made elsewhere (SYNC.md properties 1, 2 and 4).
+
+The state of a record is a pure function of the set of its entries, so any two ledgers that
+hold the same entries hold the same record, whatever the order they arrived in:
+
+* each field holds the value of the entry with the highest stamp (hlc, site id) that wrote it
+  (inserts write every field, updates the fields they changed);
+* the record exists when it has an insert and its latest insert is newer than its latest
+  delete (a delete is a tombstone; an update never brings a record back, a new insert does:
+  a month re-entered after deletion, or a person keeping an edit that lost to a delete).
+
+Conflicts come from the same fold in stamp order: a write whose `base` (the stamp of the
+value its writer overwrote) is older than the value it replaces did not know that value, and
+when the two values differ both are kept in ``sync_conflicts``. A delete that did not know an
+edit, or an edit to a deleted record, is an edit-versus-delete conflict.
+
+Rows no ledger here has seen before (the bulk of a first import) skip all of this: one
+executemany for the rows, and SQLite writes their log entries from the rows themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable, Iterable
+
+from ..storage.ledger import DERIVED_COLUMNS, Ledger, _derived
+from .errors import ImportCancelled
+
+Stamp = tuple[int, str]
+CHUNK = 5000
+
+
+def stamp(e: dict) -> Stamp:
+    return (e["hlc"], e["site_id"])
+
+
+def _knew(base: list | None, s: Stamp) -> bool:
+    return base is not None and (base[0], base[1]) >= s
+
+
+def _dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass
+class Conflict:
+    tbl: str
+    row_id: str
+    field: str          # '' for edit-versus-delete
+    kind: str           # 'field' | 'delete'
+    winner: dict
+    loser: dict
+    winner_value: object
+    loser_value: object
+
+
+@dataclass
+class Folded:
+    alive: bool
+    values: dict
+    writers: dict        # field -> the entry whose value it holds
+    inserted: Stamp | None
+    deleted: Stamp | None
+    conflicts: list
+
+
+def fold(entries: Iterable[dict]) -> Folded:
+    """The record's state and its conflicts from all its entries (any order in, one out)."""
+    fields: dict[str, tuple[Stamp, object, dict]] = {}
+    inserted: Stamp | None = None
+    last_delete: dict | None = None
+    conflicts: list[Conflict] = []
+    for e in sorted(entries, key=stamp):
+        s = stamp(e)
+        base = e.get("base") or {}
+        deleted = stamp(last_delete) if last_delete else None
+        dead = deleted is not None and (inserted is None or inserted < deleted)
+        if e["op"] == "d":
+            if not dead and inserted is not None:
+                unknown = [cur for f, cur in fields.items() if not _knew(base.get(f), cur[0])]
+                if unknown:
+                    lost = max(unknown, key=lambda cur: cur[0])[2]
+                    conflicts.append(Conflict(e["tbl"], e["row_id"], "", "delete", e, lost, None, {
+                        f: v for f, (_s, v, w) in fields.items() if w is lost}))
+            last_delete = e
+            continue
+        if dead and e["op"] == "u":
+            # an edit made without knowing the record was deleted: the delete stands
+            conflicts.append(Conflict(e["tbl"], e["row_id"], "", "delete", last_delete, e,
+                                      None, e["data"]))
+        check = not dead
+        for f, v in e["data"].items():
+            cur = fields.get(f)
+            if check and cur is not None and v != cur[1] and not _knew(base.get(f), cur[0]):
+                conflicts.append(Conflict(e["tbl"], e["row_id"], f, "field", e, cur[2], v, cur[1]))
+            fields[f] = (s, v, e)
+        if e["op"] == "i":
+            inserted = s
+    deleted = stamp(last_delete) if last_delete else None
+    alive = inserted is not None and (deleted is None or inserted > deleted)
+    return Folded(alive, {f: cur[1] for f, cur in fields.items()},
+                  {f: cur[2] for f, cur in fields.items()}, inserted, deleted, conflicts)
+
+
+@dataclass
+class MergeResult:
+    received: int = 0
+    new_entries: int = 0
+    already_known: int = 0
+    conflicts: int = 0
+    superseded: int = 0
+    touched: dict = field(default_factory=dict)   # table -> set of row ids written
+
+    def touch(self, table: str, row_id: str) -> None:
+        self.touched.setdefault(table, set()).add(row_id)
+
+
+def _temp(conn, name: str, columns: str) -> None:
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns})")
+    conn.execute(f"DELETE FROM temp.{name}")
+
+
+def _cancel_check(cancel) -> Callable[[], None]:
+    if cancel is None:
+        return lambda: None
+    is_set = cancel.is_set if hasattr(cancel, "is_set") else cancel
+
+    def check():
+        if is_set():
+            raise ImportCancelled()
+    return check
+
+
+class _Writer:
+    """Row and log writes of one merge, batched per table."""
+
+    def __init__(self, ledger: Ledger):
+        self.ledger = ledger
+        self.conn = ledger.conn
+        self.plans: dict[str, tuple] = {}
+
+    def plan(self, table: str):
+        if table not in self.plans:
+            spec = self.ledger.spec(table)
+            cols = spec.columns
+            derived = sorted(DERIVED_COLUMNS.get(table, ()))
+            names = ", ".join(("id", *cols, *derived))
+            marks = ", ".join("?" * (1 + len(cols) + len(derived)))
+            json_args = ", ".join(f"'{c}', t.{c}" for c in cols)
+            log_sql = (
+                "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
+                f" SELECT '{table}', t.id, 'i', json_object({json_args}), NULL, s.hlc, s.site_id,"
+                f" s.site_seq FROM temp._sync_stamps s JOIN {table} t ON t.rowid = ? + s.rn"
+                " ORDER BY s.rn")
+            defaults = [(i, spec.defaults[c]) for i, c in enumerate(cols) if c in spec.defaults]
+            self.plans[table] = (cols, derived, f"INSERT INTO {table} ({names}) VALUES ({marks})",
+                                 log_sql, defaults)
+        return self.plans[table]
+
+    def row_tuple(self, table: str, row_id: str, values: dict) -> tuple:
+        cols, derived, _sql, _log, defaults = self.plan(table)
+        out = [values.get(c) for c in cols]
+        for i, default in defaults:
+            if out[i] is None:
+                out[i] = default
+        if derived:
+            extra = _derived(table, dict(zip(cols, out)))
+            out.extend(extra.get(d) for d in derived)
+        return (row_id, *out)
+
+    def insert_new(self, table: str, items: list[tuple[tuple, dict | None]], tick) -> None:
+        """Insert new rows; entries given beside a row get their log entry built from it."""
+        _cols, _derived_cols, insert_sql, log_sql, _d = self.plan(table)
+        for start in range(0, len(items), CHUNK):
+            chunk = items[start:start + CHUNK]
+            before = self.conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()[0]
+            self.conn.executemany(insert_sql, [row for row, _e in chunk])
+            stamps = [(i, e["hlc"], e["site_id"], e["site_seq"])
+                      for i, (_row, e) in enumerate(chunk, start=1) if e is not None]
+            if stamps:
+                _temp(self.conn, "_sync_stamps",
+                      "rn INTEGER PRIMARY KEY, hlc INTEGER, site_id TEXT, site_seq INTEGER")
+                self.conn.executemany("INSERT INTO temp._sync_stamps VALUES (?, ?, ?, ?)", stamps)
+                self.conn.execute(log_sql, (before,))
+            tick(len(chunk))
+
+    def log(self, entries: list[dict], tick) -> None:
+        sql = ("INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
+               " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        for start in range(0, len(entries), CHUNK):
+            chunk = entries[start:start + CHUNK]
+            self.conn.executemany(sql, [
+                (e["tbl"], e["row_id"], e["op"], _dumps(e["data"]),
+                 _dumps(e["base"]) if e.get("base") else None, e["hlc"], e["site_id"],
+                 e["site_seq"]) for e in chunk])
+            tick(len(chunk))
+
+
+def _load_entry(row) -> dict:
+    tbl, row_id, op, data, base, hlc, site, seq = row
+    return {"tbl": tbl, "row_id": row_id, "op": op, "data": json.loads(data),
+            "base": json.loads(base) if base else None, "hlc": hlc, "site_id": site,
+            "site_seq": seq, "local": True}
+
+
+def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
+          progress: Callable[[str, int, int], None] | None = None, cancel=None) -> MergeResult:
+    """Apply validated entries made elsewhere. Call inside the import's one transaction."""
+    conn = ledger.conn
+    check_cancel = _cancel_check(cancel)
+    report = progress or (lambda stage, done, total: None)
+    result = MergeResult(received=len(entries))
+
+    # 1. entries this ledger already holds (re-deliveries, --full packages)
+    vv = dict(conn.execute("SELECT site_id, max_seq FROM version_vector").fetchall())
+    maybe = [(e["site_id"], e["site_seq"]) for e in entries if e["site_seq"] <= vv.get(e["site_id"], 0)]
+    if maybe:
+        _temp(conn, "_sync_origin", "site_id TEXT, site_seq INTEGER")
+        conn.executemany("INSERT INTO temp._sync_origin VALUES (?, ?)", maybe)
+        known = set(conn.execute(
+            "SELECT o.site_id, o.site_seq FROM temp._sync_origin o JOIN change_log c"
+            " ON c.site_id = o.site_id AND c.site_seq = o.site_seq").fetchall())
+        entries = [e for e in entries if (e["site_id"], e["site_seq"]) not in known]
+    result.already_known = result.received - len(entries)
+    result.new_entries = len(entries)
+    check_cancel()
+
+    # 2. group by record; which records does this ledger already know?
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for e in entries:
+        key = (e["tbl"], e["row_id"])
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [e]
+        else:
+            group.append(e)
+    _temp(conn, "_sync_rows", "tbl TEXT, row_id TEXT")
+    conn.executemany("INSERT INTO temp._sync_rows VALUES (?, ?)", list(groups))
+    known_rows = set(conn.execute(
+        "SELECT r.tbl, r.row_id FROM temp._sync_rows r WHERE EXISTS (SELECT 1 FROM change_log c"
+        " WHERE c.row_id = r.row_id AND c.tbl = r.tbl)").fetchall())
+    check_cancel()
+
+    writer = _Writer(ledger)
+    total = len(entries)
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        report("merge", min(done, total), total)
+        check_cancel()
+
+    conflicts: list[Conflict] = []
+    fast: dict[str, list] = {}
+    logged: list[dict] = []
+    for key, group in groups.items():
+        if key in known_rows:
+            continue
+        table, row_id = key
+        if len(group) == 1 and group[0]["op"] == "i":
+            fast.setdefault(table, []).append((writer.row_tuple(table, row_id, group[0]["data"]), group[0]))
+            result.touch(table, row_id)
+            continue
+        folded = fold(group)
+        conflicts.extend(folded.conflicts)
+        logged.extend(group)
+        if folded.alive:
+            fast.setdefault(table, []).append((writer.row_tuple(table, row_id, folded.values), None))
+            result.touch(table, row_id)
+
+    # 3. records seen before: fold local and incoming entries together
+    if known_rows:
+        _temp(conn, "_sync_hist", "tbl TEXT, row_id TEXT")
+        conn.executemany("INSERT INTO temp._sync_hist VALUES (?, ?)", list(known_rows))
+        local: dict[tuple[str, str], list[dict]] = {}
+        for row in conn.execute(
+                "SELECT c.tbl, c.row_id, c.op, c.data, c.base, c.hlc, c.site_id, c.site_seq"
+                " FROM temp._sync_hist h JOIN change_log c ON c.row_id = h.row_id AND c.tbl = h.tbl"):
+            local.setdefault((row[0], row[1]), []).append(_load_entry(row))
+        tables = {t for t, _ in known_rows}
+        current: dict[tuple[str, str], dict] = {}
+        for table in tables:
+            for r in ledger.rows(f"SELECT * FROM {table} WHERE id IN"
+                                 " (SELECT row_id FROM temp._sync_hist WHERE tbl = ?)", (table,)):
+                current[(table, r["id"])] = r
+        open_conflicts: dict[tuple[str, str], list[dict]] = {}
+        for c in ledger.rows("SELECT c.* FROM sync_conflicts c JOIN temp._sync_hist h"
+                             " ON c.row_id = h.row_id AND c.tbl = h.tbl WHERE c.status = 'open'"):
+            open_conflicts.setdefault((c["tbl"], c["row_id"]), []).append(c)
+        for key in known_rows:
+            table, row_id = key
+            group = groups[key]
+            folded = fold(local.get(key, []) + group)
+            conflicts.extend(c for c in folded.conflicts
+                             if not (c.winner.get("local") and c.loser.get("local")))
+            logged.extend(group)
+            _write_folded(ledger, writer, table, row_id, folded, current.get(key), result)
+            result.superseded += _supersede(conn, open_conflicts.get(key, ()), folded)
+        check_cancel()
+
+    for table, items in fast.items():
+        writer.insert_new(table, items, tick)
+    writer.log(logged, tick)
+
+    # 4. conflicts, version vector, clock
+    now = datetime.now().isoformat(timespec="seconds")
+    rows = []
+    for c in conflicts:
+        side = ("winner" if not c.winner.get("local") and c.loser.get("local") else
+                "loser" if c.winner.get("local") and not c.loser.get("local") else None)
+        rows.append((uuid.uuid4().hex, c.tbl, c.row_id, c.field, c.kind, _dumps(c.winner_value),
+                     c.winner["hlc"], c.winner["site_id"], c.winner["op"], _dumps(c.loser_value),
+                     c.loser["hlc"], c.loser["site_id"], c.loser["op"], side, package_id, now))
+    before = conn.total_changes
+    conn.executemany(
+        "INSERT OR IGNORE INTO sync_conflicts(id, tbl, row_id, field, kind, winner_value,"
+        " winner_hlc, winner_site, winner_op, loser_value, loser_hlc, loser_site, loser_op,"
+        " incoming_side, package_id, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows)
+    result.conflicts = conn.total_changes - before
+
+    top: dict[str, int] = {}
+    max_hlc = 0
+    for e in entries:
+        if e["site_seq"] > top.get(e["site_id"], 0):
+            top[e["site_id"]] = e["site_seq"]
+        if e["hlc"] > max_hlc:
+            max_hlc = e["hlc"]
+    conn.executemany(
+        "INSERT INTO version_vector(site_id, max_seq) VALUES (?, ?) "
+        "ON CONFLICT(site_id) DO UPDATE SET max_seq = max(max_seq, excluded.max_seq)",
+        list(top.items()))
+    if max_hlc:
+        ledger.observe(max_hlc)
+    if ledger.site_id in top:
+        # our own entries came back (a --full package after restoring a backup): never
+        # hand out their sequence numbers again
+        clock = ledger._load_clock()
+        clock.seq = max(clock.seq, top[ledger.site_id])
+    report("merge", total, total)
+    return result
+
+
+def _write_folded(ledger: Ledger, writer: _Writer, table: str, row_id: str, folded: Folded,
+                  current: dict | None, result: MergeResult) -> None:
+    conn = ledger.conn
+    if not folded.alive:
+        if current is not None:
+            conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
+            result.touch(table, row_id)
+        return
+    cols, derived, insert_sql, _log, _d = writer.plan(table)
+    row = writer.row_tuple(table, row_id, folded.values)
+    if current is None:
+        conn.execute(insert_sql, row)
+        result.touch(table, row_id)
+        return
+    full = dict(zip(("id", *cols, *derived), row))
+    diff = {c: full[c] for c in (*cols, *derived) if current.get(c) != full[c]}
+    if diff:
+        sets = ", ".join(f"{c} = ?" for c in diff)
+        conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*diff.values(), row_id))
+        result.touch(table, row_id)
+
+
+def _supersede(conn, open_conflicts: Iterable[dict], folded: Folded) -> int:
+    """Close conflicts someone has since settled by an informed write (a resolution made at
+    another office arrives as exactly that)."""
+    closed = 0
+    for c in open_conflicts:
+        won = (c["winner_hlc"], c["winner_site"])
+        if c["kind"] == "delete":
+            settled = folded.inserted is not None and folded.inserted > won
+        else:
+            writer = folded.writers.get(c["field"])
+            settled = (writer is not None and stamp(writer) > won
+                       and _knew((writer.get("base") or {}).get(c["field"]), won))
+        if settled:
+            conn.execute("UPDATE sync_conflicts SET status = 'superseded', resolved_at = ?"
+                         " WHERE id = ?", (datetime.now().isoformat(timespec="seconds"), c["id"]))
+            closed += 1
+    return closed

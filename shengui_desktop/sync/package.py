@@ -1,0 +1,222 @@
+"""The `.sgpkg` file: a zip of manifest.json, manifest.sig and the encrypted payload.
+
+Reading is defensive (SYNC.md property 9): the file is checked for size, entry names, zip-bomb
+ratios and exact contents before anything is decompressed or parsed, and every failure is a
+:class:`PackageRejected` with a Chinese reason. See docs/sync-format.md for the format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyrage
+
+from .errors import PackageRejected
+
+FORMAT = "sgpkg"
+FORMAT_VERSION = 1
+MANIFEST, SIGNATURE, PAYLOAD = "manifest.json", "manifest.sig", "payload.jsonl.gz.age"
+NAMES = (MANIFEST, SIGNATURE, PAYLOAD)
+
+# Limits: far above any real county, far below what would hurt the machine.
+LIMITS = {
+    "package_bytes": 2 * 1024**3,
+    "manifest_bytes": 1024**2,
+    "signature_bytes": 1024,
+    "payload_bytes": 2 * 1024**3,
+    "plain_bytes": 8 * 1024**3,
+    "zip_ratio": 100,     # uncompressed / compressed of a deflated zip entry
+    "gzip_ratio": 200,    # JSON Lines of changes compress about 10x
+}
+
+
+@dataclass
+class RawPackage:
+    path: Path
+    manifest_bytes: bytes
+    manifest: dict
+    signature: str
+    payload: bytes
+
+
+def write(path: Path, manifest_bytes: bytes, signature: str, payload: bytes) -> Path:
+    """Write atomically: a half-written file on a USB stick must not look like a package."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    with zipfile.ZipFile(tmp, "w") as zf:
+        zf.writestr(zipfile.ZipInfo(MANIFEST, (2026, 1, 1, 0, 0, 0)), manifest_bytes,
+                    compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr(zipfile.ZipInfo(SIGNATURE, (2026, 1, 1, 0, 0, 0)), signature.encode(),
+                    compress_type=zipfile.ZIP_STORED)
+        # already compressed and encrypted: deflating again would only cost time
+        zf.writestr(zipfile.ZipInfo(PAYLOAD, (2026, 1, 1, 0, 0, 0)), payload,
+                    compress_type=zipfile.ZIP_STORED)
+    with open(tmp, "rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def compress_and_encrypt(plain: bytes, recipient: str) -> bytes:
+    from pyrage import x25519
+
+    packed = zlib.compressobj(6, zlib.DEFLATED, 31)  # gzip container
+    data = packed.compress(plain) + packed.flush()
+    return pyrage.encrypt(data, [x25519.Recipient.from_str(recipient)])
+
+
+def _reject(reason: str, message: str) -> PackageRejected:
+    return PackageRejected(reason, message)
+
+
+def read(path: Path) -> RawPackage:
+    """Open a package and return its parts, or refuse it. Nothing is decrypted here."""
+    path = Path(path)
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise _reject("missing", f"找不到文件“{path}”。") from None
+    if size > LIMITS["package_bytes"]:
+        raise _reject("oversized", f"“{name}”过大（{size // 1024**2} MB），超过同步包上限，拒绝导入。")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            names = [i.filename for i in infos]
+            for info in infos:
+                n = info.filename
+                if "/" in n or "\\" in n or ".." in n or n.startswith(("/", ".")) or ":" in n:
+                    raise _reject("path", f"“{name}”中含有带路径的文件名“{n}”，可能是恶意文件，拒绝导入。")
+            if sorted(names) != sorted(NAMES) or len(set(names)) != len(names):
+                raise _reject("contents", f"“{name}”的内容不是同步包应有的三个文件"
+                                          f"（实际为：{'、'.join(names[:10]) or '空'}），拒绝导入。")
+            parts = {}
+            for info in infos:
+                limit = {MANIFEST: LIMITS["manifest_bytes"], SIGNATURE: LIMITS["signature_bytes"],
+                         PAYLOAD: LIMITS["payload_bytes"]}[info.filename]
+                if info.flag_bits & 0x1:
+                    raise _reject("contents", f"“{name}”中的文件被加了zip密码，不是本程序生成的同步包。")
+                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    raise _reject("contents", f"“{name}”使用了不支持的压缩方式，拒绝导入。")
+                if info.file_size > limit:
+                    raise _reject("oversized", f"“{name}”中的{info.filename}过大，超过上限，拒绝导入。")
+                if (info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > 64 * 1024
+                        and info.file_size > LIMITS["zip_ratio"] * max(info.compress_size, 1)):
+                    raise _reject("zip_bomb", f"“{name}”的压缩比异常（疑似压缩炸弹），拒绝导入。")
+                with zf.open(info) as f:
+                    data = f.read(limit + 1)  # never trust the declared size alone
+                if len(data) > limit:
+                    raise _reject("oversized", f"“{name}”中的{info.filename}过大，超过上限，拒绝导入。")
+                parts[info.filename] = data
+    except PackageRejected:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError):
+        raise _reject("damaged", f"“{name}”已损坏或不完整（不是有效的同步包文件），拒绝导入。"
+                                 "请重新从对方导出或复制。") from None
+    try:
+        manifest = json.loads(parts[MANIFEST].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise _reject("manifest", f"“{name}”的清单（manifest.json）格式错误，拒绝导入。") from None
+    check_manifest(manifest, name)
+    try:
+        signature = parts[SIGNATURE].decode("ascii").strip()
+    except UnicodeDecodeError:
+        raise _reject("signature", f"“{name}”的签名格式错误，拒绝导入。") from None
+    return RawPackage(path, parts[MANIFEST], manifest, signature, parts[PAYLOAD])
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_manifest(m: object, name: str) -> None:
+    def bad(what: str) -> PackageRejected:
+        return _reject("manifest", f"“{name}”的清单无效：{what}，拒绝导入。")
+
+    if not isinstance(m, dict) or m.get("format") != FORMAT:
+        raise bad("不是同步包清单")
+    if not _is_int(m.get("format_version")):
+        raise bad("缺少格式版本")
+    if m["format_version"] > FORMAT_VERSION:
+        raise _reject("version", f"“{name}”由较新版本的程序生成（格式版本{m['format_version']}），"
+                                 "请升级本程序后再导入。")
+    for key in ("package_id", "created_at"):
+        if not isinstance(m.get(key), str) or not m[key] or len(m[key]) > 100:
+            raise bad(f"字段{key}缺失或无效")
+    for key in ("package_no", "schema_version", "created_hlc", "entries"):
+        if not _is_int(m.get(key)) or m[key] < 0:
+            raise bad(f"字段{key}缺失或无效")
+    for key in ("sender", "recipient"):
+        party = m.get(key)
+        if not isinstance(party, dict) or not all(
+                isinstance(party.get(k), str) and party[k] for k in ("site_id", "name", "area_code")):
+            raise bad(f"字段{key}缺失或无效")
+    vv = m.get("version_vector")
+    if not isinstance(vv, dict) or not all(isinstance(k, str) and _is_int(v) for k, v in vv.items()):
+        raise bad("版本向量无效")
+    counts = m.get("counts")
+    if not isinstance(counts, dict) or not all(isinstance(k, str) and _is_int(v) and v >= 0
+                                               for k, v in counts.items()):
+        raise bad("各表数量无效")
+    payload = m.get("payload")
+    if not isinstance(payload, dict) or not isinstance(payload.get("sha256"), str) \
+            or len(payload["sha256"]) != 64 or not _is_int(payload.get("size")):
+        raise bad("载荷摘要无效")
+    if not isinstance(m.get("full", False), bool):
+        raise bad("字段full无效")
+
+
+def check_payload_hash(raw: RawPackage) -> None:
+    expected = raw.manifest["payload"]
+    if len(raw.payload) != expected["size"] or hashlib.sha256(raw.payload).hexdigest() != expected["sha256"]:
+        raise _reject("hash", f"“{raw.path.name}”的数据与清单中的摘要不符（文件被改动或损坏），拒绝导入。")
+
+
+def decrypt(raw: RawPackage, identities: list) -> bytes:
+    """Decrypt and gunzip the payload, with a ceiling on the output (gzip bombs)."""
+    try:
+        packed = pyrage.decrypt(raw.payload, identities)
+    except Exception:
+        raise _reject("recipient", f"“{raw.path.name}”无法用本单位的密钥解密：它不是发给本单位的，"
+                                   "或已损坏。拒绝导入。") from None
+    limit = min(LIMITS["plain_bytes"], LIMITS["gzip_ratio"] * len(packed) + 1024**2)
+    out = io.BytesIO()
+    try:
+        d = zlib.decompressobj(31)
+        view = memoryview(packed)
+        step = 1024**2
+        for start in range(0, len(packed), step):
+            chunk = d.decompress(view[start:start + step], limit + 1 - out.tell())
+            out.write(chunk)
+            while d.unconsumed_tail and out.tell() <= limit:
+                out.write(d.decompress(d.unconsumed_tail, limit + 1 - out.tell()))
+            if out.tell() > limit:
+                raise _reject("zip_bomb", f"“{raw.path.name}”解压后过大（疑似压缩炸弹），拒绝导入。")
+        out.write(d.flush())
+        if not d.eof or d.unused_data:
+            raise zlib.error("trailing or truncated data")
+    except zlib.error:
+        raise _reject("damaged", f"“{raw.path.name}”的数据无法解压（已损坏），拒绝导入。") from None
+    return out.getvalue()
+
+
+def parse_lines(plain: bytes, name: str) -> list:
+    """JSON Lines → list. Raw newlines cannot occur inside JSON strings, so joining the lines
+    with commas into one array is exact (and one C call instead of one per line)."""
+    body = plain.rstrip(b"\n")
+    if not body:
+        return []
+    try:
+        items = json.loads(b"[" + body.replace(b"\n", b",") + b"]")
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise _reject("payload", f"“{name}”的变更数据格式错误，拒绝导入。") from None
+    if len(items) != body.count(b"\n") + 1:
+        raise _reject("payload", f"“{name}”的变更数据格式错误（每行应为一条变更），拒绝导入。")
+    return items

@@ -1,0 +1,77 @@
+"""Who may write what, and which records concern which office (SYNC.md property 7).
+
+Data-driven so a new synced table fits without code: a table is either
+
+* ``enterprise`` – the enterprises themselves, owned by their ``township_code``;
+* ``child``      – owned through ``enterprise_id`` (visits, issues, figures, projects, …);
+* ``county``     – county-wide reference data (townships, departments, targets, profiles).
+
+A table not listed here is a ``child`` when it has an ``enterprise_id`` column, else
+``county``. Some child tables hold only county decisions (``COUNTY_WRITES``), and some fields
+of township records are the county's to decide (``COUNTY_ONLY_FIELDS``; the value is what a
+township's insert must carry, i.e. the column's neutral default).
+"""
+
+from __future__ import annotations
+
+from ..storage import ledger as ledger_mod
+from ..storage.ledger import Ledger
+
+ENTERPRISE, CHILD, COUNTY = "enterprise", "child", "county"
+
+TABLE_KIND = {
+    "enterprises": ENTERPRISE,
+    "townships": COUNTY, "departments": COUNTY, "targets": COUNTY, "policy_profiles": COUNTY,
+}
+# Child tables whose every write is a county decision (a stats history entry is 规上/规下).
+COUNTY_WRITES = {"scale_history"}
+COUNTY_ONLY_FIELDS: dict[str, dict[str, object]] = {
+    "enterprises": {"stat_status": "below_scale", "entered_stats_date": None,
+                    "exited_stats_date": None},
+    "pool_events": {"confirmed": 0},
+}
+# Natural keys of county-wide tables. A township's own placeholder row (made at set-up, never
+# exported) gives way when the county's row with the same key arrives.
+NATURAL_KEYS = {"townships": "code", "departments": "name"}
+
+TABLE_LABELS = {
+    "townships": "乡镇", "departments": "部门", "enterprises": "企业", "monthly_figures": "月度数据",
+    "visits": "走访记录", "issues": "问题", "pool_events": "库别调整", "targets": "目标任务",
+    "policy_profiles": "政策配置", "projects": "项目", "scale_history": "入规历史",
+    "reward_claims": "奖补申报", "entry_checklist": "入规材料清单",
+}
+
+
+def synced_tables() -> tuple[str, ...]:
+    return tuple(ledger_mod.SYNCED_TABLES)
+
+
+def table_kind(ledger: Ledger, table: str) -> str:
+    if table in TABLE_KIND:
+        return TABLE_KIND[table]
+    return CHILD if "enterprise_id" in ledger.spec(table).columns else COUNTY
+
+
+def label(table: str) -> str:
+    return TABLE_LABELS.get(table, table)
+
+
+def county_only(table: str) -> dict[str, object]:
+    return COUNTY_ONLY_FIELDS.get(table, {})
+
+
+def township_may_write(ledger: Ledger, table: str) -> bool:
+    return table_kind(ledger, table) != COUNTY and table not in COUNTY_WRITES
+
+
+def check_local_write(ledger: Ledger, table: str, changes: dict) -> list[str]:
+    """Problems (Chinese) if this office may not make this write; for services to call.
+
+    A township ledger that writes a county-only field would make its packages be refused
+    at the county, so the write should be stopped where it is typed.
+    """
+    if ledger.meta("role") != "township":
+        return []
+    if not township_may_write(ledger, table):
+        return [f"{label(table)}只能由县级修改"]
+    return [f"{label(table)}的“{f}”只能由县级修改" for f in changes if f in county_only(table)]

@@ -1,0 +1,95 @@
+"""Schema and type validation of every change in a payload, before any of it is applied."""
+
+from __future__ import annotations
+
+import re
+
+from ..storage.ledger import DERIVED_COLUMNS, Ledger
+from .errors import PackageRejected
+from .rules import label, synced_tables
+
+ENTRY_KEYS = frozenset(("tbl", "row_id", "op", "data", "base", "hlc", "site_id", "site_seq"))
+_ROW_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+_SITE_ID = re.compile(r"^[0-9a-f]{16}$")
+MAX_TEXT = 1024 * 1024
+MAX_INT = 2**63 - 1
+
+
+def column_types(ledger: Ledger) -> dict[str, dict[str, type]]:
+    """Per synced table: column -> the Python type its values must have."""
+    out = {}
+    for table in synced_tables():
+        derived = DERIVED_COLUMNS.get(table, set())
+        types = {}
+        for _cid, name, decl, _nn, _default, _pk in ledger.conn.execute(f"PRAGMA table_info({table})"):
+            if name == "id" or name in derived:
+                continue
+            types[name] = int if "INT" in decl.upper() else str
+        out[table] = types
+    return out
+
+
+def validate_entries(ledger: Ledger, items: list, manifest: dict, name: str) -> list[dict]:
+    """Every item must be a well-formed change of a known table with known, well-typed columns.
+
+    Counts must match the manifest's (a payload swapped under a hand-edited manifest fails
+    the signature; this catches a sender bug or a truncated payload that still parses).
+    """
+    types = column_types(ledger)
+    problems: list[str] = []
+    counts: dict[str, int] = {}
+    seen: set[tuple[str, int]] = set()
+
+    def bad(i: int, what: str) -> None:
+        problems.append(f"第{i + 1}条变更：{what}")
+
+    for i, e in enumerate(items):
+        if len(problems) >= 50:
+            break
+        if type(e) is not dict or e.keys() != ENTRY_KEYS:
+            bad(i, "结构无效")
+            continue
+        tbl, row_id, op, data, base = e["tbl"], e["row_id"], e["op"], e["data"], e["base"]
+        hlc, site, seq = e["hlc"], e["site_id"], e["site_seq"]
+        cols = types.get(tbl) if type(tbl) is str else None
+        if cols is None:
+            bad(i, f"未知的数据表“{str(tbl)[:40]}”")
+            continue
+        if type(row_id) is not str or not _ROW_ID.match(row_id):
+            bad(i, f"{label(tbl)}的记录编号无效")
+            continue
+        if op not in ("i", "u", "d"):
+            bad(i, "操作类型无效")
+            continue
+        if type(hlc) is not int or not 0 < hlc <= MAX_INT or type(seq) is not int \
+                or not 0 < seq <= MAX_INT or type(site) is not str or not _SITE_ID.match(site):
+            bad(i, "时间戳或来源无效")
+            continue
+        if (site, seq) in seen:
+            bad(i, "变更序号重复")
+            continue
+        seen.add((site, seq))
+        if type(data) is not dict or (op == "d" and data) or (op == "u" and not data):
+            bad(i, f"{label(tbl)} {row_id[:8]}：字段数据无效")
+            continue
+        for k, v in data.items():
+            t = cols.get(k)
+            if t is None:
+                bad(i, f"{label(tbl)}没有字段“{str(k)[:40]}”")
+                break
+            if v is not None and (type(v) is not t or (t is str and len(v) > MAX_TEXT)
+                                  or (t is int and not -MAX_INT <= v <= MAX_INT)):
+                bad(i, f"{label(tbl)} {row_id[:8]}的字段“{k}”类型或长度无效")
+                break
+        if base is not None:
+            if type(base) is not dict or not all(
+                    k in cols and type(b) is list and len(b) == 2 and type(b[0]) is int
+                    and type(b[1]) is str for k, b in base.items()):
+                bad(i, f"{label(tbl)} {row_id[:8]}：基准时间戳无效")
+        counts[tbl] = counts.get(tbl, 0) + 1
+    if problems:
+        raise PackageRejected("invalid", f"“{name}”中的变更数据不合规，拒绝导入：", problems)
+    declared = {k: v for k, v in manifest["counts"].items() if v}
+    if counts != declared or len(items) != manifest["entries"]:
+        raise PackageRejected("counts", f"“{name}”的变更数量与清单不符（数据不完整或被改动），拒绝导入。")
+    return items
