@@ -22,10 +22,11 @@ def spread(total: int, months: int) -> list[int]:
 
 def add_enterprise(ledger, name: str = "测试机械有限公司", *, township_code: str = "140322100",
                    years: dict[int, int] | None = None, ytd: tuple[int, int] | None = None,
-                   department: str | None = None, **fields) -> str:
+                   department: str | None = None, outputs: dict[int, int] | None = None,
+                   **fields) -> str:
     """An enterprise with revenue per full year ({2025: 16_500_000}) and, optionally, this
     year's first `months` months totalling an amount (ytd=(months, total), year of TODAY
-    unless `ytd_year` is given). Output = revenue × 1.05, tax 3%, electricity 10%."""
+    unless `ytd_year` is given). Output = revenue × 1.05 unless `outputs` gives a year's total, tax 3%, electricity 10%."""
     ytd_year = fields.pop("ytd_year", TODAY.year)
     record = {"credit_code": _credit_code(_rng, "140322"), "name": name,
               "township_code": township_code, **fields}
@@ -34,8 +35,10 @@ def add_enterprise(ledger, name: str = "测试机械有限公司", *, township_c
     enterprise_id, _warnings = create_enterprise(ledger, record)
     rows = []
     for year, total in (years or {}).items():
+        output = spread(outputs[year], 12) if outputs and year in outputs else None
         for month, revenue in enumerate(spread(total, 12), start=1):
-            rows.append(figure(enterprise_id, f"{year}-{month:02d}", revenue))
+            over = {"output_value": output[month - 1]} if output else {}
+            rows.append(figure(enterprise_id, f"{year}-{month:02d}", revenue, **over))
     if ytd:
         months, total = ytd
         for month, revenue in enumerate(spread(total, months), start=1):

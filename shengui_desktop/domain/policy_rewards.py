@@ -144,7 +144,7 @@ def _growth(f: RewardFacts, rule: dict, year: int, k: int, today: date) -> list[
         return [_line(f, rule, year, "to_verify", f"{year}年或{year - 1}年工业产值月度数据不全，无法计算增长")]
     growth = now[0] / before[0] - 1
     text = f"工业产值{wan(now[0])}，较上年{wan(before[0])}增长{growth:.1%}"
-    if growth * 100 < rule["min_output_growth_percent"]:
+    if now[0] * 100 < before[0] * (100 + rule["min_output_growth_percent"]):  # exact at 10%
         return [_line(f, rule, year, "not_eligible",
                       f"{text}，未达{rule['min_output_growth_percent']}%")]
     confirmed = [c["amount"] for c in f.claims if c["kind"] == "local_contribution"]

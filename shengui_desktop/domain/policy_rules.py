@@ -133,7 +133,8 @@ def exit_risk_flag(profile: Profile, f: Facts, projected: int | None,
         if projected is not None and projected < rule["amount"]:
             return Flag("exit_risk", f"本年预计主营业务收入{wan(projected)}，低于{wan(rule['amount'])}")
         return None
-    if growth is not None and growth <= -rule["percent"] / 100:
+    prior = f.prior_year_revenue
+    if growth is not None and projected * 100 <= prior * (100 - rule["percent"]):  # exact at the line
         return Flag("exit_risk", f"本年预计主营业务收入{wan(projected)}，较上年{wan(f.prior_year_revenue)}"
                                  f"下降{-growth:.0%}（预警线{rule['percent']}%）")
     return None
