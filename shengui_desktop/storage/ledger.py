@@ -261,6 +261,19 @@ class Ledger:
             f" FROM {table} WHERE rowid > ?")
         plan = [(given.get(c), spec.defaults.get(c)) for c in cols]
         identity = columns == ("id", *cols) and not spec.defaults and not derived
+        # A bulk load touches index pages all over the file; each page that falls out of the
+        # cache is read and decrypted again. A bigger cache for the load (only allocated as
+        # used, given back afterwards) cut a 30,000-enterprise demo from 33 s to 24 s.
+        cache = self.scalar("PRAGMA cache_size")
+        self.conn.execute("PRAGMA cache_size = -1048576")
+        try:
+            return self._insert_chunks(table, rows, identity, plan, cols, derived, insert_sql,
+                                       log_sql, progress, batch)
+        finally:
+            self.conn.execute(f"PRAGMA cache_size = {int(cache)}")
+
+    def _insert_chunks(self, table, rows, identity, plan, cols, derived, insert_sql, log_sql,
+                       progress, batch) -> int:
         count = 0
         with self.transaction():
             chunk: list[tuple] = []
