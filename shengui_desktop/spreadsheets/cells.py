@@ -8,9 +8,12 @@ the import puts that message in its report beside the row and column.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, timedelta
 
-from ..domain.money import parse_amount
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..domain.money import UNIT_FACTORS, parse_amount
 from ..domain.text import clean
 
 # Excel's day 0 is 1899-12-30 (the 1900 leap-year bug included); serials in this range
@@ -30,10 +33,25 @@ _PERIOD_FORMS = [
 ]
 
 
+# domain.text.clean, done with str.translate: the import cleans every cell of every row
+_HALF_WIDTH = {0x3000: 0x20, **{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}}
+
+
+def clean_text(value: str) -> str:
+    """The same result as domain.text.clean for a str, several times faster."""
+    if not value.isascii():
+        if not unicodedata.is_normalized("NFC", value):
+            value = unicodedata.normalize("NFC", value)
+        value = value.translate(_HALF_WIDTH)
+    return " ".join(value.split())
+
+
 def text(value: object) -> str:
     """A cell as text: trimmed, half-width; whole floats lose their '.0' (codes, phones)."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return clean_text(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
@@ -93,6 +111,9 @@ def parse_period(value: object, default_year: int | None = None) -> str | None:
         if found:
             return f"{found.year:04d}-{found.month:02d}"
     raw = text(value).replace(" ", "")
+    if len(raw) == 7 and raw[4] == "-" and raw[:4].isdigit() and raw[5:].isdigit() \
+            and 1 <= int(raw[5:]) <= 12:
+        return raw  # already YYYY-MM
     for form in _PERIOD_FORMS:
         m = form.match(raw)
         if m and 1 <= int(m.group(2)) <= 12:
@@ -109,12 +130,25 @@ def parse_period(value: object, default_year: int | None = None) -> str | None:
     raise ValueError(f"“{text(value)}”不是有效月份（可写2024-03或2024年3月）")
 
 
+def scaled_number(value: float, factor: int) -> int | None:
+    """value × factor as an int when the float product is plainly a whole number (the
+    common case, and fast); None when the exact decimal path must decide (counts with
+    fractions are an error, amounts are rounded half up)."""
+    scaled = value * factor
+    whole = round(scaled)
+    if abs(scaled - whole) <= abs(scaled) * 1e-12 + 1e-9:
+        return whole
+    return None
+
+
 def parse_money(value: object, unit: str) -> int | None:
     """An amount in `unit` (元/千元/万元/亿元) → integer yuan; '1,650.5', '1650.5万元', 1650.5."""
     if is_blank(value):
         return None
-    if isinstance(value, float):
-        value = repr(value)  # shortest exact decimal, so 1650.5 stays 1650.5
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # repr: the shortest exact decimal, so 1650.5 stays 1650.5
+        number = Decimal(repr(value)) * UNIT_FACTORS[unit]
+        return int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return parse_amount(value, unit)
 
 
@@ -124,6 +158,8 @@ def parse_count(value: object, factor: int = 1) -> int | None:
         return None
     if isinstance(value, bool):
         raise ValueError("应为数字")
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return int(value) * factor
     raw = repr(value) if isinstance(value, float) else text(value)
     raw = raw.replace(",", "").replace("，", "").replace(" ", "")
     raw = re.sub(r"(千瓦时|万千瓦时|kwh|KWH|kWh|度|人)$", "", raw)
@@ -131,11 +167,14 @@ def parse_count(value: object, factor: int = 1) -> int | None:
         return None
     if not re.fullmatch(r"-?\d+(\.\d+)?", raw):
         raise ValueError(f"“{text(value)}”不是有效的数字")
-    from decimal import Decimal
-
     number = Decimal(raw) * factor
     if number != number.to_integral_value():
         if factor == 1:
             raise ValueError(f"“{text(value)}”应为整数")
-        number = number.to_integral_value()
+        number = number.quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return int(number)
+
+
+def credit_code(value: object) -> str:
+    """domain.credit_code.normalise, on the fast cleaner."""
+    return text(value).replace(" ", "").upper()

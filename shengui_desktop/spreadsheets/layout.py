@@ -55,17 +55,21 @@ class Layout:
     office: str | None = None  # from "填报单位：…"
     year: int | None = None  # from the title, for headers like "3月"
     title: str = ""
+    _by_field: dict | None = field(default=None, repr=False)
 
     @property
     def first_data_row(self) -> int:
         return self.header_rows[-1] + 1
 
     def by_field(self) -> dict[str, Column]:
-        found: dict[str, Column] = {}
-        for col in self.columns:
-            if col.field and not col.header.month and col.field not in found:
-                found[col.field] = col
-        return found
+        """The first column of each field (month columns of a wide layout aside)."""
+        if self._by_field is None:
+            found: dict[str, Column] = {}
+            for col in self.columns:
+                if col.field and not col.header.month and col.field not in found:
+                    found[col.field] = col
+            self._by_field = found
+        return self._by_field
 
     @property
     def month_columns(self) -> list[Column]:
@@ -187,20 +191,20 @@ def data_rows(layout: Layout) -> tuple[list[int], list[Skipped]]:
     grid = layout.grid
     seq_col = layout.by_field().get("seq")
     name_col = layout.by_field().get("name")
-    header_texts = {c.header.text for c in layout.columns if c.header.text}
+    header_texts = {c.header.text.replace(" ", "") for c in layout.columns if c.header.text}
     keep, skipped = [], []
     in_notes = False
     for r in range(layout.first_data_row, len(grid.rows)):
         row = grid.rows[r]
-        filled = [(c, cells.text(v)) for c, v in enumerate(row) if not cells.is_blank(v)]
+        filled = [v for v in row if v is not None and v != "" and not (
+            isinstance(v, str) and v.isspace())]
         if not filled:
             continue
-        first = filled[0][1].replace(" ", "")
-        if _NOTE.match(first) or (in_notes and len(filled) == 1):
+        texts = [cells.text(v).replace(" ", "") for v in filled[:3]]
+        if _NOTE.match(texts[0]) or (in_notes and len(filled) == 1):
             in_notes = True
-            skipped.append(Skipped(r, f"说明文字“{_short(filled[0][1])}”，未导入"))
+            skipped.append(Skipped(r, f"说明文字“{_short(cells.text(filled[0]))}”，未导入"))
             continue
-        texts = [t.replace(" ", "") for _, t in filled[:3]]
         if any(_TOTAL.match(t) for t in texts):
             skipped.append(Skipped(r, f"“{_short(next(t for t in texts if _TOTAL.match(t)))}”为合计行，未导入"))
             continue
@@ -209,7 +213,9 @@ def data_rows(layout: Layout) -> tuple[list[int], list[Skipped]]:
         if seq in _EXAMPLE or name.startswith("示例") or name.startswith("（示例）"):
             skipped.append(Skipped(r, "示例行，未导入"))
             continue
-        if sum(1 for _, t in filled if t in header_texts) >= max(2, len(filled) // 2):
+        if texts[0] in header_texts and sum(
+                1 for v in filled if isinstance(v, str) and cells.text(v) in header_texts) \
+                >= max(2, len(filled) // 2):
             skipped.append(Skipped(r, "重复的表头行，未导入"))
             continue
         keep.append(r)
