@@ -253,6 +253,9 @@ def _profile_after(p: dict, path: str, problems: list) -> None:
     for i, rule in enumerate(p.get("pool_rules") or ()):
         if isinstance(rule, dict) and rule.get("pool") in POOLS and rule["pool"] not in pools:
             problems.append(f"pool_rules[{i}].pool：“{POOLS[rule['pool']]}”不在本配置的pools中")
+        if isinstance(rule, dict) and rule.get("when") == "exit_risk" and \
+                not (p.get("flags") or {}).get("exit_risk"):
+            problems.append(f"pool_rules[{i}]：按退规风险入库须在flags.exit_risk中规定退规风险条件")
     sizing = p.get("pool_sizing")
     if sizing and not {"reserve", "cultivation", "entry"} <= pools:
         problems.append("pool_sizing：按目标倍数确定库容须同时使用储备库、培育库、入统库")
