@@ -38,6 +38,8 @@ def test_exit_risk_pool_below_30_million(county, first_half, risk):
     assert ev.projected_revenue == first_half * 2
     assert ("exit_risk" in ev.flag_codes) is risk
     assert ev.suggested_pool == ("exit_risk" if risk else "none")
+    if risk:
+        assert "低于3,000万元" in ev.suggested_pool_reason
     assert county.get("enterprises", ent)["pool"] == "none"  # only suggested
 
 

@@ -80,6 +80,7 @@ def test_projected_revenue_selects_new_members_same_period_ratio(county):
     ev = evaluation(county, ent)
     assert ev.projection_method == "same_period_ratio"
     assert ev.projected_revenue == 19_200_000  # 12M × 16M / 10M
+    assert ev.projection_text == "按同期比测算：上年全年1,200万元×本年1–10月1,600万元÷上年同期1,000万元"
     assert ev.suggested_pool == "cultivation"
     assert ev.suggested_pool_reason.startswith("本年预计主营业务收入1,920万元")
 

@@ -32,6 +32,7 @@ class Evaluation:
     projection_method: str  # "same_period_ratio" | "annualised" | "none"
     growth_rate: float | None = None  # projected vs prior year, e.g. 0.12
     flags: list[Flag] = field(default_factory=list)
+    projection_text: str = ""  # how the projection was made, with its numbers (Chinese)
 
     @property
     def flag_codes(self) -> list[str]:

@@ -141,11 +141,11 @@ def exit_risk_flag(profile: Profile, f: Facts, projected: int | None,
 
 
 def _match_rule(profile: Profile, rule: dict, f: Facts, projected: int | None,
-                has_exit_risk: bool, today: date) -> str | None:
+                has_exit_risk: str | None, today: date) -> str | None:
     """The reason text when the rule puts the enterprise in its pool, else None."""
     when = rule["when"]
     if when == "exit_risk":
-        return "已在规上，存在退规风险" if has_exit_risk else None
+        return f"已在规上，{has_exit_risk}" if has_exit_risk else None
     if not not_above(f):
         return None
     if when == "revenue_between":
@@ -173,7 +173,7 @@ def _match_rule(profile: Profile, rule: dict, f: Facts, projected: int | None,
     raise ValueError(when)
 
 
-def suggest_pool(profile: Profile, f: Facts, projected: int | None, has_exit_risk: bool,
+def suggest_pool(profile: Profile, f: Facts, projected: int | None, has_exit_risk: str | None,
                  today: date, ranked: tuple[str, str] | None = None) -> tuple[str, str]:
     """(suggested pool, reason). The most advanced pool any rule gives wins; its reasons
     are listed. `ranked` is the place a target-sized ranking (孝义) gave, if any."""
@@ -234,7 +234,7 @@ def data_flags(profile: Profile, f: Facts, growth_same_period: float | None,
 
 def evaluate_one(profile: Profile | None, f: Facts, today: date,
                  ranked: tuple[str, str] | None = None) -> Evaluation:
-    projected, method, _how = project_revenue(f)
+    projected, method, how = project_revenue(f)
     prior = f.prior_year_revenue
     growth = projected / prior - 1 if projected is not None and prior and f.prior_months == 12 else None
     same = f.same_period_prior
@@ -247,13 +247,13 @@ def evaluate_one(profile: Profile | None, f: Facts, today: date,
                           f"上年主营业务收入{wan(prior)}，已达{wan(threshold)}规上标准但未入统"))
     if profile is None:
         return Evaluation(f.enterprise_id, f.pool, f.pool, "尚未选择政策配置，无建议库别", prior,
-                          projected, method, growth, flags)
+                          projected, method, growth, flags, how)
     risk = exit_risk_flag(profile, f, projected, growth)
     if risk:
         flags.append(risk)
     flags.extend(data_flags(profile, f, growth_same, today))
-    pool, reason = suggest_pool(profile, f, projected, risk is not None, today, ranked)
-    return Evaluation(f.enterprise_id, f.pool, pool, reason, prior, projected, method, growth, flags)
+    pool, reason = suggest_pool(profile, f, projected, risk.text if risk else None, today, ranked)
+    return Evaluation(f.enterprise_id, f.pool, pool, reason, prior, projected, method, growth, flags, how)
 
 
 def rank_into_pools(candidates: list[tuple[str, int]], target: int, sizing: dict,

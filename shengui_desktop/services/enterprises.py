@@ -109,6 +109,7 @@ def list_enterprises(ledger: Ledger, *, township_code: str | None = None,
         row["suggested_pool_reason"] = ev.suggested_pool_reason if ev else ""
         row["projected_revenue"] = ev.projected_revenue if ev else None
         row["projection_method"] = ev.projection_method if ev else "none"
+        row["projection_text"] = ev.projection_text if ev else ""
         row["flags"] = ev.flag_codes if ev else []
         row["flag_reasons"] = [f.text for f in ev.flags] if ev else []
     return rows
