@@ -37,7 +37,7 @@ class Finding:
             where.append(f"{self.column_letter}列" + (f"（{self.header}）" if self.header else ""))
         value = f"“{self.value}”" if self.value else ""
         head = " ".join(where)
-        return f"{head}{' ' if head else ''}{value}{'：' if head or value else ''}{self.message}"
+        return f"{head}{value}{'：' if head or value else ''}{self.message}"
 
     def to_dict(self) -> dict:
         return {**asdict(self), "column_letter": self.column_letter}
