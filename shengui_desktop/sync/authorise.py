@@ -67,7 +67,9 @@ def check_township_package(ledger: Ledger, entries: list[dict], sender: dict, na
         for e in entries:
             if e["tbl"] == "enterprises" and known_enterprise.get(e["row_id"], code) != code:
                 bad(e, f"属于其他乡镇（{known_enterprise[e['row_id']]}），本乡镇无权修改")
-        # enterprises the package itself creates or edits are this township's (checked above)
+        # enterprises the package creates or edits are this township's unless the county
+        # already knows them as another township's (refused above)
+        enterprise_ids = {i for i in enterprise_ids if known_enterprise.get(i, code) == code}
         parents: dict[str, set[str]] = {}
         for tbl, ids in child_ids.items():
             known_parent = _owners_in_ledger(ledger, tbl, "enterprise_id", ids)
@@ -83,8 +85,8 @@ def check_township_package(ledger: Ledger, entries: list[dict], sender: dict, na
             where = code if ent in enterprise_ids else owner.get(ent)
             if where == code:
                 continue
-            why = ("所属企业不在县级台账中" if where is None
-                   else f"所属企业属于其他乡镇（{where}），本乡镇无权修改")
+            why = (f"所属企业{ent[:8]}不在县级台账中" if where is None
+                   else f"所属企业{ent[:8]}属于其他乡镇（{where}），本乡镇无权修改")
             for ref in refs:
                 bad(by_id[ref], why)
     if problems:
