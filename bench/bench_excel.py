@@ -1,0 +1,126 @@
+"""Spreadsheet import speed: a 10,000-row enterprise list (and 10,000 monthly rows) imported
+with every check, against a raw read of the same file in the same run; calamine against
+openpyxl for that raw read.
+
+    uv run python bench/bench_excel.py [--rows 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("SHENGUI_KDF_MEMORY_KIB", "8192")
+os.environ.setdefault("SHENGUI_KDF_TIME_COST", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from excel_build import credit, write_xlsx  # noqa: E402
+
+from shengui_desktop.services import reference  # noqa: E402
+from shengui_desktop.services.excel import import_file  # noqa: E402
+from shengui_desktop.services.site import init_office  # noqa: E402
+from shengui_desktop.spreadsheets.reader import read_workbook  # noqa: E402
+
+TOWNSHIPS = ["秀水镇", "路家村镇", "南娄镇", "牛村镇", "苌池镇", "上社镇", "西烟镇", "仙人乡"]
+
+
+def enterprise_rows(n: int) -> list[list]:
+    rows = [["盂县小升规企业名单"], ["填报单位：盂县工信局    单位：万元"],
+            ["序号", "单位详细名称", "社会信用代码", "所属乡镇", "行业代码", "统计状态", "法定代表人",
+             "联系人", "联系电话", "详细地址", "成立日期", "入统日期", "责任单位", "备注"]]
+    for i in range(1, n + 1):
+        rows.append([i, f"盂县第{i}机械制造有限公司", credit(i), TOWNSHIPS[i % len(TOWNSHIPS)],
+                     f"C{3300 + i % 90}", "规下" if i % 5 else "规上", "张三", "李四",
+                     f"138{i:08d}", f"{TOWNSHIPS[i % 8]}{i}号", f"{2000 + i % 24}-0{1 + i % 9}-1{i % 9}",
+                     None if i % 5 else "2023-12-01", "工信局", None])
+    rows.append(["合计", None, None, None])
+    rows.append(["注：本表数据截至2024年底。"])
+    return rows
+
+
+def figure_rows(n: int, companies: int) -> list[list]:
+    rows = [["2024年企业月度数据"], ["单位：万元"],
+            ["统一社会信用代码", "企业名称", "月份", "主营业务收入", "工业总产值", "税收",
+             "用电量（千瓦时）", "从业人员"]]
+    for i in range(n):
+        company = 1 + i % companies
+        rows.append([credit(company), f"盂县第{company}机械制造有限公司", f"2024-{1 + i // companies % 12:02d}",
+                     round(150 + i % 97 * 1.37, 2), round(160 + i % 89 * 1.41, 2), round(8 + i % 13 * 0.1, 2),
+                     120000 + i, 50 + i % 30])
+    return rows
+
+
+def county(path: Path):
+    ledger, _ = init_office(path, role="county", name="盂县", area_code="140322",
+                            admin_user="admin", password="bench-password-1")
+    for code, name in enumerate(TOWNSHIPS[:4], start=100):
+        reference.add_township(ledger, f"140322{code}", name)
+    for name in reference.STANDARD_DEPARTMENTS:
+        reference.add_department(ledger, name)
+    return ledger
+
+
+def timed(fn, repeat: int = 1):
+    best = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        value = fn()
+        elapsed = time.perf_counter() - start
+        best = elapsed if best is None else min(best, elapsed)
+    return best, value
+
+
+def read_openpyxl(path: Path) -> int:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    count = sum(1 for ws in wb.worksheets for _ in ws.iter_rows(values_only=True))
+    wb.close()
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=10_000)
+    args = parser.parse_args()
+    n = args.rows
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        companies = write_xlsx(tmp / "enterprises.xlsx", enterprise_rows(n), merged=("A1:N1",))
+        figures = write_xlsx(tmp / "figures.xlsx", figure_rows(n, -(-n // 12)))
+        ledger = county(tmp / "bench.sgdb")
+        try:
+            print(f"{n:,} rows, best of 3 for reads and checks")
+            raw, _ = timed(lambda: read_workbook(companies), 3)
+            opx, _ = timed(lambda: read_openpyxl(companies), 3)
+            print(f"raw read, enterprise list: calamine {raw:.3f} s, openpyxl (read-only) {opx:.3f} s "
+                  f"(calamine {opx / raw:.1f}x faster)")
+            check, result = timed(lambda: import_file(ledger, companies, dry_run=True), 3)
+            assert result.ok, result.problem_lines()[:5]
+            print(f"import with all checks (--dry-run): {check:.3f} s = {check / raw:.2f}x the calamine "
+                  f"read, {check / opx:.2f}x the openpyxl read")
+            full, result = timed(lambda: import_file(ledger, companies))
+            assert result.applied and len(result.created) == n
+            print(f"import with checks and writing {n:,} enterprises (one transaction): {full:.3f} s "
+                  f"= {full / raw:.2f}x the calamine read")
+            again, result = timed(lambda: import_file(ledger, companies, dry_run=True))
+            print(f"re-import of the same list (every row compared with the ledger): {again:.3f} s")
+
+            raw_f, _ = timed(lambda: read_workbook(figures), 3)
+            opx_f, _ = timed(lambda: read_openpyxl(figures), 3)
+            check_f, result = timed(lambda: import_file(ledger, figures, dry_run=True), 3)
+            assert result.ok, result.problem_lines()[:5]
+            full_f, result = timed(lambda: import_file(ledger, figures))
+            print(f"monthly figures: calamine read {raw_f:.3f} s, openpyxl {opx_f:.3f} s; checks "
+                  f"{check_f:.3f} s ({check_f / raw_f:.2f}x calamine, {check_f / opx_f:.2f}x openpyxl); "
+                  f"with writing {full_f:.3f} s")
+        finally:
+            ledger.close()
+
+
+if __name__ == "__main__":
+    main()
