@@ -22,10 +22,10 @@ def _owners_in_ledger(ledger: Ledger, table: str, column: str, ids: set[str]) ->
     conn.execute("DELETE FROM temp._auth_ids")
     conn.executemany("INSERT OR IGNORE INTO temp._auth_ids VALUES (?)", [(i,) for i in ids])
     found = dict(conn.execute(
-        f"SELECT t.id, t.{column} FROM {table} t JOIN temp._auth_ids a ON a.id = t.id").fetchall())
+        f"SELECT t.id, t.{column} FROM temp._auth_ids a CROSS JOIN {table} t ON t.id = a.id").fetchall())
     for row_id, value in conn.execute(
             f"SELECT c.row_id, json_extract(c.data, '$.{column}') FROM temp._auth_ids a"
-            " JOIN change_log c ON c.row_id = a.id AND c.tbl = ? WHERE c.op = 'i'"
+            " CROSS JOIN change_log c ON c.row_id = a.id AND c.tbl = ? WHERE c.op = 'i'"
             " ORDER BY c.hlc", (table,)):
         if row_id not in found and value is not None:
             found[row_id] = value
@@ -43,17 +43,21 @@ def check_township_package(ledger: Ledger, entries: list[dict], sender: dict, na
     kinds = {}
     enterprise_ids: set[str] = set()
     child_ids: dict[str, set[str]] = {}
+    allowed, restricted = {}, {}
+    sender_id = sender["site_id"]
     for e in entries:
         tbl = e["tbl"]
         if tbl not in kinds:
             kinds[tbl] = table_kind(ledger, tbl)
-        if e["site_id"] != sender["site_id"]:
+            allowed[tbl] = township_may_write(ledger, tbl)
+            restricted[tbl] = county_only(tbl)
+        if e["site_id"] != sender_id:
             bad(e, "包含其他单位的变更（乡镇只能发送本单位的变更）")
             continue
-        if not township_may_write(ledger, tbl):
+        if not allowed[tbl]:
             bad(e, f"{label(tbl)}只能由县级修改")
             continue
-        for f, neutral in county_only(tbl).items():
+        for f, neutral in restricted[tbl].items():
             if f in e["data"] and (e["op"] == "u" or e["data"][f] not in (neutral, None)):
                 bad(e, f"字段“{f}”只能由县级修改")
         if kinds[tbl] == ENTERPRISE:

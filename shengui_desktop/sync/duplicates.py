@@ -48,8 +48,8 @@ def detect(ledger: Ledger, touched: Iterable[str] = ()) -> int:
         ledger.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _dup_ids (id TEXT PRIMARY KEY)")
         ledger.conn.execute("DELETE FROM temp._dup_ids")
         ledger.conn.executemany("INSERT OR IGNORE INTO temp._dup_ids VALUES (?)", [(i,) for i in touched])
-        sql += (" WHERE credit_code IN (SELECT e.credit_code FROM enterprises e"
-                " JOIN temp._dup_ids d ON d.id = e.id)")
+        sql += (" WHERE credit_code IN (SELECT e.credit_code FROM temp._dup_ids d"
+                " CROSS JOIN enterprises e ON e.id = d.id)")
     groups: dict[str, list[str]] = {}
     for code, row_id in ledger.conn.execute(sql, params):
         groups.setdefault(code, []).append(row_id)

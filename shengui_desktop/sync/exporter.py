@@ -109,7 +109,7 @@ def select_entries(ledger: Ledger, peer: dict, full: bool) -> list[tuple]:
                      (peer["id"], _acked(ledger, peer["id"]).get(me["id"], 0)))
         have = {(r[7], r[8]) for r in out}
         for r in conn.execute(
-                f"SELECT c.seq, {_COLUMNS} FROM sync_resend s JOIN change_log c"
+                f"SELECT c.seq, {_COLUMNS} FROM sync_resend s CROSS JOIN change_log c"
                 " ON c.row_id = s.row_id AND c.tbl = s.tbl WHERE s.peer_site_id = ?"
                 " AND c.site_id != ?", (peer["id"], peer["id"])):
             if (r[7], r[8]) not in have:

@@ -221,7 +221,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         _temp(conn, "_sync_origin", "site_id TEXT, site_seq INTEGER")
         conn.executemany("INSERT INTO temp._sync_origin VALUES (?, ?)", maybe)
         known = set(conn.execute(
-            "SELECT o.site_id, o.site_seq FROM temp._sync_origin o JOIN change_log c"
+            "SELECT o.site_id, o.site_seq FROM temp._sync_origin o CROSS JOIN change_log c"
             " ON c.site_id = o.site_id AND c.site_seq = o.site_seq").fetchall())
         entries = [e for e in entries if (e["site_id"], e["site_seq"]) not in known]
     result.already_known = result.received - len(entries)
@@ -279,7 +279,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         local: dict[tuple[str, str], list[dict]] = {}
         for row in conn.execute(
                 "SELECT c.tbl, c.row_id, c.op, c.data, c.base, c.hlc, c.site_id, c.site_seq"
-                " FROM temp._sync_hist h JOIN change_log c ON c.row_id = h.row_id AND c.tbl = h.tbl"):
+                " FROM temp._sync_hist h CROSS JOIN change_log c ON c.row_id = h.row_id AND c.tbl = h.tbl"):
             local.setdefault((row[0], row[1]), []).append(_load_entry(row))
         tables = {t for t, _ in known_rows}
         current: dict[tuple[str, str], dict] = {}
@@ -288,7 +288,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
                                  " (SELECT row_id FROM temp._sync_hist WHERE tbl = ?)", (table,)):
                 current[(table, r["id"])] = r
         open_conflicts: dict[tuple[str, str], list[dict]] = {}
-        for c in ledger.rows("SELECT c.* FROM sync_conflicts c JOIN temp._sync_hist h"
+        for c in ledger.rows("SELECT c.* FROM temp._sync_hist h CROSS JOIN sync_conflicts c"
                              " ON c.row_id = h.row_id AND c.tbl = h.tbl WHERE c.status = 'open'"):
             open_conflicts.setdefault((c["tbl"], c["row_id"]), []).append(c)
         for key in known_rows:

@@ -1,0 +1,167 @@
+"""Sync throughput on a generated county: 30 townships send their packages to the county.
+
+    uv run python bench/bench_sync.py [--enterprises 6000] [--visits 60000]
+
+A demo county is generated once (3 years of monthly figures) and its records are handed to
+30 township ledgers as their own work (county-only fields left neutral, extra visits added to
+reach --visits). Each township exports its package; the county imports all 30. The baseline
+writes the same table rows with plain executemany into another encrypted ledger in the same
+process; the ratio is import time over baseline time (goal: at most 2x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+os.environ.setdefault("SHENGUI_KDF_MEMORY_KIB", "8192")
+os.environ.setdefault("SHENGUI_KDF_TIME_COST", "1")
+
+from shengui_desktop.services import reference  # noqa: E402
+from shengui_desktop.services import sync  # noqa: E402
+from shengui_desktop.services.demo import generate  # noqa: E402
+from shengui_desktop.services.site import init_office  # noqa: E402
+from shengui_desktop.storage.ledger import new_id  # noqa: E402
+from shengui_desktop.sync import certificates  # noqa: E402
+
+PASSWORD = "bench-pass-1"
+TABLES = ("enterprises", "monthly_figures", "visits", "issues", "pool_events")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--enterprises", type=int, default=6000)
+    parser.add_argument("--townships", type=int, default=30)
+    parser.add_argument("--visits", type=int, default=60000)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    say = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
+
+    say("generating the county's records …")
+    source, _ = init_office(tmp / "source.sgdb", role="county", name="生成县", area_code="140322",
+                            admin_user="admin", password=PASSWORD)
+    generate(source, enterprises=args.enterprises, townships=args.townships, seed=1,
+             as_of=date(2026, 11, 23))
+    dept_names = dict(source.conn.execute("SELECT id, name FROM departments").fetchall())
+    towns = source.rows("SELECT code, name FROM townships ORDER BY code")
+
+    county, _ = init_office(tmp / "county.sgdb", role="county", name="盂县", area_code="140322",
+                            admin_user="admin", password=PASSWORD)
+    for t in towns:
+        reference.add_township(county, t["code"], t["name"])
+    for name in reference.STANDARD_DEPARTMENTS:
+        reference.add_department(county, name)
+    dept_ids = {n: i for i, n in county.conn.execute("SELECT id, name FROM departments")}
+    remap = {old: dept_ids.get(name) for old, name in dept_names.items()}
+    cert = tmp / "county.cert.json"
+    cert.write_text(json.dumps(certificates.export_certificate(county), ensure_ascii=False), "utf-8")
+
+    say("setting up 30 township ledgers with their records …")
+    rng = random.Random(2)
+    existing_visits = source.scalar("SELECT count(*) FROM visits")
+    extra_per_town = max(0, args.visits - existing_visits) // len(towns)
+    baseline_rows: dict[str, list[tuple]] = {t: [] for t in TABLES}
+    packages, export_s = [], 0.0
+    for i, t in enumerate(towns):
+        town, _ = init_office(tmp / f"t{i}.sgdb", role="township", name=t["name"],
+                              area_code=t["code"], admin_user="admin", password=PASSWORD)
+        certificates.pin_county_certificate(town, cert)
+        certificates.pin_site(county, certificates.verify_certificate(certificates.export_certificate(town)))
+        first = sync.export_packages(county, tmp / "to-towns", to=t["code"])[0].path
+        sync.import_packages(town, [first])
+        with town.transaction():
+            for table in TABLES:
+                cols = ("id", *town.spec(table).columns)
+                where = ("township_code = ?" if table == "enterprises" else
+                         "enterprise_id IN (SELECT id FROM enterprises WHERE township_code = ?)")
+                rows = source.conn.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE {where}",
+                                           (t["code"],)).fetchall()
+                rows = [_neutral(table, cols, r, remap) for r in rows]
+                if table == "visits":
+                    ents = [r[0] for r in source.conn.execute(
+                        "SELECT id FROM enterprises WHERE township_code = ?", (t["code"],))]
+                    rows += [_visit(cols, rng, ents) for _ in range(extra_per_town)]
+                town.insert_rows(table, cols, rows)
+                baseline_rows[table] += rows
+        t0 = time.perf_counter()
+        packages.append(sync.export_packages(town, tmp / "usb")[0])
+        export_s += time.perf_counter() - t0
+        town.close()
+    entries = sum(p.entries for p in packages)
+    size = sum(p.path.stat().st_size for p in packages)
+
+    say("importing 30 packages at the county …")
+    t0 = time.perf_counter()
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+        prof = cProfile.Profile()
+        prof.enable()
+    results = sync.import_packages(county, [p.path for p in packages])
+    import_s = time.perf_counter() - t0
+    if os.environ.get("BENCH_PROFILE"):
+        prof.disable()
+        pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+    assert all(r.status == "imported" for r in results)
+    assert county.scalar("SELECT count(*) FROM enterprises") == args.enterprises
+
+    say("county → township package (that township's records and the county-wide ones) …")
+    t0 = time.perf_counter()
+    back = sync.export_packages(county, tmp / "back", to=towns[0]["code"], full=True)[0]
+    back_s = time.perf_counter() - t0
+
+    say("baseline: raw executemany of the same rows …")
+    raw, _ = init_office(tmp / "raw.sgdb", role="county", name="基线", area_code="140321",
+                         admin_user="admin", password=PASSWORD)
+    t0 = time.perf_counter()
+    raw.conn.execute("BEGIN")
+    for table in TABLES:
+        rows = baseline_rows[table]
+        if rows:
+            cols = ("id", *raw.spec(table).columns)
+            marks = ", ".join("?" * len(cols))
+            raw.conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
+    raw.conn.execute("COMMIT")
+    raw_s = time.perf_counter() - t0
+    counts = {t: len(r) for t, r in baseline_rows.items()}
+    county.close()
+    raw.close()
+
+    print(f"records: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
+    print(f"packages: {len(packages)} township packages, {entries:,} changes, {size / 2**20:.1f} MiB")
+    print(f"export (30 townships, total): {export_s:.2f} s")
+    print(f"import at the county (30 packages, one command): {import_s:.2f} s")
+    print(f"county → one township, full package: {back_s:.2f} s ({back.entries:,} changes)")
+    print(f"raw executemany of the same rows: {raw_s:.2f} s")
+    print(f"ratio import / raw executemany: {import_s / raw_s:.2f}x")
+
+
+def _neutral(table: str, cols: tuple, row: tuple, remap: dict) -> tuple:
+    """The township's version of a generated row: county-only fields left to the county."""
+    values = dict(zip(cols, row))
+    if table == "enterprises":
+        values.update(stat_status="below_scale", entered_stats_date=None, exited_stats_date=None)
+    if "department_id" in values and values["department_id"]:
+        values["department_id"] = remap.get(values["department_id"])
+    if table == "pool_events":
+        values["confirmed"] = 0
+    return tuple(values[c] for c in cols)
+
+
+def _visit(cols: tuple, rng: random.Random, ents: list[str]) -> tuple:
+    day = date(2026, 11, 23) - timedelta(days=rng.randint(1, 1000))
+    values = {"id": new_id(), "enterprise_id": rng.choice(ents), "visit_date": day.isoformat(),
+              "kind": "onsite", "visitors": "张三、李四", "summary": "企业生产经营正常，订单饱满。",
+              "demands": None, "recorded_by": "admin"}
+    return tuple(values.get(c) for c in cols)
+
+
+if __name__ == "__main__":
+    main()
