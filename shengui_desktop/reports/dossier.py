@@ -42,7 +42,7 @@ class DossierData:
     office: str
     as_of: str
     dossiers: list[Dossier]
-    reward_source: str
+    reward_note: str
 
 
 def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: Job | None = None) -> DossierData:
@@ -77,7 +77,7 @@ def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: J
             checklist=facts.checklist(e["id"])))
     return DossierData(office=sources.office_name(ledger),
                        as_of=sources.period_text(sources.latest_period(ledger, filters.year)),
-                       dossiers=out, reward_source=facts.source)
+                       dossiers=out, reward_note=facts.reward_note)
 
 
 def _p(text, style) -> Paragraph:
@@ -161,7 +161,7 @@ def _section(title: str, st: layout.Styles) -> Paragraph:
     return Paragraph(title, st.heading)
 
 
-def _one(d: Dossier, st: layout.Styles, width: float, reward_source: str) -> list:
+def _one(d: Dossier, st: layout.Styles, width: float, reward_note: str) -> list:
     e = d.enterprise
     story = [Paragraph(f"一户一册　{layout.escape(e['name'])}", st.title),
              Paragraph(f"{e['credit_code']}　{d.township}", st.subtitle),
@@ -205,13 +205,11 @@ def _one(d: Dossier, st: layout.Styles, width: float, reward_source: str) -> lis
     story.append(_section("六、应享奖补", st))
     if d.rewards:
         rows = [["奖补项目", "金额（万元）", "依据及说明"]] + [
-            [_p(r.item, st.cell), format_wan(r.amount) if r.amount is not None else "按上级规定",
+            [_p(r.item, st.cell), format_wan(r.amount) if r.amount is not None else (r.amount_text or "—"),
              _p(r.note, st.cell)] for r in d.rewards]
         story.append(_table(rows, [60, 26, 100], [("ALIGN", (1, 1), (1, -1), "RIGHT")]))
-    elif reward_source == "ledger":
-        story.append(Paragraph("奖补金额须按本县政策配置计算，本册暂不列示。", st.body))
     else:
-        story.append(Paragraph("本年度暂无应享奖补。", st.body))
+        story.append(Paragraph(layout.escape(reward_note), st.body))
     rows = [["序号", "入规申报材料", "状态", "备注"]] + [
         [str(n), c.item, "√ 已备" if c.done else ("× 未备" if c.done is False else "□"), _p(c.note, st.cell) if c.note else ""]
         for n, c in enumerate(d.checklist, 1)]
@@ -232,7 +230,7 @@ def render(data: DossierData, path: str | Path, printed_on, job: Job | None = No
         job.report("排版企业资料", i, len(data.dossiers))
         if story:
             story.append(PageBreak())
-        story += _one(d, st, width, data.reward_source)
+        story += _one(d, st, width, data.reward_note)
     if not story:
         story = [Paragraph("一户一册", st.title), Paragraph("没有符合条件的企业。", st.body)]
     info = layout.PageInfo(office=data.office, title="企业培育一户一册", printed_on=printed_on)

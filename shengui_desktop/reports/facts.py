@@ -39,8 +39,9 @@ ENTRY_MATERIALS = (
 class RewardLine:
     enterprise_id: str
     item: str  # e.g. 首次入规奖励（第1年）
-    amount: int | None  # yuan; None when the document leaves the amount to a higher level
+    amount: int | None  # yuan, when due; None when not due or left to a higher level
     note: str = ""
+    amount_text: str = ""  # what to print instead of an amount (e.g. 按省级标准)
 
 
 @dataclass
@@ -78,6 +79,7 @@ class TargetProgress:
 
 class PolicyFacts(Protocol):
     source: str  # "policy" or "ledger" (shown in the report notes)
+    reward_note: str  # printed when an enterprise has no reward lines
 
     def evaluate(self, enterprise_ids: list[str] | None = None) -> dict[str, Evaluation]: ...
     def rewards(self, year: int) -> list[RewardLine]: ...
@@ -89,6 +91,8 @@ class LedgerFacts:
     """The fallback: facts computed from the ledger alone."""
 
     source = "ledger"
+    # printed where a dossier would list rewards and there are none
+    reward_note = "奖补金额须按本县政策配置计算，本册暂不列示。"
 
     def __init__(self, ledger: Ledger, today: date):
         self.ledger = ledger

@@ -56,6 +56,16 @@ class PolicyServiceFacts:
         self.ledger, self.today, self.module, self.job = ledger, today, module, job
         self.fallback = LedgerFacts(ledger, today)
         self.source = "policy" if self._fn("evaluate") else "ledger"
+        self.reward_note = "本年度暂无应享奖补。" if self._fn("rewards") else self.fallback.reward_note
+
+    def _call(self, fn: Callable, *args):
+        """Call fn(ledger, *args), passing today= where it takes it."""
+        import inspect
+        try:
+            takes_today = "today" in inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            takes_today = False
+        return fn(self.ledger, *args, today=self.today) if takes_today else fn(self.ledger, *args)
 
     def _fn(self, *names: str) -> Callable | None:
         for name in names:
@@ -82,26 +92,30 @@ class PolicyServiceFacts:
         fn = self._fn("rewards")
         if fn is None:
             return self.fallback.rewards(year)
-        result = fn(self.ledger, year)
-        items = result.values() if isinstance(result, dict) else result
+        result = self._call(fn, year)
+        if isinstance(result, dict) and "lines" in result:
+            if result.get("profile") is None and result.get("notes"):
+                self.reward_note = "；".join(result["notes"]) + "。"
+            items = result["lines"]
+        else:
+            items = result.values() if isinstance(result, dict) else result
         out = []
-        for item in items or []:
-            nested = _get(item, "items", "lines", "rewards")
-            for line in (nested if isinstance(nested, list) else [item]):
-                status = _get(line, "status", default="")
-                note = "；".join(x for x in (REWARD_STATUSES.get(status, status or ""),
-                                             _get(line, "reason", "why", "note", default="") or "") if x)
-                out.append(RewardLine(
-                    enterprise_id=_get(line, "enterprise_id", default=None) or _get(item, "enterprise_id"),
-                    item=_get(line, "name", "rule_name", "item", "code", default="奖补"),
-                    amount=_get(line, "amount", "amount_yuan"), note=note))
+        for line in items or []:
+            status = _get(line, "status_text", default=None) or REWARD_STATUSES.get(
+                _get(line, "status", default=""), "")
+            reason = _get(line, "reason", "note", default="") or ""
+            out.append(RewardLine(
+                enterprise_id=_get(line, "enterprise_id"),
+                item=_get(line, "rule_name", "item", "rule", default="奖补"),
+                amount=_get(line, "amount"), note="；".join(x for x in (status, reason) if x),
+                amount_text=_get(line, "amount_text", default="") or ""))
         return out
 
     def target_progress(self, year: int) -> TargetProgress:
         fn = self._fn("target_progress")
         if fn is None:
             return self.fallback.target_progress(year)
-        result = fn(self.ledger, year)
+        result = self._call(fn, year)
         out = TargetProgress(year=year)
 
         def line(scope: str, item) -> TargetLine:
@@ -124,9 +138,17 @@ class PolicyServiceFacts:
         fn = self._fn("entry_checklist", "checklist")
         if fn is None:
             return self.fallback.checklist(enterprise_id)
-        items = fn(self.ledger, enterprise_id) or []
-        return [ChecklistItem(str(_get(i, "label", "name", "item", default="")),
-                              _get(i, "done"), str(_get(i, "note", default="") or "")) for i in items]
+        out = []
+        for i in self._call(fn, enterprise_id) or []:
+            applicable = _get(i, "applicable", default=True)
+            note = "；".join(str(x) for x in (
+                "" if applicable else "本企业不适用", _get(i, "done_on", default="") and f"{_get(i, 'done_on')}完成",
+                _get(i, "note", default=""), _get(i, "auto", default="")) if x)
+            done = _get(i, "done")
+            out.append(ChecklistItem(str(_get(i, "label", "name", "item", default="")),
+                                     # an unticked item prints as a box to tick by hand
+                                     True if done else None, note))
+        return out
 
 
 def facts_for(ledger: Ledger, today: date, job: Job | None = None) -> PolicyFacts:
