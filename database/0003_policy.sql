@@ -1,6 +1,13 @@
 -- Schema version 3: what the policy profiles need beyond the foundation (issue 3).
 -- All four tables are synced records (text UUID id, written through the storage layer).
 
+-- The policy evaluation aggregates two years of figures for every enterprise at once: a
+-- covering index lets that GROUP BY read the figures in enterprise order without a sort or
+-- a table lookup per row, and the period index finds the months reported so far this year.
+CREATE INDEX monthly_figures_enterprise_figures
+    ON monthly_figures(enterprise_id, period, revenue, output_value, tax_paid, electricity_kwh);
+CREATE INDEX monthly_figures_period ON monthly_figures(period);
+
 -- Projects of an enterprise: new builds, attracted projects, spin-offs. The pool rules use
 -- "expected to reach scale" (顺城, 盂县) and "started production this year" (孝义).
 CREATE TABLE projects (

@@ -189,3 +189,20 @@ def test_cli_profile_commands(county_db, capsys):
     assert "不能小于0" in capsys.readouterr().err
     assert main(["reminders", "--db", str(county_db), "--date", "2026-11-02"]) == 0
     assert "两批全面申报入统" in capsys.readouterr().out
+
+
+def test_same_period_ratio_uses_exactly_the_months_each_enterprise_reported(county):
+    from policy_helpers import figure
+    policy.choose_profile(county, "shuncheng")
+    add_enterprise(county, "按时报送", years={2025: 12_000_000}, ytd=(10, 10_000_000))  # January–October
+    late = add_enterprise(county, "晚报企业", years={2025: 12_000_000}, ytd=(8, 12_000_000))
+    gaps = add_enterprise(county, "缺月企业", years={2025: 12_000_000})
+    for month in (1, 2, 4):
+        county.insert("monthly_figures", figure(gaps, f"2026-{month:02d}", 2_000_000))
+    new = add_enterprise(county, "新开业", ytd=(10, 15_000_000))
+    evs = policy.evaluate(county, today=TODAY)
+    assert (evs[late].projected_revenue, evs[late].projection_method) == (18_000_000, "same_period_ratio")
+    assert "本年1–8月" in evs[late].projection_text
+    assert evs[gaps].projected_revenue == 24_000_000  # 12M × 6M / 3M
+    assert "1月、2月、4月" in evs[gaps].projection_text
+    assert (evs[new].projected_revenue, evs[new].projection_method) == (18_000_000, "annualised")

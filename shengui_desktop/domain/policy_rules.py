@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from .evaluation import Evaluation, Flag
 from .money import format_wan_short
@@ -18,8 +19,15 @@ NATIONAL_THRESHOLD = 20_000_000  # above scale since 2011 (DOMAIN.md)
 
 
 def wan(yuan: int | None) -> str:
-    """万元 to two decimals, rounded down: 19,999,999 shows as 1,999.99万元, never 2,000."""
-    return format_wan_short(None if yuan is None else yuan // 100 * 100)
+    """万元 to two decimals, rounded down: 19,999,999 shows as 1,999.99万元, never 2,000.
+
+    Integer arithmetic (this runs for every enterprise); same text as format_wan_short.
+    """
+    if yuan is None:
+        return format_wan_short(None)
+    sign, cents = ("-", -yuan // 100) if yuan < 0 else ("", yuan // 100)
+    whole, part = divmod(cents, 100)
+    return f"{sign}{whole:,}" + (f".{part:02d}".rstrip("0") if part else "") + "万元"
 
 
 @dataclass
@@ -34,11 +42,13 @@ class Facts:
     source: str | None = None
     entered_stats_date: str | None = None
     exited_stats_date: str | None = None
-    prior_revenue_by_month: list[int | None] = field(default_factory=lambda: [None] * 12)
+    prior_year_revenue: int | None = None  # last year's total
+    prior_months: int = 0  # months of last year with revenue
     prior_kwh: int | None = None
     prior_tax: int | None = None
     ytd_revenue: int | None = None  # this year's months so far
     ytd_mask: int = 0  # bit m-1 set when month m of this year has revenue
+    same_period_prior: int | None = None  # last year over exactly the months in ytd_mask
     ytd_kwh: int | None = None
     ytd_tax: int | None = None
     no_output_months: int = 0  # months in the window with electricity but no output
@@ -50,31 +60,28 @@ class Facts:
     # (name then, entered_on, exited_on) of above-scale periods before the current one
 
     @property
-    def prior_year_revenue(self) -> int | None:
-        months = [v for v in self.prior_revenue_by_month if v is not None]
-        return sum(months) if months else None
-
-    @property
-    def prior_months(self) -> int:
-        return sum(v is not None for v in self.prior_revenue_by_month)
-
-    @property
     def ytd_months(self) -> int:
         return bin(self.ytd_mask).count("1")
 
-    @property
-    def same_period_prior(self) -> int | None:
-        """Last year's revenue over exactly the months reported so far this year."""
-        values = [self.prior_revenue_by_month[m] for m in range(12) if self.ytd_mask >> m & 1]
-        if not values or any(v is None for v in values):
-            return None
-        return sum(values)
+    def set_months(self, prior: list[int | None], current: list[int | None]) -> None:
+        """Fill the revenue fields from last year's and this year's twelve months."""
+        known = [v for v in prior if v is not None]
+        self.prior_year_revenue = sum(known) if known else None
+        self.prior_months = len(known)
+        self.ytd_mask = sum(1 << m for m, v in enumerate(current) if v is not None)
+        this = [v for v in current if v is not None]
+        self.ytd_revenue = sum(this) if this else None
+        same = [prior[m] for m, v in enumerate(current) if v is not None]
+        self.same_period_prior = sum(same) if same and None not in same else None
 
     @property
     def renamed_periods(self) -> list[tuple[str, str, str | None]]:
+        if not self.earlier_periods:
+            return []
         return [p for p in self.earlier_periods if p[0] != self.name]
 
 
+@lru_cache(maxsize=4096)
 def months_text(mask: int) -> str:
     months = [m + 1 for m in range(12) if mask >> m & 1]
     if not months:

@@ -227,7 +227,8 @@ def evaluate(ledger: Ledger, enterprise_ids: list[str] | None = None, today: dat
     ids = None if enterprise_ids is None or sizing else list(enterprise_ids)
     report = progress or (lambda stage, done, total: None)
     report("汇总月度数据", 0, 1)
-    facts = gather_facts(ledger, today, ids, window)
+    jump = profile.flag("revenue_jump") if profile else None
+    facts = gather_facts(ledger, today, ids, window, jump["min_growth_percent"] if jump else None)
     ranked: dict[str, tuple[str, str]] = {}
     if sizing:
         target = year_target(ledger, today.year)[0]

@@ -39,30 +39,35 @@ def _chunks(ids: list[str] | None) -> Iterable[list[str] | None]:
 
 
 def gather_facts(ledger: Ledger, today: date, enterprise_ids: list[str] | None = None,
-                 window_months: int = 12) -> dict[str, Facts]:
+                 window_months: int = 12, jump_percent: int | None = None) -> dict[str, Facts]:
+    """Facts of every enterprise (or those given). `jump_percent`: revenue growth from which
+    electricity and tax are fetched for the revenue-jump check (None: not needed)."""
     cy, py = today.year, today.year - 1
     upto = f"{cy}-{today.month:02d}"
     window = _month_back(today, window_months)
     lower = min(f"{py}-01", window)
-    no_output = ("period >= '{w}' AND electricity_kwh > 0 AND (output_value = 0 OR "
-                 "(output_value IS NULL AND coalesce(revenue, 0) = 0))").format(w=window)
-    prior_months = ", ".join(f"sum(CASE period WHEN '{py}-{m:02d}' THEN revenue END)"
-                             for m in range(1, 13))
+    # "months so far": the latest month of this year anybody reported (index on period)
+    latest = ledger.scalar("SELECT max(period) FROM monthly_figures WHERE period >= ? AND period <= ?",
+                           (f"{cy}-01", upto))
+    months_so_far = int(latest[5:]) if latest else 0
+    in_py = f"period >= '{py}-01' AND " if lower < f"{py}-01" else ""
+    no_output = (f"period >= '{window}' AND electricity_kwh > 0 AND (output_value = 0 OR "
+                 "(output_value IS NULL AND coalesce(revenue, 0) = 0))")
+    last_year = f"{in_py}period <= '{py}-12'"
+    same = f"{in_py}period <= '{py}-{max(months_so_far, 1):02d}'"
     cur = f"period >= '{cy}-01'"
+    # One pass in enterprise order over the covering index, few aggregates (each CASE costs
+    # about as much as the scan's decryption): last year's same period uses the common months
+    # so far; the rarer details (electricity and tax for a revenue jump, months without
+    # output) are fetched afterwards for the enterprises that need them.
     figures_sql = f"""
-        SELECT enterprise_id, {prior_months},
-          sum(CASE WHEN period <= '{py}-12' AND period >= '{py}-01' AND revenue IS NOT NULL
-                   THEN electricity_kwh END),
-          sum(CASE WHEN period <= '{py}-12' AND period >= '{py}-01' AND revenue IS NOT NULL
-                   THEN tax_paid END),
-          sum(CASE WHEN {cur} THEN revenue END),
-          sum(CASE WHEN {cur} AND revenue IS NOT NULL
-                   THEN 1 << (CAST(substr(period, 6, 2) AS INTEGER) - 1) END),
-          sum(CASE WHEN {cur} AND revenue IS NOT NULL THEN electricity_kwh END),
-          sum(CASE WHEN {cur} AND revenue IS NOT NULL THEN tax_paid END),
-          count(CASE WHEN {no_output} THEN 1 END),
-          max(CASE WHEN {no_output} THEN period END)
-        FROM monthly_figures WHERE period >= ? AND period <= ? {{where}}
+        SELECT enterprise_id,
+          sum(CASE WHEN {last_year} THEN revenue END), count(CASE WHEN {last_year} THEN revenue END),
+          sum(CASE WHEN {same} THEN revenue END), count(CASE WHEN {same} THEN revenue END),
+          sum(CASE WHEN {cur} THEN revenue END), count(CASE WHEN {cur} THEN revenue END),
+          max(period), max(CASE WHEN {no_output} THEN period END)
+        FROM monthly_figures INDEXED BY monthly_figures_enterprise_figures
+        WHERE +period >= ? AND +period <= ? {{where}}
         GROUP BY enterprise_id"""
     wanted = None if enterprise_ids is None else set(enterprise_ids)
     facts: dict[str, Facts] = {}
@@ -73,16 +78,24 @@ def gather_facts(ledger: Ledger, today: date, enterprise_ids: list[str] | None =
                 f" exited_stats_date FROM enterprises WHERE 1 = 1{where}", params):
             if wanted is None or row[0] in wanted:
                 facts[row[0]] = Facts(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
+    full_mask = (1 << months_so_far) - 1
+    irregular: list[str] = []  # months this year other than 1…months_so_far: counted month by month
+    flagged: list[Facts] = []  # months with electricity but no output
     for chunk in _chunks(enterprise_ids):
         where, params = _in_clause(chunk, "enterprise_id")
-        for row in ledger.conn.execute(figures_sql.format(where=where), [lower, upto, *params]):
-            f = facts.get(row[0])
+        for (ent, py_total, py_n, py_same, py_same_n, ytd, cy_n, last_period,
+             no_out_last) in ledger.conn.execute(figures_sql.format(where=where), [lower, upto, *params]):
+            f = facts.get(ent)
             if f is None:
                 continue
-            f.prior_revenue_by_month = list(row[1:13])
-            (f.prior_kwh, f.prior_tax, f.ytd_revenue, mask, f.ytd_kwh, f.ytd_tax,
-             f.no_output_months, f.no_output_last) = row[13:21]
-            f.ytd_mask = mask or 0
+            f.prior_year_revenue, f.prior_months, f.no_output_last = py_total, py_n, no_out_last
+            if no_out_last:
+                flagged.append(f)
+            if cy_n and (cy_n != months_so_far or last_period != latest):
+                irregular.append(ent)
+            elif cy_n:
+                f.ytd_revenue, f.ytd_mask = ytd, full_mask
+                f.same_period_prior = py_same if py_same_n == months_so_far else None
         where, params = _in_clause(chunk, "enterprise_id")
         for ent, last in ledger.conn.execute(
                 f"SELECT enterprise_id, max(visit_date) FROM visits WHERE 1 = 1{where}"
@@ -96,8 +109,57 @@ def gather_facts(ledger: Ledger, today: date, enterprise_ids: list[str] | None =
             if ent in facts:
                 facts[ent].project_expected = bool(expected)
                 facts[ent].project_started_this_year = bool(started)
+    _by_month(ledger, [facts[i] for i in irregular], py, upto)
+    _details(ledger, facts, flagged, py, window, upto, jump_percent)
     _attach_history(ledger, facts.values())
     return facts
+
+
+def _details(ledger: Ledger, facts: dict[str, Facts], flagged: list[Facts], py: int, window: str,
+             upto: str, jump_percent: int | None) -> None:
+    """Electricity and tax of the enterprises whose revenue grew by half or more (the
+    revenue-jump check), and the count of months with electricity but no output."""
+    jumps = [] if jump_percent is None else [
+        f for f in facts.values() if f.same_period_prior and f.ytd_revenue
+        and f.ytd_revenue * 100 >= f.same_period_prior * (100 + jump_percent)]
+    cur = f"period > '{py}-12'"
+    for i in range(0, len(jumps), _CHUNK):
+        chunk = {f.enterprise_id: f for f in jumps[i:i + _CHUNK]}
+        for ent, py_kwh, py_tax, cy_kwh, cy_tax in ledger.conn.execute(
+                "SELECT enterprise_id,"
+                f" sum(CASE WHEN NOT {cur} AND revenue IS NOT NULL THEN electricity_kwh END),"
+                f" sum(CASE WHEN NOT {cur} AND revenue IS NOT NULL THEN tax_paid END),"
+                f" sum(CASE WHEN {cur} AND revenue IS NOT NULL THEN electricity_kwh END),"
+                f" sum(CASE WHEN {cur} AND revenue IS NOT NULL THEN tax_paid END)"
+                f" FROM monthly_figures WHERE enterprise_id IN ({','.join('?' * len(chunk))})"
+                " AND period >= ? AND period <= ? GROUP BY enterprise_id",
+                [*chunk, f"{py}-01", upto]):
+            f = chunk[ent]
+            f.prior_kwh, f.prior_tax, f.ytd_kwh, f.ytd_tax = py_kwh, py_tax, cy_kwh, cy_tax
+    for i in range(0, len(flagged), _CHUNK):
+        chunk = {f.enterprise_id: f for f in flagged[i:i + _CHUNK]}
+        for ent, count in ledger.conn.execute(
+                "SELECT enterprise_id, count(*) FROM monthly_figures"
+                f" WHERE enterprise_id IN ({','.join('?' * len(chunk))}) AND period >= ? AND period <= ?"
+                " AND electricity_kwh > 0 AND (output_value = 0 OR"
+                " (output_value IS NULL AND coalesce(revenue, 0) = 0)) GROUP BY enterprise_id",
+                [*chunk, window, upto]):
+            chunk[ent].no_output_months = count
+
+
+def _by_month(ledger: Ledger, items: list[Facts], py: int, upto: str) -> None:
+    """Revenue month by month for the few enterprises whose months this year are not the
+    common 1…n, so the same-period ratio compares exactly the same months."""
+    for i in range(0, len(items), _CHUNK):
+        chunk = {f.enterprise_id: f for f in items[i:i + _CHUNK]}
+        months: dict[str, tuple[list, list]] = {e: ([None] * 12, [None] * 12) for e in chunk}
+        for ent, period, revenue in ledger.conn.execute(
+                f"SELECT enterprise_id, period, revenue FROM monthly_figures WHERE enterprise_id IN"
+                f" ({','.join('?' * len(chunk))}) AND period >= ? AND period <= ?",
+                [*chunk, f"{py}-01", upto]):
+            months[ent][int(period[:4]) - py][int(period[5:]) - 1] = revenue
+        for ent, (prior, current) in months.items():
+            chunk[ent].set_months(prior, current)
 
 
 def _attach_history(ledger: Ledger, items: Iterable[Facts | RewardFacts]) -> None:
