@@ -1060,11 +1060,12 @@ def _export_rewards(ledger: Ledger, book, *, year, today, notes, check_cancel, s
             e = enterprises.get(line.enterprise_id, {})
             rows.append([i, e.get("name"), e.get("credit_code"), townships.get(e.get("township_code")),
                          e.get("entered_stats_date"), line.item, line.amount, line.note or None])
+    elif facts.source == "policy":
+        notes.append(f"{year}年没有应发的奖补（或尚未选择政策配置）")
+        rows = []
     else:
         # without the policy rules: the enterprises that entered the register in the last
         # three years (the basis of every profile's rewards), amounts left to the rules
-        if facts.source == "policy":
-            notes.append(f"{year}年没有应发的奖补")
         since = str(year - 2)
         entered = ledger.rows(
             "SELECT * FROM enterprises WHERE entered_stats_date IS NOT NULL"
