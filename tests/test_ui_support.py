@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings
 from shengui_desktop.domain import credit_code
 from shengui_desktop.services.enterprises import create_enterprise
 
-TODAY = date(2026, 11, 23)
+TODAY = date.today()
 
 
 def valid_code(seed: int) -> str:
@@ -64,3 +64,14 @@ def test_lockout_grows_and_is_capped():
 
     assert [lockout_seconds(n) for n in range(1, 7)] == [0, 0, 2, 4, 8, 16]
     assert lockout_seconds(40) == 60
+
+
+def type_text(qtbot, widget, text: str) -> None:
+    """Key clicks for ASCII (QTest cannot synthesise CJK keys); CJK arrives as an input
+    method would deliver it, committed text inserted at the cursor."""
+    if text.isascii():
+        qtbot.keyClicks(widget, text)
+    elif hasattr(widget, "insertPlainText"):
+        widget.insertPlainText(text)
+    else:
+        widget.insert(text)

@@ -54,7 +54,11 @@ def export_enterprises(ledger, path: Path, enterprise_ids: list[str], progress=N
     else:
         args.append(Path(path))
     if "progress" in params and progress is not None:
-        kwargs["progress"] = progress
-    if "cancelled" in params and cancelled is not None:
-        kwargs["cancelled"] = cancelled
+        # the core reports (stage, done, total); jobs take (done, total, text)
+        kwargs["progress"] = lambda stage, done, total: progress(done, total, stage)
+    if cancelled is not None:
+        for name in ("cancel", "cancelled"):
+            if name in params:
+                kwargs[name] = cancelled
+                break
     return fn(*args, **kwargs)

@@ -66,7 +66,10 @@ class Job(QObject):
         except Cancelled:
             self.cancelled_signal.emit()
         except UserError as e:
-            self.failed.emit(str(e))
+            if self.is_cancelled():  # the core's own "cancelled" error
+                self.cancelled_signal.emit()
+            else:
+                self.failed.emit(str(e))
         except Exception as e:  # a bug: show it rather than losing it on a thread
             traceback.print_exc()
             self.failed.emit(f"后台任务出错：{type(e).__name__}: {e}")

@@ -49,7 +49,8 @@ def evaluate(ledger, enterprise_ids=None, today: date | None = None,
         import inspect
         params = inspect.signature(fn).parameters
         if "progress" in params and progress is not None:
-            kwargs["progress"] = progress
+            # the core reports (stage, done, total); jobs take (done, total, text)
+            kwargs["progress"] = lambda stage, done, total: progress(done, total, stage)
         if "cancelled" in params and cancelled is not None:
             kwargs["cancelled"] = cancelled
     except (TypeError, ValueError):

@@ -43,6 +43,12 @@ class EnterpriseWindow(QDialog):
         self.refresh_header()
         window.bus.changed.connect(self._changed)
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        # Enter belongs to the field (picker, reason…), never to a dialog default button.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+            return
+        super().keyPressEvent(event)
+
     def refresh_header(self) -> None:
         e = enterprises.get_enterprise(self.window_.ledger, self.enterprise_id)
         self.setWindowTitle(f"{e['name']} — {APP_TITLE}")

@@ -141,6 +141,12 @@ class VisitForm(QDialog):
         self._autosave.timeout.connect(self.keep_draft)
         self._autosave.start(AUTOSAVE_MS)
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        # Enter belongs to the field (picker, reason…), never to a dialog default button.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+            return
+        super().keyPressEvent(event)
+
     # -- issues --------------------------------------------------------------------------
     def add_issue_row(self, record: dict | None = None, focus: bool = False) -> IssueRow:
         row = IssueRow(self.departments, self.today, self.remove_issue_row)
