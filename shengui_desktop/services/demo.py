@@ -94,6 +94,7 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
              progress: Callable[[str, int, int], None] | None = None) -> dict:
     """Fill an (empty) ledger. Returns counts per table."""
     rng = random.Random(seed)
+    events = random.Random(seed * 7919 + 1)  # entries/exits, apart so other draws stay put
     as_of = as_of or date.today()
     report = progress or (lambda stage, done, total: None)
     county_code = ledger.scalar("SELECT area_code FROM sites WHERE is_self = 1")[:6]
@@ -144,8 +145,15 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
             last_full_year = as_of.year - 1
             projected_last = base_annual * (1 + trend) ** 2
             above = projected_last >= 20_000_000 and rng.random() < 0.85
+            entered = exited = None
             if above:
                 stat, pool = "above_scale", ("exit_risk" if trend < -0.05 else "none")
+                entered = f"{events.randint(2012, last_full_year - 1)}-01-01"
+                if events.random() < 0.12:  # this year's entries: the annual batch or a monthly round
+                    month = events.choice([1, 1, 1, events.randint(2, max(2, min(11, as_of.month - 1)))])
+                    entered = f"{as_of.year}-{month:02d}-01"
+                elif trend < -0.1 and events.random() < 0.35:  # dropped out in this year's review
+                    stat, pool, exited = "exited", "cultivation", f"{as_of.year}-01-01"
             else:
                 stat = "below_scale"
                 pool = ("entry" if projected_last >= 18_000_000 else
@@ -163,7 +171,7 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
                 "contact_phone": f"1{rng.choice('35789')}{rng.randint(0, 999999999):09d}",
                 "established_date": date(rng.randint(1998, last_full_year - 1), rng.randint(1, 12),
                                          rng.randint(1, 28)).isoformat(),
-                "entered_stats_date": f"{rng.randint(2012, last_full_year - 1)}-01-01" if above else None,
+                "entered_stats_date": entered, "exited_stats_date": exited,
                 "source": rng.choice(["upgrade", "attract", "spin_off", "reserve", None]),
             })
             figure_plans.append((ent_id, base_annual, trend, rng.randint(5, 300)))
