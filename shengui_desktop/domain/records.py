@@ -42,6 +42,29 @@ TARGET_SCOPES = {"county": "全县", "township": "乡镇", "department": "部门
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
+_TOWNSHIP_CODE = re.compile(r"\d{9}")
+_DATE_LABELS = (("established_date", "成立日期"), ("entered_stats_date", "入统日期"),
+                ("exited_stats_date", "退规日期"))
+_TEXT_KEYS = ("address", "legal_person", "contact_person", "liaison_cadre", "note")
+# industry code text → (normalised code, problem, warning): a spreadsheet import checks the
+# same few codes thousands of times
+_INDUSTRY_SEEN: dict[str, tuple[str, str | None, str | None]] = {}
+
+
+def _industry_check(raw: object) -> tuple[str, str | None, str | None]:
+    found = _INDUSTRY_SEEN.get(raw) if type(raw) is str else None
+    if found is None:
+        code = industry.normalise(raw)
+        message = industry.check(code)
+        warning = None
+        if not message and code and not industry.is_industrial(code):
+            warning = f"行业代码{code}不属于工业（B、C、D门类）"
+        found = (code, message, warning)
+        if type(raw) is str:
+            if len(_INDUSTRY_SEEN) > 10_000:
+                _INDUSTRY_SEEN.clear()
+            _INDUSTRY_SEEN[raw] = found
+    return found
 
 
 def parse_iso_date(value: object, label: str, problems: dict, key: str) -> str | None:
@@ -107,16 +130,15 @@ def validate_enterprise(record: dict, *, partial: bool = False) -> tuple[dict, l
     if not partial or "township_code" in record:
         code = clean(record.get("township_code"))
         out["township_code"] = code
-        if not re.fullmatch(r"\d{9}", code):
+        if not _TOWNSHIP_CODE.fullmatch(code):
             problems["township_code"] = "乡镇代码应为9位数字（统计用区划代码前9位）"
     if "industry_code" in record:
-        code = industry.normalise(record.get("industry_code"))
+        code, message, warning = _industry_check(record.get("industry_code"))
         out["industry_code"] = code or None
-        message = industry.check(code)
         if message:
             problems["industry_code"] = message
-        elif code and not industry.is_industrial(code):
-            warnings.append(f"行业代码{code}不属于工业（B、C、D门类）")
+        elif warning:
+            warnings.append(warning)
     if "stat_status" in record or not partial:
         out["stat_status"] = _choice(record, "stat_status", STAT_STATUSES, "统计状态", problems,
                                      default="below_scale")
@@ -129,11 +151,10 @@ def validate_enterprise(record: dict, *, partial: bool = False) -> tuple[dict, l
         out["contact_phone"] = phone
         if not _PHONE.match(phone):
             problems["contact_phone"] = f"联系电话“{phone}”格式不正确"
-    for key, label in (("established_date", "成立日期"), ("entered_stats_date", "入统日期"),
-                       ("exited_stats_date", "退规日期")):
+    for key, label in _DATE_LABELS:
         if key in record:
             out[key] = parse_iso_date(record[key], label, problems, key)
-    for key in ("address", "legal_person", "contact_person", "liaison_cadre", "note"):
+    for key in _TEXT_KEYS:
         if key in record:
             out[key] = clean(record[key]) or None
     if problems:

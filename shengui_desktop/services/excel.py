@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable
 
@@ -45,6 +46,10 @@ _POOL_WORDS = {**{v: k for k, v in POOLS.items()}, "基础库": "base", "入统"
 DEFAULT_MONEY_UNIT = "万元"
 # Beyond this a cell is surely in a smaller unit than assumed (1e12 yuan = 1万亿).
 _IMPLAUSIBLE_YUAN = 10 ** 12
+_NINE_DIGITS = re.compile(r"\d{9}")
+_CODE_DIGITS = re.compile(r"\d{2,4}")
+_DIVISION_PREFIX = re.compile(r"^[A-T]?\d{2,4}")
+_TAG_SEPARATORS = re.compile(r"[、,，;；/\s]+")
 
 
 class ImportCancelled(UserError):
@@ -231,6 +236,9 @@ class _Planner:
         self.new_ids: set[str] = set()
         self._month_cache: dict[str, dict[str, dict]] = {}
         self._column_specs: dict[int, tuple] = {}
+        self._enterprise_specs: dict[int, tuple] = {}  # id(layout) → columns to read
+        self._industry_seen: dict[tuple, str | None] = {}
+        self._insert_columns: frozenset | None = None
         self._row = 0
         self.new_names: dict[str, list[str]] = {}
         self.seen_codes: dict[str, tuple[str, int]] = {}  # credit code → (sheet, row)
@@ -340,13 +348,40 @@ class _Planner:
         return out
 
     # -- enterprises ----------------------------------------------------------------------
+    def _enterprise_spec(self, layout: Layout) -> tuple:
+        """The enterprise columns of a layout, worked out once per sheet (not per row):
+        (fields, getter of their cells, width a row needs, text fields, date fields)."""
+        spec = self._enterprise_specs.get(id(layout))
+        if spec is None:
+            pairs = [(f, c.index) for f, c in layout.by_field().items() if f in ENTERPRISE_FIELDS]
+            fields = tuple(f for f, _ in pairs)
+            indexes = [i for _, i in pairs]
+            if len(indexes) > 1:
+                getter = itemgetter(*indexes)
+            elif indexes:
+                only = indexes[0]
+
+                def getter(row, only=only):
+                    return (row[only],)
+            else:
+                def getter(row):
+                    return ()
+            spec = (fields, getter, max(indexes, default=-1) + 1,
+                    tuple(f for f in _TEXT_FIELDS if f in fields),
+                    tuple(f for f in _DATE_FIELDS if f in fields))
+            self._enterprise_specs[id(layout)] = spec
+        return spec
+
     def _enterprise_row(self, layout: Layout, r: int) -> None:
         sheet = layout.grid.name
         self._row = r
         cols = layout.by_field()
         row = layout.grid.rows[r]
-        raw = {f: (row[c.index] if c.index < len(row) else None) for f, c in cols.items()
-               if f in ENTERPRISE_FIELDS}
+        fields, getter, width, text_fields, date_fields = self._enterprise_spec(layout)
+        if len(row) < width:
+            row = [*row, *([None] * (width - len(row)))]
+        raw = dict(zip(fields, getter(row)))
+        text, is_blank = cells.text, cells.is_blank
         record: dict = {}
         bad = False
 
@@ -356,15 +391,15 @@ class _Planner:
             col = cols.get(f) or cols.get(_ALTERNATE_COLUMN.get(f, ""))
             self.problem(sheet, r, col, raw.get(col.field) if col else "", message)
 
-        record["name"] = cells.text(raw.get("name"))
+        record["name"] = text(raw.get("name"))
         record["credit_code"] = cells.credit_code(raw.get("credit_code"))
-        for f in _TEXT_FIELDS:
-            if not cells.is_blank(raw.get(f)):
-                record[f] = cells.text(raw[f])
-        if not cells.is_blank(raw.get("contact_phone")):
-            record["contact_phone"] = cells.text(raw["contact_phone"])
-        for f in _DATE_FIELDS:
-            if not cells.is_blank(raw.get(f)):
+        for f in text_fields:
+            if not is_blank(raw[f]):
+                record[f] = text(raw[f])
+        if not is_blank(raw.get("contact_phone")):
+            record["contact_phone"] = text(raw["contact_phone"])
+        for f in date_fields:
+            if not is_blank(raw[f]):
                 try:
                     record[f] = cells.parse_date(raw[f])
                 except ValueError as e:
@@ -372,25 +407,25 @@ class _Planner:
         code = self._industry(raw)
         if code is not None:
             record["industry_code"] = code
-        status = cells.text(raw.get("stat_status"))
+        status = text(raw.get("stat_status"))
         if status:
             record["stat_status"] = _STATUS_WORDS.get(status, status)
-        pool = cells.text(raw.get("pool"))
+        pool = text(raw.get("pool"))
         if pool:
             record["pool"] = _POOL_WORDS.get(pool, pool)
-        source = cells.text(raw.get("source"))
+        source = text(raw.get("source"))
         if source:
             record["source"] = source
-        department = cells.text(raw.get("department"))
+        department = text(raw.get("department"))
         if department:
             if department in self.departments:
                 record["department_id"] = self.departments[department]
             else:
                 fail("department", f"未知的责任单位“{department}”，请先在部门列表中添加，"
                                    f"或改为：{'、'.join(list(self.departments)[:8])}")
-        tags = cells.text(raw.get("tags"))
+        tags = text(raw.get("tags"))
         if tags:
-            record["tags"] = json.dumps([t for t in re.split(r"[、,，;；/\s]+", tags) if t],
+            record["tags"] = json.dumps([t for t in _TAG_SEPARATORS.split(tags) if t],
                                         ensure_ascii=False)
         existing = self.existing.get(record["credit_code"])
         township = self._township(layout, raw, fail, required=existing is None)
@@ -401,7 +436,7 @@ class _Planner:
                 clean_record, warnings = validate_enterprise(
                     {**record, "township_code": record.get("township_code", "000000000")})
             else:
-                given = {k: v for k, v in record.items()}
+                given = dict(record)
                 clean_record, warnings = validate_enterprise(given, partial=True)
         except ValidationError as e:
             for f, message in e.problems.items():
@@ -433,7 +468,9 @@ class _Planner:
             self.warn(sheet, r, cols.get("name"), record["name"],
                       f"台账中已有同名企业（统一社会信用代码{same_name[0]['credit_code']}），"
                       "请核对是否为同一企业")
-        columns = self.ledger.spec("enterprises").columns
+        columns = self._insert_columns
+        if columns is None:
+            columns = self._insert_columns = frozenset(self.ledger.spec("enterprises").columns)
         values = {k: v for k, v in record.items() if k in columns and v not in (None, "")}
         values.setdefault("pool", "none")
         values.setdefault("stat_status", "below_scale")
@@ -488,15 +525,25 @@ class _Planner:
         return next((n for n, c in self.new_township_codes.items() if c == code), "")
 
     def _industry(self, raw: dict) -> str | None:
-        code = raw.get("industry_code")
+        """The row's industry code, worked out once for each distinct pair of cells."""
+        code, name = raw.get("industry_code"), raw.get("industry_name")
+        key = (type(code), code, type(name), name)
+        try:
+            return self._industry_seen[key]
+        except KeyError:
+            found = self._industry_seen[key] = self._industry_of(code, name)
+            return found
+
+    @staticmethod
+    def _industry_of(code, name) -> str | None:
         if not cells.is_blank(code):
             text = cells.text(code)
             by_name = _division_by_name(text)
             normal = industry.normalise(text)
-            if not re.fullmatch(r"\d{2,4}", normal) and by_name:
+            if not _CODE_DIGITS.fullmatch(normal) and by_name:
                 return by_name
             return normal
-        name = cells.text(raw.get("industry_name"))
+        name = cells.text(name)
         if name:
             return _division_by_name(name) or industry.normalise(name)
         return None
@@ -505,11 +552,11 @@ class _Planner:
         """The row's township code; at a county, an unknown township name is planned as new."""
         name = cells.text(raw.get("township")).replace(" ", "")
         code = cells.text(raw.get("township_code")).replace(" ", "")
-        if re.fullmatch(r"\d{9}", name):
+        if _NINE_DIGITS.fullmatch(name):
             code, name = name, ""
         found = None
         if code:
-            if not re.fullmatch(r"\d{9}", code):
+            if not _NINE_DIGITS.fullmatch(code):
                 fail("township_code", f"乡镇代码“{code}”应为9位数字")
                 return None
             found = code if code in self.townships or code in self.new_township_codes.values() else None
@@ -798,15 +845,15 @@ def _show_figure(key: str, value) -> str:
     return f"{format_wan(value)}万元" if key in MONEY_FIELDS else f"{value:,}"
 
 
+_DIVISION_NAMES = {name: code for code, (_section, name) in industry.DIVISIONS.items()}
+
+
 def _division_by_name(text: str) -> str | None:
     text = clean(text).replace(" ", "")
-    text = re.sub(r"^[A-T]?\d{2,4}", "", text)
+    text = _DIVISION_PREFIX.sub("", text)
     if not text:
         return None
-    for code, (_section, name) in industry.DIVISIONS.items():
-        if text == name:
-            return code
-    return None
+    return _DIVISION_NAMES.get(text)
 
 
 # -- export ------------------------------------------------------------------------------------
