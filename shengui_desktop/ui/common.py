@@ -103,6 +103,7 @@ def make_table(model: DictTableModel, parent: QWidget | None = None,
     view.verticalHeader().setVisible(False)
     header = view.horizontalHeader()
     header.setHighlightSections(False)
+    header.setStretchLastSection(True)
     for i, col in enumerate(model.columns):
         if col.width:
             view.setColumnWidth(i, col.width)

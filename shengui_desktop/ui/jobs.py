@@ -27,10 +27,15 @@ class Cancelled(Exception):
 
 
 class Job(QObject):
+    """One piece of background work. Its result never crosses threads through a signal
+    argument: the worker stores the outcome and emits `ended()` without arguments; the
+    queued slot `_dispatch` then runs the callbacks on the GUI thread. (Passing Python
+    objects through queued Signal(object) connections crashed PySide6 6.12 with a refcount
+    error under load.)"""
+
     progress = Signal(int, int, str)
-    finished = Signal(object)
-    failed = Signal(str)
-    cancelled_signal = Signal()
+    ended = Signal()
+    finished_cb: Callable[[Any], None] | None = None
 
     def __init__(self, ledger: Ledger | None, fn: Callable[..., Any], name: str = ""):
         super().__init__()
@@ -39,7 +44,10 @@ class Job(QObject):
         self._fn = fn
         self._cancel = threading.Event()
         self._last_progress = 0.0
+        self.outcome: tuple[str, Any] | None = None
+        self.callbacks: dict[str, list[Callable]] = {"done": [], "failed": [], "cancelled": []}
         self.done = threading.Event()
+        self.ended.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -47,11 +55,14 @@ class Job(QObject):
     def is_cancelled(self) -> bool:
         return self._cancel.is_set()
 
+    def on(self, kind: str, callback: Callable) -> None:
+        self.callbacks[kind].append(callback)
+
     def _report(self, done: int, total: int, text: str = "") -> None:
         now = time.monotonic()
         if now - self._last_progress >= 0.05 or done >= total:
             self._last_progress = now
-            self.progress.emit(int(done), int(total), text)
+            self.progress.emit(int(done), int(total), str(text or ""))
 
     def run(self) -> None:
         own = None
@@ -59,31 +70,33 @@ class Job(QObject):
             if self._ledger is not None:
                 own = reopen(self._ledger)
             result = self._fn(own, self._report, self.is_cancelled)
-            if self.is_cancelled():
-                self.cancelled_signal.emit()
-            else:
-                self.finished.emit(result)
+            self.outcome = ("cancelled", None) if self.is_cancelled() else ("done", result)
         except Cancelled:
-            self.cancelled_signal.emit()
-        except UserError as e:
-            if self.is_cancelled():  # the core's own "cancelled" error
-                self.cancelled_signal.emit()
-            else:
-                self.failed.emit(str(e))
+            self.outcome = ("cancelled", None)
+        except UserError as e:  # a cancelled core raises its own UserError
+            self.outcome = ("cancelled", None) if self.is_cancelled() else ("failed", str(e))
         except Exception as e:  # a bug: show it rather than losing it on a thread
             traceback.print_exc()
-            self.failed.emit(f"后台任务出错：{type(e).__name__}: {e}")
+            self.outcome = ("failed", f"后台任务出错：{type(e).__name__}: {e}")
         finally:
             if own is not None:
                 own.close()
             self.done.set()
+            self.ended.emit()
+
+    def _dispatch(self) -> None:
+        kind, value = self.outcome or ("cancelled", None)
+        for callback in self.callbacks[kind]:
+            callback(value) if kind != "cancelled" else callback()
 
 
 class _Runnable(QRunnable):
     def __init__(self, job: Job):
         super().__init__()
         self.job = job
-        self.setAutoDelete(True)
+        # Python keeps this object (job.runnable) until the job has ended; letting Qt
+        # auto-delete a Python-owned runnable corrupted reference counts.
+        self.setAutoDelete(False)
 
     def run(self) -> None:
         self.job.run()
@@ -103,18 +116,18 @@ class JobRunner(QObject):
               on_error: Callable[[str], None] | None = None,
               on_progress: Callable[[int, int, str], None] | None = None) -> Job:
         job = Job(ledger, fn, name)
-        # Queued connections: the slots run on the GUI thread, whatever thread emits.
-        queued = Qt.ConnectionType.QueuedConnection
         if on_done:
-            job.finished.connect(on_done, queued)
+            job.on("done", on_done)
         if on_error:
-            job.failed.connect(on_error, queued)
+            job.on("failed", on_error)
         if on_progress:
-            job.progress.connect(on_progress, queued)
-        for signal in (job.finished, job.failed, job.cancelled_signal):
-            signal.connect(lambda *_a, j=job: self.jobs.discard(j), queued)
+            job.progress.connect(on_progress, Qt.ConnectionType.QueuedConnection)
+        job.on("done", lambda _r, j=job: self.jobs.discard(j))
+        job.on("failed", lambda _m, j=job: self.jobs.discard(j))
+        job.on("cancelled", lambda j=job: self.jobs.discard(j))
         self.jobs.add(job)
-        self.pool.start(_Runnable(job))
+        job.runnable = _Runnable(job)
+        self.pool.start(job.runnable)
         return job
 
     def busy(self) -> bool:
@@ -154,6 +167,6 @@ def run_with_progress(parent: QWidget, runner: JobRunner, ledger: Ledger | None,
             on_error(message)
 
     job = runner.start(ledger, fn, name=title, on_done=finish, on_error=fail, on_progress=progress)
-    job.cancelled_signal.connect(dialog.close, Qt.ConnectionType.QueuedConnection)
+    job.on("cancelled", dialog.close)
     dialog.canceled.connect(job.cancel)
     return job

@@ -78,8 +78,8 @@ class RevenueChart(QWidget):
         pen = QPen(QColor("#c62828"), 2, Qt.PenStyle.DashLine)
         p.setPen(pen)
         p.drawLine(QPointF(plot.left(), y(THRESHOLD_YUAN)), QPointF(plot.right(), y(THRESHOLD_YUAN)))
-        p.drawText(QRectF(plot.right() + 6, y(THRESHOLD_YUAN) - 9, right - 8, 18),
-                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "规上线 2,000万")
+        p.drawText(QRectF(plot.left() + 6, y(THRESHOLD_YUAN) - 20, 200, 18),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "规上标准：全年2,000万元")
         if not self.series:
             p.setPen(QColor("#888"))
             p.drawText(plot, Qt.AlignmentFlag.AlignCenter, "尚无月度数据")
@@ -97,7 +97,7 @@ class RevenueChart(QWidget):
                 started = True
                 p.drawEllipse(point, 2.5, 2.5)
             p.drawPath(path)
-            ly = plot.top() + 8 + 20 * n
+            ly = plot.bottom() - 12 - 20 * (len(self.series) - 1 - n)
             p.drawLine(QPointF(plot.right() + 8, ly), QPointF(plot.right() + 28, ly))
             p.drawText(QRectF(plot.right() + 32, ly - 9, right - 34, 18),
                        Qt.AlignmentFlag.AlignVCenter, f"{year}年")

@@ -179,22 +179,27 @@ class PolicyLinesTab(QWidget):
         self.load()
 
     def load(self) -> None:
-        ledger, eid = self.window_.ledger, self.enterprise_id
-        if self.kind == "rewards":
-            value = policy_adapter.rewards(ledger, self.window_.today.year)
-            if isinstance(value, (list, tuple)):
-                value = [r for r in value if _enterprise_of(r) in (None, eid)]
-            elif isinstance(value, dict) and eid in value:
-                value = value[eid]
-            empty = "本年度暂无应享奖补。"
-        else:
+        """Rewards are computed for the whole county by the rules: on a worker."""
+        self.text.setText("正在计算…")
+        eid, year, today, kind = self.enterprise_id, self.window_.today.year, self.window_.today, self.kind
+
+        def work(ledger, _progress, _cancelled):
+            if kind == "rewards":
+                value = policy_adapter.rewards(ledger, year)
+                return value, (None if value is None else policy_adapter.reward_lines(value, eid))
             value = policy_adapter.entry_checklist(ledger, eid)
-            empty = "暂无入统材料清单。"
+            return value, (None if value is None else policy_adapter.checklist_lines(value))
+
+        self.window_.runner.start(self.window_.ledger, work, name=kind, on_done=self._show,
+                                  on_error=lambda m: self.text.setText(m))
+
+    def _show(self, result) -> None:
+        value, lines = result
         if value is None:
             self.text.setText(f"{policy_adapter.MISSING}\n（政策规则模块尚未安装）")
             return
-        lines = policy_adapter.describe(value)
-        self.text.setText("\n".join(f"• {line}" for line in lines) if lines else empty)
+        empty = "本年度暂无应享奖补。" if self.kind == "rewards" else "暂无入统材料清单。"
+        self.text.setText("\n".join(lines) if lines else empty)
 
 
 def _enterprise_of(item):

@@ -99,8 +99,10 @@ class HomePage(QWidget):
     def _stats_loaded(self, stats: dict) -> None:
         self.stats = stats
         self.draw_actions()
-        self.draw_lines("targets", stats.get("targets"), "（政策规则模块尚未安装，暂无目标进度）")
-        self.draw_lines("calendar", stats.get("reminders"), "（政策规则模块尚未安装，暂无日历提醒）")
+        self.draw_lines("targets", stats.get("targets"), "（政策规则模块尚未安装，暂无目标进度）",
+                        policy_adapter.target_lines)
+        self.draw_lines("calendar", stats.get("reminders"), "（政策规则模块尚未安装，暂无日历提醒）",
+                        policy_adapter.reminder_lines)
 
     def draw_index(self) -> None:
         index = self.window_.index
@@ -143,13 +145,13 @@ class HomePage(QWidget):
             if flags.get(code):
                 self._link(layout, f"flag:{code}", f"{label}　{flags[code]:,}户", "企业台账", {"flag": code})
 
-    def draw_lines(self, key: str, value, missing: str) -> None:
+    def draw_lines(self, key: str, value, missing: str, render) -> None:
         layout = self._clear(key)
         if value is None:
             self._note(layout, missing)
             return
-        lines = policy_adapter.describe(value)
+        lines = render(value)
         if not lines:
-            self._note(layout, "暂无")
-        for line in lines[:12]:
+            self._note(layout, "本月暂无" if key == "calendar" else "暂无")
+        for line in lines[:14]:
             self._note(layout, line)
