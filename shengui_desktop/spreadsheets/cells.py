@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..domain.money import UNIT_FACTORS, parse_amount
+from ..domain.text import _SEEN as _CLEANED
 from ..domain.text import clean
 
 # Excel's day 0 is 1899-12-30 (the 1900 leap-year bug included); serials in this range
@@ -42,7 +43,8 @@ def text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return clean(value)
+        # most cells were seen before (in data_rows, or higher up the column): skip the call
+        return _CLEANED.get(value) or clean(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
@@ -62,9 +64,27 @@ def _excel_serial(number: float) -> date | None:
     return None
 
 
+_SERIAL_TEXT = re.compile(r"\d{5}(\.\d+)?")
+# date text → ISO date: a list repeats the same dates down its date columns
+_DATES_SEEN: dict[str, str] = {}
+
+
 def parse_date(value: object) -> str | None:
     """2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日, 20240305, a date cell or an Excel serial
     number → '2024-03-05'. None when blank."""
+    if type(value) is str:
+        found = _DATES_SEEN.get(value)
+        if found is None:
+            found = _parse_date(value)
+            if found is not None:
+                if len(_DATES_SEEN) >= 20_000:
+                    _DATES_SEEN.clear()
+                _DATES_SEEN[value] = found
+        return found
+    return _parse_date(value)
+
+
+def _parse_date(value: object) -> str | None:
     if is_blank(value):
         return None
     if isinstance(value, datetime):
@@ -77,7 +97,7 @@ def parse_date(value: object) -> str | None:
             return found.isoformat()
         raise ValueError(f"“{text(value)}”不是有效日期")
     raw = text(value).replace(" ", "")
-    if re.fullmatch(r"\d{5}(\.\d+)?", raw):
+    if _SERIAL_TEXT.fullmatch(raw):
         found = _excel_serial(float(raw))
         if found:
             return found.isoformat()

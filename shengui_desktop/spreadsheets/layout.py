@@ -186,38 +186,65 @@ def _fill_merged_data(grid: Grid, first_data_row: int) -> None:
                 row[c] = value
 
 
+# First characters of what _NOTE and _TOTAL can match: the regexes run only on those rows.
+_NOTE_FIRST = frozenset("注说备附填制审单统负报")
+_TOTAL_END = ("合计", "小计", "总计")
+
+
+def _filled(v) -> bool:
+    return v is not None and v != "" and not (isinstance(v, str) and v.isspace())
+
+
 def data_rows(layout: Layout) -> tuple[list[int], list[Skipped]]:
     """Grid indices of the rows to import, and the rows skipped with the reason."""
     grid = layout.grid
     seq_col = layout.by_field().get("seq")
     name_col = layout.by_field().get("name")
+    seq_index = seq_col.index if seq_col else None
+    name_index = name_col.index if name_col else None
     header_texts = {c.header.text.replace(" ", "") for c in layout.columns if c.header.text}
+    text = cells.text
     keep, skipped = [], []
     in_notes = False
-    for r in range(layout.first_data_row, len(grid.rows)):
-        row = grid.rows[r]
-        filled = [v for v in row if v is not None and v != "" and not (
-            isinstance(v, str) and v.isspace())]
-        if not filled:
+    rows = grid.rows
+    for r in range(layout.first_data_row, len(rows)):
+        row = rows[r]
+        # the first three filled cells say what the row is; the rest are counted only when
+        # a rule needs their number
+        first = []
+        for v in row:
+            if v is not None and v != "" and not (isinstance(v, str) and v.isspace()):
+                first.append(v)
+                if len(first) == 3:
+                    break
+        if not first:
             continue
-        texts = [cells.text(v).replace(" ", "") for v in filled[:3]]
-        if _NOTE.match(texts[0]) or (in_notes and len(filled) == 1):
+        texts = [text(v).replace(" ", "") for v in first]
+        head = texts[0]
+        if (head[:1] in _NOTE_FIRST and _NOTE.match(head)) or (
+                in_notes and sum(1 for v in row if _filled(v)) == 1):
             in_notes = True
-            skipped.append(Skipped(r, f"说明文字“{_short(cells.text(filled[0]))}”，未导入"))
+            skipped.append(Skipped(r, f"说明文字“{_short(text(first[0]))}”，未导入"))
             continue
-        if any(_TOTAL.match(t) for t in texts):
-            skipped.append(Skipped(r, f"“{_short(next(t for t in texts if _TOTAL.match(t)))}”为合计行，未导入"))
+        total = None
+        for t in texts:
+            if t.endswith(_TOTAL_END) and _TOTAL.match(t):
+                total = t
+                break
+        if total is not None:
+            skipped.append(Skipped(r, f"“{_short(total)}”为合计行，未导入"))
             continue
-        seq = cells.text(row[seq_col.index]) if seq_col and seq_col.index < len(row) else ""
-        name = cells.text(row[name_col.index]) if name_col and name_col.index < len(row) else ""
+        seq = text(row[seq_index]) if seq_index is not None and seq_index < len(row) else ""
+        name = text(row[name_index]) if name_index is not None and name_index < len(row) else ""
         if seq in _EXAMPLE or name.startswith("示例") or name.startswith("（示例）"):
             skipped.append(Skipped(r, "示例行，未导入"))
             continue
-        if texts[0] in header_texts and sum(
-                1 for v in filled if isinstance(v, str) and cells.text(v) in header_texts) \
-                >= max(2, len(filled) // 2):
-            skipped.append(Skipped(r, "重复的表头行，未导入"))
-            continue
+        if head in header_texts:
+            filled = [v for v in row if _filled(v)]
+            if sum(1 for v in filled if isinstance(v, str) and text(v) in header_texts) \
+                    >= max(2, len(filled) // 2):
+                skipped.append(Skipped(r, "重复的表头行，未导入"))
+                continue
         keep.append(r)
     return keep, skipped
 
