@@ -79,3 +79,53 @@ def test_killed_mid_generation_leaves_the_ledger_as_it_was(tmp_path):
         assert after.scalar("SELECT count(*) FROM change_log") == 0
         counts = generate(after, enterprises=20, townships=2, seed=1, as_of=AS_OF)
         assert counts["enterprises"] == 20
+
+
+def test_a_township_demo_travels_to_the_county(tmp_path):
+    """A township's generated ledger writes nothing only the county may decide, so the
+    county accepts its package whole."""
+    import json as _json
+
+    from shengui_desktop.services import reference
+    from shengui_desktop.services import sync as sync_service
+    from shengui_desktop.sync import certificates
+
+    county, _ = init_office(tmp_path / "c.sgdb", role="county", name="盂县", area_code="140322",
+                            admin_user="admin", password="demo-pass-1")
+    reference.add_township(county, "140322100", "秀水镇")
+    cert = tmp_path / "county.cert.json"
+    cert.write_text(_json.dumps(certificates.export_certificate(county), ensure_ascii=False), "utf-8")
+    town, _ = init_office(tmp_path / "t.sgdb", role="township", name="秀水镇",
+                          area_code="140322100", admin_user="admin", password="demo-pass-1")
+    certificates.pin_county_certificate(town, cert)
+    counts = generate(town, enterprises=12, seed=5, as_of=AS_OF)
+    assert town.scalar("SELECT count(*) FROM enterprises WHERE stat_status != 'below_scale'") == 0
+    package = sync_service.export_packages(town, tmp_path / "usb", to="140322")[0]
+    fingerprint = town.scalar("SELECT fingerprint FROM sites WHERE is_self = 1")
+    sync_service.import_packages(county, [package.path], accept_fingerprint=fingerprint)
+    assert county.scalar("SELECT count(*) FROM enterprises") == counts["enterprises"]
+    assert county.scalar("SELECT count(*) FROM visits") == counts["visits"]
+    town.close()
+    county.close()
+
+
+def test_services_stop_county_decisions_at_a_township(township):
+    import pytest as _pytest
+
+    from shengui_desktop.errors import UserError
+    from shengui_desktop.services import enterprises, reference
+
+    with _pytest.raises(UserError, match="只能由县级修改"):
+        enterprises.create_enterprise(township, {"name": "秀水机械", "credit_code": "91110000600037341L",
+                                                 "township_code": "140322100",
+                                                 "stat_status": "above_scale"})
+    eid, _ = enterprises.create_enterprise(township, {"name": "秀水机械",
+                                                      "credit_code": "91110000600037341L",
+                                                      "township_code": "140322100"})
+    with _pytest.raises(UserError, match="只能由县级修改"):
+        enterprises.update_enterprise(township, eid, {"entered_stats_date": "2026-01-01"})
+    with _pytest.raises(UserError, match="只能由县级修改"):
+        reference.add_department(township, "工信局")
+    with _pytest.raises(UserError, match="只能由县级修改"):
+        reference.set_target(township, {"year": 2026, "scope": "township",
+                                        "township_code": "140322100", "net_increase": 1})

@@ -122,8 +122,11 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
                 code = f"{county_code}{100 + i:03d}"
                 reference.add_township(ledger, code, name)
                 town_codes.append((code, name))
-        departments = {name: reference.add_department(ledger, name)
-                       for name in reference.STANDARD_DEPARTMENTS}
+        if role == "township":  # departments come from the county's packages
+            departments = {r["name"]: r["id"] for r in ledger.rows("SELECT id, name FROM departments")}
+        else:
+            departments = {name: reference.add_department(ledger, name)
+                           for name in reference.STANDARD_DEPARTMENTS}
         counts["townships"] = len(town_codes)
         counts["departments"] = len(departments)
 
@@ -144,7 +147,8 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
             trend = rng.gauss(0.08, 0.15)
             last_full_year = as_of.year - 1
             projected_last = base_annual * (1 + trend) ** 2
-            above = projected_last >= 20_000_000 and rng.random() < 0.85
+            # at a township, 规上/规下 status is the county's to decide: all start 规下 there
+            above = projected_last >= 20_000_000 and rng.random() < 0.85 and role != "township"
             entered = exited = None
             if above:
                 stat, pool = "above_scale", ("exit_risk" if trend < -0.05 else "none")
@@ -162,10 +166,12 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
                         "base" if projected_last >= 5_000_000 else "none")
             ent_id = _new_id(rng)
             dept = rng.choice(["工信局", "工信局", "开发区", "应急局", "能源局", "住建局"])
+            if dept not in departments:
+                dept = None
             ent_rows.append({
                 "id": ent_id, "credit_code": code, "name": name, "township_code": township_code,
                 "industry_code": division + f"{rng.randint(1, 9)}{rng.randint(1, 9)}",
-                "stat_status": stat, "pool": pool, "department_id": departments[dept],
+                "stat_status": stat, "pool": pool, "department_id": departments.get(dept),
                 "liaison_cadre": _person(rng), "legal_person": _person(rng),
                 "contact_person": _person(rng),
                 "contact_phone": f"1{rng.choice('35789')}{rng.randint(0, 999999999):09d}",
@@ -219,12 +225,12 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
                     "summary": summary, "demands": demand, "recorded_by": ledger.user,
                 })
                 if category:
-                    dept = _CATEGORY_DEPARTMENT.get(category) or rng.choice(dept_names)
+                    dept = _CATEGORY_DEPARTMENT.get(category) or (rng.choice(dept_names) if dept_names else None)
                     deadline = day + timedelta(days=rng.choice((15, 30, 60)))
                     done = deadline < as_of and rng.random() < 0.7
                     issue_rows.append({
                         "id": _new_id(rng), "enterprise_id": ent_id, "visit_id": visit_id, "category": category,
-                        "description": demand, "department_id": departments[dept],
+                        "description": demand, "department_id": departments.get(dept),
                         "raised_date": day.isoformat(), "deadline": deadline.isoformat(),
                         "status": "resolved" if done else rng.choice(["open", "in_progress"]),
                         "resolution": "已协调相关部门办理完毕，企业表示满意。" if done else None,

@@ -25,6 +25,19 @@ def _check_township(ledger: Ledger, code: str) -> None:
         raise ValidationError({"township_code": f"本乡镇台账只能登记本乡镇（{own}）的企业"})
 
 
+def _check_county_only(ledger: Ledger, fields: dict, *, creating: bool) -> None:
+    """规上/规下 status and entry/exit dates are the county's decision (SYNC.md 7): a township
+    that wrote them would have its packages refused, so stop it where it is typed."""
+    from ..sync.rules import check_local_write, county_only
+
+    neutral = county_only("enterprises")
+    touched = {k: v for k, v in fields.items()
+               if k in neutral and (not creating or v != neutral[k])}
+    problems = check_local_write(ledger, "enterprises", touched)
+    if problems:
+        raise ValidationError({k: p for k, p in zip(touched, problems)})
+
+
 def find_by_credit_code(ledger: Ledger, credit_code: str) -> dict | None:
     return ledger.one("SELECT * FROM enterprises WHERE credit_code = ?", (credit_code,))
 
@@ -33,6 +46,7 @@ def create_enterprise(ledger: Ledger, record: dict) -> tuple[str, list[str]]:
     """Returns (id, warnings). The pool starts as given or 未入库; moves go through pools."""
     clean, warnings = validate_enterprise(record)
     _check_township(ledger, clean["township_code"])
+    _check_county_only(ledger, clean, creating=True)
     if find_by_credit_code(ledger, clean["credit_code"]):
         raise ValidationError({"credit_code": f"统一社会信用代码{clean['credit_code']}已登记，不能重复添加"})
     if isinstance(clean.get("tags"), list):
@@ -48,6 +62,9 @@ def update_enterprise(ledger: Ledger, enterprise_id: str, changes: dict) -> tupl
     if unknown:
         raise UserError(f"不能修改的字段：{'、'.join(sorted(unknown))}")
     clean, warnings = validate_enterprise(changes, partial=True)
+    current = ledger.get("enterprises", enterprise_id) or {}
+    _check_county_only(ledger, {k: v for k, v in clean.items() if current.get(k) != v},
+                       creating=False)
     if "township_code" in clean:
         _check_township(ledger, clean["township_code"])
     if "credit_code" in clean:

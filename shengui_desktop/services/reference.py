@@ -42,6 +42,14 @@ def township_by_name(ledger: Ledger, name: str) -> dict | None:
     return ledger.one("SELECT * FROM townships WHERE name = ?", (clean(name),))
 
 
+def _county_decides(ledger: Ledger, table: str) -> None:
+    from ..sync.rules import check_local_write
+
+    problems = check_local_write(ledger, table, {})
+    if problems:
+        raise UserError(problems[0] + "，乡镇台账从县级同步包中获得。")
+
+
 def add_department(ledger: Ledger, name: str) -> str:
     name = clean(name)
     if not name:
@@ -49,6 +57,7 @@ def add_department(ledger: Ledger, name: str) -> str:
     existing = ledger.one("SELECT id FROM departments WHERE name = ?", (name,))
     if existing:
         return existing["id"]
+    _county_decides(ledger, "departments")
     return ledger.insert("departments", {"id": reference_id("department", name), "name": name})
 
 
@@ -63,6 +72,7 @@ def department_id(ledger: Ledger, name: str | None) -> str | None:
 
 def set_target(ledger: Ledger, record: dict) -> str:
     """One target per (year, scope, township or department); setting it again updates it."""
+    _county_decides(ledger, "targets")
     target = validate_target(record)
     existing = ledger.one(
         "SELECT id FROM targets WHERE year = ? AND scope = ? AND township_code IS ? "
