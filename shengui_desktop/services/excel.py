@@ -237,6 +237,9 @@ class _Planner:
         self._month_cache: dict[str, dict[str, dict]] = {}
         self._column_specs: dict[int, tuple] = {}
         self._enterprise_specs: dict[int, tuple] = {}  # id(layout) → columns to read
+        self._figure_specs: dict[int, list] = {}  # id(layout) → [(field, column)]
+        self._pending_months: list[tuple] = []  # checked rows, compared with the ledger at the end
+        self._names_by_id: dict[str, str] | None = None
         self._industry_seen: dict[tuple, str | None] = {}
         self._insert_columns: frozenset | None = None
         self._row = 0
@@ -296,6 +299,7 @@ class _Planner:
                     self.check_cancel()
                     self.progress("检查数据", done + i, total)
             done += len(layout.grid.rows)
+        self._plan_pending_months()
         self.progress("检查数据", total, total)
 
     def _sheet_unit(self, layout: Layout, kind: str) -> str | None:
@@ -676,12 +680,14 @@ class _Planner:
         else:
             period = self._period(layout, sheet, r, cols, cell)
             values = {}
-            for f in FIGURE_FIELDS:
-                col = cols.get(f)
-                if col is not None:
-                    value = self._figure_value(layout, sheet, r, col, cell(col))
-                    if value is not None:
-                        values[f] = value
+            figure_columns = self._figure_specs.get(id(layout))
+            if figure_columns is None:
+                figure_columns = self._figure_specs[id(layout)] = [
+                    (f, cols[f]) for f in FIGURE_FIELDS if cols.get(f) is not None]
+            for f, col in figure_columns:
+                value = self._figure_value(layout, sheet, r, col, cell(col))
+                if value is not None:
+                    values[f] = value
             if period and values:
                 months[period] = values
         if len(self.result.problems) > problems_before or enterprise_id is None:
@@ -693,7 +699,7 @@ class _Planner:
                              f"{period}的数据与第{self.seen_months[key]}行重复")
                 continue
             self.seen_months[key] = r + 1
-            self._plan_month(sheet, r, enterprise_id, period, values)
+            self._pending_months.append((sheet, r, enterprise_id, period, values))
 
     def _enterprise_for(self, sheet, r, cols, cell) -> str | None:
         code = cells.credit_code(cell(cols.get("credit_code")))
@@ -777,6 +783,32 @@ class _Planner:
                 "SELECT * FROM monthly_figures WHERE enterprise_id = ?", (enterprise_id,))}
         return self._month_cache[enterprise_id]
 
+    def _load_months(self, enterprise_ids) -> None:
+        """The recorded months of many enterprises, 500 enterprises a query (not one each)."""
+        wanted = [e for e in dict.fromkeys(enterprise_ids)
+                  if e not in self._month_cache and e not in self.new_ids]
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            for e in chunk:
+                self._month_cache[e] = {}
+            for m in self.ledger.rows("SELECT * FROM monthly_figures WHERE enterprise_id IN "
+                                      f"({','.join('?' * len(chunk))})", chunk):
+                self._month_cache[m["enterprise_id"]][m["period"]] = m
+
+    def _plan_pending_months(self) -> None:
+        """Compare the checked rows with the ledger, in row order, after one bulk read."""
+        pending, self._pending_months = self._pending_months, []
+        self._load_months(p[2] for p in pending)
+        for sheet, r, enterprise_id, period, values in pending:
+            self._plan_month(sheet, r, enterprise_id, period, values)
+
+    def _name_of(self, enterprise_id: str):
+        if self._names_by_id is None:
+            self._names_by_id = {e["id"]: e["name"] for e in self.existing.values()}
+        if enterprise_id in self._names_by_id:
+            return self._names_by_id[enterprise_id]
+        return self.ledger.scalar("SELECT name FROM enterprises WHERE id = ?", (enterprise_id,))
+
     def _plan_month(self, sheet, r, enterprise_id, period, values) -> None:
         row_id = monthly_figure_id(enterprise_id, period)
         existing = None if enterprise_id in self.new_ids else self._months_of(enterprise_id).get(period)
@@ -788,7 +820,7 @@ class _Planner:
             diff = {k: v for k, v in values.items() if existing.get(k) != v}
             if diff:
                 self.figure_updates.append((row_id, diff))
-                name = self.ledger.scalar("SELECT name FROM enterprises WHERE id = ?", (enterprise_id,))
+                name = self._name_of(enterprise_id)
                 self.result.figures_updated.append(Change(sheet, r + 1, f"{name} {period}", {
                     _FIELD_LABELS[k]: (_show_figure(k, existing.get(k)), _show_figure(k, v))
                     for k, v in diff.items()}))

@@ -111,8 +111,25 @@ def _parse_date(value: object) -> str | None:
     raise ValueError(f"“{text(value)}”不是有效日期（可写2024-03-05、2024/3/5或2024年3月5日）")
 
 
+_PERIODS_SEEN: dict[tuple[str, int | None], str] = {}
+
+
 def parse_period(value: object, default_year: int | None = None) -> str | None:
     """A month: 2024-03, 2024/3, 2024年3月, 202403, a date cell, or '3月' with a known year."""
+    if type(value) is str:
+        key = (value, default_year)
+        found = _PERIODS_SEEN.get(key)
+        if found is None:
+            found = _parse_period(value, default_year)
+            if found is not None:
+                if len(_PERIODS_SEEN) >= 20_000:
+                    _PERIODS_SEEN.clear()
+                _PERIODS_SEEN[key] = found
+        return found
+    return _parse_period(value, default_year)
+
+
+def _parse_period(value: object, default_year: int | None) -> str | None:
     if is_blank(value):
         return None
     if isinstance(value, (date, datetime)):

@@ -56,6 +56,7 @@ class Layout:
     year: int | None = None  # from the title, for headers like "3月"
     title: str = ""
     _by_field: dict | None = field(default=None, repr=False)
+    _month_columns: list | None = field(default=None, repr=False)
 
     @property
     def first_data_row(self) -> int:
@@ -73,7 +74,9 @@ class Layout:
 
     @property
     def month_columns(self) -> list[Column]:
-        return [c for c in self.columns if c.header.month]
+        if self._month_columns is None:  # asked once per imported row
+            self._month_columns = [c for c in self.columns if c.header.month]
+        return self._month_columns
 
     @property
     def kind(self) -> str:
