@@ -141,13 +141,19 @@ LEDGER_COLUMNS = ("id", "name", "credit_code", "township_code", "industry_code",
                   "pool", "department_id", "liaison_cadre", "search_key")
 
 
-def ledger_rows(ledger: Ledger) -> list[tuple]:
-    """Every enterprise as a tuple in LEDGER_COLUMNS order, without figures or visits.
+def ledger_rows(ledger: Ledger, limit: int | None = None) -> list[tuple]:
+    """Every enterprise (or the first `limit`) as a tuple in LEDGER_COLUMNS order, by
+    township and name, without figures or visits.
 
     The window keeps these in memory (about 100 bytes an enterprise) and filters them there.
     """
     cols = ", ".join(LEDGER_COLUMNS)
-    return ledger.conn.execute(f"SELECT {cols} FROM enterprises ORDER BY township_code, name").fetchall()
+    if limit is not None:  # the first screen: walk the (township, name) index
+        return ledger.conn.execute(f"SELECT {cols} FROM enterprises ORDER BY township_code, name"
+                                   " LIMIT ?", (limit,)).fetchall()
+    # all of them: a scan and one sort beats 100,000 index-ordered row lookups (~30 %)
+    return ledger.conn.execute(f"SELECT {cols} FROM enterprises NOT INDEXED"
+                               " ORDER BY township_code, name").fetchall()
 
 
 def annual_revenue_totals(ledger: Ledger, year: int) -> dict[str, tuple[int, int]]:
