@@ -44,6 +44,11 @@ def test_search_by_pinyin_initials_and_substring(qtbot, county, tmp_path):
     assert page.model.rowCount() == 1
     assert page.model.enterprise_id(0) == ids["xsjx"]
     assert page.model.text(0, "name") == "秀水机械有限公司"
+    qtbot.keyClick(page.search, Qt.Key.Key_Backspace)
+    qtbot.keyClick(page.search, Qt.Key.Key_Backspace)  # "xs": wider again, a full scan
+    assert page.model.rowCount() == 2
+    qtbot.keyClicks(page.search, "h")  # "xsh" narrows the previous result
+    assert [page.model.enterprise_id(r) for r in range(page.model.rowCount())] == [ids["xshg"]]
     page.search.clear()
     type_text(qtbot, page.search, "化工")
     assert {page.model.enterprise_id(r) for r in range(page.model.rowCount())} == {ids["nlhg"], ids["xshg"]}
@@ -97,6 +102,7 @@ def test_record_a_visit_with_an_issue(qtbot, county, tmp_path, monkeypatch):
     assert issue["deadline"] > TODAY.isoformat()
     assert visits.recent_visitors(county)[:2] in (["王伟", "李娜"], ["李娜", "王伟"])
     assert visits.list_drafts(county, "visit") == []
+    window.show_page("走访记录")
     qtbot.waitUntil(lambda: window.visits_page.loaded and window.visits_page.model.rowCount() == 1)
     window.close()
 
@@ -179,6 +185,8 @@ def test_issue_ledger_update_status_and_overdue(qtbot, county, tmp_path):
                       {"category": "market", "description": "对接项目", "deadline": "2099-01-01"}])
     window = open_window(qtbot, county, tmp_path)
     page = window.issues_page
+    assert not page.loaded  # loaded when first shown
+    window.show_page("问题台账")
     qtbot.waitUntil(lambda: page.loaded)
     assert page.model.rowCount() == 2
     late = page.model.row(0)

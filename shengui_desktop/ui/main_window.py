@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox,
                                QStackedWidget, QWidget)
 
-from ..services import enterprises, site
+from ..services import enterprises, reference, site
 from ..services.enterprises import LEDGER_COLUMNS
 from ..storage.ledger import Ledger
 from . import export_adapter, policy_adapter
@@ -24,6 +24,7 @@ from .ledger.page import LedgerPage
 from .visits.page import VisitsPage
 
 PAGES = ["首页", "企业台账", "走访记录", "问题台账"]
+FIRST_SCREEN = 100  # rows painted before the full index has loaded
 
 
 class MainWindow(QMainWindow):
@@ -37,6 +38,8 @@ class MainWindow(QMainWindow):
         self.index = EnterpriseIndex()
         self.index_ready = False
         self.figures_ready = False
+        self.runner.start(ledger, load_rows, name="rows", on_done=self._rows_loaded,
+                          on_error=self._load_failed)  # first: it is what the ledger page paints
         self.open_windows: list = []
         me = site.this_site(ledger)
         self.site = me
@@ -62,6 +65,7 @@ class MainWindow(QMainWindow):
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
+        self._show_first_screen()
         self.ledger_page.open_enterprise.connect(self.open_enterprise)
         self.ledger_page.new_visit.connect(lambda eid: self.new_visit(eid or None))
         self.home.navigate.connect(self.navigate)
@@ -71,7 +75,6 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self._restore()
         self.nav.setCurrentRow(0)
-        self.load_index()
 
     # -- layout --------------------------------------------------------------------------
     def add_page(self, name: str, widget) -> int:
@@ -130,6 +133,17 @@ class MainWindow(QMainWindow):
         self.index_ready = self.figures_ready = False
         self.runner.start(self.ledger, load_rows, name="rows", on_done=self._rows_loaded,
                           on_error=self._load_failed)
+
+    def _show_first_screen(self) -> None:
+        """The first rows by township and name (an index walk, a few ms) so the ledger
+        page paints at once; the full index replaces them when the worker is done."""
+        if self.index_ready:
+            return
+        townships = {t["code"]: t["name"] for t in reference.list_townships(self.ledger)}
+        departments = {d["id"]: d["name"] for d in reference.list_departments(self.ledger)}
+        preview = EnterpriseIndex(rows=enterprises.ledger_rows(self.ledger, limit=FIRST_SCREEN),
+                                  townships=townships, departments=departments)
+        self.ledger_page.set_index(preview, preview=True)
 
     def _rows_loaded(self, index: EnterpriseIndex) -> None:
         self.index = index
@@ -202,7 +216,7 @@ class MainWindow(QMainWindow):
             if enterprise_ids and self.figures_ready and policy_adapter.available():
                 self.index.evaluations.update(policy_adapter.evaluate(
                     self.ledger, enterprise_ids=sorted(enterprise_ids), today=self.today))
-            self.ledger_page.apply_filters()
+            self.ledger_page.apply_filters(fresh=True)
         if tables & {"visits", "issues"}:
             self.visits_page.refresh()
             self.issues_page.refresh()

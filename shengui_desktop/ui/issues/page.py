@@ -62,7 +62,14 @@ class IssuesPage(QWidget):
         for combo in (self.department, self.status):
             combo.currentIndexChanged.connect(self.refresh)
         self.overdue.toggled.connect(self.refresh)
-        self.refresh()
+        self.stale = True
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        # Loaded when first shown (and after changes): at start-up the ledger page's
+        # enterprises come first on the two worker threads.
+        super().showEvent(event)
+        if self.stale:
+            self.refresh()
 
     def _editor(self) -> QGroupBox:
         box = QGroupBox("办理情况")
@@ -116,6 +123,10 @@ class IssuesPage(QWidget):
         self.refresh()
 
     def refresh(self, *_args) -> None:
+        if not self.isVisible():
+            self.stale = True
+            return
+        self.stale = False
         department, statuses = self.department.currentData(), self.status.currentData()
         overdue = self.today if self.overdue.isChecked() else None
         self.loaded = False

@@ -20,9 +20,9 @@ COLUMNS = [
     ("stat_status", "统计状态", 64),
     ("pool", "库别", 76),
     ("suggested_pool", "建议库别", 76),
+    ("flags", "提示", 140),
     ("prior_revenue", "上年营收(万元)", 100),
     ("projected_revenue", "本年预计(万元)", 100),
-    ("flags", "提示", 140),
     ("department", "责任单位", 72),
     ("cadre", "联络干部", 64),
 ]

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, Q
 from ...domain.evaluation import FLAG_NAMES
 from ...domain.industry import DIVISIONS
 from ...domain.records import POOLS, STAT_STATUSES
+from ...domain.text import clean
 from .. import export_adapter
 from .index import EnterpriseIndex, Filters
 from .model import COLUMNS, KEYS, LedgerModel
@@ -25,6 +26,8 @@ class LedgerPage(QWidget):
         self.model = LedgerModel(self)
         self.sort_column: str | None = None
         self.sort_descending = False
+        self.preview = False
+        self._last = None  # (other filters, text, result) of the latest unsorted filtering
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
 
@@ -97,7 +100,8 @@ class LedgerPage(QWidget):
         return combo
 
     # -- data --------------------------------------------------------------------------
-    def set_index(self, index: EnterpriseIndex) -> None:
+    def set_index(self, index: EnterpriseIndex, preview: bool = False) -> None:
+        self.preview = preview
         current = self.township.currentData()
         self.township.blockSignals(True)
         self.township.clear()
@@ -110,7 +114,12 @@ class LedgerPage(QWidget):
         self.model.set_index(index, self._visible(index))
         self._show_count()
 
+    def forget_results(self) -> None:
+        """After an edit or new figures an earlier result may no longer hold."""
+        self._last = None
+
     def figures_loaded(self) -> None:
+        self.forget_results()
         if self.differs.isChecked() or self.flag.currentData() or self.sort_column:
             self.apply_filters()
         else:
@@ -124,12 +133,23 @@ class LedgerPage(QWidget):
                        stat_status=self.stat.currentData())
 
     def _visible(self, index: EnterpriseIndex) -> list[int]:
-        visible = index.filter(self.filters())
+        filters = self.filters()
+        text = clean(filters.text).lower().replace(" ", "")
+        others = (filters.township, filters.pool, filters.suggested_differs, filters.flag,
+                  filters.industry, filters.stat_status, id(index), len(index))
+        within = None
+        if self._last is not None and self._last[0] == others and self._last[1] in text:
+            within = self._last[2]
+        visible = index.filter(filters, within)
+        self._last = (others, text, visible)
+        visible = list(visible)
         if self.sort_column:
             visible.sort(key=index.sort_key(self.sort_column), reverse=self.sort_descending)
         return visible
 
-    def apply_filters(self, *_args) -> None:
+    def apply_filters(self, *_args, fresh: bool = False) -> None:
+        if fresh:
+            self.forget_results()
         self.model.set_visible(self._visible(self.model.index_data))
         self._show_count()
 
@@ -162,6 +182,9 @@ class LedgerPage(QWidget):
 
     def _show_count(self) -> None:
         total, shown = len(self.model.index_data), len(self.model.visible)
+        if self.preview:
+            self.count.setText(f"正在读取全部企业…（先显示前{total}户）")
+            return
         text = f"共{total:,}户企业" if shown == total else f"符合条件{shown:,}户（共{total:,}户）"
         if not self.model.index_data.prior_revenue and total:
             text += "；正在汇总营收和政策评估…"

@@ -44,14 +44,26 @@ class VisitsPage(QWidget):
         self.table.doubleClicked.connect(
             lambda ix: window.open_enterprise(self.model.row(ix.row())["enterprise_id"]))
         layout.addWidget(self.table, 1)
-        self.refresh()
+        self.stale = True
+        self.refresh_drafts()
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        # Loaded when first shown (and after changes): at start-up the ledger page's
+        # enterprises come first on the two worker threads.
+        super().showEvent(event)
+        if self.stale:
+            self.refresh()
 
     def refresh(self) -> None:
+        self.refresh_drafts()
+        if not self.isVisible():
+            self.stale = True
+            return
+        self.stale = False
         self.loaded = False
         self.runner.start(self.window_.ledger,
                           lambda ledger, _p, _c: visits.list_visits(ledger, limit=2000),
                           name="visits", on_done=self._loaded)
-        self.refresh_drafts()
 
     def _loaded(self, rows: list[dict]) -> None:
         self.model.set_rows(rows)
