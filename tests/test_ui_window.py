@@ -218,3 +218,22 @@ def test_geometry_is_remembered(qtbot, county, tmp_path):
     # offscreen platform frames differ by a few pixels between save and restore
     assert abs(again.width() - 1111) <= 20 and abs(again.height() - 777) <= 20
     again.close()
+
+
+def test_export_the_current_view_to_excel(qtbot, county, tmp_path):
+    import openpyxl
+
+    ids = _seed(county)
+    window = open_window(qtbot, county, tmp_path)
+    page = window.ledger_page
+    type_text(qtbot, page.search, "化工")
+    out = tmp_path / "view.xlsx"
+    job = page.export_to(str(out))
+    qtbot.waitUntil(lambda: job.outcome is not None and not window.runner.busy(), timeout=20000)
+    assert job.outcome[0] == "done", job.outcome
+    book = openpyxl.load_workbook(out, read_only=True)
+    cells = {c for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row if c}
+    assert "南娄化工有限公司" in cells and "秀水化工厂" in cells
+    assert "秀水机械有限公司" not in cells
+    assert len(ids) == 3
+    window.close()
