@@ -111,11 +111,25 @@ class TableBook:
             header.append(cell)
         ws.append(header)
         formats = [_FORMATS.get(col.kind) for col in columns]
+        # One styled cell per formatted column, given each row's number in turn: ws.append
+        # writes the row out at once, so the cell is free again for the next row, and the
+        # style is looked up once per column instead of once per cell. Made at the column's
+        # first number, so the workbook's styles are registered in the same order as before.
+        shared: list = [None] * len(formats)
+        _numbers = (int, float)
 
         def out(values: list) -> list:
             row = []
-            for fmt, value in zip(formats, values):
-                if fmt and value is not None:
+            for c, (fmt, value) in enumerate(zip(formats, values)):
+                if fmt and type(value) in _numbers:
+                    cell = shared[c]
+                    if cell is None:
+                        cell = shared[c] = WriteOnlyCell(ws, value)
+                        cell.number_format = fmt
+                    else:
+                        cell.value = value
+                    row.append(cell)
+                elif fmt and value is not None:
                     cell = WriteOnlyCell(ws, value)
                     cell.number_format = fmt
                     row.append(cell)
