@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -20,10 +21,14 @@ from .issues.page import IssuesPage
 from .jobs import JobRunner, run_with_progress
 from .ledger.index import EnterpriseIndex
 from .ledger.loader import load_figures, load_rows
+from .ledger.model import KEYS
 from .ledger.page import LedgerPage
 from .visits.page import VisitsPage
 
 PAGES = ["首页", "企业台账", "走访记录", "问题台账"]
+# Column widths are remembered per set of columns: a state saved by a version with other
+# columns would put widths on the wrong ones.
+LEDGER_COLUMNS_KEY = "main/ledger_columns_" + hashlib.blake2b("|".join(KEYS).encode(), digest_size=4).hexdigest()
 FIRST_SCREEN = 100  # rows painted before the full index has loaded
 
 
@@ -124,7 +129,7 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("main/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        state = self.settings.value("main/ledger_columns")
+        state = self.settings.value(LEDGER_COLUMNS_KEY)
         if state is not None:
             self.ledger_page.table.horizontalHeader().restoreState(state)
 
@@ -228,7 +233,7 @@ class MainWindow(QMainWindow):
         for window in list(self.open_windows):
             window.close()  # a visit form keeps its draft in the ledger
         self.settings.setValue("main/geometry", self.saveGeometry())
-        self.settings.setValue("main/ledger_columns", self.ledger_page.table.horizontalHeader().saveState())
+        self.settings.setValue(LEDGER_COLUMNS_KEY, self.ledger_page.table.horizontalHeader().saveState())
         self.settings.sync()
         self.runner.shutdown()
         for page in (self.home, self.visits_page, self.issues_page):
