@@ -18,8 +18,9 @@ from ..storage.ledger import Ledger, monthly_figure_id
 from . import reference
 
 # 盂县's real townships (seed 003) first; more are made up from syllables when asked for.
-KNOWN_TOWNSHIPS = ["秀水镇", "路家村镇", "南娄镇", "牛村镇", "苌池镇", "上社镇", "西烟镇",
-                   "仙人乡", "北下庄乡", "梁家寨乡", "西潘乡", "孙家庄镇"]
+# (the seven of its 2024 target allocation first, so `targets --load` finds them all)
+KNOWN_TOWNSHIPS = ["秀水镇", "路家村镇", "南娄镇", "牛村镇", "北下庄乡", "上社镇", "西潘乡",
+                   "苌池镇", "西烟镇", "仙人乡", "梁家寨乡", "孙家庄镇"]
 _SYLLABLES = "安宝昌成大东丰福高广海和华惠吉嘉金锦景康乐利隆茂民明南宁平庆仁瑞山胜顺泰天通旺文祥新兴阳永裕源泽长正中"
 _NAME_WORDS = ["恒达", "宏远", "鑫源", "金盛", "华泰", "永兴", "正大", "盛通", "宇航", "瑞丰", "汇通",
                "晋阳", "东方", "广源", "天成", "利民", "富强", "新华", "长城", "泰和", "润丰",
@@ -282,6 +283,8 @@ def ensure_demo_ledger(path, *, enterprises: int = 300, progress=None):
                                     admin_user=DEMO_USER, password=DEMO_PASSWORD,
                                     display_name="演示管理员")
     try:
+        from .policy import choose_profile
+        choose_profile(ledger, "yuxian")  # the demo county is 盂县: its own policy document
         generate(ledger, enterprises=enterprises, townships=8, seed=1, progress=progress)
     except BaseException:
         ledger.close()
