@@ -237,3 +237,18 @@ def test_export_the_current_view_to_excel(qtbot, county, tmp_path):
     assert "秀水机械有限公司" not in cells
     assert len(ids) == 3
     window.close()
+
+
+def test_entry_checklist_ticks_are_stored(qtbot, county, tmp_path):
+    ids = _seed(county)
+    window = open_window(qtbot, county, tmp_path)
+    enterprise = window.open_enterprise(ids["xsjx"])
+    qtbot.addWidget(enterprise)
+    tab = enterprise.checklist
+    qtbot.waitUntil(lambda: bool(tab.boxes), timeout=10000)
+    item, box = next(iter(tab.boxes.items()))
+    box.setChecked(True)
+    row = county.one("SELECT done, checked_by FROM entry_checklist WHERE enterprise_id = ? AND item = ?",
+                     (ids["xsjx"], item))
+    assert row == {"done": 1, "checked_by": "admin"}
+    window.close()

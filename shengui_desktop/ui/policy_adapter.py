@@ -78,6 +78,14 @@ def entry_checklist(ledger, enterprise_id: str):
     return fn(ledger, enterprise_id) if fn else None
 
 
+def set_checklist_item(ledger, enterprise_id: str, item: str, done: bool) -> bool:
+    fn = _function("set_checklist_item")
+    if fn is None:
+        return False
+    fn(ledger, enterprise_id, item, done)
+    return True
+
+
 def profiles() -> list[tuple[str, str]]:
     """(id, name) of the policy profiles that ship with the program; [] when unknown."""
     fn = _function("list_profiles", "available_profiles", "profiles")

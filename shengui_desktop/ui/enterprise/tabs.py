@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from ...domain.money import format_wan
@@ -175,7 +175,11 @@ class PolicyLinesTab(QWidget):
         self.text.setWordWrap(True)
         self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.text, 1)
+        layout.addWidget(self.text)
+        self.boxes: dict[str, QCheckBox] = {}
+        self.box_layout = QVBoxLayout()
+        layout.addLayout(self.box_layout)
+        layout.addStretch(1)
         self.load()
 
     def load(self) -> None:
@@ -188,7 +192,7 @@ class PolicyLinesTab(QWidget):
                 value = policy_adapter.rewards(ledger, year)
                 return value, (None if value is None else policy_adapter.reward_lines(value, eid))
             value = policy_adapter.entry_checklist(ledger, eid)
-            return value, (None if value is None else policy_adapter.checklist_lines(value))
+            return value, None
 
         self.window_.runner.start(self.window_.ledger, work, name=kind, on_done=self._show,
                                   on_error=lambda m: self.text.setText(m))
@@ -198,8 +202,33 @@ class PolicyLinesTab(QWidget):
         if value is None:
             self.text.setText(f"{policy_adapter.MISSING}\n（政策规则模块尚未安装）")
             return
+        if self.kind == "checklist" and isinstance(value, list):
+            self._show_checklist(value)
+            return
         empty = "本年度暂无应享奖补。" if self.kind == "rewards" else "暂无入统材料清单。"
-        self.text.setText("\n".join(lines) if lines else empty)
+        self.text.setText("\n".join(lines or policy_adapter.checklist_lines(value)) if (lines or value) else empty)
+
+    def _show_checklist(self, items: list[dict]) -> None:
+        """One box per entry material; ticking writes it through the rules service."""
+        self.text.setText("入统申报材料（勾选表示已备齐）：")
+        for box in self.boxes.values():
+            box.deleteLater()
+        self.boxes = {}
+        for item in items:
+            if not item.get("applicable", True):
+                continue
+            extra = "；".join(x for x in (item.get("done_on"), item.get("auto")) if x)
+            box = QCheckBox(item["label"] + (f"（{extra}）" if extra else ""))
+            box.setChecked(bool(item.get("done")))
+            box.toggled.connect(lambda on, code=item["item"]: self._tick(code, on))
+            self.box_layout.addWidget(box)
+            self.boxes[item["item"]] = box
+
+    def _tick(self, item: str, done: bool) -> None:
+        try:
+            policy_adapter.set_checklist_item(self.window_.ledger, self.enterprise_id, item, done)
+        except UserError as e:
+            self.text.setText(str(e))
 
 
 def _enterprise_of(item):
