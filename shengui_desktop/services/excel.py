@@ -420,14 +420,14 @@ class _Planner:
         source = text(raw.get("source"))
         if source:
             record["source"] = source
-        department = text(raw.get("department"))
+        department = text(raw.get("department")) if "department" in raw else ""
         if department:
             if department in self.departments:
                 record["department_id"] = self.departments[department]
             else:
                 fail("department", f"未知的责任单位“{department}”，请先在部门列表中添加，"
                                    f"或改为：{'、'.join(list(self.departments)[:8])}")
-        tags = text(raw.get("tags"))
+        tags = text(raw.get("tags")) if "tags" in raw else ""
         if tags:
             record["tags"] = json.dumps([t for t in _TAG_SEPARATORS.split(tags) if t],
                                         ensure_ascii=False)
