@@ -8,6 +8,8 @@ a township can neither claim another township's record nor move one of its own a
 
 from __future__ import annotations
 
+import json
+
 from ..storage.ledger import Ledger
 from .errors import PackageRejected
 from .rules import CHILD, ENTERPRISE, county_only, label, table_kind, township_may_write
@@ -18,15 +20,16 @@ def _owners_in_ledger(ledger: Ledger, table: str, column: str, ids: set[str]) ->
     if not ids:
         return {}
     conn = ledger.conn
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _auth_ids (id TEXT PRIMARY KEY)")
-    conn.execute("DELETE FROM temp._auth_ids")
-    conn.executemany("INSERT OR IGNORE INTO temp._auth_ids VALUES (?)", [(i,) for i in ids])
+    # the ids travel as one JSON array (one bound value, walked by json_each in C) instead
+    # of one temp-table insert each
+    wanted = json.dumps(list(ids))
     found = dict(conn.execute(
-        f"SELECT t.id, t.{column} FROM temp._auth_ids a CROSS JOIN {table} t ON t.id = a.id").fetchall())
+        f"SELECT t.id, t.{column} FROM json_each(?) a CROSS JOIN {table} t ON t.id = a.value",
+        (wanted,)).fetchall())
     for row_id, value in conn.execute(
-            f"SELECT c.row_id, json_extract(c.data, '$.{column}') FROM temp._auth_ids a"
-            " CROSS JOIN change_log c ON c.row_id = a.id AND c.tbl = ? WHERE c.op = 'i'"
-            " ORDER BY c.hlc", (table,)):
+            f"SELECT c.row_id, json_extract(c.data, '$.{column}') FROM json_each(?) a"
+            " CROSS JOIN change_log c ON c.row_id = a.value AND c.tbl = ? WHERE c.op = 'i'"
+            " ORDER BY c.hlc", (wanted, table)):
         if row_id not in found and value is not None:
             found[row_id] = value
     return found
@@ -42,7 +45,7 @@ def check_township_package(ledger: Ledger, entries: list[dict], sender: dict, na
 
     kinds = {}
     enterprise_ids: set[str] = set()
-    child_ids: dict[str, set[str]] = {}
+    children: dict[str, list[dict]] = {}
     allowed, restricted = {}, {}
     sender_id = sender["site_id"]
     for e in entries:
@@ -57,42 +60,49 @@ def check_township_package(ledger: Ledger, entries: list[dict], sender: dict, na
         if not allowed[tbl]:
             bad(e, f"{label(tbl)}只能由县级修改")
             continue
+        data = e["data"]
         for f, neutral in restricted[tbl].items():
-            if f in e["data"] and (e["op"] == "u" or e["data"][f] not in (neutral, None)):
+            if f in data and (e["op"] == "u" or data[f] not in (neutral, None)):
                 bad(e, f"字段“{f}”只能由县级修改")
-        if kinds[tbl] == ENTERPRISE:
+        kind = kinds[tbl]
+        if kind == CHILD:
+            group = children.get(tbl)
+            if group is None:
+                children[tbl] = [e]
+            else:
+                group.append(e)
+        elif kind == ENTERPRISE:
             enterprise_ids.add(e["row_id"])
-            if "township_code" in e["data"] and e["data"]["township_code"] != code:
-                bad(e, f"属于其他乡镇（{e['data']['township_code']}），本乡镇无权修改")
-        elif kinds[tbl] == CHILD:
-            child_ids.setdefault(tbl, set()).add(e["row_id"])
+            if "township_code" in data and data["township_code"] != code:
+                bad(e, f"属于其他乡镇（{data['township_code']}），本乡镇无权修改")
     if not problems:
         known_enterprise = _owners_in_ledger(ledger, "enterprises", "township_code", enterprise_ids)
-        for e in entries:
-            if e["tbl"] == "enterprises" and known_enterprise.get(e["row_id"], code) != code:
-                bad(e, f"属于其他乡镇（{known_enterprise[e['row_id']]}），本乡镇无权修改")
+        if known_enterprise:
+            for e in entries:
+                if e["tbl"] == "enterprises" and known_enterprise.get(e["row_id"], code) != code:
+                    bad(e, f"属于其他乡镇（{known_enterprise[e['row_id']]}），本乡镇无权修改")
         # enterprises the package creates or edits are this township's unless the county
         # already knows them as another township's (refused above)
         enterprise_ids = {i for i in enterprise_ids if known_enterprise.get(i, code) == code}
-        parents: dict[str, set[str]] = {}
-        for tbl, ids in child_ids.items():
-            known_parent = _owners_in_ledger(ledger, tbl, "enterprise_id", ids)
-            for e in entries:
-                if e["tbl"] != tbl:
-                    continue
-                for ent in {e["data"].get("enterprise_id"), known_parent.get(e["row_id"])} - {None}:
-                    parents.setdefault(ent, set()).add(id(e))
-        by_id = {id(e): e for e in entries}
-        outside = set(parents) - enterprise_ids
-        owner = _owners_in_ledger(ledger, "enterprises", "township_code", outside)
+        parents: dict[str, list[dict]] = {}
+        for tbl, group in children.items():
+            known_parent = _owners_in_ledger(ledger, tbl, "enterprise_id", {e["row_id"] for e in group})
+            for e in group:
+                ent = e["data"].get("enterprise_id")
+                if ent is not None and ent not in enterprise_ids:
+                    parents.setdefault(ent, []).append(e)
+                known = known_parent.get(e["row_id"]) if known_parent else None
+                if known is not None and known != ent and known not in enterprise_ids:
+                    parents.setdefault(known, []).append(e)
+        owner = _owners_in_ledger(ledger, "enterprises", "township_code", set(parents))
         for ent, refs in parents.items():
-            where = code if ent in enterprise_ids else owner.get(ent)
+            where = owner.get(ent)
             if where == code:
                 continue
             why = (f"所属企业{ent[:8]}不在县级台账中" if where is None
                    else f"所属企业{ent[:8]}属于其他乡镇（{where}），本乡镇无权修改")
-            for ref in refs:
-                bad(by_id[ref], why)
+            for e in refs:
+                bad(e, why)
     if problems:
         raise PackageRejected(
             "unauthorised", f"“{name}”中有{len(problems)}条变更超出“{sender['name']}”的权限，"

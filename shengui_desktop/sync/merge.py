@@ -24,6 +24,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Callable, Iterable
 
 from ..storage.ledger import DERIVED_COLUMNS, Ledger, _derived
@@ -141,6 +142,7 @@ class _Writer:
         self.ledger = ledger
         self.conn = ledger.conn
         self.plans: dict[str, tuple] = {}
+        self.getters: dict[str, Callable | None] = {}
 
     def plan(self, table: str):
         if table not in self.plans:
@@ -158,10 +160,25 @@ class _Writer:
             defaults = [(i, spec.defaults[c]) for i, c in enumerate(cols) if c in spec.defaults]
             self.plans[table] = (cols, derived, f"INSERT INTO {table} ({names}) VALUES ({marks})",
                                  log_sql, defaults)
+            self.getters[table] = itemgetter(*cols) if len(cols) > 1 else None
         return self.plans[table]
 
     def row_tuple(self, table: str, row_id: str, values: dict) -> tuple:
         cols, derived, _sql, _log, defaults = self.plan(table)
+        getter = self.getters[table]
+        if getter is not None and not derived:
+            # an insert carries every column: one C call picks them in table order
+            try:
+                out = getter(values)
+            except KeyError:
+                pass
+            else:
+                if defaults and None in out:
+                    out = list(out)
+                    for i, default in defaults:
+                        if out[i] is None:
+                            out[i] = default
+                return (row_id, *out)
         out = [values.get(c) for c in cols]
         for i, default in defaults:
             if out[i] is None:
@@ -237,11 +254,19 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
             groups[key] = [e]
         else:
             group.append(e)
-    _temp(conn, "_sync_rows", "tbl TEXT, row_id TEXT")
-    conn.executemany("INSERT INTO temp._sync_rows VALUES (?, ?)", list(groups))
-    known_rows = set(conn.execute(
-        "SELECT r.tbl, r.row_id FROM temp._sync_rows r WHERE EXISTS (SELECT 1 FROM change_log c"
-        " WHERE c.row_id = r.row_id AND c.tbl = r.tbl)").fetchall())
+    by_table: dict[str, list[str]] = {}
+    for table, row_id in groups:
+        ids = by_table.get(table)
+        if ids is None:
+            by_table[table] = [row_id]
+        else:
+            ids.append(row_id)
+    known_rows: set[tuple[str, str]] = set()
+    for table, ids in by_table.items():
+        # the ids go in as one JSON array walked by json_each, not one temp-table row each
+        known_rows.update(conn.execute(
+            "SELECT ?1, j.value FROM json_each(?2) j WHERE EXISTS (SELECT 1 FROM change_log c"
+            " WHERE c.row_id = j.value AND c.tbl = ?1)", (table, json.dumps(ids))).fetchall())
     check_cancel()
 
     writer = _Writer(ledger)
@@ -257,13 +282,21 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
     conflicts: list[Conflict] = []
     fast: dict[str, list] = {}
     logged: list[dict] = []
+    row_tuple = writer.row_tuple
+    touched = result.touched
     for key, group in groups.items():
         if key in known_rows:
             continue
         table, row_id = key
         if len(group) == 1 and group[0]["op"] == "i":
-            fast.setdefault(table, []).append((writer.row_tuple(table, row_id, group[0]["data"]), group[0]))
-            result.touch(table, row_id)
+            items = fast.get(table)
+            if items is None:
+                items = fast[table] = []
+            items.append((row_tuple(table, row_id, group[0]["data"]), group[0]))
+            ids = touched.get(table)
+            if ids is None:
+                ids = touched[table] = set()
+            ids.add(row_id)
             continue
         folded = fold(group)
         conflicts.extend(folded.conflicts)

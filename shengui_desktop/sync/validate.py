@@ -28,42 +28,68 @@ def column_types(ledger: Ledger) -> dict[str, dict[str, type]]:
     return out
 
 
-def validate_entries(ledger: Ledger, items: list, manifest: dict, name: str) -> list[dict]:
+def validate_entries(ledger: Ledger, items: list, manifest: dict, name: str, *,
+                     check_ranges: bool = True) -> list[dict]:
     """Every item must be a well-formed change of a known table with known, well-typed columns.
 
     Counts must match the manifest's (a payload swapped under a hand-edited manifest fails
     the signature; this catches a sender bug or a truncated payload that still parses).
+
+    check_ranges=False skips the per-value 64-bit range check; the importer passes it only
+    when the payload text has no run of 19 digits, so no integer in it can be out of range.
+    A package's changes share a few shapes (the same keys, the same value types), so the
+    verdict on a shape is worked out once and looked up for the rest.
     """
     types = column_types(ledger)
     problems: list[str] = []
     counts: dict[str, int] = {}
     seen: set[tuple[str, int]] = set()
+    good_keys: set[tuple] = set()
+    good_sites: set[str] = set()
+    shapes: dict[tuple, tuple | None] = {}
+    row_ok = _ROW_ID.match
 
     def bad(i: int, what: str) -> None:
         problems.append(f"第{i + 1}条变更：{what}")
 
+    def judge(tbl: str, cols: dict, data: dict) -> tuple | None:
+        if not data.keys() <= cols.keys():
+            return ("column", str(min(data.keys() - cols.keys()))[:40])
+        for k, v in data.items():
+            if v is not None and type(v) is not cols[k]:
+                return ("type", k)
+        return None
+
     for i, e in enumerate(items):
         if len(problems) >= 50:
             break
-        if type(e) is not dict or e.keys() != ENTRY_KEYS:
+        if type(e) is not dict:
             bad(i, "结构无效")
             continue
+        shape = tuple(e)
+        if shape not in good_keys:
+            if e.keys() != ENTRY_KEYS:
+                bad(i, "结构无效")
+                continue
+            good_keys.add(shape)
         tbl, row_id, op, data, base = e["tbl"], e["row_id"], e["op"], e["data"], e["base"]
         hlc, site, seq = e["hlc"], e["site_id"], e["site_seq"]
         cols = types.get(tbl) if type(tbl) is str else None
         if cols is None:
             bad(i, f"未知的数据表“{str(tbl)[:40]}”")
             continue
-        if type(row_id) is not str or not _ROW_ID.match(row_id):
+        if type(row_id) is not str or not row_ok(row_id):
             bad(i, f"{label(tbl)}的记录编号无效")
             continue
         if op not in ("i", "u", "d"):
             bad(i, "操作类型无效")
             continue
         if type(hlc) is not int or not 0 < hlc <= MAX_INT or type(seq) is not int \
-                or not 0 < seq <= MAX_INT or type(site) is not str or not _SITE_ID.match(site):
+                or not 0 < seq <= MAX_INT or type(site) is not str \
+                or (site not in good_sites and not _SITE_ID.match(site)):
             bad(i, "时间戳或来源无效")
             continue
+        good_sites.add(site)
         if (site, seq) in seen:
             bad(i, "变更序号重复")
             continue
@@ -71,14 +97,20 @@ def validate_entries(ledger: Ledger, items: list, manifest: dict, name: str) -> 
         if type(data) is not dict or (op == "d" and data) or (op == "u" and not data):
             bad(i, f"{label(tbl)} {row_id[:8]}：字段数据无效")
             continue
-        if not data.keys() <= cols.keys():
-            bad(i, f"{label(tbl)}没有字段“{str(min(data.keys() - cols.keys()))[:40]}”")
+        key = (tbl, tuple(data), tuple(map(type, data.values())))
+        try:
+            verdict = shapes[key]
+        except KeyError:
+            verdict = shapes[key] = judge(tbl, cols, data)
+        if verdict is not None and verdict[0] == "column":
+            bad(i, f"{label(tbl)}没有字段“{verdict[1]}”")
             continue
-        # text length is bounded by the payload limit; integers must fit SQLite's 64 bits
-        for k, v in data.items():
-            if v is not None and (type(v) is not cols[k] or (type(v) is int and not -MAX_INT <= v <= MAX_INT)):
-                bad(i, f"{label(tbl)} {row_id[:8]}的字段“{k}”类型无效")
-                break
+        if verdict is not None or check_ranges:
+            # text length is bounded by the payload limit; integers must fit SQLite's 64 bits
+            for k, v in data.items():
+                if v is not None and (type(v) is not cols[k] or (type(v) is int and not -MAX_INT <= v <= MAX_INT)):
+                    bad(i, f"{label(tbl)} {row_id[:8]}的字段“{k}”类型无效")
+                    break
         if base is not None:
             if type(base) is not dict or not all(
                     k in cols and type(b) is list and len(b) == 2 and type(b[0]) is int
