@@ -14,6 +14,7 @@ import time
 import traceback
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
@@ -117,11 +118,11 @@ class JobRunner(QObject):
               on_progress: Callable[[int, int, str], None] | None = None) -> Job:
         job = Job(ledger, fn, name)
         if on_done:
-            job.on("done", on_done)
+            job.on("done", self._while_alive(on_done))
         if on_error:
-            job.on("failed", on_error)
+            job.on("failed", self._while_alive(on_error))
         if on_progress:
-            job.progress.connect(on_progress, Qt.ConnectionType.QueuedConnection)
+            job.progress.connect(self._while_alive(on_progress), Qt.ConnectionType.QueuedConnection)
         job.on("done", lambda _r, j=job: self.jobs.discard(j))
         job.on("failed", lambda _m, j=job: self.jobs.discard(j))
         job.on("cancelled", lambda j=job: self.jobs.discard(j))
@@ -129,6 +130,18 @@ class JobRunner(QObject):
         job.runnable = _Runnable(job)
         self.pool.start(job.runnable)
         return job
+
+    def _while_alive(self, callback: Callable) -> Callable:
+        """A job may end after the page that started it was closed (its widgets, or this
+        runner, deleted): its result then has nowhere to go and is dropped."""
+        owner = getattr(callback, "__self__", None)
+        if not isinstance(owner, QObject):
+            owner = None
+
+        def call(*args):
+            if shiboken6.isValid(self) and (owner is None or shiboken6.isValid(owner)):
+                callback(*args)
+        return call
 
     def busy(self) -> bool:
         return bool(self.jobs)
