@@ -28,6 +28,10 @@ FUTURE_SKEW = timedelta(hours=1)
 PAST_SKEW = timedelta(days=180)
 # every byte that is a digit becomes b"0", every other byte a space
 _DIGITS_ONLY = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
+# WAL pages (4 KiB) between checkpoints while several packages are applied: each package
+# rewrites many of the same index pages, so checkpointing after each one (the default 1000)
+# copied the same pages again and again; 65536 pages bounds the WAL at 256 MB.
+BULK_AUTOCHECKPOINT = 65536
 
 
 @dataclass
@@ -314,7 +318,7 @@ def _bulk_commits(ledger: Ledger, several: bool):
     autocheckpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
     if sync_mode >= 2:
         conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute(f"PRAGMA wal_autocheckpoint = {BULK_AUTOCHECKPOINT}")
     try:
         yield
     finally:
