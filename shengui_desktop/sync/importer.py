@@ -283,7 +283,7 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str |
     verified.sort(key=lambda v: (v.sender["site_id"], v.raw.manifest["package_no"]))
     results = []
     seen_ids: set[str] = set()
-    with _bulk_commits(ledger, len(verified) > 1):
+    with _bulk_commits(ledger, len(verified) > 1) as before_last:
         for i, v in enumerate(verified):
             if v.raw.manifest["package_id"] in seen_ids:
                 v.already = True
@@ -294,7 +294,7 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str |
                 v.already = ledger.scalar("SELECT 1 FROM imported_packages WHERE package_id = ?",
                                           (v.raw.manifest["package_id"],)) is not None
             if i == len(verified) - 1:
-                ledger.conn.execute("PRAGMA synchronous = FULL")
+                before_last()
             results.append(apply_verified(ledger, v, progress=progress, cancel=cancel))
     return results
 
@@ -303,7 +303,8 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str |
 def _bulk_commits(ledger: Ledger, several: bool):
     """Several packages in one command: each is still its own transaction (atomic, and kept
     if a later file is refused), but only the last commit waits for the disk, and the WAL is
-    copied into the ledger once at the end instead of after every package.
+    copied into the ledger every BULK_AUTOCHECKPOINT pages and at the end, not after every
+    package (which copied the same index pages again and again).
 
     In WAL mode synchronous=NORMAL keeps every commit atomic and the file consistent; a
     power cut could only lose whole packages that were not yet synced (they are then simply
@@ -311,8 +312,9 @@ def _bulk_commits(ledger: Ledger, several: bool):
     syncs the whole WAL, i.e. every package before it; an early stop syncs in the checkpoint.
     """
     conn = ledger.conn
-    if not several:
-        yield
+    if not several or conn.in_transaction:
+        # one package, or called inside a caller's transaction: nothing to change
+        yield lambda: None
         return
     sync_mode = conn.execute("PRAGMA synchronous").fetchone()[0]
     autocheckpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
@@ -320,7 +322,7 @@ def _bulk_commits(ledger: Ledger, several: bool):
         conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute(f"PRAGMA wal_autocheckpoint = {BULK_AUTOCHECKPOINT}")
     try:
-        yield
+        yield lambda: conn.execute(f"PRAGMA synchronous = {int(sync_mode)}")
     finally:
         conn.execute(f"PRAGMA synchronous = {int(sync_mode)}")
         conn.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
