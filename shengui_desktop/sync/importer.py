@@ -9,6 +9,7 @@ decrypt → every change well formed → authorisation → merge.
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,7 +23,7 @@ from .authorise import check_township_package
 from .errors import PackageRejected
 from .merge import MergeResult, merge
 from .rules import NATURAL_KEYS
-from .validate import validate_entries
+from .validate import column_types, validate_entries
 
 FUTURE_SKEW = timedelta(hours=1)
 PAST_SKEW = timedelta(days=180)
@@ -200,8 +201,27 @@ def _drop_placeholders(ledger: Ledger, entries: list[dict]) -> None:
                                 (local["id"], e["tbl"]))
 
 
+def _prepare(raw: package.RawPackage, identities: list, types: dict) -> list[dict]:
+    """The checks that need only the file: payload hash, decryption, parsing, validation.
+
+    Touches no ledger, so the next package of a command is prepared on a worker thread
+    while this one commits (SQLite writes without holding the GIL)."""
+    package.check_payload_hash(raw)
+    plain = package.decrypt(raw, identities)
+    items = package.parse_lines(plain, raw.path.name)
+    # an integer that does not fit 64 bits needs at least 19 digits in the text
+    big_ints = b"0" * 19 in plain.translate(_DIGITS_ONLY)
+    del plain
+    return validate_entries(None, items, raw.manifest, raw.path.name, check_ranges=big_ints,
+                            types=types)
+
+
 def apply_verified(ledger: Ledger, v: Verified, *, progress: Callable | None = None,
-                   cancel=None) -> ImportResult:
+                   cancel=None, prepared: Future | None = None,
+                   before_commit: Callable[[], None] | None = None) -> ImportResult:
+    """Apply one verified package. `prepared` is :func:`_prepare` already under way for it
+    (its refusal, if any, is raised here, in the same order as when run inline);
+    `before_commit` runs when everything is written, just before the commit."""
     raw, m = v.raw, v.raw.manifest
     name = raw.path.name
     result = ImportResult(raw.path, "imported", m["package_id"], v.sender["name"],
@@ -214,14 +234,10 @@ def apply_verified(ledger: Ledger, v: Verified, *, progress: Callable | None = N
                                          "请先升级本程序再导入。")
     report = progress or (lambda stage, done, total: None)
     report("verify", 0, 1)
-    package.check_payload_hash(raw)
-    identities = certificates.age_identities(ledger)
-    plain = package.decrypt(raw, identities)
-    items = package.parse_lines(plain, name)
-    # an integer that does not fit 64 bits needs at least 19 digits in the text
-    big_ints = b"0" * 19 in plain.translate(_DIGITS_ONLY)
-    del plain
-    entries = validate_entries(ledger, items, m, name, check_ranges=big_ints)
+    if prepared is not None:
+        entries = prepared.result()
+    else:
+        entries = _prepare(raw, certificates.age_identities(ledger), column_types(ledger))
     if v.sender["role"] == "township":
         check_township_package(ledger, entries, v.sender, name)
     report("verify", 1, 1)
@@ -250,6 +266,8 @@ def apply_verified(ledger: Ledger, v: Verified, *, progress: Callable | None = N
         _acknowledge(ledger, v.sender["site_id"], m)
         if ledger.meta("role") == "county":
             result.duplicates = duplicates.detect(ledger, merged.touched.get("enterprises", ()))
+        if before_commit is not None:
+            before_commit()
     result.new_entries = merged.new_entries
     result.counts = counts
     result.conflicts = merged.conflicts
@@ -283,7 +301,21 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str |
     verified.sort(key=lambda v: (v.sender["site_id"], v.raw.manifest["package_no"]))
     results = []
     seen_ids: set[str] = set()
-    with _bulk_commits(ledger, len(verified) > 1) as before_last:
+    ahead: dict[int, Future] = {}
+
+    def prepare_next(i: int) -> None:
+        """Start decrypting and checking the next file while this one commits."""
+        if i + 1 >= len(verified):
+            return
+        nxt = verified[i + 1]
+        pid = nxt.raw.manifest["package_id"]
+        if nxt.already or pid in seen_ids:
+            return
+        ahead[i + 1] = pool.submit(_prepare, nxt.raw, certificates.age_identities(ledger),
+                                   column_types(ledger))
+
+    with ThreadPoolExecutor(max_workers=1) as pool, \
+            _bulk_commits(ledger, len(verified) > 1) as before_last:
         for i, v in enumerate(verified):
             if v.raw.manifest["package_id"] in seen_ids:
                 v.already = True
@@ -295,7 +327,9 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str |
                                           (v.raw.manifest["package_id"],)) is not None
             if i == len(verified) - 1:
                 before_last()
-            results.append(apply_verified(ledger, v, progress=progress, cancel=cancel))
+            results.append(apply_verified(ledger, v, progress=progress, cancel=cancel,
+                                          prepared=ahead.pop(i, None),
+                                          before_commit=lambda i=i: prepare_next(i)))
     return results
 
 

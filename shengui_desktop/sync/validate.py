@@ -28,8 +28,8 @@ def column_types(ledger: Ledger) -> dict[str, dict[str, type]]:
     return out
 
 
-def validate_entries(ledger: Ledger, items: list, manifest: dict, name: str, *,
-                     check_ranges: bool = True) -> list[dict]:
+def validate_entries(ledger: Ledger | None, items: list, manifest: dict, name: str, *,
+                     check_ranges: bool = True, types: dict | None = None) -> list[dict]:
     """Every item must be a well-formed change of a known table with known, well-typed columns.
 
     Counts must match the manifest's (a payload swapped under a hand-edited manifest fails
@@ -38,9 +38,11 @@ def validate_entries(ledger: Ledger, items: list, manifest: dict, name: str, *,
     check_ranges=False skips the per-value 64-bit range check; the importer passes it only
     when the payload text has no run of 19 digits, so no integer in it can be out of range.
     A package's changes share a few shapes (the same keys, the same value types), so the
-    verdict on a shape is worked out once and looked up for the rest.
+    verdict on a shape is worked out once and looked up for the rest. Given `types`
+    (column_types of the ledger), it does not touch the ledger and may run on a worker thread.
     """
-    types = column_types(ledger)
+    if types is None:
+        types = column_types(ledger)
     problems: list[str] = []
     counts: dict[str, int] = {}
     seen: set[tuple[str, int]] = set()
