@@ -1,0 +1,288 @@
+"""Exporting tables to .xlsx (the export of services.excel): Chinese headers, 万元 numbers."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from ..domain import industry
+from ..domain.records import POOLS, SOURCES, STAT_STATUSES
+from ..errors import UserError
+from ..spreadsheets.columns import (MONEY_FIELDS)
+from ..storage.ledger import Ledger
+
+Progress = Callable[[str, int, int], None]
+
+from .excel import Progress, _cancel_check
+
+
+# ------------------------------------------------------------------------------------
+EXPORT_TITLES = {"enterprises": "企业名单", "visits": "走访记录", "issues": "问题台账",
+                 "pools": "企业库别", "targets": "目标任务完成情况", "rewards": "奖补测算"}
+_FIGURE_HEADERS = {"revenue": "主营业务收入（万元）", "output_value": "工业总产值（万元）",
+                   "tax_paid": "税收（万元）", "electricity_kwh": "用电量（千瓦时）",
+                   "employees": "从业人员（人）"}
+
+
+def export_enterprises(ledger: Ledger, out: Path | str, *, enterprise_ids: list[str] | None = None,
+                       progress: Progress | None = None, cancel=None, cancelled=None) -> dict:
+    """The enterprise list (only `enterprise_ids`, in that order, when given) and their
+    monthly figures: the window's "export selection"."""
+    return export_table(ledger, "enterprises", out, enterprise_ids=enterprise_ids,
+                        progress=progress, cancel=cancel if cancel is not None else cancelled)
+
+
+def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None = None,
+                 today: date | None = None, enterprise_ids: list[str] | None = None,
+                 progress: Progress | None = None, cancel=None) -> dict:
+    """Write one export; returns {"path", "title", "rows", "notes"}.
+
+    `enterprise_ids` limits an enterprise, visit or issue export to those enterprises."""
+    from ..spreadsheets.writer import TableBook
+
+    if what not in EXPORT_TITLES:
+        raise UserError(f"不支持导出“{what}”，可选：{'、'.join(EXPORT_TITLES)}")
+    today = today or date.today()
+    year = year or today.year
+    progress = progress or (lambda stage, done, total: None)
+    check_cancel = _cancel_check(cancel)
+    office = ledger.scalar("SELECT name FROM sites WHERE is_self = 1") or ""
+    book = TableBook(office, today)
+    progress("读取台账", 0, 1)
+    notes: list[str] = []
+    selection = _Selection(enterprise_ids)
+    rows = globals()[f"_export_{what}"](ledger, book, year=year, today=today, notes=notes,
+                                        check_cancel=check_cancel, selection=selection)
+    progress("写入文件", 0, 1)
+    check_cancel()
+    path = book.save(Path(out))
+    progress("写入文件", 1, 1)
+    return {"path": str(path), "title": EXPORT_TITLES[what], "rows": rows, "notes": notes}
+
+
+class _Selection:
+    """Which enterprises an export covers (all when ids is None), and their order."""
+
+    def __init__(self, ids: list[str] | None):
+        self.order = None if ids is None else {e: i for i, e in enumerate(ids)}
+
+    def filter(self, rows: list[dict], key: str = "id", keep_order: bool = False) -> list[dict]:
+        if self.order is None:
+            return rows
+        kept = [r for r in rows if r[key] in self.order]
+        if keep_order:
+            kept.sort(key=lambda r: self.order[r[key]])
+        return kept
+
+
+def _labels(ledger: Ledger) -> tuple[dict, dict]:
+    townships = {r["code"]: r["name"] for r in ledger.rows("SELECT code, name FROM townships")}
+    departments = {r["id"]: r["name"] for r in ledger.rows("SELECT id, name FROM departments")}
+    return townships, departments
+
+
+def _tags_text(value) -> str | None:
+    if not value:
+        return None
+    try:
+        items = json.loads(value)
+    except ValueError:
+        return value
+    return "、".join(items) if isinstance(items, list) else str(items)
+
+
+def _export_enterprises(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
+    from ..spreadsheets.writer import Col
+
+    townships, departments = _labels(ledger)
+    prior = str(today.year - 1)
+    columns = [Col("序号", "int", 6), Col("统一社会信用代码"), Col("企业名称"), Col("乡镇（街道）"),
+               Col("乡镇代码"), Col("行业代码"), Col("行业名称"), Col("统计状态"), Col("库别"),
+               Col("来源"), Col("责任单位"), Col("包联干部"), Col("法定代表人"), Col("联系人"),
+               Col("联系电话"), Col("地址"), Col("成立日期", "date"), Col("入统日期", "date"),
+               Col("退规日期", "date"), Col("企业资质"),
+               Col(f"{prior}年主营业务收入（万元）", "wan"), Col("备注")]
+    enterprises = ledger.rows(
+        "SELECT e.*, (SELECT sum(revenue) FROM monthly_figures f WHERE f.enterprise_id = e.id"
+        " AND substr(f.period, 1, 4) = ?) AS prior_revenue FROM enterprises e"
+        " ORDER BY e.township_code, e.name", (prior,))
+    enterprises = selection.filter(enterprises, keep_order=True)
+    check_cancel()
+
+    def rows():
+        for i, e in enumerate(enterprises, start=1):
+            division = industry.DIVISIONS.get((e["industry_code"] or "")[:2])
+            yield [i, e["credit_code"], e["name"], townships.get(e["township_code"], ""),
+                   e["township_code"], e["industry_code"], division[1] if division else None,
+                   STAT_STATUSES.get(e["stat_status"]), POOLS.get(e["pool"]),
+                   SOURCES.get(e["source"], e["source"]), departments.get(e["department_id"]),
+                   e["liaison_cadre"], e["legal_person"], e["contact_person"], e["contact_phone"],
+                   e["address"], e["established_date"], e["entered_stats_date"],
+                   e["exited_stats_date"], _tags_text(e["tags"]), e["prior_revenue"], e["note"]]
+    count = book.add_table("企业名单", f"{book.office}小升规企业名单", columns, rows())
+    check_cancel()
+    figure_columns = [Col("统一社会信用代码"), Col("企业名称"), Col("月份"),
+                      *(Col(h, "wan" if k in MONEY_FIELDS else "int") for k, h in _FIGURE_HEADERS.items())]
+    cursor = ledger.conn.execute(
+        "SELECT e.id, e.credit_code, e.name, f.period, f.revenue, f.output_value, f.tax_paid,"
+        " f.electricity_kwh, f.employees FROM monthly_figures f JOIN enterprises e"
+        " ON e.id = f.enterprise_id ORDER BY e.township_code, e.name, f.period")
+    wanted = selection.order
+    book.add_table("月度数据", f"{book.office}企业月度数据", figure_columns,
+                   (list(r[1:]) for r in cursor if wanted is None or r[0] in wanted),
+                   note="各月为当月数")
+    return count
+
+
+def _export_visits(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
+    from ..domain.records import VISIT_KINDS
+    from ..spreadsheets.writer import Col
+
+    townships, _ = _labels(ledger)
+    columns = [Col("序号", "int", 6), Col("走访日期", "date"), Col("企业名称"), Col("统一社会信用代码"),
+               Col("乡镇（街道）"), Col("走访方式"), Col("走访人员"), Col("走访情况", width=50),
+               Col("企业诉求", width=40), Col("记录人")]
+    visits = ledger.rows(
+        "SELECT v.*, e.name, e.credit_code, e.township_code FROM visits v"
+        " JOIN enterprises e ON e.id = v.enterprise_id ORDER BY v.visit_date DESC, e.name")
+    visits = selection.filter(visits, "enterprise_id")
+    return book.add_table("走访记录", f"{book.office}企业走访记录", columns, (
+        [i, v["visit_date"], v["name"], v["credit_code"], townships.get(v["township_code"]),
+         VISIT_KINDS.get(v["kind"], v["kind"]), v["visitors"], v["summary"], v["demands"],
+         v["recorded_by"]] for i, v in enumerate(visits, start=1)))
+
+
+def _export_issues(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
+    from ..domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES
+    from ..spreadsheets.writer import Col
+
+    townships, departments = _labels(ledger)
+    columns = [Col("序号", "int", 6), Col("提出日期", "date"), Col("企业名称"), Col("统一社会信用代码"),
+               Col("乡镇（街道）"), Col("问题类别"), Col("问题描述", width=50), Col("责任单位"),
+               Col("办结时限", "date"), Col("办理状态"), Col("是否超期"), Col("办理结果", width=40),
+               Col("办结日期", "date")]
+    issues = ledger.rows(
+        "SELECT i.*, e.name, e.credit_code, e.township_code FROM issues i"
+        " JOIN enterprises e ON e.id = i.enterprise_id ORDER BY i.raised_date DESC, e.name")
+    issues = selection.filter(issues, "enterprise_id")
+    iso = today.isoformat()
+
+    def overdue(i):
+        if i["status"] in ("resolved", "closed") or not i["deadline"]:
+            return None
+        return "超期" if i["deadline"] < iso else "否"
+    return book.add_table("问题台账", f"{book.office}企业问题（诉求）台账", columns, (
+        [n, i["raised_date"], i["name"], i["credit_code"], townships.get(i["township_code"]),
+         ISSUE_CATEGORIES.get(i["category"], i["category"]), i["description"],
+         departments.get(i["department_id"]), i["deadline"],
+         ISSUE_STATUSES.get(i["status"], i["status"]), overdue(i), i["resolution"],
+         i["resolved_date"]] for n, i in enumerate(issues, start=1)))
+
+
+def _facts(ledger: Ledger, today: date, notes: list[str]):
+    # the same adapter the PDF reports use: services.policy where present, else the
+    # ledger-only fallback (which never invents reward amounts)
+    try:
+        from .reports import facts_for
+
+        facts = facts_for(ledger, today)
+    except ImportError:
+        from ..reports.facts import LedgerFacts
+
+        facts = LedgerFacts(ledger, today)
+    if facts.source != "policy":
+        notes.append("政策规则模块尚未提供，建议库别、预计数和奖补按台账数据计算（不含奖补金额）")
+    return facts
+
+
+def _export_pools(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
+    from ..domain.evaluation import FLAG_NAMES
+    from ..spreadsheets.writer import Col
+
+    townships, _ = _labels(ledger)
+    evaluations = _facts(ledger, today, notes).evaluate()
+    check_cancel()
+    enterprises = ledger.rows("SELECT * FROM enterprises ORDER BY township_code, pool, name")
+    columns = [Col("序号", "int", 6), Col("企业名称"), Col("统一社会信用代码"), Col("乡镇（街道）"),
+               Col("统计状态"), Col("当前库别"), Col("建议库别"), Col("建议理由", width=40),
+               Col("上年主营业务收入（万元）", "wan"), Col("本年预计（万元）", "wan"),
+               Col("预计增长", "percent"), Col("提示", width=40)]
+
+    def rows():
+        for i, e in enumerate(enterprises, start=1):
+            ev = evaluations.get(e["id"])
+            yield [i, e["name"], e["credit_code"], townships.get(e["township_code"]),
+                   STAT_STATUSES.get(e["stat_status"]), POOLS.get(e["pool"]),
+                   POOLS.get(ev.suggested_pool) if ev else None,
+                   ev.suggested_pool_reason if ev else None,
+                   ev.prior_year_revenue if ev else None, ev.projected_revenue if ev else None,
+                   ev.growth_rate if ev else None,
+                   "；".join(f"{FLAG_NAMES.get(f.code, f.code)}：{f.text}" for f in ev.flags)
+                   if ev and ev.flags else None]
+    count = book.add_table("企业库别", f"{book.office}小升规企业分库名单", columns, rows())
+    moves = ledger.rows(
+        "SELECT p.*, e.name, e.credit_code FROM pool_events p JOIN enterprises e"
+        " ON e.id = p.enterprise_id ORDER BY p.moved_on DESC, e.name")
+    book.add_table("调库记录", f"{book.office}企业调库记录", [
+        Col("调整日期", "date"), Col("企业名称"), Col("统一社会信用代码"), Col("原库别"),
+        Col("调入库别"), Col("理由", width=40), Col("决定人"), Col("已确认")], (
+        [m["moved_on"], m["name"], m["credit_code"], POOLS.get(m["from_pool"]),
+         POOLS.get(m["to_pool"]), m["reason"], m["decided_by"], "是" if m["confirmed"] else "否"]
+        for m in moves))
+    return count
+
+
+def _export_targets(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
+    from ..spreadsheets.writer import Col
+
+    progress = _facts(ledger, today, notes).target_progress(year)
+    columns = [Col("范围"), Col("乡镇（街道）/责任单位"), Col("净增目标（户）", "int"),
+               Col("新增入规（户）", "int"), Col("退规（户）", "int"), Col("净增（户）", "int"),
+               Col("完成率", "percent")]
+    lines = [("乡镇", t) for t in progress.townships] + [("部门", d) for d in progress.departments]
+    rows = [[scope, t.name, t.target, t.entries, t.exits, t.net, t.completion]
+            for scope, t in lines]
+    town = progress.townships
+    if town:
+        entries, exits = sum(t.entries for t in town), sum(t.exits for t in town)
+        target = progress.county_target
+        rows.append(["全县合计", "", target, entries, exits, entries - exits,
+                     (entries - exits) / target if target else None])
+    return book.add_table("目标任务", f"{book.office}{year}年小升规目标任务完成情况", columns, rows)
+
+
+def _export_rewards(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
+    from ..spreadsheets.writer import Col
+
+    facts = _facts(ledger, today, notes)
+    lines = facts.rewards(year)
+    townships, _ = _labels(ledger)
+    enterprises = {e["id"]: e for e in ledger.rows("SELECT * FROM enterprises")}
+    columns = [Col("序号", "int", 6), Col("企业名称"), Col("统一社会信用代码"), Col("乡镇（街道）"),
+               Col("入统日期", "date"), Col("奖补项目", width=30), Col("金额（万元）", "wan"),
+               Col("说明", width=40)]
+    if lines:
+        rows = []
+        for i, line in enumerate(lines, start=1):
+            e = enterprises.get(line.enterprise_id, {})
+            rows.append([i, e.get("name"), e.get("credit_code"), townships.get(e.get("township_code")),
+                         e.get("entered_stats_date"), line.item, line.amount, line.note or None])
+    elif facts.source == "policy":
+        notes.append(f"{year}年没有应发的奖补（或尚未选择政策配置）")
+        rows = []
+    else:
+        # without the policy rules: the enterprises that entered the register in the last
+        # three years (the basis of every profile's rewards), amounts left to the rules
+        since = str(year - 2)
+        entered = ledger.rows(
+            "SELECT * FROM enterprises WHERE entered_stats_date IS NOT NULL"
+            " AND substr(entered_stats_date, 1, 4) BETWEEN ? AND ? ORDER BY entered_stats_date",
+            (since, str(year)))
+        rows = [[i, e["name"], e["credit_code"], townships.get(e["township_code"]),
+                 e["entered_stats_date"], f"入规第{year - int(e['entered_stats_date'][:4]) + 1}年",
+                 None, "金额由政策规则测算" if facts.source != "policy" else None]
+                for i, e in enumerate(entered, start=1)]
+    return book.add_table("奖补测算", f"{book.office}{year}年小升规奖补测算", columns, rows,
+                          note="" if facts.source == "policy" else "奖补金额待政策规则测算")

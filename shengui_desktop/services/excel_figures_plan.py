@@ -1,0 +1,224 @@
+"""The monthly-figures half of the import planner: months, amounts and their units."""
+
+from __future__ import annotations
+
+
+from ..domain import credit_code as cc
+from ..domain.money import UNIT_FACTORS
+from ..spreadsheets import cells
+from ..spreadsheets.columns import (FIGURE_FIELDS, LABELS, MONEY_FIELDS, electricity_factor,
+                                    money_factor_unit)
+from ..spreadsheets.layout import Column, Layout
+from ..storage.ledger import monthly_figure_id
+
+from .excel import _IMPLAUSIBLE_YUAN, DEFAULT_MONEY_UNIT, Change
+
+_FIELD_LABELS = {**LABELS, "township_code": "乡镇（街道）", "department_id": "责任单位"}
+
+
+def _show_figure(key: str, value) -> str:
+    from ..domain.money import format_wan
+
+    if value is None:
+        return ""
+    return f"{format_wan(value)}万元" if key in MONEY_FIELDS else f"{value:,}"
+
+
+class _FigureRows:
+    """Mixed into services.excel_planner._Planner, whose state (ledger, result, layouts,
+    enterprises found so far) these methods read and fill."""
+
+    def _check_figure_layout(self, layout: Layout) -> None:
+        fields = layout.by_field()
+        sheet = layout.grid.name
+        if "credit_code" not in fields and "name" not in fields:
+            self.problem(sheet, layout.header_rows[-1], None, "",
+                         "月度数据表需要“统一社会信用代码”或“企业名称”列")
+        if not layout.month_columns and not any(f in fields for f in FIGURE_FIELDS):
+            self.problem(sheet, layout.header_rows[-1], None, "",
+                         "月度数据表中没有可导入的指标列（主营业务收入、工业总产值、税收、用电量、从业人员）")
+        for col in layout.month_columns:
+            if col.header.month[0] is None and layout.year is None and "year" not in fields:
+                self.problem(sheet, layout.header_rows[-1], col, col.header.text,
+                             "无法确定年份：请在表头写明年月（如“2024年3月”）或在标题中写明年份")
+                break
+
+    def _figure_row(self, layout: Layout, r: int) -> None:
+        sheet = layout.grid.name
+        cols = layout.by_field()
+        row = layout.grid.rows[r]
+
+        def cell(col: Column | None):
+            return row[col.index] if col is not None and col.index < len(row) else None
+
+        enterprise_id = self._enterprise_for(sheet, r, cols, cell)
+        # (period → {field: value}) for this row, from the long or the wide layout
+        months: dict[str, dict] = {}
+        problems_before = len(self.result.problems)
+        if layout.month_columns:
+            year_value = cell(cols.get("year"))
+            for col in layout.month_columns:
+                if not col.field:
+                    continue
+                year, month = col.header.month
+                if year is None:
+                    year = (cells.parse_count(year_value) if not cells.is_blank(year_value)
+                            else layout.year)
+                if year is None:
+                    continue
+                period = f"{year:04d}-{month:02d}"
+                value = self._figure_value(layout, sheet, r, col, cell(col))
+                if value is not None:
+                    months.setdefault(period, {})[col.field] = value
+        else:
+            period = self._period(layout, sheet, r, cols, cell)
+            values = {}
+            figure_columns = self._figure_specs.get(id(layout))
+            if figure_columns is None:
+                figure_columns = self._figure_specs[id(layout)] = [
+                    (f, cols[f]) for f in FIGURE_FIELDS if cols.get(f) is not None]
+            for f, col in figure_columns:
+                value = self._figure_value(layout, sheet, r, col, cell(col))
+                if value is not None:
+                    values[f] = value
+            if period and values:
+                months[period] = values
+        if len(self.result.problems) > problems_before or enterprise_id is None:
+            return
+        for period, values in months.items():
+            key = (enterprise_id, period)
+            if key in self.seen_months:
+                self.problem(sheet, r, cols.get("period"), period,
+                             f"{period}的数据与第{self.seen_months[key]}行重复")
+                continue
+            self.seen_months[key] = r + 1
+            self._pending_months.append((sheet, r, enterprise_id, period, values))
+
+    def _enterprise_for(self, sheet, r, cols, cell) -> str | None:
+        code = cells.credit_code(cell(cols.get("credit_code")))
+        name = cells.text(cell(cols.get("name")))
+        if code:
+            if code in self.new:
+                return self.new[code].id
+            if code in self.existing:
+                return self.existing[code]["id"]
+            check = cc.check(code)
+            message = check.error or f"台账和本文件的企业名单中都没有统一社会信用代码为{code}的企业"
+            self.problem(sheet, r, cols.get("credit_code"), code, message)
+            return None
+        if name:
+            found = [e["id"] for e in self.existing_names.get(name, [])]
+            found += [self.new[c].id for c in self.new_names.get(name, [])]
+            if len(found) == 1:
+                return found[0]
+            self.problem(sheet, r, cols.get("name"), name,
+                         "台账中有多家同名企业，请填写统一社会信用代码" if found else
+                         "台账和本文件的企业名单中都没有这家企业，请核对名称或填写统一社会信用代码")
+            return None
+        self.problem(sheet, r, cols.get("credit_code") or cols.get("name"), "",
+                     "统一社会信用代码和企业名称都为空")
+        return None
+
+    def _period(self, layout, sheet, r, cols, cell) -> str | None:
+        col = cols.get("period")
+        try:
+            if col is not None:
+                value = cell(col)
+                period = cells.parse_period(value, layout.year)
+                if period is None:
+                    self.problem(sheet, r, col, "", "月份不能为空")
+                return period
+            year, month = cell(cols.get("year")), cell(cols.get("month"))
+            col = cols.get("month")
+            y, m = cells.parse_count(year), cells.parse_count(month)
+            if y is None or m is None or not 1 <= m <= 12 or not 2000 <= y <= 2100:
+                self.problem(sheet, r, col, f"{cells.text(year)}年{cells.text(month)}月",
+                             "年份或月份无效")
+                return None
+            return f"{y:04d}-{m:02d}"
+        except ValueError as e:
+            self.problem(sheet, r, col, cell(col), str(e))
+            return None
+
+    def _figure_value(self, layout: Layout, sheet: str, r: int, col: Column, value):
+        if value is None or value == "":
+            return None
+        spec = self._column_specs.get(id(col))
+        if spec is None:
+            if col.field in MONEY_FIELDS:
+                unit = money_factor_unit(col.header.unit) or layout.unit or DEFAULT_MONEY_UNIT
+                spec = ("money", unit, UNIT_FACTORS[unit])
+            elif col.field == "electricity_kwh":
+                spec = ("count", None, electricity_factor(col.header.unit))
+            else:
+                spec = ("count", None, 1)
+            self._column_specs[id(col)] = spec
+        kind, unit, factor = spec
+        try:
+            number = cells.scaled_number(value, factor) if type(value) is float else None
+            if number is None:
+                number = (cells.parse_money(value, unit) if kind == "money"
+                          else cells.parse_count(value, factor))
+            if kind == "money" and number is not None and abs(number) >= _IMPLAUSIBLE_YUAN:
+                raise ValueError(f"按{unit}计为{number:,}元，明显过大：请核对金额单位")
+        except ValueError as e:
+            self.problem(sheet, r, col, value, str(e))
+            return None
+        if number is not None and number < 0:
+            self.problem(sheet, r, col, value, f"{LABELS[col.field]}不能为负数")
+            return None
+        return number
+
+    def _months_of(self, enterprise_id: str) -> dict[str, dict]:
+        """An enterprise's recorded months, read once (not one query per row)."""
+        if enterprise_id not in self._month_cache:
+            self._month_cache[enterprise_id] = {m["period"]: m for m in self.ledger.rows(
+                "SELECT * FROM monthly_figures WHERE enterprise_id = ?", (enterprise_id,))}
+        return self._month_cache[enterprise_id]
+
+    def _load_months(self, enterprise_ids) -> None:
+        """The recorded months of many enterprises, 500 enterprises a query (not one each)."""
+        wanted = [e for e in dict.fromkeys(enterprise_ids)
+                  if e not in self._month_cache and e not in self.new_ids]
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            for e in chunk:
+                self._month_cache[e] = {}
+            for m in self.ledger.rows("SELECT * FROM monthly_figures WHERE enterprise_id IN "
+                                      f"({','.join('?' * len(chunk))})", chunk):
+                self._month_cache[m["enterprise_id"]][m["period"]] = m
+
+    def _plan_pending_months(self) -> None:
+        """Compare the checked rows with the ledger, in row order, after one bulk read."""
+        pending, self._pending_months = self._pending_months, []
+        self._load_months(p[2] for p in pending)
+        for sheet, r, enterprise_id, period, values in pending:
+            self._plan_month(sheet, r, enterprise_id, period, values)
+
+    def _name_of(self, enterprise_id: str):
+        if self._names_by_id is None:
+            self._names_by_id = {e["id"]: e["name"] for e in self.existing.values()}
+        if enterprise_id in self._names_by_id:
+            return self._names_by_id[enterprise_id]
+        return self.ledger.scalar("SELECT name FROM enterprises WHERE id = ?", (enterprise_id,))
+
+    def _plan_month(self, sheet, r, enterprise_id, period, values) -> None:
+        row_id = monthly_figure_id(enterprise_id, period)
+        existing = None if enterprise_id in self.new_ids else self._months_of(enterprise_id).get(period)
+        if existing is None:
+            self.figure_inserts.append({"id": row_id, "enterprise_id": enterprise_id,
+                                        "period": period, **values})
+            self.result.figures_created += 1
+        else:
+            diff = {k: v for k, v in values.items() if existing.get(k) != v}
+            if diff:
+                self.figure_updates.append((row_id, diff))
+                name = self._name_of(enterprise_id)
+                self.result.figures_updated.append(Change(sheet, r + 1, f"{name} {period}", {
+                    _FIELD_LABELS[k]: (_show_figure(k, existing.get(k)), _show_figure(k, v))
+                    for k, v in diff.items()}))
+            else:
+                self.result.figures_unchanged += 1
+        self.result.enterprise_ids.add(enterprise_id)
+
+    # -- writing ----------------------------------------------------------------------------
