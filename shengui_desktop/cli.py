@@ -92,7 +92,7 @@ def cmd_init(args) -> int:
                                    admin_user=args.admin, password=password)
     try:
         if args.county_cert:
-            from .sync import certificates  # provided by the sync package
+            from .sync import certificates
             certificates.pin_county_certificate(ledger, Path(args.county_cert))
         if args.profile:
             from .services import policy
@@ -109,14 +109,10 @@ def cmd_init(args) -> int:
 
 
 def cmd_cert_export(args) -> int:
-    from .services.site import public_certificate
+    from .sync import certificates
 
     with open_from_args(args) as ledger:
-        try:
-            from .sync import certificates
-            cert = certificates.export_certificate(ledger)
-        except ImportError:
-            cert = public_certificate(ledger)
+        cert = certificates.export_certificate(ledger)
     text = json.dumps(cert, ensure_ascii=False, indent=1)
     if args.out:
         Path(args.out).write_text(text + "\n", "utf-8")

@@ -67,16 +67,6 @@ def this_site(ledger: Ledger) -> dict:
     return ledger.one("SELECT * FROM sites WHERE is_self = 1")
 
 
-def public_certificate(ledger: Ledger) -> dict:
-    """The public part of this site (the signed certificate file comes with sync)."""
-    site = this_site(ledger)
-    return {
-        "site_id": site["id"], "role": site["role"], "name": site["name"],
-        "area_code": site["area_code"], "sign_public_key": site["sign_public_key"],
-        "age_recipient": site["age_recipient"], "fingerprint": site["fingerprint"],
-    }
-
-
 def unsynced_change_count(ledger: Ledger) -> int:
     """Changes made at this site that no package has carried yet.
 

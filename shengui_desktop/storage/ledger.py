@@ -21,7 +21,7 @@ import sqlite_utils
 
 from ..domain.search import search_key
 from . import migrations
-from .connection import backup_to, connect
+from .connection import backup_to
 from .keyslots import KeySlots, keys_path_for
 
 SYNCED_TABLES = (

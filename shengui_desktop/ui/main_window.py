@@ -11,10 +11,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox,
                                QStackedWidget, QWidget)
 
-from ..services import enterprises, reference, site
+from ..services import enterprises, excel, reference, site
 from ..services.enterprises import LEDGER_COLUMNS
 from ..storage.ledger import Ledger
-from . import export_adapter, policy_adapter
+from . import policy_adapter
 from .common import APP_TITLE, ChangeBus
 from .home.page import HomePage
 from .issues.page import IssuesPage
@@ -203,7 +203,9 @@ class MainWindow(QMainWindow):
 
     def export_enterprises(self, ids: list[str], path: str):
         def work(ledger, progress, cancelled):
-            return export_adapter.export_enterprises(ledger, Path(path), ids, progress, cancelled)
+            return excel.export_enterprises(
+                ledger, Path(path), enterprise_ids=ids, cancelled=cancelled,
+                progress=lambda stage, done, total: progress(done, total, stage))
 
         def done(_result):
             self.statusBar().showMessage(f"已导出{len(ids):,}户企业到 {path}", 8000)
@@ -218,7 +220,7 @@ class MainWindow(QMainWindow):
                 row = enterprises.get_enterprise(self.ledger, eid)
                 if row is not None:
                     self.index.replace_row(tuple(row[c] for c in LEDGER_COLUMNS))
-            if enterprise_ids and self.figures_ready and policy_adapter.available():
+            if enterprise_ids and self.figures_ready:
                 self.index.evaluations.update(policy_adapter.evaluate(
                     self.ledger, enterprise_ids=sorted(enterprise_ids), today=self.today))
             self.ledger_page.apply_filters(fresh=True)

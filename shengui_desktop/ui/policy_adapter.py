@@ -1,113 +1,41 @@
-"""A thin adapter over services.policy (the policy rules), tolerant of its absence.
-
-The pages call these functions only. When the rules module is not installed (or lacks a
-function) they return None and the pages show "—", so the window works before and after
-the rules land. No rule is evaluated here.
-"""
+"""The policy rules as the pages show them: calls into services.policy, and the lines of
+Chinese text its results become. No rule is evaluated here."""
 
 from __future__ import annotations
 
-import importlib
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from ..domain.evaluation import FLAG_NAMES, Evaluation
+from ..services import policy
 
 MISSING = "—"
 
 
-def _policy():
-    try:
-        return importlib.import_module("shengui_desktop.services.policy")
-    except ImportError:
-        return None
-
-
-def _function(*names: str) -> Callable | None:
-    module = _policy()
-    if module is None:
-        return None
-    for name in names:
-        fn = getattr(module, name, None)
-        if callable(fn):
-            return fn
-    return None
-
-
-def available() -> bool:
-    return _function("evaluate") is not None
-
-
 def evaluate(ledger, enterprise_ids=None, today: date | None = None,
              progress=None, cancelled=None) -> dict[str, Evaluation]:
-    """Evaluation per enterprise id; {} when the rules are not available."""
-    fn = _function("evaluate")
-    if fn is None:
-        return {}
-    kwargs: dict[str, Any] = {"enterprise_ids": enterprise_ids, "today": today}
-    try:
-        import inspect
-        params = inspect.signature(fn).parameters
-        if "progress" in params and progress is not None:
-            # the core reports (stage, done, total); jobs take (done, total, text)
-            kwargs["progress"] = lambda stage, done, total: progress(done, total, stage)
-        if "cancelled" in params and cancelled is not None:
-            kwargs["cancelled"] = cancelled
-    except (TypeError, ValueError):
-        pass
-    return fn(ledger, **kwargs) or {}
+    """Evaluation per enterprise id; progress in the jobs' (done, total, text) form."""
+    # the core reports (stage, done, total); jobs take (done, total, text)
+    report = None if progress is None else (lambda stage, done, total: progress(done, total, stage))
+    return policy.evaluate(ledger, enterprise_ids=enterprise_ids, today=today,
+                           progress=report, cancelled=cancelled)
 
 
-def target_progress(ledger, year: int):
-    fn = _function("target_progress")
-    return fn(ledger, year) if fn else None
-
-
-def rewards(ledger, year: int):
-    fn = _function("rewards")
-    return fn(ledger, year) if fn else None
-
-
-def calendar_reminders(ledger, today: date):
-    fn = _function("calendar_reminders")
-    return fn(ledger, today) if fn else None
-
-
-def entry_checklist(ledger, enterprise_id: str):
-    fn = _function("entry_checklist", "checklist", "entry_materials")
-    return fn(ledger, enterprise_id) if fn else None
+target_progress = policy.target_progress
+rewards = policy.rewards
+calendar_reminders = policy.calendar_reminders
+entry_checklist = policy.entry_checklist
+choose_profile = policy.choose_profile
 
 
 def set_checklist_item(ledger, enterprise_id: str, item: str, done: bool) -> bool:
-    fn = _function("set_checklist_item")
-    if fn is None:
-        return False
-    fn(ledger, enterprise_id, item, done)
+    policy.set_checklist_item(ledger, enterprise_id, item, done)
     return True
 
 
 def profiles() -> list[tuple[str, str]]:
-    """(id, name) of the policy profiles that ship with the program; [] when unknown."""
-    fn = _function("list_profiles", "available_profiles", "profiles")
-    if fn is None:
-        return []
-    out = []
-    for item in fn() or []:
-        if isinstance(item, dict):
-            out.append((str(item.get("id") or item.get("code")), str(item.get("name") or item.get("id"))))
-        elif isinstance(item, (tuple, list)):
-            out.append((str(item[0]), str(item[1] if len(item) > 1 else item[0])))
-        else:
-            out.append((str(getattr(item, "id", item)), str(getattr(item, "name", item))))
-    return out
-
-
-def choose_profile(ledger, profile_id: str) -> bool:
-    fn = _function("choose_profile")
-    if fn is None:
-        return False
-    fn(ledger, profile_id)
-    return True
+    """(code, name) of the policy profiles that ship with the program."""
+    return [(p["code"], p["name"]) for p in policy.list_profiles()]
 
 
 def flag_label(code: str) -> str:

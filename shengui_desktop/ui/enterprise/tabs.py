@@ -93,7 +93,7 @@ class PoolTab(QWidget):
         e = enterprises.get_enterprise(self.window_.ledger, self.enterprise_id)
         self.current.setText(POOLS.get(e["pool"], e["pool"]))
         ev = self.window_.index.evaluations.get(self.enterprise_id)
-        if ev is None and policy_adapter.available():
+        if ev is None:
             ev = policy_adapter.evaluate(self.window_.ledger, [self.enterprise_id],
                                          self.window_.today).get(self.enterprise_id)
         if ev is None:
@@ -189,7 +189,7 @@ class PolicyLinesTab(QWidget):
 
         def work(ledger, _progress, _cancelled):
             if kind == "rewards":
-                value = policy_adapter.rewards(ledger, year)
+                value = policy_adapter.rewards(ledger, year, today)
                 return value, (None if value is None else policy_adapter.reward_lines(value, eid))
             value = policy_adapter.entry_checklist(ledger, eid)
             return value, None

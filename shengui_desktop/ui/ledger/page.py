@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QMessageBox, QPushButton, QTableView,
+                               QLabel, QLineEdit, QPushButton, QTableView,
                                QVBoxLayout, QWidget)
 
 from ...domain.evaluation import FLAG_NAMES
 from ...domain.industry import DIVISIONS
 from ...domain.records import POOLS, STAT_STATUSES
 from ...domain.text import clean
-from .. import export_adapter
 from .index import EnterpriseIndex, Filters
 from .model import COLUMNS, KEYS, LedgerModel
 
@@ -211,9 +210,6 @@ class LedgerPage(QWidget):
 
     # -- export ------------------------------------------------------------------------
     def export_view(self) -> None:
-        if not export_adapter.available():
-            QMessageBox.information(self, "导出", "本版本尚未安装Excel导出模块。")
-            return
         path, _ = QFileDialog.getSaveFileName(self, "导出到Excel", "企业台账.xlsx", "Excel 文件 (*.xlsx)")
         if path:
             self.export_to(path)

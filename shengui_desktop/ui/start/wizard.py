@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -13,6 +12,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, 
 
 from ...errors import UserError
 from ...services.site import ROLES, check_area_code, init_office
+from ...sync import certificates
 from ..common import APP_TITLE
 from ..jobs import JobRunner
 from .. import policy_adapter
@@ -168,8 +168,6 @@ class ConnectPage(QWizardPage):
         notes = []
         if township:
             self.setSubTitle("乡镇台账需要县级单位的证书，才能接收县里发来的数据。")
-            if not _certificates():
-                notes.append("（本版本尚不能导入证书，可在创建后再导入。）")
         else:
             self.setSubTitle("选择本县适用的政策配置。")
             profiles = policy_adapter.profiles()
@@ -185,13 +183,6 @@ class ConnectPage(QWizardPage):
             self.note.setText(f"找不到证书文件“{path}”")
             return False
         return True
-
-
-def _certificates():
-    try:
-        return importlib.import_module("shengui_desktop.sync.certificates")
-    except ImportError:
-        return None
 
 
 class RecoveryPage(QWizardPage):
@@ -305,12 +296,8 @@ class SetupWizard(QWizard):
             notes = []
             try:
                 if cert:
-                    module = _certificates()
-                    if module is None:
-                        notes.append("本版本尚不能导入县级证书，请稍后在设置中导入。")
-                    else:
-                        module.pin_county_certificate(ledger, Path(cert))
-                        notes.append("已导入县级证书。")
+                    certificates.pin_county_certificate(ledger, Path(cert))
+                    notes.append("已导入县级证书。")
                 if profile and policy_adapter.choose_profile(ledger, profile):
                     notes.append("已选择政策配置。")
             except UserError as e:

@@ -214,7 +214,7 @@ class VisitForm(QDialog):
             self.draft_id = None
         self.window_.bus.tell({"visits", "issues"} if issue_ids else {"visits"}, {c["enterprise_id"]})
         self.window_.statusBar().showMessage(
-            f"已保存走访记录" + (f"和{len(issue_ids)}个问题" if issue_ids else ""), 6000)
+            "已保存走访记录" + (f"和{len(issue_ids)}个问题" if issue_ids else ""), 6000)
         self.accept()
 
     def done(self, result: int) -> None:
