@@ -118,3 +118,16 @@ def test_pool_changes_only_through_a_recorded_move(county):
     history = pools.pool_history(county, eid)
     assert [(h["from_pool"], h["to_pool"], h["reason"]) for h in history] == [
         ("none", "cultivation", "上年营收1,650万元")]
+
+
+def test_empty_values_are_stored_and_logged_as_null(county, empty_target):
+    """None binds through an adapter (storage.ledger): it must still be SQL NULL, not text."""
+    county.insert_many("enterprises", [
+        {"name": "甲公司", "credit_code": "91110000600037341L", "township_code": "140322100",
+         "industry_code": None, "note": None}])
+    row = county.conn.execute("SELECT typeof(industry_code), typeof(note), typeof(source) "
+                              "FROM enterprises").fetchone()
+    assert row == ("null", "null", "null")
+    entry = list(county.log_entries())[-1]
+    assert entry["data"]["industry_code"] is None and entry["data"]["note"] is None
+    assert_replay_equal(county, empty_target)

@@ -34,6 +34,11 @@ DERIVED_COLUMNS = {"enterprises": {"search_key"}}
 
 Stamp = tuple[int, str]  # (hybrid logical clock, site id): the total order of writes
 
+# sqlcipher3 binds None only after failing to find an adapter for it (an attribute lookup
+# that raises and is cleared, twice): ~2 µs per None, 0.11 s of a 10,000-enterprise import
+# with six empty columns. An adapter that gives None back binds the same NULL at once.
+sqlcipher3.register_adapter(type(None), lambda value: None)
+
 
 def new_id() -> str:
     return uuid.uuid4().hex
