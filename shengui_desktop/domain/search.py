@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
@@ -28,7 +29,18 @@ def _in_context(window: str, index: int) -> str:
     return lazy_pinyin(window, style=Style.NORMAL, errors=_fallback)[index]
 
 
+@lru_cache(maxsize=2000)
+def _alone(ch: str) -> str:
+    """A polyphone read without its neighbours (they include letters or digits)."""
+    return lazy_pinyin(ch, style=Style.NORMAL, errors=_fallback)[0]
+
+
+_ASCII = re.compile(r"[\x00-\x7f]")
+
+
 def _syllables(name: str) -> list[str]:
+    """One reading per character: what a search key is made of (see _pieces for the
+    cached way search_key reads a name)."""
     out = []
     for i, ch in enumerate(name):
         if ch.isascii():
@@ -38,19 +50,54 @@ def _syllables(name: str) -> list[str]:
         if reading is None:
             start = max(0, i - 2)
             window = name[start:i + 3]
-            if all(not c.isascii() for c in window):
+            if _ASCII.search(window) is None:
                 reading = _in_context(window, i - start)
             else:
-                reading = lazy_pinyin(ch, style=Style.NORMAL, errors=_fallback)[0]
+                reading = _alone(ch)
         out.append(reading)
     return out
+
+
+def _initials_and_full(syllables: list[str]) -> tuple[str, str]:
+    return ("".join(s[0] for s in syllables if s and s[0].isalnum()),
+            "".join(s for s in syllables if s.isalnum()))
+
+
+# A name as runs of ASCII and of other characters: "盂县第12机械制造有限公司" is 盂县第 | 12 |
+# 机械制造有限公司. A character's reading depends only on its run and on whether ASCII
+# stands within two places of it, so a run is read once for all the names it appears in
+# (a list of 10,000 "…第N…有限公司" names reads two runs, not 170,000 characters).
+_RUNS = re.compile(r"[\x00-\x7f]+|[^\x00-\x7f]+")
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=20000)
+def _pieces(run: str, ascii_before: bool, ascii_after: bool) -> tuple[str, str]:
+    """(initials, full pinyin) of a run of non-ASCII characters; one ASCII letter on each
+    side where the name has ASCII stands in for it (only its presence matters)."""
+    padded = ("a" if ascii_before else "") + run + ("a" if ascii_after else "")
+    syllables = _syllables(padded)
+    return _initials_and_full(syllables[ascii_before:len(syllables) - ascii_after])
 
 
 def search_key(name: str | None) -> str | None:
     """'秀水机械' → 'xsjx xiushuijixie' (letters and digits in the name are kept as typed)."""
     if not name:
         return None
-    syllables = _syllables(name)
-    initials = "".join(s[0] for s in syllables if s and s[0].isalnum())
-    full = "".join(s for s in syllables if s.isalnum())
+    runs = _RUNS.findall(name)
+    if len(runs) == 1 and not runs[0].isascii():
+        initials, full = _pieces(name, False, False)
+    else:
+        initials_parts, full_parts = [], []
+        last = len(runs) - 1
+        for n, run in enumerate(runs):
+            if run.isascii():  # a letter's or a digit's syllable is itself, lower-cased
+                kept = _NOT_ALNUM.sub("", run.lower())
+                initials_parts.append(kept)
+                full_parts.append(kept)
+            else:  # runs alternate: any neighbour run is ASCII
+                i, f = _pieces(run, n > 0, n < last)
+                initials_parts.append(i)
+                full_parts.append(f)
+        initials, full = "".join(initials_parts), "".join(full_parts)
     return f"{initials} {full}".lower()
