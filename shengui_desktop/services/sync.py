@@ -6,12 +6,17 @@ callable returning True to stop); a cancelled import rolls back and changes noth
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Callable
 
+from ..domain.money import format_wan
+from ..domain.records import (FIGURE_FIELDS, ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, SOURCES,
+                              STAT_STATUSES, VISIT_KINDS)
 from ..storage.ledger import Ledger
 from ..sync import certificates, conflicts, duplicates, exporter, importer, package
 from ..sync.errors import PackageRejected
+from ..sync.rules import label as table_label
 
 Progress = Callable[[str, int, int], None] | None
 
@@ -37,14 +42,84 @@ def inspect_package(ledger: Ledger, path: Path) -> dict:
     m = raw.manifest
     known = ledger.one("SELECT * FROM sites WHERE id = ? AND trusted = 1", (m["sender"]["site_id"],))
     cert = m.get("sender_certificate") if isinstance(m.get("sender_certificate"), dict) else {}
+    try:  # the enrolment dialog must not offer to pin a certificate the import would refuse
+        certificates.verify_certificate(cert)
+        certificate_problem = None
+    except certificates.CertificateError as e:
+        certificate_problem = str(e)
     return {"sender": m["sender"], "recipient": m["recipient"], "package_no": m["package_no"],
             "created_at": m["created_at"], "counts": m["counts"], "entries": m["entries"],
             "known_sender": known is not None, "fingerprint": cert.get("fingerprint"),
+            "certificate_problem": certificate_problem,
+            "already_imported": ledger.scalar("SELECT 1 FROM imported_packages WHERE package_id = ?",
+                                              (m["package_id"],)) is not None,
             "for_this_office": m["recipient"]["site_id"] == ledger.site_id}
+
+
+def export_certificate(ledger: Ledger, path: Path) -> dict:
+    """`cert export --out FILE` for the window: this office's certificate as a JSON file."""
+    cert = certificates.export_certificate(ledger)
+    Path(path).write_text(json.dumps(cert, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    return cert
 
 
 def list_conflicts(ledger: Ledger, status: str | None = "open") -> list[dict]:
     return conflicts.list_conflicts(ledger, status)
+
+
+# Chinese names of the fields a conflict can be about (the window shows them).
+FIELD_LABELS = {
+    "name": "企业名称", "credit_code": "统一社会信用代码", "township_code": "乡镇（街道）",
+    "industry_code": "行业代码", "stat_status": "统计状态", "pool": "库别", "source": "来源",
+    "department_id": "责任单位", "liaison_cadre": "包联干部", "legal_person": "法定代表人",
+    "contact_person": "联系人", "contact_phone": "联系电话", "address": "地址",
+    "established_date": "成立日期", "entered_stats_date": "入统日期", "exited_stats_date": "退规日期",
+    "tags": "企业资质", "note": "备注", "period": "月份", **FIGURE_FIELDS,
+    "visit_date": "走访日期", "kind": "走访方式", "visitors": "走访人员", "summary": "走访情况",
+    "demands": "企业诉求", "category": "问题类别", "description": "问题描述", "raised_date": "提出日期",
+    "deadline": "办结时限", "status": "办理状态", "resolution": "办理结果", "resolved_date": "办结日期",
+    "from_pool": "原库别", "to_pool": "新库别", "moved_on": "调整日期", "reason": "调整理由",
+    "decided_by": "决定人", "confirmed": "县级确认", "year": "年份", "net_increase": "净增目标",
+}
+_CODED = {"stat_status": STAT_STATUSES, "pool": POOLS, "from_pool": POOLS, "to_pool": POOLS,
+          "source": SOURCES, ("visits", "kind"): VISIT_KINDS,
+          ("issues", "category"): ISSUE_CATEGORIES, ("issues", "status"): ISSUE_STATUSES}
+_MONEY = {"revenue", "output_value", "tax_paid"}
+
+
+def _show_value(ledger: Ledger, table: str, field: str | None, value) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, dict):  # an edit that raced a delete: the fields it wrote
+        return "；".join(f"{FIELD_LABELS.get(k, k)}：{_show_value(ledger, table, k, v)}"
+                        for k, v in value.items())
+    if field in _MONEY and isinstance(value, int):
+        return f"{format_wan(value)}万元"
+    codes = _CODED.get((table, field)) or _CODED.get(field)
+    if codes and isinstance(value, str):
+        return codes.get(value, value)
+    if field == "department_id":
+        return ledger.scalar("SELECT name FROM departments WHERE id = ?", (value,)) or str(value)
+    return str(value)
+
+
+def review_conflicts(ledger: Ledger) -> list[dict]:
+    """Open conflicts as this office sees them: 本地 (kept here) against 对方 (imported),
+    each with who, when and the value in words, and which one is applied now."""
+    out = []
+    for c in list_conflicts(ledger, "open"):
+        incoming = c["incoming_side"] or "winner"
+        local = "loser" if incoming == "winner" else "winner"
+        sides = {}
+        for name, side in (("local", local), ("incoming", incoming)):
+            s = c[side]
+            text = "（已删除）" if s["op"] == "d" else _show_value(ledger, c["table"], c["field"], s["value"])
+            sides[name] = {"site": s["site"], "time": s["time"].replace("T", " ")[:16], "text": text}
+        out.append({"id": c["id"], "kind": c["kind"], "table_label": c["table_label"],
+                    "record": c["record"] or c["row_id"][:8], "table": c["table"], "row_id": c["row_id"],
+                    "field_label": "（整条记录）" if c["kind"] == "delete" else FIELD_LABELS.get(c["field"], c["field"]),
+                    "applied": "incoming" if incoming == "winner" else "local", **sides})
+    return out
 
 
 def resolve_conflict(ledger: Ledger, conflict_id: str, keep: str) -> dict:
@@ -85,4 +160,5 @@ def sync_status(ledger: Ledger) -> list[dict]:
 
 __all__ = ["export_packages", "import_packages", "inspect_package", "list_conflicts",
            "resolve_conflict", "list_duplicates", "find_duplicates", "merge_duplicates",
-           "dismiss_duplicates", "rotate_keys", "sync_status", "PackageRejected"]
+           "dismiss_duplicates", "rotate_keys", "sync_status", "PackageRejected",
+           "export_certificate", "review_conflicts", "table_label", "FIELD_LABELS"]
