@@ -20,3 +20,25 @@ def test_core_imports_with_pyside6_unavailable():
             + "assert not any(m.startswith('PySide6') for m in sys.modules)\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_sync_page_calls_services_only():
+    """The window side of sync reaches the ledger and the package format only through
+    services (STYLE.md 2): no storage, sync, spreadsheets or report module, no SQL."""
+    import ast
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "shengui_desktop" / "ui" / "sync"
+    forbidden = ("storage", "sync", "spreadsheets", "reports")
+    for source in sorted(folder.glob("*.py")):
+        tree = ast.parse(source.read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level >= 3:
+                top = (node.module or "").split(".")[0]
+                assert top not in forbidden, f"{source.name} imports {node.module}"
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert not alias.name.startswith(tuple(f"shengui_desktop.{f}" for f in forbidden)), source.name
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                assert not node.value.lstrip().upper().startswith(("SELECT ", "INSERT ", "UPDATE ", "DELETE ")), \
+                    f"SQL in {source.name}"

@@ -23,9 +23,10 @@ from .ledger.index import EnterpriseIndex
 from .ledger.loader import load_figures, load_rows
 from .ledger.model import KEYS
 from .ledger.page import LedgerPage
+from .sync.page import SyncPage
 from .visits.page import VisitsPage
 
-PAGES = ["首页", "企业台账", "走访记录", "问题台账"]
+PAGES = ["首页", "企业台账", "走访记录", "问题台账", "数据同步"]
 # Column widths are remembered per set of columns: a state saved by a version with other
 # columns would put widths on the wrong ones.
 LEDGER_COLUMNS_KEY = "main/ledger_columns_" + hashlib.blake2b("|".join(KEYS).encode(), digest_size=4).hexdigest()
@@ -59,7 +60,9 @@ class MainWindow(QMainWindow):
         self.ledger_page = LedgerPage(self)
         self.visits_page = VisitsPage(self)
         self.issues_page = IssuesPage(self)
-        for name, page in zip(PAGES, (self.home, self.ledger_page, self.visits_page, self.issues_page)):
+        self.sync_page = SyncPage(self)
+        for name, page in zip(PAGES, (self.home, self.ledger_page, self.visits_page, self.issues_page,
+                                      self.sync_page)):
             self.add_page(name, page)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         central = QWidget()
@@ -230,6 +233,12 @@ class MainWindow(QMainWindow):
         self.home.refresh()
         self.refresh_unsynced()
 
+    def sync_changed(self) -> None:
+        """An import or a merge may have touched any record (and deleted enterprises):
+        reload the index rather than patching it, and redraw the other pages."""
+        self.load_index()
+        self.bus.tell({"visits", "issues"})
+
     # -- closing -------------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802
         for window in list(self.open_windows):
@@ -238,7 +247,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue(LEDGER_COLUMNS_KEY, self.ledger_page.table.horizontalHeader().saveState())
         self.settings.sync()
         self.runner.shutdown()
-        for page in (self.home, self.visits_page, self.issues_page):
+        for page in (self.home, self.visits_page, self.issues_page, self.sync_page):
             page.runner.shutdown()
         self.ledger.close()
         super().closeEvent(event)

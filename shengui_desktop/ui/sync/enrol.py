@@ -1,0 +1,107 @@
+"""登记新单位: a package came from an office this ledger does not know. A person compares
+the fingerprint with what that office reads from its own window over the phone, and only an
+explicit confirmation (a ticked box, or the fingerprint typed as it was heard) lets the
+import pin the office's key. Cancel changes nothing."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
+                               QLabel, QLineEdit, QVBoxLayout)
+
+from ...services.site import ROLES
+from .fingerprint import FingerprintView, groups, same
+
+
+class EnrolDialog(QDialog):
+    def __init__(self, office: dict, parent=None):
+        """`office`: services.sync.inspect_package's answer for one of its files, plus
+        `files` (every chosen file from that office)."""
+        super().__init__(parent)
+        self.office = office
+        self.fingerprint = office["fingerprint"]
+        sender = office["sender"]
+        self.setWindowTitle("登记新单位")
+        layout = QVBoxLayout(self)
+
+        head = QLabel(f"“{sender['name']}”尚未在本台账登记")
+        head.setStyleSheet("font-size: 16px; font-weight: bold;")
+        intro = QLabel("登记后，本台账只接受用该单位这把密钥签名的同步包。请打电话给该单位，请对方打开本程序"
+                       "“数据同步”页，读出“本机证书指纹”，与下面的指纹逐组核对。")
+        intro.setWordWrap(True)
+        layout.addWidget(head)
+        layout.addWidget(intro)
+
+        who = QGroupBox("发送单位（同步包中所载）")
+        form = QFormLayout(who)
+        self.name_label = QLabel(sender["name"])
+        form.addRow("单位名称：", self.name_label)
+        form.addRow("单位类型：", QLabel(ROLES.get(sender.get("role", ""), sender.get("role") or "（未注明）")))
+        form.addRow("区划代码：", QLabel(sender["area_code"]))
+        files = office.get("files") or []
+        shown = "、".join(p.name for p in files[:3]) + (f" 等{len(files)}个文件" if len(files) > 3 else "")
+        packages = QLabel(shown or "")
+        packages.setWordWrap(True)
+        form.addRow("同步包：", packages)
+        layout.addWidget(who)
+
+        box = QGroupBox("密钥指纹（共8组，请逐组核对）")
+        inner = QVBoxLayout(box)
+        self.view = FingerprintView(self.fingerprint, point_size=20)
+        inner.addWidget(self.view)
+        layout.addWidget(box)
+
+        self.typed = QLineEdit()
+        self.typed.setPlaceholderText("可选：输入对方读出的指纹（不区分大小写，空格可省略）")
+        self.typed.setMaxLength(64)
+        self.typed_state = QLabel("")
+        self.confirm = QCheckBox("我已与对方电话核对，对方读出的8组指纹与上面完全一致")
+        warn = QLabel("如有任何一组不一致，请点“取消”：该文件可能是伪造的，台账不会有任何改动。")
+        warn.setStyleSheet("color: #b00020;")
+        warn.setWordWrap(True)
+        for w in (self.typed, self.typed_state, self.confirm, warn):
+            layout.addWidget(w)
+
+        self.buttons = QDialogButtonBox()
+        self.accept_button = self.buttons.addButton("接受并导入", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
+        self.accept_button.setEnabled(False)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.confirm.toggled.connect(self._update)
+        self.typed.textChanged.connect(self._typed)
+        self.cancel_button.setDefault(True)  # Enter must not accept a key by accident
+        self.resize(620, self.sizeHint().height())
+
+    def _typed(self, text: str) -> None:
+        entered = groups(text)
+        if not entered:
+            self.typed_state.setText("")
+        elif same(text, self.fingerprint):
+            self.typed_state.setText("✓ 与包中的指纹一致")
+            self.typed_state.setStyleSheet("color: #1b7f3a;")
+            self.confirm.setChecked(True)
+        else:
+            expected = groups(self.fingerprint)
+            last = len(entered) - 1  # the group being typed may still be short
+            wrong = [i + 1 for i, g in enumerate(entered)
+                     if i >= len(expected) or (g != expected[i] and not (
+                         i == last and len(g) < 4 and expected[i].startswith(g)))]
+            if wrong:
+                text = f"✗ 第{'、'.join(map(str, wrong))}组与包中的指纹不一致"
+            else:
+                text = f"已输入{len(entered)}组，共8组"
+            self.typed_state.setText(text)
+            self.typed_state.setStyleSheet("color: #b00020;" if wrong else "color: #555;")
+            if wrong:
+                self.confirm.setChecked(False)
+        self._update()
+
+    def _update(self, *_args) -> None:
+        typed_ok = not self.typed.text().strip() or same(self.typed.text(), self.fingerprint)
+        self.accept_button.setEnabled(self.confirm.isChecked() and typed_ok)
+
+    def accept(self) -> None:
+        if not self.accept_button.isEnabled():
+            return
+        super().accept()

@@ -1,0 +1,173 @@
+"""What the sync page runs on a worker thread (no Qt here): export to a folder, import a
+choice of files with the new offices a person accepted, and the Chinese summary of it.
+
+The services take one accepted fingerprint per call and stop at the first refused file, so
+the window groups the files it was given: files of each newly accepted office go in one call
+with that office's fingerprint, every other good file in one call (the importer overlaps
+them), and a file that cannot be meant for us is imported on its own to get its refusal.
+When a call of several files is refused, its files are imported one by one so every file
+gets its own line; should the services have kept packages applied before the refusal, they
+come back as already imported and are reported as imported now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ...errors import UserError
+from ...services import sync
+
+IMPORT_STAGES = {"verify": "正在校验", "merge": "正在合并变更"}
+EXPORT_STAGES = {"select": "正在选取变更", "pack": "正在打包加密", "done": "已写出"}
+
+
+@dataclass
+class FileOutcome:
+    path: Path
+    result: object | None = None     # services' ImportResult when the file was imported
+    refusal: str | None = None       # the Chinese reason when it was refused
+    imported_now: bool = False       # applied by an earlier call of this same import
+
+
+@dataclass
+class ImportOutcome:
+    files: list[FileOutcome] = field(default_factory=list)
+    # offices a person has to accept first: one dict per office (sender, fingerprint, files)
+    needs_enrolment: list[dict] = field(default_factory=list)
+
+    def count(self, what: str) -> int:
+        if what == "refused":
+            return sum(1 for f in self.files if f.refusal)
+        if what == "already":
+            return sum(1 for f in self.files if f.result is not None and f.result.status == "already_imported"
+                       and not f.imported_now)
+        return sum(1 for f in self.files if f.result is not None and (f.result.status == "imported" or f.imported_now))
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(f.result, attr) for f in self.files
+                   if f.result is not None and f.result.status == "imported")
+
+    @property
+    def changed(self) -> bool:
+        return any(f.result is not None and (f.result.status == "imported" or f.imported_now)
+                   for f in self.files)
+
+
+def export(ledger, out_dir: Path, *, full: bool, to: str | None, progress: Callable,
+           cancelled: Callable[[], bool], written: list) -> list:
+    """One package per peer (or for `to`); `written` receives each result as it is written,
+    so a cancel between two peers still tells the user which files exist."""
+    peers = [to] if to else [p["site_id"] for p in sync.sync_status(ledger)]
+    if not peers:  # the service's own message says what is missing
+        return sync.export_packages(ledger, out_dir, full=full)
+
+    def report(stage, done, total):
+        if stage in ("select", "pack") and cancelled():
+            # before the package number is taken and the file written: nothing happened
+            raise UserError("已取消导出。")
+        progress(done, total, EXPORT_STAGES.get(stage, ""))
+
+    for peer in peers:
+        if cancelled():
+            break
+        written += sync.export_packages(ledger, out_dir, full=full, to=peer, progress=report)
+    return list(written)
+
+
+def import_files(ledger, paths: list[Path], accepted: dict[str, str], *, progress: Callable,
+                 cancelled: Callable[[], bool]) -> ImportOutcome:
+    """`accepted`: sender site id -> fingerprint a person confirmed in the enrolment dialog."""
+    out = ImportOutcome()
+    by_path = {Path(p): FileOutcome(Path(p)) for p in paths}
+    infos: dict[Path, dict] = {}
+    for p, outcome in by_path.items():
+        try:
+            infos[p] = sync.inspect_package(ledger, p)
+        except UserError as e:
+            outcome.refusal = str(e)
+    unknown: dict[str, dict] = {}
+    for p, info in list(infos.items()):
+        sender = info["sender"]
+        if not info["for_this_office"] or info["known_sender"] or sender["site_id"] in accepted:
+            continue
+        if info["certificate_problem"] or not info["fingerprint"]:
+            by_path[p].refusal = (f"“{p.name}”来自未登记的单位“{sender['name']}”（{sender['area_code']}），"
+                                  f"且包中的单位证书无效（{info['certificate_problem'] or '没有证书'}），"
+                                  "无法登记，拒绝导入。")
+            del infos[p]
+            continue
+        office = unknown.setdefault(sender["site_id"], {**info, "files": []})
+        office["files"].append(p)
+    if unknown:
+        out.needs_enrolment = list(unknown.values())
+        return out  # nothing applied until every new office is accepted or the user gives up
+
+    groups: list[tuple[list[Path], str | None]] = []
+    for site_id, fp in accepted.items():
+        mine = [p for p, i in infos.items() if i["sender"]["site_id"] == site_id and not i["known_sender"]]
+        if mine:
+            groups.append((mine, fp))
+    grouped = {p for g, _fp in groups for p in g}
+    good = [p for p, i in infos.items() if p not in grouped and i["for_this_office"] and i["known_sender"]]
+    if good:
+        groups.append((good, None))
+    groups += [([p], None) for p in infos if p not in grouped and p not in good]
+
+    def report(stage, done, total):
+        progress(done, total, IMPORT_STAGES.get(stage, ""))
+
+    for files, fp in groups:
+        files.sort(key=lambda p: (infos[p]["sender"]["site_id"], infos[p]["package_no"]))
+        _import_group(ledger, files, fp, infos, by_path, report, cancelled)
+    out.files = [by_path[Path(p)] for p in paths]
+    return out
+
+
+def _import_group(ledger, files, fp, infos, by_path, report, cancelled) -> None:
+    try:
+        results = sync.import_packages(ledger, files, accept_fingerprint=fp, progress=report,
+                                       cancel=cancelled)
+    except UserError as e:
+        if cancelled():
+            raise
+        if len(files) == 1:
+            by_path[files[0]].refusal = str(e)
+            return
+        for p in files:  # which one? each file on its own, in the same order
+            _import_group(ledger, [p], fp, infos, by_path, report, cancelled)
+            o = by_path[p]
+            if o.result is not None and o.result.status == "already_imported" \
+                    and not infos[p]["already_imported"]:
+                o.imported_now = True
+        return
+    for r in results:
+        by_path[Path(r.path)].result = r
+
+
+def summary(outcome: ImportOutcome, when: str) -> str:
+    """The Chinese report under the import button (one line per file)."""
+    lines = [f"导入结果（{when}）：共{len(outcome.files)}个文件，导入{outcome.count('imported')}个，"
+             f"此前已导入{outcome.count('already')}个，拒绝{outcome.count('refused')}个。"]
+    if outcome.changed:
+        conflicts, dups = outcome.total("conflicts"), outcome.total("duplicates")
+        text = f"新变更共{outcome.total('new_entries'):,}条"
+        if conflicts:
+            text += f"；冲突{conflicts}处，请到“冲突”页确认"
+        if dups:
+            text += f"；疑似重复企业{dups}组，请到“疑似重复”页处理"
+        lines.append(text + "。")
+    for f in outcome.files:
+        if f.refusal:
+            lines.append("✗ " + f.refusal)
+        elif f.imported_now:
+            lines.append(f"✓ “{f.path.name}”已在本次导入（与同批的包一并导入）。")
+        elif f.result is not None:
+            mark = "·" if f.result.status == "already_imported" else "✓"
+            text = f"{mark} {f.result.message}"
+            if f.result.status == "imported" and f.result.counts:
+                text += "\n    其中：" + "，".join(f"{sync.table_label(t)}{n:,}条"
+                                                 for t, n in sorted(f.result.counts.items()))
+            lines.append(text)
+    return "\n".join(lines)

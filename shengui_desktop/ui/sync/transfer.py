@@ -1,0 +1,281 @@
+"""The 同步 tab: this office's certificate fingerprint, the state per peer, and the two
+actions that move packages (export to a folder such as a USB stick, import chosen files)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel,
+                               QMessageBox, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
+
+from ...errors import UserError
+from ...services import site, sync
+from ...services.site import ROLES
+from ..common import Column, DictTableModel, make_table, show_error
+from ..jobs import run_with_progress
+from . import flow
+from .enrol import EnrolDialog
+from .fingerprint import FingerprintView
+
+LAST_DIR = "sync/last_dir"
+
+
+def _numbers(values: list[int]) -> str:
+    return "无" if not values else "第" + "、".join(map(str, values[:10])) + ("…" if len(values) > 10 else "") + "号"
+
+
+class TransferTab(QWidget):
+    def __init__(self, page):
+        super().__init__()
+        self.page = page
+        self.main = page.main
+        self.me = site.this_site(self.main.ledger)
+        self.enrol_dialog: EnrolDialog | None = None
+        self.busy = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self._certificate_box())
+        layout.addWidget(self._status_box(), 1)
+        layout.addLayout(self._actions())
+        self.result = QPlainTextEdit()
+        self.result.setReadOnly(True)
+        self.result.setPlaceholderText("导出或导入的结果显示在这里。")
+        box = QGroupBox("结果")
+        QVBoxLayout(box).addWidget(self.result)
+        layout.addWidget(box, 1)
+
+    # -- layout ------------------------------------------------------------------------
+    def _certificate_box(self) -> QGroupBox:
+        me = self.me
+        box = QGroupBox("本机证书指纹（对方登记本单位时，请在电话中逐组读出）")
+        row = QHBoxLayout(box)
+        who = QLabel(f"{me['name']}\n{ROLES.get(me['role'], me['role'])}\n区划代码 {me['area_code']}")
+        who.setStyleSheet("font-size: 14px;")
+        self.own_fingerprint = FingerprintView(me["fingerprint"])
+        self.cert_button = QPushButton("导出证书…")
+        self.cert_button.setToolTip("写出本单位证书文件（县级证书在乡镇初始化时使用）")
+        self.cert_button.clicked.connect(self.export_certificate)
+        row.addWidget(who)
+        row.addSpacing(24)
+        row.addWidget(self.own_fingerprint)
+        row.addStretch(1)
+        row.addWidget(self.cert_button)
+        return box
+
+    def _status_box(self) -> QGroupBox:
+        box = QGroupBox("同步状态")
+        col = QVBoxLayout(box)
+        self.peers = DictTableModel([
+            Column("name", "对方单位", width=120),
+            Column("area_code", "区划代码", width=100),
+            Column("sent", "已发出至", lambda v: f"第{v}号包" if v else "未发出", width=90),
+            Column("received", "已收到至", lambda v: f"第{v}号包" if v else "未收到", width=90),
+            Column("gaps", "缺少的包", _numbers, width=110),
+            Column("fingerprint", "已登记的密钥指纹"),
+        ], self)
+        self.peer_table = make_table(self.peers)
+        self.peer_table.setMinimumHeight(90)
+        self.counts = QLabel("")
+        col.addWidget(self.peer_table)
+        col.addWidget(self.counts)
+        return box
+
+    def _actions(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.export_button = QPushButton("导出同步包…")
+        self.import_button = QPushButton("导入同步包…")
+        for b in (self.export_button, self.import_button):
+            b.setMinimumHeight(34)
+            b.setStyleSheet("font-size: 14px; padding: 0 16px;")
+        self.full = QCheckBox("完整包（恢复用）")
+        self.full.setToolTip("包含对方应有的全部记录，用于对方台账丢失后的恢复；平时不必勾选")
+        self.to = QComboBox()
+        self.to.addItem("全部已登记乡镇", None)
+        self.to.setVisible(self.me["role"] == "county")
+        self.export_button.clicked.connect(self.export_clicked)
+        self.import_button.clicked.connect(self.import_clicked)
+        row.addWidget(self.export_button)
+        if self.me["role"] == "county":
+            row.addWidget(QLabel("发往"))
+        row.addWidget(self.to)
+        row.addWidget(self.full)
+        row.addSpacing(30)
+        row.addWidget(self.import_button)
+        row.addStretch(1)
+        return row
+
+    # -- state -------------------------------------------------------------------------
+    def refresh(self, open_conflicts: int, open_duplicates: int | None) -> None:
+        ledger = self.main.ledger
+        status = sync.sync_status(ledger)
+        self.peers.set_rows(status)
+        chosen = self.to.currentData()
+        self.to.blockSignals(True)
+        self.to.clear()
+        self.to.addItem("全部已登记乡镇", None)
+        for p in status:
+            self.to.addItem(p["name"], p["site_id"])
+        self.to.setCurrentIndex(max(0, self.to.findData(chosen)))
+        self.to.blockSignals(False)
+        parts = [f"本机尚未被对方确认收到的修改：{site.unsynced_change_count(ledger):,}条",
+                 f"待确认的冲突：{open_conflicts}处"]
+        if open_duplicates is not None:
+            parts.append(f"疑似重复企业：{open_duplicates}组")
+        if not status:
+            parts.append("尚未登记任何乡镇（乡镇的第一个同步包导入时登记）" if self.me["role"] == "county"
+                         else "尚未导入县级证书，无法导出")
+        self.counts.setText("；".join(parts))
+
+    def _last_dir(self) -> str:
+        return str(self.main.settings.value(LAST_DIR, "") or Path.home())
+
+    def _remember_dir(self, path: Path) -> None:
+        self.main.settings.setValue(LAST_DIR, str(path))
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        for w in (self.export_button, self.import_button, self.cert_button):
+            w.setEnabled(not busy)
+
+    def show_result(self, text: str) -> None:
+        self.result.setPlainText(text)
+
+    def _start(self, work, title: str, on_done, on_cancelled) -> None:
+        """One job at a time, the buttons disabled meanwhile (STYLE.md 4)."""
+        self._set_busy(True)
+
+        def done(result):
+            self._set_busy(False)
+            on_done(result)
+
+        def failed(message: str):
+            self._set_busy(False)
+            self.show_result(message)
+            QMessageBox.warning(self, "同步未完成", message)
+
+        def cancelled():
+            self._set_busy(False)
+            on_cancelled()
+        job = run_with_progress(self, self.page.runner, self.main.ledger, work, title, done, failed)
+        job.on("cancelled", cancelled)
+
+    # -- certificate -------------------------------------------------------------------
+    def export_certificate(self) -> None:
+        me = self.me
+        suggested = Path(self._last_dir()) / f"{me['area_code']}_{me['name']}_证书.json"
+        path, _ = QFileDialog.getSaveFileName(self, "导出本单位证书", str(suggested), "单位证书 (*.json)")
+        if not path:
+            return
+        try:
+            cert = sync.export_certificate(self.main.ledger, Path(path))
+        except (UserError, OSError) as e:
+            show_error(self, e if isinstance(e, UserError) else f"无法写入“{path}”：{e.strerror or e}",
+                       "无法导出证书")
+            return
+        self._remember_dir(Path(path).parent)
+        self.show_result(f"已导出本单位证书：{path}\n指纹：{cert['fingerprint']}\n"
+                         "对方使用证书前，请电话核对指纹。")
+
+    # -- export ------------------------------------------------------------------------
+    def export_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "选择保存同步包的文件夹（如U盘）", self._last_dir())
+        if not folder:
+            return
+        folder_path, full, to = Path(folder), self.full.isChecked(), self.to.currentData()
+        self._remember_dir(folder_path)
+        written: list = []
+
+        def work(ledger, progress, cancelled):
+            try:
+                return flow.export(ledger, folder_path, full=full, to=to, progress=progress,
+                                   cancelled=cancelled, written=written)
+            except OSError as e:
+                raise UserError(f"无法写入“{folder_path}”：{e.strerror or e}（U盘是否已拔出或写保护？）") from None
+
+        self._start(work, "正在导出同步包…", partial(self._exported, folder_path),
+                    lambda: self._exported(folder_path, written, cancelled=True))
+
+    def _exported(self, folder: Path, results: list, cancelled: bool = False) -> None:
+        when = datetime.now().strftime("%H:%M")
+        if cancelled:
+            head = f"已取消导出（{when}）。" + ("已写出的同步包如下，其余未导出：" if results else "未写出任何文件。")
+        else:
+            head = f"导出完成（{when}）：已写出{len(results)}个同步包到 {folder}"
+        lines = [head]
+        for r in results:
+            what = f"变更{r.entries:,}条" if r.entries else "没有新变更，只带回本机已收到的包号"
+            lines.append(f"  · {r.path.name}（发往{r.recipient}，第{r.package_no}号，{what}"
+                         f"{'，完整包' if r.full else ''}）")
+        if results and not cancelled:
+            lines.append("请将文件带到对方，在对方的“数据同步”页导入。")
+        self.show_result("\n".join(lines))
+        self.page.refresh()
+
+    # -- import ------------------------------------------------------------------------
+    def import_clicked(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "选择要导入的同步包（可多选）", self._last_dir(),
+                                                "同步包 (*.sgpkg);;所有文件 (*)")
+        if not paths:
+            return
+        self._remember_dir(Path(paths[0]).parent)
+        self.import_files([Path(p) for p in paths])
+
+    def import_files(self, paths: list[Path], accepted: dict[str, str] | None = None) -> None:
+        accepted = dict(accepted or {})
+
+        def work(ledger, progress, cancelled):
+            return flow.import_files(ledger, paths, accepted, progress=progress, cancelled=cancelled)
+
+        self._start(work, "正在导入同步包…", partial(self._imported, paths, accepted),
+                    self._import_cancelled)
+
+    def _imported(self, paths: list[Path], accepted: dict, outcome: flow.ImportOutcome) -> None:
+        if outcome.needs_enrolment:
+            self._ask_enrolment(paths, accepted, list(outcome.needs_enrolment))
+            return
+        self.show_result(flow.summary(outcome, datetime.now().strftime("%H:%M")))
+        if outcome.changed:
+            self.page.after_import()
+        else:
+            self.page.refresh()
+        refused = [f.refusal for f in outcome.files if f.refusal]
+        if refused:
+            title = "同步包未导入" if not outcome.changed else "部分同步包未导入"
+            QMessageBox.warning(self, title, "\n\n".join(refused[:5])
+                                + (f"\n\n……另有{len(refused) - 5}个文件，见“结果”" if len(refused) > 5 else ""))
+
+    def _import_cancelled(self) -> None:
+        self.show_result("已取消导入：未完成的同步包没有作任何修改。再次导入同样的文件即可，"
+                         "已导入过的包会自动跳过。")
+        self.page.after_import()
+
+    # -- enrolment ---------------------------------------------------------------------
+    def _ask_enrolment(self, paths: list[Path], accepted: dict, offices: list[dict]) -> None:
+        """One dialog per new office, one after another; then the import runs again."""
+        if not offices:
+            self.import_files(paths, accepted)
+            return
+        office = offices[0]
+        dialog = EnrolDialog(office, self)
+        self.enrol_dialog = dialog
+        dialog.accepted.connect(partial(self._enrolment_confirmed, dialog, paths, accepted, offices))
+        dialog.rejected.connect(partial(self._enrolment_cancelled, dialog))
+        dialog.open()
+
+    def _enrolment_confirmed(self, dialog: EnrolDialog, paths, accepted, offices) -> None:
+        accepted[dialog.office["sender"]["site_id"]] = dialog.fingerprint
+        self._dispose(dialog)
+        self._ask_enrolment(paths, accepted, offices[1:])
+
+    def _enrolment_cancelled(self, dialog: EnrolDialog) -> None:
+        name = dialog.office["sender"]["name"]
+        self._dispose(dialog)
+        self.show_result(f"已取消：未登记“{name}”，所选的同步包都没有导入，台账未作任何修改。\n"
+                         "核对指纹后可再次导入。")
+
+    def _dispose(self, dialog: EnrolDialog) -> None:
+        if self.enrol_dialog is dialog:
+            self.enrol_dialog = None
+        dialog.deleteLater()
