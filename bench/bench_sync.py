@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -28,6 +30,7 @@ from shengui_desktop.services import reference  # noqa: E402
 from shengui_desktop.services import sync  # noqa: E402
 from shengui_desktop.services.demo import generate  # noqa: E402
 from shengui_desktop.services.site import init_office  # noqa: E402
+from shengui_desktop.storage.files import open_ledger  # noqa: E402
 from shengui_desktop.storage.ledger import new_id  # noqa: E402
 from shengui_desktop.sync import certificates  # noqa: E402
 
@@ -40,9 +43,32 @@ def main() -> None:
     parser.add_argument("--enterprises", type=int, default=6000)
     parser.add_argument("--townships", type=int, default=30)
     parser.add_argument("--visits", type=int, default=60000)
+    parser.add_argument("--setup", type=Path,
+                        help="keep the generated county and packages in this folder and reuse "
+                             "them on the next run (generation takes longer than the import)")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    if args.setup:
+        args.setup.mkdir(parents=True, exist_ok=True)
+        run(args, args.setup)
+    else:
+        with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
+            run(args, Path(tmp))
+
+
+def run(args, tmp: Path) -> None:
     say = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
+    saved = tmp / "setup.pickle"
+    if saved.exists():
+        say("reusing the county and packages of", tmp)
+        with saved.open("rb") as f:
+            setup = pickle.load(f)
+        for suffix in ("-wal", "-shm"):  # a stale WAL would be replayed into the copy
+            (tmp / f"county.sgdb{suffix}").unlink(missing_ok=True)
+        for suffix in ("", ".keys"):
+            shutil.copyfile(tmp / f"county-before.sgdb{suffix}", tmp / f"county.sgdb{suffix}")
+        county = open_ledger(tmp / "county.sgdb", passphrase=PASSWORD)
+        measure(args, tmp, county, **setup)
+        return
 
     say("generating the county's records …")
     source, _ = init_office(tmp / "source.sgdb", role="county", name="生成县", area_code="140322",
@@ -94,8 +120,20 @@ def main() -> None:
         packages.append(sync.export_packages(town, tmp / "usb")[0])
         export_s += time.perf_counter() - t0
         town.close()
-    entries = sum(p.entries for p in packages)
-    size = sum(p.path.stat().st_size for p in packages)
+    county.close()  # checkpointed: the file alone is the county before the import
+    setup = {"towns": towns, "baseline_rows": baseline_rows, "export_s": export_s,
+             "packages": [(p.path, p.entries) for p in packages]}
+    for suffix in ("", ".keys"):
+        shutil.copyfile(tmp / f"county.sgdb{suffix}", tmp / f"county-before.sgdb{suffix}")
+    with (tmp / "setup.pickle").open("wb") as f:
+        pickle.dump(setup, f)
+    measure(args, tmp, open_ledger(tmp / "county.sgdb", passphrase=PASSWORD), **setup)
+
+
+def measure(args, tmp: Path, county, *, towns, baseline_rows, export_s, packages) -> None:
+    say = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
+    entries = sum(n for _p, n in packages)
+    size = sum(p.stat().st_size for p, _n in packages)
 
     say("importing 30 packages at the county …")
     t0 = time.perf_counter()
@@ -104,7 +142,7 @@ def main() -> None:
         import pstats
         prof = cProfile.Profile()
         prof.enable()
-    results = sync.import_packages(county, [p.path for p in packages])
+    results = sync.import_packages(county, [p for p, _n in packages])
     import_s = time.perf_counter() - t0
     if os.environ.get("BENCH_PROFILE"):
         prof.disable()
@@ -118,6 +156,8 @@ def main() -> None:
     back_s = time.perf_counter() - t0
 
     say("baseline: raw executemany of the same rows …")
+    for suffix in ("", ".keys", "-wal", "-shm"):
+        (tmp / f"raw.sgdb{suffix}").unlink(missing_ok=True)
     raw, _ = init_office(tmp / "raw.sgdb", role="county", name="基线", area_code="140321",
                          admin_user="admin", password=PASSWORD)
     t0 = time.perf_counter()

@@ -14,7 +14,7 @@ import pytest
 from shengui_desktop.services import sync as sync_service
 from shengui_desktop.services.site import init_office
 from shengui_desktop.sync import certificates, package
-from shengui_desktop.sync.errors import PackageRejected
+from shengui_desktop.sync.errors import ImportCancelled, PackageRejected
 
 from conftest import PASSWORD
 from helpers import content_hash
@@ -313,3 +313,39 @@ def test_a_newer_format_is_refused(world, tmp_path):
     manifest, payload = parts(path)
     manifest["format_version"] = 99
     refused(world["C"], craft(tmp_path / "new.sgpkg", world["A"], manifest, payload), "version")
+
+
+def test_one_refused_file_among_several_leaves_the_ledger_untouched(world, tmp_path):
+    """One command is one transaction: the good package before the refused one is not kept
+    half-way either, and the message says the whole selection was not imported."""
+    good = township_package(world, tmp_path)
+    b_ent = world["C"].scalar("SELECT id FROM enterprises WHERE township_code = ?", (CODES["B"],))
+    world["A"].insert("visits", {"enterprise_id": b_ent, "visit_date": "2026-11-01",
+                                 "visitors": "王五", "summary": "越权走访"})
+    bad = sync_service.export_packages(world["A"], tmp_path / "usb2")[0].path
+    c = world["C"]
+    before = state(c)
+    with pytest.raises(PackageRejected) as info:
+        sync_service.import_packages(c, [bad, good])
+    assert info.value.reason == "unauthorised"
+    assert "2个文件均未导入" in str(info.value)
+    assert state(c) == before
+    # the good one alone imports
+    assert sync_service.import_packages(c, [good])[0].status == "imported"
+
+
+def test_a_cancel_during_the_second_file_keeps_nothing_of_the_first(world, tmp_path):
+    first = township_package(world, tmp_path)
+    second = township_package(world, tmp_path / "second")
+    c = world["C"]
+    before = state(c)
+    started = []
+
+    def progress(stage, done, total):
+        if stage == "verify" and done == 0:
+            started.append(1)
+    cancel = lambda: len(started) >= 2  # noqa: E731
+    with pytest.raises(ImportCancelled):
+        sync_service.import_packages(c, [first, second], progress=progress, cancel=cancel)
+    assert state(c) == before
+    assert [r.status for r in sync_service.import_packages(c, [first, second])] == ["imported"] * 2
