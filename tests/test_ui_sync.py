@@ -108,7 +108,7 @@ def test_township_exports_and_county_enrols_after_the_phone_check(qtbot, offices
     qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "导入结果" in tab.result.toPlainText(), timeout=10000)
     text = tab.result.toPlainText()
-    assert "已登记新单位“秀水镇”" in text and "导入1个" in text and "企业1条" in text
+    assert "已登记新单位“秀水镇”" in text and "导入1个" in text and "（企业1条）" in text
     assert county.scalar("SELECT count(*) FROM enterprises WHERE name = '秀水机械有限公司'") == 1
     assert [p["name"] for p in tab.peers.rows_data] == ["秀水镇"]
     assert dialogs["warnings"] == []

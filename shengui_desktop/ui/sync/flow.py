@@ -165,9 +165,10 @@ def summary(outcome: ImportOutcome, when: str) -> str:
             lines.append(f"✓ “{f.path.name}”已在本次导入（与同批的包一并导入）。")
         elif f.result is not None:
             mark = "·" if f.result.status == "already_imported" else "✓"
-            text = f"{mark} {f.result.message}"
+            parts = f.result.message.split("\n")
             if f.result.status == "imported" and f.result.counts:
-                text += "\n    其中：" + "，".join(f"{sync.table_label(t)}{n:,}条"
-                                                 for t, n in sorted(f.result.counts.items()))
-            lines.append(text)
+                counts = "，".join(f"{sync.table_label(t)}{n:,}条" for t, n in sorted(f.result.counts.items()))
+                done = next((i for i, t in enumerate(parts) if "导入完成" in t), len(parts) - 1)
+                parts[done] = parts[done].rstrip("。") + f"（{counts}）。"
+            lines.append(f"{mark} " + "\n    ".join(parts))
     return "\n".join(lines)
