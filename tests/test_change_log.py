@@ -131,3 +131,15 @@ def test_empty_values_are_stored_and_logged_as_null(county, empty_target):
     entry = list(county.log_entries())[-1]
     assert entry["data"]["industry_code"] is None and entry["data"]["note"] is None
     assert_replay_equal(county, empty_target)
+
+
+def test_ids_made_in_bulk_are_random_uuid4():
+    import uuid
+
+    from shengui_desktop.storage.ledger import new_id, new_ids
+
+    ids = new_ids(2000)
+    assert len(set(ids)) == 2000 and new_ids(0) == []
+    for made in (*ids[:200], new_id()):
+        parsed = uuid.UUID(made)
+        assert parsed.hex == made and parsed.version == 4 and parsed.variant == uuid.RFC_4122
