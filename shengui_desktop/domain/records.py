@@ -110,6 +110,11 @@ def _non_negative_int(record: dict, key: str, label: str, problems: dict) -> int
     return value
 
 
+def phone_problem(phone: str) -> str | None:
+    """What is wrong with a cleaned phone number, or None."""
+    return None if _PHONE.match(phone) else f"联系电话“{phone}”格式不正确"
+
+
 def validate_enterprise(record: dict, *, partial: bool = False) -> tuple[dict, list[str]]:
     """Normalise and check an enterprise (or, with partial=True, the fields given).
 
@@ -149,8 +154,9 @@ def validate_enterprise(record: dict, *, partial: bool = False) -> tuple[dict, l
     if record.get("contact_phone"):
         phone = clean(record["contact_phone"])
         out["contact_phone"] = phone
-        if not _PHONE.match(phone):
-            problems["contact_phone"] = f"联系电话“{phone}”格式不正确"
+        problem = phone_problem(phone)
+        if problem:
+            problems["contact_phone"] = problem
     for key, label in _DATE_LABELS:
         if key in record:
             out[key] = parse_iso_date(record[key], label, problems, key)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from operator import itemgetter
 from typing import Callable
 
@@ -21,18 +20,11 @@ from ..storage.ledger import Ledger, new_id
 from .excel import (_CODE_DIGITS, _DATE_FIELDS, _DIVISION_PREFIX, _NINE_DIGITS, _POOL_WORDS,
                     _STATUS_WORDS, _TAG_SEPARATORS, _TEXT_FIELDS, DEFAULT_MONEY_UNIT,
                     ENTERPRISE_FIELDS, Change, ImportResult, Progress, SheetSummary)
+from .excel_bulk import _BulkEnterpriseRows, _NewEnterprise
 from .excel_figures_plan import _FIELD_LABELS, _FigureRows
 
 
-@dataclass
-class _NewEnterprise:
-    id: str
-    record: dict
-    row: int
-    sheet: str
-
-
-class _Planner(_FigureRows):
+class _Planner(_FigureRows, _BulkEnterpriseRows):
     """Checks every row against the ledger and collects the writes to make."""
 
     def __init__(self, ledger: Ledger, result: ImportResult, progress: Progress,
@@ -110,14 +102,15 @@ class _Planner(_FigureRows):
                                for s in skipped]
             self.result.sheets.append(summary)
             summary.unused_columns = self._unused_columns(layout, sheet_kind)
-            handle = self._enterprise_row if sheet_kind == "enterprises" else self._figure_row
-            if sheet_kind == "figures":
+            if sheet_kind == "enterprises":
+                self._enterprise_rows(layout, rows, done, total)
+            else:
                 self._check_figure_layout(layout)
-            for i, r in enumerate(rows):
-                handle(layout, r)
-                if i % 500 == 0:
-                    self.check_cancel()
-                    self.progress("检查数据", done + i, total)
+                for i, r in enumerate(rows):
+                    self._figure_row(layout, r)
+                    if i % 500 == 0:
+                        self.check_cancel()
+                        self.progress("检查数据", done + i, total)
             done += len(layout.grid.rows)
         self._plan_pending_months()
         self.progress("检查数据", total, total)
@@ -349,8 +342,10 @@ class _Planner(_FigureRows):
         return next((n for n, c in self.new_township_codes.items() if c == code), "")
 
     def _industry(self, raw: dict) -> str | None:
-        """The row's industry code, worked out once for each distinct pair of cells."""
-        code, name = raw.get("industry_code"), raw.get("industry_name")
+        return self._industry_pair(raw.get("industry_code"), raw.get("industry_name"))
+
+    def _industry_pair(self, code, name) -> str | None:
+        """The industry code of a row's two cells, worked out once for each distinct pair."""
         key = (type(code), code, type(name), name)
         try:
             return self._industry_seen[key]
@@ -376,45 +371,51 @@ class _Planner(_FigureRows):
         """The row's township code; at a county, an unknown township name is planned as new."""
         name = cells.text(raw.get("township")).replace(" ", "")
         code = cells.text(raw.get("township_code")).replace(" ", "")
+        found, failure, create = self._township_decision(layout, name, code, required=required)
+        if failure:
+            fail(*failure)
+            return None
+        if create:
+            return self._create_township(layout, *create)
+        return found
+
+    def _township_decision(self, layout: Layout, name: str, code: str, *, required: bool):
+        """(code found, (field, problem) or None, (name, code or None) to create or None),
+        without reporting or creating anything."""
         if _NINE_DIGITS.fullmatch(name):
             code, name = name, ""
         found = None
         if code:
             if not _NINE_DIGITS.fullmatch(code):
-                fail("township_code", f"乡镇代码“{code}”应为9位数字")
-                return None
+                return None, ("township_code", f"乡镇代码“{code}”应为9位数字"), None
             found = code if code in self.townships or code in self.new_township_codes.values() else None
             if found is None:
                 if self.role == "county" and name:
-                    found = self._create_township(layout, name, code)
+                    return None, None, (name, code)
                 elif self.role == "county":
-                    fail("township_code", f"乡镇代码{code}不在本台账的乡镇列表中，请同时填写乡镇名称")
-                    return None
+                    return None, ("township_code",
+                                  f"乡镇代码{code}不在本台账的乡镇列表中，请同时填写乡镇名称"), None
         elif name:
             found = self._township_by_name(name)
             if found is None:
                 if self.role == "county":
-                    found = self._create_township(layout, name, None)
-                else:
-                    fail("township", f"本乡镇台账只能导入本乡镇（{self.townships.get(self.own_code, self.own_code)}）"
-                                     f"的企业，此行属于“{name}”")
-                    return None
+                    return None, None, (name, None)
+                return None, ("township", f"本乡镇台账只能导入本乡镇（{self.townships.get(self.own_code, self.own_code)}）"
+                                          f"的企业，此行属于“{name}”"), None
         else:
             if not required:
-                return None
+                return None, None, None
             if self.role == "township":
-                return self.own_code
+                return self.own_code, None, None
             office = self._township_by_name(layout.office or "") if layout.office else None
             if office:
-                return office
-            fail("township", "乡镇（街道）不能为空" if "township" in layout.by_field()
-                 else "表中没有“乡镇（街道）”列，无法确定企业所属乡镇")
-            return None
+                return office, None, None
+            return None, ("township", "乡镇（街道）不能为空" if "township" in layout.by_field()
+                          else "表中没有“乡镇（街道）”列，无法确定企业所属乡镇"), None
         if self.role == "township" and found != self.own_code:
-            fail("township", f"本乡镇台账只能导入本乡镇（{self.townships.get(self.own_code, self.own_code)}）"
-                             f"的企业，此行属于“{name or self.townships.get(found, found)}”")
-            return None
-        return found
+            return None, ("township", f"本乡镇台账只能导入本乡镇（{self.townships.get(self.own_code, self.own_code)}）"
+                                      f"的企业，此行属于“{name or self.townships.get(found, found)}”"), None
+        return found, None, None
 
     def _township_by_name(self, name: str) -> str | None:
         if name in self.township_names:
