@@ -133,13 +133,19 @@ def test_empty_values_are_stored_and_logged_as_null(county, empty_target):
     assert_replay_equal(county, empty_target)
 
 
-def test_ids_made_in_bulk_are_random_uuid4():
+def test_ids_made_in_bulk_are_random_uuid4(monkeypatch):
+    import os
     import uuid
 
-    from shengui_desktop.storage.ledger import new_id, new_ids
+    from shengui_desktop.storage import ledger as storage
 
-    ids = new_ids(2000)
-    assert len(set(ids)) == 2000 and new_ids(0) == []
-    for made in (*ids[:200], new_id()):
+    ids = storage.new_ids(2000)
+    assert len(set(ids)) == 2000 and storage.new_ids(0) == []
+    for made in (*ids[:200], storage.new_id()):
         parsed = uuid.UUID(made)
         assert parsed.hex == made and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+    # from the same random bytes, the same ids as the uuid module makes
+    random = os.urandom(16 * 300)
+    monkeypatch.setattr(storage.os, "urandom", lambda n: random[:n])
+    assert storage.new_ids(300) == [uuid.UUID(bytes=random[i:i + 16], version=4).hex
+                                    for i in range(0, 16 * 300, 16)]
