@@ -168,6 +168,14 @@ def test_is_clean_agrees_with_check(code):
     assert cc.is_clean(code) == (found.ok and not found.warning and found.code == code)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(1, 10**8).map(credit), st.integers(1, 10**8).map(_warned),
+                          st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXYZIOSVa", min_size=17,
+                                  max_size=19)), max_size=30))
+def test_codes_checked_together_as_one_by_one(codes):
+    assert cc.clean_codes(codes) == [cc.is_clean(code) for code in codes]
+
+
 @pytest.mark.parametrize("n", range(1, 60))
 def test_is_clean_accepts_valid_codes(n):
     assert cc.is_clean(credit(n)) and not cc.is_clean(_warned(n))

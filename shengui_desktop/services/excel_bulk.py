@@ -14,7 +14,6 @@ tests/test_excel_bulk.py compares both ways on generated messy rows.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from ..domain import credit_code as cc
 from ..domain.records import phone_problem, validate_enterprise
@@ -26,12 +25,53 @@ from ..storage.ledger import new_ids
 
 from .excel import _DATE_FIELDS, _POOL_WORDS, _STATUS_WORDS, _TAG_SEPARATORS, _TEXT_FIELDS
 
-@dataclass
 class _NewEnterprise:
-    id: str
-    record: dict
-    row: int
-    sheet: str
+    """A planned insert: its record given (the per-row check), or the row `index` of a
+    _Columns (the column check), whose record is made only when asked for."""
+
+    __slots__ = ("id", "row", "sheet", "_record", "_columns", "_index")
+
+    def __init__(self, id: str, record: dict | None, row: int, sheet: str,
+                 columns: _Columns | None = None, index: int = 0):
+        self.id, self.row, self.sheet = id, row, sheet
+        self._record, self._columns, self._index = record, columns, index
+
+    @property
+    def record(self) -> dict:
+        if self._record is None:
+            self._record = self._columns.record(self._index)
+        return self._record
+
+    def insert_row(self, columns: tuple[str, ...]) -> tuple:
+        """(id, *values) in the order of `columns`, None for the ones not given."""
+        if self._record is None:
+            return self._columns.insert_row(self._index, columns)
+        return (self.id, *map(self._record.get, columns))
+
+
+class _Columns:
+    """The clean values of a sheet's rows, a list per key, as the column check leaves them."""
+
+    def __init__(self, keys: list[str], columns: list[list], ids: list[str]):
+        self.keys, self.columns, self.ids = keys, columns, ids
+        self.townships: list = [None] * len(ids)  # filled as rows are planned
+        self._rows: list[tuple] | None = None
+        self._rows_for: tuple | None = None
+
+    def record(self, i: int) -> dict:
+        found = {k: values[i] for k, values in zip(self.keys, self.columns)
+                 if values[i] is not None}
+        found["township_code"] = self.townships[i]
+        return found
+
+    def insert_row(self, i: int, columns: tuple[str, ...]) -> tuple:
+        if self._rows_for != columns:  # every row at once, by zip, when the first is asked
+            given = dict(zip(self.keys, self.columns))
+            given["township_code"] = self.townships
+            blank = [None] * len(self.ids)
+            self._rows = list(zip(self.ids, *[given.get(c, blank) for c in columns]))
+            self._rows_for = columns
+        return self._rows[i]
 
 
 # a cell (or a row) the per-row check must see
@@ -129,36 +169,46 @@ class _BulkEnterpriseRows:
             return
         keys, columns, codes, names, towns = self._usual_columns(layout, rows)
         self.check_cancel()
+        unusual = set()
+        for values in columns:
+            if UNUSUAL in values:
+                unusual.update(i for i, v in enumerate(values) if v is UNUSUAL)
+        # each distinct pair of township cells, found as the rows begin; found again as the
+        # rows go on once the per-row check has created a township (a name may mean it now)
+        made = len(self.new_township_codes)
+        first = by_value(towns, lambda town: self._usual_township(layout, *town))
+        townships: dict[tuple[str, str], object] = {}
+        cached_at = made
         sheet = layout.grid.name
         seen, new, created = self.seen_codes, self.new, self.result.created
         new_names, planned_ids = self.new_names, self.new_ids
-        ids = new_ids(len(rows))
-        townships: dict[tuple[str, str], object] = {}
-        made = len(self.new_township_codes)
-
-        for i, (r, values) in enumerate(zip(rows, zip(*columns))):
+        batch = _Columns(keys, columns, new_ids(len(rows)))
+        ids, row_townships = batch.ids, batch.townships
+        for i, r in enumerate(rows):
             if i % 500 == 0:
                 self.check_cancel()
                 self.progress("检查数据", done + i, total)
             code = codes[i]
-            township = UNUSUAL
-            if code is not UNUSUAL and UNUSUAL not in values and code not in seen:
-                # townships the per-row check creates along the way change what a name means
-                if made != len(self.new_township_codes):
+            if i in unusual or code in seen:
+                self._enterprise_row(layout, r)
+                continue
+            count = len(self.new_township_codes)
+            if count == made:
+                township = first[i]
+            else:
+                if count != cached_at:
                     townships.clear()
-                    made = len(self.new_township_codes)
-                town = towns[i]
-                township = townships.get(town)
+                    cached_at = count
+                township = townships.get(towns[i])
                 if township is None:
-                    township = townships[town] = self._usual_township(layout, *town)
+                    township = townships[towns[i]] = self._usual_township(layout, *towns[i])
             if township is UNUSUAL:
                 self._enterprise_row(layout, r)
                 continue
-            record = {k: v for k, v in zip(keys, values) if v is not None}
-            record["township_code"] = township
+            row_townships[i] = township
             seen[code] = (sheet, r + 1)
             name = names[i]
-            planned = new[code] = _NewEnterprise(ids[i], record, r + 1, sheet)
+            planned = new[code] = _NewEnterprise(ids[i], None, r + 1, sheet, batch, i)
             planned_ids.add(planned.id)
             new_names.setdefault(name, []).append(code)
             created.append({"sheet": sheet, "row": r + 1, "name": name, "credit_code": code,
@@ -185,12 +235,11 @@ class _BulkEnterpriseRows:
             # a name already in the ledger is a warning: the per-row check gives it
             return name if name and name not in existing_names else UNUSUAL
 
-        def code_of(v):
-            code = cells.credit_code(v)
-            return code if cc.is_clean(code) and code not in existing else UNUSUAL
-
         names = by_value(column("name"), name_of)
-        codes = by_value(column("credit_code"), code_of)
+        codes = by_value(column("credit_code"), cells.credit_code)
+        # a code with a problem or a warning, or of an enterprise to update: the per-row check
+        codes = [code if ok and code not in existing else UNUSUAL
+                 for code, ok in zip(codes, cc.clean_codes(codes))]
         keys, columns = ["name"], [names]
         for f in _TEXT_FIELDS:
             if f in raw:

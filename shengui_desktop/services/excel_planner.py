@@ -467,7 +467,9 @@ class _Planner(_FigureRows, _BulkEnterpriseRows):
                 ledger.insert("townships", {"code": code, "name": name})
                 done += 1
             self.check_cancel()
-            ledger.insert_many("enterprises", ({"id": n.id, **n.record} for n in self.new.values()),
+            columns = ledger.spec("enterprises").columns
+            ledger.insert_rows("enterprises", ("id", *columns),
+                               (n.insert_row(columns) for n in self.new.values()),
                                progress=lambda n: self.progress("写入台账", done + n, total))
             done += len(self.new)
             self.check_cancel()

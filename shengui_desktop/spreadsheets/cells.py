@@ -45,6 +45,8 @@ def text(value: object) -> str:
     if isinstance(value, str):
         # most cells were seen before (in data_rows, or higher up the column): skip the call
         return _CLEANED.get(value) or clean(value)
+    if type(value) is int:  # 序号 and codes as numbers: digits are already clean
+        return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):

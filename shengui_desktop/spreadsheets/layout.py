@@ -198,8 +198,12 @@ def _filled(v) -> bool:
     return v is not None and v != "" and not (isinstance(v, str) and v.isspace())
 
 
-def data_rows(layout: Layout) -> tuple[list[int], list[Skipped]]:
-    """Grid indices of the rows to import, and the rows skipped with the reason."""
+def data_rows(layout: Layout, *, screen: bool = True) -> tuple[list[int], list[Skipped]]:
+    """Grid indices of the rows to import, and the rows skipped with the reason.
+
+    With `screen`, a row whose first three cells are filled and can be none of a note, a
+    total, an example or a repeated header is kept at once; every other row is judged by
+    the rules below (tests/test_excel_layout.py checks both ways agree)."""
     grid = layout.grid
     seq_col = layout.by_field().get("seq")
     name_col = layout.by_field().get("name")
@@ -212,6 +216,24 @@ def data_rows(layout: Layout) -> tuple[list[int], list[Skipped]]:
     rows = grid.rows
     for r in range(layout.first_data_row, len(rows)):
         row = rows[r]
+        if screen and not in_notes and len(row) >= 3:
+            a, b, c = row[0], row[1], row[2]
+            t0 = "" if a is None else text(a)
+            t1 = "" if b is None else text(b)
+            t2 = "" if c is None else text(c)
+            # a note starts with one of _NOTE_FIRST, a total ends in 计, a repeated header
+            # starts with a header's text, an example says so in its 序号 or name
+            if t0 and t1 and t2 and t0[:1] not in _NOTE_FIRST \
+                    and "计" not in t0 and "计" not in t1 and "计" not in t2 \
+                    and t0.replace(" ", "") not in header_texts:
+                firsts = (t0, t1, t2)
+                seq = "" if seq_index is None or seq_index >= len(row) else \
+                    firsts[seq_index] if seq_index < 3 else text(row[seq_index])
+                name = "" if name_index is None or name_index >= len(row) else \
+                    firsts[name_index] if name_index < 3 else text(row[name_index])
+                if seq not in _EXAMPLE and not name.startswith(("示例", "（示例）")):
+                    keep.append(r)
+                    continue
         # the first three filled cells say what the row is; the rest are counted only when
         # a rule needs their number
         first = []
