@@ -149,3 +149,23 @@ def test_ids_made_in_bulk_are_random_uuid4(monkeypatch):
     monkeypatch.setattr(storage.os, "urandom", lambda n: random[:n])
     assert storage.new_ids(300) == [uuid.UUID(bytes=random[i:i + 16], version=4).hex
                                     for i in range(0, 16 * 300, 16)]
+
+
+def test_bulk_insert_writes_and_logs_what_single_inserts_do(county, empty_target):
+    """insert_rows fills ids, defaults and search keys a column at a time and leaves out
+    columns empty in every row: rows and logged data are those of insert() one by one."""
+    columns = ("id", "name", "credit_code", "township_code", "pool", "note", "tags")
+    rows = [(f"e{n}", f"秀水{n}机械", f"9111000060003734{n:02d}", "140322100",
+             "reserve" if n % 3 == 0 else None, None, '["专精特新"]' if n == 4 else None)
+            for n in range(7)]
+    county.insert_rows("enterprises", columns, rows)
+    for row in rows:
+        empty_target.insert("enterprises", {k: v for k, v in zip(columns, row) if v is not None})
+    assert table_rows(county, "enterprises") == table_rows(empty_target, "enterprises")
+    keys = "SELECT id, search_key FROM enterprises ORDER BY id"
+    assert county.rows(keys) == empty_target.rows(keys)
+
+    def logged(ledger):
+        return sorted((e["row_id"], e["data"]) for e in ledger.log_entries()
+                      if e["tbl"] == "enterprises")
+    assert logged(county) == logged(empty_target)

@@ -77,6 +77,13 @@ def _derived(table: str, values: dict) -> dict:
     return {}
 
 
+def _derived_columns(table: str, columns: dict) -> dict[str, list]:
+    """_derived for many rows at once: {derived column: a value per row}."""
+    if table == "enterprises" and "name" in columns:
+        return {"search_key": list(map(search_key, columns["name"]))}
+    return {}
+
+
 def _dumps(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
@@ -289,13 +296,13 @@ class Ledger:
         cache = self.scalar("PRAGMA cache_size")
         self.conn.execute("PRAGMA cache_size = -1048576")
         try:
-            return self._insert_chunks(table, rows, identity, plan, cols, derived, insert_sql,
-                                       log_sql, progress, batch)
+            return self._insert_chunks(table, rows, identity, plan, cols, insert_sql, log_sql,
+                                       progress, batch)
         finally:
             self.conn.execute(f"PRAGMA cache_size = {int(cache)}")
 
-    def _insert_chunks(self, table, rows, identity, plan, cols, derived, insert_sql, log_sql,
-                       progress, batch) -> int:
+    def _insert_chunks(self, table, rows, identity, plan, cols, insert_sql, log_sql, progress,
+                       batch) -> int:
         count = 0
         with self.transaction():
             # Into an empty table (a demo, a first import), secondary indexes are dropped and
@@ -310,9 +317,34 @@ class Ledger:
                     self.conn.execute(f"DROP INDEX {name}")
             chunk: list[tuple] = []
 
+            def completed() -> tuple[str, list[tuple]]:
+                """The chunk with ids, defaults and derived columns filled in, a column at
+                a time. A column None in every row is left out of the statement: NULL all
+                the same, without binding a NULL per row."""
+                if identity:
+                    return insert_sql, chunk
+                given = list(zip(*chunk))
+                n = len(chunk)
+                names, values = ["id"], [[i or new_id() for i in given[0]]]
+                full = {}
+                for c, (index, default) in zip(cols, plan):
+                    column = given[index] if index is not None else (None,) * n
+                    if default is not None and None in column:
+                        column = [default if v is None else v for v in column]
+                    full[c] = column
+                    if column.count(None) < n:
+                        names.append(c)
+                        values.append(column)
+                for d, column in _derived_columns(table, full).items():
+                    names.append(d)
+                    values.append(column)
+                sql = (f"INSERT INTO {table} ({', '.join(names)})"
+                       f" VALUES ({', '.join('?' * len(names))})")
+                return sql, list(zip(*values))
+
             def flush():
                 before = self.scalar(f"SELECT coalesce(max(rowid), 0) FROM {table}")
-                self.conn.executemany(insert_sql, chunk)
+                self.conn.executemany(*completed())
                 # rows just inserted have the rowids before+1 … before+n (a fresh executemany
                 # in our own transaction), so rowid - before - 1 numbers them without a sort
                 c = self._load_clock()
@@ -325,15 +357,6 @@ class Ledger:
                 chunk.clear()
 
             for row in rows:
-                if not identity:
-                    out = [row[0] or new_id()]
-                    for index, default in plan:
-                        v = None if index is None else row[index]
-                        out.append(default if v is None else v)
-                    if derived:
-                        values = dict(zip(cols, out[1:]))
-                        out.extend(_derived(table, values).get(d) for d in derived)
-                    row = tuple(out)
                 chunk.append(row)
                 count += 1
                 if len(chunk) >= batch:
