@@ -178,7 +178,12 @@ class Run:
                 if w1["site"] == w2["site"] or w1["origin"] in w2["knew"] or w2["origin"] in w1["knew"]:
                     continue
                 if "d" in (w1["op"], w2["op"]):
-                    if w1["op"] != w2["op"]:
+                    edit = w1 if w2["op"] == "d" else w2
+                    # An edit that a delete made knowing it (its own office deleting the
+                    # record later, say) has been settled by that delete: another delete
+                    # racing it then changes nothing a person needs to decide.
+                    settled = any(w["op"] == "d" and edit["origin"] in w["knew"] for w in writes)
+                    if w1["op"] != w2["op"] and not settled:
                         delete_races.add((tbl, row_id))
                     continue
                 for f in set(w1["data"]) & set(w2["data"]):

@@ -24,10 +24,13 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import itemgetter
+from itertools import groupby
+from operator import add, itemgetter
 from typing import Callable, Iterable
 
-from ..storage.ledger import DERIVED_COLUMNS, Ledger, _derived
+import orjson
+
+from ..storage.ledger import DERIVED_COLUMNS, SYNCED_TABLES, Ledger, TableSpec, _derived
 from .errors import ImportCancelled
 
 Stamp = tuple[int, str]
@@ -135,37 +138,32 @@ def _cancel_check(cancel) -> Callable[[], None]:
     return check
 
 
-class _Writer:
-    """Row and log writes of one merge, batched per table."""
+def table_specs(ledger: Ledger) -> dict[str, TableSpec]:
+    """Every synced table's columns and defaults (read once, on the ledger's thread)."""
+    return {t: ledger.spec(t) for t in SYNCED_TABLES}
 
-    def __init__(self, ledger: Ledger):
-        self.ledger = ledger
-        self.conn = ledger.conn
-        self.plans: dict[str, tuple] = {}
-        self.getters: dict[str, Callable | None] = {}
 
-    def plan(self, table: str):
-        if table not in self.plans:
-            spec = self.ledger.spec(table)
+class RowMaker:
+    """Row tuples (id, columns…, derived…) from change data, for one set of table specs.
+    Pure: runs on the worker thread that prepares the next package."""
+
+    def __init__(self, specs: dict[str, TableSpec]):
+        self.specs = specs
+        self.shapes: dict[str, tuple] = {}
+
+    def shape(self, table: str) -> tuple:
+        found = self.shapes.get(table)
+        if found is None:
+            spec = self.specs[table]
             cols = spec.columns
             derived = sorted(DERIVED_COLUMNS.get(table, ()))
-            names = ", ".join(("id", *cols, *derived))
-            marks = ", ".join("?" * (1 + len(cols) + len(derived)))
-            json_args = ", ".join(f"'{c}', t.{c}" for c in cols)
-            log_sql = (
-                "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
-                f" SELECT '{table}', t.id, 'i', json_object({json_args}), NULL, s.hlc, s.site_id,"
-                f" s.site_seq FROM temp._sync_stamps s JOIN {table} t ON t.rowid = ? + s.rn"
-                " ORDER BY s.rn")
             defaults = [(i, spec.defaults[c]) for i, c in enumerate(cols) if c in spec.defaults]
-            self.plans[table] = (cols, derived, f"INSERT INTO {table} ({names}) VALUES ({marks})",
-                                 log_sql, defaults)
-            self.getters[table] = itemgetter(*cols) if len(cols) > 1 else None
-        return self.plans[table]
+            getter = itemgetter(*cols) if len(cols) > 1 else None
+            found = self.shapes[table] = (cols, derived, defaults, getter)
+        return found
 
-    def row_tuple(self, table: str, row_id: str, values: dict) -> tuple:
-        cols, derived, _sql, _log, defaults = self.plan(table)
-        getter = self.getters[table]
+    def row(self, table: str, row_id: str, values: dict) -> tuple:
+        cols, derived, defaults, getter = self.shape(table)
         if getter is not None and not derived:
             # an insert carries every column: one C call picks them in table order
             try:
@@ -188,15 +186,111 @@ class _Writer:
             out.extend(extra.get(d) for d in derived)
         return (row_id, *out)
 
-    def insert_new(self, table: str, items: list[tuple[tuple, dict | None]], tick) -> None:
-        """Insert new rows; entries given beside a row get their log entry built from it."""
-        _cols, _derived_cols, insert_sql, log_sql, _d = self.plan(table)
-        for start in range(0, len(items), CHUNK):
+    def rows(self, table: str, ids: list[str], datas: list[dict]) -> list[tuple]:
+        """row() of many records of one table. When every change carries every column (what
+        our exporter writes) it is two passes in C; the insert statement fills defaults."""
+        _cols, derived, _defaults, getter = self.shape(table)
+        if getter is not None and not derived:
+            try:
+                return list(map(add, zip(ids), map(getter, datas)))
+            except KeyError:
+                pass
+        return [self.row(table, i, d) for i, d in zip(ids, datas)]
+
+
+@dataclass
+class Plan:
+    """What can be worked out from a package alone: its changes grouped by record, and for
+    the records a single insert creates, per table, their ids, changes and rows."""
+
+    entries: list[dict]
+    groups: dict[tuple[str, str], list[dict]]   # records with several changes, or no insert
+    singles: dict[str, tuple[list[str], list[dict], list[tuple]]]
+
+
+_TBL, _ROW_ID, _OP, _DATA = (itemgetter(k) for k in ("tbl", "row_id", "op", "data"))
+
+
+def plan(entries: list[dict], maker: RowMaker) -> Plan:
+    keys = list(zip(map(_TBL, entries), map(_ROW_ID, entries)))
+    if len(set(keys)) != len(keys):
+        return _plan_by_record(entries, maker)
+    # one change per record (a first package, say): whole tables at a time, in C where it can
+    groups: dict[tuple[str, str], list[dict]] = {}
+    singles = {}
+    for table, run in groupby(sorted(entries, key=_TBL), _TBL):  # stable: order kept
+        items = list(run)
+        if set(map(_OP, items)) != {"i"}:
+            for e in items:
+                if e["op"] != "i":
+                    groups[(table, e["row_id"])] = [e]
+            items = [e for e in items if e["op"] == "i"]
+        ids = list(map(_ROW_ID, items))
+        singles[table] = (ids, items, maker.rows(table, ids, list(map(_DATA, items))))
+    return Plan(entries, groups, singles)
+
+
+def _plan_by_record(entries: list[dict], maker: RowMaker) -> Plan:
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for e in entries:
+        key = (e["tbl"], e["row_id"])
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [e]
+        else:
+            group.append(e)
+    by_table: dict[str, tuple[list[str], list[dict]]] = {}
+    for key in [k for k, g in groups.items() if len(g) == 1 and g[0]["op"] == "i"]:
+        e = groups.pop(key)[0]
+        found = by_table.get(key[0])
+        if found is None:
+            found = by_table[key[0]] = ([], [])
+        found[0].append(key[1])
+        found[1].append(e)
+    singles = {table: (ids, items, maker.rows(table, ids, [e["data"] for e in items]))
+               for table, (ids, items) in by_table.items()}
+    return Plan(entries, groups, singles)
+
+
+class _Writer:
+    """Row and log writes of one merge, batched per table."""
+
+    def __init__(self, ledger: Ledger, maker: RowMaker):
+        self.ledger = ledger
+        self.conn = ledger.conn
+        self.maker = maker
+        self.plans: dict[str, tuple] = {}
+
+    def plan(self, table: str):
+        if table not in self.plans:
+            cols, derived, _defaults, _getter = self.maker.shape(table)
+            names = ", ".join(("id", *cols, *derived))
+            defaults = self.maker.specs[table].defaults
+            # RowMaker.rows leaves a column's default to the statement
+            marks = ", ".join(["?", *(f"coalesce(?, {_sql_literal(defaults[c])})" if c in defaults
+                                      else "?" for c in cols), *("?" * len(derived))])
+            json_args = ", ".join(f"'{c}', t.{c}" for c in cols)
+            log_sql = (
+                "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
+                f" SELECT '{table}', t.id, 'i', json_object({json_args}), NULL, s.hlc, s.site_id,"
+                f" s.site_seq FROM temp._sync_stamps s JOIN {table} t ON t.rowid = ? + s.rn"
+                " ORDER BY s.rn")
+            self.plans[table] = (cols, derived, f"INSERT INTO {table} ({names}) VALUES ({marks})",
+                                 log_sql)
+        return self.plans[table]
+
+    def row_tuple(self, table: str, row_id: str, values: dict) -> tuple:
+        return self.maker.row(table, row_id, values)
+
+    def insert_new(self, table: str, rows: list[tuple], items: list[dict | None], tick) -> None:
+        """Insert new rows; a change given beside a row gets its log entry built from it."""
+        _cols, _derived_cols, insert_sql, log_sql = self.plan(table)
+        for start in range(0, len(rows), CHUNK):
             chunk = items[start:start + CHUNK]
             before = self.conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()[0]
-            self.conn.executemany(insert_sql, [row for row, _e in chunk])
+            self.conn.executemany(insert_sql, rows[start:start + CHUNK])
             stamps = [(i, e["hlc"], e["site_id"], e["site_seq"])
-                      for i, (_row, e) in enumerate(chunk, start=1) if e is not None]
+                      for i, e in enumerate(chunk, start=1) if e is not None]
             if stamps:
                 _temp(self.conn, "_sync_stamps",
                       "rn INTEGER PRIMARY KEY, hlc INTEGER, site_id TEXT, site_seq INTEGER")
@@ -216,6 +310,12 @@ class _Writer:
             tick(len(chunk))
 
 
+def _sql_literal(value) -> str:
+    if isinstance(value, int):
+        return str(int(value))
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _load_entry(row) -> dict:
     tbl, row_id, op, data, base, hlc, site, seq = row
     return {"tbl": tbl, "row_id": row_id, "op": op, "data": json.loads(data),
@@ -224,8 +324,10 @@ def _load_entry(row) -> dict:
 
 
 def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
-          progress: Callable[[str, int, int], None] | None = None, cancel=None) -> MergeResult:
-    """Apply validated entries made elsewhere. Call inside the import's one transaction."""
+          progress: Callable[[str, int, int], None] | None = None, cancel=None,
+          planned: Plan | None = None) -> MergeResult:
+    """Apply validated entries made elsewhere. Call inside the import's one transaction.
+    `planned` is :func:`plan` of the same entries, made ahead on another thread."""
     conn = ledger.conn
     check_cancel = _cancel_check(cancel)
     report = progress or (lambda stage, done, total: None)
@@ -240,21 +342,18 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         known = set(conn.execute(
             "SELECT o.site_id, o.site_seq FROM temp._sync_origin o CROSS JOIN change_log c"
             " ON c.site_id = o.site_id AND c.site_seq = o.site_seq").fetchall())
-        entries = [e for e in entries if (e["site_id"], e["site_seq"]) not in known]
+        if known:
+            entries = [e for e in entries if (e["site_id"], e["site_seq"]) not in known]
+            planned = None  # made for all of them
     result.already_known = result.received - len(entries)
     result.new_entries = len(entries)
     check_cancel()
 
     # 2. group by record; which records does this ledger already know?
-    groups: dict[tuple[str, str], list[dict]] = {}
-    for e in entries:
-        key = (e["tbl"], e["row_id"])
-        group = groups.get(key)
-        if group is None:
-            groups[key] = [e]
-        else:
-            group.append(e)
-    by_table: dict[str, list[str]] = {}
+    if planned is None:
+        planned = plan(entries, RowMaker(table_specs(ledger)))
+    groups, singles = planned.groups, planned.singles
+    by_table: dict[str, list[str]] = {t: list(ids) for t, (ids, _e, _r) in singles.items()}
     for table, row_id in groups:
         ids = by_table.get(table)
         if ids is None:
@@ -266,10 +365,10 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         # the ids go in as one JSON array walked by json_each, not one temp-table row each
         known_rows.update(conn.execute(
             "SELECT ?1, j.value FROM json_each(?2) j WHERE EXISTS (SELECT 1 FROM change_log c"
-            " WHERE c.row_id = j.value AND c.tbl = ?1)", (table, json.dumps(ids))).fetchall())
+            " WHERE c.row_id = j.value AND c.tbl = ?1)", (table, orjson.dumps(ids).decode())).fetchall())
     check_cancel()
 
-    writer = _Writer(ledger)
+    writer = _Writer(ledger, RowMaker(table_specs(ledger)))
     total = len(entries)
     done = 0
 
@@ -280,29 +379,30 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         check_cancel()
 
     conflicts: list[Conflict] = []
-    fast: dict[str, list] = {}
+    fast: dict[str, tuple[list[tuple], list[dict | None]]] = {}  # table -> rows, their changes
     logged: list[dict] = []
-    row_tuple = writer.row_tuple
     touched = result.touched
+    for table, (ids, items, rows) in singles.items():
+        if known_rows and any((table, i) in known_rows for i in ids):
+            # a first insert of a record this ledger already knows: folded with its history
+            keep = [n for n, i in enumerate(ids) if (table, i) not in known_rows]
+            for n, i in enumerate(ids):
+                if (table, i) in known_rows:
+                    groups[(table, i)] = [items[n]]
+            ids, items, rows = ([x[n] for n in keep] for x in (ids, items, rows))
+        fast[table] = (list(rows), list(items))
+        touched.setdefault(table, set()).update(ids)
     for key, group in groups.items():
         if key in known_rows:
             continue
         table, row_id = key
-        if len(group) == 1 and group[0]["op"] == "i":
-            items = fast.get(table)
-            if items is None:
-                items = fast[table] = []
-            items.append((row_tuple(table, row_id, group[0]["data"]), group[0]))
-            ids = touched.get(table)
-            if ids is None:
-                ids = touched[table] = set()
-            ids.add(row_id)
-            continue
         folded = fold(group)
         conflicts.extend(folded.conflicts)
         logged.extend(group)
         if folded.alive:
-            fast.setdefault(table, []).append((writer.row_tuple(table, row_id, folded.values), None))
+            rows, items = fast.setdefault(table, ([], []))
+            rows.append(writer.row_tuple(table, row_id, folded.values))
+            items.append(None)
             result.touch(table, row_id)
 
     # 3. records seen before: fold local and incoming entries together
@@ -335,8 +435,8 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
             result.superseded += _supersede(conn, open_conflicts.get(key, ()), folded)
         check_cancel()
 
-    for table, items in fast.items():
-        writer.insert_new(table, items, tick)
+    for table, (rows, items) in fast.items():
+        writer.insert_new(table, rows, items, tick)
     writer.log(logged, tick)
 
     # 4. conflicts, version vector, clock
@@ -386,7 +486,7 @@ def _write_folded(ledger: Ledger, writer: _Writer, table: str, row_id: str, fold
             conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
             result.touch(table, row_id)
         return
-    cols, derived, insert_sql, _log, _d = writer.plan(table)
+    cols, derived, insert_sql, _log = writer.plan(table)
     row = writer.row_tuple(table, row_id, folded.values)
     if current is None:
         conn.execute(insert_sql, row)

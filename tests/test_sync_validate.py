@@ -1,0 +1,116 @@
+"""The column-wise check of a payload's changes (the fast path) and the change-by-change check
+that names each problem must agree on every input: a payload the fast path accepts is one
+the careful path accepts, with the same counts per table."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shengui_desktop.sync.errors import PackageRejected
+from shengui_desktop.sync.importer import _has_long_number
+from shengui_desktop.sync.validate import _check_each, _well_formed_counts
+
+TYPES = {
+    "enterprises": {"name": str, "credit_code": str, "township_code": str, "note": str},
+    "visits": {"enterprise_id": str, "visit_date": str, "summary": str},
+    "monthly_figures": {"enterprise_id": str, "period": str, "revenue": int, "employees": int},
+}
+SITE = "0123456789abcdef"
+
+
+def good_entries() -> list[dict]:
+    out = []
+    seq = 0
+    for i in range(4):
+        seq += 1
+        out.append({"tbl": "enterprises", "row_id": f"e{i}", "op": "i",
+                    "data": {"name": f"企业{i}", "credit_code": f"91{i:016d}",
+                             "township_code": "140322100", "note": None},
+                    "base": None, "hlc": 1000 + seq, "site_id": SITE, "site_seq": seq})
+        for m in range(2):
+            seq += 1
+            out.append({"tbl": "monthly_figures", "row_id": f"f{i}{m}", "op": "i",
+                        "data": {"enterprise_id": f"e{i}", "period": f"2025-0{m + 1}",
+                                 "revenue": 100 * m, "employees": None},
+                        "base": None, "hlc": 1000 + seq, "site_id": SITE, "site_seq": seq})
+    out.append({"tbl": "enterprises", "row_id": "e0", "op": "u", "data": {"note": "改"},
+                "base": {"note": [1001, SITE]}, "hlc": 5000, "site_id": SITE, "site_seq": 99})
+    out.append({"tbl": "visits", "row_id": "v0", "op": "d", "data": {}, "base": None,
+                "hlc": 5001, "site_id": SITE, "site_seq": 100})
+    return out
+
+
+BAD_VALUES = [None, True, False, 0, -1, 2**63, 1.5, "", "x", "e0\n", "ABCDEF0123456789",
+              [], {}, ["1", 2], [1, SITE], {"note": [1, SITE]}, {"nope": 1}, "enterprises",
+              "u", "d", "i", SITE, "0123456789abcde\n"]
+KEYS = ["tbl", "row_id", "op", "data", "base", "hlc", "site_id", "site_seq"]
+
+
+@st.composite
+def mutated(draw):
+    items = good_entries()
+    for _ in range(draw(st.integers(0, 3))):
+        i = draw(st.integers(0, len(items) - 1))
+        kind = draw(st.sampled_from(["field", "data", "drop", "extra", "dup_seq", "not_dict"]))
+        e = items[i]
+        if not isinstance(e, dict):
+            continue
+        if kind == "field":
+            e[draw(st.sampled_from(KEYS))] = draw(st.sampled_from(BAD_VALUES))
+        elif kind == "data" and isinstance(e.get("data"), dict):
+            key = draw(st.sampled_from(["name", "revenue", "employees", "period", "bogus", "note"]))
+            e["data"][key] = draw(st.sampled_from(BAD_VALUES))
+        elif kind == "drop":
+            e.pop(draw(st.sampled_from(KEYS)), None)
+        elif kind == "extra":
+            e["extra"] = 1
+        elif kind == "dup_seq":
+            other = items[(i + 1) % len(items)]
+            e["site_seq"] = other.get("site_seq") if isinstance(other, dict) else 1
+        elif kind == "not_dict":
+            items[i] = draw(st.sampled_from([[], "x", None, 1]))
+    return items
+
+
+def careful(items):
+    try:
+        return _check_each(copy.deepcopy(items), "p.sgpkg", False, TYPES)
+    except PackageRejected:
+        return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(mutated())
+def test_fast_and_careful_checks_agree(items):
+    assert _well_formed_counts(items, TYPES) == careful(items)
+
+
+def test_a_good_payload_passes_both_ways_with_counts():
+    items = good_entries()
+    expected = {"enterprises": 5, "monthly_figures": 8, "visits": 1}
+    assert _well_formed_counts(items, TYPES) == expected == careful(items)
+
+
+@pytest.mark.parametrize("row_id", ["e0\n", "", "a" * 65, "e 0", "e0/../x"])
+def test_row_ids_with_a_trailing_newline_or_odd_characters_are_refused(row_id):
+    items = good_entries()
+    items[0]["row_id"] = row_id
+    assert _well_formed_counts(items, TYPES) is None and careful(items) is None
+
+
+LONG_NUMBER = re.compile(rb"(?:^|[:,\[])[ \t\r\n]*-?[0-9]{19}")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"0", b"7", b"1234567890", b"9" * 19, b":", b",", b"[", b"-",
+                                 b" ", b"\n", b'"', b"a", b"{", b"}"]), max_size=40))
+def test_long_numbers_are_found_as_a_regular_expression_would(parts):
+    """The importer range-checks every integer only when the payload holds a number of 19
+    digits or more; digits inside strings (hex record ids) do not count."""
+    text = b"".join(parts)
+    assert _has_long_number(text) == bool(LONG_NUMBER.search(text))
