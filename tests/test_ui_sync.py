@@ -309,3 +309,30 @@ def test_certificate_export_from_the_page(qtbot, offices, dialogs, tmp_path):
     body = certificates.verify_certificate(certificates.load_certificate_file(tmp_path / "盂县证书.json"))
     assert body["name"] == "盂县" and body["fingerprint"] in page.transfer.result.toPlainText()
     window.close()
+
+
+def test_keys_are_rotated_from_the_page_and_the_county_follows(qtbot, offices, dialogs, tmp_path):
+    county, township = offices
+    add_enterprise(township, "秀水机械有限公司", 1)
+    enrol(county, township, tmp_path / "first")
+    _window, page = sync_page(qtbot, township, tmp_path / "t")
+    tab = page.transfer
+    old = own_fingerprint(township)
+
+    dialogs["question"] = QMessageBox.StandardButton.No
+    tab.rotate_button.click()
+    assert own_fingerprint(township) == old  # asked first; No changes nothing
+
+    dialogs["question"] = QMessageBox.StandardButton.Yes
+    tab.rotate_button.click()
+    new = own_fingerprint(township)
+    assert new != old
+    assert "".join(groups(new)) in tab.own_fingerprint.text().replace(" ", "").replace("\n", "")
+    assert "已更换密钥" in tab.result.toPlainText()
+
+    # the county takes the next package and re-pins the key it vouched for
+    add_enterprise(township, "秀水铸造有限公司", 2)
+    [result] = sync.import_packages(county, [export_from(township, tmp_path / "second")])
+    assert result.status == "imported" and any("更换密钥" in w for w in result.warnings)
+    pinned = [p for p in sync.sync_status(county) if p["name"] == "秀水镇"][0]
+    assert "".join(groups(pinned["fingerprint"])) == "".join(groups(new))

@@ -57,11 +57,17 @@ class TransferTab(QWidget):
         self.cert_button = QPushButton("导出证书…")
         self.cert_button.setToolTip("写出本单位证书文件（县级证书在乡镇初始化时使用）")
         self.cert_button.clicked.connect(self.export_certificate)
+        self.rotate_button = QPushButton("更换密钥…")
+        self.rotate_button.setToolTip("怀疑本机密钥泄露（如电脑或U盘丢失）时使用")
+        self.rotate_button.clicked.connect(self.rotate_keys)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.cert_button)
+        buttons.addWidget(self.rotate_button)
         row.addWidget(who)
         row.addSpacing(24)
         row.addWidget(self.own_fingerprint)
         row.addStretch(1)
-        row.addWidget(self.cert_button)
+        row.addLayout(buttons)
         return box
 
     def _status_box(self) -> QGroupBox:
@@ -136,7 +142,7 @@ class TransferTab(QWidget):
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
-        for w in (self.export_button, self.import_button, self.cert_button):
+        for w in (self.export_button, self.import_button, self.cert_button, self.rotate_button):
             w.setEnabled(not busy)
 
     def show_result(self, text: str) -> None:
@@ -177,6 +183,30 @@ class TransferTab(QWidget):
         self._remember_dir(Path(path).parent)
         self.show_result(f"已导出本单位证书：{path}\n指纹：{cert['fingerprint']}\n"
                          "对方使用证书前，请电话核对指纹。")
+
+    def rotate_keys(self) -> None:
+        answer = QMessageBox.question(
+            self, "更换密钥",
+            "将为本单位生成新的签名和加密密钥，本机证书指纹随之改变。\n\n"
+            "新证书由原密钥签名确认，对方导入本单位下一个同步包时会自动更新登记的密钥，无需重新核对；"
+            "已寄出、尚未导入的同步包仍可正常导入。\n\n"
+            "通常只在怀疑密钥泄露（电脑或U盘丢失）时使用。确定更换吗？",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        before = self.me["fingerprint"]
+        try:
+            sync.rotate_keys(self.main.ledger)
+        except UserError as e:
+            show_error(self, e, "无法更换密钥")
+            return
+        self.me = site.this_site(self.main.ledger)
+        self.own_fingerprint.set_fingerprint(self.me["fingerprint"])
+        self.show_result(f"已更换密钥。新的证书指纹：{self.me['fingerprint']}\n"
+                         f"原指纹：{before}\n"
+                         "请导出同步包发给对方：对方导入后即使用新密钥。")
+        self.page.refresh()
 
     # -- export ------------------------------------------------------------------------
     def export_clicked(self) -> None:
