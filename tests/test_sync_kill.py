@@ -41,7 +41,7 @@ CHILD = textwrap.dedent("""
             sys.exit(3)
 
     ledger = open_ledger(sys.argv[1], passphrase=sys.argv[4])
-    sync.import_packages(ledger, [sys.argv[2]], progress=progress)
+    sync.import_packages(ledger, sys.argv[2].split("|"), progress=progress)
     print("finished", flush=True)
     sys.stdin.readline()
 """)
@@ -86,7 +86,9 @@ def run_and_kill(big, target: Path, kill_at: int, chunk: int) -> tuple[int, bool
     Returns (steps seen, whether it finished before the kill)."""
     env = dict(os.environ)
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(target), str(big["package"]), str(chunk), PASSWORD],
+        [sys.executable, "-c", CHILD, str(target),
+         "|".join(map(str, big["packages"] if "packages" in big else [big["package"]])), str(chunk),
+         PASSWORD],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
         cwd=Path(__file__).resolve().parent.parent)
     steps, finished = 0, False
@@ -144,3 +146,48 @@ def test_sigkill_at_every_progress_point_leaves_the_ledger_untouched_or_complete
     assert set(outcomes.values()) == {"untouched", "complete"}
     assert outcomes[1] == "untouched" and outcomes[max(outcomes)] == "complete"
     assert list(outcomes.values()).count("untouched") >= 8
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory):
+    """Packages from both townships, imported in one command (one transaction)."""
+    folder = tmp_path_factory.mktemp("kill-two")
+    sites = clone(build_template(folder / "template"), folder / "ledgers")
+    packages = []
+    for key, base in (("A", 0), ("B", 1000)):
+        town = sites[key]
+        ents = [(new_id(), f"9114032{base + i:011d}", f"企业{key}{i}", CODES[key]) for i in range(150)]
+        town.insert_rows("enterprises", ("id", "credit_code", "name", "township_code"), ents)
+        town.insert_rows("monthly_figures", ("id", "enterprise_id", "period", "revenue"),
+                         ((monthly_figure_id(e[0], f"2025-{m:02d}"), e[0], f"2025-{m:02d}", m)
+                          for e in ents for m in range(1, 13)))
+        packages.append(sync_service.export_packages(town, folder / f"usb-{key}")[0].path)
+    for ledger in sites.values():
+        ledger.close()
+    county = folder / "ledgers" / "county.sgdb"
+    with open_ledger(copy_ledger(county, folder / "expected.sgdb"), passphrase=PASSWORD) as ledger:
+        before = content_hash(ledger)
+        sync_service.import_packages(ledger, packages)
+        after = content_hash(ledger)
+    return {"county": county, "packages": packages, "before": before, "after": after, "folder": folder}
+
+
+def test_sigkill_between_and_inside_two_packages_keeps_neither_or_both(two):
+    probe = copy_ledger(two["county"], two["folder"] / "probe.sgdb")
+    total, finished = run_and_kill(two, probe, 10**9, 500)
+    assert finished and total > 6
+    outcomes = set()
+    # every third step, and the last ones (the second package's merge and the commit)
+    for kill_at in sorted(set(range(2, total + 2, 3)) | {total - 1, total, total + 1}):
+        target = copy_ledger(two["county"], two["folder"] / f"k-{kill_at}.sgdb")
+        run_and_kill(two, target, kill_at, 500)
+        with open_ledger(target, passphrase=PASSWORD) as ledger:
+            assert ledger.verify() == []
+            state = content_hash(ledger)
+            assert state in (two["before"], two["after"]), kill_at  # never the first alone
+            outcomes.add("complete" if state == two["after"] else "untouched")
+            sync_service.import_packages(ledger, two["packages"])
+            assert content_hash(ledger) == two["after"]
+        for suffix in ("", "-wal", "-shm", ".keys"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+    assert outcomes == {"untouched", "complete"}
