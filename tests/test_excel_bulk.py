@@ -15,6 +15,7 @@ from shengui_desktop.services import reference
 from shengui_desktop.services.enterprises import create_enterprise
 from shengui_desktop.services.excel import ImportResult
 from shengui_desktop.services.excel_planner import _Planner
+from shengui_desktop.services.figures import record_month
 from shengui_desktop.services.site import init_office
 from shengui_desktop.spreadsheets.reader import Grid
 
@@ -35,6 +36,10 @@ def ledgers(tmp_path_factory):
                                "township_code": "140322100", "contact_phone": "13800000000"})
     create_enterprise(county, {"credit_code": credit(2), "name": "乙公司",
                                "township_code": "140322101"})
+    create_enterprise(county, {"credit_code": credit(12), "name": "乙公司",  # two 乙公司
+                               "township_code": "140322100"})
+    jia = county.scalar("SELECT id FROM enterprises WHERE credit_code = ?", (credit(1),))
+    record_month(county, jia, "2024-01", {"revenue": 1_000_000, "employees": 50})
     township, _ = init_office(tmp / "t.sgdb", role="township", name="秀水镇",
                               area_code="140322100", admin_user="admin", password=PASSWORD)
     yield {"county": county, "township": township}
@@ -116,22 +121,35 @@ def sheets(draw):
     return headers, rows, office
 
 
-def plan(ledger, headers, rows, office, *, bulk: bool) -> _Planner:
+def plan(ledger, headers, rows, office, *, bulk: bool, more: list[Grid] = ()) -> _Planner:
     grid_rows = ([[office]] if office else []) + [list(headers)] + [list(r) for r in rows]
     planner = _Planner(ledger, ImportResult("x.xlsx", True), lambda *a: None, lambda: None)
     planner.bulk = bulk
-    planner.run([Grid("Sheet1", grid_rows)], kind=None, sheet_named=False)
+    planner.run([Grid("Sheet1", grid_rows), *[Grid(g.name, [list(r) for r in g.rows])
+                                              for g in more]], kind=None, sheet_named=False)
     return planner
 
 
 def outcome(p: _Planner) -> dict:
+    """What was planned, new enterprises' random ids written as their credit codes."""
     r = p.result
+    code_of = {n.id: code for code, n in p.new.items()}
+
+    def named(eid):
+        return code_of.get(eid, eid)
+    inserts = [(None if eid in code_of else row_id, named(eid), *rest)
+               for row_id, eid, *rest in p.figure_inserts]
     return {
         "problems": r.problems, "warnings": r.warnings, "created": r.created,
         "updated": r.updated, "unchanged": r.unchanged, "new_townships": r.new_townships,
         "new": {code: (n.record, n.row, n.sheet) for code, n in p.new.items()},
         "new_ids": len(p.new_ids), "new_names": p.new_names, "seen": p.seen_codes,
         "updates": p.updates, "township_codes": p.new_township_codes,
+        "figures": (r.figures_created, r.figures_updated, r.figures_unchanged),
+        "figure_writes": (inserts, p.figure_updates),
+        "months": {(named(e), period): row for (e, period), row in p.seen_months.items()},
+        "touched": set(map(named, r.enterprise_ids)),
+        "sheets": [(x.name, x.kind, x.rows, x.unit, x.skipped) for x in r.sheets],
     }
 
 
@@ -142,6 +160,60 @@ def test_columns_plan_what_rows_plan(ledgers, role, sheet):
     ledger = ledgers[role]
     assert outcome(plan(ledger, headers, rows, office, bulk=True)) == \
         outcome(plan(ledger, headers, rows, office, bulk=False))
+
+
+FIGURE_COLUMNS = {
+    "统一社会信用代码": [credit(1), credit(2), credit(5), credit(9), credit(1).lower(), "",
+                         None, "91140322XYZ"],
+    "企业名称": ["甲公司", "乙公司", "新公司", "没有的公司", "", None],
+    "月份": ["2024-01", "2024-02", "2024年3月", date(2024, 4, 1), "2024-13", "", None, 202405,
+           "5月", 45413],
+    "年份": [2024, "2024", 1999, "x", None],
+    "月": [1, "2", 13, None, 2.0],
+    "营业收入（万元）": [100, 100.5, 1.005, "1,234.5", -3, "abc", "", None, 0, 1e9, 12.345678],
+    "税收": [10, 0.5, None, "-", -0.5],
+    "用电量（万千瓦时）": [1.25, 3, None, "2.5万千瓦时", 2.5],
+    "从业人员": [50, 51, 2.5, "56", None, -1, True],
+}
+FIGURE_TIDY = {
+    "统一社会信用代码": [credit(1), credit(2), credit(5), None],
+    "企业名称": ["甲公司", "新公司", None],
+    "月份": ["2024-01", "2024-02", "2024年3月", date(2024, 4, 1)],
+    "年份": [2024],
+    "月": [1, 2, 3],
+    "营业收入（万元）": [100, 100.5, 1.005, 12.345678, None, 0],
+    "税收": [10, 0.5, None],
+    "用电量（万千瓦时）": [1.25, 3, None],
+    "从业人员": [50, 51, None],
+}
+NEW_FIRM = Grid("企业", [["企业名称", "统一社会信用代码", "乡镇"], ["新公司", credit(5), "秀水镇"]])
+
+
+@st.composite
+def figure_sheets(draw):
+    rnd = draw(st.randoms(use_true_random=False))
+    when = ["月份"] if rnd.random() < 0.7 else ["年份", "月"]
+    who = rnd.choice([["统一社会信用代码"], ["企业名称"], ["统一社会信用代码", "企业名称"]])
+    what = rnd.sample(["营业收入（万元）", "税收", "用电量（万千瓦时）", "从业人员"], rnd.randint(1, 4))
+    headers = rnd.sample(who + when + what, len(who + when + what))
+    rows = []
+    for _ in range(rnd.randint(1, 10)):
+        row = [rnd.choice(FIGURE_TIDY[h]) for h in headers]
+        for c in rnd.sample(range(len(headers)), min(rnd.choice([0, 0, 1, 2]), len(headers))):
+            row[c] = rnd.choice(FIGURE_COLUMNS[headers[c]])
+        rows.append(row)
+    title = rnd.choice([None, "2024年月度数据 单位：千元"])
+    return headers, rows, title, rnd.random() < 0.5
+
+
+@settings(max_examples=300, deadline=None)
+@given(figure_sheets())
+def test_figure_columns_plan_what_figure_rows_plan(ledgers, sheet):
+    headers, rows, title, with_firms = sheet
+    more = [NEW_FIRM] if with_firms else []
+    ledger = ledgers["county"]
+    assert outcome(plan(ledger, headers, rows, title, bulk=True, more=more)) == \
+        outcome(plan(ledger, headers, rows, title, bulk=False, more=more))
 
 
 def test_usual_rows_take_the_column_path_and_unusual_ones_the_row_path(ledgers, monkeypatch):

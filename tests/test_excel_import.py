@@ -232,3 +232,17 @@ def test_progress_is_reported(county, tmp_path):
     result = import_file(county, write_xlsx(tmp_path / "g.xlsx", rows),
                          progress=lambda stage, done, total: stages.append(stage))
     assert result.ok and {"读取文件", "检查数据", "写入台账"} <= set(stages)
+
+
+def test_cycle_collector_is_back_on_after_an_import(county, tmp_path):
+    import gc
+
+    from shengui_desktop.services.excel import ImportCancelled
+
+    rows = [["企业名称", "统一社会信用代码", "乡镇"], ["甲公司", credit(1), "秀水镇"]]
+    path = write_xlsx(tmp_path / "g.xlsx", rows)
+    assert import_file(county, path).applied and gc.isenabled()
+    calls = iter(range(100))
+    with pytest.raises(ImportCancelled):  # cancelled while checking
+        import_file(county, path, cancel=lambda: next(calls) >= 1)
+    assert gc.isenabled()

@@ -20,10 +20,12 @@ from ..domain.records import phone_problem, validate_enterprise
 from ..domain.text import clean
 from ..errors import ValidationError
 from ..spreadsheets import cells
+from ..spreadsheets.column_values import by_value, cut_columns
 from ..spreadsheets.layout import Layout
 from ..storage.ledger import new_ids
 
-from .excel import _DATE_FIELDS, _POOL_WORDS, _STATUS_WORDS, _TAG_SEPARATORS, _TEXT_FIELDS
+from .excel import (_DATE_FIELDS, _POOL_WORDS, _STATUS_WORDS, _TAG_SEPARATORS, _TEXT_FIELDS,
+                    ENTERPRISE_FIELDS)
 
 class _NewEnterprise:
     """A planned insert: its record given (the per-row check), or the row `index` of a
@@ -76,20 +78,6 @@ class _Columns:
 
 # a cell (or a row) the per-row check must see
 UNUSUAL = object()
-_STR_OR_NONE = frozenset((str, type(None)))
-
-
-def by_value(values, fn) -> list:
-    """[fn(v) for v in values], calling fn once per distinct cell value."""
-    if _STR_OR_NONE.issuperset(map(type, values)):
-        memo = {v: fn(v) for v in set(values)}
-        return list(map(memo.__getitem__, values))
-    # 1, 1.0 and True are equal keys but not the same cell: tell them apart by type
-    keys = list(zip(map(type, values), values))
-    memo = {k: fn(k[1]) for k in set(keys)}
-    return list(map(memo.__getitem__, keys))
-
-
 def _validated(key: str, value):
     """The clean value of one field, as validate_enterprise gives it; UNUSUAL when the
     field has a problem or a warning."""
@@ -217,12 +205,10 @@ class _BulkEnterpriseRows:
     def _usual_columns(self, layout: Layout, rows: list[int]):
         """Each column's clean values (UNUSUAL where the per-row check must look), the
         credit codes, names and township cells of the rows."""
-        fields, getter, width, text_fields, date_fields = self._enterprise_spec(layout)
-        grid_rows = layout.grid.rows
-        pad = [None] * width
-        cut = [getter(row if len(row) >= width else [*row, *pad[len(row):]])
-               for row in map(grid_rows.__getitem__, rows)]
-        raw = dict(zip(fields, zip(*cut))) if fields else {}
+        by_field = layout.by_field()
+        fields = [f for f in by_field if f in ENTERPRISE_FIELDS]
+        raw = dict(zip(fields, cut_columns(layout.grid.rows, rows,
+                                           [by_field[f].index for f in fields])))
         blank = (None,) * len(rows)
 
         def column(f):

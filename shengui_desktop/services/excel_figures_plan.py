@@ -120,29 +120,40 @@ class _FigureRows:
         return None
 
     def _period(self, layout, sheet, r, cols, cell) -> str | None:
+        period, problem = self._period_of(layout, cols, cell)
+        if problem:
+            self.problem(sheet, r, *problem)
+        return period
+
+    @staticmethod
+    def _period_of(layout, cols, cell) -> tuple[str | None, tuple | None]:
+        """(the row's month, or None with (column, value, message) to report)."""
         col = cols.get("period")
         try:
             if col is not None:
                 value = cell(col)
                 period = cells.parse_period(value, layout.year)
                 if period is None:
-                    self.problem(sheet, r, col, "", "月份不能为空")
-                return period
+                    return None, (col, "", "月份不能为空")
+                return period, None
             year, month = cell(cols.get("year")), cell(cols.get("month"))
             col = cols.get("month")
             y, m = cells.parse_count(year), cells.parse_count(month)
             if y is None or m is None or not 1 <= m <= 12 or not 2000 <= y <= 2100:
-                self.problem(sheet, r, col, f"{cells.text(year)}年{cells.text(month)}月",
-                             "年份或月份无效")
-                return None
-            return f"{y:04d}-{m:02d}"
+                return None, (col, f"{cells.text(year)}年{cells.text(month)}月", "年份或月份无效")
+            return f"{y:04d}-{m:02d}", None
         except ValueError as e:
-            self.problem(sheet, r, col, cell(col), str(e))
-            return None
+            return None, (col, cell(col), str(e))
 
     def _figure_value(self, layout: Layout, sheet: str, r: int, col: Column, value):
-        if value is None or value == "":
+        try:
+            return self._figure_number(layout, col, value)
+        except ValueError as e:
+            self.problem(sheet, r, col, value, str(e))
             return None
+
+    def _figure_spec(self, layout: Layout, col: Column) -> tuple[str, str | None, int]:
+        """("money", unit, factor to yuan) or ("count", None, factor) of a figure column."""
         spec = self._column_specs.get(id(col))
         if spec is None:
             if col.field in MONEY_FIELDS:
@@ -153,20 +164,22 @@ class _FigureRows:
             else:
                 spec = ("count", None, 1)
             self._column_specs[id(col)] = spec
-        kind, unit, factor = spec
-        try:
-            number = cells.scaled_number(value, factor) if type(value) is float else None
-            if number is None:
-                number = (cells.parse_money(value, unit) if kind == "money"
-                          else cells.parse_count(value, factor))
-            if kind == "money" and number is not None and abs(number) >= _IMPLAUSIBLE_YUAN:
-                raise ValueError(f"按{unit}计为{number:,}元，明显过大：请核对金额单位")
-        except ValueError as e:
-            self.problem(sheet, r, col, value, str(e))
+        return spec
+
+    def _figure_number(self, layout: Layout, col: Column, value):
+        """A figure cell as an integer (yuan, kWh, people); None when blank; ValueError
+        with the message to report."""
+        if value is None or value == "":
             return None
+        kind, unit, factor = self._figure_spec(layout, col)
+        number = cells.scaled_number(value, factor) if type(value) is float else None
+        if number is None:
+            number = (cells.parse_money(value, unit) if kind == "money"
+                      else cells.parse_count(value, factor))
+        if kind == "money" and number is not None and abs(number) >= _IMPLAUSIBLE_YUAN:
+            raise ValueError(f"按{unit}计为{number:,}元，明显过大：请核对金额单位")
         if number is not None and number < 0:
-            self.problem(sheet, r, col, value, f"{LABELS[col.field]}不能为负数")
-            return None
+            raise ValueError(f"{LABELS[col.field]}不能为负数")
         return number
 
     def _months_of(self, enterprise_id: str) -> dict[str, dict]:
@@ -192,8 +205,21 @@ class _FigureRows:
         """Compare the checked rows with the ledger, in row order, after one bulk read."""
         pending, self._pending_months = self._pending_months, []
         self._load_months(p[2] for p in pending)
+        new_ids, recorded, inserts = self.new_ids, self._month_cache, self.figure_inserts
+        touched = self.result.enterprise_ids
+        created = 0
         for sheet, r, enterprise_id, period, values in pending:
-            self._plan_month(sheet, r, enterprise_id, period, values)
+            if type(values) is dict:  # the per-row check's; the column check's are a tuple
+                values = tuple(map(values.get, FIGURE_FIELDS))
+            if enterprise_id in new_ids or period not in recorded[enterprise_id]:
+                inserts.append((monthly_figure_id(enterprise_id, period), enterprise_id, period,
+                                *values))
+                created += 1
+                touched.add(enterprise_id)
+            else:
+                self._plan_month(sheet, r, enterprise_id, period,
+                                 {f: v for f, v in zip(FIGURE_FIELDS, values) if v is not None})
+        self.result.figures_created += created
 
     def _name_of(self, enterprise_id: str):
         if self._names_by_id is None:
@@ -206,8 +232,8 @@ class _FigureRows:
         row_id = monthly_figure_id(enterprise_id, period)
         existing = None if enterprise_id in self.new_ids else self._months_of(enterprise_id).get(period)
         if existing is None:
-            self.figure_inserts.append({"id": row_id, "enterprise_id": enterprise_id,
-                                        "period": period, **values})
+            self.figure_inserts.append((row_id, enterprise_id, period,
+                                        *map(values.get, FIGURE_FIELDS)))
             self.result.figures_created += 1
         else:
             diff = {k: v for k, v in values.items() if existing.get(k) != v}

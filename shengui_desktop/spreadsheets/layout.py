@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from . import cells
+from ..domain.text import _SEEN as _CLEANED
+from .column_values import cut_columns
 from .columns import FIGURE_FIELDS, UNIT_LINE, Header, parse_header
 from .reader import Grid
 
@@ -214,26 +216,13 @@ def data_rows(layout: Layout, *, screen: bool = True) -> tuple[list[int], list[S
     keep, skipped = [], []
     in_notes = False
     rows = grid.rows
-    for r in range(layout.first_data_row, len(rows)):
+    start = layout.first_data_row
+    plain = _plain_rows(layout, header_texts, seq_index, name_index) if screen else None
+    for r in range(start, len(rows)):
+        if plain is not None and plain[r - start]:
+            keep.append(r)
+            continue
         row = rows[r]
-        if screen and not in_notes and len(row) >= 3:
-            a, b, c = row[0], row[1], row[2]
-            t0 = "" if a is None else text(a)
-            t1 = "" if b is None else text(b)
-            t2 = "" if c is None else text(c)
-            # a note starts with one of _NOTE_FIRST, a total ends in 计, a repeated header
-            # starts with a header's text, an example says so in its 序号 or name
-            if t0 and t1 and t2 and t0[:1] not in _NOTE_FIRST \
-                    and "计" not in t0 and "计" not in t1 and "计" not in t2 \
-                    and t0.replace(" ", "") not in header_texts:
-                firsts = (t0, t1, t2)
-                seq = "" if seq_index is None or seq_index >= len(row) else \
-                    firsts[seq_index] if seq_index < 3 else text(row[seq_index])
-                name = "" if name_index is None or name_index >= len(row) else \
-                    firsts[name_index] if name_index < 3 else text(row[name_index])
-                if seq not in _EXAMPLE and not name.startswith(("示例", "（示例）")):
-                    keep.append(r)
-                    continue
         # the first three filled cells say what the row is; the rest are counted only when
         # a rule needs their number
         first = []
@@ -272,6 +261,62 @@ def data_rows(layout: Layout, *, screen: bool = True) -> tuple[list[int], list[S
                 continue
         keep.append(r)
     return keep, skipped
+
+
+_NOTE_START = re.compile("(?:^|\n)[" + "".join(sorted(_NOTE_FIRST)) + "]")
+_EXAMPLE_NAME = re.compile("(?:^|\n)(?:示例|（示例）)")
+
+
+def _plain_rows(layout: Layout, header_texts: set[str], seq_index: int | None,
+                name_index: int | None) -> list[bool]:
+    """For each row below the header: True when its first three cells are filled and none
+    can make it a note (which starts with one of _NOTE_FIRST), a total (which ends in 计),
+    a repeated header (which starts with a header's text) or an example (which says so in
+    its 序号 or name). A row after a note is kept the same way: only a row of one filled
+    cell continues a note.
+
+    Each column is first searched whole (its texts joined); only a column where something
+    turns up (most often in the 合计 and 注 rows at the end) is judged cell by cell."""
+    grid = layout.grid
+    indexes = [0, 1, 2, *(i for i in (seq_index, name_index) if i is not None)]
+    columns = cut_columns(grid.rows, range(layout.first_data_row, len(grid.rows)), indexes)
+    roles = ["head", "other", "other"]
+    roles += ["seq"] * (seq_index is not None) + ["name"] * (name_index is not None)
+    checks = []
+    seen: dict[int, tuple[list[str], str]] = {}  # 序号 may be the first column too
+    for role, index, column in zip(roles, indexes, columns):
+        if index not in seen:
+            texts = _texts(column)
+            seen[index] = texts, "\n".join(texts)
+        texts, joined = seen[index]
+        if role == "head":
+            if "" in texts or "计" in joined or _NOTE_START.search(joined) or \
+                    not header_texts.isdisjoint(joined.replace(" ", "").split("\n")):
+                checks.append([bool(t) and t[:1] not in _NOTE_FIRST and "计" not in t
+                               and t.replace(" ", "") not in header_texts for t in texts])
+        elif role == "other":
+            if "" in texts or "计" in joined:
+                checks.append([bool(t) and "计" not in t for t in texts])
+        elif role == "seq":
+            if not _EXAMPLE.isdisjoint(texts):
+                checks.append([t not in _EXAMPLE for t in texts])
+        elif _EXAMPLE_NAME.search(joined):
+            checks.append([not t.startswith(("示例", "（示例）")) for t in texts])
+    if not checks:
+        return [True] * len(columns[0])
+    return list(map(all, zip(*checks)))
+
+
+def _texts(values) -> list[str]:
+    """cells.text of each cell, "" for None; the cells seen before (most) looked up in C."""
+    found = list(map(_CLEANED.get, values))
+    if None in found:
+        text = cells.text
+        # numbers (a 序号 column) as cells.text writes them, without the call
+        found = [t if t is not None else str(v) if type(v) is int else
+                 str(int(v)) if type(v) is float and v.is_integer() else text(v)
+                 for t, v in zip(found, values)]
+    return found
 
 
 def _short(text: str, limit: int = 20) -> str:

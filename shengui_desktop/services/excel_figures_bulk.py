@@ -1,0 +1,145 @@
+"""The usual rows of a monthly-figures sheet (one month a row), checked a column at a time.
+
+Like excel_bulk for enterprise lists: each column's distinct values are read once with the
+functions the per-row check uses (excel_figures_plan), and a row with anything to report —
+an unknown enterprise, a bad month or amount, a month given twice — goes through the
+per-row check, so findings and their order are the per-row check's.
+tests/test_excel_bulk.py compares both ways on generated rows.
+"""
+
+from __future__ import annotations
+
+from ..spreadsheets import cells
+from ..spreadsheets.column_values import by_value, cut_columns
+from ..spreadsheets.columns import FIGURE_FIELDS
+from ..spreadsheets.layout import Layout
+
+from .excel import _IMPLAUSIBLE_YUAN
+from .excel_bulk import UNUSUAL
+
+_BY_NAME = object()  # no credit code in the row: its enterprise is found by name
+
+
+class _BulkFigureRows:
+    """Mixed into services.excel_planner._Planner."""
+
+    def _figure_rows(self, layout: Layout, rows: list[int], done: int, total: int) -> None:
+        """Check the rows (grid indices) of a figures sheet, in order."""
+        if not self.bulk or layout.month_columns:  # a month a column: row by row
+            for i, r in enumerate(rows):
+                self._figure_row(layout, r)
+                if i % 500 == 0:
+                    self.check_cancel()
+                    self.progress("检查数据", done + i, total)
+            return
+        ids, periods, values = self._usual_figure_columns(layout, rows)
+        self.check_cancel()
+        unusual = set()
+        for column in (ids, periods, *values):
+            if UNUSUAL in column:
+                unusual.update(i for i, v in enumerate(column) if v is UNUSUAL)
+        sheet = layout.grid.name
+        seen, pending = self.seen_months, self._pending_months
+        blank = (None,) * len(FIGURE_FIELDS)
+        for i, (r, enterprise_id, period, numbers) in enumerate(
+                zip(rows, ids, periods, zip(*values))):
+            if i % 500 == 0:
+                self.check_cancel()
+                self.progress("检查数据", done + i, total)
+            if i in unusual:
+                self._figure_row(layout, r)
+                continue
+            if numbers == blank:
+                continue  # nothing for that month: nothing to check or write
+            key = (enterprise_id, period)
+            if key in seen:
+                self._figure_row(layout, r)  # reports the month given twice
+                continue
+            seen[key] = r + 1
+            # the numbers in FIGURE_FIELDS order (_plan_pending_months takes either form)
+            pending.append((sheet, r, enterprise_id, period, numbers))
+
+    def _usual_figure_columns(self, layout: Layout, rows: list[int]):
+        """Per row: the enterprise id, the month, and each figure column's number; UNUSUAL
+        where the per-row check has something to report."""
+        cols = layout.by_field()
+        wanted = [cols.get(f) for f in ("credit_code", "name", "period", "year", "month")]
+        figures = [(f, cols[f]) for f in FIGURE_FIELDS if cols.get(f) is not None]
+        present = [c for c in wanted + [c for _, c in figures] if c is not None]
+        cut = dict(zip(map(id, present), cut_columns(layout.grid.rows, rows,
+                                                     [c.index for c in present])))
+        blank = (None,) * len(rows)
+
+        def column(col):
+            return blank if col is None else cut[id(col)]
+
+        code_col, name_col, period_col, year_col, month_col = wanted
+        ids = by_value(by_value(column(code_col), cells.credit_code), self._usual_enterprise)
+        if _BY_NAME in ids:
+            names = by_value(column(name_col), cells.text)
+            by_name = by_value([names[i] for i, e in enumerate(ids) if e is _BY_NAME],
+                               self._usual_enterprise_named)
+            found = iter(by_name)
+            ids = [next(found) if e is _BY_NAME else e for e in ids]
+
+        def period_of(cell):
+            period, problem = self._period_of(layout, cols, cell)
+            return UNUSUAL if problem else period
+
+        if period_col is not None:
+            periods = by_value(column(period_col),
+                               lambda v: period_of(lambda col: None if col is None else v))
+        else:
+            periods = by_value(list(zip(column(year_col), column(month_col))), lambda pair: period_of(
+                lambda col: pair[0] if col is year_col and col is not None else
+                pair[1] if col is month_col and col is not None else None))
+
+        given = dict(figures)
+        values = [blank if f not in given else self._usual_numbers(layout, given[f], column(given[f]))
+                  for f in FIGURE_FIELDS]
+        return ids, periods, values
+
+    def _usual_numbers(self, layout: Layout, col, values) -> list:
+        """_figure_number of each cell (UNUSUAL where it reports a problem); a column of
+        numbers is scaled as lists, the way _figure_number scales one."""
+        def number(v):
+            try:
+                return self._figure_number(layout, col, v)
+            except ValueError:
+                return UNUSUAL
+
+        kinds = set(map(type, values)) - {type(None)}
+        if kinds - {int, float}:
+            return by_value(values, number)
+        kind, _unit, factor = self._figure_spec(layout, col)
+        if kinds == {int}:
+            found = [None if v is None else v * factor for v in values]
+        else:  # as cells.scaled_number: the product when it is plainly whole
+            found = [None if v is None else w
+                     if abs((s := v * factor) - (w := round(s))) <= abs(s) * 1e-12 + 1e-9
+                     else UNUSUAL for v in values]
+            if UNUSUAL in found:  # the exact decimal way decides
+                found = [number(v) if n is UNUSUAL else n for n, v in zip(found, values)]
+        # negative, or an amount implausibly large: _figure_number has a problem to report
+        limit = _IMPLAUSIBLE_YUAN if kind == "money" else None
+        whole = [n for n in found if type(n) is int]
+        if whole and (min(whole) < 0 or (limit and max(whole) >= limit)):
+            found = [number(v) if type(n) is int and (n < 0 or (limit and n >= limit)) else n
+                     for n, v in zip(found, values)]
+        return found
+
+    def _usual_enterprise(self, code: str):
+        if not code:
+            return _BY_NAME
+        if code in self.new:
+            return self.new[code].id
+        if code in self.existing:
+            return self.existing[code]["id"]
+        return UNUSUAL
+
+    def _usual_enterprise_named(self, name: str):
+        if not name:
+            return UNUSUAL
+        found = [e["id"] for e in self.existing_names.get(name, [])]
+        found += [self.new[c].id for c in self.new_names.get(name, [])]
+        return found[0] if len(found) == 1 else UNUSUAL
