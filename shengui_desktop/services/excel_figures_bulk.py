@@ -100,8 +100,8 @@ class _BulkFigureRows:
         return ids, periods, values
 
     def _usual_numbers(self, layout: Layout, col, values) -> list:
-        """_figure_number of each cell (UNUSUAL where it reports a problem); a column of
-        numbers is scaled as lists, the way _figure_number scales one."""
+        """_figure_number of each cell (UNUSUAL where it reports a problem); in a column of
+        numbers, each distinct one scaled inline the way _figure_number scales it."""
         def number(v):
             try:
                 return self._figure_number(layout, col, v)
@@ -112,21 +112,23 @@ class _BulkFigureRows:
         if kinds - {int, float}:
             return by_value(values, number)
         kind, _unit, factor = self._figure_spec(layout, col)
+        distinct = set(values)  # numbers: equal values scale alike (1 and 1.0 included)
         if kinds == {int}:
-            found = [None if v is None else v * factor for v in values]
+            memo = {v: None if v is None else v * factor for v in distinct}
         else:  # as cells.scaled_number: the product when it is plainly whole
-            found = [None if v is None else w
-                     if abs((s := v * factor) - (w := round(s))) <= abs(s) * 1e-12 + 1e-9
-                     else UNUSUAL for v in values]
-            if UNUSUAL in found:  # the exact decimal way decides
-                found = [number(v) if n is UNUSUAL else n for n, v in zip(found, values)]
-        # negative, or an amount implausibly large: _figure_number has a problem to report
+            try:
+                memo = {v: None if v is None else w
+                        if abs((s := v * factor) - (w := round(s))) <= abs(s) * 1e-12 + 1e-9
+                        else UNUSUAL for v in distinct}
+            except (ValueError, OverflowError):  # NaN or infinity: cell by cell
+                return by_value(values, number)
         limit = _IMPLAUSIBLE_YUAN if kind == "money" else None
-        whole = [n for n in found if type(n) is int]
-        if whole and (min(whole) < 0 or (limit and max(whole) >= limit)):
-            found = [number(v) if type(n) is int and (n < 0 or (limit and n >= limit)) else n
-                     for n, v in zip(found, values)]
-        return found
+        for v, n in memo.items():
+            # the exact decimal way decides; a negative number or an implausible amount is
+            # a problem _figure_number reports
+            if n is UNUSUAL or (n is not None and (n < 0 or (limit and n >= limit))):
+                memo[v] = number(v)
+        return list(map(memo.__getitem__, values))
 
     def _usual_enterprise(self, code: str):
         if not code:
