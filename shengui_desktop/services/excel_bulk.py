@@ -17,10 +17,9 @@ import json
 
 from ..domain import credit_code as cc
 from ..domain.records import phone_problem, validate_enterprise
-from ..domain.text import clean
 from ..errors import ValidationError
 from ..spreadsheets import cells
-from ..spreadsheets.column_values import by_value, cut_columns
+from ..spreadsheets.column_values import by_value, cleaned, cut_columns, texts
 from ..spreadsheets.layout import Layout
 from ..storage.ledger import new_ids
 
@@ -88,20 +87,11 @@ def _validated(key: str, value):
     return UNUSUAL if warnings else out[key]
 
 
-def _text_field(v):
-    if cells.is_blank(v):
-        return None
-    return clean(cells.text(v)) or None
-
-
-def _phone(v):
-    if cells.is_blank(v):
-        return None
-    given = cells.text(v)
-    if not given:
-        return None
-    phone = clean(given)
-    return UNUSUAL if phone_problem(phone) else phone
+def _phones(values) -> list:
+    given = texts(values)
+    phones = cleaned(given)
+    return [None if not g else UNUSUAL if problem else phone
+            for g, phone, problem in zip(given, phones, map(phone_problem, phones))]
 
 
 def _date(key: str):
@@ -216,13 +206,10 @@ class _BulkEnterpriseRows:
 
         existing, existing_names = self.existing, self.existing_names
 
-        def name_of(v):
-            name = clean(cells.text(v))
-            # a name already in the ledger is a warning: the per-row check gives it
-            return name if name and name not in existing_names else UNUSUAL
-
-        names = by_value(column("name"), name_of)
-        codes = by_value(column("credit_code"), cells.credit_code)
+        # a name already in the ledger is a warning: the per-row check gives it
+        names = [name if name and name not in existing_names else UNUSUAL
+                 for name in cleaned(texts(column("name")))]
+        codes = [t.replace(" ", "").upper() for t in texts(column("credit_code"))]
         # a code with a problem or a warning, or of an enterprise to update: the per-row check
         codes = [code if ok and code not in existing else UNUSUAL
                  for code, ok in zip(codes, cc.clean_codes(codes))]
@@ -230,9 +217,12 @@ class _BulkEnterpriseRows:
         for f in _TEXT_FIELDS:
             if f in raw:
                 keys.append(f)
-                columns.append(by_value(raw[f], _text_field))
-        for f, parse in (("contact_phone", _phone), ("stat_status", _status), ("pool", _pool),
-                         ("source", _source), ("tags", _tags)):
+                columns.append([t or None for t in cleaned(texts(raw[f]))])
+        if "contact_phone" in raw:
+            keys.append("contact_phone")
+            columns.append(_phones(raw["contact_phone"]))
+        for f, parse in (("stat_status", _status), ("pool", _pool), ("source", _source),
+                         ("tags", _tags)):
             if f in raw or f in ("stat_status", "pool"):  # both have a default
                 keys.append(f)
                 columns.append(by_value(column(f), parse))

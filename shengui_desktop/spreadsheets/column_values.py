@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from operator import itemgetter
 
+from ..domain.text import _SEEN as _CLEANED
+from ..domain.text import clean
+from . import cells
+
 # columns of one kind of value (and blanks), whose values can be told apart by equality
 _ONE_KIND = (frozenset((str, type(None))), frozenset((float, type(None))),
              frozenset((int, type(None))))
@@ -36,3 +40,23 @@ def cut_columns(grid_rows: list[list], rows, indexes: list[int]) -> list[tuple]:
     picked = [get(row if len(row) >= width else [*row, *pad[len(row):]])
               for row in map(grid_rows.__getitem__, rows)]
     return [tuple(picked)] if len(indexes) == 1 else list(zip(*picked))
+
+
+def texts(values) -> list[str]:
+    """[cells.text(v) for v in values]: the cells seen before (most, and every cell is seen
+    first by data_rows) looked up in C, whole numbers (a 序号 column) written at once."""
+    found = list(map(_CLEANED.get, values))
+    if None in found:
+        text = cells.text
+        found = [t if t is not None else str(v) if type(v) is int else
+                 str(int(v)) if type(v) is float and v.is_integer() else text(v)
+                 for t, v in zip(found, values)]
+    return found
+
+
+def cleaned(values: list[str]) -> list[str]:
+    """[clean(t) for t in values]: clean text is its own key in clean's memory."""
+    found = list(map(_CLEANED.get, values))
+    if None in found:
+        found = [c if c is not None else clean(t) for c, t in zip(found, values)]
+    return found

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from . import cells
-from ..domain.text import _SEEN as _CLEANED
 from .column_values import cut_columns
+from .column_values import texts as cell_texts
 from .columns import FIGURE_FIELDS, UNIT_LINE, Header, parse_header
 from .reader import Grid
 
@@ -286,7 +286,7 @@ def _plain_rows(layout: Layout, header_texts: set[str], seq_index: int | None,
     seen: dict[int, tuple[list[str], str]] = {}  # 序号 may be the first column too
     for role, index, column in zip(roles, indexes, columns):
         if index not in seen:
-            texts = _texts(column)
+            texts = cell_texts(column)
             seen[index] = texts, "\n".join(texts)
         texts, joined = seen[index]
         if role == "head":
@@ -305,18 +305,6 @@ def _plain_rows(layout: Layout, header_texts: set[str], seq_index: int | None,
     if not checks:
         return [True] * len(columns[0])
     return list(map(all, zip(*checks)))
-
-
-def _texts(values) -> list[str]:
-    """cells.text of each cell, "" for None; the cells seen before (most) looked up in C."""
-    found = list(map(_CLEANED.get, values))
-    if None in found:
-        text = cells.text
-        # numbers (a 序号 column) as cells.text writes them, without the call
-        found = [t if t is not None else str(v) if type(v) is int else
-                 str(int(v)) if type(v) is float and v.is_integer() else text(v)
-                 for t, v in zip(found, values)]
-    return found
 
 
 def _short(text: str, limit: int = 20) -> str:
