@@ -92,7 +92,9 @@ def search_key(name: str | None) -> str | None:
         last = len(runs) - 1
         for n, run in enumerate(runs):
             if run.isascii():  # a letter's or a digit's syllable is itself, lower-cased
-                kept = _NOT_ALNUM.sub("", run.lower())
+                kept = run.lower()
+                if not kept.isalnum():
+                    kept = _NOT_ALNUM.sub("", kept)
                 initials_parts.append(kept)
                 full_parts.append(kept)
             else:  # runs alternate: any neighbour run is ASCII
