@@ -138,14 +138,15 @@ class _BulkEnterpriseRows:
 
     def _enterprise_rows(self, layout: Layout, rows: list[int], done: int, total: int) -> None:
         """Plan the rows (grid indices) of an enterprise sheet, in order."""
-        if not self.bulk:
+        columns = self._usual_columns(layout, rows) if self.bulk else None
+        if columns is None:  # (or every enterprise is in the ledger already: all compared)
             for i, r in enumerate(rows):
                 self._enterprise_row(layout, r)
                 if i % 500 == 0:
                     self.check_cancel()
                     self.progress("检查数据", done + i, total)
             return
-        keys, columns, codes, names, towns = self._usual_columns(layout, rows)
+        keys, columns, codes, names, towns = columns
         self.check_cancel()
         unusual = set()
         for values in columns:
@@ -194,7 +195,8 @@ class _BulkEnterpriseRows:
 
     def _usual_columns(self, layout: Layout, rows: list[int]):
         """Each column's clean values (UNUSUAL where the per-row check must look), the
-        credit codes, names and township cells of the rows."""
+        credit codes, names and township cells of the rows; None when no row can be planned
+        by column (every code has a problem or is in the ledger)."""
         by_field = layout.by_field()
         fields = [f for f in by_field if f in ENTERPRISE_FIELDS]
         raw = dict(zip(fields, cut_columns(layout.grid.rows, rows,
@@ -206,13 +208,15 @@ class _BulkEnterpriseRows:
 
         existing, existing_names = self.existing, self.existing_names
 
-        # a name already in the ledger is a warning: the per-row check gives it
-        names = [name if name and name not in existing_names else UNUSUAL
-                 for name in cleaned(texts(column("name")))]
         codes = [t.replace(" ", "").upper() for t in texts(column("credit_code"))]
         # a code with a problem or a warning, or of an enterprise to update: the per-row check
         codes = [code if ok and code not in existing else UNUSUAL
                  for code, ok in zip(codes, cc.clean_codes(codes))]
+        if codes.count(UNUSUAL) == len(codes):
+            return None
+        # a name already in the ledger is a warning: the per-row check gives it
+        names = [name if name and name not in existing_names else UNUSUAL
+                 for name in cleaned(texts(column("name")))]
         keys, columns = ["name"], [names]
         for f in _TEXT_FIELDS:
             if f in raw:
