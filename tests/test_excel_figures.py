@@ -140,3 +140,15 @@ def test_figures_for_enterprises_new_in_the_same_workbook(county, tmp_path):
     assert result.ok, result.problem_lines()
     eid = county.scalar("SELECT id FROM enterprises WHERE credit_code = ?", (credit(9),))
     assert months(county, eid)["2024-05"]["revenue"] == 123_400
+
+
+@pytest.mark.parametrize("year", ["二〇二四", "24年", 1999, "2024.5"])
+def test_wide_layout_with_a_bad_year_cell_is_reported_not_a_crash(county, firms, tmp_path, year):
+    rows = [["企业名称", "年份", "1月营业收入(万元)", "2月营业收入(万元)"],
+            ["盂县恒达机械有限公司", 2024, 100, 110],
+            ["盂县宏远耐火材料有限公司", year, 80, 90]]
+    result = import_file(county, write_xlsx(tmp_path / "y.xlsx", rows))
+    assert not result.ok and not result.applied
+    [problem] = result.problems
+    assert problem.row == 3 and problem.column_letter == "B" and "年份" in problem.message
+    assert months(county, firms[1]) == {}  # all or nothing

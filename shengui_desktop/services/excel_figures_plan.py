@@ -57,13 +57,22 @@ class _FigureRows:
         problems_before = len(self.result.problems)
         if layout.month_columns:
             year_value = cell(cols.get("year"))
+            row_year = layout.year
+            if not cells.is_blank(year_value):
+                try:
+                    row_year = cells.parse_count(year_value)
+                except ValueError:
+                    row_year = None
+                if row_year is None or not 2000 <= row_year <= 2100:
+                    self.problem(sheet, r, cols.get("year"), year_value,
+                                 f"年份“{cells.text(year_value)}”无效（应为2000至2100之间的四位数字）")
+                    return
             for col in layout.month_columns:
                 if not col.field:
                     continue
                 year, month = col.header.month
                 if year is None:
-                    year = (cells.parse_count(year_value) if not cells.is_blank(year_value)
-                            else layout.year)
+                    year = row_year
                 if year is None:
                     continue
                 period = f"{year:04d}-{month:02d}"
