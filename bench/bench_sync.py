@@ -166,7 +166,7 @@ def measure(args, tmp: Path, county, *, towns, baseline_rows, export_s, packages
     counts = {t: len(r) for t, r in baseline_rows.items()}
     county.close()
 
-    print(f"records: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
+    print("records: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
     print(f"packages: {len(packages)} township packages, {entries:,} changes, {size / 2**20:.1f} MiB")
     print(f"export (30 townships, total): {export_s:.2f} s")
     print(f"import at the county (30 packages, one command): {import_s:.2f} s")

@@ -56,7 +56,7 @@ def p95(values: list[float]) -> float:
 
 
 def main(path: str, password: str) -> dict:
-    app = QApplication.instance() or QApplication(sys.argv)
+    _app = QApplication.instance() or QApplication(sys.argv)  # kept alive while measuring
     from shengui_desktop.ui.main_window import MainWindow
 
     ledger = open_ledger(Path(path), passphrase=password)

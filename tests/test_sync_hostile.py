@@ -3,7 +3,6 @@ message naming the reason, and the ledger's content is exactly as before."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import zipfile
@@ -18,7 +17,7 @@ from shengui_desktop.sync.errors import ImportCancelled, PackageRejected
 
 from conftest import PASSWORD
 from helpers import content_hash
-from sync_helpers import CODES, build_template, clone, exchange
+from sync_helpers import CODES, build_template, clone
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -3,7 +3,6 @@ issue update, drafts, status bar and remembered geometry."""
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QDialog
 
 from shengui_desktop.services import reference, visits
 from shengui_desktop.services.site import unsynced_change_count

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 from ..domain import industry
 from ..domain.records import POOLS, SOURCES, STAT_STATUSES
@@ -13,9 +12,7 @@ from ..errors import UserError
 from ..spreadsheets.columns import (MONEY_FIELDS)
 from ..storage.ledger import Ledger
 
-Progress = Callable[[str, int, int], None]
-
-from .excel import Progress, _cancel_check
+from .excel import Progress, _cancel_check  # noqa: E402
 
 
 # ------------------------------------------------------------------------------------
