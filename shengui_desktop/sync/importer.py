@@ -322,7 +322,9 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str |
     most of it rewriting the same random-id index pages 30 times.
 
     While one package is merged, the next ones are decrypted, parsed and checked on a worker
-    thread (SQLite releases the GIL while it writes).
+    thread. SQLite releases the GIL while it writes, but executemany takes it back for every
+    row it binds, so the two threads mostly take turns: measured, this saves 0.1–0.2 s of an
+    8.4 s import (bench_sync.py).
     """
     verified = [verify(ledger, Path(p), accept_fingerprint) for p in paths]
     verified.sort(key=lambda v: (v.sender["site_id"], v.raw.manifest["package_no"]))
