@@ -217,6 +217,59 @@ def test_figure_columns_plan_what_figure_rows_plan(ledgers, sheet):
         outcome(plan(ledger, headers, rows, title, bulk=False, more=more))
 
 
+# rows of the ledger's own enterprises, as a list sent again holds them, some cells changed
+AGAIN = {
+    "企业名称": ["甲公司", "乙公司"],
+    "统一社会信用代码": [credit(1), credit(2), credit(12)],
+    "乡镇": ["秀水镇", "路家村镇", None],
+    "乡镇代码": [None, "140322100", "140322101"],
+    "统计状态": ["规下", None, "规上"],
+    "库别": [None, "培育库"],
+    "联系电话": ["13800000000", 13800000000, None, "0353-1234567"],
+    "成立日期": [None, "2019-03-05"],
+}
+
+
+@st.composite
+def sheets_again(draw):
+    headers = ["企业名称", "统一社会信用代码"] + draw(st.lists(
+        st.sampled_from([h for h in AGAIN if h not in ("企业名称", "统一社会信用代码")]),
+        unique=True, max_size=5))
+    rnd = draw(st.randoms(use_true_random=False))
+    rows = []
+    for _ in range(draw(st.integers(1, 8))):
+        row = [rnd.choice(AGAIN[h]) for h in headers]
+        if rnd.random() < 0.2:
+            c = rnd.randrange(len(headers))
+            row[c] = rnd.choice(COLUMNS.get(headers[c], AGAIN[headers[c]]))
+        rows.append(row)
+    return headers, rows, draw(st.sampled_from([None, "填报单位：秀水镇"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(role=st.sampled_from(["county", "township"]), sheet=sheets_again())
+def test_a_list_sent_again_plans_what_rows_plan(ledgers, role, sheet):
+    headers, rows, office = sheet
+    ledger = ledgers[role]
+    assert outcome(plan(ledger, headers, rows, office, bulk=True)) == \
+        outcome(plan(ledger, headers, rows, office, bulk=False))
+
+
+def test_unchanged_enterprises_of_the_ledger_take_the_column_path(ledgers, monkeypatch):
+    headers = ["企业名称", "统一社会信用代码", "乡镇", "联系电话"]
+    rows = [["甲公司", credit(1), "秀水镇", "13800000000"],     # as the ledger has it
+            ["乙公司", credit(2), "路家村镇", None],            # as the ledger has it
+            ["甲公司", credit(12), "秀水镇", None]]            # renamed: listed as a change
+    seen = []
+    original = _Planner._enterprise_row
+    monkeypatch.setattr(_Planner, "_enterprise_row",
+                        lambda self, layout, r: (seen.append(r), original(self, layout, r)))
+    p = plan(ledgers["county"], headers, rows, None, bulk=True)
+    assert seen == [3]
+    assert p.result.unchanged == 2 and [c.row for c in p.result.updated] == [4]
+    assert p.result.problems == [] and p.new == {}
+
+
 def test_usual_rows_take_the_column_path_and_unusual_ones_the_row_path(ledgers, monkeypatch):
     headers = ["企业名称", "统一社会信用代码", "乡镇", "成立日期"]
     rows = [["丙公司", credit(3), "秀水镇", "2020-01-01"],

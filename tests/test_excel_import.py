@@ -201,6 +201,23 @@ def test_duplicate_name_and_non_industrial_code_are_warnings(county, tmp_path):
     assert any("不属于工业" in m for m in messages)
 
 
+def test_a_short_list_against_a_bigger_ledger_finds_its_enterprises_by_code_and_name(county, tmp_path):
+    """A ledger more than twice the list's size is asked only for the list's codes and names."""
+    for n in range(1, 13):
+        create_enterprise(county, {"credit_code": credit(n), "name": f"企业{n}",
+                                   "township_code": "140322100"})
+    rows = [["企业名称", "统一社会信用代码", "乡镇", "联系电话"],
+            ["企业3", credit(3), "秀水镇", "13911112222"],   # changes its phone
+            ["企业4", credit(4), "秀水镇", None],            # as the ledger has it
+            ["企业5", credit(20), "秀水镇", None]]           # new, with a name in the ledger
+    result = import_file(county, write_xlsx(tmp_path / "s.xlsx", rows), dry_run=True)
+    assert result.ok
+    assert [(c.row, c.fields) for c in result.updated] == [(2, {"联系电话": ("", "13911112222")})]
+    assert result.unchanged == 1 and [c["row"] for c in result.created] == [4]
+    assert [(w.row, "同名企业" in w.message and credit(5) in w.message)
+            for w in result.warnings] == [(4, True)]
+
+
 def test_tags_pool_and_source_labels(county, tmp_path):
     rows = [["企业名称", "统一社会信用代码", "乡镇", "库别", "来源", "企业资质"],
             ["甲公司", credit(1), "秀水镇", "培育库", "个转企", "专精特新、高新技术企业"]]

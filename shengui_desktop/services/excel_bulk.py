@@ -6,8 +6,10 @@ industries and dates down the columns, and credit codes that pass. Each column i
 and validated once per distinct value here, with the same domain functions the per-row
 check calls. A row goes through the per-row check (excel_planner._Planner._enterprise_row)
 whenever anything about it is out of the ordinary — a problem, a warning, a township to
-create, a duplicate code, an enterprise already in the ledger — so what is reported, and
-in which order, is exactly what the per-row check alone would report.
+create, a duplicate code, an enterprise of the ledger that the row would change — so what
+is reported, and in which order, is exactly what the per-row check alone would report. (An
+enterprise of the ledger that the row leaves as it is, the bulk of a re-sent list, is
+counted unchanged here.)
 tests/test_excel_bulk.py compares both ways on generated messy rows.
 """
 
@@ -127,6 +129,20 @@ def _tags(v):
     return json.dumps([t for t in _TAG_SEPARATORS.split(tags) if t], ensure_ascii=False)
 
 
+def _same(keys: list[str], columns: list[list], currents: list[dict | None]) -> list[bool]:
+    """Per row, would the per-row check find nothing to change in the ledger's enterprise
+    (`currents`, None for a new one)? It compares every value it was given; the columns hold
+    those, and the defaults of 统计状态 and 库别, which only make this stricter. The
+    township is compared as each row is planned."""
+    same = [c is not None for c in currents]
+    for key, values in zip(keys, columns):
+        if key == "credit_code":
+            continue
+        olds = [c.get(key) if c is not None else None for c in currents]
+        same = [s and (v is None or v == "" or v == o) for s, v, o in zip(same, values, olds)]
+    return same
+
+
 def _township_text(v) -> str:
     return cells.text(v).replace(" ", "")
 
@@ -160,6 +176,8 @@ class _BulkEnterpriseRows:
         cached_at = made
         sheet = layout.grid.name
         seen, new, created = self.seen_codes, self.new, self.result.created
+        currents = list(map(self.existing.get, codes))
+        same = _same(keys, columns, currents) if any(currents) else currents
         new_names, planned_ids = self.new_names, self.new_ids
         batch = _Columns(keys, columns, new_ids(len(rows)))
         ids, row_townships = batch.ids, batch.townships
@@ -185,6 +203,16 @@ class _BulkEnterpriseRows:
                 self._enterprise_row(layout, r)
                 continue
             row_townships[i] = township
+            current = currents[i]
+            if current is not None:
+                # an enterprise of the ledger: the column check only tells "unchanged"; any
+                # difference (a change to list, a 库别 to warn about) is the per-row check's
+                if not (same[i] and township == current["township_code"]):
+                    self._enterprise_row(layout, r)
+                    continue
+                seen[code] = (sheet, r + 1)
+                self.result.unchanged += 1
+                continue
             seen[code] = (sheet, r + 1)
             name = names[i]
             planned = new[code] = _NewEnterprise(ids[i], None, r + 1, sheet, batch, i)
@@ -209,14 +237,14 @@ class _BulkEnterpriseRows:
         existing, existing_names = self.existing, self.existing_names
 
         codes = [t.replace(" ", "").upper() for t in texts(column("credit_code"))]
-        # a code with a problem or a warning, or of an enterprise to update: the per-row check
-        codes = [code if ok and code not in existing else UNUSUAL
-                 for code, ok in zip(codes, cc.clean_codes(codes))]
+        # a code with a problem or a warning: the per-row check
+        codes = [code if ok else UNUSUAL for code, ok in zip(codes, cc.clean_codes(codes))]
         if codes.count(UNUSUAL) == len(codes):
             return None
-        # a name already in the ledger is a warning: the per-row check gives it
-        names = [name if name and name not in existing_names else UNUSUAL
-                 for name in cleaned(texts(column("name")))]
+        # a new enterprise's name already in the ledger is a warning: the per-row check gives
+        # it (an enterprise of the ledger keeps its own name, or changes it: compared later)
+        names = [name if name and (code in existing or name not in existing_names) else UNUSUAL
+                 for name, code in zip(cleaned(texts(column("name"))), codes)]
         keys, columns = ["name"], [names]
         for f in _TEXT_FIELDS:
             if f in raw:
