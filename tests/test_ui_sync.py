@@ -183,6 +183,18 @@ def test_conflicts_are_listed_and_resolved_from_the_view(qtbot, offices, dialogs
     saved = county.get("enterprises", ent)
     assert saved["address"] == "县里核实的地址" and saved["note"] == "镇里的备注"
     assert sync.list_conflicts(county) == []
+
+    # what was decided stays to be seen
+    view.show_settled.setChecked(True)
+    settled = {r["field_label"]: r for r in view.model.rows_data}
+    assert settled["地址"]["outcome"] == "已处理：保留本地" and settled["地址"]["applied"] == "local"
+    assert settled["备注"]["outcome"] == "已处理：采用对方" and settled["备注"]["applied"] == "incoming"
+    view.table.selectRow(0)
+    assert not view.keep_local.isEnabled() and not view.take_incoming.isEnabled()
+    assert "已处理" in view.detail.text() and "admin" in view.detail.text()
+    assert page.tabs.tabText(1) == "冲突" and "没有待确认的冲突" in view.count.text()
+    view.show_settled.setChecked(False)
+    assert view.model.rowCount() == 0
     window.close()
 
 

@@ -103,13 +103,28 @@ def _show_value(ledger: Ledger, table: str, field: str | None, value) -> str:
     return str(value)
 
 
-def review_conflicts(ledger: Ledger) -> list[dict]:
-    """Open conflicts as this office sees them: 本地 (kept here) against 对方 (imported),
-    each with who, when and the value in words, and which one is applied now."""
+def review_conflicts(ledger: Ledger, *, settled: bool = False) -> list[dict]:
+    """Open conflicts (with settled=True, the settled ones too) as this office sees them:
+    本地 (kept here) against 对方 (imported), each with who, when and the value in words,
+    which one is applied now, and for a settled one what was decided."""
     out = []
-    for c in list_conflicts(ledger, "open"):
+    for c in list_conflicts(ledger, None if settled else "open"):
         incoming = c["incoming_side"] or "winner"
         local = "loser" if incoming == "winner" else "winner"
+        # the value in the ledger now: the merge's, until a person decided
+        applied = "incoming" if incoming == "winner" else "local"
+        if c["status"] in (f"kept_{local}", f"kept_{incoming}"):
+            applied = "local" if c["status"] == f"kept_{local}" else "incoming"
+        elif c["status"] == "superseded":
+            applied = None
+        if c["status"] == "open":
+            outcome = "待确认"
+        elif c["status"] == "superseded":
+            outcome = "已由之后的修改处理"
+        else:
+            outcome = "已处理：" + ("保留本地" if c["status"] == f"kept_{local}" else "采用对方")
+        decided = "，".join(x for x in (c["resolved_by"], (c["resolved_at"] or "").replace("T", " ")[:16])
+                           if x)
         sides = {}
         for name, side in (("local", local), ("incoming", incoming)):
             s = c[side]
@@ -118,7 +133,8 @@ def review_conflicts(ledger: Ledger) -> list[dict]:
         out.append({"id": c["id"], "kind": c["kind"], "table_label": c["table_label"],
                     "record": c["record"] or c["row_id"][:8], "table": c["table"], "row_id": c["row_id"],
                     "field_label": "（整条记录）" if c["kind"] == "delete" else FIELD_LABELS.get(c["field"], c["field"]),
-                    "applied": "incoming" if incoming == "winner" else "local", **sides})
+                    "applied": applied, "status": c["status"], "outcome": outcome,
+                    "decided": decided, **sides})
     return out
 
 

@@ -51,6 +51,7 @@ def list_conflicts(ledger: Ledger, status: str | None = "open") -> list[dict]:
                       "site_id": c["loser_site"], "site": sites.get(c["loser_site"], c["loser_site"]),
                       "time": _when(c["loser_hlc"]), "hlc": c["loser_hlc"], "op": c["loser_op"]},
             "incoming_side": c["incoming_side"], "detected_at": c["detected_at"],
+            "resolved_at": c["resolved_at"], "resolved_by": c["resolved_by"],
         })
     return out
 

@@ -5,7 +5,8 @@ A resolution is an ordinary change and travels with the next package."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPushButton, QSplitter,
+                               QVBoxLayout, QWidget)
 
 from ...services import sync
 from ..common import WARN_BRUSH, Column, DictTableModel, guarded, make_table
@@ -27,17 +28,24 @@ class ConflictsView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         self.count = QLabel("")
-        layout.addWidget(self.count)
+        self.show_settled = QCheckBox("显示已处理的冲突")
+        self.show_settled.toggled.connect(lambda _on: self.refresh())
+        top = QHBoxLayout()
+        top.addWidget(self.count, 1)
+        top.addWidget(self.show_settled)
+        layout.addLayout(top)
         self.model = DictTableModel([
-            Column("table_label", "类别", width=70),
-            Column("record", "记录", width=190),
-            Column("field_label", "字段", width=90),
-            Column("local_text", "本地的值", width=150),
-            Column("local_by", "本地修改（单位、时间）", width=170),
-            Column("incoming_text", "对方的值", width=150),
-            Column("incoming_by", "对方修改（单位、时间）", width=170),
+            Column("table_label", "类别", width=60),
+            Column("record", "记录", width=170),
+            Column("field_label", "字段", width=80),
+            Column("local_text", "本地的值", width=140),
+            Column("local_by", "本地修改（单位、时间）", width=165),
+            Column("incoming_text", "对方的值", width=140),
+            Column("incoming_by", "对方修改（单位、时间）", width=165),
             Column("applied", "现采用", lambda v: APPLIED.get(v, ""), width=70),
-        ], self, row_brush=lambda r: WARN_BRUSH if r["kind"] == "delete" else None)
+            Column("outcome", "处理情况", width=130),
+        ], self, row_brush=lambda r: WARN_BRUSH if r["kind"] == "delete" and r["status"] == "open"
+           else None)
         self.table = make_table(self.model)
         self.table.selectionModel().currentRowChanged.connect(self._selected)
 
@@ -69,12 +77,16 @@ class ConflictsView(QWidget):
         layout.addWidget(splitter, 1)
 
     def refresh(self) -> int:
-        rows = [_flatten(c) for c in sync.review_conflicts(self.main.ledger)]
+        """Redraw; the number of open conflicts (for the tab's title)."""
+        rows = [_flatten(c) for c in sync.review_conflicts(
+            self.main.ledger, settled=self.show_settled.isChecked())]
         self.model.set_rows(rows)
-        self.count.setText(f"待确认的冲突：{len(rows)}处。合并时已按“后改者优先”采用其中一个值，"
-                           "请确认，或改用另一个值。" if rows else "没有待确认的冲突。")
+        self.table.setColumnHidden(len(self.model.columns) - 1, not self.show_settled.isChecked())
+        waiting = sum(r["status"] == "open" for r in rows)
+        self.count.setText(f"待确认的冲突：{waiting}处。合并时已按“后改者优先”采用其中一个值，"
+                           "请确认，或改用另一个值。" if waiting else "没有待确认的冲突。")
         self._selected(self.table.selectionModel().currentIndex(), None)
-        return len(rows)
+        return waiting
 
     def selected(self) -> dict | None:
         index = self.table.selectionModel().currentIndex()
@@ -83,7 +95,7 @@ class ConflictsView(QWidget):
     def _selected(self, current, _previous) -> None:
         row = self.model.row(current.row()) if current.isValid() else None
         for w in (self.keep_local, self.take_incoming):
-            w.setEnabled(row is not None)
+            w.setEnabled(row is not None and row["status"] == "open")
         if row is None:
             self.detail.setText("（在上表中选择一处冲突）")
             return
@@ -94,7 +106,9 @@ class ConflictsView(QWidget):
             what += f"的“{row['field_label']}”"
         self.detail.setText(
             f"{what}\n本地：{row['local_text']}（{row['local_by']}）\n"
-            f"对方：{row['incoming_text']}（{row['incoming_by']}）\n现采用{APPLIED[row['applied']]}。")
+            f"对方：{row['incoming_text']}（{row['incoming_by']}）\n"
+            + (f"现采用{APPLIED[row['applied']]}。" if row["status"] == "open" else
+               row["outcome"] + (f"（{row['decided']}）" if row["decided"] else "") + "。"))
 
     def resolve(self, keep: str) -> None:
         row = self.selected()
