@@ -4,12 +4,13 @@ a duplicate merged from the window, bad files are refused with their message."""
 
 from __future__ import annotations
 
+import threading
 import zipfile
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QPushButton
 
 from shengui_desktop.errors import UserError
 from shengui_desktop.services import sync
@@ -348,3 +349,43 @@ def test_keys_are_rotated_from_the_page_and_the_county_follows(qtbot, offices, d
     assert result.status == "imported" and any("更换密钥" in w for w in result.warnings)
     pinned = [p for p in sync.sync_status(county) if p["name"] == "秀水镇"][0]
     assert "".join(groups(pinned["fingerprint"])) == "".join(groups(new))
+
+
+def test_an_import_cancelled_from_the_progress_dialog_changes_nothing(qtbot, offices, dialogs,
+                                                                      tmp_path, monkeypatch):
+    county, township = offices
+    for n in range(1, 4):
+        add_enterprise(township, f"秀水企业{n}", n)
+    enrol(county, township, tmp_path / "first")
+    add_enterprise(township, "秀水新企业", 9)
+    package = export_from(township, tmp_path / "second")
+    before = content_hash(county)
+
+    # the import waits at its start until the test has pressed 取消
+    started, go = threading.Event(), threading.Event()
+    real = flow.sync.import_packages
+
+    def held(*args, **kwargs):
+        started.set()
+        go.wait(10)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(flow.sync, "import_packages", held)
+
+    _window, page = sync_page(qtbot, county, tmp_path / "c")
+    tab = page.transfer
+    dialogs["files"] = [str(package)]
+    tab.import_button.click()
+    qtbot.waitUntil(started.is_set, timeout=10000)
+    assert not tab.import_button.isEnabled()  # one job at a time
+    [progress] = tab.findChildren(QProgressDialog)
+    [cancel] = [b for b in progress.findChildren(QPushButton) if b.text() == "取消"]
+    cancel.click()
+    go.set()
+    qtbot.waitUntil(lambda: "已取消导入" in tab.result.toPlainText(), timeout=10000)
+    assert content_hash(county) == before
+    assert tab.import_button.isEnabled()
+
+    monkeypatch.setattr(flow.sync, "import_packages", real)
+    tab.import_button.click()
+    qtbot.waitUntil(lambda: "导入结果" in tab.result.toPlainText(), timeout=10000)
+    assert "新变更" in tab.result.toPlainText() and content_hash(county) != before
