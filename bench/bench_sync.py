@@ -158,6 +158,11 @@ def measure(args, tmp: Path, county, *, towns, baseline_rows, export_s, packages
     t0 = time.perf_counter()
     back = sync.export_packages(county, tmp / "back", to=towns[0]["code"], full=True)[0]
     back_s = time.perf_counter() - t0
+    say("county → every township, what each has not acknowledged …")
+    shutil.rmtree(tmp / "back-all", ignore_errors=True)
+    t0 = time.perf_counter()
+    back_all = sync.export_packages(county, tmp / "back-all")
+    back_all_s = time.perf_counter() - t0
 
     say("baseline: raw executemany of the same rows …")
     raw_s = _write_rows(tmp / "raw.sgdb", baseline_rows, with_log=False)
@@ -171,6 +176,8 @@ def measure(args, tmp: Path, county, *, towns, baseline_rows, export_s, packages
     print(f"export (30 townships, total): {export_s:.2f} s")
     print(f"import at the county (30 packages, one command): {import_s:.2f} s")
     print(f"county → one township, full package: {back_s:.2f} s ({back.entries:,} changes)")
+    print(f"county → all {len(back_all)} townships, one command: {back_all_s:.2f} s "
+          f"({sum(r.entries for r in back_all):,} changes)")
     print(f"raw executemany of the same rows: {raw_s:.2f} s")
     print(f"rows plus their change log, no checks (the floor of any import that keeps a log): "
           f"{floor_s:.2f} s = {floor_s / raw_s:.2f}x raw")

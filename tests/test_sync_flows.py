@@ -227,3 +227,29 @@ def test_cli_export_import_conflicts(world, tmp_path, monkeypatch, capsys):
     world["C"] = open_ledger(c_path, passphrase=PASSWORD)
     world["A"] = open_ledger(a_path, passphrase=PASSWORD)
     assert world["C"].get("enterprises", ent)["address"] == "县"
+
+
+def test_county_exports_to_all_townships_follow_each_write(world, tmp_path):
+    """The county works out once which township every change concerns and reuses that for
+    all its packages until the next write; each write (an edit, a move to another township)
+    is in the next packages, to the right township only."""
+    c, a, b = world["C"], world["A"], world["B"]
+    ent = first_enterprise(c)
+
+    def to_all(step: str) -> dict:
+        """Changes to enterprises in each township's package (county-wide rows aside)."""
+        results = sync_service.export_packages(c, tmp_path / step)
+        return {r.recipient: r.counts.get("enterprises", 0) for r in results}, \
+            {r.recipient: r.path for r in results}
+
+    c.update("enterprises", ent, {"note": "第一次"})
+    assert to_all("1")[0] == {"秀水镇": 1, "路家村镇": 0}
+    c.update("enterprises", ent, {"note": "第二次"})
+    assert to_all("2")[0] == {"秀水镇": 2, "路家村镇": 0}  # not acknowledged yet
+    # the county moves the enterprise to 路家村镇: from now on its whole record goes there
+    c.update("enterprises", ent, {"township_code": CODES["B"]})
+    counts, paths = to_all("3")
+    assert counts["秀水镇"] == 0 and counts["路家村镇"] >= 3
+    sync_service.import_packages(b, [paths["路家村镇"]])
+    assert b.get("enterprises", ent)["note"] == "第二次"
+    assert b.get("enterprises", ent)["township_code"] == CODES["B"]

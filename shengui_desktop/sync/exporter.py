@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import uuid
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -78,6 +79,35 @@ def _owner_sql(ledger: Ledger, table: str) -> str:
     return enterprise_town(parent)
 
 
+# per ledger: the change log's (max seq, count) when temp._log_owner was made
+_OWNERS_MADE: "weakref.WeakKeyDictionary[Ledger, tuple]" = weakref.WeakKeyDictionary()
+
+
+def _owners(ledger: Ledger) -> None:
+    """temp._log_owner: for every change, the township whose records it concerns ('' for the
+    county-wide tables). Worked out in one pass over the change log and kept until the log
+    changes: a county exporting to 30 townships scanned the whole log 13 times per township
+    (31 s for 30 packages after a 287,227-change import; now one pass and an index look-up
+    per township). A record's owner changes only by a write, and every write is logged."""
+    conn = ledger.conn
+    made = conn.execute("SELECT max(seq), count(*) FROM change_log").fetchone()
+    if _OWNERS_MADE.get(ledger) == made and conn.execute(
+            "SELECT 1 FROM temp.sqlite_master WHERE name = '_log_owner'").fetchone():
+        return
+    conn.execute("DROP TABLE IF EXISTS temp._log_owner")
+    conn.execute("CREATE TEMP TABLE _log_owner (seq INTEGER PRIMARY KEY, township TEXT NOT NULL)")
+    cases = " ".join(f"WHEN '{t}' THEN " + ("''" if table_kind(ledger, t) == COUNTY
+                                             else _owner_sql(ledger, t))
+                     for t in synced_tables())
+    # a record no office knows the township of (its enterprise never reached here) goes to
+    # nobody, as before: '?' is no area code
+    conn.execute(f"INSERT INTO temp._log_owner SELECT c.seq, CASE c.tbl {cases} ELSE '?' END"
+                 " FROM change_log c")
+    conn.execute("UPDATE temp._log_owner SET township = '?' WHERE township IS NULL")
+    conn.execute("CREATE INDEX temp._log_owner_township ON _log_owner(township)")
+    _OWNERS_MADE[ledger] = made
+
+
 def select_entries(ledger: Ledger, peer: dict, full: bool) -> list[tuple]:
     conn = ledger.conn
     me = self_site(ledger)
@@ -87,22 +117,23 @@ def select_entries(ledger: Ledger, peer: dict, full: bool) -> list[tuple]:
     conn.executemany("INSERT INTO temp._acked VALUES (?, ?)", list(acked.items()))
     unacked = ("c.site_seq > coalesce((SELECT a.max_seq FROM temp._acked a"
                " WHERE a.site_id = c.site_id), 0)")
-    out: list[tuple] = []
-    for table in synced_tables():
-        kind = table_kind(ledger, table)
-        if me["role"] == "township":
-            if kind == COUNTY:
-                continue  # county-wide rows made here are local placeholders (see rules)
-            where = f"c.tbl = ? AND c.site_id = ? AND {unacked}"
-            params = (table, me["id"])
-        else:
-            where = f"c.tbl = ? AND {unacked}" + ("" if full else " AND c.site_id != ?")
-            params = (table,) if full else (table, peer["id"])
-            if kind in (ENTERPRISE, CHILD):
-                where += f" AND {_owner_sql(ledger, table)} = ?"
-                params += (peer["area_code"],)
-        out += conn.execute(f"SELECT c.seq, {_COLUMNS} FROM change_log c WHERE {where}",
-                            params).fetchall()
+    tables = [t for t in synced_tables() if table_kind(ledger, t) != COUNTY]
+    marks = ", ".join("?" * len(tables))
+    if me["role"] == "township":
+        # its own changes (county-wide rows made here are local placeholders, see rules):
+        # a range of the (site_id, site_seq) index
+        out = conn.execute(
+            f"SELECT c.seq, {_COLUMNS} FROM change_log c WHERE c.site_id = ? AND c.site_seq > ?"
+            f" AND c.tbl IN ({marks})", (me["id"], acked.get(me["id"], 0), *tables)).fetchall()
+    else:
+        # the peer's township's records and the county-wide ones, found through the owner
+        # of every change (worked out once for all peers, see _owners)
+        _owners(ledger)
+        where = f"o.township IN (?, '') AND {unacked}" + ("" if full else " AND c.site_id != ?")
+        out = conn.execute(
+            f"SELECT c.seq, {_COLUMNS} FROM temp._log_owner o CROSS JOIN change_log c"
+            f" ON c.seq = o.seq WHERE {where}",
+            (peer["area_code"],) if full else (peer["area_code"], peer["id"])).fetchall()
     if me["role"] == "county":
         # records a merge moved into this township: their whole history, until acknowledged
         conn.execute("DELETE FROM sync_resend WHERE peer_site_id = ? AND trigger_seq <= ?",
