@@ -233,7 +233,7 @@ def test_county_exports_to_all_townships_follow_each_write(world, tmp_path):
     """The county works out once which township every change concerns and reuses that for
     all its packages until the next write; each write (an edit, a move to another township)
     is in the next packages, to the right township only."""
-    c, a, b = world["C"], world["A"], world["B"]
+    c, b = world["C"], world["B"]
     ent = first_enterprise(c)
 
     def to_all(step: str) -> dict:

@@ -21,7 +21,7 @@ from ..errors import UserError
 from ..storage import migrations
 from ..storage.ledger import Ledger
 from . import certificates, package
-from .rules import CHILD, COUNTY, ENTERPRISE, county_only, label, synced_tables, table_kind
+from .rules import COUNTY, ENTERPRISE, county_only, label, synced_tables, table_kind
 
 _COLUMNS = "c.tbl, c.row_id, c.op, c.data, c.base, c.hlc, c.site_id, c.site_seq"
 
