@@ -109,16 +109,18 @@ def cmd_init(args) -> int:
 
 
 def cmd_cert_export(args) -> int:
+    from .services import sync
     from .sync import certificates
 
     with open_from_args(args) as ledger:
-        cert = certificates.export_certificate(ledger)
-    text = json.dumps(cert, ensure_ascii=False, indent=1)
-    if args.out:
-        Path(args.out).write_text(text + "\n", "utf-8")
-        print(f"已导出本单位证书：{args.out}（指纹 {cert.get('fingerprint')}）")
-    else:
-        print(text)
+        if not args.out:
+            print(json.dumps(certificates.export_certificate(ledger), ensure_ascii=False, indent=1))
+            return 0
+        try:
+            cert = sync.export_certificate(ledger, Path(args.out))
+        except OSError as e:
+            raise UserError(f"无法写入“{args.out}”：{e.strerror or e}") from None
+    print(f"已导出本单位证书：{args.out}（指纹 {cert.get('fingerprint')}）")
     return 0
 
 

@@ -129,3 +129,16 @@ def test_entry_point_runs_as_a_program(county_db):
                              str(county_db)], capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0 and "台账检查通过" in result.stdout
     assert result.stderr == ""  # quiet when not on a terminal (no progress bar)
+
+
+def test_cert_export_to_a_file_to_stdout_and_to_a_missing_folder(county_db, capsys, tmp_path):
+    out = tmp_path / "county.cert.json"
+    code, text, _ = run(capsys, "cert", "export", "--db", str(county_db), "--out", str(out))
+    assert code == 0 and "已导出本单位证书" in text
+    cert = json.loads(out.read_text("utf-8"))
+    assert cert["fingerprint"] in text
+    code, text, _ = run(capsys, "cert", "export", "--db", str(county_db))
+    assert code == 0 and json.loads(text)["fingerprint"] == cert["fingerprint"]
+    code, _, err = run(capsys, "cert", "export", "--db", str(county_db),
+                       "--out", str(tmp_path / "没有的文件夹" / "c.json"))
+    assert code != 0 and "无法写入" in err
