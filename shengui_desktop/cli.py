@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from .errors import UserError
+from .errors import UserError, os_error_message
 from .paths import default_ledger_path
 
 COMMAND_MODULES = [f"shengui_desktop.cli_{area}" for area in ("policy", "sync", "excel", "report")]
@@ -309,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as e:
         print(f"错误：{e}", file=sys.stderr)
         return e.exit_code
+    except OSError as e:  # an output folder that does not exist, a full or protected disk
+        print(f"错误：{os_error_message(e)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)
         return 130

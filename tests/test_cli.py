@@ -142,3 +142,14 @@ def test_cert_export_to_a_file_to_stdout_and_to_a_missing_folder(county_db, caps
     code, _, err = run(capsys, "cert", "export", "--db", str(county_db),
                        "--out", str(tmp_path / "没有的文件夹" / "c.json"))
     assert code != 0 and "无法写入" in err
+
+
+def test_outputs_that_cannot_be_written_are_chinese_messages(county_db, capsys, tmp_path):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where a folder should be")
+    for args in (["excel", "export", "--what", "enterprises", "--out", str(blocked / "e.xlsx")],
+                 ["report", "ledger", "--out", str(blocked / "l.pdf")],
+                 ["backup", "--out", str(tmp_path / "没有的文件夹" / "b.sgdb")]):
+        code, _, err = run(capsys, *args, "--db", str(county_db))
+        assert code == 2 and err.startswith("错误：") and "Traceback" not in err, (args, err)
+        assert "无法" in err

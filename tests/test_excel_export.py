@@ -190,3 +190,23 @@ def test_cli_export_and_template(cli_county, tmp_path, capsys):
     assert main(["excel", "template", "--db", str(cli_county), "--out", str(template)]) == 0
     options = load_workbook(template)["选项"]
     assert [options.cell(r, 1).value for r in (2, 3)] == ["秀水镇", "路家村镇"]
+
+
+def test_export_leaves_no_temporary_copy_and_no_half_file(demo_county, tmp_path, monkeypatch):
+    """No plain copy of ledger data in the system's temp folder (openpyxl put one there)."""
+    import tempfile
+
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    out = tmp_path / "out"
+    info = export_table(demo_county, "enterprises", out / "企业.xlsx", today=date(2026, 11, 23))
+    assert info["rows"] == 40
+    assert list(system_tmp.iterdir()) == []
+    assert [p.name for p in out.iterdir()] == ["企业.xlsx"]
+    # a destination that cannot be written: an error, and nothing left behind
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where a folder should be")
+    with pytest.raises(OSError):
+        export_table(demo_county, "enterprises", blocked / "企业.xlsx")
+    assert list(system_tmp.iterdir()) == []

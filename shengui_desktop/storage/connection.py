@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlcipher3
 
-from ..errors import LedgerDamaged
+from ..errors import LedgerDamaged, UserError
 
 DatabaseError = sqlcipher3.dbapi2.DatabaseError
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -70,10 +70,15 @@ def backup_to(conn: sqlcipher3.Connection, key: bytes, target: Path) -> Path:
     target = Path(target)
     if target.exists():
         raise LedgerDamaged(f"备份文件“{target}”已存在，不会覆盖。")
+    if not target.parent.is_dir():
+        raise UserError(f"无法备份到“{target}”：文件夹“{target.parent}”不存在。")
     tmp = target.with_name(target.name + ".part")
     for suffix in ("", "-wal", "-shm"):
         Path(str(tmp) + suffix).unlink(missing_ok=True)
-    dest = connect(tmp, key, create=True)
+    try:
+        dest = connect(tmp, key, create=True)
+    except sqlcipher3.dbapi2.Error:
+        raise UserError(f"无法在“{target.parent}”写入备份（没有写入权限，或磁盘为只读）。") from None
     try:
         conn.backup(dest)
         dest.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
