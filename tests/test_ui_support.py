@@ -75,3 +75,18 @@ def type_text(qtbot, widget, text: str) -> None:
         widget.insertPlainText(text)
     else:
         widget.insert(text)
+
+
+def test_a_file_error_on_a_worker_is_a_chinese_message(qtbot):
+    from shengui_desktop.ui.jobs import JobRunner
+
+    runner = JobRunner()
+    failed = []
+
+    def work(_ledger, _progress, _cancelled):
+        raise FileNotFoundError(2, "No such file or directory", "/media/usb/包.sgpkg")
+    job = runner.start(None, work, on_error=failed.append)
+    qtbot.waitUntil(lambda: bool(failed), timeout=5000)
+    assert failed == ["无法读写“/media/usb/包.sgpkg”：文件或文件夹不存在"]
+    assert job.outcome[0] == "failed"
+    runner.shutdown()

@@ -18,7 +18,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from ..errors import UserError
+from ..errors import UserError, os_error_message
 from ..storage.files import reopen
 from ..storage.ledger import Ledger
 
@@ -76,6 +76,8 @@ class Job(QObject):
             self.outcome = ("cancelled", None)
         except UserError as e:  # a cancelled core raises its own UserError
             self.outcome = ("cancelled", None) if self.is_cancelled() else ("failed", str(e))
+        except OSError as e:  # a USB stick pulled out, a full or protected disk: not a bug
+            self.outcome = ("failed", os_error_message(e))
         except Exception as e:  # a bug: show it rather than losing it on a thread
             traceback.print_exc()
             self.outcome = ("failed", f"后台任务出错：{type(e).__name__}: {e}")
