@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .reader import Grid, column_letter
+from .writer import write_replacing
 
 ERROR_FILL = "FFC7CE"
 WARNING_FILL = "FFEB9C"
@@ -70,9 +71,7 @@ def write_marked_copy(source: Path, grids: list[Grid], problems: list[Finding],
     _mark(workbook, problems, ERROR_FILL, "问题")
     _mark(workbook, warnings, WARNING_FILL, "提示")
     _summary_sheet(workbook, problems, warnings)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(out)
-    return out
+    return write_replacing(out, workbook.save)
 
 
 def _sheet_title(name: str) -> str:

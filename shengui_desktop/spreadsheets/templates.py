@@ -17,6 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..domain.industry import DIVISIONS
 from ..domain.records import POOLS, SOURCES, STAT_STATUSES
+from .writer import write_replacing
 
 # 盂县 (seed 003): the county the sample templates are made for
 SAMPLE_TOWNSHIPS = [("140322100", "秀水镇"), ("140322101", "路家村镇"), ("140322102", "南娄镇"),
@@ -207,6 +208,5 @@ def write_template(kind: str, out: Path, *, townships: list[tuple[str, str]] | N
     else:
         raise ValueError(kind)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
+    write_replacing(out, wb.save)
     return out

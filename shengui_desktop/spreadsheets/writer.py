@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import xlsxwriter
 
@@ -142,17 +142,23 @@ class TableBook:
 
     def save(self, path: Path) -> Path:
         """Write the file: under a temporary name beside it, then renamed."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         if not self.workbook.worksheets():
             self.workbook.add_worksheet("Sheet1")
         self.workbook.close()
-        fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".xlsx", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(self._buffer.getbuffer())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return write_replacing(path, lambda tmp: tmp.write_bytes(self._buffer.getbuffer()))
+
+
+def write_replacing(path: Path, write: Callable[[Path], object]) -> Path:
+    """`write` fills a temporary file beside `path`, which then replaces `path` in one step:
+    a failure half-way (a full disk, a pulled USB stick) leaves no half file behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".part-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
