@@ -6,7 +6,6 @@ progress, can be cancelled and never leaves a half-written file behind.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Table, TableStyle
 
+from ..paths import write_replacing
 from .fonts import FONT, register
 from .job import Job, as_job
 
@@ -127,20 +127,13 @@ def build(path: str | os.PathLike, story: list, info: PageInfo, job: Job | None 
     """Lay out `story` into `path`. Written to a temporary file first, replaced on success,
     so a cancelled or failed run leaves any earlier PDF of that name untouched."""
     job = as_job(job)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".pdf", dir=path.parent)
-    os.close(fd)
-    try:
-        doc = ReportDocument(tmp, info, job, expected_pages)
+
+    def write(tmp: Path) -> None:
+        doc = ReportDocument(str(tmp), info, job, expected_pages)
         doc.build(story, canvasmaker=_canvas_class(info))
         job.check()
         job.report("完成", 1, 1)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_replacing(Path(path), write)
 
 
 def grid_style(header_rows: int = 1, size: float = 8, leading: float = 10.5) -> list:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .reader import Grid, column_letter
-from .writer import write_replacing
+from ..paths import write_replacing
 
 ERROR_FILL = "FFC7CE"
 WARNING_FILL = "FFEB9C"

@@ -17,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..domain.industry import DIVISIONS
 from ..domain.records import POOLS, SOURCES, STAT_STATUSES
-from .writer import write_replacing
+from ..paths import write_replacing
 
 # 盂县 (seed 003): the county the sample templates are made for
 SAMPLE_TOWNSHIPS = [("140322100", "秀水镇"), ("140322101", "路家村镇"), ("140322102", "南娄镇"),

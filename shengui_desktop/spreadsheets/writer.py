@@ -12,15 +12,15 @@ times faster: see bench/bench_excel.py).
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 import xlsxwriter
+
+from ..paths import write_replacing
 
 WAN_FORMAT = "#,##0.00"
 INT_FORMAT = "#,##0"
@@ -146,19 +146,3 @@ class TableBook:
             self.workbook.add_worksheet("Sheet1")
         self.workbook.close()
         return write_replacing(path, lambda tmp: tmp.write_bytes(self._buffer.getbuffer()))
-
-
-def write_replacing(path: Path, write: Callable[[Path], object]) -> Path:
-    """`write` fills a temporary file beside `path`, which then replaces `path` in one step:
-    a failure half-way (a full disk, a pulled USB stick) leaves no half file behind."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".part-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
