@@ -89,7 +89,7 @@ def owners(county: Ledger) -> dict[str, str]:
     """enterprise id -> township code, deleted enterprises included (from the county's log)."""
     found = {}
     for row_id, data in county.conn.execute(
-            "SELECT row_id, data FROM change_log WHERE tbl = 'enterprises' AND op = 'i'"):
+            "SELECT row_id, data FROM change_entries WHERE tbl = 'enterprises' AND op = 'i'"):
         found[row_id] = json.loads(data)["township_code"]
     return found
 

@@ -33,7 +33,7 @@ CHILD = textwrap.dedent("""
     from shengui_desktop.services import sync
     from shengui_desktop.storage.files import open_ledger
     from shengui_desktop.sync import merge
-    merge.CHUNK = int(sys.argv[3])
+    merge.CHUNK = merge.HELD_CHUNK = int(sys.argv[3])
 
     def progress(stage, done, total):
         print(f"{stage} {done} {total}", flush=True)

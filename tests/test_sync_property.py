@@ -80,7 +80,7 @@ class Run:
         except (UserError, LookupError):
             return
         for seq, tbl, row_id, op, data, site_id, site_seq in ledger.conn.execute(
-                "SELECT seq, tbl, row_id, op, data, site_id, site_seq FROM change_log WHERE seq > ?",
+                "SELECT seq, tbl, row_id, op, data, site_id, site_seq FROM change_entries WHERE seq > ?",
                 (before,)):
             import json
             self.writes.append({"tbl": tbl, "row_id": row_id, "op": op, "data": json.loads(data),

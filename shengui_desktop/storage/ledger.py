@@ -21,7 +21,7 @@ import sqlcipher3
 import sqlite_utils
 
 from ..domain.search import search_key
-from . import migrations
+from . import held, migrations
 from .connection import backup_to
 from .keyslots import KeySlots, keys_path_for
 
@@ -145,7 +145,7 @@ class Ledger:
             derived = DERIVED_COLUMNS.get(table, set())
             cols, defaults = [], {}
             for _cid, name, _type, _notnull, default, _pk in info:
-                if name == "id" or name in derived:
+                if name in ("id", held.HELD_COLUMN) or name in derived:
                     continue
                 cols.append(name)
                 if default is not None:
@@ -422,8 +422,8 @@ class Ledger:
         """The stamp of the latest write of each field of a row, from the change log."""
         stamps: dict[str, Stamp] = {}
         for data, hlc, site in self.conn.execute(
-                "SELECT data, hlc, site_id FROM change_log WHERE row_id = ? AND tbl = ?",
-                (row_id, table)):
+                held.record_entries_sql(self.conn, "(SELECT ?1 AS tbl, ?2 AS row_id)", [table],
+                                        "data, hlc, site_id"), (table, row_id)):
             stamp = (hlc, site)
             for field in json.loads(data):
                 if stamp > stamps.get(field, (-1, "")):
@@ -462,7 +462,7 @@ class Ledger:
 
     def log_entries(self, after_seq: int = 0) -> Iterator[dict]:
         cur = self.conn.execute(
-            "SELECT seq, tbl, row_id, op, data, base, hlc, site_id, site_seq FROM change_log"
+            "SELECT seq, tbl, row_id, op, data, base, hlc, site_id, site_seq FROM change_entries"
             " WHERE seq > ? ORDER BY seq", (after_seq,))
         for seq, tbl, row_id, op, data, base, hlc, site, site_seq in cur:
             yield {"seq": seq, "tbl": tbl, "row_id": row_id, "op": op, "data": json.loads(data),

@@ -10,6 +10,7 @@ import sqlcipher3
 
 from ..errors import UserError
 from ..paths import migrations_dir
+from . import held
 from .connection import backup_to
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -57,9 +58,36 @@ def migrate(conn: sqlcipher3.Connection, key: bytes, path: Path | None, *,
     for number, script_path in steps:
         script = script_path.read_text("utf-8")
         try:
-            conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+            conn.execute("BEGIN IMMEDIATE")
+            # held inserts never outlive a schema change (see held.py)
+            held.release_all(conn)
+            for statement in _statements(script):
+                conn.execute(statement)
+            if number >= HELD_SINCE:
+                held.install(conn)
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
         except Exception:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
     return backup
+
+
+HELD_SINCE = 6  # the schema version that brought row-held inserts
+
+
+def _statements(script: str) -> list[str]:
+    """The script's statements one by one (executescript would commit the transaction the
+    migration shares with its Python steps)."""
+    out, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlcipher3.complete_statement(current):
+            if current.strip():
+                out.append(current)
+            current = ""
+    if current.strip() and not all(ln.strip().startswith("--") or not ln.strip()
+                                   for ln in current.splitlines()):
+        raise ValueError(f"incomplete statement at the end of a migration: {current[:60]!r}")
+    return out

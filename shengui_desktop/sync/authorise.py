@@ -8,6 +8,7 @@ a township can neither claim another township's record nor move one of its own a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import groupby, repeat
 from operator import itemgetter
 
@@ -15,7 +16,8 @@ import orjson
 
 from ..storage.ledger import Ledger
 from .errors import PackageRejected
-from .rules import CHILD, ENTERPRISE, county_only, label, table_kind, township_may_write
+from .rules import (CHILD, ENTERPRISE, county_only, label, synced_tables, table_kind,
+                    township_may_write)
 
 
 _TBL, _SITE, _ROW, _DATA = (itemgetter(k) for k in ("tbl", "site_id", "row_id", "data"))
@@ -35,13 +37,29 @@ def _owners_in_ledger(ledger: Ledger, table: str, column: str, ids: set[str]) ->
     for row_id, value in conn.execute(
             f"SELECT c.row_id, json_extract(c.data, '$.{column}') FROM json_each(?) a"
             " CROSS JOIN change_log c ON c.row_id = a.value AND c.tbl = ? WHERE c.op = 'i'"
+            # a record without a row has every insert written out (storage/held.py)
+            " AND c.data IS NOT NULL"
             " ORDER BY c.hlc", (wanted, table)):
         if row_id not in found and value is not None:
             found[row_id] = value
     return found
 
 
-def check_township_package(ledger: Ledger, entries: list[dict], sender: dict, name: str) -> None:
+@dataclass
+class Screened:
+    """What a township's package alone says about its rights (no ledger needed, so it is
+    worked out on the worker thread with the rest of a package's checks)."""
+    problems: list[str]
+    enterprise_ids: set[str]
+    children: dict[str, list[dict]]
+
+
+def table_rights(ledger: Ledger) -> dict[str, tuple[str, bool]]:
+    """table -> (kind, may a township write it), for screen()."""
+    return {t: (table_kind(ledger, t), township_may_write(ledger, t)) for t in synced_tables()}
+
+
+def screen(entries: list[dict], sender: dict, rights: dict[str, tuple[str, bool]]) -> Screened:
     code = sender["area_code"]
     problems: list[str] = []
 
@@ -62,7 +80,8 @@ def check_township_package(ledger: Ledger, entries: list[dict], sender: dict, na
                 if e["site_id"] != sender_id:
                     bad(e, "包含其他单位的变更（乡镇只能发送本单位的变更）")
             group = [e for e in group if e["site_id"] == sender_id]
-        if not township_may_write(ledger, tbl):
+        kind, may_write = rights[tbl]
+        if not may_write:
             for e in group:
                 bad(e, f"{label(tbl)}只能由县级修改")
             continue
@@ -73,7 +92,6 @@ def check_township_package(ledger: Ledger, entries: list[dict], sender: dict, na
                 for f, neutral in restricted.items():
                     if f in data and (e["op"] == "u" or data[f] not in (neutral, None)):
                         bad(e, f"字段“{f}”只能由县级修改")
-        kind = table_kind(ledger, tbl)
         if kind == CHILD:
             children[tbl] = group
         elif kind == ENTERPRISE:
@@ -81,8 +99,33 @@ def check_township_package(ledger: Ledger, entries: list[dict], sender: dict, na
             for e in group:
                 if e["data"].get("township_code", code) != code:
                     bad(e, f"属于其他乡镇（{e['data']['township_code']}），本乡镇无权修改")
+    return Screened(problems, enterprise_ids, children)
+
+
+def check_township_package(ledger: Ledger, entries: list[dict], sender: dict, name: str, *,
+                           screened: Screened | None = None,
+                           known: set[tuple[str, str]] | None = None) -> None:
+    """Refuse the package if any change is beyond the township's rights. `screened`:
+    screen() of the same entries, made ahead; `known`: the package's records this ledger
+    has entries for (merge.known_records), so only those are looked up."""
+    code = sender["area_code"]
+    if screened is None:
+        screened = screen(entries, sender, table_rights(ledger))
+    problems = list(screened.problems)
+    enterprise_ids, children = set(screened.enterprise_ids), screened.children
+
+    def bad(e: dict, why: str) -> None:
+        if len(problems) < 200:
+            problems.append(f"{label(e['tbl'])} {e['row_id'][:8]}：{why}")
+
+    def ledger_knows(table: str, ids: set[str]) -> set[str]:
+        if known is None:
+            return ids
+        return {i for i in ids if (table, i) in known} if known else set()
+
     if not problems:
-        known_enterprise = _owners_in_ledger(ledger, "enterprises", "township_code", enterprise_ids)
+        known_enterprise = _owners_in_ledger(ledger, "enterprises", "township_code",
+                                             ledger_knows("enterprises", enterprise_ids))
         if known_enterprise:
             for e in entries:
                 if e["tbl"] == "enterprises" and known_enterprise.get(e["row_id"], code) != code:
@@ -92,16 +135,17 @@ def check_township_package(ledger: Ledger, entries: list[dict], sender: dict, na
         enterprise_ids = {i for i in enterprise_ids if known_enterprise.get(i, code) == code}
         parents: dict[str, list[dict]] = {}
         for tbl, group in children.items():
-            known_parent = _owners_in_ledger(ledger, tbl, "enterprise_id", set(map(_ROW, group)))
+            known_parent = _owners_in_ledger(ledger, tbl, "enterprise_id",
+                                             ledger_knows(tbl, set(map(_ROW, group))))
             ents = list(map(dict.get, map(_DATA, group), repeat("enterprise_id")))
             if not known_parent and set(ents) <= enterprise_ids | {None}:
                 continue  # every record hangs off an enterprise of this package
             for e, ent in zip(group, ents):
                 if ent is not None and ent not in enterprise_ids:
                     parents.setdefault(ent, []).append(e)
-                known = known_parent.get(e["row_id"]) if known_parent else None
-                if known is not None and known != ent and known not in enterprise_ids:
-                    parents.setdefault(known, []).append(e)
+                before = known_parent.get(e["row_id"]) if known_parent else None
+                if before is not None and before != ent and before not in enterprise_ids:
+                    parents.setdefault(before, []).append(e)
         owner = _owners_in_ledger(ledger, "enterprises", "township_code", set(parents))
         for ent, refs in parents.items():
             where = owner.get(ent)

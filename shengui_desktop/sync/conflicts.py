@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 
 from ..errors import UserError
+from ..storage import held
 from ..storage.ledger import Ledger
 from .merge import _load_entry, fold
 from .rules import label
@@ -101,9 +102,8 @@ def resolve(ledger: Ledger, conflict_id: str, keep: str) -> dict:
             ledger.update(table, row_id, {c["field"]: value}, force=True)
         elif side == "loser" and ledger.get(table, row_id) is None:
             # keep the edit: bring the record back with its latest values
-            entries = [_load_entry(r) for r in ledger.conn.execute(
-                "SELECT tbl, row_id, op, data, base, hlc, site_id, site_seq FROM change_log"
-                " WHERE row_id = ? AND tbl = ?", (row_id, table))]
+            entries = [_load_entry(r) for r in ledger.conn.execute(held.record_entries_sql(
+                ledger.conn, "(SELECT ?1 AS tbl, ?2 AS row_id)", [table]), (table, row_id))]
             values = fold(entries).values
             cols = ledger.spec(table).columns
             ledger.insert(table, {"id": row_id, **{k: v for k, v in values.items() if k in cols}})

@@ -166,7 +166,9 @@ def merge_enterprises(ledger: Ledger, survivor_id: str, other_id: str) -> dict:
                     ledger.update(table, row["id"], {"enterprise_id": survivor_id})
                     if peer:
                         # the survivor's township never saw this record: send its history
-                        seq = ledger.scalar("SELECT max(site_seq) FROM change_log WHERE site_id = ?",
+                        # the update just above is this office's newest entry
+                        seq = ledger.scalar("SELECT max(site_seq) FROM change_log"
+                                            " WHERE site_id = ? AND data IS NOT NULL",
                                             (ledger.site_id,))
                         ledger.conn.execute(
                             "INSERT OR REPLACE INTO sync_resend(peer_site_id, tbl, row_id, trigger_seq)"

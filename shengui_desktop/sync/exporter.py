@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import UserError
-from ..storage import migrations
+from ..storage import held, migrations
 from ..storage.ledger import Ledger
 from . import certificates, package
 from .rules import COUNTY, ENTERPRISE, county_only, label, synced_tables, table_kind
@@ -66,8 +66,10 @@ def _acked(ledger: Ledger, peer_id: str) -> dict:
 def _owner_sql(ledger: Ledger, table: str) -> str:
     """SQL giving the township code of change-log row `c`, for tables owned by a township."""
     def from_log(tbl: str, column: str, row: str) -> str:
+        # only for a record without a row: its inserts are all written out (held.py)
         return (f"(SELECT json_extract(l.data, '$.{column}') FROM change_log l WHERE l.row_id = {row}"
-                f" AND l.tbl = '{tbl}' AND l.op = 'i' ORDER BY l.hlc DESC LIMIT 1)")
+                f" AND l.tbl = '{tbl}' AND l.op = 'i' AND l.data IS NOT NULL"
+                " ORDER BY l.hlc DESC LIMIT 1)")
 
     def enterprise_town(row: str) -> str:
         return (f"coalesce((SELECT e.township_code FROM enterprises e WHERE e.id = {row}),"
@@ -121,17 +123,22 @@ def select_entries(ledger: Ledger, peer: dict, full: bool) -> list[tuple]:
     marks = ", ".join("?" * len(tables))
     if me["role"] == "township":
         # its own changes (county-wide rows made here are local placeholders, see rules):
-        # a range of the (site_id, site_seq) index
+        # a range of the (site_id, site_seq) index, and its own held inserts, if any came
+        # back from the county (a full package after a restore), which are in no index
         out = conn.execute(
-            f"SELECT c.seq, {_COLUMNS} FROM change_log c WHERE c.site_id = ? AND c.site_seq > ?"
-            f" AND c.tbl IN ({marks})", (me["id"], acked.get(me["id"], 0), *tables)).fetchall()
+            f"SELECT c.seq, {_COLUMNS} FROM change_entries c WHERE c.site_id = ?1 AND c.site_seq > ?2"
+            f" AND c.tbl IN ({marks}) AND c.seq IN (SELECT l.seq FROM change_log l"
+            " WHERE l.site_id = ?1 AND l.site_seq > ?2 AND l.data IS NOT NULL"
+            " UNION ALL SELECT l.seq FROM change_log l WHERE l.data IS NULL AND l.site_id = ?1"
+            " AND l.site_seq > ?2)",
+            (me["id"], acked.get(me["id"], 0), *tables)).fetchall()
     else:
         # the peer's township's records and the county-wide ones, found through the owner
         # of every change (worked out once for all peers, see _owners)
         _owners(ledger)
         where = f"o.township IN (?, '') AND {unacked}" + ("" if full else " AND c.site_id != ?")
         out = conn.execute(
-            f"SELECT c.seq, {_COLUMNS} FROM temp._log_owner o CROSS JOIN change_log c"
+            f"SELECT c.seq, {_COLUMNS} FROM temp._log_owner o CROSS JOIN change_entries c"
             f" ON c.seq = o.seq WHERE {where}",
             (peer["area_code"],) if full else (peer["area_code"], peer["id"])).fetchall()
     if me["role"] == "county":
@@ -139,11 +146,11 @@ def select_entries(ledger: Ledger, peer: dict, full: bool) -> list[tuple]:
         conn.execute("DELETE FROM sync_resend WHERE peer_site_id = ? AND trigger_seq <= ?",
                      (peer["id"], _acked(ledger, peer["id"]).get(me["id"], 0)))
         have = {(r[7], r[8]) for r in out}
-        for r in conn.execute(
-                f"SELECT c.seq, {_COLUMNS} FROM sync_resend s CROSS JOIN change_log c"
-                " ON c.row_id = s.row_id AND c.tbl = s.tbl WHERE s.peer_site_id = ?"
-                " AND c.site_id != ?", (peer["id"], peer["id"])):
-            if (r[7], r[8]) not in have:
+        resend = held.record_entries_sql(
+            conn, "(SELECT DISTINCT tbl, row_id FROM sync_resend WHERE peer_site_id = ?1)", None,
+            "seq, " + _COLUMNS.replace("c.", ""))
+        for r in conn.execute(resend, (peer["id"],)):
+            if r[7] != peer["id"] and (r[7], r[8]) not in have:
                 out.append(r)
     out.sort(key=lambda r: r[0])
     return out

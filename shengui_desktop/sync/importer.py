@@ -17,12 +17,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
-from ..storage import migrations
+from ..storage import held, migrations
 from ..storage.ledger import Ledger
 from . import certificates, duplicates, package
-from .authorise import check_township_package
+from .authorise import check_township_package, screen, table_rights
 from .errors import PackageRejected
-from .merge import MergeResult, Plan, RowMaker, merge, plan, table_specs
+from .merge import MergeResult, Plan, RowMaker, known_records, merge, plan, table_specs
 from .rules import NATURAL_KEYS
 from .validate import column_types, validate_entries
 
@@ -173,7 +173,7 @@ def verify(ledger: Ledger, path: Path, accept_fingerprint: str | None = None) ->
     return verified
 
 
-def _skew_warnings(ledger: Ledger, m: dict, entries: list[dict]) -> list[str]:
+def _skew_warnings(ledger: Ledger, m: dict, newest_hlc: int) -> list[str]:
     now = datetime.fromtimestamp(ledger.wall_clock()).astimezone()
     out = []
     try:
@@ -188,7 +188,7 @@ def _skew_warnings(ledger: Ledger, m: dict, entries: list[dict]) -> list[str]:
     elif created < now - PAST_SKEW:
         out.append(f"此包生成于{created:%Y-%m-%d}，已很久以前：可能是旧包，"
                    "或对方电脑时钟落后。较新的修改不会被它覆盖。")
-    newest = max((e["hlc"] for e in entries), default=0) >> 16
+    newest = newest_hlc >> 16
     if newest and newest / 1000 > now.timestamp() + FUTURE_SKEW.total_seconds() and not out:
         out.append(f"此包中有修改时间晚于本机当前时间的记录，“{m['sender']['name']}”的电脑时钟可能超前。")
     return out
@@ -213,17 +213,19 @@ def _drop_placeholders(ledger: Ledger, entries: list[dict]) -> None:
                            (e["data"][column], e["row_id"]))
         if local is None:
             continue
-        origins = {r[0] for r in ledger.conn.execute(
-            "SELECT DISTINCT site_id FROM change_log WHERE row_id = ? AND tbl = ?",
-            (local["id"], e["tbl"]))}
+        origins = {r[0] for r in ledger.conn.execute(held.record_entries_sql(
+            ledger.conn, "(SELECT ?1 AS tbl, ?2 AS row_id)", [e["tbl"]], "site_id"),
+            (e["tbl"], local["id"]))}
         if origins <= {ledger.site_id}:
+            # deleting the row writes out a held insert first (a trigger), so all its
+            # entries are then in the row-id index
             ledger.conn.execute(f"DELETE FROM {e['tbl']} WHERE id = ?", (local["id"],))
-            ledger.conn.execute("DELETE FROM change_log WHERE row_id = ? AND tbl = ?",
-                                (local["id"], e["tbl"]))
+            ledger.conn.execute("DELETE FROM change_log WHERE row_id = ? AND tbl = ?"
+                                " AND data IS NOT NULL", (local["id"], e["tbl"]))
 
 
 def _prepare(raw: package.RawPackage, identities: list, types: dict,
-             maker: RowMaker) -> Plan:
+             maker: RowMaker, sender: dict | None = None, rights: dict | None = None) -> Plan:
     """The work that needs only the file: payload hash, decryption, parsing, validation,
     grouping by record and the rows new records will have.
 
@@ -236,13 +238,18 @@ def _prepare(raw: package.RawPackage, identities: list, types: dict,
     del plain
     entries = validate_entries(None, items, raw.manifest, raw.path.name, check_ranges=big_ints,
                                types=types)
-    return plan(entries, maker)
+    planned = plan(entries, maker)
+    if sender is not None and sender["role"] == "township":
+        planned.screened = screen(entries, sender, rights)
+    return planned
 
 
 def apply_verified(ledger: Ledger, v: Verified, *, progress: Callable | None = None,
-                   cancel=None, prepared: Future | None = None) -> ImportResult:
+                   cancel=None, prepared: Future | None = None,
+                   merging: Callable[[], None] | None = None) -> ImportResult:
     """Apply one verified package. `prepared` is :func:`_prepare` already under way for it
-    (its refusal, if any, is raised here, in the same order as when run inline)."""
+    (its refusal, if any, is raised here, in the same order as when run inline).
+    `merging` is called when the checks are done and the writing starts."""
     raw, m = v.raw, v.raw.manifest
     name = raw.path.name
     result = ImportResult(raw.path, "imported", m["package_id"], v.sender["name"],
@@ -259,13 +266,15 @@ def apply_verified(ledger: Ledger, v: Verified, *, progress: Callable | None = N
         planned = prepared.result()
     else:
         planned = _prepare(raw, certificates.age_identities(ledger), column_types(ledger),
-                           RowMaker(table_specs(ledger)))
+                           RowMaker(table_specs(ledger)), v.sender, table_rights(ledger))
     entries = planned.entries
+    known = known_records(ledger, planned.ids)
     if v.sender["role"] == "township":
-        check_township_package(ledger, entries, v.sender, name)
+        check_township_package(ledger, entries, v.sender, name, screened=planned.screened,
+                               known=known)
     report("verify", 1, 1)
     result.entries = len(entries)
-    result.warnings = _skew_warnings(ledger, m, entries)
+    result.warnings = _skew_warnings(ledger, m, planned.newest_hlc)
     with ledger.transaction():
         if v.enrol:
             certificates.pin_site(ledger, v.enrol)
@@ -277,10 +286,9 @@ def apply_verified(ledger: Ledger, v: Verified, *, progress: Callable | None = N
         if v.sender["role"] == "county":
             _drop_placeholders(ledger, entries)
         merged: MergeResult = merge(ledger, entries, package_id=m["package_id"],
-                                    progress=progress, cancel=cancel, planned=planned)
-        counts: dict[str, int] = {}
-        for e in entries:
-            counts[e["tbl"]] = counts.get(e["tbl"], 0) + 1
+                                    progress=progress, cancel=cancel, planned=planned,
+                                    writing=merging, known=known)
+        counts = dict(planned.counts)
         ledger.conn.execute(
             "INSERT INTO imported_packages(package_id, sender_id, package_no, imported_at, counts)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -336,22 +344,28 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str |
     results: list[ImportResult] = []
     with ThreadPoolExecutor(max_workers=1) as pool, _one_transaction(ledger), _gc_paused():
         identities, types = certificates.age_identities(ledger), column_types(ledger)
-        maker = RowMaker(table_specs(ledger))
+        maker, rights = RowMaker(table_specs(ledger)), table_rights(ledger)
         ahead: dict[int, Future] = {}
 
         def prepare_ahead(i: int) -> None:
-            for j in range(i, min(i + LOOKAHEAD, len(verified))):
+            for j in range(i, min(i + 1 + LOOKAHEAD, len(verified))):
                 if j not in ahead and not verified[j].already:
-                    ahead[j] = pool.submit(_prepare, verified[j].raw, identities, types, maker)
+                    ahead[j] = pool.submit(_prepare, verified[j].raw, identities, types, maker,
+                                           verified[j].sender, rights)
 
         try:
             for i, v in enumerate(verified):
                 if v.enrol and ledger.scalar("SELECT trusted FROM sites WHERE id = ?",
                                              (v.enrol["site_id"],)):
                     v.enrol = None  # an earlier file of this command enrolled it
-                prepare_ahead(i)
-                results.append(apply_verified(ledger, v, progress=progress, cancel=cancel,
-                                              prepared=ahead.pop(i, None)))
+                if i == 0:
+                    prepare_ahead(0)
+                # the next package is prepared while this one's rows are written: SQLite
+                # writes them without the GIL, whereas the checks before it are Python
+                # that the worker would only slow down (measured: 2.25 s instead of 0.41 s)
+                results.append(apply_verified(
+                    ledger, v, progress=progress, cancel=cancel, prepared=ahead.pop(i, None),
+                    merging=lambda i=i: prepare_ahead(i + 1)))
         except PackageRejected as e:
             if len(verified) > 1:
                 e.args = (e.args[0] + f"\n本次选择的{len(verified)}个文件均未导入（一次导入要么全部完成，"
@@ -379,7 +393,7 @@ def _gc_paused():
 
 
 # Packages decrypted and checked ahead of the one being merged (each held in memory).
-LOOKAHEAD = 2
+LOOKAHEAD = 1
 
 
 @contextmanager

@@ -14,8 +14,10 @@ value its writer overwrote) is older than the value it replaces did not know tha
 when the two values differ both are kept in ``sync_conflicts``. A delete that did not know an
 edit, or an edit to a deleted record, is an edit-versus-delete conflict.
 
-Rows no ledger here has seen before (the bulk of a first import) skip all of this: one
-executemany for the rows, and SQLite writes their log entries from the rows themselves.
+Records no ledger here has seen before (the bulk of a first import) skip all of this: their
+rows go in as one JSON array per chunk, walked in C (jsonb_each) without the GIL, so the
+next package is checked on the worker thread meanwhile; their inserts are row-held log
+entries (storage/held.py): a short entry, no copy of the values, in no random-key index.
 """
 
 from __future__ import annotations
@@ -24,17 +26,21 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from collections import Counter
 from itertools import groupby
 from operator import add, itemgetter
 from typing import Callable, Iterable
 
 import orjson
 
+from ..storage import held
 from ..storage.ledger import DERIVED_COLUMNS, SYNCED_TABLES, Ledger, TableSpec, _derived
 from .errors import ImportCancelled
 
 Stamp = tuple[int, str]
 CHUNK = 5000
+HELD_CHUNK = 20000  # rows per JSON array (a few MB of text)
+_STAMPS = itemgetter("row_id", "hlc", "site_id", "site_seq")
 
 
 def stamp(e: dict) -> Stamp:
@@ -206,9 +212,40 @@ class Plan:
     entries: list[dict]
     groups: dict[tuple[str, str], list[dict]]   # records with several changes, or no insert
     singles: dict[str, tuple[list[str], list[dict], list[tuple]]]
+    ids: dict[str, list[str]] = field(default_factory=dict)   # table -> every record's id
+    counts: dict[str, int] = field(default_factory=dict)      # table -> changes
+    lowest: dict[str, int] = field(default_factory=dict)      # site -> lowest site_seq
+    highest: dict[str, int] = field(default_factory=dict)     # site -> highest site_seq
+    newest_hlc: int = 0
+    screened: object = None   # authorise.Screened, when the sender is a township
 
 
-_TBL, _ROW_ID, _OP, _DATA = (itemgetter(k) for k in ("tbl", "row_id", "op", "data"))
+def _summarise(p: Plan) -> Plan:
+    """The package's counts, origins and newest stamp, worked out with its plan (on the
+    worker) instead of in passes over every change while the ledger waits."""
+    for table, (ids, _items, _rows) in p.singles.items():
+        p.ids[table] = list(ids)
+    for table, row_id in p.groups:
+        p.ids.setdefault(table, []).append(row_id)
+    p.counts = dict(Counter(map(_TBL, p.entries)))
+    sites = set(map(_SITE, p.entries))
+    if len(sites) == 1:  # a township's package: its own changes only
+        site = sites.pop()
+        p.lowest[site] = min(map(_SEQ, p.entries))
+        p.highest[site] = max(map(_SEQ, p.entries))
+    else:
+        for e in p.entries:
+            site, seq = e["site_id"], e["site_seq"]
+            if seq < p.lowest.get(site, seq + 1):
+                p.lowest[site] = seq
+            if seq > p.highest.get(site, 0):
+                p.highest[site] = seq
+    p.newest_hlc = max(map(_HLC, p.entries), default=0)
+    return p
+
+
+_TBL, _ROW_ID, _OP, _DATA, _SITE, _SEQ, _HLC = (
+    itemgetter(k) for k in ("tbl", "row_id", "op", "data", "site_id", "site_seq", "hlc"))
 
 
 def plan(entries: list[dict], maker: RowMaker) -> Plan:
@@ -227,7 +264,7 @@ def plan(entries: list[dict], maker: RowMaker) -> Plan:
             items = [e for e in items if e["op"] == "i"]
         ids = list(map(_ROW_ID, items))
         singles[table] = (ids, items, maker.rows(table, ids, list(map(_DATA, items))))
-    return Plan(entries, groups, singles)
+    return _summarise(Plan(entries, groups, singles))
 
 
 def _plan_by_record(entries: list[dict], maker: RowMaker) -> Plan:
@@ -249,7 +286,21 @@ def _plan_by_record(entries: list[dict], maker: RowMaker) -> Plan:
         found[1].append(e)
     singles = {table: (ids, items, maker.rows(table, ids, [e["data"] for e in items]))
                for table, (ids, items) in by_table.items()}
-    return Plan(entries, groups, singles)
+    return _summarise(Plan(entries, groups, singles))
+
+
+def known_records(ledger: Ledger, ids: dict[str, list[str]]) -> set[tuple[str, str]]:
+    """The (table, id) of these records that this ledger has entries for: a logged entry,
+    or a row (whose insert may be held)."""
+    known: set[tuple[str, str]] = set()
+    for table, table_ids in ids.items():
+        # the ids go in as one JSON array walked by json_each, not one temp-table row each
+        known.update(ledger.conn.execute(
+            "SELECT ?1, j.value FROM json_each(?2) j WHERE EXISTS (SELECT 1 FROM change_log c"
+            " WHERE c.row_id = j.value AND c.tbl = ?1 AND c.data IS NOT NULL)"
+            f" OR EXISTS (SELECT 1 FROM {table} r WHERE r.id = j.value)",
+            (table, orjson.dumps(table_ids).decode())).fetchall())
+    return known
 
 
 class _Writer:
@@ -260,6 +311,7 @@ class _Writer:
         self.conn = ledger.conn
         self.maker = maker
         self.plans: dict[str, tuple] = {}
+        self.ingest: list[str] | None = None
 
     def plan(self, table: str):
         if table not in self.plans:
@@ -269,34 +321,87 @@ class _Writer:
             # RowMaker.rows leaves a column's default to the statement
             marks = ", ".join(["?", *(f"coalesce(?, {_sql_literal(defaults[c])})" if c in defaults
                                       else "?" for c in cols), *("?" * len(derived))])
-            json_args = ", ".join(f"'{c}', t.{c}" for c in cols)
+            picks = ", ".join(
+                [*(f"coalesce(j.value->>{i}, {_sql_literal(defaults[c])})" if c in defaults
+                   else f"j.value->>{i}" for i, c in enumerate(cols, start=1)),
+                 *(f"j.value->>{i}" for i in range(len(cols) + 1, len(cols) + 1 + len(derived)))])
+            # {rows}/{stamps}: a JSON array; {first}: the seq of the first one's log entry
+            held_sql = (f"INSERT INTO {table} ({names}, {held.HELD_COLUMN})"
+                        f" SELECT j.value->>0, {picks}, {{first}} + j.key FROM jsonb_each({{rows}}) j")
             log_sql = (
-                "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
-                f" SELECT '{table}', t.id, 'i', json_object({json_args}), NULL, s.hlc, s.site_id,"
-                f" s.site_seq FROM temp._sync_stamps s JOIN {table} t ON t.rowid = ? + s.rn"
-                " ORDER BY s.rn")
+                "INSERT INTO change_log(seq, tbl, row_id, op, data, base, hlc, site_id, site_seq)"
+                f" SELECT {{first}} + s.key, '{table}', s.value->>0, 'i', NULL, NULL, s.value->>1,"
+                " s.value->>2, s.value->>3 FROM jsonb_each({stamps}) s")
             self.plans[table] = (cols, derived, f"INSERT INTO {table} ({names}) VALUES ({marks})",
-                                 log_sql)
+                                 held_sql, log_sql)
         return self.plans[table]
 
     def row_tuple(self, table: str, row_id: str, values: dict) -> tuple:
         return self.maker.row(table, row_id, values)
 
-    def insert_new(self, table: str, rows: list[tuple], items: list[dict | None], tick) -> None:
-        """Insert new rows; a change given beside a row gets its log entry built from it."""
-        _cols, _derived_cols, insert_sql, log_sql = self.plan(table)
+    def ingest_sql(self, tables: list[str]) -> str:
+        """A temp view whose INSTEAD OF INSERT trigger writes, for each table, a chunk of new
+        rows and their row-held log entries from JSON arrays: a whole package (or a chunk of
+        each of its tables) is one statement, one trip into SQLite. SQLite walks the arrays
+        in C without the GIL, so the next package is checked on the worker thread meanwhile;
+        with one statement per table and chunk, the writer waited for the GIL at each
+        statement (the worker holds it for the length of a parse) and the two mostly took
+        turns. The seq numbers are given, not left to SQLite's choice of the next rowid."""
+        columns = [f"{t}_{part}" for t in tables for part in ("first", "rows", "stamps")]
+        if self.ingest != tables:
+            body = []
+            for t in tables:
+                _cols, _derived, _insert, held_sql, log_sql = self.plan(t)
+                first = f"NEW.{t}_first"
+                body.append(log_sql.replace("{stamps}", f"NEW.{t}_stamps").replace("{first}", first))
+                body.append(held_sql.replace("{rows}", f"NEW.{t}_rows").replace("{first}", first))
+            self.conn.execute("DROP VIEW IF EXISTS temp._held_ingest")
+            self.conn.execute("CREATE TEMP VIEW _held_ingest AS SELECT "
+                              + ", ".join(f"NULL AS {c}" for c in columns))
+            self.conn.execute("CREATE TEMP TRIGGER _held_ingest_insert INSTEAD OF INSERT ON"
+                              " _held_ingest BEGIN " + "; ".join(body) + "; END")
+            self.ingest = tables
+        return (f"INSERT INTO temp._held_ingest ({', '.join(columns)})"
+                f" VALUES ({', '.join(':' + c for c in columns)})")
+
+    def insert_held(self, new: dict[str, tuple[list[tuple], list[dict]]], tick,
+                    writing: Callable[[], None] | None = None) -> None:
+        """Insert the rows of records new to this ledger, per table, each with its change
+        (the insert that made it) as a row-held log entry. `writing` is called right before
+        the first statement."""
+        tables = sorted(t for t, (rows, _items) in new.items() if rows)
+        if not tables:
+            if writing is not None:
+                writing()
+            return
+        sql = self.ingest_sql(tables)
+        first = self.conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM change_log").fetchone()[0]
+        rounds = max(len(new[t][0]) for t in tables)
+        for start in range(0, rounds, HELD_CHUNK):
+            params: dict[str, object] = {}
+            count = 0
+            for t in tables:
+                rows, items = new[t]
+                chunk = items[start:start + HELD_CHUNK]
+                params[f"{t}_first"] = first
+                params[f"{t}_rows"] = (orjson.dumps(rows[start:start + HELD_CHUNK]).decode()
+                                       if chunk else None)
+                params[f"{t}_stamps"] = (orjson.dumps(list(map(_STAMPS, chunk))).decode()
+                                         if chunk else None)
+                first += len(chunk)
+                count += len(chunk)
+            if writing is not None:
+                writing()
+                writing = None
+            self.conn.execute(sql, params)
+            tick(count)
+
+    def insert_plain(self, table: str, rows: list[tuple], tick) -> None:
+        """Insert rows whose changes are logged as they are (records folded from several)."""
+        insert_sql = self.plan(table)[2]
         for start in range(0, len(rows), CHUNK):
-            chunk = items[start:start + CHUNK]
-            before = self.conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()[0]
             self.conn.executemany(insert_sql, rows[start:start + CHUNK])
-            stamps = [(i, e["hlc"], e["site_id"], e["site_seq"])
-                      for i, e in enumerate(chunk, start=1) if e is not None]
-            if stamps:
-                _temp(self.conn, "_sync_stamps",
-                      "rn INTEGER PRIMARY KEY, hlc INTEGER, site_id TEXT, site_seq INTEGER")
-                self.conn.executemany("INSERT INTO temp._sync_stamps VALUES (?, ?, ?, ?)", stamps)
-                self.conn.execute(log_sql, (before,))
-            tick(len(chunk))
+            tick(0)
 
     def log(self, entries: list[dict], tick) -> None:
         sql = ("INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
@@ -325,9 +430,12 @@ def _load_entry(row) -> dict:
 
 def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
           progress: Callable[[str, int, int], None] | None = None, cancel=None,
-          planned: Plan | None = None) -> MergeResult:
+          planned: Plan | None = None, writing: Callable[[], None] | None = None,
+          known: set[tuple[str, str]] | None = None) -> MergeResult:
     """Apply validated entries made elsewhere. Call inside the import's one transaction.
-    `planned` is :func:`plan` of the same entries, made ahead on another thread."""
+    `planned` is :func:`plan` of the same entries, made ahead on another thread. `writing`
+    is called when the new records start to be written (the bulk of the work, in C).
+    `known`: known_records() of (at least) these entries' records, if already worked out."""
     conn = ledger.conn
     check_cancel = _cancel_check(cancel)
     report = progress or (lambda stage, done, total: None)
@@ -335,15 +443,20 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
 
     # 1. entries this ledger already holds (re-deliveries, --full packages)
     vv = dict(conn.execute("SELECT site_id, max_seq FROM version_vector").fetchall())
-    maybe = [(e["site_id"], e["site_seq"]) for e in entries if e["site_seq"] <= vv.get(e["site_id"], 0)]
+    maybe = []
+    if planned is None or any(low <= vv.get(site, 0) for site, low in planned.lowest.items()):
+        maybe = [(e["site_id"], e["site_seq"]) for e in entries
+                 if e["site_seq"] <= vv.get(e["site_id"], 0)]
     if maybe:
-        _temp(conn, "_sync_origin", "site_id TEXT, site_seq INTEGER")
-        conn.executemany("INSERT INTO temp._sync_origin VALUES (?, ?)", maybe)
-        known = set(conn.execute(
-            "SELECT o.site_id, o.site_seq FROM temp._sync_origin o CROSS JOIN change_log c"
-            " ON c.site_id = o.site_id AND c.site_seq = o.site_seq").fetchall())
-        if known:
-            entries = [e for e in entries if (e["site_id"], e["site_seq"]) not in known]
+        # an entry is looked up through its record: held entries are in no origin index
+        _temp(conn, "_sync_origin", "tbl TEXT, row_id TEXT")
+        conn.executemany("INSERT INTO temp._sync_origin VALUES (?, ?)",
+                         list({(e["tbl"], e["row_id"]) for e in entries
+                               if e["site_seq"] <= vv.get(e["site_id"], 0)}))
+        held_here = set(maybe).intersection(conn.execute(
+            held.record_entries_sql(conn, "temp._sync_origin", None, "site_id, site_seq")))
+        if held_here:
+            entries = [e for e in entries if (e["site_id"], e["site_seq"]) not in held_here]
             planned = None  # made for all of them
     result.already_known = result.received - len(entries)
     result.new_entries = len(entries)
@@ -353,19 +466,12 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
     if planned is None:
         planned = plan(entries, RowMaker(table_specs(ledger)))
     groups, singles = planned.groups, planned.singles
-    by_table: dict[str, list[str]] = {t: list(ids) for t, (ids, _e, _r) in singles.items()}
-    for table, row_id in groups:
-        ids = by_table.get(table)
-        if ids is None:
-            by_table[table] = [row_id]
-        else:
-            ids.append(row_id)
-    known_rows: set[tuple[str, str]] = set()
-    for table, ids in by_table.items():
-        # the ids go in as one JSON array walked by json_each, not one temp-table row each
-        known_rows.update(conn.execute(
-            "SELECT ?1, j.value FROM json_each(?2) j WHERE EXISTS (SELECT 1 FROM change_log c"
-            " WHERE c.row_id = j.value AND c.tbl = ?1)", (table, orjson.dumps(ids).decode())).fetchall())
+    if known is None:
+        known_rows = known_records(ledger, planned.ids)
+    else:
+        # worked out before entries already held were left out: keep this package's
+        ours = {t: set(ids) for t, ids in planned.ids.items()} if known else {}
+        known_rows = {k for k in known if k[1] in ours.get(k[0], ())}
     check_cancel()
 
     writer = _Writer(ledger, RowMaker(table_specs(ledger)))
@@ -410,11 +516,9 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         _temp(conn, "_sync_hist", "tbl TEXT, row_id TEXT")
         conn.executemany("INSERT INTO temp._sync_hist VALUES (?, ?)", list(known_rows))
         local: dict[tuple[str, str], list[dict]] = {}
-        for row in conn.execute(
-                "SELECT c.tbl, c.row_id, c.op, c.data, c.base, c.hlc, c.site_id, c.site_seq"
-                " FROM temp._sync_hist h CROSS JOIN change_log c ON c.row_id = h.row_id AND c.tbl = h.tbl"):
-            local.setdefault((row[0], row[1]), []).append(_load_entry(row))
         tables = {t for t, _ in known_rows}
+        for row in conn.execute(held.record_entries_sql(conn, "temp._sync_hist", sorted(tables))):
+            local.setdefault((row[0], row[1]), []).append(_load_entry(row))
         current: dict[tuple[str, str], dict] = {}
         for table in tables:
             for r in ledger.rows(f"SELECT * FROM {table} WHERE id IN"
@@ -435,8 +539,15 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
             result.superseded += _supersede(conn, open_conflicts.get(key, ()), folded)
         check_cancel()
 
+    new = {}
     for table, (rows, items) in fast.items():
-        writer.insert_new(table, rows, items, tick)
+        if None in items:
+            # records folded from several changes: their changes are logged as they are
+            writer.insert_plain(table, [r for r, e in zip(rows, items) if e is None], tick)
+            rows = [r for r, e in zip(rows, items) if e is not None]
+            items = [e for e in items if e is not None]
+        new[table] = (rows, items)
+    writer.insert_held(new, tick, writing)
     writer.log(logged, tick)
 
     # 4. conflicts, version vector, clock
@@ -456,13 +567,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         rows)
     result.conflicts = conn.total_changes - before
 
-    top: dict[str, int] = {}
-    max_hlc = 0
-    for e in entries:
-        if e["site_seq"] > top.get(e["site_id"], 0):
-            top[e["site_id"]] = e["site_seq"]
-        if e["hlc"] > max_hlc:
-            max_hlc = e["hlc"]
+    top, max_hlc = planned.highest, planned.newest_hlc
     conn.executemany(
         "INSERT INTO version_vector(site_id, max_seq) VALUES (?, ?) "
         "ON CONFLICT(site_id) DO UPDATE SET max_seq = max(max_seq, excluded.max_seq)",
@@ -486,7 +591,7 @@ def _write_folded(ledger: Ledger, writer: _Writer, table: str, row_id: str, fold
             conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
             result.touch(table, row_id)
         return
-    cols, derived, insert_sql, _log = writer.plan(table)
+    cols, derived, insert_sql, _held, _log = writer.plan(table)
     row = writer.row_tuple(table, row_id, folded.values)
     if current is None:
         conn.execute(insert_sql, row)

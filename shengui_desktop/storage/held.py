@@ -1,0 +1,102 @@
+"""Insert entries whose values stay in their row ("row-held"), and the SQL that reads them.
+
+A change-log entry normally stores the fields it wrote as JSON (``data``). An insert that an
+import writes into a record new to this ledger wrote *every* column, so its data is exactly
+the row it made, as long as that row is unchanged. Such an entry keeps ``data`` NULL and the
+row points to it (``log_seq``). Two triggers per synced table keep this true: before the row
+is updated or deleted, the entry gets its data written out from the old row. From then on it
+is an ordinary entry.
+
+Why: an import of 30 township packages (287,227 new records) wrote each record's values
+twice, and put each entry into two indexes with random keys (the record id and the origin).
+Held entries are in neither index (both are partial, ``WHERE data IS NOT NULL``): a record
+finds its held entry through its row, and a ledger looks up the origin of a held entry
+through the record it names. That is what made an import cost about 2x the raw write of the
+same rows instead of 3.2x (bench/bench_sync.py).
+
+Readers never see the difference when they read through:
+
+* the view ``change_entries`` (every entry, held ones with their data from the row), or
+* :func:`record_entries_sql` (the entries of some records, through both indexes).
+
+The view and the triggers are made from the tables' columns by :func:`install`, after every
+migration (a migration that adds a column gets them remade). Before a migration changes the
+tables, :func:`release_all` writes out every held entry, so an entry never gains a column
+its insert did not write.
+"""
+
+from __future__ import annotations
+
+import sqlcipher3
+
+HELD_COLUMN = "log_seq"
+
+# kept in step with storage.ledger (not imported: the ledger imports this module)
+_DERIVED = {"enterprises": {"search_key"}}
+_ENTRY = "tbl, row_id, op, data, base, hlc, site_id, site_seq"
+
+
+def synced_columns(conn: sqlcipher3.Connection, table: str) -> list[str]:
+    """The columns an insert writes (the table's, less id, derived ones and log_seq)."""
+    skip = {"id", HELD_COLUMN, *_DERIVED.get(table, ())}
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[1] not in skip]
+
+
+def _held_tables(conn: sqlcipher3.Connection) -> list[str]:
+    return [t for (t,) in conn.execute(
+        "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND EXISTS"
+        " (SELECT 1 FROM pragma_table_info(m.name) p WHERE p.name = ?) ORDER BY m.name",
+        (HELD_COLUMN,))]
+
+
+def row_json(conn: sqlcipher3.Connection, table: str, alias: str) -> str:
+    """json_object(...) of row `alias` of `table`: the data of its held insert."""
+    return "json_object(" + ", ".join(f"'{c}', {alias}.{c}"
+                                       for c in synced_columns(conn, table)) + ")"
+
+
+def install(conn: sqlcipher3.Connection) -> None:
+    """(Re)make the view change_entries and the release triggers from the current columns.
+    Runs inside the caller's transaction (a migration's)."""
+    tables = _held_tables(conn)
+    conn.execute("DROP VIEW IF EXISTS change_entries")
+    cases = " ".join(f"WHEN '{t}' THEN (SELECT {row_json(conn, t, 'r')} FROM {t} r"
+                     " WHERE r.id = c.row_id)" for t in tables)
+    conn.execute(
+        "CREATE VIEW change_entries AS SELECT c.seq, c.tbl, c.row_id, c.op,"
+        f" coalesce(c.data, CASE c.tbl {cases} END) AS data, c.base, c.hlc, c.site_id,"
+        " c.site_seq FROM change_log c")
+    for t in tables:
+        release = (f"UPDATE change_log SET data = {row_json(conn, t, 'OLD')}"
+                   " WHERE seq = OLD.log_seq AND data IS NULL;")
+        for when in ("UPDATE", "DELETE"):
+            name = f"{t}_release_on_{when.lower()}"
+            conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+            conn.execute(f"CREATE TRIGGER {name} BEFORE {when} ON {t}"
+                         f" WHEN OLD.log_seq IS NOT NULL BEGIN {release} END")
+
+
+def release_all(conn: sqlcipher3.Connection) -> int:
+    """Write out the data of every held entry (before a migration changes the tables)."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'change_entries'").fetchone():
+        return 0
+    before = conn.total_changes
+    conn.execute("UPDATE change_log SET data = (SELECT e.data FROM change_entries e"
+                 " WHERE e.seq = change_log.seq) WHERE data IS NULL")
+    return conn.total_changes - before
+
+
+def record_entries_sql(conn: sqlcipher3.Connection, source: str, tables: list[str] | None = None,
+                       columns: str = _ENTRY) -> str:
+    """SELECT `columns` (of an entry, prefixed c.) of every entry of the records listed in
+    `source` (a table or a parenthesised SELECT with columns tbl and row_id), held ones
+    included. `tables`: the tables that can occur in `source` (all if not given)."""
+    cols = ", ".join(f"c.{c.strip()}" for c in columns.split(","))
+    parts = [f"SELECT {cols} FROM {source} h CROSS JOIN change_log c"
+             " ON c.row_id = h.row_id AND c.tbl = h.tbl WHERE c.data IS NOT NULL"]
+    for t in (tables if tables is not None else _held_tables(conn)):
+        held_cols = cols.replace("c.data", f"{row_json(conn, t, 'r')} AS data")
+        parts.append(f"SELECT {held_cols} FROM {source} h CROSS JOIN {t} r ON r.id = h.row_id"
+                     f" CROSS JOIN change_log c ON c.seq = r.log_seq"
+                     f" WHERE h.tbl = '{t}' AND c.data IS NULL")
+    return " UNION ALL ".join(parts)
