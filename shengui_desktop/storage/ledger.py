@@ -22,7 +22,7 @@ import sqlite_utils
 
 from ..domain.search import search_key
 from . import held, migrations
-from .connection import backup_to
+from .connection import backup_to, connect
 from .keyslots import KeySlots, keys_path_for
 
 SYNCED_TABLES = (
@@ -478,6 +478,13 @@ class Ledger:
             slots = KeySlots.load(keys_path_for(self.path))
             KeySlots(keys_path_for(out), slots.data).save()
         return out
+
+    def reader(self) -> sqlcipher3.Connection:
+        """A second connection to this ledger's file, for reading on another thread (it
+        sees what was committed, not this connection's open transaction)."""
+        if self.path is None:
+            raise ValueError("an in-memory ledger has no second connection")
+        return connect(self.path, self._key)
 
     def verify(self) -> list[str]:
         """Problems found (Chinese); empty when the ledger is sound."""

@@ -40,7 +40,8 @@ from .errors import ImportCancelled
 Stamp = tuple[int, str]
 CHUNK = 5000
 HELD_CHUNK = 20000  # rows per JSON array (a few MB of text)
-_STAMPS = itemgetter("row_id", "hlc", "site_id", "site_seq")
+_STAMPS = itemgetter("row_id", "hlc", "site_seq")
+_STAMPS_SITE = itemgetter("row_id", "hlc", "site_seq", "site_id")
 
 
 def stamp(e: dict) -> Stamp:
@@ -218,6 +219,7 @@ class Plan:
     highest: dict[str, int] = field(default_factory=dict)     # site -> highest site_seq
     newest_hlc: int = 0
     screened: object = None   # authorise.Screened, when the sender is a township
+    known_before: set | None = None  # known_records() as of before the import command
 
 
 def _summarise(p: Plan) -> Plan:
@@ -289,13 +291,13 @@ def _plan_by_record(entries: list[dict], maker: RowMaker) -> Plan:
     return _summarise(Plan(entries, groups, singles))
 
 
-def known_records(ledger: Ledger, ids: dict[str, list[str]]) -> set[tuple[str, str]]:
-    """The (table, id) of these records that this ledger has entries for: a logged entry,
-    or a row (whose insert may be held)."""
+def known_records(conn, ids: dict[str, list[str]]) -> set[tuple[str, str]]:
+    """The (table, id) of these records that the ledger of `conn` has entries for: a logged
+    entry, or a row (whose insert may be held)."""
     known: set[tuple[str, str]] = set()
     for table, table_ids in ids.items():
         # the ids go in as one JSON array walked by json_each, not one temp-table row each
-        known.update(ledger.conn.execute(
+        known.update(conn.execute(
             "SELECT ?1, j.value FROM json_each(?2) j WHERE EXISTS (SELECT 1 FROM change_log c"
             " WHERE c.row_id = j.value AND c.tbl = ?1 AND c.data IS NOT NULL)"
             f" OR EXISTS (SELECT 1 FROM {table} r WHERE r.id = j.value)",
@@ -328,10 +330,11 @@ class _Writer:
             # {rows}/{stamps}: a JSON array; {first}: the seq of the first one's log entry
             held_sql = (f"INSERT INTO {table} ({names}, {held.HELD_COLUMN})"
                         f" SELECT j.value->>0, {picks}, {{first}} + j.key FROM jsonb_each({{rows}}) j")
+            # {stamps}: [row id, hlc, site seq] or, when {site} is NULL, [..., site id]
             log_sql = (
                 "INSERT INTO change_log(seq, tbl, row_id, op, data, base, hlc, site_id, site_seq)"
                 f" SELECT {{first}} + s.key, '{table}', s.value->>0, 'i', NULL, NULL, s.value->>1,"
-                " s.value->>2, s.value->>3 FROM jsonb_each({stamps}) s")
+                " coalesce({site}, s.value->>3), s.value->>2 FROM jsonb_each({stamps}) s")
             self.plans[table] = (cols, derived, f"INSERT INTO {table} ({names}) VALUES ({marks})",
                                  held_sql, log_sql)
         return self.plans[table]
@@ -347,13 +350,14 @@ class _Writer:
         with one statement per table and chunk, the writer waited for the GIL at each
         statement (the worker holds it for the length of a parse) and the two mostly took
         turns. The seq numbers are given, not left to SQLite's choice of the next rowid."""
-        columns = [f"{t}_{part}" for t in tables for part in ("first", "rows", "stamps")]
+        columns = [f"{t}_{part}" for t in tables for part in ("first", "rows", "stamps", "site")]
         if self.ingest != tables:
             body = []
             for t in tables:
                 _cols, _derived, _insert, held_sql, log_sql = self.plan(t)
                 first = f"NEW.{t}_first"
-                body.append(log_sql.replace("{stamps}", f"NEW.{t}_stamps").replace("{first}", first))
+                body.append(log_sql.replace("{stamps}", f"NEW.{t}_stamps").replace("{first}", first)
+                            .replace("{site}", f"NEW.{t}_site"))
                 body.append(held_sql.replace("{rows}", f"NEW.{t}_rows").replace("{first}", first))
             self.conn.execute("DROP VIEW IF EXISTS temp._held_ingest")
             self.conn.execute("CREATE TEMP VIEW _held_ingest AS SELECT "
@@ -386,8 +390,11 @@ class _Writer:
                 params[f"{t}_first"] = first
                 params[f"{t}_rows"] = (orjson.dumps(rows[start:start + HELD_CHUNK]).decode()
                                        if chunk else None)
-                params[f"{t}_stamps"] = (orjson.dumps(list(map(_STAMPS, chunk))).decode()
-                                         if chunk else None)
+                # a township's changes all come from it: its id once, not on every entry
+                sites = set(map(_SITE, chunk))
+                params[f"{t}_site"] = sites.pop() if len(sites) == 1 else None
+                stamps = map(_STAMPS if params[f"{t}_site"] else _STAMPS_SITE, chunk)
+                params[f"{t}_stamps"] = orjson.dumps(list(stamps)).decode() if chunk else None
                 first += len(chunk)
                 count += len(chunk)
             if writing is not None:
@@ -467,7 +474,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         planned = plan(entries, RowMaker(table_specs(ledger)))
     groups, singles = planned.groups, planned.singles
     if known is None:
-        known_rows = known_records(ledger, planned.ids)
+        known_rows = known_records(conn, planned.ids)
     else:
         # worked out before entries already held were left out: keep this package's
         ours = {t: set(ids) for t, ids in planned.ids.items()} if known else {}
