@@ -44,6 +44,12 @@ def test_upgrade_from_version_1_keeps_data_and_makes_an_encrypted_backup(v1_copy
     shutil.copy(keys_path_for(v1_copy), keys_path_for(backups[0]))
     with open_ledger(backups[0], passphrase=PASSWORD, migrate=False) as old:
         assert migrations.current_version(old.conn) == 1
+        old_log = old.conn.execute("SELECT * FROM change_log ORDER BY seq").fetchall()
+    # version 6 rebuilt the change log (nullable data, partial indexes): every entry kept
+    with open_ledger(v1_copy, passphrase=PASSWORD) as ledger:
+        assert len(old_log) >= 2
+        assert ledger.conn.execute("SELECT * FROM change_log ORDER BY seq").fetchall() == old_log
+        assert ledger.conn.execute("SELECT * FROM change_entries ORDER BY seq").fetchall() == old_log
 
 
 def test_newer_ledger_is_refused_unchanged(v1_copy):
