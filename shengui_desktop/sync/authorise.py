@@ -9,6 +9,7 @@ a township can neither claim another township's record nor move one of its own a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 from itertools import groupby, repeat
 from operator import itemgetter
 
@@ -45,13 +46,20 @@ def _owners_in_ledger(ledger: Ledger, table: str, column: str, ids: set[str]) ->
     return found
 
 
+class ChildTable(NamedTuple):
+    group: list[dict]          # the table's changes
+    ids: set[str]              # their record ids
+    parents: list              # each change's enterprise_id (None when it does not set it)
+    parent_set: set
+
+
 @dataclass
 class Screened:
     """What a township's package alone says about its rights (no ledger needed, so it is
     worked out on the worker thread with the rest of a package's checks)."""
     problems: list[str]
     enterprise_ids: set[str]
-    children: dict[str, list[dict]]
+    children: dict[str, ChildTable]
 
 
 def table_rights(ledger: Ledger) -> dict[str, tuple[str, bool]]:
@@ -68,7 +76,7 @@ def screen(entries: list[dict], sender: dict, rights: dict[str, tuple[str, bool]
             problems.append(f"{label(e['tbl'])} {e['row_id'][:8]}：{why}")
 
     enterprise_ids: set[str] = set()
-    children: dict[str, list[dict]] = {}
+    children: dict[str, ChildTable] = {}
     sender_id = sender["site_id"]
     # a table at a time: most checks are one pass in C over the table's changes
     by_table: dict[str, list[dict]] = {}
@@ -93,7 +101,8 @@ def screen(entries: list[dict], sender: dict, rights: dict[str, tuple[str, bool]
                     if f in data and (e["op"] == "u" or data[f] not in (neutral, None)):
                         bad(e, f"字段“{f}”只能由县级修改")
         if kind == CHILD:
-            children[tbl] = group
+            parents = list(map(dict.get, map(_DATA, group), repeat("enterprise_id")))
+            children[tbl] = ChildTable(group, set(map(_ROW, group)), parents, set(parents))
         elif kind == ENTERPRISE:
             enterprise_ids.update(map(_ROW, group))
             for e in group:
@@ -134,11 +143,9 @@ def check_township_package(ledger: Ledger, entries: list[dict], sender: dict, na
         # already knows them as another township's (refused above)
         enterprise_ids = {i for i in enterprise_ids if known_enterprise.get(i, code) == code}
         parents: dict[str, list[dict]] = {}
-        for tbl, group in children.items():
-            known_parent = _owners_in_ledger(ledger, tbl, "enterprise_id",
-                                             ledger_knows(tbl, set(map(_ROW, group))))
-            ents = list(map(dict.get, map(_DATA, group), repeat("enterprise_id")))
-            if not known_parent and set(ents) <= enterprise_ids | {None}:
+        for tbl, (group, ids, ents, ent_set) in children.items():
+            known_parent = _owners_in_ledger(ledger, tbl, "enterprise_id", ledger_knows(tbl, ids))
+            if not known_parent and ent_set <= enterprise_ids | {None}:
                 continue  # every record hangs off an enterprise of this package
             for e, ent in zip(group, ents):
                 if ent is not None and ent not in enterprise_ids:
