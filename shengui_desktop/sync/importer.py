@@ -365,7 +365,10 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str |
         # memory. Not inside a caller's transaction: its writes would be invisible there.
         reader = None
         if ledger.path is not None and not ledger.conn.in_transaction:
-            reader = stack.enter_context(closing(ledger.reader()))
+            try:
+                reader = stack.enter_context(closing(ledger.reader()))
+            except Exception:  # noqa: BLE001 - only slower without it: looked up here instead
+                reader = None
         written: dict[str, set[str]] | None = {} if reader is not None else None
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
         stack.enter_context(_one_transaction(ledger))
