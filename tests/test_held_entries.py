@@ -11,7 +11,7 @@ import pytest
 from shengui_desktop.services import sync as sync_service
 from shengui_desktop.storage import held, migrations
 from shengui_desktop.storage.files import open_ledger
-from shengui_desktop.storage.ledger import SYNCED_TABLES
+from shengui_desktop.storage.ledger import SYNCED_TABLES, monthly_figure_id
 
 from conftest import PASSWORD
 from helpers import content_hash
@@ -208,3 +208,30 @@ def test_exports_read_held_entries(world, tmp_path):
     _exported, imported = exchange(c, a, tmp_path, full=True)
     assert imported.status == "imported"
     assert a.get("enterprises", ent)["address"] == "旧址"
+
+
+def test_a_townships_bulk_load_is_held_and_still_reaches_the_county(world, tmp_path):
+    """Spreadsheet imports and the demo write through insert_rows: held entries at the
+    township, found by its export although they are in no origin index."""
+    c, a = world["C"], world["A"]
+    code = CODES["A"]
+    held_before = a.scalar("SELECT count(*) FROM change_log WHERE data IS NULL")
+    ents = [(f"bulk{i:028d}", f"{code}B{i:08d}", f"批量企业{i}", code) for i in range(30)]
+    a.insert_rows("enterprises", ("id", "credit_code", "name", "township_code"), ents)
+    months = [(monthly_figure_id(e[0], f"2026-{m:02d}"), e[0], f"2026-{m:02d}", 100 * m)
+              for e in ents for m in range(1, 13)]
+    a.insert_rows("monthly_figures", ("id", "enterprise_id", "period", "revenue"), months)
+    assert a.scalar("SELECT count(*) FROM change_log WHERE data IS NULL") == held_before + 390
+    assert a.field_stamps("enterprises", ents[0][0])["name"][1] == a.site_id
+    _exported, imported = exchange(a, c, tmp_path)
+    assert imported.counts == {"enterprises": 30, "monthly_figures": 360}
+    wanted = {"enterprises": [e[0] for e in ents], "monthly_figures": [m[0] for m in months]}
+    for table, ids in wanted.items():
+        cols = ", ".join(["id", *a.spec(table).columns])
+        sql = f"SELECT {cols} FROM {table} WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id"
+        mine = a.conn.execute(sql, (json.dumps(ids),)).fetchall()
+        assert c.conn.execute(sql, (json.dumps(ids),)).fetchall() == mine and len(mine) == len(ids)
+    # nothing is sent twice once the county's package has acknowledged them
+    exchange(c, a, tmp_path)
+    again = sync_service.export_packages(a, tmp_path / "again", to="140322")[0]
+    assert again.entries == 0

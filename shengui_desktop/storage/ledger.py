@@ -14,6 +14,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import add
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -270,9 +271,10 @@ class Ledger:
                     progress: Callable[[int], None] | None = None, batch: int = 20000) -> int:
         """The batched path (demo data, imports, merges) for new rows given as tuples.
 
-        executemany writes the rows; SQLite then builds their change-log entries from the
-        rows just written, the same JSON an :meth:`insert` logs (every synced column, with
-        defaults filled in). Columns left out get their default.
+        executemany writes the rows; SQLite then writes their change-log entries from the
+        rows just written, as row-held inserts (storage/held.py): each row points to its
+        entry, whose data is the row itself (every synced column, defaults filled in) until
+        the row changes. Columns left out get their default.
         """
         spec = self.spec(table)
         if columns[0] != "id" or not set(columns[1:]) <= set(spec.columns):
@@ -280,13 +282,12 @@ class Ledger:
         given = {c: i for i, c in enumerate(columns)}
         cols = spec.columns
         derived = sorted(DERIVED_COLUMNS.get(table, ()))
-        names = ", ".join(("id", *cols, *derived))
-        marks = ", ".join("?" * (1 + len(cols) + len(derived)))
+        names = ", ".join(("id", *cols, *derived, held.HELD_COLUMN))
+        marks = ", ".join("?" * (2 + len(cols) + len(derived)))
         insert_sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
-        json_args = ", ".join(f"'{c}', {c}" for c in cols)
         log_sql = (
-            "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
-            f" SELECT ?, id, 'i', json_object({json_args}), NULL, ? + rowid, ?, ? + rowid"
+            "INSERT INTO change_log(seq, tbl, row_id, op, data, base, hlc, site_id, site_seq)"
+            f" SELECT log_seq, ?, id, 'i', NULL, NULL, ? + log_seq, ?, ? + log_seq"
             f" FROM {table} WHERE rowid > ?")
         plan = [(given.get(c), spec.defaults.get(c)) for c in cols]
         identity = columns == ("id", *cols) and not spec.defaults and not derived
@@ -316,15 +317,17 @@ class Ledger:
                 for name, _sql in rebuild:
                     self.conn.execute(f"DROP INDEX {name}")
             chunk: list[tuple] = []
+            first_seq = 0
 
             def completed() -> tuple[str, list[tuple]]:
                 """The chunk with ids, defaults and derived columns filled in, a column at
                 a time. A column None in every row is left out of the statement: NULL all
                 the same, without binding a NULL per row."""
-                if identity:
-                    return insert_sql, chunk
-                given = list(zip(*chunk))
                 n = len(chunk)
+                held_seqs = range(first_seq, first_seq + n)
+                if identity:
+                    return insert_sql, list(map(add, chunk, zip(held_seqs)))
+                given = list(zip(*chunk))
                 names, values = ["id"], [[i or new_id() for i in given[0]]]
                 full = {}
                 for c, (index, default) in zip(cols, plan):
@@ -338,22 +341,25 @@ class Ledger:
                 for d, column in _derived_columns(table, full).items():
                     names.append(d)
                     values.append(column)
+                names.append(held.HELD_COLUMN)
+                values.append(held_seqs)
                 sql = (f"INSERT INTO {table} ({', '.join(names)})"
                        f" VALUES ({', '.join('?' * len(names))})")
                 return sql, list(zip(*values))
 
             def flush():
+                nonlocal first_seq
                 before = self.scalar(f"SELECT coalesce(max(rowid), 0) FROM {table}")
+                first_seq = self.scalar("SELECT coalesce(max(seq), 0) + 1 FROM change_log")
                 self.conn.executemany(*completed())
-                # rows just inserted have the rowids before+1 … before+n (a fresh executemany
-                # in our own transaction), so rowid - before - 1 numbers them without a sort
+                # the rows just inserted (rowid > before) carry the seq numbers first_seq …
+                # of their entries; stamps and origin numbers follow them in the same order
                 c = self._load_clock()
                 hlc0 = max(c.hlc + 1, int(self.wall_clock() * 1000) << 16)
                 seq0 = c.seq + 1
                 c.hlc, c.seq = hlc0 + len(chunk) - 1, seq0 + len(chunk) - 1
-                offset = before + 1
-                self.conn.execute(log_sql, (table, hlc0 - offset, self.site_id, seq0 - offset,
-                                            before))
+                self.conn.execute(log_sql, (table, hlc0 - first_seq, self.site_id,
+                                            seq0 - first_seq, before))
                 chunk.clear()
 
             for row in rows:
