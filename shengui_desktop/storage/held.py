@@ -86,6 +86,18 @@ def release_all(conn: sqlcipher3.Connection) -> int:
     return conn.total_changes - before
 
 
+def held_entries_sql(conn: sqlcipher3.Connection, tables: list[str], where: str,
+                     columns: str = _ENTRY) -> str:
+    """SELECT `columns` of the held entries of `tables` that meet `where` (on entry c),
+    found from the rows: each table is read in order and its entries looked up by seq."""
+    cols = ", ".join(f"c.{c.strip()}" for c in columns.split(","))
+    held_tables = set(_held_tables(conn))
+    return " UNION ALL ".join(
+        f"SELECT {cols.replace('c.data', row_json(conn, t, 'r') + ' AS data')} FROM {t} r"
+        f" CROSS JOIN change_log c ON c.seq = r.log_seq WHERE c.data IS NULL AND {where}"
+        for t in tables if t in held_tables)
+
+
 def record_entries_sql(conn: sqlcipher3.Connection, source: str, tables: list[str] | None = None,
                        columns: str = _ENTRY) -> str:
     """SELECT `columns` (of an entry, prefixed c.) of every entry of the records listed in

@@ -120,18 +120,16 @@ def select_entries(ledger: Ledger, peer: dict, full: bool) -> list[tuple]:
     unacked = ("c.site_seq > coalesce((SELECT a.max_seq FROM temp._acked a"
                " WHERE a.site_id = c.site_id), 0)")
     tables = [t for t in synced_tables() if table_kind(ledger, t) != COUNTY]
-    marks = ", ".join("?" * len(tables))
     if me["role"] == "township":
         # its own changes (county-wide rows made here are local placeholders, see rules):
-        # a range of the (site_id, site_seq) index, and its own held inserts, if any came
-        # back from the county (a full package after a restore), which are in no index
+        # a range of the (site_id, site_seq) index, and its own held inserts (bulk loads,
+        # which are in no index), found from their rows, a table at a time
+        mine = "c.site_id = ?1 AND c.site_seq > ?2"
         out = conn.execute(
-            f"SELECT c.seq, {_COLUMNS} FROM change_entries c WHERE c.site_id = ?1 AND c.site_seq > ?2"
-            f" AND c.tbl IN ({marks}) AND c.seq IN (SELECT l.seq FROM change_log l"
-            " WHERE l.site_id = ?1 AND l.site_seq > ?2 AND l.data IS NOT NULL"
-            " UNION ALL SELECT l.seq FROM change_log l WHERE l.data IS NULL AND l.site_id = ?1"
-            " AND l.site_seq > ?2)",
-            (me["id"], acked.get(me["id"], 0), *tables)).fetchall()
+            f"SELECT c.seq, {_COLUMNS} FROM change_log c WHERE {mine} AND c.data IS NOT NULL"
+            f" AND c.tbl IN ({', '.join(repr(t) for t in tables)}) UNION ALL "
+            + held.held_entries_sql(conn, tables, mine, "seq, " + _COLUMNS.replace("c.", "")),
+            (me["id"], acked.get(me["id"], 0))).fetchall()
     else:
         # the peer's township's records and the county-wide ones, found through the owner
         # of every change (worked out once for all peers, see _owners)
