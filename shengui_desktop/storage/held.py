@@ -1,8 +1,9 @@
 """Insert entries whose values stay in their row ("row-held"), and the SQL that reads them.
 
 A change-log entry normally stores the fields it wrote as JSON (``data``). An insert that an
-import writes into a record new to this ledger wrote *every* column, so its data is exactly
-the row it made, as long as that row is unchanged. Such an entry keeps ``data`` NULL and the
+import writes into a record new to this ledger, or that a bulk load writes (Ledger.insert_rows:
+spreadsheet imports, the demo), wrote *every* column, so its data is exactly the row it made,
+as long as that row is unchanged. Such an entry keeps ``data`` NULL and the
 row points to it (``log_seq``). Two triggers per synced table keep this true: before the row
 is updated or deleted, the entry gets its data written out from the old row. From then on it
 is an ordinary entry.
