@@ -326,7 +326,7 @@ class Ledger:
                 n = len(chunk)
                 held_seqs = range(first_seq, first_seq + n)
                 if identity:
-                    return insert_sql, list(map(add, chunk, zip(held_seqs)))
+                    return insert_sql, list(map(add, map(tuple, chunk), zip(held_seqs)))
                 given = list(zip(*chunk))
                 names, values = ["id"], [[i or new_id() for i in given[0]]]
                 full = {}
