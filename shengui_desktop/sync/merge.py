@@ -456,12 +456,12 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
                  if e["site_seq"] <= vv.get(e["site_id"], 0)]
     if maybe:
         # an entry is looked up through its record: held entries are in no origin index
+        records = {(e["tbl"], e["row_id"]) for e in entries
+                   if e["site_seq"] <= vv.get(e["site_id"], 0)}
         _temp(conn, "_sync_origin", "tbl TEXT, row_id TEXT")
-        conn.executemany("INSERT INTO temp._sync_origin VALUES (?, ?)",
-                         list({(e["tbl"], e["row_id"]) for e in entries
-                               if e["site_seq"] <= vv.get(e["site_id"], 0)}))
-        held_here = set(maybe).intersection(conn.execute(
-            held.record_entries_sql(conn, "temp._sync_origin", None, "site_id, site_seq")))
+        conn.executemany("INSERT INTO temp._sync_origin VALUES (?, ?)", list(records))
+        held_here = set(maybe).intersection(conn.execute(held.record_entries_sql(
+            conn, "temp._sync_origin", sorted({t for t, _ in records}), "site_id, site_seq")))
         if held_here:
             entries = [e for e in entries if (e["site_id"], e["site_seq"]) not in held_here]
             planned = None  # made for all of them
