@@ -81,3 +81,22 @@ def test_failed_migration_rolls_back(v1_copy, monkeypatch, tmp_path):
     with open_ledger(v1_copy, passphrase=PASSWORD, migrate=False) as ledger:
         assert migrations.current_version(ledger.conn) == 1
         assert ledger.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'drafts'") == 0
+
+
+def test_an_upgrade_tried_again_within_the_second_keeps_both_backups(v1_copy, monkeypatch):
+    """After a crash during an upgrade, opening again at once must not fail on the backup
+    the first attempt already wrote (it did: "备份文件…已存在"), nor overwrite it."""
+    from datetime import datetime
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 11, 23, 9, 0, 0)
+
+    monkeypatch.setattr(migrations, "datetime", Frozen)
+    earlier = v1_copy.parent / f"{v1_copy.name}.v1-20261123-090000.bak"
+    earlier.write_bytes(b"the first attempt's backup")
+    with open_ledger(v1_copy, passphrase=PASSWORD) as ledger:
+        assert migrations.current_version(ledger.conn) == migrations.latest_version()
+    assert earlier.read_bytes() == b"the first attempt's backup"
+    assert (v1_copy.parent / f"{v1_copy.name}.v1-20261123-090000-2.bak").exists()

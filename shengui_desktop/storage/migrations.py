@@ -54,7 +54,12 @@ def migrate(conn: sqlcipher3.Connection, key: bytes, path: Path | None, *,
     backup = None
     if version > 0 and path is not None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        backup = backup_to(conn, key, Path(f"{path}.v{version}-{stamp}.bak"))
+        target = Path(f"{path}.v{version}-{stamp}.bak")
+        n = 1
+        while target.exists():  # an upgrade tried again within the second (after a crash)
+            n += 1
+            target = Path(f"{path}.v{version}-{stamp}-{n}.bak")
+        backup = backup_to(conn, key, target)
     for number, script_path in steps:
         script = script_path.read_text("utf-8")
         try:
