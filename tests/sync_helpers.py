@@ -10,6 +10,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from shengui_desktop.services import reference
 from shengui_desktop.services import sync as sync_service
 from shengui_desktop.services.site import init_office
@@ -79,6 +81,23 @@ def clone(template: dict[str, Path], folder: Path) -> dict[str, Ledger]:
         shutil.copy(keys_path_for(path), keys_path_for(target))
         opened[key] = open_ledger(target, passphrase=PASSWORD, user="admin")
     return opened
+
+
+def world_fixtures(name: str):
+    """The `template` (built once per test module) and `world` (a fresh clone per test, its
+    ledgers closed afterwards) fixtures: `template, world = world_fixtures("flows")`."""
+    @pytest.fixture(scope="module")
+    def template(tmp_path_factory):
+        return build_template(tmp_path_factory.mktemp(f"{name}-template"))
+
+    @pytest.fixture
+    def world(template, tmp_path):
+        sites = clone(template, tmp_path / "ledgers")
+        yield sites
+        for ledger in sites.values():
+            ledger.close()
+
+    return template, world
 
 
 def township_of(ledger: Ledger) -> str | None:

@@ -15,20 +15,10 @@ from shengui_desktop.storage.ledger import SYNCED_TABLES, monthly_figure_id
 
 from conftest import PASSWORD
 from helpers import content_hash
-from sync_helpers import CODES, build_template, clone, exchange
+from sync_helpers import CODES, exchange, world_fixtures
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return build_template(tmp_path_factory.mktemp("held-template"))
-
-
-@pytest.fixture
-def world(template, tmp_path):
-    sites = clone(template, tmp_path / "ledgers")
-    yield sites
-    for ledger in sites.values():
-        ledger.close()
+template, world = world_fixtures("held")
 
 
 def new_enterprise(town, n: int) -> str:

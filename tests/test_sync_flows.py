@@ -14,20 +14,10 @@ from shengui_desktop.sync.errors import ImportCancelled
 
 from conftest import PASSWORD
 from helpers import content_hash
-from sync_helpers import CODES, build_template, clone, exchange
+from sync_helpers import CODES, clone, exchange, world_fixtures
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return build_template(tmp_path_factory.mktemp("flows-template"))
-
-
-@pytest.fixture
-def world(template, tmp_path):
-    sites = clone(template, tmp_path / "ledgers")
-    yield sites
-    for ledger in sites.values():
-        ledger.close()
+template, world = world_fixtures("flows")
 
 
 def first_enterprise(ledger, code=CODES["A"]) -> str:

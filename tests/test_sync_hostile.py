@@ -17,22 +17,12 @@ from shengui_desktop.sync.errors import ImportCancelled, PackageRejected
 
 from conftest import PASSWORD
 from helpers import content_hash
-from sync_helpers import CODES, build_template, clone
+from sync_helpers import CODES, clone, world_fixtures
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return build_template(tmp_path_factory.mktemp("hostile-template"))
-
-
-@pytest.fixture
-def world(template, tmp_path):
-    sites = clone(template, tmp_path / "ledgers")
-    yield sites
-    for ledger in sites.values():
-        ledger.close()
+template, world = world_fixtures("hostile")
 
 
 def state(ledger) -> tuple:

@@ -32,8 +32,8 @@ CHILD = textwrap.dedent("""
     import sys
     from shengui_desktop.services import sync
     from shengui_desktop.storage.files import open_ledger
-    from shengui_desktop.sync import merge
-    merge.CHUNK = merge.HELD_CHUNK = int(sys.argv[3])
+    from shengui_desktop.sync import rows
+    rows.CHUNK = rows.HELD_CHUNK = int(sys.argv[3])
 
     def progress(stage, done, total):
         print(f"{stage} {done} {total}", flush=True)

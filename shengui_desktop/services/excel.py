@@ -8,15 +8,14 @@ window can run them on a worker thread.
 
 from __future__ import annotations
 
-import gc
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from ..domain.records import POOLS
 from ..errors import UserError
+from ..gc_pause import collector_paused
 from ..spreadsheets.reader import read_workbook
 from ..spreadsheets.report import Finding, write_marked_copy
 from ..storage.ledger import Ledger
@@ -165,21 +164,6 @@ def _cancel_check(cancel) -> Callable[[], None]:
     return check
 
 
-@contextmanager
-def _collector_paused():
-    """Checking and writing a big sheet makes hundreds of thousands of lists, dicts and
-    tuples that live until the import ends; Python's cycle collector would walk all of them
-    again and again and find nothing to free (a 50 ms pause now and then at 10,000 rows).
-    They are freed by reference counting as usual; the collector resumes afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 # -- import ----------------------------------------------------------------------------------
 def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
                 kind: str | None = None, dry_run: bool = False, report: Path | str | None = None,
@@ -195,7 +179,7 @@ def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
     progress("读取文件", 1, 1)
     check_cancel()
     plan = _Planner(ledger, ImportResult(str(path), dry_run), progress, check_cancel)
-    with _collector_paused():
+    with collector_paused():
         plan.run(grids, kind=kind, sheet_named=sheet is not None)
     result = plan.result
     if result.problems:
@@ -204,7 +188,7 @@ def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
                                                        result.warnings, Path(report)))
         return result
     if not dry_run:
-        with _collector_paused():
+        with collector_paused():
             plan.apply()
         result.applied = True
     elif report:

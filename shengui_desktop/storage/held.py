@@ -30,16 +30,14 @@ from __future__ import annotations
 
 import sqlcipher3
 
-HELD_COLUMN = "log_seq"
+from .columns import HELD_COLUMN, local_columns
 
-# kept in step with storage.ledger (not imported: the ledger imports this module)
-_DERIVED = {"enterprises": {"search_key"}}
 _ENTRY = "tbl, row_id, op, data, base, hlc, site_id, site_seq"
 
 
 def synced_columns(conn: sqlcipher3.Connection, table: str) -> list[str]:
     """The columns an insert writes (the table's, less id, derived ones and log_seq)."""
-    skip = {"id", HELD_COLUMN, *_DERIVED.get(table, ())}
+    skip = local_columns(table)
     return [r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[1] not in skip]
 
 
@@ -87,16 +85,25 @@ def release_all(conn: sqlcipher3.Connection) -> int:
     return conn.total_changes - before
 
 
+def _prefixed(columns: str) -> str:
+    return ", ".join(f"c.{c.strip()}" for c in columns.split(","))
+
+
+def _held_part(conn: sqlcipher3.Connection, table: str, cols: str, rows: str, where: str) -> str:
+    """SELECT `cols` of the held entries of `table`'s rows `r` (reached through `rows`), each
+    entry `c` found by the row's log_seq and given the row as its data."""
+    data = cols.replace("c.data", f"{row_json(conn, table, 'r')} AS data")
+    return (f"SELECT {data} FROM {rows} CROSS JOIN change_log c ON c.seq = r.log_seq"
+            f" WHERE c.data IS NULL AND {where}")
+
+
 def held_entries_sql(conn: sqlcipher3.Connection, tables: list[str], where: str,
                      columns: str = _ENTRY) -> str:
     """SELECT `columns` of the held entries of `tables` that meet `where` (on entry c),
     found from the rows: each table is read in order and its entries looked up by seq."""
-    cols = ", ".join(f"c.{c.strip()}" for c in columns.split(","))
     held_tables = set(_held_tables(conn))
-    return " UNION ALL ".join(
-        f"SELECT {cols.replace('c.data', row_json(conn, t, 'r') + ' AS data')} FROM {t} r"
-        f" CROSS JOIN change_log c ON c.seq = r.log_seq WHERE c.data IS NULL AND {where}"
-        for t in tables if t in held_tables)
+    return " UNION ALL ".join(_held_part(conn, t, _prefixed(columns), f"{t} r", where)
+                              for t in tables if t in held_tables)
 
 
 def record_entries_sql(conn: sqlcipher3.Connection, source: str, tables: list[str] | None = None,
@@ -104,12 +111,10 @@ def record_entries_sql(conn: sqlcipher3.Connection, source: str, tables: list[st
     """SELECT `columns` (of an entry, prefixed c.) of every entry of the records listed in
     `source` (a table or a parenthesised SELECT with columns tbl and row_id), held ones
     included. `tables`: the tables that can occur in `source` (all if not given)."""
-    cols = ", ".join(f"c.{c.strip()}" for c in columns.split(","))
+    cols = _prefixed(columns)
     parts = [f"SELECT {cols} FROM {source} h CROSS JOIN change_log c"
              " ON c.row_id = h.row_id AND c.tbl = h.tbl WHERE c.data IS NOT NULL"]
     for t in (tables if tables is not None else _held_tables(conn)):
-        held_cols = cols.replace("c.data", f"{row_json(conn, t, 'r')} AS data")
-        parts.append(f"SELECT {held_cols} FROM {source} h CROSS JOIN {t} r ON r.id = h.row_id"
-                     f" CROSS JOIN change_log c ON c.seq = r.log_seq"
-                     f" WHERE h.tbl = '{t}' AND c.data IS NULL")
+        parts.append(_held_part(conn, t, cols, f"{source} h CROSS JOIN {t} r ON r.id = h.row_id",
+                                f"h.tbl = '{t}'"))
     return " UNION ALL ".join(parts)

@@ -23,6 +23,7 @@ import sqlite_utils
 
 from ..domain.search import search_key
 from . import held, migrations
+from .columns import DERIVED_COLUMNS, local_columns
 from .connection import backup_to, connect
 from .keyslots import KeySlots, keys_path_for
 
@@ -31,8 +32,6 @@ SYNCED_TABLES = (
     "pool_events", "targets", "policy_profiles",
     "projects", "scale_history", "reward_claims", "entry_checklist",
 )
-# Columns computed locally from synced ones (never logged, recomputed on every write).
-DERIVED_COLUMNS = {"enterprises": {"search_key"}}
 
 Stamp = tuple[int, str]  # (hybrid logical clock, site id): the total order of writes
 
@@ -143,10 +142,10 @@ class Ledger:
             raise ValueError(f"{table} is not a synced table")
         if table not in self._specs:
             info = self.conn.execute(f"PRAGMA table_info({table})").fetchall()
-            derived = DERIVED_COLUMNS.get(table, set())
+            local = local_columns(table)
             cols, defaults = [], {}
             for _cid, name, _type, _notnull, default, _pk in info:
-                if name in ("id", held.HELD_COLUMN) or name in derived:
+                if name in local:
                     continue
                 cols.append(name)
                 if default is not None:

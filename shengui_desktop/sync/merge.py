@@ -28,20 +28,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from collections import Counter
 from itertools import groupby
-from operator import add, itemgetter
+from operator import itemgetter
 from typing import Callable, Iterable
 
 import orjson
 
 from ..storage import held
-from ..storage.ledger import DERIVED_COLUMNS, SYNCED_TABLES, Ledger, TableSpec, _derived
+from ..storage.ledger import Ledger, _dumps
 from .errors import ImportCancelled
+from .rows import RowMaker, Writer, table_specs
 
 Stamp = tuple[int, str]
-CHUNK = 5000
-HELD_CHUNK = 20000  # rows per JSON array (a few MB of text)
-_STAMPS = itemgetter("row_id", "hlc", "site_seq")
-_STAMPS_SITE = itemgetter("row_id", "hlc", "site_seq", "site_id")
 
 
 def stamp(e: dict) -> Stamp:
@@ -50,10 +47,6 @@ def stamp(e: dict) -> Stamp:
 
 def _knew(base: list | None, s: Stamp) -> bool:
     return base is not None and (base[0], base[1]) >= s
-
-
-def _dumps(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
@@ -143,66 +136,6 @@ def _cancel_check(cancel) -> Callable[[], None]:
         if is_set():
             raise ImportCancelled()
     return check
-
-
-def table_specs(ledger: Ledger) -> dict[str, TableSpec]:
-    """Every synced table's columns and defaults (read once, on the ledger's thread)."""
-    return {t: ledger.spec(t) for t in SYNCED_TABLES}
-
-
-class RowMaker:
-    """Row tuples (id, columns…, derived…) from change data, for one set of table specs.
-    Pure: runs on the worker thread that prepares the next package."""
-
-    def __init__(self, specs: dict[str, TableSpec]):
-        self.specs = specs
-        self.shapes: dict[str, tuple] = {}
-
-    def shape(self, table: str) -> tuple:
-        found = self.shapes.get(table)
-        if found is None:
-            spec = self.specs[table]
-            cols = spec.columns
-            derived = sorted(DERIVED_COLUMNS.get(table, ()))
-            defaults = [(i, spec.defaults[c]) for i, c in enumerate(cols) if c in spec.defaults]
-            getter = itemgetter(*cols) if len(cols) > 1 else None
-            found = self.shapes[table] = (cols, derived, defaults, getter)
-        return found
-
-    def row(self, table: str, row_id: str, values: dict) -> tuple:
-        cols, derived, defaults, getter = self.shape(table)
-        if getter is not None and not derived:
-            # an insert carries every column: one C call picks them in table order
-            try:
-                out = getter(values)
-            except KeyError:
-                pass
-            else:
-                if defaults and None in out:
-                    out = list(out)
-                    for i, default in defaults:
-                        if out[i] is None:
-                            out[i] = default
-                return (row_id, *out)
-        out = [values.get(c) for c in cols]
-        for i, default in defaults:
-            if out[i] is None:
-                out[i] = default
-        if derived:
-            extra = _derived(table, dict(zip(cols, out)))
-            out.extend(extra.get(d) for d in derived)
-        return (row_id, *out)
-
-    def rows(self, table: str, ids: list[str], datas: list[dict]) -> list[tuple]:
-        """row() of many records of one table. When every change carries every column (what
-        our exporter writes) it is two passes in C; the insert statement fills defaults."""
-        _cols, derived, _defaults, getter = self.shape(table)
-        if getter is not None and not derived:
-            try:
-                return list(map(add, zip(ids), map(getter, datas)))
-            except KeyError:
-                pass
-        return [self.row(table, i, d) for i, d in zip(ids, datas)]
 
 
 @dataclass
@@ -305,129 +238,6 @@ def known_records(conn, ids: dict[str, list[str]]) -> set[tuple[str, str]]:
     return known
 
 
-class _Writer:
-    """Row and log writes of one merge, batched per table."""
-
-    def __init__(self, ledger: Ledger, maker: RowMaker):
-        self.ledger = ledger
-        self.conn = ledger.conn
-        self.maker = maker
-        self.plans: dict[str, tuple] = {}
-        self.ingest: list[str] | None = None
-
-    def plan(self, table: str):
-        if table not in self.plans:
-            cols, derived, _defaults, _getter = self.maker.shape(table)
-            names = ", ".join(("id", *cols, *derived))
-            defaults = self.maker.specs[table].defaults
-            # RowMaker.rows leaves a column's default to the statement
-            marks = ", ".join(["?", *(f"coalesce(?, {_sql_literal(defaults[c])})" if c in defaults
-                                      else "?" for c in cols), *("?" * len(derived))])
-            picks = ", ".join(
-                [*(f"coalesce(j.value->>{i}, {_sql_literal(defaults[c])})" if c in defaults
-                   else f"j.value->>{i}" for i, c in enumerate(cols, start=1)),
-                 *(f"j.value->>{i}" for i in range(len(cols) + 1, len(cols) + 1 + len(derived)))])
-            # {rows}/{stamps}: a JSON array; {first}: the seq of the first one's log entry
-            held_sql = (f"INSERT INTO {table} ({names}, {held.HELD_COLUMN})"
-                        f" SELECT j.value->>0, {picks}, {{first}} + j.key FROM jsonb_each({{rows}}) j")
-            # {stamps}: [row id, hlc, site seq] or, when {site} is NULL, [..., site id]
-            log_sql = (
-                "INSERT INTO change_log(seq, tbl, row_id, op, data, base, hlc, site_id, site_seq)"
-                f" SELECT {{first}} + s.key, '{table}', s.value->>0, 'i', NULL, NULL, s.value->>1,"
-                " coalesce({site}, s.value->>3), s.value->>2 FROM jsonb_each({stamps}) s")
-            self.plans[table] = (cols, derived, f"INSERT INTO {table} ({names}) VALUES ({marks})",
-                                 held_sql, log_sql)
-        return self.plans[table]
-
-    def row_tuple(self, table: str, row_id: str, values: dict) -> tuple:
-        return self.maker.row(table, row_id, values)
-
-    def ingest_sql(self, tables: list[str]) -> str:
-        """A temp view whose INSTEAD OF INSERT trigger writes, for each table, a chunk of new
-        rows and their row-held log entries from JSON arrays: a whole package (or a chunk of
-        each of its tables) is one statement, one trip into SQLite. SQLite walks the arrays
-        in C without the GIL, so the next package is checked on the worker thread meanwhile;
-        with one statement per table and chunk, the writer waited for the GIL at each
-        statement (the worker holds it for the length of a parse) and the two mostly took
-        turns. The seq numbers are given, not left to SQLite's choice of the next rowid."""
-        columns = [f"{t}_{part}" for t in tables for part in ("first", "rows", "stamps", "site")]
-        if self.ingest != tables:
-            body = []
-            for t in tables:
-                _cols, _derived, _insert, held_sql, log_sql = self.plan(t)
-                first = f"NEW.{t}_first"
-                body.append(log_sql.replace("{stamps}", f"NEW.{t}_stamps").replace("{first}", first)
-                            .replace("{site}", f"NEW.{t}_site"))
-                body.append(held_sql.replace("{rows}", f"NEW.{t}_rows").replace("{first}", first))
-            self.conn.execute("DROP VIEW IF EXISTS temp._held_ingest")
-            self.conn.execute("CREATE TEMP VIEW _held_ingest AS SELECT "
-                              + ", ".join(f"NULL AS {c}" for c in columns))
-            self.conn.execute("CREATE TEMP TRIGGER _held_ingest_insert INSTEAD OF INSERT ON"
-                              " _held_ingest BEGIN " + "; ".join(body) + "; END")
-            self.ingest = tables
-        return (f"INSERT INTO temp._held_ingest ({', '.join(columns)})"
-                f" VALUES ({', '.join(':' + c for c in columns)})")
-
-    def insert_held(self, new: dict[str, tuple[list[tuple], list[dict]]], tick,
-                    writing: Callable[[], None] | None = None) -> None:
-        """Insert the rows of records new to this ledger, per table, each with its change
-        (the insert that made it) as a row-held log entry. `writing` is called right before
-        the first statement."""
-        tables = sorted(t for t, (rows, _items) in new.items() if rows)
-        if not tables:
-            if writing is not None:
-                writing()
-            return
-        sql = self.ingest_sql(tables)
-        first = self.conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM change_log").fetchone()[0]
-        rounds = max(len(new[t][0]) for t in tables)
-        for start in range(0, rounds, HELD_CHUNK):
-            params: dict[str, object] = {}
-            count = 0
-            for t in tables:
-                rows, items = new[t]
-                chunk = items[start:start + HELD_CHUNK]
-                params[f"{t}_first"] = first
-                params[f"{t}_rows"] = (orjson.dumps(rows[start:start + HELD_CHUNK]).decode()
-                                       if chunk else None)
-                # a township's changes all come from it: its id once, not on every entry
-                sites = set(map(_SITE, chunk))
-                params[f"{t}_site"] = sites.pop() if len(sites) == 1 else None
-                stamps = map(_STAMPS if params[f"{t}_site"] else _STAMPS_SITE, chunk)
-                params[f"{t}_stamps"] = orjson.dumps(list(stamps)).decode() if chunk else None
-                first += len(chunk)
-                count += len(chunk)
-            if writing is not None:
-                writing()
-                writing = None
-            self.conn.execute(sql, params)
-            tick(count)
-
-    def insert_plain(self, table: str, rows: list[tuple], tick) -> None:
-        """Insert rows whose changes are logged as they are (records folded from several)."""
-        insert_sql = self.plan(table)[2]
-        for start in range(0, len(rows), CHUNK):
-            self.conn.executemany(insert_sql, rows[start:start + CHUNK])
-            tick(0)
-
-    def log(self, entries: list[dict], tick) -> None:
-        sql = ("INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
-               " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        for start in range(0, len(entries), CHUNK):
-            chunk = entries[start:start + CHUNK]
-            self.conn.executemany(sql, [
-                (e["tbl"], e["row_id"], e["op"], _dumps(e["data"]),
-                 _dumps(e["base"]) if e.get("base") else None, e["hlc"], e["site_id"],
-                 e["site_seq"]) for e in chunk])
-            tick(len(chunk))
-
-
-def _sql_literal(value) -> str:
-    if isinstance(value, int):
-        return str(int(value))
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def _load_entry(row) -> dict:
     tbl, row_id, op, data, base, hlc, site, seq = row
     return {"tbl": tbl, "row_id": row_id, "op": op, "data": json.loads(data),
@@ -481,7 +291,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         known_rows = {k for k in known if k[1] in ours.get(k[0], ())}
     check_cancel()
 
-    writer = _Writer(ledger, RowMaker(table_specs(ledger)))
+    writer = Writer(ledger, RowMaker(table_specs(ledger)))
     total = len(entries)
     done = 0
 
@@ -590,7 +400,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
     return result
 
 
-def _write_folded(ledger: Ledger, writer: _Writer, table: str, row_id: str, folded: Folded,
+def _write_folded(ledger: Ledger, writer: Writer, table: str, row_id: str, folded: Folded,
                   current: dict | None, result: MergeResult) -> None:
     conn = ledger.conn
     if not folded.alive:
