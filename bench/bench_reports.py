@@ -29,8 +29,8 @@ from reportlab.platypus import SimpleDocTemplate, Table, TableStyle  # noqa: E40
 from shengui_desktop.reports import ledger_report, sources  # noqa: E402
 from shengui_desktop.reports.facts import LedgerFacts  # noqa: E402
 from shengui_desktop.reports.fonts import FONT, register  # noqa: E402
-from shengui_desktop.services.demo import generate  # noqa: E402
-from shengui_desktop.services.site import init_office  # noqa: E402
+from shengui_desktop.services.ledger.demo import generate  # noqa: E402
+from shengui_desktop.services.office.site import init_office  # noqa: E402
 
 TODAY = date(2026, 11, 23)
 

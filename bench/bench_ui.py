@@ -27,7 +27,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from shengui_desktop.services.enterprises import LEDGER_COLUMNS  # noqa: E402
+from shengui_desktop.services.ledger.enterprises import LEDGER_COLUMNS  # noqa: E402
 from shengui_desktop.storage.files import open_ledger  # noqa: E402
 
 KEYSTROKES = ["x", "xs", "xsj", "xsjx", "秀", "秀水", "秀水恒", "机械", "有限公司", "9114", "91140322",

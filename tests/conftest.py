@@ -12,7 +12,7 @@ os.environ.setdefault("SHENGUI_KDF_TIME_COST", "1")
 
 import pytest  # noqa: E402
 
-from shengui_desktop.services.site import init_office  # noqa: E402
+from shengui_desktop.services.office.site import init_office  # noqa: E402
 
 PASSWORD = "correct-horse-9"
 
@@ -25,7 +25,7 @@ def ledger_path(tmp_path):
 @pytest.fixture
 def county(tmp_path):
     """An empty county ledger (盂县, 140322) with two townships and the standard departments."""
-    from shengui_desktop.services import reference
+    from shengui_desktop.services.ledger import reference
 
     ledger, recovery = init_office(tmp_path / "county.sgdb", role="county", name="盂县",
                                    area_code="140322", admin_user="admin", password=PASSWORD)
@@ -53,7 +53,7 @@ def demo_county(county):
     """The county ledger filled with a small deterministic demo (40 enterprises)."""
     from datetime import date
 
-    from shengui_desktop.services.demo import generate
+    from shengui_desktop.services.ledger.demo import generate
 
     generate(county, enterprises=40, townships=2, seed=7, as_of=date(2026, 11, 23))
     return county

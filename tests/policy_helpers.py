@@ -6,8 +6,8 @@ import random
 from datetime import date
 
 from shengui_desktop.services import policy
-from shengui_desktop.services.demo import _credit_code
-from shengui_desktop.services.enterprises import create_enterprise
+from shengui_desktop.services.ledger.demo import _credit_code
+from shengui_desktop.services.ledger.enterprises import create_enterprise
 from shengui_desktop.storage.ledger import monthly_figure_id
 
 TODAY = date(2026, 11, 23)  # this year 2026 (January–October reported), last year 2025

@@ -4,8 +4,8 @@ import subprocess
 import sys
 
 CORE = ["shengui_desktop.cli", "shengui_desktop.domain.records", "shengui_desktop.storage.files",
-        "shengui_desktop.services.demo", "shengui_desktop.services.visits",
-        "shengui_desktop.services.pools"]
+        "shengui_desktop.services.ledger.demo", "shengui_desktop.services.ledger.visits",
+        "shengui_desktop.services.ledger.pools"]
 
 
 def test_core_imports_with_pyside6_unavailable():

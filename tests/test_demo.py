@@ -8,8 +8,8 @@ from datetime import date
 
 from helpers import table_rows
 from shengui_desktop.domain import credit_code, industry
-from shengui_desktop.services.demo import generate
-from shengui_desktop.services.site import init_office
+from shengui_desktop.services.ledger.demo import generate
+from shengui_desktop.services.office.site import init_office
 from shengui_desktop.storage.files import open_ledger
 
 AS_OF = date(2026, 11, 23)
@@ -52,7 +52,7 @@ CHILD = r"""
 import os, sys
 from datetime import date
 from shengui_desktop.storage.files import open_ledger
-from shengui_desktop.services.demo import generate
+from shengui_desktop.services.ledger.demo import generate
 ledger = open_ledger(sys.argv[1], passphrase="kill-pass-1")
 def progress(stage, done, total):
     if stage == "monthly_figures" and done:
@@ -86,7 +86,7 @@ def test_a_township_demo_travels_to_the_county(tmp_path):
     county accepts its package whole."""
     import json as _json
 
-    from shengui_desktop.services import reference
+    from shengui_desktop.services.ledger import reference
     from shengui_desktop.services import sync as sync_service
     from shengui_desktop.sync import certificates
 
@@ -113,7 +113,7 @@ def test_services_stop_county_decisions_at_a_township(township):
     import pytest as _pytest
 
     from shengui_desktop.errors import UserError
-    from shengui_desktop.services import enterprises, reference
+    from shengui_desktop.services.ledger import enterprises, reference
 
     with _pytest.raises(UserError, match="只能由县级修改"):
         enterprises.create_enterprise(township, {"name": "秀水机械", "credit_code": "91110000600037341L",

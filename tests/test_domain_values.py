@@ -3,8 +3,7 @@
 import pytest
 
 from shengui_desktop.domain import industry, money
-from shengui_desktop.domain.records import (validate_enterprise, validate_issue,
-                                            validate_monthly_figure, validate_visit)
+from shengui_desktop.domain.records import (validate_enterprise, validate_issue, validate_monthly_figure, validate_visit)
 from shengui_desktop.domain.size_class import size_class
 from shengui_desktop.errors import ValidationError
 

@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shengui_desktop.domain import credit_code as cc
-from shengui_desktop.services import reference
-from shengui_desktop.services.enterprises import create_enterprise
+from shengui_desktop.services.ledger import reference
+from shengui_desktop.services.ledger.enterprises import create_enterprise
 from shengui_desktop.services.excel import ImportResult
-from shengui_desktop.services.excel_planner import _Planner
-from shengui_desktop.services.figures import record_month
-from shengui_desktop.services.site import init_office
+from shengui_desktop.services.excel.planner import _Planner
+from shengui_desktop.services.ledger.figures import record_month
+from shengui_desktop.services.office.site import init_office
 from shengui_desktop.spreadsheets.reader import Grid
 
 PASSWORD = "bulk-pass-1"

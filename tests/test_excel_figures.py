@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from excel_build import credit, write_csv, write_xlsx
 
-from shengui_desktop.services.enterprises import create_enterprise
+from shengui_desktop.services.ledger.enterprises import create_enterprise
 from shengui_desktop.services.excel import import_file
-from shengui_desktop.services.figures import record_month
+from shengui_desktop.services.ledger.figures import record_month
 
 
 @pytest.fixture

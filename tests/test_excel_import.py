@@ -9,7 +9,7 @@ import pytest
 from excel_build import credit, write_csv, write_xls, write_xlsx
 
 from shengui_desktop.services.excel import import_file
-from shengui_desktop.services.enterprises import create_enterprise, find_by_credit_code
+from shengui_desktop.services.ledger.enterprises import create_enterprise, find_by_credit_code
 
 
 def enterprises(ledger) -> dict[str, dict]:

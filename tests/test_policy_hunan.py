@@ -5,8 +5,9 @@ from datetime import date
 import pytest
 
 from policy_helpers import TODAY, add_enterprise, evaluation, reward_lines
-from shengui_desktop.services import policy, reference
-from shengui_desktop.services.enterprises import update_enterprise
+from shengui_desktop.services import policy
+from shengui_desktop.services.ledger import reference
+from shengui_desktop.services.ledger.enterprises import update_enterprise
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from policy_helpers import TODAY, add_enterprise, evaluation, reward_lines
 from shengui_desktop.errors import ValidationError
 from shengui_desktop.services import policy
-from shengui_desktop.services.policy_records import add_reward_claim
+from shengui_desktop.services.policy.records import add_reward_claim
 
 
 @pytest.fixture

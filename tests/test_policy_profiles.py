@@ -12,7 +12,7 @@ from shengui_desktop.cli import main
 from shengui_desktop.domain.policy import ProfileError, validate_profile
 from shengui_desktop.errors import UserError
 from shengui_desktop.services import policy
-from shengui_desktop.services.site import init_office
+from shengui_desktop.services.office.site import init_office
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_copy_and_edit_is_a_synced_record_with_a_new_version(county, tmp_path):
     with pytest.raises(UserError, match="配置中没有“flags.nothing”"):
         policy.edit_profile(county, {"flags.nothing.days": 3})
     ent = add_enterprise(county, years={2025: 12_000_000})
-    from shengui_desktop.services.pools import move_pool
+    from shengui_desktop.services.ledger.pools import move_pool
     move_pool(county, ent, "cultivation", "上年营收1200万元", moved_on="2026-01-05")
     assert "not_visited" in policy.evaluate(county, [ent], TODAY)[ent].flag_codes
     target, _ = init_office(tmp_path / "replay.sgdb", role="county", name="回放", area_code="140322",

@@ -7,7 +7,7 @@ import pytest
 from helpers import assert_replay_equal
 from policy_helpers import TODAY, add_enterprise, evaluation, reward_lines
 from shengui_desktop.services import policy
-from shengui_desktop.services.policy_records import add_project, record_scale_period
+from shengui_desktop.services.policy.records import add_project, record_scale_period
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_quarterly_review_reminder_and_visit_flag(county):
     codes = [r["code"] for r in policy.calendar_reminders(county, date(2026, 9, 1))]
     assert "quarterly_pool_review" in codes
     assert "quarterly_pool_review" not in [r["code"] for r in policy.calendar_reminders(county, date(2026, 8, 1))]
-    from shengui_desktop.services.pools import move_pool
+    from shengui_desktop.services.ledger.pools import move_pool
     ent = add_enterprise(county, years={2025: 16_000_000})
     move_pool(county, ent, "cultivation", "上年营收1600万元", moved_on="2026-01-10")
     assert "not_visited" in evaluation(county, ent).flag_codes
@@ -124,7 +124,7 @@ def test_evaluation_never_moves_an_enterprise(county):
 
 
 def _empty(ledger):
-    from shengui_desktop.services.site import init_office
+    from shengui_desktop.services.office.site import init_office
     from conftest import PASSWORD
     target, _ = init_office(ledger.path.parent / "replay.sgdb", role="county", name="回放",
                             area_code="140322", admin_user="admin", password=PASSWORD)

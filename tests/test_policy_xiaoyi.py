@@ -3,8 +3,9 @@
 import pytest
 
 from policy_helpers import TODAY, add_enterprise, evaluation, figure, reward_lines
-from shengui_desktop.services import policy, reference
-from shengui_desktop.services.policy_records import add_project, record_scale_period
+from shengui_desktop.services import policy
+from shengui_desktop.services.ledger import reference
+from shengui_desktop.services.policy.records import add_project, record_scale_period
 
 
 @pytest.fixture

@@ -5,8 +5,9 @@ from datetime import date
 import pytest
 
 from policy_helpers import add_enterprise, evaluation, reward_lines
-from shengui_desktop.services import policy, reference
-from shengui_desktop.services.enterprises import update_enterprise
+from shengui_desktop.services import policy
+from shengui_desktop.services.ledger import reference
+from shengui_desktop.services.ledger.enterprises import update_enterprise
 
 # 秀水镇 (140322100) and 路家村镇 (140322101) come with the fixture
 MORE_TOWNSHIPS = {"140322102": "南娄镇", "140322103": "牛村镇", "140322104": "北下庄乡",
@@ -42,7 +43,7 @@ def test_2024_targets_load_as_given_and_add_up(county):
 
 def test_missing_township_is_reported_not_invented(county, tmp_path):
     from conftest import PASSWORD
-    from shengui_desktop.services.site import init_office
+    from shengui_desktop.services.office.site import init_office
     other, _ = init_office(tmp_path / "o.sgdb", role="county", name="盂县", area_code="140322",
                            admin_user="admin", password=PASSWORD)
     reference.add_township(other, "140322100", "秀水镇")

@@ -9,7 +9,7 @@ import pytest
 
 from shengui_desktop.errors import UserError
 from shengui_desktop.services.reports import print_report, resolve_filters
-from shengui_desktop.services.visits import add_issue
+from shengui_desktop.services.ledger.visits import add_issue
 
 from reports_helpers import (TODAY, assert_fonts_embedded, assert_page_footers, flat, needs_poppler,
                              pdf_pages)

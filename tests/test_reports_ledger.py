@@ -11,8 +11,8 @@ from shengui_desktop.domain.money import format_wan
 from shengui_desktop.reports import ledger_report
 from shengui_desktop.reports.facts import LedgerFacts
 from shengui_desktop.reports.text import width
-from shengui_desktop.services.enterprises import create_enterprise
-from shengui_desktop.services.figures import record_month
+from shengui_desktop.services.ledger.enterprises import create_enterprise
+from shengui_desktop.services.ledger.figures import record_month
 from shengui_desktop.services.reports import print_report, resolve_filters
 
 from reports_helpers import (TODAY, assert_fonts_embedded, assert_page_footers, flat, needs_poppler,

@@ -36,7 +36,7 @@ def test_names_like_a_real_list_read_as_characters_are():
     """Distinct names of the demo's kind: each run read a segmented word at a time."""
     import random
 
-    from shengui_desktop.services import demo
+    from shengui_desktop.services.ledger import demo
 
     rng = random.Random(5)
     for _ in range(1500):

@@ -8,7 +8,7 @@ from datetime import date
 from PySide6.QtCore import QSettings
 
 from shengui_desktop.domain import credit_code
-from shengui_desktop.services.enterprises import create_enterprise
+from shengui_desktop.services.ledger.enterprises import create_enterprise
 
 TODAY = date.today()
 

@@ -51,7 +51,7 @@ def sync_page(qtbot, ledger, folder):
 
 
 def own_fingerprint(ledger) -> str:
-    from shengui_desktop.services.site import this_site
+    from shengui_desktop.services.office.site import this_site
     return this_site(ledger)["fingerprint"]
 
 

@@ -4,8 +4,8 @@ issue update, drafts, status bar and remembered geometry."""
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from shengui_desktop.services import reference, visits
-from shengui_desktop.services.site import unsynced_change_count
+from shengui_desktop.services.ledger import reference, visits
+from shengui_desktop.services.office.site import unsynced_change_count
 from test_ui_support import TODAY, add_enterprise, open_window, type_text
 
 

@@ -20,9 +20,10 @@ os.environ.setdefault("SHENGUI_KDF_TIME_COST", "1")
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QFileDialog  # noqa: E402
 
-from shengui_desktop.services import reference, sync  # noqa: E402
-from shengui_desktop.services.enterprises import create_enterprise  # noqa: E402
-from shengui_desktop.services.site import init_office, this_site  # noqa: E402
+from shengui_desktop.services.ledger import reference
+from shengui_desktop.services import sync  # noqa: E402
+from shengui_desktop.services.ledger.enterprises import create_enterprise  # noqa: E402
+from shengui_desktop.services.office.site import init_office, this_site  # noqa: E402
 from shengui_desktop.sync import certificates  # noqa: E402  (set-up only, as `init --county-cert`)
 from shengui_desktop.ui import app as appmod  # noqa: E402
 

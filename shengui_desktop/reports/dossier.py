@@ -13,7 +13,7 @@ from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table
 from ..domain.evaluation import Evaluation
 from ..domain.industry import describe
 from ..domain.money import format_wan
-from ..domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, SOURCES, STAT_STATUSES, VISIT_KINDS
+from ..domain.records import (ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, SOURCES, STAT_STATUSES, VISIT_KINDS)
 from ..storage.ledger import Ledger
 from . import charts, layout, sources
 from .facts import ChecklistItem, PolicyFacts, RewardLine

@@ -19,8 +19,7 @@ from ..domain.policy import REWARD_STATUSES
 from ..domain.records import POOLS
 from ..errors import UserError
 from ..reports import dossier, issues_report, ledger_report, targets_report, visits_report
-from ..reports.facts import (ChecklistItem, LedgerFacts, PolicyFacts, RewardLine, TargetLine,
-                             TargetProgress)
+from ..reports.facts import (ChecklistItem, LedgerFacts, PolicyFacts, RewardLine, TargetLine, TargetProgress)
 from ..reports.job import Job
 from ..reports.sources import Filters
 from ..storage.ledger import Ledger

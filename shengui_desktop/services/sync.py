@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..domain.money import format_wan
-from ..domain.records import (FIGURE_FIELDS, ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, SOURCES,
-                              STAT_STATUSES, VISIT_KINDS)
+from ..domain.records import (FIGURE_FIELDS, ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, SOURCES, STAT_STATUSES, VISIT_KINDS)
 from ..storage.ledger import Ledger
 from ..sync import certificates, conflicts, duplicates, exporter, importer, package
 from ..sync.errors import PackageRejected

@@ -17,8 +17,7 @@ import orjson
 
 from ..storage.ledger import Ledger
 from .errors import PackageRejected
-from .rules import (CHILD, ENTERPRISE, county_only, label, synced_tables, table_kind,
-                    township_may_write)
+from .rules import (CHILD, ENTERPRISE, county_only, label, synced_tables, table_kind, township_may_write)
 
 
 _TBL, _SITE, _ROW, _DATA = (itemgetter(k) for k in ("tbl", "site_id", "row_id", "data"))

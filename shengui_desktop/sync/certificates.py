@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pyrage import x25519
 
 from ..errors import UserError
-from ..services.site import fingerprint
+from ..services.office.site import fingerprint
 from ..storage.ledger import Ledger
 
 FORMAT = "shengui-certificate"

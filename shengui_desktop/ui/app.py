@@ -24,7 +24,7 @@ def _application() -> QApplication:
 
 def start(ledger: Path | None = None, demo: bool = False):
     """The dialogs before the window; returns the MainWindow, or None when the user gave up."""
-    from ..services.demo import DEMO_PASSWORD, DEMO_USER, ensure_demo_ledger
+    from ..services.ledger.demo import DEMO_PASSWORD, DEMO_USER, ensure_demo_ledger
     from .main_window import MainWindow
     from .start.unlock import UnlockDialog
     from .start.wizard import SetupWizard

@@ -11,8 +11,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox,
                                QStackedWidget, QWidget)
 
-from ..services import enterprises, excel, reference, site
-from ..services.enterprises import LEDGER_COLUMNS
+from ..services.ledger import enterprises, reference
+from ..services import excel
+from ..services.office import site
+from ..services.ledger.enterprises import LEDGER_COLUMNS
 from ..storage.ledger import Ledger
 from . import policy_adapter
 from .common import APP_TITLE, ChangeBus

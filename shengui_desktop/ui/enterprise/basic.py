@@ -7,7 +7,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QLabel, QLin
 
 from ...domain.records import SOURCES, STAT_STATUSES
 from ...errors import UserError, ValidationError
-from ...services import enterprises, reference
+from ...services.ledger import enterprises, reference
 
 TEXT_FIELDS = [
     ("name", "企业名称"), ("credit_code", "统一社会信用代码"), ("industry_code", "行业代码"),

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ...services.enterprises import THRESHOLD_YUAN
+from ...services.ledger.enterprises import THRESHOLD_YUAN
 
 YEAR_COLOURS = ["#1a5fb4", "#2e7d32", "#9c6500", "#6a1b9a"]
 

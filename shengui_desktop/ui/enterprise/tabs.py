@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
 from ...domain.money import format_wan
 from ...domain.records import FIGURE_FIELDS, ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, VISIT_KINDS
 from ...errors import UserError
-from ...services import enterprises, figures, pools, visits
+from ...services.ledger import enterprises, figures, pools, visits
 from .. import policy_adapter
 from ..common import OVERDUE_BRUSH, Column, DictTableModel, make_table, wan
 from .chart import RevenueChart

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QTabWidget, QVBoxLayout
 
 from ...domain.records import POOLS, STAT_STATUSES
-from ...services import enterprises
+from ...services.ledger import enterprises
 from ..common import APP_TITLE
 from .basic import BasicTab
 from .tabs import FiguresTab, IssuesTab, PolicyLinesTab, PoolTab, VisitsTab, revenue_summary

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QGridLayout, QGroupBox, QLabel, QPushButton, QScr
 
 from ...domain.evaluation import FLAG_NAMES
 from ...domain.records import POOLS, STAT_STATUSES
-from ...services import visits
+from ...services.ledger import visits
 from .. import policy_adapter
 from ..jobs import JobRunner
 from ..ledger.index import POOL, STAT

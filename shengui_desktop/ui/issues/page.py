@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFormLayout, QGr
                                QVBoxLayout, QWidget)
 
 from ...domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES
-from ...services import reference, visits
+from ...services.ledger import reference, visits
 from ..common import OVERDUE_BRUSH, Column, DictTableModel, guarded, make_table
 from ..jobs import JobRunner
 

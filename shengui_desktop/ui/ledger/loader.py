@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ...services import enterprises, reference
+from ...services.ledger import enterprises, reference
 from .. import policy_adapter
 from ..jobs import Cancelled
 from .index import EnterpriseIndex

@@ -8,7 +8,7 @@ from ...domain.industry import describe as describe_industry
 from ...domain.records import POOLS, STAT_STATUSES
 from ..common import WARN_BRUSH, wan
 from ..policy_adapter import MISSING, flag_label
-from .index import CADRE, CODE, DEPARTMENT, ID, INDUSTRY, NAME, POOL, STAT, TOWNSHIP, EnterpriseIndex
+from .index import (CADRE, CODE, DEPARTMENT, ID, INDUSTRY, NAME, POOL, STAT, TOWNSHIP, EnterpriseIndex)
 
 # (key, header, width) — the columns of the printed ledger, in its order.
 COLUMNS = [

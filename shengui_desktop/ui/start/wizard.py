@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, 
                                QVBoxLayout, QWizard, QWizardPage)
 
 from ...errors import UserError
-from ...services.site import ROLES, check_area_code, init_office
+from ...services.office.site import ROLES, check_area_code, init_office
 from ...sync import certificates
 from ..common import APP_TITLE
 from ..jobs import JobRunner

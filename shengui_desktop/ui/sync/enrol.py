@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
                                QLabel, QLineEdit, QVBoxLayout)
 
-from ...services.site import ROLES
+from ...services.office.site import ROLES
 from .fingerprint import FingerprintView, groups, same
 
 

@@ -11,8 +11,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGroupBox, QHB
                                QMessageBox, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
 from ...errors import UserError
-from ...services import site, sync
-from ...services.site import ROLES
+from ...services.office import site
+from ...services import sync
+from ...services.office.site import ROLES
 from ..common import Column, DictTableModel, make_table, show_error
 from ..jobs import run_with_progress
 from . import flow

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, 
 
 from ...domain.records import ISSUE_CATEGORIES, VISIT_KINDS
 from ...errors import UserError
-from ...services import reference, visits
+from ...services.ledger import reference, visits
 from ..common import APP_TITLE, show_error
 from .picker import EnterprisePicker, NamesCompleter
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
 
 from ...domain.records import VISIT_KINDS
-from ...services import visits
+from ...services.ledger import visits
 from ..common import Column, DictTableModel, make_table
 from ..jobs import JobRunner
 from .form import DRAFT_KIND

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from ..domain.records import validate_enterprise
-from ..errors import UserError, ValidationError
-from ..storage.ledger import Ledger
+from ...domain.records import validate_enterprise
+from ...errors import UserError, ValidationError
+from ...storage.ledger import Ledger
 
 EDITABLE = ("credit_code", "name", "township_code", "industry_code", "stat_status", "source",
             "department_id", "liaison_cadre", "address", "legal_person", "contact_person",
@@ -28,7 +28,7 @@ def _check_township(ledger: Ledger, code: str) -> None:
 def _check_county_only(ledger: Ledger, fields: dict, *, creating: bool) -> None:
     """规上/规下 status and entry/exit dates are the county's decision (SYNC.md 7): a township
     that wrote them would have its packages refused, so stop it where it is typed."""
-    from ..sync.rules import check_local_write, county_only
+    from ...sync.rules import check_local_write, county_only
 
     neutral = county_only("enterprises")
     touched = {k: v for k, v in fields.items()
@@ -101,7 +101,7 @@ def list_enterprises(ledger: Ledger, *, township_code: str | None = None,
                      pool: str | None = None, today: date | None = None) -> list[dict]:
     """The enterprise list as the CLI's `list enterprises --json` gives it, with what the
     active policy profile says: suggested pool and why, projected revenue, flags."""
-    from . import policy
+    from .. import policy
 
     today = today or date.today()
     where, params = [], []

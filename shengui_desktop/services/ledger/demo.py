@@ -10,11 +10,11 @@ import random
 from datetime import date, timedelta
 from typing import Callable
 
-from ..domain import credit_code
-from ..domain.industry import DIVISIONS
+from ...domain import credit_code
+from ...domain.industry import DIVISIONS
 import uuid
 
-from ..storage.ledger import Ledger, monthly_figure_id
+from ...storage.ledger import Ledger, monthly_figure_id
 from . import reference
 
 # 盂县's real townships (seed 003) first; more are made up from syllables when asked for.
@@ -274,7 +274,7 @@ def ensure_demo_ledger(path, *, enterprises: int = 300, progress=None):
     """Create the demo county ledger once (known password, shown on the unlock dialog)."""
     from pathlib import Path
 
-    from .site import init_office
+    from ..office.site import init_office
 
     path = Path(path)
     if path.exists():
@@ -283,7 +283,7 @@ def ensure_demo_ledger(path, *, enterprises: int = 300, progress=None):
                                     admin_user=DEMO_USER, password=DEMO_PASSWORD,
                                     display_name="演示管理员")
     try:
-        from .policy import choose_profile
+        from ..policy import choose_profile
         choose_profile(ledger, "yuxian")  # the demo county is 盂县: its own policy document
         generate(ledger, enterprises=enterprises, townships=8, seed=1, progress=progress)
     except BaseException:

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..domain.records import POOLS
-from ..errors import UserError
-from ..gc_pause import collector_paused
-from ..spreadsheets.reader import read_workbook
-from ..spreadsheets.report import Finding, write_marked_copy
-from ..storage.ledger import Ledger
+from ...domain.records import POOLS
+from ...errors import UserError
+from ...gc_pause import collector_paused
+from ...spreadsheets.reader import read_workbook
+from ...spreadsheets.report import Finding, write_marked_copy
+from ...storage.ledger import Ledger
 
 Progress = Callable[[str, int, int], None]
 ENTERPRISE_FIELDS = ("name", "credit_code", "township", "township_code", "industry_code",
@@ -196,8 +196,8 @@ def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
     return result
 
 
-from .excel_planner import _Planner  # noqa: E402  (the planner imports the types above)
-from .excel_export import EXPORT_TITLES, export_enterprises, export_table  # noqa: E402
+from .planner import _Planner  # noqa: E402  (the planner imports the types above)
+from .export import EXPORT_TITLES, export_enterprises, export_table  # noqa: E402
 
 __all__ = ["ImportResult", "ImportCancelled", "import_file", "EXPORT_TITLES",
            "export_enterprises", "export_table"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import uuid
 
-from ..domain.records import validate_target
-from ..domain.text import clean
-from ..errors import UserError, ValidationError
-from ..storage.ledger import Ledger
+from ...domain.records import validate_target
+from ...domain.text import clean
+from ...errors import UserError, ValidationError
+from ...storage.ledger import Ledger
 
 # Reference rows get ids derived from their natural key, so two offices that both add
 # "工信局" (or the 2024 target of 秀水镇) create the same record instead of two.
@@ -43,7 +43,7 @@ def township_by_name(ledger: Ledger, name: str) -> dict | None:
 
 
 def _county_decides(ledger: Ledger, table: str) -> None:
-    from ..sync.rules import check_local_write
+    from ...sync.rules import check_local_write
 
     problems = check_local_write(ledger, table, {})
     if problems:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .errors import UserError
+from ..errors import UserError
 
 EXPORT_KINDS = ("enterprises", "visits", "issues", "pools", "targets", "rewards")
 
@@ -15,8 +15,8 @@ class ImportFailed(UserError):
 
 
 def cmd_import(args) -> int:
-    from .cli import emit, open_from_args, progress_printer
-    from .services.excel import import_file
+    from . import emit, open_from_args, progress_printer
+    from ..services.excel import import_file
 
     with open_from_args(args) as ledger:
         result = import_file(ledger, Path(args.file), sheet=args.sheet, kind=args.kind,
@@ -46,8 +46,8 @@ def cmd_import(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .cli import emit, open_from_args, progress_printer
-    from .services.excel import export_table
+    from . import emit, open_from_args, progress_printer
+    from ..services.excel import export_table
 
     with open_from_args(args) as ledger:
         info = export_table(ledger, args.what, Path(args.out), year=args.year,
@@ -58,8 +58,8 @@ def cmd_export(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from .cli import emit, open_from_args
-    from .spreadsheets.templates import write_template
+    from . import emit, open_from_args
+    from ..spreadsheets.templates import write_template
 
     townships: list[tuple[str, str]] | None = None
     departments: list[str] | None = None
@@ -75,7 +75,7 @@ def cmd_template(args) -> int:
 
 def register(sub) -> None:
     """Add this area's subcommands to the top-level parser's subparsers."""
-    from .cli import add_db
+    from . import add_db
 
     excel = sub.add_parser("excel", help="Excel导入导出").add_subparsers(dest="excel_command",
                                                                      metavar="操作")

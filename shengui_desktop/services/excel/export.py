@@ -6,13 +6,13 @@ import json
 from datetime import date
 from pathlib import Path
 
-from ..domain import industry
-from ..domain.records import POOLS, SOURCES, STAT_STATUSES
-from ..errors import UserError
-from ..spreadsheets.columns import (MONEY_FIELDS)
-from ..storage.ledger import Ledger
+from ...domain import industry
+from ...domain.records import POOLS, SOURCES, STAT_STATUSES
+from ...errors import UserError
+from ...spreadsheets.columns import MONEY_FIELDS
+from ...storage.ledger import Ledger
 
-from .excel import Progress, _cancel_check  # noqa: E402
+from . import Progress, _cancel_check  # noqa: E402
 
 
 # ------------------------------------------------------------------------------------
@@ -37,7 +37,7 @@ def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None
     """Write one export; returns {"path", "title", "rows", "notes"}.
 
     `enterprise_ids` limits an enterprise, visit or issue export to those enterprises."""
-    from ..spreadsheets.writer import TableBook
+    from ...spreadsheets.writer import TableBook
 
     if what not in EXPORT_TITLES:
         raise UserError(f"不支持导出“{what}”，可选：{'、'.join(EXPORT_TITLES)}")
@@ -91,7 +91,7 @@ def _tags_text(value) -> str | None:
 
 
 def _export_enterprises(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
-    from ..spreadsheets.writer import Col
+    from ...spreadsheets.writer import Col
 
     townships, departments = _labels(ledger)
     prior = str(today.year - 1)
@@ -134,8 +134,8 @@ def _export_enterprises(ledger: Ledger, book, *, year, today, notes, check_cance
 
 
 def _export_visits(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
-    from ..domain.records import VISIT_KINDS
-    from ..spreadsheets.writer import Col
+    from ...domain.records import VISIT_KINDS
+    from ...spreadsheets.writer import Col
 
     townships, _ = _labels(ledger)
     columns = [Col("序号", "int", 6), Col("走访日期", "date"), Col("企业名称"), Col("统一社会信用代码"),
@@ -152,8 +152,8 @@ def _export_visits(ledger: Ledger, book, *, year, today, notes, check_cancel, se
 
 
 def _export_issues(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
-    from ..domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES
-    from ..spreadsheets.writer import Col
+    from ...domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES
+    from ...spreadsheets.writer import Col
 
     townships, departments = _labels(ledger)
     columns = [Col("序号", "int", 6), Col("提出日期", "date"), Col("企业名称"), Col("统一社会信用代码"),
@@ -182,11 +182,11 @@ def _facts(ledger: Ledger, today: date, notes: list[str]):
     # the same adapter the PDF reports use: services.policy where present, else the
     # ledger-only fallback (which never invents reward amounts)
     try:
-        from .reports import facts_for
+        from ..reports import facts_for
 
         facts = facts_for(ledger, today)
     except ImportError:
-        from ..reports.facts import LedgerFacts
+        from ...reports.facts import LedgerFacts
 
         facts = LedgerFacts(ledger, today)
     if facts.source != "policy":
@@ -195,8 +195,8 @@ def _facts(ledger: Ledger, today: date, notes: list[str]):
 
 
 def _export_pools(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
-    from ..domain.evaluation import FLAG_NAMES
-    from ..spreadsheets.writer import Col
+    from ...domain.evaluation import FLAG_NAMES
+    from ...spreadsheets.writer import Col
 
     townships, _ = _labels(ledger)
     evaluations = _facts(ledger, today, notes).evaluate()
@@ -232,7 +232,7 @@ def _export_pools(ledger: Ledger, book, *, year, today, notes, check_cancel, sel
 
 
 def _export_targets(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
-    from ..spreadsheets.writer import Col
+    from ...spreadsheets.writer import Col
 
     progress = _facts(ledger, today, notes).target_progress(year)
     columns = [Col("范围"), Col("乡镇（街道）/责任单位"), Col("净增目标（户）", "int"),
@@ -251,7 +251,7 @@ def _export_targets(ledger: Ledger, book, *, year, today, notes, check_cancel, s
 
 
 def _export_rewards(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
-    from ..spreadsheets.writer import Col
+    from ...spreadsheets.writer import Col
 
     facts = _facts(ledger, today, notes)
     lines = facts.rewards(year)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..domain.records import FIGURE_FIELDS, validate_monthly_figure
-from ..errors import UserError
-from ..storage.ledger import Ledger, monthly_figure_id
+from ...domain.records import FIGURE_FIELDS, validate_monthly_figure
+from ...errors import UserError
+from ...storage.ledger import Ledger, monthly_figure_id
 
 
 def record_month(ledger: Ledger, enterprise_id: str, period: str, values: dict) -> dict:

@@ -10,9 +10,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pyrage import x25519
 
-from ..errors import UserError
-from ..storage.files import create_ledger
-from ..storage.ledger import Ledger
+from ...errors import UserError
+from ...storage.files import create_ledger
+from ...storage.ledger import Ledger
 
 ROLES = {"township": "乡镇（街道）", "county": "县（区、市）"}
 
@@ -58,7 +58,7 @@ def init_office(path: Path, *, role: str, name: str, area_code: str, admin_user:
             "INSERT INTO site_secrets(site_id, sign_private_key, age_identity) VALUES (?, ?, ?)",
             (ledger.site_id, sign_private, str(identity)))
         if role == "township":
-            from .reference import add_township
+            from ..ledger.reference import add_township
             add_township(ledger, area_code, name)
     return ledger, recovery
 

@@ -2,7 +2,7 @@
 
 The passphrase comes from SHENGUI_PASSPHRASE or a prompt, never from an argument. Errors go
 to stderr in Chinese with a non-zero exit code. Command groups of other areas (sync, excel,
-report, policy) register themselves through `register(subparsers)` in their cli_* module.
+report, policy) register themselves through `register(subparsers)` in their module of this package.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from .errors import UserError, os_error_message
-from .paths import default_ledger_path
+from ..errors import UserError, os_error_message
+from ..paths import default_ledger_path
 
-COMMAND_MODULES = [f"shengui_desktop.cli_{area}" for area in ("policy", "sync", "excel", "report")]
+COMMAND_MODULES = [f"shengui_desktop.cli.{area}" for area in ("policy", "sync", "excel", "report")]
 
 
 # -- helpers shared by every command -------------------------------------------------------
@@ -41,7 +41,7 @@ def read_passphrase(prompt: str = "密码：", *, confirm: bool = False) -> str:
 
 
 def open_from_args(args):
-    from .storage.files import open_ledger
+    from ..storage.files import open_ledger
 
     recovery = os.environ.get("SHENGUI_RECOVERY_CODE")
     if recovery:
@@ -84,7 +84,7 @@ def add_db(p: argparse.ArgumentParser, json_flag: bool = True) -> None:
 
 # -- commands -------------------------------------------------------------------------------
 def cmd_init(args) -> int:
-    from .services.site import init_office
+    from ..services.office.site import init_office
 
     path = ledger_path(args)
     password = read_passphrase("设置管理员密码：", confirm=True)
@@ -92,10 +92,10 @@ def cmd_init(args) -> int:
                                    admin_user=args.admin, password=password)
     try:
         if args.county_cert:
-            from .sync import certificates
+            from ..sync import certificates
             certificates.pin_county_certificate(ledger, Path(args.county_cert))
         if args.profile:
-            from .services import policy
+            from ..services import policy
             policy.choose_profile(ledger, args.profile)
         site = ledger.one("SELECT * FROM sites WHERE is_self = 1")
     finally:
@@ -109,8 +109,8 @@ def cmd_init(args) -> int:
 
 
 def cmd_cert_export(args) -> int:
-    from .services import sync
-    from .sync import certificates
+    from ..services import sync
+    from ..sync import certificates
 
     with open_from_args(args) as ledger:
         if not args.out:
@@ -125,7 +125,7 @@ def cmd_cert_export(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .services.demo import generate
+    from ..services.ledger.demo import generate
 
     with open_from_args(args) as ledger:
         if ledger.scalar("SELECT count(*) FROM enterprises"):
@@ -139,9 +139,9 @@ def cmd_demo(args) -> int:
 
 
 def cmd_visit_add(args) -> int:
-    from .domain.credit_code import normalise
-    from .services.enterprises import find_by_credit_code
-    from .services.visits import add_visit
+    from ..domain.credit_code import normalise
+    from ..services.ledger.enterprises import find_by_credit_code
+    from ..services.ledger.visits import add_visit
 
     with open_from_args(args) as ledger:
         enterprise = find_by_credit_code(ledger, normalise(args.credit_code))
@@ -164,12 +164,12 @@ def cmd_visit_add(args) -> int:
 
 
 def _department(ledger, name):
-    from .services.reference import department_id
+    from ..services.ledger.reference import department_id
     return department_id(ledger, name) if name else None
 
 
 def cmd_list_enterprises(args) -> int:
-    from .services.enterprises import list_enterprises
+    from ..services.ledger.enterprises import list_enterprises
 
     with open_from_args(args) as ledger:
         rows = list_enterprises(ledger, township_code=args.township, pool=args.pool)
@@ -201,7 +201,7 @@ def cmd_backup(args) -> int:
 
 
 def cmd_passwd(args) -> int:
-    from .storage.files import change_password
+    from ..storage.files import change_password
 
     path = ledger_path(args)
     old = read_passphrase("原密码：")
@@ -218,7 +218,7 @@ def cmd_passwd(args) -> int:
 
 
 def cmd_gui(args) -> int:
-    from .ui.app import run  # the only place Qt is imported
+    from ..ui.app import run  # the only place Qt is imported
 
     return run(ledger=Path(args.db) if getattr(args, "db", None) else None,
                demo=getattr(args, "demo", False))

@@ -8,18 +8,18 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-from ..domain.policy import REWARD_STATUSES
-from ..domain.policy_calendar import CHECKLIST_ITEMS, checklist, reminders, sizing
-from ..domain.policy_rewards import rewards_for, totals
-from ..errors import UserError
-from ..storage.ledger import Ledger
-from .policy_facts import gather_reward_facts
+from ...domain.policy import REWARD_STATUSES
+from ...domain.policy_calendar import CHECKLIST_ITEMS, checklist, reminders, sizing
+from ...domain.policy_rewards import rewards_for, totals
+from ...errors import UserError
+from ...storage.ledger import Ledger
+from .facts import gather_reward_facts
 
 THRESHOLD_YUAN = 20_000_000
 
 
 def _profile(ledger: Ledger):
-    from .policy import active_profile  # the profile lives with the facade
+    from . import active_profile  # the profile lives with the facade
     return active_profile(ledger)
 
 
@@ -144,7 +144,7 @@ def calendar_reminders(ledger: Ledger, today: date | None = None) -> list[dict]:
     counts: dict[str, int] = {}
     due = [c for c in (profile.data["calendar"] if profile else ()) if today.month in c["months"]]
     if any(c.get("related_flag") for c in due):
-        from .policy import evaluate
+        from . import evaluate
         for ev in evaluate(ledger, today=today).values():
             for code in ev.flag_codes:
                 counts[code] = counts.get(code, 0) + 1

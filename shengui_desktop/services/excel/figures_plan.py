@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 
-from ..domain import credit_code as cc
-from ..domain.money import UNIT_FACTORS
-from ..spreadsheets import cells
-from ..spreadsheets.columns import (FIGURE_FIELDS, LABELS, MONEY_FIELDS, electricity_factor,
-                                    money_factor_unit)
-from ..spreadsheets.layout import Column, Layout
-from ..storage.ledger import monthly_figure_id
+from ...domain import credit_code as cc
+from ...domain.money import UNIT_FACTORS
+from ...spreadsheets import cells
+from ...spreadsheets.columns import (FIGURE_FIELDS, LABELS, MONEY_FIELDS, electricity_factor, money_factor_unit)
+from ...spreadsheets.layout import Column, Layout
+from ...storage.ledger import monthly_figure_id
 
-from .excel import _IMPLAUSIBLE_YUAN, DEFAULT_MONEY_UNIT, Change
+from . import _IMPLAUSIBLE_YUAN, DEFAULT_MONEY_UNIT, Change
 
 _FIELD_LABELS = {**LABELS, "township_code": "乡镇（街道）", "department_id": "责任单位"}
 
 
 def _show_figure(key: str, value) -> str:
-    from ..domain.money import format_wan
+    from ...domain.money import format_wan
 
     if value is None:
         return ""

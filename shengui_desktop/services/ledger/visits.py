@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from ..domain.records import validate_issue, validate_visit
-from ..errors import UserError, ValidationError
-from ..storage.ledger import Ledger
+from ...domain.records import validate_issue, validate_visit
+from ...errors import UserError, ValidationError
+from ...storage.ledger import Ledger
 
 
 def add_issue(ledger: Ledger, enterprise_id: str, record: dict, visit_id: str | None = None) -> str:

@@ -6,24 +6,22 @@ import json
 from operator import itemgetter
 from typing import Callable
 
-from ..domain import industry
-from ..domain.records import POOLS, SOURCES, STAT_STATUSES, validate_enterprise
-from ..domain.text import clean
-from ..errors import UserError, ValidationError
-from ..spreadsheets import cells
-from ..spreadsheets.column_values import by_value, cut_columns
-from ..spreadsheets.columns import (FIGURE_FIELDS, LABELS, MONEY_FIELDS, money_factor_unit)
-from ..spreadsheets.layout import Column, Layout, data_rows, find_layout
-from ..spreadsheets.reader import Grid
-from ..spreadsheets.report import Finding
-from ..storage.ledger import Ledger, new_id
+from ...domain import industry
+from ...domain.records import POOLS, SOURCES, STAT_STATUSES, validate_enterprise
+from ...domain.text import clean
+from ...errors import UserError, ValidationError
+from ...spreadsheets import cells
+from ...spreadsheets.column_values import by_value, cut_columns
+from ...spreadsheets.columns import FIGURE_FIELDS, LABELS, MONEY_FIELDS, money_factor_unit
+from ...spreadsheets.layout import Column, Layout, data_rows, find_layout
+from ...spreadsheets.reader import Grid
+from ...spreadsheets.report import Finding
+from ...storage.ledger import Ledger, new_id
 
-from .excel import (_CODE_DIGITS, _DATE_FIELDS, _DIVISION_PREFIX, _NINE_DIGITS, _POOL_WORDS,
-                    _STATUS_WORDS, _TAG_SEPARATORS, _TEXT_FIELDS, DEFAULT_MONEY_UNIT,
-                    ENTERPRISE_FIELDS, Change, ImportResult, Progress, SheetSummary)
-from .excel_bulk import _BulkEnterpriseRows, _NewEnterprise
-from .excel_figures_bulk import _BulkFigureRows
-from .excel_figures_plan import _FIELD_LABELS, _FigureRows
+from . import (_CODE_DIGITS, _DATE_FIELDS, _DIVISION_PREFIX, _NINE_DIGITS, _POOL_WORDS, _STATUS_WORDS, _TAG_SEPARATORS, _TEXT_FIELDS, DEFAULT_MONEY_UNIT, ENTERPRISE_FIELDS, Change, ImportResult, Progress, SheetSummary)
+from .enterprise_bulk import _BulkEnterpriseRows, _NewEnterprise
+from .figures_bulk import _BulkFigureRows
+from .figures_plan import _FIELD_LABELS, _FigureRows
 
 
 class _Planner(_FigureRows, _BulkEnterpriseRows, _BulkFigureRows):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..domain.records import POOLS, validate_pool_move
-from ..errors import UserError
-from ..storage.ledger import Ledger
+from ...domain.records import POOLS, validate_pool_move
+from ...errors import UserError
+from ...storage.ledger import Ledger
 
 
 def move_pool(ledger: Ledger, enterprise_id: str, to_pool: str, reason: str,

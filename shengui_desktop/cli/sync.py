@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .cli import add_db, emit, open_from_args, progress_printer
+from . import add_db, emit, open_from_args, progress_printer
 
 
 def cmd_sync_export(args) -> int:
-    from .services import sync
+    from ..services import sync
 
     with open_from_args(args) as ledger:
         results = sync.export_packages(ledger, Path(args.out), full=args.full, to=args.to,
@@ -23,7 +23,7 @@ def cmd_sync_export(args) -> int:
 
 
 def cmd_sync_import(args) -> int:
-    from .services import sync
+    from ..services import sync
 
     with open_from_args(args) as ledger:
         results = sync.import_packages(ledger, [Path(f) for f in args.files],
@@ -39,8 +39,8 @@ def cmd_sync_import(args) -> int:
 
 
 def cmd_conflicts_list(args) -> int:
-    from .services import sync
-    from .sync.conflicts import describe
+    from ..services import sync
+    from ..sync.conflicts import describe
 
     with open_from_args(args) as ledger:
         rows = sync.list_conflicts(ledger, None if args.all else "open")
@@ -54,7 +54,7 @@ def cmd_conflicts_list(args) -> int:
 
 
 def cmd_conflicts_resolve(args) -> int:
-    from .services import sync
+    from ..services import sync
 
     with open_from_args(args) as ledger:
         done = sync.resolve_conflict(ledger, args.id, args.keep)
@@ -63,7 +63,7 @@ def cmd_conflicts_resolve(args) -> int:
 
 
 def cmd_duplicates_list(args) -> int:
-    from .services import sync
+    from ..services import sync
 
     with open_from_args(args) as ledger:
         sync.find_duplicates(ledger)
@@ -81,7 +81,7 @@ def cmd_duplicates_list(args) -> int:
 
 
 def cmd_duplicates_merge(args) -> int:
-    from .services import sync
+    from ..services import sync
 
     with open_from_args(args) as ledger:
         moved = sync.merge_duplicates(ledger, args.id, args.keep)
@@ -91,7 +91,7 @@ def cmd_duplicates_merge(args) -> int:
 
 
 def cmd_duplicates_dismiss(args) -> int:
-    from .services import sync
+    from ..services import sync
 
     with open_from_args(args) as ledger:
         sync.dismiss_duplicates(ledger, args.id)
@@ -100,7 +100,7 @@ def cmd_duplicates_dismiss(args) -> int:
 
 
 def cmd_cert_rotate(args) -> int:
-    from .services import sync
+    from ..services import sync
 
     with open_from_args(args) as ledger:
         cert = sync.rotate_keys(ledger)

@@ -9,13 +9,13 @@ tests/test_excel_bulk.py compares both ways on generated rows.
 
 from __future__ import annotations
 
-from ..spreadsheets import cells
-from ..spreadsheets.column_values import by_value, cut_columns
-from ..spreadsheets.columns import FIGURE_FIELDS
-from ..spreadsheets.layout import Layout
+from ...spreadsheets import cells
+from ...spreadsheets.column_values import by_value, cut_columns
+from ...spreadsheets.columns import FIGURE_FIELDS
+from ...spreadsheets.layout import Layout
 
-from .excel import _IMPLAUSIBLE_YUAN
-from .excel_bulk import UNUSUAL
+from . import _IMPLAUSIBLE_YUAN
+from .enterprise_bulk import UNUSUAL
 
 _BY_NAME = object()  # no credit code in the row: its enterprise is found by name
 

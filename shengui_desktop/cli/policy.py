@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from .cli import add_db, emit, open_from_args
-from .domain.money import format_wan_short
-from .domain.records import POOLS
-from .errors import UserError
+from . import add_db, emit, open_from_args
+from ..domain.money import format_wan_short
+from ..domain.records import POOLS
+from ..errors import UserError
 
 
 def _enterprise(ledger, credit_code: str) -> dict:
-    from .domain.credit_code import normalise
-    from .services.enterprises import find_by_credit_code
+    from ..domain.credit_code import normalise
+    from ..services.ledger.enterprises import find_by_credit_code
 
     found = find_by_credit_code(ledger, normalise(credit_code))
     if found is None:
@@ -32,7 +32,7 @@ def _rate(value) -> str:
 
 # -- profiles ------------------------------------------------------------------------------------
 def cmd_profile_list(args) -> int:
-    from .services import policy
+    from ..services import policy
 
     shipped = policy.list_profiles()
     if args.db:
@@ -48,7 +48,7 @@ def cmd_profile_list(args) -> int:
 
 
 def cmd_profile_show(args) -> int:
-    from .services import policy
+    from ..services import policy
 
     with open_from_args(args) as ledger:
         profile = policy.active_profile(ledger)
@@ -59,7 +59,7 @@ def cmd_profile_show(args) -> int:
 
 
 def cmd_profile_choose(args) -> int:
-    from .services import policy
+    from ..services import policy
 
     with open_from_args(args) as ledger:
         result = policy.choose_profile(ledger, args.code)
@@ -71,7 +71,7 @@ def cmd_profile_choose(args) -> int:
 
 
 def cmd_profile_copy(args) -> int:
-    from .services import policy
+    from ..services import policy
 
     with open_from_args(args) as ledger:
         result = policy.copy_profile(ledger, args.name)
@@ -80,7 +80,7 @@ def cmd_profile_copy(args) -> int:
 
 
 def cmd_profile_set(args) -> int:
-    from .services import policy
+    from ..services import policy
 
     changes = {}
     for item in args.values:
@@ -99,7 +99,7 @@ def cmd_profile_set(args) -> int:
 
 # -- targets, rewards, sizing, reminders --------------------------------------------------------
 def cmd_targets(args) -> int:
-    from .services import policy
+    from ..services import policy
 
     with open_from_args(args) as ledger:
         loaded = policy.apply_profile_targets(ledger) if args.load else None
@@ -122,7 +122,7 @@ def cmd_targets(args) -> int:
 
 
 def cmd_rewards(args) -> int:
-    from .services import policy
+    from ..services import policy
 
     with open_from_args(args) as ledger:
         result = policy.rewards(ledger, args.year, today=_today(args))
@@ -142,7 +142,7 @@ def cmd_rewards(args) -> int:
 
 
 def cmd_pool_move(args) -> int:
-    from .services.pools import move_pool
+    from ..services.ledger.pools import move_pool
 
     with open_from_args(args) as ledger:
         enterprise = _enterprise(ledger, args.credit_code)
@@ -156,7 +156,7 @@ def cmd_pool_move(args) -> int:
 
 
 def cmd_pool_sizing(args) -> int:
-    from .services import policy
+    from ..services import policy
 
     with open_from_args(args) as ledger:
         result = policy.pool_sizing(ledger, args.year)
@@ -171,7 +171,7 @@ def cmd_pool_sizing(args) -> int:
 
 
 def cmd_reminders(args) -> int:
-    from .services import policy
+    from ..services import policy
 
     with open_from_args(args) as ledger:
         items = policy.calendar_reminders(ledger, _today(args))
@@ -180,7 +180,7 @@ def cmd_reminders(args) -> int:
 
 
 def cmd_checklist(args) -> int:
-    from .services import policy
+    from ..services import policy
 
     with open_from_args(args) as ledger:
         enterprise = _enterprise(ledger, args.credit_code)

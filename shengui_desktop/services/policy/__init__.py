@@ -14,17 +14,16 @@ import json
 from datetime import date
 from typing import Any, Callable
 
-from ..domain.evaluation import Evaluation
-from ..domain.policy import Profile, ProfileError, validate_profile
-from ..domain.policy_rules import evaluate_one, not_above, project_revenue, rank_into_pools
-from ..errors import UserError
-from ..paths import resources_dir
-from ..storage.ledger import Ledger
-from . import reference
-from .policy_facts import gather_facts
-from .policy_reports import (calendar_reminders, entry_checklist, pool_sizing,  # noqa: F401
-                             rewards, set_checklist_item, target_progress, year_target)
-from .policy_records import add_project, add_reward_claim, record_scale_period  # noqa: F401
+from ...domain.evaluation import Evaluation
+from ...domain.policy import Profile, ProfileError, validate_profile
+from ...domain.policy_rules import evaluate_one, not_above, project_revenue, rank_into_pools
+from ...errors import UserError
+from ...paths import resources_dir
+from ...storage.ledger import Ledger
+from ..ledger import reference
+from .facts import gather_facts
+from .reports import (calendar_reminders, entry_checklist, pool_sizing, rewards, set_checklist_item, target_progress, year_target)
+from .records import add_project, add_reward_claim, record_scale_period  # noqa: F401
 
 
 # -- the shipped profiles --------------------------------------------------------------------

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from .cli import add_db, emit, open_from_args, progress_printer
+from . import add_db, emit, open_from_args, progress_printer
 
 KIND_HELP = "ledger 台账 | dossier 一户一册 | visits 走访记录 | issues 问题台账 | targets 目标任务"
 
 
 def cmd_report(args) -> int:
-    from .services.reports import KINDS, print_report, resolve_filters
+    from ..services.reports import KINDS, print_report, resolve_filters
 
     today = date.fromisoformat(args.today) if args.today else None
     with open_from_args(args) as ledger:

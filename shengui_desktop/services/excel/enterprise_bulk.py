@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import json
 
-from ..domain import credit_code as cc
-from ..domain.records import phone_problem, validate_enterprise
-from ..errors import ValidationError
-from ..spreadsheets import cells
-from ..spreadsheets.column_values import by_value, cleaned, cut_columns, texts
-from ..spreadsheets.layout import Layout
-from ..storage.ledger import new_ids
+from ...domain import credit_code as cc
+from ...domain.records import phone_problem, validate_enterprise
+from ...errors import ValidationError
+from ...spreadsheets import cells
+from ...spreadsheets.column_values import by_value, cleaned, cut_columns, texts
+from ...spreadsheets.layout import Layout
+from ...storage.ledger import new_ids
 
-from .excel import (_DATE_FIELDS, _POOL_WORDS, _STATUS_WORDS, _TAG_SEPARATORS, _TEXT_FIELDS,
-                    ENTERPRISE_FIELDS)
+from . import (_DATE_FIELDS, _POOL_WORDS, _STATUS_WORDS, _TAG_SEPARATORS, _TEXT_FIELDS, ENTERPRISE_FIELDS)
 
 class _NewEnterprise:
     """A planned insert: its record given (the per-row check), or the row `index` of a

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterable
 
-from ..domain.policy_rewards import RewardFacts
-from ..domain.policy_rules import Facts
-from ..storage.ledger import Ledger
+from ...domain.policy_rewards import RewardFacts
+from ...domain.policy_rules import Facts
+from ...storage.ledger import Ledger
 
 _CHUNK = 900  # below SQLite's bound-parameter limit
 
