@@ -6,6 +6,7 @@ from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, Line, Polygon, String
+from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -36,6 +37,13 @@ def _nice_max(value: float) -> float:
     return 10 * magnitude
 
 
+def _empty(drawing: Drawing, message: str) -> Drawing:
+    """A chart with nothing to show: the message in the middle of its space, no axes."""
+    drawing.add(String(drawing.width / 2, drawing.height / 2, message, fontName=FONT, fontSize=9,
+                       fillColor=colors.HexColor("#555555"), textAnchor="middle"))
+    return drawing
+
+
 def _legend(x: float, y: float, items: list[tuple[colors.Color, str]]) -> Legend:
     legend = Legend()
     legend.x, legend.y = x, y
@@ -49,33 +57,75 @@ def _legend(x: float, y: float, items: list[tuple[colors.Color, str]]) -> Legend
     return legend
 
 
+def running_totals(months: list[int | None]) -> list[float | None]:
+    """Monthly revenues in yuan → running totals in 万元 (one decimal); a missing month
+    stays None and the total carries on past it."""
+    series, running = [], 0.0
+    for value in months:
+        if value is None:
+            series.append(None)
+            continue
+        running += value / 10_000
+        series.append(round(running, 1))
+    return series
+
+
+def has_points(years: dict[int, list[int | None]]) -> bool:
+    """Whether `cumulative_revenue` would have anything to draw."""
+    return any(v is not None for months in years.values() for v in months)
+
+
+# a year needs this many months for a line; fewer are drawn as labelled points
+LINE_MIN_POINTS = 3
+
+
 def cumulative_revenue(years: dict[int, list[int | None]], threshold_wan: float = 2000,
                        width: float = 480, height: float = 190) -> Drawing:
     """Cumulative revenue (万元) month by month, one line per year, against the
-    above-scale line. `years` maps a year to 12 monthly revenues in yuan (None = missing)."""
+    above-scale line. `years` maps a year to 12 monthly revenues in yuan (None = missing).
+
+    A year without any month is left out (no line, no legend entry). A year with one or two
+    months is drawn as points labelled with their running totals: a line of one point
+    cannot be drawn and a line of two says little. Colours follow the year's place in
+    `years`, so the current year has the same colour however sparse the earlier ones are.
+    With no month at all the drawing only says so; callers print a sentence instead."""
     register()
     drawing = _drawing(width, height)
+    if not has_points(years):
+        return _empty(drawing, "暂无主营业务收入月度数据")
     chart = HorizontalLineChart()
     chart.x, chart.y, chart.width, chart.height = 46, 40, width - 60, height - 62
-    data, items = [], []
+    chart.joinedLines = 0  # each year says for itself whether it is a line (lineStyle)
+    data, labels, items = [], [], []
     peak = threshold_wan
     for i, (year, months) in enumerate(sorted(years.items())):
-        series, running = [], 0.0
-        for value in months:
-            if value is None:
-                series.append(None)
-                continue
-            running += value / 10_000
-            series.append(round(running, 1))
+        series = running_totals(months)
+        points = [v for v in series if v is not None]
+        if not points:
+            continue
+        row = len(data)
         data.append(series)
-        peak = max([peak] + [v for v in series if v is not None])
+        peak = max([peak] + points)
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
-        chart.lines[i].strokeColor = colour
-        chart.lines[i].strokeWidth = 1.6
+        style = chart.lines[row]
+        style.strokeColor = colour
+        style.strokeWidth = 1.6
+        if len(points) >= LINE_MIN_POINTS:
+            style.lineStyle = "joinedLine"
+            labels.append([None] * len(points))
+        else:
+            style.lineStyle = "line"  # no polyline: the marks below are the data
+            style.symbol = makeMarker("FilledCircle", size=5, fillColor=colour, strokeColor=colour)
+            # reportlab numbers a row's labels over its drawn points, skipping missing months
+            labels.append([f"{v:,.1f}" for v in points])
         items.append((colour, f"{year}年累计"))
-    if not data:
-        data = [[None] * 12]
     chart.data = data
+    chart.lineLabelFormat = "values"
+    chart.lineLabelArray = labels
+    chart.lineLabels.fontName = FONT
+    chart.lineLabels.fontSize = 7.5
+    chart.lineLabels.boxAnchor = "s"
+    chart.lineLabelNudge = 4
     chart.categoryAxis.categoryNames = [f"{m}月" for m in range(1, 13)]
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 7.5
@@ -99,11 +149,19 @@ def cumulative_revenue(years: dict[int, list[int | None]], threshold_wan: float 
     return drawing
 
 
+def has_bars(categories: list[str], series: list[tuple[str, list[float]]]) -> bool:
+    """Whether `grouped_bars` would draw a bar (a value other than 0)."""
+    return bool(categories) and any(v for _name, values in series for v in values)
+
+
 def grouped_bars(categories: list[str], series: list[tuple[str, list[float]]],
                  width: float = 480, height: float = 200, unit: str = "户") -> Drawing:
-    """Side-by-side bars per category (e.g. target vs net increase per township)."""
+    """Side-by-side bars per category (e.g. target vs net increase per township). With no
+    category, or every value 0, there are no bars to draw and the drawing only says so."""
     register()
     drawing = _drawing(width, height)
+    if not has_bars(categories, series):
+        return _empty(drawing, "暂无数据")
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 36, 48, width - 48, height - 70
     chart.data = [values or [0] for _name, values in series] or [[0]]
@@ -142,11 +200,12 @@ def grouped_bars(categories: list[str], series: list[tuple[str, list[float]]],
 
 def funnel(stages: list[tuple[str, int]], width: float = 480, height: float = 190) -> Drawing:
     """The pool funnel: one centred band per stage, its width proportional to its count
-    (with a minimum so a small stage keeps a readable label)."""
+    (with a minimum so a small stage keeps a readable label). With every stage empty the
+    drawing only says so."""
     register()
     drawing = _drawing(width, height)
-    if not stages:
-        return drawing
+    if not any(count for _name, count in stages):
+        return _empty(drawing, "暂无入库企业")
     band = (height - 10) / len(stages)
     biggest = max(count for _name, count in stages) or 1
     centre, full = width / 2, width * 0.62

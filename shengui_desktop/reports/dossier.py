@@ -161,6 +161,24 @@ def _section(title: str, st: layout.Styles) -> Paragraph:
     return Paragraph(title, st.heading)
 
 
+def _monthly(d: Dossier, st: layout.Styles, width: float) -> list:
+    """Section 二: the figures table and the cumulative chart, or a sentence for what is
+    missing (a newly registered enterprise has no month yet)."""
+    years = f"{d.years[0]}–{d.years[-1]}年"
+    if not d.figures:
+        return [_section(f"二、近三年月度数据（{years}）", st),
+                Paragraph(f"暂无月度数据：{years}尚未录入本企业的月度数据。", st.body)]
+    out = [_section(f"二、近三年月度数据（{years}，单位：万元）", st), _figures(d), Spacer(1, 3 * mm)]
+    chart_years = {y: [(d.figures.get(f"{y}-{m:02d}") or {}).get("revenue") for m in range(1, 13)]
+                   for y in d.years}
+    if charts.has_points(chart_years):
+        out.append(KeepTogether([Paragraph("主营业务收入逐月累计与规上标准（2000万元）", st.small),
+                                 charts.cumulative_revenue(chart_years, width=width, height=185)]))
+    else:
+        out.append(Paragraph("暂无主营业务收入数据，未绘制逐月累计图。", st.body))
+    return out
+
+
 def _one(d: Dossier, st: layout.Styles, width: float, reward_note: str) -> list:
     e = d.enterprise
     story = [Paragraph(f"一户一册　{layout.escape(e['name'])}", st.title),
@@ -170,12 +188,7 @@ def _one(d: Dossier, st: layout.Styles, width: float, reward_note: str) -> list:
         story.append(Spacer(1, 1.5 * mm))
         story += [Paragraph("<font color='#B00020'>■</font> " + layout.escape(f.text), st.small)
                   for f in d.evaluation.flags]
-    chart_years = {y: [(d.figures.get(f"{y}-{m:02d}") or {}).get("revenue") for m in range(1, 13)]
-                   for y in d.years}
-    story += [_section(f"二、近三年月度数据（{d.years[0]}–{d.years[-1]}年，单位：万元）", st), _figures(d),
-              Spacer(1, 3 * mm),
-              KeepTogether([Paragraph("主营业务收入逐月累计与规上标准（2000万元）", st.small),
-                            charts.cumulative_revenue(chart_years, width=width, height=185)])]
+    story += _monthly(d, st, width)
     story.append(_section("三、入库及调库记录", st))
     if d.pool_history:
         rows = [["日期", "原库别", "调入库别", "理由", "决定人"]] + [
@@ -183,7 +196,7 @@ def _one(d: Dossier, st: layout.Styles, width: float, reward_note: str) -> list:
              _p(h["reason"], st.cell), _p(h["decided_by"], st.cell)] for h in d.pool_history]
         story.append(_table(rows, [22, 24, 24, 92, 24]))
     else:
-        story.append(Paragraph("无调库记录。", st.body))
+        story.append(Paragraph("暂无调库记录。", st.body))
     story.append(_section("四、走访记录", st))
     if d.visits:
         rows = [["日期", "方式", "走访人员", "走访情况", "企业诉求"]] + [
@@ -191,7 +204,7 @@ def _one(d: Dossier, st: layout.Styles, width: float, reward_note: str) -> list:
              _p(v["summary"], st.cell), _p(v["demands"], st.cell)] for v in d.visits]
         story.append(_table(rows, [20, 16, 28, 66, 56]))
     else:
-        story.append(Paragraph("尚无走访记录。", st.body))
+        story.append(Paragraph("暂无走访记录。", st.body))
     story.append(_section("五、问题诉求及办理情况", st))
     if d.issues:
         rows = [["提出日期", "类别", "问题", "责任单位", "时限", "状态", "办理结果"]] + [
@@ -201,7 +214,7 @@ def _one(d: Dossier, st: layout.Styles, width: float, reward_note: str) -> list:
             for i in d.issues]
         story.append(_table(rows, [19, 11, 52, 18, 19, 14, 53]))
     else:
-        story.append(Paragraph("无问题诉求。", st.body))
+        story.append(Paragraph("暂无问题诉求。", st.body))
     story.append(_section("六、应享奖补", st))
     if d.rewards:
         rows = [["奖补项目", "金额（万元）", "依据及说明"]] + [
@@ -232,6 +245,6 @@ def render(data: DossierData, path: str | Path, printed_on, job: Job | None = No
             story.append(PageBreak())
         story += _one(d, st, width, data.reward_note)
     if not story:
-        story = [Paragraph("一户一册", st.title), Paragraph("没有符合条件的企业。", st.body)]
+        story = [Paragraph("一户一册", st.title), Paragraph("暂无企业：没有符合条件的企业。", st.body)]
     info = layout.PageInfo(office=data.office, title="企业培育一户一册", printed_on=printed_on)
     return layout.build(path, story, info, job, expected_pages=3 * max(len(data.dossiers), 1))

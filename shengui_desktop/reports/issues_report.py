@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -40,6 +40,7 @@ class IssuesData:
     year: int
     scope: str
     departments: list[DepartmentIssues]
+    enterprises: int = 0  # enterprises within the filters, with issues or not
 
 
 def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: Job | None = None) -> IssuesData:
@@ -65,8 +66,11 @@ def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: J
         r["overdue_days"] = (filters.today - date.fromisoformat(r["deadline"])).days if late else 0
         groups.setdefault(r["department"], DepartmentIssues(r["department"], [])).issues.append(r)
     ordered = sorted(groups.values(), key=lambda g: (-g.overdue_count, -g.open_count, g.name))
+    # the department filter is the issue's department, not the enterprise's
+    e_where, e_params = replace(filters, department_id=None).where()
+    registered = ledger.scalar(f"SELECT count(*) FROM enterprises e WHERE {e_where}", e_params)
     return IssuesData(sources.office_name(ledger), filters.today, filters.year,
-                      sources.scope_text(ledger, filters), ordered)
+                      sources.scope_text(ledger, filters), ordered, registered)
 
 
 def render(data: IssuesData, path: str | Path, printed_on, job: Job | None = None) -> Path:
@@ -112,8 +116,10 @@ def render(data: IssuesData, path: str | Path, printed_on, job: Job | None = Non
         t = Table(rows, colWidths=[w * mm for w in WIDTHS_MM], repeatRows=1)
         t.setStyle(TableStyle(layout.grid_style() + [("ALIGN", (0, 1), (0, -1), "CENTER")] + style))
         story += [Spacer(1, 1 * mm), t, Spacer(1, 3 * mm)]
-    if not data.departments:
-        story.append(Paragraph("没有符合条件的问题。", st.body))
+    if not data.departments and data.enterprises:
+        story.append(Paragraph("暂无问题诉求。", st.body))
+    elif not data.departments:
+        story.append(Paragraph(sources.no_enterprises(data.scope) + "暂无问题诉求。", st.body))
     story += [Spacer(1, 4 * mm), layout.signature_block(st, width)]
     info = layout.PageInfo(data.office, "企业问题诉求办理台账", printed_on, landscape=True)
     return layout.build(path, story, info, job, expected_pages=total // 12 + 1)

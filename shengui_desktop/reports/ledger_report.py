@@ -204,6 +204,12 @@ def render(data: LedgerData, path: str | Path, printed_on, job: Job | None = Non
     head.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 9), ("ALIGN", (1, 0), (1, 0), "RIGHT"),
                               ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     story = [Paragraph(title, styles.title), Paragraph(sub, styles.subtitle), head]
+    if not data.groups:  # a new ledger, or filters nobody matches: no table of empty rows
+        story += [Spacer(1, 3 * mm), Paragraph(sources.no_enterprises(data.scope), styles.body), Spacer(1, 6 * mm),
+                  layout.signature_block(styles, width)]
+        info = layout.PageInfo(office=data.office, title="小升规企业培育台账", printed_on=printed_on,
+                               landscape=True)
+        return layout.build(path, story, info, job)
     parts = blocks(data)
     rows = 0
     for block in parts:

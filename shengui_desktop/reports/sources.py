@@ -75,6 +75,11 @@ def status_label(pool: str, stat_status: str) -> str:
     return STAT_STATUSES.get(stat_status, "") if stat_status != "below_scale" else POOLS["none"]
 
 
+def no_enterprises(scope: str) -> str:
+    """What a report prints when no enterprise is within its filters (`scope`, in words)."""
+    return "暂无企业：没有符合条件的企业。" if scope else "暂无企业：台账中尚未登记企业。"
+
+
 def scope_text(ledger: Ledger, filters: Filters) -> str:
     """The filters in words for a subtitle, e.g. 秀水镇　培育库."""
     parts = []

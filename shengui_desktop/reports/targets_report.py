@@ -25,6 +25,7 @@ class TargetsData:
     pools: dict[str, int]
     above_scale: int
     source: str
+    scope: str = ""  # the filters in words; "" for the whole ledger
 
 
 def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: Job | None = None) -> TargetsData:
@@ -41,7 +42,8 @@ def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: J
     above = ledger.scalar(f"SELECT count(*) FROM enterprises e WHERE {where} AND e.stat_status = 'above_scale'",
                           params)
     job.report("统计库别", 1, 2)
-    return TargetsData(sources.office_name(ledger), filters.year, progress, pools, above, facts.source)
+    return TargetsData(sources.office_name(ledger), filters.year, progress, pools, above, facts.source,
+                       sources.scope_text(ledger, filters))
 
 
 def _pct(value: float | None) -> str:
@@ -67,10 +69,14 @@ def _table(title: str, lines: list[TargetLine], st: layout.Styles) -> Table:
     return t
 
 
-def _chart(lines: list[TargetLine], width: float):
-    return charts.grouped_bars([x.name for x in lines],
-                               [("目标（净增）", [x.target or 0 for x in lines]),
-                                ("实际净增", [x.net for x in lines])], width=width, height=190)
+def _chart(title: str, lines: list[TargetLine], width: float, st: layout.Styles):
+    """The bars of target and net increase, or a sentence when every one of them is 0."""
+    categories = [x.name for x in lines]
+    series = [("目标（净增）", [x.target or 0 for x in lines]), ("实际净增", [x.net for x in lines])]
+    if not charts.has_bars(categories, series):
+        return Paragraph("暂无目标和入规、退规数据，未绘制柱状图。", st.body)
+    return KeepTogether([Paragraph(title, st.small),
+                         charts.grouped_bars(categories, series, width=width, height=190)])
 
 
 def render(data: TargetsData, path: str | Path, printed_on, job: Job | None = None) -> Path:
@@ -84,14 +90,13 @@ def render(data: TargetsData, path: str | Path, printed_on, job: Job | None = No
     story += [Paragraph("一、分乡镇完成情况", st.heading)]
     if p.townships:
         story += [_table("乡镇", p.townships, st), Spacer(1, 3 * mm),
-                  KeepTogether([Paragraph("分乡镇目标与实际净增（户）", st.small), _chart(p.townships, width)])]
+                  _chart("分乡镇目标与实际净增（户）", p.townships, width, st)]
     else:
         story.append(Paragraph("本年度未下达乡镇目标。", st.body))
     story += [Paragraph("二、分责任单位完成情况", st.heading)]
     if p.departments:
         story += [_table("责任单位", p.departments, st), Spacer(1, 3 * mm),
-                  KeepTogether([Paragraph("分责任单位目标与实际净增（户）", st.small),
-                                _chart(p.departments, width)])]
+                  _chart("分责任单位目标与实际净增（户）", p.departments, width, st)]
     else:
         story.append(Paragraph("本年度未下达部门目标。", st.body))
     stages = [(POOLS[k], data.pools.get(k, 0)) for k in FUNNEL]
@@ -100,8 +105,13 @@ def render(data: TargetsData, path: str | Path, printed_on, job: Job | None = No
         [POOLS["exit_risk"], str(data.pools.get("exit_risk", 0))], ["规上企业", str(data.above_scale)]]
     t = Table(rows, colWidths=[40 * mm, 30 * mm], hAlign="LEFT")
     t.setStyle(TableStyle(layout.grid_style() + [("ALIGN", (1, 1), (1, -1), "RIGHT")]))
-    story += [KeepTogether([Paragraph("三、培育梯队（库别漏斗）", st.heading), t, Spacer(1, 3 * mm),
-                            charts.funnel(stages, width=width, height=170)])]
+    if not sum(data.pools.values()):
+        funnel = Paragraph(sources.no_enterprises(data.scope), st.body)
+    elif not any(n for _name, n in stages):
+        funnel = Paragraph("暂无入库企业，未绘制漏斗图。", st.body)
+    else:
+        funnel = charts.funnel(stages, width=width, height=170)
+    story += [KeepTogether([Paragraph("三、培育梯队（库别漏斗）", st.heading), t, Spacer(1, 3 * mm), funnel])]
     if data.source == "ledger":
         story.append(Paragraph("注：新增入规、退规按企业的入统日期、退规日期统计。", st.note))
     story += [Spacer(1, 6 * mm), layout.signature_block(st, width)]

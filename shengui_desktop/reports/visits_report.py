@@ -26,6 +26,7 @@ class VisitsData:
     period_to: str
     scope: str
     visits: list[dict]
+    enterprises: int = 0  # enterprises within the filters, visited or not
 
 
 def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: Job | None = None) -> VisitsData:
@@ -40,7 +41,9 @@ def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: J
         LEFT JOIN townships t ON t.code = e.township_code
         WHERE v.visit_date BETWEEN ? AND ? AND {where}
         ORDER BY v.visit_date, e.name""", [start, end, *params])
-    return VisitsData(sources.office_name(ledger), start, end, sources.scope_text(ledger, filters), visits)
+    registered = ledger.scalar(f"SELECT count(*) FROM enterprises e WHERE {where}", params)
+    return VisitsData(sources.office_name(ledger), start, end, sources.scope_text(ledger, filters), visits,
+                      registered)
 
 
 def render(data: VisitsData, path: str | Path, printed_on, job: Job | None = None) -> Path:
@@ -60,7 +63,12 @@ def render(data: VisitsData, path: str | Path, printed_on, job: Job | None = Non
     story = [Paragraph(f"{data.office}小升规企业走访记录", st.title), Paragraph(sub, st.subtitle),
              Paragraph(f"共走访 {len(data.visits)} 次，涉及企业 {enterprises} 户，其中上门走访 {onsite} 次。",
                        st.body), Spacer(1, 2 * mm)]
-    story.append(table if data.visits else Paragraph("本期没有走访记录。", st.body))
+    if data.visits:
+        story.append(table)
+    elif data.enterprises:
+        story.append(Paragraph("本期暂无走访记录。", st.body))
+    else:
+        story.append(Paragraph(sources.no_enterprises(data.scope) + "本期暂无走访记录。", st.body))
     story += [Spacer(1, 6 * mm), layout.signature_block(st, 273 * mm)]
     info = layout.PageInfo(data.office, "小升规企业走访记录", printed_on, landscape=True)
     return layout.build(path, story, info, job, expected_pages=len(data.visits) // 12 + 1)
