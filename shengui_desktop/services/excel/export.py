@@ -74,6 +74,20 @@ class _Selection:
         return kept
 
 
+def write_import_template(kind: str, out: Path | str, ledger: Ledger | None = None) -> Path:
+    """An import template with drop-down lists and notes; with a ledger, its townships and
+    departments in the lists instead of the samples."""
+    from ...spreadsheets.templates import write_template
+    from ..ledger.reference import department_names, list_townships
+
+    townships: list[tuple[str, str]] | None = None
+    departments: list[str] | None = None
+    if ledger is not None:
+        townships = [(t["code"], t["name"]) for t in list_townships(ledger)]
+        departments = department_names(ledger)
+    return write_template(kind, Path(out), townships=townships, departments=departments)
+
+
 def _labels(ledger: Ledger) -> tuple[dict, dict]:
     townships = {r["code"]: r["name"] for r in ledger.rows("SELECT code, name FROM townships")}
     departments = {r["id"]: r["name"] for r in ledger.rows("SELECT id, name FROM departments")}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from ...domain.credit_code import normalise
 from ...domain.records import validate_enterprise
 from ...errors import UserError, ValidationError
 from ...storage.ledger import Ledger
@@ -40,6 +41,16 @@ def _check_county_only(ledger: Ledger, fields: dict, *, creating: bool) -> None:
 
 def find_by_credit_code(ledger: Ledger, credit_code: str) -> dict | None:
     return ledger.one("SELECT * FROM enterprises WHERE credit_code = ?", (credit_code,))
+
+
+def enterprise_by_credit_code(ledger: Ledger, credit_code: str) -> dict:
+    """The enterprise a person named by its credit code, typed as people type it (spaces,
+    lower case, full-width); a Chinese UserError when the ledger has none."""
+    code = normalise(credit_code)
+    found = find_by_credit_code(ledger, code)
+    if found is None:
+        raise UserError(f"台账中没有统一社会信用代码为{code}的企业")
+    return found
 
 
 def create_enterprise(ledger: Ledger, record: dict) -> tuple[str, list[str]]:

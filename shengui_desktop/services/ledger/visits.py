@@ -7,6 +7,8 @@ from datetime import date, datetime
 from ...domain.records import validate_issue, validate_visit
 from ...errors import UserError, ValidationError
 from ...storage.ledger import Ledger
+from .enterprises import enterprise_by_credit_code
+from .reference import department_id
 
 
 def add_issue(ledger: Ledger, enterprise_id: str, record: dict, visit_id: str | None = None) -> str:
@@ -63,6 +65,18 @@ def add_visit(ledger: Ledger, enterprise_id: str, record: dict,
                     "INSERT INTO recent_visitors(name, last_used) VALUES (?, ?) "
                     "ON CONFLICT(name) DO UPDATE SET last_used = excluded.last_used", (name, now))
     return visit_id, issue_ids
+
+
+def add_visit_by_credit_code(ledger: Ledger, credit_code: str, record: dict,
+                             issues: list[dict] | None = None, *,
+                             department: str | None = None) -> tuple[dict, str, list[str]]:
+    """`shengui visit add`: the enterprise named by its credit code, the issues' responsible
+    department by its name. Returns (enterprise, visit id, issue ids)."""
+    enterprise = enterprise_by_credit_code(ledger, credit_code)
+    responsible = department_id(ledger, department) if issues else None
+    visit_id, issue_ids = add_visit(ledger, enterprise["id"], record,
+                                    [{**issue, "department_id": responsible} for issue in issues or []])
+    return enterprise, visit_id, issue_ids
 
 
 def list_visits(ledger: Ledger, *, enterprise_id: str | None = None, limit: int = 2000) -> list[dict]:
