@@ -16,6 +16,7 @@ import uuid
 
 from ...errors import UserError
 from ...storage.ledger import Ledger, monthly_figure_id
+from ..office.site import this_site
 from . import reference
 
 # 盂县's real townships (seed 003) first; more are made up from syllables when asked for.
@@ -101,7 +102,7 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
     events = random.Random(seed * 7919 + 1)  # entries/exits, apart so other draws stay put
     as_of = as_of or date.today()
     report = progress or (lambda stage, done, total: None)
-    county_code = ledger.scalar("SELECT area_code FROM sites WHERE is_self = 1")[:6]
+    county_code = this_site(ledger)["area_code"][:6]
     role = ledger.meta("role")
     counts: dict[str, int] = {}
 

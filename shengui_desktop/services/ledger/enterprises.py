@@ -9,6 +9,7 @@ from ...domain.credit_code import normalise
 from ...domain.records import validate_enterprise
 from ...errors import UserError, ValidationError
 from ...storage.ledger import Ledger
+from ..office.site import this_site
 
 EDITABLE = ("credit_code", "name", "township_code", "industry_code", "stat_status", "source",
             "department_id", "liaison_cadre", "address", "legal_person", "contact_person",
@@ -21,7 +22,7 @@ def _check_township(ledger: Ledger, code: str) -> None:
     if ledger.scalar("SELECT 1 FROM townships WHERE code = ?", (code,)) is None:
         raise ValidationError({"township_code": f"乡镇代码{code}不在本台账的乡镇列表中"})
     role = ledger.meta("role")
-    own = ledger.scalar("SELECT area_code FROM sites WHERE is_self = 1")
+    own = this_site(ledger)["area_code"]
     if role == "township" and code != own:
         raise ValidationError({"township_code": f"本乡镇台账只能登记本乡镇（{own}）的企业"})
 
