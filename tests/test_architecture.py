@@ -42,3 +42,35 @@ def test_sync_page_calls_services_only():
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 assert not node.value.lstrip().upper().startswith(("SELECT ", "INSERT ", "UPDATE ", "DELETE ")), \
                     f"SQL in {source.name}"
+
+
+def test_cli_commands_call_services_only():
+    """A command parses its options, calls a service and prints (STYLE.md 2): in cli/ no SQL,
+    no reads through the ledger object, no storage, sync, spreadsheets or reports module."""
+    import ast
+    from pathlib import Path
+
+    # opening the ledger, changing a password and setting up an office still reach storage
+    # and sync themselves; they are being moved behind a session / set-up service
+    waiting = {"open_from_args", "cmd_passwd", "cmd_init"}
+    folder = Path(__file__).resolve().parent.parent / "shengui_desktop" / "cli"
+    forbidden = ("storage", "sync", "spreadsheets", "reports")
+    sources = sorted(folder.glob("*.py"))
+    assert len(sources) >= 8
+    for source in sources:
+        tree = ast.parse(source.read_text("utf-8"))
+        skipped = {id(n) for f in ast.walk(tree)
+                   if isinstance(f, ast.FunctionDef) and f.name in waiting for n in ast.walk(f)}
+        for node in ast.walk(tree):
+            if id(node) in skipped:
+                continue
+            where = f"{source.name}:{getattr(node, 'lineno', '?')}"
+            if isinstance(node, ast.ImportFrom) and node.level >= 2:
+                assert (node.module or "").split(".")[0] not in forbidden, where
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                assert not node.value.lstrip().upper().startswith(("SELECT ", "INSERT ", "UPDATE ", "DELETE ")), \
+                    f"SQL in {where}"
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                    and node.value.id == "ledger":
+                assert node.attr not in ("one", "rows", "scalar", "get", "conn", "db", "verify",
+                                         "backup"), f"ledger.{node.attr} in {where}"

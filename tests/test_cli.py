@@ -153,3 +153,24 @@ def test_outputs_that_cannot_be_written_are_chinese_messages(county_db, capsys, 
         code, _, err = run(capsys, *args, "--db", str(county_db))
         assert code == 2 and err.startswith("错误：") and "Traceback" not in err, (args, err)
         assert "无法" in err
+
+
+def test_demo_fills_only_an_empty_ledger(county_db, capsys):
+    code, out, err = run(capsys, "demo", "--db", str(county_db), "--enterprises", "5")
+    assert code == 2 and out == "" and "演示数据只能填入空台账" in err
+    assert len(json.loads(run(capsys, "list", "enterprises", "--db", str(county_db), "--json")[1])) == 30
+
+
+def test_checklist_ticks_all_or_nothing(county_db, capsys):
+    row = json.loads(run(capsys, "list", "enterprises", "--db", str(county_db), "--json")[1])[0]
+    code, out, _ = run(capsys, "checklist", "--db", str(county_db), "--credit-code", row["credit_code"],
+                       "--done", "business_licence", "--done", "photos", "--json")
+    assert code == 0
+    assert {i["item"] for i in json.loads(out) if i["done"]} == {"business_licence", "photos"}
+    code, _, err = run(capsys, "checklist", "--db", str(county_db), "--credit-code", row["credit_code"],
+                       "--undone", "photos", "--done", "passport")
+    assert code == 2 and "没有“passport”这一申报材料项" in err
+    code, out, _ = run(capsys, "checklist", "--db", str(county_db), "--credit-code", row["credit_code"])
+    assert code == 0 and "[√] photos" in out  # the untick before the bad item was not kept
+    code, _, err = run(capsys, "checklist", "--db", str(county_db), "--credit-code", "91110000600037341L")
+    assert code == 2 and "没有统一社会信用代码为91110000600037341L的企业" in err

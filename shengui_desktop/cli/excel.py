@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ..errors import UserError
+from .common import add_db, emit, open_from_args, progress_printer
 
 EXPORT_KINDS = ("enterprises", "visits", "issues", "pools", "targets", "rewards")
 
@@ -15,7 +16,6 @@ class ImportFailed(UserError):
 
 
 def cmd_import(args) -> int:
-    from . import emit, open_from_args, progress_printer
     from ..services.excel import import_file
 
     with open_from_args(args) as ledger:
@@ -46,7 +46,6 @@ def cmd_import(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from . import emit, open_from_args, progress_printer
     from ..services.excel import export_table
 
     with open_from_args(args) as ledger:
@@ -58,25 +57,19 @@ def cmd_export(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from . import emit, open_from_args
-    from ..spreadsheets.templates import write_template
+    from ..services.excel import write_import_template
 
-    townships: list[tuple[str, str]] | None = None
-    departments: list[str] | None = None
     if args.db:
         with open_from_args(args) as ledger:
-            townships = [(r["code"], r["name"]) for r in ledger.rows(
-                "SELECT code, name FROM townships ORDER BY code")]
-            departments = [r["name"] for r in ledger.rows("SELECT name FROM departments ORDER BY rowid")]
-    out = write_template(args.kind, Path(args.out), townships=townships, departments=departments)
+            out = write_import_template(args.kind, Path(args.out), ledger)
+    else:
+        out = write_import_template(args.kind, Path(args.out))
     emit(args, {"path": str(out)}, f"已生成模板：{out}")
     return 0
 
 
 def register(sub) -> None:
     """Add this area's subcommands to the top-level parser's subparsers."""
-    from . import add_db
-
     excel = sub.add_parser("excel", help="Excel导入导出").add_subparsers(dest="excel_command",
                                                                      metavar="操作")
     p = excel.add_parser("import", help="从Excel/CSV导入企业名单或月度数据（全部成功才写入）")

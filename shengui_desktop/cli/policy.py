@@ -6,20 +6,10 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from . import add_db, emit, open_from_args
 from ..domain.money import format_wan_short
 from ..domain.records import POOLS
 from ..errors import UserError
-
-
-def _enterprise(ledger, credit_code: str) -> dict:
-    from ..domain.credit_code import normalise
-    from ..services.ledger.enterprises import find_by_credit_code
-
-    found = find_by_credit_code(ledger, normalise(credit_code))
-    if found is None:
-        raise UserError(f"台账中没有统一社会信用代码为{normalise(credit_code)}的企业")
-    return found
+from .common import add_db, emit, open_from_args
 
 
 def _today(args) -> date:
@@ -142,16 +132,13 @@ def cmd_rewards(args) -> int:
 
 
 def cmd_pool_move(args) -> int:
-    from ..services.ledger.pools import move_pool
+    from ..services.ledger.pools import move_pool_by_credit_code
 
     with open_from_args(args) as ledger:
-        enterprise = _enterprise(ledger, args.credit_code)
-        event_id = move_pool(ledger, enterprise["id"], args.to, args.reason,
-                             decided_by=args.decided_by, moved_on=args.date)
-        to_pool = ledger.get("enterprises", enterprise["id"])["pool"]
-    emit(args, {"event_id": event_id, "enterprise_id": enterprise["id"], "from_pool": enterprise["pool"],
-                "to_pool": to_pool},
-         f"已将“{enterprise['name']}”从{POOLS[enterprise['pool']]}调入{POOLS[to_pool]}")
+        enterprise, move = move_pool_by_credit_code(ledger, args.credit_code, args.to, args.reason,
+                                                    decided_by=args.decided_by, moved_on=args.date)
+    emit(args, move,
+         f"已将“{enterprise['name']}”从{POOLS[move['from_pool']]}调入{POOLS[move['to_pool']]}")
     return 0
 
 
@@ -183,12 +170,8 @@ def cmd_checklist(args) -> int:
     from ..services import policy
 
     with open_from_args(args) as ledger:
-        enterprise = _enterprise(ledger, args.credit_code)
-        for item in args.done or []:
-            policy.set_checklist_item(ledger, enterprise["id"], item, True, note=args.note)
-        for item in args.undone or []:
-            policy.set_checklist_item(ledger, enterprise["id"], item, False, note=args.note)
-        items = policy.entry_checklist(ledger, enterprise["id"])
+        items = policy.update_entry_checklist(ledger, args.credit_code, done=args.done or [],
+                                              undone=args.undone or [], note=args.note)
     emit(args, items, lambda: "\n".join(
         f"[{'√' if i['done'] else ' '}] {i['item']:<20} {i['label']}"
         + ("" if i["applicable"] else "（不适用）") + (f"  {i['auto']}" if i["auto"] else "")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 from datetime import date
 
-from . import add_db, emit, open_from_args, progress_printer
+from .common import add_db, emit, open_from_args, progress_printer
 
 KIND_HELP = "ledger 台账 | dossier 一户一册 | visits 走访记录 | issues 问题台账 | targets 目标任务"
 
@@ -42,10 +43,6 @@ def register(sub) -> None:
     p.add_argument("--from", dest="date_from", help="走访记录起始日期 YYYY-MM-DD（默认本年1月1日）")
     p.add_argument("--to", dest="date_to", help="走访记录截止日期 YYYY-MM-DD（默认今天）")
     p.add_argument("--blank-form", action="store_true", help="打印空白走访记录表（visits）")
-    p.add_argument("--today", help=argparse_suppress())
+    p.add_argument("--today", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_report)
 
-
-def argparse_suppress():
-    import argparse
-    return argparse.SUPPRESS

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import add_db, emit, open_from_args, progress_printer
+from .common import add_db, emit, open_from_args, progress_printer
 
 
 def cmd_sync_export(args) -> int:
@@ -40,7 +40,6 @@ def cmd_sync_import(args) -> int:
 
 def cmd_conflicts_list(args) -> int:
     from ..services import sync
-    from ..sync.conflicts import describe
 
     with open_from_args(args) as ledger:
         rows = sync.list_conflicts(ledger, None if args.all else "open")
@@ -48,7 +47,7 @@ def cmd_conflicts_list(args) -> int:
         emit(args, rows)
     else:
         for c in rows:
-            print(describe(c) + ("" if c["status"] == "open" else f"（{c['status']}）"))
+            print(sync.describe_conflict(c) + ("" if c["status"] == "open" else f"（{c['status']}）"))
         print(f"共{len(rows)}处冲突" + ("待确认" if not args.all else ""))
     return 0
 

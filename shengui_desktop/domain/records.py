@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Mapping
 
 from ..errors import ValidationError
 from . import credit_code as cc
@@ -38,6 +39,7 @@ ISSUE_CATEGORIES = {
     "approval": "审批", "market": "市场", "technology": "技术", "other": "其他",
 }
 ISSUE_STATUSES = {"open": "待办理", "in_progress": "办理中", "resolved": "已解决", "closed": "已关闭"}
+OPEN_ISSUE_STATUSES = ("open", "in_progress")  # not yet settled: 待办理, 办理中
 TARGET_SCOPES = {"county": "全县", "township": "乡镇", "department": "部门"}
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -213,6 +215,24 @@ def validate_visit(record: dict) -> dict:
     return out
 
 
+# Between the names in a visit's 走访人员: 、 as the form suggests, or a comma of either width.
+VISITOR_SEPARATORS = ("、", "，", ",")
+_VISITOR_SEPARATOR = re.compile("|".join(map(re.escape, VISITOR_SEPARATORS)))
+
+
+def split_visitors(text: str | None) -> list[str]:
+    """The names in a visit's 走访人员, e.g. "张三、李四,王五" → ["张三", "李四", "王五"];
+    spaces around a name and empty names are dropped."""
+    return [name for name in (part.strip() for part in _VISITOR_SEPARATOR.split(text or "")) if name]
+
+
+def typed_visitor(text: str) -> tuple[str, str]:
+    """(everything up to the last separator, the name after it): what a completer keeps and
+    what it completes, e.g. "张三、李" → ("张三、", "李")."""
+    cut = max(text.rfind(separator) for separator in VISITOR_SEPARATORS)
+    return text[:cut + 1], text[cut + 1:]
+
+
 def validate_issue(record: dict, *, partial: bool = False) -> dict:
     problems: dict[str, str] = {}
     out = dict(record)
@@ -235,6 +255,15 @@ def validate_issue(record: dict, *, partial: bool = False) -> dict:
     if problems:
         raise ValidationError(problems)
     return out
+
+
+def is_overdue(issue: Mapping, on: date | str) -> bool:
+    """An issue is overdue on a day when it is still open (待办理 or 办理中) and its deadline
+    is before that day; one without a deadline never is. `on` is a date or an ISO date.
+    services.ledger.visits.overdue_sql says the same in SQL."""
+    deadline = issue.get("deadline")
+    day = on if isinstance(on, str) else on.isoformat()
+    return bool(deadline) and issue.get("status") in OPEN_ISSUE_STATUSES and deadline < day
 
 
 def validate_pool_move(record: dict) -> dict:

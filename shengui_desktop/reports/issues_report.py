@@ -9,14 +9,13 @@ from pathlib import Path
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Paragraph, Spacer, Table, TableStyle
 
-from ..domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES
+from ..domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES, OPEN_ISSUE_STATUSES, is_overdue
 from ..storage.ledger import Ledger
 from . import layout, sources
 from .facts import PolicyFacts
 from .job import Job, as_job
 
 WIDTHS_MM = [10, 46, 16, 12, 72, 19, 19, 22, 57]  # 273 mm
-OPEN = ("open", "in_progress")
 
 
 @dataclass
@@ -26,7 +25,7 @@ class DepartmentIssues:
 
     @property
     def open_count(self) -> int:
-        return sum(1 for i in self.issues if i["status"] in OPEN)
+        return sum(1 for i in self.issues if i["status"] in OPEN_ISSUE_STATUSES)
 
     @property
     def overdue_count(self) -> int:
@@ -59,10 +58,9 @@ def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: J
         ORDER BY department, i.status NOT IN ('open', 'in_progress'), i.deadline IS NULL,
                  i.deadline, i.raised_date""", [*params, year, year])
     job.report("读取问题台账", 1, 1)
-    today = filters.today.isoformat()
     groups: dict[str, DepartmentIssues] = {}
     for r in rows:
-        late = r["status"] in OPEN and r["deadline"] and r["deadline"] < today
+        late = is_overdue(r, filters.today)
         r["overdue_days"] = (filters.today - date.fromisoformat(r["deadline"])).days if late else 0
         groups.setdefault(r["department"], DepartmentIssues(r["department"], [])).issues.append(r)
     ordered = sorted(groups.values(), key=lambda g: (-g.overdue_count, -g.open_count, g.name))

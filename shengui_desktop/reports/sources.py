@@ -45,7 +45,8 @@ class Filters:
 
 
 def office_name(ledger: Ledger) -> str:
-    return ledger.scalar("SELECT name FROM sites WHERE is_self = 1") or ""
+    site = ledger.this_site()
+    return site["name"] if site else ""
 
 
 def township_names(ledger: Ledger) -> dict[str, str]:

@@ -55,15 +55,25 @@ def inspect_package(ledger: Ledger, path: Path) -> dict:
             "for_this_office": m["recipient"]["site_id"] == ledger.site_id}
 
 
+def certificate(ledger: Ledger) -> dict:
+    """This office's certificate (what `cert export` prints without --out)."""
+    return certificates.export_certificate(ledger)
+
+
 def export_certificate(ledger: Ledger, path: Path) -> dict:
     """`cert export --out FILE` for the window: this office's certificate as a JSON file."""
-    cert = certificates.export_certificate(ledger)
+    cert = certificate(ledger)
     Path(path).write_text(json.dumps(cert, ensure_ascii=False, indent=1) + "\n", "utf-8")
     return cert
 
 
 def list_conflicts(ledger: Ledger, status: str | None = "open") -> list[dict]:
     return conflicts.list_conflicts(ledger, status)
+
+
+def describe_conflict(conflict: dict) -> str:
+    """One line a person reads (Chinese) about a conflict of list_conflicts."""
+    return conflicts.describe(conflict)
 
 
 # Chinese names of the fields a conflict can be about (the window shows them).

@@ -137,6 +137,11 @@ class Ledger:
         row = self.conn.execute(sql, tuple(params)).fetchone()
         return row[0] if row else None
 
+    def this_site(self) -> dict | None:
+        """This office's row of `sites` (written when the ledger was made). Read each time,
+        not kept: inside a transaction it already shows keys a rotation has just written."""
+        return self.one("SELECT * FROM sites WHERE is_self = 1")
+
     def spec(self, table: str) -> TableSpec:
         if table not in SYNCED_TABLES:
             raise ValueError(f"{table} is not a synced table")

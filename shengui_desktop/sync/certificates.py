@@ -76,7 +76,7 @@ def _body(site: dict) -> dict:
 
 def export_certificate(ledger: Ledger) -> dict:
     """This site's certificate (the JSON `cert export` writes and `init --county-cert` reads)."""
-    site = ledger.one("SELECT * FROM sites WHERE is_self = 1")
+    site = ledger.this_site()
     body = _body(site)
     cert = {**body, "self_signature": sign(ledger, canonical(body))}
     rotation = ledger.meta("cert_rotation")
@@ -138,7 +138,7 @@ def pin_site(ledger: Ledger, body: dict) -> None:
 
 def check_enrolment(ledger: Ledger, body: dict) -> None:
     """A county enrols townships of its own county; a township pins its own county."""
-    me = ledger.one("SELECT * FROM sites WHERE is_self = 1")
+    me = ledger.this_site()
     if body["site_id"] == me["id"]:
         raise CertificateError("这是本单位自己的证书。")
     if me["role"] == body["role"]:
@@ -171,7 +171,7 @@ def rotate_keys(ledger: Ledger) -> dict:
 
     The old encryption identity is kept so packages already on their way still open.
     """
-    site = ledger.one("SELECT * FROM sites WHERE is_self = 1")
+    site = ledger.this_site()
     old_identity = ledger.scalar("SELECT age_identity FROM site_secrets WHERE site_id = ?", (site["id"],))
     new_key = Ed25519PrivateKey.generate()
     private = _b64(new_key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,

@@ -36,10 +36,6 @@ class ExportResult:
     full: bool
 
 
-def self_site(ledger: Ledger) -> dict:
-    return ledger.one("SELECT * FROM sites WHERE is_self = 1")
-
-
 def peers(ledger: Ledger) -> list[dict]:
     return ledger.rows("SELECT * FROM sites WHERE is_self = 0 AND trusted = 1 ORDER BY area_code")
 
@@ -112,7 +108,7 @@ def _owners(ledger: Ledger) -> None:
 
 def select_entries(ledger: Ledger, peer: dict, full: bool) -> list[tuple]:
     conn = ledger.conn
-    me = self_site(ledger)
+    me = ledger.this_site()
     acked = {} if full else _acked(ledger, peer["id"])
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS _acked (site_id TEXT PRIMARY KEY, max_seq INTEGER)")
     conn.execute("DELETE FROM temp._acked")
@@ -189,7 +185,7 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
     report = progress or (lambda stage, done, total: None)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    me = self_site(ledger)
+    me = ledger.this_site()
     report("select", 0, 1)
     rows = select_entries(ledger, peer, full)
     if me["role"] == "township":

@@ -114,7 +114,7 @@ def verify(ledger: Ledger, path: Path, accept_fingerprint: str | None = None) ->
     """Everything that needs no decryption: read, address, signature, enrolment."""
     raw = package.read(path)
     m, name = raw.manifest, raw.path.name
-    me = ledger.one("SELECT * FROM sites WHERE is_self = 1")
+    me = ledger.this_site()
     recipient = m["recipient"]
     if recipient["site_id"] != me["id"]:
         raise PackageRejected("recipient", f"“{name}”是发给“{recipient['name']}”"

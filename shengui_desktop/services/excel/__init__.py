@@ -197,7 +197,7 @@ def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
 
 
 from .planner import _Planner  # noqa: E402  (the planner imports the types above)
-from .export import EXPORT_TITLES, export_enterprises, export_table  # noqa: E402
+from .export import EXPORT_TITLES, export_enterprises, export_table, write_import_template  # noqa: E402
 
 __all__ = ["ImportResult", "ImportCancelled", "import_file", "EXPORT_TITLES",
            "export_enterprises", "export_table"]

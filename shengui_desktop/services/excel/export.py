@@ -11,6 +11,7 @@ from ...domain.records import POOLS, SOURCES, STAT_STATUSES
 from ...errors import UserError
 from ...spreadsheets.columns import MONEY_FIELDS
 from ...storage.ledger import Ledger
+from ..office.site import this_site
 
 from . import Progress, _cancel_check  # noqa: E402
 
@@ -45,7 +46,8 @@ def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None
     year = year or today.year
     progress = progress or (lambda stage, done, total: None)
     check_cancel = _cancel_check(cancel)
-    office = ledger.scalar("SELECT name FROM sites WHERE is_self = 1") or ""
+    site = this_site(ledger)
+    office = site["name"] if site else ""
     book = TableBook(office, today)
     progress("读取台账", 0, 1)
     notes: list[str] = []
@@ -72,6 +74,20 @@ class _Selection:
         if keep_order:
             kept.sort(key=lambda r: self.order[r[key]])
         return kept
+
+
+def write_import_template(kind: str, out: Path | str, ledger: Ledger | None = None) -> Path:
+    """An import template with drop-down lists and notes; with a ledger, its townships and
+    departments in the lists instead of the samples."""
+    from ...spreadsheets.templates import write_template
+    from ..ledger.reference import department_names, list_townships
+
+    townships: list[tuple[str, str]] | None = None
+    departments: list[str] | None = None
+    if ledger is not None:
+        townships = [(t["code"], t["name"]) for t in list_townships(ledger)]
+        departments = department_names(ledger)
+    return write_template(kind, Path(out), townships=townships, departments=departments)
 
 
 def _labels(ledger: Ledger) -> tuple[dict, dict]:
@@ -152,7 +168,7 @@ def _export_visits(ledger: Ledger, book, *, year, today, notes, check_cancel, se
 
 
 def _export_issues(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
-    from ...domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES
+    from ...domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES, OPEN_ISSUE_STATUSES, is_overdue
     from ...spreadsheets.writer import Col
 
     townships, departments = _labels(ledger)
@@ -167,9 +183,9 @@ def _export_issues(ledger: Ledger, book, *, year, today, notes, check_cancel, se
     iso = today.isoformat()
 
     def overdue(i):
-        if i["status"] in ("resolved", "closed") or not i["deadline"]:
+        if i["status"] not in OPEN_ISSUE_STATUSES or not i["deadline"]:
             return None
-        return "超期" if i["deadline"] < iso else "否"
+        return "超期" if is_overdue(i, iso) else "否"
     return book.add_table("问题台账", f"{book.office}企业问题（诉求）台账", columns, (
         [n, i["raised_date"], i["name"], i["credit_code"], townships.get(i["township_code"]),
          ISSUE_CATEGORIES.get(i["category"], i["category"]), i["description"],

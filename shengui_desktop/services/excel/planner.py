@@ -17,6 +17,7 @@ from ...spreadsheets.layout import Column, Layout, data_rows, find_layout
 from ...spreadsheets.reader import Grid
 from ...spreadsheets.report import Finding
 from ...storage.ledger import Ledger, new_id
+from ..office.site import this_site
 
 from . import (_CODE_DIGITS, _DATE_FIELDS, _DIVISION_PREFIX, _NINE_DIGITS, _POOL_WORDS, _STATUS_WORDS, _TAG_SEPARATORS, _TEXT_FIELDS, DEFAULT_MONEY_UNIT, ENTERPRISE_FIELDS, Change, ImportResult, Progress, SheetSummary)
 from .enterprise_bulk import _BulkEnterpriseRows, _NewEnterprise
@@ -34,7 +35,8 @@ class _Planner(_FigureRows, _BulkEnterpriseRows, _BulkFigureRows):
         self.progress = progress
         self.check_cancel = check_cancel
         self.role = ledger.meta("role")
-        self.own_code = ledger.scalar("SELECT area_code FROM sites WHERE is_self = 1") or ""
+        site = this_site(ledger)
+        self.own_code = site["area_code"] if site else ""
         self.townships = {r["code"]: r["name"] for r in ledger.rows("SELECT code, name FROM townships")}
         self.township_names = {name: code for code, name in self.townships.items()}
         self.departments = {r["name"]: r["id"] for r in ledger.rows("SELECT id, name FROM departments")}

@@ -14,7 +14,9 @@ from ...domain import credit_code
 from ...domain.industry import DIVISIONS
 import uuid
 
+from ...errors import UserError
 from ...storage.ledger import Ledger, monthly_figure_id
+from ..office.site import this_site
 from . import reference
 
 # 盂县's real townships (seed 003) first; more are made up from syllables when asked for.
@@ -93,12 +95,14 @@ def _person(rng: random.Random) -> str:
 def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed: int = 1,
              as_of: date | None = None, months: int = 36,
              progress: Callable[[str, int, int], None] | None = None) -> dict:
-    """Fill an (empty) ledger. Returns counts per table."""
+    """Fill an empty ledger (a ledger with enterprises is refused). Returns counts per table."""
+    if ledger.scalar("SELECT count(*) FROM enterprises"):
+        raise UserError("台账中已有企业，演示数据只能填入空台账。")
     rng = random.Random(seed)
     events = random.Random(seed * 7919 + 1)  # entries/exits, apart so other draws stay put
     as_of = as_of or date.today()
     report = progress or (lambda stage, done, total: None)
-    county_code = ledger.scalar("SELECT area_code FROM sites WHERE is_self = 1")[:6]
+    county_code = this_site(ledger)["area_code"][:6]
     role = ledger.meta("role")
     counts: dict[str, int] = {}
 

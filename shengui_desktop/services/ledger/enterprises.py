@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from ...domain.credit_code import normalise
 from ...domain.records import validate_enterprise
 from ...errors import UserError, ValidationError
 from ...storage.ledger import Ledger
+from ..office.site import this_site
 
 EDITABLE = ("credit_code", "name", "township_code", "industry_code", "stat_status", "source",
             "department_id", "liaison_cadre", "address", "legal_person", "contact_person",
@@ -20,7 +22,7 @@ def _check_township(ledger: Ledger, code: str) -> None:
     if ledger.scalar("SELECT 1 FROM townships WHERE code = ?", (code,)) is None:
         raise ValidationError({"township_code": f"乡镇代码{code}不在本台账的乡镇列表中"})
     role = ledger.meta("role")
-    own = ledger.scalar("SELECT area_code FROM sites WHERE is_self = 1")
+    own = this_site(ledger)["area_code"]
     if role == "township" and code != own:
         raise ValidationError({"township_code": f"本乡镇台账只能登记本乡镇（{own}）的企业"})
 
@@ -40,6 +42,16 @@ def _check_county_only(ledger: Ledger, fields: dict, *, creating: bool) -> None:
 
 def find_by_credit_code(ledger: Ledger, credit_code: str) -> dict | None:
     return ledger.one("SELECT * FROM enterprises WHERE credit_code = ?", (credit_code,))
+
+
+def enterprise_by_credit_code(ledger: Ledger, credit_code: str) -> dict:
+    """The enterprise a person named by its credit code, typed as people type it (spaces,
+    lower case, full-width); a Chinese UserError when the ledger has none."""
+    code = normalise(credit_code)
+    found = find_by_credit_code(ledger, code)
+    if found is None:
+        raise UserError(f"台账中没有统一社会信用代码为{code}的企业")
+    return found
 
 
 def create_enterprise(ledger: Ledger, record: dict) -> tuple[str, list[str]]:

@@ -7,6 +7,7 @@ from datetime import date
 from ...domain.records import POOLS, validate_pool_move
 from ...errors import UserError
 from ...storage.ledger import Ledger
+from .enterprises import enterprise_by_credit_code
 
 
 def move_pool(ledger: Ledger, enterprise_id: str, to_pool: str, reason: str,
@@ -26,6 +27,19 @@ def move_pool(ledger: Ledger, enterprise_id: str, to_pool: str, reason: str,
             "reason": clean["reason"], "decided_by": clean["decided_by"]})
         ledger.update("enterprises", enterprise_id, {"pool": clean["to_pool"]})
     return event_id
+
+
+def move_pool_by_credit_code(ledger: Ledger, credit_code: str, to_pool: str, reason: str,
+                             decided_by: str | None = None,
+                             moved_on: str | None = None) -> tuple[dict, dict]:
+    """`shengui pool move`: the enterprise named by its credit code. Returns (the enterprise
+    as it was, the move: event_id, enterprise_id, from_pool, to_pool)."""
+    enterprise = enterprise_by_credit_code(ledger, credit_code)
+    event_id = move_pool(ledger, enterprise["id"], to_pool, reason, decided_by=decided_by,
+                         moved_on=moved_on)
+    return enterprise, {"event_id": event_id, "enterprise_id": enterprise["id"],
+                        "from_pool": enterprise["pool"],
+                        "to_pool": ledger.get("enterprises", enterprise["id"])["pool"]}
 
 
 def pool_history(ledger: Ledger, enterprise_id: str) -> list[dict]:

@@ -94,3 +94,9 @@ def list_townships(ledger: Ledger) -> list[dict]:
 
 def list_departments(ledger: Ledger) -> list[dict]:
     return ledger.rows("SELECT id, name FROM departments ORDER BY name")
+
+
+def department_names(ledger: Ledger) -> list[str]:
+    """Department names in the order they were added (the standard list first), as the
+    import template offers them."""
+    return [r["name"] for r in ledger.rows("SELECT name FROM departments ORDER BY rowid")]

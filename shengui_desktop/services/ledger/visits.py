@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from ...domain.records import validate_issue, validate_visit
+from ...domain.records import OPEN_ISSUE_STATUSES, split_visitors, validate_issue, validate_visit
 from ...errors import UserError, ValidationError
 from ...storage.ledger import Ledger
+from .enterprises import enterprise_by_credit_code
+from .reference import department_id
 
 
 def add_issue(ledger: Ledger, enterprise_id: str, record: dict, visit_id: str | None = None) -> str:
@@ -57,12 +59,23 @@ def add_visit(ledger: Ledger, enterprise_id: str, record: dict,
                                {"raised_date": clean["visit_date"], **issue}, visit_id)
                      for issue in issues or []]
         now = datetime.now().isoformat(timespec="seconds")
-        for name in [v.strip() for v in clean["visitors"].replace("，", ",").replace("、", ",").split(",")]:
-            if name:
-                ledger.conn.execute(
-                    "INSERT INTO recent_visitors(name, last_used) VALUES (?, ?) "
-                    "ON CONFLICT(name) DO UPDATE SET last_used = excluded.last_used", (name, now))
+        for name in split_visitors(clean["visitors"]):
+            ledger.conn.execute(
+                "INSERT INTO recent_visitors(name, last_used) VALUES (?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET last_used = excluded.last_used", (name, now))
     return visit_id, issue_ids
+
+
+def add_visit_by_credit_code(ledger: Ledger, credit_code: str, record: dict,
+                             issues: list[dict] | None = None, *,
+                             department: str | None = None) -> tuple[dict, str, list[str]]:
+    """`shengui visit add`: the enterprise named by its credit code, the issues' responsible
+    department by its name. Returns (enterprise, visit id, issue ids)."""
+    enterprise = enterprise_by_credit_code(ledger, credit_code)
+    responsible = department_id(ledger, department) if issues else None
+    visit_id, issue_ids = add_visit(ledger, enterprise["id"], record,
+                                    [{**issue, "department_id": responsible} for issue in issues or []])
+    return enterprise, visit_id, issue_ids
 
 
 def list_visits(ledger: Ledger, *, enterprise_id: str | None = None, limit: int = 2000) -> list[dict]:
@@ -76,6 +89,14 @@ def list_visits(ledger: Ledger, *, enterprise_id: str | None = None, limit: int 
         " (SELECT count(*) FROM issues i WHERE i.visit_id = v.id) AS issue_count"
         f" FROM visits v LEFT JOIN enterprises e ON e.id = v.enterprise_id {where}"
         " ORDER BY v.visit_date DESC, v.rowid DESC LIMIT ?", [*params, limit])
+
+
+def overdue_sql(alias: str | None = None) -> str:
+    """domain.records.is_overdue as an SQL condition on the issues table (`alias`: its name in
+    the query), with one `?` for the day: still open and the deadline before that day."""
+    column = f"{alias}." if alias else ""
+    statuses = ", ".join(f"'{status}'" for status in OPEN_ISSUE_STATUSES)
+    return f"{column}status IN ({statuses}) AND {column}deadline < ?"
 
 
 def list_issues(ledger: Ledger, *, enterprise_id: str | None = None,
@@ -94,7 +115,7 @@ def list_issues(ledger: Ledger, *, enterprise_id: str | None = None,
         where.append(f"i.status IN ({', '.join('?' * len(statuses))})")
         params.extend(statuses)
     if overdue_on:
-        where.append("i.status IN ('open', 'in_progress') AND i.deadline < ?")
+        where.append(overdue_sql("i"))
         params.append(overdue_on)
     return ledger.rows(
         "SELECT i.*, e.name AS enterprise_name, d.name AS department_name"
@@ -109,7 +130,7 @@ def issue_counts(ledger: Ledger, today: str | None = None) -> dict[str, int]:
     today = today or date.today().isoformat()
     counts = dict(ledger.conn.execute("SELECT status, count(*) FROM issues GROUP BY status").fetchall())
     counts["overdue"] = ledger.scalar(
-        "SELECT count(*) FROM issues WHERE status IN ('open', 'in_progress') AND deadline < ?",
+        f"SELECT count(*) FROM issues WHERE {overdue_sql()}",
         (today,)) or 0
     return counts
 

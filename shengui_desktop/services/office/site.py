@@ -64,7 +64,8 @@ def init_office(path: Path, *, role: str, name: str, area_code: str, admin_user:
 
 
 def this_site(ledger: Ledger) -> dict:
-    return ledger.one("SELECT * FROM sites WHERE is_self = 1")
+    """This office: role, name, area code, keys' fingerprint (the row of `sites`)."""
+    return ledger.this_site()
 
 
 def unsynced_change_count(ledger: Ledger) -> int:

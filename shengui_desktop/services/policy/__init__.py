@@ -22,7 +22,7 @@ from ...paths import resources_dir
 from ...storage.ledger import Ledger
 from ..ledger import reference
 from .facts import gather_facts
-from .reports import (calendar_reminders, entry_checklist, pool_sizing, rewards, set_checklist_item, target_progress, year_target)
+from .reports import (calendar_reminders, entry_checklist, pool_sizing, rewards, set_checklist_item, target_progress, update_entry_checklist, year_target)
 from .records import add_project, add_reward_claim, record_scale_period  # noqa: F401
 
 

@@ -195,3 +195,19 @@ def set_checklist_item(ledger: Ledger, enterprise_id: str, item: str, done: bool
                                               **fields})
             return fields
         return ledger.update("entry_checklist", row_id, fields)
+
+
+def update_entry_checklist(ledger: Ledger, credit_code: str, *, done: list[str] | tuple = (),
+                           undone: list[str] | tuple = (), note: str | None = None) -> list[dict]:
+    """`shengui checklist`: tick and untick items of the enterprise named by its credit code,
+    all or nothing; returns its checklist as it then stands."""
+    from ..ledger.enterprises import enterprise_by_credit_code
+
+    enterprise = enterprise_by_credit_code(ledger, credit_code)
+    if done or undone:
+        with ledger.transaction():
+            for item in done:
+                set_checklist_item(ledger, enterprise["id"], item, True, note=note)
+            for item in undone:
+                set_checklist_item(ledger, enterprise["id"], item, False, note=note)
+    return entry_checklist(ledger, enterprise["id"])

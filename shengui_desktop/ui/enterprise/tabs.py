@@ -7,7 +7,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
                                QLineEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from ...domain.money import format_wan
-from ...domain.records import FIGURE_FIELDS, ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, VISIT_KINDS
+from ...domain.records import FIGURE_FIELDS, ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, VISIT_KINDS, is_overdue
 from ...errors import UserError
 from ...services.ledger import enterprises, figures, pools, visits
 from .. import policy_adapter
@@ -154,8 +154,7 @@ class IssuesTab(QWidget):
             Column("deadline", "办结时限", width=90),
             Column("status", "状态", lambda v: ISSUE_STATUSES.get(v, v or ""), width=60),
             Column("resolution", "办理结果", width=220),
-        ], self, row_brush=lambda r: OVERDUE_BRUSH if r["status"] in ("open", "in_progress")
-            and r.get("deadline") and r["deadline"] < today else None)
+        ], self, row_brush=lambda r: OVERDUE_BRUSH if is_overdue(r, today) else None)
         layout.addWidget(make_table(self.model), 1)
         layout.addWidget(QLabel("在“问题台账”中更新办理状态和结果。"))
         self.load()

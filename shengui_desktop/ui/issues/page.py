@@ -7,12 +7,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFormLayout, QGr
                                QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSplitter,
                                QVBoxLayout, QWidget)
 
-from ...domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES
+from ...domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES, OPEN_ISSUE_STATUSES, is_overdue
 from ...services.ledger import reference, visits
 from ..common import OVERDUE_BRUSH, Column, DictTableModel, guarded, make_table
 from ..jobs import JobRunner
-
-OPEN = ("open", "in_progress")
 
 
 class IssuesPage(QWidget):
@@ -30,7 +28,7 @@ class IssuesPage(QWidget):
         for d in reference.list_departments(window.ledger):
             self.department.addItem(d["name"], d["id"])
         self.status = QComboBox()
-        self.status.addItem("未办结", OPEN)
+        self.status.addItem("未办结", OPEN_ISSUE_STATUSES)
         self.status.addItem("全部状态", None)
         for code, label in ISSUE_STATUSES.items():
             self.status.addItem(label, (code,))
@@ -108,9 +106,7 @@ class IssuesPage(QWidget):
         return box
 
     def _brush(self, row: dict):
-        if row["status"] in OPEN and row.get("deadline") and row["deadline"] < self.today:
-            return OVERDUE_BRUSH
-        return None
+        return OVERDUE_BRUSH if is_overdue(row, self.today) else None
 
     def set_filters(self, overdue: bool = False, department_id: str | None = None, **_ignored) -> None:
         for w in (self.department, self.status, self.overdue):

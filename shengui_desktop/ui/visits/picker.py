@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import QCompleter, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from ...domain.records import typed_visitor
 from ..ledger.index import CODE, ID, NAME, EnterpriseIndex
 
 
@@ -83,12 +84,8 @@ class NamesCompleter(QCompleter):
         self.setFilterMode(Qt.MatchFlag.MatchStartsWith)
 
     def splitPath(self, path: str) -> list[str]:  # noqa: N802
-        for sep in ("、", "，", ","):
-            path = path.split(sep)[-1]
-        return [path.strip()]
+        return [typed_visitor(path)[1].strip()]
 
     def pathFromIndex(self, index) -> str:  # noqa: N802
         text = self.widget().text() if self.widget() else ""
-        cut = max(text.rfind(s) for s in ("、", "，", ","))
-        head = text[:cut + 1] if cut >= 0 else ""
-        return head + index.data()
+        return typed_visitor(text)[0] + index.data()

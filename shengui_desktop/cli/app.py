@@ -1,0 +1,58 @@
+"""The `shengui` parser and entry point: the top-level options, the window as the default
+command, and the command groups, each a module of this package with `register(subparsers)`.
+
+Errors go to stderr in Chinese with a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import UserError, os_error_message
+from . import excel, ledger, office, policy, report, sync, upkeep
+
+# In this order in `shengui --help`.
+GROUPS = (office, ledger, upkeep, policy, sync, excel, report)
+
+
+def cmd_gui(args) -> int:
+    from ..ui.app import run  # the only place Qt is imported
+
+    return run(ledger=Path(args.db) if getattr(args, "db", None) else None,
+               demo=getattr(args, "demo", False))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shengui", description="小升规企业培育台账（离线版）")
+    parser.add_argument("--demo", action="store_true", help="打开演示台账（不存在时自动生成）")
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+
+    p = sub.add_parser("gui", help="打开窗口")
+    p.add_argument("--db")
+    p.add_argument("--demo", action="store_true")
+    p.set_defaults(func=cmd_gui)
+
+    for group in GROUPS:
+        group.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        args.func = cmd_gui
+    try:
+        return args.func(args) or 0
+    except UserError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return e.exit_code
+    except OSError as e:  # an output folder that does not exist, a full or protected disk
+        print(f"错误：{os_error_message(e)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已取消。", file=sys.stderr)
+        return 130

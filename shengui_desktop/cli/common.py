@@ -1,0 +1,76 @@
+"""What every `shengui` command shares: the ledger options, opening the ledger, the
+passphrase, printing text or JSON, a progress line on a terminal.
+
+The passphrase comes from SHENGUI_PASSPHRASE or a prompt, never from an argument.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Callable
+
+from ..errors import UserError
+from ..paths import default_ledger_path
+
+
+def ledger_path(args) -> Path:
+    return Path(args.db) if getattr(args, "db", None) else default_ledger_path()
+
+
+def read_passphrase(prompt: str = "密码：", *, confirm: bool = False) -> str:
+    value = os.environ.get("SHENGUI_PASSPHRASE")
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise UserError("需要密码：请设置环境变量SHENGUI_PASSPHRASE，或在终端中运行以输入密码。")
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("再次输入密码：") != first:
+        raise UserError("两次输入的密码不一致")
+    return first
+
+
+def open_from_args(args):
+    from ..storage.files import open_ledger
+
+    recovery = os.environ.get("SHENGUI_RECOVERY_CODE")
+    if recovery:
+        return open_ledger(ledger_path(args), recovery_code=recovery)
+    path = ledger_path(args)
+    if not path.exists():
+        raise UserError(f"找不到台账文件“{path}”。请用 --db 指定，或先运行 shengui init。")
+    return open_ledger(path, passphrase=read_passphrase(), user=getattr(args, "user", None))
+
+
+def emit(args, data, text: Callable[[], str] | str | None = None) -> None:
+    if getattr(args, "json", False) or text is None:
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(text() if callable(text) else text)
+
+
+def progress_printer(label: str) -> Callable[[str, int, int], None] | None:
+    """A one-line progress bar on a terminal; silent when stderr is not one."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(stage: str, done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / total) if total else width
+        sys.stderr.write(f"\r{label} {stage:<16} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if total and done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+    return show
+
+
+def add_db(p: argparse.ArgumentParser, json_flag: bool = True) -> None:
+    p.add_argument("--db", help="台账文件路径（默认在用户数据目录）")
+    p.add_argument("--user", help="用户名（默认尝试所有用户）")
+    if json_flag:
+        p.add_argument("--json", action="store_true", help="输出JSON")

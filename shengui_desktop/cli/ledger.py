@@ -1,0 +1,87 @@
+"""`shengui demo`, `shengui visit add`, `shengui list enterprises`: filling and reading the ledger."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .common import add_db, emit, open_from_args, progress_printer
+
+
+def cmd_demo(args) -> int:
+    from ..services.ledger.demo import generate
+
+    with open_from_args(args) as ledger:
+        counts = generate(ledger, enterprises=args.enterprises, townships=args.townships,
+                          seed=args.seed,
+                          as_of=date.fromisoformat(args.as_of) if args.as_of else None,
+                          progress=progress_printer("生成演示数据"))
+    emit(args, counts, lambda: "已生成演示数据：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
+def _issue(text: str, deadline: str | None) -> dict:
+    """`--issue "类别:描述"`, or only a description (category 'other')."""
+    category, _, description = text.partition(":")
+    if not description:
+        category, description = "other", text
+    return {"category": category, "description": description, "deadline": deadline}
+
+
+def cmd_visit_add(args) -> int:
+    from ..services.ledger.visits import add_visit_by_credit_code
+
+    with open_from_args(args) as ledger:
+        enterprise, visit_id, issue_ids = add_visit_by_credit_code(
+            ledger, args.credit_code,
+            {"visit_date": args.date or date.today().isoformat(), "visitors": args.visitors,
+             "summary": args.summary, "demands": args.demands, "kind": args.kind},
+            [_issue(text, args.deadline) for text in args.issue or []], department=args.department)
+    emit(args, {"visit_id": visit_id, "issue_ids": issue_ids},
+         f"已记录对“{enterprise['name']}”的走访" + (f"，问题{len(issue_ids)}个" if issue_ids else ""))
+    return 0
+
+
+def cmd_list_enterprises(args) -> int:
+    from ..services.ledger.enterprises import list_enterprises
+
+    with open_from_args(args) as ledger:
+        rows = list_enterprises(ledger, township_code=args.township, pool=args.pool)
+    if args.json:
+        emit(args, rows)
+    else:
+        for r in rows:
+            print(f"{r['credit_code']}  {r['name']}  {r['township_name'] or r['township_code']}  {r['pool']}")
+        print(f"共{len(rows)}户")
+    return 0
+
+
+def register(sub) -> None:
+    """Add this group's subcommands to the top-level parser's subparsers."""
+    p = sub.add_parser("demo", help="在空台账中生成演示数据")
+    add_db(p)
+    p.add_argument("--enterprises", type=int, default=300)
+    p.add_argument("--townships", type=int, default=8)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--as-of", help="以哪一天为“今天”生成（YYYY-MM-DD）")
+    p.set_defaults(func=cmd_demo)
+
+    visit = sub.add_parser("visit", help="走访记录").add_subparsers(dest="visit_command", metavar="操作")
+    p = visit.add_parser("add", help="记录一次走访")
+    add_db(p)
+    p.add_argument("--credit-code", required=True)
+    p.add_argument("--date")
+    p.add_argument("--visitors", required=True)
+    p.add_argument("--summary", required=True)
+    p.add_argument("--demands")
+    p.add_argument("--kind", default="onsite", choices=["onsite", "phone", "meeting"])
+    p.add_argument("--issue", action="append", help="走访中提出的问题，可写“类别:描述”，可重复")
+    p.add_argument("--department", help="问题的责任单位")
+    p.add_argument("--deadline", help="问题办结时限 YYYY-MM-DD")
+    p.set_defaults(func=cmd_visit_add)
+
+    lst = sub.add_parser("list", help="列表").add_subparsers(dest="list_command", metavar="对象")
+    p = lst.add_parser("enterprises", help="企业列表")
+    add_db(p)
+    p.add_argument("--township")
+    p.add_argument("--pool")
+    p.set_defaults(func=cmd_list_enterprises)
