@@ -41,15 +41,15 @@ def read_passphrase(prompt: str = "密码：", *, confirm: bool = False) -> str:
 
 
 def open_from_args(args):
-    from ..storage.files import open_ledger
+    from ..services.office import session
 
     recovery = os.environ.get("SHENGUI_RECOVERY_CODE")
     if recovery:
-        return open_ledger(ledger_path(args), recovery_code=recovery)
+        return session.unlock(ledger_path(args), recovery_code=recovery)
     path = ledger_path(args)
     if not path.exists():
         raise UserError(f"找不到台账文件“{path}”。请用 --db 指定，或先运行 shengui init。")
-    return open_ledger(path, passphrase=read_passphrase(), user=getattr(args, "user", None))
+    return session.unlock(path, password=read_passphrase(), user=getattr(args, "user", None))
 
 
 def emit(args, data, text: Callable[[], str] | str | None = None) -> None:
@@ -84,28 +84,31 @@ def add_db(p: argparse.ArgumentParser, json_flag: bool = True) -> None:
 
 # -- commands -------------------------------------------------------------------------------
 def cmd_init(args) -> int:
-    from ..services.office.site import init_office
+    from ..services.office import session
+    from ..services.office.setup import set_up_office
+    from ..services.office.site import this_site
 
     path = ledger_path(args)
     password = read_passphrase("设置管理员密码：", confirm=True)
-    ledger, recovery = init_office(path, role=args.role, name=args.name, area_code=args.area_code,
-                                   admin_user=args.admin, password=password)
+    made = set_up_office(path, role=args.role, name=args.name, area_code=args.area_code,
+                         admin_user=args.admin, password=password,
+                         county_certificate=Path(args.county_cert) if args.county_cert else None,
+                         profile=args.profile)
     try:
-        if args.county_cert:
-            from ..sync import certificates
-            certificates.pin_county_certificate(ledger, Path(args.county_cert))
-        if args.profile:
-            from ..services import policy
-            policy.choose_profile(ledger, args.profile)
-        site = ledger.one("SELECT * FROM sites WHERE is_self = 1")
+        site = this_site(made.ledger)
     finally:
-        ledger.close()
+        session.close(made.ledger)
+    recovery = made.recovery_code
     emit(args, {"ledger": str(path), "site_id": site["id"], "fingerprint": site["fingerprint"],
                 "recovery_code": recovery},
          lambda: (f"已创建台账：{path}\n本单位密钥指纹：{site['fingerprint']}\n\n"
                   f"恢复码（只显示这一次，请打印或抄写后妥善保管）：\n    {recovery}\n"
                   "忘记密码时可用恢复码打开台账并重设密码。"))
-    return 0
+    # The ledger exists and its recovery code is printed; a step after creation that failed
+    # (e.g. an unknown --profile) is an error to fix with its own command.
+    for problem in made.problems:
+        print(f"错误：台账已创建，但：{problem}", file=sys.stderr)
+    return 2 if made.problems else 0
 
 
 def cmd_cert_export(args) -> int:
@@ -201,7 +204,7 @@ def cmd_backup(args) -> int:
 
 
 def cmd_passwd(args) -> int:
-    from ..storage.files import change_password
+    from ..services.office import session
 
     path = ledger_path(args)
     old = read_passphrase("原密码：")
@@ -212,7 +215,7 @@ def cmd_passwd(args) -> int:
         new = getpass.getpass("新密码：")
         if getpass.getpass("再次输入新密码：") != new:
             raise UserError("两次输入的密码不一致")
-    change_password(path, args.user or "admin", old, new)
+    session.change_password(path, args.user or "admin", old, new)
     print("密码已修改。台账未重新加密，其他用户和恢复码不受影响。")
     return 0
 
