@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ...domain.records import POOLS, validate_pool_move
 from ...errors import UserError
-from ...storage.ledger import Ledger
+
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 
 def move_pool(ledger: Ledger, enterprise_id: str, to_pool: str, reason: str,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from ...domain.records import validate_issue, validate_visit
 from ...errors import UserError, ValidationError
-from ...storage.ledger import Ledger
+
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 
 def add_issue(ledger: Ledger, enterprise_id: str, record: dict, visit_id: str | None = None) -> str:
