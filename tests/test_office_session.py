@@ -287,3 +287,45 @@ def test_the_wizard_refuses_a_certificate_of_another_county_on_its_page(qtbot, c
     wizard.recovery.stored.setChecked(True)
     wizard.accept()
     session.close(wizard.ledger)
+
+
+# -- layers --------------------------------------------------------------------------------------
+def _imports(package_dir):
+    """(file, absolute module imported, under `if TYPE_CHECKING:`) for every import in the files
+    of a package folder of shengui_desktop, lazy imports inside functions included."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for source in sorted((root / "shengui_desktop" / package_dir).rglob("*.py")):
+        parts = list(source.relative_to(root).with_suffix("").parts)
+        package = parts[:-1]  # a module's package; for __init__.py, the package itself
+        tree = ast.parse(source.read_text("utf-8"))
+        typing_only = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                typing_only.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = package[:len(package) - node.level + 1] if node.level else []
+                module = ".".join(base + ([node.module] if node.module else []))
+                names = [module] + [f"{module}.{a.name}" for a in node.names]
+            else:
+                continue
+            for name in names:
+                yield source.name, name, id(node) in typing_only
+
+
+def test_the_window_never_opens_storage_or_sync_itself():
+    found = [(f, m) for f, m, typing_only in _imports("ui") if not typing_only
+             and m.startswith(("shengui_desktop.storage", "shengui_desktop.sync"))]
+    assert found == []
+    assert any(m == "shengui_desktop.storage.ledger.Ledger" for _, m, _ in _imports("ui"))  # the walk works
+
+
+def test_sync_does_not_import_services():
+    found = [(f, m) for f, m, _ in _imports("sync") if m.startswith("shengui_desktop.services")]
+    assert found == []
+    assert any(m.startswith("shengui_desktop.domain.fingerprint") for _, m, _ in _imports("sync"))
