@@ -35,15 +35,15 @@ def read_passphrase(prompt: str = "密码：", *, confirm: bool = False) -> str:
 
 
 def open_from_args(args):
-    from ..storage.files import open_ledger
+    from ..services.office import session
 
     recovery = os.environ.get("SHENGUI_RECOVERY_CODE")
     if recovery:
-        return open_ledger(ledger_path(args), recovery_code=recovery)
+        return session.unlock(ledger_path(args), recovery_code=recovery)
     path = ledger_path(args)
     if not path.exists():
         raise UserError(f"找不到台账文件“{path}”。请用 --db 指定，或先运行 shengui init。")
-    return open_ledger(path, passphrase=read_passphrase(), user=getattr(args, "user", None))
+    return session.unlock(path, password=read_passphrase(), user=getattr(args, "user", None))
 
 
 def emit(args, data, text: Callable[[], str] | str | None = None) -> None:

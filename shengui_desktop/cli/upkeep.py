@@ -33,7 +33,7 @@ def cmd_backup(args) -> int:
 
 
 def cmd_passwd(args) -> int:
-    from ..storage.files import change_password
+    from ..services.office import session
 
     path = ledger_path(args)
     old = read_passphrase("原密码：")
@@ -44,7 +44,7 @@ def cmd_passwd(args) -> int:
         new = getpass.getpass("新密码：")
         if getpass.getpass("再次输入新密码：") != new:
             raise UserError("两次输入的密码不一致")
-    change_password(path, args.user or "admin", old, new)
+    session.change_password(path, args.user or "admin", old, new)
     print("密码已修改。台账未重新加密，其他用户和恢复码不受影响。")
     return 0
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
@@ -14,10 +15,12 @@ from ..domain.evaluation import Evaluation
 from ..domain.industry import describe
 from ..domain.money import format_wan
 from ..domain.records import (ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, SOURCES, STAT_STATUSES, VISIT_KINDS)
-from ..storage.ledger import Ledger
 from . import charts, layout, sources
 from .facts import ChecklistItem, PolicyFacts, RewardLine
 from .job import Job, as_job
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 METHODS = {"same_period_ratio": "按上年同期比例推算", "annualised": "按已报月份年化", "none": "无本年数据"}
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..domain.evaluation import Evaluation, Flag
 from ..domain.money import format_wan_short
-from ..storage.ledger import Ledger
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 THRESHOLD_YUAN = 20_000_000
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Paragraph, Spacer, Table, TableStyle
 
 from ..domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES, OPEN_ISSUE_STATUSES, is_overdue
-from ..storage.ledger import Ledger
 from . import layout, sources
 from .facts import PolicyFacts
 from .job import Job, as_job
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 WIDTHS_MM = [10, 46, 16, 12, 72, 19, 19, 22, 57]  # 273 mm
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
@@ -13,11 +14,13 @@ from ..domain.evaluation import FLAG_NAMES
 from ..domain.industry import DIVISIONS, division_of
 from ..domain.money import format_wan
 from ..domain.records import POOLS
-from ..storage.ledger import Ledger
 from . import layout, sources, text
 from .facts import PolicyFacts
 from .fonts import FONT
 from .job import Job, as_job
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 HEADER = ["序号", "企业名称", "统一社会信用代码", "乡镇", "行业", "库别", "上年主营\n业务收入",
           "本年预计", "同比", "标记", "包联干部/\n责任单位", "最近走访"]

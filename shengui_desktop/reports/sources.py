@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ..domain.records import POOLS, STAT_STATUSES
-from ..storage.ledger import Ledger
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 
 @dataclass

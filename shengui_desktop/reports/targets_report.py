@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from ..domain.records import POOLS
-from ..storage.ledger import Ledger
 from . import charts, layout, sources
 from .facts import PolicyFacts, TargetLine, TargetProgress
 from .job import Job, as_job
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 FUNNEL = ("base", "reserve", "cultivation", "entry")
 

@@ -5,16 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from ..domain.records import VISIT_KINDS
-from ..storage.ledger import Ledger
 from . import layout, sources
 from .facts import PolicyFacts
 from .fonts import FONT
 from .job import Job, as_job
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 WIDTHS_MM = [10, 20, 50, 18, 16, 28, 72, 59]  # 273 mm
 

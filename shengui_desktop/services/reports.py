@@ -12,7 +12,7 @@ import importlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..domain.evaluation import Evaluation
 from ..domain.policy import REWARD_STATUSES
@@ -22,7 +22,9 @@ from ..reports import dossier, issues_report, ledger_report, targets_report, vis
 from ..reports.facts import (ChecklistItem, LedgerFacts, PolicyFacts, RewardLine, TargetLine, TargetProgress)
 from ..reports.job import Job
 from ..reports.sources import Filters
-from ..storage.ledger import Ledger
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 KINDS = {"ledger": "台账", "dossier": "一户一册", "visits": "走访记录", "issues": "问题台账",
          "targets": "目标任务完成情况"}

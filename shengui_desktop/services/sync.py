@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..domain.money import format_wan
 from ..domain.records import (FIGURE_FIELDS, ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, SOURCES, STAT_STATUSES, VISIT_KINDS)
-from ..storage.ledger import Ledger
 from ..sync import certificates, conflicts, duplicates, exporter, importer, package
 from ..sync.errors import PackageRejected
 from ..sync.rules import label as table_label
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 Progress = Callable[[str, int, int], None] | None
 

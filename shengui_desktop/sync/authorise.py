@@ -9,15 +9,17 @@ a township can neither claim another township's record nor move one of its own a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from itertools import groupby, repeat
 from operator import itemgetter
 
 import orjson
 
-from ..storage.ledger import Ledger
 from .errors import PackageRejected
 from .rules import (CHILD, ENTERPRISE, county_only, label, synced_tables, table_kind, township_may_write)
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 
 _TBL, _SITE, _ROW, _DATA = (itemgetter(k) for k in ("tbl", "site_id", "row_id", "data"))

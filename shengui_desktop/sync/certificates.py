@@ -13,15 +13,18 @@ import base64
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pyrage import x25519
 
+from ..domain.fingerprint import fingerprint
 from ..errors import UserError
-from ..services.office.site import fingerprint
-from ..storage.ledger import Ledger
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 FORMAT = "shengui-certificate"
 VERSION = 1

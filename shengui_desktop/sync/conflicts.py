@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..errors import UserError
 from ..storage import held
-from ..storage.ledger import Ledger
 from .merge import _load_entry, fold
 from .rules import label
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 _NAME_SQL = {
     "enterprises": "SELECT name FROM enterprises WHERE id = ?",

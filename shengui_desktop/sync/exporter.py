@@ -15,13 +15,15 @@ import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..errors import UserError
 from ..storage import held, migrations
-from ..storage.ledger import Ledger
 from . import certificates, package
 from .rules import COUNTY, ENTERPRISE, county_only, label, synced_tables, table_kind
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 _COLUMNS = "c.tbl, c.row_id, c.op, c.data, c.base, c.hlc, c.site_id, c.site_seq"
 

@@ -14,11 +14,10 @@ from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..gc_pause import collector_paused
 from ..storage import held, migrations
-from ..storage.ledger import Ledger
 from . import certificates, duplicates, package
 from .authorise import check_township_package, screen, table_rights
 from .errors import PackageRejected
@@ -26,6 +25,9 @@ from .merge import MergeResult, Plan, known_records, merge, plan
 from .rows import RowMaker, table_specs
 from .rules import NATURAL_KEYS
 from .validate import column_types, validate_entries
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 FUTURE_SKEW = timedelta(hours=1)
 PAST_SKEW = timedelta(days=180)

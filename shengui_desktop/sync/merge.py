@@ -29,14 +29,17 @@ from datetime import datetime
 from collections import Counter
 from itertools import groupby
 from operator import itemgetter
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import orjson
 
 from ..storage import held
-from ..storage.ledger import Ledger, _dumps
+from ..storage.ledger import _dumps
 from .errors import ImportCancelled
 from .rows import RowMaker, Writer, table_specs
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 Stamp = tuple[int, str]
 

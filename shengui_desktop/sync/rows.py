@@ -5,12 +5,15 @@ writes rows and log entries in batches (Writer)."""
 from __future__ import annotations
 
 from operator import add, itemgetter
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import orjson
 
 from ..storage import held
-from ..storage.ledger import DERIVED_COLUMNS, SYNCED_TABLES, Ledger, TableSpec, _derived, _dumps
+from ..storage.ledger import DERIVED_COLUMNS, SYNCED_TABLES, TableSpec, _derived, _dumps
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 CHUNK = 5000
 HELD_CHUNK = 20000  # rows per JSON array (a few MB of text)

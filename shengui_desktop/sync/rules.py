@@ -14,8 +14,12 @@ township's insert must carry, i.e. the column's neutral default).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..storage import ledger as ledger_mod
-from ..storage.ledger import Ledger
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 ENTERPRISE, CHILD, COUNTY = "enterprise", "child", "county"
 

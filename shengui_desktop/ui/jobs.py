@@ -1,7 +1,7 @@
 """Background work: a job runs on the thread pool with its own ledger connection.
 
 A SQLCipher connection must not be used by two threads at once, so each job opens a second
-keyed connection of the same file (storage.files.reopen, ~3 ms) and closes it when done. The
+keyed connection of the same file (session.worker_connection, ~3 ms) and closes it when done. The
 job function gets (ledger, progress, cancelled): progress(done, total, text) may be called
 often (it is throttled here), cancelled() is polled by the core at convenient points. The
 result comes back on the GUI thread through the `finished` signal.
@@ -12,15 +12,17 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from ..errors import UserError, os_error_message
-from ..storage.files import reopen
-from ..storage.ledger import Ledger
+from ..services.office import session
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 
 class Cancelled(Exception):
@@ -69,7 +71,7 @@ class Job(QObject):
         own = None
         try:
             if self._ledger is not None:
-                own = reopen(self._ledger)
+                own = session.worker_connection(self._ledger)
             result = self._fn(own, self._report, self.is_cancelled)
             self.outcome = ("cancelled", None) if self.is_cancelled() else ("done", result)
         except Cancelled:
@@ -82,8 +84,7 @@ class Job(QObject):
             traceback.print_exc()
             self.outcome = ("failed", f"后台任务出错：{type(e).__name__}: {e}")
         finally:
-            if own is not None:
-                own.close()
+            session.close(own)
             self.done.set()
             self.ended.emit()
 

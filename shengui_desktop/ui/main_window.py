@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -13,9 +14,8 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QMainWindow, QM
 
 from ..services.ledger import enterprises, reference
 from ..services import excel
-from ..services.office import site
+from ..services.office import session, site
 from ..services.ledger.enterprises import LEDGER_COLUMNS
-from ..storage.ledger import Ledger
 from . import policy_adapter
 from .common import APP_TITLE, ChangeBus
 from .home.page import HomePage
@@ -27,6 +27,9 @@ from .ledger.model import KEYS
 from .ledger.page import LedgerPage
 from .sync.page import SyncPage
 from .visits.page import VisitsPage
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 PAGES = ["首页", "企业台账", "走访记录", "问题台账", "数据同步"]
 # Column widths are remembered per set of columns: a state saved by a version with other
@@ -251,5 +254,5 @@ class MainWindow(QMainWindow):
         self.runner.shutdown()
         for page in (self.home, self.visits_page, self.issues_page, self.sync_page):
             page.runner.shutdown()
-        self.ledger.close()
+        session.close(self.ledger)
         super().closeEvent(event)

@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ...domain.records import POOLS
 from ...errors import UserError
 from ...gc_pause import collector_paused
 from ...spreadsheets.reader import read_workbook
 from ...spreadsheets.report import Finding, write_marked_copy
-from ...storage.ledger import Ledger
+
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 Progress = Callable[[str, int, int], None]
 ENTERPRISE_FIELDS = ("name", "credit_code", "township", "township_code", "industry_code",

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ...domain import industry
 from ...domain.records import POOLS, SOURCES, STAT_STATUSES
 from ...errors import UserError
 from ...spreadsheets.columns import MONEY_FIELDS
-from ...storage.ledger import Ledger
 from ..office.site import this_site
 
 from . import Progress, _cancel_check  # noqa: E402
+
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 
 # ------------------------------------------------------------------------------------

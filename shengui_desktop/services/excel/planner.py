@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from operator import itemgetter
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ...domain import industry
 from ...domain.records import POOLS, SOURCES, STAT_STATUSES, validate_enterprise
@@ -16,13 +16,16 @@ from ...spreadsheets.columns import FIGURE_FIELDS, LABELS, MONEY_FIELDS, money_f
 from ...spreadsheets.layout import Column, Layout, data_rows, find_layout
 from ...spreadsheets.reader import Grid
 from ...spreadsheets.report import Finding
-from ...storage.ledger import Ledger, new_id
+from ...storage.ledger import new_id
 from ..office.site import this_site
 
 from . import (_CODE_DIGITS, _DATE_FIELDS, _DIVISION_PREFIX, _NINE_DIGITS, _POOL_WORDS, _STATUS_WORDS, _TAG_SEPARATORS, _TEXT_FIELDS, DEFAULT_MONEY_UNIT, ENTERPRISE_FIELDS, Change, ImportResult, Progress, SheetSummary)
 from .enterprise_bulk import _BulkEnterpriseRows, _NewEnterprise
 from .figures_bulk import _BulkFigureRows
 from .figures_plan import _FIELD_LABELS, _FigureRows
+
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 
 class _Planner(_FigureRows, _BulkEnterpriseRows, _BulkFigureRows):

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ...domain import credit_code
 from ...domain.industry import DIVISIONS
 import uuid
 
 from ...errors import UserError
-from ...storage.ledger import Ledger, monthly_figure_id
+from ...storage.ledger import monthly_figure_id
 from ..office.site import this_site
 from . import reference
+
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 # 盂县's real townships (seed 003) first; more are made up from syllables when asked for.
 # (the seven of its 2024 target allocation first, so `targets --load` finds them all)

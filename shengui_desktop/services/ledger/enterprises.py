@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ...domain.credit_code import normalise
 from ...domain.records import validate_enterprise
 from ...errors import UserError, ValidationError
-from ...storage.ledger import Ledger
 from ..office.site import this_site
+
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 EDITABLE = ("credit_code", "name", "township_code", "industry_code", "stat_status", "source",
             "department_id", "liaison_cadre", "address", "legal_person", "contact_person",

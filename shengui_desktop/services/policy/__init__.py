@@ -12,18 +12,20 @@ import copy
 import hashlib
 import json
 from datetime import date
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ...domain.evaluation import Evaluation
 from ...domain.policy import Profile, ProfileError, validate_profile
 from ...domain.policy_rules import evaluate_one, not_above, project_revenue, rank_into_pools
 from ...errors import UserError
 from ...paths import resources_dir
-from ...storage.ledger import Ledger
 from ..ledger import reference
 from .facts import gather_facts
 from .reports import (calendar_reminders, entry_checklist, pool_sizing, rewards, set_checklist_item, target_progress, update_entry_checklist, year_target)
 from .records import add_project, add_reward_claim, record_scale_period  # noqa: F401
+
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 
 # -- the shipped profiles --------------------------------------------------------------------

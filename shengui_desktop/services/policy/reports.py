@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ...domain.policy import REWARD_STATUSES
 from ...domain.policy_calendar import CHECKLIST_ITEMS, checklist, reminders, sizing
 from ...domain.policy_rewards import rewards_for, totals
 from ...errors import UserError
-from ...storage.ledger import Ledger
 from .facts import gather_reward_facts
+
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 THRESHOLD_YUAN = 20_000_000
 
