@@ -3,6 +3,7 @@ services.sync."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from .common import add_db, emit, open_from_args, progress_printer
@@ -29,12 +30,29 @@ def cmd_sync_import(args) -> int:
         results = sync.import_packages(ledger, [Path(f) for f in args.files],
                                        accept_fingerprint=args.accept_new_site,
                                        progress=progress_printer("导入同步包"))
-    data = [{"file": str(r.path), "status": r.status, "package_id": r.package_id,
+    emit(args, _import_data(results), lambda: "\n".join(r.message for r in results))
+    return 0
+
+
+def _import_data(results) -> list[dict]:
+    return [{"file": str(r.path), "status": r.status, "package_id": r.package_id,
              "sender": r.sender, "package_no": r.package_no, "entries": r.entries,
              "new_entries": r.new_entries, "counts": r.counts, "conflicts": r.conflicts,
              "duplicates": r.duplicates, "gaps": r.gaps, "warnings": r.warnings,
-             "enrolled": r.enrolled} for r in results]
-    emit(args, data, lambda: "\n".join(r.message for r in results))
+             "enrolled": r.enrolled, "rekeyed": r.rekeyed} for r in results]
+
+
+def cmd_sync_rekey(args) -> int:
+    """`sync rekey`: replace the key enrolled for an office code (a reinstalled township,
+    checked by phone); the old key is revoked."""
+    from ..services import sync
+
+    print("警告：" + sync.REKEY_WARNING, file=sys.stderr)
+    with open_from_args(args) as ledger:
+        results = sync.rekey_site(ledger, [Path(f) for f in args.files], area_code=args.area_code,
+                                  fingerprint=args.fingerprint,
+                                  progress=progress_printer("更换密钥并导入"))
+    emit(args, _import_data(results), lambda: "\n".join(r.message for r in results))
     return 0
 
 
@@ -124,6 +142,14 @@ def register(sub) -> None:
     p.add_argument("--accept-new-site", metavar="FINGERPRINT",
                    help="接受新单位：与对方电话核对后的密钥指纹")
     p.set_defaults(func=cmd_sync_import)
+
+    p = sync.add_parser("rekey", help="更换已登记单位的密钥（对方重装电脑、原密钥丢失时；原密钥随即吊销）")
+    add_db(p)
+    p.add_argument("files", nargs="+", metavar="FILE", help="对方新台账导出的同步包")
+    p.add_argument("--area-code", required=True, help="要更换密钥的单位的区划代码")
+    p.add_argument("--fingerprint", required=True, metavar="FINGERPRINT",
+                   help="对方在电话中读出的新密钥指纹（与包中的一致才会更换）")
+    p.set_defaults(func=cmd_sync_rekey)
 
     p = sync.add_parser("rotate-keys", help="更换本单位密钥（新证书由原密钥签名）")
     add_db(p)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..domain.money import format_wan
 from ..domain.records import (FIGURE_FIELDS, ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, SOURCES, STAT_STATUSES, VISIT_KINDS)
+from ..errors import UserError
 from ..sync import certificates, conflicts, duplicates, exporter, importer, package
 from ..sync.errors import PackageRejected
 from ..sync.rules import label as table_label
@@ -38,20 +39,28 @@ def import_packages(ledger: Ledger, paths: list[Path], *, accept_fingerprint: st
 
 def inspect_package(ledger: Ledger, path: Path) -> dict:
     """What the enrolment dialog shows before a person accepts a new office: who sent it,
-    its fingerprint, and whether it is already known. Never applies anything."""
+    its fingerprint, and whether it is already known. Never applies anything.
+
+    `revoked`: signed by a key this office revoked (refused, never offered for enrolment);
+    `enrolled_as`: the enrolled office whose code it claims under another key (an impostor
+    or a reinstall: refused, never offered as a new office, only re-keying can take it)."""
     raw = package.read(Path(path))
     m = raw.manifest
-    known = ledger.one("SELECT * FROM sites WHERE id = ? AND trusted = 1", (m["sender"]["site_id"],))
+    status = importer.sender_status(ledger, raw)
     cert = m.get("sender_certificate") if isinstance(m.get("sender_certificate"), dict) else {}
     try:  # the enrolment dialog must not offer to pin a certificate the import would refuse
         certificates.verify_certificate(cert)
         certificate_problem = None
     except certificates.CertificateError as e:
         certificate_problem = str(e)
+    holder = status.conflict
     return {"sender": m["sender"], "recipient": m["recipient"], "package_no": m["package_no"],
             "created_at": m["created_at"], "counts": m["counts"], "entries": m["entries"],
-            "known_sender": known is not None, "fingerprint": cert.get("fingerprint"),
+            "known_sender": status.trusted, "fingerprint": cert.get("fingerprint"),
             "certificate_problem": certificate_problem,
+            "revoked": status.revoked is not None,
+            "enrolled_as": None if holder is None else {
+                k: holder[k] for k in ("id", "role", "name", "area_code", "fingerprint")},
             "already_imported": ledger.scalar("SELECT 1 FROM imported_packages WHERE package_id = ?",
                                               (m["package_id"],)) is not None,
             "for_this_office": m["recipient"]["site_id"] == ledger.site_id}
@@ -60,6 +69,43 @@ def inspect_package(ledger: Ledger, path: Path) -> dict:
 def certificate(ledger: Ledger) -> dict:
     """This office's certificate (what `cert export` prints without --out)."""
     return certificates.export_certificate(ledger)
+
+
+# What a person is told before replacing an enrolled office's key (the command line prints
+# it, the window's 更换乡镇密钥 dialog shows it).
+REKEY_WARNING = (
+    "更换密钥会吊销该单位已登记的密钥：此后用原密钥签名的同步包（包括原电脑上的台账导出的）一律拒绝导入，"
+    "本单位发给该单位的同步包只有新密钥能打开，其台账的全部记录都将发给新密钥的持有者。"
+    "只有在打电话给该单位、确认是对方本人重装了电脑（原密钥已丢失），并请对方读出本机证书指纹逐组核对一致后，"
+    "才可更换。如果对方仍有原来的台账，请对方在原台账上“更换密钥”，不要在这里更换。"
+    "如有任何疑问，请不要更换：该文件可能来自冒充者。")
+
+
+def rekey_site(ledger: Ledger, paths: list[Path], *, area_code: str, fingerprint: str,
+               progress: Progress = None, cancel=None) -> list[importer.ImportResult]:
+    """更换乡镇密钥: the deliberate re-keying of an enrolled office whose laptop was
+    reinstalled (SYNC.md property 7). `paths`: packages from the office's new ledger;
+    `fingerprint`: what the office read out on the phone. The new key replaces the enrolled
+    one, the old key is revoked (its packages refused from then on), an entry is written to
+    the key audit log (site_key_events), and the packages are imported: all of it in one
+    transaction, or nothing when any file is refused."""
+    area_code = (area_code or "").strip()
+    holder = certificates.enrolled_holder(ledger, area_code)
+    if holder is None:
+        raise UserError(f"没有已登记的区划代码为“{area_code}”的单位，无需更换密钥；"
+                        "新单位请核对指纹后登记（--accept-new-site）。")
+    if not importer.normalise_fingerprint(fingerprint or ""):
+        raise UserError("请输入对方在电话中读出的密钥指纹。")
+    if not paths:
+        raise UserError("请选择该单位新台账导出的同步包。")
+    return importer.import_files(ledger, [Path(p) for p in paths],
+                                 rekey=importer.Rekey(area_code, fingerprint),
+                                 progress=progress, cancel=cancel)
+
+
+def key_events(ledger: Ledger, area_code: str | None = None) -> list[dict]:
+    """The audit log of peer keys: enrolments, rotations followed, re-keyings (oldest first)."""
+    return certificates.key_events(ledger, area_code)
 
 
 def export_certificate(ledger: Ledger, path: Path) -> dict:
@@ -188,4 +234,5 @@ def sync_status(ledger: Ledger) -> list[dict]:
 __all__ = ["export_packages", "import_packages", "inspect_package", "list_conflicts",
            "resolve_conflict", "list_duplicates", "find_duplicates", "merge_duplicates",
            "dismiss_duplicates", "rotate_keys", "sync_status", "PackageRejected",
-           "export_certificate", "review_conflicts", "table_label", "FIELD_LABELS"]
+           "export_certificate", "review_conflicts", "table_label", "FIELD_LABELS",
+           "rekey_site", "REKEY_WARNING", "key_events"]

@@ -39,7 +39,12 @@ class ExportResult:
 
 
 def peers(ledger: Ledger) -> list[dict]:
-    return ledger.rows("SELECT * FROM sites WHERE is_self = 0 AND trusted = 1 ORDER BY area_code")
+    """Trusted peers, one per office code: a second key enrolled for a code before that was
+    refused (SYNC.md property 7) gets nothing; the first enrolled holds the code."""
+    return ledger.rows(
+        "SELECT * FROM sites s WHERE s.is_self = 0 AND s.trusted = 1 AND NOT EXISTS ("
+        "SELECT 1 FROM sites e WHERE e.is_self = 0 AND e.trusted = 1 AND e.area_code = s.area_code"
+        " AND (e.created_at, e.id) < (s.created_at, s.id)) ORDER BY s.area_code")
 
 
 def find_peer(ledger: Ledger, which: str | None) -> list[dict]:
