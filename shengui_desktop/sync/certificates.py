@@ -10,6 +10,7 @@ without a phone call.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pyrage import x25519
 
 from ..errors import UserError
-from ..services.office.site import fingerprint
 from ..storage.ledger import Ledger
 
 FORMAT = "shengui-certificate"
@@ -31,6 +31,12 @@ _BODY_FIELDS = ("format", "version", "site_id", "role", "name", "area_code", "si
 
 class CertificateError(UserError):
     pass
+
+
+def fingerprint(sign_public_key_b64: str, age_recipient: str) -> str:
+    """What two people read to each other on the phone: 8 groups of 4 hex digits."""
+    digest = hashlib.sha256(base64.b64decode(sign_public_key_b64) + age_recipient.encode()).hexdigest()
+    return " ".join(digest[i:i + 4].upper() for i in range(0, 32, 4))
 
 
 def canonical(obj) -> bytes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -13,14 +12,9 @@ from pyrage import x25519
 from ...errors import UserError
 from ...storage.files import create_ledger
 from ...storage.ledger import Ledger
+from ...sync.certificates import fingerprint
 
 ROLES = {"township": "乡镇（街道）", "county": "县（区、市）"}
-
-
-def fingerprint(sign_public_key_b64: str, age_recipient: str) -> str:
-    """What two people read to each other on the phone: 8 groups of 4 hex digits."""
-    digest = hashlib.sha256(base64.b64decode(sign_public_key_b64) + age_recipient.encode()).hexdigest()
-    return " ".join(digest[i:i + 4].upper() for i in range(0, 32, 4))
 
 
 def check_area_code(role: str, area_code: str) -> None:
