@@ -13,7 +13,7 @@ from datetime import datetime
 from ..errors import UserError
 from ..storage import held
 from ..storage.ledger import Ledger
-from .merge import _load_entry, fold
+from .merge import load_entry, fold
 from .rules import label
 
 _NAME_SQL = {
@@ -102,7 +102,7 @@ def resolve(ledger: Ledger, conflict_id: str, keep: str) -> dict:
             ledger.update(table, row_id, {c["field"]: value}, force=True)
         elif side == "loser" and ledger.get(table, row_id) is None:
             # keep the edit: bring the record back with its latest values
-            entries = [_load_entry(r) for r in ledger.conn.execute(held.record_entries_sql(
+            entries = [load_entry(r) for r in ledger.conn.execute(held.record_entries_sql(
                 ledger.conn, "(SELECT ?1 AS tbl, ?2 AS row_id)", [table]), (table, row_id))]
             values = fold(entries).values
             cols = ledger.spec(table).columns

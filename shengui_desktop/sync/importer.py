@@ -195,7 +195,7 @@ def _skew_warnings(ledger: Ledger, m: dict, newest_hlc: int) -> list[str]:
     return out
 
 
-def _gaps(ledger: Ledger, sender_id: str) -> list[int]:
+def missing_package_numbers(ledger: Ledger, sender_id: str) -> list[int]:
     numbers = {r[0] for r in ledger.conn.execute(
         "SELECT package_no FROM imported_packages WHERE sender_id = ?", (sender_id,))}
     if not numbers:
@@ -316,7 +316,7 @@ def apply_verified(ledger: Ledger, v: Verified, *, progress: Callable | None = N
     result.counts = counts
     result.conflicts = merged.conflicts
     result.touched = merged.touched
-    result.gaps = _gaps(ledger, v.sender["site_id"])
+    result.gaps = missing_package_numbers(ledger, v.sender["site_id"])
     return result
 
 
