@@ -109,7 +109,7 @@ class KeySlots:
                 raise ValueError
             for slot in data["slots"]:
                 for key in ("id", "kind", "user", "kdf", "nonce", "wrapped_key"):
-                    slot[key]  # noqa: B018 - presence check
+                    slot[key]  # presence check: KeyError if missing
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             raise LedgerDamaged(f"密钥文件“{path.name}”已损坏，无法读取。请从备份中恢复该文件。") from None
         if data.get("version", 0) > VERSION:

@@ -368,7 +368,7 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str |
         if ledger.path is not None and not ledger.conn.in_transaction:
             try:
                 reader = stack.enter_context(closing(ledger.reader()))
-            except Exception:  # noqa: BLE001 - only slower without it: looked up here instead
+            except Exception:  # only slower without it: looked up here instead
                 reader = None
         written: dict[str, set[str]] | None = {} if reader is not None else None
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))

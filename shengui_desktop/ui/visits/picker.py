@@ -32,7 +32,7 @@ class EnterprisePicker(QWidget):
         self.matches.itemClicked.connect(self._take)
         self.edit.installEventFilter(self)
 
-    def eventFilter(self, obj, event):  # noqa: N802
+    def eventFilter(self, obj, event):
         from PySide6.QtCore import QEvent
         if obj is self.edit and event.type() == QEvent.Type.KeyPress and self.matches.isVisible():
             key = event.key()
@@ -82,12 +82,12 @@ class NamesCompleter(QCompleter):
         self.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterMode(Qt.MatchFlag.MatchStartsWith)
 
-    def splitPath(self, path: str) -> list[str]:  # noqa: N802
+    def splitPath(self, path: str) -> list[str]:
         for sep in ("、", "，", ","):
             path = path.split(sep)[-1]
         return [path.strip()]
 
-    def pathFromIndex(self, index) -> str:  # noqa: N802
+    def pathFromIndex(self, index) -> str:
         text = self.widget().text() if self.widget() else ""
         cut = max(text.rfind(s) for s in ("、", "，", ","))
         head = text[:cut + 1] if cut >= 0 else ""
