@@ -26,4 +26,4 @@ def _connection_only_init(self, filename_or_conn=None, *args, **kwargs):
     _original_init(self, filename_or_conn, *args, **kwargs)
 
 
-sqlite_utils.Database.__init__ = _connection_only_init
+sqlite_utils.Database.__init__ = _connection_only_init  # type: ignore[method-assign]

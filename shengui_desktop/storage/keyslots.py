@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
@@ -141,7 +142,7 @@ class KeySlots:
 
     # -- slots ------------------------------------------------------------------------
     def _wrap(self, kind: str, user: str, secret: str, key: bytes, kdf: KdfParams) -> dict:
-        slot = {
+        slot: dict[str, Any] = {
             "id": uuid.uuid4().hex, "kind": kind, "user": user,
             "kdf": {"name": "argon2id", "memory_kib": kdf.memory_kib, "time_cost": kdf.time_cost,
                     "parallelism": kdf.parallelism, "salt": _b64(secrets.token_bytes(16))},

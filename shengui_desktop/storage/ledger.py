@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import add
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence, overload
 
 import sqlcipher3
 import sqlite_utils
@@ -118,6 +118,11 @@ class Ledger:
         self.wall_clock: Callable[[], float] = time.time  # replaced in tests
 
     # -- reading helpers --------------------------------------------------------------
+    @overload
+    def meta(self, key: str) -> str | None: ...
+    @overload
+    def meta(self, key: str, default: str) -> str: ...
+
     def meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else default
@@ -329,7 +334,8 @@ class Ledger:
                 if identity:
                     return insert_sql, list(map(add, map(tuple, chunk), zip(held_seqs)))
                 given = list(zip(*chunk))
-                names, values = ["id"], [[i or new_id() for i in given[0]]]
+                names = ["id"]
+                values: list[Sequence[Any]] = [[i or new_id() for i in given[0]]]
                 full = {}
                 for c, (index, default) in zip(cols, plan):
                     column = given[index] if index is not None else (None,) * n
