@@ -1,4 +1,4 @@
-"""SYNC.md properties 1, 2, 4 and 8 under random histories (hypothesis).
+"""docs/sync-format.md, properties 1, 2, 4 and 8 under random histories (hypothesis).
 
 Three offices edit the same records (same-field races, deletes, months entered at two
 offices), export packages in random directions and import them in random order, twice,

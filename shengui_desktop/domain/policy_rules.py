@@ -15,7 +15,7 @@ from .money import format_wan_short
 from .policy import POOL_ORDER, Profile
 from .records import POOLS, SOURCES
 
-NATIONAL_THRESHOLD = 20_000_000  # above scale since 2011 (DOMAIN.md)
+NATIONAL_THRESHOLD = 20_000_000  # annual main business revenue, above scale since 2011 (5,000,000 before)
 
 
 def wan(yuan: int | None) -> str:

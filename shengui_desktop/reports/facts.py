@@ -3,9 +3,10 @@
 `services.policy` (the policy-profile issue) owns the rules: evaluate(), rewards(),
 target_progress() and the entry checklist. Reports read them through `PolicyFacts`.
 `LedgerFacts` is a plain fallback computed from the ledger alone, used for any function the
-policy service does not (yet) provide: it projects revenue the way DOMAIN.md describes,
-flags only what needs no profile (达规未入统, 规上预计不足2000万元), counts entries and exits
-from the recorded dates, and never invents reward amounts.
+policy service does not (yet) provide: it projects revenue in the same two ways as
+domain/policy_rules.py's project_revenue (same-period ratio, else annualised), flags only
+what needs no profile (达规未入统, 规上预计不足2000万元), counts entries and exits from the
+recorded dates, and never invents reward amounts.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from . import sources
 
 THRESHOLD_YUAN = 20_000_000
 
-# DOMAIN.md: typical materials for entry into the statistics register
+# typical materials for entry into the statistics register (national practice)
 ENTRY_MATERIALS = (
     "年度审核登记表 / 纳入申报表",
     "法人单位基本情况表",
@@ -146,7 +147,7 @@ class LedgerFacts:
         return out
 
     def checklist(self, enterprise_id: str) -> list[ChecklistItem]:
-        """The DOMAIN.md materials, ticked where the ledger's entry_checklist says so
+        """The ENTRY_MATERIALS, ticked where the ledger's entry_checklist says so
         (items recorded under other names are listed after them)."""
         try:
             recorded = sources.checklist_rows(self.ledger, enterprise_id)

@@ -1,7 +1,9 @@
 """Encrypted SQLite storage: the only way a ledger is opened, migrated and written.
 
 sqlite-utils catches only the standard library's or ``pysqlite3``'s exception classes, so
-``sqlcipher3`` is registered as ``pysqlite3`` before sqlite-utils is imported (STACK.md).
+its recovering calls (``insert(alter=True)``, ``drop(ignore=True)``, ``cached_counts()``)
+would raise on SQLCipher's errors; ``sqlcipher3`` is therefore registered as ``pysqlite3``
+before sqlite-utils is imported.
 The price: sqlite-utils given a *path* would open an unencrypted file through SQLCipher.
 So its constructor is guarded here to accept only a connection, and every connection comes
 from :func:`connection.connect`, which keys it first.

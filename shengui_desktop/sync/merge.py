@@ -1,4 +1,4 @@
-"""Merging change-log entries made elsewhere (SYNC.md properties 1, 2 and 4).
+"""Merging change-log entries made elsewhere (docs/sync-format.md, properties 1, 2 and 4).
 
 The state of a record is a pure function of the set of its entries, so any two ledgers that
 hold the same entries hold the same record, whatever the order they arrived in:
