@@ -157,7 +157,7 @@ def test_short_password_refused(tmp_path):
 
 
 def test_sqlite_utils_refuses_a_path(tmp_path):
-    """The pysqlite3 trap (STACK.md): a path given to sqlite-utils would make an unencrypted
+    """The pysqlite3 trap (shengui_desktop/storage/__init__.py): a path given to sqlite-utils would make an unencrypted
     file through SQLCipher; the storage package makes that impossible."""
     import sqlite_utils
 

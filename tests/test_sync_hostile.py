@@ -1,5 +1,5 @@
-"""SYNC.md properties 5, 7 and 9: every hostile or broken package is refused with a Chinese
-message naming the reason, and the ledger's content is exactly as before."""
+"""docs/sync-format.md, properties 5, 7 and 9: every hostile or broken package is refused with
+a Chinese message naming the reason, and the ledger's content is exactly as before."""
 
 from __future__ import annotations
 

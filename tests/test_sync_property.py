@@ -1,4 +1,4 @@
-"""SYNC.md properties 1, 2, 4 and 8 under random histories (hypothesis).
+"""docs/sync-format.md, properties 1, 2, 4 and 8 under random histories (hypothesis).
 
 Three offices edit the same records (same-field races, deletes, months entered at two
 offices), export packages in random directions and import them in random order, twice,
@@ -104,29 +104,29 @@ class Run:
             return
         if kind == "edit":
             ent = self.enterprise_for(key, op[2])
-            self._log_after(key, lambda l: l.update("enterprises", ent, {op[3]: self.value(key)}))
+            self._log_after(key, lambda led: led.update("enterprises", ent, {op[3]: self.value(key)}))
         elif kind == "figure":
             ent = self.enterprise_for(key, op[2])
             fid = monthly_figure_id(ent, op[3])
             revenue = next(self.counter) * 1000
 
-            def record(l):
-                if l.get("enterprises", ent) is None:
+            def record(led):
+                if led.get("enterprises", ent) is None:
                     raise UserError("gone")
-                if l.get("monthly_figures", fid) is None:
-                    l.insert("monthly_figures", {"id": fid, "enterprise_id": ent, "period": op[3],
-                                                 "revenue": revenue})
+                if led.get("monthly_figures", fid) is None:
+                    led.insert("monthly_figures", {"id": fid, "enterprise_id": ent, "period": op[3],
+                                                   "revenue": revenue})
                 else:
-                    l.update("monthly_figures", fid, {"revenue": revenue})
+                    led.update("monthly_figures", fid, {"revenue": revenue})
             self._log_after(key, record)
         elif kind == "visit":
             ent = self.enterprise_for(key, op[2])
 
-            def visit(l):
-                if l.get("enterprises", ent) is None:
+            def visit(led):
+                if led.get("enterprises", ent) is None:
                     raise UserError("gone")
-                l.insert("visits", {"enterprise_id": ent, "visit_date": "2026-11-01",
-                                    "visitors": self.value(key), "summary": self.value(key)})
+                led.insert("visits", {"enterprise_id": ent, "visit_date": "2026-11-01",
+                                      "visitors": self.value(key), "summary": self.value(key)})
             self._log_after(key, visit)
         elif kind in ("visit_edit", "visit_delete"):
             visits = [r[0] for r in self.sites[key].conn.execute("SELECT id FROM visits ORDER BY id")]
@@ -134,12 +134,12 @@ class Run:
                 return
             vid = visits[op[2] % len(visits)]
             if kind == "visit_edit":
-                self._log_after(key, lambda l: l.update("visits", vid, {"summary": self.value(key)}))
+                self._log_after(key, lambda led: led.update("visits", vid, {"summary": self.value(key)}))
             else:
-                self._log_after(key, lambda l: l.delete("visits", vid))
+                self._log_after(key, lambda led: led.delete("visits", vid))
         elif kind == "delete_enterprise":
             ent = self.enterprise_for(key, op[2])
-            self._log_after(key, lambda l: l.delete("enterprises", ent))
+            self._log_after(key, lambda led: led.delete("enterprises", ent))
         elif kind == "export":
             sender, recipient = op[1]
             self.export(sender, recipient)

@@ -7,7 +7,8 @@ from datetime import date
 from .policy import Profile
 from .records import POOLS
 
-# DOMAIN.md "Typical entry materials" (national practice, the same under every profile).
+# The typical materials for entry into the statistics register (national practice, the same
+# under every profile).
 CHECKLIST_ITEMS = {
     "registration_form": "年度审核登记表 / 纳入申报表",
     "legal_entity_form": "法人单位基本情况表",

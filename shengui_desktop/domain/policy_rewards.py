@@ -109,7 +109,8 @@ def _continued_rule(f: RewardFacts, rule: dict, year: int, k: int) -> list[dict]
         return []
     still, why = _still(f, year)
     if not still:
-        return [] if still is False and f.exit_year < year else [
+        exit_year = f.exit_year  # not None when `still` is False
+        return [] if still is False and exit_year is not None and exit_year < year else [
             _line(f, rule, year, "to_verify" if still is None else "not_eligible", why)]
     # the document names the award but not how many years it runs: a person checks
     return [_line(f, rule, year, "to_verify", f"{f.entry_year}年入规，本年为入规第{k}年，持续在规；"
@@ -173,7 +174,7 @@ def _capped(f: RewardFacts, rule: dict, year: int, k: int, kind: str) -> list[di
             lines.append(_line(f, rule, year, "not_eligible", f"{head}，未达{wan(minimum)}"))
             continue
         if is_bid and c.get("bid_region") not in rule["regions"]:
-            region = BID_REGIONS.get(c.get("bid_region"), "未登记地区")
+            region = BID_REGIONS.get(c.get("bid_region") or "", "未登记地区")
             lines.append(_line(f, rule, year, "not_eligible",
                                f"{head}：{region}项目，须为{'或'.join(BID_REGIONS[r] for r in rule['regions'])}"))
             continue

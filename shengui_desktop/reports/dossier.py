@@ -50,9 +50,7 @@ class DossierData:
 
 def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: Job | None = None) -> DossierData:
     job = as_job(job)
-    where, params = filters.where()
-    enterprises = ledger.rows(f"SELECT * FROM enterprises e WHERE {where} ORDER BY e.township_code, e.name",
-                              params)
+    enterprises = sources.enterprises(ledger, filters)
     ids = [e["id"] for e in enterprises]
     evaluations = facts.evaluate(ids) if ids else {}
     rewards = facts.rewards(filters.year) if ids else []
@@ -61,17 +59,10 @@ def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: J
     out = []
     for i, e in enumerate(enterprises):
         job.report("读取企业资料", i, len(enterprises))
-        figures = {r["period"]: r for r in ledger.rows(
-            "SELECT * FROM monthly_figures WHERE enterprise_id = ? AND period >= ? ORDER BY period",
-            (e["id"], f"{years[0]}-01"))}
-        history = ledger.rows("SELECT * FROM pool_events WHERE enterprise_id = ? ORDER BY moved_on, rowid",
-                              (e["id"],))
-        visits = ledger.rows("SELECT * FROM visits WHERE enterprise_id = ? ORDER BY visit_date DESC",
-                             (e["id"],))
-        issues = ledger.rows(
-            "SELECT i.*, d.name AS department FROM issues i LEFT JOIN departments d ON d.id = i.department_id"
-            " WHERE i.enterprise_id = ? ORDER BY i.status IN ('resolved', 'closed'), i.raised_date",
-            (e["id"],))
+        figures = {r["period"]: r for r in sources.figures_since(ledger, e["id"], f"{years[0]}-01")}
+        history = sources.pool_history(ledger, e["id"])
+        visits = sources.enterprise_visits(ledger, e["id"])
+        issues = sources.enterprise_issues(ledger, e["id"])
         out.append(Dossier(
             enterprise=e, township=towns.get(e["township_code"], e["township_code"]),
             department=depts.get(e["department_id"], ""), evaluation=evaluations.get(e["id"]),

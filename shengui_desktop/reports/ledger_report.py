@@ -64,12 +64,8 @@ class LedgerData:
 
 def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: Job | None = None) -> LedgerData:
     job = as_job(job)
-    where, params = filters.where()
-    rows = ledger.rows(f"""
-        SELECT e.id, e.name, e.credit_code, e.township_code, e.industry_code, e.pool,
-               e.stat_status, e.liaison_cadre, e.department_id,
-               (SELECT max(visit_date) FROM visits v WHERE v.enterprise_id = e.id) AS last_visit
-        FROM enterprises e WHERE {where} ORDER BY e.township_code, e.name""", params)
+    where = filters.where()[0]
+    rows = sources.ledger_lines(ledger, filters)
     job.report("读取台账", 0, 3)
     evaluations = facts.evaluate([r["id"] for r in rows] if filters.enterprise_ids or where != "1 = 1" else None)
     job.report("计算预计数", 1, 3)
@@ -192,7 +188,7 @@ def table_rows(data: LedgerData) -> list[list[str]]:
 def render(data: LedgerData, path: str | Path, printed_on, job: Job | None = None) -> Path:
     job = as_job(job)
     styles = layout.Styles()
-    heading = layout._style("group", 10, 14, spaceBefore=2 * mm, spaceAfter=1 * mm)
+    heading = layout.paragraph_style("group", 10, 14, spaceBefore=2 * mm, spaceAfter=1 * mm)
     base = layout.grid_style(size=FONT_SIZE) + [
         ("ALIGN", (0, 1), (0, -1), "CENTER"),
         ("ALIGN", (6, 1), (8, -1), "RIGHT"),

@@ -227,7 +227,7 @@ def sync_status(ledger: Ledger) -> list[dict]:
         out.append({"site_id": peer["id"], "name": peer["name"], "area_code": peer["area_code"],
                     "fingerprint": peer["fingerprint"], "sent": state.get("last_sent_no", 0),
                     "received": state.get("last_received_no", 0),
-                    "gaps": importer._gaps(ledger, peer["id"])})
+                    "gaps": importer.missing_package_numbers(ledger, peer["id"])})
     return out
 
 

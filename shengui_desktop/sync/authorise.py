@@ -1,4 +1,4 @@
-"""Authorisation of a township's package at the county (SYNC.md property 7).
+"""Authorisation of a township's package at the county (docs/sync-format.md, property 7).
 
 A township may create and change only its own township's enterprises and the records that
 hang off them, never county-wide tables, never county-only fields. Ownership is judged by

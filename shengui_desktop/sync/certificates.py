@@ -1,4 +1,4 @@
-"""Site certificates: enrolment, pinning and key rotation (SYNC.md property 5).
+"""Site certificates: enrolment, pinning and key rotation (docs/sync-format.md, property 5).
 
 A certificate is a JSON object with the site's identity and public keys, signed by the site's
 own Ed25519 key (``self_signature`` over the canonical JSON of every other field except

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import UserError
 from ..storage import held
-from .merge import _load_entry, fold
+from .merge import fold, load_entry
 from .rules import label
 
 if TYPE_CHECKING:
@@ -63,14 +63,14 @@ def list_conflicts(ledger: Ledger, status: str | None = "open") -> list[dict]:
 def describe(c: dict) -> str:
     """One line a person reads (Chinese)."""
     what = f"{c['table_label']}“{c['record'] or c['row_id'][:8]}”"
-    w, l = c["winner"], c["loser"]
+    w, lo = c["winner"], c["loser"]
     if c["kind"] == "delete":
         return (f"[{c['id'][:8]}] {what}：{w['site']}于{w['time']}删除了该记录，"
-                f"而{l['site']}于{l['time']}修改了它（{json.dumps(l['value'], ensure_ascii=False)}）；"
+                f"而{lo['site']}于{lo['time']}修改了它（{json.dumps(lo['value'], ensure_ascii=False)}）；"
                 "现按删除处理")
     return (f"[{c['id'][:8]}] {what}的“{c['field']}”：{w['site']}（{w['time']}）改为"
-            f"{json.dumps(w['value'], ensure_ascii=False)}，{l['site']}（{l['time']}）改为"
-            f"{json.dumps(l['value'], ensure_ascii=False)}；现采用前者")
+            f"{json.dumps(w['value'], ensure_ascii=False)}，{lo['site']}（{lo['time']}）改为"
+            f"{json.dumps(lo['value'], ensure_ascii=False)}；现采用前者")
 
 
 def _find(ledger: Ledger, conflict_id: str) -> dict:
@@ -105,7 +105,7 @@ def resolve(ledger: Ledger, conflict_id: str, keep: str) -> dict:
             ledger.update(table, row_id, {c["field"]: value}, force=True)
         elif side == "loser" and ledger.get(table, row_id) is None:
             # keep the edit: bring the record back with its latest values
-            entries = [_load_entry(r) for r in ledger.conn.execute(held.record_entries_sql(
+            entries = [load_entry(r) for r in ledger.conn.execute(held.record_entries_sql(
                 ledger.conn, "(SELECT ?1 AS tbl, ?2 AS row_id)", [table]), (table, row_id))]
             values = fold(entries).values
             cols = ledger.spec(table).columns

@@ -350,7 +350,7 @@ def _skew_warnings(ledger: Ledger, m: dict, newest_hlc: int) -> list[str]:
     return out
 
 
-def _gaps(ledger: Ledger, sender_id: str) -> list[int]:
+def missing_package_numbers(ledger: Ledger, sender_id: str) -> list[int]:
     numbers = {r[0] for r in ledger.conn.execute(
         "SELECT package_no FROM imported_packages WHERE sender_id = ?", (sender_id,))}
     if not numbers:
@@ -479,7 +479,7 @@ def apply_verified(ledger: Ledger, v: Verified, *, progress: Callable | None = N
     result.counts = counts
     result.conflicts = merged.conflicts
     result.touched = merged.touched
-    result.gaps = _gaps(ledger, v.sender["site_id"])
+    result.gaps = missing_package_numbers(ledger, v.sender["site_id"])
     return result
 
 
@@ -532,7 +532,7 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str |
         if ledger.path is not None and not ledger.conn.in_transaction:
             try:
                 reader = stack.enter_context(closing(ledger.reader()))
-            except Exception:  # noqa: BLE001 - only slower without it: looked up here instead
+            except Exception:  # only slower without it: looked up here instead
                 reader = None
         written: dict[str, set[str]] | None = {} if reader is not None else None
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))

@@ -1,4 +1,4 @@
-"""Merging change-log entries made elsewhere (SYNC.md properties 1, 2 and 4).
+"""Merging change-log entries made elsewhere (docs/sync-format.md, properties 1, 2 and 4).
 
 The state of a record is a pure function of the set of its entries, so any two ledgers that
 hold the same entries hold the same record, whatever the order they arrived in:
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 import orjson
 
 from ..storage import held
-from ..storage.ledger import _dumps
+from ..storage.ledger import dump_json
 from .errors import ImportCancelled
 from .rows import RowMaker, Writer, table_specs
 
@@ -241,7 +241,7 @@ def known_records(conn, ids: dict[str, list[str]]) -> set[tuple[str, str]]:
     return known
 
 
-def _load_entry(row) -> dict:
+def load_entry(row) -> dict:
     tbl, row_id, op, data, base, hlc, site, seq = row
     return {"tbl": tbl, "row_id": row_id, "op": op, "data": json.loads(data),
             "base": json.loads(base) if base else None, "hlc": hlc, "site_id": site,
@@ -338,7 +338,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         local: dict[tuple[str, str], list[dict]] = {}
         tables = {t for t, _ in known_rows}
         for row in conn.execute(held.record_entries_sql(conn, "temp._sync_hist", sorted(tables))):
-            local.setdefault((row[0], row[1]), []).append(_load_entry(row))
+            local.setdefault((row[0], row[1]), []).append(load_entry(row))
         current: dict[tuple[str, str], dict] = {}
         for table in tables:
             for r in ledger.rows(f"SELECT * FROM {table} WHERE id IN"
@@ -376,8 +376,8 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
     for c in conflicts:
         side = ("winner" if not c.winner.get("local") and c.loser.get("local") else
                 "loser" if c.winner.get("local") and not c.loser.get("local") else None)
-        rows.append((uuid.uuid4().hex, c.tbl, c.row_id, c.field, c.kind, _dumps(c.winner_value),
-                     c.winner["hlc"], c.winner["site_id"], c.winner["op"], _dumps(c.loser_value),
+        rows.append((uuid.uuid4().hex, c.tbl, c.row_id, c.field, c.kind, dump_json(c.winner_value),
+                     c.winner["hlc"], c.winner["site_id"], c.winner["op"], dump_json(c.loser_value),
                      c.loser["hlc"], c.loser["site_id"], c.loser["op"], side, package_id, now))
     before = conn.total_changes
     conn.executemany(

@@ -1,4 +1,4 @@
-"""Who may write what, and which records concern which office (SYNC.md property 7).
+"""Who may write what, and which records concern which office (docs/sync-format.md, property 7).
 
 Data-driven so a new synced table fits without code: a table is either
 

@@ -245,7 +245,7 @@ class MainWindow(QMainWindow):
         self.bus.tell({"visits", "issues"})
 
     # -- closing -------------------------------------------------------------------------
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         for window in list(self.open_windows):
             window.close()  # a visit form keeps its draft in the ledger
         self.settings.setValue("main/geometry", self.saveGeometry())

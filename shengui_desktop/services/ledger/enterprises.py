@@ -31,8 +31,9 @@ def _check_township(ledger: Ledger, code: str) -> None:
 
 
 def _check_county_only(ledger: Ledger, fields: dict, *, creating: bool) -> None:
-    """规上/规下 status and entry/exit dates are the county's decision (SYNC.md 7): a township
-    that wrote them would have its packages refused, so stop it where it is typed."""
+    """规上/规下 status and entry/exit dates are the county's decision (docs/sync-format.md,
+    property 7): a township that wrote them would have its packages refused, so stop it where
+    it is typed."""
     from ...sync.rules import check_local_write, county_only
 
     neutral = county_only("enterprises")

@@ -162,7 +162,7 @@ class TransferTab(QWidget):
         self.result.setPlainText(text)
 
     def _start(self, work, title: str, on_done, on_cancelled) -> None:
-        """One job at a time, the buttons disabled meanwhile (STYLE.md 4)."""
+        """One job at a time, the buttons disabled meanwhile (docs/ARCHITECTURE.md, "Long work")."""
         self._set_busy(True)
 
         def done(result):
