@@ -11,11 +11,11 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, 
                                QVBoxLayout, QWizard, QWizardPage)
 
 from ...errors import UserError
+from ...services import policy
 from ...services.office.site import ROLES, check_area_code, init_office
 from ...sync import certificates
 from ..common import APP_TITLE
 from ..jobs import JobRunner
-from .. import policy_adapter
 
 MIN_PASSWORD = 8
 
@@ -170,9 +170,9 @@ class ConnectPage(QWizardPage):
             self.setSubTitle("乡镇台账需要县级单位的证书，才能接收县里发来的数据。")
         else:
             self.setSubTitle("选择本县适用的政策配置。")
-            profiles = policy_adapter.profiles()
-            for pid, name in profiles:
-                self.profile.addItem(name, pid)
+            profiles = policy.list_profiles()
+            for p in profiles:
+                self.profile.addItem(p["name"], p["code"])
             if not profiles:
                 self.profile.addItem("（暂无可选政策配置，可稍后设置）", None)
         self.note.setText("\n".join(notes))
@@ -298,7 +298,7 @@ class SetupWizard(QWizard):
                 if cert:
                     certificates.pin_county_certificate(ledger, Path(cert))
                     notes.append("已导入县级证书。")
-                if profile and policy_adapter.choose_profile(ledger, profile):
+                if profile and policy.choose_profile(ledger, profile):
                     notes.append("已选择政策配置。")
             except UserError as e:
                 notes.append(f"台账已创建，但：{e}")
