@@ -59,5 +59,5 @@ def evaluation(ledger, enterprise_id: str, today: date = TODAY):
 
 
 def reward_lines(ledger, enterprise_id: str, year: int, today: date = TODAY) -> dict[str, dict]:
-    return {ln["rule"]: ln for ln in policy.rewards(ledger, year, today)["lines"]
-            if ln["enterprise_id"] == enterprise_id}
+    return {ln.rule: ln for ln in policy.rewards(ledger, year, today).lines
+            if ln.enterprise_id == enterprise_id}

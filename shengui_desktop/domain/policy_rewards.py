@@ -12,6 +12,7 @@ from datetime import date
 
 from .money import format_wan_short as wan
 from .policy import BID_REGIONS, REWARD_STATUSES, Profile
+from .policy_results import RewardLine, RewardTotals
 
 
 @dataclass
@@ -53,14 +54,14 @@ class RewardFacts:
 
 
 def _line(f: RewardFacts, rule: dict, year: int, status: str, reason: str,
-          amount: int | None = None, amount_text: str = "") -> dict:
+          amount: int | None = None, amount_text: str = "") -> RewardLine:
     k = year - f.entry_year + 1 if f.entry_year else None
-    return {"enterprise_id": f.enterprise_id, "credit_code": f.credit_code, "name": f.name,
-            "township_code": f.township_code, "year": year, "entry_year": f.entry_year,
-            "reward_year": k, "rule": rule["code"], "rule_name": rule["name"],
-            "payer": rule["payer"], "amount": amount if status == "due" else None,
-            "computed_amount": amount, "amount_text": amount_text, "status": status,
-            "status_text": REWARD_STATUSES[status], "reason": reason, "quote": rule["quote"]}
+    return RewardLine(enterprise_id=f.enterprise_id, credit_code=f.credit_code, name=f.name,
+                      township_code=f.township_code, year=year, entry_year=f.entry_year,
+                      reward_year=k, rule=rule["code"], rule_name=rule["name"],
+                      payer=rule["payer"], amount=amount if status == "due" else None,
+                      computed_amount=amount, amount_text=amount_text, status=status,
+                      status_text=REWARD_STATUSES[status], reason=reason, quote=rule["quote"])
 
 
 def _eligibility(f: RewardFacts, rule: dict) -> tuple[str, str] | None:
@@ -85,7 +86,7 @@ def _still(f: RewardFacts, year: int) -> tuple[bool | None, str]:
     return True, ""
 
 
-def _entry_year_rule(f: RewardFacts, rule: dict, year: int, k: int) -> list[dict]:
+def _entry_year_rule(f: RewardFacts, rule: dict, year: int, k: int) -> list[RewardLine]:
     if k != rule["year"]:
         return []
     blocked = _eligibility(f, rule)
@@ -104,7 +105,7 @@ def _entry_year_rule(f: RewardFacts, rule: dict, year: int, k: int) -> list[dict
     return [_line(f, rule, year, "due", reason, rule["amount"], rule.get("amount_text", ""))]
 
 
-def _continued_rule(f: RewardFacts, rule: dict, year: int, k: int) -> list[dict]:
+def _continued_rule(f: RewardFacts, rule: dict, year: int, k: int) -> list[RewardLine]:
     if k < rule["from_year"]:
         return []
     still, why = _still(f, year)
@@ -117,7 +118,7 @@ def _continued_rule(f: RewardFacts, rule: dict, year: int, k: int) -> list[dict]
                   f"{rule['amount_text']}", None, rule["amount_text"])]
 
 
-def _instalments(f: RewardFacts, rule: dict, year: int, k: int) -> list[dict]:
+def _instalments(f: RewardFacts, rule: dict, year: int, k: int) -> list[RewardLine]:
     parts = rule["parts"]
     if not 1 <= k <= parts:
         return []
@@ -135,7 +136,7 @@ def _instalments(f: RewardFacts, rule: dict, year: int, k: int) -> list[dict]:
     return [_line(f, rule, year, "due", f"{label}：{f.entry_year}年入规，仍在规上", part)]
 
 
-def _growth(f: RewardFacts, rule: dict, year: int, k: int, today: date) -> list[dict]:
+def _growth(f: RewardFacts, rule: dict, year: int, k: int, today: date) -> list[RewardLine]:
     if not 1 <= k <= rule["years"]:
         return []
     if year >= today.year:
@@ -155,7 +156,7 @@ def _growth(f: RewardFacts, rule: dict, year: int, k: int, today: date) -> list[
     return [_line(f, rule, year, "due", text, None, rule["amount_text"])]
 
 
-def _capped(f: RewardFacts, rule: dict, year: int, k: int, kind: str) -> list[dict]:
+def _capped(f: RewardFacts, rule: dict, year: int, k: int, kind: str) -> list[RewardLine]:
     claims = [c for c in f.claims if c["kind"] == kind]
     if not claims:
         return []
@@ -195,10 +196,10 @@ def _capped(f: RewardFacts, rule: dict, year: int, k: int, kind: str) -> list[di
     return lines
 
 
-def rewards_for(profile: Profile, f: RewardFacts, year: int, today: date) -> list[dict]:
+def rewards_for(profile: Profile, f: RewardFacts, year: int, today: date) -> list[RewardLine]:
     """Every reward line of this enterprise for `year` under the profile."""
     k = year - f.entry_year + 1 if f.entry_year else 0
-    lines: list[dict] = []
+    lines: list[RewardLine] = []
     for rule in profile.data["rewards"]:
         kind = rule["kind"]
         if kind in ("investment_subsidy", "bid_award"):
@@ -217,12 +218,12 @@ def rewards_for(profile: Profile, f: RewardFacts, year: int, today: date) -> lis
     return lines
 
 
-def totals(lines: list[dict]) -> dict:
-    due = [line for line in lines if line["status"] == "due"]
+def totals(lines: list[RewardLine]) -> RewardTotals:
+    due = [line for line in lines if line.status == "due"]
     by_payer: dict[str, int] = {}
     for line in due:
-        if line["amount"] is not None:
-            by_payer[line["payer"]] = by_payer.get(line["payer"], 0) + line["amount"]
-    return {"due_amount": sum(by_payer.values()), "due_by_payer": by_payer,
-            "due_without_amount": sum(1 for line in due if line["amount"] is None),
-            "enterprises": len({line["enterprise_id"] for line in due})}
+        if line.amount is not None:
+            by_payer[line.payer] = by_payer.get(line.payer, 0) + line.amount
+    return RewardTotals(due_amount=sum(by_payer.values()), due_by_payer=by_payer,
+                        due_without_amount=sum(1 for line in due if line.amount is None),
+                        enterprises=len({line.enterprise_id for line in due}))

@@ -1,12 +1,11 @@
 """What the reports need from the policy rules, behind one small interface.
 
-`services.policy` (the policy-profile issue) owns the rules: evaluate(), rewards(),
-target_progress() and the entry checklist. Reports read them through `PolicyFacts`.
-`LedgerFacts` is a plain fallback computed from the ledger alone, used for any function the
-policy service does not (yet) provide: it projects revenue in the same two ways as
-domain/policy_rules.py's project_revenue (same-period ratio, else annualised), flags only
-what needs no profile (达规未入统, 规上预计不足2000万元), counts entries and exits from the
-recorded dates, and never invents reward amounts.
+`services.policy` owns the rules: evaluate(), rewards(), target_progress() and the entry
+checklist. Reports read them through `PolicyFacts` (services.reports.PolicyServiceFacts).
+`LedgerFacts` is a plain stand-in computed from the ledger alone (for tests and benchmarks of
+the reports without a policy profile): it projects revenue as domain/policy_rules.py's project_revenue does,
+flags only what needs no profile (达规未入统, 规上预计不足2000万元), counts entries and exits
+from the recorded dates, and never invents reward amounts.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def _checklist_id(enterprise_id: str, row: dict) -> str:
-    # the same derivation as services.policy.reports (one record per enterprise and item)
+    # the same derivation as services.policy.calendar (one record per enterprise and item)
     return hashlib.blake2b(f"entry-checklist:{enterprise_id}:{row['item']}".encode(),
                            digest_size=16).hexdigest()
 

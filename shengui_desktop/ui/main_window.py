@@ -13,10 +13,9 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QMainWindow, QM
                                QStackedWidget, QWidget)
 
 from ..services.ledger import enterprises, reference
-from ..services import excel
+from ..services import excel, policy
 from ..services.office import session, site
 from ..services.ledger.enterprises import LEDGER_COLUMNS
-from . import policy_adapter
 from .common import APP_TITLE, ChangeBus
 from .home.page import HomePage
 from .issues.page import IssuesPage
@@ -229,7 +228,7 @@ class MainWindow(QMainWindow):
                 if row is not None:
                     self.index.replace_row(tuple(row[c] for c in LEDGER_COLUMNS))
             if enterprise_ids and self.figures_ready:
-                self.index.evaluations.update(policy_adapter.evaluate(
+                self.index.evaluations.update(policy.evaluate(
                     self.ledger, enterprise_ids=sorted(enterprise_ids), today=self.today))
             self.ledger_page.apply_filters(fresh=True)
         if tables & {"visits", "issues"}:

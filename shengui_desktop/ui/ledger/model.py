@@ -7,7 +7,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from ...domain.industry import describe as describe_industry
 from ...domain.records import POOLS, STAT_STATUSES
 from ..common import WARN_BRUSH, wan
-from ..policy_adapter import MISSING, flag_label
+from ..policy_text import MISSING, flag_label
 from .index import (CADRE, CODE, DEPARTMENT, ID, INDUSTRY, NAME, POOL, STAT, TOWNSHIP, EnterpriseIndex)
 
 # (key, header, width) — the columns of the printed ledger, in its order.

@@ -11,10 +11,10 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, 
                                QVBoxLayout, QWizard, QWizardPage)
 
 from ...errors import UserError
+from ...services import policy
 from ...services.office.setup import ROLES, check_area_code, check_county_certificate, set_up_office
 from ..common import APP_TITLE
 from ..jobs import JobRunner
-from .. import policy_adapter
 
 MIN_PASSWORD = 8
 
@@ -169,9 +169,9 @@ class ConnectPage(QWizardPage):
             self.setSubTitle("乡镇台账需要县级单位的证书，才能接收县里发来的数据。")
         else:
             self.setSubTitle("选择本县适用的政策配置。")
-            profiles = policy_adapter.profiles()
-            for pid, name in profiles:
-                self.profile.addItem(name, pid)
+            profiles = policy.list_profiles()
+            for p in profiles:
+                self.profile.addItem(p["name"], p["code"])
             if not profiles:
                 self.profile.addItem("（暂无可选政策配置，可稍后设置）", None)
         self.note.setText("\n".join(notes))
