@@ -30,7 +30,7 @@ from shengui_desktop.reports import ledger_report, sources
 from shengui_desktop.reports.facts import LedgerFacts
 from shengui_desktop.reports.fonts import FONT, register
 from shengui_desktop.services.ledger.demo import generate
-from shengui_desktop.services.office.site import init_office
+from shengui_desktop.services.office.setup import init_office
 
 TODAY = date(2026, 11, 23)
 

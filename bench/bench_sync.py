@@ -33,7 +33,7 @@ os.environ.setdefault("SHENGUI_KDF_TIME_COST", "1")
 from shengui_desktop.services.ledger import reference
 from shengui_desktop.services import sync
 from shengui_desktop.services.ledger.demo import generate
-from shengui_desktop.services.office.site import init_office
+from shengui_desktop.services.office.setup import init_office
 from shengui_desktop.storage.files import open_ledger
 from shengui_desktop.storage.ledger import new_id
 from shengui_desktop.sync import certificates

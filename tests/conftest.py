@@ -12,7 +12,7 @@ os.environ.setdefault("SHENGUI_KDF_TIME_COST", "1")
 
 import pytest
 
-from shengui_desktop.services.office.site import init_office
+from shengui_desktop.services.office.setup import init_office
 
 PASSWORD = "correct-horse-9"
 

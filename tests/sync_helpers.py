@@ -14,7 +14,7 @@ import pytest
 
 from shengui_desktop.services.ledger import reference
 from shengui_desktop.services import sync as sync_service
-from shengui_desktop.services.office.site import init_office
+from shengui_desktop.services.office.setup import init_office
 from shengui_desktop.storage.files import open_ledger
 from shengui_desktop.storage.keyslots import keys_path_for
 from shengui_desktop.storage.ledger import Ledger

@@ -16,7 +16,7 @@ from shengui_desktop.services.ledger.enterprises import create_enterprise
 from shengui_desktop.services.excel import ImportResult
 from shengui_desktop.services.excel.planner import _Planner
 from shengui_desktop.services.ledger.figures import record_month
-from shengui_desktop.services.office.site import init_office
+from shengui_desktop.services.office.setup import init_office
 from shengui_desktop.spreadsheets.reader import Grid
 
 PASSWORD = "bulk-pass-1"

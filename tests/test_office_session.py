@@ -195,9 +195,6 @@ def test_an_unknown_profile_keeps_the_ledger_and_says_why(tmp_path):
     session.close(session.unlock(path, recovery_code=made.recovery_code))
 
 
-def test_old_names_still_import_from_site():
-    assert site.init_office is setup.init_office
-    assert site.ROLES is setup.ROLES and site.check_area_code is setup.check_area_code
 
 
 # -- the window and the command line call the same services ------------------------------------

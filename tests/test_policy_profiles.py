@@ -12,7 +12,7 @@ from shengui_desktop.cli import main
 from shengui_desktop.domain.policy import ProfileError, validate_profile
 from shengui_desktop.errors import UserError
 from shengui_desktop.services import policy
-from shengui_desktop.services.office.site import init_office
+from shengui_desktop.services.office.setup import init_office
 
 
 @pytest.fixture

@@ -124,7 +124,7 @@ def test_evaluation_never_moves_an_enterprise(county):
 
 
 def _empty(ledger):
-    from shengui_desktop.services.office.site import init_office
+    from shengui_desktop.services.office.setup import init_office
     from conftest import PASSWORD
     target, _ = init_office(ledger.path.parent / "replay.sgdb", role="county", name="回放",
                             area_code="140322", admin_user="admin", password=PASSWORD)

@@ -43,7 +43,7 @@ def test_2024_targets_load_as_given_and_add_up(county):
 
 def test_missing_township_is_reported_not_invented(county, tmp_path):
     from conftest import PASSWORD
-    from shengui_desktop.services.office.site import init_office
+    from shengui_desktop.services.office.setup import init_office
     other, _ = init_office(tmp_path / "o.sgdb", role="county", name="盂县", area_code="140322",
                            admin_user="admin", password=PASSWORD)
     reference.add_township(other, "140322100", "秀水镇")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from shengui_desktop.services import sync as sync_service
-from shengui_desktop.services.office.site import init_office
+from shengui_desktop.services.office.setup import init_office
 from shengui_desktop.sync import certificates, package
 from shengui_desktop.sync.errors import ImportCancelled, PackageRejected
 

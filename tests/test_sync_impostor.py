@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QMessageBox
 from shengui_desktop import cli
 from shengui_desktop.errors import UserError
 from shengui_desktop.services import sync as sync_service
-from shengui_desktop.services.office.site import init_office
+from shengui_desktop.services.office.setup import init_office
 from shengui_desktop.storage.files import open_ledger
 from shengui_desktop.sync import certificates, package
 from shengui_desktop.sync.errors import ImportCancelled, PackageRejected

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 from shengui_desktop.services.ledger import reference
 from shengui_desktop.services import sync
 from shengui_desktop.services.ledger.enterprises import create_enterprise
-from shengui_desktop.services.office.site import init_office, this_site
+from shengui_desktop.services.office.setup import init_office, this_site
 from shengui_desktop.sync import certificates
 from shengui_desktop.ui import app as appmod
 

@@ -281,7 +281,7 @@ def ensure_demo_ledger(path, *, enterprises: int = 300, progress=None):
     """Create the demo county ledger once (known password, shown on the unlock dialog)."""
     from pathlib import Path
 
-    from ..office.site import init_office
+    from ..office.setup import init_office
 
     path = Path(path)
     if path.exists():

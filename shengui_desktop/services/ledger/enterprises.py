@@ -6,10 +6,10 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ...domain.credit_code import normalise
 from ...domain.records import validate_enterprise
 from ...errors import UserError, ValidationError
 from ..office.site import this_site
+from .lookup import enterprise_by_credit_code, find_by_credit_code  # noqa: F401  (public here too)
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
@@ -42,20 +42,6 @@ def _check_county_only(ledger: Ledger, fields: dict, *, creating: bool) -> None:
     problems = check_local_write(ledger, "enterprises", touched)
     if problems:
         raise ValidationError({k: p for k, p in zip(touched, problems)})
-
-
-def find_by_credit_code(ledger: Ledger, credit_code: str) -> dict | None:
-    return ledger.one("SELECT * FROM enterprises WHERE credit_code = ?", (credit_code,))
-
-
-def enterprise_by_credit_code(ledger: Ledger, credit_code: str) -> dict:
-    """The enterprise a person named by its credit code, typed as people type it (spaces,
-    lower case, full-width); a Chinese UserError when the ledger has none."""
-    code = normalise(credit_code)
-    found = find_by_credit_code(ledger, code)
-    if found is None:
-        raise UserError(f"台账中没有统一社会信用代码为{code}的企业")
-    return found
 
 
 def create_enterprise(ledger: Ledger, record: dict) -> tuple[str, list[str]]:

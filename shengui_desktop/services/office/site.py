@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from .setup import ROLES, check_area_code, init_office  # noqa: F401  (the names' old home)
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger

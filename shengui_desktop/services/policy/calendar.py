@@ -12,6 +12,7 @@ from ...domain.policy_calendar import CHECKLIST_ITEMS, checklist, reminders, siz
 from ...domain.policy_results import ChecklistItem, PoolSizing, Reminder
 from ...errors import UserError
 from ...storage.ledger import Ledger
+from ..ledger.lookup import enterprise_by_credit_code
 from .evaluation import evaluate
 from .profiles import active_profile
 from .targets import year_target
@@ -94,8 +95,6 @@ def update_entry_checklist(ledger: Ledger, credit_code: str, *, done: list[str] 
                            undone: list[str] | tuple = (), note: str | None = None) -> list[ChecklistItem]:
     """`shengui checklist`: tick and untick items of the enterprise named by its credit code,
     all or nothing; returns its checklist as it then stands."""
-    from ..ledger.enterprises import enterprise_by_credit_code
-
     enterprise = enterprise_by_credit_code(ledger, credit_code)
     if done or undone:
         with ledger.transaction():

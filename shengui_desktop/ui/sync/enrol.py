@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
                                QLabel, QLineEdit, QVBoxLayout)
 
-from ...services.office.site import ROLES
+from ...services.office.setup import ROLES
 from .fingerprint import FingerprintView, same, typed_state
 
 

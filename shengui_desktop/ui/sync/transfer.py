@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGroupBox, QHB
 from ...errors import UserError
 from ...services.office import site
 from ...services import sync
-from ...services.office.site import ROLES
+from ...services.office.setup import ROLES
 from ..common import Column, DictTableModel, make_table, show_error
 from ..jobs import run_with_progress
 from . import flow
