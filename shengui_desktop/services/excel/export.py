@@ -10,9 +10,8 @@ from ...domain import industry
 from ...domain.records import POOLS, SOURCES, STAT_STATUSES
 from ...errors import UserError
 from ...spreadsheets.columns import MONEY_FIELDS
+from ...progress import Cancel, ImportCancelled, Job, Progress
 from ...storage.ledger import Ledger
-
-from . import Progress, _cancel_check  # noqa: E402
 
 
 # ------------------------------------------------------------------------------------
@@ -24,16 +23,16 @@ _FIGURE_HEADERS = {"revenue": "主营业务收入（万元）", "output_value": 
 
 
 def export_enterprises(ledger: Ledger, out: Path | str, *, enterprise_ids: list[str] | None = None,
-                       progress: Progress | None = None, cancel=None, cancelled=None) -> dict:
+                       progress: Progress | None = None, cancel: Cancel = None) -> dict:
     """The enterprise list (only `enterprise_ids`, in that order, when given) and their
     monthly figures: the window's "export selection"."""
     return export_table(ledger, "enterprises", out, enterprise_ids=enterprise_ids,
-                        progress=progress, cancel=cancel if cancel is not None else cancelled)
+                        progress=progress, cancel=cancel)
 
 
 def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None = None,
                  today: date | None = None, enterprise_ids: list[str] | None = None,
-                 progress: Progress | None = None, cancel=None) -> dict:
+                 progress: Progress | None = None, cancel: Cancel = None) -> dict:
     """Write one export; returns {"path", "title", "rows", "notes"}.
 
     `enterprise_ids` limits an enterprise, visit or issue export to those enterprises."""
@@ -43,19 +42,20 @@ def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None
         raise UserError(f"不支持导出“{what}”，可选：{'、'.join(EXPORT_TITLES)}")
     today = today or date.today()
     year = year or today.year
-    progress = progress or (lambda stage, done, total: None)
-    check_cancel = _cancel_check(cancel)
+    # (a cancelled export has always said what a cancelled import says: the window, the
+    # only place that cancels one, does not show it)
+    job = Job(progress, cancel, error=ImportCancelled)
     office = ledger.scalar("SELECT name FROM sites WHERE is_self = 1") or ""
     book = TableBook(office, today)
-    progress("读取台账", 0, 1)
+    job.tell("读取台账", 0, 1)
     notes: list[str] = []
     selection = _Selection(enterprise_ids)
     rows = globals()[f"_export_{what}"](ledger, book, year=year, today=today, notes=notes,
-                                        check_cancel=check_cancel, selection=selection)
-    progress("写入文件", 0, 1)
-    check_cancel()
+                                        check_cancel=job.check, selection=selection)
+    job.tell("写入文件", 0, 1)
+    job.check()
     path = book.save(Path(out))
-    progress("写入文件", 1, 1)
+    job.tell("写入文件", 1, 1)
     return {"path": str(path), "title": EXPORT_TITLES[what], "rows": rows, "notes": notes}
 
 
