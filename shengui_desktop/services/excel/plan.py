@@ -2,8 +2,8 @@
 departments and townships), the findings so far, and every write to make.
 
 The row checks (enterprise_rows, figure_rows) and their column-at-a-time fast paths
-(enterprise_columns, figure_columns) all read and fill one Plan; the Planner (planner.py)
-makes it, hands the sheets to them and writes the plan when nothing is wrong.
+(enterprise_bulk, figures_bulk) all read and fill one Plan; the Planner (planner.py) makes
+it, hands the sheets to them and writes the plan when nothing is wrong.
 """
 
 from __future__ import annotations
