@@ -5,7 +5,7 @@ Long work (a spreadsheet import, a sync import, a report, an export) is given
 or a threading.Event. It makes a Job of the two, tells its progress through it and calls
 `job.check()` where stopping leaves nothing half-done. A cancelled job raises Cancelled
 (a UserError, exit code 130) whose message says what was cancelled; the window's background
-jobs (ui/jobs.py) pass their Event's is_set as the flag and treat Cancelled as a cancel.
+jobs (ui/jobs.py) pass a callable that polls their Event and treat Cancelled as a cancel.
 """
 
 from __future__ import annotations

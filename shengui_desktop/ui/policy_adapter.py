@@ -8,6 +8,7 @@ from typing import Any
 
 from ..domain.evaluation import FLAG_NAMES, Evaluation
 from ..services import policy
+from .jobs import core_progress
 
 MISSING = "—"
 
@@ -15,8 +16,7 @@ MISSING = "—"
 def evaluate(ledger, enterprise_ids=None, today: date | None = None,
              progress=None, cancelled=None) -> dict[str, Evaluation]:
     """Evaluation per enterprise id; progress in the jobs' (done, total, text) form."""
-    # the core reports (stage, done, total); jobs take (done, total, text)
-    report = None if progress is None else (lambda stage, done, total: progress(done, total, stage))
+    report = None if progress is None else core_progress(progress)
     return policy.evaluate(ledger, enterprise_ids=enterprise_ids, today=today,
                            progress=report, cancelled=cancelled)
 
