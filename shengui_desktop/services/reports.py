@@ -10,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from ..domain.evaluation import Evaluation
 from ..domain.records import POOLS
 from ..errors import UserError
 from ..reports import dossier, issues_report, ledger_report, targets_report, visits_report
+from ..progress import Cancel, Job, Progress
 from ..reports.facts import ChecklistItem, PolicyFacts, RewardLine, TargetLine, TargetProgress
-from ..reports.job import Job
+from ..reports.job import report_job
 from ..reports.sources import Filters
 from . import policy
 
@@ -136,14 +137,13 @@ def resolve_filters(ledger: Ledger, *, year: int | None = None, township: str | 
 
 # -- the use cases -----------------------------------------------------------------------------
 def print_report(ledger: Ledger, kind: str, out: str | Path, filters: Filters, *,
-                 progress: Callable[[str, int, int], None] | None = None,
-                 cancelled: Callable[[], bool] | None = None, blank_form: bool = False,
-                 printed_on: date | None = None) -> ReportResult:
-    """Write one report to `out`. Raises ReportCancelled when `cancelled()` turns true;
-    `out` is then left as it was."""
+                 progress: Progress | None = None, cancelled: Cancel = None,
+                 blank_form: bool = False, printed_on: date | None = None) -> ReportResult:
+    """Write one report to `out`. Raises ReportCancelled once `cancelled` is set (a callable
+    or a threading.Event, as in shengui_desktop.progress); `out` is then left as it was."""
     if kind not in _MODULES:
         raise UserError(f"未知的报表类型“{kind}”，应为：{'、'.join(KINDS)}")
-    job = Job(progress=progress, cancelled=cancelled)
+    job = report_job(progress, cancelled)
     module = _MODULES[kind]
     printed_on = printed_on or date.today()
     if kind == "dossier" and filters.enterprise_ids is None and not (filters.pool or filters.township_code

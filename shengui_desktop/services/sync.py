@@ -1,18 +1,20 @@
 """Sync use cases the window and the command line call (one function per user action).
 
 Long work takes `progress(stage, done, total)` and a `cancel` flag (a threading.Event or a
-callable returning True to stop); a cancelled import rolls back and changes nothing.
+callable returning True to stop: shengui_desktop.progress); a cancelled import raises
+ImportCancelled, rolls back and changes nothing.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from ..domain.money import format_wan
 from ..domain.records import (FIGURE_FIELDS, ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, SOURCES, STAT_STATUSES, VISIT_KINDS)
 from ..errors import UserError
+from ..progress import Cancel, Progress
 from ..sync import certificates, conflicts, duplicates, exporter, importer, package
 from ..sync.errors import PackageRejected
 from ..sync.rules import label as table_label
@@ -20,18 +22,16 @@ from ..sync.rules import label as table_label
 if TYPE_CHECKING:
     from ..storage.ledger import Ledger
 
-Progress = Callable[[str, int, int], None] | None
-
 
 def export_packages(ledger: Ledger, out_dir: Path, *, full: bool = False, to: str | None = None,
-                    progress: Progress = None) -> list[exporter.ExportResult]:
+                    progress: Progress | None = None) -> list[exporter.ExportResult]:
     """One package per peer (a township has one: its county)."""
     return [exporter.export_to(ledger, peer, Path(out_dir), full=full, progress=progress)
             for peer in exporter.find_peer(ledger, to)]
 
 
 def import_packages(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str | None = None,
-                    progress: Progress = None, cancel=None) -> list[importer.ImportResult]:
+                    progress: Progress | None = None, cancel: Cancel = None) -> list[importer.ImportResult]:
     return importer.import_files(ledger, [Path(p) for p in paths],
                                  accept_fingerprint=accept_fingerprint, progress=progress,
                                  cancel=cancel)

@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import orjson
 
+from ..progress import Job
 from ..storage import held
 from ..storage.ledger import dump_json
-from .errors import ImportCancelled
 from .rows import RowMaker, Writer, table_specs
 
 if TYPE_CHECKING:
@@ -128,17 +128,6 @@ class MergeResult:
 def _temp(conn, name: str, columns: str) -> None:
     conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns})")
     conn.execute(f"DELETE FROM temp.{name}")
-
-
-def _cancel_check(cancel) -> Callable[[], None]:
-    if cancel is None:
-        return lambda: None
-    is_set = cancel.is_set if hasattr(cancel, "is_set") else cancel
-
-    def check():
-        if is_set():
-            raise ImportCancelled()
-    return check
 
 
 @dataclass
@@ -249,16 +238,16 @@ def load_entry(row) -> dict:
 
 
 def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
-          progress: Callable[[str, int, int], None] | None = None, cancel=None,
-          planned: Plan | None = None, writing: Callable[[], None] | None = None,
+          job: Job | None = None, planned: Plan | None = None,
+          writing: Callable[[], None] | None = None,
           known: set[tuple[str, str]] | None = None) -> MergeResult:
     """Apply validated entries made elsewhere. Call inside the import's one transaction.
+    `job` is told the progress (stage "merge") and checked for a cancel, which raises.
     `planned` is :func:`plan` of the same entries, made ahead on another thread. `writing`
     is called when the new records start to be written (the bulk of the work, in C).
     `known`: known_records() of (at least) these entries' records, if already worked out."""
     conn = ledger.conn
-    check_cancel = _cancel_check(cancel)
-    report = progress or (lambda stage, done, total: None)
+    job = job or Job()
     result = MergeResult(received=len(entries))
 
     # 1. entries this ledger already holds (re-deliveries, --full packages)
@@ -280,7 +269,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
             planned = None  # made for all of them
     result.already_known = result.received - len(entries)
     result.new_entries = len(entries)
-    check_cancel()
+    job.check()
 
     # 2. group by record; which records does this ledger already know?
     if planned is None:
@@ -292,7 +281,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         # worked out before entries already held were left out: keep this package's
         ours = {t: set(ids) for t, ids in planned.ids.items()} if known else {}
         known_rows = {k for k in known if k[1] in ours.get(k[0], ())}
-    check_cancel()
+    job.check()
 
     writer = Writer(ledger, RowMaker(table_specs(ledger)))
     total = len(entries)
@@ -301,8 +290,8 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
     def tick(n: int) -> None:
         nonlocal done
         done += n
-        report("merge", min(done, total), total)
-        check_cancel()
+        job.tell("merge", min(done, total), total)
+        job.check()
 
     conflicts: list[Conflict] = []
     fast: dict[str, tuple[list[tuple], list[dict | None]]] = {}  # table -> rows, their changes
@@ -357,7 +346,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
             logged.extend(group)
             _write_folded(ledger, writer, table, row_id, folded, current.get(key), result)
             result.superseded += _supersede(conn, open_conflicts.get(key, ()), folded)
-        check_cancel()
+        job.check()
 
     new = {}
     for table, (rows, items) in fast.items():
@@ -399,7 +388,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         # hand out their sequence numbers again
         clock = ledger._load_clock()
         clock.seq = max(clock.seq, top[ledger.site_id])
-    report("merge", total, total)
+    job.tell("merge", total, total)
     return result
 
 

@@ -19,7 +19,7 @@ from ..services.ledger.enterprises import LEDGER_COLUMNS
 from .common import APP_TITLE, ChangeBus
 from .home.page import HomePage
 from .issues.page import IssuesPage
-from .jobs import JobRunner, run_with_progress
+from .jobs import JobRunner, core_progress, run_with_progress
 from .ledger.index import EnterpriseIndex
 from .ledger.loader import load_figures, load_rows
 from .ledger.model import KEYS
@@ -211,8 +211,8 @@ class MainWindow(QMainWindow):
     def export_enterprises(self, ids: list[str], path: str):
         def work(ledger, progress, cancelled):
             return excel.export_enterprises(
-                ledger, Path(path), enterprise_ids=ids, cancelled=cancelled,
-                progress=lambda stage, done, total: progress(done, total, stage))
+                ledger, Path(path), enterprise_ids=ids, cancel=cancelled,
+                progress=core_progress(progress))
 
         def done(_result):
             self.statusBar().showMessage(f"已导出{len(ids):,}户企业到 {path}", 8000)

@@ -82,7 +82,8 @@ def _org_code(rng: random.Random) -> str:
             return body + check
 
 
-def _credit_code(rng: random.Random, area6: str) -> str:
+def random_credit_code(rng: random.Random, area6: str) -> str:
+    """A valid credit code of the county `area6`, from the seeded generator (tests use it too)."""
     return credit_code.complete("91" + area6 + _org_code(rng))
 
 
@@ -144,9 +145,9 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
         for i in range(enterprises):
             township_code, township_name = town_codes[i % len(town_codes)]
             division = rng.choice(divisions)
-            code = _credit_code(rng, county_code)
+            code = random_credit_code(rng, county_code)
             while code in used_codes:
-                code = _credit_code(rng, county_code)
+                code = random_credit_code(rng, county_code)
             used_codes.add(code)
             name = (township_name[:2] + rng.choice(_NAME_WORDS) + _TRADES[division]
                     + rng.choice(_SUFFIXES))

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from ...errors import UserError
+from ...progress import Cancelled
 from ...services import sync
 
 IMPORT_STAGES = {"verify": "正在校验", "merge": "正在合并变更"}
@@ -76,7 +77,7 @@ def export(ledger, out_dir: Path, *, full: bool, to: str | None, progress: Calla
     def report(stage, done, total):
         if stage in ("select", "pack") and cancelled():
             # before the package number is taken and the file written: nothing happened
-            raise UserError("已取消导出。")
+            raise Cancelled("已取消导出。")
         progress(done, total, EXPORT_STAGES.get(stage, ""))
 
     for peer in peers:
