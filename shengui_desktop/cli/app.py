@@ -18,6 +18,10 @@ GROUPS = (office, ledger, upkeep, policy, sync, excel, report)
 
 
 def cmd_gui(args) -> int:
+    from ..ui import preflight
+
+    # before Qt is loaded: Qt meets a missing display or library with an abort and a core dump
+    preflight.check()
     from ..ui.app import run  # the only place Qt is imported
 
     return run(ledger=Path(args.db) if getattr(args, "db", None) else None,

@@ -1,0 +1,172 @@
+"""Starting and piping like a command-line tool should (#15 item 6): the window refuses a
+machine without a display or Qt's system libraries with a plain message instead of Qt's abort;
+a reader that closes the pipe early ends the command quietly; plain-text outputs speak Chinese,
+not internal codes; counts are checked by the parser."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from contextlib import contextmanager
+
+import pytest
+
+from shengui_desktop.cli import main
+from shengui_desktop.domain.records import POOLS
+from conftest import PASSWORD
+from sync_helpers import CODES, exchange, world_fixtures
+
+template, world = world_fixtures("startup")
+
+BLOCK_QT = ("import sys\n"
+            "class Block:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name.split('.')[0] in ('PySide6', 'shiboken6'):\n"
+            "            raise ImportError('Qt must not be loaded before the check')\n"
+            "sys.meta_path.insert(0, Block())\n")
+
+
+def _no_display_env(tmp_path, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "XDG_SESSION_TYPE")}
+    # a demo ledger, if anything made one, lands here and not in the real user folder
+    env.update(HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"), **extra)
+    return env
+
+
+def _run(args, env, code=None):
+    argv = [sys.executable, "-c", code, *args] if code else [sys.executable, "-m", "shengui_desktop", *args]
+    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+
+
+# -- 1. the window on a machine that cannot show it ---------------------------------------------
+@pytest.mark.parametrize("args", [["gui", "--db", "LEDGER"], ["--demo"], []])
+def test_no_display_is_a_plain_message_not_a_core_dump(tmp_path, args):
+    args = [str(tmp_path / "x.sgdb") if a == "LEDGER" else a for a in args]
+    result = _run(args, _no_display_env(tmp_path, QT_QPA_PLATFORM="xcb"))
+    assert result.returncode == 2, result.stderr  # Qt's abort is -6 (SIGABRT, core dumped)
+    assert result.stderr.startswith("错误：无法打开窗口：没有可用的图形显示（环境变量DISPLAY未设置）")
+    assert "Error: cannot open the window: no display is available (DISPLAY is not set)" in result.stderr
+    assert "xvfb-run" in result.stderr and "qt.qpa" not in result.stderr
+    assert not (tmp_path / "data").exists()  # the check comes first: no demo ledger was made
+
+
+def test_no_display_variables_at_all_names_both(tmp_path):
+    result = _run(["gui"], _no_display_env(tmp_path))
+    assert result.returncode == 2
+    assert "DISPLAY和WAYLAND_DISPLAY均未设置" in result.stderr
+    assert "neither DISPLAY nor WAYLAND_DISPLAY is set" in result.stderr
+
+
+def test_a_display_nobody_answers_is_a_plain_message(tmp_path):
+    result = _run(["gui"], _no_display_env(tmp_path, DISPLAY=":4711", QT_QPA_PLATFORM="xcb"))
+    assert result.returncode == 2, result.stderr
+    assert "无法连接图形显示“:4711”" in result.stderr
+    assert 'cannot connect to the display ":4711"' in result.stderr
+
+
+def test_a_missing_xcb_library_names_the_package_and_the_apt_command(tmp_path):
+    """libxcb-cursor0 and libxcb-icccm4 missing (the finder is told so; nothing is uninstalled):
+    the check runs before Qt is even imported."""
+    code = (BLOCK_QT
+            + "from shengui_desktop.ui import preflight\n"
+            + "real = preflight.library_loads\n"
+            + "preflight.library_loads = lambda so: so not in ('libxcb-cursor.so.0', 'libxcb-icccm.so.4') and real(so)\n"
+            + "from shengui_desktop.cli import main\n"
+            + "sys.exit(main(sys.argv[1:]))\n")
+    result = _run(["gui"], _no_display_env(tmp_path, DISPLAY=":0", QT_QPA_PLATFORM="xcb"), code)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == ("错误：无法打开窗口：缺少图形界面所需的系统库：libxcb-cursor.so.0（软件包libxcb-cursor0）、"
+                        "libxcb-icccm.so.4（软件包libxcb-icccm4）。请以管理员身份运行下面的命令安装后重试。")
+    assert lines[1].startswith("Error: cannot open the window: missing system libraries that Qt's window "
+                               "(xcb platform plugin) needs: libxcb-cursor.so.0 (package libxcb-cursor0), "
+                               "libxcb-icccm.so.4 (package libxcb-icccm4).")
+    assert lines[2].strip().endswith("apt-get install --no-install-recommends libxcb-cursor0 libxcb-icccm4")
+    assert len(lines) == 3
+
+
+def test_the_check_loads_no_qt_and_passes_when_the_window_can_open(tmp_path):
+    code = (BLOCK_QT + "from shengui_desktop.ui import preflight\n"
+            "preflight.check()\n"
+            "assert not any(m.startswith('PySide6') for m in sys.modules)\n")
+    result = _run([], _no_display_env(tmp_path, QT_QPA_PLATFORM="offscreen"), code)
+    assert result.returncode == 0, result.stderr
+
+
+def _preflight():
+    from shengui_desktop.ui import preflight  # here, so the other tests run without it
+
+    return preflight
+
+
+def _refuse(*sonames):
+    return lambda so: so not in sonames
+
+
+@pytest.mark.parametrize("environ", [{"QT_QPA_PLATFORM": "offscreen"}, {"QT_QPA_PLATFORM": "minimal"},
+                                     {"QT_QPA_PLATFORM": "vnc"}, {"QT_QPA_PLATFORM": "offscreen:fontengine=freetype"},
+                                     {"QT_QPA_PLATFORM": "xcb;offscreen"}])
+def test_platforms_without_a_display_server_need_no_display_nor_xcb(environ):
+    preflight = _preflight()
+    assert preflight.problems(environ, system="linux", loads=_refuse("libxcb-cursor.so.0")) == []
+
+
+def test_a_wayland_session_does_not_need_the_xcb_libraries():
+    preflight = _preflight()
+    environ = {"WAYLAND_DISPLAY": "wayland-0", "XDG_SESSION_TYPE": "wayland"}
+    assert preflight.problems(environ, system="linux", loads=_refuse(*preflight.XCB_LIBRARIES)) == []
+    # but Qt's own libraries are needed whatever the platform
+    [found] = preflight.problems(environ, system="linux", loads=_refuse("libGL.so.1"))
+    assert found.install.endswith("apt-get install --no-install-recommends libgl1")
+
+
+def test_every_missing_library_is_named_once_per_package():
+    preflight = _preflight()
+    found = preflight.problems({"DISPLAY": ":0"}, system="linux", loads=lambda so: False)
+    [libraries] = found
+    packages = libraries.install.split("--no-install-recommends ")[1].split()
+    assert packages == list(dict.fromkeys([*preflight.QT_GUI_LIBRARIES.values(),
+                                           *preflight.XCB_LIBRARIES.values()]))
+    assert {"libxcb-cursor0", "libxkbcommon-x11-0", "libglib2.0-0"} <= set(packages)
+    assert all(so in libraries.chinese and so in libraries.english
+               for so in [*preflight.QT_GUI_LIBRARIES, *preflight.XCB_LIBRARIES])
+
+
+@pytest.mark.parametrize("system", ["win32", "darwin"])
+def test_windows_and_macos_are_not_checked(system):
+    preflight = _preflight()
+    assert preflight.problems({}, system=system, loads=lambda so: False, answers=lambda d: False) == []
+
+
+def test_the_libraries_of_this_machine_are_found():
+    """The real finder on this machine (which has the README's packages): every library loads."""
+    preflight = _preflight()
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the xcb libraries are Linux only")
+    missing = [so for so in [*preflight.QT_GUI_LIBRARIES, *preflight.XCB_LIBRARIES]
+               if not preflight.library_loads(so)]
+    assert missing == []
+    assert not preflight.library_loads("libxcb-does-not-exist.so.9")
+
+
+def test_a_running_x_server_passes_the_check():
+    preflight = _preflight()
+    xvfb = shutil.which("Xvfb")
+    if not xvfb:
+        pytest.skip("Xvfb is not installed")
+    read, write = os.pipe()
+    server = subprocess.Popen([xvfb, "-displayfd", str(write), "-nolisten", "tcp", "-screen", "0",
+                               "640x480x24"], pass_fds=(write,), stderr=subprocess.DEVNULL)
+    os.close(write)
+    try:
+        with os.fdopen(read) as announced:  # Xvfb writes its display number once it accepts clients
+            number = announced.readline().strip()
+        assert number.isdigit()
+        assert preflight.problems({"DISPLAY": f":{number}", "QT_QPA_PLATFORM": "xcb"}) == []
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
