@@ -170,3 +170,45 @@ def test_a_running_x_server_passes_the_check():
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+# -- 2. a reader that goes away early -----------------------------------------------------------
+@pytest.fixture
+def env(monkeypatch):
+    monkeypatch.setenv("SHENGUI_PASSPHRASE", PASSWORD)
+
+
+@pytest.fixture
+def county_db(tmp_path, env, capsys):
+    db = tmp_path / "c.sgdb"
+    assert main(["init", "--db", str(db), "--role", "county", "--name", "盂县",
+                 "--area-code", "140322"]) == 0
+    assert main(["demo", "--db", str(db), "--enterprises", "200", "--townships", "3",
+                 "--as-of", "2026-11-23"]) == 0
+    capsys.readouterr()
+    return db
+
+
+def test_a_reader_closing_the_pipe_early_ends_the_command_quietly(county_db):
+    """`shengui list enterprises --json | head -1`: the output (≈140 KB) is more than the pipe
+    holds, so the command is still writing when the reader leaves."""
+    proc = subprocess.Popen([sys.executable, "-m", "shengui_desktop", "list", "enterprises",
+                             "--db", str(county_db), "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ))
+    assert proc.stdout.readline() == b"[\n"
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 141  # 128 + SIGPIPE, as a shell reports for `cat` or `grep`
+    assert err == ""  # no 错误：文件读写失败：Broken pipe, no "Exception ignored"
+
+
+def test_through_a_shell_pipe_under_pipefail(county_db):
+    bash = shutil.which("bash")
+    if not bash:
+        pytest.skip("no bash")
+    command = (f"set -o pipefail; '{sys.executable}' -m shengui_desktop list enterprises "
+               f"--db '{county_db}' --json | head -1")
+    result = subprocess.run([bash, "-c", command], capture_output=True, text=True, timeout=120,
+                            env=dict(os.environ))
+    assert (result.stdout, result.stderr, result.returncode) == ("[\n", "", 141)
