@@ -212,3 +212,107 @@ def test_through_a_shell_pipe_under_pipefail(county_db):
     result = subprocess.run([bash, "-c", command], capture_output=True, text=True, timeout=120,
                             env=dict(os.environ))
     assert (result.stdout, result.stderr, result.returncode) == ("[\n", "", 141)
+
+
+# -- 3. plain text in words, --json in codes ----------------------------------------------------
+def test_list_enterprises_shows_pools_in_chinese(county_db, capsys):
+    assert main(["list", "enterprises", "--db", str(county_db), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["pool"] for r in rows} <= set(POOLS) and len({r["pool"] for r in rows}) > 2
+    assert main(["list", "enterprises", "--db", str(county_db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == f"共{len(rows)}户"
+    for row, line in zip(rows, lines):
+        assert line.split("  ") == [row["credit_code"], row["name"], row["township_name"], POOLS[row["pool"]]]
+    text = "\n".join(lines)
+    assert not any(code in text for code in ("none", "base", "reserve", "cultivation", "entry"))
+
+
+def test_demo_and_verify_name_the_tables_in_chinese(tmp_path, env, capsys):
+    db = tmp_path / "d.sgdb"
+    assert main(["init", "--db", str(db), "--role", "county", "--name", "盂县", "--area-code", "140322"]) == 0
+    capsys.readouterr()
+    assert main(["demo", "--db", str(db), "--enterprises", "12", "--townships", "2",
+                 "--as-of", "2026-11-23"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("已生成演示数据：乡镇 2，部门 12，企业 12，月度数据 ")
+    assert "走访记录" in out and "库别调整" in out and "目标任务" in out
+    assert not any(code in out for code in ("townships", "monthly_figures", "visits", "pool_events"))
+    assert main(["verify", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("台账检查通过：企业 12，月度数据 ") and "变更记录" in out
+    assert "change_log" not in out and "enterprises" not in out
+    assert main(["verify", "--db", str(db), "--json"]) == 0
+    assert set(json.loads(capsys.readouterr().out)["counts"]) == {
+        "enterprises", "monthly_figures", "visits", "issues", "change_log"}
+
+
+@contextmanager
+def ledgers_closed(world):
+    """The commands open the ledgers themselves: close the world's copies meanwhile, then
+    open them again for the fixture to close."""
+    from shengui_desktop.storage.files import open_ledger
+
+    paths = {k: ledger.path for k, ledger in world.items()}
+    for ledger in world.values():
+        ledger.close()
+    try:
+        yield paths
+    finally:
+        for k, path in paths.items():
+            world[k] = open_ledger(path, passphrase=PASSWORD)
+
+
+def test_conflicts_list_names_fields_values_and_outcomes_in_chinese(world, tmp_path, env, capsys):
+    c, a = world["C"], world["A"]
+    ent = c.scalar("SELECT id FROM enterprises WHERE township_code = ? ORDER BY credit_code", (CODES["A"],))
+    c.update("enterprises", ent, {"legal_person": "县里写的", "pool": "entry"})
+    a.update("enterprises", ent, {"legal_person": "镇里写的", "pool": "cultivation"})
+    exchange(a, c, tmp_path / "usb")
+    name = c.get("enterprises", ent)["name"]
+    with ledgers_closed(world) as paths:
+        db = str(paths["C"])
+        assert main(["conflicts", "list", "--db", db, "--json"]) == 0
+        coded = json.loads(capsys.readouterr().out)
+        assert sorted(x["field"] for x in coded) == ["legal_person", "pool"]  # codes for programs
+        assert main(["conflicts", "list", "--db", db]) == 0
+        out = capsys.readouterr().out
+        lines = out.splitlines()
+        assert lines[-1] == "共2处冲突待确认"
+        assert {ln[1:9] for ln in lines[:-1]} == {x["id"][:8] for x in coded}
+        by_field = {("法定代表人" if "法定代表人" in ln else "库别"): ln for ln in lines[:-1]}
+        assert f"企业“{name}”的“法定代表人”：本地：县里写的（盂县 " in by_field["法定代表人"]
+        assert "对方：镇里写的（秀水镇 " in by_field["法定代表人"]
+        assert f"企业“{name}”的“库别”：本地：入统库（盂县 " in by_field["库别"]
+        assert "对方：培育库（秀水镇 " in by_field["库别"]
+        assert all(ln.endswith(("现采用本地的值。", "现采用对方的值。")) for ln in lines[:-1])
+        for code in ("legal_person", "pool", "entry", "cultivation", '"'):
+            assert code not in out
+
+        conflict = next(x for x in coded if x["field"] == "legal_person")
+        assert main(["conflicts", "resolve", "--db", db, conflict["id"], "--keep", "local"]) == 0
+        capsys.readouterr()
+        assert main(["conflicts", "list", "--db", db, "--all"]) == 0
+        out = capsys.readouterr().out
+        settled = next(ln for ln in out.splitlines() if "法定代表人" in ln)
+        assert "；已处理：保留本地（admin，" in settled and "kept_" not in out
+        assert out.splitlines()[-1] == "共2处冲突"
+
+
+def test_duplicates_merge_names_the_moved_records_in_chinese(world, tmp_path, env, capsys):
+    c, a = world["C"], world["A"]
+    code = "91140322MA0DUP0001"
+    at_town = a.insert("enterprises", {"credit_code": code, "name": "重复企业（镇录入）",
+                                       "township_code": CODES["A"]})
+    a.insert("visits", {"enterprise_id": at_town, "visit_date": "2026-11-01", "visitors": "张三",
+                        "summary": "镇里的走访"})
+    at_county = c.insert("enterprises", {"credit_code": code, "name": "重复企业",
+                                         "township_code": CODES["A"]})
+    exchange(a, c, tmp_path / "usb")
+    with ledgers_closed(world) as paths:
+        db = str(paths["C"])
+        assert main(["duplicates", "list", "--db", db, "--json"]) == 0
+        [task] = json.loads(capsys.readouterr().out)
+        assert main(["duplicates", "merge", "--db", db, task["id"], "--keep", at_county]) == 0
+        out = capsys.readouterr().out
+        assert out.endswith("（走访记录 1）\n") and "visits" not in out

@@ -54,6 +54,14 @@ def emit(args, data, text: Callable[[], str] | str | None = None) -> None:
         print(text() if callable(text) else text)
 
 
+def counted(counts: dict[str, int]) -> str:
+    """Rows per table with the tables' Chinese names (走访记录 213), for the plain-text
+    outputs; --json keeps the table names."""
+    from ..services.sync import table_label
+
+    return "，".join(f"{table_label(table)} {n}" for table, n in counts.items())
+
+
 def progress_printer(label: str) -> Callable[[str, int, int], None] | None:
     """A one-line progress bar on a terminal; silent when stderr is not one."""
     if not sys.stderr.isatty():
