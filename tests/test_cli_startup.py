@@ -316,3 +316,27 @@ def test_duplicates_merge_names_the_moved_records_in_chinese(world, tmp_path, en
         assert main(["duplicates", "merge", "--db", db, task["id"], "--keep", at_county]) == 0
         out = capsys.readouterr().out
         assert out.endswith("（走访记录 1）\n") and "visits" not in out
+
+
+# -- 4. counts the parser refuses ---------------------------------------------------------------
+@pytest.mark.parametrize("option, value, message", [
+    ("--enterprises", "-5", "企业数应为正整数（至少为1），不能是-5"),
+    ("--enterprises", "0", "企业数应为正整数（至少为1），不能是0"),
+    ("--enterprises", "五", "企业数应为正整数，“五”不是整数"),
+    ("--townships", "0", "乡镇数应为正整数（至少为1），不能是0"),
+    ("--townships", "-2", "乡镇数应为正整数（至少为1），不能是-2"),
+    ("--townships", "901", "乡镇数最多为900，不能是901"),
+])
+def test_demo_refuses_counts_below_one(tmp_path, env, capsys, option, value, message):
+    db = tmp_path / "e.sgdb"
+    assert main(["init", "--db", str(db), "--role", "county", "--name", "盂县", "--area-code", "140322"]) == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as refused:
+        main(["demo", "--db", str(db), option, value])
+    assert refused.value.code == 2
+    assert message in capsys.readouterr().err
+    assert main(["verify", "--db", str(db), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["enterprises"] == 0
+    assert main(["demo", "--db", str(db), "--enterprises", "3", "--townships", "1",
+                 "--as-of", "2026-11-23", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["townships"] == 1  # nothing was half-made before

@@ -77,6 +77,22 @@ def progress_printer(label: str) -> Callable[[str, int, int], None] | None:
     return show
 
 
+def count(what: str, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse type for how many of something: a whole number from 1 (to `maximum`);
+    anything else is refused, in Chinese, before the ledger is opened."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what}应为正整数，“{text}”不是整数") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{what}应为正整数（至少为1），不能是{value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"{what}最多为{maximum}，不能是{value}")
+        return value
+    return parse
+
+
 def add_db(p: argparse.ArgumentParser, json_flag: bool = True) -> None:
     p.add_argument("--db", help="台账文件路径（默认在用户数据目录）")
     p.add_argument("--user", help="用户名（默认尝试所有用户）")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..domain.records import POOLS
-from .common import add_db, counted, emit, open_from_args, progress_printer
+from .common import add_db, count, counted, emit, open_from_args, progress_printer
 
 
 def cmd_demo(args) -> int:
@@ -61,8 +61,9 @@ def register(sub) -> None:
     """Add this group's subcommands to the top-level parser's subparsers."""
     p = sub.add_parser("demo", help="在空台账中生成演示数据")
     add_db(p)
-    p.add_argument("--enterprises", type=int, default=300)
-    p.add_argument("--townships", type=int, default=8)
+    p.add_argument("--enterprises", type=count("企业数"), default=300)
+    # generated township codes are the county's code and 100…999
+    p.add_argument("--townships", type=count("乡镇数", maximum=900), default=8)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--as-of", help="以哪一天为“今天”生成（YYYY-MM-DD）")
     p.set_defaults(func=cmd_demo)
