@@ -54,6 +54,14 @@ def emit(args, data, text: Callable[[], str] | str | None = None) -> None:
         print(text() if callable(text) else text)
 
 
+def counted(counts: dict[str, int]) -> str:
+    """Rows per table with the tables' Chinese names (走访记录 213), for the plain-text
+    outputs; --json keeps the table names."""
+    from ..services.sync import table_label
+
+    return "，".join(f"{table_label(table)} {n}" for table, n in counts.items())
+
+
 def progress_printer(label: str) -> Callable[[str, int, int], None] | None:
     """A one-line progress bar on a terminal; silent when stderr is not one."""
     if not sys.stderr.isatty():
@@ -67,6 +75,22 @@ def progress_printer(label: str) -> Callable[[str, int, int], None] | None:
             sys.stderr.write("\n")
         sys.stderr.flush()
     return show
+
+
+def count(what: str, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse type for how many of something: a whole number from 1 (to `maximum`);
+    anything else is refused, in Chinese, before the ledger is opened."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what}应为正整数，“{text}”不是整数") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{what}应为正整数（至少为1），不能是{value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"{what}最多为{maximum}，不能是{value}")
+        return value
+    return parse
 
 
 def add_db(p: argparse.ArgumentParser, json_flag: bool = True) -> None:

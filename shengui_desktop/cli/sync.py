@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .common import add_db, emit, open_from_args, progress_printer
+from .common import add_db, counted, emit, open_from_args, progress_printer
 
 
 def cmd_sync_export(args) -> int:
@@ -60,12 +60,15 @@ def cmd_conflicts_list(args) -> int:
     from ..services import sync
 
     with open_from_args(args) as ledger:
-        rows = sync.list_conflicts(ledger, None if args.all else "open")
+        if args.json:  # codes, for programs
+            rows = sync.list_conflicts(ledger, None if args.all else "open")
+        else:  # field names, values and outcomes in words
+            rows = sync.review_conflicts(ledger, settled=args.all)
     if args.json:
         emit(args, rows)
     else:
         for c in rows:
-            print(sync.describe_conflict(c) + ("" if c["status"] == "open" else f"（{c['status']}）"))
+            print(sync.describe_conflict(c))
         print(f"共{len(rows)}处冲突" + ("待确认" if not args.all else ""))
     return 0
 
@@ -103,7 +106,7 @@ def cmd_duplicates_merge(args) -> int:
     with open_from_args(args) as ledger:
         moved = sync.merge_duplicates(ledger, args.id, args.keep)
     emit(args, moved, "已合并，保留的企业记录不变，其余记录已并入；合并会随同步包发往相关乡镇。"
-         + ("（" + "，".join(f"{k} {v}" for k, v in moved.items()) + "）" if moved else ""))
+         + (f"（{counted(moved)}）" if moved else ""))
     return 0
 
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import UserError
-from .common import add_db, emit, ledger_path, open_from_args, read_passphrase
+from .common import add_db, counted, emit, ledger_path, open_from_args, read_passphrase
 
 
 def cmd_verify(args) -> int:
@@ -18,7 +18,7 @@ def cmd_verify(args) -> int:
         result = check_ledger(ledger)
     problems, counts = result["problems"], result["counts"]
     emit(args, result,
-         lambda: ("台账检查通过：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+         lambda: ("台账检查通过：" + counted(counts))
          if not problems else "台账检查发现问题：\n" + "\n".join(problems))
     return 0 if not problems else 4
 

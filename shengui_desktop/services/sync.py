@@ -119,9 +119,18 @@ def list_conflicts(ledger: Ledger, status: str | None = "open") -> list[dict]:
     return conflicts.list_conflicts(ledger, status)
 
 
-def describe_conflict(conflict: dict) -> str:
-    """One line a person reads (Chinese) about a conflict of list_conflicts."""
-    return conflicts.describe(conflict)
+def describe_conflict(row: dict) -> str:
+    """One line a person reads (Chinese) about a conflict of review_conflicts: the field's
+    name and both values in words, which value is applied now, or what was decided."""
+    what = f"{row['table_label']}“{row['record']}”"
+    what += "：一方删除了这条记录，另一方修改了它" if row["kind"] == "delete" else f"的“{row['field_label']}”"
+    sides = "，".join(f"{name}：{row[key]['text']}（{row[key]['site']} {row[key]['time']}）"
+                      for key, name in (("local", "本地"), ("incoming", "对方")))
+    if row["status"] == "open":
+        now = f"现采用{APPLIED[row['applied']]}"
+    else:
+        now = row["outcome"] + (f"（{row['decided']}）" if row["decided"] else "")
+    return f"[{row['id'][:8]}] {what}：{sides}；{now}。"
 
 
 # Chinese names of the fields a conflict can be about (the window shows them).
@@ -138,6 +147,8 @@ FIELD_LABELS = {
     "from_pool": "原库别", "to_pool": "新库别", "moved_on": "调整日期", "reason": "调整理由",
     "decided_by": "决定人", "confirmed": "县级确认", "year": "年份", "net_increase": "净增目标",
 }
+# the value the ledger holds while a conflict is open: the one kept here or the one imported
+APPLIED = {"local": "本地的值", "incoming": "对方的值"}
 _CODED = {"stat_status": STAT_STATUSES, "pool": POOLS, "from_pool": POOLS, "to_pool": POOLS,
           "source": SOURCES, ("visits", "kind"): VISIT_KINDS,
           ("issues", "category"): ISSUE_CATEGORIES, ("issues", "status"): ISSUE_STATUSES}
@@ -234,5 +245,5 @@ def sync_status(ledger: Ledger) -> list[dict]:
 __all__ = ["export_packages", "import_packages", "inspect_package", "list_conflicts",
            "resolve_conflict", "list_duplicates", "find_duplicates", "merge_duplicates",
            "dismiss_duplicates", "rotate_keys", "sync_status", "PackageRejected",
-           "export_certificate", "review_conflicts", "table_label", "FIELD_LABELS",
-           "rekey_site", "REKEY_WARNING", "key_events"]
+           "export_certificate", "review_conflicts", "describe_conflict", "table_label",
+           "FIELD_LABELS", "APPLIED", "rekey_site", "REKEY_WARNING", "key_events"]

@@ -60,17 +60,6 @@ def list_conflicts(ledger: Ledger, status: str | None = "open") -> list[dict]:
     return out
 
 
-def describe(c: dict) -> str:
-    """One line a person reads (Chinese)."""
-    what = f"{c['table_label']}“{c['record'] or c['row_id'][:8]}”"
-    w, lo = c["winner"], c["loser"]
-    if c["kind"] == "delete":
-        return (f"[{c['id'][:8]}] {what}：{w['site']}于{w['time']}删除了该记录，"
-                f"而{lo['site']}于{lo['time']}修改了它（{json.dumps(lo['value'], ensure_ascii=False)}）；"
-                "现按删除处理")
-    return (f"[{c['id'][:8]}] {what}的“{c['field']}”：{w['site']}（{w['time']}）改为"
-            f"{json.dumps(w['value'], ensure_ascii=False)}，{lo['site']}（{lo['time']}）改为"
-            f"{json.dumps(lo['value'], ensure_ascii=False)}；现采用前者")
 
 
 def _find(ledger: Ledger, conflict_id: str) -> dict:
