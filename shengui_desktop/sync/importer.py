@@ -281,12 +281,13 @@ def apply_verified(ledger: Ledger, v: Verified, *, progress: Callable | None = N
             known.update((table, i) for i in written.get(table, set()).intersection(ids))
     else:
         known = known_records(ledger.conn, planned.ids)
+    moved_notes: list[str] = []
     if v.sender["role"] == "township":
-        check_township_package(ledger, entries, v.sender, name, screened=planned.screened,
-                               known=known)
+        moved_notes = check_township_package(ledger, entries, v.sender, name, screened=planned.screened,
+                                             known=known, version_vector=m["version_vector"])
     report("verify", 1, 1)
     result.entries = len(entries)
-    result.warnings = _skew_warnings(ledger, m, planned.newest_hlc)
+    result.warnings = _skew_warnings(ledger, m, planned.newest_hlc) + moved_notes
     with ledger.transaction():
         if v.enrol:
             certificates.pin_site(ledger, v.enrol)
