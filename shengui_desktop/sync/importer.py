@@ -19,7 +19,7 @@ from typing import Callable
 from ..gc_pause import collector_paused
 from ..storage import held, migrations
 from ..storage.ledger import Ledger
-from . import certificates, duplicates, package
+from . import certificates, duplicates, package, transfers
 from .authorise import check_township_package, screen, table_rights
 from .errors import PackageRejected
 from .merge import MergeResult, Plan, known_records, merge, plan
@@ -310,6 +310,8 @@ def apply_verified(ledger: Ledger, v: Verified, *, progress: Callable | None = N
         _acknowledge(ledger, v.sender["site_id"], m)
         if ledger.meta("role") == "county":
             result.duplicates = duplicates.detect(ledger, merged.touched.get("enterprises", ()))
+        else:
+            result.warnings += transfers.arrived(ledger, entries)
     if written is not None:
         for table, ids in planned.ids.items():
             written.setdefault(table, set()).update(ids)
