@@ -43,10 +43,11 @@ def cmd_visit_add(args) -> int:
 
 
 def cmd_list_enterprises(args) -> int:
-    from ..services.ledger.enterprises import list_enterprises
+    from ..services.ledger.enterprises import list_enterprises, transferred_enterprises
 
     with open_from_args(args) as ledger:
         rows = list_enterprises(ledger, township_code=args.township, pool=args.pool)
+        moved = [] if args.township else transferred_enterprises(ledger)
     if args.json:
         emit(args, rows)
     else:
@@ -54,6 +55,10 @@ def cmd_list_enterprises(args) -> int:
             print(f"{r['credit_code']}  {r['name']}  {r['township_name'] or r['township_code']}"
                   f"  {POOLS.get(r['pool'], r['pool'])}")
         print(f"共{len(rows)}户")
+        if moved:
+            print(f"另有{len(moved)}户已由县级划转至其他乡镇，不再列入本乡镇（历史记录仍保留）：")
+            for r in moved:
+                print(f"  {r['name']}（{r['credit_code']}）{r['notice']}")
     return 0
 
 

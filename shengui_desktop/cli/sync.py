@@ -16,10 +16,11 @@ def cmd_sync_export(args) -> int:
         results = sync.export_packages(ledger, Path(args.out), full=args.full, to=args.to,
                                        progress=progress_printer("导出同步包"))
     data = [{"file": str(r.path), "recipient": r.recipient, "package_no": r.package_no,
-             "entries": r.entries, "counts": r.counts, "full": r.full} for r in results]
+             "entries": r.entries, "counts": r.counts, "full": r.full, "notices": r.notices}
+            for r in results]
     emit(args, data, lambda: "\n".join(
         f"已导出{'完整' if r.full else ''}同步包：{r.path}（发往{r.recipient}，第{r.package_no}号，"
-        f"变更{r.entries}条）" for r in results))
+        f"变更{r.entries}条）" + "".join("\n注意：" + n for n in r.notices) for r in results))
     return 0
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import UserError
 from ..storage import held
+from . import transfers
 from .merge import fold, load_entry
 from .rules import label
 
@@ -84,6 +85,10 @@ def resolve(ledger: Ledger, conflict_id: str, keep: str) -> dict:
     else:
         raise UserError("--keep 应为 incoming（采用导入的值）或 local（保留本地的值）。")
     table, row_id = c["tbl"], c["row_id"]
+    moved = transfers.transferred_notice(ledger, table, row_id)
+    if moved:
+        # its new township and the county decide now; the county's decision will arrive
+        raise UserError(f"{moved}，本乡镇不能再处理与它有关的冲突：由县级决定，县级的决定会随同步包送达。")
     now = datetime.now().isoformat(timespec="seconds")
     with ledger.transaction():
         if c["kind"] == "field":

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable
 from ..gc_pause import collector_paused
 from ..progress import Cancel, Job, Progress
 from ..storage import held, migrations
-from . import certificates, duplicates, package
+from . import certificates, duplicates, package, transfers
 from .authorise import check_township_package, screen, table_rights
 from .errors import PackageRejected, import_cancelled
 from .merge import MergeResult, Plan, known_records, merge, plan
@@ -438,12 +438,13 @@ def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
             known.update((table, i) for i in written.get(table, set()).intersection(ids))
     else:
         known = known_records(ledger.conn, planned.ids)
+    moved_notes: list[str] = []
     if v.sender["role"] == "township":
-        check_township_package(ledger, entries, v.sender, name, screened=planned.screened,
-                               known=known)
+        moved_notes = check_township_package(ledger, entries, v.sender, name, screened=planned.screened,
+                                             known=known, version_vector=m["version_vector"])
     job.tell("verify", 1, 1)
     result.entries = len(entries)
-    result.warnings = _skew_warnings(ledger, m, planned.newest_hlc)
+    result.warnings = _skew_warnings(ledger, m, planned.newest_hlc) + moved_notes
     with ledger.transaction():
         if v.replaces:
             old = v.replaces
@@ -474,6 +475,8 @@ def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
         _acknowledge(ledger, v.sender["site_id"], m)
         if ledger.meta("role") == "county":
             result.duplicates = duplicates.detect(ledger, merged.touched.get("enterprises", ()))
+        else:
+            result.warnings += transfers.arrived(ledger, entries)
     if written is not None:
         for table, ids in planned.ids.items():
             written.setdefault(table, set()).update(ids)
