@@ -23,6 +23,7 @@ from ..reports.facts import (ChecklistItem, LedgerFacts, PolicyFacts, RewardLine
 from ..reports.job import Job
 from ..reports.sources import Filters
 from ..storage.ledger import Ledger
+from .ledger.reference import department_by_name, township_by_name
 
 KINDS = {"ledger": "台账", "dossier": "一户一册", "visits": "走访记录", "issues": "问题台账",
          "targets": "目标任务完成情况"}
@@ -169,7 +170,8 @@ def resolve_filters(ledger: Ledger, *, year: int | None = None, township: str | 
     f = Filters(year=year or today.year, today=today, group_by=group_by,
                 period_from=period_from, period_to=period_to)
     if township:
-        row = ledger.one("SELECT code FROM townships WHERE code = ? OR name = ?", (township, township))
+        row = ledger.one("SELECT code FROM townships WHERE code = ?", (township,)) \
+            or township_by_name(ledger, township)
         if row is None:
             raise UserError(f"台账中没有乡镇“{township}”")
         f.township_code = row["code"]
@@ -180,7 +182,8 @@ def resolve_filters(ledger: Ledger, *, year: int | None = None, township: str | 
             raise UserError(f"库别“{pool}”无效，应为：{'、'.join(POOLS.values())}、规上")
         f.pool = value
     if department:
-        row = ledger.one("SELECT id FROM departments WHERE name = ? OR id = ?", (department, department))
+        row = ledger.one("SELECT id FROM departments WHERE id = ?", (department,)) \
+            or department_by_name(ledger, department)
         if row is None:
             raise UserError(f"台账中没有责任单位“{department}”")
         f.department_id = row["id"]
