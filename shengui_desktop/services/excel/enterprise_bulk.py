@@ -19,6 +19,7 @@ import json
 
 from ...domain import credit_code as cc
 from ...domain.records import phone_problem, validate_enterprise
+from ...domain.text import control_characters, match_key
 from ...errors import ValidationError
 from ...spreadsheets import cells
 from ...spreadsheets.column_values import by_value, cleaned, cut_columns, texts
@@ -146,6 +147,12 @@ def _township_text(v) -> str:
     return cells.text(v).replace(" ", "")
 
 
+def _narrative(v):
+    """An address or a note as written; UNUSUAL when the validation would refuse it."""
+    text = cells.narrative_text(v)
+    return UNUSUAL if control_characters(text) else text or None
+
+
 class _BulkEnterpriseRows:
     """Mixed into services.excel_planner._Planner (its state: ledger lookups, the plan)."""
 
@@ -216,7 +223,7 @@ class _BulkEnterpriseRows:
             name = names[i]
             planned = new[code] = _NewEnterprise(ids[i], None, r + 1, sheet, batch, i)
             planned_ids.add(planned.id)
-            new_names.setdefault(name, []).append(code)
+            new_names.setdefault(match_key(name), []).append(code)
             created.append({"sheet": sheet, "row": r + 1, "name": name, "credit_code": code,
                             "township_code": township})
 
@@ -242,13 +249,14 @@ class _BulkEnterpriseRows:
             return None
         # a new enterprise's name already in the ledger is a warning: the per-row check gives
         # it (an enterprise of the ledger keeps its own name, or changes it: compared later)
-        names = [name if name and (code in existing or name not in existing_names) else UNUSUAL
-                 for name, code in zip(cleaned(texts(column("name"))), codes)]
+        names = [name if name and (code in existing or match_key(name) not in existing_names)
+                 else UNUSUAL for name, code in zip(by_value(column("name"), cells.name_text), codes)]
         keys, columns = ["name"], [names]
         for f in _TEXT_FIELDS:
             if f in raw:
                 keys.append(f)
-                columns.append([t or None for t in cleaned(texts(raw[f]))])
+                columns.append(by_value(raw[f], _narrative) if f in ("address", "note") else
+                               [t or None for t in by_value(raw[f], cells.name_text)])
         if "contact_phone" in raw:
             keys.append("contact_phone")
             columns.append(_phones(raw["contact_phone"]))
@@ -268,7 +276,7 @@ class _BulkEnterpriseRows:
         if "department" in raw:
             keys.append("department_id")
             columns.append(by_value(raw["department"], self._usual_department))
-        towns = list(zip(by_value(column("township"), _township_text),
+        towns = list(zip(by_value(column("township"), cells.name_text),
                          by_value(column("township_code"), _township_text)))
         known = self._insert_columns
         if known is None:
@@ -289,7 +297,7 @@ class _BulkEnterpriseRows:
         department = cells.text(v)
         if not department:
             return None
-        return self.departments.get(department, UNUSUAL)
+        return self.departments.get(match_key(department), UNUSUAL)
 
     def _usual_township(self, layout: Layout, name: str, code: str):
         """The code the per-row check would find for a new enterprise's township cells;

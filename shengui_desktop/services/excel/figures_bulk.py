@@ -9,6 +9,7 @@ tests/test_excel_bulk.py compares both ways on generated rows.
 
 from __future__ import annotations
 
+from ...domain.text import match_key
 from ...spreadsheets import cells
 from ...spreadsheets.column_values import by_value, cut_columns
 from ...spreadsheets.columns import FIGURE_FIELDS
@@ -142,6 +143,7 @@ class _BulkFigureRows:
     def _usual_enterprise_named(self, name: str):
         if not name:
             return UNUSUAL
-        found = [e["id"] for e in self.existing_names.get(name, [])]
-        found += [self.new[c].id for c in self.new_names.get(name, [])]
+        key = match_key(name)
+        found = [e["id"] for e in self.existing_names.get(key, [])]
+        found += [self.new[c].id for c in self.new_names.get(key, [])]
         return found[0] if len(found) == 1 else UNUSUAL

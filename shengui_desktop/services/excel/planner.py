@@ -8,7 +8,7 @@ from typing import Callable
 
 from ...domain import industry
 from ...domain.records import POOLS, SOURCES, STAT_STATUSES, validate_enterprise
-from ...domain.text import clean
+from ...domain.text import MATCH_KEY_CHANGES_GLOB, clean, match_key
 from ...errors import UserError, ValidationError
 from ...spreadsheets import cells
 from ...spreadsheets.column_values import by_value, cut_columns
@@ -38,9 +38,10 @@ class _Planner(_FigureRows, _BulkEnterpriseRows, _BulkFigureRows):
         site = this_site(ledger)
         self.own_code = site["area_code"] if site else ""
         self.townships = {r["code"]: r["name"] for r in ledger.rows("SELECT code, name FROM townships")}
-        self.township_names = {name: code for code, name in self.townships.items()}
-        self.departments = {r["name"]: r["id"] for r in ledger.rows("SELECT id, name FROM departments")}
-        self.department_names = {v: k for k, v in self.departments.items()}
+        self.township_names = {match_key(name): code for code, name in self.townships.items()}
+        departments = ledger.rows("SELECT id, name FROM departments")
+        self.departments = {match_key(r["name"]): r["id"] for r in departments}
+        self.department_names = {r["id"]: r["name"] for r in departments}
         self.existing: dict[str, dict] = {}  # read by run(), once it knows the sheets
         self.existing_names: dict[str, list[dict]] = {}
         self.new: dict[str, _NewEnterprise] = {}  # credit code → planned insert
@@ -122,7 +123,7 @@ class _Planner(_FigureRows, _BulkEnterpriseRows, _BulkFigureRows):
         if lists and self.ledger.scalar("SELECT count(*) FROM enterprises") <= 2 * lists:
             for row in self.ledger.rows("SELECT * FROM enterprises"):
                 self.existing[row["credit_code"]] = row
-                self.existing_names.setdefault(row["name"], []).append(row)
+                self.existing_names.setdefault(match_key(row["name"]), []).append(row)
             return
         codes, names = set(), set()
         for layout, kind in layouts:
@@ -135,20 +136,25 @@ class _Planner(_FigureRows, _BulkEnterpriseRows, _BulkFigureRows):
             if "name" in cols:
                 given = found[1] if kind == "enterprises" else \
                     [v for v, c in zip(found[1], row_codes) if not c]
-                names.update(by_value(given, cells.text))
+                names.update(by_value(given, lambda v: match_key(cells.text(v))))
         # both sets go in as JSON arrays: one statement, one pass over the table (names
-        # have no index of their own), only the rows asked for made into dicts
+        # have no index of their own), only the rows asked for made into dicts. Names are
+        # matched by match_key: a name that is its own key is compared as it is, only the
+        # others (（山西）, full-width digits …) are keyed in Python
         codes.discard("")
         names.discard("")
+        self.ledger.conn.create_function("match_key", 1, match_key, deterministic=True)
         for row in self.ledger.rows(
                 "SELECT * FROM enterprises WHERE credit_code IN (SELECT value FROM json_each(?1))"
-                " OR name IN (SELECT value FROM json_each(?2))",
+                " OR name IN (SELECT value FROM json_each(?2))"
+                " OR (name GLOB ?3 AND match_key(name) IN (SELECT value FROM json_each(?2)))",
                 (json.dumps(sorted(codes), ensure_ascii=False),
-                 json.dumps(sorted(names), ensure_ascii=False))):
+                 json.dumps(sorted(names), ensure_ascii=False), MATCH_KEY_CHANGES_GLOB)):
             if row["credit_code"] in codes:
                 self.existing[row["credit_code"]] = row
-            if row["name"] in names:
-                self.existing_names.setdefault(row["name"], []).append(row)
+            key = match_key(row["name"])
+            if key in names:
+                self.existing_names.setdefault(key, []).append(row)
 
     def _sheet_unit(self, layout: Layout, kind: str) -> str | None:
         money = [c for c in layout.columns if c.field in MONEY_FIELDS
@@ -243,11 +249,11 @@ class _Planner(_FigureRows, _BulkEnterpriseRows, _BulkFigureRows):
             col = cols.get(f) or cols.get(_ALTERNATE_COLUMN.get(f, ""))
             self.problem(sheet, r, col, raw.get(col.field) if col else "", message)
 
-        record["name"] = text(raw.get("name"))
+        record["name"] = cells.name_text(raw.get("name"))
         record["credit_code"] = cells.credit_code(raw.get("credit_code"))
         for f in text_fields:
             if not is_blank(raw[f]):
-                record[f] = text(raw[f])
+                record[f] = _TEXT_CELLS.get(f, cells.name_text)(raw[f])
         if not is_blank(raw.get("contact_phone")):
             record["contact_phone"] = text(raw["contact_phone"])
         for f in date_fields:
@@ -270,11 +276,11 @@ class _Planner(_FigureRows, _BulkEnterpriseRows, _BulkFigureRows):
             record["source"] = source
         department = text(raw.get("department")) if "department" in raw else ""
         if department:
-            if department in self.departments:
-                record["department_id"] = self.departments[department]
+            if match_key(department) in self.departments:
+                record["department_id"] = self.departments[match_key(department)]
             else:
                 fail("department", f"未知的责任单位“{department}”，请先在部门列表中添加，"
-                                   f"或改为：{'、'.join(list(self.departments)[:8])}")
+                                   f"或改为：{'、'.join(list(self.department_names.values())[:8])}")
         tags = text(raw.get("tags")) if "tags" in raw else ""
         if tags:
             record["tags"] = json.dumps([t for t in _TAG_SEPARATORS.split(tags) if t],
@@ -315,7 +321,7 @@ class _Planner(_FigureRows, _BulkEnterpriseRows, _BulkFigureRows):
             self._plan_update(sheet, r, existing, clean_record)
 
     def _plan_create(self, sheet: str, r: int, cols: dict, record: dict) -> None:
-        same_name = self.existing_names.get(record["name"])
+        same_name = self.existing_names.get(match_key(record["name"]))
         if same_name:
             self.warn(sheet, r, cols.get("name"), record["name"],
                       f"台账中已有同名企业（统一社会信用代码{same_name[0]['credit_code']}），"
@@ -329,7 +335,7 @@ class _Planner(_FigureRows, _BulkEnterpriseRows, _BulkFigureRows):
         planned = _NewEnterprise(new_id(), values, r + 1, sheet)
         self.new[record["credit_code"]] = planned
         self.new_ids.add(planned.id)
-        self.new_names.setdefault(record["name"], []).append(record["credit_code"])
+        self.new_names.setdefault(match_key(record["name"]), []).append(record["credit_code"])
         self.result.created.append({"sheet": sheet, "row": r + 1, "name": record["name"],
                                     "credit_code": record["credit_code"],
                                     "township_code": record["township_code"]})
@@ -344,7 +350,8 @@ class _Planner(_FigureRows, _BulkEnterpriseRows, _BulkFigureRows):
                     self.warn(sheet, r, None, "", f"“{existing['name']}”表中库别为{POOLS.get(value, value)}，"
                               f"台账中为{POOLS[existing['pool']]}：导入不调整库别，请使用“调整库别”")
                 continue
-            if existing.get(key) != value:
+            if existing.get(key) != value and not (
+                    key in _WRITTEN_FIELDS and match_key(existing.get(key)) == match_key(value)):
                 diff[key] = value
                 shown[_FIELD_LABELS.get(key, key)] = (self._show(key, existing.get(key)),
                                                       self._show(key, value))
@@ -404,7 +411,7 @@ class _Planner(_FigureRows, _BulkEnterpriseRows, _BulkFigureRows):
 
     def _township(self, layout: Layout, raw: dict, fail, *, required: bool) -> str | None:
         """The row's township code; at a county, an unknown township name is planned as new."""
-        name = cells.text(raw.get("township")).replace(" ", "")
+        name = cells.name_text(raw.get("township"))
         code = cells.text(raw.get("township_code")).replace(" ", "")
         found, failure, create = self._township_decision(layout, name, code, required=required)
         if failure:
@@ -417,8 +424,8 @@ class _Planner(_FigureRows, _BulkEnterpriseRows, _BulkFigureRows):
     def _township_decision(self, layout: Layout, name: str, code: str, *, required: bool):
         """(code found, (field, problem) or None, (name, code or None) to create or None),
         without reporting or creating anything."""
-        if _NINE_DIGITS.fullmatch(name):
-            code, name = name, ""
+        if _NINE_DIGITS.fullmatch(match_key(name)):
+            code, name = match_key(name), ""
         found = None
         if code:
             if not _NINE_DIGITS.fullmatch(code):
@@ -453,10 +460,12 @@ class _Planner(_FigureRows, _BulkEnterpriseRows, _BulkFigureRows):
         return found, None, None
 
     def _township_by_name(self, name: str) -> str | None:
+        name = match_key(name)  # the keys of township_names are too
         if name in self.township_names:
             return self.township_names[name]
-        if name in self.new_township_codes:
-            return self.new_township_codes[name]
+        for given, code in self.new_township_codes.items():
+            if match_key(given) == name:
+                return code
         for known, code in self.township_names.items():
             # "盂县秀水镇" or "秀水" for "秀水镇"
             if known in name or (known.startswith(name) and len(known) - len(name) <= 2
@@ -529,6 +538,10 @@ class _Planner(_FigureRows, _BulkEnterpriseRows, _BulkFigureRows):
 
 
 FIGURE_INSERT_COLUMNS = ("id", "enterprise_id", "period", *FIGURE_FIELDS)
+# cells read as written (cells.name_text unless named here); a difference only in width,
+# brackets or spaces from what the ledger holds is no change (the name stays as stored)
+_TEXT_CELLS = {"address": cells.narrative_text, "note": cells.narrative_text}
+_WRITTEN_FIELDS = frozenset(("name", *_TEXT_FIELDS))
 _ALTERNATE_COLUMN = {"township_code": "township", "township": "township_code",
                      "industry_code": "industry_name", "department_id": "department"}
 _DIVISION_NAMES = {name: code for code, (_section, name) in industry.DIVISIONS.items()}
