@@ -19,8 +19,8 @@ from pathlib import Path
 os.environ.setdefault("SHENGUI_KDF_MEMORY_KIB", "8192")
 os.environ.setdefault("SHENGUI_KDF_TIME_COST", "1")
 
-from shengui_desktop.services.ledger.demo import generate  # noqa: E402
-from shengui_desktop.services.office.site import init_office  # noqa: E402
+from shengui_desktop.services.ledger.demo import generate
+from shengui_desktop.services.office.setup import init_office
 
 
 def main() -> None:

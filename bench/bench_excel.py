@@ -19,13 +19,13 @@ os.environ.setdefault("SHENGUI_KDF_MEMORY_KIB", "8192")
 os.environ.setdefault("SHENGUI_KDF_TIME_COST", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from excel_build import credit, write_xlsx  # noqa: E402
+from excel_build import credit, write_xlsx
 
-from shengui_desktop.domain.search import search_key  # noqa: E402
-from shengui_desktop.services.ledger import demo, reference  # noqa: E402
-from shengui_desktop.services.excel import import_file  # noqa: E402
-from shengui_desktop.services.office.site import init_office  # noqa: E402
-from shengui_desktop.spreadsheets.reader import read_workbook  # noqa: E402
+from shengui_desktop.domain.search import search_key
+from shengui_desktop.services.ledger import demo, reference
+from shengui_desktop.services.excel import import_file
+from shengui_desktop.services.office.setup import init_office
+from shengui_desktop.spreadsheets.reader import read_workbook
 
 TOWNSHIPS = ["秀水镇", "路家村镇", "南娄镇", "牛村镇", "苌池镇", "上社镇", "西烟镇", "仙人乡"]
 

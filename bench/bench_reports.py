@@ -22,15 +22,15 @@ os.environ.setdefault("SHENGUI_KDF_MEMORY_KIB", "8192")
 os.environ.setdefault("SHENGUI_KDF_TIME_COST", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reportlab.lib.pagesizes import A4, landscape  # noqa: E402
-from reportlab.lib.units import mm  # noqa: E402
-from reportlab.platypus import SimpleDocTemplate, Table, TableStyle  # noqa: E402
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
 
-from shengui_desktop.reports import ledger_report, sources  # noqa: E402
-from shengui_desktop.reports.facts import LedgerFacts  # noqa: E402
-from shengui_desktop.reports.fonts import FONT, register  # noqa: E402
-from shengui_desktop.services.ledger.demo import generate  # noqa: E402
-from shengui_desktop.services.office.site import init_office  # noqa: E402
+from shengui_desktop.reports import ledger_report, sources
+from shengui_desktop.reports.facts import LedgerFacts
+from shengui_desktop.reports.fonts import FONT, register
+from shengui_desktop.services.ledger.demo import generate
+from shengui_desktop.services.office.setup import init_office
 
 TODAY = date(2026, 11, 23)
 

@@ -30,13 +30,13 @@ from pathlib import Path
 os.environ.setdefault("SHENGUI_KDF_MEMORY_KIB", "8192")
 os.environ.setdefault("SHENGUI_KDF_TIME_COST", "1")
 
-from shengui_desktop.services.ledger import reference  # noqa: E402
-from shengui_desktop.services import sync  # noqa: E402
-from shengui_desktop.services.ledger.demo import generate  # noqa: E402
-from shengui_desktop.services.office.site import init_office  # noqa: E402
-from shengui_desktop.storage.files import open_ledger  # noqa: E402
-from shengui_desktop.storage.ledger import new_id  # noqa: E402
-from shengui_desktop.sync import certificates  # noqa: E402
+from shengui_desktop.services.ledger import reference
+from shengui_desktop.services import sync
+from shengui_desktop.services.ledger.demo import generate
+from shengui_desktop.services.office.setup import init_office
+from shengui_desktop.storage.files import open_ledger
+from shengui_desktop.storage.ledger import new_id
+from shengui_desktop.sync import certificates
 
 PASSWORD = "bench-pass-1"
 TABLES = ("enterprises", "monthly_figures", "visits", "issues", "pool_events")

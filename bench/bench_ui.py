@@ -24,11 +24,11 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
-from shengui_desktop.services.ledger.enterprises import LEDGER_COLUMNS  # noqa: E402
-from shengui_desktop.storage.files import open_ledger  # noqa: E402
+from shengui_desktop.services.ledger.enterprises import LEDGER_COLUMNS
+from shengui_desktop.storage.files import open_ledger
 
 KEYSTROKES = ["x", "xs", "xsj", "xsjx", "秀", "秀水", "秀水恒", "机械", "有限公司", "9114", "91140322",
               "h", "hd", "hdjx", "nl", "nlhg", "化", "化工", "z", "zk", "zkkj", "鑫", "鑫源",

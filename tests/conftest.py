@@ -10,9 +10,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("SHENGUI_KDF_MEMORY_KIB", "8192")
 os.environ.setdefault("SHENGUI_KDF_TIME_COST", "1")
 
-import pytest  # noqa: E402
+import pytest
 
-from shengui_desktop.services.office.site import init_office  # noqa: E402
+from shengui_desktop.services.office.setup import init_office
 
 PASSWORD = "correct-horse-9"
 

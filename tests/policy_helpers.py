@@ -6,7 +6,7 @@ import random
 from datetime import date
 
 from shengui_desktop.services import policy
-from shengui_desktop.services.ledger.demo import _credit_code
+from shengui_desktop.services.ledger.demo import random_credit_code
 from shengui_desktop.services.ledger.enterprises import create_enterprise
 from shengui_desktop.storage.ledger import monthly_figure_id
 
@@ -28,7 +28,7 @@ def add_enterprise(ledger, name: str = "测试机械有限公司", *, township_c
     year's first `months` months totalling an amount (ytd=(months, total), year of TODAY
     unless `ytd_year` is given). Output = revenue × 1.05 unless `outputs` gives a year's total, tax 3%, electricity 10%."""
     ytd_year = fields.pop("ytd_year", TODAY.year)
-    record = {"credit_code": _credit_code(_rng, "140322"), "name": name,
+    record = {"credit_code": random_credit_code(_rng, "140322"), "name": name,
               "township_code": township_code, **fields}
     if department:
         record["department_id"] = ledger.scalar("SELECT id FROM departments WHERE name = ?", (department,))
@@ -59,5 +59,5 @@ def evaluation(ledger, enterprise_id: str, today: date = TODAY):
 
 
 def reward_lines(ledger, enterprise_id: str, year: int, today: date = TODAY) -> dict[str, dict]:
-    return {ln["rule"]: ln for ln in policy.rewards(ledger, year, today)["lines"]
-            if ln["enterprise_id"] == enterprise_id}
+    return {ln.rule: ln for ln in policy.rewards(ledger, year, today).lines
+            if ln.enterprise_id == enterprise_id}

@@ -14,7 +14,7 @@ import pytest
 
 from shengui_desktop.services.ledger import reference
 from shengui_desktop.services import sync as sync_service
-from shengui_desktop.services.office.site import init_office
+from shengui_desktop.services.office.setup import init_office
 from shengui_desktop.storage.files import open_ledger
 from shengui_desktop.storage.keyslots import keys_path_for
 from shengui_desktop.storage.ledger import Ledger
@@ -42,24 +42,28 @@ def exchange(sender: Ledger, recipient: Ledger, out: Path, **kw):
     return exported, imported
 
 
-def build_template(folder: Path, enterprises_per_township: int = 2) -> dict[str, Path]:
-    """County and two townships, enrolled, each township with a few enterprises, synced."""
+def build_template(folder: Path, enterprises_per_township: int = 2,
+                   townships: dict[str, tuple[str, str]] | None = None) -> dict[str, Path]:
+    """County and two townships, enrolled, each township with a few enterprises, synced.
+    `townships`: key ("A", "B") -> (area code, name), instead of CODES and NAMES."""
     folder.mkdir(parents=True, exist_ok=True)
-    c, _ = init_office(folder / FILES["C"], role="county", name=NAMES["C"], area_code="140322",
+    codes = {k: v[0] for k, v in townships.items()} if townships else CODES
+    names = {"C": NAMES["C"], **{k: v[1] for k, v in townships.items()}} if townships else NAMES
+    c, _ = init_office(folder / FILES["C"], role="county", name=names["C"], area_code="140322",
                        admin_user="admin", password=PASSWORD)
     for key in ("A", "B"):
-        reference.add_township(c, CODES[key], NAMES[key])
+        reference.add_township(c, codes[key], names[key])
     reference.add_department(c, "工信局")
     cert = folder / "county.cert.json"
     cert.write_text(json.dumps(certificates.export_certificate(c), ensure_ascii=False), "utf-8")
     towns = {}
     for key in ("A", "B"):
-        t, _ = init_office(folder / FILES[key], role="township", name=NAMES[key],
-                           area_code=CODES[key], admin_user="admin", password=PASSWORD)
+        t, _ = init_office(folder / FILES[key], role="township", name=names[key],
+                           area_code=codes[key], admin_user="admin", password=PASSWORD)
         certificates.pin_county_certificate(t, cert)
         for i in range(enterprises_per_township):
             t.insert("enterprises", {"credit_code": f"9114032200000{key}{i:03d}",
-                                     "name": f"{NAMES[key]}企业{i}", "township_code": CODES[key]})
+                                     "name": f"{names[key]}企业{i}", "township_code": codes[key]})
         towns[key] = t
     out = folder / "usb"
     for t in towns.values():
@@ -104,26 +108,30 @@ def township_of(ledger: Ledger) -> str | None:
     return ledger.scalar("SELECT area_code FROM sites WHERE is_self = 1 AND role = 'township'")
 
 
-def owners(county: Ledger) -> dict[str, str]:
-    """enterprise id -> township code, deleted enterprises included (from the county's log)."""
-    found = {}
+def owners(county: Ledger) -> dict[str, set[str]]:
+    """enterprise id -> every township code it has had (moves included), deleted enterprises
+    included (from the county's log): the townships whose ledgers hold its records."""
+    found: dict[str, set[str]] = {}
     for row_id, data in county.conn.execute(
-            "SELECT row_id, data FROM change_entries WHERE tbl = 'enterprises' AND op = 'i'"):
-        found[row_id] = json.loads(data)["township_code"]
+            "SELECT row_id, data FROM change_entries WHERE tbl = 'enterprises'"):
+        code = json.loads(data).get("township_code")
+        if code is not None:
+            found.setdefault(row_id, set()).add(code)
     return found
 
 
-def projection(ledger: Ledger, code: str | None, owner: dict[str, str]) -> dict[str, list]:
-    """The rows a township with `code` should hold (None: everything)."""
+def projection(ledger: Ledger, code: str | None, owner: dict[str, set[str]]) -> dict[str, list]:
+    """The rows a township with `code` should hold (None: everything): the records of every
+    enterprise that is or was in that township (one moved away stays, read-only)."""
     out = {}
     for table in synced_tables():
         cols = ["id", *ledger.spec(table).columns]
         rows = ledger.conn.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY id").fetchall()
         kind = table_kind(ledger, table)
         if code is not None and kind == ENTERPRISE:
-            rows = [r for r in rows if r[cols.index("township_code")] == code]
+            rows = [r for r in rows if code in owner.get(r[0], ())]
         elif code is not None and kind == CHILD:
             i = cols.index("enterprise_id")
-            rows = [r for r in rows if owner.get(r[i]) == code]
+            rows = [r for r in rows if code in owner.get(r[i], ())]
         out[table] = rows
     return out

@@ -8,7 +8,7 @@ import pytest
 from helpers import assert_replay_equal, table_rows
 from shengui_desktop.services.ledger import enterprises, figures, pools, reference, visits
 from shengui_desktop.services.ledger.demo import generate
-from shengui_desktop.services.office.site import init_office
+from shengui_desktop.services.office.setup import init_office
 from shengui_desktop.storage.ledger import SYNCED_TABLES
 
 

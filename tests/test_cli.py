@@ -1,4 +1,4 @@
-"""The command line: the contract of ARCHITECTURE.md, Chinese errors, exit codes."""
+"""The command line: the commands of README.md and docs/ARCHITECTURE.md, Chinese errors, exit codes."""
 
 import json
 import os

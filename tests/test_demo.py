@@ -9,7 +9,7 @@ from datetime import date
 from helpers import table_rows
 from shengui_desktop.domain import credit_code, industry
 from shengui_desktop.services.ledger.demo import generate
-from shengui_desktop.services.office.site import init_office
+from shengui_desktop.services.office.setup import init_office
 from shengui_desktop.storage.files import open_ledger
 
 AS_OF = date(2026, 11, 23)

@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 from shengui_desktop.domain import credit_code as cc
 from shengui_desktop.services.ledger import reference
 from shengui_desktop.services.ledger.enterprises import create_enterprise
+from shengui_desktop.progress import Job
 from shengui_desktop.services.excel import ImportResult
-from shengui_desktop.services.excel.planner import _Planner
+from shengui_desktop.services.excel.enterprise_rows import EnterpriseRows
+from shengui_desktop.services.excel.planner import Planner
 from shengui_desktop.services.ledger.figures import record_month
-from shengui_desktop.services.office.site import init_office
+from shengui_desktop.services.office.setup import init_office
 from shengui_desktop.spreadsheets.reader import Grid
 
 PASSWORD = "bulk-pass-1"
@@ -124,18 +126,18 @@ def sheets(draw):
     return headers, rows, office
 
 
-def plan(ledger, headers, rows, office, *, bulk: bool, more: list[Grid] = ()) -> _Planner:
+def plan(ledger, headers, rows, office, *, bulk: bool, more: list[Grid] = ()) -> Planner:
     grid_rows = ([[office]] if office else []) + [list(headers)] + [list(r) for r in rows]
-    planner = _Planner(ledger, ImportResult("x.xlsx", True), lambda *a: None, lambda: None)
+    planner = Planner(ledger, ImportResult("x.xlsx", True), Job())
     planner.bulk = bulk
     planner.run([Grid("Sheet1", grid_rows), *[Grid(g.name, [list(r) for r in g.rows])
                                               for g in more]], kind=None, sheet_named=False)
     return planner
 
 
-def outcome(p: _Planner) -> dict:
+def outcome(planner: Planner) -> dict:
     """What was planned, new enterprises' random ids written as their credit codes."""
-    r = p.result
+    r, p = planner.result, planner.plan
     code_of = {n.id: code for code, n in p.new.items()}
 
     def named(eid):
@@ -147,7 +149,7 @@ def outcome(p: _Planner) -> dict:
         "updated": r.updated, "unchanged": r.unchanged, "new_townships": r.new_townships,
         "new": {code: (n.record, n.row, n.sheet) for code, n in p.new.items()},
         "new_ids": len(p.new_ids), "new_names": p.new_names, "seen": p.seen_codes,
-        "updates": p.updates, "township_codes": p.new_township_codes,
+        "updates": p.updates, "township_codes": p.townships.created,
         "figures": (r.figures_created, r.figures_updated, r.figures_unchanged),
         "figure_writes": (inserts, p.figure_updates),
         "months": {(named(e), period): row for (e, period), row in p.seen_months.items()},
@@ -264,13 +266,13 @@ def test_unchanged_enterprises_of_the_ledger_take_the_column_path(ledgers, monke
             ["乙公司", credit(2), "路家村镇", None],            # as the ledger has it
             ["甲公司", credit(12), "秀水镇", None]]            # renamed: listed as a change
     seen = []
-    original = _Planner._enterprise_row
-    monkeypatch.setattr(_Planner, "_enterprise_row",
+    original = EnterpriseRows.plan_row
+    monkeypatch.setattr(EnterpriseRows, "plan_row",
                         lambda self, layout, r: (seen.append(r), original(self, layout, r)))
     p = plan(ledgers["county"], headers, rows, None, bulk=True)
     assert seen == [3]
     assert p.result.unchanged == 2 and [c.row for c in p.result.updated] == [4]
-    assert p.result.problems == [] and p.new == {}
+    assert p.result.problems == [] and p.plan.new == {}
 
 
 def test_usual_rows_take_the_column_path_and_unusual_ones_the_row_path(ledgers, monkeypatch):
@@ -280,13 +282,13 @@ def test_usual_rows_take_the_column_path_and_unusual_ones_the_row_path(ledgers, 
             ["戊公司", credit(5), "南娄镇", "2020/1/1"],  # the township now exists
             ["己公司", credit(3), "秀水镇", None]]  # duplicate code: row path
     seen = []
-    original = _Planner._enterprise_row
-    monkeypatch.setattr(_Planner, "_enterprise_row",
+    original = EnterpriseRows.plan_row
+    monkeypatch.setattr(EnterpriseRows, "plan_row",
                         lambda self, layout, r: (seen.append(r), original(self, layout, r)))
     p = plan(ledgers["county"], headers, rows, None, bulk=True)
     assert seen == [2, 4]  # grid rows of 丁公司 and 己公司
-    assert p.new[credit(5)].record["township_code"] == p.new_township_codes["南娄镇"]
-    assert p.new[credit(5)].record["established_date"] == "2020-01-01"
+    assert p.plan.new[credit(5)].record["township_code"] == p.plan.townships.created["南娄镇"]
+    assert p.plan.new[credit(5)].record["established_date"] == "2020-01-01"
     assert [f.row for f in p.result.problems] == [5]
 
 

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from shengui_desktop.cli import main
 from shengui_desktop.services.ledger import reference
 from shengui_desktop.services.excel import EXPORT_TITLES, export_table, import_file
-from shengui_desktop.services.office.site import init_office
+from shengui_desktop.services.office.setup import init_office
 from shengui_desktop.spreadsheets.templates import write_template
 
 from conftest import PASSWORD

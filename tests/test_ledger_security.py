@@ -149,7 +149,7 @@ def test_default_kdf_is_argon2id_64mib_3_passes(monkeypatch, tmp_path):
 
 
 def test_short_password_refused(tmp_path):
-    from shengui_desktop.services.office.site import init_office
+    from shengui_desktop.services.office.setup import init_office
     with pytest.raises(UserError, match="至少需要8个字符"):
         init_office(tmp_path / "x.sgdb", role="township", name="秀水镇", area_code="140322100",
                     admin_user="admin", password="short")
@@ -157,7 +157,7 @@ def test_short_password_refused(tmp_path):
 
 
 def test_sqlite_utils_refuses_a_path(tmp_path):
-    """The pysqlite3 trap (STACK.md): a path given to sqlite-utils would make an unencrypted
+    """The pysqlite3 trap (shengui_desktop/storage/__init__.py): a path given to sqlite-utils would make an unencrypted
     file through SQLCipher; the storage package makes that impossible."""
     import sqlite_utils
 

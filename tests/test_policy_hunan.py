@@ -48,8 +48,8 @@ def test_exit_risk_pool_below_30_million(county, first_half, risk):
 def test_support_recorded_without_amount(county):
     ent = add_enterprise(county, stat_status="above_scale", entered_stats_date="2026-03-01")
     line = reward_lines(county, ent, 2026)["fiscal_support"]
-    assert line["status"] == "due" and line["amount"] is None
-    assert "无固定金额" in line["amount_text"]
+    assert line.status == "due" and line.amount is None
+    assert "无固定金额" in line.amount_text
 
 
 # “聚焦净增数、新增数、目标完成率……”
@@ -63,14 +63,14 @@ def test_net_increase_new_entries_and_completion_rate(county):
                              entered_stats_date="2016-01-01")
     update_enterprise(county, leaving, {"stat_status": "exited", "exited_stats_date": "2026-08-01"})
     progress = policy.target_progress(county, 2026)
-    c = progress["county"]
-    assert (c["target"], c["new_entries"], c["exits"], c["net_increase"], c["completion_rate"]) == (4, 3, 1, 2, 0.5)
-    town = progress["townships"][0]
-    assert (town["name"], town["net_increase"], town["completion_rate"]) == ("秀水镇", 3, 1.0)
-    assert progress["townships"][1]["net_increase"] == -1
+    c = progress.county
+    assert (c.target, c.new_entries, c.exits, c.net_increase, c.completion_rate) == (4, 3, 1, 2, 0.5)
+    town = progress.townships[0]
+    assert (town.name, town.net_increase, town.completion_rate) == ("秀水镇", 3, 1.0)
+    assert progress.townships[1].net_increase == -1
 
 
 def test_no_visit_rule_and_no_calendar_beyond_national_entry_rounds(county):
     # the document sets no visit interval and no calendar of its own
     assert policy.active_profile(county).flag("not_visited") is None
-    assert {r["source"] for r in policy.calendar_reminders(county, TODAY)} == {"统计制度"}
+    assert {r.source for r in policy.calendar_reminders(county, TODAY)} == {"统计制度"}

@@ -12,7 +12,7 @@ from shengui_desktop.cli import main
 from shengui_desktop.domain.policy import ProfileError, validate_profile
 from shengui_desktop.errors import UserError
 from shengui_desktop.services import policy
-from shengui_desktop.services.office.site import init_office
+from shengui_desktop.services.office.setup import init_office
 
 
 @pytest.fixture
@@ -111,20 +111,20 @@ def test_without_a_profile_nothing_is_suggested_but_reached_scale_is_flagged(cou
     ev = policy.evaluate(county, [ent], TODAY)[ent]
     assert ev.suggested_pool == ev.pool == "none" and "尚未选择" in ev.suggested_pool_reason
     assert ev.flag_codes == ["reached_scale_not_entered"]
-    assert policy.rewards(county, 2026, TODAY)["lines"] == []
+    assert policy.rewards(county, 2026, TODAY).lines == []
 
 
 def test_entry_checklist_ticks_sync(county, tmp_path):
     policy.choose_profile(county, "yuxian")
     ent = add_enterprise(county, years={2025: 21_000_000})
     items = policy.entry_checklist(county, ent, TODAY)
-    assert len(items) == 11 and not any(i["done"] for i in items)
-    assert next(i for i in items if i["item"] == "project_approval")["applicable"] is False
-    assert "已达规上标准" in next(i for i in items if i["item"] == "revenue_matches_vat")["auto"]
+    assert len(items) == 11 and not any(i.done for i in items)
+    assert next(i for i in items if i.item == "project_approval").applicable is False
+    assert "已达规上标准" in next(i for i in items if i.item == "revenue_matches_vat").auto
     policy.set_checklist_item(county, ent, "business_licence", True, note="复印件已收")
     policy.set_checklist_item(county, ent, "income_statement", True)
     policy.set_checklist_item(county, ent, "income_statement", False)
-    done = {i["item"]: i["done"] for i in policy.entry_checklist(county, ent, TODAY)}
+    done = {i.item: i.done for i in policy.entry_checklist(county, ent, TODAY)}
     assert done["business_licence"] and not done["income_statement"]
     with pytest.raises(UserError, match="没有“passport”这一申报材料项"):
         policy.set_checklist_item(county, ent, "passport", True)

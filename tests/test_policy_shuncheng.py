@@ -87,9 +87,9 @@ def test_projected_revenue_selects_new_members_same_period_ratio(county):
 
 # “按季度对不具备升规潜力的企业进行调整”: quarterly review reminder, and visits to the pool
 def test_quarterly_review_reminder_and_visit_flag(county):
-    codes = [r["code"] for r in policy.calendar_reminders(county, date(2026, 9, 1))]
+    codes = [r.code for r in policy.calendar_reminders(county, date(2026, 9, 1))]
     assert "quarterly_pool_review" in codes
-    assert "quarterly_pool_review" not in [r["code"] for r in policy.calendar_reminders(county, date(2026, 8, 1))]
+    assert "quarterly_pool_review" not in [r.code for r in policy.calendar_reminders(county, date(2026, 8, 1))]
     from shengui_desktop.services.ledger.pools import move_pool
     ent = add_enterprise(county, years={2025: 16_000_000})
     move_pool(county, ent, "cultivation", "上年营收1600万元", moved_on="2026-01-10")
@@ -100,17 +100,17 @@ def test_quarterly_review_reminder_and_visit_flag(county):
 def test_rewards_province_amount_left_to_province_city_100k_once(county):
     ent = add_enterprise(county, "首次入规", stat_status="above_scale", entered_stats_date="2025-12-01")
     lines = reward_lines(county, ent, 2025)
-    assert lines["province_first_entry"]["amount"] is None
-    assert "以省政府实际发放为准" in lines["province_first_entry"]["amount_text"]
-    assert lines["city_new_entry"]["amount"] == 100_000 and lines["city_new_entry"]["status"] == "due"
+    assert lines["province_first_entry"].amount is None
+    assert "以省政府实际发放为准" in lines["province_first_entry"].amount_text
+    assert lines["city_new_entry"].amount == 100_000 and lines["city_new_entry"].status == "due"
     assert reward_lines(county, ent, 2026) == {}  # once only
 
     again = add_enterprise(county, "再次入规", stat_status="above_scale", entered_stats_date="2025-12-01")
     code = county.get("enterprises", again)["credit_code"]
     record_scale_period(county, code, "再次入规", "2019-01-01", "2022-12-31")
     lines = reward_lines(county, again, 2025)
-    assert lines["province_first_entry"]["status"] == "not_eligible"
-    assert lines["city_new_entry"]["status"] == "to_verify"
+    assert lines["province_first_entry"].status == "not_eligible"
+    assert lines["city_new_entry"].status == "to_verify"
 
 
 def test_evaluation_never_moves_an_enterprise(county):
@@ -124,7 +124,7 @@ def test_evaluation_never_moves_an_enterprise(county):
 
 
 def _empty(ledger):
-    from shengui_desktop.services.office.site import init_office
+    from shengui_desktop.services.office.setup import init_office
     from conftest import PASSWORD
     target, _ = init_office(ledger.path.parent / "replay.sgdb", role="county", name="回放",
                             area_code="140322", admin_user="admin", password=PASSWORD)

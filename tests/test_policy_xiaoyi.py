@@ -19,12 +19,12 @@ def county(county):
 def test_above_scale_in_years_1_to_3_gets_300k_50k_100k(county):
     ent = add_enterprise(county, "连续在规", stat_status="above_scale", entered_stats_date="2024-01-01")
     got = {year: reward_lines(county, ent, year) for year in (2024, 2025, 2026)}
-    assert got[2024]["province_first_entry"]["amount"] == 300_000
-    assert got[2024]["province_first_entry"]["payer"] == "省级财政"
-    assert got[2025]["city_second_year"]["amount"] == 50_000
-    assert got[2026]["city_third_year"]["amount"] == 100_000
-    assert "发展良性" in got[2026]["city_third_year"]["reason"]
-    assert all(line["status"] == "due" for lines in got.values() for line in lines.values())
+    assert got[2024]["province_first_entry"].amount == 300_000
+    assert got[2024]["province_first_entry"].payer == "省级财政"
+    assert got[2025]["city_second_year"].amount == 50_000
+    assert got[2026]["city_third_year"].amount == 100_000
+    assert "发展良性" in got[2026]["city_third_year"].reason
+    assert all(line.status == "due" for lines in got.values() for line in lines.values())
     assert len([ln for lines in got.values() for ln in lines.values()]) == 3
 
 
@@ -32,13 +32,13 @@ def test_above_scale_in_years_1_to_3_gets_300k_50k_100k(county):
 def test_exit_in_year_2_gets_300k_only(county):
     ent = add_enterprise(county, "次年退规", stat_status="exited", entered_stats_date="2024-01-01",
                          exited_stats_date="2025-06-30")
-    assert reward_lines(county, ent, 2024)["province_first_entry"]["amount"] == 300_000
+    assert reward_lines(county, ent, 2024)["province_first_entry"].amount == 300_000
     second = reward_lines(county, ent, 2025)["city_second_year"]
-    assert second["status"] == "not_eligible" and second["amount"] is None
+    assert second.status == "not_eligible" and second.amount is None
     third = reward_lines(county, ent, 2026)["city_third_year"]
-    assert third["status"] == "not_eligible"
-    total = policy.rewards(county, 2025, TODAY)["totals"]
-    assert total["due_amount"] == 0
+    assert third.status == "not_eligible"
+    total = policy.rewards(county, 2025, TODAY).totals
+    assert total.due_amount == 0
 
 
 # “对已入规退库只变更企业名称再次入规的企业不予享受财政奖励”
@@ -47,9 +47,9 @@ def test_renamed_reentry_gets_nothing_and_is_flagged(county):
     code = county.get("enterprises", ent)["credit_code"]
     record_scale_period(county, code, "旧名称有限公司", "2018-01-01", "2022-12-31", enterprise_id=ent)
     line = reward_lines(county, ent, 2025)["province_first_entry"]
-    assert line["status"] == "not_eligible" and line["amount"] is None
-    assert "旧名称有限公司" in line["reason"]
-    assert reward_lines(county, ent, 2026)["city_second_year"]["status"] == "not_eligible"
+    assert line.status == "not_eligible" and line.amount is None
+    assert "旧名称有限公司" in line.reason
+    assert reward_lines(county, ent, 2026)["city_second_year"].status == "not_eligible"
     ev = evaluation(county, ent)
     assert "renamed_reentry" in ev.flag_codes
 
@@ -85,7 +85,7 @@ def test_pool_sizing_and_ranked_suggestions(county):
     reference.set_target(county, {"year": 2026, "scope": "county", "net_increase": 2})
     ids = [add_enterprise(county, f"企业{n:02d}", years={2025: 1_000_000 * (n + 1)}) for n in range(18)]
     sizing = policy.pool_sizing(county, 2026)
-    required = {p["pool"]: (p["required"], p["count"], p["shortfall"]) for p in sizing["pools"]}
+    required = {p.pool: (p.required, p.count, p.shortfall) for p in sizing.pools}
     assert required == {"reserve": (10, 0, 10), "cultivation": (4, 0, 4), "entry": (2, 0, 2)}
     evs = policy.evaluate(county, today=TODAY)
     by_rank = [evs[i].suggested_pool for i in reversed(ids)]  # highest revenue first
@@ -95,7 +95,7 @@ def test_pool_sizing_and_ranked_suggestions(county):
     policy.copy_profile(county)
     policy.edit_profile(county, {"pool_sizing.plan_annual_target": 3})
     sizing = policy.pool_sizing(county, 2026)
-    assert [p["required"] for p in sizing["pools"]] == [15, 6, 2]
+    assert [p.required for p in sizing.pools] == [15, 6, 2]
 
 
 # “将成长性好、发展前景广阔的企业、本年度建成投产项目纳入培育库”；

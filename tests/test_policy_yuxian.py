@@ -23,7 +23,7 @@ def county(county):
 
 
 def _by_name(lines):
-    return {ln["name"]: ln for ln in lines}
+    return {ln.name: ln for ln in lines}
 
 
 # “按乡镇属地管理分配：秀水镇净增4户；路家村镇净增1户；南娄镇净增1户；牛村镇净增1户；北下庄乡净增1户；
@@ -31,19 +31,19 @@ def _by_name(lines):
 #   县应急局……2户；县能源局……1户；县住建局……1户”
 def test_2024_targets_load_as_given_and_add_up(county):
     progress = policy.target_progress(county, 2024)
-    towns = {name: ln["target"] for name, ln in _by_name(progress["townships"]).items()}
+    towns = {name: ln.target for name, ln in _by_name(progress.townships).items()}
     assert towns == {"秀水镇": 4, "路家村镇": 1, "南娄镇": 1, "牛村镇": 1, "北下庄乡": 1, "上社镇": 1,
                      "西潘乡": 1}
-    departments = {name: ln["target"] for name, ln in _by_name(progress["departments"]).items()}
+    departments = {name: ln.target for name, ln in _by_name(progress.departments).items()}
     assert departments == {"开发区": 3, "工信局": 3, "应急局": 2, "能源局": 1, "住建局": 1}
-    assert progress["township_target_total"] == 10 == progress["department_target_total"]
+    assert progress.township_target_total == 10 == progress.department_target_total
     # “市下达盂县规上工业企业净增目标8户。我县结合实际，按照净增10户目标任务进行分解”
-    assert progress["county"]["target"] == 10 and "8户" in progress["county"]["note"]
+    assert progress.county.target == 10 and "8户" in progress.county.note
 
 
 def test_missing_township_is_reported_not_invented(county, tmp_path):
     from conftest import PASSWORD
-    from shengui_desktop.services.office.site import init_office
+    from shengui_desktop.services.office.setup import init_office
     other, _ = init_office(tmp_path / "o.sgdb", role="county", name="盂县", area_code="140322",
                            admin_user="admin", password=PASSWORD)
     reference.add_township(other, "140322100", "秀水镇")
@@ -58,22 +58,22 @@ def test_missing_township_is_reported_not_invented(county, tmp_path):
 def test_completion_updates_when_an_enterprise_enters_or_exits(county):
     ent = add_enterprise(county, "秀水新入规", township_code="140322100", department="开发区")
     before = policy.target_progress(county, 2024)
-    assert _by_name(before["townships"])["秀水镇"]["net_increase"] == 0
+    assert _by_name(before.townships)["秀水镇"].net_increase == 0
     update_enterprise(county, ent, {"stat_status": "above_scale", "entered_stats_date": "2024-12-15"})
     after = policy.target_progress(county, 2024)
-    town, dept = _by_name(after["townships"])["秀水镇"], _by_name(after["departments"])["开发区"]
-    assert (town["new_entries"], town["exits"], town["net_increase"], town["completion_rate"]) == (1, 0, 1, 0.25)
-    assert (dept["net_increase"], dept["completion_rate"]) == (1, round(1 / 3, 4))
-    assert (after["county"]["net_increase"], after["county"]["completion_rate"]) == (1, 0.1)
+    town, dept = _by_name(after.townships)["秀水镇"], _by_name(after.departments)["开发区"]
+    assert (town.new_entries, town.exits, town.net_increase, town.completion_rate) == (1, 0, 1, 0.25)
+    assert (dept.net_increase, dept.completion_rate) == (1, round(1 / 3, 4))
+    assert (after.county.net_increase, after.county.completion_rate) == (1, 0.1)
 
     old = add_enterprise(county, "秀水退规", township_code="140322100", department="工信局",
                          stat_status="above_scale", entered_stats_date="2015-01-01")
     update_enterprise(county, old, {"stat_status": "exited", "exited_stats_date": "2024-06-30"})
     after = policy.target_progress(county, 2024)
-    town = _by_name(after["townships"])["秀水镇"]
-    assert (town["new_entries"], town["exits"], town["net_increase"], town["completion_rate"]) == (1, 1, 0, 0.0)
-    assert _by_name(after["departments"])["工信局"]["net_increase"] == -1
-    assert after["county"]["net_increase"] == 0
+    town = _by_name(after.townships)["秀水镇"]
+    assert (town.new_entries, town.exits, town.net_increase, town.completion_rate) == (1, 1, 0, 0.0)
+    assert _by_name(after.departments)["工信局"].net_increase == -1
+    assert after.county.net_increase == 0
 
 
 # “逐户比对核查摸排2023年主营业务收入500万元以上规下工业企业情况，建立规下工业企业基础信息库”；
@@ -108,14 +108,14 @@ def test_near_exit_flag(county, first_half, flagged):
 # “月度申报阶段，认真指导符合升规条件的新开业(投产)达规企业月度申报入规”
 def test_calendar_october_prepare_november_december_submit(county):
     def codes(month):
-        return [r["code"] for r in policy.calendar_reminders(county, date(2024, month, 5))]
+        return [r.code for r in policy.calendar_reminders(county, date(2024, month, 5))]
     assert "annual_entry_prepare" in codes(10) and "annual_entry_submit" not in codes(10)
     assert "annual_entry_submit" in codes(11) and "annual_entry_submit" in codes(12)
     assert "monthly_entry_round" in codes(3) and codes(1) == []
     add_enterprise(county, "达规未入统", years={2023: 25_000_000})
     submit = next(r for r in policy.calendar_reminders(county, date(2024, 11, 5))
-                  if r["code"] == "annual_entry_submit")
-    assert submit["count"] == 1 and "1户" in submit["text"]
+                  if r.code == "annual_entry_submit")
+    assert submit.count == 1 and "1户" in submit.text
 
 
 # “落实“小升规”企业首次入规、持续在规省级奖励资金和市级、县级配套奖励政策” — no amounts given
@@ -123,7 +123,7 @@ def test_rewards_recorded_without_invented_amounts(county):
     ent = add_enterprise(county, "首次入规", stat_status="above_scale", entered_stats_date="2024-12-01")
     first = reward_lines(county, ent, 2024, date(2025, 1, 10))
     assert set(first) == {"province_first_entry", "local_top_up"}
-    assert all(ln["amount"] is None and ln["amount_text"] for ln in first.values())
+    assert all(ln.amount is None and ln.amount_text for ln in first.values())
     later = reward_lines(county, ent, 2025, date(2025, 3, 1))["province_continued"]
-    assert later["amount"] is None and "省级" in later["amount_text"]
-    assert policy.rewards(county, 2024, date(2025, 1, 10))["totals"]["due_amount"] == 0
+    assert later.amount is None and "省级" in later.amount_text
+    assert policy.rewards(county, 2024, date(2025, 1, 10)).totals.due_amount == 0

@@ -236,10 +236,11 @@ def test_county_exports_to_all_townships_follow_each_write(world, tmp_path):
     assert to_all("1")[0] == {"秀水镇": 1, "路家村镇": 0}
     c.update("enterprises", ent, {"note": "第二次"})
     assert to_all("2")[0] == {"秀水镇": 2, "路家村镇": 0}  # not acknowledged yet
-    # the county moves the enterprise to 路家村镇: from now on its whole record goes there
+    # the county moves the enterprise to 路家村镇: from now on its whole record goes there,
+    # and 秀水镇 learns of the move (with the edits it has not acknowledged yet)
     c.update("enterprises", ent, {"township_code": CODES["B"]})
     counts, paths = to_all("3")
-    assert counts["秀水镇"] == 0 and counts["路家村镇"] >= 3
+    assert counts["秀水镇"] == 3 and counts["路家村镇"] >= 3
     sync_service.import_packages(b, [paths["路家村镇"]])
     assert b.get("enterprises", ent)["note"] == "第二次"
     assert b.get("enterprises", ent)["township_code"] == CODES["B"]

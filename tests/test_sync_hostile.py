@@ -1,5 +1,5 @@
-"""SYNC.md properties 5, 7 and 9: every hostile or broken package is refused with a Chinese
-message naming the reason, and the ledger's content is exactly as before."""
+"""docs/sync-format.md, properties 5, 7 and 9: every hostile or broken package is refused with
+a Chinese message naming the reason, and the ledger's content is exactly as before."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from shengui_desktop.services import sync as sync_service
-from shengui_desktop.services.office.site import init_office
+from shengui_desktop.services.office.setup import init_office
 from shengui_desktop.sync import certificates, package
 from shengui_desktop.sync.errors import ImportCancelled, PackageRejected
 

@@ -1,5 +1,5 @@
-"""SYNC.md property 3: an import killed (SIGKILL) at any point leaves the ledger intact and
-either untouched or complete, and the same package then imports cleanly.
+"""docs/sync-format.md, property 3: an import killed (SIGKILL) at any point leaves the ledger
+intact and either untouched or complete, and the same package then imports cleanly.
 
 The importing child reports each progress step on stdout and then waits for the parent's
 "go" on stdin, so the parent kills it at an exact point inside the transaction (no sleeps).

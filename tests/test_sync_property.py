@@ -1,11 +1,14 @@
-"""SYNC.md properties 1, 2, 4 and 8 under random histories (hypothesis).
+"""docs/sync-format.md, properties 1, 2, 4, 7 and 8 under random histories (hypothesis).
 
 Three offices edit the same records (same-field races, deletes, months entered at two
-offices), export packages in random directions and import them in random order, twice,
-late, or several in one command. At the end, after one round of exchanges, every office
-holds exactly the county's records of its scope, and every race the test saw (two writes to
-one field by offices that had not seen each other's, with different values; or an edit and
-a delete that had not seen each other) is in the county's conflict list.
+offices), the county moves enterprises between the townships (划转) while they go on
+working on what they believe is theirs, and packages travel in random directions and are
+imported in random order, twice, late, or several in one command. No package is refused.
+At the end, after one round of exchanges, every office holds exactly the county's records
+of its scope (a township's scope keeps the enterprises moved away from it), and every race
+the test saw (two writes to one field by offices that had not seen each other's, with
+different values; or an edit and a delete that had not seen each other) is in the county's
+conflict list.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ ROUTES = (("A", "C"), ("B", "C"), ("C", "A"), ("C", "B"))
 
 site = st.sampled_from(("C", "A", "B"))
 ops = st.one_of(
+    st.tuples(st.just("move"), st.integers(0, 3)),
     st.tuples(st.just("race"), st.integers(0, 3), st.sampled_from(FIELDS)),
     st.tuples(st.just("figure_race"), st.integers(0, 3), st.sampled_from(PERIODS)),
     st.tuples(st.just("visit_race"), st.integers(0, 50), st.booleans()),
@@ -64,12 +68,25 @@ class Run:
         self.writes: list[dict] = []    # every write with the entries its office knew then
         self.counter = itertools.count(1)
 
-    def enterprise_for(self, key: str, index: int) -> str:
-        if key == "A":
-            index %= 2
-        elif key == "B":
-            index = 2 + index % 2
-        return self.enterprises[index]
+    def enterprise_for(self, key: str, index: int) -> str | None:
+        """The county's: any enterprise. A township's: one its ledger holds as its own (what
+        its window lists), or None."""
+        if key == "C":
+            return self.enterprises[index]
+        own = self.own(key)
+        return own[index % len(own)] if own else None
+
+    def own(self, key: str, table: str = "enterprises") -> list[str]:
+        """The ids of a township's own records of `table` as its ledger has them."""
+        ledger = self.sites[key]
+        code = CODES[key]
+        if table == "enterprises":
+            sql, params = "SELECT id FROM enterprises WHERE township_code = ? ORDER BY credit_code", (code,)
+        else:
+            sql = (f"SELECT r.id FROM {table} r JOIN enterprises e ON e.id = r.enterprise_id"
+                   " WHERE e.township_code = ? ORDER BY r.id")
+            params = (code,)
+        return [r[0] for r in ledger.conn.execute(sql, params)]
 
     def _log_after(self, key: str, fn) -> None:
         ledger = self.sites[key]
@@ -91,55 +108,62 @@ class Run:
 
     def apply(self, op) -> None:
         kind, key = op[0], op[1]
+        if kind == "move":
+            # the county moves an enterprise to the other township (划转)
+            ent = self.enterprises[op[1]]
+
+            def move(led):
+                row = led.get("enterprises", ent)
+                if row is None:
+                    raise UserError("gone")
+                other = CODES["B"] if row["township_code"] == CODES["A"] else CODES["A"]
+                led.update("enterprises", ent, {"township_code": other})
+            self._log_after("C", move)
+            return
         if kind in ("race", "figure_race"):
-            # the county and the owning township write the same thing without an exchange
-            town = "A" if op[1] < 2 else "B"
-            for who in ("C", town):
-                self.apply(("edit" if kind == "race" else "figure", who, op[1], op[2]))
+            # the county and the townships that hold it as theirs (two, when one has not yet
+            # learned that it was moved) write the same thing without an exchange
+            ent = self.enterprises[op[1]]
+            for who in ("C", "A", "B"):
+                if who == "C" or ent in self.own(who):
+                    self.write(kind, who, ent, op[2])
             return
         if kind == "visit_race":
             town = "A" if op[1] % 2 else "B"
             self.apply(("visit_edit", "C", op[1]))
             self.apply(("visit_delete" if op[2] else "visit_edit", town, op[1]))
             return
-        if kind == "edit":
+        if kind in ("edit", "figure"):
             ent = self.enterprise_for(key, op[2])
-            self._log_after(key, lambda l: l.update("enterprises", ent, {op[3]: self.value(key)}))
-        elif kind == "figure":
-            ent = self.enterprise_for(key, op[2])
-            fid = monthly_figure_id(ent, op[3])
-            revenue = next(self.counter) * 1000
-
-            def record(l):
-                if l.get("enterprises", ent) is None:
-                    raise UserError("gone")
-                if l.get("monthly_figures", fid) is None:
-                    l.insert("monthly_figures", {"id": fid, "enterprise_id": ent, "period": op[3],
-                                                 "revenue": revenue})
-                else:
-                    l.update("monthly_figures", fid, {"revenue": revenue})
-            self._log_after(key, record)
+            if ent is not None:
+                self.write("race" if kind == "edit" else "figure_race", key, ent, op[3])
         elif kind == "visit":
             ent = self.enterprise_for(key, op[2])
+            if ent is None:
+                return
 
-            def visit(l):
-                if l.get("enterprises", ent) is None:
+            def visit(led):
+                if led.get("enterprises", ent) is None:
                     raise UserError("gone")
-                l.insert("visits", {"enterprise_id": ent, "visit_date": "2026-11-01",
-                                    "visitors": self.value(key), "summary": self.value(key)})
+                led.insert("visits", {"enterprise_id": ent, "visit_date": "2026-11-01",
+                                      "visitors": self.value(key), "summary": self.value(key)})
             self._log_after(key, visit)
         elif kind in ("visit_edit", "visit_delete"):
-            visits = [r[0] for r in self.sites[key].conn.execute("SELECT id FROM visits ORDER BY id")]
+            if key == "C":
+                visits = [r[0] for r in self.sites[key].conn.execute("SELECT id FROM visits ORDER BY id")]
+            else:
+                visits = self.own(key, "visits")
             if not visits:
                 return
             vid = visits[op[2] % len(visits)]
             if kind == "visit_edit":
-                self._log_after(key, lambda l: l.update("visits", vid, {"summary": self.value(key)}))
+                self._log_after(key, lambda led: led.update("visits", vid, {"summary": self.value(key)}))
             else:
-                self._log_after(key, lambda l: l.delete("visits", vid))
+                self._log_after(key, lambda led: led.delete("visits", vid))
         elif kind == "delete_enterprise":
             ent = self.enterprise_for(key, op[2])
-            self._log_after(key, lambda l: l.delete("enterprises", ent))
+            if ent is not None:
+                self._log_after(key, lambda led: led.delete("enterprises", ent))
         elif kind == "export":
             sender, recipient = op[1]
             self.export(sender, recipient)
@@ -151,6 +175,24 @@ class Run:
             box = self.mailbox[key]
             if box:
                 sync_service.import_packages(self.sites[key], [box[i % len(box)] for i in op[2]])
+
+    def write(self, kind: str, key: str, ent: str, what: str) -> None:
+        """An edit of a field ('race') or a month's figure ('figure_race') of `ent` at `key`."""
+        if kind == "race":
+            self._log_after(key, lambda led: led.update("enterprises", ent, {what: self.value(key)}))
+        else:
+            fid = monthly_figure_id(ent, what)
+            revenue = next(self.counter) * 1000
+
+            def record(led):
+                if led.get("enterprises", ent) is None:
+                    raise UserError("gone")
+                if led.get("monthly_figures", fid) is None:
+                    led.insert("monthly_figures", {"id": fid, "enterprise_id": ent, "period": what,
+                                                 "revenue": revenue})
+                else:
+                    led.update("monthly_figures", fid, {"revenue": revenue})
+            self._log_after(key, record)
 
     def export(self, sender: str, recipient: str) -> Path:
         code = CODES.get(recipient, "140322")

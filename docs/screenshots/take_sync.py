@@ -17,15 +17,15 @@ from pathlib import Path
 os.environ.setdefault("SHENGUI_KDF_MEMORY_KIB", "8192")
 os.environ.setdefault("SHENGUI_KDF_TIME_COST", "1")
 
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication, QFileDialog  # noqa: E402
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from shengui_desktop.services.ledger import reference
-from shengui_desktop.services import sync  # noqa: E402
-from shengui_desktop.services.ledger.enterprises import create_enterprise  # noqa: E402
-from shengui_desktop.services.office.site import init_office, this_site  # noqa: E402
-from shengui_desktop.sync import certificates  # noqa: E402  (set-up only, as `init --county-cert`)
-from shengui_desktop.ui import app as appmod  # noqa: E402
+from shengui_desktop.services import sync
+from shengui_desktop.services.ledger.enterprises import create_enterprise
+from shengui_desktop.services.office.setup import init_office, this_site
+from shengui_desktop.sync import certificates
+from shengui_desktop.ui import app as appmod
 
 out = Path(sys.argv[1])
 real = "--xvfb" in sys.argv

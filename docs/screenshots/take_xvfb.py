@@ -3,7 +3,7 @@
     HOME=$(mktemp -d) QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1440x900x24" \\
         uv run python docs/screenshots/take_xvfb.py docs/screenshots
 """
-import os, sys
+import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtCore import Qt

@@ -1,12 +1,17 @@
 """The `shengui` parser and entry point: the top-level options, the window as the default
 command, and the command groups, each a module of this package with `register(subparsers)`.
 
-Errors go to stderr in Chinese with a non-zero exit code.
+Errors go to stderr in Chinese with a non-zero exit code: 2 for what the user can fix (3 a
+wrong password, 4 a damaged ledger, 5 a refused sync package), 130 when interrupted. When the reader of the output goes
+away early (`shengui list enterprises --json | head -1`) the command stops quietly with 141,
+the status a shell reports for `cat` or `grep` ended by SIGPIPE: no message, no traceback, and a
+script under `set -o pipefail` still sees that the output was not all read.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -18,6 +23,10 @@ GROUPS = (office, ledger, upkeep, policy, sync, excel, report)
 
 
 def cmd_gui(args) -> int:
+    from . import preflight
+
+    # before Qt is loaded: Qt meets a missing display or library with an abort and a core dump
+    preflight.check()
     from ..ui.app import run  # the only place Qt is imported
 
     return run(ledger=Path(args.db) if getattr(args, "db", None) else None,
@@ -40,13 +49,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+SIGPIPE_STATUS = 128 + 13  # what a shell reports for a program that SIGPIPE ended
+
+
+def reader_gone() -> int:
+    """The reader of stdout closed the pipe: stop quietly (Python's documentation, "Note on
+    SIGPIPE"). Pointing stdout at devnull keeps the interpreter's flush at exit from failing
+    again with "Exception ignored … BrokenPipeError"."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a file descriptor (captured in a test)
+        pass
+    return SIGPIPE_STATUS
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        args.func = cmd_gui
     try:
-        return args.func(args) or 0
+        args = parser.parse_args(argv)  # --help writes to stdout too
+        if not getattr(args, "func", None):
+            args.func = cmd_gui
+        code = args.func(args) or 0
+        sys.stdout.flush()  # output to a pipe is buffered: a reader gone early shows up here
+        return code
+    except BrokenPipeError:
+        return reader_gone()
     except UserError as e:
         print(f"错误：{e}", file=sys.stderr)
         return e.exit_code

@@ -35,15 +35,15 @@ def read_passphrase(prompt: str = "密码：", *, confirm: bool = False) -> str:
 
 
 def open_from_args(args):
-    from ..storage.files import open_ledger
+    from ..services.office import session
 
     recovery = os.environ.get("SHENGUI_RECOVERY_CODE")
     if recovery:
-        return open_ledger(ledger_path(args), recovery_code=recovery)
+        return session.unlock(ledger_path(args), recovery_code=recovery)
     path = ledger_path(args)
     if not path.exists():
         raise UserError(f"找不到台账文件“{path}”。请用 --db 指定，或先运行 shengui init。")
-    return open_ledger(path, passphrase=read_passphrase(), user=getattr(args, "user", None))
+    return session.unlock(path, password=read_passphrase(), user=getattr(args, "user", None))
 
 
 def emit(args, data, text: Callable[[], str] | str | None = None) -> None:
@@ -52,6 +52,14 @@ def emit(args, data, text: Callable[[], str] | str | None = None) -> None:
         sys.stdout.write("\n")
     else:
         print(text() if callable(text) else text)
+
+
+def counted(counts: dict[str, int]) -> str:
+    """Rows per table with the tables' Chinese names (走访记录 213), for the plain-text
+    outputs; --json keeps the table names."""
+    from ..services.sync import table_label
+
+    return "，".join(f"{table_label(table)} {n}" for table, n in counts.items())
 
 
 def progress_printer(label: str) -> Callable[[str, int, int], None] | None:
@@ -67,6 +75,22 @@ def progress_printer(label: str) -> Callable[[str, int, int], None] | None:
             sys.stderr.write("\n")
         sys.stderr.flush()
     return show
+
+
+def count(what: str, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse type for how many of something: a whole number from 1 (to `maximum`);
+    anything else is refused, in Chinese, before the ledger is opened."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what}应为正整数，“{text}”不是整数") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{what}应为正整数（至少为1），不能是{value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"{what}最多为{maximum}，不能是{value}")
+        return value
+    return parse
 
 
 def add_db(p: argparse.ArgumentParser, json_flag: bool = True) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from .common import add_db, emit, open_from_args, progress_printer
+from ..domain.records import POOLS
+from .common import add_db, count, counted, emit, open_from_args, progress_printer
 
 
 def cmd_demo(args) -> int:
@@ -15,7 +16,7 @@ def cmd_demo(args) -> int:
                           seed=args.seed,
                           as_of=date.fromisoformat(args.as_of) if args.as_of else None,
                           progress=progress_printer("生成演示数据"))
-    emit(args, counts, lambda: "已生成演示数据：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+    emit(args, counts, lambda: "已生成演示数据：" + counted(counts))
     return 0
 
 
@@ -42,16 +43,22 @@ def cmd_visit_add(args) -> int:
 
 
 def cmd_list_enterprises(args) -> int:
-    from ..services.ledger.enterprises import list_enterprises
+    from ..services.ledger.enterprises import list_enterprises, transferred_enterprises
 
     with open_from_args(args) as ledger:
         rows = list_enterprises(ledger, township_code=args.township, pool=args.pool)
+        moved = [] if args.township else transferred_enterprises(ledger)
     if args.json:
         emit(args, rows)
     else:
         for r in rows:
-            print(f"{r['credit_code']}  {r['name']}  {r['township_name'] or r['township_code']}  {r['pool']}")
+            print(f"{r['credit_code']}  {r['name']}  {r['township_name'] or r['township_code']}"
+                  f"  {POOLS.get(r['pool'], r['pool'])}")
         print(f"共{len(rows)}户")
+        if moved:
+            print(f"另有{len(moved)}户已由县级划转至其他乡镇，不再列入本乡镇（历史记录仍保留）：")
+            for r in moved:
+                print(f"  {r['name']}（{r['credit_code']}）{r['notice']}")
     return 0
 
 
@@ -59,8 +66,9 @@ def register(sub) -> None:
     """Add this group's subcommands to the top-level parser's subparsers."""
     p = sub.add_parser("demo", help="在空台账中生成演示数据")
     add_db(p)
-    p.add_argument("--enterprises", type=int, default=300)
-    p.add_argument("--townships", type=int, default=8)
+    p.add_argument("--enterprises", type=count("企业数"), default=300)
+    # generated township codes are the county's code and 100…999
+    p.add_argument("--townships", type=count("乡镇数", maximum=900), default=8)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--as-of", help="以哪一天为“今天”生成（YYYY-MM-DD）")
     p.set_defaults(func=cmd_demo)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from ..errors import UserError
@@ -10,28 +11,31 @@ from .common import add_db, emit, ledger_path, open_from_args, read_passphrase
 
 
 def cmd_init(args) -> int:
-    from ..services.office.site import init_office
+    from ..services.office import session
+    from ..services.office.setup import set_up_office
+    from ..services.office.site import this_site
 
     path = ledger_path(args)
     password = read_passphrase("设置管理员密码：", confirm=True)
-    ledger, recovery = init_office(path, role=args.role, name=args.name, area_code=args.area_code,
-                                   admin_user=args.admin, password=password)
+    made = set_up_office(path, role=args.role, name=args.name, area_code=args.area_code,
+                         admin_user=args.admin, password=password,
+                         county_certificate=Path(args.county_cert) if args.county_cert else None,
+                         profile=args.profile)
     try:
-        if args.county_cert:
-            from ..sync import certificates
-            certificates.pin_county_certificate(ledger, Path(args.county_cert))
-        if args.profile:
-            from ..services import policy
-            policy.choose_profile(ledger, args.profile)
-        site = ledger.one("SELECT * FROM sites WHERE is_self = 1")
+        site = this_site(made.ledger)
     finally:
-        ledger.close()
+        session.close(made.ledger)
+    recovery = made.recovery_code
     emit(args, {"ledger": str(path), "site_id": site["id"], "fingerprint": site["fingerprint"],
                 "recovery_code": recovery},
          lambda: (f"已创建台账：{path}\n本单位密钥指纹：{site['fingerprint']}\n\n"
                   f"恢复码（只显示这一次，请打印或抄写后妥善保管）：\n    {recovery}\n"
                   "忘记密码时可用恢复码打开台账并重设密码。"))
-    return 0
+    # The ledger exists and its recovery code is printed; a step after creation that failed
+    # (e.g. an unknown --profile) is an error to fix with its own command.
+    for problem in made.problems:
+        print(f"错误：台账已创建，但：{problem}", file=sys.stderr)
+    return 2 if made.problems else 0
 
 
 def cmd_cert_export(args) -> int:

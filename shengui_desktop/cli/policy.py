@@ -4,6 +4,7 @@ pool sizing, reminders and the entry checklist. Each one parses options and call
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import date
 
 from ..domain.money import format_wan_short
@@ -94,20 +95,21 @@ def cmd_targets(args) -> int:
     with open_from_args(args) as ledger:
         loaded = policy.apply_profile_targets(ledger) if args.load else None
         progress = policy.target_progress(ledger, args.year)
+    data = asdict(progress)
     if loaded is not None:
-        progress["loaded"] = loaded
+        data["loaded"] = loaded
 
     def text():
         def line(ln):
-            target = "未设" if ln["target"] is None else f"{ln['target']}户"
-            return (f"{ln['name']:<10} 目标{target}  新增{ln['new_entries']}  退规{ln['exits']}"
-                    f"  净增{ln['net_increase']}  完成率{_rate(ln['completion_rate'])}")
+            target = "未设" if ln.target is None else f"{ln.target}户"
+            return (f"{ln.name:<10} 目标{target}  新增{ln.new_entries}  退规{ln.exits}"
+                    f"  净增{ln.net_increase}  完成率{_rate(ln.completion_rate)}")
         out = [f"{args.year}年规上工业企业净增目标完成情况", "按乡镇："]
-        out += ["  " + line(ln) for ln in progress["townships"]]
-        out += ["按部门："] + ["  " + line(ln) for ln in progress["departments"]]
-        out += [line(progress["county"]) + f"（目标来源：{progress['county']['target_source']}）"]
+        out += ["  " + line(ln) for ln in progress.townships]
+        out += ["按部门："] + ["  " + line(ln) for ln in progress.departments]
+        out += [line(progress.county) + f"（目标来源：{progress.county.target_source}）"]
         return "\n".join(out)
-    emit(args, progress, text)
+    emit(args, data, text)
     return 0
 
 
@@ -118,16 +120,15 @@ def cmd_rewards(args) -> int:
         result = policy.rewards(ledger, args.year, today=_today(args))
 
     def text():
-        out = [f"{args.year}年奖补测算（{result['profile']['name'] if result['profile'] else '未选择配置'}）"]
-        for ln in result["lines"]:
-            amount = format_wan_short(ln["amount"]) if ln["amount"] is not None else (ln["amount_text"] or "—")
-            out.append(f"{ln['name']}  {ln['rule_name']}  {ln['payer']}  {amount}  "
-                       f"【{ln['status_text']}】{ln['reason']}")
-        t = result["totals"]
-        out.append(f"应兑现合计{format_wan_short(t['due_amount'])}（{t['enterprises']}户），"
-                   f"另有{t['due_without_amount']}项金额由上级或财政部门确定")
+        out = [f"{args.year}年奖补测算（{result.profile.name if result.profile else '未选择配置'}）"]
+        for ln in result.lines:
+            amount = format_wan_short(ln.amount) if ln.amount is not None else (ln.amount_text or "—")
+            out.append(f"{ln.name}  {ln.rule_name}  {ln.payer}  {amount}  【{ln.status_text}】{ln.reason}")
+        t = result.totals
+        out.append(f"应兑现合计{format_wan_short(t.due_amount)}（{t.enterprises}户），"
+                   f"另有{t.due_without_amount}项金额由上级或财政部门确定")
         return "\n".join(out)
-    emit(args, result, text)
+    emit(args, result.to_dict(), text)
     return 0
 
 
@@ -149,11 +150,11 @@ def cmd_pool_sizing(args) -> int:
         result = policy.pool_sizing(ledger, args.year)
     if result is None:
         raise UserError("本台账的政策配置没有按目标确定库容的规定")
-    emit(args, result, lambda: "\n".join(
-        [f"{args.year}年库容（{result['basis_text']}）"] + [
-            f"{p['pool_name']}：应有{p['required'] if p['required'] is not None else '—'}户，"
-            f"现有{p['count']}户，缺{p['shortfall'] if p['shortfall'] is not None else '—'}户"
-            for p in result["pools"]]))
+    emit(args, asdict(result), lambda: "\n".join(
+        [f"{args.year}年库容（{result.basis_text}）"] + [
+            f"{p.pool_name}：应有{p.required if p.required is not None else '—'}户，"
+            f"现有{p.count}户，缺{p.shortfall if p.shortfall is not None else '—'}户"
+            for p in result.pools]))
     return 0
 
 
@@ -162,7 +163,8 @@ def cmd_reminders(args) -> int:
 
     with open_from_args(args) as ledger:
         items = policy.calendar_reminders(ledger, _today(args))
-    emit(args, items, lambda: "\n".join(f"【{i['source']}】{i['text']}" for i in items) or "本月没有日程提醒")
+    emit(args, [asdict(i) for i in items],
+         lambda: "\n".join(f"【{i.source}】{i.text}" for i in items) or "本月没有日程提醒")
     return 0
 
 
@@ -172,9 +174,9 @@ def cmd_checklist(args) -> int:
     with open_from_args(args) as ledger:
         items = policy.update_entry_checklist(ledger, args.credit_code, done=args.done or [],
                                               undone=args.undone or [], note=args.note)
-    emit(args, items, lambda: "\n".join(
-        f"[{'√' if i['done'] else ' '}] {i['item']:<20} {i['label']}"
-        + ("" if i["applicable"] else "（不适用）") + (f"  {i['auto']}" if i["auto"] else "")
+    emit(args, [asdict(i) for i in items], lambda: "\n".join(
+        f"[{'√' if i.done else ' '}] {i.item:<20} {i.label}"
+        + ("" if i.applicable else "（不适用）") + (f"  {i.auto}" if i.auto else "")
         for i in items))
     return 0
 

@@ -3,9 +3,10 @@ services.sync."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from .common import add_db, emit, open_from_args, progress_printer
+from .common import add_db, counted, emit, open_from_args, progress_printer
 
 
 def cmd_sync_export(args) -> int:
@@ -15,10 +16,11 @@ def cmd_sync_export(args) -> int:
         results = sync.export_packages(ledger, Path(args.out), full=args.full, to=args.to,
                                        progress=progress_printer("导出同步包"))
     data = [{"file": str(r.path), "recipient": r.recipient, "package_no": r.package_no,
-             "entries": r.entries, "counts": r.counts, "full": r.full} for r in results]
+             "entries": r.entries, "counts": r.counts, "full": r.full, "notices": r.notices}
+            for r in results]
     emit(args, data, lambda: "\n".join(
         f"已导出{'完整' if r.full else ''}同步包：{r.path}（发往{r.recipient}，第{r.package_no}号，"
-        f"变更{r.entries}条）" for r in results))
+        f"变更{r.entries}条）" + "".join("\n注意：" + n for n in r.notices) for r in results))
     return 0
 
 
@@ -29,12 +31,29 @@ def cmd_sync_import(args) -> int:
         results = sync.import_packages(ledger, [Path(f) for f in args.files],
                                        accept_fingerprint=args.accept_new_site,
                                        progress=progress_printer("导入同步包"))
-    data = [{"file": str(r.path), "status": r.status, "package_id": r.package_id,
+    emit(args, _import_data(results), lambda: "\n".join(r.message for r in results))
+    return 0
+
+
+def _import_data(results) -> list[dict]:
+    return [{"file": str(r.path), "status": r.status, "package_id": r.package_id,
              "sender": r.sender, "package_no": r.package_no, "entries": r.entries,
              "new_entries": r.new_entries, "counts": r.counts, "conflicts": r.conflicts,
              "duplicates": r.duplicates, "gaps": r.gaps, "warnings": r.warnings,
-             "enrolled": r.enrolled} for r in results]
-    emit(args, data, lambda: "\n".join(r.message for r in results))
+             "enrolled": r.enrolled, "rekeyed": r.rekeyed} for r in results]
+
+
+def cmd_sync_rekey(args) -> int:
+    """`sync rekey`: replace the key enrolled for an office code (a reinstalled township,
+    checked by phone); the old key is revoked."""
+    from ..services import sync
+
+    print("警告：" + sync.REKEY_WARNING, file=sys.stderr)
+    with open_from_args(args) as ledger:
+        results = sync.rekey_site(ledger, [Path(f) for f in args.files], area_code=args.area_code,
+                                  fingerprint=args.fingerprint,
+                                  progress=progress_printer("更换密钥并导入"))
+    emit(args, _import_data(results), lambda: "\n".join(r.message for r in results))
     return 0
 
 
@@ -42,12 +61,15 @@ def cmd_conflicts_list(args) -> int:
     from ..services import sync
 
     with open_from_args(args) as ledger:
-        rows = sync.list_conflicts(ledger, None if args.all else "open")
+        if args.json:  # codes, for programs
+            rows = sync.list_conflicts(ledger, None if args.all else "open")
+        else:  # field names, values and outcomes in words
+            rows = sync.review_conflicts(ledger, settled=args.all)
     if args.json:
         emit(args, rows)
     else:
         for c in rows:
-            print(sync.describe_conflict(c) + ("" if c["status"] == "open" else f"（{c['status']}）"))
+            print(sync.describe_conflict(c))
         print(f"共{len(rows)}处冲突" + ("待确认" if not args.all else ""))
     return 0
 
@@ -85,7 +107,7 @@ def cmd_duplicates_merge(args) -> int:
     with open_from_args(args) as ledger:
         moved = sync.merge_duplicates(ledger, args.id, args.keep)
     emit(args, moved, "已合并，保留的企业记录不变，其余记录已并入；合并会随同步包发往相关乡镇。"
-         + ("（" + "，".join(f"{k} {v}" for k, v in moved.items()) + "）" if moved else ""))
+         + (f"（{counted(moved)}）" if moved else ""))
     return 0
 
 
@@ -124,6 +146,14 @@ def register(sub) -> None:
     p.add_argument("--accept-new-site", metavar="FINGERPRINT",
                    help="接受新单位：与对方电话核对后的密钥指纹")
     p.set_defaults(func=cmd_sync_import)
+
+    p = sync.add_parser("rekey", help="更换已登记单位的密钥（对方重装电脑、原密钥丢失时；原密钥随即吊销）")
+    add_db(p)
+    p.add_argument("files", nargs="+", metavar="FILE", help="对方新台账导出的同步包")
+    p.add_argument("--area-code", required=True, help="要更换密钥的单位的区划代码")
+    p.add_argument("--fingerprint", required=True, metavar="FINGERPRINT",
+                   help="对方在电话中读出的新密钥指纹（与包中的一致才会更换）")
+    p.set_defaults(func=cmd_sync_rekey)
 
     p = sync.add_parser("rotate-keys", help="更换本单位密钥（新证书由原密钥签名）")
     add_db(p)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import UserError
-from .common import add_db, emit, ledger_path, open_from_args, read_passphrase
+from .common import add_db, counted, emit, ledger_path, open_from_args, read_passphrase
 
 
 def cmd_verify(args) -> int:
@@ -18,7 +18,7 @@ def cmd_verify(args) -> int:
         result = check_ledger(ledger)
     problems, counts = result["problems"], result["counts"]
     emit(args, result,
-         lambda: ("台账检查通过：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+         lambda: ("台账检查通过：" + counted(counts))
          if not problems else "台账检查发现问题：\n" + "\n".join(problems))
     return 0 if not problems else 4
 
@@ -33,7 +33,7 @@ def cmd_backup(args) -> int:
 
 
 def cmd_passwd(args) -> int:
-    from ..storage.files import change_password
+    from ..services.office import session
 
     path = ledger_path(args)
     old = read_passphrase("原密码：")
@@ -44,7 +44,7 @@ def cmd_passwd(args) -> int:
         new = getpass.getpass("新密码：")
         if getpass.getpass("再次输入新密码：") != new:
             raise UserError("两次输入的密码不一致")
-    change_password(path, args.user or "admin", old, new)
+    session.change_password(path, args.user or "admin", old, new)
     print("密码已修改。台账未重新加密，其他用户和恢复码不受影响。")
     return 0
 

@@ -52,8 +52,9 @@ def normalise(raw: object) -> str:
     if not text:
         return ""
     head = re.match(r"^[A-T]?\d{2,4}", text)
-    if head and _CODE.match(head.group(0)):
-        return _CODE.match(head.group(0)).group(2)
+    code = _CODE.match(head.group(0)) if head else None
+    if code:
+        return code.group(2)
     return text
 
 

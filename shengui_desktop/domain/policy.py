@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, TypeGuard
 
 from ..errors import UserError
 from .money import format_wan_short
@@ -44,7 +44,7 @@ class ProfileError(UserError):
 Check = Callable[[Any, str, list], Any]
 
 
-def _is_int(v) -> bool:
+def _is_int(v) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool)
 
 

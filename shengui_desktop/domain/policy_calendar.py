@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from .policy import Profile
+from .policy_results import ChecklistItem, PoolSize, PoolSizing, Reminder
 from .records import POOLS
 
-# DOMAIN.md "Typical entry materials" (national practice, the same under every profile).
+# The typical materials for entry into the statistics register (national practice, the same
+# under every profile).
 CHECKLIST_ITEMS = {
     "registration_form": "年度审核登记表 / 纳入申报表",
     "legal_entity_form": "法人单位基本情况表",
@@ -25,7 +27,7 @@ NEW_PROJECT_ONLY = {"project_approval"}
 
 
 def checklist(rows: dict[str, dict], *, is_new_project: bool, months_recorded: int,
-              threshold_reached: bool | None) -> list[dict]:
+              threshold_reached: bool | None) -> list[ChecklistItem]:
     """The checklist of one enterprise: each item with what is done.
 
     rows: the entry_checklist rows by item. `auto` says what the ledger itself shows (the
@@ -39,13 +41,14 @@ def checklist(rows: dict[str, dict], *, is_new_project: bool, months_recorded: i
             auto = f"台账中已有近12个月中{months_recorded}个月的数据"
         elif item == "revenue_matches_vat" and threshold_reached is not None:
             auto = "台账上年主营业务收入已达规上标准" if threshold_reached else "台账上年主营业务收入未达规上标准"
-        out.append({"item": item, "label": label, "applicable": is_new_project or item not in NEW_PROJECT_ONLY,
-                    "done": bool(row.get("done")), "done_on": row.get("done_on"),
-                    "note": row.get("note"), "checked_by": row.get("checked_by"), "auto": auto})
+        out.append(ChecklistItem(item=item, label=label,
+                                 applicable=is_new_project or item not in NEW_PROJECT_ONLY,
+                                 done=bool(row.get("done")), done_on=row.get("done_on"),
+                                 note=row.get("note"), checked_by=row.get("checked_by"), auto=auto))
     return out
 
 
-def reminders(profile: Profile | None, today: date, counts: dict[str, int]) -> list[dict]:
+def reminders(profile: Profile | None, today: date, counts: dict[str, int]) -> list[Reminder]:
     """The calendar items of the profile that fall in today's month."""
     if profile is None:
         return []
@@ -54,19 +57,19 @@ def reminders(profile: Profile | None, today: date, counts: dict[str, int]) -> l
         if today.month not in entry["months"]:
             continue
         flag = entry.get("related_flag")
-        item = {"code": entry["code"], "title": entry["title"], "month": today.month,
-                "source": "本地文件" if entry["source"] == "document" else "统计制度",
-                "quote": entry["quote"], "related_flag": flag, "count": None, "text": entry["title"]}
+        count, text = None, entry["title"]
         if flag:
-            item["count"] = counts.get(flag, 0)
+            count = counts.get(flag, 0)
             label = {"reached_scale_not_entered": "达规未入统", "exit_risk": "退规风险"}[flag]
-            item["text"] = f"{entry['title']}（当前{label}企业{item['count']}户）"
-        out.append(item)
+            text = f"{entry['title']}（当前{label}企业{count}户）"
+        out.append(Reminder(code=entry["code"], title=entry["title"], month=today.month,
+                            source="本地文件" if entry["source"] == "document" else "统计制度",
+                            quote=entry["quote"], related_flag=flag, count=count, text=text))
     return out
 
 
-def sizing(profile: Profile, year_target: int | None, counts: dict[str, int],
-           year_target_text: str = "") -> dict | None:
+def sizing(profile: Profile, year: int, year_target: int | None, counts: dict[str, int],
+           year_target_text: str = "") -> PoolSizing | None:
     """孝义: each pool's required size from the target and the shortfall against its count."""
     spec = profile.pool_sizing
     if spec is None:
@@ -81,9 +84,9 @@ def sizing(profile: Profile, year_target: int | None, counts: dict[str, int],
                                  ("entry", spec["entry_multiple"], year_target)):
         required = None if base is None else base * multiple
         count = counts.get(pool, 0)
-        lines.append({"pool": pool, "pool_name": POOLS[pool], "multiple": multiple,
-                      "required": required, "count": count,
-                      "shortfall": None if required is None else max(required - count, 0)})
-    return {"year_target": year_target, "plan_annual_target": plan, "basis_text": basis_text,
-            "pools": lines, "quote": spec["quote"],
-            "problem": None if year_target is not None else "未设定本年度目标，无法计算库容"}
+        shortfall = None if required is None else max(required - count, 0)
+        lines.append(PoolSize(pool=pool, pool_name=POOLS[pool], multiple=multiple, required=required,
+                              count=count, shortfall=shortfall))
+    return PoolSizing(year=year, year_target=year_target, plan_annual_target=plan, basis_text=basis_text,
+                      pools=lines, quote=spec["quote"],
+                      problem=None if year_target is not None else "未设定本年度目标，无法计算库容")

@@ -12,6 +12,7 @@ from datetime import date
 
 from .money import format_wan_short as wan
 from .policy import BID_REGIONS, REWARD_STATUSES, Profile
+from .policy_results import RewardLine, RewardTotals
 from .text import match_key
 
 
@@ -54,14 +55,14 @@ class RewardFacts:
 
 
 def _line(f: RewardFacts, rule: dict, year: int, status: str, reason: str,
-          amount: int | None = None, amount_text: str = "") -> dict:
+          amount: int | None = None, amount_text: str = "") -> RewardLine:
     k = year - f.entry_year + 1 if f.entry_year else None
-    return {"enterprise_id": f.enterprise_id, "credit_code": f.credit_code, "name": f.name,
-            "township_code": f.township_code, "year": year, "entry_year": f.entry_year,
-            "reward_year": k, "rule": rule["code"], "rule_name": rule["name"],
-            "payer": rule["payer"], "amount": amount if status == "due" else None,
-            "computed_amount": amount, "amount_text": amount_text, "status": status,
-            "status_text": REWARD_STATUSES[status], "reason": reason, "quote": rule["quote"]}
+    return RewardLine(enterprise_id=f.enterprise_id, credit_code=f.credit_code, name=f.name,
+                      township_code=f.township_code, year=year, entry_year=f.entry_year,
+                      reward_year=k, rule=rule["code"], rule_name=rule["name"],
+                      payer=rule["payer"], amount=amount if status == "due" else None,
+                      computed_amount=amount, amount_text=amount_text, status=status,
+                      status_text=REWARD_STATUSES[status], reason=reason, quote=rule["quote"])
 
 
 def _eligibility(f: RewardFacts, rule: dict) -> tuple[str, str] | None:
@@ -86,7 +87,7 @@ def _still(f: RewardFacts, year: int) -> tuple[bool | None, str]:
     return True, ""
 
 
-def _entry_year_rule(f: RewardFacts, rule: dict, year: int, k: int) -> list[dict]:
+def _entry_year_rule(f: RewardFacts, rule: dict, year: int, k: int) -> list[RewardLine]:
     if k != rule["year"]:
         return []
     blocked = _eligibility(f, rule)
@@ -105,19 +106,20 @@ def _entry_year_rule(f: RewardFacts, rule: dict, year: int, k: int) -> list[dict
     return [_line(f, rule, year, "due", reason, rule["amount"], rule.get("amount_text", ""))]
 
 
-def _continued_rule(f: RewardFacts, rule: dict, year: int, k: int) -> list[dict]:
+def _continued_rule(f: RewardFacts, rule: dict, year: int, k: int) -> list[RewardLine]:
     if k < rule["from_year"]:
         return []
     still, why = _still(f, year)
     if not still:
-        return [] if still is False and f.exit_year < year else [
+        exit_year = f.exit_year  # not None when `still` is False
+        return [] if still is False and exit_year is not None and exit_year < year else [
             _line(f, rule, year, "to_verify" if still is None else "not_eligible", why)]
     # the document names the award but not how many years it runs: a person checks
     return [_line(f, rule, year, "to_verify", f"{f.entry_year}年入规，本年为入规第{k}年，持续在规；"
                   f"{rule['amount_text']}", None, rule["amount_text"])]
 
 
-def _instalments(f: RewardFacts, rule: dict, year: int, k: int) -> list[dict]:
+def _instalments(f: RewardFacts, rule: dict, year: int, k: int) -> list[RewardLine]:
     parts = rule["parts"]
     if not 1 <= k <= parts:
         return []
@@ -135,7 +137,7 @@ def _instalments(f: RewardFacts, rule: dict, year: int, k: int) -> list[dict]:
     return [_line(f, rule, year, "due", f"{label}：{f.entry_year}年入规，仍在规上", part)]
 
 
-def _growth(f: RewardFacts, rule: dict, year: int, k: int, today: date) -> list[dict]:
+def _growth(f: RewardFacts, rule: dict, year: int, k: int, today: date) -> list[RewardLine]:
     if not 1 <= k <= rule["years"]:
         return []
     if year >= today.year:
@@ -155,7 +157,7 @@ def _growth(f: RewardFacts, rule: dict, year: int, k: int, today: date) -> list[
     return [_line(f, rule, year, "due", text, None, rule["amount_text"])]
 
 
-def _capped(f: RewardFacts, rule: dict, year: int, k: int, kind: str) -> list[dict]:
+def _capped(f: RewardFacts, rule: dict, year: int, k: int, kind: str) -> list[RewardLine]:
     claims = [c for c in f.claims if c["kind"] == kind]
     if not claims:
         return []
@@ -174,7 +176,7 @@ def _capped(f: RewardFacts, rule: dict, year: int, k: int, kind: str) -> list[di
             lines.append(_line(f, rule, year, "not_eligible", f"{head}，未达{wan(minimum)}"))
             continue
         if is_bid and c.get("bid_region") not in rule["regions"]:
-            region = BID_REGIONS.get(c.get("bid_region"), "未登记地区")
+            region = BID_REGIONS.get(c.get("bid_region") or "", "未登记地区")
             lines.append(_line(f, rule, year, "not_eligible",
                                f"{head}：{region}项目，须为{'或'.join(BID_REGIONS[r] for r in rule['regions'])}"))
             continue
@@ -195,10 +197,10 @@ def _capped(f: RewardFacts, rule: dict, year: int, k: int, kind: str) -> list[di
     return lines
 
 
-def rewards_for(profile: Profile, f: RewardFacts, year: int, today: date) -> list[dict]:
+def rewards_for(profile: Profile, f: RewardFacts, year: int, today: date) -> list[RewardLine]:
     """Every reward line of this enterprise for `year` under the profile."""
     k = year - f.entry_year + 1 if f.entry_year else 0
-    lines: list[dict] = []
+    lines: list[RewardLine] = []
     for rule in profile.data["rewards"]:
         kind = rule["kind"]
         if kind in ("investment_subsidy", "bid_award"):
@@ -217,12 +219,12 @@ def rewards_for(profile: Profile, f: RewardFacts, year: int, today: date) -> lis
     return lines
 
 
-def totals(lines: list[dict]) -> dict:
-    due = [line for line in lines if line["status"] == "due"]
+def totals(lines: list[RewardLine]) -> RewardTotals:
+    due = [line for line in lines if line.status == "due"]
     by_payer: dict[str, int] = {}
     for line in due:
-        if line["amount"] is not None:
-            by_payer[line["payer"]] = by_payer.get(line["payer"], 0) + line["amount"]
-    return {"due_amount": sum(by_payer.values()), "due_by_payer": by_payer,
-            "due_without_amount": sum(1 for line in due if line["amount"] is None),
-            "enterprises": len({line["enterprise_id"] for line in due})}
+        if line.amount is not None:
+            by_payer[line.payer] = by_payer.get(line.payer, 0) + line.amount
+    return RewardTotals(due_amount=sum(by_payer.values()), due_by_payer=by_payer,
+                        due_without_amount=sum(1 for line in due if line.amount is None),
+                        enterprises=len({line.enterprise_id for line in due}))

@@ -16,7 +16,7 @@ from .policy import POOL_ORDER, Profile
 from .records import POOLS, SOURCES
 from .text import match_key
 
-NATIONAL_THRESHOLD = 20_000_000  # above scale since 2011 (DOMAIN.md)
+NATIONAL_THRESHOLD = 20_000_000  # annual main business revenue, above scale since 2011 (5,000,000 before)
 
 
 def wan(yuan: int | None) -> str:
@@ -73,7 +73,7 @@ class Facts:
         this = [v for v in current if v is not None]
         self.ytd_revenue = sum(this) if this else None
         same = [prior[m] for m, v in enumerate(current) if v is not None]
-        self.same_period_prior = sum(same) if same and None not in same else None
+        self.same_period_prior = sum(v for v in same if v is not None) if same and None not in same else None
 
     @property
     def renamed_periods(self) -> list[tuple[str, str, str | None]]:
@@ -103,7 +103,7 @@ def project_revenue(f: Facts) -> tuple[int | None, str, str]:
         return None, "none", "本年尚无月度数据，无法测算预计数"
     prior, same = f.prior_year_revenue, f.same_period_prior
     span = months_text(f.ytd_mask)
-    if f.prior_months == 12 and same:
+    if f.prior_months == 12 and prior is not None and same:
         value = round(prior * f.ytd_revenue / same)
         return value, "same_period_ratio", (
             f"按同期比测算：上年全年{wan(prior)}×本年{span}{wan(f.ytd_revenue)}"
@@ -142,7 +142,8 @@ def exit_risk_flag(profile: Profile, f: Facts, projected: int | None,
             return Flag("exit_risk", f"本年预计主营业务收入{wan(projected)}，低于{wan(rule['amount'])}")
         return None
     prior = f.prior_year_revenue
-    if growth is not None and projected * 100 <= prior * (100 - rule["percent"]):  # exact at the line
+    if growth is not None and projected is not None and prior is not None \
+            and projected * 100 <= prior * (100 - rule["percent"]):  # exact at the line
         return Flag("exit_risk", f"本年预计主营业务收入{wan(projected)}，较上年{wan(f.prior_year_revenue)}"
                                  f"下降{-growth:.0%}（预警线{rule['percent']}%）")
     return None
@@ -177,7 +178,7 @@ def _match_rule(profile: Profile, rule: dict, f: Facts, projected: int | None,
         return (f"上年主营业务收入{wan(f.prior_year_revenue)}，已达规上标准但未入统"
                 if reached_scale(profile, f) else None)
     if when == "source_in":
-        return f"来源为“{SOURCES[f.source]}”" if f.source in rule["sources"] else None
+        return f"来源为“{SOURCES[f.source]}”" if f.source is not None and f.source in rule["sources"] else None
     raise ValueError(when)
 
 

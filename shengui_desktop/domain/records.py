@@ -286,7 +286,9 @@ def is_overdue(issue: Mapping, on: date | str) -> bool:
     services.ledger.visits.overdue_sql says the same in SQL."""
     deadline = issue.get("deadline")
     day = on if isinstance(on, str) else on.isoformat()
-    return bool(deadline) and issue.get("status") in OPEN_ISSUE_STATUSES and deadline < day
+    if not deadline or issue.get("status") not in OPEN_ISSUE_STATUSES:
+        return False
+    return str(deadline) < day
 
 
 def validate_pool_move(record: dict) -> dict:

@@ -14,6 +14,8 @@ from .text import to_half_width
 
 
 def _fallback(text: str) -> list[str]:
+    # pypinyin takes a list from its `errors` callback (one item per character), though its
+    # type hints say str: hence the type: ignore where it is passed
     return list(text.lower())
 
 
@@ -30,7 +32,7 @@ def _single(ch: str) -> str | None:
 def _in_context(window: str, index: int) -> str:
     """A polyphone (多音字) read by pypinyin's phrase dictionary within a few neighbours
     (银行 → hang, 行走 → xing); windows repeat across names, so this is cached."""
-    return lazy_pinyin(window, style=Style.NORMAL, errors=_fallback)[index]
+    return lazy_pinyin(window, style=Style.NORMAL, errors=_fallback)[index]  # type: ignore[arg-type]
 
 
 # lazy_pinyin splits a string into words (runs of Chinese, then its phrase dictionary's
@@ -42,7 +44,7 @@ _SEGMENT = Pinyin().seg
 
 @lru_cache(maxsize=50000)
 def _word(word: str) -> tuple[str, ...]:
-    return tuple(lazy_pinyin(word, style=Style.NORMAL, errors=_fallback))
+    return tuple(lazy_pinyin(word, style=Style.NORMAL, errors=_fallback))  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=50000)
@@ -58,7 +60,7 @@ def _in_words(window: str, index: int) -> str:
 @lru_cache(maxsize=2000)
 def _alone(ch: str) -> str:
     """A polyphone read without its neighbours (they include letters or digits)."""
-    return lazy_pinyin(ch, style=Style.NORMAL, errors=_fallback)[0]
+    return lazy_pinyin(ch, style=Style.NORMAL, errors=_fallback)[0]  # type: ignore[arg-type]
 
 
 _ASCII = re.compile(r"[\x00-\x7f]")

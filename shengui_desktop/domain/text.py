@@ -24,9 +24,10 @@ import unicodedata
 # U+3000 ideographic space and U+FF01–U+FF5E full-width ASCII → their half-width forms
 _HALF_WIDTH = {0x3000: 0x20, **{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}}
 _FULL_WIDTH = re.compile("[\u3000\uff01-\uff5e]")
-# str → clean str: a spreadsheet import cleans every cell of every row (and the validation
-# cleans the result again), and townships, units, people and codes repeat down a column
-_SEEN: dict[str, str] = {}
+# str → clean str, the cache of clean(): a spreadsheet import cleans every cell of every row
+# (and the validation cleans the result again), and townships, units, people and codes repeat
+# down a column. Public so the spreadsheet readers' hot loops can look a cell up in it first.
+CLEANED: dict[str, str] = {}
 _SEEN_LIMIT = 50_000
 
 
@@ -56,11 +57,11 @@ def clean(text: object) -> str:
         return ""
     if type(text) is not str:
         return _clean_str(str(text))
-    found = _SEEN.get(text)
+    found = CLEANED.get(text)
     if found is None:
-        if len(_SEEN) >= _SEEN_LIMIT:
-            _SEEN.clear()
-        found = _SEEN[text] = _clean_str(text)
+        if len(CLEANED) >= _SEEN_LIMIT:
+            CLEANED.clear()
+        found = CLEANED[text] = _clean_str(text)
     return found
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
@@ -14,10 +15,12 @@ from ..domain.evaluation import Evaluation
 from ..domain.industry import describe
 from ..domain.money import format_wan
 from ..domain.records import (ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, SOURCES, STAT_STATUSES, VISIT_KINDS)
-from ..storage.ledger import Ledger
 from . import charts, layout, sources
 from .facts import ChecklistItem, PolicyFacts, RewardLine
 from .job import Job, as_job
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 METHODS = {"same_period_ratio": "按上年同期比例推算", "annualised": "按已报月份年化", "none": "无本年数据"}
 
@@ -47,9 +50,7 @@ class DossierData:
 
 def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: Job | None = None) -> DossierData:
     job = as_job(job)
-    where, params = filters.where()
-    enterprises = ledger.rows(f"SELECT * FROM enterprises e WHERE {where} ORDER BY e.township_code, e.name",
-                              params)
+    enterprises = sources.enterprises(ledger, filters)
     ids = [e["id"] for e in enterprises]
     evaluations = facts.evaluate(ids) if ids else {}
     rewards = facts.rewards(filters.year) if ids else []
@@ -58,17 +59,10 @@ def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: J
     out = []
     for i, e in enumerate(enterprises):
         job.report("读取企业资料", i, len(enterprises))
-        figures = {r["period"]: r for r in ledger.rows(
-            "SELECT * FROM monthly_figures WHERE enterprise_id = ? AND period >= ? ORDER BY period",
-            (e["id"], f"{years[0]}-01"))}
-        history = ledger.rows("SELECT * FROM pool_events WHERE enterprise_id = ? ORDER BY moved_on, rowid",
-                              (e["id"],))
-        visits = ledger.rows("SELECT * FROM visits WHERE enterprise_id = ? ORDER BY visit_date DESC",
-                             (e["id"],))
-        issues = ledger.rows(
-            "SELECT i.*, d.name AS department FROM issues i LEFT JOIN departments d ON d.id = i.department_id"
-            " WHERE i.enterprise_id = ? ORDER BY i.status IN ('resolved', 'closed'), i.raised_date",
-            (e["id"],))
+        figures = {r["period"]: r for r in sources.figures_since(ledger, e["id"], f"{years[0]}-01")}
+        history = sources.pool_history(ledger, e["id"])
+        visits = sources.enterprise_visits(ledger, e["id"])
+        issues = sources.enterprise_issues(ledger, e["id"])
         out.append(Dossier(
             enterprise=e, township=towns.get(e["township_code"], e["township_code"]),
             department=depts.get(e["department_id"], ""), evaluation=evaluations.get(e["id"]),

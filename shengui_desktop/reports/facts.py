@@ -1,9 +1,9 @@
 """What the reports need from the policy rules, behind one small interface.
 
-`services.policy` (the policy-profile issue) owns the rules: evaluate(), rewards(),
-target_progress() and the entry checklist. Reports read them through `PolicyFacts`.
-`LedgerFacts` is a plain fallback computed from the ledger alone, used for any function the
-policy service does not (yet) provide: it projects revenue the way DOMAIN.md describes,
+`services.policy` owns the rules: evaluate(), rewards(), target_progress() and the entry
+checklist. Reports read them through `PolicyFacts` (services.reports.PolicyServiceFacts).
+`LedgerFacts` is a plain stand-in computed from the ledger alone (for tests and benchmarks of
+the reports without a policy profile): it projects revenue as domain/policy_rules.py's project_revenue does,
 flags only what needs no profile (达规未入统, 规上预计不足2000万元), counts entries and exits
 from the recorded dates, and never invents reward amounts.
 """
@@ -12,15 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..domain.evaluation import Evaluation, Flag
 from ..domain.money import format_wan_short
-from ..storage.ledger import Ledger
+from . import sources
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 THRESHOLD_YUAN = 20_000_000
 
-# DOMAIN.md: typical materials for entry into the statistics register
+# typical materials for entry into the statistics register (national practice)
 ENTRY_MATERIALS = (
     "年度审核登记表 / 纳入申报表",
     "法人单位基本情况表",
@@ -99,26 +102,7 @@ class LedgerFacts:
         self.today = today
 
     def evaluate(self, enterprise_ids: list[str] | None = None) -> dict[str, Evaluation]:
-        year = self.today.year
-        where, params = "", []
-        if enterprise_ids is not None:
-            where = f" AND e.id IN ({','.join('?' * len(enterprise_ids))})"
-            params = list(enterprise_ids)
-        # one pass: per enterprise, prior-year total, this year's months so far and the
-        # same months of the prior year
-        rows = self.ledger.rows(f"""
-            WITH cur AS (
-              SELECT enterprise_id, sum(revenue) AS ytd, count(revenue) AS months,
-                     max(substr(period, 6, 2)) AS last_month
-              FROM monthly_figures WHERE substr(period, 1, 4) = ? GROUP BY enterprise_id)
-            SELECT e.id, e.pool, e.stat_status, cur.ytd, cur.months, cur.last_month,
-              (SELECT sum(revenue) FROM monthly_figures m
-                WHERE m.enterprise_id = e.id AND substr(m.period, 1, 4) = ?) AS prior,
-              (SELECT sum(revenue) FROM monthly_figures m
-                WHERE m.enterprise_id = e.id AND substr(m.period, 1, 4) = ?
-                  AND substr(m.period, 6, 2) <= cur.last_month) AS prior_same
-            FROM enterprises e LEFT JOIN cur ON cur.enterprise_id = e.id
-            WHERE 1 = 1{where}""", [str(year), str(year - 1), str(year - 1), *params])
+        rows = sources.revenue_by_enterprise(self.ledger, self.today.year, enterprise_ids)
         return {r["id"]: self._evaluation(r) for r in rows}
 
     def _evaluation(self, r: dict) -> Evaluation:
@@ -146,23 +130,16 @@ class LedgerFacts:
         return []  # amounts come only from a policy profile, never from here
 
     def target_progress(self, year: int) -> TargetProgress:
-        y = str(year)
         out = TargetProgress(year=year)
-        entered = ("SELECT count(*) FROM enterprises WHERE substr(entered_stats_date, 1, 4) = ?"
-                   " AND {col} = ?")
-        exited = ("SELECT count(*) FROM enterprises WHERE substr(exited_stats_date, 1, 4) = ?"
-                  " AND {col} = ?")
         targets = {(t["scope"], t["township_code"] or t["department_id"]): t["net_increase"]
-                   for t in self.ledger.rows("SELECT * FROM targets WHERE year = ?", (year,))}
-        for t in self.ledger.rows("SELECT code, name FROM townships ORDER BY code"):
+                   for t in sources.year_targets(self.ledger, year)}
+        for t in sources.townships(self.ledger):
             out.townships.append(TargetLine(
                 "township", t["code"], t["name"], targets.get(("township", t["code"])),
-                self.ledger.scalar(entered.format(col="township_code"), (y, t["code"])),
-                self.ledger.scalar(exited.format(col="township_code"), (y, t["code"]))))
-        for d in self.ledger.rows("SELECT id, name FROM departments ORDER BY name"):
+                *sources.entries_and_exits(self.ledger, year, township_code=t["code"])))
+        for d in sources.departments(self.ledger):
             target = targets.get(("department", d["id"]))
-            entries = self.ledger.scalar(entered.format(col="department_id"), (y, d["id"]))
-            exits = self.ledger.scalar(exited.format(col="department_id"), (y, d["id"]))
+            entries, exits = sources.entries_and_exits(self.ledger, year, department_id=d["id"])
             if target is not None or entries or exits:
                 out.departments.append(TargetLine("department", d["id"], d["name"], target,
                                                   entries, exits))
@@ -171,12 +148,10 @@ class LedgerFacts:
         return out
 
     def checklist(self, enterprise_id: str) -> list[ChecklistItem]:
-        """The DOMAIN.md materials, ticked where the ledger's entry_checklist says so
+        """The ENTRY_MATERIALS, ticked where the ledger's entry_checklist says so
         (items recorded under other names are listed after them)."""
         try:
-            recorded = {r["item"]: r for r in self.ledger.rows(
-                "SELECT item, done, done_on, note FROM entry_checklist WHERE enterprise_id = ?",
-                (enterprise_id,))}
+            recorded = sources.checklist_rows(self.ledger, enterprise_id)
         except Exception:  # a ledger from before schema 3
             recorded = {}
         out = []

@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Paragraph, Spacer, Table, TableStyle
 
 from ..domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES, OPEN_ISSUE_STATUSES, is_overdue
-from ..storage.ledger import Ledger
 from . import layout, sources
 from .facts import PolicyFacts
 from .job import Job, as_job
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 WIDTHS_MM = [10, 46, 16, 12, 72, 19, 19, 22, 57]  # 273 mm
 
@@ -45,18 +48,7 @@ class IssuesData:
 def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: Job | None = None) -> IssuesData:
     """Every open issue, whenever raised, and the issues settled or raised in the year."""
     job = as_job(job)
-    where, params = filters.where()
-    year = str(filters.year)
-    rows = ledger.rows(f"""
-        SELECT i.*, e.name, t.name AS township, coalesce(d.name, '未指定责任单位') AS department
-        FROM issues i JOIN enterprises e ON e.id = i.enterprise_id
-        LEFT JOIN townships t ON t.code = e.township_code
-        LEFT JOIN departments d ON d.id = i.department_id
-        WHERE {where.replace('e.department_id', 'i.department_id')}
-          AND (i.status IN ('open', 'in_progress') OR substr(i.raised_date, 1, 4) = ?
-               OR substr(i.resolved_date, 1, 4) = ?)
-        ORDER BY department, i.status NOT IN ('open', 'in_progress'), i.deadline IS NULL,
-                 i.deadline, i.raised_date""", [*params, year, year])
+    rows = sources.issues(ledger, filters)
     job.report("读取问题台账", 1, 1)
     groups: dict[str, DepartmentIssues] = {}
     for r in rows:
@@ -65,8 +57,7 @@ def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: J
         groups.setdefault(r["department"], DepartmentIssues(r["department"], [])).issues.append(r)
     ordered = sorted(groups.values(), key=lambda g: (-g.overdue_count, -g.open_count, g.name))
     # the department filter is the issue's department, not the enterprise's
-    e_where, e_params = replace(filters, department_id=None).where()
-    registered = ledger.scalar(f"SELECT count(*) FROM enterprises e WHERE {e_where}", e_params)
+    registered = sources.enterprise_count(ledger, replace(filters, department_id=None))
     return IssuesData(sources.office_name(ledger), filters.today, filters.year,
                       sources.scope_text(ledger, filters), ordered, registered)
 

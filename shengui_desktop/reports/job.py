@@ -1,43 +1,23 @@
-"""Progress and cancellation of one report: the GUI runs reports on a worker thread."""
+"""A report's side of the core's progress-and-cancel protocol (shengui_desktop.progress).
+
+The report modules are given a progress.Job: `job.report(stage, done, total)` checks for a
+cancel, then tells the progress; `job.check()` only checks. A report's Job raises
+ReportCancelled, whose message stays plain when reportlab re-raises it from inside a build.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
-
-from ..errors import UserError
-
-Progress = Callable[[str, int, int], None]
+from ..progress import Cancel, Job, Progress, ReportCancelled
 
 
-class ReportCancelled(UserError):
-    exit_code = 130
-
-    def __init__(self, *_annotation):
-        # reportlab re-raises errors from inside a build as type(e)(annotated message):
-        # accept that and keep the plain message
-        super().__init__("已取消生成报表")
-
-
-@dataclass
-class Job:
-    """`progress(stage, done, total)` is called from the worker; `cancelled()` is polled.
-
-    `cancelled` may be any callable returning a bool, e.g. a threading.Event's is_set.
-    """
-
-    progress: Progress | None = None
-    cancelled: Callable[[], bool] | None = None
-
-    def check(self) -> None:
-        if self.cancelled is not None and self.cancelled():
-            raise ReportCancelled()
-
-    def report(self, stage: str, done: int, total: int) -> None:
-        self.check()
-        if self.progress is not None:
-            self.progress(stage, done, total)
+def report_job(progress: Progress | None = None, cancel: Cancel = None) -> Job:
+    """The Job of one report: `cancel` (None, a callable or a threading.Event) set, the
+    next check raises ReportCancelled."""
+    return Job(progress, cancel, error=ReportCancelled)
 
 
 def as_job(job: Job | None) -> Job:
-    return job if job is not None else Job()
+    return job if job is not None else report_job()
+
+
+__all__ = ["Job", "Progress", "ReportCancelled", "as_job", "report_job"]

@@ -31,7 +31,7 @@ ALERT = colors.HexColor("#B00020")
 MARGIN = 12 * mm
 
 
-def _style(name, size, leading=None, align=TA_LEFT, **kw) -> ParagraphStyle:
+def paragraph_style(name, size, leading=None, align=TA_LEFT, **kw) -> ParagraphStyle:
     return ParagraphStyle(name, fontName=FONT, fontSize=size, leading=leading or size * 1.35,
                           alignment=align, wordWrap="CJK", **kw)
 
@@ -41,15 +41,15 @@ class Styles:
 
     def __init__(self):
         register()
-        self.title = _style("title", 17, 24, TA_CENTER, spaceAfter=2 * mm)
-        self.subtitle = _style("subtitle", 10, 14, TA_CENTER, textColor=MUTED, spaceAfter=2 * mm)
-        self.heading = _style("heading", 12, 17, spaceBefore=4 * mm, spaceAfter=2 * mm,
-                              keepWithNext=1)
-        self.body = _style("body", 9.5, 14)
-        self.small = _style("small", 8, 11)
-        self.cell = _style("cell", 8, 10.5)
-        self.note = _style("note", 8, 11, textColor=MUTED)
-        self.right = _style("right", 9.5, 14, TA_RIGHT)
+        self.title = paragraph_style("title", 17, 24, TA_CENTER, spaceAfter=2 * mm)
+        self.subtitle = paragraph_style("subtitle", 10, 14, TA_CENTER, textColor=MUTED, spaceAfter=2 * mm)
+        self.heading = paragraph_style("heading", 12, 17, spaceBefore=4 * mm, spaceAfter=2 * mm,
+                                       keepWithNext=1)
+        self.body = paragraph_style("body", 9.5, 14)
+        self.small = paragraph_style("small", 8, 11)
+        self.cell = paragraph_style("cell", 8, 10.5)
+        self.note = paragraph_style("note", 8, 11, textColor=MUTED)
+        self.right = paragraph_style("right", 9.5, 14, TA_RIGHT)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
@@ -13,11 +14,13 @@ from ..domain.evaluation import FLAG_NAMES
 from ..domain.industry import DIVISIONS, division_of
 from ..domain.money import format_wan
 from ..domain.records import POOLS
-from ..storage.ledger import Ledger
 from . import layout, sources, text
 from .facts import PolicyFacts
 from .fonts import FONT
 from .job import Job, as_job
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 HEADER = ["序号", "企业名称", "统一社会信用代码", "乡镇", "行业", "库别", "上年主营\n业务收入",
           "本年预计", "同比", "标记", "包联干部/\n责任单位", "最近走访"]
@@ -61,12 +64,8 @@ class LedgerData:
 
 def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: Job | None = None) -> LedgerData:
     job = as_job(job)
-    where, params = filters.where()
-    rows = ledger.rows(f"""
-        SELECT e.id, e.name, e.credit_code, e.township_code, e.industry_code, e.pool,
-               e.stat_status, e.liaison_cadre, e.department_id,
-               (SELECT max(visit_date) FROM visits v WHERE v.enterprise_id = e.id) AS last_visit
-        FROM enterprises e WHERE {where} ORDER BY e.township_code, e.name""", params)
+    where = filters.where()[0]
+    rows = sources.ledger_lines(ledger, filters)
     job.report("读取台账", 0, 3)
     evaluations = facts.evaluate([r["id"] for r in rows] if filters.enterprise_ids or where != "1 = 1" else None)
     job.report("计算预计数", 1, 3)
@@ -189,7 +188,7 @@ def table_rows(data: LedgerData) -> list[list[str]]:
 def render(data: LedgerData, path: str | Path, printed_on, job: Job | None = None) -> Path:
     job = as_job(job)
     styles = layout.Styles()
-    heading = layout._style("group", 10, 14, spaceBefore=2 * mm, spaceAfter=1 * mm)
+    heading = layout.paragraph_style("group", 10, 14, spaceBefore=2 * mm, spaceAfter=1 * mm)
     base = layout.grid_style(size=FONT_SIZE) + [
         ("ALIGN", (0, 1), (0, -1), "CENTER"),
         ("ALIGN", (6, 1), (8, -1), "RIGHT"),

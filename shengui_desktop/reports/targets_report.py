@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from ..domain.records import POOLS
-from ..storage.ledger import Ledger
 from . import charts, layout, sources
 from .facts import PolicyFacts, TargetLine, TargetProgress
 from .job import Job, as_job
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 FUNNEL = ("base", "reserve", "cultivation", "entry")
 
@@ -36,11 +39,8 @@ def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: J
         progress.townships = [t for t in progress.townships if t.key == filters.township_code]
     if filters.department_id:
         progress.departments = [d for d in progress.departments if d.key == filters.department_id]
-    where, params = filters.where()
-    pools = {r["pool"]: r["n"] for r in ledger.rows(
-        f"SELECT e.pool, count(*) AS n FROM enterprises e WHERE {where} GROUP BY e.pool", params)}
-    above = ledger.scalar(f"SELECT count(*) FROM enterprises e WHERE {where} AND e.stat_status = 'above_scale'",
-                          params)
+    pools = sources.pool_counts(ledger, filters)
+    above = sources.above_scale_count(ledger, filters)
     job.report("统计库别", 1, 2)
     return TargetsData(sources.office_name(ledger), filters.year, progress, pools, above, facts.source,
                        sources.scope_text(ledger, filters))

@@ -5,16 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from ..domain.records import VISIT_KINDS
-from ..storage.ledger import Ledger
 from . import layout, sources
 from .facts import PolicyFacts
 from .fonts import FONT
 from .job import Job, as_job
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 WIDTHS_MM = [10, 20, 50, 18, 16, 28, 72, 59]  # 273 mm
 
@@ -33,17 +36,10 @@ def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: J
     job = as_job(job)
     start = filters.period_from or f"{filters.year}-01-01"
     end = filters.period_to or min(filters.today, date(filters.year, 12, 31)).isoformat()
-    where, params = filters.where()
     job.report("读取走访记录", 0, 1)
-    visits = ledger.rows(f"""
-        SELECT v.*, e.name, e.credit_code, t.name AS township FROM visits v
-        JOIN enterprises e ON e.id = v.enterprise_id
-        LEFT JOIN townships t ON t.code = e.township_code
-        WHERE v.visit_date BETWEEN ? AND ? AND {where}
-        ORDER BY v.visit_date, e.name""", [start, end, *params])
-    registered = ledger.scalar(f"SELECT count(*) FROM enterprises e WHERE {where}", params)
+    visits = sources.visits(ledger, filters, start, end)
     return VisitsData(sources.office_name(ledger), start, end, sources.scope_text(ledger, filters), visits,
-                      registered)
+                      sources.enterprise_count(ledger, filters))
 
 
 def render(data: VisitsData, path: str | Path, printed_on, job: Job | None = None) -> Path:

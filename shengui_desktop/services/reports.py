@@ -1,29 +1,30 @@
 """Printing reports: the use cases the CLI and the window call (the window on a worker
 thread, passing a progress callback and a cancel flag).
 
-The policy rules (services.policy, issue 3) are read through `facts_for`: every function
-the policy service provides is used; anything it lacks falls back to `LedgerFacts`
-(computed from the ledger alone, no reward amounts), and the report says so.
+The reports read the policy rules through `PolicyFacts` (reports/facts.py); `PolicyServiceFacts`
+turns the typed results of services.policy into what the reports print.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING
 
 from ..domain.evaluation import Evaluation
-from ..domain.policy import REWARD_STATUSES
 from ..domain.records import POOLS
 from ..errors import UserError
 from ..reports import dossier, issues_report, ledger_report, targets_report, visits_report
-from ..reports.facts import (ChecklistItem, LedgerFacts, PolicyFacts, RewardLine, TargetLine, TargetProgress)
-from ..reports.job import Job
+from ..progress import Cancel, Job, Progress
+from ..reports.facts import ChecklistItem, PolicyFacts, RewardLine, TargetLine, TargetProgress
+from ..reports.job import report_job
 from ..reports.sources import Filters
-from ..storage.ledger import Ledger
+from . import policy
 from .ledger.reference import department_by_name, township_by_name
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 KINDS = {"ledger": "台账", "dossier": "一户一册", "visits": "走访记录", "issues": "问题台账",
          "targets": "目标任务完成情况"}
@@ -39,124 +40,56 @@ class ReportResult:
     policy_source: str  # "policy" or "ledger"
 
 
-# -- the policy rules, or the ledger-only fallback -----------------------------------------
-def _get(item: Any, *names: str, default=None):
-    for name in names:
-        if isinstance(item, dict) and name in item:
-            return item[name]
-        if hasattr(item, name):
-            return getattr(item, name)
-    return default
-
-
+# -- the policy rules as the reports print them ------------------------------------------------
 class PolicyServiceFacts:
-    """PolicyFacts over services.policy, falling back per function to LedgerFacts."""
+    """PolicyFacts over services.policy."""
 
-    def __init__(self, ledger: Ledger, today: date, module, job: Job | None = None):
-        self.ledger, self.today, self.module, self.job = ledger, today, module, job
-        self.fallback = LedgerFacts(ledger, today)
-        self.source = "policy" if self._fn("evaluate") else "ledger"
-        self.reward_note = "本年度暂无应享奖补。" if self._fn("rewards") else self.fallback.reward_note
+    source = "policy"
 
-    def _call(self, fn: Callable, *args):
-        """Call fn(ledger, *args), passing today= where it takes it."""
-        import inspect
-        try:
-            takes_today = "today" in inspect.signature(fn).parameters
-        except (TypeError, ValueError):
-            takes_today = False
-        return fn(self.ledger, *args, today=self.today) if takes_today else fn(self.ledger, *args)
-
-    def _fn(self, *names: str) -> Callable | None:
-        for name in names:
-            fn = getattr(self.module, name, None) if self.module else None
-            if callable(fn):
-                return fn
-        return None
+    def __init__(self, ledger: Ledger, today: date, job: Job | None = None):
+        self.ledger, self.today, self.job = ledger, today, job
+        # printed where a dossier would list rewards and there are none
+        self.reward_note = "本年度暂无应享奖补。"
 
     def evaluate(self, enterprise_ids: list[str] | None = None) -> dict[str, Evaluation]:
-        fn = self._fn("evaluate")
-        if fn is None:
-            return self.fallback.evaluate(enterprise_ids)
-        kwargs: dict[str, Any] = {"enterprise_ids": enterprise_ids, "today": self.today}
-        if self.job is not None and self.job.cancelled is not None:
-            import inspect
-            if "cancelled" in inspect.signature(fn).parameters:
-                kwargs["cancelled"] = self.job.cancelled
-        result = fn(self.ledger, **kwargs)
+        cancelled = self.job.cancelled if self.job is not None else None
+        result = policy.evaluate(self.ledger, enterprise_ids=enterprise_ids, today=self.today,
+                                 cancelled=cancelled)
         if self.job is not None:
             self.job.check()  # evaluate() stops early when cancelled: never print a partial list
         return result
 
     def rewards(self, year: int) -> list[RewardLine]:
-        fn = self._fn("rewards")
-        if fn is None:
-            return self.fallback.rewards(year)
-        result = self._call(fn, year)
-        if isinstance(result, dict) and "lines" in result:
-            if result.get("profile") is None and result.get("notes"):
-                self.reward_note = "；".join(result["notes"]) + "。"
-            items = result["lines"]
-        else:
-            items = result.values() if isinstance(result, dict) else result
-        out = []
-        for line in items or []:
-            status = _get(line, "status_text", default=None) or REWARD_STATUSES.get(
-                _get(line, "status", default=""), "")
-            reason = _get(line, "reason", "note", default="") or ""
-            out.append(RewardLine(
-                enterprise_id=_get(line, "enterprise_id"),
-                item=_get(line, "rule_name", "item", "rule", default="奖补"),
-                amount=_get(line, "amount"), note="；".join(x for x in (status, reason) if x),
-                amount_text=_get(line, "amount_text", default="") or ""))
-        return out
+        result = policy.rewards(self.ledger, year, today=self.today)
+        if result.profile is None:
+            self.reward_note = "；".join(result.notes) + "。"
+        return [RewardLine(enterprise_id=line.enterprise_id, item=line.rule_name, amount=line.amount,
+                           note="；".join(x for x in (line.status_text, line.reason) if x),
+                           amount_text=line.amount_text)
+                for line in result.lines]
 
     def target_progress(self, year: int) -> TargetProgress:
-        fn = self._fn("target_progress")
-        if fn is None:
-            return self.fallback.target_progress(year)
-        result = self._call(fn, year)
-        out = TargetProgress(year=year)
+        result = policy.target_progress(self.ledger, year)
 
-        def line(scope: str, item) -> TargetLine:
-            return TargetLine(scope, str(_get(item, "code", "township_code", "department_id", "key", default="")),
-                              str(_get(item, "name", default="")),
-                              _get(item, "target", "net_increase_target"),
-                              int(_get(item, "entries", "new_entries", default=0) or 0),
-                              int(_get(item, "exits", default=0) or 0))
+        def line(t) -> TargetLine:
+            return TargetLine(t.scope, t.key or "", t.name, t.target, t.entries, t.exits)
 
-        out.townships = [line("township", t) for t in _get(result, "townships", "by_township", default=[]) or []]
-        out.departments = [line("department", d) for d in
-                           _get(result, "departments", "by_department", default=[]) or []]
-        county = _get(result, "county", "total", default=None)
-        out.county_target = _get(county, "target") if county is not None else None
-        if not out.townships and not out.departments:
-            return self.fallback.target_progress(year)
-        return out
+        return TargetProgress(year=year, townships=[line(t) for t in result.townships],
+                              departments=[line(d) for d in result.departments],
+                              county_target=result.county.target)
 
     def checklist(self, enterprise_id: str) -> list[ChecklistItem]:
-        fn = self._fn("entry_checklist", "checklist")
-        if fn is None:
-            return self.fallback.checklist(enterprise_id)
         out = []
-        for i in self._call(fn, enterprise_id) or []:
-            applicable = _get(i, "applicable", default=True)
-            note = "；".join(str(x) for x in (
-                "" if applicable else "本企业不适用", _get(i, "done_on", default="") and f"{_get(i, 'done_on')}完成",
-                _get(i, "note", default=""), _get(i, "auto", default="")) if x)
-            done = _get(i, "done")
-            out.append(ChecklistItem(str(_get(i, "label", "name", "item", default="")),
-                                     # an unticked item prints as a box to tick by hand
-                                     True if done else None, note))
+        for i in policy.entry_checklist(self.ledger, enterprise_id, today=self.today):
+            note = "；".join(x for x in ("" if i.applicable else "本企业不适用",
+                                          f"{i.done_on}完成" if i.done_on else "", i.note, i.auto) if x)
+            # an unticked item prints as a box to tick by hand
+            out.append(ChecklistItem(i.label, True if i.done else None, note))
         return out
 
 
 def facts_for(ledger: Ledger, today: date, job: Job | None = None) -> PolicyFacts:
-    try:
-        module = importlib.import_module("shengui_desktop.services.policy")
-    except ImportError:
-        module = None
-    return PolicyServiceFacts(ledger, today, module, job)
+    return PolicyServiceFacts(ledger, today, job)
 
 
 # -- filters as people type them -------------------------------------------------------------
@@ -207,14 +140,13 @@ def resolve_filters(ledger: Ledger, *, year: int | None = None, township: str | 
 
 # -- the use cases -----------------------------------------------------------------------------
 def print_report(ledger: Ledger, kind: str, out: str | Path, filters: Filters, *,
-                 progress: Callable[[str, int, int], None] | None = None,
-                 cancelled: Callable[[], bool] | None = None, blank_form: bool = False,
-                 printed_on: date | None = None) -> ReportResult:
-    """Write one report to `out`. Raises ReportCancelled when `cancelled()` turns true;
-    `out` is then left as it was."""
+                 progress: Progress | None = None, cancelled: Cancel = None,
+                 blank_form: bool = False, printed_on: date | None = None) -> ReportResult:
+    """Write one report to `out`. Raises ReportCancelled once `cancelled` is set (a callable
+    or a threading.Event, as in shengui_desktop.progress); `out` is then left as it was."""
     if kind not in _MODULES:
         raise UserError(f"未知的报表类型“{kind}”，应为：{'、'.join(KINDS)}")
-    job = Job(progress=progress, cancelled=cancelled)
+    job = report_job(progress, cancelled)
     module = _MODULES[kind]
     printed_on = printed_on or date.today()
     if kind == "dossier" and filters.enterprise_ids is None and not (filters.pool or filters.township_code

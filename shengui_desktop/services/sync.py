@@ -1,34 +1,37 @@
 """Sync use cases the window and the command line call (one function per user action).
 
 Long work takes `progress(stage, done, total)` and a `cancel` flag (a threading.Event or a
-callable returning True to stop); a cancelled import rolls back and changes nothing.
+callable returning True to stop: shengui_desktop.progress); a cancelled import raises
+ImportCancelled, rolls back and changes nothing.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING
 
 from ..domain.money import format_wan
 from ..domain.records import (FIGURE_FIELDS, ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, SOURCES, STAT_STATUSES, VISIT_KINDS)
-from ..storage.ledger import Ledger
+from ..errors import UserError
+from ..progress import Cancel, Progress
 from ..sync import certificates, conflicts, duplicates, exporter, importer, package
 from ..sync.errors import PackageRejected
 from ..sync.rules import label as table_label
 
-Progress = Callable[[str, int, int], None] | None
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 
 def export_packages(ledger: Ledger, out_dir: Path, *, full: bool = False, to: str | None = None,
-                    progress: Progress = None) -> list[exporter.ExportResult]:
+                    progress: Progress | None = None) -> list[exporter.ExportResult]:
     """One package per peer (a township has one: its county)."""
     return [exporter.export_to(ledger, peer, Path(out_dir), full=full, progress=progress)
             for peer in exporter.find_peer(ledger, to)]
 
 
 def import_packages(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str | None = None,
-                    progress: Progress = None, cancel=None) -> list[importer.ImportResult]:
+                    progress: Progress | None = None, cancel: Cancel = None) -> list[importer.ImportResult]:
     return importer.import_files(ledger, [Path(p) for p in paths],
                                  accept_fingerprint=accept_fingerprint, progress=progress,
                                  cancel=cancel)
@@ -36,20 +39,28 @@ def import_packages(ledger: Ledger, paths: list[Path], *, accept_fingerprint: st
 
 def inspect_package(ledger: Ledger, path: Path) -> dict:
     """What the enrolment dialog shows before a person accepts a new office: who sent it,
-    its fingerprint, and whether it is already known. Never applies anything."""
+    its fingerprint, and whether it is already known. Never applies anything.
+
+    `revoked`: signed by a key this office revoked (refused, never offered for enrolment);
+    `enrolled_as`: the enrolled office whose code it claims under another key (an impostor
+    or a reinstall: refused, never offered as a new office, only re-keying can take it)."""
     raw = package.read(Path(path))
     m = raw.manifest
-    known = ledger.one("SELECT * FROM sites WHERE id = ? AND trusted = 1", (m["sender"]["site_id"],))
+    status = importer.sender_status(ledger, raw)
     cert = m.get("sender_certificate") if isinstance(m.get("sender_certificate"), dict) else {}
     try:  # the enrolment dialog must not offer to pin a certificate the import would refuse
         certificates.verify_certificate(cert)
         certificate_problem = None
     except certificates.CertificateError as e:
         certificate_problem = str(e)
+    holder = status.conflict
     return {"sender": m["sender"], "recipient": m["recipient"], "package_no": m["package_no"],
             "created_at": m["created_at"], "counts": m["counts"], "entries": m["entries"],
-            "known_sender": known is not None, "fingerprint": cert.get("fingerprint"),
+            "known_sender": status.trusted, "fingerprint": cert.get("fingerprint"),
             "certificate_problem": certificate_problem,
+            "revoked": status.revoked is not None,
+            "enrolled_as": None if holder is None else {
+                k: holder[k] for k in ("id", "role", "name", "area_code", "fingerprint")},
             "already_imported": ledger.scalar("SELECT 1 FROM imported_packages WHERE package_id = ?",
                                               (m["package_id"],)) is not None,
             "for_this_office": m["recipient"]["site_id"] == ledger.site_id}
@@ -58,6 +69,43 @@ def inspect_package(ledger: Ledger, path: Path) -> dict:
 def certificate(ledger: Ledger) -> dict:
     """This office's certificate (what `cert export` prints without --out)."""
     return certificates.export_certificate(ledger)
+
+
+# What a person is told before replacing an enrolled office's key (the command line prints
+# it, the window's 更换乡镇密钥 dialog shows it).
+REKEY_WARNING = (
+    "更换密钥会吊销该单位已登记的密钥：此后用原密钥签名的同步包（包括原电脑上的台账导出的）一律拒绝导入，"
+    "本单位发给该单位的同步包只有新密钥能打开，其台账的全部记录都将发给新密钥的持有者。"
+    "只有在打电话给该单位、确认是对方本人重装了电脑（原密钥已丢失），并请对方读出本机证书指纹逐组核对一致后，"
+    "才可更换。如果对方仍有原来的台账，请对方在原台账上“更换密钥”，不要在这里更换。"
+    "如有任何疑问，请不要更换：该文件可能来自冒充者。")
+
+
+def rekey_site(ledger: Ledger, paths: list[Path], *, area_code: str, fingerprint: str,
+               progress: Progress = None, cancel=None) -> list[importer.ImportResult]:
+    """更换乡镇密钥: the deliberate re-keying of an enrolled office whose laptop was
+    reinstalled (SYNC.md property 7). `paths`: packages from the office's new ledger;
+    `fingerprint`: what the office read out on the phone. The new key replaces the enrolled
+    one, the old key is revoked (its packages refused from then on), an entry is written to
+    the key audit log (site_key_events), and the packages are imported: all of it in one
+    transaction, or nothing when any file is refused."""
+    area_code = (area_code or "").strip()
+    holder = certificates.enrolled_holder(ledger, area_code)
+    if holder is None:
+        raise UserError(f"没有已登记的区划代码为“{area_code}”的单位，无需更换密钥；"
+                        "新单位请核对指纹后登记（--accept-new-site）。")
+    if not importer.normalise_fingerprint(fingerprint or ""):
+        raise UserError("请输入对方在电话中读出的密钥指纹。")
+    if not paths:
+        raise UserError("请选择该单位新台账导出的同步包。")
+    return importer.import_files(ledger, [Path(p) for p in paths],
+                                 rekey=importer.Rekey(area_code, fingerprint),
+                                 progress=progress, cancel=cancel)
+
+
+def key_events(ledger: Ledger, area_code: str | None = None) -> list[dict]:
+    """The audit log of peer keys: enrolments, rotations followed, re-keyings (oldest first)."""
+    return certificates.key_events(ledger, area_code)
 
 
 def export_certificate(ledger: Ledger, path: Path) -> dict:
@@ -71,9 +119,18 @@ def list_conflicts(ledger: Ledger, status: str | None = "open") -> list[dict]:
     return conflicts.list_conflicts(ledger, status)
 
 
-def describe_conflict(conflict: dict) -> str:
-    """One line a person reads (Chinese) about a conflict of list_conflicts."""
-    return conflicts.describe(conflict)
+def describe_conflict(row: dict) -> str:
+    """One line a person reads (Chinese) about a conflict of review_conflicts: the field's
+    name and both values in words, which value is applied now, or what was decided."""
+    what = f"{row['table_label']}“{row['record']}”"
+    what += "：一方删除了这条记录，另一方修改了它" if row["kind"] == "delete" else f"的“{row['field_label']}”"
+    sides = "，".join(f"{name}：{row[key]['text']}（{row[key]['site']} {row[key]['time']}）"
+                      for key, name in (("local", "本地"), ("incoming", "对方")))
+    if row["status"] == "open":
+        now = f"现采用{APPLIED[row['applied']]}"
+    else:
+        now = row["outcome"] + (f"（{row['decided']}）" if row["decided"] else "")
+    return f"[{row['id'][:8]}] {what}：{sides}；{now}。"
 
 
 # Chinese names of the fields a conflict can be about (the window shows them).
@@ -90,6 +147,8 @@ FIELD_LABELS = {
     "from_pool": "原库别", "to_pool": "新库别", "moved_on": "调整日期", "reason": "调整理由",
     "decided_by": "决定人", "confirmed": "县级确认", "year": "年份", "net_increase": "净增目标",
 }
+# the value the ledger holds while a conflict is open: the one kept here or the one imported
+APPLIED = {"local": "本地的值", "incoming": "对方的值"}
 _CODED = {"stat_status": STAT_STATUSES, "pool": POOLS, "from_pool": POOLS, "to_pool": POOLS,
           "source": SOURCES, ("visits", "kind"): VISIT_KINDS,
           ("issues", "category"): ISSUE_CATEGORIES, ("issues", "status"): ISSUE_STATUSES}
@@ -179,11 +238,12 @@ def sync_status(ledger: Ledger) -> list[dict]:
         out.append({"site_id": peer["id"], "name": peer["name"], "area_code": peer["area_code"],
                     "fingerprint": peer["fingerprint"], "sent": state.get("last_sent_no", 0),
                     "received": state.get("last_received_no", 0),
-                    "gaps": importer._gaps(ledger, peer["id"])})
+                    "gaps": importer.missing_package_numbers(ledger, peer["id"])})
     return out
 
 
 __all__ = ["export_packages", "import_packages", "inspect_package", "list_conflicts",
            "resolve_conflict", "list_duplicates", "find_duplicates", "merge_duplicates",
            "dismiss_duplicates", "rotate_keys", "sync_status", "PackageRejected",
-           "export_certificate", "review_conflicts", "table_label", "FIELD_LABELS"]
+           "export_certificate", "review_conflicts", "describe_conflict", "table_label",
+           "FIELD_LABELS", "APPLIED", "rekey_site", "REKEY_WARNING", "key_events"]

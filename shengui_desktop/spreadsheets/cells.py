@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..domain.money import UNIT_FACTORS, parse_amount
-from ..domain.text import _SEEN as _CLEANED
+from ..domain.text import CLEANED as _CLEANED
 from ..domain.text import clean, clean_name, clean_narrative
 
 # Excel's day 0 is 1899-12-30 (the 1900 leap-year bug included); serials in this range

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from operator import itemgetter
 
-from ..domain.text import _SEEN as _CLEANED
+from ..domain.text import CLEANED as _CLEANED
 from ..domain.text import clean
 from . import cells
 

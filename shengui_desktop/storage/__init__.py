@@ -1,7 +1,9 @@
 """Encrypted SQLite storage: the only way a ledger is opened, migrated and written.
 
 sqlite-utils catches only the standard library's or ``pysqlite3``'s exception classes, so
-``sqlcipher3`` is registered as ``pysqlite3`` before sqlite-utils is imported (STACK.md).
+its recovering calls (``insert(alter=True)``, ``drop(ignore=True)``, ``cached_counts()``)
+would raise on SQLCipher's errors; ``sqlcipher3`` is therefore registered as ``pysqlite3``
+before sqlite-utils is imported.
 The price: sqlite-utils given a *path* would open an unencrypted file through SQLCipher.
 So its constructor is guarded here to accept only a connection, and every connection comes
 from :func:`connection.connect`, which keys it first.
@@ -26,4 +28,4 @@ def _connection_only_init(self, filename_or_conn=None, *args, **kwargs):
     _original_init(self, filename_or_conn, *args, **kwargs)
 
 
-sqlite_utils.Database.__init__ = _connection_only_init
+sqlite_utils.Database.__init__ = _connection_only_init  # type: ignore[method-assign]

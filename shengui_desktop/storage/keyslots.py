@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
@@ -109,7 +110,7 @@ class KeySlots:
                 raise ValueError
             for slot in data["slots"]:
                 for key in ("id", "kind", "user", "kdf", "nonce", "wrapped_key"):
-                    slot[key]  # noqa: B018 - presence check
+                    slot[key]  # presence check: KeyError if missing
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             raise LedgerDamaged(f"密钥文件“{path.name}”已损坏，无法读取。请从备份中恢复该文件。") from None
         if data.get("version", 0) > VERSION:
@@ -141,7 +142,7 @@ class KeySlots:
 
     # -- slots ------------------------------------------------------------------------
     def _wrap(self, kind: str, user: str, secret: str, key: bytes, kdf: KdfParams) -> dict:
-        slot = {
+        slot: dict[str, Any] = {
             "id": uuid.uuid4().hex, "kind": kind, "user": user,
             "kdf": {"name": "argon2id", "memory_kib": kdf.memory_kib, "time_cost": kdf.time_cost,
                     "parallelism": kdf.parallelism, "salt": _b64(secrets.token_bytes(16))},

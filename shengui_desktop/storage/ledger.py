@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import add
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence, overload
 
 import sqlcipher3
 import sqlite_utils
@@ -71,20 +71,22 @@ def monthly_figure_id(enterprise_id: str, period: str) -> str:
     return enterprise_id[:24] + tail
 
 
-def _derived(table: str, values: dict) -> dict:
+def derived_values(table: str, values: dict) -> dict:
+    """The local columns computed from a record's synced values (an enterprise's search key)."""
     if table == "enterprises" and "name" in values:
         return {"search_key": search_key(values["name"])}
     return {}
 
 
 def _derived_columns(table: str, columns: dict) -> dict[str, list]:
-    """_derived for many rows at once: {derived column: a value per row}."""
+    """derived_values for many rows at once: {derived column: a value per row}."""
     if table == "enterprises" and "name" in columns:
         return {"search_key": list(map(search_key, columns["name"]))}
     return {}
 
 
-def _dumps(obj) -> str:
+def dump_json(obj) -> str:
+    """JSON as the change log stores it: compact, Chinese kept as it is."""
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -116,6 +118,11 @@ class Ledger:
         self.wall_clock: Callable[[], float] = time.time  # replaced in tests
 
     # -- reading helpers --------------------------------------------------------------
+    @overload
+    def meta(self, key: str) -> str | None: ...
+    @overload
+    def meta(self, key: str, default: str) -> str: ...
+
     def meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else default
@@ -234,7 +241,7 @@ class Ledger:
         self.conn.execute(
             "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (table, row_id, op, _dumps(data), _dumps(base) if base else None, hlc,
+            (table, row_id, op, dump_json(data), dump_json(base) if base else None, hlc,
              self.site_id, seq))
 
     def _full_insert_values(self, table: str, record: dict) -> tuple[str, dict]:
@@ -332,7 +339,8 @@ class Ledger:
                 if identity:
                     return insert_sql, list(map(add, map(tuple, chunk), zip(held_seqs)))
                 given = list(zip(*chunk))
-                names, values = ["id"], [[i or new_id() for i in given[0]]]
+                names = ["id"]
+                values: list[Sequence[Any]] = [[i or new_id() for i in given[0]]]
                 full = {}
                 for c, (index, default) in zip(cols, plan):
                     column = given[index] if index is not None else (None,) * n
@@ -418,7 +426,7 @@ class Ledger:
         return True
 
     def _write_row(self, table: str, row_id: str, values: dict, *, insert: bool) -> None:
-        row = {**values, **_derived(table, values)}
+        row = {**values, **derived_values(table, values)}
         if insert:
             names = ", ".join(["id", *row])
             marks = ", ".join("?" * (len(row) + 1))
@@ -461,8 +469,8 @@ class Ledger:
             self.conn.execute(
                 "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (table, row_id, op, _dumps(data),
-                 _dumps(entry["base"]) if entry.get("base") else None,
+                (table, row_id, op, dump_json(data),
+                 dump_json(entry["base"]) if entry.get("base") else None,
                  entry["hlc"], entry["site_id"], entry["site_seq"]))
             self.conn.execute(
                 "INSERT INTO version_vector(site_id, max_seq) VALUES (?, ?) "

@@ -1,4 +1,4 @@
-"""Site certificates: enrolment, pinning and key rotation (SYNC.md property 5).
+"""Site certificates: enrolment, pinning and key rotation (docs/sync-format.md, property 5).
 
 A certificate is a JSON object with the site's identity and public keys, signed by the site's
 own Ed25519 key (``self_signature`` over the canonical JSON of every other field except
@@ -13,15 +13,18 @@ import base64
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pyrage import x25519
 
+from ..domain.fingerprint import fingerprint
 from ..errors import UserError
-from ..services.office.site import fingerprint
-from ..storage.ledger import Ledger
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 FORMAT = "shengui-certificate"
 VERSION = 1
@@ -121,7 +124,19 @@ def load_certificate_file(path: Path) -> dict:
 
 
 def pin_site(ledger: Ledger, body: dict) -> None:
-    """Record a peer's keys as trusted (after a person compared the fingerprint)."""
+    """Record a peer's keys as trusted (after a person compared the fingerprint).
+
+    One enrolled key per office code (SYNC.md property 7): a second site claiming a code
+    that another trusted peer holds is never pinned beside it; only :func:`replace_site`
+    (the deliberate re-keying) takes a code over, after revoking the key that held it."""
+    holder = enrolled_holder(ledger, body["area_code"], exclude=body["site_id"])
+    if holder is not None:
+        button = "乡镇" if holder["role"] == "township" else "县级"
+        raise CertificateError(f"区划代码{body['area_code']}已登记为“{holder['name']}”（另一把密钥），"
+                               f"不能再登记一个单位；如对方重装了电脑，请用“更换{button}密钥”"
+                               "（shengui sync rekey）。")
+    if is_revoked_key(ledger, body["sign_public_key"]):
+        raise CertificateError(f"“{body['name']}”的这把密钥已被吊销，不能再登记。")
     now = datetime.now().isoformat(timespec="seconds")
     with ledger.transaction():
         ledger.conn.execute(
@@ -134,6 +149,83 @@ def pin_site(ledger: Ledger, body: dict) -> None:
             (body["site_id"], body["role"], body["name"], body["area_code"],
              body["sign_public_key"], body["age_recipient"], body["fingerprint"], now))
         ledger.conn.execute("INSERT OR IGNORE INTO peer_state(site_id) VALUES (?)", (body["site_id"],))
+
+
+def enrolled_holder(ledger: Ledger, area_code: str, exclude: str | None = None) -> dict | None:
+    """The trusted peer enrolled under `area_code` (other than site `exclude`), if any."""
+    return ledger.one("SELECT * FROM sites WHERE is_self = 0 AND trusted = 1 AND area_code = ?"
+                      " AND id != ? ORDER BY created_at, id LIMIT 1", (area_code, exclude or ""))
+
+
+def revoked_keys(ledger: Ledger) -> list[dict]:
+    """Peer signing keys this office no longer accepts: keys replaced by a rotation the peer
+    vouched for, and keys revoked by a re-keying (newest first)."""
+    return ledger.rows(
+        "SELECT h.site_id, h.sign_public_key, h.fingerprint, h.replaced_at,"
+        " coalesce(s.name, '') AS name, coalesce(s.area_code, '') AS area_code"
+        " FROM site_key_history h LEFT JOIN sites s ON s.id = h.site_id"
+        " WHERE h.site_id != ? ORDER BY h.replaced_at DESC", (ledger.site_id or "",))
+
+
+def is_revoked_key(ledger: Ledger, sign_public_key: str) -> bool:
+    return any(k["sign_public_key"] == sign_public_key for k in revoked_keys(ledger))
+
+
+def revoked_signer(ledger: Ledger, data: bytes, signature_b64: str) -> dict | None:
+    """The revoked key (with its office) that made this signature, if one did."""
+    for key in revoked_keys(ledger):
+        if verify(key["sign_public_key"], data, signature_b64):
+            return key
+    return None
+
+
+def record_key_event(ledger: Ledger, kind: str, new: dict, old: dict | None = None, *,
+                     package_id: str | None = None, note: str | None = None) -> None:
+    """One line of the peer-key audit log (site_key_events). `new`: the certificate body or
+    site row now trusted; `old`: the site row whose key it replaced."""
+    ledger.conn.execute(
+        "INSERT INTO site_key_events(at, kind, area_code, name, old_site_id, old_fingerprint,"
+        " new_site_id, new_fingerprint, by_user, package_id, note)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (datetime.now().isoformat(timespec="seconds"), kind, new["area_code"], new["name"],
+         old["id"] if old else None, old["fingerprint"] if old else None,
+         new.get("site_id") or new["id"], new["fingerprint"], ledger.user, package_id, note))
+
+
+def key_events(ledger: Ledger, area_code: str | None = None) -> list[dict]:
+    if area_code is None:
+        return ledger.rows("SELECT * FROM site_key_events ORDER BY id")
+    return ledger.rows("SELECT * FROM site_key_events WHERE area_code = ? ORDER BY id", (area_code,))
+
+
+def replace_site(ledger: Ledger, old: dict, body: dict, *, package_id: str | None = None) -> None:
+    """The deliberate re-keying of a peer (a township that reinstalled, checked by phone):
+    the key of `old` (the enrolled site row) is revoked and `body` (a verified certificate
+    of the same office code) is pinned in its place.
+
+    A new site id (a new ledger) takes over the code: the old row stays, untrusted, with
+    `revoked_at` and `replaced_by`, so its name still reads in conflicts; records that were
+    to be re-sent to it go to the new site. The same site id gets its key replaced in place.
+    Either way the old key joins site_key_history, and packages it signs are refused."""
+    if body["area_code"] != old["area_code"] or body["role"] != old["role"]:
+        raise CertificateError(f"“{body['name']}”（{body['area_code']}）不是“{old['name']}”"
+                               f"（{old['area_code']}），不能替换其密钥。")
+    if body["sign_public_key"] == old["sign_public_key"]:
+        raise CertificateError(f"“{old['name']}”登记的已是这把密钥，无需更换。")
+    now = datetime.now().isoformat(timespec="seconds")
+    with ledger.transaction():
+        ledger.conn.execute(
+            "INSERT INTO site_key_history(site_id, sign_public_key, age_recipient, fingerprint,"
+            " replaced_at) VALUES (?, ?, ?, ?, ?)",
+            (old["id"], old["sign_public_key"], old["age_recipient"], old["fingerprint"], now))
+        if body["site_id"] != old["id"]:
+            ledger.conn.execute("UPDATE sites SET trusted = 0, revoked_at = ?, replaced_by = ?"
+                                " WHERE id = ?", (now, body["site_id"], old["id"]))
+            ledger.conn.execute("UPDATE OR REPLACE sync_resend SET peer_site_id = ?"
+                                " WHERE peer_site_id = ?", (body["site_id"], old["id"]))
+        pin_site(ledger, body)
+        record_key_event(ledger, "rekey", body, old, package_id=package_id,
+                         note="电话核对指纹后更换密钥，原密钥已吊销")
 
 
 def check_enrolment(ledger: Ledger, body: dict) -> None:
@@ -158,7 +250,9 @@ def pin_county_certificate(ledger: Ledger, path: Path) -> dict:
     if body["role"] != "county":
         raise CertificateError(f"“{body['name']}”的证书不是县级证书。")
     check_enrolment(ledger, body)
-    pin_site(ledger, body)
+    with ledger.transaction():
+        pin_site(ledger, body)
+        record_key_event(ledger, "enrol", body, note="初始化时导入县级证书")
     return body
 
 
@@ -223,4 +317,5 @@ def accept_rotation(ledger: Ledger, pinned: dict, cert: dict) -> bool:
         ledger.conn.execute(
             "UPDATE sites SET sign_public_key = ?, age_recipient = ?, fingerprint = ? WHERE id = ?",
             (body["sign_public_key"], body["age_recipient"], body["fingerprint"], pinned["id"]))
+        record_key_event(ledger, "rotation", body, pinned, note="对方更换密钥，新密钥由原密钥签名确认")
     return True

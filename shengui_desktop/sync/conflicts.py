@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..errors import UserError
 from ..storage import held
-from ..storage.ledger import Ledger
-from .merge import _load_entry, fold
+from . import transfers
+from .merge import fold, load_entry
 from .rules import label
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 _NAME_SQL = {
     "enterprises": "SELECT name FROM enterprises WHERE id = ?",
@@ -57,17 +61,6 @@ def list_conflicts(ledger: Ledger, status: str | None = "open") -> list[dict]:
     return out
 
 
-def describe(c: dict) -> str:
-    """One line a person reads (Chinese)."""
-    what = f"{c['table_label']}“{c['record'] or c['row_id'][:8]}”"
-    w, l = c["winner"], c["loser"]
-    if c["kind"] == "delete":
-        return (f"[{c['id'][:8]}] {what}：{w['site']}于{w['time']}删除了该记录，"
-                f"而{l['site']}于{l['time']}修改了它（{json.dumps(l['value'], ensure_ascii=False)}）；"
-                "现按删除处理")
-    return (f"[{c['id'][:8]}] {what}的“{c['field']}”：{w['site']}（{w['time']}）改为"
-            f"{json.dumps(w['value'], ensure_ascii=False)}，{l['site']}（{l['time']}）改为"
-            f"{json.dumps(l['value'], ensure_ascii=False)}；现采用前者")
 
 
 def _find(ledger: Ledger, conflict_id: str) -> dict:
@@ -92,6 +85,10 @@ def resolve(ledger: Ledger, conflict_id: str, keep: str) -> dict:
     else:
         raise UserError("--keep 应为 incoming（采用导入的值）或 local（保留本地的值）。")
     table, row_id = c["tbl"], c["row_id"]
+    moved = transfers.transferred_notice(ledger, table, row_id)
+    if moved:
+        # its new township and the county decide now; the county's decision will arrive
+        raise UserError(f"{moved}，本乡镇不能再处理与它有关的冲突：由县级决定，县级的决定会随同步包送达。")
     now = datetime.now().isoformat(timespec="seconds")
     with ledger.transaction():
         if c["kind"] == "field":
@@ -102,7 +99,7 @@ def resolve(ledger: Ledger, conflict_id: str, keep: str) -> dict:
             ledger.update(table, row_id, {c["field"]: value}, force=True)
         elif side == "loser" and ledger.get(table, row_id) is None:
             # keep the edit: bring the record back with its latest values
-            entries = [_load_entry(r) for r in ledger.conn.execute(held.record_entries_sql(
+            entries = [load_entry(r) for r in ledger.conn.execute(held.record_entries_sql(
                 ledger.conn, "(SELECT ?1 AS tbl, ?2 AS row_id)", [table]), (table, row_id))]
             values = fold(entries).values
             cols = ledger.spec(table).columns

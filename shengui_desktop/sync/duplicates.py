@@ -12,15 +12,18 @@ import hashlib
 import json
 import uuid
 from datetime import datetime
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ..errors import UserError
-from ..storage.ledger import Ledger, monthly_figure_id
+from ..storage.ledger import monthly_figure_id
 from .rules import CHILD, synced_tables, table_kind
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 
 def _checklist_id(enterprise_id: str, row: dict) -> str:
-    # the same derivation as services.policy.reports (one record per enterprise and item)
+    # the same derivation as services.policy.calendar (one record per enterprise and item)
     return hashlib.blake2b(f"entry-checklist:{enterprise_id}:{row['item']}".encode(),
                            digest_size=16).hexdigest()
 

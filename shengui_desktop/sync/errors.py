@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import UserError
+from ..progress import ImportCancelled
 
 
 class PackageRejected(UserError):
@@ -22,8 +23,10 @@ class PackageRejected(UserError):
         super().__init__(text)
 
 
-class ImportCancelled(UserError):
-    exit_code = 130
+def import_cancelled() -> ImportCancelled:
+    """What a cancelled sync import raises (its message ends with a full stop, like the
+    sync's other messages)."""
+    return ImportCancelled("已取消导入，台账未作任何修改。")
 
-    def __init__(self):
-        super().__init__("已取消导入，台账未作任何修改。")
+
+__all__ = ["ImportCancelled", "PackageRejected", "import_cancelled"]

@@ -1,8 +1,11 @@
 """Writing a package for one peer: what it has not acknowledged, and only what concerns it.
 
-Township → county: the township's own changes to its own records. County → township: every
-change to that township's records (from any office) and to county-wide records, plus the
-whole history of records that a merge moved into its scope (``sync_resend``).
+Township → county: the township's own changes to its own records (not those it made to an
+enterprise after learning that the county moved it away, see withhold_transferred). County →
+township: every change to the records of that township's enterprises, those moved away from
+it included (from any office: the old township keeps the history and learns of the move), and
+to county-wide records; plus the whole history of enterprises moved into it and of records
+that a merge moved into its scope (``sync_resend``), until it acknowledges the move.
 """
 
 from __future__ import annotations
@@ -12,16 +15,18 @@ import json
 import re
 import uuid
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..errors import UserError
 from ..storage import held, migrations
-from ..storage.ledger import Ledger
 from . import certificates, package
 from .rules import COUNTY, ENTERPRISE, county_only, label, synced_tables, table_kind
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 _COLUMNS = "c.tbl, c.row_id, c.op, c.data, c.base, c.hlc, c.site_id, c.site_seq"
 
@@ -34,10 +39,16 @@ class ExportResult:
     entries: int
     counts: dict
     full: bool
+    notices: list = field(default_factory=list)   # what a person should know (Chinese)
 
 
 def peers(ledger: Ledger) -> list[dict]:
-    return ledger.rows("SELECT * FROM sites WHERE is_self = 0 AND trusted = 1 ORDER BY area_code")
+    """Trusted peers, one per office code: a second key enrolled for a code before that was
+    refused (SYNC.md property 7) gets nothing; the first enrolled holds the code."""
+    return ledger.rows(
+        "SELECT * FROM sites s WHERE s.is_self = 0 AND s.trusted = 1 AND NOT EXISTS ("
+        "SELECT 1 FROM sites e WHERE e.is_self = 0 AND e.trusted = 1 AND e.area_code = s.area_code"
+        " AND (e.created_at, e.id) < (s.created_at, s.id)) ORDER BY s.area_code")
 
 
 def find_peer(ledger: Ledger, which: str | None) -> list[dict]:
@@ -59,54 +70,134 @@ def _acked(ledger: Ledger, peer_id: str) -> dict:
     return json.loads(row) if row else {}
 
 
-def _owner_sql(ledger: Ledger, table: str) -> str:
-    """SQL giving the township code of change-log row `c`, for tables owned by a township."""
-    def from_log(tbl: str, column: str, row: str) -> str:
-        # only for a record without a row: its inserts are all written out (held.py)
-        return (f"(SELECT json_extract(l.data, '$.{column}') FROM change_log l WHERE l.row_id = {row}"
-                f" AND l.tbl = '{tbl}' AND l.op = 'i' AND l.data IS NOT NULL"
-                " ORDER BY l.hlc DESC LIMIT 1)")
-
-    def enterprise_town(row: str) -> str:
-        return (f"coalesce((SELECT e.township_code FROM enterprises e WHERE e.id = {row}),"
-                f" {from_log('enterprises', 'township_code', row)})")
+def _enterprise_sql(ledger: Ledger, table: str) -> str:
+    """SQL giving the enterprise that change-log row `c` concerns, for tables owned through
+    an enterprise (its own id for the enterprises themselves)."""
     if table_kind(ledger, table) == ENTERPRISE:
-        return enterprise_town("c.row_id")
-    parent = (f"coalesce((SELECT p.enterprise_id FROM {table} p WHERE p.id = c.row_id),"
-              f" {from_log(table, 'enterprise_id', 'c.row_id')})")
-    return enterprise_town(parent)
+        return "c.row_id"
+    # a record without a row has all its inserts written out (held.py)
+    return (f"coalesce((SELECT p.enterprise_id FROM {table} p WHERE p.id = c.row_id),"
+            f" (SELECT json_extract(l.data, '$.enterprise_id') FROM change_log l"
+            f" WHERE l.row_id = c.row_id AND l.tbl = '{table}' AND l.op = 'i'"
+            " AND l.data IS NOT NULL ORDER BY l.hlc DESC LIMIT 1))")
 
 
-# per ledger: the change log's (max seq, count) when temp._log_owner was made
+# per ledger: the change log's (max seq, count) when the temp tables below were made
 _OWNERS_MADE: "weakref.WeakKeyDictionary[Ledger, tuple]" = weakref.WeakKeyDictionary()
 
 
 def _owners(ledger: Ledger) -> None:
-    """temp._log_owner: for every change, the township whose records it concerns ('' for the
-    county-wide tables). Worked out in one pass over the change log and kept until the log
-    changes: a county exporting to 30 townships scanned the whole log 13 times per township
-    (31 s for 30 packages after a 287,227-change import; now one pass and an index look-up
-    per township). A record's owner changes only by a write, and every write is logged."""
+    """Which township every change concerns, kept in temp tables until the log changes:
+
+    * ``_log_owner``: change seq -> the enterprise it concerns ('' for the county-wide
+      tables, '?' when no office here knows it: its enterprise never reached here);
+    * ``_enterprise_towns``: enterprise -> every township it is or was in: its row's, and
+      every township_code its entries wrote (an enterprise moved away, 划转, stays in the old
+      township's scope: that township keeps its history and learns of the move, SYNC.md 7);
+    * ``_moves``: the updates that moved an enterprise (to township, origin).
+
+    Worked out in one pass over the change log: a county exporting to 30 townships scanned
+    the whole log 13 times per township (31 s for 30 packages after a 287,227-change
+    import; now one pass and index look-ups per township). A record's township changes
+    only by a write, and every write is logged."""
     conn = ledger.conn
     made = conn.execute("SELECT max(seq), count(*) FROM change_log").fetchone()
     if _OWNERS_MADE.get(ledger) == made and conn.execute(
-            "SELECT 1 FROM temp.sqlite_master WHERE name = '_log_owner'").fetchone():
+            "SELECT 1 FROM temp.sqlite_master WHERE name = '_moves'").fetchone():
         return
-    conn.execute("DROP TABLE IF EXISTS temp._log_owner")
-    conn.execute("CREATE TEMP TABLE _log_owner (seq INTEGER PRIMARY KEY, township TEXT NOT NULL)")
+    for name in ("_log_owner", "_enterprise_towns", "_moves"):
+        conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
+    conn.execute("CREATE TEMP TABLE _log_owner (seq INTEGER PRIMARY KEY, enterprise TEXT NOT NULL)")
     cases = " ".join(f"WHEN '{t}' THEN " + ("''" if table_kind(ledger, t) == COUNTY
-                                             else _owner_sql(ledger, t))
+                                             else _enterprise_sql(ledger, t))
                      for t in synced_tables())
-    # a record no office knows the township of (its enterprise never reached here) goes to
-    # nobody, as before: '?' is no area code
-    conn.execute(f"INSERT INTO temp._log_owner SELECT c.seq, CASE c.tbl {cases} ELSE '?' END"
+    conn.execute(f"INSERT INTO temp._log_owner SELECT c.seq, coalesce(CASE c.tbl {cases} END, '?')"
                  " FROM change_log c")
-    conn.execute("UPDATE temp._log_owner SET township = '?' WHERE township IS NULL")
-    conn.execute("CREATE INDEX temp._log_owner_township ON _log_owner(township)")
+    conn.execute("CREATE INDEX temp._log_owner_enterprise ON _log_owner(enterprise)")
+    conn.execute("CREATE TEMP TABLE _moves (enterprise TEXT, township TEXT, site_id TEXT,"
+                 " site_seq INTEGER)")
+    # township_code written by an update; a held insert's township is its row's
+    conn.execute("INSERT INTO temp._moves SELECT row_id, json_extract(data, '$.township_code'),"
+                 " site_id, site_seq FROM change_log WHERE tbl = 'enterprises' AND op = 'u'"
+                 " AND data IS NOT NULL AND json_extract(data, '$.township_code') IS NOT NULL")
+    conn.execute("CREATE TEMP TABLE _enterprise_towns (township TEXT, enterprise TEXT,"
+                 " PRIMARY KEY (township, enterprise)) WITHOUT ROWID")
+    conn.execute("INSERT OR IGNORE INTO temp._enterprise_towns SELECT township_code, id FROM enterprises")
+    conn.execute("INSERT OR IGNORE INTO temp._enterprise_towns SELECT township, enterprise FROM temp._moves")
+    # deleted enterprises: their inserts are written out
+    conn.execute("INSERT OR IGNORE INTO temp._enterprise_towns SELECT json_extract(data, '$.township_code'),"
+                 " row_id FROM change_log WHERE tbl = 'enterprises' AND op = 'i' AND data IS NOT NULL"
+                 " AND json_extract(data, '$.township_code') IS NOT NULL")
     _OWNERS_MADE[ledger] = made
 
 
-def select_entries(ledger: Ledger, peer: dict, full: bool) -> list[tuple]:
+def withhold_transferred(ledger: Ledger, rows: list[tuple], notes: list[str]) -> list[tuple]:
+    """A township's own changes to an enterprise made after it learned that the county had
+    moved the enterprise to another township (划转) are not its to send (the county would
+    refuse the package, SYNC.md 7): they stay in this ledger, and `notes` says so.
+
+    When a change was made is its place in this ledger's log: after the entry that moved the
+    enterprise away arrived here, the township knew."""
+    conn = ledger.conn
+    code = ledger.this_site()["area_code"]
+    placed = {r[0] for r in conn.execute(
+        "SELECT id FROM enterprises WHERE township_code != ? UNION SELECT row_id FROM change_log"
+        " WHERE tbl = 'enterprises' AND op = 'u' AND data IS NOT NULL"
+        " AND json_extract(data, '$.township_code') IS NOT NULL", (code,))}
+    if not rows or not placed:
+        return rows
+    # each enterprise's township assignments in the order they arrived here
+    history: dict[str, list[tuple]] = {}
+    source = "(SELECT 'enterprises' AS tbl, j.value AS row_id FROM json_each(?1) j)"
+    for seq, row_id, data, hlc, site in conn.execute(
+            held.record_entries_sql(conn, source, ["enterprises"], "seq, row_id, data, hlc, site_id"),
+            (json.dumps(sorted(placed)),)):
+        value = json.loads(data).get("township_code")
+        if value is not None:
+            history.setdefault(row_id, []).append((seq, (hlc, site), value))
+    parents: dict[tuple[str, str], str] = {}
+    for tbl in {r[1] for r in rows} - {"enterprises"}:
+        if table_kind(ledger, tbl) == COUNTY:
+            continue
+        ids = [r[2] for r in rows if r[1] == tbl]
+        for row_id, ent in conn.execute(
+                f"SELECT j.value, {_enterprise_sql(ledger, tbl).replace('c.row_id', 'j.value')}"
+                " FROM json_each(?) j", (json.dumps(ids),)):
+            parents[(tbl, row_id)] = ent
+
+    def owner_then(ent: str, seq: int) -> str | None:
+        known = [(stamp, value) for at, stamp, value in history.get(ent, ()) if at < seq]
+        return max(known)[1] if known else None
+
+    kept, withheld = [], {}
+    for r in rows:
+        ent = r[2] if r[1] == "enterprises" else parents.get((r[1], r[2]))
+        if ent in history and owner_then(ent, r[0]) not in (None, code):
+            withheld[ent] = withheld.get(ent, 0) + 1
+        else:
+            kept.append(r)
+    for ent, count in withheld.items():
+        seq, (hlc, _site), value = max(history[ent], key=lambda a: a[1])
+        name = ledger.scalar("SELECT name FROM enterprises WHERE id = ?", (ent,)) or ent[:8]
+        town = ledger.scalar("SELECT name FROM townships WHERE code = ?", (value,)) or value
+        day = datetime.fromtimestamp((hlc >> 16) / 1000).date().isoformat()
+        notes.append(f"“{name}”已于{day}划转至{town}，本乡镇得知后对其所做的{count}条修改不再发送"
+                     f"（该企业已由{town}负责）。")
+    return kept
+
+
+def _moved_in(ledger: Ledger, peer: dict, acked: dict) -> list[str]:
+    """Enterprises moved into the peer's township by a change it has not acknowledged: it
+    gets their whole history (and their records'), acknowledged or not."""
+    return [ent for ent, site, seq in ledger.conn.execute(
+        "SELECT enterprise, site_id, site_seq FROM temp._moves WHERE township = ?",
+        (peer["area_code"],)) if seq > acked.get(site, 0)]
+
+
+def select_entries(ledger: Ledger, peer: dict, full: bool,
+                   notes: list[str] | None = None) -> list[tuple]:
+    """What the next package to `peer` carries (rows: seq, then a payload line's columns).
+    `notes` gets what a person should know about it (Chinese)."""
     conn = ledger.conn
     me = ledger.this_site()
     acked = {} if full else _acked(ledger, peer["id"])
@@ -126,20 +217,35 @@ def select_entries(ledger: Ledger, peer: dict, full: bool) -> list[tuple]:
             f" AND c.tbl IN ({', '.join(repr(t) for t in tables)}) UNION ALL "
             + held.held_entries_sql(conn, tables, mine, "seq, " + _COLUMNS.replace("c.", "")),
             (me["id"], acked.get(me["id"], 0))).fetchall()
+        out = withhold_transferred(ledger, out, notes if notes is not None else [])
     else:
-        # the peer's township's records and the county-wide ones, found through the owner
-        # of every change (worked out once for all peers, see _owners)
+        # the records of the peer's township (those moved away from it included) and the
+        # county-wide ones, found through the enterprise of every change (worked out once
+        # for all peers, see _owners)
         _owners(ledger)
-        where = f"o.township IN (?, '') AND {unacked}" + ("" if full else " AND c.site_id != ?")
+        theirs = "" if full else " AND c.site_id != ?2"
         out = conn.execute(
-            f"SELECT c.seq, {_COLUMNS} FROM temp._log_owner o CROSS JOIN change_entries c"
-            f" ON c.seq = o.seq WHERE {where}",
+            f"SELECT c.seq, {_COLUMNS} FROM temp._enterprise_towns t CROSS JOIN temp._log_owner o"
+            " ON o.enterprise = t.enterprise CROSS JOIN change_entries c ON c.seq = o.seq"
+            f" WHERE t.township = ?1 AND {unacked}{theirs} UNION ALL"
+            f" SELECT c.seq, {_COLUMNS} FROM temp._log_owner o CROSS JOIN change_entries c"
+            f" ON c.seq = o.seq WHERE o.enterprise = '' AND {unacked}{theirs}",
             (peer["area_code"],) if full else (peer["area_code"], peer["id"])).fetchall()
     if me["role"] == "county":
+        have = {(r[7], r[8]) for r in out}
+        # enterprises moved into this township: their whole history, until acknowledged
+        moved = _moved_in(ledger, peer, _acked(ledger, peer["id"]))
+        if moved:
+            for r in conn.execute(
+                    f"SELECT c.seq, {_COLUMNS} FROM json_each(?) j CROSS JOIN temp._log_owner o"
+                    " ON o.enterprise = j.value CROSS JOIN change_entries c ON c.seq = o.seq",
+                    (json.dumps(moved),)):
+                if r[7] != peer["id"] and (r[7], r[8]) not in have:
+                    have.add((r[7], r[8]))
+                    out.append(r)
         # records a merge moved into this township: their whole history, until acknowledged
         conn.execute("DELETE FROM sync_resend WHERE peer_site_id = ? AND trigger_seq <= ?",
                      (peer["id"], _acked(ledger, peer["id"]).get(me["id"], 0)))
-        have = {(r[7], r[8]) for r in out}
         resend = held.record_entries_sql(
             conn, "(SELECT DISTINCT tbl, row_id FROM sync_resend WHERE peer_site_id = ?1)", None,
             "seq, " + _COLUMNS.replace("c.", ""))
@@ -187,7 +293,8 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
     out_dir.mkdir(parents=True, exist_ok=True)
     me = ledger.this_site()
     report("select", 0, 1)
-    rows = select_entries(ledger, peer, full)
+    notices: list[str] = []
+    rows = select_entries(ledger, peer, full, notices)
     if me["role"] == "township":
         _check_county_only(ledger, rows)
     counts: dict[str, int] = {}
@@ -227,4 +334,4 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
         path = out_dir / file_name(me, peer, now, number)
         package.write(path, manifest_bytes, certificates.sign(ledger, manifest_bytes), payload)
     report("done", len(rows), len(rows))
-    return ExportResult(path, peer["name"], number, len(rows), counts, full)
+    return ExportResult(path, peer["name"], number, len(rows), counts, full, notices)

@@ -14,18 +14,21 @@ from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..gc_pause import collector_paused
+from ..progress import Cancel, Job, Progress
 from ..storage import held, migrations
-from ..storage.ledger import Ledger
-from . import certificates, duplicates, package
+from . import certificates, duplicates, package, transfers
 from .authorise import check_township_package, screen, table_rights
-from .errors import PackageRejected
+from .errors import PackageRejected, import_cancelled
 from .merge import MergeResult, Plan, known_records, merge, plan
 from .rows import RowMaker, table_specs
 from .rules import NATURAL_KEYS
 from .validate import column_types, validate_entries
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 FUTURE_SKEW = timedelta(hours=1)
 PAST_SKEW = timedelta(days=180)
@@ -74,6 +77,7 @@ class ImportResult:
     warnings: list = field(default_factory=list)
     enrolled: bool = False
     touched: dict = field(default_factory=dict)
+    rekeyed: dict | None = None     # the re-keying this import made (services.sync.rekey_site)
 
     @property
     def message(self) -> str:
@@ -90,6 +94,10 @@ class ImportResult:
         text += "。"
         if self.enrolled:
             text = f"已登记新单位“{self.sender}”并固定其密钥。\n" + text
+        if self.rekeyed:
+            r = self.rekeyed
+            text = (f"已更换“{r['name']}”（{r['area_code']}）的登记密钥：原密钥（指纹{r['old_fingerprint']}）"
+                    f"已吊销，新指纹{r['new_fingerprint']}。\n" + text)
         if self.gaps:
             text += f"\n注意：尚未收到{self.sender}的第{'、'.join(map(str, self.gaps))}号包。"
         for w in self.warnings:
@@ -107,11 +115,163 @@ class Verified:
     sender: dict                    # the sender's site row (pinned, or to be pinned)
     enrol: dict | None = None       # certificate body to pin (new site accepted by a person)
     rotate: dict | None = None      # rotated certificate vouched for by the pinned key
+    replaces: dict | None = None    # re-keying: the enrolled site row whose key `enrol` replaces
     already: bool = False
 
 
-def verify(ledger: Ledger, path: Path, accept_fingerprint: str | None = None) -> Verified:
-    """Everything that needs no decryption: read, address, signature, enrolment."""
+@dataclass(frozen=True)
+class Rekey:
+    """A person's decision, after a phone call, to replace the key enrolled for `area_code`
+    by the key whose fingerprint the office read out (`fingerprint`)."""
+    area_code: str
+    fingerprint: str
+
+
+@dataclass
+class SenderStatus:
+    """What this ledger makes of a package's sender before anything is decrypted."""
+    site: dict | None               # the site row of the claimed sender id, if any
+    pinned: bool                    # signed with the key pinned for that (trusted) site
+    rotation: dict | None           # else: a rotated certificate vouched for by the pinned key
+    revoked: dict | None            # else: the revoked key that signed it (or the revoked site)
+    conflict: dict | None           # else: the enrolled site whose code it claims under another key
+
+    @property
+    def trusted(self) -> bool:
+        return self.site is not None and bool(self.site["trusted"])
+
+
+def _vouched_rotation(site: dict, raw: package.RawPackage) -> dict | None:
+    cert = raw.manifest.get("sender_certificate")
+    if not isinstance(cert, dict) or not isinstance(cert.get("rotation"), dict):
+        return None
+    try:
+        body = certificates.verify_certificate(cert)
+    except Exception:  # noqa: BLE001 - any broken certificate is simply no rotation
+        return None
+    if (body["site_id"] == site["id"]
+            and cert["rotation"].get("previous_sign_public_key") == site["sign_public_key"]
+            and certificates.verify(site["sign_public_key"], certificates.canonical(body),
+                                    str(cert["rotation"].get("signature", "")))
+            and certificates.verify(body["sign_public_key"], raw.manifest_bytes, raw.signature)):
+        return cert
+    return None
+
+
+def _self_consistent(raw: package.RawPackage) -> dict | None:
+    """The sender certificate's body when it is valid, matches the manifest's sender and
+    the package is signed with its key: a real office's package, whoever that office is."""
+    try:
+        body = certificates.verify_certificate(raw.manifest.get("sender_certificate"))
+    except Exception:  # noqa: BLE001
+        return None
+    claim = raw.manifest["sender"]
+    if body["site_id"] != claim["site_id"] or body["area_code"] != claim["area_code"]:
+        return None
+    if not certificates.verify(body["sign_public_key"], raw.manifest_bytes, raw.signature):
+        return None
+    return body
+
+
+def sender_status(ledger: Ledger, raw: package.RawPackage) -> SenderStatus:
+    """Who sent this package, as far as the pinned keys tell (SYNC.md properties 5 and 7).
+
+    A package not signed with the pinned key is looked at further: signed by a key this
+    office revoked (a rotation it followed, a re-keying) → `revoked`; a rotation vouched for
+    by the pinned key → `rotation`; a site claiming an office code that another enrolled
+    site holds, or the enrolled site id with a key that is neither pinned nor vouched for
+    → `conflict` (an impostor or a reinstall: never enrolled beside the first)."""
+    claim = raw.manifest["sender"]
+    site = ledger.one("SELECT * FROM sites WHERE id = ? AND is_self = 0", (claim["site_id"],))
+    st = SenderStatus(site, False, None, None, None)
+    if st.trusted and certificates.verify(site["sign_public_key"], raw.manifest_bytes, raw.signature):
+        # a ledger from before property 7 was enforced may hold a second key for a code:
+        # the first enrolled keeps it, a later one is refused until a re-keying picks one
+        holder = certificates.enrolled_holder(ledger, site["area_code"], exclude=site["id"])
+        if holder is not None and (holder["created_at"], holder["id"]) < (site["created_at"], site["id"]):
+            st.conflict = holder
+        else:
+            st.pinned = True
+        return st
+    st.revoked = certificates.revoked_signer(ledger, raw.manifest_bytes, raw.signature)
+    if st.revoked is None and site is not None and site["revoked_at"]:
+        st.revoked = {"site_id": site["id"], "name": site["name"], "area_code": site["area_code"],
+                      "fingerprint": site["fingerprint"], "replaced_at": site["revoked_at"]}
+    if st.revoked is not None:
+        return st
+    if not st.trusted:
+        st.conflict = certificates.enrolled_holder(ledger, claim["area_code"], exclude=claim["site_id"])
+        return st
+    st.rotation = _vouched_rotation(site, raw)
+    if st.rotation is None and _self_consistent(raw) is not None:
+        st.conflict = site
+    return st
+
+
+def _office(role: str) -> tuple[str, str]:
+    """(who reinstalls, whose key the window replaces) for a peer of `role`."""
+    return ("乡镇", "乡镇") if role == "township" else ("县里", "县级")
+
+
+def enrolled_elsewhere(name: str, holder: dict) -> PackageRejected:
+    """The refusal of a package claiming `holder`'s office code under another key."""
+    kind, button = _office(holder["role"])
+    code = holder["area_code"]
+    return PackageRejected(
+        "enrolled_other_key",
+        f"“{name}”拒绝导入：已登记的{holder['name']}使用另一把密钥；可能是冒充，或{kind}重装了电脑。\n"
+        f"区划代码{code}已由{holder['name']}登记（登记的指纹{holder['fingerprint']}），"
+        "一个区划代码只登记一把密钥：此包不会被登记为新单位（--accept-new-site 也不能），台账未作任何修改。\n"
+        f"请打电话给{holder['name']}核实：\n"
+        "· 对方仍有原来的台账（原密钥）：请对方用原台账导出同步包；如需换钥，请对方在原台账的“数据同步”页点"
+        "“更换密钥”（shengui sync rotate-keys），新密钥由原密钥签名，本单位导入时自动更新；\n"
+        "· 对方确已重装、原密钥已丢失：请对方读出本机证书指纹，逐组核对后在“数据同步”页点"
+        f"“更换{button}密钥”，或运行 shengui sync rekey --area-code {code} --fingerprint \"对方读出的指纹\" "
+        "此文件。更换后原密钥即被吊销，用它签名的同步包一律拒绝导入。")
+
+
+def revoked_refusal(name: str, key: dict) -> PackageRejected:
+    when = str(key.get("replaced_at") or "")[:10]
+    who = f"“{key['name']}”（{key['area_code']}）" if key.get("name") else "对方"
+    return PackageRejected(
+        "revoked",
+        f"“{name}”是用已吊销的密钥签名的，拒绝导入：{who}的原密钥（指纹{key['fingerprint']}）"
+        f"已于{when}吊销（已更换为新密钥），此后用它签名的同步包一律拒绝导入。"
+        "如果这是对方新近导出的，说明它出自原来的电脑或台账，请对方用现在登记的台账重新导出；"
+        "否则该文件可能来自丢失的电脑或冒充者。台账未作任何修改。")
+
+
+def _confirmed_certificate(ledger: Ledger, raw: package.RawPackage, typed: str, *,
+                           show_fingerprint: bool = True) -> dict:
+    """The sender certificate a person confirmed by typing its fingerprint (heard on the
+    phone): valid, the fingerprint equal, matching the manifest, an office this one may
+    enrol, and the package signed with its key."""
+    m, name = raw.manifest, raw.path.name
+    claim = m["sender"]
+    who = f"“{claim['name']}”（{claim['area_code']}）"
+    body = certificates.verify_certificate(m.get("sender_certificate"))
+    if normalise_fingerprint(typed) != normalise_fingerprint(body["fingerprint"]):
+        shown = f"包中的指纹为“{body['fingerprint']}”。" if show_fingerprint else "请再次与对方电话核对。"
+        raise PackageRejected("fingerprint", f"{who}的密钥指纹与您输入的不一致，拒绝导入。" + shown)
+    if body["site_id"] != claim["site_id"] or body["area_code"] != claim["area_code"]:
+        raise PackageRejected("signature", f"“{name}”的发送单位与其证书不符，拒绝导入。")
+    certificates.check_enrolment(ledger, body)
+    if not certificates.verify(body["sign_public_key"], raw.manifest_bytes, raw.signature):
+        raise PackageRejected("signature", f"“{name}”的签名验证失败（文件被改动或伪造），拒绝导入。")
+    return body
+
+
+def _from_body(body: dict) -> dict:
+    return {"id": body["site_id"], "site_id": body["site_id"], "role": body["role"],
+            "name": body["name"], "area_code": body["area_code"]}
+
+
+def verify(ledger: Ledger, path: Path, accept_fingerprint: str | None = None,
+           rekey: Rekey | None = None) -> Verified:
+    """Everything that needs no decryption: read, address, signature, enrolment.
+
+    `rekey`: the package comes from an office whose code is enrolled under another key and
+    a person confirmed its new key by phone (services.sync.rekey_site)."""
     raw = package.read(path)
     m, name = raw.manifest, raw.path.name
     me = ledger.this_site()
@@ -122,53 +282,49 @@ def verify(ledger: Ledger, path: Path, accept_fingerprint: str | None = None) ->
     sender_claim = m["sender"]
     if sender_claim["site_id"] == me["id"]:
         raise PackageRejected("own", f"“{name}”是本单位自己导出的包，不能导入。")
-    site = ledger.one("SELECT * FROM sites WHERE id = ? AND is_self = 0", (sender_claim["site_id"],))
-    cert = m.get("sender_certificate")
-    signed = raw.manifest_bytes
-    if site is None or not site["trusted"]:
+    st = sender_status(ledger, raw)
+    site = st.site
+    who = f"“{sender_claim['name']}”（{sender_claim['area_code']}）"
+    if st.revoked is not None:
+        raise revoked_refusal(name, st.revoked)
+    if rekey is not None:
+        if sender_claim["area_code"] != rekey.area_code:
+            raise PackageRejected("rekey_mismatch", f"“{name}”来自{who}，不是要更换密钥的区划代码"
+                                                    f"{rekey.area_code}的单位，拒绝导入。")
+        if st.conflict is None:
+            if st.pinned or st.rotation is not None:
+                raise PackageRejected("rekey_not_needed", f"“{name}”是用{who}已登记的密钥签名的，无需更换密钥，"
+                                                          "请直接导入。")
+            if not st.trusted:
+                raise PackageRejected("rekey_not_enrolled", f"区划代码{rekey.area_code}没有已登记的单位，无需更换密钥；"
+                                                            "新单位请核对指纹后登记（--accept-new-site）。")
+            # a trusted site, and a package its key did not sign: refused as forged below
+        else:
+            body = _confirmed_certificate(ledger, raw, rekey.fingerprint, show_fingerprint=False)
+            verified = Verified(raw, _from_body(body), enrol=body, replaces=st.conflict)
+            verified.already = ledger.scalar("SELECT 1 FROM imported_packages WHERE package_id = ?",
+                                             (m["package_id"],)) is not None
+            return verified
+    if st.conflict is not None:
+        raise enrolled_elsewhere(name, st.conflict)
+    if not st.trusted:
+        cert = m.get("sender_certificate")
         fp = cert.get("fingerprint") if isinstance(cert, dict) else None
-        who = f"“{sender_claim['name']}”（{sender_claim['area_code']}）"
         if not accept_fingerprint:
             raise PackageRejected(
                 "unknown_sender",
                 f"“{name}”来自未登记的单位{who}，拒绝导入。如确认是该单位发来的，请与对方电话核对"
                 f"密钥指纹“{fp or '（包中没有证书）'}”，核对一致后用 --accept-new-site 指纹 重新导入。")
-        body = certificates.verify_certificate(cert)
-        if normalise_fingerprint(accept_fingerprint) != normalise_fingerprint(body["fingerprint"]):
-            raise PackageRejected("fingerprint", f"{who}的密钥指纹与您输入的不一致，拒绝导入。"
-                                                 f"包中的指纹为“{body['fingerprint']}”。")
-        if body["site_id"] != sender_claim["site_id"] or body["area_code"] != sender_claim["area_code"]:
-            raise PackageRejected("signature", f"“{name}”的发送单位与其证书不符，拒绝导入。")
-        certificates.check_enrolment(ledger, body)
-        if not certificates.verify(body["sign_public_key"], signed, raw.signature):
-            raise PackageRejected("signature", f"“{name}”的签名验证失败（文件被改动或伪造），拒绝导入。")
-        sender = {"id": body["site_id"], "role": body["role"], "name": body["name"],
-                  "area_code": body["area_code"]}
-        verified = Verified(raw, {**sender, "site_id": body["site_id"]}, enrol=body)
+        body = _confirmed_certificate(ledger, raw, accept_fingerprint)
+        verified = Verified(raw, _from_body(body), enrol=body)
     else:
-        rotate = None
-        if not certificates.verify(site["sign_public_key"], signed, raw.signature):
-            ok = False
-            if isinstance(cert, dict) and isinstance(cert.get("rotation"), dict):
-                try:
-                    body = certificates.verify_certificate(cert)
-                except PackageRejected:
-                    body = None
-                except Exception:
-                    body = None
-                if (body and body["site_id"] == site["id"]
-                        and cert["rotation"].get("previous_sign_public_key") == site["sign_public_key"]
-                        and certificates.verify(site["sign_public_key"], certificates.canonical(body),
-                                                str(cert["rotation"].get("signature", "")))
-                        and certificates.verify(body["sign_public_key"], signed, raw.signature)):
-                    ok, rotate = True, cert
-            if not ok:
-                raise PackageRejected(
-                    "signature", f"“{name}”的签名验证失败：它不是由“{site['name']}”的已登记密钥签发的"
-                                 "（文件被改动，或是伪造的包），拒绝导入。")
+        if not st.pinned and st.rotation is None:
+            raise PackageRejected(
+                "signature", f"“{name}”的签名验证失败：它不是由“{site['name']}”的已登记密钥签发的"
+                             "（文件被改动，或是伪造的包），拒绝导入。")
         if sender_claim["area_code"] != site["area_code"] or sender_claim.get("role", site["role"]) != site["role"]:
             raise PackageRejected("signature", f"“{name}”声明的发送单位与已登记的不符，拒绝导入。")
-        verified = Verified(raw, {**site, "site_id": site["id"]}, rotate=rotate)
+        verified = Verified(raw, {**site, "site_id": site["id"]}, rotate=st.rotation)
     verified.already = ledger.scalar("SELECT 1 FROM imported_packages WHERE package_id = ?",
                                      (m["package_id"],)) is not None
     return verified
@@ -195,7 +351,7 @@ def _skew_warnings(ledger: Ledger, m: dict, newest_hlc: int) -> list[str]:
     return out
 
 
-def _gaps(ledger: Ledger, sender_id: str) -> list[int]:
+def missing_package_numbers(ledger: Ledger, sender_id: str) -> list[int]:
     numbers = {r[0] for r in ledger.conn.execute(
         "SELECT package_no FROM imported_packages WHERE sender_id = ?", (sender_id,))}
     if not numbers:
@@ -248,11 +404,12 @@ def _prepare(raw: package.RawPackage, identities: list, types: dict,
     return planned
 
 
-def apply_verified(ledger: Ledger, v: Verified, *, progress: Callable | None = None,
-                   cancel=None, prepared: Future | None = None,
+def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
+                   prepared: Future | None = None,
                    merging: Callable[[], None] | None = None,
                    written: dict[str, set[str]] | None = None) -> ImportResult:
-    """Apply one verified package. `prepared` is :func:`_prepare` already under way for it
+    """Apply one verified package, telling `job` the progress (a cancel raises from the
+    merge). `prepared` is :func:`_prepare` already under way for it
     (its refusal, if any, is raised here, in the same order as when run inline).
     `merging` is called when the checks are done and the writing starts. `written`: the
     records the packages before this one in the command wrote (table -> ids), kept up to
@@ -267,8 +424,8 @@ def apply_verified(ledger: Ledger, v: Verified, *, progress: Callable | None = N
     if m["schema_version"] > migrations.current_version(ledger.conn):
         raise PackageRejected("version", f"“{name}”由较新版本的程序生成（数据库版本{m['schema_version']}），"
                                          "请先升级本程序再导入。")
-    report = progress or (lambda stage, done, total: None)
-    report("verify", 0, 1)
+    job = job or Job()
+    job.tell("verify", 0, 1)
     if prepared is not None:
         planned = prepared.result()
     else:
@@ -281,15 +438,24 @@ def apply_verified(ledger: Ledger, v: Verified, *, progress: Callable | None = N
             known.update((table, i) for i in written.get(table, set()).intersection(ids))
     else:
         known = known_records(ledger.conn, planned.ids)
+    moved_notes: list[str] = []
     if v.sender["role"] == "township":
-        check_township_package(ledger, entries, v.sender, name, screened=planned.screened,
-                               known=known)
-    report("verify", 1, 1)
+        moved_notes = check_township_package(ledger, entries, v.sender, name, screened=planned.screened,
+                                             known=known, version_vector=m["version_vector"])
+    job.tell("verify", 1, 1)
     result.entries = len(entries)
-    result.warnings = _skew_warnings(ledger, m, planned.newest_hlc)
+    result.warnings = _skew_warnings(ledger, m, planned.newest_hlc) + moved_notes
     with ledger.transaction():
-        if v.enrol:
+        if v.replaces:
+            old = v.replaces
+            certificates.replace_site(ledger, old, v.enrol, package_id=m["package_id"])
+            result.rekeyed = {"name": old["name"], "area_code": old["area_code"],
+                              "old_site_id": old["id"], "old_fingerprint": old["fingerprint"],
+                              "new_site_id": v.enrol["site_id"], "new_fingerprint": v.enrol["fingerprint"]}
+        elif v.enrol:
             certificates.pin_site(ledger, v.enrol)
+            certificates.record_key_event(ledger, "enrol", v.enrol, package_id=m["package_id"],
+                                          note="电话核对指纹后登记")
             result.enrolled = True
         if v.rotate:
             pinned = ledger.one("SELECT * FROM sites WHERE id = ?", (v.sender["site_id"],))
@@ -298,7 +464,7 @@ def apply_verified(ledger: Ledger, v: Verified, *, progress: Callable | None = N
         if v.sender["role"] == "county":
             _drop_placeholders(ledger, entries)
         merged: MergeResult = merge(ledger, entries, package_id=m["package_id"],
-                                    progress=progress, cancel=cancel, planned=planned,
+                                    job=job, planned=planned,
                                     writing=merging, known=known)
         counts = dict(planned.counts)
         ledger.conn.execute(
@@ -309,6 +475,8 @@ def apply_verified(ledger: Ledger, v: Verified, *, progress: Callable | None = N
         _acknowledge(ledger, v.sender["site_id"], m)
         if ledger.meta("role") == "county":
             result.duplicates = duplicates.detect(ledger, merged.touched.get("enterprises", ()))
+        else:
+            result.warnings += transfers.arrived(ledger, entries)
     if written is not None:
         for table, ids in planned.ids.items():
             written.setdefault(table, set()).update(ids)
@@ -316,7 +484,7 @@ def apply_verified(ledger: Ledger, v: Verified, *, progress: Callable | None = N
     result.counts = counts
     result.conflicts = merged.conflicts
     result.touched = merged.touched
-    result.gaps = _gaps(ledger, v.sender["site_id"])
+    result.gaps = missing_package_numbers(ledger, v.sender["site_id"])
     return result
 
 
@@ -335,8 +503,10 @@ def _acknowledge(ledger: Ledger, sender_id: str, m: dict) -> None:
 
 
 def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str | None = None,
-                 progress: Callable | None = None, cancel=None) -> list[ImportResult]:
+                 progress: Progress | None = None, cancel: Cancel = None,
+                 rekey: Rekey | None = None) -> list[ImportResult]:
     """Verify every file first, then apply them per sender in package-number order.
+    `progress` and `cancel` as in shengui_desktop.progress; a cancel raises ImportCancelled.
 
     One command is one transaction: every package is applied, or (a file refused on the way,
     a cancel, a crash) none is. Each package is also its own savepoint, so its checks and
@@ -351,7 +521,8 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str |
     bench import of 30 packages takes 4.8 s, 1.8–1.9x a raw executemany of the same rows
     (bench_sync.py); it took 8.4 s when the two threads took turns at the GIL.
     """
-    verified = [verify(ledger, Path(p), accept_fingerprint) for p in paths]
+    job = Job(progress, cancel, error=import_cancelled)
+    verified = [verify(ledger, Path(p), accept_fingerprint, rekey) for p in paths]
     verified.sort(key=lambda v: (v.sender["site_id"], v.raw.manifest["package_no"]))
     seen_ids: set[str] = set()
     for v in verified:
@@ -368,7 +539,7 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str |
         if ledger.path is not None and not ledger.conn.in_transaction:
             try:
                 reader = stack.enter_context(closing(ledger.reader()))
-            except Exception:  # noqa: BLE001 - only slower without it: looked up here instead
+            except Exception:  # only slower without it: looked up here instead
                 reader = None
         written: dict[str, set[str]] | None = {} if reader is not None else None
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
@@ -386,16 +557,16 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str |
 
         try:
             for i, v in enumerate(verified):
-                if v.enrol and ledger.scalar("SELECT trusted FROM sites WHERE id = ?",
-                                             (v.enrol["site_id"],)):
-                    v.enrol = None  # an earlier file of this command enrolled it
+                if v.enrol and _pinned(ledger, v.enrol["site_id"], v.enrol["sign_public_key"]) and not (
+                        v.replaces and _pinned(ledger, v.replaces["id"], v.replaces["sign_public_key"])):
+                    v.enrol = v.replaces = None  # an earlier file of this command pinned it
                 if i == 0:
                     prepare_ahead(0)
                 # the next package is prepared while this one's rows are written: SQLite
                 # writes them without the GIL, whereas the checks before it are Python
                 # that the worker would only slow down (measured: 2.25 s instead of 0.41 s)
                 results.append(apply_verified(
-                    ledger, v, progress=progress, cancel=cancel, prepared=ahead.pop(i, None),
+                    ledger, v, job=job, prepared=ahead.pop(i, None),
                     merging=lambda i=i: prepare_ahead(i + 1), written=written))
         except PackageRejected as e:
             if len(verified) > 1:
@@ -406,6 +577,11 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str |
             for future in ahead.values():
                 future.cancel()
     return results
+
+
+def _pinned(ledger: Ledger, site_id: str, sign_public_key: str) -> bool:
+    return ledger.scalar("SELECT 1 FROM sites WHERE id = ? AND trusted = 1 AND sign_public_key = ?",
+                         (site_id, sign_public_key)) is not None
 
 
 # Packages decrypted and checked ahead of the one being merged (each held in memory).

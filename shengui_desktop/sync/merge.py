@@ -1,4 +1,4 @@
-"""Merging change-log entries made elsewhere (SYNC.md properties 1, 2 and 4).
+"""Merging change-log entries made elsewhere (docs/sync-format.md, properties 1, 2 and 4).
 
 The state of a record is a pure function of the set of its entries, so any two ledgers that
 hold the same entries hold the same record, whatever the order they arrived in:
@@ -29,14 +29,17 @@ from datetime import datetime
 from collections import Counter
 from itertools import groupby
 from operator import itemgetter
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import orjson
 
+from ..progress import Job
 from ..storage import held
-from ..storage.ledger import Ledger, _dumps
-from .errors import ImportCancelled
+from ..storage.ledger import dump_json
 from .rows import RowMaker, Writer, table_specs
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 Stamp = tuple[int, str]
 
@@ -125,17 +128,6 @@ class MergeResult:
 def _temp(conn, name: str, columns: str) -> None:
     conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns})")
     conn.execute(f"DELETE FROM temp.{name}")
-
-
-def _cancel_check(cancel) -> Callable[[], None]:
-    if cancel is None:
-        return lambda: None
-    is_set = cancel.is_set if hasattr(cancel, "is_set") else cancel
-
-    def check():
-        if is_set():
-            raise ImportCancelled()
-    return check
 
 
 @dataclass
@@ -238,7 +230,7 @@ def known_records(conn, ids: dict[str, list[str]]) -> set[tuple[str, str]]:
     return known
 
 
-def _load_entry(row) -> dict:
+def load_entry(row) -> dict:
     tbl, row_id, op, data, base, hlc, site, seq = row
     return {"tbl": tbl, "row_id": row_id, "op": op, "data": json.loads(data),
             "base": json.loads(base) if base else None, "hlc": hlc, "site_id": site,
@@ -246,16 +238,16 @@ def _load_entry(row) -> dict:
 
 
 def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
-          progress: Callable[[str, int, int], None] | None = None, cancel=None,
-          planned: Plan | None = None, writing: Callable[[], None] | None = None,
+          job: Job | None = None, planned: Plan | None = None,
+          writing: Callable[[], None] | None = None,
           known: set[tuple[str, str]] | None = None) -> MergeResult:
     """Apply validated entries made elsewhere. Call inside the import's one transaction.
+    `job` is told the progress (stage "merge") and checked for a cancel, which raises.
     `planned` is :func:`plan` of the same entries, made ahead on another thread. `writing`
     is called when the new records start to be written (the bulk of the work, in C).
     `known`: known_records() of (at least) these entries' records, if already worked out."""
     conn = ledger.conn
-    check_cancel = _cancel_check(cancel)
-    report = progress or (lambda stage, done, total: None)
+    job = job or Job()
     result = MergeResult(received=len(entries))
 
     # 1. entries this ledger already holds (re-deliveries, --full packages)
@@ -277,7 +269,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
             planned = None  # made for all of them
     result.already_known = result.received - len(entries)
     result.new_entries = len(entries)
-    check_cancel()
+    job.check()
 
     # 2. group by record; which records does this ledger already know?
     if planned is None:
@@ -289,7 +281,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         # worked out before entries already held were left out: keep this package's
         ours = {t: set(ids) for t, ids in planned.ids.items()} if known else {}
         known_rows = {k for k in known if k[1] in ours.get(k[0], ())}
-    check_cancel()
+    job.check()
 
     writer = Writer(ledger, RowMaker(table_specs(ledger)))
     total = len(entries)
@@ -298,8 +290,8 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
     def tick(n: int) -> None:
         nonlocal done
         done += n
-        report("merge", min(done, total), total)
-        check_cancel()
+        job.tell("merge", min(done, total), total)
+        job.check()
 
     conflicts: list[Conflict] = []
     fast: dict[str, tuple[list[tuple], list[dict | None]]] = {}  # table -> rows, their changes
@@ -335,7 +327,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         local: dict[tuple[str, str], list[dict]] = {}
         tables = {t for t, _ in known_rows}
         for row in conn.execute(held.record_entries_sql(conn, "temp._sync_hist", sorted(tables))):
-            local.setdefault((row[0], row[1]), []).append(_load_entry(row))
+            local.setdefault((row[0], row[1]), []).append(load_entry(row))
         current: dict[tuple[str, str], dict] = {}
         for table in tables:
             for r in ledger.rows(f"SELECT * FROM {table} WHERE id IN"
@@ -354,7 +346,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
             logged.extend(group)
             _write_folded(ledger, writer, table, row_id, folded, current.get(key), result)
             result.superseded += _supersede(conn, open_conflicts.get(key, ()), folded)
-        check_cancel()
+        job.check()
 
     new = {}
     for table, (rows, items) in fast.items():
@@ -373,8 +365,8 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
     for c in conflicts:
         side = ("winner" if not c.winner.get("local") and c.loser.get("local") else
                 "loser" if c.winner.get("local") and not c.loser.get("local") else None)
-        rows.append((uuid.uuid4().hex, c.tbl, c.row_id, c.field, c.kind, _dumps(c.winner_value),
-                     c.winner["hlc"], c.winner["site_id"], c.winner["op"], _dumps(c.loser_value),
+        rows.append((uuid.uuid4().hex, c.tbl, c.row_id, c.field, c.kind, dump_json(c.winner_value),
+                     c.winner["hlc"], c.winner["site_id"], c.winner["op"], dump_json(c.loser_value),
                      c.loser["hlc"], c.loser["site_id"], c.loser["op"], side, package_id, now))
     before = conn.total_changes
     conn.executemany(
@@ -396,7 +388,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         # hand out their sequence numbers again
         clock = ledger._load_clock()
         clock.seq = max(clock.seq, top[ledger.site_id])
-    report("merge", total, total)
+    job.tell("merge", total, total)
     return result
 
 

@@ -1,8 +1,9 @@
 """The `.sgpkg` file: a zip of manifest.json, manifest.sig and the encrypted payload.
 
-Reading is defensive (SYNC.md property 9): the file is checked for size, entry names, zip-bomb
-ratios and exact contents before anything is decompressed or parsed, and every failure is a
-:class:`PackageRejected` with a Chinese reason. See docs/sync-format.md for the format.
+Reading is defensive (docs/sync-format.md, property 9): the file is checked for size, entry
+names, zip-bomb ratios and exact contents before anything is decompressed or parsed, and every
+failure is a :class:`PackageRejected` with a Chinese reason. See docs/sync-format.md for the
+format.
 """
 
 from __future__ import annotations

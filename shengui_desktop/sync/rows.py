@@ -5,12 +5,15 @@ writes rows and log entries in batches (Writer)."""
 from __future__ import annotations
 
 from operator import add, itemgetter
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import orjson
 
 from ..storage import held
-from ..storage.ledger import DERIVED_COLUMNS, SYNCED_TABLES, Ledger, TableSpec, _derived, _dumps
+from ..storage.ledger import DERIVED_COLUMNS, SYNCED_TABLES, TableSpec, derived_values, dump_json
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 CHUNK = 5000
 HELD_CHUNK = 20000  # rows per JSON array (a few MB of text)
@@ -63,7 +66,7 @@ class RowMaker:
             if out[i] is None:
                 out[i] = default
         if derived:
-            extra = _derived(table, dict(zip(cols, out)))
+            extra = derived_values(table, dict(zip(cols, out)))
             out.extend(extra.get(d) for d in derived)
         return (row_id, *out)
 
@@ -190,8 +193,8 @@ class Writer:
         for start in range(0, len(entries), CHUNK):
             chunk = entries[start:start + CHUNK]
             self.conn.executemany(sql, [
-                (e["tbl"], e["row_id"], e["op"], _dumps(e["data"]),
-                 _dumps(e["base"]) if e.get("base") else None, e["hlc"], e["site_id"],
+                (e["tbl"], e["row_id"], e["op"], dump_json(e["data"]),
+                 dump_json(e["base"]) if e.get("base") else None, e["hlc"], e["site_id"],
                  e["site_seq"]) for e in chunk])
             tick(len(chunk))
 

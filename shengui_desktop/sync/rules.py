@@ -1,4 +1,4 @@
-"""Who may write what, and which records concern which office (SYNC.md property 7).
+"""Who may write what, and which records concern which office (docs/sync-format.md, property 7).
 
 Data-driven so a new synced table fits without code: a table is either
 
@@ -14,8 +14,12 @@ township's insert must carry, i.e. the column's neutral default).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..storage import ledger as ledger_mod
-from ..storage.ledger import Ledger
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 ENTERPRISE, CHILD, COUNTY = "enterprise", "child", "county"
 
@@ -39,6 +43,7 @@ TABLE_LABELS = {
     "visits": "走访记录", "issues": "问题", "pool_events": "库别调整", "targets": "目标任务",
     "policy_profiles": "政策配置", "projects": "项目", "scale_history": "入规历史",
     "reward_claims": "奖补申报", "entry_checklist": "入规材料清单",
+    "change_log": "变更记录",  # not synced; `verify` counts it
 }
 
 

@@ -7,10 +7,14 @@ from collections import Counter
 from itertools import repeat
 from operator import itemgetter
 from types import NoneType
+from typing import TYPE_CHECKING
 
-from ..storage.ledger import DERIVED_COLUMNS, Ledger
+from ..storage.ledger import DERIVED_COLUMNS
 from .errors import PackageRejected
 from .rules import label, synced_tables
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 ENTRY_KEYS = frozenset(("tbl", "row_id", "op", "data", "base", "hlc", "site_id", "site_seq"))
 _ROW_ID = re.compile(r"[0-9A-Za-z_-]{1,64}\Z")  # \Z: no trailing newline (as $ allows)

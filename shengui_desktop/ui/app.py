@@ -25,6 +25,7 @@ def _application() -> QApplication:
 def start(ledger: Path | None = None, demo: bool = False):
     """The dialogs before the window; returns the MainWindow, or None when the user gave up."""
     from ..services.ledger.demo import DEMO_PASSWORD, DEMO_USER, ensure_demo_ledger
+    from ..services.office import session
     from .main_window import MainWindow
     from .start.unlock import UnlockDialog
     from .start.wizard import SetupWizard
@@ -41,7 +42,7 @@ def start(ledger: Path | None = None, demo: bool = False):
         if opened is None:
             return None
         if not accepted:
-            opened.close()
+            session.close(opened)
             return None
     else:
         dialog = UnlockDialog(path, hint=hint)

@@ -1,10 +1,12 @@
 """Background work: a job runs on the thread pool with its own ledger connection.
 
 A SQLCipher connection must not be used by two threads at once, so each job opens a second
-keyed connection of the same file (storage.files.reopen, ~3 ms) and closes it when done. The
+keyed connection of the same file (session.worker_connection, ~3 ms) and closes it when done. The
 job function gets (ledger, progress, cancelled): progress(done, total, text) may be called
-often (it is throttled here), cancelled() is polled by the core at convenient points. The
-result comes back on the GUI thread through the `finished` signal.
+often (it is throttled here; `core_progress` turns it into the core's progress(stage, done,
+total)), cancelled() is the cancel flag the core polls (shengui_desktop.progress) and stops
+on by raising Cancelled, as a job function may too. The result comes back on the GUI thread
+through the `finished` signal.
 """
 
 from __future__ import annotations
@@ -12,19 +14,23 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from ..errors import UserError, os_error_message
-from ..storage.files import reopen
-from ..storage.ledger import Ledger
+from ..progress import Cancelled, Progress
+from ..services.office import session
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 
-class Cancelled(Exception):
-    """Raised by a job function that noticed cancelled() became true."""
+def core_progress(progress: Callable[[int, int, str], None]) -> Progress:
+    """A job's progress(done, total, text) as the core's progress(stage, done, total)."""
+    return lambda stage, done, total: progress(done, total, stage)
 
 
 class Job(QObject):
@@ -69,12 +75,12 @@ class Job(QObject):
         own = None
         try:
             if self._ledger is not None:
-                own = reopen(self._ledger)
+                own = session.worker_connection(self._ledger)
             result = self._fn(own, self._report, self.is_cancelled)
             self.outcome = ("cancelled", None) if self.is_cancelled() else ("done", result)
-        except Cancelled:
+        except Cancelled:  # the core's, or a job function's own
             self.outcome = ("cancelled", None)
-        except UserError as e:  # a cancelled core raises its own UserError
+        except UserError as e:  # an error of work cut short by a cancel is no failure
             self.outcome = ("cancelled", None) if self.is_cancelled() else ("failed", str(e))
         except OSError as e:  # a USB stick pulled out, a full or protected disk: not a bug
             self.outcome = ("failed", os_error_message(e))
@@ -82,8 +88,7 @@ class Job(QObject):
             traceback.print_exc()
             self.outcome = ("failed", f"后台任务出错：{type(e).__name__}: {e}")
         finally:
-            if own is not None:
-                own.close()
+            session.close(own)
             self.done.set()
             self.ended.emit()
 

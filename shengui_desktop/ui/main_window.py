@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -12,21 +13,22 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QMainWindow, QM
                                QStackedWidget, QWidget)
 
 from ..services.ledger import enterprises, reference
-from ..services import excel
-from ..services.office import site
+from ..services import excel, policy
+from ..services.office import session, site
 from ..services.ledger.enterprises import LEDGER_COLUMNS
-from ..storage.ledger import Ledger
-from . import policy_adapter
 from .common import APP_TITLE, ChangeBus
 from .home.page import HomePage
 from .issues.page import IssuesPage
-from .jobs import JobRunner, run_with_progress
+from .jobs import JobRunner, core_progress, run_with_progress
 from .ledger.index import EnterpriseIndex
 from .ledger.loader import load_figures, load_rows
 from .ledger.model import KEYS
 from .ledger.page import LedgerPage
 from .sync.page import SyncPage
 from .visits.page import VisitsPage
+
+if TYPE_CHECKING:
+    from ..storage.ledger import Ledger
 
 PAGES = ["首页", "企业台账", "走访记录", "问题台账", "数据同步"]
 # Column widths are remembered per set of columns: a state saved by a version with other
@@ -209,8 +211,8 @@ class MainWindow(QMainWindow):
     def export_enterprises(self, ids: list[str], path: str):
         def work(ledger, progress, cancelled):
             return excel.export_enterprises(
-                ledger, Path(path), enterprise_ids=ids, cancelled=cancelled,
-                progress=lambda stage, done, total: progress(done, total, stage))
+                ledger, Path(path), enterprise_ids=ids, cancel=cancelled,
+                progress=core_progress(progress))
 
         def done(_result):
             self.statusBar().showMessage(f"已导出{len(ids):,}户企业到 {path}", 8000)
@@ -226,7 +228,7 @@ class MainWindow(QMainWindow):
                 if row is not None:
                     self.index.replace_row(tuple(row[c] for c in LEDGER_COLUMNS))
             if enterprise_ids and self.figures_ready:
-                self.index.evaluations.update(policy_adapter.evaluate(
+                self.index.evaluations.update(policy.evaluate(
                     self.ledger, enterprise_ids=sorted(enterprise_ids), today=self.today))
             self.ledger_page.apply_filters(fresh=True)
         if tables & {"visits", "issues"}:
@@ -242,7 +244,7 @@ class MainWindow(QMainWindow):
         self.bus.tell({"visits", "issues"})
 
     # -- closing -------------------------------------------------------------------------
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         for window in list(self.open_windows):
             window.close()  # a visit form keeps its draft in the ledger
         self.settings.setValue("main/geometry", self.saveGeometry())
@@ -251,5 +253,5 @@ class MainWindow(QMainWindow):
         self.runner.shutdown()
         for page in (self.home, self.visits_page, self.issues_page, self.sync_page):
             page.runner.shutdown()
-        self.ledger.close()
+        session.close(self.ledger)
         super().closeEvent(event)

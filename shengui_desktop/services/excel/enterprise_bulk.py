@@ -1,10 +1,10 @@
-"""The usual rows of an enterprise list, checked a column at a time (the import planner's
-fast path).
+"""The usual rows of an enterprise list, checked a column at a time (the import's fast
+path).
 
 A list of thousands of new enterprises is mostly alike: the same townships, statuses,
 industries and dates down the columns, and credit codes that pass. Each column is cleaned
 and validated once per distinct value here, with the same domain functions the per-row
-check calls. A row goes through the per-row check (excel_planner._Planner._enterprise_row)
+check calls. A row goes through the per-row check (enterprise_rows.EnterpriseRows.plan_row)
 whenever anything about it is out of the ordinary — a problem, a warning, a township to
 create, a duplicate code, an enterprise of the ledger that the row would change — so what
 is reported, and in which order, is exactly what the per-row check alone would report. (An
@@ -21,64 +21,17 @@ from ...domain import credit_code as cc
 from ...domain.records import phone_problem, validate_enterprise
 from ...domain.text import control_characters, match_key
 from ...errors import ValidationError
+from ...progress import Job
 from ...spreadsheets import cells
 from ...spreadsheets.column_values import by_value, cleaned, cut_columns, texts
 from ...spreadsheets.layout import Layout
 from ...storage.ledger import new_ids
-
-from . import (_DATE_FIELDS, _POOL_WORDS, _STATUS_WORDS, _TAG_SEPARATORS, _TEXT_FIELDS, ENTERPRISE_FIELDS)
-
-class _NewEnterprise:
-    """A planned insert: its record given (the per-row check), or the row `index` of a
-    _Columns (the column check), whose record is made only when asked for."""
-
-    __slots__ = ("id", "row", "sheet", "_record", "_columns", "_index")
-
-    def __init__(self, id: str, record: dict | None, row: int, sheet: str,
-                 columns: _Columns | None = None, index: int = 0):
-        self.id, self.row, self.sheet = id, row, sheet
-        self._record, self._columns, self._index = record, columns, index
-
-    @property
-    def record(self) -> dict:
-        if self._record is None:
-            self._record = self._columns.record(self._index)
-        return self._record
-
-    def insert_row(self, columns: tuple[str, ...]) -> tuple:
-        """(id, *values) in the order of `columns`, None for the ones not given."""
-        if self._record is None:
-            return self._columns.insert_row(self._index, columns)
-        return (self.id, *map(self._record.get, columns))
+from .enterprise_rows import EnterpriseRows
+from .plan import UNUSUAL, CleanColumns, NewEnterprise, Plan
+from .vocabulary import (DATE_FIELDS, ENTERPRISE_FIELDS, NARRATIVE_FIELDS, POOL_WORDS, STATUS_WORDS, TAG_SEPARATORS,
+                         TEXT_FIELDS)
 
 
-class _Columns:
-    """The clean values of a sheet's rows, a list per key, as the column check leaves them."""
-
-    def __init__(self, keys: list[str], columns: list[list], ids: list[str]):
-        self.keys, self.columns, self.ids = keys, columns, ids
-        self.townships: list = [None] * len(ids)  # filled as rows are planned
-        self._rows: list[tuple] | None = None
-        self._rows_for: tuple | None = None
-
-    def record(self, i: int) -> dict:
-        found = {k: values[i] for k, values in zip(self.keys, self.columns)
-                 if values[i] is not None}
-        found["township_code"] = self.townships[i]
-        return found
-
-    def insert_row(self, i: int, columns: tuple[str, ...]) -> tuple:
-        if self._rows_for != columns:  # every row at once, by zip, when the first is asked
-            given = dict(zip(self.keys, self.columns))
-            given["township_code"] = self.townships
-            blank = [None] * len(self.ids)
-            self._rows = list(zip(self.ids, *[given.get(c, blank) for c in columns]))
-            self._rows_for = columns
-        return self._rows[i]
-
-
-# a cell (or a row) the per-row check must see
-UNUSUAL = object()
 def _validated(key: str, value):
     """The clean value of one field, as validate_enterprise gives it; UNUSUAL when the
     field has a problem or a warning."""
@@ -109,12 +62,12 @@ def _date(key: str):
 
 def _status(v):
     status = cells.text(v)
-    return _validated("stat_status", _STATUS_WORDS.get(status, status) if status else None)
+    return _validated("stat_status", STATUS_WORDS.get(status, status) if status else None)
 
 
 def _pool(v):
     pool = cells.text(v)
-    return _validated("pool", _POOL_WORDS.get(pool, pool) if pool else None)
+    return _validated("pool", POOL_WORDS.get(pool, pool) if pool else None)
 
 
 def _source(v):
@@ -126,7 +79,7 @@ def _tags(v):
     tags = cells.text(v)
     if not tags:
         return None
-    return json.dumps([t for t in _TAG_SEPARATORS.split(tags) if t], ensure_ascii=False)
+    return json.dumps([t for t in TAG_SEPARATORS.split(tags) if t], ensure_ascii=False)
 
 
 def _same(keys: list[str], columns: list[list], currents: list[dict | None]) -> list[bool]:
@@ -153,49 +106,49 @@ def _narrative(v):
     return UNUSUAL if control_characters(text) else text or None
 
 
-class _BulkEnterpriseRows:
-    """Mixed into services.excel_planner._Planner (its state: ledger lookups, the plan)."""
+class EnterpriseColumns:
+    """Plans the usual rows of enterprise sheets into `plan` a column at a time, handing
+    the others to `rows` (the per-row check) in their turn."""
 
-    bulk = True  # tests turn it off to compare with the per-row check alone
+    def __init__(self, plan: Plan, rows: EnterpriseRows, job: Job):
+        self.plan, self.rows, self.job = plan, rows, job
 
-    def _enterprise_rows(self, layout: Layout, rows: list[int], done: int, total: int) -> None:
-        """Plan the rows (grid indices) of an enterprise sheet, in order."""
-        columns = self._usual_columns(layout, rows) if self.bulk else None
+    def plan_rows(self, layout: Layout, rows: list[int], done: int, total: int) -> bool:
+        """Plan the rows (grid indices) of an enterprise sheet, in order; False (nothing
+        done) when no row can be planned by column: the per-row check takes them all."""
+        columns = self._usual_columns(layout, rows)
         if columns is None:  # (or every enterprise is in the ledger already: all compared)
-            for i, r in enumerate(rows):
-                self._enterprise_row(layout, r)
-                if i % 500 == 0:
-                    self.check_cancel()
-                    self.progress("检查数据", done + i, total)
-            return
+            return False
+        plan, job, plan_row = self.plan, self.job, self.rows.plan_row
         keys, columns, codes, names, towns = columns
-        self.check_cancel()
+        job.check()
         unusual = set()
         for values in columns:
             if UNUSUAL in values:
                 unusual.update(i for i, v in enumerate(values) if v is UNUSUAL)
         # each distinct pair of township cells, found as the rows begin; found again as the
         # rows go on once the per-row check has created a township (a name may mean it now)
-        made = len(self.new_township_codes)
+        created_townships = plan.townships.created
+        made = len(created_townships)
         first = by_value(towns, lambda town: self._usual_township(layout, *town))
         townships: dict[tuple[str, str], object] = {}
         cached_at = made
         sheet = layout.grid.name
-        seen, new, created = self.seen_codes, self.new, self.result.created
-        currents = list(map(self.existing.get, codes))
+        seen, new, created = plan.seen_codes, plan.new, plan.result.created
+        currents = list(map(plan.existing.get, codes))
         same = _same(keys, columns, currents) if any(currents) else currents
-        new_names, planned_ids = self.new_names, self.new_ids
-        batch = _Columns(keys, columns, new_ids(len(rows)))
+        new_names, planned_ids = plan.new_names, plan.new_ids
+        batch = CleanColumns(keys, columns, new_ids(len(rows)))
         ids, row_townships = batch.ids, batch.townships
         for i, r in enumerate(rows):
             if i % 500 == 0:
-                self.check_cancel()
-                self.progress("检查数据", done + i, total)
+                job.check()
+                job.tell("检查数据", done + i, total)
             code = codes[i]
             if i in unusual or code in seen:
-                self._enterprise_row(layout, r)
+                plan_row(layout, r)
                 continue
-            count = len(self.new_township_codes)
+            count = len(created_townships)
             if count == made:
                 township = first[i]
             else:
@@ -206,7 +159,7 @@ class _BulkEnterpriseRows:
                 if township is None:
                     township = townships[towns[i]] = self._usual_township(layout, *towns[i])
             if township is UNUSUAL:
-                self._enterprise_row(layout, r)
+                plan_row(layout, r)
                 continue
             row_townships[i] = township
             current = currents[i]
@@ -214,18 +167,19 @@ class _BulkEnterpriseRows:
                 # an enterprise of the ledger: the column check only tells "unchanged"; any
                 # difference (a change to list, a 库别 to warn about) is the per-row check's
                 if not (same[i] and township == current["township_code"]):
-                    self._enterprise_row(layout, r)
+                    plan_row(layout, r)
                     continue
                 seen[code] = (sheet, r + 1)
-                self.result.unchanged += 1
+                plan.result.unchanged += 1
                 continue
             seen[code] = (sheet, r + 1)
             name = names[i]
-            planned = new[code] = _NewEnterprise(ids[i], None, r + 1, sheet, batch, i)
+            planned = new[code] = NewEnterprise(ids[i], None, r + 1, sheet, batch, i)
             planned_ids.add(planned.id)
             new_names.setdefault(match_key(name), []).append(code)
             created.append({"sheet": sheet, "row": r + 1, "name": name, "credit_code": code,
                             "township_code": township})
+        return True
 
     def _usual_columns(self, layout: Layout, rows: list[int]):
         """Each column's clean values (UNUSUAL where the per-row check must look), the
@@ -240,7 +194,7 @@ class _BulkEnterpriseRows:
         def column(f):
             return raw.get(f, blank)
 
-        existing, existing_names = self.existing, self.existing_names
+        existing, existing_names = self.plan.existing, self.plan.existing_names
 
         codes = [t.replace(" ", "").upper() for t in texts(column("credit_code"))]
         # a code with a problem or a warning: the per-row check
@@ -252,10 +206,10 @@ class _BulkEnterpriseRows:
         names = [name if name and (code in existing or match_key(name) not in existing_names)
                  else UNUSUAL for name, code in zip(by_value(column("name"), cells.name_text), codes)]
         keys, columns = ["name"], [names]
-        for f in _TEXT_FIELDS:
+        for f in TEXT_FIELDS:
             if f in raw:
                 keys.append(f)
-                columns.append(by_value(raw[f], _narrative) if f in ("address", "note") else
+                columns.append(by_value(raw[f], _narrative) if f in NARRATIVE_FIELDS else
                                [t or None for t in by_value(raw[f], cells.name_text)])
         if "contact_phone" in raw:
             keys.append("contact_phone")
@@ -265,7 +219,7 @@ class _BulkEnterpriseRows:
             if f in raw or f in ("stat_status", "pool"):  # both have a default
                 keys.append(f)
                 columns.append(by_value(column(f), parse))
-        for f in _DATE_FIELDS:
+        for f in DATE_FIELDS:
             if f in raw:
                 keys.append(f)
                 columns.append(by_value(raw[f], _date(f)))
@@ -278,9 +232,7 @@ class _BulkEnterpriseRows:
             columns.append(by_value(raw["department"], self._usual_department))
         towns = list(zip(by_value(column("township"), cells.name_text),
                          by_value(column("township_code"), _township_text)))
-        known = self._insert_columns
-        if known is None:
-            known = self._insert_columns = frozenset(self.ledger.spec("enterprises").columns)
+        known = self.plan.enterprise_columns()
         kept = [n for n, k in enumerate(keys) if k in known]
         keys, columns = [keys[n] for n in kept], [columns[n] for n in kept]
         keys.append("credit_code")
@@ -288,7 +240,7 @@ class _BulkEnterpriseRows:
         return keys, columns, codes, names, towns
 
     def _usual_industry(self, pair):
-        code = self._industry_pair(*pair)
+        code = self.rows.industry_pair(*pair)
         if code is None:
             return None
         return _validated("industry_code", code)
@@ -297,12 +249,12 @@ class _BulkEnterpriseRows:
         department = cells.text(v)
         if not department:
             return None
-        return self.departments.get(match_key(department), UNUSUAL)
+        return self.plan.departments.get(match_key(department), UNUSUAL)
 
     def _usual_township(self, layout: Layout, name: str, code: str):
         """The code the per-row check would find for a new enterprise's township cells;
         UNUSUAL when it would create a township or report a problem."""
-        found, failure, create = self._township_decision(layout, name, code, required=True)
+        found, failure, create = self.plan.townships.decision(layout, name, code, required=True)
         if failure or create:
             return UNUSUAL
         return _validated("township_code", found)

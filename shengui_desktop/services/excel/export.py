@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ...domain import industry
 from ...domain.records import POOLS, SOURCES, STAT_STATUSES
 from ...errors import UserError
 from ...spreadsheets.columns import MONEY_FIELDS
-from ...storage.ledger import Ledger
+from ...progress import Cancel, ImportCancelled, Job, Progress
 from ..office.site import this_site
 
-from . import Progress, _cancel_check  # noqa: E402
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 
 # ------------------------------------------------------------------------------------
@@ -25,16 +27,16 @@ _FIGURE_HEADERS = {"revenue": "主营业务收入（万元）", "output_value": 
 
 
 def export_enterprises(ledger: Ledger, out: Path | str, *, enterprise_ids: list[str] | None = None,
-                       progress: Progress | None = None, cancel=None, cancelled=None) -> dict:
+                       progress: Progress | None = None, cancel: Cancel = None) -> dict:
     """The enterprise list (only `enterprise_ids`, in that order, when given) and their
     monthly figures: the window's "export selection"."""
     return export_table(ledger, "enterprises", out, enterprise_ids=enterprise_ids,
-                        progress=progress, cancel=cancel if cancel is not None else cancelled)
+                        progress=progress, cancel=cancel)
 
 
 def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None = None,
                  today: date | None = None, enterprise_ids: list[str] | None = None,
-                 progress: Progress | None = None, cancel=None) -> dict:
+                 progress: Progress | None = None, cancel: Cancel = None) -> dict:
     """Write one export; returns {"path", "title", "rows", "notes"}.
 
     `enterprise_ids` limits an enterprise, visit or issue export to those enterprises."""
@@ -44,20 +46,21 @@ def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None
         raise UserError(f"不支持导出“{what}”，可选：{'、'.join(EXPORT_TITLES)}")
     today = today or date.today()
     year = year or today.year
-    progress = progress or (lambda stage, done, total: None)
-    check_cancel = _cancel_check(cancel)
+    # (a cancelled export has always said what a cancelled import says: the window, the
+    # only place that cancels one, does not show it)
+    job = Job(progress, cancel, error=ImportCancelled)
     site = this_site(ledger)
     office = site["name"] if site else ""
     book = TableBook(office, today)
-    progress("读取台账", 0, 1)
+    job.tell("读取台账", 0, 1)
     notes: list[str] = []
     selection = _Selection(enterprise_ids)
     rows = globals()[f"_export_{what}"](ledger, book, year=year, today=today, notes=notes,
-                                        check_cancel=check_cancel, selection=selection)
-    progress("写入文件", 0, 1)
-    check_cancel()
+                                        check_cancel=job.check, selection=selection)
+    job.tell("写入文件", 0, 1)
+    job.check()
     path = book.save(Path(out))
-    progress("写入文件", 1, 1)
+    job.tell("写入文件", 1, 1)
     return {"path": str(path), "title": EXPORT_TITLES[what], "rows": rows, "notes": notes}
 
 
@@ -74,20 +77,6 @@ class _Selection:
         if keep_order:
             kept.sort(key=lambda r: self.order[r[key]])
         return kept
-
-
-def write_import_template(kind: str, out: Path | str, ledger: Ledger | None = None) -> Path:
-    """An import template with drop-down lists and notes; with a ledger, its townships and
-    departments in the lists instead of the samples."""
-    from ...spreadsheets.templates import write_template
-    from ..ledger.reference import department_names, list_townships
-
-    townships: list[tuple[str, str]] | None = None
-    departments: list[str] | None = None
-    if ledger is not None:
-        townships = [(t["code"], t["name"]) for t in list_townships(ledger)]
-        departments = department_names(ledger)
-    return write_template(kind, Path(out), townships=townships, departments=departments)
 
 
 def _labels(ledger: Ledger) -> tuple[dict, dict]:
@@ -299,3 +288,17 @@ def _export_rewards(ledger: Ledger, book, *, year, today, notes, check_cancel, s
                 for i, e in enumerate(entered, start=1)]
     return book.add_table("奖补测算", f"{book.office}{year}年小升规奖补测算", columns, rows,
                           note="" if facts.source == "policy" else "奖补金额待政策规则测算")
+
+
+def write_import_template(kind: str, out: Path | str, ledger: Ledger | None = None) -> Path:
+    """An import template with drop-down lists and notes; with a ledger, its townships and
+    departments in the lists instead of the samples."""
+    from ...spreadsheets.templates import write_template
+    from ..ledger.reference import department_names, list_townships
+
+    townships: list[tuple[str, str]] | None = None
+    departments: list[str] | None = None
+    if ledger is not None:
+        townships = [(t["code"], t["name"]) for t in list_townships(ledger)]
+        departments = department_names(ledger)
+    return write_template(kind, Path(out), townships=townships, departments=departments)

@@ -1,64 +1,67 @@
 """The usual rows of a monthly-figures sheet (one month a row), checked a column at a time.
 
-Like excel_bulk for enterprise lists: each column's distinct values are read once with the
-functions the per-row check uses (excel_figures_plan), and a row with anything to report —
-an unknown enterprise, a bad month or amount, a month given twice — goes through the
-per-row check, so findings and their order are the per-row check's.
+Like enterprise_bulk for enterprise lists: each column's distinct values are read once with
+the functions the per-row check uses (figure_rows), and a row with anything to report — an
+unknown enterprise, a bad month or amount, a month given twice — goes through the per-row
+check, so findings and their order are the per-row check's.
 tests/test_excel_bulk.py compares both ways on generated rows.
 """
 
 from __future__ import annotations
 
 from ...domain.text import match_key
+from ...progress import Job
 from ...spreadsheets import cells
 from ...spreadsheets.column_values import by_value, cut_columns
 from ...spreadsheets.columns import FIGURE_FIELDS
 from ...spreadsheets.layout import Layout
-
-from . import _IMPLAUSIBLE_YUAN
-from .enterprise_bulk import UNUSUAL
+from .figure_rows import FigureRows
+from .plan import UNUSUAL, Plan
+from .vocabulary import IMPLAUSIBLE_YUAN
 
 _BY_NAME = object()  # no credit code in the row: its enterprise is found by name
 
 
-class _BulkFigureRows:
-    """Mixed into services.excel_planner._Planner."""
+class FigureColumns:
+    """Plans the usual rows of monthly-figures sheets into `plan` a column at a time,
+    handing the others to `rows` (the per-row check) in their turn."""
 
-    def _figure_rows(self, layout: Layout, rows: list[int], done: int, total: int) -> None:
-        """Check the rows (grid indices) of a figures sheet, in order."""
-        if not self.bulk or layout.month_columns:  # a month a column: row by row
-            for i, r in enumerate(rows):
-                self._figure_row(layout, r)
-                if i % 500 == 0:
-                    self.check_cancel()
-                    self.progress("检查数据", done + i, total)
-            return
+    def __init__(self, plan: Plan, rows: FigureRows, job: Job):
+        self.plan, self.rows, self.job = plan, rows, job
+
+    def plan_rows(self, layout: Layout, rows: list[int], done: int, total: int) -> bool:
+        """Check the rows (grid indices) of a figures sheet, in order; False (nothing done)
+        for a sheet of a month a column: the per-row check takes those rows."""
+        if layout.month_columns:
+            return False
+        plan, job, plan_row = self.plan, self.job, self.rows.plan_row
         ids, periods, values = self._usual_figure_columns(layout, rows)
-        self.check_cancel()
+        job.check()
         unusual = set()
         for column in (ids, periods, *values):
             if UNUSUAL in column:
                 unusual.update(i for i, v in enumerate(column) if v is UNUSUAL)
         sheet = layout.grid.name
-        seen, pending = self.seen_months, self._pending_months
+        seen, pending = plan.seen_months, plan.pending_months
         blank = (None,) * len(FIGURE_FIELDS)
         for i, (r, enterprise_id, period, numbers) in enumerate(
                 zip(rows, ids, periods, zip(*values))):
             if i % 500 == 0:
-                self.check_cancel()
-                self.progress("检查数据", done + i, total)
+                job.check()
+                job.tell("检查数据", done + i, total)
             if i in unusual:
-                self._figure_row(layout, r)
+                plan_row(layout, r)
                 continue
             if numbers == blank:
                 continue  # nothing for that month: nothing to check or write
             key = (enterprise_id, period)
             if key in seen:
-                self._figure_row(layout, r)  # reports the month given twice
+                plan_row(layout, r)  # reports the month given twice
                 continue
             seen[key] = r + 1
-            # the numbers in FIGURE_FIELDS order (_plan_pending_months takes either form)
+            # the numbers in FIGURE_FIELDS order (plan_pending_months takes either form)
             pending.append((sheet, r, enterprise_id, period, numbers))
+        return True
 
     def _usual_figure_columns(self, layout: Layout, rows: list[int]):
         """Per row: the enterprise id, the month, and each figure column's number; UNUSUAL
@@ -84,7 +87,7 @@ class _BulkFigureRows:
             ids = [next(found) if e is _BY_NAME else e for e in ids]
 
         def period_of(cell):
-            period, problem = self._period_of(layout, cols, cell)
+            period, problem = self.rows.period_of(layout, cols, cell)
             return UNUSUAL if problem else period
 
         if period_col is not None:
@@ -101,18 +104,18 @@ class _BulkFigureRows:
         return ids, periods, values
 
     def _usual_numbers(self, layout: Layout, col, values) -> list:
-        """_figure_number of each cell (UNUSUAL where it reports a problem); in a column of
-        numbers, each distinct one scaled inline the way _figure_number scales it."""
+        """FigureRows.number of each cell (UNUSUAL where it reports a problem); in a column of
+        numbers, each distinct one scaled inline the way FigureRows.number scales it."""
         def number(v):
             try:
-                return self._figure_number(layout, col, v)
+                return self.rows.number(layout, col, v)
             except ValueError:
                 return UNUSUAL
 
         kinds = set(map(type, values)) - {type(None)}
         if kinds - {int, float}:
             return by_value(values, number)
-        kind, _unit, factor = self._figure_spec(layout, col)
+        kind, _unit, factor = self.rows.column_spec(layout, col)
         distinct = set(values)  # numbers: equal values scale alike (1 and 1.0 included)
         if kinds == {int}:
             memo = {v: None if v is None else v * factor for v in distinct}
@@ -123,10 +126,10 @@ class _BulkFigureRows:
                         else UNUSUAL for v in distinct}
             except (ValueError, OverflowError):  # NaN or infinity: cell by cell
                 return by_value(values, number)
-        limit = _IMPLAUSIBLE_YUAN if kind == "money" else None
+        limit = IMPLAUSIBLE_YUAN if kind == "money" else None
         for v, n in memo.items():
             # the exact decimal way decides; a negative number or an implausible amount is
-            # a problem _figure_number reports
+            # a problem FigureRows.number reports
             if n is UNUSUAL or (n is not None and (n < 0 or (limit and n >= limit))):
                 memo[v] = number(v)
         return list(map(memo.__getitem__, values))
@@ -134,16 +137,16 @@ class _BulkFigureRows:
     def _usual_enterprise(self, code: str):
         if not code:
             return _BY_NAME
-        if code in self.new:
-            return self.new[code].id
-        if code in self.existing:
-            return self.existing[code]["id"]
+        if code in self.plan.new:
+            return self.plan.new[code].id
+        if code in self.plan.existing:
+            return self.plan.existing[code]["id"]
         return UNUSUAL
 
     def _usual_enterprise_named(self, name: str):
         if not name:
             return UNUSUAL
         key = match_key(name)
-        found = [e["id"] for e in self.existing_names.get(key, [])]
-        found += [self.new[c].id for c in self.new_names.get(key, [])]
+        found = [e["id"] for e in self.plan.existing_names.get(key, [])]
+        found += [self.plan.new[c].id for c in self.plan.new_names.get(key, [])]
         return found[0] if len(found) == 1 else UNUSUAL

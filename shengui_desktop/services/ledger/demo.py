@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ...domain import credit_code
 from ...domain.industry import DIVISIONS
 import uuid
 
 from ...errors import UserError
-from ...storage.ledger import Ledger, monthly_figure_id
+from ...storage.ledger import monthly_figure_id
 from ..office.site import this_site
 from . import reference
+
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 # 盂县's real townships (seed 003) first; more are made up from syllables when asked for.
 # (the seven of its 2024 target allocation first, so `targets --load` finds them all)
@@ -79,7 +82,8 @@ def _org_code(rng: random.Random) -> str:
             return body + check
 
 
-def _credit_code(rng: random.Random, area6: str) -> str:
+def random_credit_code(rng: random.Random, area6: str) -> str:
+    """A valid credit code of the county `area6`, from the seeded generator (tests use it too)."""
     return credit_code.complete("91" + area6 + _org_code(rng))
 
 
@@ -141,9 +145,9 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
         for i in range(enterprises):
             township_code, township_name = town_codes[i % len(town_codes)]
             division = rng.choice(divisions)
-            code = _credit_code(rng, county_code)
+            code = random_credit_code(rng, county_code)
             while code in used_codes:
-                code = _credit_code(rng, county_code)
+                code = random_credit_code(rng, county_code)
             used_codes.add(code)
             name = (township_name[:2] + rng.choice(_NAME_WORDS) + _TRADES[division]
                     + rng.choice(_SUFFIXES))
@@ -278,7 +282,7 @@ def ensure_demo_ledger(path, *, enterprises: int = 300, progress=None):
     """Create the demo county ledger once (known password, shown on the unlock dialog)."""
     from pathlib import Path
 
-    from ..office.site import init_office
+    from ..office.setup import init_office
 
     path = Path(path)
     if path.exists():

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import TYPE_CHECKING
 
-from ...domain.credit_code import normalise
 from ...domain.records import validate_enterprise
 from ...errors import UserError, ValidationError
-from ...storage.ledger import Ledger
 from ..office.site import this_site
+from .lookup import enterprise_by_credit_code, find_by_credit_code  # noqa: F401  (public here too)
+
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 EDITABLE = ("credit_code", "name", "township_code", "industry_code", "stat_status", "source",
             "department_id", "liaison_cadre", "address", "legal_person", "contact_person",
@@ -28,8 +31,9 @@ def _check_township(ledger: Ledger, code: str) -> None:
 
 
 def _check_county_only(ledger: Ledger, fields: dict, *, creating: bool) -> None:
-    """规上/规下 status and entry/exit dates are the county's decision (SYNC.md 7): a township
-    that wrote them would have its packages refused, so stop it where it is typed."""
+    """规上/规下 status and entry/exit dates are the county's decision (docs/sync-format.md,
+    property 7): a township that wrote them would have its packages refused, so stop it where
+    it is typed."""
     from ...sync.rules import check_local_write, county_only
 
     neutral = county_only("enterprises")
@@ -38,20 +42,6 @@ def _check_county_only(ledger: Ledger, fields: dict, *, creating: bool) -> None:
     problems = check_local_write(ledger, "enterprises", touched)
     if problems:
         raise ValidationError({k: p for k, p in zip(touched, problems)})
-
-
-def find_by_credit_code(ledger: Ledger, credit_code: str) -> dict | None:
-    return ledger.one("SELECT * FROM enterprises WHERE credit_code = ?", (credit_code,))
-
-
-def enterprise_by_credit_code(ledger: Ledger, credit_code: str) -> dict:
-    """The enterprise a person named by its credit code, typed as people type it (spaces,
-    lower case, full-width); a Chinese UserError when the ledger has none."""
-    code = normalise(credit_code)
-    found = find_by_credit_code(ledger, code)
-    if found is None:
-        raise UserError(f"台账中没有统一社会信用代码为{code}的企业")
-    return found
 
 
 def create_enterprise(ledger: Ledger, record: dict) -> tuple[str, list[str]]:
@@ -112,11 +102,14 @@ def annual_revenues(ledger: Ledger, enterprise_id: str) -> dict[int, tuple[int, 
 def list_enterprises(ledger: Ledger, *, township_code: str | None = None,
                      pool: str | None = None, today: date | None = None) -> list[dict]:
     """The enterprise list as the CLI's `list enterprises --json` gives it, with what the
-    active policy profile says: suggested pool and why, projected revenue, flags."""
+    active policy profile says: suggested pool and why, projected revenue, flags. At a
+    township, its own enterprises (not those moved to another township, see
+    transferred_enterprises) unless `township_code` asks for another."""
     from .. import policy
 
     today = today or date.today()
     where, params = [], []
+    township_code = township_code or _own_township(ledger)
     if township_code:
         where.append("e.township_code = ?")
         params.append(township_code)
@@ -144,6 +137,21 @@ def list_enterprises(ledger: Ledger, *, township_code: str | None = None,
     return rows
 
 
+def _own_township(ledger: Ledger) -> str | None:
+    """A township's area code (its ledger lists only its own enterprises); None at the county."""
+    site = this_site(ledger)
+    return site["area_code"] if site and site["role"] == "township" else None
+
+
+def transferred_enterprises(ledger: Ledger) -> list[dict]:
+    """At a township: the enterprises the county moved to another township (划转). They are
+    kept, with their history, but no longer listed as its own; each has `notice`
+    ("已划转至南娄镇（2026-11-20）"), `township_name`, `moved_on`. Empty at the county."""
+    from ...sync.transfers import transferred
+
+    return transferred(ledger)
+
+
 def get_enterprise(ledger: Ledger, enterprise_id: str) -> dict | None:
     return ledger.get("enterprises", enterprise_id)
 
@@ -158,14 +166,17 @@ def ledger_rows(ledger: Ledger, limit: int | None = None) -> list[tuple]:
     township and name, without figures or visits.
 
     The window keeps these in memory (about 100 bytes an enterprise) and filters them there.
+    At a township, only its own (not those moved to another township).
     """
     cols = ", ".join(LEDGER_COLUMNS)
+    own = _own_township(ledger)
+    where, params = ("WHERE township_code = ?", (own,)) if own else ("", ())
     if limit is not None:  # the first screen: walk the (township, name) index
-        return ledger.conn.execute(f"SELECT {cols} FROM enterprises ORDER BY township_code, name"
-                                   " LIMIT ?", (limit,)).fetchall()
+        return ledger.conn.execute(f"SELECT {cols} FROM enterprises {where} ORDER BY township_code, name"
+                                   " LIMIT ?", (*params, limit)).fetchall()
     # all of them: a scan and one sort beats 100,000 index-ordered row lookups (~30 %)
-    return ledger.conn.execute(f"SELECT {cols} FROM enterprises NOT INDEXED"
-                               " ORDER BY township_code, name").fetchall()
+    return ledger.conn.execute(f"SELECT {cols} FROM enterprises NOT INDEXED {where}"
+                               " ORDER BY township_code, name", params).fetchall()
 
 
 def annual_revenue_totals(ledger: Ledger, year: int) -> dict[str, tuple[int, int]]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...domain.records import FIGURE_FIELDS, validate_monthly_figure
 from ...errors import UserError
-from ...storage.ledger import Ledger, monthly_figure_id
+from ...storage.ledger import monthly_figure_id
+
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 
 def record_month(ledger: Ledger, enterprise_id: str, period: str, values: dict) -> dict:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ...domain.records import POOLS, validate_pool_move
 from ...errors import UserError
-from ...storage.ledger import Ledger
 from .enterprises import enterprise_by_credit_code
+
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 
 def move_pool(ledger: Ledger, enterprise_id: str, to_pool: str, reason: str,

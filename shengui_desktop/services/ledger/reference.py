@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import TYPE_CHECKING
 
 from ...domain.records import validate_target
 from ...domain.text import clean, clean_name, match_key
 from ...errors import UserError, ValidationError
-from ...storage.ledger import Ledger
+
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 # Reference rows get ids derived from their natural key, so two offices that both add
 # "工信局" (or the 2024 target of 秀水镇) create the same record instead of two.

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from ...domain.records import OPEN_ISSUE_STATUSES, split_visitors, validate_issue, validate_visit
 from ...errors import UserError, ValidationError
-from ...storage.ledger import Ledger
 from .enterprises import enterprise_by_credit_code
 from .reference import department_id
+
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 
 def add_issue(ledger: Ledger, enterprise_id: str, record: dict, visit_id: str | None = None) -> str:

@@ -1,66 +1,16 @@
-"""Setting up an office: the ledger, this site's keys, the first reference data."""
+"""This office in its own ledger: its site row and how much of its work is still unsent.
+
+Setting an office up lives in :mod:`.setup`; its names are importable from here as before.
+"""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-from pathlib import Path
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pyrage import x25519
-
-from ...errors import UserError
-from ...storage.files import create_ledger
-from ...storage.ledger import Ledger
-
-ROLES = {"township": "乡镇（街道）", "county": "县（区、市）"}
+import json
+from typing import TYPE_CHECKING
 
 
-def fingerprint(sign_public_key_b64: str, age_recipient: str) -> str:
-    """What two people read to each other on the phone: 8 groups of 4 hex digits."""
-    digest = hashlib.sha256(base64.b64decode(sign_public_key_b64) + age_recipient.encode()).hexdigest()
-    return " ".join(digest[i:i + 4].upper() for i in range(0, 32, 4))
-
-
-def check_area_code(role: str, area_code: str) -> None:
-    if role not in ROLES:
-        raise UserError(f"角色“{role}”无效，应为township（乡镇）或county（县）")
-    digits = 9 if role == "township" else 6
-    if not (area_code.isdigit() and len(area_code) == digits):
-        kind = "乡镇（街道）代码应为9位数字" if role == "township" else "县级区划代码应为6位数字"
-        raise UserError(f"区划代码“{area_code}”无效：{kind}")
-
-
-def init_office(path: Path, *, role: str, name: str, area_code: str, admin_user: str,
-                password: str, display_name: str | None = None) -> tuple[Ledger, str]:
-    """Create the office's ledger and signing/encryption keys; returns (ledger, recovery code)."""
-    name = name.strip()
-    if not name:
-        raise UserError("单位名称不能为空")
-    check_area_code(role, area_code)
-    ledger, recovery = create_ledger(path, role=role, name=name, area_code=area_code,
-                                     admin_user=admin_user, password=password,
-                                     display_name=display_name)
-    sign_key = Ed25519PrivateKey.generate()
-    sign_private = base64.b64encode(sign_key.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-        serialization.NoEncryption())).decode()
-    sign_public = base64.b64encode(sign_key.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw)).decode()
-    identity = x25519.Identity.generate()
-    recipient = str(identity.to_public())
-    with ledger.transaction():
-        ledger.conn.execute(
-            "UPDATE sites SET sign_public_key = ?, age_recipient = ?, fingerprint = ? WHERE id = ?",
-            (sign_public, recipient, fingerprint(sign_public, recipient), ledger.site_id))
-        ledger.conn.execute(
-            "INSERT INTO site_secrets(site_id, sign_private_key, age_identity) VALUES (?, ?, ?)",
-            (ledger.site_id, sign_private, str(identity)))
-        if role == "township":
-            from ..ledger.reference import add_township
-            add_township(ledger, area_code, name)
-    return ledger, recovery
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 
 def this_site(ledger: Ledger) -> dict:
@@ -75,8 +25,6 @@ def unsynced_change_count(ledger: Ledger) -> int:
     beyond the highest sequence a peer has acknowledged (0 when nothing was ever sent). Site
     sequence numbers are consecutive, so this is a subtraction, not a count over the log.
     """
-    import json
-
     acked = 0
     for (vector,) in ledger.conn.execute("SELECT acked_vector FROM peer_state"):
         try:

@@ -9,11 +9,13 @@ few seconds.
 from __future__ import annotations
 
 from datetime import date
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ...domain.policy_rewards import RewardFacts
 from ...domain.policy_rules import Facts
-from ...storage.ledger import Ledger
+
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 _CHUNK = 900  # below SQLite's bound-parameter limit
 

@@ -6,12 +6,15 @@ Every write goes through the ledger's write API (synced tables, change log).
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ...domain.policy import BID_REGIONS
 from ...domain.records import narrative, parse_iso_date
 from ...domain.text import clean, clean_name
 from ...errors import UserError, ValidationError
-from ...storage.ledger import Ledger
+
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
 
 PROJECT_STATUSES = {"planned": "在谈", "signed": "已签约", "under_construction": "在建",
                     "in_production": "已投产", "abandoned": "已终止"}

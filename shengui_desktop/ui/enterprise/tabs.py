@@ -7,10 +7,12 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
                                QLineEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from ...domain.money import format_wan
+from ...domain.policy_results import ChecklistItem
 from ...domain.records import FIGURE_FIELDS, ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, VISIT_KINDS, is_overdue
 from ...errors import UserError
+from ...services import policy
 from ...services.ledger import enterprises, figures, pools, visits
-from .. import policy_adapter
+from ..policy_text import MISSING, checklist_label, reward_lines
 from ..common import OVERDUE_BRUSH, Column, DictTableModel, make_table, wan
 from .chart import RevenueChart
 
@@ -94,10 +96,10 @@ class PoolTab(QWidget):
         self.current.setText(POOLS.get(e["pool"], e["pool"]))
         ev = self.window_.index.evaluations.get(self.enterprise_id)
         if ev is None:
-            ev = policy_adapter.evaluate(self.window_.ledger, [self.enterprise_id],
-                                         self.window_.today).get(self.enterprise_id)
+            ev = policy.evaluate(self.window_.ledger, [self.enterprise_id],
+                                 self.window_.today).get(self.enterprise_id)
         if ev is None:
-            self.suggested.setText(policy_adapter.MISSING)
+            self.suggested.setText(MISSING)
         else:
             self.suggested.setText(f"{POOLS.get(ev.suggested_pool, ev.suggested_pool)}——{ev.suggested_pool_reason}")
             if ev.suggested_pool != e["pool"]:
@@ -164,7 +166,7 @@ class IssuesTab(QWidget):
 
 
 class PolicyLinesTab(QWidget):
-    """Rewards or the entry checklist, as the policy rules give them ("—" without them)."""
+    """Rewards (lines of text) or the entry checklist (tick boxes), as the policy rules give them."""
 
     def __init__(self, window, enterprise_id: str, kind: str, parent=None):
         super().__init__(parent)
@@ -188,52 +190,36 @@ class PolicyLinesTab(QWidget):
 
         def work(ledger, _progress, _cancelled):
             if kind == "rewards":
-                value = policy_adapter.rewards(ledger, year, today)
-                return value, (None if value is None else policy_adapter.reward_lines(value, eid))
-            value = policy_adapter.entry_checklist(ledger, eid)
-            return value, None
+                return reward_lines(policy.rewards(ledger, year, today), eid)
+            return policy.entry_checklist(ledger, eid)
 
-        self.window_.runner.start(self.window_.ledger, work, name=kind, on_done=self._show,
+        show = self._show_rewards if kind == "rewards" else self._show_checklist
+        self.window_.runner.start(self.window_.ledger, work, name=kind, on_done=show,
                                   on_error=lambda m: self.text.setText(m))
 
-    def _show(self, result) -> None:
-        value, lines = result
-        if value is None:
-            self.text.setText(f"{policy_adapter.MISSING}\n（政策规则模块尚未安装）")
-            return
-        if self.kind == "checklist" and isinstance(value, list):
-            self._show_checklist(value)
-            return
-        empty = "本年度暂无应享奖补。" if self.kind == "rewards" else "暂无入统材料清单。"
-        self.text.setText("\n".join(lines or policy_adapter.checklist_lines(value)) if (lines or value) else empty)
+    def _show_rewards(self, lines: list[str]) -> None:
+        self.text.setText("\n".join(lines) if lines else "本年度暂无应享奖补。")
 
-    def _show_checklist(self, items: list[dict]) -> None:
+    def _show_checklist(self, items: list[ChecklistItem]) -> None:
         """One box per entry material; ticking writes it through the rules service."""
         self.text.setText("入统申报材料（勾选表示已备齐）：")
         for box in self.boxes.values():
             box.deleteLater()
         self.boxes = {}
         for item in items:
-            if not item.get("applicable", True):
+            if not item.applicable:
                 continue
-            extra = "；".join(x for x in (item.get("done_on"), item.get("auto")) if x)
-            box = QCheckBox(item["label"] + (f"（{extra}）" if extra else ""))
-            box.setChecked(bool(item.get("done")))
-            box.toggled.connect(lambda on, code=item["item"]: self._tick(code, on))
+            box = QCheckBox(checklist_label(item))
+            box.setChecked(item.done)
+            box.toggled.connect(lambda on, code=item.item: self._tick(code, on))
             self.box_layout.addWidget(box)
-            self.boxes[item["item"]] = box
+            self.boxes[item.item] = box
 
     def _tick(self, item: str, done: bool) -> None:
         try:
-            policy_adapter.set_checklist_item(self.window_.ledger, self.enterprise_id, item, done)
+            policy.set_checklist_item(self.window_.ledger, self.enterprise_id, item, done)
         except UserError as e:
             self.text.setText(str(e))
-
-
-def _enterprise_of(item):
-    if isinstance(item, dict):
-        return item.get("enterprise_id")
-    return getattr(item, "enterprise_id", None)
 
 
 def revenue_summary(window, enterprise_id: str) -> str:

@@ -43,7 +43,7 @@ class EnterpriseWindow(QDialog):
         self.refresh_header()
         window.bus.changed.connect(self._changed)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802
+    def keyPressEvent(self, event) -> None:
         # Enter belongs to the field (picker, reason…), never to a dialog default button.
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
             return

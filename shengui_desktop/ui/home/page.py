@@ -13,8 +13,9 @@ from PySide6.QtWidgets import (QGridLayout, QGroupBox, QLabel, QPushButton, QScr
 
 from ...domain.evaluation import FLAG_NAMES
 from ...domain.records import POOLS, STAT_STATUSES
+from ...services import policy
 from ...services.ledger import visits
-from .. import policy_adapter
+from ..policy_text import reminder_lines, target_lines
 from ..jobs import JobRunner
 from ..ledger.index import POOL, STAT
 
@@ -27,8 +28,8 @@ def home_stats(today):
     def work(ledger, _progress, _cancelled):
         return {
             "issues": visits.issue_counts(ledger, today.isoformat()),
-            "targets": policy_adapter.target_progress(ledger, today.year),
-            "reminders": policy_adapter.calendar_reminders(ledger, today),
+            "targets": policy.target_progress(ledger, today.year),
+            "reminders": policy.calendar_reminders(ledger, today),
         }
     return work
 
@@ -99,10 +100,8 @@ class HomePage(QWidget):
     def _stats_loaded(self, stats: dict) -> None:
         self.stats = stats
         self.draw_actions()
-        self.draw_lines("targets", stats.get("targets"), "（政策规则模块尚未安装，暂无目标进度）",
-                        policy_adapter.target_lines)
-        self.draw_lines("calendar", stats.get("reminders"), "（政策规则模块尚未安装，暂无日历提醒）",
-                        policy_adapter.reminder_lines)
+        self.draw_lines("targets", target_lines(stats["targets"]))
+        self.draw_lines("calendar", reminder_lines(stats["reminders"]))
 
     def draw_index(self) -> None:
         index = self.window_.index
@@ -145,12 +144,8 @@ class HomePage(QWidget):
             if flags.get(code):
                 self._link(layout, f"flag:{code}", f"{label}　{flags[code]:,}户", "企业台账", {"flag": code})
 
-    def draw_lines(self, key: str, value, missing: str, render) -> None:
+    def draw_lines(self, key: str, lines: list[str]) -> None:
         layout = self._clear(key)
-        if value is None:
-            self._note(layout, missing)
-            return
-        lines = render(value)
         if not lines:
             self._note(layout, "本月暂无" if key == "calendar" else "暂无")
         for line in lines[:14]:

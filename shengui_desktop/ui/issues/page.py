@@ -62,7 +62,7 @@ class IssuesPage(QWidget):
         self.overdue.toggled.connect(self.refresh)
         self.stale = True
 
-    def showEvent(self, event) -> None:  # noqa: N802
+    def showEvent(self, event) -> None:
         # Loaded when first shown (and after changes): at start-up the ledger page's
         # enterprises come first on the two worker threads.
         super().showEvent(event)

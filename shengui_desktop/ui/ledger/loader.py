@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from ...services import policy
 from ...services.ledger import enterprises, reference
-from .. import policy_adapter
 from ..jobs import Cancelled
 from .index import EnterpriseIndex
 
@@ -41,8 +41,9 @@ def load_figures(today: date | None = None):
         if cancelled():
             raise Cancelled
         progress(1, 2, "按政策规则评估")
-        evaluations = policy_adapter.evaluate(ledger, today=today, progress=progress,
-                                              cancelled=cancelled)
+        # the core reports (stage, done, total); jobs take (done, total, text)
+        evaluations = policy.evaluate(ledger, today=today, cancelled=cancelled,
+                                      progress=lambda stage, done, total: progress(done, total, stage))
         progress(2, 2, "")
         return revenue, evaluations
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from ...domain.industry import describe as describe_industry
 from ...domain.records import POOLS, STAT_STATUSES
 from ..common import WARN_BRUSH, wan
-from ..policy_adapter import MISSING, flag_label
+from ..policy_text import MISSING, flag_label
 from .index import (CADRE, CODE, DEPARTMENT, ID, INDUSTRY, NAME, POOL, STAT, TOWNSHIP, EnterpriseIndex)
 
 # (key, header, width) — the columns of the printed ledger, in its order.
@@ -56,13 +56,13 @@ class LedgerModel(QAbstractTableModel):
     def enterprise_id(self, row: int) -> str:
         return self.index_data.rows[self.visible[row]][ID]
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.visible)
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return COLUMNS[section][1]
         return None

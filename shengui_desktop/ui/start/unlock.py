@@ -14,8 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QInputDialog, QLabel, QLineEdit, QMessageBox, QVBoxLayout)
 
 from ...errors import UserError
-from ...storage.files import open_ledger, reset_password_with_recovery
-from ...storage.keyslots import KeySlots, keys_path_for
+from ...services.office import session
 from ..common import APP_TITLE
 from ..jobs import JobRunner
 
@@ -52,7 +51,7 @@ class UnlockDialog(QDialog):
         self.user = QComboBox()
         self.user.setEditable(True)
         try:
-            self.user.addItems(KeySlots.load(keys_path_for(self.path)).users)
+            self.user.addItems(session.users(self.path))
         except UserError as e:
             where.setText(f"{where.text()}\n{e}")
         self.password = QLineEdit()
@@ -105,8 +104,8 @@ class UnlockDialog(QDialog):
 
         def work(_ledger, _progress, _cancelled):
             if code:
-                return open_ledger(path, recovery_code=code)
-            return open_ledger(path, passphrase=password, user=user)
+                return session.unlock(path, recovery_code=code)
+            return session.unlock(path, password=password, user=user)
 
         self.runner.start(None, work, name="unlock", on_done=self._opened, on_error=self._failed)
 
@@ -128,11 +127,10 @@ class UnlockDialog(QDialog):
                 QMessageBox.information(self, APP_TITLE, "未重设密码；下次仍可用恢复码打开。")
                 return
             try:
-                reset_password_with_recovery(self.path, self.recovery.text().strip(), user, new)
+                session.reset_password(self.ledger, self.recovery.text().strip(), user, new)
             except UserError as e:
                 QMessageBox.warning(self, "重设密码", str(e))
                 continue
-            self.ledger.user = user
             QMessageBox.information(self, "重设密码", "新密码已设置，请牢记。恢复码仍然有效。")
             return
 

@@ -11,11 +11,10 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, 
                                QVBoxLayout, QWizard, QWizardPage)
 
 from ...errors import UserError
-from ...services.office.site import ROLES, check_area_code, init_office
-from ...sync import certificates
+from ...services import policy
+from ...services.office.setup import ROLES, check_area_code, check_county_certificate, set_up_office
 from ..common import APP_TITLE
 from ..jobs import JobRunner
-from .. import policy_adapter
 
 MIN_PASSWORD = 8
 
@@ -170,18 +169,24 @@ class ConnectPage(QWizardPage):
             self.setSubTitle("乡镇台账需要县级单位的证书，才能接收县里发来的数据。")
         else:
             self.setSubTitle("选择本县适用的政策配置。")
-            profiles = policy_adapter.profiles()
-            for pid, name in profiles:
-                self.profile.addItem(name, pid)
+            profiles = policy.list_profiles()
+            for p in profiles:
+                self.profile.addItem(p["name"], p["code"])
             if not profiles:
                 self.profile.addItem("（暂无可选政策配置，可稍后设置）", None)
         self.note.setText("\n".join(notes))
 
     def validatePage(self) -> bool:  # noqa: N802
         path = self.cert_path.text().strip()
-        if self.office.role() == "township" and path and not Path(path).is_file():
-            self.note.setText(f"找不到证书文件“{path}”")
-            return False
+        if self.office.role() == "township" and path:
+            if not Path(path).is_file():
+                self.note.setText(f"找不到证书文件“{path}”")
+                return False
+            try:  # the same check set-up makes before it writes anything
+                check_county_certificate(Path(path), self.office.area_code.text().strip())
+            except UserError as e:
+                self.note.setText(str(e))
+                return False
         return True
 
 
@@ -292,17 +297,9 @@ class SetupWizard(QWizard):
         path = self.path
 
         def work(_ledger, _progress, _cancelled):
-            ledger, recovery = init_office(path, **args)
-            notes = []
-            try:
-                if cert:
-                    certificates.pin_county_certificate(ledger, Path(cert))
-                    notes.append("已导入县级证书。")
-                if profile and policy_adapter.choose_profile(ledger, profile):
-                    notes.append("已选择政策配置。")
-            except UserError as e:
-                notes.append(f"台账已创建，但：{e}")
-            return ledger, recovery, notes
+            made = set_up_office(path, **args, county_certificate=Path(cert) if cert else None,
+                                 profile=profile)
+            return made.ledger, made.recovery_code, made.notes
 
         self.runner.start(None, work, name="create", on_done=on_done, on_error=on_error)
 

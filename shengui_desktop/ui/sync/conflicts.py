@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPushButton, QSpl
 from ...services import sync
 from ..common import WARN_BRUSH, Column, DictTableModel, guarded, make_table
 
-APPLIED = {"local": "本地的值", "incoming": "对方的值"}
+APPLIED = sync.APPLIED
 
 
 def _flatten(c: dict) -> dict:

@@ -8,8 +8,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
                                QLabel, QLineEdit, QVBoxLayout)
 
-from ...services.office.site import ROLES
-from .fingerprint import FingerprintView, groups, same
+from ...services.office.setup import ROLES
+from .fingerprint import FingerprintView, same, typed_state
 
 
 class EnrolDialog(QDialog):
@@ -74,27 +74,14 @@ class EnrolDialog(QDialog):
         self.resize(620, self.sizeHint().height())
 
     def _typed(self, text: str) -> None:
-        entered = groups(text)
-        if not entered:
-            self.typed_state.setText("")
-        elif same(text, self.fingerprint):
-            self.typed_state.setText("✓ 与包中的指纹一致")
-            self.typed_state.setStyleSheet("color: #1b7f3a;")
+        message, style, verdict = typed_state(text, self.fingerprint)
+        self.typed_state.setText(message)
+        if style:
+            self.typed_state.setStyleSheet(style)
+        if verdict is True:
             self.confirm.setChecked(True)
-        else:
-            expected = groups(self.fingerprint)
-            last = len(entered) - 1  # the group being typed may still be short
-            wrong = [i + 1 for i, g in enumerate(entered)
-                     if i >= len(expected) or (g != expected[i] and not (
-                         i == last and len(g) < 4 and expected[i].startswith(g)))]
-            if wrong:
-                text = f"✗ 第{'、'.join(map(str, wrong))}组与包中的指纹不一致"
-            else:
-                text = f"已输入{len(entered)}组，共8组"
-            self.typed_state.setText(text)
-            self.typed_state.setStyleSheet("color: #b00020;" if wrong else "color: #555;")
-            if wrong:
-                self.confirm.setChecked(False)
+        elif verdict is False:
+            self.confirm.setChecked(False)
         self._update()
 
     def _update(self, *_args) -> None:

@@ -25,6 +25,25 @@ def same(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and groups(a) == groups(b)
 
 
+def typed_state(text: str, expected: str) -> tuple[str, str, bool | None]:
+    """What to say under a fingerprint being typed as it is heard: (text, colour, verdict),
+    verdict True when it equals `expected`, False when a group already differs, None while
+    it is empty or still being typed."""
+    entered = groups(text)
+    if not entered:
+        return "", "", None
+    if same(text, expected):
+        return "✓ 与包中的指纹一致", "color: #1b7f3a;", True
+    wanted = groups(expected)
+    last = len(entered) - 1  # the group being typed may still be short
+    wrong = [i + 1 for i, g in enumerate(entered)
+             if i >= len(wanted) or (g != wanted[i] and not (
+                 i == last and len(g) < 4 and wanted[i].startswith(g)))]
+    if wrong:
+        return f"✗ 第{'、'.join(map(str, wrong))}组与包中的指纹不一致", "color: #b00020;", False
+    return f"已输入{len(entered)}组，共8组", "color: #555;", None
+
+
 class FingerprintView(QWidget):
     """Two rows of four numbered groups in a large fixed-width font."""
 

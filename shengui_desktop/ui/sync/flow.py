@@ -8,6 +8,11 @@ them), and a file that cannot be meant for us is imported on its own to get its 
 When a call of several files is refused, its files are imported one by one so every file
 gets its own line; should the services have kept packages applied before the refusal, they
 come back as already imported and are reported as imported now.
+
+A file that claims an office code enrolled under another key (an impostor, or an office
+that reinstalled) or that is signed by a revoked key is never offered for enrolment: it is
+imported on its own to get its refusal, and the first kind comes back as an offer of the
+deliberate re-keying (更换乡镇密钥), which runs through :func:`rekey`.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from ...errors import UserError
+from ...progress import Cancelled
 from ...services import sync
 
 IMPORT_STAGES = {"verify": "正在校验", "merge": "正在合并变更"}
@@ -29,6 +35,7 @@ class FileOutcome:
     result: object | None = None     # services' ImportResult when the file was imported
     refusal: str | None = None       # the Chinese reason when it was refused
     imported_now: bool = False       # applied by an earlier call of this same import
+    reason: str | None = None        # the refusal's stable code (PackageRejected.reason)
 
 
 @dataclass
@@ -36,6 +43,10 @@ class ImportOutcome:
     files: list[FileOutcome] = field(default_factory=list)
     # offices a person has to accept first: one dict per office (sender, fingerprint, files)
     needs_enrolment: list[dict] = field(default_factory=list)
+    # refused files claiming an enrolled office's code under another key, one dict per
+    # claiming office: `enrolled` (the site enrolled for the code), `sender`, `fingerprint`
+    # (the key in the files), `files` -- what the 更换乡镇密钥 dialog needs
+    rekey_offers: list[dict] = field(default_factory=list)
 
     def count(self, what: str) -> int:
         if what == "refused":
@@ -66,7 +77,7 @@ def export(ledger, out_dir: Path, *, full: bool, to: str | None, progress: Calla
     def report(stage, done, total):
         if stage in ("select", "pack") and cancelled():
             # before the package number is taken and the file written: nothing happened
-            raise UserError("已取消导出。")
+            raise Cancelled("已取消导出。")
         progress(done, total, EXPORT_STAGES.get(stage, ""))
 
     for peer in peers:
@@ -92,6 +103,8 @@ def import_files(ledger, paths: list[Path], accepted: dict[str, str], *, progres
         sender = info["sender"]
         if not info["for_this_office"] or info["known_sender"] or sender["site_id"] in accepted:
             continue
+        if info["revoked"] or info["enrolled_as"]:
+            continue  # refused on its own below: never a new office
         if info["certificate_problem"] or not info["fingerprint"]:
             by_path[p].refusal = (f"“{p.name}”来自未登记的单位“{sender['name']}”（{sender['area_code']}），"
                                   f"且包中的单位证书无效（{info['certificate_problem'] or '没有证书'}），"
@@ -110,7 +123,8 @@ def import_files(ledger, paths: list[Path], accepted: dict[str, str], *, progres
         if mine:
             groups.append((mine, fp))
     grouped = {p for g, _fp in groups for p in g}
-    good = [p for p, i in infos.items() if p not in grouped and i["for_this_office"] and i["known_sender"]]
+    good = [p for p, i in infos.items() if p not in grouped and i["for_this_office"] and i["known_sender"]
+            and not i["enrolled_as"]]
     if good:
         groups.append((good, None))
     groups += [([p], None) for p in infos if p not in grouped and p not in good]
@@ -122,7 +136,31 @@ def import_files(ledger, paths: list[Path], accepted: dict[str, str], *, progres
         files.sort(key=lambda p: (infos[p]["sender"]["site_id"], infos[p]["package_no"]))
         _import_group(ledger, files, fp, infos, by_path, report, cancelled)
     out.files = [by_path[Path(p)] for p in paths]
+    out.rekey_offers = _rekey_offers(out.files, infos)
     return out
+
+
+def _rekey_offers(files: list[FileOutcome], infos: dict[Path, dict]) -> list[dict]:
+    offers: dict[str, dict] = {}
+    for f in files:
+        info = infos.get(f.path)
+        if f.reason != "enrolled_other_key" or not info or not info["enrolled_as"] \
+                or info["certificate_problem"] or not info["fingerprint"]:
+            continue
+        offer = offers.setdefault(info["sender"]["site_id"], {
+            "enrolled": info["enrolled_as"], "sender": info["sender"],
+            "fingerprint": info["fingerprint"], "files": []})
+        offer["files"].append(f.path)
+    return list(offers.values())
+
+
+def rekey(ledger, offer: dict, fingerprint: str, *, progress: Callable,
+          cancelled: Callable[[], bool]) -> list:
+    """更换乡镇密钥 for one offer, with the fingerprint the person typed as it was heard."""
+    def report(stage, done, total):
+        progress(done, total, IMPORT_STAGES.get(stage, ""))
+    return sync.rekey_site(ledger, list(offer["files"]), area_code=offer["enrolled"]["area_code"],
+                           fingerprint=fingerprint, progress=report, cancel=cancelled)
 
 
 def _import_group(ledger, files, fp, infos, by_path, report, cancelled) -> None:
@@ -134,6 +172,7 @@ def _import_group(ledger, files, fp, infos, by_path, report, cancelled) -> None:
             raise
         if len(files) == 1:
             by_path[files[0]].refusal = str(e)
+            by_path[files[0]].reason = getattr(e, "reason", None)
             return
         for p in files:  # which one? each file on its own, in the same order
             _import_group(ledger, [p], fp, infos, by_path, report, cancelled)
@@ -158,6 +197,11 @@ def summary(outcome: ImportOutcome, when: str) -> str:
         if dups:
             text += f"；疑似重复企业{dups}组，请到“疑似重复”页处理"
         lines.append(text + "。")
+    for offer in outcome.rekey_offers:
+        name = offer["enrolled"]["name"]
+        button = "乡镇" if offer["enrolled"]["role"] == "township" else "县级"
+        lines.append(f"如经电话核实，确是{name}重装了电脑（原密钥已丢失），请点“更换{button}密钥…”，"
+                     "逐组核对指纹后更换；否则不要理会这些文件。")
     for f in outcome.files:
         if f.refusal:
             lines.append("✗ " + f.refusal)

@@ -29,7 +29,7 @@ class SyncPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
 
-    def showEvent(self, event) -> None:  # noqa: N802
+    def showEvent(self, event) -> None:
         # cheap (a few small queries), and edits elsewhere change the unsynced count
         super().showEvent(event)
         self.refresh()

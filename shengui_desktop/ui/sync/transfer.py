@@ -13,12 +13,13 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGroupBox, QHB
 from ...errors import UserError
 from ...services.office import site
 from ...services import sync
-from ...services.office.site import ROLES
+from ...services.office.setup import ROLES
 from ..common import Column, DictTableModel, make_table, show_error
 from ..jobs import run_with_progress
 from . import flow
 from .enrol import EnrolDialog
 from .fingerprint import FingerprintView
+from .rekey import RekeyDialog
 
 LAST_DIR = "sync/last_dir"
 
@@ -34,6 +35,9 @@ class TransferTab(QWidget):
         self.main = page.main
         self.me = site.this_site(self.main.ledger)
         self.enrol_dialog: EnrolDialog | None = None
+        self.rekey_dialog: RekeyDialog | None = None
+        # refused files that claim an enrolled office's code under another key (flow)
+        self.rekey_offers: list[dict] = []
         self.busy = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -103,6 +107,12 @@ class TransferTab(QWidget):
         self.to.setVisible(self.me["role"] == "county")
         self.export_button.clicked.connect(self.export_clicked)
         self.import_button.clicked.connect(self.import_clicked)
+        # shown only after an import refused a package that claims an enrolled office's code
+        self.rekey_button = QPushButton("更换乡镇密钥…" if self.me["role"] == "county" else "更换县级密钥…")
+        self.rekey_button.setToolTip("导入的同步包声称来自已登记的单位却用另一把密钥签名时使用："
+                                     "对方重装电脑、原密钥丢失，经电话核对指纹后更换")
+        self.rekey_button.setVisible(False)
+        self.rekey_button.clicked.connect(self.rekey_clicked)
         row.addWidget(self.export_button)
         if self.me["role"] == "county":
             row.addWidget(QLabel("发往"))
@@ -110,6 +120,7 @@ class TransferTab(QWidget):
         row.addWidget(self.full)
         row.addSpacing(30)
         row.addWidget(self.import_button)
+        row.addWidget(self.rekey_button)
         row.addStretch(1)
         return row
 
@@ -143,14 +154,15 @@ class TransferTab(QWidget):
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
-        for w in (self.export_button, self.import_button, self.cert_button, self.rotate_button):
+        for w in (self.export_button, self.import_button, self.cert_button, self.rotate_button,
+                  self.rekey_button):
             w.setEnabled(not busy)
 
     def show_result(self, text: str) -> None:
         self.result.setPlainText(text)
 
     def _start(self, work, title: str, on_done, on_cancelled) -> None:
-        """One job at a time, the buttons disabled meanwhile (STYLE.md 4)."""
+        """One job at a time, the buttons disabled meanwhile (docs/ARCHITECTURE.md, "Long work")."""
         self._set_busy(True)
 
         def done(result):
@@ -266,6 +278,7 @@ class TransferTab(QWidget):
         if outcome.needs_enrolment:
             self._ask_enrolment(paths, accepted, list(outcome.needs_enrolment))
             return
+        self._offer_rekey(outcome.rekey_offers)
         self.show_result(flow.summary(outcome, datetime.now().strftime("%H:%M")))
         if outcome.changed:
             self.page.after_import()
@@ -309,4 +322,46 @@ class TransferTab(QWidget):
     def _dispose(self, dialog: EnrolDialog) -> None:
         if self.enrol_dialog is dialog:
             self.enrol_dialog = None
+        dialog.deleteLater()
+
+    # -- re-keying an enrolled office ----------------------------------------------------
+    def _offer_rekey(self, offers: list[dict]) -> None:
+        self.rekey_offers = list(offers)
+        self.rekey_button.setVisible(bool(offers))
+
+    def rekey_clicked(self) -> None:
+        """更换乡镇密钥 for the first office the last import refused for claiming an
+        enrolled code; the import runs again inside the service once the key is replaced."""
+        if not self.rekey_offers or self.rekey_dialog is not None:
+            return
+        dialog = RekeyDialog(self.rekey_offers[0], self)
+        self.rekey_dialog = dialog
+        dialog.accepted.connect(partial(self._rekey_confirmed, dialog))
+        dialog.rejected.connect(partial(self._rekey_cancelled, dialog))
+        dialog.open()
+
+    def _rekey_confirmed(self, dialog: RekeyDialog) -> None:
+        offer, typed = dialog.offer, dialog.typed_fingerprint()
+        self._dispose_rekey(dialog)
+
+        def work(ledger, progress, cancelled):
+            return flow.rekey(ledger, offer, typed, progress=progress, cancelled=cancelled)
+
+        self._start(work, "正在更换密钥并导入…", partial(self._rekeyed, offer), self._import_cancelled)
+
+    def _rekeyed(self, offer: dict, results: list) -> None:
+        self.rekey_offers = [o for o in self.rekey_offers if o is not offer]
+        self.rekey_button.setVisible(bool(self.rekey_offers))
+        when = datetime.now().strftime("%H:%M")
+        self.show_result(f"更换密钥（{when}）：\n" + "\n".join(r.message for r in results))
+        self.page.after_import()
+
+    def _rekey_cancelled(self, dialog: RekeyDialog) -> None:
+        name = dialog.offer["enrolled"]["name"]
+        self._dispose_rekey(dialog)
+        self.show_result(f"已取消：未更换“{name}”的密钥，所选的同步包没有导入，台账未作任何修改。")
+
+    def _dispose_rekey(self, dialog: RekeyDialog) -> None:
+        if self.rekey_dialog is dialog:
+            self.rekey_dialog = None
         dialog.deleteLater()

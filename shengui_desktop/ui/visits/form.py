@@ -141,7 +141,7 @@ class VisitForm(QDialog):
         self._autosave.timeout.connect(self.keep_draft)
         self._autosave.start(AUTOSAVE_MS)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802
+    def keyPressEvent(self, event) -> None:
         # Enter belongs to the field (picker, reason…), never to a dialog default button.
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
             return
@@ -221,7 +221,7 @@ class VisitForm(QDialog):
         self._finish()
         super().done(result)
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         self._finish()
         super().closeEvent(event)
 

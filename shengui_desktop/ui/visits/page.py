@@ -47,7 +47,7 @@ class VisitsPage(QWidget):
         self.stale = True
         self.refresh_drafts()
 
-    def showEvent(self, event) -> None:  # noqa: N802
+    def showEvent(self, event) -> None:
         # Loaded when first shown (and after changes): at start-up the ledger page's
         # enterprises come first on the two worker threads.
         super().showEvent(event)

@@ -33,7 +33,7 @@ class EnterprisePicker(QWidget):
         self.matches.itemClicked.connect(self._take)
         self.edit.installEventFilter(self)
 
-    def eventFilter(self, obj, event):  # noqa: N802
+    def eventFilter(self, obj, event):
         from PySide6.QtCore import QEvent
         if obj is self.edit and event.type() == QEvent.Type.KeyPress and self.matches.isVisible():
             key = event.key()
@@ -83,9 +83,9 @@ class NamesCompleter(QCompleter):
         self.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterMode(Qt.MatchFlag.MatchStartsWith)
 
-    def splitPath(self, path: str) -> list[str]:  # noqa: N802
+    def splitPath(self, path: str) -> list[str]:
         return [typed_visitor(path)[1].strip()]
 
-    def pathFromIndex(self, index) -> str:  # noqa: N802
+    def pathFromIndex(self, index) -> str:
         text = self.widget().text() if self.widget() else ""
         return typed_visitor(text)[0] + index.data()

@@ -1,49 +1,54 @@
-"""The monthly-figures half of the import planner: months, amounts and their units."""
+"""Monthly figures checked row by row: the enterprise a row is about, its month (or a month
+a column), amounts in their units; the months compared with the ledger's at the end (the way
+every row can take; figures_bulk takes the usual rows a faster way to the same plan)."""
 
 from __future__ import annotations
 
-
 from ...domain import credit_code as cc
-from ...domain.money import UNIT_FACTORS
+from ...domain.money import UNIT_FACTORS, format_wan
 from ...domain.text import match_key
 from ...spreadsheets import cells
-from ...spreadsheets.columns import (FIGURE_FIELDS, LABELS, MONEY_FIELDS, electricity_factor, money_factor_unit)
+from ...spreadsheets.columns import FIGURE_FIELDS, LABELS, MONEY_FIELDS, electricity_factor, money_factor_unit
 from ...spreadsheets.layout import Column, Layout
 from ...storage.ledger import monthly_figure_id
-
-from . import _IMPLAUSIBLE_YUAN, DEFAULT_MONEY_UNIT, Change
-
-_FIELD_LABELS = {**LABELS, "township_code": "乡镇（街道）", "department_id": "责任单位"}
+from .plan import Plan
+from .results import Change
+from .vocabulary import DEFAULT_MONEY_UNIT, FIELD_LABELS, IMPLAUSIBLE_YUAN
 
 
 def _show_figure(key: str, value) -> str:
-    from ...domain.money import format_wan
-
     if value is None:
         return ""
     return f"{format_wan(value)}万元" if key in MONEY_FIELDS else f"{value:,}"
 
 
-class _FigureRows:
-    """Mixed into services.excel_planner._Planner, whose state (ledger, result, layouts,
-    enterprises found so far) these methods read and fill."""
+class FigureRows:
+    """Plans the rows of monthly-figures sheets one at a time into `plan`; at the end of
+    the sheets, compares the checked months with the ledger's (plan_pending_months)."""
 
-    def _check_figure_layout(self, layout: Layout) -> None:
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self._month_cache: dict[str, dict[str, dict]] = {}  # enterprise id → period → row
+        self._column_specs: dict[int, tuple] = {}  # id(column) → column_spec
+        self._figure_specs: dict[int, list] = {}  # id(layout) → [(field, column)]
+        self._names_by_id: dict[str, str] | None = None
+
+    def check_layout(self, layout: Layout) -> None:
         fields = layout.by_field()
         sheet = layout.grid.name
         if "credit_code" not in fields and "name" not in fields:
-            self.problem(sheet, layout.header_rows[-1], None, "",
-                         "月度数据表需要“统一社会信用代码”或“企业名称”列")
+            self.plan.problem(sheet, layout.header_rows[-1], None, "",
+                              "月度数据表需要“统一社会信用代码”或“企业名称”列")
         if not layout.month_columns and not any(f in fields for f in FIGURE_FIELDS):
-            self.problem(sheet, layout.header_rows[-1], None, "",
-                         "月度数据表中没有可导入的指标列（主营业务收入、工业总产值、税收、用电量、从业人员）")
+            self.plan.problem(sheet, layout.header_rows[-1], None, "",
+                              "月度数据表中没有可导入的指标列（主营业务收入、工业总产值、税收、用电量、从业人员）")
         for col in layout.month_columns:
             if col.header.month[0] is None and layout.year is None and "year" not in fields:
-                self.problem(sheet, layout.header_rows[-1], col, col.header.text,
-                             "无法确定年份：请在表头写明年月（如“2024年3月”）或在标题中写明年份")
+                self.plan.problem(sheet, layout.header_rows[-1], col, col.header.text,
+                                  "无法确定年份：请在表头写明年月（如“2024年3月”）或在标题中写明年份")
                 break
 
-    def _figure_row(self, layout: Layout, r: int) -> None:
+    def plan_row(self, layout: Layout, r: int) -> None:
         sheet = layout.grid.name
         cols = layout.by_field()
         row = layout.grid.rows[r]
@@ -54,7 +59,7 @@ class _FigureRows:
         enterprise_id = self._enterprise_for(sheet, r, cols, cell)
         # (period → {field: value}) for this row, from the long or the wide layout
         months: dict[str, dict] = {}
-        problems_before = len(self.result.problems)
+        problems_before = len(self.plan.result.problems)
         if layout.month_columns:
             year_value = cell(cols.get("year"))
             row_year = layout.year
@@ -64,8 +69,8 @@ class _FigureRows:
                 except ValueError:
                     row_year = None
                 if row_year is None or not 2000 <= row_year <= 2100:
-                    self.problem(sheet, r, cols.get("year"), year_value,
-                                 f"年份“{cells.text(year_value)}”无效（应为2000至2100之间的四位数字）")
+                    self.plan.problem(sheet, r, cols.get("year"), year_value,
+                                      f"年份“{cells.text(year_value)}”无效（应为2000至2100之间的四位数字）")
                     return
             for col in layout.month_columns:
                 if not col.field:
@@ -92,51 +97,51 @@ class _FigureRows:
                     values[f] = value
             if period and values:
                 months[period] = values
-        if len(self.result.problems) > problems_before or enterprise_id is None:
+        if len(self.plan.result.problems) > problems_before or enterprise_id is None:
             return
         for period, values in months.items():
             key = (enterprise_id, period)
-            if key in self.seen_months:
-                self.problem(sheet, r, cols.get("period"), period,
-                             f"{period}的数据与第{self.seen_months[key]}行重复")
+            if key in self.plan.seen_months:
+                self.plan.problem(sheet, r, cols.get("period"), period,
+                                  f"{period}的数据与第{self.plan.seen_months[key]}行重复")
                 continue
-            self.seen_months[key] = r + 1
-            self._pending_months.append((sheet, r, enterprise_id, period, values))
+            self.plan.seen_months[key] = r + 1
+            self.plan.pending_months.append((sheet, r, enterprise_id, period, values))
 
     def _enterprise_for(self, sheet, r, cols, cell) -> str | None:
         code = cells.credit_code(cell(cols.get("credit_code")))
         name = cells.text(cell(cols.get("name")))
         if code:
-            if code in self.new:
-                return self.new[code].id
-            if code in self.existing:
-                return self.existing[code]["id"]
+            if code in self.plan.new:
+                return self.plan.new[code].id
+            if code in self.plan.existing:
+                return self.plan.existing[code]["id"]
             check = cc.check(code)
             message = check.error or f"台账和本文件的企业名单中都没有统一社会信用代码为{code}的企业"
-            self.problem(sheet, r, cols.get("credit_code"), code, message)
+            self.plan.problem(sheet, r, cols.get("credit_code"), code, message)
             return None
         if name:
             key = match_key(name)
-            found = [e["id"] for e in self.existing_names.get(key, [])]
-            found += [self.new[c].id for c in self.new_names.get(key, [])]
+            found = [e["id"] for e in self.plan.existing_names.get(key, [])]
+            found += [self.plan.new[c].id for c in self.plan.new_names.get(key, [])]
             if len(found) == 1:
                 return found[0]
-            self.problem(sheet, r, cols.get("name"), name,
-                         "台账中有多家同名企业，请填写统一社会信用代码" if found else
-                         "台账和本文件的企业名单中都没有这家企业，请核对名称或填写统一社会信用代码")
+            self.plan.problem(sheet, r, cols.get("name"), name,
+                              "台账中有多家同名企业，请填写统一社会信用代码" if found else
+                              "台账和本文件的企业名单中都没有这家企业，请核对名称或填写统一社会信用代码")
             return None
-        self.problem(sheet, r, cols.get("credit_code") or cols.get("name"), "",
-                     "统一社会信用代码和企业名称都为空")
+        self.plan.problem(sheet, r, cols.get("credit_code") or cols.get("name"), "",
+                          "统一社会信用代码和企业名称都为空")
         return None
 
     def _period(self, layout, sheet, r, cols, cell) -> str | None:
-        period, problem = self._period_of(layout, cols, cell)
+        period, problem = self.period_of(layout, cols, cell)
         if problem:
-            self.problem(sheet, r, *problem)
+            self.plan.problem(sheet, r, *problem)
         return period
 
     @staticmethod
-    def _period_of(layout, cols, cell) -> tuple[str | None, tuple | None]:
+    def period_of(layout, cols, cell) -> tuple[str | None, tuple | None]:
         """(the row's month, or None with (column, value, message) to report)."""
         col = cols.get("period")
         try:
@@ -157,12 +162,12 @@ class _FigureRows:
 
     def _figure_value(self, layout: Layout, sheet: str, r: int, col: Column, value):
         try:
-            return self._figure_number(layout, col, value)
+            return self.number(layout, col, value)
         except ValueError as e:
-            self.problem(sheet, r, col, value, str(e))
+            self.plan.problem(sheet, r, col, value, str(e))
             return None
 
-    def _figure_spec(self, layout: Layout, col: Column) -> tuple[str, str | None, int]:
+    def column_spec(self, layout: Layout, col: Column) -> tuple[str, str | None, int]:
         """("money", unit, factor to yuan) or ("count", None, factor) of a figure column."""
         spec = self._column_specs.get(id(col))
         if spec is None:
@@ -176,17 +181,17 @@ class _FigureRows:
             self._column_specs[id(col)] = spec
         return spec
 
-    def _figure_number(self, layout: Layout, col: Column, value):
+    def number(self, layout: Layout, col: Column, value):
         """A figure cell as an integer (yuan, kWh, people); None when blank; ValueError
         with the message to report."""
         if value is None or value == "":
             return None
-        kind, unit, factor = self._figure_spec(layout, col)
+        kind, unit, factor = self.column_spec(layout, col)
         number = cells.scaled_number(value, factor) if type(value) is float else None
         if number is None:
             number = (cells.parse_money(value, unit) if kind == "money"
                       else cells.parse_count(value, factor))
-        if kind == "money" and number is not None and abs(number) >= _IMPLAUSIBLE_YUAN:
+        if kind == "money" and number is not None and abs(number) >= IMPLAUSIBLE_YUAN:
             raise ValueError(f"按{unit}计为{number:,}元，明显过大：请核对金额单位")
         if number is not None and number < 0:
             raise ValueError(f"{LABELS[col.field]}不能为负数")
@@ -195,28 +200,28 @@ class _FigureRows:
     def _months_of(self, enterprise_id: str) -> dict[str, dict]:
         """An enterprise's recorded months, read once (not one query per row)."""
         if enterprise_id not in self._month_cache:
-            self._month_cache[enterprise_id] = {m["period"]: m for m in self.ledger.rows(
+            self._month_cache[enterprise_id] = {m["period"]: m for m in self.plan.ledger.rows(
                 "SELECT * FROM monthly_figures WHERE enterprise_id = ?", (enterprise_id,))}
         return self._month_cache[enterprise_id]
 
     def _load_months(self, enterprise_ids) -> None:
         """The recorded months of many enterprises, 500 enterprises a query (not one each)."""
         wanted = [e for e in dict.fromkeys(enterprise_ids)
-                  if e not in self._month_cache and e not in self.new_ids]
+                  if e not in self._month_cache and e not in self.plan.new_ids]
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
             for e in chunk:
                 self._month_cache[e] = {}
-            for m in self.ledger.rows("SELECT * FROM monthly_figures WHERE enterprise_id IN "
+            for m in self.plan.ledger.rows("SELECT * FROM monthly_figures WHERE enterprise_id IN "
                                       f"({','.join('?' * len(chunk))})", chunk):
                 self._month_cache[m["enterprise_id"]][m["period"]] = m
 
-    def _plan_pending_months(self) -> None:
+    def plan_pending_months(self) -> None:
         """Compare the checked rows with the ledger, in row order, after one bulk read."""
-        pending, self._pending_months = self._pending_months, []
+        pending, self.plan.pending_months = self.plan.pending_months, []
         self._load_months(p[2] for p in pending)
-        new_ids, recorded, inserts = self.new_ids, self._month_cache, self.figure_inserts
-        touched = self.result.enterprise_ids
+        new_ids, recorded, inserts = self.plan.new_ids, self._month_cache, self.plan.figure_inserts
+        touched = self.plan.result.enterprise_ids
         created = 0
         for sheet, r, enterprise_id, period, values in pending:
             if type(values) is dict:  # the per-row check's; the column check's are a tuple
@@ -229,32 +234,30 @@ class _FigureRows:
             else:
                 self._plan_month(sheet, r, enterprise_id, period,
                                  {f: v for f, v in zip(FIGURE_FIELDS, values) if v is not None})
-        self.result.figures_created += created
+        self.plan.result.figures_created += created
 
     def _name_of(self, enterprise_id: str):
         if self._names_by_id is None:
-            self._names_by_id = {e["id"]: e["name"] for e in self.existing.values()}
+            self._names_by_id = {e["id"]: e["name"] for e in self.plan.existing.values()}
         if enterprise_id in self._names_by_id:
             return self._names_by_id[enterprise_id]
-        return self.ledger.scalar("SELECT name FROM enterprises WHERE id = ?", (enterprise_id,))
+        return self.plan.ledger.scalar("SELECT name FROM enterprises WHERE id = ?", (enterprise_id,))
 
     def _plan_month(self, sheet, r, enterprise_id, period, values) -> None:
         row_id = monthly_figure_id(enterprise_id, period)
-        existing = None if enterprise_id in self.new_ids else self._months_of(enterprise_id).get(period)
+        existing = None if enterprise_id in self.plan.new_ids else self._months_of(enterprise_id).get(period)
         if existing is None:
-            self.figure_inserts.append((row_id, enterprise_id, period,
-                                        *map(values.get, FIGURE_FIELDS)))
-            self.result.figures_created += 1
+            self.plan.figure_inserts.append((row_id, enterprise_id, period,
+                                             *map(values.get, FIGURE_FIELDS)))
+            self.plan.result.figures_created += 1
         else:
             diff = {k: v for k, v in values.items() if existing.get(k) != v}
             if diff:
-                self.figure_updates.append((row_id, diff))
+                self.plan.figure_updates.append((row_id, diff))
                 name = self._name_of(enterprise_id)
-                self.result.figures_updated.append(Change(sheet, r + 1, f"{name} {period}", {
-                    _FIELD_LABELS[k]: (_show_figure(k, existing.get(k)), _show_figure(k, v))
+                self.plan.result.figures_updated.append(Change(sheet, r + 1, f"{name} {period}", {
+                    FIELD_LABELS[k]: (_show_figure(k, existing.get(k)), _show_figure(k, v))
                     for k, v in diff.items()}))
             else:
-                self.result.figures_unchanged += 1
-        self.result.enterprise_ids.add(enterprise_id)
-
-    # -- writing ----------------------------------------------------------------------------
+                self.plan.result.figures_unchanged += 1
+        self.plan.result.enterprise_ids.add(enterprise_id)

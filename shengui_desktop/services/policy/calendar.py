@@ -1,0 +1,105 @@
+"""The profile's calendar reminders, target-sized pools (孝义) and the entry checklist.
+
+Read-only except the checklist ticks (written through the ledger, synced).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from ...domain.policy_calendar import CHECKLIST_ITEMS, checklist, reminders, sizing
+from ...domain.policy_results import ChecklistItem, PoolSizing, Reminder
+from ...errors import UserError
+from ...storage.ledger import Ledger
+from ..ledger.lookup import enterprise_by_credit_code
+from .evaluation import evaluate
+from .profiles import active_profile
+from .targets import year_target
+
+THRESHOLD_YUAN = 20_000_000
+
+
+def pool_sizing(ledger: Ledger, year: int) -> PoolSizing | None:
+    """孝义: required pool sizes from the target, the current counts and the shortfalls
+    (None when the profile sets no pool sizes)."""
+    profile = active_profile(ledger)
+    if profile is None or profile.pool_sizing is None:
+        return None
+    target, source = year_target(ledger, year)
+    counts = dict(ledger.conn.execute("SELECT pool, count(*) FROM enterprises GROUP BY pool").fetchall())
+    return sizing(profile, year, target, counts, f"{target}户（{source}）" if target else "")
+
+
+def calendar_reminders(ledger: Ledger, today: date | None = None) -> list[Reminder]:
+    """The profile's calendar items due this month, with the counts they concern."""
+    today = today or date.today()
+    profile = active_profile(ledger)
+    counts: dict[str, int] = {}
+    due = [c for c in (profile.data["calendar"] if profile else ()) if today.month in c["months"]]
+    if any(c.get("related_flag") for c in due):
+        for ev in evaluate(ledger, today=today).values():
+            for code in ev.flag_codes:
+                counts[code] = counts.get(code, 0) + 1
+    return reminders(profile, today, counts)
+
+
+def _checklist_id(enterprise_id: str, item: str) -> str:
+    return hashlib.blake2b(f"entry-checklist:{enterprise_id}:{item}".encode(), digest_size=16).hexdigest()
+
+
+def entry_checklist(ledger: Ledger, enterprise_id: str, today: date | None = None) -> list[ChecklistItem]:
+    """The entry materials of one enterprise, what is ticked and what the ledger shows."""
+    today = today or date.today()
+    enterprise = ledger.get("enterprises", enterprise_id)
+    if enterprise is None:
+        raise UserError("企业不存在")
+    rows = {r["item"]: r for r in ledger.rows("SELECT * FROM entry_checklist WHERE enterprise_id = ?",
+                                              (enterprise_id,))}
+    index = today.year * 12 + today.month - 1
+    first = f"{(index - 12) // 12:04d}-{(index - 12) % 12 + 1:02d}"
+    months = ledger.scalar("SELECT count(revenue) FROM monthly_figures WHERE enterprise_id = ?"
+                           " AND period >= ? AND period < ?",
+                           (enterprise_id, first, f"{today.year}-{today.month:02d}"))
+    prior = ledger.scalar("SELECT sum(revenue) FROM monthly_figures WHERE enterprise_id = ?"
+                          " AND period BETWEEN ? AND ?",
+                          (enterprise_id, f"{today.year - 1}-01", f"{today.year - 1}-12"))
+    profile = active_profile(ledger)
+    threshold = profile.threshold if profile else THRESHOLD_YUAN
+    has_project = ledger.scalar("SELECT 1 FROM projects WHERE enterprise_id = ?", (enterprise_id,))
+    return checklist(rows, is_new_project=bool(has_project) or enterprise["source"] == "new_project",
+                     months_recorded=months or 0,
+                     threshold_reached=None if prior is None else prior >= threshold)
+
+
+def set_checklist_item(ledger: Ledger, enterprise_id: str, item: str, done: bool,
+                       note: str | None = None, done_on: str | None = None) -> dict:
+    """Tick (or untick) one entry-material item; returns the fields that changed."""
+    if item not in CHECKLIST_ITEMS:
+        raise UserError(f"没有“{item}”这一申报材料项")
+    if ledger.get("enterprises", enterprise_id) is None:
+        raise UserError("企业不存在")
+    row_id = _checklist_id(enterprise_id, item)
+    fields = {"done": 1 if done else 0, "note": note,
+              "done_on": (done_on or date.today().isoformat()) if done else None,
+              "checked_by": ledger.user}
+    with ledger.transaction():
+        if ledger.get("entry_checklist", row_id) is None:
+            ledger.insert("entry_checklist", {"id": row_id, "enterprise_id": enterprise_id, "item": item,
+                                              **fields})
+            return fields
+        return ledger.update("entry_checklist", row_id, fields)
+
+
+def update_entry_checklist(ledger: Ledger, credit_code: str, *, done: list[str] | tuple = (),
+                           undone: list[str] | tuple = (), note: str | None = None) -> list[ChecklistItem]:
+    """`shengui checklist`: tick and untick items of the enterprise named by its credit code,
+    all or nothing; returns its checklist as it then stands."""
+    enterprise = enterprise_by_credit_code(ledger, credit_code)
+    if done or undone:
+        with ledger.transaction():
+            for item in done:
+                set_checklist_item(ledger, enterprise["id"], item, True, note=note)
+            for item in undone:
+                set_checklist_item(ledger, enterprise["id"], item, False, note=note)
+    return entry_checklist(ledger, enterprise["id"])

@@ -1,0 +1,82 @@
+"""What the active profile's rules say about each enterprise (suggested pool, flags).
+
+Reads only: the current pool is reported as it is and never changed here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable
+
+from ...domain.evaluation import Evaluation
+from ...domain.policy_rules import evaluate_one, not_above, project_revenue, rank_into_pools
+from ...storage.ledger import Ledger
+from .facts import gather_facts
+from .profiles import active_profile
+from .targets import year_target
+
+
+# The last evaluation of a whole ledger, keyed by (file, last change-log entry, day): every
+# write to a synced table appends to the change log, so an unchanged key means unchanged
+# inputs. The home page, the ledger page and the reminders would otherwise each pay the
+# full evaluation (seconds at 100,000 enterprises).
+_last_full: tuple[tuple, dict[str, Evaluation]] | None = None
+
+
+def evaluate(ledger: Ledger, enterprise_ids: list[str] | None = None, today: date | None = None,
+             progress: Callable[[str, int, int], None] | None = None,
+             cancelled: Callable[[], bool] | None = None) -> dict[str, Evaluation]:
+    """What the active profile's rules say about each enterprise (all, or those given).
+
+    Reads only; the current pool is reported as it is and never changed here.
+    """
+    global _last_full
+    today = today or date.today()
+    key = (str(ledger.path), ledger.scalar("SELECT max(seq) FROM change_log"), today)
+    cached = _last_full
+    if cached is not None and cached[0] == key:
+        if enterprise_ids is None:
+            return dict(cached[1])
+        return {i: cached[1][i] for i in enterprise_ids if i in cached[1]}
+    result = _evaluate(ledger, enterprise_ids, today, progress, cancelled)
+    if enterprise_ids is None and not (cancelled and cancelled()):
+        _last_full = (key, dict(result))
+    return result
+
+
+def _evaluate(ledger: Ledger, enterprise_ids: list[str] | None, today: date,
+              progress: Callable[[str, int, int], None] | None,
+              cancelled: Callable[[], bool] | None) -> dict[str, Evaluation]:
+    profile = active_profile(ledger)
+    window = 12
+    if profile and profile.flag("electricity_without_output"):
+        window = profile.flag("electricity_without_output")["months"]
+    sizing = profile.pool_sizing if profile else None
+    ids = None if enterprise_ids is None or sizing else list(enterprise_ids)
+    report = progress or (lambda stage, done, total: None)
+    report("汇总月度数据", 0, 1)
+    jump = profile.flag("revenue_jump") if profile else None
+    facts = gather_facts(ledger, today, ids, window, jump["min_growth_percent"] if jump else None)
+    ranked: dict[str, tuple[str, str]] = {}
+    if sizing:
+        target = year_target(ledger, today.year)[0]
+        if target:
+            candidates = []
+            for f in facts.values():
+                if not_above(f):
+                    value = project_revenue(f)[0]
+                    value = f.prior_year_revenue if value is None else value
+                    if value:
+                        candidates.append((f.enterprise_id, value))
+            ranked = rank_into_pools(candidates, target, sizing)
+    wanted = facts.keys() if enterprise_ids is None else [i for i in enterprise_ids if i in facts]
+    total = len(wanted)
+    out: dict[str, Evaluation] = {}
+    for n, enterprise_id in enumerate(wanted):
+        if cancelled and n % 5000 == 0 and cancelled():
+            break
+        out[enterprise_id] = evaluate_one(profile, facts[enterprise_id], today, ranked.get(enterprise_id))
+        if n % 20000 == 0:
+            report("评估企业", n, total)
+    report("评估企业", total, total)
+    return out

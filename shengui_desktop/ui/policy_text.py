@@ -1,0 +1,55 @@
+"""The Chinese text the pages show for policy results (domain.policy_results): target lines and
+reminders on the home page, reward lines and checklist boxes in the enterprise window, flag
+names in the ledger table. Formatting only; the results come from services.policy."""
+
+from __future__ import annotations
+
+from ..domain.evaluation import FLAG_NAMES
+from ..domain.policy_results import ChecklistItem, Reminder, Rewards, TargetLine, TargetProgress
+
+MISSING = "—"  # shown where a value is not (yet) known
+
+
+def flag_label(code: str) -> str:
+    return FLAG_NAMES.get(code, code)
+
+
+def _rate(value: float | None) -> str:
+    return MISSING if value is None else f"{value * 100:.0f}%"
+
+
+def _target_line(line: TargetLine) -> str:
+    target = "未设" if line.target is None else f"{line.target}"
+    return (f"{line.name}：目标净增{target}，新增{line.entries}，退规{line.exits}，"
+            f"净增{line.net_increase}，完成率{_rate(line.completion_rate)}")
+
+
+def target_lines(progress: TargetProgress) -> list[str]:
+    """The county first, then townships with a target or a move, then departments."""
+    lines = [_target_line(progress.county)]
+    lines += ["乡镇 · " + _target_line(t) for t in progress.townships
+              if t.target is not None or t.entries or t.exits]
+    lines += ["部门 · " + _target_line(d) for d in progress.departments]
+    return lines
+
+
+def reminder_lines(reminders: list[Reminder]) -> list[str]:
+    return [f"{r.text}（{r.source}）" for r in reminders]
+
+
+def reward_lines(rewards: Rewards, enterprise_id: str) -> list[str]:
+    """The reward lines of one enterprise; without a profile, why nothing was computed."""
+    out = []
+    for line in rewards.lines_of(enterprise_id):
+        amount = line.amount_text or (f"{line.amount / 10000:,.2f}万元" if line.amount else "")
+        out.append(f"{line.rule_name}（{line.payer}）：{line.status_text}"
+                   f"{'，' + amount if amount else ''}——{line.reason}")
+    if not out and rewards.profile is None:
+        out = list(rewards.notes)
+    return out
+
+
+def checklist_label(item: ChecklistItem) -> str:
+    """The text beside an entry material's tick box."""
+    extra = "；".join(x for x in (item.done_on, item.auto) if x)
+    return item.label + (f"（{extra}）" if extra else "")
