@@ -85,20 +85,22 @@ def test_targets_list_every_allocated_township_marking_the_unregistered(county_d
 
 
 def test_the_home_page_shows_the_unregistered_townships(county_db, qtbot, tmp_path):
-    from PySide6.QtWidgets import QLabel
-
     from test_ui_support import open_window
 
     with open_db(county_db) as ledger:
         assert any(line.startswith("乡镇 · 西潘乡（未登记）：目标净增1")
                    for line in target_lines(policy.target_progress(ledger, 2024)))
         window = open_window(qtbot, ledger, tmp_path, today=date(2024, 12, 1))
-        box = window.home.boxes["targets"]
-        qtbot.waitUntil(lambda: "targets" in window.home.stats, timeout=10000)
-        shown = [label.text() for label in box.findChildren(QLabel)]
+        layout = window.home.boxes["targets"].layout()
+
+        def shown() -> list[str]:  # the labels the box holds now (not those being deleted)
+            return [layout.itemAt(i).widget().text() for i in range(layout.count())]
+
+        qtbot.waitUntil(lambda: any("未登记" in text for text in shown()), timeout=10000)
+        shown_now = shown()
         window.close()
-    assert "乡镇 · 秀水镇：目标净增4，新增0，退规0，净增0，完成率0%" in shown
-    assert [t for t in shown if "未登记" in t] == [
+    assert "乡镇 · 秀水镇：目标净增4，新增0，退规0，净增0，完成率0%" in shown_now
+    assert [t for t in shown_now if "未登记" in t] == [
         f"乡镇 · {name}（未登记）：目标净增1，新增0，退规0，净增0，完成率0%"
         for name in ("路家村镇", "南娄镇", "牛村镇", "北下庄乡", "上社镇", "西潘乡")]
 
@@ -199,6 +201,9 @@ def test_an_enrolled_township_gets_its_share_and_every_township_its_own_target(w
     sync_service.import_packages(c, [exported.path], accept_fingerprint=fingerprint(nanlou))
     line = next(t for t in policy.target_progress(c, 2024).townships if t.name == "南娄镇")
     assert line.target == 1
+    # once enrolment records the township (#15 item 1) the line is its own; until then 未登记
+    code = c.scalar("SELECT code FROM townships WHERE name = '南娄镇'")
+    assert (line.registered, line.key) == (code is not None, code)
     # the county's packages carry each township its own target
     exchange(c, a, tmp_path / "usb")
     exchange(c, nanlou, tmp_path / "usb")
