@@ -173,6 +173,15 @@ def test_the_targets_pdf_lists_the_unregistered_townships(county_db, tmp_path):
     for name, n in ALLOCATION.items():
         assert (f"{name}{n}000" if name == "秀水镇" else f"{name}（未登记）{n}000") in text
     assert text.count("未登记") >= 6
+    # and the 目标任务 export says the same
+    from openpyxl import load_workbook
+
+    from shengui_desktop.services.excel import export_table
+
+    with open_db(county_db) as ledger:
+        out = export_table(ledger, "targets", tmp_path / "t.xlsx", year=2024, today=date(2024, 12, 31))
+    rows = [r[1:3] for r in load_workbook(out["path"]).active.iter_rows(values_only=True) if r[0] == "乡镇"]
+    assert rows == [("秀水镇", 4)] + [(f"{name}（未登记）", n) for name, n in ALLOCATION.items() if name != "秀水镇"]
 
 
 # -- through packages --------------------------------------------------------------------------
