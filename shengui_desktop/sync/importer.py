@@ -128,7 +128,9 @@ def accepted_fingerprints(accepted: Accepted) -> list[str]:
 def _short(fp: object) -> str:
     """The first two groups of a fingerprint, as a window shows them (for messages)."""
     plain = normalise_fingerprint(str(fp or ""))
-    return " ".join(plain[i:i + 4] for i in (0, 4) if plain[i:i + 4]) + "…" if plain else "（未注明）"
+    if not plain:
+        return "（未注明）"
+    return " ".join(plain[i:i + 4] for i in (0, 4) if plain[i:i + 4]) + "…"
 
 
 def not_for_this_site(name: str, recipient: dict, me: dict) -> PackageRejected:
@@ -307,16 +309,17 @@ def _from_body(body: dict) -> dict:
             "name": body["name"], "area_code": body["area_code"]}
 
 
-def verify(ledger: Ledger, path: Path, accept_fingerprint: Accepted = None,
+def verify(ledger: Ledger, path: Path | package.RawPackage, accept_fingerprint: Accepted = None,
            rekey: Rekey | None = None) -> Verified:
-    """Everything that needs no decryption: read, address, signature, enrolment.
+    """Everything that needs no decryption: read (unless `path` was read already), address,
+    signature, enrolment.
 
     `accept_fingerprint`: the fingerprint(s) a person confirmed for new offices; a new
     office is enrolled only with the one its own certificate has.
 
     `rekey`: the package comes from an office whose code is enrolled under another key and
     a person confirmed its new key by phone (services.sync.rekey_site)."""
-    raw = package.read(path)
+    raw = path if isinstance(path, package.RawPackage) else package.read(path)
     m, name = raw.manifest, raw.path.name
     me = ledger.this_site()
     recipient = m["recipient"]
@@ -362,10 +365,10 @@ def verify(ledger: Ledger, path: Path, accept_fingerprint: Accepted = None,
         # each accepted fingerprint is only for the office whose certificate has it
         typed = normalise_fingerprint(str(fp or ""))
         if typed not in accepted:
-            several = "都" if len(accepted) > 1 else ""
+            given = f"{len(accepted)}个指纹都" if len(accepted) > 1 else "指纹"
             raise PackageRejected(
                 "fingerprint",
-                f"{who}的密钥指纹与您输入的{several}不一致，拒绝导入。包中的指纹为“{fp or '（包中没有证书）'}”。"
+                f"{who}的密钥指纹与您输入的{given}不一致，拒绝导入。包中的指纹为“{fp or '（包中没有证书）'}”。"
                 "如果它是另一个新单位，请与该单位电话核对后，为它再加一个 --accept-new-site 指纹"
                 "（每个新单位一个）。")
         body = _confirmed_certificate(ledger, raw, typed)
@@ -574,7 +577,8 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: Accep
                  rekey: Rekey | None = None) -> list[ImportResult]:
     """Verify every file first, then apply them per sender in package-number order.
     `accept_fingerprint`: one fingerprint or several a person confirmed by phone, each
-    enrolling only the new office whose certificate has it. `progress` and `cancel` as in shengui_desktop.progress; a cancel raises ImportCancelled.
+    enrolling only the new office whose certificate has it. `progress` and `cancel` as in
+    shengui_desktop.progress; a cancel raises ImportCancelled.
 
     One command is one transaction: every package is applied, or (a file refused on the way,
     a cancel, a crash) none is. Each package is also its own savepoint, so its checks and
@@ -656,12 +660,13 @@ def _verify_all(ledger: Ledger, paths: list[Path], accepted: Accepted,
     verified: list[Verified] = []
     unknown: dict[str, tuple[PackageRejected, str]] = {}   # sender id -> refusal, its line
     for path in paths:
+        raw = package.read(path)
         try:
-            verified.append(verify(ledger, path, accepted, rekey))
+            verified.append(verify(ledger, raw, accepted, rekey))
         except PackageRejected as e:
             if e.reason != "unknown_sender":
                 raise
-            m = package.read(path).manifest
+            m = raw.manifest
             claim, cert = m["sender"], m.get("sender_certificate")
             fp = cert.get("fingerprint") if isinstance(cert, dict) else None
             unknown.setdefault(claim["site_id"], (e, f"· “{claim['name']}”（{claim['area_code']}）："
