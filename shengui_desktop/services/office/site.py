@@ -6,8 +6,10 @@ Setting an office up lives in :mod:`.setup`; its names are importable from here 
 from __future__ import annotations
 
 import json
+from importlib import metadata
 from typing import TYPE_CHECKING
 
+from ...storage import migrations
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
@@ -34,3 +36,28 @@ def unsynced_change_count(ledger: Ledger) -> int:
     latest = ledger.scalar("SELECT max_seq FROM version_vector WHERE site_id = ?",
                            (ledger.site_id,)) or 0
     return max(0, latest - acked)
+
+
+def program_version() -> str:
+    """The installed package's version, from its metadata (installer/shengui.spec copies it
+    into the bundle)."""
+    try:
+        return metadata.version("shengui-desktop")
+    except metadata.PackageNotFoundError:
+        return "未知"
+
+
+def schema_version(ledger: Ledger) -> tuple[int, int]:
+    """(the ledger's schema version, the newest this program knows); equal once unlocked,
+    since unlocking migrates."""
+    return migrations.current_version(ledger.conn), migrations.latest_version()
+
+
+def about(ledger: Ledger) -> dict:
+    """What 关于 shows: program and schema version, this office and its key fingerprint,
+    the ledger file."""
+    me = this_site(ledger)
+    schema, latest = schema_version(ledger)
+    return {"version": program_version(), "schema": schema, "schema_latest": latest,
+            "name": me["name"], "role": me["role"], "area_code": me["area_code"],
+            "fingerprint": me["fingerprint"], "path": str(ledger.path), "user": ledger.user}
