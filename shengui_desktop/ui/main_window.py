@@ -198,23 +198,12 @@ class MainWindow(QMainWindow):
         self.show_page("企业台账")
         self.ledger_page.export_view()
 
-    def show_about(self) -> QMessageBox:
-        info = site.about(self.ledger)
-        role = "乡镇" if info["role"] == "township" else "县级"
-        schema = f"{info['schema']}" + ("" if info["schema"] == info["schema_latest"]
-                                        else f"（本程序最新为{info['schema_latest']}）")
-        box = QMessageBox(QMessageBox.Icon.Information, f"关于 — {APP_TITLE}",
-                          f"{APP_TITLE}（离线版）　版本 {info['version']}", QMessageBox.StandardButton.Ok, self)
-        box.setInformativeText(
-            f"单位：{info['name']}（{role}，区划代码 {info['area_code']}）\n"
-            f"本机密钥指纹：{info['fingerprint']}\n"
-            f"台账文件：{info['path']}\n"
-            f"数据库结构版本：{schema}\n"
-            f"当前用户：{info['user'] or '（恢复码）'}")
-        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.about_box = box
-        box.open()
-        return box
+    def show_about(self):
+        from .about import AboutDialog
+
+        self.about_box = AboutDialog(self.ledger, self)
+        self.about_box.open()
+        return self.about_box
 
     def _focus_search(self) -> None:
         self.show_page("企业台账")

@@ -371,7 +371,7 @@ def ensure_township_demo(path, county_path, *, progress=None) -> Path:
             folder = Path(tmp)
             cert = folder / "county.cert.json"
             sync.export_certificate(county, cert)
-            town = set_up_office(path, role="township", name=f"{first['name']}（演示）",
+            town = set_up_office(path, role="township", name=first["name"],
                                  area_code=first["code"], admin_user=DEMO_USER,
                                  password=DEMO_PASSWORD, display_name="演示乡镇干部",
                                  county_certificate=cert).ledger

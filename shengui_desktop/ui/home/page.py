@@ -18,6 +18,7 @@ from ...services.ledger import visits
 from ..policy_text import reminder_lines, target_lines
 from ..jobs import JobRunner
 from ..ledger.index import POOL, STAT
+from ..ledger.page import NO_ENTERPRISES, NO_ENTERPRISES_TOWNSHIP
 
 LINK_STYLE = ("QPushButton { text-align: left; border: none; padding: 4px 6px; color: #1a5fb4; }"
               " QPushButton:hover { background: #e8f0fb; }")
@@ -112,6 +113,9 @@ class HomePage(QWidget):
         pools = Counter(r[POOL] for r in index.rows)
         stats = Counter(r[STAT] for r in index.rows)
         self._link(layout, "all", f"全部企业　{len(index):,}户", "企业台账", {})
+        if not len(index):
+            self._note(layout, NO_ENTERPRISES_TOWNSHIP if self.window_.site["role"] == "township"
+                       else NO_ENTERPRISES)
         for code, label in STAT_STATUSES.items():
             if stats.get(code):
                 self._link(layout, f"stat:{code}", f"{label}　{stats[code]:,}户", "企业台账",
@@ -133,8 +137,7 @@ class HomePage(QWidget):
         if not self.window_.figures_ready:
             self._note(layout, "正在按政策规则评估企业…")
             return
-        if not index.evaluations:
-            self._note(layout, "（政策规则模块尚未安装：达规未入统、退规风险等提示暂不可用）")
+        if not index.evaluations:  # nothing to evaluate: no enterprise yet
             return
         flags = Counter(code for ev in index.evaluations.values() for code in ev.flag_codes)
         differs = sum(1 for r in index.rows if (ev := index.evaluations.get(r[0])) is not None

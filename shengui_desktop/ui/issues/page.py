@@ -137,7 +137,7 @@ class IssuesPage(QWidget):
         self.table.empty_hint.set_text(self.empty_text())
         self.model.set_rows(rows)
         late = sum(1 for r in rows if self._brush(r) is not None)
-        self.count.setText(f"共{len(rows):,}个问题，其中逾期{late:,}个（红色）")
+        self.count.setText(f"共{len(rows):,}个问题，其中逾期{late:,}个（红色）" if rows else "")
         self.save_button.setEnabled(False)
         self.loaded = True
 
