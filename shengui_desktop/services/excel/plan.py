@@ -22,10 +22,10 @@ UNUSUAL = object()
 class Plan:
     """Lookups, findings and planned writes of one import (see the module's docstring)."""
 
-    def __init__(self, ledger: Ledger, result: ImportResult):
+    def __init__(self, ledger: Ledger, result: ImportResult, *, create_townships: bool = False):
         self.ledger = ledger
         self.result = result
-        self.townships = Townships(ledger)
+        self.townships = Townships(ledger, create=create_townships)
         self.departments = {r["name"]: r["id"] for r in ledger.rows("SELECT id, name FROM departments")}
         self.department_names = {v: k for k, v in self.departments.items()}
         # the ledger's enterprises the file names, read by the planner once it knows the sheets
