@@ -42,6 +42,7 @@ class Townships:
             self.known_names[name_key(name)] = code
         self.created: dict[str, str] = {}  # name → code, planned by this import
         self.unknown: dict[str, dict] = {}  # name key → {name, code, nearest, rows}
+        self._nearest: dict[str, list[str]] = {}
 
     def decision(self, layout: Layout, name: str, code: str, *, required: bool):
         """(code found, (field, problem) or None, (name, code or None) to create or None),
@@ -93,8 +94,12 @@ class Townships:
         return found, None, None
 
     def nearest(self, name: str) -> list[str]:
-        """The names of the list nearest to `name`, nearest first."""
-        return nearest_names(name, [*self.known.values(), *self.created])
+        """The names of the list nearest to `name`, nearest first (worked out once per name:
+        every row of an unknown township asks)."""
+        found = self._nearest.get(name)
+        if found is None:
+            found = self._nearest[name] = nearest_names(name, [*self.known.values(), *self.created])
+        return found
 
     def _unknown_message(self, name: str, code: str | None) -> str:
         nearest = self.nearest(name)
