@@ -381,12 +381,12 @@ def test_rename_is_a_tracked_change(offices, tmp_path, cli_env, capsys):
     db = county.path
     county.close()
     code, out, err = run(capsys, "townships", "rename", "--db", db, "140322102", "南娄镇（新）")
-    assert code == 0 and "已将乡镇140322102“南娄镇”改名为“南娄镇(新)”" in out
+    assert code == 0 and "已将乡镇140322102“南娄镇”改名为“南娄镇（新）”" in out
     with open_ledger(db, passphrase=PASSWORD) as county:
         entry = county.one("SELECT * FROM change_entries WHERE tbl = 'townships' AND op = 'u'")
-        assert json.loads(entry["data"]) == {"name": "南娄镇(新)"}
+        assert json.loads(entry["data"]) == {"name": "南娄镇（新）"}
         exchange(county, town, tmp_path / "usb2")
-        assert town.scalar("SELECT name FROM townships WHERE code = '140322102'") == "南娄镇(新)"
+        assert town.scalar("SELECT name FROM townships WHERE code = '140322102'") == "南娄镇（新）"
 
 
 # -- upgrade -----------------------------------------------------------------------------------

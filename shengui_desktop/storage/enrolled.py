@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..domain.text import clean
+from ..domain.text import clean, clean_name, match_key
 from .ledger import reference_id
 
 if TYPE_CHECKING:
@@ -32,15 +32,16 @@ _CODE = re.compile(r"\d{9}")
 
 
 def name_key(name: str | None) -> str:
-    """A township's name as compared: spaces, widths and bracket forms do not count."""
-    return clean(name).replace(" ", "")
+    """A township's name as compared: spaces, widths and bracket forms do not count
+    (domain.text.match_key, as for enterprises' names)."""
+    return match_key(name)
 
 
 def add_office_township(ledger: Ledger, code: str, name: str) -> dict | None:
     """At a county, the `townships` row of the township office with this area code and name:
     inserted (tracked) when no row has the code; a row the county already has, under
     whatever name it gave it, is kept as it is. Returns the row inserted, or None."""
-    code, name = clean(code), clean(name)
+    code, name = clean(code), clean_name(name)
     if ledger.meta("role") != "county" or not _CODE.fullmatch(code) or not name:
         return None
     if ledger.scalar("SELECT 1 FROM townships WHERE code = ?", (code,)):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ...domain.text import match_key
 from ...errors import UserError
 from ...spreadsheets.layout import Layout
 from ..ledger.townships import name_key, nearest_names
@@ -47,8 +48,8 @@ class Townships:
     def decision(self, layout: Layout, name: str, code: str, *, required: bool):
         """(code found, (field, problem) or None, (name, code or None) to create or None),
         without reporting or creating anything."""
-        if NINE_DIGITS.fullmatch(name):
-            code, name = name, ""
+        if NINE_DIGITS.fullmatch(match_key(name)):  # a code in the name column (full-width too)
+            code, name = match_key(name), ""
         found = None
         if code:
             if len(code) == 12 and code.isdigit():
@@ -113,7 +114,8 @@ class Townships:
     def note_unknown(self, name: str, code: str) -> None:
         """Count a row whose township name the list does not know, when decision() refused it
         for that (the result lists each such name once, with the nearest known ones)."""
-        if (self.role != "county" or self.create_allowed or not name or NINE_DIGITS.fullmatch(name)
+        if (self.role != "county" or self.create_allowed or not name
+                or NINE_DIGITS.fullmatch(match_key(name))
                 or self.named(name) is not None or (code and code[:9] in self.known)):
             return
         key = name_key(name)

@@ -16,7 +16,7 @@ from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
 from ...domain.search import search_key
-from ...domain.text import clean
+from ...domain.text import clean, clean_name
 from ...errors import UserError
 from ...storage.enrolled import name_key
 
@@ -100,7 +100,7 @@ def rename_township(ledger: Ledger, code: str, name: str) -> dict:
     {code, old_name, name, changed}."""
     _county_only(ledger)
     row = _township(ledger, code)
-    name = clean(name)
+    name = clean_name(name)
     if not name:
         raise UserError("乡镇名称不能为空。")
     for other in ledger.rows("SELECT code, name FROM townships WHERE code != ?", (row["code"],)):
