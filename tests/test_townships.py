@@ -137,6 +137,24 @@ def test_a_township_enrolled_by_its_first_package_is_a_township_of_the_county(of
         assert town.scalar("SELECT count(*) FROM sync_conflicts") == 0
 
 
+def test_several_townships_enrolled_in_one_import_each_join_the_list(offices, tmp_path):
+    county, town, first = offices
+    other, _ = init_office(tmp_path / "shangshe.sgdb", role="township", name="上社镇",
+                           area_code="140322106", admin_user="admin", password=PASSWORD)
+    try:
+        certificates.pin_county_certificate(other, tmp_path / "niucun" / "county.cert.json")
+        other.insert("enterprises", {"credit_code": credit(40), "name": "盂县上社铸造厂",
+                                     "township_code": "140322106"})
+        second = sync_service.export_packages(other, tmp_path / "usb2")[0].path
+        sync_service.import_packages(county, [first, second],
+                                     accept_fingerprint=[fingerprint(town), fingerprint(other)])
+        assert townships(county) == sorted([(NIUCUN, "牛村镇"), ("140322106", "上社镇"), *KNOWN.items()])
+        assert {r["credit_code"]: r["township_name"] for r in list_enterprises(county)} == {
+            credit(1): "牛村镇", credit(2): "牛村镇", credit(40): "上社镇"}
+    finally:
+        other.close()
+
+
 def test_enrolment_keeps_a_row_the_county_has_and_names_a_twin(offices):
     county, town, first = offices
     reference.add_township(county, NIUCUN, "牛村")  # the county's own spelling: kept

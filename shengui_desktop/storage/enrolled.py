@@ -31,12 +31,6 @@ PENDING = "pending_enrolled_townships"
 _CODE = re.compile(r"\d{9}")
 
 
-def name_key(name: str | None) -> str:
-    """A township's name as compared: spaces, widths and bracket forms do not count
-    (domain.text.match_key, as for enterprises' names)."""
-    return match_key(name)
-
-
 def add_office_township(ledger: Ledger, code: str, name: str) -> dict | None:
     """At a county, the `townships` row of the township office with this area code and name:
     inserted (tracked) when no row has the code; a row the county already has, under
@@ -57,9 +51,9 @@ def same_name_elsewhere(ledger: Ledger, code: str) -> list[dict]:
     name = ledger.scalar("SELECT name FROM townships WHERE code = ?", (code,))
     if name is None:
         return []
-    key = name_key(name)
+    key = match_key(name)  # spaces, widths and bracket forms do not count
     return [r for r in ledger.rows("SELECT code, name FROM townships WHERE code != ? ORDER BY code",
-                                   (code,)) if name_key(r["name"]) == key]
+                                   (code,)) if match_key(r["name"]) == key]
 
 
 def enrolled_without_row(ledger: Ledger) -> list[dict]:

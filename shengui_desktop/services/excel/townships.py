@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ...domain.text import match_key
 from ...errors import UserError
 from ...spreadsheets.layout import Layout
-from ..ledger.townships import name_key, nearest_names
+from ..ledger.townships import nearest_names
 from ..office.site import this_site
 from .vocabulary import NINE_DIGITS
 
@@ -38,11 +38,11 @@ class Townships:
         # the real one enrolled), the name means the enrolled one
         self.enrolled = {r[0] for r in ledger.conn.execute(
             "SELECT area_code FROM sites WHERE is_self = 0 AND trusted = 1 AND role = 'township'")}
-        self.known_names: dict[str, str] = {}  # name key → code
+        self.known_names: dict[str, str] = {}  # match_key of the name → code
         for code, name in sorted(self.known.items(), key=lambda cn: (cn[0] in self.enrolled, cn[0])):
-            self.known_names[name_key(name)] = code
+            self.known_names[match_key(name)] = code
         self.created: dict[str, str] = {}  # name → code, planned by this import
-        self.unknown: dict[str, dict] = {}  # name key → {name, code, nearest, rows}
+        self.unknown: dict[str, dict] = {}  # match_key → {name, code, nearest, rows}
         self._nearest: dict[str, list[str]] = {}
 
     def decision(self, layout: Layout, name: str, code: str, *, required: bool):
@@ -118,7 +118,7 @@ class Townships:
                 or NINE_DIGITS.fullmatch(match_key(name))
                 or self.named(name) is not None or (code and code[:9] in self.known)):
             return
-        key = name_key(name)
+        key = match_key(name)
         entry = self.unknown.get(key)
         if entry is None:
             entry = self.unknown[key] = {"name": name, "code": code or None,
@@ -127,13 +127,13 @@ class Townships:
 
     def named(self, name: str) -> str | None:
         """The code of a township written by name, planned ones included."""
-        key = name_key(name)
+        key = match_key(name)
         if not key:
             return None
         if key in self.known_names:
             return self.known_names[key]
         for created, code in self.created.items():
-            if name_key(created) == key:
+            if match_key(created) == key:
                 return code
         for known, code in self.known_names.items():
             # "盂县秀水镇" or "秀水" for "秀水镇"

@@ -16,14 +16,13 @@ from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
 from ...domain.search import search_key
-from ...domain.text import clean, clean_name
+from ...domain.text import clean, clean_name, match_key
 from ...errors import UserError
-from ...storage.enrolled import name_key
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
 
-__all__ = ["name_key", "nearest_names", "township_lines", "rename_township", "merge_townships"]
+__all__ = ["nearest_names", "similarity", "township_lines", "rename_township", "merge_townships"]
 
 
 def _pinyin(name: str) -> str:
@@ -34,7 +33,7 @@ def _pinyin(name: str) -> str:
 def similarity(a: str, b: str) -> float:
     """How alike two township names are (0–1): by character and by sound (牛村 and 留村 are
     far apart, 牛村 and 牛村镇 close; 北下庄 typed as 北夏庄 sounds the same)."""
-    a, b = name_key(a), name_key(b)
+    a, b = match_key(a), match_key(b)
     by_text = SequenceMatcher(None, a, b).ratio()
     by_sound = SequenceMatcher(None, _pinyin(a), _pinyin(b)).ratio()
     return max(by_text, by_sound)
@@ -84,14 +83,14 @@ def township_lines(ledger: Ledger) -> list[dict]:
     rows = ledger.rows("SELECT code, name FROM townships ORDER BY code")
     by_key: dict[str, list[str]] = {}
     for r in rows:
-        by_key.setdefault(name_key(r["name"]), []).append(r["code"])
+        by_key.setdefault(match_key(r["name"]), []).append(r["code"])
     out = []
     for r in rows:
         office = offices.get(r["code"])
         out.append({"code": r["code"], "name": r["name"], "enterprises": counts.get(r["code"], 0),
                     "targets": targets.get(r["code"], 0), "enrolled": office is not None,
                     "office": office["name"] if office else None,
-                    "same_name": [c for c in by_key[name_key(r["name"])] if c != r["code"]]})
+                    "same_name": [c for c in by_key[match_key(r["name"])] if c != r["code"]]})
     return out
 
 
@@ -104,7 +103,7 @@ def rename_township(ledger: Ledger, code: str, name: str) -> dict:
     if not name:
         raise UserError("乡镇名称不能为空。")
     for other in ledger.rows("SELECT code, name FROM townships WHERE code != ?", (row["code"],)):
-        if name_key(other["name"]) == name_key(name):
+        if match_key(other["name"]) == match_key(name):
             raise UserError(f"已有乡镇“{other['name']}”（代码{other['code']}）。如是同一乡镇，请合并："
                             f"shengui townships merge {other['code']} --into {row['code']}")
     changed = ledger.update("townships", row["id"], {"name": name})
