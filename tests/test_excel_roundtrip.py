@@ -182,6 +182,22 @@ def test_every_export_prints_on_a4_with_header_footer_and_borders(demo_county, t
             assert all(c.border.left.style == "thin" for c in row), (what, row[0].row)
 
 
+def test_wrapped_text_makes_its_row_tall_and_a_wide_title_starts_on_the_first_page(demo_county, tmp_path):
+    out = tmp_path / "v.xlsx"
+    export_table(demo_county, "visits", out, today=TODAY)
+    ws = load_workbook(out).worksheets[0]
+    c = [x.value for x in ws[3]].index("走访情况") + 1
+    width = ws.column_dimensions[ws.cell(3, c).column_letter].width
+    long_ = [r for r in range(4, ws.max_row + 1)
+             if len(str(ws.cell(r, c).value or "")) * 2 > width]
+    assert long_ and all(ws.row_dimensions[r].height >= 30 for r in long_)
+    assert ws.cell(4, c).alignment.wrap_text
+    # the enterprise list spans two pages across: its title is not centred between them
+    export_table(demo_county, "enterprises", out, today=TODAY)
+    ws = load_workbook(out).worksheets[0]
+    assert ws.print_title_cols == "$A:$C" and ws["A1"].alignment.horizontal == "left"
+
+
 def test_print_setup_chooses_paper_orientation_and_scale():
     from shengui_desktop.spreadsheets.writer import print_setup
 

@@ -47,6 +47,7 @@ SPAN_SCALE = 75
 PORTRAIT_SHRINK = 0.9
 FOOTER = "第&P页 共&N页"
 WRAP_MIN = 20  # characters: a wrapping column is not narrowed below this
+ROW_POINTS = 15  # a line of the default font, the height Excel gives a row
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,13 @@ def _shown(kind: str, value) -> object:
     if kind == "date" and isinstance(value, (date, datetime)):
         return "2024-01-01"
     return value
+
+
+def _lines(value, room: int) -> int:
+    """How many lines a wrapped cell takes in a column `room` characters wide."""
+    if type(value) is not str or not value:
+        return 1
+    return sum(max(1, -(-_display_width(part) // room)) for part in value.split("\n"))
 
 
 def _column_points(width: float) -> float:
@@ -154,6 +162,7 @@ class TableBook:
         self.today = today or date.today()
         add = self.workbook.add_format
         self._title = add({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
+        self._title_left = add({"bold": True, "font_size": 14, "align": "left", "valign": "vcenter"})
         self._sub = add({"font_size": 10, "font_color": "#595959"})
         self._header = add(_HEADER)
         self._formats = {kind: add({"num_format": fmt}) for kind, fmt in _FORMATS.items()}
@@ -206,10 +215,11 @@ class TableBook:
         for c, width in enumerate(widths):
             ws.set_column(c, c, width)
         ws.freeze_panes(3, 0)
-        self._print_setup(ws, title, widths, title_columns)
+        spans = not self._print_setup(ws, title, widths, title_columns).fit_width
 
         ws.set_row(0, 28)
-        ws.merge_range(0, 0, 0, n - 1, title, self._title)
+        # a title centred over a table two pages wide would print between the pages
+        ws.merge_range(0, 0, 0, n - 1, title, self._title_left if spans else self._title)
         line = f"填报单位：{self.office}    导出日期：{self.today.isoformat()}"
         if any(c.kind == "wan" for c in columns):
             line += "    金额单位：万元"
@@ -227,7 +237,14 @@ class TableBook:
         write_datetime, write_boolean = ws.write_datetime, ws.write_boolean
         date_format = self._cell_format("date", False)
 
+        wrapped = [(c, max(int(widths[c]) - 1, 1)) for c in range(len(columns)) if wraps[c]]
+
         def out(r: int, values: list) -> None:
+            if wrapped:
+                # as tall as its wrapped text: LibreOffice keeps a row's height as written
+                lines = max((_lines(values[c], room) for c, room in wrapped), default=1)
+                if lines > 1:
+                    ws.set_row(r, ROW_POINTS * lines)
             for c, (fmt, value) in enumerate(zip(formats, values)):
                 if value is None:
                     write_blank(r, c, None, fmt)  # bordered like the rest
@@ -279,7 +296,7 @@ class TableBook:
             first, last = xl_rowcol_to_cell(3, c), xl_rowcol_to_cell(r - 1, c)
             ws.write_formula(r, c, f"=SUBTOTAL(9,{first}:{last})", self._total_format(kind), shown)
 
-    def _print_setup(self, ws, title: str, widths: list[float], title_columns: int) -> None:
+    def _print_setup(self, ws, title: str, widths: list[float], title_columns: int) -> PrintSetup:
         setup = print_setup(widths)
         ws.set_paper(A4)
         if setup.landscape:
@@ -297,6 +314,7 @@ class TableBook:
             if title_columns:
                 ws.repeat_columns(0, title_columns - 1)
         ws.set_footer(f"&L{_footer_text(title)}&C{FOOTER}&R{self.today.isoformat()}")
+        return setup
 
     def save(self, path: Path) -> Path:
         """Write the file: under a temporary name beside it, then renamed."""
