@@ -59,8 +59,10 @@ class Col:
 
 
 def _display_width(value) -> int:
-    text = str(value)
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    """Columns a value needs: a CJK character takes two; a text of several lines, its
+    longest line."""
+    return max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in line)
+               for line in str(value).split("\n"))
 
 
 def _cell_value(kind: str, value):
@@ -236,22 +238,28 @@ class TableBook:
         write_number, write_string, write_blank = ws.write_number, ws.write_string, ws.write_blank
         write_datetime, write_boolean = ws.write_datetime, ws.write_boolean
         date_format = self._cell_format("date", False)
+        # paragraphs (a visit's summary) show only when the cell wraps, in any text column
+        paragraphs = [self._cell_format(col.kind, True) for col in columns]
 
         wrapped = [(c, max(int(widths[c]) - 1, 1)) for c in range(len(columns)) if wraps[c]]
+        room = [max(int(w) - 1, 1) for w in widths]
 
         def out(r: int, values: list) -> None:
-            if wrapped:
-                # as tall as its wrapped text: LibreOffice keeps a row's height as written
-                lines = max((_lines(values[c], room) for c, room in wrapped), default=1)
-                if lines > 1:
-                    ws.set_row(r, ROW_POINTS * lines)
+            # as tall as its wrapped text: LibreOffice keeps a row's height as written
+            lines = max((_lines(values[c], width) for c, width in wrapped), default=1)
             for c, (fmt, value) in enumerate(zip(formats, values)):
                 if value is None:
                     write_blank(r, c, None, fmt)  # bordered like the rest
                     continue
                 kind = type(value)
                 if kind is str:
-                    write_string(r, c, value, fmt)  # text that looks like a formula stays text
+                    # text that looks like a formula stays text
+                    if "\n" in value:
+                        write_string(r, c, value, paragraphs[c])
+                        if not wraps[c]:
+                            lines = max(lines, _lines(value, room[c]))
+                    else:
+                        write_string(r, c, value, fmt)
                 elif kind is bool:
                     write_boolean(r, c, value, fmt)
                 elif kind is int or kind is float:
@@ -260,6 +268,8 @@ class TableBook:
                     write_datetime(r, c, value, fmt if columns[c].kind == "date" else date_format)
                 else:
                     write_string(r, c, str(value), fmt)
+            if lines > 1:
+                ws.set_row(r, ROW_POINTS * lines)
 
         def add_up(row: list) -> None:
             for c in summed:
