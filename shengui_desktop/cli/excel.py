@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import UserError
 from .common import add_db, emit, open_from_args, progress_printer
 
-EXPORT_KINDS = ("enterprises", "visits", "issues", "pools", "targets", "rewards")
+EXPORT_KINDS = ("enterprises", "figures", "visits", "issues", "pools", "targets", "rewards")
 
 
 class ImportFailed(UserError):
@@ -51,7 +51,7 @@ def cmd_export(args) -> int:
 
     with open_from_args(args) as ledger:
         info = export_table(ledger, args.what, Path(args.out), year=args.year,
-                            progress=progress_printer("导出"))
+                            with_figures=args.with_figures, progress=progress_printer("导出"))
     emit(args, info, lambda: f"已导出{info['title']}{info['rows']}行：{info['path']}"
          + ("".join(f"\n提示：{n}" for n in info.get("notes", []))))
     return 0
@@ -87,9 +87,11 @@ def register(sub) -> None:
     p = excel.add_parser("export", help="导出为Excel")
     add_db(p)
     p.add_argument("--what", required=True, choices=EXPORT_KINDS,
-                   help="enterprises 企业名单 | visits 走访 | issues 问题 | pools 库别 | "
-                        "targets 目标 | rewards 奖补")
+                   help="enterprises 企业名单 | figures 月度数据 | visits 走访 | issues 问题 | "
+                        "pools 库别 | targets 目标 | rewards 奖补")
     p.add_argument("--out", required=True)
+    p.add_argument("--with-figures", action="store_true",
+                   help="企业名单附带月度数据工作表（默认不附带，月度数据用 --what figures 单独导出）")
     p.add_argument("--year", type=int, help="年度（targets、rewards；默认今年）")
     p.set_defaults(func=cmd_export)
 
