@@ -49,6 +49,13 @@ def generate(qtbot, page, kind: str) -> None:
     qtbot.waitUntil(lambda: page.job is None, timeout=20000)
 
 
+def shown_texts(page, tmp_path) -> list[str]:
+    """The text of each page the preview shows (it keeps the PDF in memory only)."""
+    out = tmp_path / f"shown-{page.generated}.pdf"
+    page.viewer.pages.write(list(range(page.viewer.page_count())), out)
+    return pdf_pages(out)
+
+
 def pdf_info(path) -> dict[str, str]:
     out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     return dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
@@ -104,8 +111,8 @@ def test_generate_preview_print_and_save(qtbot, demo_county, tmp_path, monkeypat
     page.township.setCurrentIndex(page.township.findText("秀水镇"))
     generate(qtbot, page, "ledger")
     assert warnings == []
-    shown = page.viewer.pages
-    texts = pdf_pages(shown.path)
+    texts = shown_texts(page, tmp_path)
+    assert list(page.folder.iterdir()) == []  # no unencrypted copy left on disk
     assert page.viewer.page_count() == len(texts) >= 1
     assert page.viewer.count.text() == f"共 {len(texts)} 页"
     assert "小升规企业培育台账" in texts[0] and "秀水镇" in texts[0]
@@ -114,7 +121,9 @@ def test_generate_preview_print_and_save(qtbot, demo_county, tmp_path, monkeypat
     # the first page is on screen, drawn from PDFium's picture of it
     qtbot.waitUntil(lambda: 0 in page.viewer.canvas.cache)
     assert page.viewer.visible_pages()[0] == 0
-    assert not page.viewer.canvas.cache[0].isNull()
+    image = page.viewer.canvas.cache[0]
+    # drawn at its own size (a picture scaled by a pixel shows seams where scrolling repaints)
+    assert (image.width(), image.height()) == page.viewer.canvas.page_size(0)
     assert "企业台账" in window.statusBar().currentMessage()
 
     # 打印… → the print dialog (stubbed: 打印到文件) → a PDF that is the report
@@ -226,20 +235,19 @@ def test_visits_of_a_period_and_the_blank_form(qtbot, demo_county, tmp_path, war
     page.date_from.setDate(page.date_from.date().fromString("2026-03-01", "yyyy-MM-dd"))
     page.date_to.setDate(page.date_to.date().fromString("2026-03-31", "yyyy-MM-dd"))
     generate(qtbot, page, "visits")
-    text = "\n".join(pdf_pages(page.viewer.pages.path))
+    text = "\n".join(shown_texts(page, tmp_path))
     count = demo_county.scalar("SELECT count(*) FROM visits WHERE visit_date BETWEEN '2026-03-01' AND '2026-03-31'")
     assert re.search(rf"共走访\s*{count}\s*次", text) and "2026-03-01 至 2026-03-31" in text
-    first = page.viewer.pages.path
 
     e = demo_county.one("SELECT id, name, credit_code FROM enterprises ORDER BY name LIMIT 1")
     page.select("visit_form")
     page.picker.set_enterprise(e["id"])
-    assert page.stale.text() == "条件已改动，点击“生成报表”更新预览"
+    assert page.stale.text() == "条件已改动，请重新生成"
     generate(qtbot, page, "visit_form")
     assert page.viewer.page_count() == 1 and page.stale.text() == ""
-    form = flat(pdf_pages(page.viewer.pages.path)[0])
+    form = flat(shown_texts(page, tmp_path)[0])
     assert "走访记录表" in form and e["credit_code"] in form and flat(e["name"]) in form
-    assert not first.exists()  # the earlier preview's file is gone
+    assert list(page.folder.iterdir()) == []
     assert warnings == []
 
 
@@ -305,7 +313,7 @@ def test_print_a_dossier_from_the_enterprise_window(qtbot, demo_county, tmp_path
     assert window.stack.currentWidget() is page
     assert page.kind().code == "dossier" and page.picker.enterprise_id == e["id"]
     qtbot.waitUntil(lambda: page.job is None and page.viewer.page_count() > 0, timeout=20000)
-    text = pdf_pages(page.viewer.pages.path)
+    text = shown_texts(page, tmp_path)
     assert f"一户一册 {e['name']}" in re.sub(r"\s+", " ", text[0])
     assert page.viewer.count.text() == f"共 {len(text)} 页"
     assert page.viewer.info.text() == f"一户一册　{e['name']}　2026年"
@@ -319,7 +327,7 @@ def test_pages_are_painted_on_a_printer_at_their_size(qtbot, demo_county, tmp_pa
     source = tmp_path / "ledger.pdf"
     reports.print_report(demo_county, "ledger", source, reports.resolve_filters(demo_county, today=TODAY),
                          printed_on=TODAY)
-    pages = PdfPages(source)
+    pages = PdfPages.read(source)
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     prepare_printer(printer, pages, "企业台账")
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
@@ -331,7 +339,7 @@ def test_pages_are_painted_on_a_printer_at_their_size(qtbot, demo_county, tmp_pa
     ticks = []
     assert paint_pages(pages, printer, order, progress=lambda *a: ticks.append(a)) == len(order)
     assert len(ticks) == len(order)
-    painted = PdfPages(tmp_path / "painted.pdf")
+    painted = PdfPages.read(tmp_path / "painted.pdf")
     assert len(painted) == 2 * len(pages) and painted.landscape(0)
     assert abs(painted.size(0).width() - pages.size(0).width()) < 2
     difference = mean_difference(pages.image(0, 100), painted.image(0, 100))
@@ -358,10 +366,41 @@ def test_printing_a_range_to_a_file_copies_those_pages(qtbot, demo_county, tmp_p
     _window, page = print_page(qtbot, demo_county, tmp_path)
     page.pool.setCurrentIndex(page.pool.findData("cultivation"))
     generate(qtbot, page, "dossier")
-    texts = pdf_pages(page.viewer.pages.path)
+    texts = shown_texts(page, tmp_path)
     out = tmp_path / "第2至3页.pdf"
     monkeypatch.setattr(viewer_module, "make_print_dialog",
                         lambda printer, parent: StubPrintDialog(printer, parent, out, pages=(2, 3), copies=2))
     page.viewer.print_clicked()
     qtbot.waitUntil(lambda: not page.viewer.printing, timeout=20000)
     assert pdf_pages(out) == [texts[1], texts[2], texts[1], texts[2]]
+
+
+def test_one_job_at_a_time_nothing_replaces_the_pages_being_printed(qtbot, demo_county, tmp_path,
+                                                                     monkeypatch):
+    window, page = print_page(qtbot, demo_county, tmp_path)
+    generate(qtbot, page, "targets")
+    shown = page.viewer.pages
+    started, go = threading.Event(), threading.Event()
+    real = viewer_module.print_pages
+
+    def held(*args, **kwargs):
+        started.set()
+        go.wait(10)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(viewer_module, "print_pages", held)
+    monkeypatch.setattr(viewer_module, "make_print_dialog",
+                        lambda printer, parent: StubPrintDialog(printer, parent, tmp_path / "t.pdf"))
+    told = []
+    monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda _p, title, text, *a: told.append(text)))
+    page.viewer.print_clicked()
+    qtbot.waitUntil(started.is_set, timeout=10000)
+    assert not page.generate_button.isEnabled() and not page.viewer.print_button.isEnabled()
+    page.generate()  # F5 or a click that got through: ignored
+    eid = demo_county.scalar("SELECT id FROM enterprises ORDER BY name LIMIT 1")
+    page.print_dossier(eid)  # from an enterprise window: told to wait
+    assert page.job is None and told == ["正在生成或打印报表，完成后再打印一户一册。"]
+    go.set()
+    qtbot.waitUntil(lambda: not page.viewer.printing, timeout=10000)
+    assert page.viewer.pages is shown and page.generate_button.isEnabled()
+    assert pdf_pages(tmp_path / "t.pdf")
+    window.close()

@@ -1,8 +1,9 @@
 """报表打印: pick a report of the catalogue (services/report_kinds.py) and its filters,
 generate it on a worker (progress, 取消), see its pages, print them or save the PDF.
 
-Only the filters the chosen report reads are enabled. A generated file lives in a private
-temporary folder until the next one replaces it or the window closes; 另存为PDF copies it.
+Only the filters the chosen report reads are enabled. A report is generated into a private
+temporary folder and read into memory at once, the file removed: the preview, 打印… and
+另存为PDF… work from memory, so no unencrypted copy stays on disk unless the person saves one.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QHBoxLayout, QLabel,
                                QToolButton, QVBoxLayout, QWidget)
 
 from ...domain.records import POOLS
-from ...errors import UserError
+from ...errors import UserError, os_error_message
 from ...services.ledger import enterprises, reference
 from ...services.report_kinds import FILTERS, REPORT_KINDS, ReportKind
 from ..jobs import JobRunner, core_progress, run_with_progress
@@ -60,6 +61,8 @@ class PrintPage(QWidget):
         layout.addWidget(self.note)
         layout.addLayout(self._filters())
         self.viewer = PdfViewer(window, EMPTY_TEXT)
+        self.stale = self.viewer.stale  # says when the preview no longer matches the choice
+        self.viewer.printing_changed.connect(self._busy)
         layout.addWidget(self.viewer, 1)
         self._kind_changed()
 
@@ -118,11 +121,13 @@ class PrintPage(QWidget):
         first = QHBoxLayout()
         first.setSpacing(6)
         first.addWidget(self.labels["enterprise"], 0, top)
+        self.picker.setMaximumWidth(480)
         first.addWidget(self.picker, 1)
         first.addWidget(self.clear_enterprise, 0, top)
         first.addSpacing(12)
         for w in (self.labels["period"], self.date_from, self.period_dash, self.date_to):
             first.addWidget(w, 0, top)
+        first.addStretch(0)
         for key in ("enterprise", "period"):
             self.labels[key].setMinimumHeight(self.picker.edit.sizeHint().height())
         # second row: which set, which year, how grouped
@@ -148,18 +153,10 @@ class PrintPage(QWidget):
         self.generate_button.setToolTip("按所选条件生成PDF并在下方预览（F5）")
         self.generate_button.setShortcut("F5")
         self.generate_button.clicked.connect(self.generate)
-        self.stale = QLabel("")
-        self.stale.setWordWrap(True)
-        self.stale.setStyleSheet("color: #a05a00;")
-        self.stale.setMaximumWidth(150)
-        side = QVBoxLayout()
-        side.addWidget(self.generate_button)
-        side.addWidget(self.stale)
-        side.addStretch(1)
         row = QHBoxLayout()
         row.addLayout(grid, 1)
         row.addSpacing(10)
-        row.addLayout(side)
+        row.addWidget(self.generate_button, 0, Qt.AlignmentFlag.AlignTop)
         return row
 
     def _clear_enterprise(self) -> None:
@@ -191,7 +188,7 @@ class PrintPage(QWidget):
                 w.setToolTip(tip)
         if self.shown_choice is not None and self.viewer.page_count():
             self.stale.setText("" if self.choice() == self.shown_choice
-                               else "条件已改动，点击“生成报表”更新预览")
+                               else "条件已改动，请重新生成")
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -237,8 +234,13 @@ class PrintPage(QWidget):
         return parts
 
     # -- generating ----------------------------------------------------------------------------
+    def busy(self) -> bool:
+        """A report is being generated or printed: one job at a time (the pages being
+        printed must not be replaced under the printer)."""
+        return self.job is not None or self.viewer.printing
+
     def generate(self) -> None:
-        if self.job is not None:
+        if self.busy():
             return
         choice = self.choice()
         kind = REPORT_KINDS[choice["kind"]]
@@ -261,20 +263,20 @@ class PrintPage(QWidget):
             return reports.print_report(ledger, kind.code, out, filters, printed_on=today,
                                         progress=core_progress(progress), cancelled=cancelled)
 
-        self._busy(True)
         self.job = run_with_progress(self, self.runner, self.window_.ledger, work, f"正在生成{kind.title}…",
                                      lambda result: self._generated(result, choice),
                                      self._failed)
         self.job.on("cancelled", self._cancelled)
+        self._busy()
 
-    def _busy(self, busy: bool) -> None:
-        self.generate_button.setEnabled(not busy)
-        self.generate_button.setText("正在生成…" if busy else "生成报表")
-        self.viewer.set_busy(busy)
+    def _busy(self, _printing: bool | None = None) -> None:
+        self.generate_button.setEnabled(not self.busy())
+        self.generate_button.setText("正在生成…" if self.job is not None else "生成报表")
+        self.viewer.set_busy(self.job is not None)
 
     def _ended(self) -> None:
         self.job = None
-        self._busy(False)
+        self._busy()
         for dialog in self.findChildren(QProgressDialog):  # run_with_progress closes, never deletes
             if not dialog.isVisible():
                 dialog.deleteLater()
@@ -283,19 +285,21 @@ class PrintPage(QWidget):
         self._ended()
         kind = REPORT_KINDS[choice["kind"]]
         try:
-            pages = PdfPages(result.path)
+            pages = PdfPages.read(result.path)
         except UserError as e:
             QMessageBox.warning(self, "无法预览报表", str(e))
             return
-        previous = self.viewer.pages.path if self.viewer.pages is not None else None
+        except OSError as e:
+            QMessageBox.warning(self, "无法预览报表", os_error_message(e))
+            return
+        finally:  # shown from memory: no unencrypted copy of the ledger's data stays behind
+            result.path.unlink(missing_ok=True)
         words = self.describe(choice)
         name = "_".join([kind.title, *words, self.window_.today.isoformat()])
         info = f"{kind.title}　{'　'.join(words)}".rstrip("　")
         self.viewer.show_pages(pages, kind.title, safe_file_name(name) + ".pdf", info)
         self.shown_choice = choice
-        self.stale.setText("" if self.choice() == choice else "条件已改动，点击“生成报表”更新预览")
-        if previous is not None and previous != result.path:
-            previous.unlink(missing_ok=True)
+        self.stale.setText("" if self.choice() == choice else "条件已改动，请重新生成")
         self.window_.statusBar().showMessage(f"已生成{kind.title}，共 {len(pages)} 页", 8000)
 
     def _failed(self, message: str) -> None:
@@ -309,6 +313,9 @@ class PrintPage(QWidget):
     # -- from elsewhere ----------------------------------------------------------------------
     def print_dossier(self, enterprise_id: str) -> None:
         """打印一户一册 from an enterprise's window: this page, that enterprise, generated."""
+        if self.busy():
+            QMessageBox.information(self.window(), "请稍候", "正在生成或打印报表，完成后再打印一户一册。")
+            return
         self.select("dossier")
         self.picker.index = self.window_.index
         self.picker.set_enterprise(enterprise_id)

@@ -2,9 +2,10 @@
 
 PDFium is not thread-safe: not even two documents may be used at once from two threads, so
 every call goes through one process-wide lock (the preview paints on the GUI thread while a
-print job renders on a worker). The file is read into memory: nothing keeps it open, so it
-can be replaced or removed while its pages are shown (Windows would refuse an open file).
-pypdfium2 is imported with the first document (~65 ms), not when the window starts.
+print job renders on a worker). A document lives in memory: the window removes the file it
+was generated into as soon as it is read, so no unencrypted copy of ledger data stays on
+disk unless the person saves one. pypdfium2 is imported with the first document (~65 ms),
+not when the window starts.
 """
 
 from __future__ import annotations
@@ -25,17 +26,21 @@ POINTS_PER_INCH = 72
 class PdfPages:
     """The pages of one PDF: their count, sizes in points, and images at a resolution."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, data: bytes, name: str = ""):
         import pypdfium2 as pdfium
 
-        self.path = Path(path)
-        data = self.path.read_bytes()
+        self.data, self.name = data, name
         with LOCK:
             try:
                 self.document = pdfium.PdfDocument(data)
             except pdfium.PdfiumError as e:
-                raise UserError(f"无法读取PDF文件“{self.path.name}”：{e}") from None
+                raise UserError(f"无法读取PDF文件“{name}”：{e}") from None
             self.sizes = [QSizeF(*self.document.get_page_size(i)) for i in range(len(self.document))]
+
+    @classmethod
+    def read(cls, path: str | Path) -> PdfPages:
+        path = Path(path)
+        return cls(path.read_bytes(), path.name)
 
     def __len__(self) -> int:
         return len(self.sizes)
@@ -66,13 +71,11 @@ class PdfPages:
     def write(self, order: list[int], path: str | Path) -> Path:
         """The pages `order` (indexes, repeats allowed) as a PDF at `path`, text and all: the
         file itself when that is every page once, else the pages copied into a new document."""
-        import shutil
-
         import pypdfium2 as pdfium
 
         def fill(tmp: Path) -> None:
             if order == list(range(len(self))):
-                shutil.copyfile(self.path, tmp)
+                tmp.write_bytes(self.data)
                 return
             with LOCK:
                 out = pdfium.PdfDocument.new()

@@ -7,11 +7,11 @@ a few kept; the document is a PdfPages (pdf.py), printing is printer.py on a wor
 
 from __future__ import annotations
 
-import shutil
+import math
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QShortcut
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox,
@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMes
                                QWidget)
 
 from ...errors import os_error_message
-from ...paths import write_replacing
 from ..jobs import JobRunner, run_with_progress
 from .pdf import POINTS_PER_INCH, PdfPages
 from .printer import pages_to_print, prepare_printer, print_pages
@@ -61,8 +60,10 @@ class PageCanvas(QWidget):
             self._layout()
 
     def page_size(self, index: int):
+        """The page on screen in pixels: PDFium's own rounding, so its image fits exactly
+        (a picture scaled by a pixel shows seams where a scroll repaints part of it)."""
         size = self.pages.size(index)
-        return round(size.width() * self.scale), round(size.height() * self.scale)
+        return math.ceil(size.width() * self.scale), math.ceil(size.height() * self.scale)
 
     def _layout(self) -> None:
         self.tops = []
@@ -118,7 +119,7 @@ class PageCanvas(QWidget):
                 break
             painter.fillRect(rect.translated(3, 3), QColor(0, 0, 0, 70))
             painter.fillRect(rect, Qt.GlobalColor.white)
-            painter.drawImage(QRectF(rect), self.image(i))
+            painter.drawImage(rect.topLeft(), self.image(i))
         painter.end()
 
 
@@ -126,6 +127,7 @@ class PdfViewer(QWidget):
     """Shows one generated PDF; prints it and saves a copy."""
 
     page_changed = Signal(int)
+    printing_changed = Signal(bool)  # one job at a time: the page generates nothing meanwhile
 
     def __init__(self, window, empty_text: str, parent=None):
         super().__init__(parent)
@@ -196,6 +198,8 @@ class PdfViewer(QWidget):
         self.info = QLabel("")
         self.info.setStyleSheet("color: #333;")
         self.info.setMinimumWidth(40)
+        self.stale = QLabel("")
+        self.stale.setStyleSheet("color: #a05a00; font-weight: bold;")
         for w in (self.previous, self.page_box, self.next, self.count):
             bar.addWidget(w)
         bar.addSpacing(8)
@@ -203,6 +207,7 @@ class PdfViewer(QWidget):
         bar.addWidget(self.zoom)
         bar.addSpacing(8)
         bar.addWidget(self.info, 1)
+        bar.addWidget(self.stale)
         bar.addWidget(self.print_button)
         bar.addWidget(self.save_button)
         return bar
@@ -333,6 +338,7 @@ class PdfViewer(QWidget):
         pages = self.pages
         self.printing = True
         self._enable()
+        self.printing_changed.emit(True)
 
         def work(_ledger, progress, cancelled):
             return print_pages(pages, printer, order, progress, cancelled)
@@ -354,6 +360,7 @@ class PdfViewer(QWidget):
     def _printed(self) -> None:
         self.printing = False
         self._enable()
+        self.printing_changed.emit(False)
 
     # -- saving ----------------------------------------------------------------------------
     def save_clicked(self) -> None:
@@ -367,10 +374,8 @@ class PdfViewer(QWidget):
         target = Path(path)
         if target.suffix.lower() != ".pdf":
             target = target.with_name(target.name + ".pdf")
-        if target.resolve() == self.pages.path.resolve():
-            return
         try:
-            write_replacing(target, lambda tmp: shutil.copyfile(self.pages.path, tmp))
+            self.pages.write(list(range(len(self.pages))), target)
         except OSError as e:
             QMessageBox.warning(self, "另存失败", os_error_message(e))
             return
