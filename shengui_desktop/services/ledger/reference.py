@@ -7,7 +7,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from ...domain.records import validate_target
-from ...domain.text import clean
+from ...domain.text import clean, clean_name, match_key
 from ...errors import UserError, ValidationError
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ STANDARD_DEPARTMENTS = ("工信局", "开发区", "应急局", "能源局", "住
 
 
 def add_township(ledger: Ledger, code: str, name: str) -> str:
-    code, name = clean(code), clean(name)
+    code, name = clean(code), clean_name(name)
     if not re.fullmatch(r"\d{9}", code):
         raise ValidationError({"code": "乡镇代码应为9位数字（统计用区划代码前9位）"})
     if not name:
@@ -41,8 +41,71 @@ def add_township(ledger: Ledger, code: str, name: str) -> str:
                                        "name": name})
 
 
+# -- matching a name as a document or a person writes it -------------------------------------
+_PLACE = re.compile(r".+?(?:自治区|自治州|自治县|[省市县区])")
+_SEAT = ("人民政府", "办事处")
+
+
+def place_prefixes(*places: str | None) -> tuple[str, ...]:
+    """The names that may stand before a township's own name: each administrative level of
+    the places given and the chains that end with it (山西省阳泉市盂县 → 山西省阳泉市盂县,
+    阳泉市盂县, 盂县), longest first."""
+    found: set[str] = set()
+    for place in places:
+        parts = _PLACE.findall(name_key(place or ""))
+        found.update("".join(parts[i:]) for i in range(len(parts)))
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def name_key(name: str, prefixes: tuple[str, ...] = ()) -> str:
+    """What two names of one township (or department) have in common: their match_key
+    (width, spaces, bracket forms and letter case do not count), without a leading name of
+    the county it lies in (`prefixes`, see place_prefixes: 盂县秀水镇 is 秀水镇) or a
+    trailing 人民政府."""
+    key = match_key(clean_name(name))
+    for prefix in prefixes:
+        if key.startswith(prefix) and len(key) > len(prefix):
+            key = key[len(prefix):]
+            break
+    for seat in _SEAT:
+        if key.endswith(seat) and len(key) > len(seat) + 1:
+            key = key[:-len(seat)]
+    return key
+
+
+def ledger_places(ledger: Ledger) -> tuple[str, ...]:
+    """The county names a township's name may begin with in this ledger (the county office's
+    own name, at the county or at its townships)."""
+    return place_prefixes(*(r["name"] for r in ledger.rows("SELECT name FROM sites WHERE role = 'county'")))
+
+
+def townships_named(ledger: Ledger, names: list[str], places: tuple[str, ...] = ()) -> dict[str, list[dict]]:
+    """For each name (as a document writes it), the ledger's townships it names, by code
+    (usually one; none when the township is not in the ledger yet)."""
+    prefixes = tuple(sorted(set(ledger_places(ledger)) | set(places), key=len, reverse=True))
+    by_key: dict[str, list[dict]] = {}
+    for row in ledger.rows("SELECT * FROM townships ORDER BY code"):
+        by_key.setdefault(name_key(row["name"], prefixes), []).append(row)
+    return {name: by_key.get(name_key(name, prefixes), []) for name in names}
+
+
 def township_by_name(ledger: Ledger, name: str) -> dict | None:
-    return ledger.one("SELECT * FROM townships WHERE name = ?", (clean(name),))
+    """The township of that name, however its width, brackets or spaces are written."""
+    return _by_name(ledger, "townships", name)
+
+
+def department_by_name(ledger: Ledger, name: str) -> dict | None:
+    """The department of that name, however its width, brackets or spaces are written."""
+    return _by_name(ledger, "departments", name)
+
+
+def _by_name(ledger: Ledger, table: str, name: str) -> dict | None:
+    # a county has a few dozen townships and departments: compare every name's match key
+    key = match_key(clean_name(name))
+    if not key:
+        return None
+    return next((row for row in ledger.rows(f"SELECT * FROM {table} ORDER BY rowid")
+                 if match_key(row["name"]) == key), None)
 
 
 def _county_decides(ledger: Ledger, table: str) -> None:
@@ -54,20 +117,23 @@ def _county_decides(ledger: Ledger, table: str) -> None:
 
 
 def add_department(ledger: Ledger, name: str) -> str:
-    name = clean(name)
+    name = clean_name(name)
     if not name:
         raise ValidationError({"name": "部门名称不能为空"})
-    existing = ledger.one("SELECT id FROM departments WHERE name = ?", (name,))
+    existing = department_by_name(ledger, name)
     if existing:
         return existing["id"]
     _county_decides(ledger, "departments")
-    return ledger.insert("departments", {"id": reference_id("department", name), "name": name})
+    # the id comes from the name in its normal form, as it did when names were stored so:
+    # two offices that add one department, however written, still make one record
+    return ledger.insert("departments", {"id": reference_id("department", clean(name)),
+                                         "name": name})
 
 
 def department_id(ledger: Ledger, name: str | None) -> str | None:
     if not name:
         return None
-    row = ledger.one("SELECT id FROM departments WHERE name = ?", (clean(name),))
+    row = department_by_name(ledger, name)
     if row is None:
         raise UserError(f"未知的责任单位“{name}”，请先在部门列表中添加")
     return row["id"]
@@ -89,6 +155,12 @@ def set_target(ledger: Ledger, record: dict) -> str:
     key = fields.get("township_code") or fields.get("department_id") or ""
     return ledger.insert("targets", {"id": reference_id("target", fields["year"], fields["scope"], key),
                                      **fields})
+
+
+def remove_target(ledger: Ledger, target_id: str) -> None:
+    """Take a target away (a tracked deletion: it leaves the townships' ledgers too)."""
+    _county_decides(ledger, "targets")
+    ledger.delete("targets", target_id)
 
 
 def list_townships(ledger: Ledger) -> list[dict]:
