@@ -84,6 +84,24 @@ def test_file_and_action_menus(qtbot, county, tmp_path, monkeypatch):
     window.close()
 
 
+def test_print_menu_goes_to_the_print_page_then_prints_its_preview(qtbot, demo_county, tmp_path, monkeypatch):
+    """文件 → 打印… (Ctrl+P): from another page it opens 报表打印; there, with a report
+    previewed, it opens the print dialog (the viewer's own Ctrl+P would be ambiguous)."""
+    from test_ui_print import generate
+
+    window = open_window(qtbot, demo_county, tmp_path)
+    action = {a.text(): a for a in _menu(window, "文件").actions()}["打印…"]
+    assert action.shortcut() == QKeySequence(QKeySequence.StandardKey.Print)
+    printed = []
+    monkeypatch.setattr(window.print_page.viewer, "print_clicked", lambda: printed.append(True))
+    action.trigger()
+    assert window.stack.currentWidget() is window.print_page and printed == []
+    generate(qtbot, window.print_page, "issues")
+    action.trigger()
+    assert printed == [True]
+    window.close()
+
+
 def test_about_names_version_schema_fingerprint_and_file(qtbot, county, tmp_path):
     window = open_window(qtbot, county, tmp_path)
     about = {a.text(): a for a in _menu(window, "帮助").actions()}["关于"]

@@ -29,6 +29,7 @@ from .ledger.index import EnterpriseIndex
 from .ledger.loader import load_figures, load_rows
 from .ledger.model import KEYS
 from .ledger.page import LedgerPage
+from .printing.page import PrintPage
 from .sync.page import SyncPage
 from .visits.page import VisitsPage
 
@@ -53,6 +54,7 @@ PAGE_LIST: tuple[Page, ...] = (
     Page("走访记录", "visits_page", VisitsPage),
     Page("问题台账", "issues_page", IssuesPage),
     Page("数据同步", "sync_page", SyncPage),
+    Page("报表打印", "print_page", PrintPage),
 )
 PAGES = [page.name for page in PAGE_LIST]
 # Column widths are remembered per set of columns: a state saved by a version with other
@@ -60,7 +62,7 @@ PAGES = [page.name for page in PAGE_LIST]
 LEDGER_COLUMNS_KEY = "main/ledger_columns_" + hashlib.blake2b("|".join(KEYS).encode(), digest_size=4).hexdigest()
 FIRST_SCREEN = 100  # rows painted before the full index has loaded
 SCREEN_SHARE = 0.9  # a first window takes this share of the screen's free area
-MINIMUM_SIZE = QSize(900, 600)  # every page is usable down to this (a 1024×768 screen has room)
+MINIMUM_SIZE = QSize(900, 600)  # the window's least size; wider when a page needs it (content_minimum)
 
 
 def fitted_size(available: QSize, minimum: QSize = MINIMUM_SIZE) -> QSize:
@@ -184,6 +186,9 @@ class MainWindow(QMainWindow):
         add("excel", self._action(self.file_menu, "导出当前列表到Excel…", self._export_view,
                                   tip="把企业台账页当前筛选出的企业导出到Excel"))
         self.file_menu.addSeparator()
+        add("print", self._action(self.file_menu, "打印…", self._print, QKeySequence.StandardKey.Print,
+                                  "打印“报表打印”页预览中的报表；尚未生成时转到该页"))
+        self.file_menu.addSeparator()
         add("quit", self._action(self.file_menu, "退出", self.close, "Ctrl+Q"))
         add("visit", self._action(self.action_menu, "记录走访", lambda: self.new_visit(None), "Ctrl+N"))
         add("find", self._action(self.action_menu, "搜索企业", self._focus_search, "Ctrl+F"))
@@ -193,6 +198,15 @@ class MainWindow(QMainWindow):
         self.show_page("数据同步")
         transfer = self.sync_page.transfer
         (transfer.import_clicked if which == "import" else transfer.export_clicked)()
+
+    def _print(self) -> None:
+        """Print the report previewed on 报表打印 (the system's print dialog); from another page,
+        or before a report is generated, go to 报表打印 to choose one."""
+        viewer = self.print_page.viewer
+        if self.stack.currentWidget() is self.print_page and viewer.print_button.isEnabled():
+            viewer.print_clicked()
+        else:
+            self.show_page("报表打印")
 
     def _export_view(self) -> None:
         self.show_page("企业台账")
@@ -215,11 +229,19 @@ class MainWindow(QMainWindow):
         screen = self.screen() or QGuiApplication.primaryScreen()
         return screen.availableGeometry()
 
+    def content_minimum(self) -> QSize:
+        """The smallest window every page fits in: the widest page beside the navigation, the
+        menu and status bars (not their texts: a long ledger path may be cut short), and at
+        least MINIMUM_SIZE."""
+        central = self.centralWidget().minimumSizeHint()
+        bars = self.menuBar().sizeHint().height() + self.statusBar().sizeHint().height()
+        return MINIMUM_SIZE.expandedTo(QSize(central.width(), central.height() + bars))
+
     def _restore(self) -> None:
         """The saved geometry when it lies wholly on this screen (a window saved on a bigger
         monitor does not run off a 1024×768 laptop); else SCREEN_SHARE of the screen, centred."""
         available = self.available_geometry()
-        self.setMinimumSize(MINIMUM_SIZE.boundedTo(available.size()))
+        self.setMinimumSize(self.content_minimum().boundedTo(available.size()))
         geometry = self.settings.value("main/geometry")
         if geometry is None or not self.restoreGeometry(geometry) or not fits(self.frameGeometry(), available):
             self.setWindowState(Qt.WindowState.WindowNoState)
@@ -343,5 +365,6 @@ class MainWindow(QMainWindow):
         self.runner.shutdown()
         for page in (self.home, self.visits_page, self.issues_page, self.sync_page):
             page.runner.shutdown()
+        self.print_page.shutdown()  # also removes the generated files
         session.close(self.ledger)
         super().closeEvent(event)
