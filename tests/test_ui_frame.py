@@ -254,6 +254,28 @@ def test_empty_ledger_and_issues_say_what_to_do(qtbot, county, tmp_path):
     again.close()
 
 
+def test_home_lists_the_pools_of_the_profile(qtbot, county, tmp_path):
+    """Under 盂县's document (基础信息库 and 培育库) the home page lists those pools and 未入库;
+    another pool appears only when someone is in it."""
+    from shengui_desktop.services.ledger import pools
+
+    policy.choose_profile(county, "yuxian")
+    eid = add_enterprise(county, "秀水机械有限公司", 1)
+    window = open_window(qtbot, county, tmp_path)
+    home = window.home
+
+    def listed():
+        layout = home.boxes["pools"].layout()
+        return [layout.itemAt(i).widget().text().split("　")[0] for i in range(layout.count())]
+
+    qtbot.waitUntil(lambda: "pools" in home.stats)
+    assert listed() == ["全部企业", "规下", "未入库", "基础信息库", "培育库"]
+    pools.move_pool(county, eid, "entry", "试用入统库")
+    window.bus.tell({"enterprises", "pool_events"}, {eid})
+    qtbot.waitUntil(lambda: "入统库" in listed())
+    window.close()
+
+
 # -- one money rule on screen ---------------------------------------------------------------------
 def test_header_and_pool_tab_show_the_same_revenue(qtbot, county, tmp_path):
     """16,829,876 yuan last year: 1,682.98万 in the window's header, in the 库别 tab's reason

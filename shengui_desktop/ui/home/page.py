@@ -27,7 +27,10 @@ LINK_STYLE = ("QPushButton { text-align: left; border: none; padding: 4px 6px; c
 def home_stats(today):
     """A job function: what the dashboard needs from the ledger besides the index."""
     def work(ledger, _progress, _cancelled):
+        profile = policy.active_profile(ledger)
         return {
+            # the pools to list: the profile's own (every pool without a profile)
+            "pools": set(POOLS) if profile is None else {"none", *profile.data.get("pools", ())},
             "issues": visits.issue_counts(ledger, today.isoformat()),
             "targets": policy.target_progress(ledger, today.year),
             "reminders": policy.calendar_reminders(ledger, today),
@@ -99,7 +102,10 @@ class HomePage(QWidget):
                           on_done=self._stats_loaded)
 
     def _stats_loaded(self, stats: dict) -> None:
+        listed = self.stats.get("pools")
         self.stats = stats
+        if stats["pools"] != listed:
+            self.draw_index()
         self.draw_actions()
         self.draw_lines("targets", target_lines(stats["targets"]))
         self.draw_lines("calendar", reminder_lines(stats["reminders"]))
@@ -120,9 +126,11 @@ class HomePage(QWidget):
             if stats.get(code):
                 self._link(layout, f"stat:{code}", f"{label}　{stats[code]:,}户", "企业台账",
                            {"stat_status": code})
+        listed = self.stats.get("pools") or set(POOLS)
         for code, label in POOLS.items():
-            self._link(layout, f"pool:{code}", f"{label}　{pools.get(code, 0):,}户", "企业台账",
-                       {"pool": code})
+            if code in listed or pools.get(code):  # a pool the profile lacks only when someone is in it
+                self._link(layout, f"pool:{code}", f"{label}　{pools.get(code, 0):,}户", "企业台账",
+                           {"pool": code})
         self.draw_actions()
 
     def draw_actions(self) -> None:
