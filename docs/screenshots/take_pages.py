@@ -64,6 +64,12 @@ for row, page in enumerate(PAGE_LIST):
             window.sync_page.tabs.setCurrentIndex(tab)
             shot(window, f"page{row + 1}-tab{tab + 1}")
 
+window.nav.setCurrentRow(0)
+window.page_menu.popup(window.mapToGlobal(window.menuBar().actionGeometry(
+    window.page_menu.menuAction()).bottomLeft()))
+settle()
+QApplication.primaryScreen().grabWindow(0).save(str(out / f"{office}-{size}-menu.png"))
+window.page_menu.close()
 if office == "empty":
     window.close()
     sys.exit(0)
