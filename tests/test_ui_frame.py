@@ -316,6 +316,19 @@ def test_demo_asks_which_office(qtbot, monkeypatch):
     assert appmod.ask_demo_office() is None
 
 
+def test_make_demo_writes_the_office_chosen_with_the_county_beside_it(qtbot, tmp_path, monkeypatch):
+    from shengui_desktop.services.office import session
+    from shengui_desktop.ui import app as appmod
+
+    monkeypatch.setattr(appmod, "demo_ledger_path", lambda office="county": tmp_path / f"demo-{office}.sgdb")
+    path = appmod.make_demo("township")
+    assert path == tmp_path / "demo-township.sgdb" and (tmp_path / "demo-county.sgdb").exists()
+    town = session.unlock(path, password="demo1234", user="admin")
+    assert town.this_site()["role"] == "township"
+    town.close()
+    assert appmod.make_demo("county") == tmp_path / "demo-county.sgdb"
+
+
 def test_cli_demo_option_names_the_office():
     from shengui_desktop.cli.app import build_parser
 
