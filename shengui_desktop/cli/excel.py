@@ -21,7 +21,7 @@ def cmd_import(args) -> int:
     with open_from_args(args) as ledger:
         result = import_file(ledger, Path(args.file), sheet=args.sheet, kind=args.kind,
                              dry_run=args.dry_run, report=args.report,
-                             progress=progress_printer("导入"))
+                             progress=progress_printer("导入"), year=args.year)
     if args.json:
         emit(args, result.to_dict())
     if not result.ok:
@@ -32,6 +32,9 @@ def cmd_import(args) -> int:
         print(f"发现{len(result.problems)}个问题，未导入任何数据：", file=sys.stderr)
         for line in result.problem_lines():
             print("  " + line, file=sys.stderr)
+        if result.needs_year:
+            print("名单中的营业收入等年度数未写明年份：请加 --year 年份（如 --year 2025）后重新导入。",
+                  file=sys.stderr)
         if result.report_path:
             print(f"已生成问题报告（问题单元格标红并加批注）：{result.report_path}", file=sys.stderr)
         else:
@@ -79,6 +82,8 @@ def register(sub) -> None:
     p.add_argument("--report", help="问题报告（xlsx）：标出有问题的单元格")
     p.add_argument("--sheet", help="只导入这张工作表")
     p.add_argument("--kind", choices=["enterprises", "figures"], help="表格类型（默认自动识别）")
+    p.add_argument("--year", type=int,
+                   help="企业名单中营业收入等年度数所属的年份（表头、“年度”列和标题都未写明时）")
     p.set_defaults(func=cmd_import)
 
     p = excel.add_parser("export", help="导出为Excel")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .annual import source_text
+
 FLAG_NAMES = {
     "reached_scale_not_entered": "达规未入统",
     "exit_risk": "退规风险",
@@ -33,6 +35,17 @@ class Evaluation:
     growth_rate: float | None = None  # projected vs prior year, e.g. 0.12
     flags: list[Flag] = field(default_factory=list)
     projection_text: str = ""  # how the projection was made, with its numbers (Chinese)
+    # where prior_year_revenue came from: "annual" (年报) or "monthly" (月报合计), see
+    # domain/annual.py; prior_months: last year's months with revenue
+    prior_year_source: str | None = None
+    prior_months: int = 0
+
+    @property
+    def prior_year_source_text(self) -> str:
+        """年报, 月报合计 or 月报合计（3个月）; "" without a prior-year total."""
+        if self.prior_year_revenue is None:
+            return ""
+        return source_text(self.prior_year_source, self.prior_months)
 
     @property
     def flag_codes(self) -> list[str]:
