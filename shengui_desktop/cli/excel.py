@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import UserError
 from .common import add_db, emit, open_from_args, progress_printer
 
-EXPORT_KINDS = ("enterprises", "visits", "issues", "pools", "targets", "rewards")
+EXPORT_KINDS = ("enterprises", "visits", "issues", "pools", "targets", "rewards", "annual")
 
 
 class ImportFailed(UserError):
@@ -90,7 +90,7 @@ def register(sub) -> None:
     add_db(p)
     p.add_argument("--what", required=True, choices=EXPORT_KINDS,
                    help="enterprises 企业名单 | visits 走访 | issues 问题 | pools 库别 | "
-                        "targets 目标 | rewards 奖补")
+                        "targets 目标 | rewards 奖补 | annual 年度数据")
     p.add_argument("--out", required=True)
     p.add_argument("--year", type=int, help="年度（targets、rewards；默认今年）")
     p.set_defaults(func=cmd_export)
