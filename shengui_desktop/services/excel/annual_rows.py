@@ -23,6 +23,7 @@ from __future__ import annotations
 from ...domain.money import format_wan
 from ...progress import Job
 from ...spreadsheets import cells
+from ...spreadsheets.column_values import by_value, cut_columns
 from ...spreadsheets.columns import FIGURE_FIELDS, LABELS, MONEY_FIELDS
 from ...spreadsheets.layout import Column, Layout
 from ...storage.ledger import annual_figure_id
@@ -126,41 +127,58 @@ class AnnualRows:
     # -- the rows -----------------------------------------------------------------------
     def plan_rows(self, layout: Layout, rows: list[int]) -> None:
         """Check the annual amounts of the sheet's rows (grid indices) and plan them for the
-        enterprises the rows were planned as (after the sheet's rows are planned)."""
+        enterprises the rows were planned as (after the sheet's rows are planned). Each
+        column's cells are read once per distinct value (a list repeats its years and
+        sources, and often its amounts); findings come in row order, then column order."""
         used = self._used.get(id(layout))
         if not used:
             return
         plan, sheet = self.plan, layout.grid.name
         fields = layout.by_field()
         year_col, source_col = fields.get("year"), fields.get("annual_source")
+        blank = (None,) * len(rows)
+        present = [c for c in (*used, year_col, source_col) if c is not None]
+        cut = dict(zip(map(id, present), cut_columns(layout.grid.rows, rows,
+                                                     [c.index for c in present])))
+
+        def column(col: Column | None):
+            return blank if col is None else cut[id(col)]
+
+        def number(col: Column):
+            def read(value):
+                try:
+                    return self.figures.number(layout, col, value)
+                except ValueError as e:
+                    return e
+            return read
+
+        def year_of(value):
+            try:
+                return _year_cell(value)
+            except ValueError as e:
+                return e
+
+        amounts = [by_value(column(col), number(col)) for col in used]
+        row_years = by_value(column(year_col), year_of)
+        sources = by_value(column(source_col), lambda v: cells.text(v).replace(" ", ""))
         enterprises = self._row_enterprises(sheet)
-        grid_rows = layout.grid.rows
         for i, r in enumerate(rows):
             if i % 500 == 0:
                 self.job.check()
-            row = grid_rows[r]
-
-            def cell(col: Column | None):
-                return row[col.index] if col is not None and col.index < len(row) else None
-
-            source = cells.text(cell(source_col)).replace(" ", "")
+            source = sources[i]
             if source.startswith(_MONTHLY_SOURCE):
                 continue  # the sum of the ledger's own months, written out by an export
             problems = len(plan.result.problems)
-            row_year = None
-            if year_col is not None:
-                try:
-                    row_year = _year_cell(cell(year_col))
-                except ValueError:
-                    plan.problem(sheet, r, year_col, cell(year_col),
-                                 f"年份“{cells.text(cell(year_col))}”无效（应为2000至2100之间的四位数字）")
-                    continue
+            row_year = row_years[i]
+            if isinstance(row_year, ValueError):
+                plan.problem(sheet, r, year_col, column(year_col)[i],
+                             f"年份“{cells.text(column(year_col)[i])}”无效（应为2000至2100之间的四位数字）")
+                continue
             years: dict[int, dict[str, tuple[int, Column]]] = {}
-            for col in used:
-                try:
-                    value = self.figures.number(layout, col, cell(col))
-                except ValueError as e:
-                    plan.problem(sheet, r, col, cell(col), str(e))
+            for col, values in zip(used, amounts):
+                value = values[i]
+                if isinstance(value, ValueError):
+                    plan.problem(sheet, r, col, column(col)[i], str(value))
                     continue
                 if value is None:
                     continue
@@ -170,11 +188,11 @@ class AnnualRows:
                         plan.problem(sheet, r, year_col, "", "“年度”为空，无法确定本行年度数的年份")
                     break
                 if year not in YEARS:
-                    plan.problem(sheet, r, col, cell(col), f"{year}年超出合理范围（2000至2100年）")
+                    plan.problem(sheet, r, col, column(col)[i], f"{year}年超出合理范围（2000至2100年）")
                     continue
                 given = years.setdefault(year, {})
                 if col.field in given and given[col.field][0] != value:
-                    plan.problem(sheet, r, col, cell(col),
+                    plan.problem(sheet, r, col, column(col)[i],
                                  f"与“{given[col.field][1].shown}”列同为{year}年的{LABELS[col.field]}，"
                                  "但数值不同")
                     continue
