@@ -346,3 +346,46 @@ def test_an_annual_figure_travels_in_a_package_from_township_to_county(world, tm
     record_year(county, eid, 2025, {"revenue": 21_500_000})
     exchange(county, xiushui, tmp_path / "usb")
     assert xiushui.scalar("SELECT revenue FROM annual_figures WHERE enterprise_id = ?", (eid,)) == 21_500_000
+
+
+def test_an_empty_revenue_column_needs_no_year(county, tmp_path):
+    rows = [["企业名称", "统一社会信用代码", "乡镇", "营业收入（万元）"],
+            ["甲公司", credit(1), "秀水镇", None], ["乙公司", credit(2), "秀水镇", ""]]
+    result = import_file(county, write_xlsx(tmp_path / "e.xlsx", rows))
+    assert result.ok and not result.needs_year and len(result.created) == 2
+    assert county.scalar("SELECT count(*) FROM annual_figures") == 0
+
+
+def test_target_sized_pools_rank_by_the_annual_figure(county):
+    from shengui_desktop.services.ledger import reference
+
+    policy.choose_profile(county, "xiaoyi")
+    reference.set_target(county, {"year": 2026, "scope": "county", "net_increase": 1})
+    ids = []
+    for n in range(4):
+        eid, _ = create_enterprise(county, {"credit_code": credit(30 + n), "name": f"企业{n}",
+                                            "township_code": "140322100"})
+        record_year(county, eid, 2025, {"revenue": 5_000_000 * (n + 1)})
+        ids.append(eid)
+    evs = policy.evaluate(county, today=TODAY)
+    assert evs[ids[-1]].suggested_pool == "entry" and "排第1位" in evs[ids[-1]].suggested_pool_reason
+    assert evs[ids[-2]].suggested_pool == "cultivation"
+
+
+def test_the_ledger_only_report_facts_use_the_annual_figure(county, tmp_path):
+    from shengui_desktop.reports.facts import LedgerFacts
+
+    assert import_file(county, write_xlsx(tmp_path / "l.xlsx", LIST_2025)).ok
+    eid = county.scalar("SELECT id FROM enterprises WHERE credit_code = ?", (credit(1),))
+    ev = LedgerFacts(county, TODAY).evaluate()[eid]
+    assert (ev.prior_year_revenue, ev.prior_year_source_text) == (21_000_000, "年报")
+    assert ev.flag_codes == ["reached_scale_not_entered"]
+
+
+@needs_poppler
+def test_the_dossier_says_where_last_years_revenue_came_from(county, tmp_path):
+    assert import_file(county, write_xlsx(tmp_path / "l.xlsx", LIST_2025)).ok
+    out = tmp_path / "一户一册.pdf"
+    print_report(county, "dossier", out, resolve_filters(county, credit_code=credit(1), today=TODAY),
+                 printed_on=TODAY)
+    assert flat("2,100.00万元（年报）") in flat("".join(pdf_pages(out)))

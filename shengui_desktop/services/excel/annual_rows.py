@@ -91,15 +91,20 @@ class AnnualRows:
             used.append(col)
         return used, repeated
 
-    def check_sheet(self, layout: Layout) -> str | None:
+    def check_sheet(self, layout: Layout, rows: list[int]) -> str | None:
         """Find the sheet's annual columns and their year; a problem asking for the year when
-        nothing says it. Returns what they are, in words, for the sheet's summary."""
+        nothing says it (and some row has an amount in such a column). Returns what they
+        are, in words, for the sheet's summary."""
         used, _ = self.columns(layout)
         self._used[id(layout)] = used
         if not used:
             return None
         by_row = "year" in layout.by_field()
         undated = [c for c in used if c.header.figure_year is None]
+        if undated and not by_row and self.year is None and layout.year is None:
+            filled = cut_columns(layout.grid.rows, rows, [c.index for c in undated])
+            undated = [c for c, values in zip(undated, filled)
+                       if not all(map(cells.is_blank, values))]
         if undated and not by_row and self.year is None and layout.year is None:
             self.plan.problem(layout.grid.name, layout.header_rows[-1], undated[0],
                               undated[0].header.text, year_problem(undated[0].shown))

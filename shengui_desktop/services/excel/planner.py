@@ -123,7 +123,7 @@ class Planner:
             self.result.sheets.append(summary)
             summary.unused_columns = self._unused_columns(layout, sheet_kind)
             if sheet_kind == "enterprises":
-                summary.annual = self.annual_rows.check_sheet(layout)
+                summary.annual = self.annual_rows.check_sheet(layout, rows)
                 if not (self.bulk and self.enterprise_columns.plan_rows(layout, rows, done, total)):
                     self._row_by_row(self.enterprise_rows.plan_row, layout, rows, done, total)
                 self.annual_rows.plan_rows(layout, rows)
