@@ -181,8 +181,6 @@ def parse_header(text: object) -> Header:
             header.note = "增长率、占比等比率不导入"
             return header
         when = annual_of(key)
-        if when is None and _CUMULATIVE.search(key):
-            when = False
         if when is False:
             header.note = CUMULATIVE_NOTE
             return header
@@ -192,7 +190,7 @@ def parse_header(text: object) -> Header:
     return header
 
 
-def annual_of(text: str):
+def annual_of(text: str) -> tuple[int | None, int | None] | bool | None:
     """What a figure header says of its year: (year, None) for a year written out, (None,
     offset) for one counted from the list's year, None when it says nothing, False for a
     sum of some months (累计, 1-3月, 上年同期): not a year's amount."""

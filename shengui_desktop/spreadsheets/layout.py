@@ -177,7 +177,7 @@ def _sub_header(grid: Grid, h: int) -> list[Column] | None:
         header = below
         if header.field in FIGURE_FIELDS and not header.month and not header.annual and top:
             when = annual_of(top)  # a group "2025年" over 营业收入, 工业总产值 …
-            if when:
+            if isinstance(when, tuple):
                 header.figure_year, header.year_offset = when
         if header.month and not header.field:
             parent = parse_header(top)
