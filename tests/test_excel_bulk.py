@@ -40,6 +40,8 @@ def ledgers(tmp_path_factory):
                                "township_code": "140322101"})
     create_enterprise(county, {"credit_code": credit(12), "name": "乙公司",  # two 乙公司
                                "township_code": "140322100"})
+    create_enterprise(county, {"credit_code": credit(13), "name": "丙（山西）公司",
+                               "township_code": "140322100", "address": "东关村\n1号"})
     jia = county.scalar("SELECT id FROM enterprises WHERE credit_code = ?", (credit(1),))
     record_month(county, jia, "2024-01", {"revenue": 1_000_000, "employees": 50})
     township, _ = init_office(tmp / "t.sgdb", role="township", name="秀水镇",
@@ -56,12 +58,13 @@ def _warned(n: int) -> str:
 
 
 COLUMNS = {
-    "企业名称": ["甲公司", "乙公司", "丙公司", " 丁公司 ", "丁公司", "", None, "ＡＢ公司", 12345],
+    "企业名称": ["甲公司", "乙公司", "丙公司", " 丁公司 ", "丁公司", "", None, "ＡＢ公司", 12345,
+             "丙(山西)公司", "丙（山西）公司", "丙 【山西】 公司", "甲　公司"],
     "统一社会信用代码": [credit(1), credit(3), credit(4), credit(5), credit(6), credit(7).lower(),
                          " " + credit(8), "９１" + credit(9)[2:], credit(3)[:17], _warned(10),
-                         credit(11)[:16] + "Z" + credit(11)[17], "", None, credit(2)],
+                         credit(11)[:16] + "Z" + credit(11)[17], "", None, credit(2), credit(13)],
     "乡镇": ["秀水镇", " 路家村镇 ", "秀水", "南娄镇", "北下庄乡", "140322100", "140322999", "12",
-           "", None],
+           "", None, "秀水　镇", "路家村镇 ", "１４０３２２１００"],
     "乡镇代码": [None, "", "140322100", "140322101", "140322555", "1403221", 140322100],
     "行业代码": ["C3311", "3311", "３０", "14 食品制造业", "5191", "制造", None, "", 3311, 30.0,
              "金属制品业"],
@@ -71,13 +74,13 @@ COLUMNS = {
     "来源": ["个转企", "招引", "乱写", "", None],
     "责任单位": ["工信局", "应急局", "没有这个局", "", None],
     "企业资质": ["专精特新、高新技术企业", "、", "", None],
-    "联系人": ["王 伟", "  ", None, "ＬＩ"],
+    "联系人": ["王 伟", "  ", None, "ＬＩ", "王　伟"],
     "联系电话": [13800138000, "0353-1234567", "abc", None, " ", 13800138000.0, "138 0013 8000"],
-    "地址": ["秀水镇东关村１号", None, ""],
+    "地址": ["秀水镇东关村１号", None, "", "东关村\n1号", "东关村 1号", "东关村\r\n１号 ", "东关\x07村"],
     "成立日期": ["2019年3月5日", 43530, "2024/1/5", "2020-13-45", date(2020, 6, 1),
              datetime(2021, 2, 3, 0, 0), None, "", 12, "20200101"],
     "入统日期": [None, "2023-12-01", "昨天"],
-    "备注": [None, "补报", " "],
+    "备注": [None, "补报", " ", "第一段：正常。\n\n第二段（待核）", "\n补报\n"],
     # annual figures (年度数): the year from the title, a 年度 column or the header
     "营业收入（万元）": [100, "1,234.5", -3, "abc", None, 0, 2100, 1e9],
     "年度": [2025, "2025年", "x", None, 1999],

@@ -86,7 +86,7 @@ def test_csv_in_gbk_and_utf8(county, tmp_path, encoding):
     result = import_file(county, path)
     assert result.ok, result.problem_lines()
     got = enterprises(county)
-    assert got[credit(1)]["address"] == "秀水镇东关村1号"  # full-width digit made half-width
+    assert got[credit(1)]["address"] == "秀水镇东关村１号"  # kept as written (#15 item 4)
     assert got[credit(2)]["industry_code"] == "3089"
 
 

@@ -142,7 +142,7 @@ def test_move_a_pool_with_a_reason(qtbot, county, tmp_path):
     qtbot.keyClick(tab.reason, Qt.Key.Key_Return)
     assert county.get("enterprises", ids["xsjx"])["pool"] == "cultivation"
     history = county.rows("SELECT * FROM pool_events WHERE enterprise_id = ?", (ids["xsjx"],))
-    assert history[0]["reason"] == "上年主营业务收入1,650万元,纳入培育库"  # normalised to half-width
+    assert history[0]["reason"] == "上年主营业务收入1,650万元，纳入培育库"  # as typed (#15 item 4)
     assert history[0]["from_pool"] == "none" and history[0]["decided_by"] == "admin"
     assert tab.model.rowCount() == 1
     assert "培育库" in enterprise.subheader.text()

@@ -143,8 +143,8 @@ def register(sub) -> None:
     p = sync.add_parser("import", help="校验并合并同步包")
     add_db(p)
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--accept-new-site", metavar="FINGERPRINT",
-                   help="接受新单位：与对方电话核对后的密钥指纹")
+    p.add_argument("--accept-new-site", metavar="FINGERPRINT", action="append",
+                   help="接受新单位：与对方电话核对后的密钥指纹；几个新单位各给一个（可重复）")
     p.set_defaults(func=cmd_sync_import)
 
     p = sync.add_parser("rekey", help="更换已登记单位的密钥（对方重装电脑、原密钥丢失时；原密钥随即吊销）")

@@ -13,6 +13,7 @@ from datetime import date
 from .money import format_wan_short as wan
 from .policy import BID_REGIONS, REWARD_STATUSES, Profile
 from .policy_results import RewardLine, RewardTotals
+from .text import match_key
 
 
 @dataclass
@@ -50,7 +51,7 @@ class RewardFacts:
 
     @property
     def renamed(self) -> list[tuple[str, str, str | None]]:
-        return [p for p in self.earlier_periods if p[0] != self.name]
+        return [p for p in self.earlier_periods if match_key(p[0]) != match_key(self.name)]
 
 
 def _line(f: RewardFacts, rule: dict, year: int, status: str, reason: str,

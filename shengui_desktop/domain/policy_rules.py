@@ -15,6 +15,7 @@ from .evaluation import Evaluation, Flag
 from .money import format_wan_short
 from .policy import POOL_ORDER, Profile
 from .records import POOLS, SOURCES
+from .text import match_key
 
 NATIONAL_THRESHOLD = 20_000_000  # annual main business revenue, above scale since 2011 (5,000,000 before)
 
@@ -93,7 +94,7 @@ class Facts:
     def renamed_periods(self) -> list[tuple[str, str, str | None]]:
         if not self.earlier_periods:
             return []
-        return [p for p in self.earlier_periods if p[0] != self.name]
+        return [p for p in self.earlier_periods if match_key(p[0]) != match_key(self.name)]
 
 
 @lru_cache(maxsize=4096)

@@ -13,7 +13,7 @@ from typing import Mapping
 from ..errors import ValidationError
 from . import credit_code as cc
 from . import industry
-from .text import clean
+from .text import clean, clean_name, clean_narrative, control_characters
 
 STAT_STATUSES = {"below_scale": "规下", "above_scale": "规上", "exited": "已退规"}
 POOLS = {
@@ -47,7 +47,9 @@ _PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
 _TOWNSHIP_CODE = re.compile(r"\d{9}")
 _DATE_LABELS = (("established_date", "成立日期"), ("entered_stats_date", "入统日期"),
                 ("exited_stats_date", "退规日期"))
-_TEXT_KEYS = ("address", "legal_person", "contact_person", "liaison_cadre", "note")
+# people's names are stored as given (clean_name), the address and the note as typed
+_NAME_KEYS = ("legal_person", "contact_person", "liaison_cadre")
+_NARRATIVE_KEYS = (("address", "地址"), ("note", "备注"))
 # industry code text → (normalised code, problem, warning): a spreadsheet import checks the
 # same few codes thousands of times
 _INDUSTRY_SEEN: dict[str, tuple[str, str | None, str | None]] = {}
@@ -81,8 +83,26 @@ def parse_iso_date(value: object, label: str, problems: dict, key: str) -> str |
 
 
 def _require(record: dict, key: str, label: str, problems: dict) -> str:
-    text = clean(record.get(key))
+    """A required name (企业名称, 走访人员, 决定人): as given, trimmed."""
+    text = clean_name(record.get(key))
     if not text:
+        problems[key] = f"{label}不能为空"
+    return text
+
+
+def narrative(value: object, label: str, problems: dict, key: str) -> str:
+    """A narrative as typed (clean_narrative); a control character other than the line
+    break and the tab is a problem (pasted from another program, it prints as nothing)."""
+    text = clean_narrative(value)
+    found = control_characters(text)
+    if found:
+        problems[key] = f"{label}含有不可见的控制字符（{'、'.join(found)}），请删除后再保存"
+    return text
+
+
+def _require_narrative(record: dict, key: str, label: str, problems: dict) -> str:
+    text = narrative(record.get(key), label, problems, key)
+    if not text and key not in problems:
         problems[key] = f"{label}不能为空"
     return text
 
@@ -162,9 +182,12 @@ def validate_enterprise(record: dict, *, partial: bool = False) -> tuple[dict, l
     for key, label in _DATE_LABELS:
         if key in record:
             out[key] = parse_iso_date(record[key], label, problems, key)
-    for key in _TEXT_KEYS:
+    for key in _NAME_KEYS:
         if key in record:
-            out[key] = clean(record[key]) or None
+            out[key] = clean_name(record[key]) or None
+    for key, label in _NARRATIVE_KEYS:
+        if key in record:
+            out[key] = narrative(record[key], label, problems, key) or None
     if problems:
         raise ValidationError(problems)
     return out, warnings
@@ -206,10 +229,10 @@ def validate_visit(record: dict) -> dict:
     elif out["visit_date"] and out["visit_date"] > date.today().isoformat():
         problems["visit_date"] = "走访日期不能晚于今天"
     out["visitors"] = _require(record, "visitors", "走访人员", problems)
-    out["summary"] = _require(record, "summary", "走访情况", problems)
+    out["summary"] = _require_narrative(record, "summary", "走访情况", problems)
     out["kind"] = _choice(record, "kind", VISIT_KINDS, "走访方式", problems, default="onsite")
     if "demands" in record:
-        out["demands"] = clean(record["demands"]) or None
+        out["demands"] = narrative(record["demands"], "企业诉求", problems, "demands") or None
     if problems:
         raise ValidationError(problems)
     return out
@@ -237,7 +260,7 @@ def validate_issue(record: dict, *, partial: bool = False) -> dict:
     problems: dict[str, str] = {}
     out = dict(record)
     if not partial or "description" in record:
-        out["description"] = _require(record, "description", "问题描述", problems)
+        out["description"] = _require_narrative(record, "description", "问题描述", problems)
     if not partial or "category" in record:
         out["category"] = _choice(record, "category", ISSUE_CATEGORIES, "问题类别", problems,
                                   default="other")
@@ -249,7 +272,7 @@ def validate_issue(record: dict, *, partial: bool = False) -> dict:
         if key in record:
             out[key] = parse_iso_date(record[key], label, problems, key)
     if "resolution" in record:
-        out["resolution"] = clean(record["resolution"]) or None
+        out["resolution"] = narrative(record["resolution"], "办理结果", problems, "resolution") or None
     if out.get("status") in ("resolved", "closed") and not (out.get("resolution") or partial):
         problems["resolution"] = "问题办结时须填写办理结果"
     if problems:
@@ -274,7 +297,7 @@ def validate_pool_move(record: dict) -> dict:
     out["to_pool"] = _choice(record, "to_pool", POOLS, "目标库别", problems)
     if not out.get("to_pool") and "to_pool" not in problems:
         problems["to_pool"] = "目标库别不能为空"
-    out["reason"] = _require(record, "reason", "调库理由", problems)
+    out["reason"] = _require_narrative(record, "reason", "调库理由", problems)
     out["decided_by"] = _require(record, "decided_by", "决定人", problems)
     out["moved_on"] = parse_iso_date(record.get("moved_on"), "调库日期", problems, "moved_on")
     if not out["moved_on"] and "moved_on" not in problems:

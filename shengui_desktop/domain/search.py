@@ -10,6 +10,8 @@ from pypinyin import Style, lazy_pinyin
 from pypinyin.core import Pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 
+from .text import to_half_width
+
 
 def _fallback(text: str) -> list[str]:
     # pypinyin takes a list from its `errors` callback (one item per character), though its
@@ -107,9 +109,11 @@ def _pieces(run: str, ascii_before: bool, ascii_after: bool) -> tuple[str, str]:
 
 
 def search_key(name: str | None) -> str | None:
-    """'秀水机械' → 'xsjx xiushuijixie' (letters and digits in the name are kept as typed)."""
+    """'秀水机械' → 'xsjx xiushuijixie' (letters and digits in the name are kept, in
+    lower case and half-width: a name stored with ＡＢＣ or （１） is found by abc and 1)."""
     if not name:
         return None
+    name = to_half_width(name)
     runs = _RUNS.findall(name)
     if len(runs) == 1 and not runs[0].isascii():
         initials, full = _pieces(name, False, False)

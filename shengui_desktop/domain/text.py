@@ -1,4 +1,20 @@
-"""Normalising what people type or paste (full-width forms, stray spaces)."""
+"""What people type or paste, made ready for storing, and the keys it is matched by.
+
+Three kinds of text, three treatments:
+
+- a name (an enterprise's, a township's, a department's, a person's): stored as given, only
+  trimmed and its runs of spaces collapsed — clean_name. 盂县晋航（山西）耐材有限公司 stays as
+  the business licence writes it.
+- a narrative (a visit's summary, an issue, its result, a note, an address, a reason): stored
+  as typed, paragraphs and punctuation kept — clean_narrative; control characters other than
+  the line break and the tab are refused by the validation (control_characters).
+- a code, a number, a date, a choice from a list: normalised — clean (full-width to
+  half-width, spaces collapsed), so ９１１１… and 2024／3／5 are read as what they mean.
+
+Matching, search and duplicate detection never compare stored text directly: they compare
+match_key()s, which ignore width, the kind of bracket, spaces and the case of Latin letters,
+so a list that writes (山西) finds the enterprise stored as （山西）.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +48,11 @@ def _clean_str(s: str) -> str:
 
 
 def clean(text: object) -> str:
-    """Trim, half-width, collapse inner runs of whitespace; None → ''."""
+    """A code, a number, a date or a choice as typed → its normal form: trimmed, NFC,
+    full-width to half-width, inner runs of whitespace collapsed; None → ''.
+
+    Not for names or narratives (clean_name, clean_narrative): it would change what
+    people wrote (（山西） → (山西), paragraphs joined into one line)."""
     if text is None:
         return ""
     if type(text) is not str:
@@ -43,3 +63,100 @@ def clean(text: object) -> str:
             CLEANED.clear()
         found = CLEANED[text] = _clean_str(text)
     return found
+
+
+def clean_name(text: object) -> str:
+    """A name as given: trimmed, each run of whitespace (line breaks, tabs, ideographic
+    spaces included) made one space; width, brackets and punctuation kept; None → ''."""
+    if text is None:
+        return ""
+    return " ".join(str(text).split())
+
+
+# line endings that are not "\n": Windows and old Mac ones, Unicode's line and paragraph
+# separators (Word and some web pages paste them)
+_LINE_ENDINGS = re.compile("\r\n?|[\u2028\u2029]")
+_TRAILING_SPACE = re.compile(r"[^\S\n]+(?=\n|\Z)")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_narrative(text: object) -> str:
+    """A narrative as typed: line endings made "\\n", spaces at the end of each line and
+    blank lines before and after the text dropped; punctuation, width, paragraphs and the
+    indentation of a line kept; None → ''. Control characters are left for the validation
+    to refuse (control_characters)."""
+    if text is None:
+        return ""
+    s = str(text)
+    if "\r" in s or "\u2028" in s or "\u2029" in s:
+        s = _LINE_ENDINGS.sub("\n", s)
+    s = _TRAILING_SPACE.sub("", s)
+    # blank lines before the first line of text (that line keeps its indentation)
+    start = 0
+    while True:
+        end = s.find("\n", start)
+        if end == -1 or s[start:end].strip():
+            break
+        start = end + 1
+    return s[start:].rstrip()
+
+
+def control_characters(text: str) -> list[str]:
+    """The control characters in `text` other than the line break and the tab, each once,
+    as U+XXXX (what a validation message names)."""
+    found = dict.fromkeys(_CONTROL.findall(text or ""))
+    return [f"U+{ord(ch):04X}" for ch in found]
+
+
+# match_key: one translation table does it all in one pass — full-width to half-width,
+# Latin capitals (either width) to small, every bracket to ( or ), whitespace and the
+# invisible characters pasted text brings (zero-width space, byte-order mark) deleted
+_OPENING = "（［【〔〖﹙[{｛"
+_CLOSING = "）］】〕〗﹚]}｝"
+_MATCH_TABLE: dict[int, int | None] = dict(_HALF_WIDTH)
+for _code in range(ord("A"), ord("Z") + 1):
+    _MATCH_TABLE[_code] = _code + 32
+    _MATCH_TABLE[_code + 0xFEE0] = _code + 32
+_MATCH_TABLE.update({ord(c): ord("(") for c in _OPENING})
+_MATCH_TABLE.update({ord(c): ord(")") for c in _CLOSING})
+for _code in (*range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0, 0x1680, *range(0x2000, 0x200C),
+              0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF):
+    _MATCH_TABLE[_code] = None
+del _code
+_MATCH_CHANGES = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_MATCH_TABLE)) + "]")
+
+
+def _glob_class(codes: list[int]) -> str:
+    """An SQLite GLOB character class of these code points (ranges where they run on; none
+    of them is "-" or "^", which would need care)."""
+    parts: list[str] = []
+    codes = sorted(codes)
+    close = ord("]")
+    if close in codes:  # "]" is only literal first in the class
+        codes.remove(close)
+        parts.append("]")
+    start = prev = codes[0]
+    for code in [*codes[1:], None]:
+        if code is not None and code == prev + 1:
+            prev = code
+            continue
+        parts.append(chr(start) if start == prev else f"{chr(start)}-{chr(prev)}")
+        if code is not None:
+            start = prev = code
+    return "[" + "".join(parts) + "]"
+
+
+# `name GLOB MATCH_KEY_CHANGES_GLOB`: true exactly when match_key(name) != name, so a query
+# can compare most names as they are and call match_key only for the others
+MATCH_KEY_CHANGES_GLOB = "*" + _glob_class(list(_MATCH_TABLE)) + "*"
+
+
+def match_key(text: object) -> str:
+    """The form two spellings of one name share: 盂县晋航（山西）耐材有限公司,
+    盂县晋航(山西)耐材有限公司 and 盂县晋航 【山西】耐材有限公司 all give
+    盂县晋航(山西)耐材有限公司. Width, bracket kind, whitespace and the case of Latin
+    letters are ignored; for matching, searching and finding duplicates, never stored."""
+    if text is None:
+        return ""
+    s = text if type(text) is str else str(text)
+    return s.translate(_MATCH_TABLE) if _MATCH_CHANGES.search(s) else s

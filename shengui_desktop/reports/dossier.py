@@ -75,7 +75,7 @@ def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: J
 
 
 def _p(text, style) -> Paragraph:
-    return Paragraph(layout.escape(text or "—").replace("\n", "<br/>"), style)
+    return Paragraph(layout.paragraphs(text or "—"), style)
 
 
 def _table(rows, widths_mm, styles_extra=(), header_rows=1, repeat=True) -> Table:

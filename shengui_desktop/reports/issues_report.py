@@ -99,9 +99,9 @@ def render(data: IssuesData, path: str | Path, printed_on, job: Job | None = Non
                 style.append(("TEXTCOLOR", (6, len(rows)), (7, len(rows)), layout.ALERT))
             rows.append([str(number), Paragraph(layout.escape(i["name"]), st.cell), i["township"] or "",
                          ISSUE_CATEGORIES.get(i["category"], i["category"]),
-                         Paragraph(layout.escape(i["description"]), st.cell), i["raised_date"] or "",
+                         Paragraph(layout.paragraphs(i["description"]), st.cell), i["raised_date"] or "",
                          i["deadline"] or "", status,
-                         Paragraph(layout.escape(i["resolution"] or ""), st.cell)])
+                         Paragraph(layout.paragraphs(i["resolution"] or ""), st.cell)])
         t = Table(rows, colWidths=[w * mm for w in WIDTHS_MM], repeatRows=1)
         t.setStyle(TableStyle(layout.grid_style() + [("ALIGN", (0, 1), (0, -1), "CENTER")] + style))
         story += [Spacer(1, 1 * mm), t, Spacer(1, 3 * mm)]

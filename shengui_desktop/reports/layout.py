@@ -174,7 +174,7 @@ def key_value_table(pairs: list[tuple[str, str]], width: float, columns: int = 2
     value_w = width / columns - label_w
     rows, row = [], []
     for label, value in pairs:
-        row += [wrap(label, label_w - 5, 8), Paragraph(_escape(value or "—"), styles.cell)]
+        row += [wrap(label, label_w - 5, 8), Paragraph(paragraphs(value or "—"), styles.cell)]
         if len(row) == 2 * columns:
             rows.append(row)
             row = []
@@ -193,3 +193,10 @@ def _escape(text: str) -> str:
 
 
 escape = _escape
+
+
+def paragraphs(text: str) -> str:
+    """Text as a Paragraph's markup: escaped, its line breaks kept as <br/> (a Paragraph
+    reads a line break as a space), so a visit summary prints in the paragraphs it was
+    typed in."""
+    return _escape(text).replace("\n", "<br/>")

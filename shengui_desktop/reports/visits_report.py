@@ -51,8 +51,8 @@ def render(data: VisitsData, path: str | Path, printed_on, job: Job | None = Non
         rows.append([str(n), v["visit_date"], Paragraph(layout.escape(v["name"]), st.cell),
                      v["township"] or "", VISIT_KINDS.get(v["kind"], v["kind"]),
                      Paragraph(layout.escape(v["visitors"]), st.cell),
-                     Paragraph(layout.escape(v["summary"]), st.cell),
-                     Paragraph(layout.escape(v["demands"] or "—"), st.cell)])
+                     Paragraph(layout.paragraphs(v["summary"]), st.cell),
+                     Paragraph(layout.paragraphs(v["demands"] or "—"), st.cell)])
     table = Table(rows, colWidths=[w * mm for w in WIDTHS_MM], repeatRows=1)
     table.setStyle(TableStyle(layout.grid_style() + [("ALIGN", (0, 1), (1, -1), "CENTER")]))
     sub = f"{data.period_from} 至 {data.period_to}" + (f"　{data.scope}" if data.scope else "")

@@ -21,6 +21,7 @@ from ..reports.facts import ChecklistItem, PolicyFacts, RewardLine, TargetLine, 
 from ..reports.job import report_job
 from ..reports.sources import Filters
 from . import policy
+from .ledger.reference import department_by_name, township_by_name
 
 if TYPE_CHECKING:
     from ..storage.ledger import Ledger
@@ -102,7 +103,8 @@ def resolve_filters(ledger: Ledger, *, year: int | None = None, township: str | 
     f = Filters(year=year or today.year, today=today, group_by=group_by,
                 period_from=period_from, period_to=period_to)
     if township:
-        row = ledger.one("SELECT code FROM townships WHERE code = ? OR name = ?", (township, township))
+        row = ledger.one("SELECT code FROM townships WHERE code = ?", (township,)) \
+            or township_by_name(ledger, township)
         if row is None:
             raise UserError(f"台账中没有乡镇“{township}”")
         f.township_code = row["code"]
@@ -113,7 +115,8 @@ def resolve_filters(ledger: Ledger, *, year: int | None = None, township: str | 
             raise UserError(f"库别“{pool}”无效，应为：{'、'.join(POOLS.values())}、规上")
         f.pool = value
     if department:
-        row = ledger.one("SELECT id FROM departments WHERE name = ? OR id = ?", (department, department))
+        row = ledger.one("SELECT id FROM departments WHERE id = ?", (department,)) \
+            or department_by_name(ledger, department)
         if row is None:
             raise UserError(f"台账中没有责任单位“{department}”")
         f.department_id = row["id"]

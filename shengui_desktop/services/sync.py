@@ -30,8 +30,12 @@ def export_packages(ledger: Ledger, out_dir: Path, *, full: bool = False, to: st
             for peer in exporter.find_peer(ledger, to)]
 
 
-def import_packages(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str | None = None,
+def import_packages(ledger: Ledger, paths: list[Path], *, accept_fingerprint: importer.Accepted = None,
                     progress: Progress | None = None, cancel: Cancel = None) -> list[importer.ImportResult]:
+    """Import the chosen files, all or none. `accept_fingerprint`: the fingerprint a person
+    confirmed by phone for a new office, or several (one per new office: a county receiving
+    the first packages of several townships at once); each enrols only the office whose
+    certificate has it."""
     return importer.import_files(ledger, [Path(p) for p in paths],
                                  accept_fingerprint=accept_fingerprint, progress=progress,
                                  cancel=cancel)

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ..domain.money import UNIT_FACTORS, parse_amount
 from ..domain.text import CLEANED as _CLEANED
-from ..domain.text import clean
+from ..domain.text import clean, clean_name, clean_narrative
 
 # Excel's day 0 is 1899-12-30 (the 1900 leap-year bug included); serials in this range
 # are dates from 1950 to 2100, so a plain number like 2024 is never taken for one.
@@ -39,7 +39,8 @@ def clean_text(value: str) -> str:
 
 
 def text(value: object) -> str:
-    """A cell as text: trimmed, half-width; whole floats lose their '.0' (codes, phones)."""
+    """A cell as text: trimmed, half-width; whole floats lose their '.0' (codes, phones,
+    dates, choices; a name or a narrative: name_text, narrative_text)."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -54,6 +55,22 @@ def text(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return clean(value)
+
+
+def name_text(value: object) -> str:
+    """A cell holding a name (an enterprise's, a township's, a person's): as written,
+    trimmed, runs of spaces made one (domain.text.clean_name); width and brackets kept."""
+    if type(value) is str:
+        return clean_name(value)
+    return text(value)
+
+
+def narrative_text(value: object) -> str:
+    """A cell holding a narrative (an address, a note): as written, its line breaks kept
+    (domain.text.clean_narrative)."""
+    if type(value) is str:
+        return clean_narrative(value)
+    return text(value)
 
 
 def is_blank(value: object) -> bool:

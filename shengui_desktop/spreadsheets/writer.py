@@ -38,8 +38,10 @@ class Col:
 
 
 def _display_width(value) -> int:
-    text = str(value)
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    """Columns a value needs: a CJK character takes two; a text of several lines, its
+    longest line."""
+    return max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in line)
+               for line in str(value).split("\n"))
 
 
 def _cell_value(kind: str, value):
@@ -76,6 +78,8 @@ class TableBook:
         self._sub = add({"font_size": 10, "font_color": "#595959"})
         self._header = add(_HEADER)
         self._formats = {kind: add({"num_format": fmt}) for kind, fmt in _FORMATS.items()}
+        # a text of several paragraphs (a visit's summary) shows them only when the cell wraps
+        self._wrap = add({"text_wrap": True, "valign": "top"})
 
     def add_table(self, sheet: str, title: str, columns: list[Col], rows: Iterable[list],
                   *, note: str = "") -> int:
@@ -112,6 +116,7 @@ class TableBook:
         formats = [self._formats.get(col.kind) for col in columns]
         write_number, write_string = ws.write_number, ws.write_string
         write_datetime, write_boolean = ws.write_datetime, ws.write_boolean
+        wrap = self._wrap
 
         def out(r: int, values: list) -> None:
             for c, (fmt, value) in enumerate(zip(formats, values)):
@@ -119,7 +124,11 @@ class TableBook:
                     continue
                 kind = type(value)
                 if kind is str:
-                    write_string(r, c, value)  # text that looks like a formula stays text
+                    # text that looks like a formula stays text
+                    if "\n" in value:
+                        write_string(r, c, value, wrap)
+                    else:
+                        write_string(r, c, value)
                 elif kind is bool:
                     write_boolean(r, c, value)
                 elif kind is int or kind is float:

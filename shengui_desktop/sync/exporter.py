@@ -278,12 +278,38 @@ def _line(row: tuple) -> str:
             f'"base":{base or "null"},"hlc":{hlc},"site_id":"{site}","site_seq":{seq}}}')
 
 
+# Longest name and code parts of a file name, in UTF-8 bytes: a file name may have 255 bytes
+# (ext4, NTFS, FAT), a Chinese character takes 3, and the name must leave room for the rest.
+NAME_BYTES, CODE_BYTES = 48, 24
+_UNSAFE = re.compile(r'[\\/:*?"<>|_\s\x00-\x1f\x7f]+')
+
+
+def _part(text: object, limit: int) -> str:
+    """`text` fit for a file name on any stick: no separators or characters Windows refuses,
+    at most `limit` bytes (cut at a character, marked with …)."""
+    clean = _UNSAFE.sub("-", str(text or "")).strip("-. ") or "-"
+    if len(clean.encode()) <= limit:
+        return clean
+    cut = clean.encode()[:limit - 3].decode("utf-8", "ignore")
+    return cut + "…"
+
+
+def site_tag(site: dict) -> str:
+    """Which office's ledger a package is for, in its file name: the first group of the
+    recipient's key fingerprint (what its window shows as 本机证书指纹), so two ledgers of
+    one office code never get the same name and a person can tell them apart."""
+    plain = "".join(ch for ch in str(site.get("fingerprint") or "").upper() if ch.isalnum())
+    return "指纹" + plain[:4] if plain else "编号" + str(site.get("id") or site.get("site_id") or "")[:4]
+
+
 def file_name(me: dict, peer: dict, when: datetime, number: int) -> str:
-    parts = [me["area_code"], me["name"]]
-    if me["role"] == "county":
-        parts.append("至" + peer["name"])
-    parts += [when.strftime("%Y%m%d-%H%M"), f"{number:04d}"]
-    return re.sub(r'[\\/:*?"<>|\s]+', "-", "_".join(parts)) + ".sgpkg"
+    """`<sender code>_<sender>_至<recipient code>_<recipient>_指纹<first group>_<YYYYmmdd-HHMM>_<no>.sgpkg`:
+    sorts by sender, recipient and time; a `*140322100*` glob finds every package from or to
+    that township. Names are cut to NAME_BYTES (the whole stays far below 255 bytes)."""
+    parts = [_part(me["area_code"], CODE_BYTES), _part(me["name"], NAME_BYTES),
+             "至" + _part(peer["area_code"], CODE_BYTES), _part(peer["name"], NAME_BYTES),
+             _part(site_tag(peer), CODE_BYTES), when.strftime("%Y%m%d-%H%M"), f"{number:04d}"]
+    return "_".join(parts) + ".sgpkg"
 
 
 def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
@@ -331,7 +357,10 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
                         "size": len(payload), "sha256": hashlib.sha256(payload).hexdigest()},
         }
         manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-        path = out_dir / file_name(me, peer, now, number)
-        package.write(path, manifest_bytes, certificates.sign(ledger, manifest_bytes), payload)
+        wanted = out_dir / file_name(me, peer, now, number)
+        path = package.write(wanted, manifest_bytes, certificates.sign(ledger, manifest_bytes), payload)
+        if path != wanted:
+            notices.append(f"文件夹中已有同名的“{wanted.name}”（另一次导出写出的：可能出自本单位另一台电脑上的台账、"
+                           f"本台账的副本或备份），未覆盖它，本包另存为“{path.name}”。")
     report("done", len(rows), len(rows))
     return ExportResult(path, peer["name"], number, len(rows), counts, full, notices)

@@ -14,7 +14,7 @@ from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..gc_pause import collector_paused
 from ..progress import Cancel, Job, Progress
@@ -107,6 +107,49 @@ class ImportResult:
 
 def normalise_fingerprint(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+# What a person accepted for new offices: one fingerprint, or several (one per new office,
+# `sync import --accept-new-site A --accept-new-site B`).
+Accepted = str | Iterable[str] | None
+
+
+def accepted_fingerprints(accepted: Accepted) -> list[str]:
+    """The fingerprints given, normalised, without blanks or repeats."""
+    values = [accepted] if isinstance(accepted, str) else list(accepted or ())
+    out: list[str] = []
+    for value in values:
+        plain = normalise_fingerprint(str(value or ""))
+        if plain and plain not in out:
+            out.append(plain)
+    return out
+
+
+def _short(fp: object) -> str:
+    """The first two groups of a fingerprint, as a window shows them (for messages)."""
+    plain = normalise_fingerprint(str(fp or ""))
+    if not plain:
+        return "（未注明）"
+    return " ".join(plain[i:i + 4] for i in (0, 4) if plain[i:i + 4]) + "…"
+
+
+def not_for_this_site(name: str, recipient: dict, me: dict) -> PackageRejected:
+    """The refusal of a package addressed to another site. When that site has this office's
+    own code it is another ledger of this same office (a second laptop set up for it, or
+    the ledger from before a reinstall): say which, by its key fingerprint, so nobody reads
+    it as "not for our township"."""
+    who = f"“{recipient['name']}”（{recipient['area_code']}）"
+    if recipient["area_code"] != me["area_code"]:
+        return PackageRejected("recipient", f"“{name}”是发给{who}的，不是发给本单位“{me['name']}”"
+                                            f"（{me['area_code']}）的，拒绝导入。")
+    button = "更换乡镇密钥" if me["role"] == "township" else "更换县级密钥"
+    return PackageRejected(
+        "recipient",
+        f"“{name}”是发给{who}另一台电脑上的台账的（该台账的证书指纹为{_short(recipient.get('fingerprint'))}），"
+        f"不是发给本机台账的（本机证书指纹为{_short(me['fingerprint'])}），拒绝导入，台账未作任何修改。\n"
+        f"对方为本单位的区划代码只登记一把密钥，它发出的同步包只能在指纹为{_short(recipient.get('fingerprint'))}的"
+        "那台电脑上导入。如果本机台账是后来新建的（例如重装了电脑），需由对方电话核对本机证书指纹后"
+        f"“{button}”，此后对方导出的同步包才是发给本机的。")
 
 
 @dataclass
@@ -266,19 +309,22 @@ def _from_body(body: dict) -> dict:
             "name": body["name"], "area_code": body["area_code"]}
 
 
-def verify(ledger: Ledger, path: Path, accept_fingerprint: str | None = None,
+def verify(ledger: Ledger, path: Path | package.RawPackage, accept_fingerprint: Accepted = None,
            rekey: Rekey | None = None) -> Verified:
-    """Everything that needs no decryption: read, address, signature, enrolment.
+    """Everything that needs no decryption: read (unless `path` was read already), address,
+    signature, enrolment.
+
+    `accept_fingerprint`: the fingerprint(s) a person confirmed for new offices; a new
+    office is enrolled only with the one its own certificate has.
 
     `rekey`: the package comes from an office whose code is enrolled under another key and
     a person confirmed its new key by phone (services.sync.rekey_site)."""
-    raw = package.read(path)
+    raw = path if isinstance(path, package.RawPackage) else package.read(path)
     m, name = raw.manifest, raw.path.name
     me = ledger.this_site()
     recipient = m["recipient"]
     if recipient["site_id"] != me["id"]:
-        raise PackageRejected("recipient", f"“{name}”是发给“{recipient['name']}”"
-                                           f"（{recipient['area_code']}）的，不是发给本单位的，拒绝导入。")
+        raise not_for_this_site(name, recipient, me)
     sender_claim = m["sender"]
     if sender_claim["site_id"] == me["id"]:
         raise PackageRejected("own", f"“{name}”是本单位自己导出的包，不能导入。")
@@ -310,12 +356,22 @@ def verify(ledger: Ledger, path: Path, accept_fingerprint: str | None = None,
     if not st.trusted:
         cert = m.get("sender_certificate")
         fp = cert.get("fingerprint") if isinstance(cert, dict) else None
-        if not accept_fingerprint:
+        accepted = accepted_fingerprints(accept_fingerprint)
+        if not accepted:
             raise PackageRejected(
                 "unknown_sender",
                 f"“{name}”来自未登记的单位{who}，拒绝导入。如确认是该单位发来的，请与对方电话核对"
                 f"密钥指纹“{fp or '（包中没有证书）'}”，核对一致后用 --accept-new-site 指纹 重新导入。")
-        body = _confirmed_certificate(ledger, raw, accept_fingerprint)
+        # each accepted fingerprint is only for the office whose certificate has it
+        typed = normalise_fingerprint(str(fp or ""))
+        if typed not in accepted:
+            given = f"{len(accepted)}个指纹都" if len(accepted) > 1 else "指纹"
+            raise PackageRejected(
+                "fingerprint",
+                f"{who}的密钥指纹与您输入的{given}不一致，拒绝导入。包中的指纹为“{fp or '（包中没有证书）'}”。"
+                "如果它是另一个新单位，请与该单位电话核对后，为它再加一个 --accept-new-site 指纹"
+                "（每个新单位一个）。")
+        body = _confirmed_certificate(ledger, raw, typed)
         verified = Verified(raw, _from_body(body), enrol=body)
     else:
         if not st.pinned and st.rotation is None:
@@ -444,7 +500,7 @@ def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
                                              known=known, version_vector=m["version_vector"])
     job.tell("verify", 1, 1)
     result.entries = len(entries)
-    result.warnings = _skew_warnings(ledger, m, planned.newest_hlc) + moved_notes
+    result.warnings = _skew_warnings(ledger, m, planned.newest_hlc) + moved_notes + _twin_warning(ledger, v)
     with ledger.transaction():
         if v.replaces:
             old = v.replaces
@@ -488,6 +544,20 @@ def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
     return result
 
 
+def _twin_warning(ledger: Ledger, v: Verified) -> list[str]:
+    """Another package with this sender's number: the sender's ledger was copied to a second
+    computer (both copies number their packages and changes alike) or restored from a backup.
+    Its site id and key are the same, so nothing can refuse it; a person must know."""
+    m = v.raw.manifest
+    if ledger.scalar("SELECT 1 FROM imported_packages WHERE sender_id = ? AND package_no = ?"
+                     " AND package_id != ?", (v.sender["site_id"], m["package_no"], m["package_id"])) is None:
+        return []
+    who = v.sender["name"]
+    return [f"此前已收到过{who}的另一个第{m['package_no']}号包（内容不同）：{who}的台账可能被复制到两台电脑上同时使用，"
+            "或从备份恢复过。两份台账给修改编的号相同，一份上的修改可能被当作已收到而不合并。请与对方核实，"
+            "只保留一台电脑上的台账继续使用（另一台上的新录入请在这台上补录）。"]
+
+
 def _acknowledge(ledger: Ledger, sender_id: str, m: dict) -> None:
     """The sender's version vector is what it has seen: our next package leaves that out."""
     conn = ledger.conn
@@ -502,11 +572,13 @@ def _acknowledge(ledger: Ledger, sender_id: str, m: dict) -> None:
                  (json.dumps(acked), m["package_no"], sender_id))
 
 
-def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str | None = None,
+def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: Accepted = None,
                  progress: Progress | None = None, cancel: Cancel = None,
                  rekey: Rekey | None = None) -> list[ImportResult]:
     """Verify every file first, then apply them per sender in package-number order.
-    `progress` and `cancel` as in shengui_desktop.progress; a cancel raises ImportCancelled.
+    `accept_fingerprint`: one fingerprint or several a person confirmed by phone, each
+    enrolling only the new office whose certificate has it. `progress` and `cancel` as in
+    shengui_desktop.progress; a cancel raises ImportCancelled.
 
     One command is one transaction: every package is applied, or (a file refused on the way,
     a cancel, a crash) none is. Each package is also its own savepoint, so its checks and
@@ -522,7 +594,7 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str |
     (bench_sync.py); it took 8.4 s when the two threads took turns at the GIL.
     """
     job = Job(progress, cancel, error=import_cancelled)
-    verified = [verify(ledger, Path(p), accept_fingerprint, rekey) for p in paths]
+    verified = _verify_all(ledger, [Path(p) for p in paths], accept_fingerprint, rekey)
     verified.sort(key=lambda v: (v.sender["site_id"], v.raw.manifest["package_no"]))
     seen_ids: set[str] = set()
     for v in verified:
@@ -577,6 +649,49 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: str |
             for future in ahead.values():
                 future.cancel()
     return results
+
+
+def _verify_all(ledger: Ledger, paths: list[Path], accepted: Accepted,
+                rekey: Rekey | None) -> list[Verified]:
+    """verify() every file. Files from offices nobody accepted yet are refused together, one
+    line per office with its fingerprint (a county gets the first packages of several new
+    townships at once); two new offices claiming one code are both refused (SYNC.md
+    property 7: one key per office code, a person must find out which one is real)."""
+    verified: list[Verified] = []
+    unknown: dict[str, tuple[PackageRejected, str]] = {}   # sender id -> refusal, its line
+    for path in paths:
+        raw = package.read(path)
+        try:
+            verified.append(verify(ledger, raw, accepted, rekey))
+        except PackageRejected as e:
+            if e.reason != "unknown_sender":
+                raise
+            m = raw.manifest
+            claim, cert = m["sender"], m.get("sender_certificate")
+            fp = cert.get("fingerprint") if isinstance(cert, dict) else None
+            unknown.setdefault(claim["site_id"], (e, f"· “{claim['name']}”（{claim['area_code']}）："
+                                                     f"密钥指纹“{fp or '（包中没有证书）'}”（如“{path.name}”）"))
+    if len(unknown) == 1:
+        raise next(iter(unknown.values()))[0]
+    if unknown:
+        raise PackageRejected(
+            "unknown_sender",
+            f"所选文件来自{len(unknown)}个未登记的单位，拒绝导入：\n" + "\n".join(line for _e, line in unknown.values())
+            + "\n如确认是这些单位发来的，请逐一与对方电话核对密钥指纹，核对一致后每个单位各用一个"
+            " --accept-new-site 指纹 重新导入（如 --accept-new-site \"指纹1\" --accept-new-site \"指纹2\"）。")
+    claims: dict[str, dict[str, dict]] = {}
+    for v in verified:
+        if v.enrol is not None and v.replaces is None:
+            claims.setdefault(v.enrol["area_code"], {})[v.enrol["site_id"]] = v.enrol
+    for code, offices in claims.items():
+        if len(offices) > 1:
+            named = "；".join(f"“{b['name']}”（指纹{b['fingerprint']}）" for b in offices.values())
+            raise PackageRejected(
+                "enrolled_other_key",
+                f"所选文件中有{len(offices)}个不同的单位都声称是区划代码{code}：{named}。"
+                "一个区划代码只登记一把密钥，其中至少一个是冒充者或重装前的旧台账：拒绝导入，台账未作任何修改。"
+                "请打电话核实哪一个是真的，只接受它的指纹，另一个的文件不要导入。")
+    return verified
 
 
 def _pinned(ledger: Ledger, site_id: str, sign_public_key: str) -> bool:

@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import uuid
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -49,21 +50,63 @@ class RawPackage:
 
 
 def write(path: Path, manifest_bytes: bytes, signature: str, payload: bytes) -> Path:
-    """Write atomically: a half-written file on a USB stick must not look like a package."""
+    """Write atomically, readable by the owner only (0600, as the ledger), and never over
+    an existing file: when `path` exists the package goes to the first free name of
+    `free_names(path)`. Returns the path written.
+
+    A half-written file on a USB stick must not look like a package: the zip is written to
+    a hidden temporary name of its own (two writers never share it) and then linked to its
+    name, which fails when the name exists; a file system without hard links (a FAT stick)
+    gets the name reserved by an exclusive create, then replaced by the finished file."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    with zipfile.ZipFile(tmp, "w") as zf:
-        zf.writestr(zipfile.ZipInfo(MANIFEST, (2026, 1, 1, 0, 0, 0)), manifest_bytes,
-                    compress_type=zipfile.ZIP_DEFLATED)
-        zf.writestr(zipfile.ZipInfo(SIGNATURE, (2026, 1, 1, 0, 0, 0)), signature.encode(),
-                    compress_type=zipfile.ZIP_STORED)
-        # already compressed and encrypted: deflating again would only cost time
-        zf.writestr(zipfile.ZipInfo(PAYLOAD, (2026, 1, 1, 0, 0, 0)), payload,
-                    compress_type=zipfile.ZIP_STORED)
-    with open(tmp, "rb+") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    return path
+    tmp = path.with_name(f".{path.stem[:40]}.{uuid.uuid4().hex[:12]}.part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            with zipfile.ZipFile(f, "w") as zf:
+                zf.writestr(zipfile.ZipInfo(MANIFEST, (2026, 1, 1, 0, 0, 0)), manifest_bytes,
+                            compress_type=zipfile.ZIP_DEFLATED)
+                zf.writestr(zipfile.ZipInfo(SIGNATURE, (2026, 1, 1, 0, 0, 0)), signature.encode(),
+                            compress_type=zipfile.ZIP_STORED)
+                # already compressed and encrypted: deflating again would only cost time
+                zf.writestr(zipfile.ZipInfo(PAYLOAD, (2026, 1, 1, 0, 0, 0)), payload,
+                            compress_type=zipfile.ZIP_STORED)
+            f.flush()
+            os.fsync(f.fileno())
+        for candidate in free_names(path):
+            if _claim(tmp, candidate):
+                return candidate
+        raise FileExistsError(f"“{path.name}”及其后的备用文件名均已存在。")  # pragma: no cover
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def free_names(path: Path, tries: int = 1000):
+    """`path`, then `stem-2.sgpkg`, `stem-3.sgpkg`, …: the names a package may take."""
+    yield path
+    for n in range(2, tries + 1):
+        yield path.with_name(f"{path.stem}-{n}{path.suffix}")
+
+
+def _claim(tmp: Path, target: Path) -> bool:
+    """Give the finished file `tmp` the name `target` unless that name exists (then False)."""
+    try:
+        os.link(tmp, target)  # atomic, and fails when the name exists
+        return True
+    except FileExistsError:
+        return False
+    except OSError:
+        pass  # no hard links here (FAT, exFAT, some network shares)
+    try:
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return False
+    try:
+        os.replace(tmp, target)  # over our own empty reservation only
+    except OSError:
+        target.unlink(missing_ok=True)
+        raise
+    return True
 
 
 def compress_and_encrypt(plain: bytes, recipient: str) -> bytes:

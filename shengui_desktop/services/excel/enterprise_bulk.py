@@ -19,6 +19,7 @@ import json
 
 from ...domain import credit_code as cc
 from ...domain.records import phone_problem, validate_enterprise
+from ...domain.text import control_characters, match_key
 from ...errors import ValidationError
 from ...progress import Job
 from ...spreadsheets import cells
@@ -27,7 +28,8 @@ from ...spreadsheets.layout import Layout
 from ...storage.ledger import new_ids
 from .enterprise_rows import EnterpriseRows
 from .plan import UNUSUAL, CleanColumns, NewEnterprise, Plan
-from .vocabulary import DATE_FIELDS, ENTERPRISE_FIELDS, POOL_WORDS, STATUS_WORDS, TAG_SEPARATORS, TEXT_FIELDS
+from .vocabulary import (DATE_FIELDS, ENTERPRISE_FIELDS, NARRATIVE_FIELDS, POOL_WORDS, STATUS_WORDS, TAG_SEPARATORS,
+                         TEXT_FIELDS)
 
 
 def _validated(key: str, value):
@@ -96,6 +98,12 @@ def _same(keys: list[str], columns: list[list], currents: list[dict | None]) -> 
 
 def _township_text(v) -> str:
     return cells.text(v).replace(" ", "")
+
+
+def _narrative(v):
+    """An address or a note as written; UNUSUAL when the validation would refuse it."""
+    text = cells.narrative_text(v)
+    return UNUSUAL if control_characters(text) else text or None
 
 
 class EnterpriseColumns:
@@ -168,7 +176,7 @@ class EnterpriseColumns:
             name = names[i]
             planned = new[code] = NewEnterprise(ids[i], None, r + 1, sheet, batch, i)
             planned_ids.add(planned.id)
-            new_names.setdefault(name, []).append(code)
+            new_names.setdefault(match_key(name), []).append(code)
             created.append({"sheet": sheet, "row": r + 1, "name": name, "credit_code": code,
                             "township_code": township})
         return True
@@ -195,13 +203,14 @@ class EnterpriseColumns:
             return None
         # a new enterprise's name already in the ledger is a warning: the per-row check gives
         # it (an enterprise of the ledger keeps its own name, or changes it: compared later)
-        names = [name if name and (code in existing or name not in existing_names) else UNUSUAL
-                 for name, code in zip(cleaned(texts(column("name"))), codes)]
+        names = [name if name and (code in existing or match_key(name) not in existing_names)
+                 else UNUSUAL for name, code in zip(by_value(column("name"), cells.name_text), codes)]
         keys, columns = ["name"], [names]
         for f in TEXT_FIELDS:
             if f in raw:
                 keys.append(f)
-                columns.append([t or None for t in cleaned(texts(raw[f]))])
+                columns.append(by_value(raw[f], _narrative) if f in NARRATIVE_FIELDS else
+                               [t or None for t in by_value(raw[f], cells.name_text)])
         if "contact_phone" in raw:
             keys.append("contact_phone")
             columns.append(_phones(raw["contact_phone"]))
@@ -221,7 +230,7 @@ class EnterpriseColumns:
         if "department" in raw:
             keys.append("department_id")
             columns.append(by_value(raw["department"], self._usual_department))
-        towns = list(zip(by_value(column("township"), _township_text),
+        towns = list(zip(by_value(column("township"), cells.name_text),
                          by_value(column("township_code"), _township_text)))
         known = self.plan.enterprise_columns()
         kept = [n for n, k in enumerate(keys) if k in known]
@@ -240,7 +249,7 @@ class EnterpriseColumns:
         department = cells.text(v)
         if not department:
             return None
-        return self.plan.departments.get(department, UNUSUAL)
+        return self.plan.departments.get(match_key(department), UNUSUAL)
 
     def _usual_township(self, layout: Layout, name: str, code: str):
         """The code the per-row check would find for a new enterprise's township cells;

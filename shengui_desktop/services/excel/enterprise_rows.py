@@ -9,14 +9,20 @@ from operator import itemgetter
 
 from ...domain import industry
 from ...domain.records import POOLS, SOURCES, STAT_STATUSES, validate_enterprise
+from ...domain.text import match_key
 from ...errors import ValidationError
 from ...spreadsheets import cells
 from ...spreadsheets.layout import Layout
 from ...storage.ledger import new_id
 from .plan import NewEnterprise, Plan
 from .results import Change
-from .vocabulary import (ALTERNATE_COLUMN, CODE_DIGITS, DATE_FIELDS, ENTERPRISE_FIELDS, FIELD_LABELS, POOL_WORDS,
-                         STATUS_WORDS, TAG_SEPARATORS, TEXT_FIELDS, division_by_name)
+from .vocabulary import (ALTERNATE_COLUMN, CODE_DIGITS, DATE_FIELDS, ENTERPRISE_FIELDS, FIELD_LABELS,
+                         NARRATIVE_FIELDS, POOL_WORDS, STATUS_WORDS, TAG_SEPARATORS, TEXT_FIELDS, WRITTEN_FIELDS,
+                         division_by_name)
+
+# how a text field's cell is read: as written (cells.name_text), a narrative with its line
+# breaks (cells.narrative_text)
+_TEXT_CELLS = {f: cells.narrative_text for f in NARRATIVE_FIELDS}
 
 
 class EnterpriseRows:
@@ -71,11 +77,11 @@ class EnterpriseRows:
             col = cols.get(f) or cols.get(ALTERNATE_COLUMN.get(f, ""))
             plan.problem(sheet, r, col, raw.get(col.field) if col else "", message)
 
-        record["name"] = text(raw.get("name"))
+        record["name"] = cells.name_text(raw.get("name"))
         record["credit_code"] = cells.credit_code(raw.get("credit_code"))
         for f in text_fields:
             if not is_blank(raw[f]):
-                record[f] = text(raw[f])
+                record[f] = _TEXT_CELLS.get(f, cells.name_text)(raw[f])
         if not is_blank(raw.get("contact_phone")):
             record["contact_phone"] = text(raw["contact_phone"])
         for f in date_fields:
@@ -98,11 +104,11 @@ class EnterpriseRows:
             record["source"] = source
         department = text(raw.get("department")) if "department" in raw else ""
         if department:
-            if department in plan.departments:
-                record["department_id"] = plan.departments[department]
+            if match_key(department) in plan.departments:
+                record["department_id"] = plan.departments[match_key(department)]
             else:
                 fail("department", f"未知的责任单位“{department}”，请先在部门列表中添加，"
-                                   f"或改为：{'、'.join(list(plan.departments)[:8])}")
+                                   f"或改为：{'、'.join(list(plan.department_names.values())[:8])}")
         tags = text(raw.get("tags")) if "tags" in raw else ""
         if tags:
             record["tags"] = json.dumps([t for t in TAG_SEPARATORS.split(tags) if t],
@@ -144,7 +150,7 @@ class EnterpriseRows:
 
     def _plan_create(self, sheet: str, r: int, cols: dict, record: dict) -> None:
         plan = self.plan
-        same_name = plan.existing_names.get(record["name"])
+        same_name = plan.existing_names.get(match_key(record["name"]))
         if same_name:
             plan.warn(sheet, r, cols.get("name"), record["name"],
                       f"台账中已有同名企业（统一社会信用代码{same_name[0]['credit_code']}），"
@@ -156,7 +162,7 @@ class EnterpriseRows:
         planned = NewEnterprise(new_id(), values, r + 1, sheet)
         plan.new[record["credit_code"]] = planned
         plan.new_ids.add(planned.id)
-        plan.new_names.setdefault(record["name"], []).append(record["credit_code"])
+        plan.new_names.setdefault(match_key(record["name"]), []).append(record["credit_code"])
         plan.result.created.append({"sheet": sheet, "row": r + 1, "name": record["name"],
                                     "credit_code": record["credit_code"],
                                     "township_code": record["township_code"]})
@@ -172,7 +178,8 @@ class EnterpriseRows:
                     plan.warn(sheet, r, None, "", f"“{existing['name']}”表中库别为{POOLS.get(value, value)}，"
                               f"台账中为{POOLS[existing['pool']]}：导入不调整库别，请使用“调整库别”")
                 continue
-            if existing.get(key) != value:
+            if existing.get(key) != value and not (
+                    key in WRITTEN_FIELDS and match_key(existing.get(key)) == match_key(value)):
                 diff[key] = value
                 shown[FIELD_LABELS.get(key, key)] = (self._show(key, existing.get(key)),
                                                      self._show(key, value))
@@ -213,7 +220,7 @@ class EnterpriseRows:
     def _township(self, layout: Layout, r: int, raw: dict, fail, *, required: bool) -> str | None:
         """The row's township code; at a county, an unknown township name is planned as new."""
         townships = self.plan.townships
-        name = cells.text(raw.get("township")).replace(" ", "")
+        name = cells.name_text(raw.get("township"))
         code = cells.text(raw.get("township_code")).replace(" ", "")
         found, failure, create = townships.decision(layout, name, code, required=required)
         if failure:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ...domain import credit_code as cc
 from ...domain.money import UNIT_FACTORS, format_wan
+from ...domain.text import match_key
 from ...spreadsheets import cells
 from ...spreadsheets.columns import FIGURE_FIELDS, LABELS, MONEY_FIELDS, electricity_factor, money_factor_unit
 from ...spreadsheets.layout import Column, Layout
@@ -120,8 +121,9 @@ class FigureRows:
             self.plan.problem(sheet, r, cols.get("credit_code"), code, message)
             return None
         if name:
-            found = [e["id"] for e in self.plan.existing_names.get(name, [])]
-            found += [self.plan.new[c].id for c in self.plan.new_names.get(name, [])]
+            key = match_key(name)
+            found = [e["id"] for e in self.plan.existing_names.get(key, [])]
+            found += [self.plan.new[c].id for c in self.plan.new_names.get(key, [])]
             if len(found) == 1:
                 return found[0]
             self.plan.problem(sheet, r, cols.get("name"), name,

@@ -9,6 +9,7 @@ tests/test_excel_bulk.py compares both ways on generated rows.
 
 from __future__ import annotations
 
+from ...domain.text import match_key
 from ...progress import Job
 from ...spreadsheets import cells
 from ...spreadsheets.column_values import by_value, cut_columns
@@ -145,6 +146,7 @@ class FigureColumns:
     def _usual_enterprise_named(self, name: str):
         if not name:
             return UNUSUAL
-        found = [e["id"] for e in self.plan.existing_names.get(name, [])]
-        found += [self.plan.new[c].id for c in self.plan.new_names.get(name, [])]
+        key = match_key(name)
+        found = [e["id"] for e in self.plan.existing_names.get(key, [])]
+        found += [self.plan.new[c].id for c in self.plan.new_names.get(key, [])]
         return found[0] if len(found) == 1 else UNUSUAL

@@ -8,6 +8,7 @@ it, hands the sheets to them and writes the plan when nothing is wrong.
 
 from __future__ import annotations
 
+from ...domain.text import match_key
 from ...spreadsheets import cells
 from ...spreadsheets.layout import Column
 from ...spreadsheets.report import Finding
@@ -26,14 +27,17 @@ class Plan:
         self.ledger = ledger
         self.result = result
         self.townships = Townships(ledger)
-        self.departments = {r["name"]: r["id"] for r in ledger.rows("SELECT id, name FROM departments")}
-        self.department_names = {v: k for k, v in self.departments.items()}
+        # departments and enterprises are looked up by the match_key of their names (a list
+        # writing (山西) or 工 信 局 finds the record stored as （山西）, 工信局)
+        departments = ledger.rows("SELECT id, name FROM departments")
+        self.departments = {match_key(r["name"]): r["id"] for r in departments}
+        self.department_names = {r["id"]: r["name"] for r in departments}
         # the ledger's enterprises the file names, read by the planner once it knows the sheets
         self.existing: dict[str, dict] = {}  # credit code → row
-        self.existing_names: dict[str, list[dict]] = {}
+        self.existing_names: dict[str, list[dict]] = {}  # match key of the name → rows
         self.new: dict[str, NewEnterprise] = {}  # credit code → planned insert
         self.new_ids: set[str] = set()
-        self.new_names: dict[str, list[str]] = {}  # name → credit codes of planned inserts
+        self.new_names: dict[str, list[str]] = {}  # match key → credit codes of planned inserts
         self.seen_codes: dict[str, tuple[str, int]] = {}  # credit code → (sheet, row)
         self.updates: list[tuple[str, dict]] = []  # (enterprise id, changed fields)
         self.figure_inserts: list[tuple] = []  # vocabulary.FIGURE_INSERT_COLUMNS

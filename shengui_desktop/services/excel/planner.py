@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ...domain.text import MATCH_KEY_CHANGES_GLOB, match_key
 from ...gc_pause import collector_paused
 from ...progress import Cancel, ImportCancelled, Job, Progress
 from ...spreadsheets import cells
@@ -156,7 +157,7 @@ class Planner:
         if lists and self.ledger.scalar("SELECT count(*) FROM enterprises") <= 2 * lists:
             for row in self.ledger.rows("SELECT * FROM enterprises"):
                 existing[row["credit_code"]] = row
-                existing_names.setdefault(row["name"], []).append(row)
+                existing_names.setdefault(match_key(row["name"]), []).append(row)
             return
         codes, names = set(), set()
         for layout, kind in layouts:
@@ -169,20 +170,25 @@ class Planner:
             if "name" in cols:
                 given = found[1] if kind == "enterprises" else \
                     [v for v, c in zip(found[1], row_codes) if not c]
-                names.update(by_value(given, cells.text))
+                names.update(by_value(given, lambda v: match_key(cells.text(v))))
         # both sets go in as JSON arrays: one statement, one pass over the table (names
-        # have no index of their own), only the rows asked for made into dicts
+        # have no index of their own), only the rows asked for made into dicts. Names are
+        # matched by match_key: a name that is its own key is compared as it is, only the
+        # others (（山西）, full-width digits …) are keyed in Python
         codes.discard("")
         names.discard("")
+        self.ledger.conn.create_function("match_key", 1, match_key, deterministic=True)
         for row in self.ledger.rows(
                 "SELECT * FROM enterprises WHERE credit_code IN (SELECT value FROM json_each(?1))"
-                " OR name IN (SELECT value FROM json_each(?2))",
+                " OR name IN (SELECT value FROM json_each(?2))"
+                " OR (name GLOB ?3 AND match_key(name) IN (SELECT value FROM json_each(?2)))",
                 (json.dumps(sorted(codes), ensure_ascii=False),
-                 json.dumps(sorted(names), ensure_ascii=False))):
+                 json.dumps(sorted(names), ensure_ascii=False), MATCH_KEY_CHANGES_GLOB)):
             if row["credit_code"] in codes:
                 existing[row["credit_code"]] = row
-            if row["name"] in names:
-                existing_names.setdefault(row["name"], []).append(row)
+            key = match_key(row["name"])
+            if key in names:
+                existing_names.setdefault(key, []).append(row)
 
     def _sheet_unit(self, layout: Layout, kind: str) -> str | None:
         if kind == "figures":

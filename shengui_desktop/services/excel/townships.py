@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ...domain.text import match_key
 from ...errors import UserError
 from ...spreadsheets.layout import Layout
 from ..office.site import this_site
@@ -20,14 +21,15 @@ class Townships:
         site = this_site(ledger)
         self.own_code = site["area_code"] if site else ""
         self.known = {r["code"]: r["name"] for r in ledger.rows("SELECT code, name FROM townships")}
-        self.known_names = {name: code for code, name in self.known.items()}
-        self.created: dict[str, str] = {}  # name → code, planned by this import
+        # by the match_key of the name: 秀水　镇 or 秀水镇 finds the township stored as 秀水镇
+        self.known_names = {match_key(name): code for code, name in self.known.items()}
+        self.created: dict[str, str] = {}  # name as written → code, planned by this import
 
     def decision(self, layout: Layout, name: str, code: str, *, required: bool):
         """(code found, (field, problem) or None, (name, code or None) to create or None),
         without reporting or creating anything."""
-        if NINE_DIGITS.fullmatch(name):
-            code, name = name, ""
+        if NINE_DIGITS.fullmatch(match_key(name)):  # a code in the name column (full-width too)
+            code, name = match_key(name), ""
         found = None
         if code:
             if not NINE_DIGITS.fullmatch(code):
@@ -62,11 +64,14 @@ class Townships:
         return found, None, None
 
     def named(self, name: str) -> str | None:
-        """The code of a township written by name, planned ones included."""
+        """The code of a township written by name, planned ones included; names are
+        compared by match_key."""
+        name = match_key(name)  # the keys of known_names are too
         if name in self.known_names:
             return self.known_names[name]
-        if name in self.created:
-            return self.created[name]
+        for given, code in self.created.items():
+            if match_key(given) == name:
+                return code
         for known, code in self.known_names.items():
             # "盂县秀水镇" or "秀水" for "秀水镇"
             if known in name or (known.startswith(name) and len(known) - len(name) <= 2

@@ -16,6 +16,12 @@ ENTERPRISE_FIELDS = ("name", "credit_code", "township", "township_code", "indust
                      "address", "established_date", "entered_stats_date", "exited_stats_date",
                      "tags", "note")
 TEXT_FIELDS = ("liaison_cadre", "legal_person", "contact_person", "address", "note")
+# of TEXT_FIELDS, the narratives: read as typed, line breaks kept (cells.narrative_text); the
+# others are people's names, read as given (cells.name_text)
+NARRATIVE_FIELDS = ("address", "note")
+# fields kept as the list writes them: a value that differs from the ledger's only in width,
+# brackets or spaces (match_key) is no change, and the stored spelling stays
+WRITTEN_FIELDS = frozenset(("name", *TEXT_FIELDS))
 DATE_FIELDS = ("established_date", "entered_stats_date", "exited_stats_date")
 STATUS_WORDS = {"规上": "above_scale", "规模以上": "above_scale", "是": "above_scale",
                 "规下": "below_scale", "规模以下": "below_scale", "否": "below_scale",

@@ -7,7 +7,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from ...domain.records import validate_target
-from ...domain.text import clean
+from ...domain.text import clean, clean_name, match_key
 from ...errors import UserError, ValidationError
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ STANDARD_DEPARTMENTS = ("工信局", "开发区", "应急局", "能源局", "住
 
 
 def add_township(ledger: Ledger, code: str, name: str) -> str:
-    code, name = clean(code), clean(name)
+    code, name = clean(code), clean_name(name)
     if not re.fullmatch(r"\d{9}", code):
         raise ValidationError({"code": "乡镇代码应为9位数字（统计用区划代码前9位）"})
     if not name:
@@ -42,7 +42,22 @@ def add_township(ledger: Ledger, code: str, name: str) -> str:
 
 
 def township_by_name(ledger: Ledger, name: str) -> dict | None:
-    return ledger.one("SELECT * FROM townships WHERE name = ?", (clean(name),))
+    """The township of that name, however its width, brackets or spaces are written."""
+    return _by_name(ledger, "townships", name)
+
+
+def department_by_name(ledger: Ledger, name: str) -> dict | None:
+    """The department of that name, however its width, brackets or spaces are written."""
+    return _by_name(ledger, "departments", name)
+
+
+def _by_name(ledger: Ledger, table: str, name: str) -> dict | None:
+    # a county has a few dozen townships and departments: compare every name's match key
+    key = match_key(clean_name(name))
+    if not key:
+        return None
+    return next((row for row in ledger.rows(f"SELECT * FROM {table} ORDER BY rowid")
+                 if match_key(row["name"]) == key), None)
 
 
 def _county_decides(ledger: Ledger, table: str) -> None:
@@ -54,20 +69,23 @@ def _county_decides(ledger: Ledger, table: str) -> None:
 
 
 def add_department(ledger: Ledger, name: str) -> str:
-    name = clean(name)
+    name = clean_name(name)
     if not name:
         raise ValidationError({"name": "部门名称不能为空"})
-    existing = ledger.one("SELECT id FROM departments WHERE name = ?", (name,))
+    existing = department_by_name(ledger, name)
     if existing:
         return existing["id"]
     _county_decides(ledger, "departments")
-    return ledger.insert("departments", {"id": reference_id("department", name), "name": name})
+    # the id comes from the name in its normal form, as it did when names were stored so:
+    # two offices that add one department, however written, still make one record
+    return ledger.insert("departments", {"id": reference_id("department", clean(name)),
+                                         "name": name})
 
 
 def department_id(ledger: Ledger, name: str | None) -> str | None:
     if not name:
         return None
-    row = ledger.one("SELECT id FROM departments WHERE name = ?", (clean(name),))
+    row = department_by_name(ledger, name)
     if row is None:
         raise UserError(f"未知的责任单位“{name}”，请先在部门列表中添加")
     return row["id"]

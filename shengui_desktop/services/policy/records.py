@@ -9,8 +9,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ...domain.policy import BID_REGIONS
-from ...domain.records import parse_iso_date
-from ...domain.text import clean
+from ...domain.records import narrative, parse_iso_date
+from ...domain.text import clean, clean_name
 from ...errors import UserError, ValidationError
 
 if TYPE_CHECKING:
@@ -33,9 +33,11 @@ def add_project(ledger: Ledger, enterprise_id: str, record: dict) -> str:
     """A project of the enterprise (new build, attracted project, spin-off)."""
     _enterprise(ledger, enterprise_id)
     problems: dict[str, str] = {}
-    name = clean(record.get("name"))
+    name = clean_name(record.get("name"))
     if not name:
         problems["name"] = "项目名称不能为空"
+    milestones = narrative(record.get("milestones"), "节点任务", problems, "milestones")
+    note = narrative(record.get("note"), "备注", problems, "note")
     status = record.get("status", "planned")
     if status not in PROJECT_STATUSES:
         problems["status"] = f"项目状态“{status}”无效，应为：{'、'.join(PROJECT_STATUSES.values())}"
@@ -48,8 +50,8 @@ def add_project(ledger: Ledger, enterprise_id: str, record: dict) -> str:
         "production_start_date": start,
         "expected_to_reach_scale": 1 if record.get("expected_to_reach_scale") else 0,
         "expected_scale_year": record.get("expected_scale_year"),
-        "department_id": record.get("department_id"), "milestones": clean(record.get("milestones")) or None,
-        "note": clean(record.get("note")) or None})
+        "department_id": record.get("department_id"), "milestones": milestones or None,
+        "note": note or None})
 
 
 def record_scale_period(ledger: Ledger, credit_code: str, name: str, entered_on: str,
@@ -63,12 +65,12 @@ def record_scale_period(ledger: Ledger, credit_code: str, name: str, entered_on:
         problems["entered_on"] = "入规日期不能为空"
     if entered and exited and exited < entered:
         problems["exited_on"] = "退规日期不能早于入规日期"
-    if not clean(name):
+    if not clean_name(name):
         problems["name"] = "当时的企业名称不能为空"
     if problems:
         raise ValidationError(problems)
     return ledger.insert("scale_history", {
-        "enterprise_id": enterprise_id, "credit_code": clean(credit_code).upper(), "name": clean(name),
+        "enterprise_id": enterprise_id, "credit_code": clean(credit_code).upper(), "name": clean_name(name),
         "entered_on": entered, "exited_on": exited, "note": note})
 
 
@@ -88,7 +90,7 @@ def add_reward_claim(ledger: Ledger, enterprise_id: str, record: dict) -> str:
     region = record.get("bid_region")
     if kind == "bid_contract" and region not in BID_REGIONS:
         problems["bid_region"] = f"中标项目所在地应为：{'、'.join(BID_REGIONS.values())}"
-    description = clean(record.get("description"))
+    description = clean_name(record.get("description"))
     if not description:
         problems["description"] = "项目或合同名称不能为空"
     if problems:

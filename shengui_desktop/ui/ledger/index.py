@@ -1,7 +1,9 @@
 """A compact in-memory index of every enterprise, for filtering as the user types.
 
-One tuple per enterprise (services.ledger.enterprises.LEDGER_COLUMNS) plus one lower-case search
-text (name, credit code, pinyin initials and full pinyin, computed when the name was saved).
+One tuple per enterprise (services.ledger.enterprises.LEDGER_COLUMNS) plus one search text: the
+name's match key (width, brackets, spaces and case ignored, so （山西） and (山西) find each
+other), the credit code in lower case, pinyin initials and full pinyin (computed when the name
+was saved). What is typed is made a match key too (search_text).
 A keystroke scans these strings with `in` — about 10 ms for 100,000 enterprises — which is
 faster than asking SQLCipher and keeps the GUI thread free of database calls. No Qt here.
 """
@@ -11,10 +13,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...domain.evaluation import Evaluation
-from ...domain.text import clean
+from ...domain.text import match_key
 from ...services.ledger.enterprises import LEDGER_COLUMNS
 
 ID, NAME, CODE, TOWNSHIP, INDUSTRY, STAT, POOL, DEPARTMENT, CADRE, SEARCH = range(len(LEDGER_COLUMNS))
+
+
+def search_text(typed: str | None) -> str:
+    """What a person typed into a search box, as the index compares it."""
+    return match_key(typed)
+
+
+def _haystack(row: tuple) -> str:
+    return f"{match_key(row[NAME])}\t{(row[CODE] or '').lower()}\t{row[SEARCH] or ''}"
 
 
 @dataclass
@@ -45,7 +56,7 @@ class EnterpriseIndex:
         self.rebuild()
 
     def rebuild(self) -> None:
-        self.haystack = [f"{r[NAME]}\t{r[CODE]}\t{r[SEARCH] or ''}".lower() for r in self.rows]
+        self.haystack = list(map(_haystack, self.rows))
         self.position = {r[ID]: i for i, r in enumerate(self.rows)}
 
     def __len__(self) -> int:
@@ -60,7 +71,7 @@ class EnterpriseIndex:
             i = len(self.rows) - 1
             self.position[row[ID]] = i
         self.rows[i] = row
-        self.haystack[i] = f"{row[NAME]}\t{row[CODE]}\t{row[SEARCH] or ''}".lower()
+        self.haystack[i] = _haystack(row)
 
     def filter(self, f: Filters, within: list[int] | None = None) -> list[int]:
         """Row positions matching every filter, in index order.
@@ -87,7 +98,7 @@ class EnterpriseIndex:
             if f.flag:
                 candidates = [i for i in candidates if (e := ev.get(rows[i][ID])) is not None
                               and f.flag in e.flag_codes]
-        text = clean(f.text).lower().replace(" ", "")
+        text = search_text(f.text)
         if text:
             hay = self.haystack
             if isinstance(candidates, range):
@@ -98,7 +109,7 @@ class EnterpriseIndex:
 
     def search(self, text: str, limit: int = 20) -> list[tuple]:
         """The first `limit` enterprises whose name, code or pinyin contains the text."""
-        text = clean(text).lower().replace(" ", "")
+        text = search_text(text)
         if not text:
             return []
         out = []

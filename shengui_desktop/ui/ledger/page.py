@@ -10,8 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, Q
 from ...domain.evaluation import FLAG_NAMES
 from ...domain.industry import DIVISIONS
 from ...domain.records import POOLS, STAT_STATUSES
-from ...domain.text import clean
-from .index import EnterpriseIndex, Filters
+from .index import EnterpriseIndex, Filters, search_text
 from .model import COLUMNS, KEYS, LedgerModel
 
 
@@ -133,7 +132,7 @@ class LedgerPage(QWidget):
 
     def _visible(self, index: EnterpriseIndex) -> list[int]:
         filters = self.filters()
-        text = clean(filters.text).lower().replace(" ", "")
+        text = search_text(filters.text)
         others = (filters.township, filters.pool, filters.suggested_differs, filters.flag,
                   filters.industry, filters.stat_status, id(index), len(index))
         within = None

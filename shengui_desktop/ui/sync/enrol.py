@@ -13,14 +13,16 @@ from .fingerprint import FingerprintView, same, typed_state
 
 
 class EnrolDialog(QDialog):
-    def __init__(self, office: dict, parent=None):
+    def __init__(self, office: dict, parent=None, number: int = 1, total: int = 1):
         """`office`: services.sync.inspect_package's answer for one of its files, plus
-        `files` (every chosen file from that office)."""
+        `files` (every chosen file from that office). `number` of `total`: the chosen files
+        come from `total` new offices, each confirmed in its own dialog, one after another."""
         super().__init__(parent)
         self.office = office
         self.fingerprint = office["fingerprint"]
+        self.number, self.total = number, total
         sender = office["sender"]
-        self.setWindowTitle("登记新单位")
+        self.setWindowTitle("登记新单位" + (f"（第{number}个，共{total}个）" if total > 1 else ""))
         layout = QVBoxLayout(self)
 
         head = QLabel(f"“{sender['name']}”尚未在本台账登记")
@@ -30,6 +32,11 @@ class EnrolDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(head)
         layout.addWidget(intro)
+        self.sequence = QLabel(f"所选文件来自{total}个未登记的单位，每个单位分别电话核对（这是第{number}个）；"
+                               "全部接受后一并导入，任何一个取消则都不导入。" if total > 1 else "")
+        self.sequence.setWordWrap(True)
+        self.sequence.setVisible(total > 1)
+        layout.addWidget(self.sequence)
 
         who = QGroupBox("发送单位（同步包中所载）")
         form = QFormLayout(who)
@@ -62,7 +69,8 @@ class EnrolDialog(QDialog):
             layout.addWidget(w)
 
         self.buttons = QDialogButtonBox()
-        self.accept_button = self.buttons.addButton("接受并导入", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.accept_button = self.buttons.addButton(
+            "接受，核对下一个" if number < total else "接受并导入", QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = self.buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
         self.accept_button.setEnabled(False)
         self.buttons.accepted.connect(self.accept)

@@ -1,13 +1,17 @@
 """What the sync page runs on a worker thread (no Qt here): export to a folder, import a
 choice of files with the new offices a person accepted, and the Chinese summary of it.
 
-The services take one accepted fingerprint per call and stop at the first refused file, so
-the window groups the files it was given: files of each newly accepted office go in one call
-with that office's fingerprint, every other good file in one call (the importer overlaps
-them), and a file that cannot be meant for us is imported on its own to get its refusal.
-When a call of several files is refused, its files are imported one by one so every file
-gets its own line; should the services have kept packages applied before the refusal, they
-come back as already imported and are reported as imported now.
+New offices are accepted one at a time (the page shows one enrolment dialog per office, in
+turn); then every good file -- from known offices and from each accepted one -- goes in one
+call with every accepted fingerprint (the services enrol each office only with its own), so
+the choice is imported in one transaction, and a file that cannot be meant for us is
+imported on its own to get its refusal. When a call of several files is refused, its files
+are imported one by one so every file gets its own line; should the services have kept
+packages applied before the refusal, they come back as already imported and are reported as
+imported now.
+
+Two new offices claiming one office code are not offered for enrolment: one key per code
+(SYNC.md property 7), a person has to find out by phone which one is real.
 
 A file that claims an office code enrolled under another key (an impostor, or an office
 that reinstalled) or that is signed by a revoked key is never offered for enrolment: it is
@@ -113,30 +117,49 @@ def import_files(ledger, paths: list[Path], accepted: dict[str, str], *, progres
             continue
         office = unknown.setdefault(sender["site_id"], {**info, "files": []})
         office["files"].append(p)
+    for office in _claiming_one_code(unknown):
+        for p in office["files"]:
+            by_path[p].refusal = f"“{p.name}”未导入：" + office["refusal"]
+            by_path[p].reason = "enrolled_other_key"
+            del infos[p]
+        del unknown[office["sender"]["site_id"]]
     if unknown:
         out.needs_enrolment = list(unknown.values())
         return out  # nothing applied until every new office is accepted or the user gives up
 
-    groups: list[tuple[list[Path], str | None]] = []
-    for site_id, fp in accepted.items():
-        mine = [p for p, i in infos.items() if i["sender"]["site_id"] == site_id and not i["known_sender"]]
-        if mine:
-            groups.append((mine, fp))
-    grouped = {p for g, _fp in groups for p in g}
-    good = [p for p, i in infos.items() if p not in grouped and i["for_this_office"] and i["known_sender"]
-            and not i["enrolled_as"]]
-    if good:
-        groups.append((good, None))
-    groups += [([p], None) for p in infos if p not in grouped and p not in good]
+    together = [p for p, i in infos.items() if i["for_this_office"] and not i["enrolled_as"]
+                and not i["revoked"] and (i["known_sender"] or i["sender"]["site_id"] in accepted)]
+    groups: list[tuple[list[Path], list[str] | None]] = []
+    if together:
+        groups.append((together, list(accepted.values()) or None))
+    groups += [([p], None) for p in infos if p not in together]
 
     def report(stage, done, total):
         progress(done, total, IMPORT_STAGES.get(stage, ""))
 
-    for files, fp in groups:
+    for files, fingerprints in groups:
         files.sort(key=lambda p: (infos[p]["sender"]["site_id"], infos[p]["package_no"]))
-        _import_group(ledger, files, fp, infos, by_path, report, cancelled)
+        _import_group(ledger, files, fingerprints, infos, by_path, report, cancelled)
     out.files = [by_path[Path(p)] for p in paths]
     out.rekey_offers = _rekey_offers(out.files, infos)
+    return out
+
+
+def _claiming_one_code(unknown: dict[str, dict]) -> list[dict]:
+    """New offices that claim the same office code as another new office among the files,
+    each with the refusal its files get."""
+    by_code: dict[str, list[dict]] = {}
+    for office in unknown.values():
+        by_code.setdefault(office["sender"]["area_code"], []).append(office)
+    out = []
+    for code, offices in by_code.items():
+        if len(offices) < 2:
+            continue
+        named = "；".join(f"“{o['sender']['name']}”（指纹{o['fingerprint']}）" for o in offices)
+        for office in offices:
+            out.append({**office, "refusal": (
+                f"所选文件中有{len(offices)}个不同的单位都声称是区划代码{code}（{named}）。一个区划代码只登记一把密钥，其中至少一个是冒充者"
+                "或重装前的旧台账。请打电话核实哪一个是真的，只选择它的文件重新导入。")})
     return out
 
 
@@ -163,9 +186,9 @@ def rekey(ledger, offer: dict, fingerprint: str, *, progress: Callable,
                            fingerprint=fingerprint, progress=report, cancel=cancelled)
 
 
-def _import_group(ledger, files, fp, infos, by_path, report, cancelled) -> None:
+def _import_group(ledger, files, fingerprints, infos, by_path, report, cancelled) -> None:
     try:
-        results = sync.import_packages(ledger, files, accept_fingerprint=fp, progress=report,
+        results = sync.import_packages(ledger, files, accept_fingerprint=fingerprints, progress=report,
                                        cancel=cancelled)
     except UserError as e:
         if cancelled():
@@ -175,7 +198,7 @@ def _import_group(ledger, files, fp, infos, by_path, report, cancelled) -> None:
             by_path[files[0]].reason = getattr(e, "reason", None)
             return
         for p in files:  # which one? each file on its own, in the same order
-            _import_group(ledger, [p], fp, infos, by_path, report, cancelled)
+            _import_group(ledger, [p], fingerprints, infos, by_path, report, cancelled)
             o = by_path[p]
             if o.result is not None and o.result.status == "already_imported" \
                     and not infos[p]["already_imported"]:

@@ -251,6 +251,7 @@ class TransferTab(QWidget):
             what = f"变更{r.entries:,}条" if r.entries else "没有新变更，只带回本机已收到的包号"
             lines.append(f"  · {r.path.name}（发往{r.recipient}，第{r.package_no}号，{what}"
                          f"{'，完整包' if r.full else ''}）")
+            lines += [f"    注意：{n}" for n in r.notices]
         if results and not cancelled:
             lines.append("请将文件带到对方，在对方的“数据同步”页导入。")
         self.show_result("\n".join(lines))
@@ -296,22 +297,25 @@ class TransferTab(QWidget):
         self.page.after_import()
 
     # -- enrolment ---------------------------------------------------------------------
-    def _ask_enrolment(self, paths: list[Path], accepted: dict, offices: list[dict]) -> None:
-        """One dialog per new office, one after another; then the import runs again."""
+    def _ask_enrolment(self, paths: list[Path], accepted: dict, offices: list[dict],
+                       number: int = 1, total: int | None = None) -> None:
+        """One dialog per new office, one after another; then the import runs again, every
+        accepted office in it (the files are imported together or not at all)."""
+        total = total or len(offices)
         if not offices:
             self.import_files(paths, accepted)
             return
         office = offices[0]
-        dialog = EnrolDialog(office, self)
+        dialog = EnrolDialog(office, self, number=number, total=total)
         self.enrol_dialog = dialog
-        dialog.accepted.connect(partial(self._enrolment_confirmed, dialog, paths, accepted, offices))
+        dialog.accepted.connect(partial(self._enrolment_confirmed, dialog, paths, accepted, offices, total))
         dialog.rejected.connect(partial(self._enrolment_cancelled, dialog))
         dialog.open()
 
-    def _enrolment_confirmed(self, dialog: EnrolDialog, paths, accepted, offices) -> None:
+    def _enrolment_confirmed(self, dialog: EnrolDialog, paths, accepted, offices, total) -> None:
         accepted[dialog.office["sender"]["site_id"]] = dialog.fingerprint
         self._dispose(dialog)
-        self._ask_enrolment(paths, accepted, offices[1:])
+        self._ask_enrolment(paths, accepted, offices[1:], dialog.number + 1, total)
 
     def _enrolment_cancelled(self, dialog: EnrolDialog) -> None:
         name = dialog.office["sender"]["name"]
