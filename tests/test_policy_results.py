@@ -147,7 +147,7 @@ def test_cli_json_is_the_dict_form_and_the_text_prints_the_fields(xiaoyi, capsys
     data = json.loads(_cli(capsys, "targets", "--db", db, "--year", 2026, "--json"))
     assert data == json.loads(json.dumps(dataclasses.asdict(progress)))
     assert list(data["county"]) == ["scope", "key", "name", "target", "entries", "new_entries", "exits",
-                                    "net_increase", "completion_rate", "note", "target_source"]
+                                    "net_increase", "completion_rate", "note", "registered", "target_source"]
     assert "target_source" not in data["townships"][0]
     assert "全县合计" in _cli(capsys, "targets", "--db", db, "--year", 2026).splitlines()[-1]
 

@@ -48,9 +48,12 @@ def test_missing_township_is_reported_not_invented(county, tmp_path):
                            admin_user="admin", password=PASSWORD)
     reference.add_township(other, "140322100", "秀水镇")
     result = policy.choose_profile(other, "yuxian")
-    problems = [t["problem"] for t in result["targets"] if t.get("problem")]
-    assert len(problems) == 6 and "路家村镇" in problems[0]
+    notices = [t["notice"] for t in result["targets"] if t.get("notice")]
+    assert len(notices) == 6 and "路家村镇" in notices[0] and "自动生效" in notices[0]
     assert other.scalar("SELECT count(*) FROM townships") == 1
+    # its share is kept for it (tests/test_targets_late.py follows it as townships appear)
+    assert [(t.name, t.target) for t in policy.target_progress(other, 2024).townships if not t.registered][0] == (
+        "路家村镇", 1)
     other.close()
 
 

@@ -54,10 +54,10 @@ def cmd_profile_choose(args) -> int:
 
     with open_from_args(args) as ledger:
         result = policy.choose_profile(ledger, args.code)
-    missing = [t["problem"] for t in result["targets"] if t.get("problem")]
+    pending = [t["notice"] for t in result["targets"] if t.get("notice")]
     emit(args, result, lambda: "\n".join([f"已选用政策配置：{result['name']}（版本{result['version']}）",
                                           *(f"目标载入：{t['name']} 净增{t['net_increase']}户"
-                                            for t in result["targets"] if t["loaded"]), *missing]))
+                                            for t in result["targets"] if t["loaded"]), *pending]))
     return 0
 
 
@@ -102,12 +102,15 @@ def cmd_targets(args) -> int:
     def text():
         def line(ln):
             target = "未设" if ln.target is None else f"{ln.target}户"
-            return (f"{ln.name:<10} 目标{target}  新增{ln.new_entries}  退规{ln.exits}"
+            name = ln.name if ln.registered else f"{ln.name}（未登记）"
+            return (f"{name:<10} 目标{target}  新增{ln.new_entries}  退规{ln.exits}"
                     f"  净增{ln.net_increase}  完成率{_rate(ln.completion_rate)}")
         out = [f"{args.year}年规上工业企业净增目标完成情况", "按乡镇："]
         out += ["  " + line(ln) for ln in progress.townships]
         out += ["按部门："] + ["  " + line(ln) for ln in progress.departments]
         out += [line(progress.county) + f"（目标来源：{progress.county.target_source}）"]
+        if any(not ln.registered for ln in (*progress.townships, *progress.departments)):
+            out.append("注：未登记的乡镇（单位）尚未加入本台账，其目标按政策配置列示，加入后自动计入。")
         return "\n".join(out)
     emit(args, data, text)
     return 0

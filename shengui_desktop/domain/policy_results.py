@@ -15,10 +15,14 @@ from dataclasses import asdict, dataclass, field
 @dataclass
 class TargetLine:
     """One township, department or the county: target, entries (新增), exits and what follows
-    from them (净增 = entries − exits, completion = 净增 ÷ target, rounded to 4 places)."""
+    from them (净增 = entries − exits, completion = 净增 ÷ target, rounded to 4 places).
+
+    `registered` is False for a township or department that the policy profile allocates a
+    target to but that is not in the ledger yet (未登记): listed with its share, no key, no
+    entries or exits; its share applies as soon as it is added, imported or enrolled."""
 
     scope: str  # "township" | "department" | "county"
-    key: str | None  # township code or department id (None: the county, or no department)
+    key: str | None  # township code or department id (None: the county, no department, or 未登记)
     name: str
     target: int | None  # net increase asked for; None when not set
     entries: int
@@ -27,6 +31,7 @@ class TargetLine:
     net_increase: int = field(init=False)
     completion_rate: float | None = field(init=False)
     note: str | None = None
+    registered: bool = True
 
     def __post_init__(self) -> None:
         self.new_entries = self.entries
@@ -43,8 +48,10 @@ class CountyTargetLine(TargetLine):
 class TargetProgress:
     year: int
     county: CountyTargetLine
-    townships: list[TargetLine]  # every township of the ledger, in code order
-    departments: list[TargetLine]  # those with a target or a move in the year
+    # every township of the ledger, in code order; then those the profile allocates to that are
+    # not in the ledger yet (registered False), in the profile's order
+    townships: list[TargetLine]
+    departments: list[TargetLine]  # those with a target or a move in the year; then 未登记 ones
     township_target_total: int | None
     department_target_total: int | None
 

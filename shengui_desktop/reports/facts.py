@@ -56,6 +56,7 @@ class TargetLine:
     target: int | None
     entries: int
     exits: int
+    registered: bool = True  # False: allocated by the policy profile, not in the ledger yet (未登记)
 
     @property
     def net(self) -> int:

@@ -53,7 +53,7 @@ def _pct(value: float | None) -> str:
 def _table(title: str, lines: list[TargetLine], st: layout.Styles) -> Table:
     rows = [[title, "目标（净增）", "新增入规", "退规", "净增", "完成率"]]
     for x in lines:
-        rows.append([x.name, "—" if x.target is None else str(x.target), str(x.entries), str(x.exits),
+        rows.append([x.name if x.registered else f"{x.name}（未登记）", "—" if x.target is None else str(x.target), str(x.entries), str(x.exits),
                      f"{x.net:+d}" if x.net else "0", _pct(x.completion)])
     target = sum(x.target or 0 for x in lines)
     entries, exits = sum(x.entries for x in lines), sum(x.exits for x in lines)
@@ -67,6 +67,13 @@ def _table(title: str, lines: list[TargetLine], st: layout.Styles) -> Table:
     t = Table(rows, colWidths=[46 * mm] + [28 * mm] * 5, repeatRows=1)
     t.setStyle(TableStyle(style))
     return t
+
+
+def _unregistered_note(lines: list[TargetLine], st: layout.Styles) -> list:
+    """A note under a table that lists townships (units) not in the ledger yet."""
+    if all(x.registered for x in lines):
+        return []
+    return [Paragraph("注：标“未登记”的尚未加入本台账，其目标按政策配置分解列示，加入后自动计入。", st.note)]
 
 
 def _chart(title: str, lines: list[TargetLine], width: float, st: layout.Styles):
@@ -89,13 +96,14 @@ def render(data: TargetsData, path: str | Path, printed_on, job: Job | None = No
         story.append(Paragraph(f"全县目标：净增 {p.county_target} 户。", st.body))
     story += [Paragraph("一、分乡镇完成情况", st.heading)]
     if p.townships:
-        story += [_table("乡镇", p.townships, st), Spacer(1, 3 * mm),
+        story += [_table("乡镇", p.townships, st), *_unregistered_note(p.townships, st), Spacer(1, 3 * mm),
                   _chart("分乡镇目标与实际净增（户）", p.townships, width, st)]
     else:
         story.append(Paragraph("本年度未下达乡镇目标。", st.body))
     story += [Paragraph("二、分责任单位完成情况", st.heading)]
     if p.departments:
-        story += [_table("责任单位", p.departments, st), Spacer(1, 3 * mm),
+        story += [_table("责任单位", p.departments, st), *_unregistered_note(p.departments, st),
+                  Spacer(1, 3 * mm),
                   _chart("分责任单位目标与实际净增（户）", p.departments, width, st)]
     else:
         story.append(Paragraph("本年度未下达部门目标。", st.body))

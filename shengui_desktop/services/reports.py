@@ -72,7 +72,7 @@ class PolicyServiceFacts:
         result = policy.target_progress(self.ledger, year)
 
         def line(t) -> TargetLine:
-            return TargetLine(t.scope, t.key or "", t.name, t.target, t.entries, t.exits)
+            return TargetLine(t.scope, t.key or "", t.name, t.target, t.entries, t.exits, t.registered)
 
         return TargetProgress(year=year, townships=[line(t) for t in result.townships],
                               departments=[line(d) for d in result.departments],

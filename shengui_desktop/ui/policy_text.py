@@ -20,12 +20,14 @@ def _rate(value: float | None) -> str:
 
 def _target_line(line: TargetLine) -> str:
     target = "未设" if line.target is None else f"{line.target}"
-    return (f"{line.name}：目标净增{target}，新增{line.entries}，退规{line.exits}，"
+    name = line.name if line.registered else f"{line.name}（未登记）"
+    return (f"{name}：目标净增{target}，新增{line.entries}，退规{line.exits}，"
             f"净增{line.net_increase}，完成率{_rate(line.completion_rate)}")
 
 
 def target_lines(progress: TargetProgress) -> list[str]:
-    """The county first, then townships with a target or a move, then departments."""
+    """The county first, then townships with a target or a move (those the profile allocates
+    to that are not in the ledger yet marked 未登记), then departments."""
     lines = [_target_line(progress.county)]
     lines += ["乡镇 · " + _target_line(t) for t in progress.townships
               if t.target is not None or t.entries or t.exits]

@@ -282,8 +282,8 @@ def _export_targets(ledger: Ledger, book, *, year, today, notes, check_cancel, s
                Col("新增入规（户）", "int"), Col("退规（户）", "int"), Col("净增（户）", "int"),
                Col("完成率", "percent")]
     lines = [("乡镇", t) for t in progress.townships] + [("部门", d) for d in progress.departments]
-    rows = [[scope, t.name, t.target, t.entries, t.exits, t.net, t.completion]
-            for scope, t in lines]
+    rows = [[scope, t.name if t.registered else f"{t.name}（未登记）", t.target, t.entries, t.exits, t.net,
+             t.completion] for scope, t in lines]
     town = progress.townships
     if town:
         entries, exits = sum(t.entries for t in town), sum(t.exits for t in town)

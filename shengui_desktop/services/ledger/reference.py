@@ -41,6 +41,54 @@ def add_township(ledger: Ledger, code: str, name: str) -> str:
                                        "name": name})
 
 
+# -- matching a name as a document or a person writes it -------------------------------------
+_PLACE = re.compile(r".+?(?:自治区|自治州|自治县|[省市县区])")
+_SEAT = ("人民政府", "办事处")
+
+
+def place_prefixes(*places: str | None) -> tuple[str, ...]:
+    """The names that may stand before a township's own name: each administrative level of
+    the places given and the chains that end with it (山西省阳泉市盂县 → 山西省阳泉市盂县,
+    阳泉市盂县, 盂县), longest first."""
+    found: set[str] = set()
+    for place in places:
+        parts = _PLACE.findall(name_key(place or ""))
+        found.update("".join(parts[i:]) for i in range(len(parts)))
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def name_key(name: str, prefixes: tuple[str, ...] = ()) -> str:
+    """What two names of one township (or department) have in common: their match_key
+    (width, spaces, bracket forms and letter case do not count), without a leading name of
+    the county it lies in (`prefixes`, see place_prefixes: 盂县秀水镇 is 秀水镇) or a
+    trailing 人民政府."""
+    key = match_key(clean_name(name))
+    for prefix in prefixes:
+        if key.startswith(prefix) and len(key) > len(prefix):
+            key = key[len(prefix):]
+            break
+    for seat in _SEAT:
+        if key.endswith(seat) and len(key) > len(seat) + 1:
+            key = key[:-len(seat)]
+    return key
+
+
+def ledger_places(ledger: Ledger) -> tuple[str, ...]:
+    """The county names a township's name may begin with in this ledger (the county office's
+    own name, at the county or at its townships)."""
+    return place_prefixes(*(r["name"] for r in ledger.rows("SELECT name FROM sites WHERE role = 'county'")))
+
+
+def townships_named(ledger: Ledger, names: list[str], places: tuple[str, ...] = ()) -> dict[str, list[dict]]:
+    """For each name (as a document writes it), the ledger's townships it names, by code
+    (usually one; none when the township is not in the ledger yet)."""
+    prefixes = tuple(sorted(set(ledger_places(ledger)) | set(places), key=len, reverse=True))
+    by_key: dict[str, list[dict]] = {}
+    for row in ledger.rows("SELECT * FROM townships ORDER BY code"):
+        by_key.setdefault(name_key(row["name"], prefixes), []).append(row)
+    return {name: by_key.get(name_key(name, prefixes), []) for name in names}
+
+
 def township_by_name(ledger: Ledger, name: str) -> dict | None:
     """The township of that name, however its width, brackets or spaces are written."""
     return _by_name(ledger, "townships", name)
@@ -107,6 +155,12 @@ def set_target(ledger: Ledger, record: dict) -> str:
     key = fields.get("township_code") or fields.get("department_id") or ""
     return ledger.insert("targets", {"id": reference_id("target", fields["year"], fields["scope"], key),
                                      **fields})
+
+
+def remove_target(ledger: Ledger, target_id: str) -> None:
+    """Take a target away (a tracked deletion: it leaves the townships' ledgers too)."""
+    _county_decides(ledger, "targets")
+    ledger.delete("targets", target_id)
 
 
 def list_townships(ledger: Ledger) -> list[dict]:

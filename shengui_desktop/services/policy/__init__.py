@@ -6,7 +6,8 @@ here moves an enterprise between pools. Results are the types of domain.policy_r
 
 This file is the package's public face and holds no code. The modules depend one way only:
 
-    profiles, targets, facts, records       (no module of this package)
+    profiles, facts, records                (no module of this package)
+    targets      → profiles
     evaluation   → profiles, targets, facts
     reward_lines → profiles, facts
     calendar     → profiles, targets, evaluation

@@ -95,7 +95,8 @@ def _store(ledger: Ledger, profile: Profile) -> str:
 def choose_profile(ledger: Ledger, code: str) -> dict:
     """Run this ledger under a shipped profile (or a copy already in the ledger, by code).
 
-    Loads the profile's target allocations for the townships the ledger knows.
+    Stores the profile's target allocations (apply_profile_targets); those of townships not
+    in the ledger yet apply when they appear.
     """
     own = ledger.one("SELECT id FROM policy_profiles WHERE code = ? ORDER BY version DESC", (code,))
     with ledger.transaction():
@@ -111,7 +112,8 @@ def choose_profile(ledger: Ledger, code: str) -> dict:
 
 
 def copy_profile(ledger: Ledger, name: str | None = None, *, activate: bool = True) -> dict:
-    """A local copy of the active profile that the county may edit."""
+    """A local copy of the active profile that the county may edit (made active unless told
+    otherwise, its allocation then stored as choose_profile does)."""
     current = active_profile(ledger)
     if current is None:
         raise UserError("尚未选择政策配置，无法复制")
@@ -126,7 +128,11 @@ def copy_profile(ledger: Ledger, name: str | None = None, *, activate: bool = Tr
         row_id = _store(ledger, profile)
         if activate:
             _activate(ledger, row_id)
-    return {"id": row_id, "code": profile.code, "name": profile.name, "version": profile.version}
+            report = apply_profile_targets(ledger, profile)
+        else:
+            report = []
+    return {"id": row_id, "code": profile.code, "name": profile.name, "version": profile.version,
+            "targets": report}
 
 
 def _set_path(data: Any, path: str, value: Any) -> None:
@@ -148,7 +154,8 @@ def edit_profile(ledger: Ledger, changes: dict[str, Any]) -> dict:
     """Change values of the active (copied) profile: {"flags.not_visited.days": 60, …}.
 
     Shipped profiles are kept as issued; copy first. Each edit raises the version, and the
-    record syncs to the townships like any county-wide record.
+    record syncs to the townships like any county-wide record; the stored targets follow the
+    edited allocation.
     """
     row = active_profile_row(ledger)
     if row is None:
@@ -164,14 +171,25 @@ def edit_profile(ledger: Ledger, changes: dict[str, Any]) -> dict:
         ledger.update("policy_profiles", row["id"], {
             "version": profile.version, "name": profile.name,
             "content": json.dumps(profile.data, ensure_ascii=False, sort_keys=True)})
-    return {"id": row["id"], "code": profile.code, "version": profile.version}
+        report = apply_profile_targets(ledger, profile)
+    return {"id": row["id"], "code": profile.code, "version": profile.version, "targets": report}
+
+
+def profile_places(profile: Profile | None) -> tuple[str, ...]:
+    """The county names a township's name may begin with in this profile's documents."""
+    return reference.place_prefixes(profile.data.get("locality")) if profile else ()
 
 
 def apply_profile_targets(ledger: Ledger, profile: Profile | None = None) -> list[dict]:
-    """Set the targets the profile allocates (by township and by department) as given.
+    """Store the targets the profile allocates (by township and by department) as given, for
+    every year it allocates: the stored targets of such a year become exactly the profile's
+    (a unit the profile no longer names loses its stored target). Returns one line per
+    allocation.
 
-    Townships are matched by name and must already be in the ledger (their codes are not in
-    the documents); departments are added when missing. Returns one line per allocation.
+    Townships are matched by name (see reference.name_key); one not in the ledger yet gets no
+    stored target, but its share is not lost: services.policy.targets reads a year the
+    profile allocates from the profile itself, so the share applies as soon as the township
+    appears, however it comes (added, imported, enrolled). Departments are added when missing.
     """
     profile = profile or active_profile(ledger)
     if profile is None or ledger.meta("role") != "county":
@@ -180,24 +198,32 @@ def apply_profile_targets(ledger: Ledger, profile: Profile | None = None) -> lis
     with ledger.transaction():
         for block in profile.data["targets"]:
             year = block["year"]
+            kept: set[str] = set()
             if block.get("county") is not None:
-                reference.set_target(ledger, {"year": year, "scope": "county",
-                                              "net_increase": block["county"], "note": block.get("note")})
+                kept.add(reference.set_target(ledger, {"year": year, "scope": "county",
+                                                       "net_increase": block["county"], "note": block.get("note")}))
                 out.append({"year": year, "scope": "county", "name": "全县", "net_increase": block["county"],
                             "loaded": True})
+            named = reference.townships_named(ledger, [t["name"] for t in block["townships"]],
+                                              profile_places(profile))
             for t in block["townships"]:
-                town = reference.township_by_name(ledger, t["name"])
-                if town:
-                    reference.set_target(ledger, {"year": year, "scope": "township",
-                                                  "township_code": town["code"],
-                                                  "net_increase": t["net_increase"], "note": t.get("note")})
+                towns = named[t["name"]]
+                for town in towns:
+                    kept.add(reference.set_target(ledger, {"year": year, "scope": "township",
+                                                           "township_code": town["code"],
+                                                           "net_increase": t["net_increase"], "note": t.get("note")}))
                 out.append({"year": year, "scope": "township", "name": t["name"],
-                            "net_increase": t["net_increase"], "loaded": town is not None,
-                            "problem": None if town else f"乡镇“{t['name']}”不在本台账中，请先添加后重新载入目标"})
+                            "net_increase": t["net_increase"], "loaded": bool(towns),
+                            "notice": None if towns else
+                            f"乡镇“{t['name']}”尚未登记，其目标（净增{t['net_increase']}户）"
+                            "在该乡镇加入台账时自动生效"})
             for d in block["departments"]:
                 dept_id = reference.add_department(ledger, d["name"])
-                reference.set_target(ledger, {"year": year, "scope": "department", "department_id": dept_id,
-                                              "net_increase": d["net_increase"], "note": d.get("note")})
+                kept.add(reference.set_target(ledger, {"year": year, "scope": "department", "department_id": dept_id,
+                                                       "net_increase": d["net_increase"], "note": d.get("note")}))
                 out.append({"year": year, "scope": "department", "name": d["name"],
                             "net_increase": d["net_increase"], "loaded": True})
+            for row in ledger.rows("SELECT id FROM targets WHERE year = ?", (year,)):
+                if row["id"] not in kept:
+                    reference.remove_target(ledger, row["id"])
     return out
