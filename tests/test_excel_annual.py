@@ -389,3 +389,19 @@ def test_the_dossier_says_where_last_years_revenue_came_from(county, tmp_path):
     print_report(county, "dossier", out, resolve_filters(county, credit_code=credit(1), today=TODAY),
                  printed_on=TODAY)
     assert flat("2,100.00万元（年报）") in flat("".join(pdf_pages(out)))
+
+
+def test_a_list_saved_as_shown_gives_back_the_ledgers_annual_figures(county, tmp_path):
+    eid, _ = create_enterprise(county, {"credit_code": credit(1), "name": "甲公司",
+                                        "township_code": "140322100"})
+    record_year(county, eid, 2025, {"revenue": 3_289_512})  # 328.9512万元
+    rows = [["2025年名单"], ["企业名称", "统一社会信用代码", "营业收入（万元）"],
+            ["甲公司", credit(1), 328.95]]  # what the cell showed
+    result = import_file(county, write_xlsx(tmp_path / "shown.xlsx", rows))
+    assert result.ok and result.annual_unchanged == 1 and not result.annual_updated
+    changed = [["2025年名单"], ["企业名称", "统一社会信用代码", "营业收入（万元）"],
+               ["甲公司", credit(1), 330.5]]
+    result = import_file(county, write_xlsx(tmp_path / "changed.xlsx", changed))
+    assert [c.text() for c in result.annual_updated] == [
+        "第3行 甲公司 2025年：主营业务收入：328.9512万元 → 330.50万元"]
+    assert annual(county)[credit(1)]["revenue"] == 3_305_000

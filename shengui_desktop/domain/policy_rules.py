@@ -272,14 +272,15 @@ def evaluate_one(profile: Profile | None, f: Facts, today: date,
                           f"上年主营业务收入{wan(prior)}，已达{wan(threshold)}规上标准但未入统"))
     if profile is None:
         return Evaluation(f.enterprise_id, f.pool, f.pool, "尚未选择政策配置，无建议库别", prior,
-                          projected, method, growth, flags, how, f.prior_source, f.prior_months)
+                          projected, method, growth, flags, how, has_suggestion=False,
+                          prior_year_source=f.prior_source, prior_months=f.prior_months)
     risk = exit_risk_flag(profile, f, projected, growth)
     if risk:
         flags.append(risk)
     flags.extend(data_flags(profile, f, growth_same, today))
     pool, reason = suggest_pool(profile, f, projected, risk.text if risk else None, today, ranked)
     return Evaluation(f.enterprise_id, f.pool, pool, reason, prior, projected, method, growth, flags, how,
-                      f.prior_source, f.prior_months)
+                      prior_year_source=f.prior_source, prior_months=f.prior_months)
 
 
 def rank_into_pools(candidates: list[tuple[str, int]], target: int, sizing: dict,

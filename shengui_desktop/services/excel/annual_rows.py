@@ -43,9 +43,12 @@ def year_problem(shown: str) -> str:
 
 
 def _show(key: str, value) -> str:
+    """As a listed change shows a figure: 万元 to two decimals, four where the yuan need them."""
     if value is None:
         return ""
-    return f"{format_wan(value)}万元" if key in MONEY_FIELDS else f"{value:,}"
+    if key not in MONEY_FIELDS:
+        return f"{value:,}"
+    return f"{format_wan(value, 2 if value % 100 == 0 else 4)}万元"
 
 
 def _year_cell(value) -> int | None:
@@ -164,6 +167,7 @@ class AnnualRows:
                 return e
 
         amounts = [by_value(column(col), number(col)) for col in used]
+        steps = [self._steps(layout, col, column(col)) for col in used]
         row_years = by_value(column(year_col), year_of)
         sources = by_value(column(source_col), lambda v: cells.text(v).replace(" ", ""))
         enterprises = self._row_enterprises(sheet)
@@ -179,8 +183,8 @@ class AnnualRows:
                 plan.problem(sheet, r, year_col, column(year_col)[i],
                              f"年份“{cells.text(column(year_col)[i])}”无效（应为2000至2100之间的四位数字）")
                 continue
-            years: dict[int, dict[str, tuple[int, Column]]] = {}
-            for col, values in zip(used, amounts):
+            years: dict[int, dict[str, tuple[int, Column, int]]] = {}
+            for col, values, col_steps in zip(used, amounts, steps):
                 value = values[i]
                 if isinstance(value, ValueError):
                     plan.problem(sheet, r, col, column(col)[i], str(value))
@@ -201,14 +205,26 @@ class AnnualRows:
                                  f"与“{given[col.field][1].shown}”列同为{year}年的{LABELS[col.field]}，"
                                  "但数值不同")
                     continue
-                given.setdefault(col.field, (value, col))
+                given.setdefault(col.field, (value, col, col_steps[i]))
             enterprise_id = enterprises.get(r + 1)
             if len(plan.result.problems) > problems or enterprise_id is None:
                 continue
             for year, given in years.items():
                 plan.pending_years.append((sheet, r, enterprise_id, year,
-                                           {f: v for f, (v, _c) in given.items()},
-                                           self.source if source in _PLAIN_SOURCE else source))
+                                           {f: v for f, (v, _c, _s) in given.items()},
+                                           self.source if source in _PLAIN_SOURCE else source,
+                                           {f: step for f, (_v, _c, step) in given.items()}))
+
+    def _steps(self, layout: Layout, col: Column, values) -> list[int]:
+        """The precision each cell carries, in yuan (kWh, people): the finer of its own and
+        the column's, as monthly figures take it (FigureRows.cell_step): a list saved "as
+        shown" (万元 to two decimals) gives the ledger's amounts back, not changes."""
+        kind, _unit, factor = self.figures.column_spec(layout, col)
+        if factor == 1 and kind == "count":
+            return [1] * len(values)
+        own = by_value(values, lambda v: cells.carried_step(v, factor))
+        column = cells.common_step(own)
+        return [column if step is None else min(step, column) for step in own]
 
     def _year_of(self, layout: Layout, col: Column, row_year: int | None) -> int | None:
         h = col.header
@@ -250,7 +266,7 @@ class AnnualRows:
                                       f" ({','.join('?' * len(chunk))})", chunk):
                 recorded[(a["enterprise_id"], a["year"])] = a
         result, seen = plan.result, {}
-        for sheet, r, enterprise_id, year, values, source in pending:
+        for sheet, r, enterprise_id, year, values, source, steps in pending:
             key = (enterprise_id, year)
             if key in seen:
                 plan.problem(sheet, r, None, "", f"{year}年的年度数与第{seen[key]}行重复（同一企业同一年度）")
@@ -264,7 +280,9 @@ class AnnualRows:
                 result.annual_created += 1
                 result.enterprise_ids.add(enterprise_id)
                 continue
-            diff = {k: v for k, v in values.items() if current.get(k) != v}
+            # equal at the precision the file carries is no change (cells.equal_at_step)
+            diff = {k: v for k, v in values.items()
+                    if not cells.equal_at_step(current.get(k), v, steps[k])}
             if not diff:
                 result.annual_unchanged += 1
                 continue

@@ -23,7 +23,7 @@ from ...spreadsheets.columns import CUMULATIVE_NOTE, FIGURE_FIELDS, LABELS, MONE
 from ...spreadsheets.layout import Layout, data_rows, find_layout
 from ...spreadsheets.reader import Grid, read_workbook
 from ...spreadsheets.report import Finding, write_marked_copy
-from ...storage.ledger import Ledger
+from ...storage.ledger import Ledger, reference_id
 from .annual_rows import YEARS, AnnualRows
 from .enterprise_bulk import EnterpriseColumns
 from .enterprise_rows import EnterpriseRows
@@ -36,6 +36,7 @@ from .vocabulary import ANNUAL_INSERT_COLUMNS, DEFAULT_MONEY_UNIT, FIGURE_INSERT
 
 def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
                 kind: str | None = None, dry_run: bool = False, report: Path | str | None = None,
+                create_townships: bool = False,
                 progress: Progress | None = None, cancel: Cancel = None,
                 year: int | None = None) -> ImportResult:
     """Read, check and (unless dry_run or any problem) write the file's enterprises, their
@@ -43,6 +44,10 @@ def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
     Problems never raise: they are in the result (`ok` is False), and with `report` a
     marked-up copy of the file is written. A cancel raises ImportCancelled and leaves the
     ledger as it was.
+
+    A township name the ledger's list does not know is a problem (the result's
+    `unknown_townships` has each, with the known names nearest to it) unless
+    `create_townships`: the person confirmed creating them (townships.py).
 
     `year`: the year of a list's annual figures when neither its headers, a 年度 column nor
     its title say it (result.needs_year tells a dry run that found none)."""
@@ -52,10 +57,12 @@ def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
     grids = read_workbook(path, sheet)
     job.tell("读取文件", 1, 1)
     job.check()
-    planner = Planner(ledger, ImportResult(str(path), dry_run), job, year=year, source=path.name)
+    planner = Planner(ledger, ImportResult(str(path), dry_run), job,
+                      create_townships=create_townships, year=year, source=path.name)
     with collector_paused():
         planner.run(grids, kind=kind, sheet_named=sheet is not None)
     result = planner.result
+    result.unknown_townships = list(planner.plan.townships.unknown.values())
     if result.problems:
         if report:
             result.report_path = str(write_marked_copy(path, grids, result.problems,
@@ -78,12 +85,12 @@ class Planner:
     bulk = True
 
     def __init__(self, ledger: Ledger, result: ImportResult, job: Job, *,
-                 year: int | None = None, source: str = ""):
+                 create_townships: bool = False, year: int | None = None, source: str = ""):
         self.ledger = ledger
         self.result = result
         self.job = job
         self.year = year
-        self.plan = Plan(ledger, result)
+        self.plan = Plan(ledger, result, create_townships=create_townships)
         self.enterprise_rows = EnterpriseRows(self.plan)
         self.figure_rows = FigureRows(self.plan)
         self.enterprise_columns = EnterpriseColumns(self.plan, self.enterprise_rows, job)
@@ -129,7 +136,7 @@ class Planner:
                     self._row_by_row(self.enterprise_rows.plan_row, layout, rows, done, total)
                 self.annual_rows.plan_rows(layout, rows)
             else:
-                self.figure_rows.check_layout(layout)
+                self.figure_rows.check_layout(layout, rows)
                 if not (self.bulk and self.figure_columns.plan_rows(layout, rows, done, total)):
                     self._row_by_row(self.figure_rows.plan_row, layout, rows, done, total)
             done += len(layout.grid.rows)
@@ -266,7 +273,8 @@ class Planner:
         job.tell("写入台账", 0, total)
         with ledger.transaction():
             for name, code in new_townships.items():
-                ledger.insert("townships", {"code": code, "name": name})
+                ledger.insert("townships", {"id": reference_id("township", code), "code": code,
+                                            "name": name})
                 done += 1
             job.check()
             columns = ledger.spec("enterprises").columns
