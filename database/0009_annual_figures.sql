@@ -6,7 +6,8 @@
 -- Synced like monthly_figures: the id is derived from (enterprise, year), so two offices
 -- entering one enterprise's year write the same record; a township writes its own
 -- enterprises' annual figures. `source` says which list gave them (its file name).
-CREATE TABLE annual_figures (
+-- (IF NOT EXISTS: a test ledger wound back to an earlier version number already has it.)
+CREATE TABLE IF NOT EXISTS annual_figures (
     id              TEXT PRIMARY KEY,
     enterprise_id   TEXT NOT NULL,
     year            INTEGER NOT NULL,
@@ -18,5 +19,5 @@ CREATE TABLE annual_figures (
     source          TEXT,
     log_seq         INTEGER
 );
-CREATE UNIQUE INDEX annual_figures_enterprise_year ON annual_figures(enterprise_id, year);
-CREATE INDEX annual_figures_year ON annual_figures(year);
+CREATE UNIQUE INDEX IF NOT EXISTS annual_figures_enterprise_year ON annual_figures(enterprise_id, year);
+CREATE INDEX IF NOT EXISTS annual_figures_year ON annual_figures(year);
