@@ -30,7 +30,7 @@ from .keyslots import KeySlots, keys_path_for
 SYNCED_TABLES = (
     "townships", "departments", "enterprises", "monthly_figures", "visits", "issues",
     "pool_events", "targets", "policy_profiles",
-    "projects", "scale_history", "reward_claims", "entry_checklist",
+    "projects", "scale_history", "reward_claims", "entry_checklist", "project_milestones",
 )
 
 Stamp = tuple[int, str]  # (hybrid logical clock, site id): the total order of writes
