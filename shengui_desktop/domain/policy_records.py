@@ -170,6 +170,21 @@ def milestone_late(milestone: dict, today: date) -> bool:
     return not milestone.get("done_date") and bool(due) and due < today.isoformat()
 
 
+def rule_code(text: str, rules: dict[str, str]) -> str | None:
+    """The reward rule a person named: its code, its name, or the one rule whose name
+    starts with (or else contains) what was typed ("提升奖励" for "提升奖励（30万元分三年兑现）")."""
+    if text in rules:
+        return text
+    key = text.replace(" ", "")
+    for test in (lambda name: name == key, lambda name: name.startswith(key), lambda name: key in name):
+        found = [code for code, name in rules.items() if key and test(name.replace(" ", ""))]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return None
+    return None
+
+
 def validate_claim(record: dict, rules: dict[str, str] | None = None) -> dict:
     """A reward claim's clean fields. `rules`: code → name of the active profile's reward
     rules (a claim of kind 'award' must name one of them)."""
@@ -180,8 +195,7 @@ def validate_claim(record: dict, rules: dict[str, str] | None = None) -> dict:
     out: dict = {"kind": kind, "rule": None}
     rule = clean(record.get("rule"))
     if kind == "award" or rule:
-        by_name = {name: code for code, name in (rules or {}).items()}
-        code = rule if rule in (rules or {}) else by_name.get(rule)
+        code = rule_code(rule, rules or {})
         if not rule:
             problems["rule"] = "奖补项目申报须写明奖补项目（如" + "、".join((rules or {}).values()) + "）"
         elif code is None:
@@ -199,7 +213,7 @@ def validate_claim(record: dict, rules: dict[str, str] | None = None) -> dict:
     description = clean_name(record.get("description"))
     if not description and kind == "award" and out["rule"]:
         description = (rules or {}).get(out["rule"], "")
-    if not description:
+    if not description and "rule" not in problems:
         problems["description"] = "项目或合同名称不能为空"
     out["description"] = description
     out["recorded_on"] = parse_iso_date(record.get("recorded_on"), "申报日期", problems, "recorded_on")

@@ -208,6 +208,8 @@ def add_reward_claim(ledger: Ledger, enterprise_id: str, record: dict) -> str:
     if values["status"] != "claimed" or values["decided_on"] or values["decision_note"]:
         _only_county(ledger, "reward_claims", {"status": values["status"]}, "奖补申报的审核、兑现和不予")
     values["recorded_on"] = values["recorded_on"] or date.today().isoformat()
+    if values["status"] != "claimed" and not values["decided_on"]:
+        values["decided_on"] = date.today().isoformat()
     return ledger.insert("reward_claims", {"enterprise_id": enterprise_id, **values})
 
 
@@ -243,9 +245,12 @@ def set_claim_status(ledger: Ledger, claim_id: str, status: str, *, decided_on: 
 
 
 def list_claims(ledger: Ledger, *, year: int | None = None, credit_code: str | None = None,
-                status: str | None = None) -> list[dict]:
+                status: str | None = None, claim_id: str | None = None) -> list[dict]:
     """Claims with their enterprise and labels, by year, township and enterprise."""
     where, params = ["1 = 1"], []
+    if claim_id is not None:
+        where.append("c.id = ?")
+        params.append(claim_id)
     if year is not None:
         where.append("c.year = ?")
         params.append(year)
