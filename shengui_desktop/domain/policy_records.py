@@ -167,7 +167,7 @@ def validate_milestone(record: dict) -> dict:
 def milestone_late(milestone: dict, today: date) -> bool:
     """Not done and its due date has passed."""
     due = milestone.get("due_date")
-    return not milestone.get("done_date") and bool(due) and due < today.isoformat()
+    return not milestone.get("done_date") and isinstance(due, str) and due < today.isoformat()
 
 
 def rule_code(text: str, rules: dict[str, str]) -> str | None:
