@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import openpyxl
 import pytest
 
 from shengui_desktop.cli import main
@@ -86,3 +87,29 @@ def test_a_township_status_written_behind_the_service_never_leaves(world, tmp_pa
     a.update("reward_claims", claim["id"], {"status": "paid"})
     with pytest.raises(UserError, match="奖补申报.*字段“status”只能由县级修改"):
         sync_service.export_packages(a, tmp_path, to="140322")
+
+
+def test_a_township_imports_claims_but_not_the_countys_decisions(world, tmp_path, cli):
+    a = world["A"]
+    code = a.scalar("SELECT credit_code FROM enterprises WHERE township_code = ? ORDER BY credit_code",
+                    (CODES["A"],))
+    cli(a, "excel", "template", "--kind", "claims", "--out", str(tmp_path / "claims.xlsx"))
+    cli(a, "excel", "template", "--kind", "scale-periods", "--out", str(tmp_path / "periods.xlsx"))
+    wb = openpyxl.load_workbook(tmp_path / "claims.xlsx")
+    ws = wb["奖补申报"]
+    headers = [str(c.value or "").lstrip("*") for c in ws[3]]
+    for r, status in ((6, "申报"), (7, "兑现")):
+        for header, value in {"统一社会信用代码": code, "申报类别": "技改", "年度": 2026,
+                              "项目或合同名称": f"改造{r}", "金额（万元）": 120, "状态": status}.items():
+            ws.cell(r, headers.index(header) + 1, value)
+    wb.save(tmp_path / "filled.xlsx")
+    before = a.scalar("SELECT count(*) FROM change_log")
+    err = cli(a, "excel", "import", str(tmp_path / "filled.xlsx"), ok=False)
+    assert "第7行" in err and "审核、兑现、不予由县级决定" in err
+    wb = openpyxl.load_workbook(tmp_path / "periods.xlsx")
+    ws = wb["此前在规时段"]
+    for c, value in enumerate([None, code, "旧名", "2015-01-01"], start=1):
+        ws.cell(6, c, value)
+    wb.save(tmp_path / "periods-filled.xlsx")
+    assert "只能由县级录入" in cli(a, "excel", "import", str(tmp_path / "periods-filled.xlsx"), ok=False)
+    assert a.scalar("SELECT count(*) FROM change_log") == before
