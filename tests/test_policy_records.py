@@ -387,3 +387,43 @@ def test_bad_import_rows_are_findings_at_their_cells(county, shell, tmp_path):
     assert len(found) == 5
     assert "该企业没有项目“四期”" in found[("节点任务", 6, "*项目名称")]
 
+
+
+# -- the schema ----------------------------------------------------------------------------------
+def test_an_older_ledgers_projects_and_claims_come_through_the_upgrade(tmp_path):
+    """Migration 0009 makes reward_claims anew (a CHECK cannot be altered): rows, the entries
+    held in their rows and the change-log view come through; old claims are 申报."""
+    import shutil
+
+    from fixtures.make_ledger_v1 import HERE, PASSWORD as V1_PASSWORD
+    from shengui_desktop.storage import migrations
+    from shengui_desktop.storage.connection import connect
+    from shengui_desktop.storage.files import open_ledger
+    from shengui_desktop.storage.keyslots import KeySlots, keys_path_for
+
+    path = tmp_path / "old.sgdb"
+    shutil.copy(HERE / "ledger_v1.sgdb", path)
+    shutil.copy(keys_path_for(HERE / "ledger_v1.sgdb"), keys_path_for(path))
+    _, key = KeySlots.load(keys_path_for(path)).unlock_password(V1_PASSWORD)
+    conn = connect(path, key)
+    migrations.migrate(conn, key, path, upto=8)
+    conn.close()
+    with open_ledger(path, passphrase=V1_PASSWORD, migrate=False) as old:
+        assert migrations.current_version(old.conn) == 8
+        ent = old.scalar("SELECT id FROM enterprises")
+        project = old.insert("projects", {"enterprise_id": ent, "name": "老项目", "status": "in_production",
+                                          "production_start_date": "2026-03-01"})
+        old.insert("reward_claims", {"enterprise_id": ent, "year": 2026, "kind": "tech_upgrade",
+                                     "description": "逐条写入", "amount": 1_500_000})
+        old.insert_many("reward_claims", [{"enterprise_id": ent, "year": 2026, "kind": "bid_contract",
+                                           "description": "批量写入", "amount": 3_000_000,
+                                           "bid_region": "outside_province", "public_tender": 1}])
+        before = old.rows("SELECT tbl, row_id, op, data FROM change_entries ORDER BY seq")
+    with open_ledger(path, passphrase=V1_PASSWORD) as ledger:
+        assert migrations.current_version(ledger.conn) == migrations.latest_version() >= 9
+        claims = ledger.rows("SELECT description, amount, status, rule FROM reward_claims ORDER BY description")
+        assert claims == [{"description": "批量写入", "amount": 3_000_000, "status": "claimed", "rule": None},
+                          {"description": "逐条写入", "amount": 1_500_000, "status": "claimed", "rule": None}]
+        assert ledger.get("projects", project)["kind"] == "new_build"
+        assert ledger.rows("SELECT tbl, row_id, op, data FROM change_entries ORDER BY seq") == before
+        assert ledger.verify() == []
