@@ -391,8 +391,8 @@ def test_bad_import_rows_are_findings_at_their_cells(county, shell, tmp_path):
 
 # -- the schema ----------------------------------------------------------------------------------
 def test_an_older_ledgers_projects_and_claims_come_through_the_upgrade(tmp_path):
-    """Migration 0009 makes reward_claims anew (a CHECK cannot be altered): rows, the entries
-    held in their rows and the change-log view come through; old claims are 申报."""
+    """The records migration makes reward_claims anew (a CHECK cannot be altered): rows, the
+    entries held in their rows and the change-log view come through; old claims are 申报."""
     import shutil
 
     from fixtures.make_ledger_v1 import HERE, PASSWORD as V1_PASSWORD
@@ -405,11 +405,12 @@ def test_an_older_ledgers_projects_and_claims_come_through_the_upgrade(tmp_path)
     shutil.copy(HERE / "ledger_v1.sgdb", path)
     shutil.copy(keys_path_for(HERE / "ledger_v1.sgdb"), keys_path_for(path))
     _, key = KeySlots.load(keys_path_for(path)).unlock_password(V1_PASSWORD)
+    ours = next(n for n, script in migrations.available() if script.name.endswith("_policy_records.sql"))
     conn = connect(path, key)
-    migrations.migrate(conn, key, path, upto=8)
+    migrations.migrate(conn, key, path, upto=ours - 1)
     conn.close()
     with open_ledger(path, passphrase=V1_PASSWORD, migrate=False) as old:
-        assert migrations.current_version(old.conn) == 8
+        assert migrations.current_version(old.conn) == ours - 1
         ent = old.scalar("SELECT id FROM enterprises")
         project = old.insert("projects", {"enterprise_id": ent, "name": "老项目", "status": "in_production",
                                           "production_start_date": "2026-03-01"})
@@ -420,7 +421,7 @@ def test_an_older_ledgers_projects_and_claims_come_through_the_upgrade(tmp_path)
                                            "bid_region": "outside_province", "public_tender": 1}])
         before = old.rows("SELECT tbl, row_id, op, data FROM change_entries ORDER BY seq")
     with open_ledger(path, passphrase=V1_PASSWORD) as ledger:
-        assert migrations.current_version(ledger.conn) == migrations.latest_version() >= 9
+        assert migrations.current_version(ledger.conn) == migrations.latest_version() >= ours
         claims = ledger.rows("SELECT description, amount, status, rule FROM reward_claims ORDER BY description")
         assert claims == [{"description": "批量写入", "amount": 3_000_000, "status": "claimed", "rule": None},
                           {"description": "逐条写入", "amount": 1_500_000, "status": "claimed", "rule": None}]
