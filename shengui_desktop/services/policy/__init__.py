@@ -11,7 +11,7 @@ This file is the package's public face and holds no code. The modules depend one
     targets      → profiles
     evaluation   → profiles, targets, facts
     reward_lines → profiles, facts
-    summary                                 (no module of this package)
+    summary      → profiles
     calendar     → profiles, targets, evaluation
 """
 
@@ -24,7 +24,7 @@ from .records import (add_claim_by_credit_code, add_milestone, add_project, add_
                       add_reward_claim, complete_milestone, list_claims, list_projects, list_scale_periods,
                       record_scale_period, set_claim_status, update_project)
 from .reward_lines import rewards
-from .summary import describe_profile, describe_text, profile_changes
+from .summary import describe_profile, describe_text, profile_changes, year_targets_from_profile
 from .targets import target_progress, year_target
 
 __all__ = [
@@ -34,4 +34,5 @@ __all__ = [
     "calendar_reminders", "choose_profile", "copy_profile", "describe_profile", "describe_text", "edit_profile", "entry_checklist", "evaluate",
     "gather_facts", "list_profiles", "load_file", "pool_sizing", "profile_changes", "profiles_in_ledger", "record_scale_period",
     "rewards", "set_checklist_item", "shipped_profiles", "target_progress", "update_entry_checklist", "year_target",
+    "year_targets_from_profile",
 ]

@@ -8,12 +8,18 @@ domain.policy.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...domain.evaluation import FLAG_NAMES
 from ...domain.money import format_wan_short
 from ...domain.policy import BID_REGIONS, Profile
 from ...domain.records import POOLS, SOURCES
+from .profiles import active_profile
 
-__all__ = ["SECTIONS", "describe_profile", "describe_text", "profile_changes"]
+if TYPE_CHECKING:
+    from ...storage.ledger import Ledger
+
+__all__ = ["SECTIONS", "describe_profile", "describe_text", "profile_changes", "year_targets_from_profile"]
 
 SECTIONS = ("概况", "认定标准", "培育库", "预警提示", "工作日历", "奖补政策", "目标任务")
 
@@ -142,7 +148,9 @@ def describe_profile(profile: Profile) -> list[tuple[str, list[str]]]:
         pools.append(f"库容：储备库为{plan}的{sizing['reserve_multiple']}倍，培育库{sizing['cultivation_multiple']}倍，"
                      f"入统库{sizing['entry_multiple']}倍（按预计营收排序）")
 
-    flags = [_flag(code, flag) for code, flag in d["flags"].items() if flag is not None]
+    # in FLAG_NAMES order: a stored profile's keys come back sorted, a file's as written
+    order = [*FLAG_NAMES, *(c for c in d["flags"] if c not in FLAG_NAMES)]
+    flags = [_flag(code, d["flags"][code]) for code in order if d["flags"].get(code) is not None]
     calendar = [f"{_months(c['months'])}：{c['title']}（{'文件规定' if c['source'] == 'document' else '国家统计制度'}）"
                 for c in d["calendar"]] or ["本配置未规定工作日历"]
     rewards = [_reward(r) for r in d["rewards"]] or ["本配置未规定奖补"]
@@ -182,3 +190,10 @@ def profile_changes(current: Profile | None, new: Profile) -> list[str]:
         lines.append("目标任务：" + "、".join(f"{y}年" for y in years) + "按新配置的分解载入（这些年度原有的目标被替换）")
     lines.append("选用后随县级同步包发往各乡镇，乡镇只能查看")
     return lines
+
+
+def year_targets_from_profile(ledger: Ledger, year: int) -> bool:
+    """Whether the active profile allocates the year's targets (then they are read from the
+    profile, services.policy.targets, and a target set by hand for that year would not count)."""
+    profile = active_profile(ledger)
+    return profile is not None and any(b["year"] == year for b in profile.data["targets"])
