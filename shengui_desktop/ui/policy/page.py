@@ -43,6 +43,10 @@ class PolicyPage(QWidget):
             left.addWidget(QLabel("随程序发布的政策配置："))
             self.profiles = QListWidget()
             self.profiles.setWordWrap(True)
+            # two lines per profile: spaced and ruled so each reads as one entry
+            self.profiles.setStyleSheet(
+                "QListWidget::item { padding: 6px 4px; border-bottom: 1px solid #d8d8d8; color: black; }"
+                "QListWidget::item:selected { background: #3b82c4; color: white; }")
             self.profiles.setMinimumWidth(240)
             self.profiles.setMaximumWidth(320)
             self.profiles.currentItemChanged.connect(lambda *_a: self._preview())

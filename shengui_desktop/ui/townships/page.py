@@ -116,8 +116,8 @@ class TownshipsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(note)
-        layout.addWidget(towns_box, 1)
-        layout.addWidget(depts_box, 1)
+        layout.addWidget(towns_box, 2)
+        layout.addWidget(depts_box, 3)  # a county has more departments than fit otherwise
         self.refresh()
 
     @staticmethod
