@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 FOLDER = "backups"
 SUFFIX = ".sgdb"
-KINDS = {"manual": "手动备份", "before_restore": "恢复前自动保留", "before_upgrade": "升级前自动备份"}
+KINDS = {"manual": "手动备份", "before_restore": "恢复前自动保留", "before_upgrade": "升级前自动备份",
+         "other": "备份文件"}  # other: a file of another name (copied to a USB stick, renamed)
 STAMP = "%Y%m%d-%H%M%S"
 _OURS = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?(?P<kind>-before-restore)?\.sgdb$")
 _UPGRADE = re.compile(r"^(?P<name>.+)\.v(?P<version>\d+)-(?P<stamp>\d{8}-\d{6})(?:-\d+)?\.bak$")
@@ -87,7 +88,7 @@ def describe(path: Path, ledger_path: Path | None = None) -> Backup:
     """A backup file as the list shows it (its date from its name, else from the file)."""
     path = Path(path)
     stat = path.stat()
-    made, kind = None, "manual"
+    made, kind = None, "other"
     match = _OURS.match(path.name) or _UPGRADE.match(path.name)
     if match:
         try:
@@ -96,8 +97,8 @@ def describe(path: Path, ledger_path: Path | None = None) -> Backup:
             made = None
         if "version" in match.groupdict():
             kind = "before_upgrade"
-        elif match["kind"]:
-            kind = "before_restore"
+        else:
+            kind = "before_restore" if match["kind"] else "manual"
     return Backup(path, made or datetime.fromtimestamp(stat.st_mtime), stat.st_size, kind,
                   stat.st_mtime)
 
