@@ -308,6 +308,7 @@ def test_a_file_that_is_not_a_backup_is_refused_and_the_window_stays(qtbot, town
     bogus = tmp_path / "bogus.sgdb"
     bogus.write_bytes(b"\x17" * 8192)
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(bogus), "")))
+    qtbot.waitUntil(lambda: not busy(window), timeout=10000)  # the pages' first loading
     qtbot.mouseClick(tab.other_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.job is None and bool(boxes["warnings"]), timeout=10000)
     assert "bogus.sgdb" in boxes["questions"][-1][1] and "（备份文件，" in boxes["questions"][-1][1]
