@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton,
                                QVBoxLayout, QWidget)
@@ -35,7 +35,33 @@ class BackupsTab(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         self.folder_label = QLabel("")
         self.folder_label.setWordWrap(True)
-        layout.addWidget(self.folder_label)
+        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.folder_button = QPushButton("打开备份文件夹")
+        self.folder_button.clicked.connect(self.open_folder)
+        top = QHBoxLayout()
+        top.addWidget(self.folder_label, 1)
+        top.addWidget(self.folder_button)
+        layout.addLayout(top)
+        row = QHBoxLayout()  # the actions above the list
+        self.backup_button = QPushButton("立即备份")
+        self.backup_button.setStyleSheet("font-weight: bold; padding: 0 14px;")
+        self.restore_button = QPushButton("用所选备份恢复…")
+        self.other_button = QPushButton("从其他备份文件恢复…")
+        self.backup_button.clicked.connect(self.backup_now)
+        self.restore_button.clicked.connect(self.restore_selected)
+        self.other_button.clicked.connect(self.restore_other)
+        for b in (self.backup_button, self.restore_button, self.other_button, self.folder_button):
+            b.setMinimumHeight(30)
+        row.addWidget(self.backup_button)
+        row.addSpacing(12)
+        row.addWidget(self.restore_button)
+        row.addWidget(self.other_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.status = QLabel("")  # what the last action did, beside the buttons that did it
+        self.status.setWordWrap(True)
+        self.status.setVisible(False)
+        layout.addWidget(self.status)
         self.model = DictTableModel([
             Column("made", "备份时间", width=160),
             Column("kind", "类型", width=120),
@@ -48,34 +74,13 @@ class BackupsTab(QWidget):
         self.empty = QLabel(EMPTY_TEXT)
         self.empty.setWordWrap(True)
         self.empty.setStyleSheet("color: #555; padding: 6px;")
-        layout.addWidget(self.empty)
-        row = QHBoxLayout()
-        self.backup_button = QPushButton("立即备份")
-        self.backup_button.setStyleSheet("font-weight: bold; padding: 0 14px;")
-        self.restore_button = QPushButton("用所选备份恢复…")
-        self.other_button = QPushButton("从其他备份文件恢复…")
-        self.folder_button = QPushButton("打开备份文件夹")
-        self.backup_button.clicked.connect(self.backup_now)
-        self.restore_button.clicked.connect(self.restore_selected)
-        self.other_button.clicked.connect(self.restore_other)
-        self.folder_button.clicked.connect(self.open_folder)
-        for b in (self.backup_button, self.restore_button, self.other_button, self.folder_button):
-            b.setMinimumHeight(30)
-        row.addWidget(self.backup_button)
-        row.addSpacing(12)
-        row.addWidget(self.restore_button)
-        row.addWidget(self.other_button)
-        row.addStretch(1)
-        row.addWidget(self.folder_button)
-        layout.addLayout(row)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.empty, 1)
         self.note = QLabel("备份是加密的台账副本（连同密钥文件 .keys），需用备份时的密码或恢复码才能打开。"
                            "恢复只替换台账中的数据；用户、密码、恢复码和本单位密钥保持现在的设置。")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #555;")
         layout.addWidget(self.note)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
-        layout.addWidget(self.status)
         self.refresh()
 
     # -- the list ------------------------------------------------------------------------
@@ -104,6 +109,10 @@ class BackupsTab(QWidget):
         self.restore_button.setToolTip(tip or "先在列表中选择一份备份")
         self.other_button.setToolTip(tip)
 
+    def say(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.setVisible(bool(text))
+
     def open_folder(self) -> None:
         folder = backups.backup_folder(self.window_.ledger.path)
         folder.mkdir(parents=True, exist_ok=True)
@@ -124,7 +133,7 @@ class BackupsTab(QWidget):
         def done(made) -> None:
             self._ended()
             self.refresh()
-            self.status.setText(f"已备份：{made.path}（{made.size_text}）")
+            self.say(f"已备份：{made.path}（{made.size_text}）")
             self.window_.statusBar().showMessage("已备份台账", 8000)
 
         def failed(message: str) -> None:
@@ -133,7 +142,7 @@ class BackupsTab(QWidget):
 
         def cancelled() -> None:
             self._ended()
-            self.status.setText("已取消备份，未留下文件。")
+            self.say("已取消备份，未留下文件。")
 
         self.job = run_with_progress(self, self.runner, self.window_.ledger, work, "正在备份台账…",
                                      done, failed)
@@ -196,7 +205,7 @@ class BackupsTab(QWidget):
 
         def cancelled() -> None:
             self._ended()
-            self.status.setText("已取消恢复，台账未作任何修改。")
+            self.say("已取消恢复，台账未作任何修改。")
 
         self.job = run_with_progress(self, self.runner, self.window_.ledger, work,
                                      "正在检查备份并保留当前台账…", self._prepared, failed)
@@ -226,7 +235,7 @@ class BackupsTab(QWidget):
         fresh = reopen_window(window, done.ledger)
         fresh.show_page("设置")
         fresh.settings_page.show_tab("备份与恢复")
-        fresh.settings_page.backups_tab.status.setText(done.message)
+        fresh.settings_page.backups_tab.say(done.message)
         QMessageBox.information(fresh, "已恢复", done.message)
 
     def _reopen_after_failure(self, old, message: str, kept: Path) -> None:

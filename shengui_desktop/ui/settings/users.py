@@ -37,8 +37,7 @@ class UsersTab(QWidget):
         self.table = make_table(self.model)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selected())
         self.table.doubleClicked.connect(lambda _i: self.change_role())
-        layout.addWidget(self.table, 1)
-        row = QHBoxLayout()
+        row = QHBoxLayout()  # the actions above the list, where the eye is
         self.add_button = QPushButton("添加用户…")
         self.reset_button = QPushButton("重设密码…")
         self.role_button = QPushButton("更改角色…")
@@ -50,11 +49,19 @@ class UsersTab(QWidget):
         for b in (self.add_button, self.reset_button, self.role_button, self.disable_button):
             b.setMinimumHeight(30)
             row.addWidget(b)
+        self.add_button.setStyleSheet("font-weight: bold; padding: 0 12px;")
+        self.hint = QLabel("选中一位用户后，可重设密码、更改角色或停用。")
+        self.hint.setStyleSheet("color: #555;")
+        row.addSpacing(8)
+        row.addWidget(self.hint)
         row.addStretch(1)
         layout.addLayout(row)
-        self.status = QLabel("")
+        self.status = QLabel("")  # what the last action did
         self.status.setWordWrap(True)
+        self.status.setStyleSheet("color: #1b7f3a;")
+        self.status.setVisible(False)
         layout.addWidget(self.status)
+        layout.addWidget(self.table, 1)
         self.refresh()
 
     # -- the list ------------------------------------------------------------------------
@@ -86,6 +93,7 @@ class UsersTab(QWidget):
         row = self.selected()
         for b in (self.reset_button, self.role_button, self.disable_button):
             b.setEnabled(row is not None)
+        self.hint.setVisible(row is None)
         if row is None:
             self.disable_button.setText("停用")
             return
@@ -96,13 +104,17 @@ class UsersTab(QWidget):
                                        else "不能停用当前登录的用户")
 
     # -- actions -------------------------------------------------------------------------
+    def say(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.setVisible(bool(text))
+
     def _open(self, dialog, done_text) -> None:
         def done(result) -> None:
             self.refresh()
             name = getattr(result, "username", None)
             if name:
                 self.select(name)
-            self.status.setText(done_text(result))
+            self.say(done_text(result))
             self.page.users_changed()
         dialog.on_success = done
         dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
@@ -146,10 +158,10 @@ class UsersTab(QWidget):
 
         def done(_user) -> None:
             self.refresh()
-            self.status.setText(f"已停用“{name}”。")
+            self.say(f"已停用“{name}”。")
 
         def failed(message: str) -> None:
-            self.status.setText("")
+            self.say("")
             QMessageBox.warning(self, "无法停用", message)
 
         self.runner.start(ledger, lambda worker, _p, _c: users.disable_user(worker, name),
