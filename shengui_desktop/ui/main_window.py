@@ -26,6 +26,7 @@ from .ledger.model import KEYS
 from .ledger.page import LedgerPage
 from .policy.page import PolicyPage
 from .printing.page import PrintPage
+from .settings.page import SettingsPage
 from .sync.page import SyncPage
 from .townships.page import TownshipsPage
 from .visits.page import VisitsPage
@@ -33,7 +34,7 @@ from .visits.page import VisitsPage
 if TYPE_CHECKING:
     from ..storage.ledger import Ledger
 
-PAGES = ["首页", "企业台账", "走访记录", "问题台账", "数据同步", "报表打印", "政策配置", "乡镇与部门"]
+PAGES = ["首页", "企业台账", "走访记录", "问题台账", "数据同步", "报表打印", "政策配置", "乡镇与部门", "设置"]
 # Column widths are remembered per set of columns: a state saved by a version with other
 # columns would put widths on the wrong ones.
 LEDGER_COLUMNS_KEY = "main/ledger_columns_" + hashlib.blake2b("|".join(KEYS).encode(), digest_size=4).hexdigest()
@@ -71,8 +72,10 @@ class MainWindow(QMainWindow):
         self.print_page = PrintPage(self)
         self.policy_page = PolicyPage(self)
         self.townships_page = TownshipsPage(self)
+        self.settings_page = SettingsPage(self)
         for name, page in zip(PAGES, (self.home, self.ledger_page, self.visits_page, self.issues_page,
-                                      self.sync_page, self.print_page, self.policy_page, self.townships_page)):
+                                      self.sync_page, self.print_page, self.policy_page, self.townships_page,
+                                      self.settings_page)):
             self.add_page(name, page)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         central = QWidget()
@@ -257,7 +260,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue(LEDGER_COLUMNS_KEY, self.ledger_page.table.horizontalHeader().saveState())
         self.settings.sync()
         self.runner.shutdown()
-        for page in (self.home, self.visits_page, self.issues_page, self.sync_page):
+        for page in (self.home, self.visits_page, self.issues_page, self.sync_page, self.settings_page):
             page.runner.shutdown()
         self.print_page.shutdown()  # also removes the generated files
         session.close(self.ledger)
