@@ -29,8 +29,11 @@ from .ledger.index import EnterpriseIndex
 from .ledger.loader import load_figures, load_rows
 from .ledger.model import KEYS
 from .ledger.page import LedgerPage
+from .policy.page import PolicyPage
 from .printing.page import PrintPage
+from .settings.page import SettingsPage
 from .sync.page import SyncPage
+from .townships.page import TownshipsPage
 from .visits.page import VisitsPage
 
 if TYPE_CHECKING:
@@ -55,6 +58,9 @@ PAGE_LIST: tuple[Page, ...] = (
     Page("问题台账", "issues_page", IssuesPage),
     Page("数据同步", "sync_page", SyncPage),
     Page("报表打印", "print_page", PrintPage),
+    Page("政策配置", "policy_page", PolicyPage),
+    Page("乡镇与部门", "townships_page", TownshipsPage),
+    Page("设置", "settings_page", SettingsPage),
 )
 PAGES = [page.name for page in PAGE_LIST]
 # Column widths are remembered per set of columns: a state saved by a version with other
@@ -215,7 +221,7 @@ class MainWindow(QMainWindow):
     def show_about(self):
         from .about import AboutDialog
 
-        self.about_box = AboutDialog(self.ledger, self)
+        self.about_box = AboutDialog(self)
         self.about_box.open()
         return self.about_box
 
@@ -363,7 +369,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue(LEDGER_COLUMNS_KEY, self.ledger_page.table.horizontalHeader().saveState())
         self.settings.sync()
         self.runner.shutdown()
-        for page in (self.home, self.visits_page, self.issues_page, self.sync_page):
+        for page in (self.home, self.visits_page, self.issues_page, self.sync_page, self.settings_page):
             page.runner.shutdown()
         self.print_page.shutdown()  # also removes the generated files
         session.close(self.ledger)
