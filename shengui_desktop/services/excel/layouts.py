@@ -14,7 +14,7 @@ from ...spreadsheets.record_columns import record_kind
 
 # the fields a column can be set to, in the order offered (序号 and 年度数来源 are the
 # import's own bookkeeping, offered too so a wrongly recognised one can be corrected)
-FIELD_CHOICES = tuple(LABELS)
+FIELD_CHOICES: dict[str, str] = dict(LABELS)  # field → its Chinese label
 
 
 @dataclass

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QGroupBo
 
 from ...services import excel
 from ...services.excel.results import SHEET_KINDS
-from ...spreadsheets.columns import LABELS
 from ..jobs import JobRunner, core_progress, run_with_progress
 from . import dialogs
 
@@ -362,8 +361,8 @@ class ExcelImportPage(QWidget):
         self.mapping.setItem(i, 1, QTableWidgetItem(header))
         chooser = QComboBox()
         chooser.addItem(NOT_IMPORTED, None)
-        for field in excel.FIELD_CHOICES:
-            chooser.addItem(LABELS[field], field)
+        for field, label in excel.FIELD_CHOICES.items():
+            chooser.addItem(label, field)
         chooser.setCurrentIndex(max(chooser.findData(col.field), 0) if col.field else 0)
         chooser.setProperty("header", col.header)
         chooser.currentIndexChanged.connect(
