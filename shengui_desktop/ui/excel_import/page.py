@@ -10,13 +10,14 @@ import_file checks and imports (all or nothing), write_import_template writes te
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QMenu, QPlainTextEdit, QPushButton, QSpinBox,
-                               QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QToolButton,
+                               QSplitter, QTableWidget, QTableWidgetItem, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from ...services import excel
@@ -33,6 +34,8 @@ NOT_IMPORTED = "不导入"
 EMPTY_TEXT = ("第一步：点击“选择文件…”，选择统计局、税务局或乡镇报来的Excel（.xlsx、.xls）或CSV文件。\n"
               "选好后这里列出每一列被识别成了什么；识别错的列可以改，然后“检查”，确认无误再“导入”。\n"
               "还没有表格？点击“下载导入模板”，按模板填写。")
+# the service's messages also tell the command line's options; the page has its own controls
+CLI_HINT = re.compile(r"[（(]命令行加[^）)]*[）)]")
 RED, GREEN, ORANGE = "#b3261e", "#1e6b2e", "#9a5b00"
 
 
@@ -85,9 +88,8 @@ class ExcelImportPage(QWidget):
         for key, label in KINDS:
             self.kind.addItem(label, key or None)
         self.kind.currentIndexChanged.connect(lambda _i: self._settings_changed())
-        self.template_button = QToolButton()
-        self.template_button.setText("下载导入模板")
-        self.template_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.template_button = QPushButton("下载导入模板")
+        self.template_button.setToolTip("保存空白导入模板（带下拉选项和填写说明）")
         menu = QMenu(self.template_button)
         for key, label in TEMPLATES:
             menu.addAction(f"{label}模板…", lambda k=key, t=label: self.save_template(k, t))
@@ -122,7 +124,7 @@ class ExcelImportPage(QWidget):
             head.setSectionResizeMode(c, mode)
         self.mapping.setColumnWidth(1, 200)
         self.mapping.setColumnWidth(2, 150)
-        self.mapping.setColumnWidth(3, 90)
+        self.mapping.setColumnWidth(3, 130)
         v.addWidget(self.mapping, 1)
         options = QHBoxLayout()
         self.use_year = QCheckBox("营业收入等年度数的年份：")
@@ -181,7 +183,10 @@ class ExcelImportPage(QWidget):
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setWordWrap(True)
+        table.setTextElideMode(Qt.TextElideMode.ElideNone)
         head = table.horizontalHeader()
+        # long messages wrap: rows grow again whenever the columns get their widths
+        head.sectionResized.connect(lambda *_a: table.resizeRowsToContents())
         for c in range(len(headers)):
             head.setSectionResizeMode(c, QHeaderView.ResizeMode.Stretch if c == stretch
                                       else QHeaderView.ResizeMode.ResizeToContents)
@@ -448,14 +453,21 @@ class ExcelImportPage(QWidget):
         self._fill_problems(r)
         self._fill_changes(r)
         self.details.setPlainText("\n".join(r.summary_lines()))
-        self.tabs.setCurrentIndex(0 if r.problems else 1)
+        self.tabs.setCurrentIndex(0 if r.problems else 1 if self.changes.rowCount() else 2)
+        # wrapped rows are measured once the shown table has its width
+        QTimer.singleShot(0, self._fit_rows)
+
+    def _fit_rows(self) -> None:
+        for table in (self.problems, self.changes, self.mapping):
+            table.resizeRowsToContents()
 
     def _fill_problems(self, r) -> None:
         self.problems.setRowCount(len(r.problems))
         for i, p in enumerate(r.problems):
             for c, text in enumerate((p.sheet, "" if p.row is None else str(p.row), p.column_letter,
-                                      p.header, p.value, p.message)):
+                                      p.header, p.value, CLI_HINT.sub("", p.message))):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)
                 if c == 5:
                     item.setForeground(QColor(RED))
                 self.problems.setItem(i, c, item)
