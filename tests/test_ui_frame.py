@@ -39,8 +39,8 @@ def test_menu_lists_every_page_with_ctrl_digit_and_switches(qtbot, county, tmp_p
     assert titles == ["文件(&F)", "页面(&P)", "操作(&A)", "帮助(&H)"]
     pages = _menu(window, "页面").actions()
     assert [a.text() for a in pages] == PAGES == [window.nav.item(i).text() for i in range(window.nav.count())]
-    for row, action in enumerate(pages):
-        assert action.shortcut() == QKeySequence(f"Ctrl+{row + 1}")
+    for row, action in enumerate(pages):  # Ctrl+1 … Ctrl+9, Ctrl+0
+        assert action.shortcut() == QKeySequence(f"Ctrl+{(row + 1) % 10}")
     for row in (3, 1, 4, 0):
         pages[row].trigger()
         assert window.nav.currentRow() == row
@@ -58,8 +58,8 @@ def test_a_page_added_later_is_in_the_menu(qtbot, county, tmp_path):
     row = window.add_page("测试页", extra)
     action = _menu(window, "页面").actions()[-1]
     assert action.text() == "测试页"
-    # Ctrl+1 … Ctrl+9 go to the first nine pages; a tenth is in the menu without one
-    assert action.shortcut() == (QKeySequence(f"Ctrl+{row + 1}") if row < 9 else QKeySequence())
+    # Ctrl+1 … Ctrl+9, Ctrl+0 go to the first ten pages; an eleventh is in the menu without one
+    assert action.shortcut() == (QKeySequence(f"Ctrl+{(row + 1) % 10}") if row < 10 else QKeySequence())
     action.trigger()
     assert window.stack.currentWidget() is extra and window.nav.currentItem().text() == "测试页"
     window.close()
@@ -68,12 +68,15 @@ def test_a_page_added_later_is_in_the_menu(qtbot, county, tmp_path):
 def test_file_and_action_menus(qtbot, county, tmp_path, monkeypatch):
     window = open_window(qtbot, county, tmp_path)
     files = {a.text(): a for a in _menu(window, "文件").actions() if a.text()}
-    assert {"导入同步包…", "导出同步包…", "导出当前列表到Excel…", "退出"} <= set(files)
+    assert {"导入同步包…", "导出同步包…", "从Excel导入…", "导出当前列表到Excel…", "打印…", "退出"} <= set(files)
     assert files["退出"].shortcut() == QKeySequence("Ctrl+Q")
     opened = []
     monkeypatch.setattr(window.sync_page.transfer, "import_clicked", lambda: opened.append("import"))
     files["导入同步包…"].trigger()
     assert opened == ["import"] and window.stack.currentWidget() is window.sync_page
+    monkeypatch.setattr(window.import_page, "choose_file", lambda: opened.append("excel"))
+    files["从Excel导入…"].trigger()
+    assert opened == ["import", "excel"] and window.stack.currentWidget() is window.import_page
     actions = {a.text(): a for a in _menu(window, "操作").actions()}
     assert actions["记录走访"].shortcut() == QKeySequence("Ctrl+N")
     actions["记录走访"].trigger()

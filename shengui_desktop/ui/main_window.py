@@ -1,7 +1,7 @@
 """The main window: navigation, the menu bar, the pages, the status bar, background loading.
 
 The pages are one list, PAGE_LIST: it builds the navigation, the stack and the 页面 menu
-(Ctrl+1 … Ctrl+9 in that order), so a page added there appears everywhere at once.
+(Ctrl+1 … Ctrl+9, Ctrl+0 in that order), so a page added there appears everywhere at once.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..services import excel, policy
 from ..services.office import session, site
 from ..services.ledger.enterprises import LEDGER_COLUMNS
 from .common import APP_TITLE, ChangeBus
+from .excel_import.page import ExcelImportPage
 from .home.page import HomePage
 from .issues.page import IssuesPage
 from .jobs import JobRunner, core_progress, run_with_progress
@@ -50,7 +51,7 @@ class Page:
     make: Callable[["MainWindow"], QWidget]
 
 
-# In navigation order: Ctrl+1 … Ctrl+9 follow it.
+# In navigation order: Ctrl+1 … Ctrl+9, Ctrl+0 follow it.
 PAGE_LIST: tuple[Page, ...] = (
     Page("首页", "home", HomePage),
     Page("企业台账", "ledger_page", LedgerPage),
@@ -58,6 +59,7 @@ PAGE_LIST: tuple[Page, ...] = (
     Page("问题台账", "issues_page", IssuesPage),
     Page("数据同步", "sync_page", SyncPage),
     Page("报表打印", "print_page", PrintPage),
+    Page("Excel导入", "import_page", ExcelImportPage),
     Page("政策配置", "policy_page", PolicyPage),
     Page("乡镇与部门", "townships_page", TownshipsPage),
     Page("设置", "settings_page", SettingsPage),
@@ -134,12 +136,12 @@ class MainWindow(QMainWindow):
 
     # -- layout --------------------------------------------------------------------------
     def add_page(self, name: str, widget) -> int:
-        """A page in the navigation, the stack and the 页面 menu (Ctrl+digit for the first nine)."""
+        """A page in the navigation, the stack and the 页面 menu (Ctrl+1 … Ctrl+9, Ctrl+0 for the first ten)."""
         self.nav.addItem(name)
         row = self.stack.addWidget(widget)
         action = QAction(name, self)
-        if row < 9:
-            action.setShortcut(QKeySequence(f"Ctrl+{row + 1}"))
+        if row < 10:  # Ctrl+1 … Ctrl+9, then Ctrl+0 as on the keyboard's row of digits
+            action.setShortcut(QKeySequence(f"Ctrl+{(row + 1) % 10}"))
         action.triggered.connect(lambda _c=False, r=row: self.nav.setCurrentRow(r))
         self.page_menu.addAction(action)
         self.page_actions.append(action)
@@ -189,6 +191,8 @@ class MainWindow(QMainWindow):
                                    "Ctrl+O", "从U盘等处选择同步包导入（数据同步页）"))
         add("export", self._action(self.file_menu, "导出同步包…", lambda: self._sync_action("export"),
                                    "Ctrl+E", "把本机的修改导出到文件夹（数据同步页）"))
+        add("excel_import", self._action(self.file_menu, "从Excel导入…", self._excel_import,
+                                         tip="选择企业名单、月度数据等Excel文件，检查后导入（Excel导入页）"))
         add("excel", self._action(self.file_menu, "导出当前列表到Excel…", self._export_view,
                                   tip="把企业台账页当前筛选出的企业导出到Excel"))
         self.file_menu.addSeparator()
@@ -213,6 +217,10 @@ class MainWindow(QMainWindow):
             viewer.print_clicked()
         else:
             self.show_page("报表打印")
+
+    def _excel_import(self) -> None:
+        self.show_page("Excel导入")
+        self.import_page.choose_file()
 
     def _export_view(self) -> None:
         self.show_page("企业台账")
@@ -372,5 +380,6 @@ class MainWindow(QMainWindow):
         for page in (self.home, self.visits_page, self.issues_page, self.sync_page, self.settings_page):
             page.runner.shutdown()
         self.print_page.shutdown()  # also removes the generated files
+        self.import_page.shutdown()
         session.close(self.ledger)
         super().closeEvent(event)
