@@ -149,10 +149,12 @@ def measure_line(this_year: list[int | None], last_year: list[int | None], month
     now = this_year[month - 1]
     same = last_year[month - 1]
     before = this_year[month - 2] if month > 1 else last_year[11]
-    reported = [m for m in range(month) if this_year[m] is not None]
-    cumulative = sum(this_year[m] for m in reported) if reported else None  # type: ignore[misc]
-    earlier = [last_year[m] for m in reported]
-    cumulative_last = sum(earlier) if earlier and None not in earlier else None  # type: ignore[arg-type]
+    values = [v for v in this_year[:month] if v is not None]
+    cumulative = sum(values) if values else None
+    # last year over exactly the months reported this year, or nothing when one is missing
+    earlier = [last_year[m] for m in range(month) if this_year[m] is not None]
+    known = [v for v in earlier if v is not None]
+    cumulative_last = sum(known) if known and len(known) == len(earlier) else None
     return MeasureLine(now, same, before, rate(now, same), rate(now, before), cumulative,
                        cumulative_last, rate(cumulative, cumulative_last))
 
@@ -282,7 +284,7 @@ def monitor_row(enterprise: dict, figures: dict[str, dict], year: int, month: in
 
     def reported(m: int) -> bool:
         row = figures.get(period_of(year, m))
-        return bool(row) and any(row.get(k) is not None for k in MEASURES)
+        return row is not None and any(row.get(k) is not None for k in MEASURES)
     return MonitorRow(enterprise["id"], enterprise["credit_code"], enterprise["name"],
                       enterprise["township_code"], enterprise.get("township") or "",
                       enterprise["pool"], enterprise["stat_status"], because, reported(month),
