@@ -33,7 +33,7 @@ def table_text(t: MonitorTable) -> str:
             f"（监测范围：{t.watch_text}）共{len(t.rows)}户")
     lines = [head]
     for n, r in enumerate(t.rows, 1):
-        because = [x for x in r.watched_because.split("；") if x != r.status_text]
+        because = [x for x in r.watched_because.split("；") if x not in (r.status_text, r.status_text + "企业")]
         lines.append(f"{n}. {r.name}（{'，'.join([r.township or r.township_code, r.status_text, *because])}）"
                      + ("" if r.reported else f"【{t.month}月未报】"))
         lines += ["   " + _measure(key, r.measures[key], t.month) for key in MEASURES]
@@ -64,7 +64,7 @@ def cmd_monitor(args) -> int:
     today = date.fromisoformat(args.today) if args.today else None
     with open_from_args(args) as ledger:
         table = monitoring_table(ledger, args.period, quarter=args.quarter, township=args.township,
-                                 pool=args.pool, today=today)
+                                 pool=args.pool, department=args.department, today=today)
     emit(args, table.to_dict(), lambda: table_text(table))
     return 0
 
@@ -77,5 +77,6 @@ def register(sub) -> None:
                    help="同时列出季度对标：监测企业本年累计、预计营业收入与规上标准线对照")
     p.add_argument("--township", help="乡镇名称或9位代码")
     p.add_argument("--pool", help="只看该库（或“规上”）企业，代替政策配置的监测范围")
+    p.add_argument("--department", help="责任单位名称")
     p.add_argument("--today", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_monitor)

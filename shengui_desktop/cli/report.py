@@ -7,7 +7,8 @@ from datetime import date
 
 from .common import add_db, emit, open_from_args, progress_printer
 
-KIND_HELP = "ledger 台账 | dossier 一户一册 | visits 走访记录 | issues 问题台账 | targets 目标任务"
+KIND_HELP = ("ledger 台账 | dossier 一户一册 | visits 走访记录 | issues 问题台账 | targets 目标任务"
+             " | monitor 月度监测")
 
 
 def cmd_report(args) -> int:
@@ -18,7 +19,7 @@ def cmd_report(args) -> int:
         filters = resolve_filters(ledger, year=args.year, township=args.township, pool=args.pool,
                                   department=args.department, credit_code=args.credit_code,
                                   group_by=args.group_by, period_from=args.date_from,
-                                  period_to=args.date_to, today=today)
+                                  period_to=args.date_to, period=args.period, today=today)
         result = print_report(ledger, args.kind, args.out, filters, blank_form=args.blank_form,
                               progress=progress_printer(f"生成{KINDS[args.kind]}"))
     emit(args, {"kind": result.kind, "out": str(result.path), "pages": result.pages,
@@ -28,8 +29,8 @@ def cmd_report(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("report", help="生成PDF报表（台账、一户一册、走访、问题、目标）")
-    p.add_argument("kind", choices=["ledger", "dossier", "visits", "issues", "targets"],
+    p = sub.add_parser("report", help="生成PDF报表（台账、一户一册、走访、问题、目标、月度监测）")
+    p.add_argument("kind", choices=["ledger", "dossier", "visits", "issues", "targets", "monitor"],
                    metavar="KIND", help=KIND_HELP)
     add_db(p)
     p.add_argument("--out", required=True, help="输出PDF文件")
@@ -42,6 +43,7 @@ def register(sub) -> None:
                    help="台账分组：township 按乡镇（默认）或 pool 按库别")
     p.add_argument("--from", dest="date_from", help="走访记录起始日期 YYYY-MM-DD（默认本年1月1日）")
     p.add_argument("--to", dest="date_to", help="走访记录截止日期 YYYY-MM-DD（默认今天）")
+    p.add_argument("--period", help="月度监测的月份 YYYY-MM（默认最近有数据的月份）")
     p.add_argument("--blank-form", action="store_true", help="打印空白走访记录表（visits）")
     p.add_argument("--today", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_report)

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from ..errors import UserError
-from .evaluation import Flag
+from .evaluation import Evaluation, Flag
 from .money import format_wan_short
 from .policy_rules import wan
 from .records import POOLS, STAT_STATUSES
@@ -290,3 +290,40 @@ def monitor_row(enterprise: dict, figures: dict[str, dict], year: int, month: in
                       enterprise["pool"], enterprise["stat_status"], because, reported(month),
                       [m for m in range(1, month + 1) if not reported(m)], measures,
                       prior_year_revenue, projected_revenue, list(flags))
+
+
+def select_watched(enterprises: list[dict], watch: WatchSet,
+                   prior_revenue: dict[str, int | None]) -> list[tuple[dict, str]]:
+    """The enterprises `watch` covers, each with why, in the order given."""
+    out = []
+    for e in enterprises:
+        because = watch.reason(e["pool"], e["stat_status"], prior_revenue.get(e["id"]))
+        if because:
+            out.append((e, because))
+    return out
+
+
+def build_table(year: int, month: int, as_of: date, watch: WatchSet, scope: str, line: int,
+                watched: list[tuple[dict, str]], figures: dict[str, dict[str, dict]],
+                evaluations: dict[str, Evaluation], *, quarter: bool, notes: list[str]) -> MonitorTable:
+    """The table from the watched enterprises (select_watched), their figure rows by period
+    (last January to the month) and what the rules say about them as of `as_of`."""
+    rows: list[MonitorRow] = []
+    for e, because in watched:
+        ev = evaluations.get(e["id"])
+        rows.append(monitor_row(e, figures.get(e["id"], {}), year, month, because,
+                                ev.flags if ev else [], ev.prior_year_revenue if ev else None,
+                                ev.projected_revenue if ev else None))
+    totals = {key: total_line([r.measures[key] for r in rows]) for key in MEASURES}
+    unreported = sum(1 for r in rows if not r.reported)
+    notes = list(notes)
+    if watch.source == "default":
+        notes.append("政策配置未规定监测范围，按各库在库企业和规上企业监测")
+    if unreported:
+        notes.append(f"{unreported}户企业未报送{month}月数据")
+    table = MonitorTable(period_of(year, month), year, month, as_of.isoformat(), watch, watch.text, scope,
+                         line, rows, totals, unreported, notes=notes)
+    if quarter:
+        texts = {i: ev.projection_text for i, ev in evaluations.items()}
+        table.quarter = quarter_comparison(rows, year, month, line, texts)
+    return table

@@ -30,6 +30,7 @@ class Filters:
     group_by: str = "township"  # ledger report: "township" | "pool"
     period_from: str | None = None  # visits report: ISO dates
     period_to: str | None = None
+    period: str | None = None  # monitoring report: the month, 'YYYY-MM' (None: the latest)
 
     def where(self, alias: str = "e") -> tuple[str, list]:
         """A WHERE clause over enterprises for these filters."""
@@ -253,3 +254,27 @@ def checklist_rows(ledger: Ledger, enterprise_id: str) -> dict[str, dict]:
     return {r["item"]: r for r in ledger.rows(
         "SELECT item, done, done_on, note FROM entry_checklist WHERE enterprise_id = ?",
         (enterprise_id,))}
+
+
+# -- the monitoring table (LedgerFacts.monitoring) -----------------------------------------------
+def monitor_enterprises(ledger: Ledger, filters: Filters) -> list[dict]:
+    """Id, credit code, name, township (code and name), pool and statistics status of the
+    enterprises the filters select, by township, then name."""
+    where, params = filters.where()
+    return ledger.rows(
+        "SELECT e.id, e.credit_code, e.name, e.township_code, t.name AS township, e.pool, e.stat_status"
+        f" FROM enterprises e LEFT JOIN townships t ON t.code = e.township_code WHERE {where}"
+        " ORDER BY e.township_code, e.name", params)
+
+
+def figures_between(ledger: Ledger, enterprise_ids: list[str], first: str, last: str) -> dict[str, dict[str, dict]]:
+    """Enterprise → period → its figure row, for the months `first` to `last` ('YYYY-MM')."""
+    out: dict[str, dict[str, dict]] = {i: {} for i in enterprise_ids}
+    for i in range(0, len(enterprise_ids), 900):
+        chunk = enterprise_ids[i:i + 900]
+        for row in ledger.rows(
+                "SELECT enterprise_id, period, revenue, output_value, tax_paid, electricity_kwh"
+                f" FROM monthly_figures WHERE enterprise_id IN ({','.join('?' * len(chunk))})"
+                " AND period >= ? AND period <= ?", [*chunk, first, last]):
+            out[row["enterprise_id"]][row["period"]] = row
+    return out

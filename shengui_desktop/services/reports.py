@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from ..domain.evaluation import Evaluation
 from ..domain.records import POOLS
 from ..errors import UserError
-from ..reports import dossier, issues_report, ledger_report, targets_report, visits_report
+from ..domain.monitoring import MonitorTable, parse_period, period_of
+from ..reports import dossier, issues_report, ledger_report, monitor_report, targets_report, visits_report
 from ..progress import Cancel, Job, Progress
 from ..reports.facts import ChecklistItem, PolicyFacts, RewardLine, TargetLine, TargetProgress
 from ..reports.job import report_job
@@ -27,9 +28,9 @@ if TYPE_CHECKING:
     from ..storage.ledger import Ledger
 
 KINDS = {"ledger": "台账", "dossier": "一户一册", "visits": "走访记录", "issues": "问题台账",
-         "targets": "目标任务完成情况"}
+         "targets": "目标任务完成情况", "monitor": "企业月度监测表"}
 _MODULES = {"ledger": ledger_report, "dossier": dossier, "visits": visits_report,
-            "issues": issues_report, "targets": targets_report}
+            "issues": issues_report, "targets": targets_report, "monitor": monitor_report}
 
 
 @dataclass
@@ -88,6 +89,17 @@ class PolicyServiceFacts:
         return out
 
 
+    def monitoring(self, filters: Filters) -> MonitorTable:
+        from .policy.monitoring import monitoring_table
+
+        table = monitoring_table(self.ledger, filters.period, quarter=True, township=filters.township_code,
+                                 pool=filters.pool, department=filters.department_id, today=filters.today,
+                                 cancelled=self.job.cancelled if self.job is not None else None)
+        if self.job is not None:
+            self.job.check()  # evaluate() stops early when cancelled: never print a partial table
+        return table
+
+
 def facts_for(ledger: Ledger, today: date, job: Job | None = None) -> PolicyFacts:
     return PolicyServiceFacts(ledger, today, job)
 
@@ -97,7 +109,7 @@ def resolve_filters(ledger: Ledger, *, year: int | None = None, township: str | 
                     pool: str | None = None, department: str | None = None,
                     credit_code: str | None = None, group_by: str = "township",
                     period_from: str | None = None, period_to: str | None = None,
-                    today: date | None = None) -> Filters:
+                    period: str | None = None, today: date | None = None) -> Filters:
     """Turn names (秀水镇, 培育库, 工信局) or codes into a Filters; Chinese errors otherwise."""
     today = today or date.today()
     f = Filters(year=year or today.year, today=today, group_by=group_by,
@@ -135,6 +147,8 @@ def resolve_filters(ledger: Ledger, *, year: int | None = None, township: str | 
                 date.fromisoformat(value)
             except ValueError:
                 raise UserError(f"{label}“{value}”不是有效日期（应为YYYY-MM-DD）") from None
+    if period:
+        f.period = period_of(*parse_period(period))
     return f
 
 

@@ -13,14 +13,13 @@ from datetime import date
 from typing import Callable
 
 from ...domain.monitoring import (
-    MEASURES, MonitorRow, MonitorTable, filter_watch_set, month_end, monitor_row, parse_period, period_of,
-    quarter_comparison, total_line, watch_set,
+    MonitorTable, build_table, filter_watch_set, month_end, parse_period, period_of, select_watched, watch_set,
 )
 from ...domain.policy_rules import NATIONAL_THRESHOLD
 from ...domain.records import POOLS
 from ...errors import UserError
 from ...storage.ledger import Ledger
-from ..ledger.reference import township_by_name
+from ..ledger.reference import department_by_name, township_by_name
 from .evaluation import evaluate
 from .profiles import active_profile
 
@@ -37,6 +36,17 @@ def resolve_township(ledger: Ledger, township: str | None) -> tuple[str | None, 
     if row is None:
         raise UserError(f"台账中没有乡镇“{township}”")
     return row["code"], row["name"]
+
+
+def resolve_department(ledger: Ledger, department: str | None) -> tuple[str | None, str]:
+    """A responsible department typed as its name (or id) → (id, name)."""
+    if not department:
+        return None, ""
+    row = ledger.one("SELECT id, name FROM departments WHERE id = ?", (department,)) \
+        or department_by_name(ledger, department)
+    if row is None:
+        raise UserError(f"台账中没有责任单位“{department}”")
+    return row["id"], row["name"]
 
 
 def resolve_pool(pool: str | None) -> str | None:
@@ -65,44 +75,42 @@ def default_period(ledger: Ledger, today: date) -> str:
 
 
 def monitoring_table(ledger: Ledger, period: str | None = None, *, quarter: bool = False,
-                     township: str | None = None, pool: str | None = None, today: date | None = None,
-                     cancelled: Callable[[], bool] | None = None) -> MonitorTable:
+                     township: str | None = None, pool: str | None = None, department: str | None = None,
+                     today: date | None = None, cancelled: Callable[[], bool] | None = None) -> MonitorTable:
     """The monitoring table of `period` ('YYYY-MM'; default: the latest month with figures).
 
-    `township`: a code or name limits the table to it. `pool`: a pool (code or name) or 规上
-    replaces the profile's watched set. `quarter`: add the quarterly comparison of the
-    watched enterprises with the line (the profile's threshold, 2,000万元 by default).
+    `township` (a code or name) and `department` (a name or id) limit the table to the
+    enterprises of that township or responsible department. `pool`: a pool (code or name)
+    or 规上 replaces the profile's watched set. `quarter`: add the quarterly comparison of
+    the watched enterprises with the line (the profile's threshold, 2,000万元 by default).
     Flags and projections are as of the end of the month (or `today`, if earlier)."""
     today = today or date.today()
     year, month = parse_period(period or default_period(ledger, today))
-    period = period_of(year, month)
-    if period > period_of(today.year, today.month):
+    if period_of(year, month) > period_of(today.year, today.month):
         raise UserError(f"{year}年{month}月尚未到来，不能生成监测表")
     township_code, township_name = resolve_township(ledger, township)
+    department_id, department_name = resolve_department(ledger, department)
     pool_code = resolve_pool(pool)
     profile = active_profile(ledger)
     watch = filter_watch_set(pool_code) if pool_code else \
         watch_set(profile.monitoring if profile else None, profile.data["pools"] if profile else None)
-    line = profile.threshold if profile else NATIONAL_THRESHOLD
     as_of = min(today, month_end(year, month))
 
     where, params = "", []
     if township_code:
         where, params = " AND e.township_code = ?", [township_code]
+    if department_id:
+        where, params = where + " AND e.department_id = ?", [*params, department_id]
     enterprises = ledger.rows(
         "SELECT e.id, e.credit_code, e.name, e.township_code, t.name AS township, e.pool, e.stat_status"
         " FROM enterprises e LEFT JOIN townships t ON t.code = e.township_code"
         f" WHERE 1 = 1{where} ORDER BY e.township_code, e.name", params)
-    prior = {}
+    prior: dict[str, int | None] = {}
     if watch.prior_year_revenue_min is not None:
         prior = dict(ledger.conn.execute(
             "SELECT enterprise_id, sum(revenue) FROM monthly_figures WHERE period >= ? AND period <= ?"
             " GROUP BY enterprise_id", (f"{year - 1}-01", f"{year - 1}-12")).fetchall())
-    watched = []
-    for e in enterprises:
-        because = watch.reason(e["pool"], e["stat_status"], prior.get(e["id"]))
-        if because:
-            watched.append((e, because))
+    watched = select_watched(enterprises, watch, prior)
     ids = [e["id"] for e, _because in watched]
     figures: dict[str, dict[str, dict]] = {i: {} for i in ids}
     for i in range(0, len(ids), _CHUNK):
@@ -110,27 +118,10 @@ def monitoring_table(ledger: Ledger, period: str | None = None, *, quarter: bool
         for row in ledger.rows(
                 "SELECT enterprise_id, period, revenue, output_value, tax_paid, electricity_kwh"
                 f" FROM monthly_figures WHERE enterprise_id IN ({','.join('?' * len(chunk))})"
-                " AND period >= ? AND period <= ?", [*chunk, f"{year - 1}-01", period]):
+                " AND period >= ? AND period <= ?", [*chunk, f"{year - 1}-01", period_of(year, month)]):
             figures[row["enterprise_id"]][row["period"]] = row
     evaluations = evaluate(ledger, ids, today=as_of, cancelled=cancelled) if ids else {}
-    rows: list[MonitorRow] = []
-    for e, because in watched:
-        ev = evaluations.get(e["id"])
-        rows.append(monitor_row(e, figures[e["id"]], year, month, because,
-                                ev.flags if ev else [], ev.prior_year_revenue if ev else None,
-                                ev.projected_revenue if ev else None))
-    totals = {key: total_line([r.measures[key] for r in rows]) for key in MEASURES}
-    notes = []
-    if watch.source == "default":
-        notes.append("政策配置未规定监测范围，按各库在库企业和规上企业监测")
-    if not profile:
-        notes.append("尚未选择政策配置，只提示达规未入统")
-    unreported = sum(1 for r in rows if not r.reported)
-    if unreported:
-        notes.append(f"{unreported}户企业未报送{month}月数据")
-    table = MonitorTable(period, year, month, as_of.isoformat(), watch, watch.text, township_name, line,
-                         rows, totals, unreported, notes=notes)
-    if quarter:
-        texts = {i: ev.projection_text for i, ev in evaluations.items()}
-        table.quarter = quarter_comparison(rows, year, month, line, texts)
-    return table
+    notes = [] if profile else ["尚未选择政策配置，提示只含达规未入统"]
+    scope = "　".join(x for x in (township_name, department_name and f"责任单位：{department_name}") if x)
+    return build_table(year, month, as_of, watch, scope, profile.threshold if profile else NATIONAL_THRESHOLD,
+                       watched, figures, evaluations, quarter=quarter, notes=notes)
