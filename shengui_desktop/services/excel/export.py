@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 # ------------------------------------------------------------------------------------
 EXPORT_TITLES = {"enterprises": "企业名单", "visits": "走访记录", "issues": "问题台账",
-                 "pools": "企业库别", "targets": "目标任务完成情况", "rewards": "奖补测算"}
+                 "pools": "企业库别", "targets": "目标任务完成情况", "rewards": "奖补测算",
+                 "monitor": "企业月度监测表"}
 _FIGURE_HEADERS = {"revenue": "主营业务收入（万元）", "output_value": "工业总产值（万元）",
                    "tax_paid": "税收（万元）", "electricity_kwh": "用电量（千瓦时）",
                    "employees": "从业人员（人）"}
@@ -36,10 +37,11 @@ def export_enterprises(ledger: Ledger, out: Path | str, *, enterprise_ids: list[
 
 def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None = None,
                  today: date | None = None, enterprise_ids: list[str] | None = None,
-                 progress: Progress | None = None, cancel: Cancel = None) -> dict:
+                 progress: Progress | None = None, cancel: Cancel = None, period: str | None = None) -> dict:
     """Write one export; returns {"path", "title", "rows", "notes"}.
 
-    `enterprise_ids` limits an enterprise, visit or issue export to those enterprises."""
+    `enterprise_ids` limits an enterprise, visit or issue export to those enterprises;
+    `period` ('YYYY-MM') is the month of the monitoring table (default: the latest)."""
     from ...spreadsheets.writer import TableBook
 
     if what not in EXPORT_TITLES:
@@ -55,8 +57,9 @@ def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None
     job.tell("读取台账", 0, 1)
     notes: list[str] = []
     selection = _Selection(enterprise_ids)
+    extra = {"period": period} if what == "monitor" else {}
     rows = globals()[f"_export_{what}"](ledger, book, year=year, today=today, notes=notes,
-                                        check_cancel=job.check, selection=selection)
+                                        check_cancel=job.check, selection=selection, **extra)
     job.tell("写入文件", 0, 1)
     job.check()
     path = book.save(Path(out))
@@ -288,6 +291,12 @@ def _export_rewards(ledger: Ledger, book, *, year, today, notes, check_cancel, s
                 for i, e in enumerate(entered, start=1)]
     return book.add_table("奖补测算", f"{book.office}{year}年小升规奖补测算", columns, rows,
                           note="" if facts.source == "policy" else "奖补金额待政策规则测算")
+
+
+def _export_monitor(ledger: Ledger, book, *, year, today, notes, check_cancel, selection, period) -> int:
+    from .monitor_export import write_monitor
+
+    return write_monitor(ledger, book, period=period, today=today, notes=notes, check_cancel=check_cancel)[1]
 
 
 def write_import_template(kind: str, out: Path | str, ledger: Ledger | None = None) -> Path:
