@@ -44,6 +44,11 @@ def ledgers(tmp_path_factory):
                                "township_code": "140322100", "address": "东关村\n1号"})
     jia = county.scalar("SELECT id FROM enterprises WHERE credit_code = ?", (credit(1),))
     record_month(county, jia, "2024-01", {"revenue": 1_000_000, "employees": 50})
+    # yuan a 2-decimal 万元 list cannot write: 328.9512, 100.4950 and 1.2549万千瓦时
+    record_month(county, jia, "2024-02", {"revenue": 3_289_512, "tax_paid": 1_004_950,
+                                          "electricity_kwh": 12_549})
+    yi = county.scalar("SELECT id FROM enterprises WHERE credit_code = ?", (credit(2),))
+    record_month(county, yi, "2024-03", {"revenue": 1_005_049, "output_value": 1_000_000})
     township, _ = init_office(tmp / "t.sgdb", role="township", name="秀水镇",
                               area_code="140322100", admin_user="admin", password=PASSWORD)
     yield {"county": county, "township": township}
@@ -176,7 +181,7 @@ FIGURE_COLUMNS = {
     "年份": [2024, "2024", 1999, "x", None],
     "月": [1, "2", 13, None, 2.0],
     "营业收入（万元）": [100, 100.5, 1.005, "1,234.5", -3, "abc", "", None, 0, 1e9, 12.345678,
-                    float("nan")],
+                    float("nan"), 328.95, 328.96, "328.95", 328.9512, 328.95000000000005, 100.51],
     "税收": [10, 0.5, None, "-", -0.5],
     "用电量（万千瓦时）": [1.25, 3, None, "2.5万千瓦时", 2.5],
     "从业人员": [50, 51, 2.5, "56", None, -1, True],
@@ -187,9 +192,9 @@ FIGURE_TIDY = {
     "月份": ["2024-01", "2024-02", "2024年3月", date(2024, 4, 1)],
     "年份": [2024],
     "月": [1, 2, 3],
-    "营业收入（万元）": [100, 100.5, 1.005, 12.345678, None, 0],
-    "税收": [10, 0.5, None],
-    "用电量（万千瓦时）": [1.25, 3, None],
+    "营业收入（万元）": [100, 100.5, 1.005, 12.345678, None, 0, 328.95, 328.96, 100.5, 100.49],
+    "税收": [10, 0.5, None, 100.5, 100.49, "100.50"],
+    "用电量（万千瓦时）": [1.25, 3, None, 1.25, 1.26],
     "从业人员": [50, 51, None],
 }
 NEW_FIRM = Grid("企业", [["企业名称", "统一社会信用代码", "乡镇"], ["新公司", credit(5), "秀水镇"]])

@@ -19,33 +19,40 @@ if TYPE_CHECKING:
 
 
 # ------------------------------------------------------------------------------------
-EXPORT_TITLES = {"enterprises": "企业名单", "visits": "走访记录", "issues": "问题台账",
-                 "pools": "企业库别", "targets": "目标任务完成情况", "rewards": "奖补测算",
-                 "monitor": "企业月度监测表"}
+EXPORT_TITLES = {"enterprises": "企业名单", "figures": "企业月度数据", "visits": "走访记录",
+                 "issues": "问题台账", "pools": "企业库别", "targets": "目标任务完成情况",
+                 "rewards": "奖补测算", "monitor": "企业月度监测表"}
 _FIGURE_HEADERS = {"revenue": "主营业务收入（万元）", "output_value": "工业总产值（万元）",
                    "tax_paid": "税收（万元）", "electricity_kwh": "用电量（千瓦时）",
                    "employees": "从业人员（人）"}
 
 
 def export_enterprises(ledger: Ledger, out: Path | str, *, enterprise_ids: list[str] | None = None,
-                       progress: Progress | None = None, cancel: Cancel = None) -> dict:
-    """The enterprise list (only `enterprise_ids`, in that order, when given) and their
-    monthly figures: the window's "export selection"."""
+                       with_figures: bool = False, progress: Progress | None = None,
+                       cancel: Cancel = None) -> dict:
+    """The enterprise list (only `enterprise_ids`, in that order, when given), with their
+    monthly figures on a second sheet when `with_figures`: the window's "export selection"."""
     return export_table(ledger, "enterprises", out, enterprise_ids=enterprise_ids,
-                        progress=progress, cancel=cancel)
+                        with_figures=with_figures, progress=progress, cancel=cancel)
 
 
 def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None = None,
                  today: date | None = None, enterprise_ids: list[str] | None = None,
-                 progress: Progress | None = None, cancel: Cancel = None, period: str | None = None) -> dict:
+                 with_figures: bool = False, progress: Progress | None = None,
+                 cancel: Cancel = None, period: str | None = None) -> dict:
     """Write one export; returns {"path", "title", "rows", "notes"}.
 
-    `enterprise_ids` limits an enterprise, visit or issue export to those enterprises;
-    `period` ('YYYY-MM') is the month of the monitoring table (default: the latest)."""
+    `enterprise_ids` limits an enterprise, figure, visit or issue export to those
+    enterprises. The monthly figures are an export of their own ("figures"); the
+    enterprise list carries them on a second sheet only `with_figures` (a county's
+    10,000-row monthly sheet printed along with every list). `period` ('YYYY-MM') is the
+    month of the monitoring table (default: the latest month with figures)."""
     from ...spreadsheets.writer import TableBook
 
     if what not in EXPORT_TITLES:
         raise UserError(f"不支持导出“{what}”，可选：{'、'.join(EXPORT_TITLES)}")
+    if with_figures and what != "enterprises":
+        raise UserError("只有企业名单可以附带月度数据（月度数据可单独导出：figures）")
     today = today or date.today()
     year = year or today.year
     # (a cancelled export has always said what a cancelled import says: the window, the
@@ -57,7 +64,8 @@ def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None
     job.tell("读取台账", 0, 1)
     notes: list[str] = []
     selection = _Selection(enterprise_ids)
-    extra = {"period": period} if what == "monitor" else {}
+    extra = {"with_figures": with_figures} if what == "enterprises" else \
+        {"period": period} if what == "monitor" else {}
     rows = globals()[f"_export_{what}"](ledger, book, year=year, today=today, notes=notes,
                                         check_cancel=job.check, selection=selection, **extra)
     job.tell("写入文件", 0, 1)
@@ -98,7 +106,8 @@ def _tags_text(value) -> str | None:
     return "、".join(items) if isinstance(items, list) else str(items)
 
 
-def _export_enterprises(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
+def _export_enterprises(ledger: Ledger, book, *, year, today, notes, check_cancel, selection,
+                        with_figures: bool = False) -> int:
     from ...spreadsheets.writer import Col
 
     townships, departments = _labels(ledger)
@@ -112,7 +121,7 @@ def _export_enterprises(ledger: Ledger, book, *, year, today, notes, check_cance
     enterprises = ledger.rows(
         "SELECT e.*, (SELECT sum(revenue) FROM monthly_figures f WHERE f.enterprise_id = e.id"
         " AND substr(f.period, 1, 4) = ?) AS prior_revenue FROM enterprises e"
-        " ORDER BY e.township_code, e.name", (prior,))
+        " ORDER BY e.township_code, e.name, e.credit_code", (prior,))
     enterprises = selection.filter(enterprises, keep_order=True)
     check_cancel()
 
@@ -126,18 +135,33 @@ def _export_enterprises(ledger: Ledger, book, *, year, today, notes, check_cance
                    e["liaison_cadre"], e["legal_person"], e["contact_person"], e["contact_phone"],
                    e["address"], e["established_date"], e["entered_stats_date"],
                    e["exited_stats_date"], _tags_text(e["tags"]), e["prior_revenue"], e["note"]]
-    count = book.add_table("企业名单", f"{book.office}小升规企业名单", columns, rows())
+    count = book.add_table("企业名单", f"{book.office}小升规企业名单", columns, rows(),
+                           title_columns=3)
     check_cancel()
-    figure_columns = [Col("统一社会信用代码"), Col("企业名称"), Col("月份"),
-                      *(Col(h, "wan" if k in MONEY_FIELDS else "int") for k, h in _FIGURE_HEADERS.items())]
+    if with_figures:
+        _export_figures(ledger, book, year=year, today=today, notes=notes,
+                        check_cancel=check_cancel, selection=selection, sheet="月度数据")
+    return count
+
+
+def _export_figures(ledger: Ledger, book, *, year, today, notes, check_cancel, selection,
+                    sheet: str = "企业月度数据") -> int:
+    """Each enterprise's months, in the list's order (township, name, then credit code: two
+    enterprises of one name do not alternate), month after month."""
+    from ...spreadsheets.writer import Col
+
+    columns = [Col("统一社会信用代码"), Col("企业名称"), Col("月份"),
+               *(Col(h, "wan" if k in MONEY_FIELDS else "int", total=k != "employees")
+                 for k, h in _FIGURE_HEADERS.items())]
     cursor = ledger.conn.execute(
         "SELECT e.id, e.credit_code, e.name, f.period, f.revenue, f.output_value, f.tax_paid,"
         " f.electricity_kwh, f.employees FROM monthly_figures f JOIN enterprises e"
-        " ON e.id = f.enterprise_id ORDER BY e.township_code, e.name, f.period")
+        " ON e.id = f.enterprise_id ORDER BY e.township_code, e.name, e.credit_code, f.period")
     wanted = selection.order
-    book.add_table("月度数据", f"{book.office}企业月度数据", figure_columns,
-                   (list(r[1:]) for r in cursor if wanted is None or r[0] in wanted),
-                   note="各月为当月数")
+    count = book.add_table(sheet, f"{book.office}企业月度数据", columns,
+                           (list(r[1:]) for r in cursor if wanted is None or r[0] in wanted),
+                           note="各月为当月数", title_columns=2)
+    check_cancel()
     return count
 
 
@@ -147,8 +171,8 @@ def _export_visits(ledger: Ledger, book, *, year, today, notes, check_cancel, se
 
     townships, _ = _labels(ledger)
     columns = [Col("序号", "int", 6), Col("走访日期", "date"), Col("企业名称"), Col("统一社会信用代码"),
-               Col("乡镇（街道）"), Col("走访方式"), Col("走访人员"), Col("走访情况", width=50),
-               Col("企业诉求", width=40), Col("记录人")]
+               Col("乡镇（街道）"), Col("走访方式"), Col("走访人员"), Col("走访情况", width=36),
+               Col("企业诉求", width=28), Col("记录人")]
     visits = ledger.rows(
         "SELECT v.*, e.name, e.credit_code, e.township_code FROM visits v"
         " JOIN enterprises e ON e.id = v.enterprise_id ORDER BY v.visit_date DESC, e.name")
@@ -156,7 +180,7 @@ def _export_visits(ledger: Ledger, book, *, year, today, notes, check_cancel, se
     return book.add_table("走访记录", f"{book.office}企业走访记录", columns, (
         [i, v["visit_date"], v["name"], v["credit_code"], townships.get(v["township_code"]),
          VISIT_KINDS.get(v["kind"], v["kind"]), v["visitors"], v["summary"], v["demands"],
-         v["recorded_by"]] for i, v in enumerate(visits, start=1)))
+         v["recorded_by"]] for i, v in enumerate(visits, start=1)), title_columns=3)
 
 
 def _export_issues(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
@@ -165,8 +189,8 @@ def _export_issues(ledger: Ledger, book, *, year, today, notes, check_cancel, se
 
     townships, departments = _labels(ledger)
     columns = [Col("序号", "int", 6), Col("提出日期", "date"), Col("企业名称"), Col("统一社会信用代码"),
-               Col("乡镇（街道）"), Col("问题类别"), Col("问题描述", width=50), Col("责任单位"),
-               Col("办结时限", "date"), Col("办理状态"), Col("是否超期"), Col("办理结果", width=40),
+               Col("乡镇（街道）"), Col("问题类别"), Col("问题描述", width=36), Col("责任单位"),
+               Col("办结时限", "date"), Col("办理状态"), Col("是否超期"), Col("办理结果", width=28),
                Col("办结日期", "date")]
     issues = ledger.rows(
         "SELECT i.*, e.name, e.credit_code, e.township_code FROM issues i"
@@ -177,13 +201,13 @@ def _export_issues(ledger: Ledger, book, *, year, today, notes, check_cancel, se
     def overdue(i):
         if i["status"] not in OPEN_ISSUE_STATUSES or not i["deadline"]:
             return None
-        return "超期" if is_overdue(i, iso) else "否"
+        return "是" if is_overdue(i, iso) else "否"
     return book.add_table("问题台账", f"{book.office}企业问题（诉求）台账", columns, (
         [n, i["raised_date"], i["name"], i["credit_code"], townships.get(i["township_code"]),
          ISSUE_CATEGORIES.get(i["category"], i["category"]), i["description"],
          departments.get(i["department_id"]), i["deadline"],
          ISSUE_STATUSES.get(i["status"], i["status"]), overdue(i), i["resolution"],
-         i["resolved_date"]] for n, i in enumerate(issues, start=1)))
+         i["resolved_date"]] for n, i in enumerate(issues, start=1)), title_columns=3)
 
 
 def _facts(ledger: Ledger, today: date, notes: list[str]):
@@ -220,13 +244,14 @@ def _export_pools(ledger: Ledger, book, *, year, today, notes, check_cancel, sel
             ev = evaluations.get(e["id"])
             yield [i, e["name"], e["credit_code"], townships.get(e["township_code"]),
                    STAT_STATUSES.get(e["stat_status"]), POOLS.get(e["pool"]),
-                   POOLS.get(ev.suggested_pool) if ev else None,
-                   ev.suggested_pool_reason if ev else None,
+                   POOLS.get(ev.suggested_pool) if ev and ev.has_suggestion else None,
+                   (ev.suggested_pool_reason or None) if ev and ev.has_suggestion else None,
                    ev.prior_year_revenue if ev else None, ev.projected_revenue if ev else None,
                    ev.growth_rate if ev else None,
                    "；".join(f"{FLAG_NAMES.get(f.code, f.code)}：{f.text}" for f in ev.flags)
                    if ev and ev.flags else None]
-    count = book.add_table("企业库别", f"{book.office}小升规企业分库名单", columns, rows())
+    count = book.add_table("企业库别", f"{book.office}小升规企业分库名单", columns, rows(),
+                           title_columns=2)
     moves = ledger.rows(
         "SELECT p.*, e.name, e.credit_code FROM pool_events p JOIN enterprises e"
         " ON e.id = p.enterprise_id ORDER BY p.moved_on DESC, e.name")
@@ -240,22 +265,35 @@ def _export_pools(ledger: Ledger, book, *, year, today, notes, check_cancel, sel
 
 
 def _export_targets(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
+    """The PDF's tables as one sheet: each scope's lines and its 合计 (the same numbers, a
+    target not set shown — and one set to 0 shown 0, as reports.facts says), then the
+    county's line with the county's target."""
+    from ...reports.facts import NOT_SET, target_total
     from ...spreadsheets.writer import Col
 
     progress = _facts(ledger, today, notes).target_progress(year)
     columns = [Col("范围"), Col("乡镇（街道）/责任单位"), Col("净增目标（户）", "int"),
                Col("新增入规（户）", "int"), Col("退规（户）", "int"), Col("净增（户）", "int"),
                Col("完成率", "percent")]
-    lines = [("乡镇", t) for t in progress.townships] + [("部门", d) for d in progress.departments]
-    rows = [[scope, t.name if t.registered else f"{t.name}（未登记）", t.target, t.entries, t.exits, t.net,
-             t.completion] for scope, t in lines]
+
+    def line(scope, name, target, entries, exits):
+        net = entries - exits
+        return [scope, name, NOT_SET if target is None else target, entries, exits, net,
+                net / target if target else NOT_SET]
+
+    rows = []
+    for scope, lines in (("乡镇", progress.townships), ("部门", progress.departments)):
+        rows += [line(scope, t.name if t.registered else f"{t.name}（未登记）", t.target, t.entries, t.exits) for t in lines]
+        if lines:
+            rows.append(line(scope, "合计", target_total(lines), sum(t.entries for t in lines),
+                             sum(t.exits for t in lines)))
     town = progress.townships
     if town:
-        entries, exits = sum(t.entries for t in town), sum(t.exits for t in town)
-        target = progress.county_target
-        rows.append(["全县合计", "", target, entries, exits, entries - exits,
-                     (entries - exits) / target if target else None])
-    return book.add_table("目标任务", f"{book.office}{year}年小升规目标任务完成情况", columns, rows)
+        rows.append(line("全县合计", "", progress.county_target, sum(t.entries for t in town),
+                         sum(t.exits for t in town)))
+    note = "" if progress.county_target is None else f"全县目标：净增{progress.county_target}户"
+    return book.add_table("目标任务", f"{book.office}{year}年小升规目标任务完成情况", columns, rows,
+                          note=note, title_columns=2)
 
 
 def _export_rewards(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
@@ -290,7 +328,8 @@ def _export_rewards(ledger: Ledger, book, *, year, today, notes, check_cancel, s
                  None, "金额由政策规则测算" if facts.source != "policy" else None]
                 for i, e in enumerate(entered, start=1)]
     return book.add_table("奖补测算", f"{book.office}{year}年小升规奖补测算", columns, rows,
-                          note="" if facts.source == "policy" else "奖补金额待政策规则测算")
+                          note="" if facts.source == "policy" else "奖补金额待政策规则测算",
+                          title_columns=2)
 
 
 def _export_monitor(ledger: Ledger, book, *, year, today, notes, check_cancel, selection, period) -> int:

@@ -23,11 +23,12 @@ def _measure_columns(span: str) -> list:
 
     out = []
     for key, name in MEASURES.items():
+        # amounts (electricity too) are summed in the sheet's 合计 row; rates are not
         unit, kind = MEASURE_UNITS[key], "int" if key == "electricity_kwh" else "wan"
-        out += [Col(f"{name}当月（{unit}）", kind), Col(f"{name}上年同月（{unit}）", kind),
-                Col(f"{name}同比", "percent"), Col(f"{name}上月（{unit}）", kind), Col(f"{name}环比", "percent"),
-                Col(f"{name}{span}累计（{unit}）", kind), Col(f"{name}上年同期累计（{unit}）", kind),
-                Col(f"{name}累计同比", "percent")]
+        out += [Col(f"{name}当月（{unit}）", kind, total=True), Col(f"{name}上年同月（{unit}）", kind, total=True),
+                Col(f"{name}同比", "percent"), Col(f"{name}上月（{unit}）", kind, total=True),
+                Col(f"{name}环比", "percent"), Col(f"{name}{span}累计（{unit}）", kind, total=True),
+                Col(f"{name}上年同期累计（{unit}）", kind, total=True), Col(f"{name}累计同比", "percent")]
     return out
 
 
@@ -60,23 +61,19 @@ def write_monitor(ledger: Ledger, book: TableBook, *, period: str | None, today:
         cells += ["、".join(f"{m}月" for m in r.months_missing) or None,
                   "\n".join(f"{FLAG_NAMES.get(f.code, f.code)}：{f.text}" for f in r.flags) or None]
         rows.append(cells)
-    if table.rows:
-        total = [None, f"合计（{len(table.rows)}户）", None, None, None, None, None]
-        for key in MEASURES:
-            total += _measure_cells(table.totals[key])
-        rows.append(total + [None, None])
     note = f"监测范围：{table.watch_text}" + (f"；{table.scope}" if table.scope else "")
-    count = book.add_table("月度监测", f"{book.office}{table.period_text}企业月度监测表", columns, rows, note=note)
+    count = book.add_table("月度监测", f"{book.office}{table.period_text}企业月度监测表", columns, rows, note=note,
+                           title_columns=2)
     notes += table.notes
     q = table.quarter
     if q is not None:
         q_columns = [Col("序号", "int", 6), Col("企业名称"), Col("乡镇（街道）"), Col("库别/统计状态"),
-                     Col(f"{span}累计营业收入（万元）", "wan"), Col("序时进度线（万元）", "wan"),
+                     Col(f"{span}累计营业收入（万元）", "wan"), Col("序时进度线（万元）", "wan", total=False),
                      Col("序时完成", "percent"), Col("本年预计营业收入（万元）", "wan"), Col("占标准线", "percent"),
-                     Col("距标准线（万元）", "wan"), Col("对标结果"), Col("本年预计测算方法", width=60)]
+                     Col("距标准线（万元）", "wan", total=False), Col("对标结果"), Col("本年预计测算方法", width=60)]
         q_rows = [[n, x.name, x.township, _status(x.pool, x.stat_status), x.cumulative_revenue, x.pace_line,
                    x.pace_rate, x.projected_revenue, x.share_of_line, x.gap, QUARTER_STATUSES[x.status],
                    x.projection_text or None] for n, x in enumerate(q.lines, 1)]
         book.add_table("季度对标", f"{book.office}{q.title}", q_columns, q_rows,
-                       note=f"标准线：全年营业收入{q.line / 10_000:,.0f}万元")
+                       note=f"标准线：全年营业收入{q.line / 10_000:,.0f}万元", title_columns=2)
     return table, count

@@ -113,7 +113,7 @@ class Planner:
                 if not (self.bulk and self.enterprise_columns.plan_rows(layout, rows, done, total)):
                     self._row_by_row(self.enterprise_rows.plan_row, layout, rows, done, total)
             else:
-                self.figure_rows.check_layout(layout)
+                self.figure_rows.check_layout(layout, rows)
                 if not (self.bulk and self.figure_columns.plan_rows(layout, rows, done, total)):
                     self._row_by_row(self.figure_rows.plan_row, layout, rows, done, total)
             done += len(layout.grid.rows)
