@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 FONT_SIZE = 7.5
 PAD = 5  # left + right cell padding, points
 # 序号, 企业名称, then per measure 当月, 同比, 环比, 累计, 累计同比, then 提示: 273 mm
-MEASURE_MM = [13, 9, 9, 14.5, 9.5]
-WIDTHS_MM = [7, 35] + MEASURE_MM * 4 + [11]
+MEASURE_MM = [12, 8.5, 8.5, 13.5, 9.5]
+WIDTHS_MM = [7, 37] + MEASURE_MM * 4 + [21]
 WIDTHS_MM[-1] = 273 - sum(WIDTHS_MM[:-1])
 UNITS = {"output_value": "万元", "revenue": "万元", "electricity_kwh": "万千瓦时", "tax_paid": "万元"}
 # the quarterly comparison: 序号, 企业名称, 乡镇, 库别, 累计营收, 序时完成, 本年预计, 占标准线,
@@ -60,8 +60,12 @@ def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: J
 
 # -- cells ----------------------------------------------------------------------------------------
 def _rate(value: float | None) -> str:
-    """A growth rate as a percentage without its sign's plus (the header says 同比%)."""
-    return "" if value is None else f"{value * 100:.1f}".replace("-", "−")
+    """A growth rate as a percentage without its sign's plus (the header says 同比%); whole
+    percents from 100 on, so −100 (a month of nothing) fits its cell."""
+    if value is None:
+        return ""
+    percent = value * 100
+    return (f"{percent:.0f}" if abs(percent) >= 99.95 else f"{percent:.1f}").replace("-", "−")
 
 
 def _amount(key: str, value: int | None, avail: float) -> str:
