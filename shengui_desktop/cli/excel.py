@@ -8,7 +8,8 @@ from pathlib import Path
 from ..errors import UserError
 from .common import add_db, emit, open_from_args, progress_printer
 
-EXPORT_KINDS = ("enterprises", "figures", "visits", "issues", "pools", "targets", "rewards", "monitor")
+EXPORT_KINDS = ("enterprises", "figures", "visits", "issues", "pools", "targets", "rewards", "monitor",
+                "projects")
 
 
 class ImportFailed(UserError):
@@ -86,11 +87,11 @@ def register(sub) -> None:
     add_db(p)
     p.add_argument("--what", required=True, choices=EXPORT_KINDS,
                    help="enterprises 企业名单 | figures 月度数据 | visits 走访 | issues 问题 | "
-                        "pools 库别 | targets 目标 | rewards 奖补 | monitor 月度监测")
+                        "pools 库别 | targets 目标 | rewards 奖补 | monitor 月度监测 | projects 重点项目")
     p.add_argument("--out", required=True)
     p.add_argument("--with-figures", action="store_true",
                    help="企业名单附带月度数据工作表（默认不附带，月度数据用 --what figures 单独导出）")
-    p.add_argument("--year", type=int, help="年度（targets、rewards；默认今年）")
+    p.add_argument("--year", type=int, help="年度（targets、rewards、projects；默认今年）")
     p.add_argument("--period", help="月份 YYYY-MM（monitor；默认最近有数据的月份）")
     p.set_defaults(func=cmd_export)
 

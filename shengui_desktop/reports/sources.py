@@ -278,3 +278,31 @@ def figures_between(ledger: Ledger, enterprise_ids: list[str], first: str, last:
                 " AND period >= ? AND period <= ?", [*chunk, first, last]):
             out[row["enterprise_id"]][row["period"]] = row
     return out
+
+
+# -- the key-project list (重点项目库) ------------------------------------------------------------
+def key_projects(ledger: Ledger, filters: Filters) -> list[dict]:
+    """Projects of kind 重点项目 of the enterprises the filters select (the department filter is
+    the project's), with the enterprise's name, credit code, township, pool and statistics
+    status and the department's name, by township, enterprise and project."""
+    where, params = filters.where()
+    return ledger.rows(f"""
+        SELECT p.*, e.name AS enterprise_name, e.credit_code, e.township_code, t.name AS township,
+               e.pool, e.stat_status, d.name AS department
+        FROM projects p JOIN enterprises e ON e.id = p.enterprise_id
+        LEFT JOIN townships t ON t.code = e.township_code
+        LEFT JOIN departments d ON d.id = p.department_id
+        WHERE p.kind = 'key' AND {where.replace('e.department_id', 'p.department_id')}
+        ORDER BY e.township_code, e.name, p.name, p.id""", params)
+
+
+def project_milestones(ledger: Ledger, project_ids: list[str]) -> dict[str, list[dict]]:
+    """Project → its milestones (节点任务), by due date (undated last), then name."""
+    out: dict[str, list[dict]] = {}
+    for i in range(0, len(project_ids), 900):
+        chunk = project_ids[i:i + 900]
+        for m in ledger.rows(
+                f"SELECT * FROM project_milestones WHERE project_id IN ({','.join('?' * len(chunk))})"
+                " ORDER BY coalesce(due_date, '9999'), name", chunk):
+            out.setdefault(m["project_id"], []).append(m)
+    return out

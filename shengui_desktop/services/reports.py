@@ -16,7 +16,8 @@ from ..domain.evaluation import Evaluation
 from ..domain.records import POOLS
 from ..errors import UserError
 from ..domain.monitoring import MonitorTable, parse_period, period_of
-from ..reports import dossier, issues_report, ledger_report, monitor_report, targets_report, visits_report
+from ..reports import (dossier, issues_report, ledger_report, monitor_report, projects_report, targets_report,
+                       visits_report)
 from ..progress import Cancel, Job, Progress
 from ..reports.facts import ChecklistItem, PolicyFacts, RewardLine, TargetLine, TargetProgress
 from ..reports.job import report_job
@@ -59,6 +60,7 @@ MAKERS: dict[str, Maker] = {
     "issues": collect_and_render(issues_report),
     "targets": collect_and_render(targets_report),
     "monitor": collect_and_render(monitor_report),
+    "projects": collect_and_render(projects_report),
 }
 
 

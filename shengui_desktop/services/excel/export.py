@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # ------------------------------------------------------------------------------------
 EXPORT_TITLES = {"enterprises": "企业名单", "figures": "企业月度数据", "visits": "走访记录",
                  "issues": "问题台账", "pools": "企业库别", "targets": "目标任务完成情况",
-                 "rewards": "奖补测算", "monitor": "企业月度监测表"}
+                 "rewards": "奖补测算", "monitor": "企业月度监测表", "projects": "重点项目清单"}
 _FIGURE_HEADERS = {"revenue": "主营业务收入（万元）", "output_value": "工业总产值（万元）",
                    "tax_paid": "税收（万元）", "electricity_kwh": "用电量（千瓦时）",
                    "employees": "从业人员（人）"}
@@ -336,6 +336,12 @@ def _export_monitor(ledger: Ledger, book, *, year, today, notes, check_cancel, s
     from .monitor_export import write_monitor
 
     return write_monitor(ledger, book, period=period, today=today, notes=notes, check_cancel=check_cancel)[1]
+
+
+def _export_projects(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
+    from .projects_export import write_projects
+
+    return write_projects(ledger, book, year=year, today=today, notes=notes, check_cancel=check_cancel)
 
 
 def write_import_template(kind: str, out: Path | str, ledger: Ledger | None = None) -> Path:
