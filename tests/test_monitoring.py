@@ -206,6 +206,23 @@ def test_default_period_is_the_latest_month_with_figures(minhou_db, capsys):
     assert table["period"] == "2026-10"
 
 
+def test_last_years_revenue_from_the_annual_list_counts_too(minhou):
+    from shengui_desktop.services.ledger.figures import record_year
+
+    county, _ids = minhou
+    annual = add_enterprise(county, "庚塑料有限公司")  # only 年度数 for 2025: 5,000,000
+    record_year(county, annual, 2025, {"revenue": 5_000_000})
+    below = add_enterprise(county, "辛塑料有限公司")
+    record_year(county, below, 2025, {"revenue": 4_999_999})
+    table = monitoring_table(county, "2026-10", today=AS_OF)
+    rows = {r.name: r for r in table.rows}
+    assert "辛塑料有限公司" not in rows
+    row = rows["庚塑料有限公司"]
+    assert row.watched_because == "上年营业收入500万元，达500万元"
+    # no month of last year: nothing to compare a month or a cumulative with
+    assert row.measures["revenue"].cumulative_last_year is None and not row.reported
+
+
 def test_a_profile_without_a_setting_watches_its_pools_and_the_above_scale(county):
     policy.choose_profile(county, "yuxian")  # 盂县's document sets no monitoring
     add_enterprise(county, "规上甲有限公司", years={2025: 30_000_000}, stat_status="above_scale",

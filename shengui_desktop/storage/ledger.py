@@ -30,7 +30,7 @@ from .keyslots import KeySlots, keys_path_for
 SYNCED_TABLES = (
     "townships", "departments", "enterprises", "monthly_figures", "visits", "issues",
     "pool_events", "targets", "policy_profiles",
-    "projects", "scale_history", "reward_claims", "entry_checklist",
+    "projects", "scale_history", "reward_claims", "entry_checklist", "annual_figures",
 )
 
 Stamp = tuple[int, str]  # (hybrid logical clock, site id): the total order of writes
@@ -69,6 +69,24 @@ def monthly_figure_id(enterprise_id: str, period: str) -> str:
     """
     tail = hashlib.blake2b(f"{enterprise_id}:{period}".encode(), digest_size=4).hexdigest()
     return enterprise_id[:24] + tail
+
+
+def annual_figure_id(enterprise_id: str, year: int) -> str:
+    """Derived from (enterprise, year) like monthly_figure_id, so two offices entering one
+    enterprise's year write one record (and its years sit beside each other in the indexes)."""
+    tail = hashlib.blake2b(f"{enterprise_id}:annual:{int(year)}".encode(), digest_size=4).hexdigest()
+    return enterprise_id[:24] + tail
+
+
+# Reference rows (townships, departments, targets) get ids derived from their natural key,
+# so two offices that both add "工信局" (or the 2024 target of 秀水镇) create the same record
+# instead of two.
+_REFERENCE_NAMESPACE = uuid.UUID("0b6c2f5e-8d1a-4f7e-9c3b-5a2d7e1f4c60")
+
+
+def reference_id(kind: str, *key: object) -> str:
+    """The id of a reference row from its natural key: reference_id("township", "140322100")."""
+    return uuid.uuid5(_REFERENCE_NAMESPACE, "|".join([kind, *map(str, key)])).hex
 
 
 def derived_values(table: str, values: dict) -> dict:

@@ -23,10 +23,10 @@ UNUSUAL = object()
 class Plan:
     """Lookups, findings and planned writes of one import (see the module's docstring)."""
 
-    def __init__(self, ledger: Ledger, result: ImportResult):
+    def __init__(self, ledger: Ledger, result: ImportResult, *, create_townships: bool = False):
         self.ledger = ledger
         self.result = result
-        self.townships = Townships(ledger)
+        self.townships = Townships(ledger, create=create_townships)
         # departments and enterprises are looked up by the match_key of their names (a list
         # writing (山西) or 工 信 局 finds the record stored as （山西）, 工信局)
         departments = ledger.rows("SELECT id, name FROM departments")
@@ -45,6 +45,10 @@ class Plan:
         self.seen_months: dict[tuple[str, str], int] = {}  # (enterprise id, period) → row
         # checked months, compared with the ledger at the end: (sheet, r, id, period, values)
         self.pending_months: list[tuple] = []
+        # annual figures (年度数) of enterprise lists, likewise: (sheet, r, id, year, values)
+        self.pending_years: list[tuple] = []
+        self.annual_inserts: list[tuple] = []  # vocabulary.ANNUAL_INSERT_COLUMNS
+        self.annual_updates: list[tuple[str, dict]] = []
         self._insert_columns: frozenset | None = None
 
     def enterprise_columns(self) -> frozenset:

@@ -19,6 +19,7 @@ from ...domain.policy_rules import NATIONAL_THRESHOLD
 from ...domain.records import POOLS
 from ...errors import UserError
 from ...storage.ledger import Ledger
+from ..ledger.figures import year_revenues
 from ..ledger.reference import department_by_name, township_by_name
 from .evaluation import evaluate
 from .profiles import active_profile
@@ -106,10 +107,8 @@ def monitoring_table(ledger: Ledger, period: str | None = None, *, quarter: bool
         " FROM enterprises e LEFT JOIN townships t ON t.code = e.township_code"
         f" WHERE 1 = 1{where} ORDER BY e.township_code, e.name", params)
     prior: dict[str, int | None] = {}
-    if watch.prior_year_revenue_min is not None:
-        prior = dict(ledger.conn.execute(
-            "SELECT enterprise_id, sum(revenue) FROM monthly_figures WHERE period >= ? AND period <= ?"
-            " GROUP BY enterprise_id", (f"{year - 1}-01", f"{year - 1}-12")).fetchall())
+    if watch.prior_year_revenue_min is not None:  # as the rules take it: twelve months, else 年度数
+        prior = {ent: r.revenue for ent, r in year_revenues(ledger, year - 1).items()}
     watched = select_watched(enterprises, watch, prior)
     ids = [e["id"] for e, _because in watched]
     figures: dict[str, dict[str, dict]] = {i: {} for i in ids}
