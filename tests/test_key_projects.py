@@ -95,8 +95,8 @@ def test_pdf_lists_key_projects_and_what_is_late(hunan_db, capsys, tmp_path):
     # the enterprise's pool and revenue, the responsible units
     assert "培育库" in body and "1,800.00" in body and "1,600.00" in body and "县工信局" in body
     # the milestones as they stand
-    assert "土建完工计划2026-03-312026-03-20完成" in body
-    assert "设备安装计划2026-06-30逾期146天" in body and "试生产计划2099-06-30未到期" in body
+    assert "土建完工：计划2026-03-31，2026-03-20完成" in body
+    assert "设备安装：计划2026-06-30，逾期146天" in body and "试生产：计划2099-06-30，未到期" in body
     # what is late: the milestone and the production date of 甲's project only
     late = body[body.index("二、逾期事项"):]
     assert "逾期项目1个，其中逾期未完成的节点任务1项" in late

@@ -13,10 +13,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
+from .policy_records import PROJECT_STATUSES
 from .records import POOLS, STAT_STATUSES
-
-PROJECT_STATUS_LABELS = {"planned": "在谈", "signed": "已签约", "under_construction": "在建",
-                         "in_production": "已投产", "abandoned": "已终止"}
 
 
 def days_late(due: str | None, done: str | None, today: date) -> int:
@@ -89,7 +87,7 @@ class KeyProject:
 
     @property
     def status_label(self) -> str:
-        return PROJECT_STATUS_LABELS.get(self.status, self.status)
+        return PROJECT_STATUSES.get(self.status, self.status)
 
     @property
     def enterprise_status(self) -> str:

@@ -24,7 +24,7 @@ FONT_SIZE = 7.5
 PAD = 5  # left + right cell padding, points
 # 序号, 项目名称, 企业名称, 库别, 上年营收, 本年累计营收, 预计达产年产值, 计划投产, 实际投产, 责任单位,
 # 节点任务 (273 mm)
-WIDTHS_MM = [7, 38, 38, 15, 17, 17, 16, 17, 17, 22, 69]
+WIDTHS_MM = [7, 38, 42, 15, 17, 17, 16, 17, 17, 22, 65]
 # the late items: 序号, 项目名称, 企业名称, 乡镇, 逾期事项, 计划日期, 逾期天数, 责任单位 (273 mm)
 LATE_MM = [9, 52, 52, 22, 60, 22, 18, 38]
 
@@ -57,15 +57,17 @@ def _date(value: str | None) -> str:
     return value or ""
 
 
-def _milestones_cell(p: KeyProject, avail: float) -> str:
+def _milestones_cell(p: KeyProject, style) -> Paragraph | str:
+    """One line per milestone, the late ones in red (a Paragraph: key projects are few)."""
     if not p.milestones:
         return "（未登记节点任务）"
     lines = []
     for m in p.milestones:
-        due = f"计划{m.due_date}" if m.due_date else ""
+        due = f"计划{m.due_date}，" if m.due_date else ""
         done = f"{m.done_date}完成" if m.done_date else m.state
-        lines.append(text.wrap(f"{'✓' if m.done_date else '○'} {m.name}　{due}　{done}", avail, FONT_SIZE))
-    return "\n".join(lines)
+        line = layout.escape(f"{'✓' if m.done_date else '○'} {m.name}：{due}{done}")
+        lines.append(f"<font color=\"#{layout.ALERT.hexval()[2:]}\">{line}</font>" if m.late else line)
+    return Paragraph("<br/>".join(lines), style)
 
 
 def _project_cell(p: KeyProject, avail: float) -> str:
@@ -81,7 +83,8 @@ def _table(data: KeyProjectData) -> Table:
     year = data.projects.year
     header = ["序号", "项目名称\n状态", "企业名称\n乡镇", "库别", f"{year - 1}年\n营业收入", f"{year}年\n累计营收",
               "预计达产\n年产值", "计划投产", "实际投产", "责任单位", "节点任务（○未完成　✓已完成）"]
-    rows = [header]
+    rows: list[list] = [header]
+    cell = layout.paragraph_style("milestones", FONT_SIZE, 9.5)
     style = layout.grid_style(size=FONT_SIZE, leading=9.5) + [
         ("ALIGN", (0, 1), (0, -1), "CENTER"), ("ALIGN", (4, 1), (6, -1), "RIGHT"),
         ("VALIGN", (0, 1), (-1, -1), "TOP")]
@@ -94,13 +97,11 @@ def _table(data: KeyProjectData) -> Table:
                      text.wrap(p.enterprise_status, avail[3], FONT_SIZE), format_wan(p.prior_year_revenue), ytd,
                      format_wan(p.expected_output), _date(p.planned_production_date), _date(p.production_date),
                      text.wrap(p.responsible_unit or "未指定", avail[9], FONT_SIZE),
-                     _milestones_cell(p, avail[10])])
+                     _milestones_cell(p, cell)])
         if p.late:
             style.append(("TEXTCOLOR", (1, n), (1, n), layout.ALERT))
         if any(i.what == "计划投产" for i in p.late_items):
             style.append(("TEXTCOLOR", (7, n), (7, n), layout.ALERT))
-        if any(m.late for m in p.milestones):
-            style.append(("TEXTCOLOR", (10, n), (10, n), layout.ALERT))
     t = Table(rows, colWidths=widths, repeatRows=1)
     t.setStyle(TableStyle(style))
     return t
