@@ -307,3 +307,15 @@ def test_pdf_lists_the_watched_enterprises(minhou_db, capsys, tmp_path):
     assert "66.0032.020.0561.0012.2" in text
     assert "2026年第四季度对标（数据截至10月）" in text and "10月未报" in text
     assert "戊电子有限公司：达规未入统" in text
+
+
+@needs_poppler
+def test_pdf_of_a_ledger_with_nothing_to_watch_says_so(county, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("SHENGUI_PASSPHRASE", PASSWORD)
+    db = str(county.path)
+    county.close()
+    out = tmp_path / "empty.pdf"
+    run(capsys, "report", "monitor", "--db", db, "--out", str(out), "--today", TODAY)
+    text = flat("".join(pdf_pages(out)))
+    # no figures at all: last month's table, with nobody in it
+    assert "2026年10月企业月度监测表" in text and "暂无监测企业" in text
