@@ -237,21 +237,36 @@ def _export_pools(ledger: Ledger, book, *, year, today, notes, check_cancel, sel
 
 
 def _export_targets(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
+    """The year's 净增 targets by township, department and for the county, then every other
+    target that applies to the year (新增, 累计新增, 规上企业总数, a higher level's), one row
+    per unit, the kind and period in the first columns."""
     from ...spreadsheets.writer import Col
 
     progress = _facts(ledger, today, notes).target_progress(year)
-    columns = [Col("范围"), Col("乡镇（街道）/责任单位"), Col("净增目标（户）", "int"),
-               Col("新增入规（户）", "int"), Col("退规（户）", "int"), Col("净增（户）", "int"),
-               Col("完成率", "percent")]
+    columns = [Col("目标类别"), Col("期间"), Col("范围"), Col("乡镇（街道）/责任单位"), Col("目标（户）", "int"),
+               Col("新增入规（户）", "int"), Col("退规（户）", "int"), Col("完成数（户）", "int"),
+               Col("完成率", "percent"), Col("完成数口径", width=24)]
+    net = ("净增", f"{year}年")
     lines = [("乡镇", t) for t in progress.townships] + [("部门", d) for d in progress.departments]
-    rows = [[scope, t.name if t.registered else f"{t.name}（未登记）", t.target, t.entries, t.exits, t.net,
-             t.completion] for scope, t in lines]
+    rows = [[*net, scope, t.name if t.registered else f"{t.name}（未登记）", t.target, t.entries, t.exits, t.net,
+             t.completion, "净增 = 新增入规 − 退规"] for scope, t in lines]
     town = progress.townships
     if town:
         entries, exits = sum(t.entries for t in town), sum(t.exits for t in town)
         target = progress.county_target
-        rows.append(["全县合计", "", target, entries, exits, entries - exits,
-                     (entries - exits) / target if target else None])
+        rows.append([*net, "全县合计", "", target, entries, exits, entries - exits,
+                     (entries - exits) / target if target else None, "净增 = 新增入规 − 退规"])
+    for k in progress.others:
+        period = f"{k.first_year}–{k.last_year}年" if k.last_year != k.first_year else f"{k.first_year}年"
+        kind = k.kind_name + (f"（{k.area}目标）" if k.area else "")
+        units = [("乡镇", t) for t in k.townships if t.target is not None or t.achieved or not t.registered]
+        units += [("部门", d) for d in k.departments]
+        units.append(("全县合计" if not k.area else k.area, k.county))
+        for scope, x in units:
+            name = "" if x is k.county else (x.name if x.registered else f"{x.name}（未登记）")
+            entries = x.achieved if k.kind in ("new", "cumulative") else None
+            rows.append([kind, period, scope, name, x.target, entries, None, x.achieved, x.completion_rate,
+                         k.achieved_label if x.counted else f"{k.achieved_label}（完成率由上级统计）"])
     return book.add_table("目标任务", f"{book.office}{year}年小升规目标任务完成情况", columns, rows)
 
 

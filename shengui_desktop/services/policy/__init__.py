@@ -10,21 +10,22 @@ This file is the package's public face and holds no code. The modules depend one
     targets      → profiles
     evaluation   → profiles, targets, facts
     reward_lines → profiles, facts
-    calendar     → profiles, targets, evaluation
+    calendar     → profiles, evaluation
 """
 
-from .calendar import calendar_reminders, entry_checklist, pool_sizing, set_checklist_item, update_entry_checklist
+from .calendar import calendar_reminders, entry_checklist, set_checklist_item, update_entry_checklist
 from .evaluation import evaluate
 from .facts import gather_facts
 from .profiles import (active_profile, active_profile_row, apply_profile_targets, choose_profile, copy_profile,
                        edit_profile, list_profiles, load_file, profiles_in_ledger, shipped_profiles)
 from .records import add_project, add_reward_claim, record_scale_period
 from .reward_lines import rewards
-from .targets import target_progress, year_target
+from .targets import pool_sizing, set_target, target_progress, target_sets, year_target
 
 __all__ = [
     "active_profile", "active_profile_row", "add_project", "add_reward_claim", "apply_profile_targets",
     "calendar_reminders", "choose_profile", "copy_profile", "edit_profile", "entry_checklist", "evaluate",
     "gather_facts", "list_profiles", "load_file", "pool_sizing", "profiles_in_ledger", "record_scale_period",
-    "rewards", "set_checklist_item", "shipped_profiles", "target_progress", "update_entry_checklist", "year_target",
+    "rewards", "set_checklist_item", "set_target", "shipped_profiles", "target_progress", "target_sets",
+    "update_entry_checklist", "year_target",
 ]
