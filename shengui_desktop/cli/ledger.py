@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..domain.records import POOLS
+from ..errors import UserError
 from .common import add_db, count, counted, emit, open_from_args, progress_printer
 
 
@@ -46,7 +47,11 @@ def cmd_list_enterprises(args) -> int:
     from ..services.ledger.enterprises import list_enterprises, transferred_enterprises
 
     with open_from_args(args) as ledger:
-        rows = list_enterprises(ledger, township_code=args.township, pool=args.pool)
+        try:
+            today = date.fromisoformat(args.date) if args.date else None
+        except ValueError:
+            raise UserError(f"日期“{args.date}”格式应为YYYY-MM-DD") from None
+        rows = list_enterprises(ledger, township_code=args.township, pool=args.pool, today=today)
         moved = [] if args.township else transferred_enterprises(ledger)
     if args.json:
         emit(args, rows)
@@ -92,4 +97,5 @@ def register(sub) -> None:
     add_db(p)
     p.add_argument("--township")
     p.add_argument("--pool")
+    p.add_argument("--date", help="以哪一天为“今天”评估（YYYY-MM-DD，默认今天）")
     p.set_defaults(func=cmd_list_enterprises)
