@@ -80,6 +80,14 @@ def test_xiaoyi_ranking_and_pool_sizing_give_one_answer(county, capsys):
     assert "储备库按“十四五”计划年均目标3户的5倍即15户确定" in rows["企业11"]["suggested_pool_reason"]
 
 
+def test_xiaoyi_sizes_its_pools_on_the_years_new_target_when_it_has_no_net_one(county, capsys):
+    db = profile(capsys, county, "xiaoyi").path
+    run(capsys, "targets", "set", "--db", db, "--kind", "new", "--year", 2026, "--value", 3)
+    sizing = json.loads(run(capsys, "pool", "sizing", "--db", db, "--year", 2026, "--json"))
+    assert [p["required"] for p in sizing["pools"]] == [15, 6, 3]
+    assert "3户（全县新增目标）" in sizing["basis_text"]
+
+
 # “所有规下工业企业应确保统计数据的真实性”: a revenue that doubles while electricity and tax
 # stay flat is not ranked ahead of the enterprises without such a flag, and says why
 def test_a_revenue_jump_is_ranked_after_the_unflagged_and_says_so(county, capsys):

@@ -182,6 +182,27 @@ def test_bad_target_commands_say_why_and_change_nothing(moves, capsys):
     assert line(progress(capsys, db, 2026)["townships"], "路家村镇")["target"] == -2
 
 
+def test_a_department_the_ledger_lacks_is_added_and_said_so(moves, capsys):
+    out = run(capsys, "targets", "set", "--db", moves.path, "--year", 2026, "--value", 1, "--department", "科技局")
+    assert "已设定2026年净增目标：科技局1户（已新增责任单位“科技局”）" in out
+    assert line(progress(capsys, moves.path, 2026)["departments"], "科技局")["target"] == 1
+
+
+def test_a_township_share_of_a_profiles_allocation_is_set_in_the_profile(county, capsys):
+    """盂县 allocates 2024 by township: 秀水镇 4 → 5 through the command, and 南娄镇, named by the
+    document but not in the ledger yet, 1 → 2; the other shares stay as the document gives them."""
+    run(capsys, "profile", "choose", "yuxian", "--db", county.path)
+    out = run(capsys, "targets", "set", "--db", county.path, "--year", 2024, "--value", 5, "--township", "秀水镇")
+    assert "已复制为本地修订配置" in out
+    run(capsys, "targets", "set", "--db", county.path, "--year", 2024, "--value", 2, "--township", "南娄镇")
+    data = progress(capsys, county.path, 2024)
+    towns = {t["name"]: (t["target"], t["registered"]) for t in data["townships"]}
+    assert towns["秀水镇"] == (5, True) and towns["南娄镇"] == (2, False) and towns["路家村镇"] == (1, True)
+    assert data["county"]["target"] == 10  # the county's own figure is not a sum
+    assert [t["net_increase"] for t in policy.active_profile(county).data["targets"][0]["townships"][:3]] == [
+        5, 1, 2]
+
+
 def test_a_township_ledger_cannot_set_targets(township, capsys):
     assert "只有县级台账可以设定目标" in fails(capsys, "targets", "set", "--db", township.path, "--year", 2026,
                                           "--value", 3)
