@@ -188,6 +188,11 @@ def test_hunan_no_figures_at_all_is_flagged_and_a_partial_last_year_is_annualise
     # in January nothing of this year is due yet: judged on last year, not 数据缺失
     january = listed(capsys, db, "2027-01-15")
     assert "data_missing" not in january["上年半年"]["flags"]
+    add_enterprise(county, "一月", stat_status="above_scale", entered_stats_date="2019-01-01",
+                           years={2026: 29_000_000})
+    row = listed(capsys, db, "2027-01-15")["一月"]
+    assert row["flags"] == ["exit_risk"]
+    assert reason(row, "exit_risk") == "本年尚无应报月份，按上年主营业务收入2,900万元判断，在3,000万元以下（含3,000万元）"
 
 
 # 顺城 “当年预计销售收入跌破2000万元” and 盂县 “临退规” (below 2,000万, the amount itself is not):

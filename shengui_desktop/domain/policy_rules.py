@@ -175,7 +175,9 @@ def data_missing_flag(profile: Profile, f: Facts, today: date) -> Flag | None:
 
 
 def exit_risk_flag(profile: Profile, f: Facts, projected: int | None,
-                   growth: float | None) -> Flag | None:
+                   growth: float | None, today: date | None = None) -> Flag | None:
+    """退规风险 of an enterprise above scale. Under a revenue line, one without any figure this
+    year is judged on last year's revenue (数据缺失 once a month of this year is due)."""
     rule = profile.flag("exit_risk")
     if not rule or f.stat_status != "above_scale":
         return None
@@ -190,6 +192,8 @@ def exit_risk_flag(profile: Profile, f: Facts, projected: int | None,
             return None
         basis, how = last_annual_revenue(f)  # no figure this year: judged on last year
         if basis is not None and (basis < amount or (inclusive and basis == amount)):
+            if today is not None and today.month == 1:
+                return Flag("exit_risk", f"本年尚无应报月份，按{how}判断，{line}")
             return Flag("exit_risk", f"本年无月度数据，{how}，{line}（数据缺失）")
         return None
     prior = f.prior_year_revenue
@@ -343,7 +347,7 @@ def evaluate_one(profile: Profile | None, f: Facts, today: date,
     if profile is None:
         return Evaluation(f.enterprise_id, f.pool, f.pool, "尚未选择政策配置，无建议库别", prior,
                           projected, method, growth, flags, how)
-    risk = exit_risk_flag(profile, f, projected, growth)
+    risk = exit_risk_flag(profile, f, projected, growth, today)
     if risk:
         flags.append(risk)
     flags.extend(data_flags(profile, f, today))
