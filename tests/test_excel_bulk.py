@@ -44,6 +44,11 @@ def ledgers(tmp_path_factory):
                                "township_code": "140322100", "address": "东关村\n1号"})
     jia = county.scalar("SELECT id FROM enterprises WHERE credit_code = ?", (credit(1),))
     record_month(county, jia, "2024-01", {"revenue": 1_000_000, "employees": 50})
+    # yuan a 2-decimal 万元 list cannot write: 328.9512, 100.4950 and 1.2549万千瓦时
+    record_month(county, jia, "2024-02", {"revenue": 3_289_512, "tax_paid": 1_004_950,
+                                          "electricity_kwh": 12_549})
+    yi = county.scalar("SELECT id FROM enterprises WHERE credit_code = ?", (credit(2),))
+    record_month(county, yi, "2024-03", {"revenue": 1_005_049, "output_value": 1_000_000})
     township, _ = init_office(tmp / "t.sgdb", role="township", name="秀水镇",
                               area_code="140322100", admin_user="admin", password=PASSWORD)
     yield {"county": county, "township": township}
@@ -126,9 +131,10 @@ def sheets(draw):
     return headers, rows, office
 
 
-def plan(ledger, headers, rows, office, *, bulk: bool, more: list[Grid] = ()) -> Planner:
+def plan(ledger, headers, rows, office, *, bulk: bool, more: list[Grid] = (),
+         create_townships: bool = False) -> Planner:
     grid_rows = ([[office]] if office else []) + [list(headers)] + [list(r) for r in rows]
-    planner = Planner(ledger, ImportResult("x.xlsx", True), Job())
+    planner = Planner(ledger, ImportResult("x.xlsx", True), Job(), create_townships=create_townships)
     planner.bulk = bulk
     planner.run([Grid("Sheet1", grid_rows), *[Grid(g.name, [list(r) for r in g.rows])
                                               for g in more]], kind=None, sheet_named=False)
@@ -155,16 +161,17 @@ def outcome(planner: Planner) -> dict:
         "months": {(named(e), period): row for (e, period), row in p.seen_months.items()},
         "touched": set(map(named, r.enterprise_ids)),
         "sheets": [(x.name, x.kind, x.rows, x.unit, x.skipped) for x in r.sheets],
+        "unknown_townships": p.townships.unknown,
     }
 
 
 @settings(max_examples=300, deadline=None)
-@given(role=st.sampled_from(["county", "township"]), sheet=sheets())
-def test_columns_plan_what_rows_plan(ledgers, role, sheet):
+@given(role=st.sampled_from(["county", "township"]), sheet=sheets(), create=st.booleans())
+def test_columns_plan_what_rows_plan(ledgers, role, sheet, create):
     headers, rows, office = sheet
     ledger = ledgers[role]
-    assert outcome(plan(ledger, headers, rows, office, bulk=True)) == \
-        outcome(plan(ledger, headers, rows, office, bulk=False))
+    assert outcome(plan(ledger, headers, rows, office, bulk=True, create_townships=create)) == \
+        outcome(plan(ledger, headers, rows, office, bulk=False, create_townships=create))
 
 
 FIGURE_COLUMNS = {
@@ -176,7 +183,7 @@ FIGURE_COLUMNS = {
     "年份": [2024, "2024", 1999, "x", None],
     "月": [1, "2", 13, None, 2.0],
     "营业收入（万元）": [100, 100.5, 1.005, "1,234.5", -3, "abc", "", None, 0, 1e9, 12.345678,
-                    float("nan")],
+                    float("nan"), 328.95, 328.96, "328.95", 328.9512, 328.95000000000005, 100.51],
     "税收": [10, 0.5, None, "-", -0.5],
     "用电量（万千瓦时）": [1.25, 3, None, "2.5万千瓦时", 2.5],
     "从业人员": [50, 51, 2.5, "56", None, -1, True],
@@ -187,9 +194,9 @@ FIGURE_TIDY = {
     "月份": ["2024-01", "2024-02", "2024年3月", date(2024, 4, 1)],
     "年份": [2024],
     "月": [1, 2, 3],
-    "营业收入（万元）": [100, 100.5, 1.005, 12.345678, None, 0],
-    "税收": [10, 0.5, None],
-    "用电量（万千瓦时）": [1.25, 3, None],
+    "营业收入（万元）": [100, 100.5, 1.005, 12.345678, None, 0, 328.95, 328.96, 100.5, 100.49],
+    "税收": [10, 0.5, None, 100.5, 100.49, "100.50"],
+    "用电量（万千瓦时）": [1.25, 3, None, 1.25, 1.26],
     "从业人员": [50, 51, None],
 }
 NEW_FIRM = Grid("企业", [["企业名称", "统一社会信用代码", "乡镇"], ["新公司", credit(5), "秀水镇"]])
@@ -285,7 +292,8 @@ def test_usual_rows_take_the_column_path_and_unusual_ones_the_row_path(ledgers, 
     original = EnterpriseRows.plan_row
     monkeypatch.setattr(EnterpriseRows, "plan_row",
                         lambda self, layout, r: (seen.append(r), original(self, layout, r)))
-    p = plan(ledgers["county"], headers, rows, None, bulk=True)
+    # creating a township the ledger does not know needs the person's confirmation
+    p = plan(ledgers["county"], headers, rows, None, bulk=True, create_townships=True)
     assert seen == [2, 4]  # grid rows of 丁公司 and 己公司
     assert p.plan.new[credit(5)].record["township_code"] == p.plan.townships.created["南娄镇"]
     assert p.plan.new[credit(5)].record["established_date"] == "2020-01-01"

@@ -39,21 +39,32 @@ def test_round_trip_enterprises_and_figures(demo_county, tmp_path):
     out = tmp_path / "企业名单.xlsx"
     info = export_table(demo_county, "enterprises", out, today=date(2026, 11, 23))
     assert info["rows"] == 40
+    figures = tmp_path / "月度数据.xlsx"
+    assert export_table(demo_county, "figures", figures, today=date(2026, 11, 23))["rows"] == \
+        demo_county.scalar("SELECT count(*) FROM monthly_figures")
     target = empty_county(tmp_path)
     try:
-        result = import_file(target, out)
+        # the townships are new to this ledger: created once the person confirms it (#15 item 1)
+        assert not import_file(target, out, dry_run=True).ok
+        result = import_file(target, out, create_townships=True)
         assert result.ok, result.problem_lines()
+        assert not any(t["allocated"] for t in result.new_townships)
         assert len(result.created) == 40
+        # the 合计 row under the list is not an enterprise
+        assert [f.message for f in result.sheets[0].skipped] == ["“合计”为合计行，未导入"]
         query = f"SELECT {ENTERPRISE_COLUMNS} FROM enterprises ORDER BY credit_code"
         assert target.rows(query) == demo_county.rows(query)
+        result = import_file(target, figures)
+        assert result.ok, result.problem_lines()
         assert target.rows(FIGURES) == demo_county.rows(FIGURES)
         assert len(target.rows(FIGURES)) > 0
         # townships came along by name and code
         assert target.rows("SELECT code, name FROM townships ORDER BY code") == \
             demo_county.rows("SELECT code, name FROM townships ORDER BY code")
-        # importing the same file again changes nothing
+        # importing the same files again changes nothing
         again = import_file(target, out)
         assert again.ok and again.unchanged == 40 and not again.updated
+        again = import_file(target, figures)
         assert again.figures_created == 0 and not again.figures_updated
     finally:
         target.close()
@@ -69,6 +80,7 @@ def test_export_format(demo_county, tmp_path):
     assert ws["A2"].value.startswith("填报单位：盂县") and "导出日期：2026-11-23" in ws["A2"].value
     assert ws.freeze_panes == "A4"
     assert ws.auto_filter.ref == "A3:V43"
+    assert ws["A44"].value == "合计"
     headers = [c.value for c in ws[3]]
     assert headers[:3] == ["序号", "统一社会信用代码", "企业名称"]
     money = headers.index("2025年主营业务收入（万元）") + 1
@@ -76,7 +88,9 @@ def test_export_format(demo_county, tmp_path):
     assert cells and all(isinstance(c.value, (int, float)) for c in cells)
     assert {c.number_format for c in cells} == {"#,##0.00"}
     assert ws.column_dimensions["C"].width > 10
-    figures = wb["月度数据"]
+    assert wb.sheetnames == ["企业名单"]
+    export_table(demo_county, "figures", out, today=date(2026, 11, 23))
+    figures = load_workbook(out)["企业月度数据"]
     revenue = [c.value for c in figures[3]].index("主营业务收入（万元）") + 1
     eid, period, yuan = demo_county.conn.execute(
         "SELECT e.credit_code, f.period, f.revenue FROM monthly_figures f JOIN enterprises e"
@@ -92,8 +106,9 @@ def test_every_export_opens(demo_county, tmp_path, what):
     wb = load_workbook(out)
     ws = wb.worksheets[0]
     assert ws["A1"].value and ws.freeze_panes == "A4" and ws.auto_filter.ref.startswith("A3:")
-    assert ws.max_row == 3 + info["rows"] or info["rows"] == 0
-    if what in ("visits", "issues", "pools", "targets"):
+    # the rows, and a 合计 row where a column is summed
+    assert ws.max_row - 3 - info["rows"] in (0, 1) or info["rows"] == 0
+    if what in ("figures", "visits", "issues", "pools", "targets"):
         assert info["rows"] > 0
 
 
@@ -104,7 +119,7 @@ def test_export_selection_keeps_order(demo_county, tmp_path):
     out = tmp_path / "sel.xlsx"
     info = export_enterprises(demo_county, out, enterprise_ids=ids)
     assert info["rows"] == 3
-    names = [c.value for c in load_workbook(out)["企业名单"]["C"][3:]]
+    names = [c.value for c in load_workbook(out)["企业名单"]["C"][3:6]]
     expected = [demo_county.scalar("SELECT name FROM enterprises WHERE id = ?", (i,)) for i in ids]
     assert names == expected
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import UserError
 from .common import add_db, emit, open_from_args, progress_printer
 
-EXPORT_KINDS = ("enterprises", "visits", "issues", "pools", "targets", "rewards")
+EXPORT_KINDS = ("enterprises", "figures", "visits", "issues", "pools", "targets", "rewards")
 
 
 class ImportFailed(UserError):
@@ -21,13 +21,14 @@ def cmd_import(args) -> int:
     with open_from_args(args) as ledger:
         result = import_file(ledger, Path(args.file), sheet=args.sheet, kind=args.kind,
                              dry_run=args.dry_run, report=args.report,
+                             create_townships=args.create_townships,
                              progress=progress_printer("导入"))
     if args.json:
         emit(args, result.to_dict())
     if not result.ok:
         if not args.json:
             for line in result.summary_lines():
-                if line.startswith("工作表") or line.startswith("  跳过") or line.startswith("  未导入"):
+                if line.startswith(("工作表", "  跳过", "  未导入", "本台账没有乡镇")):
                     print(line, file=sys.stderr)
         print(f"发现{len(result.problems)}个问题，未导入任何数据：", file=sys.stderr)
         for line in result.problem_lines():
@@ -50,7 +51,7 @@ def cmd_export(args) -> int:
 
     with open_from_args(args) as ledger:
         info = export_table(ledger, args.what, Path(args.out), year=args.year,
-                            progress=progress_printer("导出"))
+                            with_figures=args.with_figures, progress=progress_printer("导出"))
     emit(args, info, lambda: f"已导出{info['title']}{info['rows']}行：{info['path']}"
          + ("".join(f"\n提示：{n}" for n in info.get("notes", []))))
     return 0
@@ -79,14 +80,18 @@ def register(sub) -> None:
     p.add_argument("--report", help="问题报告（xlsx）：标出有问题的单元格")
     p.add_argument("--sheet", help="只导入这张工作表")
     p.add_argument("--kind", choices=["enterprises", "figures"], help="表格类型（默认自动识别）")
+    p.add_argument("--create-townships", action="store_true",
+                   help="表中有本台账没有的乡镇时新建（默认作为问题列出，并给出最接近的乡镇名称）")
     p.set_defaults(func=cmd_import)
 
     p = excel.add_parser("export", help="导出为Excel")
     add_db(p)
     p.add_argument("--what", required=True, choices=EXPORT_KINDS,
-                   help="enterprises 企业名单 | visits 走访 | issues 问题 | pools 库别 | "
-                        "targets 目标 | rewards 奖补")
+                   help="enterprises 企业名单 | figures 月度数据 | visits 走访 | issues 问题 | "
+                        "pools 库别 | targets 目标 | rewards 奖补")
     p.add_argument("--out", required=True)
+    p.add_argument("--with-figures", action="store_true",
+                   help="企业名单附带月度数据工作表（默认不附带，月度数据用 --what figures 单独导出）")
     p.add_argument("--year", type=int, help="年度（targets、rewards；默认今年）")
     p.set_defaults(func=cmd_export)
 

@@ -35,6 +35,10 @@ class Evaluation:
     growth_rate: float | None = None  # projected vs prior year, e.g. 0.12
     flags: list[Flag] = field(default_factory=list)
     projection_text: str = ""  # how the projection was made, with its numbers (Chinese)
+    # False when the rules make no suggestion (no profile chosen): suggested_pool then only
+    # repeats the current pool and the reason says why there is none. Whatever shows a
+    # 建议库别 shows neither then.
+    has_suggestion: bool = True
 
     @property
     def flag_codes(self) -> list[str]:

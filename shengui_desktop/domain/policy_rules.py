@@ -346,7 +346,7 @@ def evaluate_one(profile: Profile | None, f: Facts, today: date,
                           f"上年主营业务收入{wan(prior)}，已达{wan(threshold)}规上标准但未入统"))
     if profile is None:
         return Evaluation(f.enterprise_id, f.pool, f.pool, "尚未选择政策配置，无建议库别", prior,
-                          projected, method, growth, flags, how)
+                          projected, method, growth, flags, how, has_suggestion=False)
     risk = exit_risk_flag(profile, f, projected, growth, today)
     if risk:
         flags.append(risk)

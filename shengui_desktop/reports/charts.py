@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
@@ -154,10 +156,30 @@ def has_bars(categories: list[str], series: list[tuple[str, list[float]]]) -> bo
     return bool(categories) and any(v for _name, values in series for v in values)
 
 
+# units that count things: an axis of them is marked in whole numbers (no 0.5户)
+COUNT_UNITS = ("户", "人", "个", "家", "次")
+
+
+def whole_axis(low: float, high: float, steps: int = 5) -> tuple[int, int, int]:
+    """(minimum, maximum, step) of an axis of counts: whole numbers, the step 1, 2 or 5 ×
+    10^n, at most about `steps` steps from 0 to the larger of |low| and high."""
+    span = max(high, -low, 1)
+    magnitude = 1
+    while True:
+        for m in (1, 2, 5):
+            step = m * magnitude
+            if step * steps >= span:
+                top = max(math.ceil(high / step), 1) * step
+                bottom = math.floor(low / step) * step if low < 0 else 0
+                return bottom, top, step
+        magnitude *= 10
+
+
 def grouped_bars(categories: list[str], series: list[tuple[str, list[float]]],
                  width: float = 480, height: float = 200, unit: str = "户") -> Drawing:
     """Side-by-side bars per category (e.g. target vs net increase per township). With no
-    category, or every value 0, there are no bars to draw and the drawing only says so."""
+    category, or every value 0, there are no bars to draw and the drawing only says so. An
+    axis of a count (户) is marked in whole numbers."""
     register()
     drawing = _drawing(width, height)
     if not has_bars(categories, series):
@@ -167,8 +189,14 @@ def grouped_bars(categories: list[str], series: list[tuple[str, list[float]]],
     chart.data = [values or [0] for _name, values in series] or [[0]]
     low = min([0] + [v for _n, values in series for v in values])
     high = max([1] + [v for _n, values in series for v in values])
-    chart.valueAxis.valueMin = -_nice_max(-low) if low < 0 else 0
-    chart.valueAxis.valueMax = _nice_max(high)
+    if unit in COUNT_UNITS:
+        bottom, top, step = whole_axis(low, high)
+        chart.valueAxis.valueMin, chart.valueAxis.valueMax = bottom, top
+        chart.valueAxis.valueStep = step
+        chart.valueAxis.labelTextFormat = "%d"
+    else:
+        chart.valueAxis.valueMin = -_nice_max(-low) if low < 0 else 0
+        chart.valueAxis.valueMax = _nice_max(high)
     chart.valueAxis.labels.fontName = FONT
     chart.valueAxis.labels.fontSize = 7.5
     chart.valueAxis.visibleGrid = True

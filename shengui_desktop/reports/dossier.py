@@ -94,7 +94,7 @@ def _basic(d: Dossier, st: layout.Styles, width: float) -> Table:
         projected = f"{format_wan(ev.projected_revenue)}万元（{METHODS.get(ev.projection_method, '')}）"
     growth = f"{ev.growth_rate * 100:+.1f}%" if ev and ev.growth_rate is not None else "—"
     suggested = "—"
-    if ev and ev.suggested_pool:
+    if ev and ev.has_suggestion and ev.suggested_pool:
         suggested = POOLS.get(ev.suggested_pool, ev.suggested_pool)
         if ev.suggested_pool_reason:
             suggested += f"：{ev.suggested_pool_reason}"

@@ -67,6 +67,17 @@ class TargetLine:
         return self.net / self.target if self.target else None
 
 
+# One rule for a target in the PDF and the spreadsheet alike: a target set to 0 is shown 0,
+# a target not set is shown NOT_SET; a total is NOT_SET only when no line has one set.
+NOT_SET = "—"
+
+
+def target_total(lines: list[TargetLine]) -> int | None:
+    """The targets of `lines` added up; None when none of them has a target set."""
+    given = [x.target for x in lines if x.target is not None]
+    return sum(given) if given else None
+
+
 @dataclass
 class ChecklistItem:
     item: str
@@ -128,7 +139,7 @@ class LedgerFacts:
         return Evaluation(enterprise_id=r["id"], pool=r["pool"], suggested_pool=r["pool"],
                           suggested_pool_reason="", prior_year_revenue=prior,
                           projected_revenue=projected, projection_method=method,
-                          growth_rate=growth, flags=flags)
+                          growth_rate=growth, flags=flags, has_suggestion=False)
 
     def rewards(self, year: int) -> list[RewardLine]:
         return []  # amounts come only from a policy profile, never from here

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from ..domain.policy_results import KindLine, KindTargets
 from ..domain.records import POOLS
 from . import charts, layout, sources
-from ..domain.policy_results import KindLine, KindTargets
-from .facts import PolicyFacts, TargetLine, TargetProgress
+from .facts import NOT_SET, PolicyFacts, TargetLine, TargetProgress, target_total
 from .job import Job, as_job
 
 if TYPE_CHECKING:
@@ -57,17 +57,21 @@ def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: J
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
+    return NOT_SET if value is None else f"{value * 100:.0f}%"
+
+
+def _target(value: int | None) -> str:
+    return NOT_SET if value is None else str(value)
 
 
 def _table(title: str, lines: list[TargetLine], st: layout.Styles) -> Table:
     rows = [[title, "目标（净增）", "新增入规", "退规", "净增", "完成率"]]
     for x in lines:
-        rows.append([x.name if x.registered else f"{x.name}（未登记）", "—" if x.target is None else str(x.target), str(x.entries), str(x.exits),
+        rows.append([x.name if x.registered else f"{x.name}（未登记）", _target(x.target), str(x.entries), str(x.exits),
                      f"{x.net:+d}" if x.net else "0", _pct(x.completion)])
-    target = sum(x.target or 0 for x in lines)
+    target = target_total(lines)
     entries, exits = sum(x.entries for x in lines), sum(x.exits for x in lines)
-    rows.append(["合计", str(target), str(entries), str(exits), f"{entries - exits:+d}" if entries - exits else "0",
+    rows.append(["合计", _target(target), str(entries), str(exits), f"{entries - exits:+d}" if entries - exits else "0",
                  _pct((entries - exits) / target if target else None)])
     style = layout.grid_style() + [("ALIGN", (1, 1), (-1, -1), "RIGHT"),
                                    ("BACKGROUND", (0, -1), (-1, -1), layout.TOTAL_BG)]
@@ -89,7 +93,7 @@ def _kind_table(k: KindTargets, st: layout.Styles) -> Table:
     for prefix, x in lines:
         name = x.name if x.registered else f"{x.name}（未登记）"
         rate = _pct(x.completion_rate) if x.counted else "由上级统计"
-        rows.append([prefix + name, "—" if x.target is None else str(x.target), str(x.achieved), rate])
+        rows.append([prefix + name, _target(x.target), str(x.achieved), rate])
     style = layout.grid_style() + [("ALIGN", (1, 1), (-1, -1), "RIGHT"),
                                    ("BACKGROUND", (0, 1), (-1, 1), layout.TOTAL_BG)]
     for r, (_prefix, x) in enumerate(lines, 1):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ..domain.evaluation import Evaluation
 from ..domain.records import POOLS
@@ -22,14 +22,42 @@ from ..reports.job import report_job
 from ..reports.sources import Filters
 from . import policy
 from .ledger.reference import department_by_name, township_by_name
+from .report_kinds import REPORT_KINDS
 
 if TYPE_CHECKING:
     from ..storage.ledger import Ledger
 
-KINDS = {"ledger": "台账", "dossier": "一户一册", "visits": "走访记录", "issues": "问题台账",
-         "targets": "目标任务完成情况"}
-_MODULES = {"ledger": ledger_report, "dossier": dossier, "visits": visits_report,
-            "issues": issues_report, "targets": targets_report}
+# -- how each report of the catalogue (report_kinds.py) is made ------------------------------
+# make(ledger, facts, filters, out, printed_on, job) -> the PDF written
+Maker = Callable[["Ledger", PolicyFacts, Filters, "str | Path", date, Job], Path]
+
+
+def collect_and_render(module) -> Maker:
+    """The maker of a report module with `collect` and `render` (reports/<kind>.py)."""
+    def make(ledger, facts, filters, out, printed_on, job):
+        return module.render(module.collect(ledger, facts, filters, job), out, printed_on, job)
+    return make
+
+
+def blank_visit_form(ledger, _facts, filters, out, printed_on, job):
+    """The one-page 走访记录表 to fill in by hand; for one enterprise, its name filled in."""
+    enterprise = None
+    if filters.enterprise_ids:
+        enterprise = ledger.one(
+            "SELECT e.name, e.credit_code, t.name AS township FROM enterprises e"
+            " LEFT JOIN townships t ON t.code = e.township_code WHERE e.id = ?",
+            (filters.enterprise_ids[0],))
+    return visits_report.render_blank_form(ledger, out, printed_on, job, enterprise)
+
+
+MAKERS: dict[str, Maker] = {
+    "ledger": collect_and_render(ledger_report),
+    "dossier": collect_and_render(dossier),
+    "visits": collect_and_render(visits_report),
+    "visit_form": blank_visit_form,
+    "issues": collect_and_render(issues_report),
+    "targets": collect_and_render(targets_report),
+}
 
 
 @dataclass
@@ -97,8 +125,9 @@ def resolve_filters(ledger: Ledger, *, year: int | None = None, township: str | 
                     pool: str | None = None, department: str | None = None,
                     credit_code: str | None = None, group_by: str = "township",
                     period_from: str | None = None, period_to: str | None = None,
-                    today: date | None = None) -> Filters:
-    """Turn names (秀水镇, 培育库, 工信局) or codes into a Filters; Chinese errors otherwise."""
+                    today: date | None = None, enterprise_id: str | None = None) -> Filters:
+    """Turn names (秀水镇, 培育库, 工信局) or codes into a Filters; Chinese errors otherwise.
+    `enterprise_id` (the window's choice) or `credit_code` narrows it to one enterprise."""
     today = today or date.today()
     f = Filters(year=year or today.year, today=today, group_by=group_by,
                 period_from=period_from, period_to=period_to)
@@ -127,6 +156,10 @@ def resolve_filters(ledger: Ledger, *, year: int | None = None, township: str | 
         if row is None:
             raise UserError(f"台账中没有统一社会信用代码为{code}的企业")
         f.enterprise_ids = [row["id"]]
+    if enterprise_id:
+        if ledger.one("SELECT id FROM enterprises WHERE id = ?", (enterprise_id,)) is None:
+            raise UserError("所选企业已不在台账中（可能已被合并或删除），请重新选择")
+        f.enterprise_ids = [enterprise_id]
     if group_by not in ("township", "pool"):
         raise UserError("分组方式应为 township（按乡镇）或 pool（按库别）")
     for label, value in (("起始日期", period_from), ("截止日期", period_to)):
@@ -139,32 +172,28 @@ def resolve_filters(ledger: Ledger, *, year: int | None = None, township: str | 
 
 
 # -- the use cases -----------------------------------------------------------------------------
+def needs_choice(kind: str, filters: Filters) -> bool:
+    """True when `kind` prints a chosen set (一户一册) and nothing narrows the ledger yet."""
+    return (REPORT_KINDS[kind].needs_choice and filters.enterprise_ids is None
+            and not (filters.pool or filters.township_code or filters.department_id))
+
+
 def print_report(ledger: Ledger, kind: str, out: str | Path, filters: Filters, *,
                  progress: Progress | None = None, cancelled: Cancel = None,
                  blank_form: bool = False, printed_on: date | None = None) -> ReportResult:
     """Write one report to `out`. Raises ReportCancelled once `cancelled` is set (a callable
-    or a threading.Event, as in shengui_desktop.progress); `out` is then left as it was."""
-    if kind not in _MODULES:
-        raise UserError(f"未知的报表类型“{kind}”，应为：{'、'.join(KINDS)}")
+    or a threading.Event, as in shengui_desktop.progress); `out` is then left as it was.
+    `blank_form` with "visits" is the 空白走访登记表 ("visit_form")."""
+    if kind not in MAKERS:
+        raise UserError(f"未知的报表类型“{kind}”，应为：{'、'.join(REPORT_KINDS)}")
     job = report_job(progress, cancelled)
-    module = _MODULES[kind]
+    code = "visit_form" if kind == "visits" and blank_form else kind
     printed_on = printed_on or date.today()
-    if kind == "dossier" and filters.enterprise_ids is None and not (filters.pool or filters.township_code
-                                                                     or filters.department_id):
+    if needs_choice(code, filters):
         raise UserError("一户一册须指定企业（--credit-code）或库别、乡镇、责任单位")
     facts = facts_for(ledger, filters.today, job)
     job.check()
-    if kind == "visits" and blank_form:
-        enterprise = None
-        if filters.enterprise_ids:  # a form for one enterprise comes with its name filled in
-            enterprise = ledger.one(
-                "SELECT e.name, e.credit_code, t.name AS township FROM enterprises e"
-                " LEFT JOIN townships t ON t.code = e.township_code WHERE e.id = ?",
-                (filters.enterprise_ids[0],))
-        path = visits_report.render_blank_form(ledger, out, printed_on, job, enterprise)
-    else:
-        data = module.collect(ledger, facts, filters, job)
-        path = module.render(data, out, printed_on, job)
+    path = MAKERS[code](ledger, facts, filters, out, printed_on, job)
     return ReportResult(kind=kind, path=Path(path), pages=count_pages(path),
                         policy_source=facts.source)
 

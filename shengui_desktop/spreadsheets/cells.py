@@ -225,3 +225,70 @@ def parse_count(value: object, factor: int = 1) -> int | None:
 def credit_code(value: object) -> str:
     """domain.credit_code.normalise, on the fast cleaner."""
     return text(value).replace(" ", "").upper()
+
+
+# -- the precision a number cell carries ---------------------------------------------------
+# A list saved "as shown" from Excel, WPS or LibreOffice carries 万元 to two decimals (what
+# the cells showed), not the yuan the ledger holds: 3,289,512 yuan comes back as 328.95.
+# Such a value agrees with the ledger at the precision the file carries and is no change.
+_STEP_TEXT = re.compile(r"-?\d+(?:\.(\d+))?")
+
+
+def carried_step(value: object, factor: int) -> int | None:
+    """How much of the smallest unit (yuan, kWh) one step of a number cell's last written
+    digit stands for, the cell being in units of `factor` of those: in 万元 (10000) 328.95 →
+    100, 328.9512 → 1, 329 → 10000, '1,234.50' → 100; '3289512元' → 1 (a unit in the cell
+    wins). Never below 1; None for a blank or a cell that is not a number.
+
+    A float's decimals are the fewest that give it (328.95000000000005, what a formula may
+    leave, is 328.95), with the tolerance `scaled_number` takes a product as whole with."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return factor
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        step = factor
+        while step > 1:
+            scaled = value * factor / step
+            if abs(scaled - round(scaled)) <= abs(scaled) * 1e-12 + 1e-9:
+                return step
+            step //= 10
+        return 1
+    if not isinstance(value, str):
+        return None
+    raw = clean(value).replace(",", "").replace("，", "").replace(" ", "")
+    for suffix, unit_factor in sorted(UNIT_FACTORS.items(), key=lambda kv: -len(kv[0])):
+        if raw.endswith(suffix):
+            raw, factor = raw[: -len(suffix)], unit_factor
+            break
+    m = _STEP_TEXT.match(raw)
+    if not m:
+        return None
+    decimals = len(m.group(1) or "")
+    return max(1, factor // 10 ** decimals) if 10 ** decimals < factor else 1
+
+
+def common_step(steps) -> int:
+    """The step most of a column's number cells carry (the finer one on a tie); 1 when the
+    column has none. A whole 100.00 saved as shown reads back as 100, so a cell is taken at
+    the finer of its own step and its column's."""
+    counts: dict[int, int] = {}
+    for s in steps:
+        if s is not None:
+            counts[s] = counts.get(s, 0) + 1
+    if not counts:
+        return 1
+    return min(counts, key=lambda s: (-counts[s], s))
+
+
+def equal_at_step(stored: int | None, given: int, step: int) -> bool:
+    """Whether `given` (read at `step`) is the stored value as the file could write it:
+    equal when the step is 1, else the stored value rounded to the step (either way at
+    the half: Excel rounds half away from zero, binary floats either way)."""
+    if stored is None:
+        return False
+    if step <= 1:
+        return stored == given
+    return abs(stored - given) * 2 <= step

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterable
 
 import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..paths import write_replacing
 
@@ -26,8 +27,27 @@ WAN_FORMAT = "#,##0.00"
 INT_FORMAT = "#,##0"
 DATE_FORMAT = "yyyy-mm-dd"
 PERCENT_FORMAT = "0.0%"
-_HEADER = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "border_color": "#A6A6A6",
+_BORDER = {"border": 1, "border_color": "#7F7F7F"}
+_HEADER = {"bold": True, "bg_color": "#DDEBF7", **_BORDER,
            "align": "center", "valign": "vcenter", "text_wrap": True}
+_TOTAL = {"bold": True, "bg_color": "#F2F2F2", **_BORDER, "valign": "vcenter"}
+
+# -- printing -------------------------------------------------------------------------------
+# What an office prints: A4 (paper 9 in Excel's list), the header row on every page, page X
+# of Y in the footer, type no smaller than about 8 pt. Widths are Excel's column units
+# (characters of the default 11 pt font, 7 pixels each plus 5 of padding) in points.
+A4 = 9
+_MARGIN_SIDE, _MARGIN_TOP = 0.25, 0.75  # inches: Excel's "narrow" margins
+_PRINTABLE = {"portrait": 595.3 - 2 * 72 * _MARGIN_SIDE, "landscape": 841.9 - 2 * 72 * _MARGIN_SIDE}
+FONT_POINTS = 11
+MIN_PRINT_POINTS = 8
+# a table too wide for one page at 8 pt spans pages at this scale (8.25 pt type)
+SPAN_SCALE = 75
+# a table a little too wide for a portrait page is shrunk to it rather than turned
+PORTRAIT_SHRINK = 0.9
+FOOTER = "第&P页 共&N页"
+WRAP_MIN = 20  # characters: a wrapping column is not narrowed below this
+ROW_POINTS = 15  # a line of the default font, the height Excel gives a row
 
 
 @dataclass(frozen=True)
@@ -35,6 +55,7 @@ class Col:
     header: str
     kind: str = "text"  # text | wan (value in yuan, shown in 万元) | int | date | percent
     width: float | None = None  # None: fit the content
+    total: bool | None = None  # summed in the 合计 row; None: money (wan) is, nothing else
 
 
 def _display_width(value) -> int:
@@ -58,6 +79,74 @@ def _cell_value(kind: str, value):
     return value
 
 
+def _shown(kind: str, value) -> object:
+    """A cell as its number format shows it (what its column's width is fitted to)."""
+    numeric = type(value) is int or type(value) is float
+    if kind == "wan" and numeric:
+        return f"{value:,.2f}"
+    if kind == "int" and numeric:
+        return f"{value:,.0f}"
+    if kind == "percent" and numeric:
+        return f"{value:.1%}"
+    if kind == "date" and isinstance(value, (date, datetime)):
+        return "2024-01-01"
+    return value
+
+
+def _lines(value, room: int) -> int:
+    """How many lines a wrapped cell takes in a column `room` characters wide."""
+    if type(value) is not str or not value:
+        return 1
+    return sum(max(1, -(-_display_width(part) // room)) for part in value.split("\n"))
+
+
+def _column_points(width: float) -> float:
+    return (int(width * 7 + 0.5) + 5) * 0.75
+
+
+@dataclass(frozen=True)
+class PrintSetup:
+    """How a table prints: orientation, and either fitted to one page wide (scale chosen by
+    Excel, never below MIN_PRINT_POINTS) or spanning pages at `scale` percent."""
+
+    landscape: bool
+    fit_width: bool
+    scale: int = 100
+
+
+def print_setup(widths: list[float]) -> PrintSetup:
+    """Portrait when the columns fit a portrait A4 at 90 % or more, else landscape; fitted to
+    one page wide when that keeps the type at MIN_PRINT_POINTS or more, else spanning pages
+    (the caller repeats the title columns on each)."""
+    total = sum(map(_column_points, widths))
+    if total * PORTRAIT_SHRINK <= _PRINTABLE["portrait"]:
+        return PrintSetup(False, True)
+    if total * MIN_PRINT_POINTS / FONT_POINTS <= _PRINTABLE["landscape"]:
+        return PrintSetup(True, True)
+    return PrintSetup(True, False, SPAN_SCALE)
+
+
+def narrowed(widths: list[float], wraps: list[bool]) -> list[float]:
+    """`widths`, the wrapping columns narrowed (to WRAP_MIN at the least) as far as it
+    takes for the table to fit a landscape page at MIN_PRINT_POINTS: their text takes more
+    lines instead of the table another page across."""
+    room = _PRINTABLE["landscape"] * FONT_POINTS / MIN_PRINT_POINTS
+    excess = sum(map(_column_points, widths)) - room
+    out = list(widths)
+    for c in sorted((c for c, w in enumerate(wraps) if w), key=lambda c: -widths[c]):
+        if excess <= 0:
+            break
+        cut = min(out[c] - WRAP_MIN, excess / 5.25 + 1)  # 5.25 points a character
+        if cut > 0:
+            out[c] -= int(cut)
+            excess -= int(cut) * 5.25
+    return out
+
+
+def _footer_text(text: str) -> str:
+    return text.replace("&", "&&")
+
+
 _FORMATS = {"wan": WAN_FORMAT, "int": INT_FORMAT, "date": DATE_FORMAT, "percent": PERCENT_FORMAT}
 
 
@@ -75,35 +164,64 @@ class TableBook:
         self.today = today or date.today()
         add = self.workbook.add_format
         self._title = add({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
+        self._title_left = add({"bold": True, "font_size": 14, "align": "left", "valign": "vcenter"})
         self._sub = add({"font_size": 10, "font_color": "#595959"})
         self._header = add(_HEADER)
         self._formats = {kind: add({"num_format": fmt}) for kind, fmt in _FORMATS.items()}
-        # a text of several paragraphs (a visit's summary) shows them only when the cell wraps
-        self._wrap = add({"text_wrap": True, "valign": "top"})
+        # data cells: bordered, wrapped where a column is narrower than its text
+        self._cells: dict[tuple[str, bool], object] = {}
+        self._totals: dict[str, object] = {}
+
+    def _cell_format(self, kind: str, wrap: bool):
+        key = (kind, wrap)
+        if key not in self._cells:
+            spec = {**_BORDER, "valign": "vcenter"}
+            if kind in _FORMATS:
+                spec["num_format"] = _FORMATS[kind]
+            if wrap:
+                spec["text_wrap"] = True
+            self._cells[key] = self.workbook.add_format(spec)
+        return self._cells[key]
+
+    def _total_format(self, kind: str):
+        if kind not in self._totals:
+            spec = dict(_TOTAL)
+            if kind in _FORMATS:
+                spec["num_format"] = _FORMATS[kind]
+            self._totals[kind] = self.workbook.add_format(spec)
+        return self._totals[kind]
 
     def add_table(self, sheet: str, title: str, columns: list[Col], rows: Iterable[list],
-                  *, note: str = "") -> int:
+                  *, note: str = "", title_columns: int = 0) -> int:
+        """Write one titled table on its own sheet; returns the number of data rows.
+
+        Money columns (and columns marked `total`) are summed in a 合计 row below the data
+        (a SUBTOTAL formula, so a filtered list sums what it shows, with the sum written
+        as its value for readers that do not calculate). `title_columns` leading columns
+        (序号, 企业名称 …) are printed on every page when the table is too wide for one."""
         ws = self.workbook.add_worksheet(sheet[:31])
         n = max(len(columns), 1)
         rows = iter(rows)
-        sample = [[_cell_value(col.kind, v) for col, v in zip(columns, row)]
-                  for row in islice(rows, self.SAMPLE_ROWS)]
+        given = list(islice(rows, self.SAMPLE_ROWS))
+        sample = [[_cell_value(col.kind, v) for col, v in zip(columns, row)] for row in given]
         widths = [_display_width(col.header) + 2 for col in columns]
         for row in sample:
             for c, (col, value) in enumerate(zip(columns, row)):
                 if value is not None:
-                    shown = f"{value:,.2f}" if col.kind == "wan" else (
-                        "2024-01-01" if col.kind == "date" else value)
-                    widths[c] = max(widths[c], _display_width(shown) + 2)
-        for c, col in enumerate(columns):
-            ws.set_column(c, c, col.width or min(max(widths[c], 6), 50))
+                    widths[c] = max(widths[c], _display_width(_shown(col.kind, value)) + 2)
+        # narrative columns and text cut at the widest column wrap onto more lines
+        wraps = [col.kind == "text" and (col.width is not None or widths[c] > 50)
+                 for c, col in enumerate(columns)]
+        widths = narrowed([col.width or min(max(widths[c], 6), 50) for c, col in enumerate(columns)],
+                          wraps)
+        for c, width in enumerate(widths):
+            ws.set_column(c, c, width)
         ws.freeze_panes(3, 0)
-        ws.repeat_rows(2)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
+        spans = not self._print_setup(ws, title, widths, title_columns).fit_width
 
         ws.set_row(0, 28)
-        ws.merge_range(0, 0, 0, n - 1, title, self._title)
+        # a title centred over a table two pages wide would print between the pages
+        ws.merge_range(0, 0, 0, n - 1, title, self._title_left if spans else self._title)
         line = f"填报单位：{self.office}    导出日期：{self.today.isoformat()}"
         if any(c.kind == "wan" for c in columns):
             line += "    金额单位：万元"
@@ -113,41 +231,100 @@ class TableBook:
         for c, col in enumerate(columns):
             ws.write_string(2, c, col.header, self._header)
 
-        formats = [self._formats.get(col.kind) for col in columns]
-        write_number, write_string = ws.write_number, ws.write_string
+        formats = [self._cell_format(col.kind, wrap) for col, wrap in zip(columns, wraps)]
+        summed = [c for c, col in enumerate(columns)
+                  if (col.kind == "wan" if col.total is None else col.total)]
+        sums = {c: 0 for c in summed}
+        write_number, write_string, write_blank = ws.write_number, ws.write_string, ws.write_blank
         write_datetime, write_boolean = ws.write_datetime, ws.write_boolean
-        wrap = self._wrap
+        date_format = self._cell_format("date", False)
+        # paragraphs (a visit's summary) show only when the cell wraps, in any text column
+        paragraphs = [self._cell_format(col.kind, True) for col in columns]
+
+        wrapped = [(c, max(int(widths[c]) - 1, 1)) for c in range(len(columns)) if wraps[c]]
+        room = [max(int(w) - 1, 1) for w in widths]
 
         def out(r: int, values: list) -> None:
+            # as tall as its wrapped text: LibreOffice keeps a row's height as written
+            lines = max((_lines(values[c], width) for c, width in wrapped), default=1)
             for c, (fmt, value) in enumerate(zip(formats, values)):
                 if value is None:
+                    write_blank(r, c, None, fmt)  # bordered like the rest
                     continue
                 kind = type(value)
                 if kind is str:
                     # text that looks like a formula stays text
                     if "\n" in value:
-                        write_string(r, c, value, wrap)
+                        write_string(r, c, value, paragraphs[c])
+                        if not wraps[c]:
+                            lines = max(lines, _lines(value, room[c]))
                     else:
-                        write_string(r, c, value)
+                        write_string(r, c, value, fmt)
                 elif kind is bool:
-                    write_boolean(r, c, value)
+                    write_boolean(r, c, value, fmt)
                 elif kind is int or kind is float:
                     write_number(r, c, value, fmt)
                 elif isinstance(value, (date, datetime)):
-                    write_datetime(r, c, value, fmt or self._formats["date"])
+                    write_datetime(r, c, value, fmt if columns[c].kind == "date" else date_format)
                 else:
-                    write_string(r, c, str(value))
+                    write_string(r, c, str(value), fmt)
+            if lines > 1:
+                ws.set_row(r, ROW_POINTS * lines)
+
+        def add_up(row: list) -> None:
+            for c in summed:
+                value = row[c] if c < len(row) else None
+                if type(value) is int or type(value) is float:
+                    sums[c] += value  # as given: yuan for money, added up exactly
 
         r = 3
-        for values in sample:
+        for raw, values in zip(given, sample):
+            add_up(raw)
             out(r, values)
             r += 1
         for row in rows:
+            add_up(row)
             out(r, [_cell_value(col.kind, v) for col, v in zip(columns, row)])
             r += 1
         count = r - 3
         ws.autofilter(2, 0, 2 + max(count, 1), n - 1)
+        if summed and count:
+            self._total_row(ws, r, columns, summed, sums)
         return count
+
+    def _total_row(self, ws, r: int, columns: list[Col], summed: list[int], sums: dict) -> None:
+        """The 合计 row under the data: SUBTOTAL(9, …) of each summed column, with the sum
+        as the formula's value."""
+        label = self._total_format("text")
+        ws.write_string(r, 0, "合计", label)
+        for c in range(1, len(columns)):
+            if c not in summed:
+                ws.write_blank(r, c, None, label)
+        for c in summed:
+            kind = columns[c].kind
+            shown = _cell_value(kind, sums[c]) or 0
+            first, last = xl_rowcol_to_cell(3, c), xl_rowcol_to_cell(r - 1, c)
+            ws.write_formula(r, c, f"=SUBTOTAL(9,{first}:{last})", self._total_format(kind), shown)
+
+    def _print_setup(self, ws, title: str, widths: list[float], title_columns: int) -> PrintSetup:
+        setup = print_setup(widths)
+        ws.set_paper(A4)
+        if setup.landscape:
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
+        ws.set_margins(left=_MARGIN_SIDE, right=_MARGIN_SIDE, top=_MARGIN_TOP, bottom=_MARGIN_TOP)
+        ws.repeat_rows(2)  # the header row on every page
+        if setup.fit_width:
+            ws.fit_to_pages(1, 0)
+            ws.center_horizontally()
+        else:
+            ws.set_print_scale(setup.scale)
+            ws.print_across()  # a band of rows is printed page after page, left to right
+            if title_columns:
+                ws.repeat_columns(0, title_columns - 1)
+        ws.set_footer(f"&L{_footer_text(title)}&C{FOOTER}&R{self.today.isoformat()}")
+        return setup
 
     def save(self, path: Path) -> Path:
         """Write the file: under a temporary name beside it, then renamed."""

@@ -24,13 +24,14 @@ from .ledger.index import EnterpriseIndex
 from .ledger.loader import load_figures, load_rows
 from .ledger.model import KEYS
 from .ledger.page import LedgerPage
+from .printing.page import PrintPage
 from .sync.page import SyncPage
 from .visits.page import VisitsPage
 
 if TYPE_CHECKING:
     from ..storage.ledger import Ledger
 
-PAGES = ["首页", "企业台账", "走访记录", "问题台账", "数据同步"]
+PAGES = ["首页", "企业台账", "走访记录", "问题台账", "数据同步", "报表打印"]
 # Column widths are remembered per set of columns: a state saved by a version with other
 # columns would put widths on the wrong ones.
 LEDGER_COLUMNS_KEY = "main/ledger_columns_" + hashlib.blake2b("|".join(KEYS).encode(), digest_size=4).hexdigest()
@@ -65,8 +66,9 @@ class MainWindow(QMainWindow):
         self.visits_page = VisitsPage(self)
         self.issues_page = IssuesPage(self)
         self.sync_page = SyncPage(self)
+        self.print_page = PrintPage(self)
         for name, page in zip(PAGES, (self.home, self.ledger_page, self.visits_page, self.issues_page,
-                                      self.sync_page)):
+                                      self.sync_page, self.print_page)):
             self.add_page(name, page)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         central = QWidget()
@@ -253,5 +255,6 @@ class MainWindow(QMainWindow):
         self.runner.shutdown()
         for page in (self.home, self.visits_page, self.issues_page, self.sync_page):
             page.runner.shutdown()
+        self.print_page.shutdown()  # also removes the generated files
         session.close(self.ledger)
         super().closeEvent(event)

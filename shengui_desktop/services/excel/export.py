@@ -19,31 +19,39 @@ if TYPE_CHECKING:
 
 
 # ------------------------------------------------------------------------------------
-EXPORT_TITLES = {"enterprises": "企业名单", "visits": "走访记录", "issues": "问题台账",
-                 "pools": "企业库别", "targets": "目标任务完成情况", "rewards": "奖补测算"}
+EXPORT_TITLES = {"enterprises": "企业名单", "figures": "企业月度数据", "visits": "走访记录",
+                 "issues": "问题台账", "pools": "企业库别", "targets": "目标任务完成情况",
+                 "rewards": "奖补测算"}
 _FIGURE_HEADERS = {"revenue": "主营业务收入（万元）", "output_value": "工业总产值（万元）",
                    "tax_paid": "税收（万元）", "electricity_kwh": "用电量（千瓦时）",
                    "employees": "从业人员（人）"}
 
 
 def export_enterprises(ledger: Ledger, out: Path | str, *, enterprise_ids: list[str] | None = None,
-                       progress: Progress | None = None, cancel: Cancel = None) -> dict:
-    """The enterprise list (only `enterprise_ids`, in that order, when given) and their
-    monthly figures: the window's "export selection"."""
+                       with_figures: bool = False, progress: Progress | None = None,
+                       cancel: Cancel = None) -> dict:
+    """The enterprise list (only `enterprise_ids`, in that order, when given), with their
+    monthly figures on a second sheet when `with_figures`: the window's "export selection"."""
     return export_table(ledger, "enterprises", out, enterprise_ids=enterprise_ids,
-                        progress=progress, cancel=cancel)
+                        with_figures=with_figures, progress=progress, cancel=cancel)
 
 
 def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None = None,
                  today: date | None = None, enterprise_ids: list[str] | None = None,
-                 progress: Progress | None = None, cancel: Cancel = None) -> dict:
+                 with_figures: bool = False, progress: Progress | None = None,
+                 cancel: Cancel = None) -> dict:
     """Write one export; returns {"path", "title", "rows", "notes"}.
 
-    `enterprise_ids` limits an enterprise, visit or issue export to those enterprises."""
+    `enterprise_ids` limits an enterprise, figure, visit or issue export to those
+    enterprises. The monthly figures are an export of their own ("figures"); the
+    enterprise list carries them on a second sheet only `with_figures` (a county's
+    10,000-row monthly sheet printed along with every list)."""
     from ...spreadsheets.writer import TableBook
 
     if what not in EXPORT_TITLES:
         raise UserError(f"不支持导出“{what}”，可选：{'、'.join(EXPORT_TITLES)}")
+    if with_figures and what != "enterprises":
+        raise UserError("只有企业名单可以附带月度数据（月度数据可单独导出：figures）")
     today = today or date.today()
     year = year or today.year
     # (a cancelled export has always said what a cancelled import says: the window, the
@@ -55,8 +63,9 @@ def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None
     job.tell("读取台账", 0, 1)
     notes: list[str] = []
     selection = _Selection(enterprise_ids)
+    extra = {"with_figures": with_figures} if what == "enterprises" else {}
     rows = globals()[f"_export_{what}"](ledger, book, year=year, today=today, notes=notes,
-                                        check_cancel=job.check, selection=selection)
+                                        check_cancel=job.check, selection=selection, **extra)
     job.tell("写入文件", 0, 1)
     job.check()
     path = book.save(Path(out))
@@ -95,7 +104,8 @@ def _tags_text(value) -> str | None:
     return "、".join(items) if isinstance(items, list) else str(items)
 
 
-def _export_enterprises(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
+def _export_enterprises(ledger: Ledger, book, *, year, today, notes, check_cancel, selection,
+                        with_figures: bool = False) -> int:
     from ...spreadsheets.writer import Col
 
     townships, departments = _labels(ledger)
@@ -109,7 +119,7 @@ def _export_enterprises(ledger: Ledger, book, *, year, today, notes, check_cance
     enterprises = ledger.rows(
         "SELECT e.*, (SELECT sum(revenue) FROM monthly_figures f WHERE f.enterprise_id = e.id"
         " AND substr(f.period, 1, 4) = ?) AS prior_revenue FROM enterprises e"
-        " ORDER BY e.township_code, e.name", (prior,))
+        " ORDER BY e.township_code, e.name, e.credit_code", (prior,))
     enterprises = selection.filter(enterprises, keep_order=True)
     check_cancel()
 
@@ -123,18 +133,33 @@ def _export_enterprises(ledger: Ledger, book, *, year, today, notes, check_cance
                    e["liaison_cadre"], e["legal_person"], e["contact_person"], e["contact_phone"],
                    e["address"], e["established_date"], e["entered_stats_date"],
                    e["exited_stats_date"], _tags_text(e["tags"]), e["prior_revenue"], e["note"]]
-    count = book.add_table("企业名单", f"{book.office}小升规企业名单", columns, rows())
+    count = book.add_table("企业名单", f"{book.office}小升规企业名单", columns, rows(),
+                           title_columns=3)
     check_cancel()
-    figure_columns = [Col("统一社会信用代码"), Col("企业名称"), Col("月份"),
-                      *(Col(h, "wan" if k in MONEY_FIELDS else "int") for k, h in _FIGURE_HEADERS.items())]
+    if with_figures:
+        _export_figures(ledger, book, year=year, today=today, notes=notes,
+                        check_cancel=check_cancel, selection=selection, sheet="月度数据")
+    return count
+
+
+def _export_figures(ledger: Ledger, book, *, year, today, notes, check_cancel, selection,
+                    sheet: str = "企业月度数据") -> int:
+    """Each enterprise's months, in the list's order (township, name, then credit code: two
+    enterprises of one name do not alternate), month after month."""
+    from ...spreadsheets.writer import Col
+
+    columns = [Col("统一社会信用代码"), Col("企业名称"), Col("月份"),
+               *(Col(h, "wan" if k in MONEY_FIELDS else "int", total=k != "employees")
+                 for k, h in _FIGURE_HEADERS.items())]
     cursor = ledger.conn.execute(
         "SELECT e.id, e.credit_code, e.name, f.period, f.revenue, f.output_value, f.tax_paid,"
         " f.electricity_kwh, f.employees FROM monthly_figures f JOIN enterprises e"
-        " ON e.id = f.enterprise_id ORDER BY e.township_code, e.name, f.period")
+        " ON e.id = f.enterprise_id ORDER BY e.township_code, e.name, e.credit_code, f.period")
     wanted = selection.order
-    book.add_table("月度数据", f"{book.office}企业月度数据", figure_columns,
-                   (list(r[1:]) for r in cursor if wanted is None or r[0] in wanted),
-                   note="各月为当月数")
+    count = book.add_table(sheet, f"{book.office}企业月度数据", columns,
+                           (list(r[1:]) for r in cursor if wanted is None or r[0] in wanted),
+                           note="各月为当月数", title_columns=2)
+    check_cancel()
     return count
 
 
@@ -144,8 +169,8 @@ def _export_visits(ledger: Ledger, book, *, year, today, notes, check_cancel, se
 
     townships, _ = _labels(ledger)
     columns = [Col("序号", "int", 6), Col("走访日期", "date"), Col("企业名称"), Col("统一社会信用代码"),
-               Col("乡镇（街道）"), Col("走访方式"), Col("走访人员"), Col("走访情况", width=50),
-               Col("企业诉求", width=40), Col("记录人")]
+               Col("乡镇（街道）"), Col("走访方式"), Col("走访人员"), Col("走访情况", width=36),
+               Col("企业诉求", width=28), Col("记录人")]
     visits = ledger.rows(
         "SELECT v.*, e.name, e.credit_code, e.township_code FROM visits v"
         " JOIN enterprises e ON e.id = v.enterprise_id ORDER BY v.visit_date DESC, e.name")
@@ -153,7 +178,7 @@ def _export_visits(ledger: Ledger, book, *, year, today, notes, check_cancel, se
     return book.add_table("走访记录", f"{book.office}企业走访记录", columns, (
         [i, v["visit_date"], v["name"], v["credit_code"], townships.get(v["township_code"]),
          VISIT_KINDS.get(v["kind"], v["kind"]), v["visitors"], v["summary"], v["demands"],
-         v["recorded_by"]] for i, v in enumerate(visits, start=1)))
+         v["recorded_by"]] for i, v in enumerate(visits, start=1)), title_columns=3)
 
 
 def _export_issues(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
@@ -162,8 +187,8 @@ def _export_issues(ledger: Ledger, book, *, year, today, notes, check_cancel, se
 
     townships, departments = _labels(ledger)
     columns = [Col("序号", "int", 6), Col("提出日期", "date"), Col("企业名称"), Col("统一社会信用代码"),
-               Col("乡镇（街道）"), Col("问题类别"), Col("问题描述", width=50), Col("责任单位"),
-               Col("办结时限", "date"), Col("办理状态"), Col("是否超期"), Col("办理结果", width=40),
+               Col("乡镇（街道）"), Col("问题类别"), Col("问题描述", width=36), Col("责任单位"),
+               Col("办结时限", "date"), Col("办理状态"), Col("是否超期"), Col("办理结果", width=28),
                Col("办结日期", "date")]
     issues = ledger.rows(
         "SELECT i.*, e.name, e.credit_code, e.township_code FROM issues i"
@@ -174,13 +199,13 @@ def _export_issues(ledger: Ledger, book, *, year, today, notes, check_cancel, se
     def overdue(i):
         if i["status"] not in OPEN_ISSUE_STATUSES or not i["deadline"]:
             return None
-        return "超期" if is_overdue(i, iso) else "否"
+        return "是" if is_overdue(i, iso) else "否"
     return book.add_table("问题台账", f"{book.office}企业问题（诉求）台账", columns, (
         [n, i["raised_date"], i["name"], i["credit_code"], townships.get(i["township_code"]),
          ISSUE_CATEGORIES.get(i["category"], i["category"]), i["description"],
          departments.get(i["department_id"]), i["deadline"],
          ISSUE_STATUSES.get(i["status"], i["status"]), overdue(i), i["resolution"],
-         i["resolved_date"]] for n, i in enumerate(issues, start=1)))
+         i["resolved_date"]] for n, i in enumerate(issues, start=1)), title_columns=3)
 
 
 def _facts(ledger: Ledger, today: date, notes: list[str]):
@@ -217,13 +242,14 @@ def _export_pools(ledger: Ledger, book, *, year, today, notes, check_cancel, sel
             ev = evaluations.get(e["id"])
             yield [i, e["name"], e["credit_code"], townships.get(e["township_code"]),
                    STAT_STATUSES.get(e["stat_status"]), POOLS.get(e["pool"]),
-                   POOLS.get(ev.suggested_pool) if ev else None,
-                   ev.suggested_pool_reason if ev else None,
+                   POOLS.get(ev.suggested_pool) if ev and ev.has_suggestion else None,
+                   (ev.suggested_pool_reason or None) if ev and ev.has_suggestion else None,
                    ev.prior_year_revenue if ev else None, ev.projected_revenue if ev else None,
                    ev.growth_rate if ev else None,
                    "；".join(f"{FLAG_NAMES.get(f.code, f.code)}：{f.text}" for f in ev.flags)
                    if ev and ev.flags else None]
-    count = book.add_table("企业库别", f"{book.office}小升规企业分库名单", columns, rows())
+    count = book.add_table("企业库别", f"{book.office}小升规企业分库名单", columns, rows(),
+                           title_columns=2)
     moves = ledger.rows(
         "SELECT p.*, e.name, e.credit_code FROM pool_events p JOIN enterprises e"
         " ON e.id = p.enterprise_id ORDER BY p.moved_on DESC, e.name")
@@ -237,25 +263,36 @@ def _export_pools(ledger: Ledger, book, *, year, today, notes, check_cancel, sel
 
 
 def _export_targets(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
-    """The year's 净增 targets by township, department and for the county, then every other
-    target that applies to the year (新增, 累计新增, 规上企业总数, a higher level's), one row
-    per unit, the kind and period in the first columns."""
+    """The PDF's tables as one sheet. First the year's 净增: each scope's lines and its 合计
+    (the same numbers, a target not set shown — and one set to 0 shown 0, as reports.facts
+    says), then the county's line with the county's target. Then every other target that
+    applies to the year (新增, 累计新增, 规上企业总数, a higher level's), one row per unit;
+    the kind and the period in the first columns."""
+    from ...reports.facts import NOT_SET, target_total
     from ...spreadsheets.writer import Col
 
     progress = _facts(ledger, today, notes).target_progress(year)
     columns = [Col("目标类别"), Col("期间"), Col("范围"), Col("乡镇（街道）/责任单位"), Col("目标（户）", "int"),
                Col("新增入规（户）", "int"), Col("退规（户）", "int"), Col("完成数（户）", "int"),
                Col("完成率", "percent"), Col("完成数口径", width=24)]
-    net = ("净增", f"{year}年")
-    lines = [("乡镇", t) for t in progress.townships] + [("部门", d) for d in progress.departments]
-    rows = [[*net, scope, t.name if t.registered else f"{t.name}（未登记）", t.target, t.entries, t.exits, t.net,
-             t.completion, "净增 = 新增入规 − 退规"] for scope, t in lines]
+    net_kind = ("净增", f"{year}年")
+
+    def line(scope, name, target, entries, exits):
+        net = entries - exits
+        return [*net_kind, scope, name, NOT_SET if target is None else target, entries, exits, net,
+                net / target if target else NOT_SET, "净增 = 新增入规 − 退规"]
+
+    rows = []
+    for scope, lines in (("乡镇", progress.townships), ("部门", progress.departments)):
+        rows += [line(scope, t.name if t.registered else f"{t.name}（未登记）", t.target, t.entries, t.exits)
+                 for t in lines]
+        if lines:
+            rows.append(line(scope, "合计", target_total(lines), sum(t.entries for t in lines),
+                             sum(t.exits for t in lines)))
     town = progress.townships
     if town:
-        entries, exits = sum(t.entries for t in town), sum(t.exits for t in town)
-        target = progress.county_target
-        rows.append([*net, "全县合计", "", target, entries, exits, entries - exits,
-                     (entries - exits) / target if target else None, "净增 = 新增入规 − 退规"])
+        rows.append(line("全县合计", "", progress.county_target, sum(t.entries for t in town),
+                         sum(t.exits for t in town)))
     for k in progress.others:
         period = f"{k.first_year}–{k.last_year}年" if k.last_year != k.first_year else f"{k.first_year}年"
         kind = k.kind_name + (f"（{k.area}目标）" if k.area else "")
@@ -265,9 +302,13 @@ def _export_targets(ledger: Ledger, book, *, year, today, notes, check_cancel, s
         for scope, x in units:
             name = "" if x is k.county else (x.name if x.registered else f"{x.name}（未登记）")
             entries = x.achieved if k.kind in ("new", "cumulative") else None
-            rows.append([kind, period, scope, name, x.target, entries, None, x.achieved, x.completion_rate,
+            rate = x.completion_rate if x.completion_rate is not None else NOT_SET
+            rows.append([kind, period, scope, name, NOT_SET if x.target is None else x.target, entries, None,
+                         x.achieved, rate,
                          k.achieved_label if x.counted else f"{k.achieved_label}（完成率由上级统计）"])
-    return book.add_table("目标任务", f"{book.office}{year}年小升规目标任务完成情况", columns, rows)
+    note = "" if progress.county_target is None else f"全县目标：净增{progress.county_target}户"
+    return book.add_table("目标任务", f"{book.office}{year}年小升规目标任务完成情况", columns, rows,
+                          note=note, title_columns=4)
 
 
 def _export_rewards(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
@@ -302,7 +343,8 @@ def _export_rewards(ledger: Ledger, book, *, year, today, notes, check_cancel, s
                  None, "金额由政策规则测算" if facts.source != "policy" else None]
                 for i, e in enumerate(entered, start=1)]
     return book.add_table("奖补测算", f"{book.office}{year}年小升规奖补测算", columns, rows,
-                          note="" if facts.source == "policy" else "奖补金额待政策规则测算")
+                          note="" if facts.source == "policy" else "奖补金额待政策规则测算",
+                          title_columns=2)
 
 
 def write_import_template(kind: str, out: Path | str, ledger: Ledger | None = None) -> Path:

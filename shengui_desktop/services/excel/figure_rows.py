@@ -8,6 +8,7 @@ from ...domain import credit_code as cc
 from ...domain.money import UNIT_FACTORS, format_wan
 from ...domain.text import match_key
 from ...spreadsheets import cells
+from ...spreadsheets.column_values import by_value
 from ...spreadsheets.columns import FIGURE_FIELDS, LABELS, MONEY_FIELDS, electricity_factor, money_factor_unit
 from ...spreadsheets.layout import Column, Layout
 from ...storage.ledger import monthly_figure_id
@@ -17,9 +18,13 @@ from .vocabulary import DEFAULT_MONEY_UNIT, FIELD_LABELS, IMPLAUSIBLE_YUAN
 
 
 def _show_figure(key: str, value) -> str:
+    """A figure in a listed change: 万元 to two decimals, or four where the yuan need them
+    (a change of 328.9512 to 328.9519 is not shown as 328.95 → 328.95)."""
     if value is None:
         return ""
-    return f"{format_wan(value)}万元" if key in MONEY_FIELDS else f"{value:,}"
+    if key not in MONEY_FIELDS:
+        return f"{value:,}"
+    return f"{format_wan(value, 2 if value % 100 == 0 else 4)}万元"
 
 
 class FigureRows:
@@ -30,10 +35,15 @@ class FigureRows:
         self.plan = plan
         self._month_cache: dict[str, dict[str, dict]] = {}  # enterprise id → period → row
         self._column_specs: dict[int, tuple] = {}  # id(column) → column_spec
+        self._sheet_rows: dict[int, list[int]] = {}  # id(layout) → its data rows
+        self._column_steps: dict[int, int] = {}  # id(column) → the step most cells carry
         self._figure_specs: dict[int, list] = {}  # id(layout) → [(field, column)]
         self._names_by_id: dict[str, str] | None = None
 
-    def check_layout(self, layout: Layout) -> None:
+    def check_layout(self, layout: Layout, rows: list[int]) -> None:
+        """Report what the sheet as a whole lacks; `rows` are its data rows (grid indices),
+        whose cells say the precision each figure column carries."""
+        self._sheet_rows[id(layout)] = rows
         fields = layout.by_field()
         sheet = layout.grid.name
         if "credit_code" not in fields and "name" not in fields:
@@ -59,6 +69,7 @@ class FigureRows:
         enterprise_id = self._enterprise_for(sheet, r, cols, cell)
         # (period → {field: value}) for this row, from the long or the wide layout
         months: dict[str, dict] = {}
+        steps: dict[str, dict] = {}  # period → {field: the step its cell carries}
         problems_before = len(self.plan.result.problems)
         if layout.month_columns:
             year_value = cell(cols.get("year"))
@@ -84,9 +95,10 @@ class FigureRows:
                 value = self._figure_value(layout, sheet, r, col, cell(col))
                 if value is not None:
                     months.setdefault(period, {})[col.field] = value
+                    steps.setdefault(period, {})[col.field] = self.cell_step(layout, col, cell(col))
         else:
             period = self._period(layout, sheet, r, cols, cell)
-            values = {}
+            values, given_steps = {}, {}
             figure_columns = self._figure_specs.get(id(layout))
             if figure_columns is None:
                 figure_columns = self._figure_specs[id(layout)] = [
@@ -95,8 +107,10 @@ class FigureRows:
                 value = self._figure_value(layout, sheet, r, col, cell(col))
                 if value is not None:
                     values[f] = value
+                    given_steps[f] = self.cell_step(layout, col, cell(col))
             if period and values:
                 months[period] = values
+                steps[period] = given_steps
         if len(self.plan.result.problems) > problems_before or enterprise_id is None:
             return
         for period, values in months.items():
@@ -106,7 +120,8 @@ class FigureRows:
                                   f"{period}的数据与第{self.plan.seen_months[key]}行重复")
                 continue
             self.plan.seen_months[key] = r + 1
-            self.plan.pending_months.append((sheet, r, enterprise_id, period, values))
+            self.plan.pending_months.append((sheet, r, enterprise_id, period, values,
+                                             tuple(steps[period].get(f, 1) for f in FIGURE_FIELDS)))
 
     def _enterprise_for(self, sheet, r, cols, cell) -> str | None:
         code = cells.credit_code(cell(cols.get("credit_code")))
@@ -181,6 +196,23 @@ class FigureRows:
             self._column_specs[id(col)] = spec
         return spec
 
+    def cell_step(self, layout: Layout, col: Column, value) -> int:
+        """The precision a figure cell carries, in yuan (kWh, people): the finer of its own
+        and its column's (cells.common_step). A value within half a step of the ledger's is
+        the ledger's value as the file writes it, not a change."""
+        kind, _unit, factor = self.column_spec(layout, col)
+        if factor == 1 and kind == "count":
+            return 1
+        column = self._column_steps.get(id(col))
+        if column is None:
+            rows = self._sheet_rows.get(id(layout), ())
+            grid, index = layout.grid.rows, col.index
+            values = [grid[r][index] if index < len(grid[r]) else None for r in rows]
+            column = self._column_steps[id(col)] = cells.common_step(
+                by_value(values, lambda v: cells.carried_step(v, factor)))
+        own = cells.carried_step(value, factor)
+        return column if own is None else min(own, column)
+
     def number(self, layout: Layout, col: Column, value):
         """A figure cell as an integer (yuan, kWh, people); None when blank; ValueError
         with the message to report."""
@@ -223,7 +255,7 @@ class FigureRows:
         new_ids, recorded, inserts = self.plan.new_ids, self._month_cache, self.plan.figure_inserts
         touched = self.plan.result.enterprise_ids
         created = 0
-        for sheet, r, enterprise_id, period, values in pending:
+        for sheet, r, enterprise_id, period, values, steps in pending:
             if type(values) is dict:  # the per-row check's; the column check's are a tuple
                 values = tuple(map(values.get, FIGURE_FIELDS))
             if enterprise_id in new_ids or period not in recorded[enterprise_id]:
@@ -233,7 +265,8 @@ class FigureRows:
                 touched.add(enterprise_id)
             else:
                 self._plan_month(sheet, r, enterprise_id, period,
-                                 {f: v for f, v in zip(FIGURE_FIELDS, values) if v is not None})
+                                 {f: v for f, v in zip(FIGURE_FIELDS, values) if v is not None},
+                                 dict(zip(FIGURE_FIELDS, steps)))
         self.plan.result.figures_created += created
 
     def _name_of(self, enterprise_id: str):
@@ -243,7 +276,7 @@ class FigureRows:
             return self._names_by_id[enterprise_id]
         return self.plan.ledger.scalar("SELECT name FROM enterprises WHERE id = ?", (enterprise_id,))
 
-    def _plan_month(self, sheet, r, enterprise_id, period, values) -> None:
+    def _plan_month(self, sheet, r, enterprise_id, period, values, steps) -> None:
         row_id = monthly_figure_id(enterprise_id, period)
         existing = None if enterprise_id in self.plan.new_ids else self._months_of(enterprise_id).get(period)
         if existing is None:
@@ -251,7 +284,10 @@ class FigureRows:
                                              *map(values.get, FIGURE_FIELDS)))
             self.plan.result.figures_created += 1
         else:
-            diff = {k: v for k, v in values.items() if existing.get(k) != v}
+            # a value the file carries at a coarser step than the ledger (2-decimal 万元) is
+            # unchanged when it is the ledger's value at that step; a change is stored as given
+            diff = {k: v for k, v in values.items()
+                    if not cells.equal_at_step(existing.get(k), v, steps[k])}
             if diff:
                 self.plan.figure_updates.append((row_id, diff))
                 name = self._name_of(enterprise_id)

@@ -35,7 +35,7 @@ class FigureColumns:
         if layout.month_columns:
             return False
         plan, job, plan_row = self.plan, self.job, self.rows.plan_row
-        ids, periods, values = self._usual_figure_columns(layout, rows)
+        ids, periods, values, steps = self._usual_figure_columns(layout, rows)
         job.check()
         unusual = set()
         for column in (ids, periods, *values):
@@ -44,8 +44,8 @@ class FigureColumns:
         sheet = layout.grid.name
         seen, pending = plan.seen_months, plan.pending_months
         blank = (None,) * len(FIGURE_FIELDS)
-        for i, (r, enterprise_id, period, numbers) in enumerate(
-                zip(rows, ids, periods, zip(*values))):
+        for i, (r, enterprise_id, period, numbers, given_steps) in enumerate(
+                zip(rows, ids, periods, zip(*values), zip(*steps))):
             if i % 500 == 0:
                 job.check()
                 job.tell("检查数据", done + i, total)
@@ -59,13 +59,15 @@ class FigureColumns:
                 plan_row(layout, r)  # reports the month given twice
                 continue
             seen[key] = r + 1
-            # the numbers in FIGURE_FIELDS order (plan_pending_months takes either form)
-            pending.append((sheet, r, enterprise_id, period, numbers))
+            # the numbers in FIGURE_FIELDS order (plan_pending_months takes either form), and
+            # the precision each cell carries (1 where there is no number)
+            pending.append((sheet, r, enterprise_id, period, numbers,
+                            tuple(1 if n is None else s for n, s in zip(numbers, given_steps))))
         return True
 
     def _usual_figure_columns(self, layout: Layout, rows: list[int]):
-        """Per row: the enterprise id, the month, and each figure column's number; UNUSUAL
-        where the per-row check has something to report."""
+        """Per row: the enterprise id, the month, each figure column's number (UNUSUAL where
+        the per-row check has something to report) and the step each number carries."""
         cols = layout.by_field()
         wanted = [cols.get(f) for f in ("credit_code", "name", "period", "year", "month")]
         figures = [(f, cols[f]) for f in FIGURE_FIELDS if cols.get(f) is not None]
@@ -101,7 +103,11 @@ class FigureColumns:
         given = dict(figures)
         values = [blank if f not in given else self._usual_numbers(layout, given[f], column(given[f]))
                   for f in FIGURE_FIELDS]
-        return ids, periods, values
+        ones = (1,) * len(rows)
+        steps = [ones if f not in given else by_value(
+            column(given[f]), lambda v, col=given[f]: self.rows.cell_step(layout, col, v))
+            for f in FIGURE_FIELDS]
+        return ids, periods, values, steps
 
     def _usual_numbers(self, layout: Layout, col, values) -> list:
         """FigureRows.number of each cell (UNUSUAL where it reports a problem); in a column of

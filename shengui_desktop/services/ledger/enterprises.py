@@ -127,8 +127,10 @@ def list_enterprises(ledger: Ledger, *, township_code: str | None = None,
     for row in rows:
         ev = evaluations.get(row["id"])
         row["latest_annual_revenue"] = ev.prior_year_revenue if ev else None
-        row["suggested_pool"] = ev.suggested_pool if ev else row["pool"]
-        row["suggested_pool_reason"] = ev.suggested_pool_reason if ev else ""
+        # no suggestion (no profile chosen): no pool and no reason saying there is none
+        suggests = ev is not None and ev.has_suggestion
+        row["suggested_pool"] = ev.suggested_pool if suggests else None if ev else row["pool"]
+        row["suggested_pool_reason"] = ev.suggested_pool_reason if suggests else ""
         row["projected_revenue"] = ev.projected_revenue if ev else None
         row["projection_method"] = ev.projection_method if ev else "none"
         row["projection_text"] = ev.projection_text if ev else ""

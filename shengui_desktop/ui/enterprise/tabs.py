@@ -100,6 +100,8 @@ class PoolTab(QWidget):
                                  self.window_.today).get(self.enterprise_id)
         if ev is None:
             self.suggested.setText(MISSING)
+        elif not ev.has_suggestion:  # no pool, only why there is none
+            self.suggested.setText(ev.suggested_pool_reason or MISSING)
         else:
             self.suggested.setText(f"{POOLS.get(ev.suggested_pool, ev.suggested_pool)}——{ev.suggested_pool_reason}")
             if ev.suggested_pool != e["pool"]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QLabel, QTabWidget, QVBoxLayout
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout
 
 from ...domain.records import POOLS, STAT_STATUSES
 from ...services.ledger import enterprises
@@ -25,8 +26,18 @@ class EnterpriseWindow(QDialog):
         self.header.setStyleSheet("font-size: 16px; font-weight: bold;")
         self.subheader = QLabel()
         self.subheader.setStyleSheet("color: #555;")
-        layout.addWidget(self.header)
-        layout.addWidget(self.subheader)
+        self.print_button = QPushButton("打印一户一册")
+        self.print_button.setToolTip("生成本企业的一户一册，在主窗口“报表打印”中预览、打印或另存为PDF（Ctrl+P）")
+        self.print_button.setShortcut(QKeySequence.StandardKey.Print)
+        self.print_button.setAutoDefault(False)
+        self.print_button.clicked.connect(lambda: window.print_page.print_dossier(self.enterprise_id))
+        top = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.addWidget(self.header)
+        titles.addWidget(self.subheader)
+        top.addLayout(titles, 1)
+        top.addWidget(self.print_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
         self.tabs = QTabWidget()
         self.basic = BasicTab(window, enterprise_id)
         self.figures = FiguresTab(window, enterprise_id)

@@ -115,8 +115,8 @@ class LedgerModel(QAbstractTableModel):
         ev = idx.evaluations.get(r[ID])
         if ev is None:
             return MISSING
-        if key == "suggested_pool":
-            return POOLS.get(ev.suggested_pool, ev.suggested_pool)
+        if key == "suggested_pool":  # blank when the rules make none (the tooltip says why)
+            return POOLS.get(ev.suggested_pool, ev.suggested_pool) if ev.has_suggestion else ""
         if key == "projected_revenue":
             return wan(ev.projected_revenue)
         if key == "flags":
