@@ -432,7 +432,7 @@ def test_upgrade_gives_enrolled_townships_their_rows(offices, monkeypatch, tmp_p
     county, town, first = offices
     path = as_before_the_fix(county, town, first, monkeypatch)
     with open_ledger(path, passphrase=PASSWORD) as county:
-        assert migrations.current_version(county.conn) == migrations.latest_version() == 8
+        assert migrations.current_version(county.conn) == migrations.latest_version() >= 8
         assert county.scalar("SELECT name FROM townships WHERE code = ?", (NIUCUN,)) == "牛村镇"
         entry = county.one("SELECT * FROM change_entries WHERE tbl = 'townships' AND row_id = ?",
                            (reference_id("township", NIUCUN),))
@@ -460,7 +460,7 @@ def test_an_upgrade_stopped_before_the_rows_writes_them_at_the_next_opening(offi
         with pytest.raises(RuntimeError):
             open_ledger(path, passphrase=PASSWORD)
     with open_ledger(path, passphrase=PASSWORD, migrate=False) as county:
-        assert migrations.current_version(county.conn) == 8
+        assert migrations.current_version(county.conn) == migrations.latest_version()
         assert county.meta(enrolled.PENDING) == "1"
         assert county.scalar("SELECT count(*) FROM townships WHERE code = ?", (NIUCUN,)) == 0
     with open_ledger(path, passphrase=PASSWORD) as county:

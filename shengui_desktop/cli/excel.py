@@ -8,7 +8,8 @@ from pathlib import Path
 from ..errors import UserError
 from .common import add_db, emit, open_from_args, progress_printer
 
-EXPORT_KINDS = ("enterprises", "figures", "visits", "issues", "pools", "targets", "rewards")
+EXPORT_KINDS = ("enterprises", "figures", "visits", "issues", "pools", "targets", "rewards",
+                "annual")
 
 
 class ImportFailed(UserError):
@@ -22,7 +23,7 @@ def cmd_import(args) -> int:
         result = import_file(ledger, Path(args.file), sheet=args.sheet, kind=args.kind,
                              dry_run=args.dry_run, report=args.report,
                              create_townships=args.create_townships,
-                             progress=progress_printer("导入"))
+                             progress=progress_printer("导入"), year=args.year)
     if args.json:
         emit(args, result.to_dict())
     if not result.ok:
@@ -33,6 +34,9 @@ def cmd_import(args) -> int:
         print(f"发现{len(result.problems)}个问题，未导入任何数据：", file=sys.stderr)
         for line in result.problem_lines():
             print("  " + line, file=sys.stderr)
+        if result.needs_year:
+            print("名单中的营业收入等年度数未写明年份：请加 --year 年份（如 --year 2025）后重新导入。",
+                  file=sys.stderr)
         if result.report_path:
             print(f"已生成问题报告（问题单元格标红并加批注）：{result.report_path}", file=sys.stderr)
         else:
@@ -80,6 +84,8 @@ def register(sub) -> None:
     p.add_argument("--report", help="问题报告（xlsx）：标出有问题的单元格")
     p.add_argument("--sheet", help="只导入这张工作表")
     p.add_argument("--kind", choices=["enterprises", "figures"], help="表格类型（默认自动识别）")
+    p.add_argument("--year", type=int,
+                   help="企业名单中营业收入等年度数所属的年份（表头、“年度”列和标题都未写明时）")
     p.add_argument("--create-townships", action="store_true",
                    help="表中有本台账没有的乡镇时新建（默认作为问题列出，并给出最接近的乡镇名称）")
     p.set_defaults(func=cmd_import)
@@ -88,7 +94,7 @@ def register(sub) -> None:
     add_db(p)
     p.add_argument("--what", required=True, choices=EXPORT_KINDS,
                    help="enterprises 企业名单 | figures 月度数据 | visits 走访 | issues 问题 | "
-                        "pools 库别 | targets 目标 | rewards 奖补")
+                        "pools 库别 | targets 目标 | rewards 奖补 | annual 年度数据")
     p.add_argument("--out", required=True)
     p.add_argument("--with-figures", action="store_true",
                    help="企业名单附带月度数据工作表（默认不附带，月度数据用 --what figures 单独导出）")

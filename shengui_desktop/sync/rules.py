@@ -42,7 +42,7 @@ TABLE_LABELS = {
     "townships": "乡镇", "departments": "部门", "enterprises": "企业", "monthly_figures": "月度数据",
     "visits": "走访记录", "issues": "问题", "pool_events": "库别调整", "targets": "目标任务",
     "policy_profiles": "政策配置", "projects": "项目", "scale_history": "入规历史",
-    "reward_claims": "奖补申报", "entry_checklist": "入规材料清单",
+    "reward_claims": "奖补申报", "entry_checklist": "入规材料清单", "annual_figures": "年度数据",
     "change_log": "变更记录",  # not synced; `verify` counts it
 }
 

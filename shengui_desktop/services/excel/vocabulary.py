@@ -43,6 +43,8 @@ ALTERNATE_COLUMN = {"township_code": "township", "township": "township_code",
                     "industry_code": "industry_name", "department_id": "department"}
 # a planned month: (id, enterprise_id, period, *FIGURE_FIELDS)
 FIGURE_INSERT_COLUMNS = ("id", "enterprise_id", "period", *FIGURE_FIELDS)
+# a planned year (年度数): (id, enterprise_id, year, *FIGURE_FIELDS, source)
+ANNUAL_INSERT_COLUMNS = ("id", "enterprise_id", "year", *FIGURE_FIELDS, "source")
 
 DIVISION_NAMES = {name: code for code, (_section, name) in industry.DIVISIONS.items()}
 
