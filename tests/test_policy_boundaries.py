@@ -195,6 +195,18 @@ def test_hunan_no_figures_at_all_is_flagged_and_a_partial_last_year_is_annualise
     assert reason(row, "exit_risk") == "本年尚无应报月份，按上年主营业务收入2,900万元判断，在3,000万元以下（含3,000万元）"
 
 
+def test_hunan_no_figures_this_year_is_judged_on_last_years_annual_figure(county, capsys):
+    from shengui_desktop.services.ledger.figures import record_year
+
+    db = profile(capsys, county, "hunan").path
+    ent = add_enterprise(county, "只有年报", stat_status="above_scale", entered_stats_date="2019-01-01")
+    record_year(county, ent, 2025, {"revenue": 30_000_000})
+    row = listed(capsys, db)["只有年报"]
+    assert row["flags"] == ["exit_risk", "data_missing"]
+    assert reason(row, "exit_risk") == (
+        "本年无月度数据，上年主营业务收入3,000万元（年报），在3,000万元以下（含3,000万元）（数据缺失）")
+
+
 # 顺城 “当年预计销售收入跌破2000万元” and 盂县 “临退规” (below 2,000万, the amount itself is not):
 # the same “no figures this year” rule
 @pytest.mark.parametrize("code", ["shuncheng", "yuxian"])
