@@ -408,20 +408,20 @@ def test_rename_is_a_tracked_change(offices, tmp_path, cli_env, capsys):
 
 
 # -- upgrade -----------------------------------------------------------------------------------
-def upgrades_to_8(monkeypatch) -> None:
-    """The ledgers here are made with today's schema and set back to version 7: only the
-    migration under test (0008) may run on them again (a later one would add its columns twice)."""
-    every = migrations.available()
-    monkeypatch.setattr(migrations, "available", lambda: [m for m in every if m[0] <= 8])
+def upgrade_to_8_only(monkeypatch) -> None:
+    """These ledgers are made at the latest schema and marked 7 again: only migration 0008 is
+    run on them (the later ones would change tables that already have their changes)."""
+    shipped = migrations.available()
+    monkeypatch.setattr(migrations, "available", lambda: [m for m in shipped if m[0] <= 8])
 
 
 def as_before_the_fix(county, town, first, monkeypatch) -> Path:
     """A county that enrolled 牛村镇 with an earlier version: no township row, schema 7."""
-    upgrades_to_8(monkeypatch)
     with monkeypatch.context() as m:
         m.setattr(enrolled, "add_office_township", lambda *a, **k: None)
         enrol(county, town, first)
     assert county.scalar("SELECT count(*) FROM townships WHERE code = ?", (NIUCUN,)) == 0
+    upgrade_to_8_only(monkeypatch)
     county.conn.execute("PRAGMA user_version = 7")
     path = county.path
     county.close()
@@ -470,8 +470,8 @@ def test_an_upgrade_stopped_before_the_rows_writes_them_at_the_next_opening(offi
 
 def test_the_upgrade_leaves_other_ledgers_alone(offices, tmp_path, monkeypatch):
     county, town, first = offices
-    upgrades_to_8(monkeypatch)
     enrol(county, town, first)
+    upgrade_to_8_only(monkeypatch)
     for ledger in (county, town):
         ledger.conn.execute("PRAGMA user_version = 7")
     paths = [county.path, town.path]

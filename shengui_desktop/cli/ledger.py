@@ -97,5 +97,5 @@ def register(sub) -> None:
     add_db(p)
     p.add_argument("--township")
     p.add_argument("--pool")
-    p.add_argument("--date", help="以哪一天为“今天”评估（YYYY-MM-DD，默认今天）")
+    p.add_argument("--date", help="以哪一天为“今天”评估建议库别（YYYY-MM-DD）")
     p.set_defaults(func=cmd_list_enterprises)

@@ -22,6 +22,7 @@ from ...spreadsheets.column_values import by_value, cut_columns
 from ...spreadsheets.columns import CUMULATIVE_NOTE, FIGURE_FIELDS, LABELS, MONEY_FIELDS, money_factor_unit
 from ...spreadsheets.layout import Layout, data_rows, find_layout
 from ...spreadsheets.reader import Grid, read_workbook
+from ...spreadsheets.record_columns import record_kind
 from ...spreadsheets.report import Finding, write_marked_copy
 from ...storage.ledger import Ledger, reference_id
 from .annual_rows import YEARS, AnnualRows
@@ -30,6 +31,7 @@ from .enterprise_rows import EnterpriseRows
 from .figure_rows import FigureRows
 from .figures_bulk import FigureColumns
 from .plan import Plan
+from .record_sheets import RECORD_KINDS, RecordSheets
 from .results import ImportResult, SheetSummary
 from .vocabulary import ANNUAL_INSERT_COLUMNS, DEFAULT_MONEY_UNIT, FIGURE_INSERT_COLUMNS
 
@@ -77,6 +79,10 @@ def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
     return result
 
 
+_SHEET_ORDER = {"enterprises": 0, "figures": 1, "projects": 2, "milestones": 3, "claims": 4,
+                "scale_periods": 5}
+
+
 class Planner:
     """Checks every row against the ledger and collects the writes to make (see the
     module's docstring). `bulk` False leaves every row to the per-row checks (tests compare
@@ -97,6 +103,7 @@ class Planner:
         self.figure_columns = FigureColumns(self.plan, self.figure_rows, job)
         self.annual_rows = AnnualRows(self.plan, self.figure_rows, job, year,
                                       source or Path(result.path).name)
+        self.records = RecordSheets(self.plan)  # projects, milestones, claims, earlier periods
 
     # -- sheets -------------------------------------------------------------------------
     def run(self, grids: list[Grid], *, kind: str | None, sheet_named: bool) -> None:
@@ -110,15 +117,17 @@ class Planner:
                     plan.problem(grid.name, None, None, "",
                                  "没有找到表头：表头行应包含“企业名称”或“统一社会信用代码”等列名")
                 continue
-            layouts.append((layout, kind or layout.kind))
+            layouts.append((layout, kind or record_kind([c.header.text for c in layout.columns])
+                            or layout.kind))
         if not layouts and not self.result.problems:
             plan.problem("", None, None, "", "文件中没有找到可导入的表格（表头应包含“企业名称”或"
                                              "“统一社会信用代码”）")
         if self.year is not None and self.year not in YEARS:
             plan.problem("", None, None, str(self.year),
                          f"指定的年份{self.year}无效（应为2000至2100之间的四位数字）")
-        # enterprises first: figures may belong to enterprises new in the same file
-        layouts.sort(key=lambda lk: lk[1] != "enterprises")
+        # enterprises first: figures and the other records may belong to enterprises new in
+        # the same file; projects before their milestones
+        layouts.sort(key=lambda lk: _SHEET_ORDER.get(lk[1], 1))
         self._load_existing(layouts)
         total = sum(len(lk[0].grid.rows) for lk in layouts)
         done = 0
@@ -129,6 +138,10 @@ class Planner:
             summary.skipped = [Finding(layout.grid.name, s.row + 1, None, "", "", s.reason)
                                for s in skipped]
             self.result.sheets.append(summary)
+            if sheet_kind in RECORD_KINDS:
+                summary.unused_columns = self.records.plan_sheet(sheet_kind, layout, rows)
+                done += len(layout.grid.rows)
+                continue
             summary.unused_columns = self._unused_columns(layout, sheet_kind)
             if sheet_kind == "enterprises":
                 summary.annual = self.annual_rows.check_sheet(layout, rows)
@@ -142,6 +155,7 @@ class Planner:
             done += len(layout.grid.rows)
         self.figure_rows.plan_pending_months()
         self.annual_rows.plan_pending_years()
+        self.result.records = self.records.counts
         self.job.tell("检查数据", total, total)
 
     def _row_by_row(self, plan_row, layout: Layout, rows: list[int], done: int, total: int) -> None:
@@ -268,7 +282,7 @@ class Planner:
         new_townships = plan.townships.created
         total = (len(plan.new) + len(plan.updates) + len(plan.figure_inserts)
                  + len(plan.figure_updates) + len(new_townships) + len(plan.annual_inserts)
-                 + len(plan.annual_updates))
+                 + len(plan.annual_updates) + len(self.records.inserts) + len(self.records.updates))
         done = 0
         job.tell("写入台账", 0, total)
         with ledger.transaction():
@@ -308,6 +322,8 @@ class Planner:
                 if i % 200 == 0:
                     job.check()
                     job.tell("写入台账", done + i, total)
+            self.records.apply()
+        self.result.enterprise_ids |= self.records.enterprise_ids
         self.result.enterprise_ids |= {n.id for n in plan.new.values()}
         self.result.enterprise_ids |= {e for e, _ in plan.updates}
         job.tell("写入台账", total, total)

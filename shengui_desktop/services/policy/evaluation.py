@@ -57,7 +57,8 @@ def _evaluate(ledger: Ledger, enterprise_ids: list[str] | None, today: date,
     report("汇总月度数据", 0, 1)
     jump = profile.flag("revenue_jump") if profile else None
     facts = gather_facts(ledger, today, ids, window, jump["min_growth_percent"] if jump else None,
-                         late_report=bool(profile and profile.flag("late_report")))
+                         late_report=bool(profile and profile.flag("late_report")),
+                         **({"threshold": profile.threshold} if profile else {}))
     ranked: dict[str, tuple[str, str]] = {}
     if sizing and profile:
         # the same sizes `pool sizing` reports (储备库、培育库 by the plan's annual target,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from ...domain.annual import ANNUAL, COMPLETE_YEAR_MONTHS, MONTHLY, year_total
 from ...domain.policy_rewards import RewardFacts
-from ...domain.policy_rules import Facts, due_month
+from ...domain.policy_rules import NATIONAL_THRESHOLD, Facts, due_month
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
@@ -43,11 +43,12 @@ def _chunks(ids: list[str] | None) -> Iterable[list[str] | None]:
 
 def gather_facts(ledger: Ledger, today: date, enterprise_ids: list[str] | None = None,
                  window_months: int = 12, jump_percent: int | None = None,
-                 late_report: bool = False) -> dict[str, Facts]:
+                 late_report: bool = False, threshold: int = NATIONAL_THRESHOLD) -> dict[str, Facts]:
     """Facts of every enterprise (or those given). `jump_percent`: revenue growth from which
     electricity and tax are fetched for the revenue-jump check (None: not needed);
     `late_report`: fetch the months reported so far in the year of the last due month, for
-    the enterprises above scale or in the entry pool (孝义 不按序时进度上报)."""
+    the enterprises above scale or in the entry pool (孝义 不按序时进度上报).
+    `threshold`: the revenue line a project's expected output is measured against."""
     cy, py = today.year, today.year - 1
     upto = f"{cy}-{today.month:02d}"
     window = _month_back(today, window_months)
@@ -110,10 +111,17 @@ def gather_facts(ledger: Ledger, today: date, enterprise_ids: list[str] | None =
                 " GROUP BY enterprise_id", params):
             if ent in facts:
                 facts[ent].last_visit = last
+        # a live new project (not a 技改 of an existing plant) expected to reach scale, by the
+        # person's judgement or its expected output at full production, that is not in
+        # production before this year (actual date, else planned, else not dated yet); a
+        # project in production this year, up to today
         for ent, expected, started in ledger.conn.execute(
-                "SELECT enterprise_id, max(expected_to_reach_scale = 1 AND status != 'abandoned'),"
-                " max(status != 'abandoned' AND substr(production_start_date, 1, 4) = ?)"
-                f" FROM projects WHERE 1 = 1{where} GROUP BY enterprise_id", [str(cy), *params]):
+                "SELECT enterprise_id, max(status != 'abandoned' AND kind != 'tech_upgrade'"
+                " AND (expected_to_reach_scale = 1 OR coalesce(expected_output, 0) >= ?2)"
+                " AND coalesce(production_start_date, planned_production_date, '9999') >= ?1),"
+                " max(status != 'abandoned' AND production_start_date >= ?1 AND production_start_date <= ?3)"
+                f" FROM projects WHERE 1 = 1{where} GROUP BY enterprise_id",  # its ? follow ?3
+                [f"{cy}-01-01", threshold, today.isoformat(), *params]):
             if ent in facts:
                 facts[ent].project_expected = bool(expected)
                 facts[ent].project_started_this_year = bool(started)
@@ -255,5 +263,10 @@ def gather_reward_facts(ledger: Ledger, year: int, years_back: int) -> dict[str,
                              (year,)):
         if claim["enterprise_id"] in facts:
             facts[claim["enterprise_id"]].claims.append(claim)
+    for ent, rule, first in ledger.conn.execute(
+            "SELECT enterprise_id, rule, min(year) FROM reward_claims WHERE kind = 'award'"
+            " AND status = 'paid' AND year < ? GROUP BY enterprise_id, rule", (year,)):
+        if ent in facts:
+            facts[ent].paid_before[rule] = first
     _attach_history(ledger, facts.values())
     return facts
