@@ -166,8 +166,11 @@ def describe_profile(profile: Profile) -> list[tuple[str, list[str]]]:
     if sizing:
         plan = (f"“十四五”年均目标{sizing['plan_annual_target']}户" if sizing.get("plan_annual_target")
                 else "本年度目标")
+        # 入统库 is always a multiple of the year's target (孝义: 吕梁市下达的本年度目标)
+        entry = (f"入统库{sizing['entry_multiple']}倍" if not sizing.get("plan_annual_target")
+                 else f"入统库为本年度目标的{sizing['entry_multiple']}倍")
         pools.append(f"库容：储备库为{plan}的{sizing['reserve_multiple']}倍，培育库{sizing['cultivation_multiple']}倍，"
-                     f"入统库{sizing['entry_multiple']}倍（按预计营收排序）")
+                     f"{entry}（按预计营收排序）")
 
     # in FLAG_NAMES order: a stored profile's keys come back sorted, a file's as written
     order = [*FLAG_NAMES, *(c for c in d["flags"] if c not in FLAG_NAMES)]
