@@ -10,6 +10,7 @@ from ...domain.records import POOLS, STAT_STATUSES
 from ...services.ledger import enterprises
 from ..common import APP_TITLE
 from .basic import BasicTab
+from .fit import fit_to_screen
 from .tabs import FiguresTab, IssuesTab, PolicyLinesTab, PoolTab, VisitsTab, revenue_summary
 
 
@@ -51,6 +52,7 @@ class EnterpriseWindow(QDialog):
                              (self.checklist, "入统材料")):
             self.tabs.addTab(widget, name)
         layout.addWidget(self.tabs, 1)
+        fit_to_screen(self)  # the tabs scroll; the window never grows past the screen
         self.refresh_header()
         window.bus.changed.connect(self._changed)
 
@@ -76,6 +78,9 @@ class EnterpriseWindow(QDialog):
             self.pool.load()
         if "monthly_figures" in tables:
             self.figures.load()
+            self.refresh_header()
+            self.pool.load()
+            self.rewards.load()
         if "visits" in tables:
             self.visits.load()
         if "issues" in tables:
