@@ -81,7 +81,7 @@ def test_a_good_enterprise_is_added_listed_and_opened(qtbot, county, tmp_path):
     dialog.inputs["industry_code"].setCurrentText("C3311")
     dialog.inputs["pool"].setCurrentIndex(dialog.inputs["pool"].findData("reserve"))
     assert dialog.save() is None  # another pool needs its reason
-    assert dialog.errors["pool_reason"].text() == "调库理由不能为空"
+    assert dialog.errors["pool_reason"].text() == "放入储备库须填写入库理由（记入调库记录）"
     assert county.scalar("SELECT count(*) FROM enterprises") == 0
     type_text(qtbot, dialog.inputs["pool_reason"], "新建投产，预计年营收1,200万元")
     enterprise_id = dialog.save()

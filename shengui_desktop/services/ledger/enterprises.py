@@ -7,6 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ...domain.records import POOLS, validate_enterprise, validate_pool_move
+from ...domain.text import clean_narrative
 from ...errors import UserError, ValidationError
 from ..office.site import this_site
 from .lookup import enterprise_by_credit_code, find_by_credit_code  # noqa: F401  (public here too)
@@ -101,6 +102,9 @@ def add_enterprise(ledger: Ledger, record: dict, *, pool: str = "none", pool_rea
             move = validate_pool_move({"to_pool": pool, "reason": pool_reason, "decided_by": ledger.user,
                                        "moved_on": (today or date.today()).isoformat()})
         except ValidationError as e:
+            if "reason" in e.problems:  # said in the words of the form: 入库理由
+                e.problems["reason"] = (f"放入{POOLS[pool]}须填写入库理由（记入调库记录）"
+                                        if not clean_narrative(pool_reason) else e.problems["reason"])
             problems.update({{"reason": "pool_reason", "to_pool": "pool"}.get(k, k): v
                              for k, v in e.problems.items()})
     if problems:

@@ -7,7 +7,7 @@ changed cell in one transaction (figures.save_months), or nothing.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractItemDelegate, QAbstractItemView, QHeaderView, QTableView
 
@@ -186,6 +186,14 @@ class FiguresGrid(QTableView):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(90)
         header.setHighlightSections(False)
+
+    def sizeHint(self) -> QSize:
+        """Tall enough for the twelve months and the 合计 row without scrolling."""
+        rows = self.verticalHeader().defaultSectionSize() * (ROW_TOTAL + 1)
+        header = self.horizontalHeader()
+        header_height = max(header.height(), header.sizeHint().height())
+        height = header_height + rows + 2 * self.frameWidth() + 6
+        return QSize(super().sizeHint().width(), height)
 
     def closeEditor(self, editor, hint) -> None:
         # Enter commits and moves down a month, as in a spreadsheet

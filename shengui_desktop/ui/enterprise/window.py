@@ -21,7 +21,7 @@ class EnterpriseWindow(QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.window_ = window
         self.enterprise_id = enterprise_id
-        self.resize(960, 680)
+        self.resize(1100, 860)  # fit_to_screen takes it down to a smaller screen
         layout = QVBoxLayout(self)
         self.header = QLabel()
         self.header.setStyleSheet("font-size: 16px; font-weight: bold;")
