@@ -273,3 +273,76 @@ def test_the_rewards_tab_of_an_enterprise_without_rewards_and_the_window_height(
     assert enterprise.frameGeometry().height() <= free.height()
     assert enterprise.height() <= free.height() and enterprise.width() <= free.width()
     window.close()
+
+
+def test_projects_claims_and_scale_periods_are_added_through_their_tabs(qtbot, county, tmp_path):
+    policy.choose_profile(county, "minhou")
+    enterprise_id = add_enterprise(county, "秀水智能装备有限公司", 31, stat_status="above_scale",
+                                   entered_stats_date="2026-02-01")
+    window = open_window(qtbot, county, tmp_path, today=TODAY)
+    enterprise = window.open_enterprise(enterprise_id)
+    qtbot.addWidget(enterprise)
+    names = [enterprise.tabs.tabText(i) for i in range(enterprise.tabs.count())]
+    assert {"项目", "奖补申报", "入规历史"} <= set(names)
+
+    projects = enterprise.projects
+    assert projects.empty.isVisibleTo(projects) and "新增项目" in projects.empty.text()
+    dialog = projects.add()
+    assert dialog.save() is None and dialog.errors["name"].text() == "项目名称不能为空"
+    assert county.scalar("SELECT count(*) FROM projects") == 0
+    type_text(qtbot, dialog.inputs["name"], "年产5万台电机生产线")
+    dialog.inputs["status"].setCurrentIndex(dialog.inputs["status"].findData("under_construction"))
+    dialog.inputs["production_start_date"].setText("2026/13/01")
+    assert dialog.save() is None and "投产日期" in dialog.errors["production_start_date"].text()
+    dialog.inputs["production_start_date"].setText("2027-03-01")
+    dialog.inputs["expected_to_reach_scale"].setChecked(True)
+    assert dialog.save() is not None
+    project = county.one("SELECT * FROM projects WHERE enterprise_id = ?", (enterprise_id,))
+    assert (project["name"], project["status"], project["production_start_date"],
+            project["expected_to_reach_scale"], project["expected_scale_year"]) == \
+        ("年产5万台电机生产线", "under_construction", "2027-03-01", 1, TODAY.year + 1)
+    assert projects.model.rowCount() == 1 and projects.model.row(0)["status_label"] == "在建"
+
+    claims = enterprise.claims
+    dialog = claims.add()
+    dialog.inputs["kind"].setCurrentIndex(dialog.inputs["kind"].findData("bid_contract"))
+    assert dialog.rows["bid_region"][1].isVisibleTo(dialog)
+    type_text(qtbot, dialog.inputs["description"], "省外风电设备采购合同")
+    dialog.inputs["amount"].setText("一千万")
+    assert dialog.save() is None and "不是有效的金额" in dialog.errors["amount"].text()
+    assert county.scalar("SELECT count(*) FROM reward_claims") == 0
+    dialog.inputs["amount"].setText("1,250.5")
+    assert dialog.save() is not None
+    claim = county.one("SELECT * FROM reward_claims WHERE enterprise_id = ?", (enterprise_id,))
+    assert (claim["year"], claim["kind"], claim["amount"], claim["bid_region"], claim["public_tender"]) == \
+        (TODAY.year, "bid_contract", 12_505_000, "outside_province", 1)
+    assert claims.model.rowCount() == 1 and claims.model.row(0)["kind_label"] == "省外或本省其他地市中标合同"
+    # the rewards tab is worked out again with the claim
+    qtbot.waitUntil(lambda: "中标" in enterprise.rewards.text.text(), timeout=10000)
+
+    periods = enterprise.scale_periods
+    assert periods.add_button.isEnabled()
+    dialog = periods.add()
+    assert dialog.inputs["name"].text() == "秀水智能装备有限公司"
+    dialog.inputs["name"].setText("秀水电机厂")
+    dialog.inputs["entered_on"].setText("2018-01-01")
+    dialog.inputs["exited_on"].setText("2017-12-31")
+    assert dialog.save() is None and "退规日期不能早于入规日期" in dialog.errors["exited_on"].text()
+    dialog.inputs["exited_on"].setText("2021-12-31")
+    assert dialog.save() is not None
+    period = county.one("SELECT * FROM scale_history")
+    assert (period["name"], period["entered_on"], period["exited_on"], period["enterprise_id"]) == \
+        ("秀水电机厂", "2018-01-01", "2021-12-31", enterprise_id)
+    assert periods.model.rowCount() == 1 and periods.model.row(0)["name"] == "秀水电机厂"
+    window.close()
+
+
+def test_a_township_sees_the_scale_history_but_does_not_write_it(qtbot, township, tmp_path):
+    enterprise_id = add_enterprise(township, "秀水小五金厂", 41)
+    window = open_window(qtbot, township, tmp_path, today=TODAY)
+    enterprise = window.open_enterprise(enterprise_id)
+    qtbot.addWidget(enterprise)
+    assert not enterprise.scale_periods.add_button.isEnabled()
+    assert "县级" in enterprise.scale_periods.note.text()
+    assert enterprise.projects.add_button.isEnabled() and enterprise.claims.add_button.isEnabled()
+    window.close()

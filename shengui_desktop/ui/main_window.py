@@ -249,7 +249,7 @@ class MainWindow(QMainWindow):
 
     def _changed(self, tables: set, enterprise_ids: set) -> None:
         """One place that redraws what an action touched (see common.ChangeBus)."""
-        if "enterprises" in tables or "pool_events" in tables or "monthly_figures" in tables:
+        if tables & {"enterprises", "pool_events", "monthly_figures", "projects", "scale_history", "reward_claims"}:
             for eid in enterprise_ids:
                 row = enterprises.get_enterprise(self.ledger, eid)
                 if row is not None:

@@ -100,3 +100,48 @@ def add_reward_claim(ledger: Ledger, enterprise_id: str, record: dict) -> str:
         "amount": amount, "bid_region": region if kind == "bid_contract" else None,
         "public_tender": 1 if record.get("public_tender", kind == "bid_contract") else 0,
         "recorded_on": record.get("recorded_on") or date.today().isoformat()})
+
+
+# -- lists (the enterprise window's tabs) ------------------------------------------------
+def _enterprise_where(ledger: Ledger, credit_code: str | None) -> tuple[str, tuple]:
+    if not credit_code:
+        return "", ()
+    found = ledger.scalar("SELECT id FROM enterprises WHERE credit_code = ?", (clean(credit_code).upper(),))
+    if found is None:
+        raise UserError(f"没有统一社会信用代码为{clean(credit_code).upper()}的企业")
+    return " WHERE enterprise_id = ?", (found,)
+
+
+def list_projects(ledger: Ledger, *, credit_code: str | None = None) -> list[dict]:
+    """Projects (all, or one enterprise's by its credit code) with their status label."""
+    where, params = _enterprise_where(ledger, credit_code)
+    rows = ledger.rows(f"SELECT * FROM projects{where} ORDER BY name, id", params)
+    for r in rows:
+        r.pop("log_seq", None)
+        r["status_label"] = PROJECT_STATUSES.get(r["status"], r["status"])
+    return rows
+
+
+def list_claims(ledger: Ledger, *, year: int | None = None, credit_code: str | None = None) -> list[dict]:
+    """Reward claims (all, a year's, one enterprise's) with their kind and region labels."""
+    where, params = _enterprise_where(ledger, credit_code)
+    if year is not None:
+        where = (where + " AND" if where else " WHERE") + " year = ?"
+        params = (*params, year)
+    rows = ledger.rows(f"SELECT * FROM reward_claims{where} ORDER BY year, recorded_on, id", params)
+    for r in rows:
+        r.pop("log_seq", None)
+        r["kind_label"] = CLAIM_KINDS.get(r["kind"], r["kind"])
+        r["bid_region_label"] = BID_REGIONS.get(r["bid_region"]) if r["bid_region"] else None
+    return rows
+
+
+def list_scale_periods(ledger: Ledger, *, credit_code: str | None = None) -> list[dict]:
+    """Earlier above-scale periods (all, or of one credit code), oldest first."""
+    where, params = "", ()
+    if credit_code:
+        where, params = " WHERE credit_code = ?", (clean(credit_code).upper(),)
+    rows = ledger.rows(f"SELECT * FROM scale_history{where} ORDER BY credit_code, entered_on", params)
+    for r in rows:
+        r.pop("log_seq", None)
+    return rows
