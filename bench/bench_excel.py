@@ -107,7 +107,7 @@ class Stages:
 def full_import(ledger, path: Path, n: int):
     stages = Stages()
     start = time.perf_counter()
-    result = import_file(ledger, path, progress=stages)
+    result = import_file(ledger, path, create_townships=True, progress=stages)
     elapsed = time.perf_counter() - start
     assert result.applied, result.problem_lines()[:5]
     return elapsed, stages.split(start, start + elapsed)
@@ -137,9 +137,10 @@ def main() -> None:
                   f"{opx:.3f} s (calamine {opx / raw:.1f}x faster)")
             # the first import of the process pays for every distinct text once (clean() and
             # the date/period parsers remember what they saw); a user imports a file once
-            cold, result = timed(lambda: import_file(ledger, companies, dry_run=True))
+            cold, result = timed(lambda: import_file(ledger, companies, dry_run=True, create_townships=True))
             assert result.ok, result.problem_lines()[:5]
-            check, result = timed(lambda: import_file(ledger, companies, dry_run=True), 3)
+            check, result = timed(lambda: import_file(ledger, companies, dry_run=True,
+                                                        create_townships=True), 3)
             print(f"  dry run (every check, nothing written): first {cold:.3f} s = "
                   f"{cold / raw:.2f}x the read; again {check:.3f} s = {check / raw:.2f}x the read")
             fulls = [full_import(each, companies, n) for each in ledgers]
@@ -147,7 +148,7 @@ def main() -> None:
             print(f"  full import, checks and writing {n:,} enterprises in one transaction: "
                   f"{full:.3f} s = {full / raw:.2f}x the read (first {fulls[0][0]:.3f} s)")
             print(f"    where the best one went: {split}")
-            again, result = timed(lambda: import_file(ledger, companies, dry_run=True))
+            again, result = timed(lambda: import_file(ledger, companies, dry_run=True, create_townships=True))
             print(f"  re-import of the same list (every row compared with the ledger): {again:.3f} s")
 
             raw_f, _ = timed(lambda: read_workbook(figures), 3)

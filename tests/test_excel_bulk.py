@@ -131,9 +131,10 @@ def sheets(draw):
     return headers, rows, office
 
 
-def plan(ledger, headers, rows, office, *, bulk: bool, more: list[Grid] = ()) -> Planner:
+def plan(ledger, headers, rows, office, *, bulk: bool, more: list[Grid] = (),
+         create_townships: bool = False) -> Planner:
     grid_rows = ([[office]] if office else []) + [list(headers)] + [list(r) for r in rows]
-    planner = Planner(ledger, ImportResult("x.xlsx", True), Job())
+    planner = Planner(ledger, ImportResult("x.xlsx", True), Job(), create_townships=create_townships)
     planner.bulk = bulk
     planner.run([Grid("Sheet1", grid_rows), *[Grid(g.name, [list(r) for r in g.rows])
                                               for g in more]], kind=None, sheet_named=False)
@@ -160,16 +161,17 @@ def outcome(planner: Planner) -> dict:
         "months": {(named(e), period): row for (e, period), row in p.seen_months.items()},
         "touched": set(map(named, r.enterprise_ids)),
         "sheets": [(x.name, x.kind, x.rows, x.unit, x.skipped) for x in r.sheets],
+        "unknown_townships": p.townships.unknown,
     }
 
 
 @settings(max_examples=300, deadline=None)
-@given(role=st.sampled_from(["county", "township"]), sheet=sheets())
-def test_columns_plan_what_rows_plan(ledgers, role, sheet):
+@given(role=st.sampled_from(["county", "township"]), sheet=sheets(), create=st.booleans())
+def test_columns_plan_what_rows_plan(ledgers, role, sheet, create):
     headers, rows, office = sheet
     ledger = ledgers[role]
-    assert outcome(plan(ledger, headers, rows, office, bulk=True)) == \
-        outcome(plan(ledger, headers, rows, office, bulk=False))
+    assert outcome(plan(ledger, headers, rows, office, bulk=True, create_townships=create)) == \
+        outcome(plan(ledger, headers, rows, office, bulk=False, create_townships=create))
 
 
 FIGURE_COLUMNS = {
@@ -290,7 +292,8 @@ def test_usual_rows_take_the_column_path_and_unusual_ones_the_row_path(ledgers, 
     original = EnterpriseRows.plan_row
     monkeypatch.setattr(EnterpriseRows, "plan_row",
                         lambda self, layout, r: (seen.append(r), original(self, layout, r)))
-    p = plan(ledgers["county"], headers, rows, None, bulk=True)
+    # creating a township the ledger does not know needs the person's confirmation
+    p = plan(ledgers["county"], headers, rows, None, bulk=True, create_townships=True)
     assert seen == [2, 4]  # grid rows of 丁公司 and 己公司
     assert p.plan.new[credit(5)].record["township_code"] == p.plan.townships.created["南娄镇"]
     assert p.plan.new[credit(5)].record["established_date"] == "2020-01-01"

@@ -44,8 +44,11 @@ def test_round_trip_enterprises_and_figures(demo_county, tmp_path):
         demo_county.scalar("SELECT count(*) FROM monthly_figures")
     target = empty_county(tmp_path)
     try:
-        result = import_file(target, out)
+        # the townships are new to this ledger: created once the person confirms it (#15 item 1)
+        assert not import_file(target, out, dry_run=True).ok
+        result = import_file(target, out, create_townships=True)
         assert result.ok, result.problem_lines()
+        assert not any(t["allocated"] for t in result.new_townships)
         assert len(result.created) == 40
         # the 合计 row under the list is not an enterprise
         assert [f.message for f in result.sheets[0].skipped] == ["“合计”为合计行，未导入"]

@@ -101,11 +101,15 @@ def test_merged_township_cells_count_for_each_row(county, tmp_path):
     assert [got[credit(n)]["township_code"] for n in (1, 2, 3, 4)] == ["140322100"] * 3 + ["140322101"]
 
 
-def test_county_creates_unknown_township_and_lists_it(county, tmp_path):
+def test_county_creates_unknown_township_when_confirmed_and_lists_it(county, tmp_path):
     rows = [["企业名称", "统一社会信用代码", "所属乡镇"],
             ["甲公司", credit(1), "南娄镇"], ["乙公司", credit(2), "北下庄乡"],
             ["丙公司", credit(3), "南娄镇"]]
-    result = import_file(county, write_xlsx(tmp_path / "t.xlsx", rows))
+    path = write_xlsx(tmp_path / "t.xlsx", rows)
+    refused = import_file(county, path)  # not without the person's confirmation (#15 item 1)
+    assert not refused.ok and [t["name"] for t in refused.unknown_townships] == ["南娄镇", "北下庄乡"]
+    assert county.scalar("SELECT count(*) FROM townships") == 2
+    result = import_file(county, path, create_townships=True)
     assert result.ok, result.problem_lines()
     assert [(t["name"], t["code"]) for t in result.new_townships] == [
         ("南娄镇", "140322102"), ("北下庄乡", "140322200")]

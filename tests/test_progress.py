@@ -47,8 +47,8 @@ def spreadsheet_import(world, tmp_path):
     rows = [["企业名称", "统一社会信用代码", "乡镇"],
             ["甲机械有限公司", credit(901), "上社镇"], ["乙机械有限公司", credit(902), "秀水镇"]]
     path = write_xlsx(tmp_path / "名单.xlsx", rows)
-    return county, lambda progress, cancel: import_file(county, path, progress=progress,
-                                                        cancel=cancel)
+    return county, lambda progress, cancel: import_file(county, path, create_townships=True,
+                                                        progress=progress, cancel=cancel)
 
 
 def sync_import(world, tmp_path):

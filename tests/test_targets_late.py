@@ -130,7 +130,8 @@ def test_a_township_written_differently_is_the_same_township(county_db):
 def test_a_township_created_by_a_spreadsheet_import_gets_its_share(county_db, tmp_path):
     rows = [["企业名称", "统一社会信用代码", "所属乡镇"], ["甲公司", credit(1), "南娄镇"]]
     with open_db(county_db) as ledger:
-        result = import_file(ledger, write_xlsx(tmp_path / "list.xlsx", rows))
+        # a township new to the ledger is created once the person confirms it (#15 item 1)
+        result = import_file(ledger, write_xlsx(tmp_path / "list.xlsx", rows), create_townships=True)
         assert result.ok, result.problem_lines()
         code = ledger.scalar("SELECT code FROM townships WHERE name = '南娄镇'")
         assert towns(policy.target_progress(ledger, 2024))["南娄镇"] == (1, True, code)

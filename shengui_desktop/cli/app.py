@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 
 from ..errors import UserError, os_error_message
-from . import excel, ledger, office, policy, report, sync, upkeep
+from . import excel, ledger, office, policy, report, sync, townships, upkeep
 
 # In this order in `shengui --help`.
-GROUPS = (office, ledger, upkeep, policy, sync, excel, report)
+GROUPS = (office, ledger, townships, upkeep, policy, sync, excel, report)
 
 
 def cmd_gui(args) -> int:

@@ -21,13 +21,14 @@ def cmd_import(args) -> int:
     with open_from_args(args) as ledger:
         result = import_file(ledger, Path(args.file), sheet=args.sheet, kind=args.kind,
                              dry_run=args.dry_run, report=args.report,
+                             create_townships=args.create_townships,
                              progress=progress_printer("导入"))
     if args.json:
         emit(args, result.to_dict())
     if not result.ok:
         if not args.json:
             for line in result.summary_lines():
-                if line.startswith("工作表") or line.startswith("  跳过") or line.startswith("  未导入"):
+                if line.startswith(("工作表", "  跳过", "  未导入", "本台账没有乡镇")):
                     print(line, file=sys.stderr)
         print(f"发现{len(result.problems)}个问题，未导入任何数据：", file=sys.stderr)
         for line in result.problem_lines():
@@ -79,6 +80,8 @@ def register(sub) -> None:
     p.add_argument("--report", help="问题报告（xlsx）：标出有问题的单元格")
     p.add_argument("--sheet", help="只导入这张工作表")
     p.add_argument("--kind", choices=["enterprises", "figures"], help="表格类型（默认自动识别）")
+    p.add_argument("--create-townships", action="store_true",
+                   help="表中有本台账没有的乡镇时新建（默认作为问题列出，并给出最接近的乡镇名称）")
     p.set_defaults(func=cmd_import)
 
     p = excel.add_parser("export", help="导出为Excel")

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import LedgerDamaged, UserError
-from . import migrations
+from . import enrolled, migrations
 from .connection import connect
 from .keyslots import KEY_BYTES, KdfParams, KeySlots, keys_path_for
 from .ledger import Ledger, new_id
@@ -40,6 +40,8 @@ def open_ledger(path: Path, *, passphrase: str | None = None, user: str | None =
         ledger = Ledger(conn, path, key, who)
         if ledger.meta("ledger_uuid") != slots.ledger_uuid:
             raise LedgerDamaged("密钥文件与台账文件不匹配（来自不同的台账），请核对文件。")
+        if migrate:
+            enrolled.finish_upgrade(ledger)  # migration 8's tracked writes
     except BaseException:
         conn.close()
         raise

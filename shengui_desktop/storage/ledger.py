@@ -71,6 +71,17 @@ def monthly_figure_id(enterprise_id: str, period: str) -> str:
     return enterprise_id[:24] + tail
 
 
+# Reference rows (townships, departments, targets) get ids derived from their natural key,
+# so two offices that both add "工信局" (or the 2024 target of 秀水镇) create the same record
+# instead of two.
+_REFERENCE_NAMESPACE = uuid.UUID("0b6c2f5e-8d1a-4f7e-9c3b-5a2d7e1f4c60")
+
+
+def reference_id(kind: str, *key: object) -> str:
+    """The id of a reference row from its natural key: reference_id("township", "140322100")."""
+    return uuid.uuid5(_REFERENCE_NAMESPACE, "|".join([kind, *map(str, key)])).hex
+
+
 def derived_values(table: str, values: dict) -> dict:
     """The local columns computed from a record's synced values (an enterprise's search key)."""
     if table == "enterprises" and "name" in values:

@@ -22,6 +22,7 @@ from pyrage import x25519
 
 from ..domain.fingerprint import fingerprint
 from ..errors import UserError
+from ..storage import enrolled
 
 if TYPE_CHECKING:
     from ..storage.ledger import Ledger
@@ -123,12 +124,17 @@ def load_certificate_file(path: Path) -> dict:
         raise CertificateError(f"“{path.name}”不是有效的证书文件（JSON格式错误）。") from None
 
 
-def pin_site(ledger: Ledger, body: dict) -> None:
+def pin_site(ledger: Ledger, body: dict) -> list[str]:
     """Record a peer's keys as trusted (after a person compared the fingerprint).
 
     One enrolled key per office code (SYNC.md property 7): a second site claiming a code
     that another trusted peer holds is never pinned beside it; only :func:`replace_site`
-    (the deliberate re-keying) takes a code over, after revoking the key that held it."""
+    (the deliberate re-keying) takes a code over, after revoking the key that held it.
+
+    At a county, a township office pinned is a township of its list: its `townships` row
+    (code and name from the certificate) is written with it, a tracked change that syncs,
+    unless the list has the code already (storage/enrolled.py). Returns notes for the person
+    (Chinese): a township of the same name under another code, to merge."""
     holder = enrolled_holder(ledger, body["area_code"], exclude=body["site_id"])
     if holder is not None:
         button = "乡镇" if holder["role"] == "township" else "县级"
@@ -149,6 +155,18 @@ def pin_site(ledger: Ledger, body: dict) -> None:
             (body["site_id"], body["role"], body["name"], body["area_code"],
              body["sign_public_key"], body["age_recipient"], body["fingerprint"], now))
         ledger.conn.execute("INSERT OR IGNORE INTO peer_state(site_id) VALUES (?)", (body["site_id"],))
+        if body["role"] == "township":
+            enrolled.add_office_township(ledger, body["area_code"], body["name"])
+    return township_notes(ledger, body) if body["role"] == "township" else []
+
+
+def township_notes(ledger: Ledger, body: dict) -> list[str]:
+    """What a person should know about the township of an enrolled office: another township
+    of its name under a made-up code (an earlier spreadsheet import's), to merge."""
+    code = body["area_code"]
+    return [f"本台账另有同名乡镇“{t['name']}”（代码{t['code']}），可能是此前导入表格时临时分配的代码；"
+            f"核对后可用“shengui townships merge {t['code']} --into {code}”把它合并到"
+            f"“{body['name']}”（{code}）。" for t in enrolled.same_name_elsewhere(ledger, code)]
 
 
 def enrolled_holder(ledger: Ledger, area_code: str, exclude: str | None = None) -> dict | None:
@@ -198,7 +216,7 @@ def key_events(ledger: Ledger, area_code: str | None = None) -> list[dict]:
     return ledger.rows("SELECT * FROM site_key_events WHERE area_code = ? ORDER BY id", (area_code,))
 
 
-def replace_site(ledger: Ledger, old: dict, body: dict, *, package_id: str | None = None) -> None:
+def replace_site(ledger: Ledger, old: dict, body: dict, *, package_id: str | None = None) -> list[str]:
     """The deliberate re-keying of a peer (a township that reinstalled, checked by phone):
     the key of `old` (the enrolled site row) is revoked and `body` (a verified certificate
     of the same office code) is pinned in its place.
@@ -206,7 +224,9 @@ def replace_site(ledger: Ledger, old: dict, body: dict, *, package_id: str | Non
     A new site id (a new ledger) takes over the code: the old row stays, untrusted, with
     `revoked_at` and `replaced_by`, so its name still reads in conflicts; records that were
     to be re-sent to it go to the new site. The same site id gets its key replaced in place.
-    Either way the old key joins site_key_history, and packages it signs are refused."""
+    Either way the old key joins site_key_history, and packages it signs are refused. The
+    township row of the code stays as it is (pin_site adds it if it is missing); returns
+    pin_site's notes."""
     if body["area_code"] != old["area_code"] or body["role"] != old["role"]:
         raise CertificateError(f"“{body['name']}”（{body['area_code']}）不是“{old['name']}”"
                                f"（{old['area_code']}），不能替换其密钥。")
@@ -223,9 +243,10 @@ def replace_site(ledger: Ledger, old: dict, body: dict, *, package_id: str | Non
                                 " WHERE id = ?", (now, body["site_id"], old["id"]))
             ledger.conn.execute("UPDATE OR REPLACE sync_resend SET peer_site_id = ?"
                                 " WHERE peer_site_id = ?", (body["site_id"], old["id"]))
-        pin_site(ledger, body)
+        notes = pin_site(ledger, body)
         record_key_event(ledger, "rekey", body, old, package_id=package_id,
                          note="电话核对指纹后更换密钥，原密钥已吊销")
+    return notes
 
 
 def check_enrolment(ledger: Ledger, body: dict) -> None:

@@ -504,12 +504,13 @@ def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
     with ledger.transaction():
         if v.replaces:
             old = v.replaces
-            certificates.replace_site(ledger, old, v.enrol, package_id=m["package_id"])
+            result.warnings += certificates.replace_site(ledger, old, v.enrol,
+                                                         package_id=m["package_id"])
             result.rekeyed = {"name": old["name"], "area_code": old["area_code"],
                               "old_site_id": old["id"], "old_fingerprint": old["fingerprint"],
                               "new_site_id": v.enrol["site_id"], "new_fingerprint": v.enrol["fingerprint"]}
         elif v.enrol:
-            certificates.pin_site(ledger, v.enrol)
+            result.warnings += certificates.pin_site(ledger, v.enrol)
             certificates.record_key_event(ledger, "enrol", v.enrol, package_id=m["package_id"],
                                           note="电话核对指纹后登记")
             result.enrolled = True

@@ -218,18 +218,21 @@ class EnterpriseRows:
             return found
 
     def _township(self, layout: Layout, r: int, raw: dict, fail, *, required: bool) -> str | None:
-        """The row's township code; at a county, an unknown township name is planned as new."""
+        """The row's township code; at a county, a township name the list does not know is a
+        problem, or planned as new when the person confirmed creating townships."""
         townships = self.plan.townships
         name = cells.name_text(raw.get("township"))
         code = cells.text(raw.get("township_code")).replace(" ", "")
         found, failure, create = townships.decision(layout, name, code, required=required)
         if failure:
             fail(*failure)
+            townships.note_unknown(name, code)
             return None
         if create:
-            name, code = create
-            code = townships.create(name, code)
+            name, given = create
+            code = townships.create(name, given)
             self.plan.result.new_townships.append({"name": name, "code": code,
+                                                   "allocated": given is None,
                                                    "sheet": layout.grid.name, "row": r + 1})
             return code
         return found

@@ -23,10 +23,10 @@ UNUSUAL = object()
 class Plan:
     """Lookups, findings and planned writes of one import (see the module's docstring)."""
 
-    def __init__(self, ledger: Ledger, result: ImportResult):
+    def __init__(self, ledger: Ledger, result: ImportResult, *, create_townships: bool = False):
         self.ledger = ledger
         self.result = result
-        self.townships = Townships(ledger)
+        self.townships = Townships(ledger, create=create_townships)
         # departments and enterprises are looked up by the match_key of their names (a list
         # writing (山西) or 工 信 局 finds the record stored as （山西）, 工信局)
         departments = ledger.rows("SELECT id, name FROM departments")

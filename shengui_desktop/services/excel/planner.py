@@ -22,7 +22,7 @@ from ...spreadsheets.columns import FIGURE_FIELDS, LABELS, MONEY_FIELDS, money_f
 from ...spreadsheets.layout import Layout, data_rows, find_layout
 from ...spreadsheets.reader import Grid, read_workbook
 from ...spreadsheets.report import Finding, write_marked_copy
-from ...storage.ledger import Ledger
+from ...storage.ledger import Ledger, reference_id
 from .enterprise_bulk import EnterpriseColumns
 from .enterprise_rows import EnterpriseRows
 from .figure_rows import FigureRows
@@ -34,21 +34,28 @@ from .vocabulary import DEFAULT_MONEY_UNIT, FIGURE_INSERT_COLUMNS
 
 def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
                 kind: str | None = None, dry_run: bool = False, report: Path | str | None = None,
+                create_townships: bool = False,
                 progress: Progress | None = None, cancel: Cancel = None) -> ImportResult:
     """Read, check and (unless dry_run or any problem) write the file's enterprises and
     monthly figures. Problems never raise: they are in the result (`ok` is False), and
     with `report` a marked-up copy of the file is written. A cancel raises ImportCancelled
-    and leaves the ledger as it was."""
+    and leaves the ledger as it was.
+
+    A township name the ledger's list does not know is a problem (the result's
+    `unknown_townships` has each, with the known names nearest to it) unless
+    `create_townships`: the person confirmed creating them (townships.py)."""
     path = Path(path)
     job = Job(progress, cancel, error=ImportCancelled)
     job.tell("读取文件", 0, 1)
     grids = read_workbook(path, sheet)
     job.tell("读取文件", 1, 1)
     job.check()
-    planner = Planner(ledger, ImportResult(str(path), dry_run), job)
+    planner = Planner(ledger, ImportResult(str(path), dry_run), job,
+                      create_townships=create_townships)
     with collector_paused():
         planner.run(grids, kind=kind, sheet_named=sheet is not None)
     result = planner.result
+    result.unknown_townships = list(planner.plan.townships.unknown.values())
     if result.problems:
         if report:
             result.report_path = str(write_marked_copy(path, grids, result.problems,
@@ -70,11 +77,12 @@ class Planner:
 
     bulk = True
 
-    def __init__(self, ledger: Ledger, result: ImportResult, job: Job):
+    def __init__(self, ledger: Ledger, result: ImportResult, job: Job, *,
+                 create_townships: bool = False):
         self.ledger = ledger
         self.result = result
         self.job = job
-        self.plan = Plan(ledger, result)
+        self.plan = Plan(ledger, result, create_townships=create_townships)
         self.enterprise_rows = EnterpriseRows(self.plan)
         self.figure_rows = FigureRows(self.plan)
         self.enterprise_columns = EnterpriseColumns(self.plan, self.enterprise_rows, job)
@@ -233,7 +241,8 @@ class Planner:
         job.tell("写入台账", 0, total)
         with ledger.transaction():
             for name, code in new_townships.items():
-                ledger.insert("townships", {"code": code, "name": name})
+                ledger.insert("townships", {"id": reference_id("township", code), "code": code,
+                                            "name": name})
                 done += 1
             job.check()
             columns = ledger.spec("enterprises").columns

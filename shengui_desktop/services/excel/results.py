@@ -48,6 +48,9 @@ class ImportResult:
     figures_updated: list[Change] = field(default_factory=list)
     figures_unchanged: int = 0
     new_townships: list[dict] = field(default_factory=list)
+    # township names the ledger's list does not know (a problem unless creating them was
+    # confirmed): {name, code (the file's, or None), nearest (known names), rows}
+    unknown_townships: list[dict] = field(default_factory=list)
     enterprise_ids: set[str] = field(default_factory=set)  # touched, for views to refresh
     report_path: str | None = None
 
@@ -74,7 +77,11 @@ class ImportResult:
             for f in s.unused_columns:
                 lines.append(f"  未导入的列 {f.column_letter}（{f.header}）：{f.message}")
         for t in self.new_townships:
-            lines.append(f"{verb}新建乡镇：{t['name']}（代码{t['code']}，临时分配，请核对）")
+            origin = "临时分配，请核对" if t.get("allocated", True) else "取自表格"
+            lines.append(f"{verb}新建乡镇：{t['name']}（代码{t['code']}，{origin}）")
+        for t in self.unknown_townships:
+            nearest = f"，最接近的有：{'、'.join(t['nearest'])}" if t["nearest"] else ""
+            lines.append(f"本台账没有乡镇“{t['name']}”（{t['rows']}行）{nearest}")
         lines.append(f"{verb}新增企业{len(self.created)}户，更新{len(self.updated)}户，"
                      f"无变化{self.unchanged}户")
         for change in self.updated:
@@ -108,5 +115,6 @@ class ImportResult:
                                 for c in self.figures_updated],
             "figures_unchanged": self.figures_unchanged,
             "new_townships": self.new_townships,
+            "unknown_townships": self.unknown_townships,
             "report_path": self.report_path,
         }

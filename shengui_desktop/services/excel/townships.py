@@ -1,5 +1,14 @@
-"""Which township a row's enterprise belongs to: the ledger's townships, and at a county
-the ones a file names that are new (planned, written with the enterprises)."""
+"""Which township a row's enterprise belongs to: a township of the ledger's list, found by
+its code (a 乡镇代码 or 区划代码 column) or by its name as people write it (spaces, widths
+and bracket forms aside; "盂县秀水镇" and "秀水" for 秀水镇).
+
+The list is the county's: the townships it enrolled (their rows are written at enrolment,
+storage/enrolled.py) and the ones it added. A name the list does not know is a problem of
+the import, with the known names nearest to it, never a township made up on the quiet: a
+made-up twin of a township that enrols later splits its enterprises and gets the real
+township's packages refused. Only when the person confirms it (`create`: `excel import
+--create-townships`) is it planned as new, written with the enterprises, under the code the
+file gives or else one allocated (and listed for checking)."""
 
 from __future__ import annotations
 
@@ -8,22 +17,33 @@ from typing import TYPE_CHECKING
 from ...domain.text import match_key
 from ...errors import UserError
 from ...spreadsheets.layout import Layout
+from ..ledger.townships import nearest_names
 from ..office.site import this_site
 from .vocabulary import NINE_DIGITS
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
 
+CREATE_HINT = "如确为新乡镇，请确认新建（命令行加 --create-townships）"
+
 
 class Townships:
-    def __init__(self, ledger: Ledger):
+    def __init__(self, ledger: Ledger, *, create: bool = False):
         self.role = ledger.meta("role")
+        self.create_allowed = create
         site = this_site(ledger)
         self.own_code = site["area_code"] if site else ""
         self.known = {r["code"]: r["name"] for r in ledger.rows("SELECT code, name FROM townships")}
-        # by the match_key of the name: 秀水　镇 or 秀水镇 finds the township stored as 秀水镇
-        self.known_names = {match_key(name): code for code, name in self.known.items()}
-        self.created: dict[str, str] = {}  # name as written → code, planned by this import
+        # codes of enrolled offices: where two townships share a name (a twin made up before
+        # the real one enrolled), the name means the enrolled one
+        self.enrolled = {r[0] for r in ledger.conn.execute(
+            "SELECT area_code FROM sites WHERE is_self = 0 AND trusted = 1 AND role = 'township'")}
+        self.known_names: dict[str, str] = {}  # match_key of the name → code
+        for code, name in sorted(self.known.items(), key=lambda cn: (cn[0] in self.enrolled, cn[0])):
+            self.known_names[match_key(name)] = code
+        self.created: dict[str, str] = {}  # name → code, planned by this import
+        self.unknown: dict[str, dict] = {}  # match_key → {name, code, nearest, rows}
+        self._nearest: dict[str, list[str]] = {}
 
     def decision(self, layout: Layout, name: str, code: str, *, required: bool):
         """(code found, (field, problem) or None, (name, code or None) to create or None),
@@ -32,12 +52,21 @@ class Townships:
             code, name = match_key(name), ""
         found = None
         if code:
+            if len(code) == 12 and code.isdigit():
+                code = code[:9]  # a full 统计用区划代码: its township is the first 9 digits
             if not NINE_DIGITS.fullmatch(code):
                 return None, ("township_code", f"乡镇代码“{code}”应为9位数字"), None
             found = code if code in self.known or code in self.created.values() else None
             if found is None:
                 if self.role == "county" and name:
-                    return None, None, (name, code)
+                    named = self.named(name)
+                    if named is not None:
+                        return None, ("township_code",
+                                      f"乡镇代码{code}不在本台账的乡镇列表中，而本台账的“{self.name_of(named)}”"
+                                      f"代码为{named}；请核对代码（乡镇列表可用 shengui townships 查看和修正）"), None
+                    if self.create_allowed:
+                        return None, None, (name, code)
+                    return None, ("township", self._unknown_message(name, code)), None
                 elif self.role == "county":
                     return None, ("township_code",
                                   f"乡镇代码{code}不在本台账的乡镇列表中，请同时填写乡镇名称"), None
@@ -45,7 +74,9 @@ class Townships:
             found = self.named(name)
             if found is None:
                 if self.role == "county":
-                    return None, None, (name, None)
+                    if self.create_allowed:
+                        return None, None, (name, None)
+                    return None, ("township", self._unknown_message(name, None)), None
                 return None, ("township", f"本乡镇台账只能导入本乡镇（{self.known.get(self.own_code, self.own_code)}）"
                                           f"的企业，此行属于“{name}”"), None
         else:
@@ -63,19 +94,51 @@ class Townships:
                                       f"的企业，此行属于“{name or self.known.get(found, found)}”"), None
         return found, None, None
 
+    def nearest(self, name: str) -> list[str]:
+        """The names of the list nearest to `name`, nearest first (worked out once per name:
+        every row of an unknown township asks)."""
+        found = self._nearest.get(name)
+        if found is None:
+            found = self._nearest[name] = nearest_names(name, [*self.known.values(), *self.created])
+        return found
+
+    def _unknown_message(self, name: str, code: str | None) -> str:
+        nearest = self.nearest(name)
+        given = f"（表中代码{code}）" if code else ""
+        if nearest:
+            return (f"乡镇“{name}”{given}不在本台账的乡镇列表中，最接近的有：{'、'.join(nearest)}。"
+                    f"请改为其中之一或填写乡镇代码；{CREATE_HINT}")
+        return (f"乡镇“{name}”{given}不在本台账的乡镇列表中（本台账还没有乡镇：乡镇在登记其同步包时加入）；"
+                f"{CREATE_HINT}")
+
+    def note_unknown(self, name: str, code: str) -> None:
+        """Count a row whose township name the list does not know, when decision() refused it
+        for that (the result lists each such name once, with the nearest known ones)."""
+        if (self.role != "county" or self.create_allowed or not name
+                or NINE_DIGITS.fullmatch(match_key(name))
+                or self.named(name) is not None or (code and code[:9] in self.known)):
+            return
+        key = match_key(name)
+        entry = self.unknown.get(key)
+        if entry is None:
+            entry = self.unknown[key] = {"name": name, "code": code or None,
+                                         "nearest": self.nearest(name), "rows": 0}
+        entry["rows"] += 1
+
     def named(self, name: str) -> str | None:
-        """The code of a township written by name, planned ones included; names are
-        compared by match_key."""
-        name = match_key(name)  # the keys of known_names are too
-        if name in self.known_names:
-            return self.known_names[name]
-        for given, code in self.created.items():
-            if match_key(given) == name:
+        """The code of a township written by name, planned ones included."""
+        key = match_key(name)
+        if not key:
+            return None
+        if key in self.known_names:
+            return self.known_names[key]
+        for created, code in self.created.items():
+            if match_key(created) == key:
                 return code
         for known, code in self.known_names.items():
             # "盂县秀水镇" or "秀水" for "秀水镇"
-            if known in name or (known.startswith(name) and len(known) - len(name) <= 2
-                                 and len(name) >= 2):
+            if known in key or (known.startswith(key) and len(known) - len(key) <= 2
+                                and len(key) >= 2):
                 return code
         return None
 
@@ -101,7 +164,7 @@ class Townships:
         else:
             span = range(400, 1000)
         county = self.own_code[:6]
-        used = set(self.known) | set(self.created.values())
+        used = set(self.known) | set(self.created.values()) | self.enrolled
         for n in span:
             code = f"{county}{n:03d}"
             if code not in used:

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import re
-import uuid
 from typing import TYPE_CHECKING
 
 from ...domain.records import validate_target
 from ...domain.text import clean, clean_name, match_key
 from ...errors import UserError, ValidationError
+# ids derived from a reference row's natural key; in storage so that sync makes the
+# township row of an enrolled office with the same id (public here too)
+from ...storage.ledger import reference_id
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
-
-# Reference rows get ids derived from their natural key, so two offices that both add
-# "工信局" (or the 2024 target of 秀水镇) create the same record instead of two.
-_NAMESPACE = uuid.UUID("0b6c2f5e-8d1a-4f7e-9c3b-5a2d7e1f4c60")
-
-
-def reference_id(kind: str, *key: object) -> str:
-    return uuid.uuid5(_NAMESPACE, "|".join([kind, *map(str, key)])).hex
 
 
 STANDARD_DEPARTMENTS = ("工信局", "开发区", "应急局", "能源局", "住建局", "统计局", "税务局",
