@@ -86,6 +86,11 @@ COLUMNS = {
              datetime(2021, 2, 3, 0, 0), None, "", 12, "20200101"],
     "入统日期": [None, "2023-12-01", "昨天"],
     "备注": [None, "补报", " ", "第一段：正常。\n\n第二段（待核）", "\n补报\n"],
+    # annual figures (年度数): the year from the title, a 年度 column or the header
+    "营业收入（万元）": [100, "1,234.5", -3, "abc", None, 0, 2100, 1e9],
+    "年度": [2025, "2025年", "x", None, 1999],
+    "2024年工业总产值（千元）": [5000, None, "-", 12.5],
+    "上年营业收入": [1, None],
 }
 
 
@@ -108,6 +113,10 @@ TIDY = {
     "成立日期": ["2019年3月5日", 43530, date(2020, 6, 1), None],
     "入统日期": [None, "2023-12-01"],
     "备注": [None, "补报"],
+    "营业收入（万元）": [100, 2100, None],
+    "年度": [2025],
+    "2024年工业总产值（千元）": [5000, None],
+    "上年营业收入": [1, None],
 }
 
 
@@ -127,7 +136,8 @@ def sheets(draw):
         for c in rnd.sample(range(len(headers)), min(odd, len(headers))):
             row[c] = rnd.choice(COLUMNS[headers[c]])
         rows.append(row)
-    office = draw(st.sampled_from([None, "填报单位：秀水镇", "填报单位：南娄镇"]))
+    office = draw(st.sampled_from([None, "填报单位：秀水镇", "填报单位：南娄镇",
+                                   "2025年名单 填报单位：秀水镇"]))
     return headers, rows, office
 
 
@@ -150,6 +160,8 @@ def outcome(planner: Planner) -> dict:
         return code_of.get(eid, eid)
     inserts = [(None if eid in code_of else row_id, named(eid), *rest)
                for row_id, eid, *rest in p.figure_inserts]
+    years = [(None if eid in code_of else row_id, named(eid), *rest)
+             for row_id, eid, *rest in p.annual_inserts]
     return {
         "problems": r.problems, "warnings": r.warnings, "created": r.created,
         "updated": r.updated, "unchanged": r.unchanged, "new_townships": r.new_townships,
@@ -160,7 +172,10 @@ def outcome(planner: Planner) -> dict:
         "figure_writes": (inserts, p.figure_updates),
         "months": {(named(e), period): row for (e, period), row in p.seen_months.items()},
         "touched": set(map(named, r.enterprise_ids)),
-        "sheets": [(x.name, x.kind, x.rows, x.unit, x.skipped) for x in r.sheets],
+        "sheets": [(x.name, x.kind, x.rows, x.unit, x.annual, x.skipped, x.unused_columns)
+                   for x in r.sheets],
+        "annual": (r.annual_created, r.annual_updated, r.annual_unchanged, r.needs_year),
+        "annual_writes": (years, p.annual_updates),
         "unknown_townships": p.townships.unknown,
     }
 

@@ -76,10 +76,10 @@ def test_export_format(demo_county, tmp_path):
     wb = load_workbook(out)
     ws = wb["企业名单"]
     assert ws["A1"].value == "盂县小升规企业名单"
-    assert "A1:V1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A1:W1" in {str(r) for r in ws.merged_cells.ranges}  # (W: 上年收入来源)
     assert ws["A2"].value.startswith("填报单位：盂县") and "导出日期：2026-11-23" in ws["A2"].value
     assert ws.freeze_panes == "A4"
-    assert ws.auto_filter.ref == "A3:V43"
+    assert ws.auto_filter.ref == "A3:W43"
     assert ws["A44"].value == "合计"
     headers = [c.value for c in ws[3]]
     assert headers[:3] == ["序号", "统一社会信用代码", "企业名称"]

@@ -408,12 +408,20 @@ def test_rename_is_a_tracked_change(offices, tmp_path, cli_env, capsys):
 
 
 # -- upgrade -----------------------------------------------------------------------------------
+def upgrade_to_8_only(monkeypatch) -> None:
+    """These ledgers are made at the latest schema and marked 7 again: only migration 0008 is
+    run on them (the later ones would change tables that already have their changes)."""
+    shipped = migrations.available()
+    monkeypatch.setattr(migrations, "available", lambda: [m for m in shipped if m[0] <= 8])
+
+
 def as_before_the_fix(county, town, first, monkeypatch) -> Path:
     """A county that enrolled 牛村镇 with an earlier version: no township row, schema 7."""
     with monkeypatch.context() as m:
         m.setattr(enrolled, "add_office_township", lambda *a, **k: None)
         enrol(county, town, first)
     assert county.scalar("SELECT count(*) FROM townships WHERE code = ?", (NIUCUN,)) == 0
+    upgrade_to_8_only(monkeypatch)
     county.conn.execute("PRAGMA user_version = 7")
     path = county.path
     county.close()
@@ -424,7 +432,7 @@ def test_upgrade_gives_enrolled_townships_their_rows(offices, monkeypatch, tmp_p
     county, town, first = offices
     path = as_before_the_fix(county, town, first, monkeypatch)
     with open_ledger(path, passphrase=PASSWORD) as county:
-        assert migrations.current_version(county.conn) == migrations.latest_version() == 8
+        assert migrations.current_version(county.conn) == migrations.latest_version() >= 8
         assert county.scalar("SELECT name FROM townships WHERE code = ?", (NIUCUN,)) == "牛村镇"
         entry = county.one("SELECT * FROM change_entries WHERE tbl = 'townships' AND row_id = ?",
                            (reference_id("township", NIUCUN),))
@@ -452,7 +460,7 @@ def test_an_upgrade_stopped_before_the_rows_writes_them_at_the_next_opening(offi
         with pytest.raises(RuntimeError):
             open_ledger(path, passphrase=PASSWORD)
     with open_ledger(path, passphrase=PASSWORD, migrate=False) as county:
-        assert migrations.current_version(county.conn) == 8
+        assert migrations.current_version(county.conn) == migrations.latest_version()
         assert county.meta(enrolled.PENDING) == "1"
         assert county.scalar("SELECT count(*) FROM townships WHERE code = ?", (NIUCUN,)) == 0
     with open_ledger(path, passphrase=PASSWORD) as county:
@@ -460,9 +468,10 @@ def test_an_upgrade_stopped_before_the_rows_writes_them_at_the_next_opening(offi
         assert county.meta(enrolled.PENDING) is None
 
 
-def test_the_upgrade_leaves_other_ledgers_alone(offices, tmp_path):
+def test_the_upgrade_leaves_other_ledgers_alone(offices, tmp_path, monkeypatch):
     county, town, first = offices
     enrol(county, town, first)
+    upgrade_to_8_only(monkeypatch)
     for ledger in (county, town):
         ledger.conn.execute("PRAGMA user_version = 7")
     paths = [county.path, town.path]

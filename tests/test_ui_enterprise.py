@@ -287,26 +287,51 @@ def test_projects_claims_and_scale_periods_are_added_through_their_tabs(qtbot, c
 
     projects = enterprise.projects
     assert projects.empty.isVisibleTo(projects) and "新增项目" in projects.empty.text()
+    assert not projects.edit_button.isEnabled()
     dialog = projects.add()
     assert dialog.save() is None and dialog.errors["name"].text() == "项目名称不能为空"
     assert county.scalar("SELECT count(*) FROM projects") == 0
     type_text(qtbot, dialog.inputs["name"], "年产5万台电机生产线")
-    dialog.inputs["status"].setCurrentIndex(dialog.inputs["status"].findData("under_construction"))
-    dialog.inputs["production_start_date"].setText("2026/13/01")
-    assert dialog.save() is None and "投产日期" in dialog.errors["production_start_date"].text()
-    dialog.inputs["production_start_date"].setText("2027-03-01")
+    dialog.inputs["kind"].setCurrentIndex(dialog.inputs["kind"].findData("tech_upgrade"))
+    dialog.inputs["investment"].setText("3,200")
+    dialog.inputs["actual_start_date"].setText("2026-03-01")
+    dialog.inputs["planned_production_date"].setText("2026/13/01")
+    assert dialog.save() is None and "计划投产日期" in dialog.errors["planned_production_date"].text()
+    assert county.scalar("SELECT count(*) FROM projects") == 0
+    dialog.inputs["planned_production_date"].setText("2027-03-01")
     dialog.inputs["expected_to_reach_scale"].setChecked(True)
+    dialog.inputs["expected_scale_year"].setValue(2027)
+    dialog.inputs["responsible_unit"].setCurrentText("工信局")
     assert dialog.save() is not None
     project = county.one("SELECT * FROM projects WHERE enterprise_id = ?", (enterprise_id,))
-    assert (project["name"], project["status"], project["production_start_date"],
-            project["expected_to_reach_scale"], project["expected_scale_year"]) == \
-        ("年产5万台电机生产线", "under_construction", "2027-03-01", 1, TODAY.year + 1)
+    assert (project["name"], project["kind"], project["status"], project["investment"],
+            project["planned_production_date"], project["expected_to_reach_scale"],
+            project["expected_scale_year"], project["responsible_unit"]) == \
+        ("年产5万台电机生产线", "tech_upgrade", "under_construction", 32_000_000, "2027-03-01", 1, 2027, "工信局")
     assert projects.model.rowCount() == 1 and projects.model.row(0)["status_label"] == "在建"
+    # 修改: the actual production date marks it 已投产
+    edit = projects.edit()
+    assert edit.inputs["investment"].text() == "3200"
+    edit.inputs["production_start_date"].setText("2026-10-08")
+    assert edit.save() is not None
+    assert county.get("projects", project["id"])["status"] == "in_production"
+    assert projects.model.row(0)["status_label"] == "已投产"
+    # 节点任务: one added late, then done
+    steps = projects.milestones()
+    steps.name.setText("设备安装调试")
+    steps.due.setText("2026-09-30")
+    assert steps.add() is not None and steps.model.rowCount() == 1 and steps.model.row(0)["late"]
+    steps.table.selectRow(0)
+    steps.done_date.setText("2026-10-05")
+    assert steps.complete()["done_date"] == "2026-10-05"
+    assert not steps.model.row(0)["late"]
+    steps.reject()
+    assert projects.model.row(0)["milestones_text"] == "1项，已完成1项"
 
     claims = enterprise.claims
     dialog = claims.add()
     dialog.inputs["kind"].setCurrentIndex(dialog.inputs["kind"].findData("bid_contract"))
-    assert dialog.rows["bid_region"][1].isVisibleTo(dialog)
+    assert dialog.rows["bid_region"][1].isVisibleTo(dialog) and not dialog.rows["rule"][1].isVisibleTo(dialog)
     type_text(qtbot, dialog.inputs["description"], "省外风电设备采购合同")
     dialog.inputs["amount"].setText("一千万")
     assert dialog.save() is None and "不是有效的金额" in dialog.errors["amount"].text()
@@ -314,11 +339,19 @@ def test_projects_claims_and_scale_periods_are_added_through_their_tabs(qtbot, c
     dialog.inputs["amount"].setText("1,250.5")
     assert dialog.save() is not None
     claim = county.one("SELECT * FROM reward_claims WHERE enterprise_id = ?", (enterprise_id,))
-    assert (claim["year"], claim["kind"], claim["amount"], claim["bid_region"], claim["public_tender"]) == \
-        (TODAY.year, "bid_contract", 12_505_000, "outside_province", 1)
-    assert claims.model.rowCount() == 1 and claims.model.row(0)["kind_label"] == "省外或本省其他地市中标合同"
-    # the rewards tab is worked out again with the claim
-    qtbot.waitUntil(lambda: "中标" in enterprise.rewards.text.text(), timeout=10000)
+    assert (claim["year"], claim["kind"], claim["amount"], claim["bid_region"], claim["public_tender"],
+            claim["status"], claim["recorded_on"]) == \
+        (TODAY.year, "bid_contract", 12_505_000, "outside_province", 1, "claimed", TODAY.isoformat())
+    row = claims.model.row(0)
+    assert claims.model.rowCount() == 1 and (row["kind_label"], row["status_label"]) == \
+        ("省外或本省其他地市中标合同", "申报")
+    qtbot.waitUntil(lambda: "中标" in enterprise.rewards.text.text(), timeout=10000)  # worked out again
+    decision = claims.edit()  # the county decides
+    decision.inputs["status"].setCurrentIndex(decision.inputs["status"].findData("paid"))
+    decision.inputs["decided_on"].setText("2026-11-20")
+    assert decision.save() is not None
+    assert county.get("reward_claims", claim["id"])["status"] == "paid"
+    assert claims.model.row(0)["status_label"] == "兑现" and claims.model.row(0)["decided_on"] == "2026-11-20"
 
     periods = enterprise.scale_periods
     assert periods.add_button.isEnabled()
@@ -337,12 +370,20 @@ def test_projects_claims_and_scale_periods_are_added_through_their_tabs(qtbot, c
     window.close()
 
 
-def test_a_township_sees_the_scale_history_but_does_not_write_it(qtbot, township, tmp_path):
+def test_a_township_files_claims_but_the_county_decides(qtbot, township, tmp_path):
     enterprise_id = add_enterprise(township, "秀水小五金厂", 41)
     window = open_window(qtbot, township, tmp_path, today=TODAY)
     enterprise = window.open_enterprise(enterprise_id)
     qtbot.addWidget(enterprise)
-    assert not enterprise.scale_periods.add_button.isEnabled()
-    assert "县级" in enterprise.scale_periods.note.text()
-    assert enterprise.projects.add_button.isEnabled() and enterprise.claims.add_button.isEnabled()
+    periods = enterprise.scale_periods
+    assert not periods.add_button.isEnabled() and "县级" in periods.note.text()
+    claims = enterprise.claims
+    dialog = claims.add()
+    dialog.inputs["kind"].setCurrentIndex(dialog.inputs["kind"].findData("tech_upgrade"))
+    type_text(qtbot, dialog.inputs["description"], "数控机床技改")
+    dialog.inputs["amount"].setText("300")
+    assert dialog.save() is not None
+    assert claims.model.rowCount() == 1 and not claims.status_button.isEnabled()
+    assert claims.edit() is None and "县级" in claims.note.text()
+    assert enterprise.projects.add_button.isEnabled()
     window.close()

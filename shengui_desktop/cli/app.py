@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 
 from ..errors import UserError, os_error_message
-from . import excel, ledger, office, policy, report, sync, townships, upkeep
+from . import claim, excel, ledger, office, policy, project, report, scale_period, sync, townships, upkeep
 
 # In this order in `shengui --help`.
-GROUPS = (office, ledger, townships, upkeep, policy, sync, excel, report)
+GROUPS = (office, ledger, townships, upkeep, policy, project, claim, scale_period, sync, excel, report)
 
 
 def cmd_gui(args) -> int:

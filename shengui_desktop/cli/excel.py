@@ -8,7 +8,10 @@ from pathlib import Path
 from ..errors import UserError
 from .common import add_db, emit, open_from_args, progress_printer
 
-EXPORT_KINDS = ("enterprises", "figures", "visits", "issues", "pools", "targets", "rewards")
+EXPORT_KINDS = ("enterprises", "figures", "visits", "issues", "pools", "targets", "rewards",
+                "annual")
+TEMPLATE_KINDS = ("enterprises", "figures", "projects", "claims", "scale-periods")
+IMPORT_KINDS = ("enterprises", "figures", "projects", "milestones", "claims", "scale-periods")
 
 
 class ImportFailed(UserError):
@@ -19,10 +22,11 @@ def cmd_import(args) -> int:
     from ..services.excel import import_file
 
     with open_from_args(args) as ledger:
-        result = import_file(ledger, Path(args.file), sheet=args.sheet, kind=args.kind,
+        result = import_file(ledger, Path(args.file), sheet=args.sheet,
+                             kind=args.kind.replace("-", "_") if args.kind else None,
                              dry_run=args.dry_run, report=args.report,
                              create_townships=args.create_townships,
-                             progress=progress_printer("导入"))
+                             progress=progress_printer("导入"), year=args.year)
     if args.json:
         emit(args, result.to_dict())
     if not result.ok:
@@ -33,6 +37,9 @@ def cmd_import(args) -> int:
         print(f"发现{len(result.problems)}个问题，未导入任何数据：", file=sys.stderr)
         for line in result.problem_lines():
             print("  " + line, file=sys.stderr)
+        if result.needs_year:
+            print("名单中的营业收入等年度数未写明年份：请加 --year 年份（如 --year 2025）后重新导入。",
+                  file=sys.stderr)
         if result.report_path:
             print(f"已生成问题报告（问题单元格标红并加批注）：{result.report_path}", file=sys.stderr)
         else:
@@ -62,9 +69,9 @@ def cmd_template(args) -> int:
 
     if args.db:
         with open_from_args(args) as ledger:
-            out = write_import_template(args.kind, Path(args.out), ledger)
+            out = write_import_template(args.kind.replace("-", "_"), Path(args.out), ledger)
     else:
-        out = write_import_template(args.kind, Path(args.out))
+        out = write_import_template(args.kind.replace("-", "_"), Path(args.out))
     emit(args, {"path": str(out)}, f"已生成模板：{out}")
     return 0
 
@@ -73,13 +80,16 @@ def register(sub) -> None:
     """Add this area's subcommands to the top-level parser's subparsers."""
     excel = sub.add_parser("excel", help="Excel导入导出").add_subparsers(dest="excel_command",
                                                                      metavar="操作")
-    p = excel.add_parser("import", help="从Excel/CSV导入企业名单或月度数据（全部成功才写入）")
+    p = excel.add_parser("import", help="从Excel/CSV导入企业名单、月度数据、项目、奖补申报或此前在规时段"
+                                        "（全部成功才写入）")
     add_db(p)
     p.add_argument("file", help=".xlsx、.xls 或 .csv 文件")
     p.add_argument("--dry-run", action="store_true", help="只检查并列出将要导入和修改的内容")
     p.add_argument("--report", help="问题报告（xlsx）：标出有问题的单元格")
     p.add_argument("--sheet", help="只导入这张工作表")
-    p.add_argument("--kind", choices=["enterprises", "figures"], help="表格类型（默认自动识别）")
+    p.add_argument("--kind", choices=IMPORT_KINDS, help="表格类型（默认自动识别）")
+    p.add_argument("--year", type=int,
+                   help="企业名单中营业收入等年度数所属的年份（表头、“年度”列和标题都未写明时）")
     p.add_argument("--create-townships", action="store_true",
                    help="表中有本台账没有的乡镇时新建（默认作为问题列出，并给出最接近的乡镇名称）")
     p.set_defaults(func=cmd_import)
@@ -88,7 +98,7 @@ def register(sub) -> None:
     add_db(p)
     p.add_argument("--what", required=True, choices=EXPORT_KINDS,
                    help="enterprises 企业名单 | figures 月度数据 | visits 走访 | issues 问题 | "
-                        "pools 库别 | targets 目标 | rewards 奖补")
+                        "pools 库别 | targets 目标 | rewards 奖补 | annual 年度数据")
     p.add_argument("--out", required=True)
     p.add_argument("--with-figures", action="store_true",
                    help="企业名单附带月度数据工作表（默认不附带，月度数据用 --what figures 单独导出）")
@@ -97,6 +107,8 @@ def register(sub) -> None:
 
     p = excel.add_parser("template", help="生成导入模板（带下拉选项和填写说明）")
     add_db(p)
-    p.add_argument("--kind", choices=["enterprises", "figures"], default="enterprises")
+    p.add_argument("--kind", choices=TEMPLATE_KINDS, default="enterprises",
+                   help="enterprises 企业名单 | figures 月度数据 | projects 项目及节点任务 | "
+                        "claims 奖补申报 | scale-periods 此前在规时段")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_template)

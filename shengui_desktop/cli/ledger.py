@@ -46,7 +46,8 @@ def cmd_list_enterprises(args) -> int:
     from ..services.ledger.enterprises import list_enterprises, transferred_enterprises
 
     with open_from_args(args) as ledger:
-        rows = list_enterprises(ledger, township_code=args.township, pool=args.pool)
+        rows = list_enterprises(ledger, township_code=args.township, pool=args.pool,
+                                today=date.fromisoformat(args.date) if args.date else None)
         moved = [] if args.township else transferred_enterprises(ledger)
     if args.json:
         emit(args, rows)
@@ -92,4 +93,5 @@ def register(sub) -> None:
     add_db(p)
     p.add_argument("--township")
     p.add_argument("--pool")
+    p.add_argument("--date", help="以哪一天为“今天”评估建议库别（YYYY-MM-DD）")
     p.set_defaults(func=cmd_list_enterprises)

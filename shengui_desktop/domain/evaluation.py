@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .annual import source_text
+
 FLAG_NAMES = {
     "reached_scale_not_entered": "达规未入统",
     "exit_risk": "退规风险",
@@ -37,6 +39,17 @@ class Evaluation:
     # repeats the current pool and the reason says why there is none. Whatever shows a
     # 建议库别 shows neither then.
     has_suggestion: bool = True
+    # where prior_year_revenue came from: "annual" (年报) or "monthly" (月报合计), see
+    # domain/annual.py; prior_months: last year's months with revenue
+    prior_year_source: str | None = None
+    prior_months: int = 0
+
+    @property
+    def prior_year_source_text(self) -> str:
+        """年报, 月报合计 or 月报合计（3个月）; "" without a prior-year total."""
+        if self.prior_year_revenue is None:
+            return ""
+        return source_text(self.prior_year_source, self.prior_months)
 
     @property
     def flag_codes(self) -> list[str]:

@@ -7,7 +7,7 @@ an enterprise is counted from the year of its entry into the statistics register
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from .money import format_wan_short as wan
@@ -28,6 +28,7 @@ class RewardFacts:
     earlier_periods: list[tuple[str, str, str | None]] = field(default_factory=list)
     output_by_year: dict[int, tuple[int, int]] = field(default_factory=dict)  # year → (total, months)
     claims: list[dict] = field(default_factory=list)  # reward_claims rows of the year asked
+    paid_before: dict[str, int] = field(default_factory=dict)  # rule code → first earlier year paid
 
     @property
     def entry_year(self) -> int | None:
@@ -63,6 +64,19 @@ def _line(f: RewardFacts, rule: dict, year: int, status: str, reason: str,
                       payer=rule["payer"], amount=amount if status == "due" else None,
                       computed_amount=amount, amount_text=amount_text, status=status,
                       status_text=REWARD_STATUSES[status], reason=reason, quote=rule["quote"])
+
+
+CLAIM_STATUS_TEXT = {"claimed": "已申报", "reviewing": "审核中", "paid": "已兑现", "rejected": "不予兑现"}
+
+
+def _decision(c: dict) -> str:
+    """What the county decided on a claim, for a reason text: "县级审核不予兑现（理由）"."""
+    status = c.get("status") or "claimed"
+    when = c.get("decided_on") or c.get("recorded_on") or ""
+    text = {"claimed": f"{when}已申报" if when else "已申报", "reviewing": "县级审核中",
+            "paid": f"县级已于{when}兑现" if when else "县级已兑现",
+            "rejected": "县级审核不予兑现"}[status]
+    return text + (f"（{c['decision_note']}）" if c.get("decision_note") else "")
 
 
 def _eligibility(f: RewardFacts, rule: dict) -> tuple[str, str] | None:
@@ -150,10 +164,14 @@ def _growth(f: RewardFacts, rule: dict, year: int, k: int, today: date) -> list[
     if now[0] * 100 < before[0] * (100 + rule["min_output_growth_percent"]):  # exact at 10%
         return [_line(f, rule, year, "not_eligible",
                       f"{text}，未达{rule['min_output_growth_percent']}%")]
-    confirmed = [c["amount"] for c in f.claims if c["kind"] == "local_contribution"]
+    claims = [c for c in f.claims if c["kind"] == "local_contribution"]
+    confirmed = [c for c in claims if c.get("status") != "rejected"]
     if confirmed:
-        return [_line(f, rule, year, "due", f"{text}；新增地方经济贡献已核定{wan(sum(confirmed))}",
-                      sum(confirmed))]
+        total = sum(c["amount"] for c in confirmed)
+        states = "、".join(dict.fromkeys(_decision(c) for c in confirmed))
+        return [_line(f, rule, year, "due", f"{text}；新增地方经济贡献已核定{wan(total)}（{states}）", total)]
+    if claims:
+        return [_line(f, rule, year, "not_eligible", f"{text}；新增地方经济贡献申报{_decision(claims[-1])}")]
     return [_line(f, rule, year, "due", text, None, rule["amount_text"])]
 
 
@@ -168,6 +186,9 @@ def _capped(f: RewardFacts, rule: dict, year: int, k: int, kind: str) -> list[Re
     noun = "中标合同金额" if is_bid else "设备和信息化实际投资额（不含增值税）"
     for c in claims:
         head = f"“{c['description']}”{noun}{wan(c['amount'])}"
+        if c.get("status") == "rejected":
+            lines.append(_line(f, rule, year, "not_eligible", f"{head}：{_decision(c)}"))
+            continue
         if not window:
             lines.append(_line(f, rule, year, "not_eligible",
                                f"{head}：不在小升规当年度和之后{rule['years'] - 1}年内"))
@@ -192,8 +213,10 @@ def _capped(f: RewardFacts, rule: dict, year: int, k: int, kind: str) -> list[Re
             amount = max(rule["annual_cap"] - paid, 0)
             notes.append(f"单家企业年度不超过{wan(rule['annual_cap'])}，本项计{wan(amount)}")
         paid += amount
+        if c.get("status") in ("reviewing", "paid"):
+            notes.append(_decision(c))
         lines.append(_line(f, rule, year, "due", f"{head}，" + "，".join(notes), amount,
-                           "以上为上限（文件：不超过）"))
+                           "已兑现" if c.get("status") == "paid" else "以上为上限（文件：不超过）"))
     return lines
 
 
@@ -216,7 +239,44 @@ def rewards_for(profile: Profile, f: RewardFacts, year: int, today: date) -> lis
             lines += _instalments(f, rule, year, k)
         elif kind == "growth":
             lines += _growth(f, rule, year, k, today)
-    return lines
+    by_rule: dict[str, list[RewardLine]] = {}
+    for line in lines:
+        by_rule.setdefault(line.rule, []).append(line)
+    out: list[RewardLine] = []
+    for rule in profile.data["rewards"]:
+        out += _claimed(f, rule, year, k, by_rule.get(rule["code"], []))
+    return out
+
+
+def _claimed(f: RewardFacts, rule: dict, year: int, k: int, lines: list[RewardLine]) -> list[RewardLine]:
+    """The rule's lines with what was claimed under it by name (kind 'award') and what the
+    county decided: a refusal ends the award, a payment fixes an amount the document leaves
+    to a higher level, and an award paid in an earlier year is not paid again where the
+    document gives it once per enterprise."""
+    claims = [c for c in f.claims if c["kind"] == "award" and c.get("rule") == rule["code"]]
+    first = f.paid_before.get(rule["code"])
+    if lines and first is not None and (rule.get("once_per_enterprise") or rule["kind"] == "entry_year"):
+        return [replace(ln, status="not_eligible", status_text=REWARD_STATUSES["not_eligible"], amount=None,
+                        reason=f"已于{first}年兑现，每户企业只享受一次") for ln in lines]
+    if not claims:
+        return lines
+    c = claims[-1]
+    if not lines:
+        when = f"入规第{k}年" if f.entry_year and k >= 1 else "未登记入规日期"
+        return [_line(f, rule, year, "not_eligible", f"{_decision(c)}“{c['description']}”，但本年（{when}）"
+                                                      "不适用该奖补，请核实")]
+    out = []
+    for ln in lines:
+        status, amount = ln.status, ln.computed_amount
+        if c.get("status") == "rejected":
+            status = "not_eligible"
+        elif c.get("status") == "paid" and status in ("due", "to_verify", "pending"):
+            status = "due"
+            amount = amount if amount is not None else (c["amount"] or None)
+        reason = f"{ln.reason}；{_decision(c)}" + (f"{wan(c['amount'])}" if c.get("status") == "paid" else "")
+        out.append(replace(ln, status=status, status_text=REWARD_STATUSES[status], reason=reason,
+                           computed_amount=amount, amount=amount if status == "due" else None))
+    return out
 
 
 def totals(lines: list[RewardLine]) -> RewardTotals:

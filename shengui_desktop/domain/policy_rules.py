@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
+from .annual import MONTHLY, is_complete, year_total
 from .evaluation import Evaluation, Flag
 from .money import format_wan_short
 from .policy import POOL_ORDER, Profile
@@ -43,8 +44,10 @@ class Facts:
     source: str | None = None
     entered_stats_date: str | None = None
     exited_stats_date: str | None = None
-    prior_year_revenue: int | None = None  # last year's total
+    prior_year_revenue: int | None = None  # last year's total (annual.year_total)
     prior_months: int = 0  # months of last year with revenue
+    prior_source: str | None = None  # where the total came from: annual.ANNUAL or MONTHLY
+    prior_months_revenue: int | None = None  # the sum of last year's months with revenue
     prior_kwh: int | None = None
     prior_tax: int | None = None
     ytd_revenue: int | None = None  # this year's months so far
@@ -67,13 +70,25 @@ class Facts:
     def set_months(self, prior: list[int | None], current: list[int | None]) -> None:
         """Fill the revenue fields from last year's and this year's twelve months."""
         known = [v for v in prior if v is not None]
-        self.prior_year_revenue = sum(known) if known else None
+        self.prior_year_revenue = self.prior_months_revenue = sum(known) if known else None
         self.prior_months = len(known)
+        self.prior_source = MONTHLY if known else None
         self.ytd_mask = sum(1 << m for m, v in enumerate(current) if v is not None)
         this = [v for v in current if v is not None]
         self.ytd_revenue = sum(this) if this else None
         same = [prior[m] for m, v in enumerate(current) if v is not None]
         self.same_period_prior = sum(v for v in same if v is not None) if same and None not in same else None
+
+    @property
+    def prior_complete(self) -> bool:
+        """Last year's total covers the whole year (twelve months, or an annual figure)."""
+        return self.prior_year_revenue is not None and is_complete(self.prior_source,
+                                                                   self.prior_months)
+
+    def use_annual(self, annual: int | None) -> None:
+        """Last year's annual figure (年度数), where twelve months do not give the total."""
+        self.prior_year_revenue, self.prior_source = year_total(
+            self.prior_months_revenue, self.prior_months, annual)
 
     @property
     def renamed_periods(self) -> list[tuple[str, str, str | None]]:
@@ -95,15 +110,16 @@ def months_text(mask: int) -> str:
 def project_revenue(f: Facts) -> tuple[int | None, str, str]:
     """(projected revenue, method, explanation).
 
-    Same-period ratio when last year has all twelve months and the same months as this
-    year (last year's total × this year's year-to-date / last year's same period); otherwise
+    Same-period ratio when last year's total covers the whole year (twelve months, or its
+    annual figure) and last year has the same months as this year (last year's total × this
+    year's year-to-date / last year's same period); otherwise
     annualised (year-to-date × 12 / months reported); "none" without any month this year.
     """
     if not f.ytd_months or f.ytd_revenue is None:
         return None, "none", "本年尚无月度数据，无法测算预计数"
     prior, same = f.prior_year_revenue, f.same_period_prior
     span = months_text(f.ytd_mask)
-    if f.prior_months == 12 and prior is not None and same:
+    if f.prior_complete and prior is not None and same:
         value = round(prior * f.ytd_revenue / same)
         return value, "same_period_ratio", (
             f"按同期比测算：上年全年{wan(prior)}×本年{span}{wan(f.ytd_revenue)}"
@@ -215,7 +231,7 @@ def data_flags(profile: Profile, f: Facts, growth_same_period: float | None,
     if rule and growth_same_period is not None and growth_same_period * 100 >= rule["min_growth_percent"]:
         drops = []
         for label, now, before in (("用电量", f.ytd_kwh, f.prior_kwh), ("税收", f.ytd_tax, f.prior_tax)):
-            prior_rev = f.prior_year_revenue
+            prior_rev = f.prior_months_revenue  # the months the electricity and tax are of
             if now is None or not before or not f.ytd_revenue or not prior_rev:
                 continue
             change = (now / f.ytd_revenue) / (before / prior_rev) - 1  # per yuan of revenue
@@ -245,7 +261,7 @@ def evaluate_one(profile: Profile | None, f: Facts, today: date,
                  ranked: tuple[str, str] | None = None) -> Evaluation:
     projected, method, how = project_revenue(f)
     prior = f.prior_year_revenue
-    growth = projected / prior - 1 if projected is not None and prior and f.prior_months == 12 else None
+    growth = projected / prior - 1 if projected is not None and prior and f.prior_complete else None
     same = f.same_period_prior
     growth_same = f.ytd_revenue / same - 1 if same and f.ytd_revenue is not None else None
     flags = []
@@ -256,13 +272,15 @@ def evaluate_one(profile: Profile | None, f: Facts, today: date,
                           f"上年主营业务收入{wan(prior)}，已达{wan(threshold)}规上标准但未入统"))
     if profile is None:
         return Evaluation(f.enterprise_id, f.pool, f.pool, "尚未选择政策配置，无建议库别", prior,
-                          projected, method, growth, flags, how, has_suggestion=False)
+                          projected, method, growth, flags, how, has_suggestion=False,
+                          prior_year_source=f.prior_source, prior_months=f.prior_months)
     risk = exit_risk_flag(profile, f, projected, growth)
     if risk:
         flags.append(risk)
     flags.extend(data_flags(profile, f, growth_same, today))
     pool, reason = suggest_pool(profile, f, projected, risk.text if risk else None, today, ranked)
-    return Evaluation(f.enterprise_id, f.pool, pool, reason, prior, projected, method, growth, flags, how)
+    return Evaluation(f.enterprise_id, f.pool, pool, reason, prior, projected, method, growth, flags, how,
+                      prior_year_source=f.prior_source, prior_months=f.prior_months)
 
 
 def rank_into_pools(candidates: list[tuple[str, int]], target: int, sizing: dict,

@@ -108,7 +108,7 @@ def _basic(d: Dossier, st: layout.Styles, width: float) -> Table:
         ("法定代表人", e.get("legal_person")), ("联系人", e.get("contact_person")),
         ("联系电话", e.get("contact_phone")), ("成立日期", e.get("established_date")),
         ("入统日期", e.get("entered_stats_date")), ("退规日期", e.get("exited_stats_date")),
-        ("上年主营业务收入", f"{format_wan(ev.prior_year_revenue)}万元"
+        ("上年主营业务收入", f"{format_wan(ev.prior_year_revenue)}万元（{ev.prior_year_source_text}）"
          if ev and ev.prior_year_revenue is not None else "—"),
         ("本年预计", projected), ("同比", growth), ("资质标签", tags),
         ("地址", e.get("address")), ("备注", e.get("note")),

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
+from ..domain.annual import year_total
 from ..domain.evaluation import Evaluation, Flag
 from ..domain.money import format_wan_short
 from . import sources
@@ -118,7 +119,9 @@ class LedgerFacts:
         return {r["id"]: self._evaluation(r) for r in rows}
 
     def _evaluation(self, r: dict) -> Evaluation:
-        prior, ytd, months = r["prior"], r["ytd"], r["months"] or 0
+        ytd, months = r["ytd"], r["months"] or 0
+        # twelve months, else the annual figure (年度数), else the months there are
+        prior, prior_source = year_total(r["prior"], r["prior_months"] or 0, r["annual"])
         if ytd is not None and prior and r["prior_same"]:
             projected, method = round(prior * ytd / r["prior_same"]), "same_period_ratio"
         elif ytd is not None and months:
@@ -136,7 +139,8 @@ class LedgerFacts:
         return Evaluation(enterprise_id=r["id"], pool=r["pool"], suggested_pool=r["pool"],
                           suggested_pool_reason="", prior_year_revenue=prior,
                           projected_revenue=projected, projection_method=method,
-                          growth_rate=growth, flags=flags, has_suggestion=False)
+                          growth_rate=growth, flags=flags, has_suggestion=False,
+                          prior_year_source=prior_source, prior_months=r["prior_months"] or 0)
 
     def rewards(self, year: int) -> list[RewardLine]:
         return []  # amounts come only from a policy profile, never from here

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from ..domain.annual import ANNUAL
 from ..domain.evaluation import FLAG_NAMES
 from ..domain.industry import DIVISIONS, division_of
 from ..domain.money import format_wan
@@ -28,6 +29,7 @@ WIDTHS_MM = [9, 48, 35, 17, 27, 16, 19, 19, 13, 27, 25, 18]  # 273 mm: landscape
 FONT_SIZE = 8
 PAD = 5  # left + right cell padding, points
 POOL_ORDER = ["entry", "cultivation", "reserve", "base", "exit_risk", "none"]
+ANNUAL_MARK = "*"  # after a prior-year revenue that is the year's annual figure (年报)
 
 
 @dataclass
@@ -44,6 +46,7 @@ class LedgerLine:
     liaison: str
     last_visit: str | None
     group_key: str = ""
+    prior_annual: bool = False  # prior is the year's annual figure (年报), not its months
 
 
 @dataclass
@@ -93,6 +96,7 @@ def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: J
             industry=division[1] if division else (r["industry_code"] or ""),
             status=sources.status_label(r["pool"], r["stat_status"]),
             prior=ev.prior_year_revenue if ev else None,
+            prior_annual=bool(ev and ev.prior_year_source == ANNUAL),
             projected=ev.projected_revenue if ev else None,
             growth=ev.growth_rate if ev else None, flags="、".join(flags),
             liaison="/".join(x for x in (r["liaison_cadre"], depts.get(r["department_id"])) if x),
@@ -165,7 +169,7 @@ def blocks(data: LedgerData) -> list[Block]:
             rows.append([
                 str(number), text.wrap(x.name, avail[1], FONT_SIZE), x.credit_code,
                 text.wrap(x.township, avail[3], FONT_SIZE), text.wrap(x.industry, avail[4], FONT_SIZE),
-                text.wrap(x.status, avail[5], FONT_SIZE), format_wan(x.prior), format_wan(x.projected),
+                text.wrap(x.status, avail[5], FONT_SIZE), prior_text(x), format_wan(x.projected),
                 _growth(x.growth), text.wrap(x.flags, avail[9], FONT_SIZE),
                 text.wrap(x.liaison, avail[10], FONT_SIZE), x.last_visit or "未走访"])
         all_lines += group.lines
@@ -178,6 +182,12 @@ def blocks(data: LedgerData) -> list[Block]:
         ("SPAN", (1, 0), (5, 0)), ("BACKGROUND", (0, 0), (-1, 0), layout.TOTAL_BG),
         ("ALIGN", (1, 0), (5, 0), "RIGHT")]))
     return out
+
+
+def prior_text(line: LedgerLine) -> str:
+    """上年主营业务收入 as printed: an annual figure (年报) marked with ANNUAL_MARK."""
+    shown = format_wan(line.prior)
+    return shown + ANNUAL_MARK if line.prior_annual and line.prior is not None else shown
 
 
 def table_rows(data: LedgerData) -> list[list[str]]:
@@ -231,7 +241,8 @@ def render(data: LedgerData, path: str | Path, printed_on, job: Job | None = Non
         story.append(table)
         rows += len(block.rows)
     notes = Paragraph(
-        "说明：上年主营业务收入为上年各月合计；本年预计按同期比例推算（无上年同期数据时按已报月份年化）；"
+        f"说明：上年主营业务收入为上年各月合计，上年12个月月报不全而有年报数的取年报数（标“{ANNUAL_MARK}”，"
+        "即统计局、税务局等年度名单所列）；本年预计按同期比例推算（无上年同期数据时按已报月份年化）；"
         "同比为本年预计较上年；组内按本年预计由高到低排列；标记和建议库别由政策规则给出，"
         "调整库别须经审定并记录理由。", styles.note)
     story.append(KeepTogether([Spacer(1, 2 * mm), total, Spacer(1, 2 * mm), notes, Spacer(1, 4 * mm),

@@ -196,8 +196,9 @@ def above_scale_count(ledger: Ledger, filters: Filters) -> int:
 # -- what LedgerFacts (facts.py) computes from -------------------------------------------------
 def revenue_by_enterprise(ledger: Ledger, year: int, enterprise_ids: list[str] | None = None) -> list[dict]:
     """Per enterprise (all, or those of `enterprise_ids`): id, pool, stat_status, this year's
-    revenue so far (ytd), its number of months and last month, the prior year's total
-    (prior) and the prior year's total over the same months (prior_same)."""
+    revenue so far (ytd), its number of months and last month, the prior year's total of its
+    months (prior) and their number (prior_months), the prior year's annual figure (annual,
+    年度数) and the prior year's total over the same months (prior_same)."""
     where, params = "", []
     if enterprise_ids is not None:
         where = f" AND e.id IN ({','.join('?' * len(enterprise_ids))})"
@@ -212,11 +213,16 @@ def revenue_by_enterprise(ledger: Ledger, year: int, enterprise_ids: list[str] |
         SELECT e.id, e.pool, e.stat_status, cur.ytd, cur.months, cur.last_month,
           (SELECT sum(revenue) FROM monthly_figures m
             WHERE m.enterprise_id = e.id AND substr(m.period, 1, 4) = ?) AS prior,
+          (SELECT count(revenue) FROM monthly_figures m
+            WHERE m.enterprise_id = e.id AND substr(m.period, 1, 4) = ?) AS prior_months,
+          (SELECT revenue FROM annual_figures a WHERE a.enterprise_id = e.id AND a.year = ?)
+            AS annual,
           (SELECT sum(revenue) FROM monthly_figures m
             WHERE m.enterprise_id = e.id AND substr(m.period, 1, 4) = ?
               AND substr(m.period, 6, 2) <= cur.last_month) AS prior_same
         FROM enterprises e LEFT JOIN cur ON cur.enterprise_id = e.id
-        WHERE 1 = 1{where}""", [str(year), str(year - 1), str(year - 1), *params])
+        WHERE 1 = 1{where}""", [str(year), str(year - 1), str(year - 1), year - 1, str(year - 1),
+                               *params])
 
 
 def year_targets(ledger: Ledger, year: int) -> list[dict]:

@@ -22,7 +22,7 @@ LABELS = {
     "entered_stats_date": "入统日期", "exited_stats_date": "退规日期", "tags": "企业资质",
     "note": "备注", "period": "月份", "year": "年份", "month": "月",
     "revenue": "主营业务收入", "output_value": "工业总产值", "tax_paid": "税收",
-    "electricity_kwh": "用电量", "employees": "从业人员",
+    "electricity_kwh": "用电量", "employees": "从业人员", "annual_source": "年度数来源",
 }
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -61,6 +61,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "electricity_kwh": ("用电量", "用电", "电量", "工业用电量"),
     "employees": ("从业人员", "从业人员期末人数", "从业人数", "职工人数", "员工人数", "用工人数",
                   "平均用工人数", "从业人员平均人数", "期末从业人数"),
+    # which list an annual figure came from (the enterprise export writes it; 月报合计 there
+    # means the ledger's own months, not a list's figure)
+    "annual_source": ("年度数来源", "收入来源", "营收来源", "数据来源"),
 }
 MONEY_FIELDS = ("revenue", "output_value", "tax_paid")
 FIGURE_FIELDS = (*MONEY_FIELDS, "electricity_kwh", "employees")
@@ -82,6 +85,17 @@ _MONTH_HEADER = [
     re.compile(r"^(\d{4})[-/.](\d{1,2})(.*)$"),
 ]
 _CUMULATIVE = re.compile(r"累计|(\d{1,2})\s*[-—~至]\s*(\d{1,2})\s*月|全年|本年|上年|年度|\d{4}年(?!\d{1,2}月)")
+# What marks a figure column as a year's amount (年度数) rather than a month's, and which year:
+# a year written out ("2025年营业收入", "营业收入（2025年）", "2025年1-12月"), or one counted
+# from the list's year ("上年营业收入": the year before; "本年"/"全年"/"年度": that year).
+_RANGE = re.compile(r"(\d{1,2})\s*[-—~至]\s*(\d{1,2})\s*月")
+_YEAR_WRITTEN = re.compile(r"((?:19|20)\d{2})\s*年(?!\d{1,2}月)")
+_YEAR_BEFORE = re.compile(r"上年|去年|上一年|前一年")
+_YEAR_SAME = re.compile(r"本年|当年|全年|年度|年报")
+# not an amount at all: a rate, a share or a change ("营业收入增速(%)", "比上年增长")
+_RATE = re.compile(r"增长|增速|增幅|增减|同比|环比|比上年|比重|占比|%|％|率")
+_YEAR_PREFIX = re.compile(r"^(?:(?:19|20)\d{2}年度?|上年度?|本年度?)")
+CUMULATIVE_NOTE = "累计数或年度数不导入（月度数据应为当月数）"
 
 
 @dataclass
@@ -93,6 +107,15 @@ class Header:
     unit: str | None = None  # a unit word written in the header
     month: tuple[int | None, int] | None = None  # wide layout: (year or None, month)
     note: str | None = None  # why a recognisable column is not imported
+    # a year's amount (年度数): the year written in the header, or the years from the list's
+    # year (-1 for 上年, 0 for 本年/全年/年度); both None for a plain header ("营业收入")
+    figure_year: int | None = None
+    year_offset: int | None = None
+
+    @property
+    def annual(self) -> bool:
+        """The header says the column holds a year's amounts."""
+        return self.figure_year is not None or self.year_offset is not None
 
 
 def _key(text: str) -> str:
@@ -149,11 +172,42 @@ def parse_header(text: object) -> Header:
                 header.field = field_of(rest) if rest else None
                 return header
     field = field_of(key)
-    if field in FIGURE_FIELDS and _CUMULATIVE.search(key):
-        header.note = "累计数或年度数不导入（月度数据应为当月数）"
-        return header
+    if field is None:
+        bare = _YEAR_PREFIX.sub("", key)
+        if _EXACT.get(bare) == "annual_source":  # "2025年收入来源"
+            field = "annual_source"
+    if field in FIGURE_FIELDS:
+        if _RATE.search(_UNIT_IN_HEADER.sub("", key)):
+            header.note = "增长率、占比等比率不导入"
+            return header
+        when = annual_of(key)
+        if when is False:
+            header.note = CUMULATIVE_NOTE
+            return header
+        if when is not None:
+            header.figure_year, header.year_offset = when
     header.field = field
     return header
+
+
+def annual_of(text: str) -> tuple[int | None, int | None] | bool | None:
+    """What a figure header says of its year: (year, None) for a year written out, (None,
+    offset) for one counted from the list's year, None when it says nothing, False for a
+    sum of some months (累计, 1-3月, 上年同期): not a year's amount."""
+    key = _key(text)
+    if "累计" in key or "同期" in key:
+        return False
+    found = _RANGE.search(key)
+    if found and (int(found.group(1)), int(found.group(2))) != (1, 12):
+        return False
+    written = _YEAR_WRITTEN.search(key)
+    if written:
+        return int(written.group(1)), None
+    if _YEAR_BEFORE.search(key):
+        return None, -1
+    if found or _YEAR_SAME.search(key):
+        return None, 0
+    return None
 
 
 def money_factor_unit(unit: str | None) -> str | None:

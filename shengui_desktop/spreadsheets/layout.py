@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from . import cells
 from .column_values import cut_columns
 from .column_values import texts as cell_texts
-from .columns import FIGURE_FIELDS, UNIT_LINE, Header, parse_header
+from .columns import FIGURE_FIELDS, UNIT_LINE, Header, annual_of, parse_header
 from .reader import Grid
 
 HEADER_SEARCH_ROWS = 40
@@ -55,7 +55,7 @@ class Layout:
     columns: list[Column]
     unit: str | None = None  # from a "单位：万元" line
     office: str | None = None  # from "填报单位：…"
-    year: int | None = None  # from the title, for headers like "3月"
+    year: int | None = None  # from the title, for headers like "3月" (and a list's 年度数)
     title: str = ""
     _by_field: dict | None = field(default=None, repr=False)
     _month_columns: list | None = field(default=None, repr=False)
@@ -65,11 +65,13 @@ class Layout:
         return self.header_rows[-1] + 1
 
     def by_field(self) -> dict[str, Column]:
-        """The first column of each field (month columns of a wide layout aside)."""
+        """The first column of each field (month columns of a wide layout, and columns whose
+    header names a year, aside)."""
         if self._by_field is None:
             found: dict[str, Column] = {}
             for col in self.columns:
-                if col.field and not col.header.month and col.field not in found:
+                if col.field and not col.header.month and not col.header.annual \
+                        and col.field not in found:
                     found[col.field] = col
             self._by_field = found
         return self._by_field
@@ -79,6 +81,14 @@ class Layout:
         if self._month_columns is None:  # asked once per imported row
             self._month_columns = [c for c in self.columns if c.header.month]
         return self._month_columns
+
+    def annual_columns(self) -> list[Column]:
+        """The figure columns of an enterprise list: a list gives a year's amounts (年度数),
+        in columns whose header names the year ("2025年营业收入", "上年营业收入") or not
+        ("营业收入（万元）": the list's year). In their order, duplicates included."""
+        plain = self.by_field()
+        return [c for c in self.columns if c.field in FIGURE_FIELDS and not c.header.month
+                and (c.header.annual or plain.get(c.field) is c)]
 
     @property
     def kind(self) -> str:
@@ -165,6 +175,10 @@ def _sub_header(grid: Grid, h: int) -> list[Column] | None:
                 columns.append(Column(c, parse_header(top)))
             continue
         header = below
+        if header.field in FIGURE_FIELDS and not header.month and not header.annual and top:
+            when = annual_of(top)  # a group "2025年" over 营业收入, 工业总产值 …
+            if isinstance(when, tuple):
+                header.figure_year, header.year_offset = when
         if header.month and not header.field:
             parent = parse_header(top)
             header.field = parent.field if parent.field in FIGURE_FIELDS else None

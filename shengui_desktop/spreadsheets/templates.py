@@ -1,5 +1,7 @@
 """Import templates: the enterprise list and the monthly figures, with dropdowns (township,
-industry division, status, pool), example rows the import skips, and an instructions sheet.
+industry division, status, pool), example rows the import skips, and an instructions sheet;
+and the sheets of what the policy rules read (projects and milestones, reward claims, earlier
+above-scale periods: spreadsheets/record_columns.py).
 
 The committed files in resources/templates/ are made by resources/templates/make_templates.py
 with 盂县's townships; `shengui excel template --db P` makes one with the ledger's own.
@@ -16,8 +18,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..domain.industry import DIVISIONS
+from ..domain.policy import BID_REGIONS
+from ..domain.policy_records import CLAIM_KINDS, CLAIM_STATUSES, PROJECT_KINDS, PROJECT_STATUSES
 from ..domain.records import POOLS, SOURCES, STAT_STATUSES
 from ..paths import write_replacing
+from .record_columns import RECORD_COLUMNS
 
 # 盂县 (seed 003): the county the sample templates are made for
 SAMPLE_TOWNSHIPS = [("140322100", "秀水镇"), ("140322101", "路家村镇"), ("140322102", "南娄镇"),
@@ -146,13 +151,94 @@ _COMMON_RULES = [
 ]
 
 
+# the record templates (projects, claims, earlier above-scale periods): sheet title, sheet
+# name, example rows (by header) and the notes of each
+_RECORD_SHEETS = {
+    "projects": [("projects", "项目", "企业项目（新建、技改、重点项目）导入模板"),
+                 ("milestones", "节点任务", "项目节点任务导入模板")],
+    "claims": [("claims", "奖补申报", "奖补申报导入模板")],
+    "scale_periods": [("scale_periods", "此前在规时段", "此前在规时段导入模板（县级）")],
+}
+_RECORD_EXAMPLES = {
+    "projects": [{"序号": "示例", "统一社会信用代码": "91110000600037341L", "企业名称": "某某机械制造有限公司",
+                  "项目名称": "年产5万吨新材料项目", "项目类别": "重点项目", "总投资（万元）": 12000,
+                  "计划开工日期": "2026-03-01", "实际开工日期": "2026-03-15", "计划投产日期": "2026-12-01",
+                  "预计达产年产值（万元）": 30000, "预计达产升规": "是", "预计升规年度": 2027,
+                  "责任单位": "工信局"}],
+    "milestones": [{"序号": "示例", "统一社会信用代码": "91110000600037341L", "企业名称": "某某机械制造有限公司",
+                    "项目名称": "年产5万吨新材料项目", "节点任务": "主体厂房完工",
+                    "计划完成日期": "2026-06-30", "实际完成日期": "2026-06-28"}],
+    "claims": [{"序号": "示例", "统一社会信用代码": "91110000600037341L", "企业名称": "某某机械制造有限公司",
+                "申报类别": "技术改造投资", "年度": 2026, "项目或合同名称": "智能化生产线改造",
+                "金额（万元）": 150, "申报日期": "2026-05-10", "证明材料": "设备发票、合同复印件", "状态": "申报"},
+               {"序号": "示例", "统一社会信用代码": "91110000600037341L", "企业名称": "某某机械制造有限公司",
+                "申报类别": "省外或本省其他地市中标合同", "年度": 2026, "项目或合同名称": "某省某工程设备采购",
+                "金额（万元）": 500, "中标项目所在地": "省外", "是否公开招标": "是", "状态": "申报"}],
+    "scale_periods": [{"序号": "示例", "统一社会信用代码": "91110000600037341L", "当时企业名称": "某某机械厂",
+                       "入规日期": "2018-01-01", "退规日期": "2021-12-31", "备注": "更名前"}],
+}
+_RECORD_NOTES = {
+    "projects": [
+        "8. 项目表每个项目一行：按统一社会信用代码（或企业名称）找到企业，同一企业按项目名称更新已有的项目，"
+        "空白单元格不会清除已有内容。金额单位为万元（见表头）。",
+        "9. 项目类别：新建项目、技改项目或重点项目（湖南重点项目库）。新建项目预计达产升规（或预计达产年产值"
+        "达到规上标准）且未在本年以前投产的，按政策配置列入培育库建议；本年度实际投产的项目按孝义的规定列入培育库建议。",
+        "10. 节点任务表每个节点一行，项目名称须与项目表或台账中的项目一致；填写实际完成日期即为已完成。",
+    ],
+    "claims": [
+        "8. 每项申报一行：按企业、年度、申报类别、奖补项目和项目或合同名称更新已有的申报。金额单位为万元。",
+        "9. 申报类别：技术改造投资（填实际投资额）、省外或本省其他地市中标合同（填合同金额和所在地）、"
+        "新增地方经济贡献（填财政部门核定的金额），或奖补项目申报（在“奖补项目”列写政策配置中的奖补项目名称）。",
+        "10. 状态：乡镇填报为“申报”；“审核”“兑现”“不予”由县级决定，只能在县级台账导入。",
+    ],
+    "scale_periods": [
+        "8. 登记企业本次入规以前的在规时段及当时的企业名称（孝义：已入规退库只变更名称再次入规的不予奖励；"
+        "顺城：每户企业只享受一次奖励）。只能在县级台账导入。",
+        "9. 同一信用代码按入规日期更新已有的时段。",
+    ],
+}
+_CHOICE_LISTS = {
+    "project_kind": lambda: list(PROJECT_KINDS.values()),
+    "project_status": lambda: list(PROJECT_STATUSES.values()),
+    "claim_kind": lambda: list(CLAIM_KINDS.values()),
+    "claim_status": lambda: list(CLAIM_STATUSES.values()),
+    "bid_region": lambda: list(BID_REGIONS.values()),
+    "yes_no": lambda: ["是", "否"],
+}
+
+
+def _record_sheets(wb: Workbook, kind: str, departments: list[str]) -> None:
+    options = wb.create_sheet("选项")
+    refs: dict[str, str] = {}
+    lists = {**{k: make() for k, make in _CHOICE_LISTS.items()}, "department": list(departments)}
+    for c, (key, values) in enumerate(lists.items(), start=1):
+        options.cell(1, c, key)
+        for r, value in enumerate(values, start=2):
+            options.cell(r, c, value)
+        letter = get_column_letter(c)
+        refs[key] = f"选项!${letter}$2:${letter}${max(len(values) + 1, 2)}"
+    options.sheet_state = "hidden"
+    for n, (sheet_kind, name, title) in enumerate(_RECORD_SHEETS[kind]):
+        ws = wb.active if n == 0 else wb.create_sheet(name, n)
+        ws.title = name
+        columns = RECORD_COLUMNS[sheet_kind]
+        _header(ws, [(c.header, c.required, c.width, c.hint) for c in columns], title)
+        for i, col in enumerate(columns, start=1):
+            if col.choices:
+                _validation(ws, refs[col.choices], i, col.header, allow_other=col.choices == "department")
+        _examples(ws, [[example.get(c.header) for c in columns] for example in _RECORD_EXAMPLES[sheet_kind]])
+    _instructions(wb, _COMMON_RULES[:6] + _RECORD_NOTES[kind])
+
+
 def write_template(kind: str, out: Path, *, townships: list[tuple[str, str]] | None = None,
                    departments: list[str] | None = None) -> Path:
     townships = townships or SAMPLE_TOWNSHIPS
     departments = departments or SAMPLE_DEPARTMENTS
     wb = Workbook()
     ws = wb.active
-    if kind == "enterprises":
+    if kind in _RECORD_SHEETS:
+        _record_sheets(wb, kind, departments)
+    elif kind == "enterprises":
         ws.title = "企业名单"
         _header(ws, ENTERPRISE_COLUMNS, "小升规企业名单（导入模板）")
         refs = _options_sheet(wb, townships, departments)

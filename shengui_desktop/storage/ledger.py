@@ -30,7 +30,8 @@ from .keyslots import KeySlots, keys_path_for
 SYNCED_TABLES = (
     "townships", "departments", "enterprises", "monthly_figures", "visits", "issues",
     "pool_events", "targets", "policy_profiles",
-    "projects", "scale_history", "reward_claims", "entry_checklist",
+    "projects", "scale_history", "reward_claims", "entry_checklist", "annual_figures",
+    "project_milestones",
 )
 
 Stamp = tuple[int, str]  # (hybrid logical clock, site id): the total order of writes
@@ -68,6 +69,13 @@ def monthly_figure_id(enterprise_id: str, period: str) -> str:
     indexes (bulk loads touch one page per enterprise, not one per month).
     """
     tail = hashlib.blake2b(f"{enterprise_id}:{period}".encode(), digest_size=4).hexdigest()
+    return enterprise_id[:24] + tail
+
+
+def annual_figure_id(enterprise_id: str, year: int) -> str:
+    """Derived from (enterprise, year) like monthly_figure_id, so two offices entering one
+    enterprise's year write one record (and its years sit beside each other in the indexes)."""
+    tail = hashlib.blake2b(f"{enterprise_id}:annual:{int(year)}".encode(), digest_size=4).hexdigest()
     return enterprise_id[:24] + tail
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Iterable
 
 from ..errors import UserError
-from ..storage.ledger import monthly_figure_id
+from ..storage.ledger import annual_figure_id, monthly_figure_id
 from .rules import CHILD, synced_tables, table_kind
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ def _checklist_id(enterprise_id: str, row: dict) -> str:
 DERIVED_IDS = {
     "monthly_figures": ("period", lambda ent, row: monthly_figure_id(ent, row["period"])),
     "entry_checklist": ("item", _checklist_id),
+    "annual_figures": ("year", lambda ent, row: annual_figure_id(ent, row["year"])),
 }
 
 

@@ -33,6 +33,8 @@ COUNTY_ONLY_FIELDS: dict[str, dict[str, object]] = {
     "enterprises": {"stat_status": "below_scale", "entered_stats_date": None,
                     "exited_stats_date": None},
     "pool_events": {"confirmed": 0},
+    # a township files a claim (申报); 审核, 兑现 and 不予 are the county's decisions
+    "reward_claims": {"status": "claimed", "decided_on": None, "decision_note": None},
 }
 # Natural keys of county-wide tables. A township's own placeholder row (made at set-up, never
 # exported) gives way when the county's row with the same key arrives.
@@ -42,7 +44,8 @@ TABLE_LABELS = {
     "townships": "乡镇", "departments": "部门", "enterprises": "企业", "monthly_figures": "月度数据",
     "visits": "走访记录", "issues": "问题", "pool_events": "库别调整", "targets": "目标任务",
     "policy_profiles": "政策配置", "projects": "项目", "scale_history": "入规历史",
-    "reward_claims": "奖补申报", "entry_checklist": "入规材料清单",
+    "reward_claims": "奖补申报", "entry_checklist": "入规材料清单", "annual_figures": "年度数据",
+    "project_milestones": "项目节点任务",
     "change_log": "变更记录",  # not synced; `verify` counts it
 }
 

@@ -12,6 +12,7 @@ from ...domain.records import POOLS, SOURCES, STAT_STATUSES
 from ...errors import UserError
 from ...spreadsheets.columns import MONEY_FIELDS
 from ...progress import Cancel, ImportCancelled, Job, Progress
+from ..ledger.figures import YearRevenue, year_revenues
 from ..office.site import this_site
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 # ------------------------------------------------------------------------------------
 EXPORT_TITLES = {"enterprises": "企业名单", "figures": "企业月度数据", "visits": "走访记录",
                  "issues": "问题台账", "pools": "企业库别", "targets": "目标任务完成情况",
-                 "rewards": "奖补测算"}
+                 "rewards": "奖补测算", "annual": "企业年度数据"}
 _FIGURE_HEADERS = {"revenue": "主营业务收入（万元）", "output_value": "工业总产值（万元）",
                    "tax_paid": "税收（万元）", "electricity_kwh": "用电量（千瓦时）",
                    "employees": "从业人员（人）"}
@@ -115,12 +116,12 @@ def _export_enterprises(ledger: Ledger, book, *, year, today, notes, check_cance
                Col("来源"), Col("责任单位"), Col("包联干部"), Col("法定代表人"), Col("联系人"),
                Col("联系电话"), Col("地址"), Col("成立日期", "date"), Col("入统日期", "date"),
                Col("退规日期", "date"), Col("企业资质"),
-               Col(f"{prior}年主营业务收入（万元）", "wan"), Col("备注")]
-    enterprises = ledger.rows(
-        "SELECT e.*, (SELECT sum(revenue) FROM monthly_figures f WHERE f.enterprise_id = e.id"
-        " AND substr(f.period, 1, 4) = ?) AS prior_revenue FROM enterprises e"
-        " ORDER BY e.township_code, e.name, e.credit_code", (prior,))
+               Col(f"{prior}年主营业务收入（万元）", "wan"), Col(f"{prior}年收入来源"), Col("备注")]
+    enterprises = ledger.rows("SELECT e.* FROM enterprises e ORDER BY e.township_code, e.name, e.credit_code")
     enterprises = selection.filter(enterprises, keep_order=True)
+    # twelve months, else the year's annual figure (年度数), else the months there are
+    revenues = year_revenues(ledger, int(prior))
+    none = YearRevenue(None, None, 0)
     check_cancel()
 
     def rows():
@@ -132,7 +133,9 @@ def _export_enterprises(ledger: Ledger, book, *, year, today, notes, check_cance
                    SOURCES.get(e["source"], e["source"]), departments.get(e["department_id"]),
                    e["liaison_cadre"], e["legal_person"], e["contact_person"], e["contact_phone"],
                    e["address"], e["established_date"], e["entered_stats_date"],
-                   e["exited_stats_date"], _tags_text(e["tags"]), e["prior_revenue"], e["note"]]
+                   e["exited_stats_date"], _tags_text(e["tags"]),
+                   (prior_revenue := revenues.get(e["id"], none)).revenue,
+                   prior_revenue.source_text or None, e["note"]]
     count = book.add_table("企业名单", f"{book.office}小升规企业名单", columns, rows(),
                            title_columns=3)
     check_cancel()
@@ -161,6 +164,40 @@ def _export_figures(ledger: Ledger, book, *, year, today, notes, check_cancel, s
                            note="各月为当月数", title_columns=2)
     check_cancel()
     return count
+
+
+def _export_annual(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
+    """The annual figures (年度数) as the lists gave them: a row per enterprise, a column per
+    year and figure ("2025年主营业务收入（万元）"), so it imports back as an enterprise list."""
+    from ...spreadsheets.writer import Col
+
+    townships, _ = _labels(ledger)
+    figures = ledger.rows(
+        "SELECT a.*, e.credit_code, e.name, e.township_code FROM annual_figures a"
+        " JOIN enterprises e ON e.id = a.enterprise_id ORDER BY e.township_code, e.name,"
+        " e.credit_code, a.year")
+    figures = selection.filter(figures, "enterprise_id")
+    check_cancel()
+    # only the years and figures some enterprise has
+    wanted = sorted({(f["year"], k) for f in figures for k in _FIGURE_HEADERS if f[k] is not None},
+                    key=lambda p: (p[0], list(_FIGURE_HEADERS).index(p[1])))
+    columns = [Col("序号", "int", 6), Col("统一社会信用代码"), Col("企业名称"), Col("乡镇（街道）"),
+               *(Col(f"{y}年{_FIGURE_HEADERS[k]}", "wan" if k in MONEY_FIELDS else "int")
+                 for y, k in wanted), Col("年度数来源", width=30)]
+    by_enterprise: dict[str, list[dict]] = {}
+    for f in figures:
+        by_enterprise.setdefault(f["enterprise_id"], []).append(f)
+    if selection.order is not None:
+        by_enterprise = dict(sorted(by_enterprise.items(), key=lambda kv: selection.order[kv[0]]))
+
+    def rows():
+        for i, years in enumerate(by_enterprise.values(), start=1):
+            first, values = years[0], {(f["year"], k): f[k] for f in years for k in _FIGURE_HEADERS}
+            sources = "；".join(dict.fromkeys(f["source"] for f in years if f["source"]))
+            yield [i, first["credit_code"], first["name"], townships.get(first["township_code"]),
+                   *(values.get(w) for w in wanted), sources or None]
+    return book.add_table("年度数据", f"{book.office}企业年度数据", columns, rows(),
+                          note="全年数，按统计局、税务局等名单；该年12个月月度数据齐全时以月度合计为准")
 
 
 def _export_visits(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:

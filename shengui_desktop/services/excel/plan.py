@@ -45,6 +45,10 @@ class Plan:
         self.seen_months: dict[tuple[str, str], int] = {}  # (enterprise id, period) → row
         # checked months, compared with the ledger at the end: (sheet, r, id, period, values)
         self.pending_months: list[tuple] = []
+        # annual figures (年度数) of enterprise lists, likewise: (sheet, r, id, year, values)
+        self.pending_years: list[tuple] = []
+        self.annual_inserts: list[tuple] = []  # vocabulary.ANNUAL_INSERT_COLUMNS
+        self.annual_updates: list[tuple[str, dict]] = []
         self._insert_columns: frozenset | None = None
 
     def enterprise_columns(self) -> frozenset:

@@ -3,8 +3,9 @@ when no row has a problem write the plan, in one transaction.
 
 The Planner finds each sheet's table, reads the ledger's enterprises the file names, and
 hands the rows to the planners it holds: enterprise lists to EnterpriseColumns (the usual
-rows, a column at a time) and EnterpriseRows (every other row, one at a time), monthly
-figures to FigureColumns and FigureRows likewise. All of them fill one Plan (plan.py),
+rows, a column at a time) and EnterpriseRows (every other row, one at a time), then their
+annual figures (营业收入 … of a year) to AnnualRows; monthly figures to FigureColumns and
+FigureRows likewise. All of them fill one Plan (plan.py),
 which the Planner writes at the end.
 """
 
@@ -18,32 +19,40 @@ from ...gc_pause import collector_paused
 from ...progress import Cancel, ImportCancelled, Job, Progress
 from ...spreadsheets import cells
 from ...spreadsheets.column_values import by_value, cut_columns
-from ...spreadsheets.columns import FIGURE_FIELDS, LABELS, MONEY_FIELDS, money_factor_unit
+from ...spreadsheets.columns import CUMULATIVE_NOTE, FIGURE_FIELDS, LABELS, MONEY_FIELDS, money_factor_unit
 from ...spreadsheets.layout import Layout, data_rows, find_layout
 from ...spreadsheets.reader import Grid, read_workbook
+from ...spreadsheets.record_columns import record_kind
 from ...spreadsheets.report import Finding, write_marked_copy
 from ...storage.ledger import Ledger, reference_id
+from .annual_rows import YEARS, AnnualRows
 from .enterprise_bulk import EnterpriseColumns
 from .enterprise_rows import EnterpriseRows
 from .figure_rows import FigureRows
 from .figures_bulk import FigureColumns
 from .plan import Plan
+from .record_sheets import RECORD_KINDS, RecordSheets
 from .results import ImportResult, SheetSummary
-from .vocabulary import DEFAULT_MONEY_UNIT, FIGURE_INSERT_COLUMNS
+from .vocabulary import ANNUAL_INSERT_COLUMNS, DEFAULT_MONEY_UNIT, FIGURE_INSERT_COLUMNS
 
 
 def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
                 kind: str | None = None, dry_run: bool = False, report: Path | str | None = None,
                 create_townships: bool = False,
-                progress: Progress | None = None, cancel: Cancel = None) -> ImportResult:
-    """Read, check and (unless dry_run or any problem) write the file's enterprises and
-    monthly figures. Problems never raise: they are in the result (`ok` is False), and
-    with `report` a marked-up copy of the file is written. A cancel raises ImportCancelled
-    and leaves the ledger as it was.
+                progress: Progress | None = None, cancel: Cancel = None,
+                year: int | None = None) -> ImportResult:
+    """Read, check and (unless dry_run or any problem) write the file's enterprises, their
+    annual figures (年度数, from an enterprise list's 营业收入 … columns) and monthly figures.
+    Problems never raise: they are in the result (`ok` is False), and with `report` a
+    marked-up copy of the file is written. A cancel raises ImportCancelled and leaves the
+    ledger as it was.
 
     A township name the ledger's list does not know is a problem (the result's
     `unknown_townships` has each, with the known names nearest to it) unless
-    `create_townships`: the person confirmed creating them (townships.py)."""
+    `create_townships`: the person confirmed creating them (townships.py).
+
+    `year`: the year of a list's annual figures when neither its headers, a 年度 column nor
+    its title say it (result.needs_year tells a dry run that found none)."""
     path = Path(path)
     job = Job(progress, cancel, error=ImportCancelled)
     job.tell("读取文件", 0, 1)
@@ -51,7 +60,7 @@ def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
     job.tell("读取文件", 1, 1)
     job.check()
     planner = Planner(ledger, ImportResult(str(path), dry_run), job,
-                      create_townships=create_townships)
+                      create_townships=create_townships, year=year, source=path.name)
     with collector_paused():
         planner.run(grids, kind=kind, sheet_named=sheet is not None)
     result = planner.result
@@ -70,6 +79,10 @@ def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
     return result
 
 
+_SHEET_ORDER = {"enterprises": 0, "figures": 1, "projects": 2, "milestones": 3, "claims": 4,
+                "scale_periods": 5}
+
+
 class Planner:
     """Checks every row against the ledger and collects the writes to make (see the
     module's docstring). `bulk` False leaves every row to the per-row checks (tests compare
@@ -78,15 +91,19 @@ class Planner:
     bulk = True
 
     def __init__(self, ledger: Ledger, result: ImportResult, job: Job, *,
-                 create_townships: bool = False):
+                 create_townships: bool = False, year: int | None = None, source: str = ""):
         self.ledger = ledger
         self.result = result
         self.job = job
+        self.year = year
         self.plan = Plan(ledger, result, create_townships=create_townships)
         self.enterprise_rows = EnterpriseRows(self.plan)
         self.figure_rows = FigureRows(self.plan)
         self.enterprise_columns = EnterpriseColumns(self.plan, self.enterprise_rows, job)
         self.figure_columns = FigureColumns(self.plan, self.figure_rows, job)
+        self.annual_rows = AnnualRows(self.plan, self.figure_rows, job, year,
+                                      source or Path(result.path).name)
+        self.records = RecordSheets(self.plan)  # projects, milestones, claims, earlier periods
 
     # -- sheets -------------------------------------------------------------------------
     def run(self, grids: list[Grid], *, kind: str | None, sheet_named: bool) -> None:
@@ -100,12 +117,17 @@ class Planner:
                     plan.problem(grid.name, None, None, "",
                                  "没有找到表头：表头行应包含“企业名称”或“统一社会信用代码”等列名")
                 continue
-            layouts.append((layout, kind or layout.kind))
+            layouts.append((layout, kind or record_kind([c.header.text for c in layout.columns])
+                            or layout.kind))
         if not layouts and not self.result.problems:
             plan.problem("", None, None, "", "文件中没有找到可导入的表格（表头应包含“企业名称”或"
                                              "“统一社会信用代码”）")
-        # enterprises first: figures may belong to enterprises new in the same file
-        layouts.sort(key=lambda lk: lk[1] != "enterprises")
+        if self.year is not None and self.year not in YEARS:
+            plan.problem("", None, None, str(self.year),
+                         f"指定的年份{self.year}无效（应为2000至2100之间的四位数字）")
+        # enterprises first: figures and the other records may belong to enterprises new in
+        # the same file; projects before their milestones
+        layouts.sort(key=lambda lk: _SHEET_ORDER.get(lk[1], 1))
         self._load_existing(layouts)
         total = sum(len(lk[0].grid.rows) for lk in layouts)
         done = 0
@@ -116,16 +138,24 @@ class Planner:
             summary.skipped = [Finding(layout.grid.name, s.row + 1, None, "", "", s.reason)
                                for s in skipped]
             self.result.sheets.append(summary)
+            if sheet_kind in RECORD_KINDS:
+                summary.unused_columns = self.records.plan_sheet(sheet_kind, layout, rows)
+                done += len(layout.grid.rows)
+                continue
             summary.unused_columns = self._unused_columns(layout, sheet_kind)
             if sheet_kind == "enterprises":
+                summary.annual = self.annual_rows.check_sheet(layout, rows)
                 if not (self.bulk and self.enterprise_columns.plan_rows(layout, rows, done, total)):
                     self._row_by_row(self.enterprise_rows.plan_row, layout, rows, done, total)
+                self.annual_rows.plan_rows(layout, rows)
             else:
                 self.figure_rows.check_layout(layout, rows)
                 if not (self.bulk and self.figure_columns.plan_rows(layout, rows, done, total)):
                     self._row_by_row(self.figure_rows.plan_row, layout, rows, done, total)
             done += len(layout.grid.rows)
         self.figure_rows.plan_pending_months()
+        self.annual_rows.plan_pending_years()
+        self.result.records = self.records.counts
         self.job.tell("检查数据", total, total)
 
     def _row_by_row(self, plan_row, layout: Layout, rows: list[int], done: int, total: int) -> None:
@@ -182,8 +212,10 @@ class Planner:
                 existing_names.setdefault(key, []).append(row)
 
     def _sheet_unit(self, layout: Layout, kind: str) -> str | None:
-        money = [c for c in layout.columns if c.field in MONEY_FIELDS
-                 and (kind == "figures")]
+        if kind == "figures":
+            money = [c for c in layout.columns if c.field in MONEY_FIELDS]
+        else:  # an enterprise list's annual figures
+            money = [c for c in self.annual_rows.columns(layout)[0] if c.field in MONEY_FIELDS]
         if not money:
             return None
         units = {money_factor_unit(c.header.unit) for c in money} - {None}
@@ -201,11 +233,24 @@ class Planner:
     def _unused_columns(self, layout: Layout, kind: str) -> list[Finding]:
         out, seen = [], set()
         sheet = layout.grid.name
+        annual, repeated = self.annual_rows.columns(layout) if kind == "enterprises" else ([], [])
+        annual_ids = {id(c) for c in annual}
+        repeated_why = {id(c): why for c, why in repeated}
         for col in layout.columns:
             reason = None
             f = col.field
             if col.header.note:
                 reason = col.header.note
+            elif id(col) in annual_ids:
+                continue
+            elif id(col) in repeated_why:
+                reason = repeated_why[id(col)]
+            elif col.header.annual:  # a year's amount in a monthly sheet
+                reason = CUMULATIVE_NOTE
+            elif f in ("year", "annual_source") and annual:
+                continue  # the year, and the list, of the annual figures
+            elif f == "annual_source" and kind == "enterprises":
+                reason = "没有年度数（营业收入等）列，此列不导入"
             elif f == "seq":
                 continue
             elif col.header.month:
@@ -219,7 +264,7 @@ class Planner:
                 reason = "无法识别的列名"
             elif f in seen:
                 reason = f"与前面的“{LABELS[f]}”列重复，只导入第一列"
-            elif kind == "enterprises" and f in (*FIGURE_FIELDS, "period", "year", "month"):
+            elif kind == "enterprises" and f in ("period", "year", "month"):
                 reason = "企业名单中没有月份，此列不导入（月度数据请使用月度数据表）"
             elif kind == "figures" and f not in (*FIGURE_FIELDS, "period", "year", "month",
                                                   "name", "credit_code"):
@@ -236,7 +281,8 @@ class Planner:
         ledger, plan, job = self.ledger, self.plan, self.job
         new_townships = plan.townships.created
         total = (len(plan.new) + len(plan.updates) + len(plan.figure_inserts)
-                 + len(plan.figure_updates) + len(new_townships))
+                 + len(plan.figure_updates) + len(new_townships) + len(plan.annual_inserts)
+                 + len(plan.annual_updates) + len(self.records.inserts) + len(self.records.updates))
         done = 0
         job.tell("写入台账", 0, total)
         with ledger.transaction():
@@ -266,6 +312,18 @@ class Planner:
                 if i % 200 == 0:
                     job.check()
                     job.tell("写入台账", done + i, total)
+            done += len(plan.figure_updates)
+            ledger.insert_rows("annual_figures", ANNUAL_INSERT_COLUMNS, plan.annual_inserts,
+                               progress=lambda n: job.tell("写入台账", done + n, total))
+            done += len(plan.annual_inserts)
+            job.check()
+            for i, (row_id, diff) in enumerate(plan.annual_updates):
+                ledger.update("annual_figures", row_id, diff)
+                if i % 200 == 0:
+                    job.check()
+                    job.tell("写入台账", done + i, total)
+            self.records.apply()
+        self.result.enterprise_ids |= self.records.enterprise_ids
         self.result.enterprise_ids |= {n.id for n in plan.new.values()}
         self.result.enterprise_ids |= {e for e, _ in plan.updates}
         job.tell("写入台账", total, total)

@@ -10,6 +10,7 @@ from ...domain.records import POOLS, validate_enterprise, validate_pool_move
 from ...domain.text import clean_narrative
 from ...errors import UserError, ValidationError
 from ..office.site import this_site
+from . import figures
 from .lookup import enterprise_by_credit_code, find_by_credit_code  # noqa: F401  (public here too)
 
 if TYPE_CHECKING:
@@ -146,21 +147,19 @@ def update_enterprise(ledger: Ledger, enterprise_id: str, changes: dict) -> tupl
 def delete_enterprise(ledger: Ledger, enterprise_id: str) -> None:
     """Remove an enterprise entered by mistake, with its figures, visits, issues, pool moves."""
     with ledger.transaction():
-        for table in ("monthly_figures", "visits", "issues", "pool_events"):
+        for table in ("monthly_figures", "annual_figures", "visits", "issues", "pool_events"):
             for row in ledger.rows(f"SELECT id FROM {table} WHERE enterprise_id = ?", (enterprise_id,)):
                 ledger.delete(table, row["id"])
         if not ledger.delete("enterprises", enterprise_id):
             raise UserError("企业不存在或已删除")
 
 
-def annual_revenues(ledger: Ledger, enterprise_id: str) -> dict[int, tuple[int, int]]:
-    """year → (revenue total, months reported)."""
-    out = {}
-    for year, total, months in ledger.conn.execute(
-            "SELECT substr(period, 1, 4), sum(revenue), count(revenue) FROM monthly_figures"
-            " WHERE enterprise_id = ? GROUP BY 1", (enterprise_id,)):
-        out[int(year)] = (total or 0, months)
-    return out
+def annual_revenues(ledger: Ledger, enterprise_id: str) -> dict[int, tuple[int, int, str]]:
+    """year → (revenue of the year, months reported, where it came from: 年报, 月报合计 or
+    月报合计（3个月）). Twelve months win over the year's annual figure (年度数), which wins
+    over part of a year (domain/annual.py)."""
+    return {year: (r.revenue or 0, r.months, r.source_text)
+            for year, r in figures.revenue_by_year(ledger, enterprise_id).items()}
 
 
 def list_enterprises(ledger: Ledger, *, township_code: str | None = None,
@@ -191,6 +190,8 @@ def list_enterprises(ledger: Ledger, *, township_code: str | None = None,
     for row in rows:
         ev = evaluations.get(row["id"])
         row["latest_annual_revenue"] = ev.prior_year_revenue if ev else None
+        # 年报 (the year's figure from a list) or 月报合计 (the sum of its months)
+        row["latest_annual_revenue_source"] = ev.prior_year_source_text if ev else ""
         # no suggestion (no profile chosen): no pool and no reason saying there is none
         suggests = ev is not None and ev.has_suggestion
         row["suggested_pool"] = ev.suggested_pool if suggests else None if ev else row["pool"]
@@ -245,12 +246,12 @@ def ledger_rows(ledger: Ledger, limit: int | None = None) -> list[tuple]:
                                " ORDER BY township_code, name", params).fetchall()
 
 
-def annual_revenue_totals(ledger: Ledger, year: int) -> dict[str, tuple[int, int]]:
-    """enterprise id → (revenue total, months reported) for one calendar year, all enterprises."""
-    return {ent: (total or 0, months) for ent, total, months in ledger.conn.execute(
-        "SELECT enterprise_id, sum(revenue), count(revenue) FROM monthly_figures"
-        " WHERE period BETWEEN ? AND ? GROUP BY enterprise_id",
-        (f"{year}-01", f"{year}-12"))}
+def annual_revenue_totals(ledger: Ledger, year: int) -> dict[str, tuple[int, int, str]]:
+    """enterprise id → (revenue of one calendar year, months reported, where it came from:
+    年报 or 月报合计) for every enterprise with figures of that year: the window's 上年营收.
+    Twelve months win over the annual figure (年度数), which wins over part of a year."""
+    return {ent: (r.revenue or 0, r.months, r.source_text)
+            for ent, r in figures.year_revenues(ledger, year).items()}
 
 
 def pool_counts(ledger: Ledger, township_code: str | None = None) -> dict[str, int]:

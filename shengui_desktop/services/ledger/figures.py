@@ -1,9 +1,10 @@
-"""Monthly figures: one record per enterprise and month, integer yuan and kWh.
+"""Monthly figures (one record per enterprise and month) and annual figures (one per
+enterprise and year, as the lists give them): integer yuan and kWh.
 
-Entered one month at a time (record_month, the command line) or as the months of a year
-typed into the enterprise window's grid (save_months): what people type there is read the
-way a spreadsheet import reads a cell (万元 for money, 千瓦时 for electricity) and refused
-with the import's Chinese message.
+Months are entered one at a time (record_month, the command line) or as the months of a
+year typed into the enterprise window's grid (save_months): what people type there is read
+the way a spreadsheet import reads a cell (万元 for money, 千瓦时 for electricity) and
+refused with the import's Chinese message.
 """
 
 from __future__ import annotations
@@ -12,21 +13,22 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ...domain.money import YUAN_PER_WAN
+from ...domain.annual import source_text, validate_annual_figure, year_total
+from ...domain.money import IMPLAUSIBLE_YUAN, YUAN_PER_WAN
 from ...domain.records import FIGURE_FIELDS, validate_monthly_figure
 from ...errors import UserError, ValidationError
 from ...spreadsheets import cells
 from ...spreadsheets.columns import LABELS, MONEY_FIELDS
-from ...storage.ledger import monthly_figure_id
-from ..excel.vocabulary import DEFAULT_MONEY_UNIT, IMPLAUSIBLE_YUAN
+from ...storage.ledger import annual_figure_id, monthly_figure_id
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
 
+MONEY_UNIT = "万元"  # what the grid's money cells are typed in (the import's default too)
 # the grid's columns, in the order the statistics forms list them
 GRID_FIELDS = ("output_value", "revenue", "electricity_kwh", "tax_paid", "employees")
 ELECTRICITY_UNIT = "千瓦时"
-UNITS = {**{f: DEFAULT_MONEY_UNIT for f in MONEY_FIELDS}, "electricity_kwh": ELECTRICITY_UNIT,
+UNITS = {**{f: MONEY_UNIT for f in MONEY_FIELDS}, "electricity_kwh": ELECTRICITY_UNIT,
          "employees": "人"}
 
 
@@ -73,9 +75,9 @@ def parse_figure(key: str, value: object) -> int | None:
     if cells.is_blank(value):
         return None
     if key in MONEY_FIELDS:
-        number = cells.parse_money(value, DEFAULT_MONEY_UNIT)
+        number = cells.parse_money(value, MONEY_UNIT)
         if number is not None and abs(number) >= IMPLAUSIBLE_YUAN:
-            raise ValueError(f"按{DEFAULT_MONEY_UNIT}计为{number:,}元，明显过大：请核对金额单位")
+            raise ValueError(f"按{MONEY_UNIT}计为{number:,}元，明显过大：请核对金额单位")
     else:
         text = cells.text(value).replace(" ", "")
         factor = 1
@@ -183,3 +185,74 @@ def save_months(ledger: Ledger, enterprise_id: str, year: int,
                 ledger.delete("monthly_figures", row_id)
                 saved.deleted.append(period)
     return saved
+
+
+# -- annual figures (年度数): one record per enterprise and year, as a list gives it ----------
+def record_year(ledger: Ledger, enterprise_id: str, year: int, values: dict,
+                source: str | None = None) -> dict:
+    """Insert or update one enterprise's annual figures of `year` (integer yuan, kWh,
+    people); returns the fields that changed. `source`: which list gave them."""
+    clean = validate_annual_figure({"year": year, "source": source, **values})
+    if ledger.get("enterprises", enterprise_id) is None:
+        raise UserError("企业不存在")
+    fields = {k: clean[k] for k in FIGURE_FIELDS if clean.get(k) is not None}
+    if source is not None:
+        fields["source"] = clean["source"]
+    row_id = annual_figure_id(enterprise_id, clean["year"])
+    with ledger.transaction():
+        if ledger.get("annual_figures", row_id) is None:
+            ledger.insert("annual_figures", {"id": row_id, "enterprise_id": enterprise_id,
+                                             "year": clean["year"], **fields})
+            return fields
+        return ledger.update("annual_figures", row_id, fields)
+
+
+def annual_figures_of(ledger: Ledger, enterprise_id: str) -> list[dict]:
+    """An enterprise's annual figures, oldest year first."""
+    return ledger.rows("SELECT * FROM annual_figures WHERE enterprise_id = ? ORDER BY year",
+                       (enterprise_id,))
+
+
+@dataclass(frozen=True)
+class YearRevenue:
+    """A year's revenue of one enterprise as domain/annual.py chooses it."""
+
+    revenue: int | None
+    source: str | None  # annual.ANNUAL (年报) or annual.MONTHLY (月报合计)
+    months: int  # months of the year with revenue
+
+    @property
+    def source_text(self) -> str:
+        return source_text(self.source, self.months)
+
+
+def year_revenues(ledger: Ledger, year: int) -> dict[str, YearRevenue]:
+    """Enterprise id → its revenue of `year`, for every enterprise with months or an annual
+    figure of that year: twelve months win over the annual figure, which wins over part of
+    a year. Two grouped reads, no query per enterprise."""
+    monthly = {ent: (total, months) for ent, total, months in ledger.conn.execute(
+        "SELECT enterprise_id, sum(revenue), count(revenue) FROM monthly_figures"
+        " WHERE period BETWEEN ? AND ? GROUP BY enterprise_id", (f"{year}-01", f"{year}-12"))}
+    annual = dict(ledger.conn.execute(
+        "SELECT enterprise_id, revenue FROM annual_figures WHERE year = ? AND revenue IS NOT NULL",
+        (year,)).fetchall())
+    out = {}
+    for ent in monthly.keys() | annual.keys():
+        total, months = monthly.get(ent, (None, 0))
+        out[ent] = YearRevenue(*year_total(total, months, annual.get(ent)), months)
+    return out
+
+
+def revenue_by_year(ledger: Ledger, enterprise_id: str) -> dict[int, YearRevenue]:
+    """Year → one enterprise's revenue of that year (as year_revenues chooses it)."""
+    monthly = {int(y): (total, months) for y, total, months in ledger.conn.execute(
+        "SELECT substr(period, 1, 4), sum(revenue), count(revenue) FROM monthly_figures"
+        " WHERE enterprise_id = ? GROUP BY 1", (enterprise_id,))}
+    annual = dict(ledger.conn.execute(
+        "SELECT year, revenue FROM annual_figures WHERE enterprise_id = ? AND revenue IS NOT NULL",
+        (enterprise_id,)).fetchall())
+    out = {}
+    for y in sorted(monthly.keys() | annual.keys()):
+        total, months = monthly.get(y, (None, 0))
+        out[y] = YearRevenue(*year_total(total, months, annual.get(y)), months)
+    return out

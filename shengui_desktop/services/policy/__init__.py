@@ -6,7 +6,8 @@ here moves an enterprise between pools. Results are the types of domain.policy_r
 
 This file is the package's public face and holds no code. The modules depend one way only:
 
-    profiles, facts, records                (no module of this package)
+    profiles, facts                         (no module of this package)
+    records      → profiles
     targets      → profiles
     evaluation   → profiles, targets, facts
     reward_lines → profiles, facts
@@ -18,12 +19,16 @@ from .evaluation import evaluate
 from .facts import gather_facts
 from .profiles import (active_profile, active_profile_row, apply_profile_targets, choose_profile, copy_profile,
                        edit_profile, list_profiles, load_file, profiles_in_ledger, shipped_profiles)
-from .records import add_project, add_reward_claim, record_scale_period
+from .records import (add_claim_by_credit_code, add_milestone, add_project, add_project_by_credit_code,
+                      add_reward_claim, complete_milestone, list_claims, list_projects, list_scale_periods,
+                      record_scale_period, set_claim_status, update_project)
 from .reward_lines import rewards
 from .targets import target_progress, year_target
 
 __all__ = [
-    "active_profile", "active_profile_row", "add_project", "add_reward_claim", "apply_profile_targets",
+    "active_profile", "active_profile_row", "add_claim_by_credit_code", "add_milestone", "add_project",
+    "add_project_by_credit_code", "add_reward_claim", "apply_profile_targets", "complete_milestone",
+    "list_claims", "list_projects", "list_scale_periods", "set_claim_status", "update_project",
     "calendar_reminders", "choose_profile", "copy_profile", "edit_profile", "entry_checklist", "evaluate",
     "gather_facts", "list_profiles", "load_file", "pool_sizing", "profiles_in_ledger", "record_scale_period",
     "rewards", "set_checklist_item", "shipped_profiles", "target_progress", "update_entry_checklist", "year_target",

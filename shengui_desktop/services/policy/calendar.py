@@ -12,6 +12,7 @@ from ...domain.policy_calendar import CHECKLIST_ITEMS, checklist, reminders, siz
 from ...domain.policy_results import ChecklistItem, PoolSizing, Reminder
 from ...errors import UserError
 from ...storage.ledger import Ledger
+from ..ledger.figures import revenue_by_year
 from ..ledger.lookup import enterprise_by_credit_code
 from .evaluation import evaluate
 from .profiles import active_profile
@@ -61,9 +62,9 @@ def entry_checklist(ledger: Ledger, enterprise_id: str, today: date | None = Non
     months = ledger.scalar("SELECT count(revenue) FROM monthly_figures WHERE enterprise_id = ?"
                            " AND period >= ? AND period < ?",
                            (enterprise_id, first, f"{today.year}-{today.month:02d}"))
-    prior = ledger.scalar("SELECT sum(revenue) FROM monthly_figures WHERE enterprise_id = ?"
-                          " AND period BETWEEN ? AND ?",
-                          (enterprise_id, f"{today.year - 1}-01", f"{today.year - 1}-12"))
+    # last year's revenue: its twelve months, else its annual figure (年度数), else its months
+    last_year = revenue_by_year(ledger, enterprise_id).get(today.year - 1)
+    prior = last_year.revenue if last_year else None
     profile = active_profile(ledger)
     threshold = profile.threshold if profile else THRESHOLD_YUAN
     has_project = ledger.scalar("SELECT 1 FROM projects WHERE enterprise_id = ?", (enterprise_id,))

@@ -56,7 +56,8 @@ def _evaluate(ledger: Ledger, enterprise_ids: list[str] | None, today: date,
     report = progress or (lambda stage, done, total: None)
     report("汇总月度数据", 0, 1)
     jump = profile.flag("revenue_jump") if profile else None
-    facts = gather_facts(ledger, today, ids, window, jump["min_growth_percent"] if jump else None)
+    facts = gather_facts(ledger, today, ids, window, jump["min_growth_percent"] if jump else None,
+                         **({"threshold": profile.threshold} if profile else {}))
     ranked: dict[str, tuple[str, str]] = {}
     if sizing:
         target = year_target(ledger, today.year)[0]

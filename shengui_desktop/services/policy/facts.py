@@ -1,8 +1,8 @@
 """Gathering what the policy rules need, in a handful of aggregate queries.
 
 Never one query per enterprise: monthly figures are aggregated with one GROUP BY over the
-two years that matter (last year month by month, this year so far), visits, projects and
-earlier above-scale periods with one query each. 100,000 enterprises × 36 months take a
+two years that matter (last year month by month, this year so far), last year's annual
+figures, visits, projects and earlier above-scale periods with one query each. 100,000 enterprises × 36 months take a
 few seconds.
 """
 
@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Iterable
 
+from ...domain.annual import ANNUAL, COMPLETE_YEAR_MONTHS, MONTHLY, year_total
 from ...domain.policy_rewards import RewardFacts
-from ...domain.policy_rules import Facts
+from ...domain.policy_rules import NATIONAL_THRESHOLD, Facts
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
@@ -41,9 +42,11 @@ def _chunks(ids: list[str] | None) -> Iterable[list[str] | None]:
 
 
 def gather_facts(ledger: Ledger, today: date, enterprise_ids: list[str] | None = None,
-                 window_months: int = 12, jump_percent: int | None = None) -> dict[str, Facts]:
+                 window_months: int = 12, jump_percent: int | None = None,
+                 threshold: int = NATIONAL_THRESHOLD) -> dict[str, Facts]:
     """Facts of every enterprise (or those given). `jump_percent`: revenue growth from which
-    electricity and tax are fetched for the revenue-jump check (None: not needed)."""
+    electricity and tax are fetched for the revenue-jump check (None: not needed).
+    `threshold`: the revenue line a project's expected output is measured against."""
     cy, py = today.year, today.year - 1
     upto = f"{cy}-{today.month:02d}"
     window = _month_back(today, window_months)
@@ -91,6 +94,8 @@ def gather_facts(ledger: Ledger, today: date, enterprise_ids: list[str] | None =
             if f is None:
                 continue
             f.prior_year_revenue, f.prior_months, f.no_output_last = py_total, py_n, no_out_last
+            f.prior_months_revenue = py_total
+            f.prior_source = MONTHLY if py_n else None
             if no_out_last:
                 flagged.append(f)
             if cy_n and (cy_n != months_so_far or last_period != latest):
@@ -104,17 +109,39 @@ def gather_facts(ledger: Ledger, today: date, enterprise_ids: list[str] | None =
                 " GROUP BY enterprise_id", params):
             if ent in facts:
                 facts[ent].last_visit = last
+        # a live new project (not a 技改 of an existing plant) expected to reach scale, by the
+        # person's judgement or its expected output at full production, that is not in
+        # production before this year (actual date, else planned, else not dated yet); a
+        # project in production this year, up to today
         for ent, expected, started in ledger.conn.execute(
-                "SELECT enterprise_id, max(expected_to_reach_scale = 1 AND status != 'abandoned'),"
-                " max(status != 'abandoned' AND substr(production_start_date, 1, 4) = ?)"
-                f" FROM projects WHERE 1 = 1{where} GROUP BY enterprise_id", [str(cy), *params]):
+                "SELECT enterprise_id, max(status != 'abandoned' AND kind != 'tech_upgrade'"
+                " AND (expected_to_reach_scale = 1 OR coalesce(expected_output, 0) >= ?2)"
+                " AND coalesce(production_start_date, planned_production_date, '9999') >= ?1),"
+                " max(status != 'abandoned' AND production_start_date >= ?1 AND production_start_date <= ?3)"
+                f" FROM projects WHERE 1 = 1{where} GROUP BY enterprise_id",  # its ? follow ?3
+                [f"{cy}-01-01", threshold, today.isoformat(), *params]):
             if ent in facts:
                 facts[ent].project_expected = bool(expected)
                 facts[ent].project_started_this_year = bool(started)
     _by_month(ledger, [facts[i] for i in irregular], py, upto)
+    _annual(ledger, facts, enterprise_ids, py)
     _details(ledger, facts, flagged, py, window, upto, jump_percent)
     _attach_history(ledger, facts.values())
     return facts
+
+
+def _annual(ledger: Ledger, facts: dict[str, Facts], enterprise_ids: list[str] | None,
+            py: int) -> None:
+    """Last year's annual revenue (年度数, from the lists) where its twelve months do not
+    give the total (domain/annual.py). One row per enterprise and year: a quick read."""
+    for chunk in _chunks(enterprise_ids):
+        where, params = _in_clause(chunk, "enterprise_id")
+        for ent, revenue in ledger.conn.execute(
+                "SELECT enterprise_id, revenue FROM annual_figures WHERE year = ?"
+                f" AND revenue IS NOT NULL{where}", [py, *params]):
+            f = facts.get(ent)
+            if f is not None:
+                f.use_annual(revenue)
 
 
 def _details(ledger: Ledger, facts: dict[str, Facts], flagged: list[Facts], py: int, window: str,
@@ -203,9 +230,22 @@ def gather_reward_facts(ledger: Ledger, year: int, years_back: int) -> dict[str,
                 " GROUP BY enterprise_id, substr(period, 1, 4)",
                 [*chunk, f"{first - 1}-01", f"{year}-12"]):
             facts[ent].output_by_year[int(y)] = (total or 0, months)
+        # a year's annual output (年度数) where its months are not all there
+        for ent, y, output in ledger.conn.execute(
+                f"SELECT enterprise_id, year, output_value FROM annual_figures WHERE enterprise_id IN ({marks})"
+                " AND year >= ? AND year <= ? AND output_value IS NOT NULL", [*chunk, first - 1, year]):
+            total, months = facts[ent].output_by_year.get(y, (None, 0))
+            value, source = year_total(total, months, output)
+            if source == ANNUAL:
+                facts[ent].output_by_year[y] = (value, COMPLETE_YEAR_MONTHS)
     for claim in ledger.rows("SELECT * FROM reward_claims WHERE year = ? ORDER BY recorded_on, rowid",
                              (year,)):
         if claim["enterprise_id"] in facts:
             facts[claim["enterprise_id"]].claims.append(claim)
+    for ent, rule, first in ledger.conn.execute(
+            "SELECT enterprise_id, rule, min(year) FROM reward_claims WHERE kind = 'award'"
+            " AND status = 'paid' AND year < ? GROUP BY enterprise_id, rule", (year,)):
+        if ent in facts:
+            facts[ent].paid_before[rule] = first
     _attach_history(ledger, facts.values())
     return facts

@@ -354,7 +354,8 @@ def revenue_summary(window, enterprise_id: str) -> str:
     last = window.today.year - 1
     parts = []
     if last in years:
-        parts.append(f"{last}年主营业务收入{wan(years[last][0])}万元")
+        total, _months, source = years[last]
+        parts.append(f"{last}年主营业务收入{wan(total)}万元" + (f"（{source}）" if source else ""))
     ev = window.index.evaluations.get(enterprise_id)
     if ev is not None and ev.projected_revenue is not None:
         parts.append(f"{window.today.year}年预计{wan(ev.projected_revenue)}万元")

@@ -73,7 +73,8 @@ class LedgerModel(QAbstractTableModel):
         key = KEYS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self.text(index.row(), key)
-        if role == Qt.ItemDataRole.ToolTipRole and key in ("flags", "suggested_pool", "industry", "name"):
+        if role == Qt.ItemDataRole.ToolTipRole and key in ("flags", "suggested_pool", "industry", "name",
+                                                          "prior_revenue"):
             return self.tooltip(index.row(), key)
         if role == Qt.ItemDataRole.TextAlignmentRole and key in RIGHT:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -129,4 +130,7 @@ class LedgerModel(QAbstractTableModel):
             return ev.suggested_pool_reason
         if key == "flags" and ev is not None:
             return "\n".join(f.text for f in ev.flags) or None
+        if key == "prior_revenue":  # 年报 (a list's annual figure) or 月报合计
+            source = ev.prior_year_source_text if ev is not None else ""
+            return f"来源：{source}" if source else None
         return self.text(row, key)
