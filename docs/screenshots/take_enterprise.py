@@ -1,7 +1,8 @@
 """Screenshots of 新增企业 and of the 月度数据 grid on the demo county (40 enterprises,
 2026-11-23, profile 孝义): the dialog refusing a bad credit code, the dialog filled, the new
-enterprise's window with a year typed into the grid (one bad cell marked), and the same after
-保存 with the suggestion changed. Whole-screen grabs of a real window under Xvfb:
+enterprise's window with a year typed into the grid (one bad cell marked), the same after
+保存 with the suggestion changed, a project's form refusing a date, its 节点任务, a bid claim
+and the 奖补 tab. Whole-screen grabs of a real window under Xvfb:
 
     HOME=$(mktemp -d) QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1024x768x24" \\
         uv run python docs/screenshots/take_enterprise.py OUT_DIR 1024 768
@@ -101,13 +102,25 @@ enterprise.tabs.setCurrentWidget(enterprise.projects)
 shot("projects-empty")
 form = enterprise.projects.add()
 form.inputs["name"].setText("年产5万台精密齿轮生产线")
-form.inputs["status"].setCurrentIndex(form.inputs["status"].findData("under_construction"))
-form.inputs["production_start_date"].setText("2027/13/01")
+form.inputs["kind"].setCurrentIndex(form.inputs["kind"].findData("tech_upgrade"))
+form.inputs["investment"].setText("3,200")
+form.inputs["actual_start_date"].setText("2026-03-01")
+form.inputs["planned_production_date"].setText("2027/13/01")
 form.inputs["expected_to_reach_scale"].setChecked(True)
+form.inputs["expected_scale_year"].setValue(2027)
+form.inputs["responsible_unit"].setCurrentText("工信局")
 form.save()
 shot("project-form")
-form.inputs["production_start_date"].setText("2027-03-01")
+form.inputs["planned_production_date"].setText("2027-03-01")
 form.save()
+steps = enterprise.projects.milestones()
+for name, due in (("主体厂房完工", "2026-08-31"), ("设备安装调试", "2026-12-31"), ("试生产", "2027-02-28")):
+    steps.name.setText(name)
+    steps.due.setText(due)
+    steps.add()
+shot("milestones")
+steps.reject()
+shot("projects")
 enterprise.tabs.setCurrentWidget(enterprise.claims)
 form = enterprise.claims.add()
 form.inputs["kind"].setCurrentIndex(form.inputs["kind"].findData("bid_contract"))

@@ -46,7 +46,10 @@ class NewEnterpriseDialog(QDialog):
         body = QWidget()
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
-        self.form = QFormLayout(body)
+        column = QVBoxLayout(body)
+        self.form = QFormLayout()
+        column.addLayout(self.form)
+        column.addStretch(1)  # spare height below the fields, not between them
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.inputs: dict[str, QLineEdit | QComboBox] = {}
         self.errors: dict[str, QLabel] = {}

@@ -75,7 +75,10 @@ class RecordDialog(QDialog):
         body = QWidget()
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
-        self.form = QFormLayout(body)
+        column = QVBoxLayout(body)
+        self.form = QFormLayout()
+        column.addLayout(self.form)
+        column.addStretch(1)  # spare height below the fields, not between them
         self.inputs: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
         self.rows: dict[str, tuple[QLabel, QWidget]] = {}
