@@ -34,6 +34,19 @@ def read_passphrase(prompt: str = "密码：", *, confirm: bool = False) -> str:
     return first
 
 
+def read_new_passphrase(prompt: str = "新密码：") -> str:
+    """A password being set: SHENGUI_NEW_PASSPHRASE, or typed twice at a prompt."""
+    value = os.environ.get("SHENGUI_NEW_PASSPHRASE")
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise UserError("需要新密码：请设置环境变量SHENGUI_NEW_PASSPHRASE，或在终端中运行。")
+    first = getpass.getpass(prompt)
+    if getpass.getpass("再次输入新密码：") != first:
+        raise UserError("两次输入的密码不一致")
+    return first
+
+
 def open_from_args(args):
     from ..services.office import session
 

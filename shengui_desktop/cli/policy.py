@@ -45,7 +45,7 @@ def cmd_profile_show(args) -> int:
         profile = policy.active_profile(ledger)
     if profile is None:
         raise UserError("本台账尚未选择政策配置（shengui profile choose CODE）")
-    emit(args, profile.data, lambda: json.dumps(profile.data, ensure_ascii=False, indent=1))
+    emit(args, profile.data, lambda: policy.describe_text(profile))
     return 0
 
 

@@ -1,14 +1,14 @@
-"""`shengui verify`, `shengui backup`, `shengui passwd`: looking after the ledger file."""
+"""`shengui verify`, `shengui backup [list]`, `shengui restore`, `shengui passwd`: looking
+after the ledger file."""
 
 from __future__ import annotations
 
-import getpass
-import os
 import sys
 from pathlib import Path
 
 from ..errors import UserError
-from .common import add_db, counted, emit, ledger_path, open_from_args, read_passphrase
+from .common import (add_db, counted, emit, ledger_path, open_from_args, progress_printer,
+                     read_new_passphrase, read_passphrase)
 
 
 def cmd_verify(args) -> int:
@@ -24,11 +24,63 @@ def cmd_verify(args) -> int:
 
 
 def cmd_backup(args) -> int:
+    from ..services.office import backups
     from ..services.office.upkeep import backup_ledger
 
+    if args.action == "list":
+        return cmd_backup_list(args)
     with open_from_args(args) as ledger:
-        out = backup_ledger(ledger, Path(args.out))
+        if args.out:  # a file of the person's choosing, as before
+            out = backup_ledger(ledger, Path(args.out))
+        else:
+            out = backups.make_backup(ledger, progress=progress_printer("备份")).path
     emit(args, {"backup": str(out)}, f"已备份（加密）到：{out}（密钥文件 {out}.keys 一并保存）")
+    return 0
+
+
+def cmd_backup_list(args) -> int:
+    from ..services.office import backups
+
+    path = ledger_path(args)
+    found = backups.list_backups(path)
+    folder = backups.backup_folder(path)
+    emit(args, [b.as_dict() for b in found],
+         lambda: "\n".join(f"{b.made_text}  {b.size_text:>8}  {b.kind_name}  {b.path}" for b in found)
+         if found else f"还没有备份（备份文件夹：{folder}）。用 shengui backup 立即备份。")
+    return 0
+
+
+def _confirm(args, text: str) -> None:
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise UserError("恢复会替换当前台账：请加 --yes 确认，或在终端中运行以确认。台账未作任何修改。")
+    print(text, file=sys.stderr)
+    if input("确认恢复？输入 yes 继续：").strip().lower() not in ("yes", "y", "是"):
+        raise UserError("已取消，台账未作任何修改。")
+
+
+def cmd_restore(args) -> int:
+    from ..services.office import backups, session
+
+    path, source = ledger_path(args), Path(args.file)
+    if not source.is_file():
+        raise UserError(f"找不到备份文件“{source}”。")
+    if not path.exists():  # a new computer, a lost ledger: put the backup in its place
+        backups.install_backup(path, source)
+        emit(args, {"ledger": str(path), "backup": str(source)},
+             f"已把备份“{source.name}”恢复为台账：{path}\n请用备份时的用户和密码打开。")
+        return 0
+    _confirm(args, backups.confirm_text(path, backups.describe(source)))
+    ledger = open_from_args(args)
+    try:
+        done = backups.restore_backup(ledger, source, progress=progress_printer("恢复"))
+    except BaseException:
+        session.close(ledger)
+        raise
+    session.close(done.ledger)
+    emit(args, {"ledger": str(path), "backup": str(done.source.path), "kept": str(done.kept.path)},
+         done.message)
     return 0
 
 
@@ -37,13 +89,7 @@ def cmd_passwd(args) -> int:
 
     path = ledger_path(args)
     old = read_passphrase("原密码：")
-    new = os.environ.get("SHENGUI_NEW_PASSPHRASE")
-    if not new:
-        if not sys.stdin.isatty():
-            raise UserError("需要新密码：请设置环境变量SHENGUI_NEW_PASSPHRASE，或在终端中运行。")
-        new = getpass.getpass("新密码：")
-        if getpass.getpass("再次输入新密码：") != new:
-            raise UserError("两次输入的密码不一致")
+    new = read_new_passphrase()
     session.change_password(path, args.user or "admin", old, new)
     print("密码已修改。台账未重新加密，其他用户和恢复码不受影响。")
     return 0
@@ -55,10 +101,17 @@ def register(sub) -> None:
     add_db(p)
     p.set_defaults(func=cmd_verify)
 
-    p = sub.add_parser("backup", help="加密备份")
+    p = sub.add_parser("backup", help="加密备份（默认存入台账旁的backups文件夹）；backup list 列出备份")
     add_db(p)
-    p.add_argument("--out", required=True)
+    p.add_argument("action", nargs="?", choices=["list"], help="list：列出本台账的备份")
+    p.add_argument("--out", help="备份到指定文件（默认存入台账旁的backups文件夹）")
     p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="从备份恢复台账（当前台账先另存为备份）")
+    add_db(p)
+    p.add_argument("file", help="备份文件（.sgdb）")
+    p.add_argument("--yes", action="store_true", help="不再询问，直接恢复")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("passwd", help="修改密码（新密码取自SHENGUI_NEW_PASSPHRASE或提示输入）")
     add_db(p, json_flag=False)

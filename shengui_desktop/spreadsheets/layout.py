@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from . import cells
 from .column_values import cut_columns
 from .column_values import texts as cell_texts
-from .columns import FIGURE_FIELDS, UNIT_LINE, Header, annual_of, parse_header
+from .columns import FIGURE_FIELDS, LABELS, UNIT_LINE, Header, annual_of, parse_header
 from .reader import Grid
 
 HEADER_SEARCH_ROWS = 40
@@ -119,11 +119,54 @@ def _score(headers: list[Header]) -> tuple[int, bool]:
     return len(fields) + sum(1 for h in headers if h.month), identified
 
 
-def find_layout(grid: Grid) -> Layout | None:
-    """The header row(s) and what each column holds; None when no table is recognised."""
+SKIPPED_BY_CHOICE = "已选择不导入此列"
+MONEY_UNITS = ("亿元", "万元", "千元", "元")
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the person said about some columns, by their header text as shown: the field a
+    column holds (None: 不导入), and the money unit of a figure column. The one place they
+    are applied is parse() below, so every planner (by column or by row) sees the same."""
+
+    columns: dict[str, str | None] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for text, name in self.columns.items():
+            if name is not None and name not in LABELS:
+                raise ValueError(f"unknown field {name!r} for column {text!r}")
+        for text, unit in self.units.items():
+            if unit not in MONEY_UNITS:
+                raise ValueError(f"unknown unit {unit!r} for column {text!r}")
+
+    def __bool__(self) -> bool:
+        return bool(self.columns or self.units)
+
+    def parse(self, text: object) -> Header:
+        header = parse_header(text)
+        if header.text in self.columns:
+            chosen = self.columns[header.text]
+            header.field = chosen
+            header.note = None if chosen else SKIPPED_BY_CHOICE
+            if chosen not in FIGURE_FIELDS:  # neither a month's nor a year's amount
+                header.figure_year = header.year_offset = None
+                header.month = None
+        if header.text in self.units:
+            header.unit = self.units[header.text]
+        return header
+
+
+NO_OVERRIDES = Overrides()
+
+
+def find_layout(grid: Grid, overrides: Overrides = NO_OVERRIDES) -> Layout | None:
+    """The header row(s) and what each column holds; None when no table is recognised.
+    `overrides`: the fields and units the person chose for some columns."""
+    parse = overrides.parse if overrides else parse_header
     best = None
     for r in range(min(HEADER_SEARCH_ROWS, len(grid.rows))):
-        headers = [parse_header(t) for t in _row_texts(grid, r)]
+        headers = [parse(t) for t in _row_texts(grid, r)]
         score, identified = _score(headers)
         if identified and score >= 2 and (best is None or score > best[0]):
             best = (score, r, headers)
@@ -132,7 +175,7 @@ def find_layout(grid: Grid) -> Layout | None:
     _, h, headers = best
     header_rows: tuple[int, ...] = (h,)
     columns = [Column(c, hd) for c, hd in enumerate(headers) if hd.text]
-    sub = _sub_header(grid, h)
+    sub = _sub_header(grid, h, parse)
     if sub is not None:
         header_rows = (h, h + 1)
         columns = sub
@@ -148,12 +191,12 @@ def find_layout(grid: Grid) -> Layout | None:
     return layout
 
 
-def _sub_header(grid: Grid, h: int) -> list[Column] | None:
+def _sub_header(grid: Grid, h: int, parse=parse_header) -> list[Column] | None:
     """Columns of a two-row header, when row h + 1 is a second header line."""
     if h + 1 >= len(grid.rows):
         return None
     sub_texts = _row_texts(grid, h + 1)
-    subs = [parse_header(t) for t in sub_texts]
+    subs = [parse(t) for t in sub_texts]
     filled = [s for s in subs if s.text]
     known = [s for s in filled if s.field or s.month]
     if not known or len(known) * 2 < len(filled):
@@ -172,7 +215,7 @@ def _sub_header(grid: Grid, h: int) -> list[Column] | None:
         below = subs[c] if c < len(subs) else Header("")
         if not below.text:
             if top:
-                columns.append(Column(c, parse_header(top)))
+                columns.append(Column(c, parse(top)))
             continue
         header = below
         if header.field in FIGURE_FIELDS and not header.month and not header.annual and top:
@@ -180,11 +223,11 @@ def _sub_header(grid: Grid, h: int) -> list[Column] | None:
             if isinstance(when, tuple):
                 header.figure_year, header.year_offset = when
         if header.month and not header.field:
-            parent = parse_header(top)
+            parent = parse(top)
             header.field = parent.field if parent.field in FIGURE_FIELDS else None
             header.unit = header.unit or parent.unit
         elif not header.field and top:
-            combined = parse_header(top + below.text)
+            combined = parse(top + below.text)
             if combined.field:
                 header = combined
         columns.append(Column(c, header, group=top if top != below.text else ""))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 import sqlcipher3
 
@@ -65,8 +66,16 @@ def connect(path: Path, key: bytes, *, create: bool = False) -> sqlcipher3.Conne
     return conn
 
 
-def backup_to(conn: sqlcipher3.Connection, key: bytes, target: Path) -> Path:
-    """An encrypted copy through the backup API (same key); written to a temp name first."""
+BACKUP_STEP_PAGES = 1024  # pages copied per step of a backup (4 MiB): progress and a cancel between
+
+
+def backup_to(conn: sqlcipher3.Connection, key: bytes, target: Path,
+              progress: Callable[[int, int], None] | None = None) -> Path:
+    """An encrypted copy through the backup API (same key); written to a temp name first.
+
+    `progress(done, total)` (pages) is called between steps; an exception it raises (a
+    cancel) stops the copy, and the partial file is removed: the target never appears half.
+    """
     target = Path(target)
     if target.exists():
         raise LedgerDamaged(f"备份文件“{target}”已存在，不会覆盖。")
@@ -80,9 +89,18 @@ def backup_to(conn: sqlcipher3.Connection, key: bytes, target: Path) -> Path:
     except sqlcipher3.dbapi2.Error:
         raise UserError(f"无法在“{target.parent}”写入备份（没有写入权限，或磁盘为只读）。") from None
     try:
-        conn.backup(dest)
-        dest.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
-    finally:
-        dest.close()
-    os.replace(tmp, target)
+        try:
+            if progress is None:
+                conn.backup(dest)
+            else:
+                conn.backup(dest, pages=BACKUP_STEP_PAGES,
+                            progress=lambda _status, remaining, total: progress(total - remaining, total))
+            dest.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
+        finally:
+            dest.close()
+        os.replace(tmp, target)
+    except BaseException:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(tmp) + suffix).unlink(missing_ok=True)
+        raise
     return target

@@ -121,6 +121,30 @@ def add_user_slot(path: Path, key_holder: Ledger, user: str, password: str) -> N
     slots.save()
 
 
+def disable_user_slot(path: Path, user: str) -> None:
+    """Remove the user's slot and mark them disabled: their password opens nothing from now
+    on and unlocking as them says 该用户已停用. (Copies of the key file made earlier, e.g. in
+    backups, still hold their old slot.)"""
+    slots = KeySlots.load(keys_path_for(Path(path)))
+    slots.disable_user(user)
+    slots.save()
+
+
+def disabled_users(path: Path) -> list[str]:
+    return KeySlots.load(keys_path_for(Path(path))).disabled
+
+
+def new_recovery_code(key_holder: Ledger) -> str:
+    """A new recovery slot replacing the old one (whose code stops opening this ledger);
+    returns the new code, shown once."""
+    if key_holder.path is None:
+        raise UserError("内存中的台账没有密钥文件。")
+    slots = KeySlots.load(keys_path_for(key_holder.path))
+    code = slots.set_recovery_code(key_holder._key)
+    slots.save()
+    return code
+
+
 def reset_password_with_recovery(path: Path, recovery_code: str, user: str, new: str) -> None:
     slots = KeySlots.load(keys_path_for(Path(path)))
     key = slots.unlock_recovery(recovery_code)
@@ -129,4 +153,4 @@ def reset_password_with_recovery(path: Path, recovery_code: str, user: str, new:
 
 
 __all__ = ["open_ledger", "reopen", "create_ledger", "change_password", "reset_password_with_recovery",
-           "add_user_slot", "new_id"]
+           "add_user_slot", "disable_user_slot", "disabled_users", "new_recovery_code", "new_id"]

@@ -6,6 +6,10 @@ AES-256-GCM under a key derived by Argon2id from each user's password, and once 
 recovery code printed at set-up. Changing a password rewraps one slot; the ledger is not
 re-encrypted. The slot's header (kind, user, KDF parameters, salt) is the GCM associated
 data, so editing parameters in the file makes the slot fail rather than weaken.
+
+Disabling a user removes their slot (their password no longer unwraps anything) and lists
+the name under "disabled", so that unlocking as them says so instead of "wrong password".
+Enabling them again is giving them a new password.
 """
 
 from __future__ import annotations
@@ -86,6 +90,10 @@ def normalise_recovery_code(text: str) -> str:
     return "-".join(raw[i:i + RECOVERY_GROUP_LEN] for i in range(0, len(raw), RECOVERY_GROUP_LEN))
 
 
+class UserDisabled(WrongPassphrase):
+    """The user was disabled by an administrator: their key slot is gone."""
+
+
 class KeySlots:
     def __init__(self, path: Path, data: dict):
         self.path = path
@@ -111,6 +119,9 @@ class KeySlots:
             for slot in data["slots"]:
                 for key in ("id", "kind", "user", "kdf", "nonce", "wrapped_key"):
                     slot[key]  # presence check: KeyError if missing
+            disabled = data.get("disabled", [])
+            if not isinstance(disabled, list) or not all(isinstance(u, str) for u in disabled):
+                raise ValueError
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             raise LedgerDamaged(f"密钥文件“{path.name}”已损坏，无法读取。请从备份中恢复该文件。") from None
         if data.get("version", 0) > VERSION:
@@ -140,6 +151,11 @@ class KeySlots:
     def users(self) -> list[str]:
         return [s["user"] for s in self.data["slots"] if s["kind"] == "password"]
 
+    @property
+    def disabled(self) -> list[str]:
+        """The users an administrator disabled (they have no slot)."""
+        return list(self.data.get("disabled", []))
+
     # -- slots ------------------------------------------------------------------------
     def _wrap(self, kind: str, user: str, secret: str, key: bytes, kdf: KdfParams) -> dict:
         slot: dict[str, Any] = {
@@ -165,11 +181,14 @@ class KeySlots:
         return key if len(key) == KEY_BYTES else None
 
     def set_password(self, user: str, password: str, key: bytes, kdf: KdfParams | None = None):
+        """Give `user` a slot under `password` (replacing theirs; a disabled user is enabled)."""
         if len(password) < 8:
             raise UserError("密码至少需要8个字符")
         slots = [s for s in self.data["slots"] if not (s["kind"] == "password" and s["user"] == user)]
         slots.append(self._wrap("password", user, password, key, kdf or KdfParams.default()))
         self.data["slots"] = slots
+        if user in self.disabled:
+            self.data["disabled"] = [u for u in self.disabled if u != user]
 
     def set_recovery_code(self, key: bytes, kdf: KdfParams | None = None) -> str:
         code = new_recovery_code()
@@ -182,8 +201,17 @@ class KeySlots:
         self.data["slots"] = [s for s in self.data["slots"]
                               if not (s["kind"] == "password" and s["user"] == user)]
 
+    def disable_user(self, user: str) -> None:
+        """Remove the user's slot and remember that they were disabled (not forgotten)."""
+        self.remove_user(user)
+        if user not in self.disabled:
+            self.data["disabled"] = [*self.disabled, user]
+
     def unlock_password(self, password: str, user: str | None = None) -> tuple[str, bytes]:
-        """Returns (user, key). Without a user, each password slot is tried."""
+        """Returns (user, key). Without a user, each password slot is tried. A disabled
+        user is refused by name (UserDisabled), whatever the password."""
+        if user is not None and user in self.disabled:
+            raise UserDisabled(f"该用户已停用（{user}），台账未打开。如需继续使用，请本单位管理员在“设置”中重新启用。")
         candidates = [s for s in self.data["slots"] if s["kind"] == "password"
                       and (user is None or s["user"] == user)]
         for slot in candidates:

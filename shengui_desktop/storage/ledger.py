@@ -507,10 +507,11 @@ class Ledger:
                    "site_seq": site_seq}
 
     # -- whole-file operations -----------------------------------------------------------
-    def backup(self, target: Path) -> Path:
-        """An encrypted copy (same key) with a copy of the key slots beside it."""
+    def backup(self, target: Path, progress: Callable[[int, int], None] | None = None) -> Path:
+        """An encrypted copy (same key) with a copy of the key slots beside it.
+        `progress(done, total)` as in connection.backup_to (it may raise to stop)."""
         target = Path(target)
-        out = backup_to(self.conn, self._key, target)
+        out = backup_to(self.conn, self._key, target, progress)
         if self.path is not None:
             slots = KeySlots.load(keys_path_for(self.path))
             KeySlots(keys_path_for(out), slots.data).save()

@@ -17,6 +17,7 @@ from ..services import excel, policy
 from ..services.office import session, site
 from ..services.ledger.enterprises import LEDGER_COLUMNS
 from .common import APP_TITLE, ChangeBus
+from .excel_import.page import ExcelImportPage
 from .home.page import HomePage
 from .issues.page import IssuesPage
 from .jobs import JobRunner, core_progress, run_with_progress
@@ -24,14 +25,17 @@ from .ledger.index import EnterpriseIndex
 from .ledger.loader import load_figures, load_rows
 from .ledger.model import KEYS
 from .ledger.page import LedgerPage
+from .policy.page import PolicyPage
 from .printing.page import PrintPage
+from .settings.page import SettingsPage
 from .sync.page import SyncPage
+from .townships.page import TownshipsPage
 from .visits.page import VisitsPage
 
 if TYPE_CHECKING:
     from ..storage.ledger import Ledger
 
-PAGES = ["首页", "企业台账", "走访记录", "问题台账", "数据同步", "报表打印"]
+PAGES = ["首页", "企业台账", "走访记录", "问题台账", "数据同步", "报表打印", "Excel导入", "政策配置", "乡镇与部门", "设置"]
 # Column widths are remembered per set of columns: a state saved by a version with other
 # columns would put widths on the wrong ones.
 LEDGER_COLUMNS_KEY = "main/ledger_columns_" + hashlib.blake2b("|".join(KEYS).encode(), digest_size=4).hexdigest()
@@ -67,8 +71,13 @@ class MainWindow(QMainWindow):
         self.issues_page = IssuesPage(self)
         self.sync_page = SyncPage(self)
         self.print_page = PrintPage(self)
+        self.import_page = ExcelImportPage(self)
+        self.policy_page = PolicyPage(self)
+        self.townships_page = TownshipsPage(self)
+        self.settings_page = SettingsPage(self)
         for name, page in zip(PAGES, (self.home, self.ledger_page, self.visits_page, self.issues_page,
-                                      self.sync_page, self.print_page)):
+                                      self.sync_page, self.print_page, self.import_page, self.policy_page,
+                                      self.townships_page, self.settings_page)):
             self.add_page(name, page)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         central = QWidget()
@@ -278,8 +287,9 @@ class MainWindow(QMainWindow):
         self.settings.setValue(LEDGER_COLUMNS_KEY, self.ledger_page.table.horizontalHeader().saveState())
         self.settings.sync()
         self.runner.shutdown()
-        for page in (self.home, self.visits_page, self.issues_page, self.sync_page):
+        for page in (self.home, self.visits_page, self.issues_page, self.sync_page, self.settings_page):
             page.runner.shutdown()
         self.print_page.shutdown()  # also removes the generated files
+        self.import_page.shutdown()
         session.close(self.ledger)
         super().closeEvent(event)

@@ -9,8 +9,10 @@ them on a worker thread; a cancelled import raises ImportCancelled.
 
 from ...progress import ImportCancelled
 from .export import EXPORT_TITLES, export_enterprises, export_table, write_import_template
+from .layouts import FIELD_CHOICES, MONEY_UNITS, ColumnLayout, SheetLayout, inspect_file
 from .planner import import_file
 from .results import Change, ImportResult, SheetSummary
 
-__all__ = ["Change", "EXPORT_TITLES", "ImportCancelled", "ImportResult", "SheetSummary",
-           "export_enterprises", "export_table", "import_file", "write_import_template"]
+__all__ = ["Change", "ColumnLayout", "EXPORT_TITLES", "FIELD_CHOICES", "ImportCancelled",
+           "ImportResult", "MONEY_UNITS", "SheetLayout", "SheetSummary", "export_enterprises",
+           "export_table", "import_file", "inspect_file", "write_import_template"]

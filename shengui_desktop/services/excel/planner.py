@@ -20,7 +20,7 @@ from ...progress import Cancel, ImportCancelled, Job, Progress
 from ...spreadsheets import cells
 from ...spreadsheets.column_values import by_value, cut_columns
 from ...spreadsheets.columns import CUMULATIVE_NOTE, FIGURE_FIELDS, LABELS, MONEY_FIELDS, money_factor_unit
-from ...spreadsheets.layout import Layout, data_rows, find_layout
+from ...spreadsheets.layout import NO_OVERRIDES, Layout, Overrides, data_rows, find_layout
 from ...spreadsheets.reader import Grid, read_workbook
 from ...spreadsheets.record_columns import record_kind
 from ...spreadsheets.report import Finding, write_marked_copy
@@ -40,7 +40,8 @@ def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
                 kind: str | None = None, dry_run: bool = False, report: Path | str | None = None,
                 create_townships: bool = False,
                 progress: Progress | None = None, cancel: Cancel = None,
-                year: int | None = None) -> ImportResult:
+                year: int | None = None, columns: dict[str, str | None] | None = None,
+                units: dict[str, str] | None = None) -> ImportResult:
     """Read, check and (unless dry_run or any problem) write the file's enterprises, their
     annual figures (年度数, from an enterprise list's 营业收入 … columns) and monthly figures.
     Problems never raise: they are in the result (`ok` is False), and with `report` a
@@ -52,15 +53,21 @@ def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
     `create_townships`: the person confirmed creating them (townships.py).
 
     `year`: the year of a list's annual figures when neither its headers, a 年度 column nor
-    its title say it (result.needs_year tells a dry run that found none)."""
+    its title say it (result.needs_year tells a dry run that found none).
+
+    `columns`: the field of a column by its header text as shown (None: 不导入), for a
+    header the import does not recognise or recognises wrongly; `units`: the money unit
+    (亿元, 万元, 千元, 元) of a figure column by its header text (inspect_file shows both)."""
     path = Path(path)
+    overrides = Overrides(dict(columns or {}), dict(units or {}))
     job = Job(progress, cancel, error=ImportCancelled)
     job.tell("读取文件", 0, 1)
     grids = read_workbook(path, sheet)
     job.tell("读取文件", 1, 1)
     job.check()
     planner = Planner(ledger, ImportResult(str(path), dry_run), job,
-                      create_townships=create_townships, year=year, source=path.name)
+                      create_townships=create_townships, year=year, source=path.name,
+                      overrides=overrides)
     with collector_paused():
         planner.run(grids, kind=kind, sheet_named=sheet is not None)
     result = planner.result
@@ -91,8 +98,10 @@ class Planner:
     bulk = True
 
     def __init__(self, ledger: Ledger, result: ImportResult, job: Job, *,
-                 create_townships: bool = False, year: int | None = None, source: str = ""):
+                 create_townships: bool = False, year: int | None = None, source: str = "",
+                 overrides: Overrides = NO_OVERRIDES):
         self.ledger = ledger
+        self.overrides = overrides
         self.result = result
         self.job = job
         self.year = year
@@ -110,7 +119,7 @@ class Planner:
         plan = self.plan
         layouts = []
         for grid in grids:
-            layout = find_layout(grid)
+            layout = find_layout(grid, self.overrides)
             if layout is None:
                 self.result.sheets.append(SheetSummary(grid.name, None))
                 if sheet_named or len(grids) == 1:

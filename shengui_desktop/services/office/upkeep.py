@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from ...storage.ledger import Ledger
 
@@ -17,6 +18,9 @@ def check_ledger(ledger: Ledger) -> dict:
     return {"ok": not problems, "problems": problems, "counts": counts}
 
 
-def backup_ledger(ledger: Ledger, out: Path | str) -> Path:
-    """An encrypted copy (same key) at `out`, its key slots beside it (`out`.keys)."""
-    return ledger.backup(Path(out))
+def backup_ledger(ledger: Ledger, out: Path | str,
+                  progress: Callable[[int, int], None] | None = None) -> Path:
+    """An encrypted copy (same key) at `out`, its key slots beside it (`out`.keys).
+    `progress(done, total)` counts pages; an exception it raises stops the copy (no file).
+    The backups folder, its names and restoring are services/office/backups.py."""
+    return ledger.backup(Path(out), progress)

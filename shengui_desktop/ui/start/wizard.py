@@ -246,16 +246,23 @@ class RecoveryPage(QWizardPage):
         return self.wiz.ledger is not None and self.stored.isChecked()
 
     def print_code(self) -> None:
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+        print_recovery_sheet(self, self.wiz.office.name.text(), str(self.wiz.path),
+                             self.wiz.recovery_code or "")
 
-        printer = QPrinter()
-        dialog = QPrintDialog(printer, self)
-        if dialog.exec() != QPrintDialog.DialogCode.Accepted:
-            return
-        doc = QTextDocument()
-        doc.setHtml(recovery_sheet_html(self.wiz.office.name.text(), str(self.wiz.path),
-                                        self.wiz.recovery_code or ""))
-        doc.print_(printer)
+
+def print_recovery_sheet(parent, office: str, path: str, code: str) -> bool:
+    """The recovery code on paper, through the system print dialog (also used by 设置 when a
+    new code is made). False when the person cancelled the dialog."""
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+    printer = QPrinter()
+    dialog = QPrintDialog(printer, parent)
+    if dialog.exec() != QPrintDialog.DialogCode.Accepted:
+        return False
+    doc = QTextDocument()
+    doc.setHtml(recovery_sheet_html(office, path, code))
+    doc.print_(printer)
+    return True
 
 
 def recovery_sheet_html(office: str, path: str, code: str) -> str:

@@ -1,0 +1,241 @@
+"""Restoring a backup over an office's ledger.
+
+A backup is an encrypted copy of the same ledger under the same key (Ledger.backup). Restoring
+brings back its records; what makes this office the office it is *now* stays as it is:
+
+* the key file (passwords, disabled users, the recovery code) is not replaced: the ledger's key
+  never changes, so the current slots open the restored file, and a user disabled since the
+  backup stays disabled;
+* the users and their roles;
+* the office's own keys and the trust it has given or withdrawn: every site row (pinned,
+  revoked), the key history and the key events. A restore never trusts again a key that was
+  revoked, nor brings back keys this office has rotated away from;
+* the numbers sync relies on: this office's change sequence and clock, and the number of the
+  last package sent to each peer. Changes made after the backup were numbered, and a peer may
+  have received them; were the numbers used again, the peer would refuse the next package
+  (one origin, two entries). The sequence goes on from where it was instead.
+
+The backup is first copied beside the ledger and checked there (the ledger's key opens it, it
+is sound, it is this ledger's); only then is the ledger's file replaced, in one step. A bad
+backup, a cancel or a crash before that leaves the ledger as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Callable
+
+from ..errors import LedgerDamaged, UserError
+from . import migrations
+from .connection import SQLITE_HEADER, DatabaseError, connect
+from .keyslots import KeySlots, keys_path_for
+from .ledger import Ledger
+
+COPY_CHUNK = 4 << 20
+# tables replaced wholesale by the current ledger's rows (local, small, only ever added to
+# or edited in place); `sites` is merged row by row (other tables point at its ids)
+KEPT_TABLES = ("users", "site_secrets", "site_key_history", "site_key_events")
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def staged_path(ledger_path: Path) -> Path:
+    """Where a backup being restored is copied and checked: beside the ledger (one file
+    system, so the final rename is atomic), hidden."""
+    return ledger_path.with_name(f".{ledger_path.name}.restore")
+
+
+def remove_database(path: Path) -> None:
+    """A database file and SQLite's files beside it."""
+    for suffix in ("", *SQLITE_SIDE_FILES):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def copy_file(source: Path, target: Path, progress: Callable[[int, int], None] | None = None) -> None:
+    """Copy in chunks (progress in bytes; it may raise to stop), private, flushed to disk.
+    Never overwrites: the target must not exist."""
+    total = source.stat().st_size
+    done = 0
+    with open(source, "rb") as src, open(target, "xb") as dst:
+        os.chmod(target, 0o600)
+        while chunk := src.read(COPY_CHUNK):
+            dst.write(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
+        dst.flush()
+        os.fsync(dst.fileno())
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # not possible on every system (Windows): the rename stands anyway
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def stage(ledger: Ledger, backup: Path, progress: Callable[[int, int], None] | None = None) -> Path:
+    """Copy `backup` beside the ledger and check it there: this ledger's key opens it, SQLite
+    finds it sound, it is a copy of this very ledger, and this program can read its schema.
+    Returns the staged file for :func:`swap_in`; the ledger itself is not touched. On any
+    failure (or a cancel raised by `progress`) the staged copy is removed."""
+    if ledger.path is None:
+        raise UserError("内存中的台账不能恢复。")
+    backup = Path(backup)
+    if not backup.is_file():
+        raise UserError(f"找不到备份文件“{backup}”。")
+    if backup.resolve() == ledger.path.resolve():
+        raise UserError("所选文件就是当前的台账文件，不能用它恢复。")
+    with open(backup, "rb") as f:
+        head = f.read(len(SQLITE_HEADER))
+    if head == SQLITE_HEADER:
+        raise LedgerDamaged(f"“{backup.name}”是未加密的数据库，不是本程序的台账备份，拒绝恢复。台账未作任何修改。")
+    if len(head) < len(SQLITE_HEADER):
+        raise LedgerDamaged(f"备份“{backup.name}”不完整（文件过小），无法恢复。台账未作任何修改。")
+    staged = staged_path(ledger.path)
+    remove_database(staged)  # left behind by a crash
+    try:
+        copy_file(backup, staged, progress)
+        damaged = (f"备份“{backup.name}”无法恢复：文件已损坏，或不是本台账的备份"
+                   "（本台账的密钥打不开它）。台账未作任何修改。")
+        try:
+            conn = connect(staged, ledger._key)
+        except LedgerDamaged:
+            raise LedgerDamaged(damaged) from None
+        try:
+            sound = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()] == ["ok"]
+            version = migrations.current_version(conn)
+            row = conn.execute("SELECT value FROM meta WHERE key = 'ledger_uuid'").fetchone() \
+                if version else None
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except DatabaseError:
+            raise LedgerDamaged(damaged) from None
+        finally:
+            conn.close()
+        if not sound:
+            raise LedgerDamaged(damaged)
+        if version == 0 or row is None:
+            raise LedgerDamaged(f"“{backup.name}”不是本程序的台账备份（没有数据表）。台账未作任何修改。")
+        if version > migrations.latest_version():
+            raise UserError(f"备份“{backup.name}”由较新版本的程序制作（数据库版本{version}），"
+                            "请升级程序后再恢复。台账未作任何修改。")
+        if row[0] != ledger.meta("ledger_uuid"):
+            raise UserError(f"备份“{backup.name}”来自另一个台账，不是本台账的备份。台账未作任何修改。")
+    except BaseException:
+        remove_database(staged)
+        raise
+    return staged
+
+
+def _rows(ledger: Ledger, table: str) -> tuple[list[str], list[tuple]]:
+    cur = ledger.conn.execute(f"SELECT * FROM {table}")  # noqa: S608 (our own table names)
+    return [d[0] for d in cur.description], cur.fetchall()
+
+
+def _current_identity(ledger: Ledger) -> dict:
+    """What the restored ledger keeps from the current one (see the module's text)."""
+    me = ledger.site_id
+    return {
+        "tables": {t: _rows(ledger, t) for t in (*KEPT_TABLES, "sites")},
+        "hlc": int(ledger.meta("hlc", "0")),
+        "site_seq": int(ledger.meta("site_seq", "0")),
+        "max_seq": ledger.scalar("SELECT max_seq FROM version_vector WHERE site_id = ?", (me,)) or 0,
+        "cert_rotation": ledger.meta("cert_rotation"),
+        "sent": ledger.conn.execute("SELECT site_id, last_sent_no FROM peer_state").fetchall(),
+    }
+
+
+def _carry_forward(restored: Ledger, kept: dict) -> None:
+    conn = restored.conn
+    with restored.transaction():
+        columns, rows = kept["tables"]["sites"]
+        names = ", ".join(columns)
+        marks = ", ".join("?" for _ in columns)
+        update = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+        conn.executemany(f"INSERT INTO sites({names}) VALUES ({marks}) "  # noqa: S608
+                         f"ON CONFLICT(id) DO UPDATE SET {update}", rows)
+        for table in KEPT_TABLES:
+            columns, rows = kept["tables"][table]
+            conn.execute(f"DELETE FROM {table}")  # noqa: S608
+            if rows:
+                conn.executemany(f"INSERT INTO {table}({', '.join(columns)}) VALUES "  # noqa: S608
+                                 f"({', '.join('?' for _ in columns)})", rows)
+        for key in ("hlc", "site_seq"):
+            value = max(int(restored.meta(key, "0")), kept[key])
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, str(value)))
+        if kept["cert_rotation"] is not None:
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('cert_rotation', ?)",
+                         (kept["cert_rotation"],))
+        conn.execute("INSERT INTO version_vector(site_id, max_seq) VALUES (?, ?) "
+                     "ON CONFLICT(site_id) DO UPDATE SET max_seq = max(max_seq, excluded.max_seq)",
+                     (restored.site_id, max(kept["max_seq"], kept["site_seq"])))
+        for site_id, sent in kept["sent"]:
+            conn.execute("INSERT OR IGNORE INTO peer_state(site_id) VALUES (?)", (site_id,))
+            conn.execute("UPDATE peer_state SET last_sent_no = max(last_sent_no, ?) WHERE site_id = ?",
+                         (sent, site_id))
+
+
+def swap_in(ledger: Ledger, staged: Path) -> Ledger:
+    """Replace the ledger's file by the staged backup and open it: returns the restored ledger
+    (schema brought up to date, this office's identity, users and numbers carried forward).
+
+    `ledger` is closed; every other connection to its file must have been closed before (a
+    worker's, a reader's): the file is replaced under them."""
+    path, key, user = ledger.path, ledger._key, ledger.user
+    if path is None:
+        raise UserError("内存中的台账不能恢复。")
+    kept = _current_identity(ledger)
+    ledger.close()
+    for suffix in SQLITE_SIDE_FILES:  # the old file's journal must not meet the new file
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    os.replace(staged, path)
+    for suffix in SQLITE_SIDE_FILES:
+        Path(str(staged) + suffix).unlink(missing_ok=True)
+    _sync_folder(path.parent)
+    conn = connect(path, key)
+    try:
+        migrations.migrate(conn, key, path)
+        restored = Ledger(conn, path, key, user)
+        _carry_forward(restored, kept)
+    except BaseException:
+        conn.close()
+        raise
+    return restored
+
+
+def install(path: Path, backup: Path) -> None:
+    """No ledger at `path` (a new computer, a lost file): put the backup and its key file
+    there. The key file comes first (a ledger without its keys is lost data); nothing is
+    overwritten. Opening it then needs a password the backup's key file knows."""
+    path, backup = Path(path), Path(backup)
+    keys, backup_keys = keys_path_for(path), keys_path_for(backup)
+    for p in (path, keys):
+        if p.exists():
+            raise UserError(f"文件“{p}”已存在，不会覆盖。")
+    if not backup.is_file():
+        raise UserError(f"找不到备份文件“{backup}”。")
+    if not backup_keys.is_file():
+        raise UserError(f"备份旁边没有密钥文件“{backup_keys.name}”，无法恢复到新位置。"
+                        "请把它与备份放在同一文件夹。")
+    KeySlots.load(backup_keys)  # readable, or LedgerDamaged naming it
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staged = staged_path(path)
+    remove_database(staged)
+    try:
+        copy_file(backup, staged)
+        shutil.copyfile(backup_keys, keys)
+        os.chmod(keys, 0o600)
+        os.replace(staged, path)
+    except BaseException:
+        remove_database(staged)
+        if not path.exists():
+            keys.unlink(missing_ok=True)
+        raise
+    _sync_folder(path.parent)

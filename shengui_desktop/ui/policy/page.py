@@ -1,0 +1,155 @@
+"""政策配置: the profile in force in plain Chinese (services.policy.describe_profile, the same
+text as `shengui profile show`); at the county the shipped profiles to choose from, with a
+confirmation naming what changes; a township reads its county's choice only (it arrives in the
+county's packages)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox,
+                               QPushButton, QTextBrowser, QVBoxLayout, QWidget)
+
+from ...services import policy
+from ..common import APP_TITLE, guarded
+
+
+class PolicyPage(QWidget):
+    def __init__(self, window, parent=None):
+        super().__init__(parent)
+        self.main = window
+        self.county = window.site["role"] == "county"
+        self.shipped = policy.shipped_profiles()
+        self.active = None
+
+        title = QLabel("政策配置")
+        title.setStyleSheet("font-size: 18px; font-weight: bold;")
+        self.state = QLabel()
+        self.state.setWordWrap(True)
+        self.summary = QTextBrowser()
+        self.summary.setOpenLinks(False)
+        self.summary_title = QLabel()
+        self.summary_title.setStyleSheet("font-weight: bold;")
+
+        right = QVBoxLayout()
+        right.addWidget(self.summary_title)
+        right.addWidget(self.summary, 1)
+        body = QHBoxLayout()
+        self.profiles: QListWidget | None = None
+        self.choose: QPushButton | None = None
+        if self.county:
+            left = QVBoxLayout()
+            left.addWidget(QLabel("随程序发布的政策配置："))
+            self.profiles = QListWidget()
+            self.profiles.setWordWrap(True)
+            # two lines per profile: spaced and ruled so each reads as one entry
+            self.profiles.setStyleSheet(
+                "QListWidget::item { padding: 6px 4px; border-bottom: 1px solid #d8d8d8; color: black; }"
+                "QListWidget::item:selected { background: #3b82c4; color: white; }")
+            self.profiles.setMinimumWidth(240)
+            self.profiles.setMaximumWidth(320)
+            self.profiles.currentItemChanged.connect(lambda *_a: self._preview())
+            left.addWidget(self.profiles, 1)
+            self.choose = QPushButton("选用")
+            self.choose.setToolTip("本县改用所选配置；随县级同步包发往各乡镇")
+            self.choose.clicked.connect(self.choose_selected)
+            left.addWidget(self.choose)
+            body.addLayout(left)
+        body.addLayout(right, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.state)
+        layout.addLayout(body, 1)
+        self.refresh()
+
+    def showEvent(self, event) -> None:
+        # a package may have brought another profile since the page was last shown
+        super().showEvent(event)
+        self.refresh()
+
+    # -- reading -------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.active = policy.active_profile(self.main.ledger)
+        a = self.active
+        if a is None:
+            self.state.setText("本台账尚未选择政策配置。" + ("请在左侧选择本县执行的配置并点“选用”。" if self.county
+                               else "县级选用后，随县级同步包下发到本乡镇。"))
+        elif self.county:
+            self.state.setText(f"使用中：{a.name}（版本{a.version}）。选用的配置随县级同步包发往各乡镇。")
+        else:
+            self.state.setText(f"使用中：{a.name}（版本{a.version}）。本配置由县级选用，随同步包下发，乡镇只能查看。")
+        if self.profiles is None:
+            self._show(a, "使用中的配置" if a else "")
+            return
+        current = self.profiles.currentItem()
+        keep = current.data(Qt.ItemDataRole.UserRole) if current else (a.code if a else None)
+        self.profiles.blockSignals(True)
+        self.profiles.clear()
+        choices = list(self.shipped.values())
+        if a is not None and a.code not in self.shipped:
+            choices.insert(0, a)  # a local copy of the county's
+        for p in choices:
+            in_use = a is not None and p.code == a.code and p.version == a.version
+            text = f"{p.name}{'【使用中】' if in_use else ''}\n{p.data['locality']}　版本{p.version}"
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, p.code)
+            item.setToolTip(p.data["document"])
+            self.profiles.addItem(item)
+            if p.code == keep:
+                self.profiles.setCurrentItem(item)
+        self.profiles.blockSignals(False)
+        self._preview()
+
+    def selected_code(self) -> str | None:
+        item = self.profiles.currentItem() if self.profiles is not None else None
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def _profile(self, code: str | None):
+        if self.active is not None and code == self.active.code:
+            return self.active
+        return self.shipped.get(code) if code else None
+
+    def _preview(self) -> None:
+        code = self.selected_code()
+        profile = self._profile(code)
+        in_use = profile is not None and profile is self.active
+        self._show(profile, "使用中的配置" if in_use else "预览（尚未选用）" if profile else "")
+        if self.choose is not None:
+            self.choose.setEnabled(profile is not None and not in_use)
+
+    def _show(self, profile, heading: str) -> None:
+        self.summary_title.setText(f"{heading}：{profile.name}" if profile else "")
+        if profile is None:
+            self.sections = []
+            self.summary.setHtml("")
+            return
+        self.sections = policy.describe_profile(profile)
+        html = []
+        for section, lines in self.sections:
+            html.append(f"<h3 style='margin-bottom:2px'>{escape(section)}</h3><ul style='margin-top:0'>")
+            html += [f"<li>{escape(line.strip())}</li>" for line in lines]
+            html.append("</ul>")
+        self.summary.setHtml("".join(html))
+
+    # -- choosing (the county) -----------------------------------------------------------
+    def choose_selected(self) -> None:
+        code = self.selected_code()
+        new = self._profile(code)
+        if new is None:
+            return
+        changes = policy.profile_changes(self.active, new)
+        answer = QMessageBox.question(self, APP_TITLE, f"选用“{new.name}”？\n\n" + "\n".join(changes),
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        result = guarded(self, lambda: policy.choose_profile(self.main.ledger, new.code), "无法选用")
+        if result is None:
+            return
+        self.refresh()
+        notices = [t["notice"] for t in result["targets"] if t.get("notice")]
+        self.main.statusBar().showMessage(f"已选用政策配置：{result['name']}（版本{result['version']}）"
+                                          + ("；" + "；".join(notices) if notices else ""), 10000)
+        # every enterprise's suggestion and flags follow the profile: reload as after a sync
+        self.main.sync_changed()
