@@ -9,7 +9,7 @@ from ..errors import UserError
 from .common import add_db, emit, open_from_args, progress_printer
 
 EXPORT_KINDS = ("enterprises", "figures", "visits", "issues", "pools", "targets", "rewards",
-                "annual")
+                "annual", "monitor", "projects")
 TEMPLATE_KINDS = ("enterprises", "figures", "projects", "claims", "scale-periods")
 IMPORT_KINDS = ("enterprises", "figures", "projects", "milestones", "claims", "scale-periods")
 
@@ -58,7 +58,8 @@ def cmd_export(args) -> int:
 
     with open_from_args(args) as ledger:
         info = export_table(ledger, args.what, Path(args.out), year=args.year,
-                            with_figures=args.with_figures, progress=progress_printer("导出"))
+                            with_figures=args.with_figures, period=args.period,
+                            progress=progress_printer("导出"))
     emit(args, info, lambda: f"已导出{info['title']}{info['rows']}行：{info['path']}"
          + ("".join(f"\n提示：{n}" for n in info.get("notes", []))))
     return 0
@@ -98,11 +99,13 @@ def register(sub) -> None:
     add_db(p)
     p.add_argument("--what", required=True, choices=EXPORT_KINDS,
                    help="enterprises 企业名单 | figures 月度数据 | visits 走访 | issues 问题 | "
-                        "pools 库别 | targets 目标 | rewards 奖补 | annual 年度数据")
+                        "pools 库别 | targets 目标 | rewards 奖补 | annual 年度数据 | monitor 月度监测 | "
+                        "projects 重点项目")
     p.add_argument("--out", required=True)
     p.add_argument("--with-figures", action="store_true",
                    help="企业名单附带月度数据工作表（默认不附带，月度数据用 --what figures 单独导出）")
-    p.add_argument("--year", type=int, help="年度（targets、rewards；默认今年）")
+    p.add_argument("--year", type=int, help="年度（targets、rewards、projects；默认今年）")
+    p.add_argument("--period", help="月份 YYYY-MM（monitor；默认最近有数据的月份）")
     p.set_defaults(func=cmd_export)
 
     p = excel.add_parser("template", help="生成导入模板（带下拉选项和填写说明）")

@@ -20,7 +20,7 @@ def cmd_report(args) -> int:
         filters = resolve_filters(ledger, year=args.year, township=args.township, pool=args.pool,
                                   department=args.department, credit_code=args.credit_code,
                                   group_by=args.group_by, period_from=args.date_from,
-                                  period_to=args.date_to, today=today)
+                                  period_to=args.date_to, period=args.period, today=today)
         result = print_report(ledger, args.kind, args.out, filters, blank_form=args.blank_form,
                               progress=progress_printer(f"生成{title}"))
     emit(args, {"kind": result.kind, "out": str(result.path), "pages": result.pages,
@@ -44,6 +44,7 @@ def register(sub) -> None:
                    help="台账分组：township 按乡镇（默认）或 pool 按库别")
     p.add_argument("--from", dest="date_from", help="走访记录起始日期 YYYY-MM-DD（默认本年1月1日）")
     p.add_argument("--to", dest="date_to", help="走访记录截止日期 YYYY-MM-DD（默认今天）")
+    p.add_argument("--period", help="月度监测的月份 YYYY-MM（默认最近有数据的月份）")
     p.add_argument("--blank-form", action="store_true", help="打印空白走访记录表（visits；同 visit_form）")
     p.add_argument("--today", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_report)

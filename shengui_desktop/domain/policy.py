@@ -247,6 +247,14 @@ CALENDAR = obj({"code": text(r"[a-z][a-z0-9_]{1,40}"), "title": text(),
                 "related_flag": optional(choice(("reached_scale_not_entered", "exit_risk"))),
                 "quote": QUOTE}, required=("code", "title", "months", "source", "quote"))
 
+# Which enterprises the monthly monitoring table covers (domain/monitoring.py): those in
+# these pools, the above-scale ones, and below-scale ones whose last year's revenue reached
+# the amount (闽侯: 上年度营业收入达500万元以上的规模以下工业企业). Leaving it out watches every
+# pool of the profile and the above-scale enterprises.
+MONITORING = obj({"pools": array(choice(USED_POOLS)), "above_scale": boolean(),
+                  "prior_year_revenue_min": optional(money()), "quote": QUOTE},
+                 required=("pools", "above_scale", "quote"))
+
 
 def _profile_after(p: dict, path: str, problems: list) -> None:
     pools = set(p.get("pools") or ())
@@ -256,6 +264,9 @@ def _profile_after(p: dict, path: str, problems: list) -> None:
         if isinstance(rule, dict) and rule.get("when") == "exit_risk" and \
                 not (p.get("flags") or {}).get("exit_risk"):
             problems.append(f"pool_rules[{i}]：按退规风险入库须在flags.exit_risk中规定退规风险条件")
+    for pool in (p.get("monitoring") or {}).get("pools") or ():
+        if pool in POOLS and pool not in pools:
+            problems.append(f"monitoring.pools：“{POOLS[pool]}”不在本配置的pools中")
     sizing = p.get("pool_sizing")
     if sizing and not {"reserve", "cultivation", "entry"} <= pools:
         problems.append("pool_sizing：按目标倍数确定库容须同时使用储备库、培育库、入统库")
@@ -284,6 +295,7 @@ PROFILE = obj({
     "targets": array(TARGETS),
     "goals": array(text()),
     "calendar": array(CALENDAR),
+    "monitoring": optional(MONITORING),
     "notes": array(text()),
 }, required=("format", "code", "name", "version", "locality", "document", "threshold",
              "pools", "pool_rules", "flags", "rewards", "targets", "goals", "calendar"),
@@ -322,6 +334,11 @@ class Profile:
     @property
     def pool_sizing(self) -> dict | None:
         return self.data.get("pool_sizing")
+
+    @property
+    def monitoring(self) -> dict | None:
+        """The watched set of the monthly monitoring, if the profile sets one."""
+        return self.data.get("monitoring")
 
 
 def validate_profile(data: Any, source: str = "配置") -> Profile:

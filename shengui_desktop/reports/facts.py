@@ -10,13 +10,16 @@ from the recorded dates, and never invents reward amounts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from ..domain.annual import year_total
 from ..domain.evaluation import Evaluation, Flag
 from ..domain.money import format_wan_short
+from ..domain.monitoring import (
+    MonitorTable, build_table, filter_watch_set, month_end, parse_period, period_of, select_watched, watch_set,
+)
 from . import sources
 
 if TYPE_CHECKING:
@@ -101,6 +104,7 @@ class PolicyFacts(Protocol):
     def rewards(self, year: int) -> list[RewardLine]: ...
     def target_progress(self, year: int) -> TargetProgress: ...
     def checklist(self, enterprise_id: str) -> list[ChecklistItem]: ...
+    def monitoring(self, filters: sources.Filters) -> MonitorTable: ...
 
 
 class LedgerFacts:
@@ -177,6 +181,23 @@ class LedgerFacts:
                                      _note(r) if r else ""))
         out += [ChecklistItem(item, bool(r["done"]), _note(r)) for item, r in recorded.items()]
         return out
+
+
+    def monitoring(self, filters: sources.Filters) -> MonitorTable:
+        """The monitoring table of filters.period (the latest month with figures if None) over
+        every pool and the above-scale list (or the filters' pool), with the flags above."""
+        period = filters.period or sources.latest_period(self.ledger) or \
+            period_of(self.today.year, self.today.month)
+        year, month = parse_period(period)
+        as_of = min(self.today, month_end(year, month))
+        watch = filter_watch_set(filters.pool) if filters.pool else watch_set(None, None)
+        watched = select_watched(sources.monitor_enterprises(self.ledger, filters), watch, {})
+        ids = [e["id"] for e, _because in watched]
+        figures = sources.figures_between(self.ledger, ids, f"{year - 1}-01", period_of(year, month))
+        evaluations = LedgerFacts(self.ledger, as_of).evaluate(ids) if ids else {}
+        scope = sources.scope_text(self.ledger, replace(filters, pool=None))
+        return build_table(year, month, as_of, watch, scope, THRESHOLD_YUAN, watched, figures, evaluations,
+                           quarter=True, notes=["未使用政策规则：提示只含达规未入统和规上预计不足2000万元"])
 
 
 def _note(row: dict) -> str:

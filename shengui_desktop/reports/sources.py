@@ -30,6 +30,7 @@ class Filters:
     group_by: str = "township"  # ledger report: "township" | "pool"
     period_from: str | None = None  # visits report: ISO dates
     period_to: str | None = None
+    period: str | None = None  # monitoring report: the month, 'YYYY-MM' (None: the latest)
 
     def where(self, alias: str = "e") -> tuple[str, list]:
         """A WHERE clause over enterprises for these filters."""
@@ -259,3 +260,55 @@ def checklist_rows(ledger: Ledger, enterprise_id: str) -> dict[str, dict]:
     return {r["item"]: r for r in ledger.rows(
         "SELECT item, done, done_on, note FROM entry_checklist WHERE enterprise_id = ?",
         (enterprise_id,))}
+
+
+# -- the monitoring table (LedgerFacts.monitoring) -----------------------------------------------
+def monitor_enterprises(ledger: Ledger, filters: Filters) -> list[dict]:
+    """Id, credit code, name, township (code and name), pool and statistics status of the
+    enterprises the filters select, by township, then name."""
+    where, params = filters.where()
+    return ledger.rows(
+        "SELECT e.id, e.credit_code, e.name, e.township_code, t.name AS township, e.pool, e.stat_status"
+        f" FROM enterprises e LEFT JOIN townships t ON t.code = e.township_code WHERE {where}"
+        " ORDER BY e.township_code, e.name", params)
+
+
+def figures_between(ledger: Ledger, enterprise_ids: list[str], first: str, last: str) -> dict[str, dict[str, dict]]:
+    """Enterprise → period → its figure row, for the months `first` to `last` ('YYYY-MM')."""
+    out: dict[str, dict[str, dict]] = {i: {} for i in enterprise_ids}
+    for i in range(0, len(enterprise_ids), 900):
+        chunk = enterprise_ids[i:i + 900]
+        for row in ledger.rows(
+                "SELECT enterprise_id, period, revenue, output_value, tax_paid, electricity_kwh"
+                f" FROM monthly_figures WHERE enterprise_id IN ({','.join('?' * len(chunk))})"
+                " AND period >= ? AND period <= ?", [*chunk, first, last]):
+            out[row["enterprise_id"]][row["period"]] = row
+    return out
+
+
+# -- the key-project list (重点项目库) ------------------------------------------------------------
+def key_projects(ledger: Ledger, filters: Filters) -> list[dict]:
+    """Projects of kind 重点项目 of the enterprises the filters select (the department filter is
+    the project's), with the enterprise's name, credit code, township, pool and statistics
+    status and the department's name, by township, enterprise and project."""
+    where, params = filters.where()
+    return ledger.rows(f"""
+        SELECT p.*, e.name AS enterprise_name, e.credit_code, e.township_code, t.name AS township,
+               e.pool, e.stat_status, d.name AS department
+        FROM projects p JOIN enterprises e ON e.id = p.enterprise_id
+        LEFT JOIN townships t ON t.code = e.township_code
+        LEFT JOIN departments d ON d.id = p.department_id
+        WHERE p.kind = 'key' AND {where.replace('e.department_id', 'p.department_id')}
+        ORDER BY e.township_code, e.name, p.name, p.id""", params)
+
+
+def project_milestones(ledger: Ledger, project_ids: list[str]) -> dict[str, list[dict]]:
+    """Project → its milestones (节点任务), by due date (undated last), then name."""
+    out: dict[str, list[dict]] = {}
+    for i in range(0, len(project_ids), 900):
+        chunk = project_ids[i:i + 900]
+        for m in ledger.rows(
+                f"SELECT * FROM project_milestones WHERE project_id IN ({','.join('?' * len(chunk))})"
+                " ORDER BY coalesce(due_date, '9999'), name", chunk):
+            out.setdefault(m["project_id"], []).append(m)
+    return out

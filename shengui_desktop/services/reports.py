@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Callable
 from ..domain.evaluation import Evaluation
 from ..domain.records import POOLS
 from ..errors import UserError
-from ..reports import dossier, issues_report, ledger_report, targets_report, visits_report
+from ..domain.monitoring import MonitorTable, parse_period, period_of
+from ..reports import (dossier, issues_report, ledger_report, monitor_report, projects_report, targets_report,
+                       visits_report)
 from ..progress import Cancel, Job, Progress
 from ..reports.facts import ChecklistItem, PolicyFacts, RewardLine, TargetLine, TargetProgress
 from ..reports.job import report_job
@@ -57,6 +59,8 @@ MAKERS: dict[str, Maker] = {
     "visit_form": blank_visit_form,
     "issues": collect_and_render(issues_report),
     "targets": collect_and_render(targets_report),
+    "monitor": collect_and_render(monitor_report),
+    "projects": collect_and_render(projects_report),
 }
 
 
@@ -116,6 +120,17 @@ class PolicyServiceFacts:
         return out
 
 
+    def monitoring(self, filters: Filters) -> MonitorTable:
+        from .policy.monitoring import monitoring_table
+
+        table = monitoring_table(self.ledger, filters.period, quarter=True, township=filters.township_code,
+                                 pool=filters.pool, department=filters.department_id, today=filters.today,
+                                 cancelled=self.job.cancelled if self.job is not None else None)
+        if self.job is not None:
+            self.job.check()  # evaluate() stops early when cancelled: never print a partial table
+        return table
+
+
 def facts_for(ledger: Ledger, today: date, job: Job | None = None) -> PolicyFacts:
     return PolicyServiceFacts(ledger, today, job)
 
@@ -125,9 +140,11 @@ def resolve_filters(ledger: Ledger, *, year: int | None = None, township: str | 
                     pool: str | None = None, department: str | None = None,
                     credit_code: str | None = None, group_by: str = "township",
                     period_from: str | None = None, period_to: str | None = None,
-                    today: date | None = None, enterprise_id: str | None = None) -> Filters:
+                    period: str | None = None, today: date | None = None,
+                    enterprise_id: str | None = None) -> Filters:
     """Turn names (秀水镇, 培育库, 工信局) or codes into a Filters; Chinese errors otherwise.
-    `enterprise_id` (the window's choice) or `credit_code` narrows it to one enterprise."""
+    `enterprise_id` (the window's choice) or `credit_code` narrows it to one enterprise;
+    `period` ('YYYY-MM') is the month of the monitoring table."""
     today = today or date.today()
     f = Filters(year=year or today.year, today=today, group_by=group_by,
                 period_from=period_from, period_to=period_to)
@@ -168,6 +185,8 @@ def resolve_filters(ledger: Ledger, *, year: int | None = None, township: str | 
                 date.fromisoformat(value)
             except ValueError:
                 raise UserError(f"{label}“{value}”不是有效日期（应为YYYY-MM-DD）") from None
+    if period:
+        f.period = period_of(*parse_period(period))
     return f
 
 

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 # ------------------------------------------------------------------------------------
 EXPORT_TITLES = {"enterprises": "企业名单", "figures": "企业月度数据", "visits": "走访记录",
                  "issues": "问题台账", "pools": "企业库别", "targets": "目标任务完成情况",
-                 "rewards": "奖补测算", "annual": "企业年度数据"}
+                 "rewards": "奖补测算", "annual": "企业年度数据", "monitor": "企业月度监测表",
+                 "projects": "重点项目清单"}
 _FIGURE_HEADERS = {"revenue": "主营业务收入（万元）", "output_value": "工业总产值（万元）",
                    "tax_paid": "税收（万元）", "electricity_kwh": "用电量（千瓦时）",
                    "employees": "从业人员（人）"}
@@ -40,13 +41,14 @@ def export_enterprises(ledger: Ledger, out: Path | str, *, enterprise_ids: list[
 def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None = None,
                  today: date | None = None, enterprise_ids: list[str] | None = None,
                  with_figures: bool = False, progress: Progress | None = None,
-                 cancel: Cancel = None) -> dict:
+                 cancel: Cancel = None, period: str | None = None) -> dict:
     """Write one export; returns {"path", "title", "rows", "notes"}.
 
     `enterprise_ids` limits an enterprise, figure, visit or issue export to those
     enterprises. The monthly figures are an export of their own ("figures"); the
     enterprise list carries them on a second sheet only `with_figures` (a county's
-    10,000-row monthly sheet printed along with every list)."""
+    10,000-row monthly sheet printed along with every list). `period` ('YYYY-MM') is the
+    month of the monitoring table (default: the latest month with figures)."""
     from ...spreadsheets.writer import TableBook
 
     if what not in EXPORT_TITLES:
@@ -64,7 +66,8 @@ def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None
     job.tell("读取台账", 0, 1)
     notes: list[str] = []
     selection = _Selection(enterprise_ids)
-    extra = {"with_figures": with_figures} if what == "enterprises" else {}
+    extra = {"with_figures": with_figures} if what == "enterprises" else \
+        {"period": period} if what == "monitor" else {}
     rows = globals()[f"_export_{what}"](ledger, book, year=year, today=today, notes=notes,
                                         check_cancel=job.check, selection=selection, **extra)
     job.tell("写入文件", 0, 1)
@@ -365,6 +368,18 @@ def _export_rewards(ledger: Ledger, book, *, year, today, notes, check_cancel, s
     return book.add_table("奖补测算", f"{book.office}{year}年小升规奖补测算", columns, rows,
                           note="" if facts.source == "policy" else "奖补金额待政策规则测算",
                           title_columns=2)
+
+
+def _export_monitor(ledger: Ledger, book, *, year, today, notes, check_cancel, selection, period) -> int:
+    from .monitor_export import write_monitor
+
+    return write_monitor(ledger, book, period=period, today=today, notes=notes, check_cancel=check_cancel)[1]
+
+
+def _export_projects(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
+    from .projects_export import write_projects
+
+    return write_projects(ledger, book, year=year, today=today, notes=notes, check_cancel=check_cancel)
 
 
 def write_import_template(kind: str, out: Path | str, ledger: Ledger | None = None) -> Path:

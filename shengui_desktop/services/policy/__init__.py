@@ -13,6 +13,7 @@ This file is the package's public face and holds no code. The modules depend one
     reward_lines → profiles, facts
     summary      → profiles
     calendar     → profiles, targets, evaluation
+    monitoring   → profiles, evaluation          (月监测、季对标; imported as services.policy.monitoring)
 """
 
 from .calendar import calendar_reminders, entry_checklist, pool_sizing, set_checklist_item, update_entry_checklist

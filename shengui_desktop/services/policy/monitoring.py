@@ -1,0 +1,126 @@
+"""The monthly monitoring table (月监测) and the quarterly comparison with the line (季对标).
+
+For one month: every enterprise of the watched set (the profile's `monitoring` setting, or a
+pool or the above-scale list chosen by the caller), its output, revenue, electricity and tax
+that month, year on year and month on month, cumulative to date against the same months
+last year, and the rules' flags (services.policy.evaluate, as of the end of that month).
+Reads only. The arithmetic and the result types are domain/monitoring.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable
+
+from ...domain.monitoring import (
+    MonitorTable, build_table, filter_watch_set, month_end, parse_period, period_of, select_watched, watch_set,
+)
+from ...domain.policy_rules import NATIONAL_THRESHOLD
+from ...domain.records import POOLS
+from ...errors import UserError
+from ...storage.ledger import Ledger
+from ..ledger.figures import year_revenues
+from ..ledger.reference import department_by_name, township_by_name
+from .evaluation import evaluate
+from .profiles import active_profile
+
+_CHUNK = 900  # below SQLite's bound-parameter limit
+ABOVE_SCALE_NAMES = ("规上", "规上企业", "above_scale")
+
+
+def resolve_township(ledger: Ledger, township: str | None) -> tuple[str | None, str]:
+    """A township typed as its 9-digit code or its name → (code, name)."""
+    if not township:
+        return None, ""
+    row = ledger.one("SELECT code, name FROM townships WHERE code = ?", (township,)) \
+        or township_by_name(ledger, township)
+    if row is None:
+        raise UserError(f"台账中没有乡镇“{township}”")
+    return row["code"], row["name"]
+
+
+def resolve_department(ledger: Ledger, department: str | None) -> tuple[str | None, str]:
+    """A responsible department typed as its name (or id) → (id, name)."""
+    if not department:
+        return None, ""
+    row = ledger.one("SELECT id, name FROM departments WHERE id = ?", (department,)) \
+        or department_by_name(ledger, department)
+    if row is None:
+        raise UserError(f"台账中没有责任单位“{department}”")
+    return row["id"], row["name"]
+
+
+def resolve_pool(pool: str | None) -> str | None:
+    """A pool typed as its code or Chinese name, or 规上 for the above-scale list."""
+    if not pool:
+        return None
+    if pool in ABOVE_SCALE_NAMES:
+        return "above_scale"
+    if pool in POOLS and pool != "none":
+        return pool
+    reverse = {v: k for k, v in POOLS.items() if k != "none"}
+    if pool in reverse:
+        return reverse[pool]
+    names = "、".join(v for k, v in POOLS.items() if k != "none")
+    raise UserError(f"库别“{pool}”无效，应为：{names}、规上")
+
+
+def default_period(ledger: Ledger, today: date) -> str:
+    """The latest month with figures up to this month; last month when there are none."""
+    latest = ledger.scalar("SELECT max(period) FROM monthly_figures WHERE period <= ?",
+                           (period_of(today.year, today.month),))
+    if latest:
+        return latest
+    index = today.year * 12 + today.month - 2
+    return period_of(index // 12, index % 12 + 1)
+
+
+def monitoring_table(ledger: Ledger, period: str | None = None, *, quarter: bool = False,
+                     township: str | None = None, pool: str | None = None, department: str | None = None,
+                     today: date | None = None, cancelled: Callable[[], bool] | None = None) -> MonitorTable:
+    """The monitoring table of `period` ('YYYY-MM'; default: the latest month with figures).
+
+    `township` (a code or name) and `department` (a name or id) limit the table to the
+    enterprises of that township or responsible department. `pool`: a pool (code or name)
+    or 规上 replaces the profile's watched set. `quarter`: add the quarterly comparison of
+    the watched enterprises with the line (the profile's threshold, 2,000万元 by default).
+    Flags and projections are as of the end of the month (or `today`, if earlier)."""
+    today = today or date.today()
+    year, month = parse_period(period or default_period(ledger, today))
+    if period_of(year, month) > period_of(today.year, today.month):
+        raise UserError(f"{year}年{month}月尚未到来，不能生成监测表")
+    township_code, township_name = resolve_township(ledger, township)
+    department_id, department_name = resolve_department(ledger, department)
+    pool_code = resolve_pool(pool)
+    profile = active_profile(ledger)
+    watch = filter_watch_set(pool_code) if pool_code else \
+        watch_set(profile.monitoring if profile else None, profile.data["pools"] if profile else None)
+    as_of = min(today, month_end(year, month))
+
+    where, params = "", []
+    if township_code:
+        where, params = " AND e.township_code = ?", [township_code]
+    if department_id:
+        where, params = where + " AND e.department_id = ?", [*params, department_id]
+    enterprises = ledger.rows(
+        "SELECT e.id, e.credit_code, e.name, e.township_code, t.name AS township, e.pool, e.stat_status"
+        " FROM enterprises e LEFT JOIN townships t ON t.code = e.township_code"
+        f" WHERE 1 = 1{where} ORDER BY e.township_code, e.name", params)
+    prior: dict[str, int | None] = {}
+    if watch.prior_year_revenue_min is not None:  # as the rules take it: twelve months, else 年度数
+        prior = {ent: r.revenue for ent, r in year_revenues(ledger, year - 1).items()}
+    watched = select_watched(enterprises, watch, prior)
+    ids = [e["id"] for e, _because in watched]
+    figures: dict[str, dict[str, dict]] = {i: {} for i in ids}
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        for row in ledger.rows(
+                "SELECT enterprise_id, period, revenue, output_value, tax_paid, electricity_kwh"
+                f" FROM monthly_figures WHERE enterprise_id IN ({','.join('?' * len(chunk))})"
+                " AND period >= ? AND period <= ?", [*chunk, f"{year - 1}-01", period_of(year, month)]):
+            figures[row["enterprise_id"]][row["period"]] = row
+    evaluations = evaluate(ledger, ids, today=as_of, cancelled=cancelled) if ids else {}
+    notes = [] if profile else ["尚未选择政策配置，提示只含达规未入统"]
+    scope = "　".join(x for x in (township_name, department_name and f"责任单位：{department_name}") if x)
+    return build_table(year, month, as_of, watch, scope, profile.threshold if profile else NATIONAL_THRESHOLD,
+                       watched, figures, evaluations, quarter=quarter, notes=notes)
