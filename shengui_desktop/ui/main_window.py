@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self._show_first_screen()
         self.ledger_page.open_enterprise.connect(self.open_enterprise)
         self.ledger_page.new_visit.connect(lambda eid: self.new_visit(eid or None))
+        self.ledger_page.new_enterprise.connect(self.new_enterprise)
         self.home.navigate.connect(self.navigate)
         self.bus.changed.connect(self._changed)
         self._build_status_bar()
@@ -133,6 +134,10 @@ class MainWindow(QMainWindow):
         visit.setShortcut(QKeySequence("Ctrl+N"))
         visit.triggered.connect(lambda: self.new_visit(None))
         self.addAction(visit)
+        self.new_enterprise_action = QAction("新增企业", self)
+        self.new_enterprise_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        self.new_enterprise_action.triggered.connect(lambda: self.new_enterprise())
+        self.addAction(self.new_enterprise_action)
         find = QAction("搜索企业", self)
         find.setShortcut(QKeySequence("Ctrl+F"))
         find.triggered.connect(self._focus_search)
@@ -206,6 +211,26 @@ class MainWindow(QMainWindow):
         window.show()
         return window
 
+    def new_enterprise(self):
+        """新增企业: the dialog; once saved, the enterprise is in the ledger page and opens."""
+        from .enterprise.new import NewEnterpriseDialog
+
+        dialog = NewEnterpriseDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._enterprise_added(dialog.saved_id, dialog.warnings))
+        self._keep(dialog)
+        dialog.open()
+        return dialog
+
+    def _enterprise_added(self, enterprise_id: str | None, warnings: list[str]) -> None:
+        if enterprise_id is None:
+            return
+        self.bus.tell({"enterprises", "pool_events"}, {enterprise_id})
+        name = enterprises.get_enterprise(self.ledger, enterprise_id)["name"]
+        self.statusBar().showMessage(f"已新增企业：{name}" + ("；提示：" + "；".join(warnings) if warnings else ""),
+                                     10000)
+        self.open_enterprise(enterprise_id)
+
     def new_visit(self, enterprise_id: str | None = None, draft: dict | None = None):
         from .visits.form import VisitForm
 
@@ -233,7 +258,7 @@ class MainWindow(QMainWindow):
 
     def _changed(self, tables: set, enterprise_ids: set) -> None:
         """One place that redraws what an action touched (see common.ChangeBus)."""
-        if "enterprises" in tables or "pool_events" in tables or "monthly_figures" in tables:
+        if tables & {"enterprises", "pool_events", "monthly_figures", "projects", "scale_history", "reward_claims"}:
             for eid in enterprise_ids:
                 row = enterprises.get_enterprise(self.ledger, eid)
                 if row is not None:

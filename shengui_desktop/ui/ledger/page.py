@@ -17,6 +17,7 @@ from .model import COLUMNS, KEYS, LedgerModel
 class LedgerPage(QWidget):
     open_enterprise = Signal(str)
     new_visit = Signal(str)
+    new_enterprise = Signal()
 
     def __init__(self, window, parent=None):
         super().__init__(parent)
@@ -58,6 +59,10 @@ class LedgerPage(QWidget):
         self.export_button.clicked.connect(self.export_view)
         for w in (self.reset_button, self.visit_button, self.export_button):
             line.addWidget(w)
+        self.new_button = QPushButton("新增企业…")
+        self.new_button.setToolTip("登记一户新企业（Ctrl+Shift+N）")
+        self.new_button.clicked.connect(self.new_enterprise.emit)
+        line.insertWidget(1, self.new_button)
         layout.addLayout(line)
 
         self.table = QTableView()
