@@ -298,7 +298,9 @@ def test_overdue_says_yes_or_no(demo_county, tmp_path):
 def _target_rows(ledger, tmp_path) -> dict[str, tuple]:
     out = tmp_path / "t.xlsx"
     export_table(ledger, "targets", out, year=2026, today=TODAY)
-    return {(r[0], r[1]): r[2:] for r in load_workbook(out).worksheets[0].iter_rows(min_row=4, values_only=True)}
+    # the 净增 rows: (范围, name) → target … completion (the kind and period come first)
+    return {(r[2], r[3]): r[4:9] for r in load_workbook(out).worksheets[0].iter_rows(min_row=4, values_only=True)
+            if r[0] == "净增"}
 
 
 @needs_poppler

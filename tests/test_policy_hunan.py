@@ -30,8 +30,10 @@ def test_reached_scale_is_flagged(county):
     assert ev.flag_codes == ["reached_scale_not_entered"]
 
 
-# “精准定位年营业收入3000万元以下且存在退规风险的企业，建立“退规风险企业库””
-@pytest.mark.parametrize("first_half, risk", [(15_000_000, False), (14_999_999, True), (9_000_000, True)])
+# “精准定位年营业收入3000万元以下且存在退规风险的企业，建立“退规风险企业库””: “以下” includes
+# the amount itself, so exactly 3,000万 is flagged
+@pytest.mark.parametrize("first_half, risk", [(15_000_001, False), (15_000_000, True), (14_999_999, True),
+                                              (9_000_000, True)])
 def test_exit_risk_pool_below_30_million(county, first_half, risk):
     ent = add_enterprise(county, stat_status="above_scale", entered_stats_date="2019-01-01",
                          ytd=(6, first_half))
@@ -40,7 +42,7 @@ def test_exit_risk_pool_below_30_million(county, first_half, risk):
     assert ("exit_risk" in ev.flag_codes) is risk
     assert ev.suggested_pool == ("exit_risk" if risk else "none")
     if risk:
-        assert "低于3,000万元" in ev.suggested_pool_reason
+        assert "在3,000万元以下（含3,000万元）" in ev.suggested_pool_reason
     assert county.get("enterprises", ent)["pool"] == "none"  # only suggested
 
 

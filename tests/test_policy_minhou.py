@@ -119,5 +119,9 @@ def test_growth_award_from_10_percent_output_growth(county):
 # “力争至2026年底，全县新增规模以上工业企业数量600家……其中2022年新增规模以上工业企业150家”
 def test_2022_county_target_loads(county):
     progress = policy.target_progress(county, 2022)
-    assert progress.county.target == 150
-    assert "2022年新增" in progress.county.note
+    assert progress.county.target is None  # no 净增 target: the document sets 新增 ones
+    new, cumulative = progress.other_targets
+    assert (new.kind, new.county.target, new.first_year) == ("new", 150, 2022)
+    assert "2022年新增" in new.county.note
+    assert (cumulative.kind, cumulative.county.target, cumulative.first_year, cumulative.last_year) == (
+        "cumulative", 600, 2022, 2026)

@@ -65,7 +65,7 @@ def test_bid_rate_over_100_percent_is_rejected():
 def test_ledger_records_profile_and_version_and_the_log_replays(county, tmp_path):
     result = policy.choose_profile(county, "盂县")  # by Chinese name too
     row = policy.active_profile_row(county)
-    assert (row["code"], row["version"], row["active"]) == ("yuxian", "2024.1", 1)
+    assert (row["code"], row["version"], row["active"]) == ("yuxian", "2024.2", 1)
     assert result["code"] == "yuxian"
     policy.choose_profile(county, "xiaoyi")
     active = [r for r in policy.profiles_in_ledger(county) if r["active"]]
@@ -89,7 +89,7 @@ def test_copy_and_edit_is_a_synced_record_with_a_new_version(county, tmp_path):
                                                                 "quote": "县里要求每60天走访一次"}})
     assert edited["version"] == "2"
     profile = policy.active_profile(county)
-    assert profile.flag("not_visited")["days"] == 60 and profile.data["based_on"] == "yuxian@2024.1"
+    assert profile.flag("not_visited")["days"] == 60 and profile.data["based_on"] == "yuxian@2024.2"
     with pytest.raises(ProfileError, match="days不能小于1"):
         policy.edit_profile(county, {"flags.not_visited.days": 0})
     assert policy.active_profile(county).version == "2"  # a rejected edit changes nothing

@@ -85,7 +85,7 @@ def test_county_chooses_xiaoyi_and_the_township_reads_it_after_sync(qtbot, world
     select_profile(page, "shuncheng")
     answers["question"] = QMessageBox.StandardButton.No
     qtbot.mouseClick(page.choose, LEFT)
-    assert "孝义市（版本2022.44）→ 顺城区（版本2023.1）" in answers["asked"][-1][1]
+    assert "孝义市（版本2022.44.1）→ 顺城区（版本2023.1）" in answers["asked"][-1][1]
     assert "使用的库：基础信息库、储备库、培育库、入统库 → 培育库" in answers["asked"][-1][1]
     assert policy.active_profile(county).code == "xiaoyi"  # 否: nothing changed
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..domain.records import POOLS
+from ..errors import UserError
 from .common import add_db, count, counted, emit, open_from_args, progress_printer
 
 
@@ -46,8 +47,11 @@ def cmd_list_enterprises(args) -> int:
     from ..services.ledger.enterprises import list_enterprises, transferred_enterprises
 
     with open_from_args(args) as ledger:
-        rows = list_enterprises(ledger, township_code=args.township, pool=args.pool,
-                                today=date.fromisoformat(args.date) if args.date else None)
+        try:
+            today = date.fromisoformat(args.date) if args.date else None
+        except ValueError:
+            raise UserError(f"日期“{args.date}”格式应为YYYY-MM-DD") from None
+        rows = list_enterprises(ledger, township_code=args.township, pool=args.pool, today=today)
         moved = [] if args.township else transferred_enterprises(ledger)
     if args.json:
         emit(args, rows)

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import date
 
 from ..domain.money import format_wan_short
-from ..domain.records import POOLS
+from ..domain.records import POOLS, TARGET_KINDS
 from ..errors import UserError
 from .common import add_db, emit, open_from_args
 
@@ -56,7 +56,8 @@ def cmd_profile_choose(args) -> int:
         result = policy.choose_profile(ledger, args.code)
     pending = [t["notice"] for t in result["targets"] if t.get("notice")]
     emit(args, result, lambda: "\n".join([f"已选用政策配置：{result['name']}（版本{result['version']}）",
-                                          *(f"目标载入：{t['name']} 净增{t['net_increase']}户"
+                                          *(f"目标载入：{_period(t['kind'], t['year'], t['until'])}"
+                                            f"{t['name']} {TARGET_KINDS[t['kind']]}{t['value']}户"
                                             for t in result["targets"] if t["loaded"]), *pending]))
     return 0
 
@@ -89,30 +90,82 @@ def cmd_profile_set(args) -> int:
 
 
 # -- targets, rewards, sizing, reminders --------------------------------------------------------
+def _period(kind: str, year: int, until: int | None) -> str:
+    return f"{year}–{until}年" if until not in (None, year) else f"{year}年"
+
+
+# what the achieved number of a target of each kind is called on one line
+_ACHIEVED = {"net": "净增", "new": "新增入规", "cumulative": "累计新增", "stock": "规上企业"}
+
+
+def _targets_text(progress) -> str:
+    def line(ln):
+        target = "未设" if ln.target is None else f"{ln.target}户"
+        name = ln.name if ln.registered else f"{ln.name}（未登记）"
+        return (f"{name:<10} 目标{target}  新增{ln.new_entries}  退规{ln.exits}"
+                f"  净增{ln.net_increase}  完成率{_rate(ln.completion_rate)}")
+
+    def kind_line(ln, kind):
+        target = "未设" if ln.target is None else f"{ln.target}户"
+        name = ln.name if ln.registered else f"{ln.name}（未登记）"
+        rate = _rate(ln.completion_rate) if ln.counted else "由上级统计"
+        return f"{name:<10} 目标{target}  {_ACHIEVED[kind]}{ln.achieved}  完成率{rate}"
+
+    out = [f"{progress.year}年规上工业企业净增目标完成情况", "按乡镇："]
+    out += ["  " + line(ln) for ln in progress.townships]
+    out += ["按部门："] + ["  " + line(ln) for ln in progress.departments]
+    out += [line(progress.county) + f"（目标来源：{progress.county.target_source}）"]
+    unregistered = any(not ln.registered for ln in (*progress.townships, *progress.departments))
+    for k in progress.other_targets:
+        out += ["", f"{k.title}目标完成情况（{k.achieved_label}）"]
+        towns = [ln for ln in k.townships if ln.target is not None or ln.achieved or not ln.registered]
+        if towns:
+            out += ["按乡镇："] + ["  " + kind_line(ln, k.kind) for ln in towns]
+        if k.departments:
+            out += ["按部门："] + ["  " + kind_line(ln, k.kind) for ln in k.departments]
+        out.append(kind_line(k.county, k.kind) + f"（目标来源：{k.target_source}）")
+        if k.note:
+            out.append(f"  注：{k.note}")
+        unregistered = unregistered or any(not ln.registered for ln in (*k.townships, *k.departments))
+    if unregistered:
+        out.append("注：未登记的乡镇（单位）尚未加入本台账，其目标按政策配置列示，加入后自动计入。")
+    return "\n".join(out)
+
+
 def cmd_targets(args) -> int:
     from ..services import policy
 
+    if args.year is None:
+        raise UserError("请用 --year 指定年度，如 shengui targets --year 2026")
     with open_from_args(args) as ledger:
         loaded = policy.apply_profile_targets(ledger) if args.load else None
         progress = policy.target_progress(ledger, args.year)
     data = asdict(progress)
     if loaded is not None:
         data["loaded"] = loaded
+    emit(args, data, lambda: _targets_text(progress))
+    return 0
 
-    def text():
-        def line(ln):
-            target = "未设" if ln.target is None else f"{ln.target}户"
-            name = ln.name if ln.registered else f"{ln.name}（未登记）"
-            return (f"{name:<10} 目标{target}  新增{ln.new_entries}  退规{ln.exits}"
-                    f"  净增{ln.net_increase}  完成率{_rate(ln.completion_rate)}")
-        out = [f"{args.year}年规上工业企业净增目标完成情况", "按乡镇："]
-        out += ["  " + line(ln) for ln in progress.townships]
-        out += ["按部门："] + ["  " + line(ln) for ln in progress.departments]
-        out += [line(progress.county) + f"（目标来源：{progress.county.target_source}）"]
-        if any(not ln.registered for ln in (*progress.townships, *progress.departments)):
-            out.append("注：未登记的乡镇（单位）尚未加入本台账，其目标按政策配置列示，加入后自动计入。")
-        return "\n".join(out)
-    emit(args, data, text)
+
+def cmd_targets_set(args) -> int:
+    from ..services import policy
+
+    with open_from_args(args) as ledger:
+        result = policy.set_target(ledger, kind=args.kind, value=args.value, year=args.year,
+                                   first_year=args.first_year, until=args.until, township=args.township,
+                                   department=args.department, note=args.note)
+
+    def text() -> str:
+        out = (f"已设定{_period(result['kind'], result['year'], result['until'])}{result['kind_name']}目标："
+               f"{result['name']}{result['value']}户")
+        if result["added_department"]:
+            out += f"（已新增责任单位“{result['name']}”）"
+        if result["via"] == "profile":
+            out += "\n该目标由政策配置规定，已在配置中修改"
+            out += f"（已复制为本地修订配置“{result['profile']}”）" if result["copied"] else \
+                f"（配置“{result['profile']}”）"
+        return out
+    emit(args, result, text)
     return 0
 
 
@@ -206,11 +259,26 @@ def register(sub) -> None:
     p.add_argument("values", nargs="+", metavar="路径=值")
     p.set_defaults(func=cmd_profile_set)
 
-    p = sub.add_parser("targets", help="净增目标完成情况（按乡镇、按部门、全县）")
+    p = sub.add_parser("targets", help="目标完成情况（净增、新增、累计新增、规上企业总数；按乡镇、部门、全县）；"
+                                       "targets set 设定目标")
     add_db(p)
-    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--year", type=int, help="年度（必填）")
     p.add_argument("--load", action="store_true", help="先按政策配置载入目标分解")
     p.set_defaults(func=cmd_targets)
+    targets = p.add_subparsers(dest="targets_command", metavar="操作")
+    p = targets.add_parser("set", help="设定目标（县级）：--kind net|new|cumulative|stock --value 户数")
+    add_db(p)
+    p.add_argument("--kind", default="net",
+                   help="、".join(f"{k}={v}" for k, v in TARGET_KINDS.items()) + "（默认net）")
+    p.add_argument("--value", type=int, required=True, help="目标户数")
+    p.add_argument("--year", type=int, help="年度（净增、新增目标）")
+    p.add_argument("--from", dest="first_year", type=int, help="起始年度（累计新增、规上企业总数目标）")
+    p.add_argument("--until", type=int, help="截止年度（累计新增、规上企业总数目标）")
+    unit = p.add_mutually_exclusive_group()
+    unit.add_argument("--township", help="乡镇名称或9位代码（不填为全县）")
+    unit.add_argument("--department", help="责任单位名称（不填为全县）")
+    p.add_argument("--note", help="说明")
+    p.set_defaults(func=cmd_targets_set)
 
     p = sub.add_parser("rewards", help="奖补测算")
     add_db(p)

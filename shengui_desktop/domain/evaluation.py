@@ -14,6 +14,8 @@ FLAG_NAMES = {
     "revenue_jump": "营收异常增长",
     "renamed_reentry": "更名重新入规",
     "not_visited": "长期未走访",
+    "data_missing": "数据缺失",
+    "late_report": "未按序时进度上报",
 }
 
 

@@ -9,6 +9,9 @@ from .text import clean
 
 YUAN_PER_WAN = 10_000
 UNIT_FACTORS = {"元": 1, "千元": 1_000, "万元": 10_000, "亿元": 100_000_000}
+# An amount this large is surely typed in a smaller unit than read (1e12 yuan = 1万亿): the
+# spreadsheet import and the figures grid refuse it.
+IMPLAUSIBLE_YUAN = 10 ** 12
 
 
 def parse_amount(raw: object, unit: str = "万元") -> int | None:

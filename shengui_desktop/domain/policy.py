@@ -15,7 +15,7 @@ from typing import Any, Callable, TypeGuard
 
 from ..errors import UserError
 from .money import format_wan_short
-from .records import POOLS, SOURCES
+from .records import PERIOD_KINDS, POOLS, SOURCES, TARGET_KINDS
 
 FORMAT = 1
 MAX_AMOUNT = 10_000_000_000  # 100亿元: any rule amount above this is a typing mistake
@@ -182,8 +182,10 @@ POOL_SIZING = obj({
 FLAGS = obj({
     "reached_scale_not_entered": obj({"quote": QUOTE}),
     "exit_risk": optional(tagged("rule", {
+        # inclusive: the amount itself is below the line (湖南 "3000万元以下")
         "revenue_below": obj({"rule": choice(("revenue_below",)), "basis": choice(("projected",)),
-                              "amount": money(), "quote": QUOTE}),
+                              "amount": money(), "inclusive": boolean(), "quote": QUOTE},
+                             required=("rule", "basis", "amount", "quote")),
         "decline": obj({"rule": choice(("decline",)), "percent": integer(1, 100),
                         "quote": QUOTE}),
     })),
@@ -195,7 +197,10 @@ FLAGS = obj({
     "not_visited": optional(obj({"days": integer(1, 3660),
                                  "pools": array(choice(USED_POOLS), min_items=1),
                                  "quote": QUOTE})),
-})
+    # 孝义 "不按序时进度上报": above scale (or in the entry pool) without last month's figure
+    "late_report": optional(obj({"quote": QUOTE})),
+}, required=("reached_scale_not_entered", "exit_risk", "electricity_without_output", "revenue_jump",
+             "renamed_reentry", "not_visited"))
 
 _REWARD_COMMON = {"code": text(r"[a-z][a-z0-9_]{1,40}"), "name": text(), "payer": text(),
                   "quote": QUOTE}
@@ -210,6 +215,13 @@ def _amount_or_text(rule: dict, path: str, problems: list) -> None:
         problems.append(f"{path}：金额为空时须用amount_text说明由谁确定金额")
 
 
+def _continued_after(rule: dict, path: str, problems: list) -> None:
+    _amount_or_text(rule, path, problems)
+    lo, hi = rule.get("from_year"), rule.get("to_year")
+    if _is_int(lo) and _is_int(hi) and hi < lo:
+        problems.append(f"{path}：to_year（{hi}）不能小于from_year（{lo}）")
+
+
 REWARD = tagged("kind", {
     "entry_year": obj({"kind": choice(("entry_year",)), **_REWARD_COMMON,
                        "year": integer(1, 10), "amount": optional(money()),
@@ -218,10 +230,12 @@ REWARD = tagged("kind", {
                        "condition_text": text(empty=True)},
                       required=("kind", "code", "name", "payer", "quote", "year", "amount"),
                       after=_amount_or_text),
+    # to_year: the last year of the award (the document's years); without it, every year
     "continued": obj({"kind": choice(("continued",)), **_REWARD_COMMON,
-                      "from_year": integer(2, 10), "amount": optional(money()),
+                      "from_year": integer(2, 10), "to_year": integer(2, 50), "amount": optional(money()),
                       "amount_text": text()},
-                     after=_amount_or_text),
+                     required=("kind", *_REWARD_COMMON, "from_year", "amount", "amount_text"),
+                     after=_continued_after),
     "instalments": _reward("instalments", total=money(), parts=integer(1, 10),
                            forfeit_on_exit=boolean(), first_entry_only=boolean()),
     "growth": _reward("growth", years=integer(1, 10), min_output_growth_percent=integer(0, 1000),
@@ -236,11 +250,48 @@ REWARD = tagged("kind", {
                          public_tender_only=boolean()),
 })
 
+def _one_value(entry: dict, path: str, problems: list) -> None:
+    if ("net_increase" in entry) == ("value" in entry):
+        problems.append(f"{path}：须填写value（目标户数）或net_increase（净增目标）之一")
+
+
+# A unit's share: `net_increase` (净增 targets, the older spelling) or `value` (any kind).
 NAMED_TARGET = obj({"name": text(), "net_increase": integer(-10_000, 100_000),
-                    "note": text(empty=True)}, required=("name", "net_increase"))
-TARGETS = obj({"year": integer(2000, 2100), "county": optional(integer(-10_000, 1_000_000)),
+                    "value": integer(-10_000, 1_000_000), "note": text(empty=True)},
+                   required=("name",), after=_one_value)
+
+
+def _targets_after(block: dict, path: str, problems: list) -> None:
+    kind = block.get("kind", "net")
+    year, until = block.get("year"), block.get("until")
+    if kind in PERIOD_KINDS:
+        if until is None:
+            problems.append(f"{path}.until：{TARGET_KINDS[kind]}目标须写明截止年度")
+        elif _is_int(year) and _is_int(until) and until < year:
+            problems.append(f"{path}.until：截止年度{until}不能早于起始年度{year}")
+    elif until is not None and kind in TARGET_KINDS:
+        problems.append(f"{path}.until：{TARGET_KINDS[kind]}目标按年度设定，不能写截止年度")
+    if block.get("area") is not None and (block.get("townships") or block.get("departments")):
+        problems.append(f"{path}：上级目标（area）只列总数，不分解到乡镇和部门")
+    named = [*(block.get("townships") or ()), *(block.get("departments") or ())]
+    values = [block.get("county")] + [e.get("value", e.get("net_increase")) for e in named
+                                      if isinstance(e, dict)]
+    if kind != "net" and any(_is_int(v) and v < 0 for v in values):
+        problems.append(f"{path}：{TARGET_KINDS.get(kind, kind)}目标不能为负数")
+    if kind != "net" and any(isinstance(e, dict) and "net_increase" in e for e in named):
+        problems.append(f"{path}：{TARGET_KINDS.get(kind, kind)}目标的分解用value，net_increase只用于净增目标")
+
+
+# A year's (or a period's) targets. kind: 净增 net (default), 新增 new, 累计新增 cumulative and
+# 规上企业总数 stock, the last two over `year`…`until`. `area` marks a higher level's target
+# (湖南: 全省), listed for reference and never taken for this county's.
+TARGETS = obj({"year": integer(2000, 2100), "kind": choice(tuple(TARGET_KINDS)),
+               "until": integer(2000, 2100), "area": text(),
+               "county": optional(integer(-10_000, 1_000_000)),
                "note": text(empty=True), "townships": array(NAMED_TARGET),
-               "departments": array(NAMED_TARGET), "quote": QUOTE})
+               "departments": array(NAMED_TARGET), "quote": QUOTE},
+              required=("year", "county", "note", "townships", "departments", "quote"),
+              after=_targets_after)
 CALENDAR = obj({"code": text(r"[a-z][a-z0-9_]{1,40}"), "title": text(),
                 "months": array(integer(1, 12), min_items=1),
                 "source": choice(("document", "national")),
@@ -273,9 +324,10 @@ def _profile_after(p: dict, path: str, problems: list) -> None:
     codes = [r.get("code") for r in p.get("rewards") or () if isinstance(r, dict)]
     if len(codes) != len(set(codes)):
         problems.append("rewards：奖补项目代码重复")
-    years = [t.get("year") for t in p.get("targets") or () if isinstance(t, dict)]
-    if len(years) != len(set(years)):
-        problems.append("targets：同一年度的目标分解重复")
+    keys = [(t.get("kind", "net"), t.get("year"), t.get("until"), t.get("area"))
+            for t in p.get("targets") or () if isinstance(t, dict)]
+    if len(keys) != len(set(keys)):
+        problems.append("targets：同一年度（期间）同一类别的目标分解重复")
 
 
 PROFILE = obj({

@@ -70,7 +70,10 @@ def reminders(profile: Profile | None, today: date, counts: dict[str, int]) -> l
 
 def sizing(profile: Profile, year: int, year_target: int | None, counts: dict[str, int],
            year_target_text: str = "") -> PoolSizing | None:
-    """孝义: each pool's required size from the target and the shortfall against its count."""
+    """孝义: each pool's required size and the shortfall against its count. The document:
+    储备库 5 × and 培育库 2 × the “十四五” plan's annual target, 入统库 = this year's target
+    (the year's target stands in for the plan's when the profile sets none). The ranking of
+    the evaluation sizes the pools with this same function."""
     spec = profile.pool_sizing
     if spec is None:
         return None
@@ -78,15 +81,17 @@ def sizing(profile: Profile, year: int, year_target: int | None, counts: dict[st
     basis = plan if plan is not None else year_target
     basis_text = ("“十四五”计划年均目标" if plan is not None else
                   f"本年度目标{year_target_text}（未设“十四五”计划年均目标，以本年度目标代替）")
+    plan_label = f"“十四五”计划年均目标{plan}户" if plan is not None else f"本年度目标{year_target}户"
     lines = []
-    for pool, multiple, base in (("reserve", spec["reserve_multiple"], basis),
-                                 ("cultivation", spec["cultivation_multiple"], basis),
-                                 ("entry", spec["entry_multiple"], year_target)):
+    for pool, multiple, base, label in (
+            ("reserve", spec["reserve_multiple"], basis, plan_label),
+            ("cultivation", spec["cultivation_multiple"], basis, plan_label),
+            ("entry", spec["entry_multiple"], year_target, f"本年度目标{year_target}户")):
         required = None if base is None else base * multiple
         count = counts.get(pool, 0)
         shortfall = None if required is None else max(required - count, 0)
         lines.append(PoolSize(pool=pool, pool_name=POOLS[pool], multiple=multiple, required=required,
-                              count=count, shortfall=shortfall))
+                              count=count, shortfall=shortfall, basis=label if base is not None else ""))
     return PoolSizing(year=year, year_target=year_target, plan_annual_target=plan, basis_text=basis_text,
                       pools=lines, quote=spec["quote"],
                       problem=None if year_target is not None else "未设定本年度目标，无法计算库容")

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 # -- targets ---------------------------------------------------------------------------------
 @dataclass
 class TargetLine:
-    """One township, department or the county: target, entries (新增), exits and what follows
+    """One township, department or the county under the year's 净增 target: target, entries (新增), exits and what follows
     from them (净增 = entries − exits, completion = 净增 ÷ target, rounded to 4 places).
 
     `registered` is False for a township or department that the policy profile allocates a
@@ -45,6 +45,50 @@ class CountyTargetLine(TargetLine):
 
 
 @dataclass
+class KindLine:
+    """One township, department or the county under a target of another kind than the
+    year's 净增: the number asked for, what is achieved (新增: entries in the year; 累计新增:
+    entries since the period began; 规上企业总数: enterprises above scale at the end of the
+    year) and completion = achieved ÷ target, rounded to 4 places. `counted` is False for a
+    higher level's target (全省): this ledger holds only part of what it counts, so no
+    completion is given."""
+
+    scope: str  # "township" | "department" | "county"
+    key: str | None
+    name: str
+    target: int | None
+    achieved: int
+    completion_rate: float | None = field(init=False)
+    note: str | None = None
+    registered: bool = True
+    counted: bool = True
+
+    def __post_init__(self) -> None:
+        self.completion_rate = (round(self.achieved / self.target, 4)
+                                if self.target and self.counted else None)
+
+
+@dataclass
+class KindTargets:
+    """A target of one kind over one period that applies to the year asked, with its
+    completion by township, department and for the county."""
+
+    kind: str  # a key of domain.records.TARGET_KINDS
+    kind_name: str  # 净增 | 新增 | 累计新增 | 规上企业总数
+    first_year: int
+    last_year: int  # = first_year for 净增 and 新增
+    title: str  # e.g. "2022–2026年累计新增", "至2025年底规上企业总数", "2022年新增"
+    achieved_label: str  # what `achieved` counts, e.g. "2022–2024年新增入规"
+    area: str | None  # a higher level's target (全省), listed for reference only
+    county: KindLine
+    target_source: str  # 全县目标 / 各乡镇目标之和 / 未设定 / 全省目标
+    townships: list[KindLine]  # as TargetProgress.townships (none for a higher level's)
+    departments: list[KindLine]  # those with a target or something achieved; then 未登记 ones
+    note: str | None
+    quote: str  # the document's words, when a profile sets it
+
+
+@dataclass
 class TargetProgress:
     year: int
     county: CountyTargetLine
@@ -54,6 +98,9 @@ class TargetProgress:
     departments: list[TargetLine]  # those with a target or a move in the year; then 未登记 ones
     township_target_total: int | None
     department_target_total: int | None
+    # every other target that applies to the year: 新增, 累计新增, 规上企业总数, a higher
+    # level's 净增; in that order
+    other_targets: list[KindTargets] = field(default_factory=list)
 
 
 # -- rewards ---------------------------------------------------------------------------------
@@ -123,6 +170,7 @@ class PoolSize:
     required: int | None  # None when the target it is a multiple of is not set
     count: int
     shortfall: int | None
+    basis: str = ""  # what the size is a multiple of, e.g. "本年度目标2户"
 
 
 @dataclass

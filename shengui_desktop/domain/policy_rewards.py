@@ -121,15 +121,17 @@ def _entry_year_rule(f: RewardFacts, rule: dict, year: int, k: int) -> list[Rewa
 
 
 def _continued_rule(f: RewardFacts, rule: dict, year: int, k: int) -> list[RewardLine]:
-    if k < rule["from_year"]:
+    if k < rule["from_year"] or k > rule.get("to_year", k):
         return []
     still, why = _still(f, year)
     if not still:
         exit_year = f.exit_year  # not None when `still` is False
         return [] if still is False and exit_year is not None and exit_year < year else [
             _line(f, rule, year, "to_verify" if still is None else "not_eligible", why)]
-    # the document names the award but not how many years it runs: a person checks
-    return [_line(f, rule, year, "to_verify", f"{f.entry_year}年入规，本年为入规第{k}年，持续在规；"
+    # the document names the award but not its amount (nor, without to_year, how many years
+    # it runs): a person checks
+    span = f"（第{rule['from_year']}–{rule['to_year']}年）" if "to_year" in rule else ""
+    return [_line(f, rule, year, "to_verify", f"{f.entry_year}年入规，本年为入规第{k}年{span}，持续在规；"
                   f"{rule['amount_text']}", None, rule["amount_text"])]
 
 

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from .annual import MONTHLY, is_complete, year_total
+from .annual import ANNUAL, MONTHLY, is_complete, year_total
 from .evaluation import Evaluation, Flag
 from .money import format_wan_short
 from .policy import POOL_ORDER, Profile
+from .policy_results import PoolSizing
 from .records import POOLS, SOURCES
 from .text import match_key
 
@@ -53,6 +54,9 @@ class Facts:
     project_started_this_year: bool = False
     earlier_periods: list[tuple[str, str, str | None]] = field(default_factory=list)
     # (name then, entered_on, exited_on) of above-scale periods before the current one
+    reported_periods: frozenset[str] | None = None
+    # months (YYYY-MM) with revenue in the reporting window, for the late-report check
+    # (None: not gathered, the profile has no such check or the enterprise is not concerned)
 
     @property
     def ytd_months(self) -> int:
@@ -139,20 +143,119 @@ def reached_scale(profile: Profile, f: Facts) -> bool:
     return not_above(f) and prior is not None and prior >= profile.threshold
 
 
+def due_month(today: date) -> str:
+    """The last month whose figures are due: the month before today's (statistics report a
+    month's figures in the month after it)."""
+    index = today.year * 12 + today.month - 2
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def judges_on_projection(profile: Profile) -> bool:
+    """The profile's exit-risk line is a projected revenue (湖南, 顺城, 盂县)."""
+    rule = profile.flag("exit_risk")
+    return rule is not None and rule["rule"] == "revenue_below"
+
+
+def last_annual_revenue(f: Facts) -> tuple[int | None, str]:
+    """Last year's revenue as a year's worth (annualised when only some months are known),
+    and how it was reached: what an enterprise with no figures this year is judged on."""
+    prior = f.prior_year_revenue
+    if prior is None:
+        return None, ""
+    if f.prior_complete:  # twelve months, or the year's annual figure (年报)
+        return prior, f"上年主营业务收入{wan(prior)}" + ("（年报）" if f.prior_source == ANNUAL else "")
+    if not f.prior_months:
+        return None, ""
+    value = round(prior * 12 / f.prior_months)
+    return value, f"上年{f.prior_months}个月主营业务收入{wan(prior)}，年化{wan(value)}"
+
+
+def data_missing_flag(profile: Profile, f: Facts, today: date) -> Flag | None:
+    """数据缺失: above scale, a month of this year is due, and not one is in the ledger (only
+    under a profile that judges exit risk on the projection, which then falls back on last year)."""
+    if f.stat_status != "above_scale" or f.ytd_months or today.month == 1 \
+            or not judges_on_projection(profile):
+        return None
+    span = "1月" if today.month == 2 else f"1–{today.month - 1}月"
+    basis, how = last_annual_revenue(f)
+    if basis is None:
+        return Flag("data_missing", f"规上企业本年{span}无月度数据，上年也无数据，无法判断退规风险，请补录")
+    return Flag("data_missing", f"规上企业本年{span}无月度数据，退规风险按{how}判断，请补录")
+
+
 def exit_risk_flag(profile: Profile, f: Facts, projected: int | None,
-                   growth: float | None) -> Flag | None:
+                   growth: float | None, today: date | None = None) -> Flag | None:
+    """退规风险 of an enterprise above scale. Under a revenue line, one without any figure this
+    year is judged on last year's revenue (数据缺失 once a month of this year is due)."""
     rule = profile.flag("exit_risk")
     if not rule or f.stat_status != "above_scale":
         return None
     if rule["rule"] == "revenue_below":
-        if projected is not None and projected < rule["amount"]:
-            return Flag("exit_risk", f"本年预计主营业务收入{wan(projected)}，低于{wan(rule['amount'])}")
+        amount, inclusive = rule["amount"], rule.get("inclusive", False)
+        line = f"在{wan(amount)}以下（含{wan(amount)}）" if inclusive else f"低于{wan(amount)}"
+        if projected is not None:
+            if projected < amount or (inclusive and projected == amount):
+                return Flag("exit_risk", f"本年预计主营业务收入{wan(projected)}，{line}")
+            return None
+        if f.ytd_months:  # months this year but no projection: never the case, kept safe
+            return None
+        basis, how = last_annual_revenue(f)  # no figure this year: judged on last year
+        if basis is not None and (basis < amount or (inclusive and basis == amount)):
+            if today is not None and today.month == 1:
+                return Flag("exit_risk", f"本年尚无应报月份，按{how}判断，{line}")
+            return Flag("exit_risk", f"本年无月度数据，{how}，{line}（数据缺失）")
         return None
     prior = f.prior_year_revenue
     if growth is not None and projected is not None and prior is not None \
             and projected * 100 <= prior * (100 - rule["percent"]):  # exact at the line
         return Flag("exit_risk", f"本年预计主营业务收入{wan(projected)}，较上年{wan(f.prior_year_revenue)}"
                                  f"下降{-growth:.0%}（预警线{rule['percent']}%）")
+    return None
+
+
+def late_report_flag(profile: Profile, f: Facts, today: date) -> Flag | None:
+    """孝义 不按序时进度上报: an enterprise above scale (or in the entry pool) without a revenue
+    figure for the last due month; the text names every month missing this year so far."""
+    if not profile.flag("late_report") or f.reported_periods is None:
+        return None
+    if f.stat_status != "above_scale" and f.pool != "entry":
+        return None
+    due = due_month(today)
+    if due in f.reported_periods:
+        return None
+    first = f"{due[:4]}-01"
+    if f.stat_status == "above_scale" and f.entered_stats_date and f.entered_stats_date[:7] > first:
+        first = f.entered_stats_date[:7]  # entered this year: due from the month of entry
+        if first > due:
+            return None
+    missing = [m for m in range(int(first[5:]), int(due[5:]) + 1)
+               if f"{due[:4]}-{m:02d}" not in f.reported_periods]
+    who = "规上企业" if f.stat_status == "above_scale" else "入统库企业"
+    months = "、".join(f"{m}月" for m in missing)
+    return Flag("late_report", f"{who}截至{int(due[:4])}年{int(due[5:])}月应报主营业务收入，"
+                               f"缺{int(due[:4])}年{months}（共{len(missing)}个月）的数据，未按序时进度上报")
+
+
+def revenue_jump_flag(profile: Profile, f: Facts) -> Flag | None:
+    """营收异常增长: revenue up by the profile's percentage on the same period last year while
+    electricity and tax per yuan of revenue fell by the profile's percentage."""
+    rule = profile.flag("revenue_jump")
+    same = f.same_period_prior
+    growth = f.ytd_revenue / same - 1 if same and f.ytd_revenue is not None else None
+    if not rule or growth is None or growth * 100 < rule["min_growth_percent"]:
+        return None
+    drops = []
+    for label, now, before in (("用电量", f.ytd_kwh, f.prior_kwh), ("税收", f.ytd_tax, f.prior_tax)):
+        prior_rev = f.prior_months_revenue  # the months the electricity and tax are of
+        if now is None or not before or not f.ytd_revenue or not prior_rev:
+            continue
+        change = (now / f.ytd_revenue) / (before / prior_rev) - 1  # per yuan of revenue
+        drops.append((label, change))
+    limit = -rule["min_intensity_drop_percent"] / 100
+    if drops and all(change <= limit for _label, change in drops):
+        detail = "，".join(f"每元营收对应{label}下降{-c:.0%}" for label, c in drops)
+        return Flag("revenue_jump", f"本年营收同比增长{growth:.0%}，但{detail}，"
+                                    "增长与用电、税收不匹配，请核实")
     return None
 
 
@@ -210,28 +313,16 @@ def suggest_pool(profile: Profile, f: Facts, projected: int | None, has_exit_ris
     return best, "；".join(dict.fromkeys(matches[best]))
 
 
-def data_flags(profile: Profile, f: Facts, growth_same_period: float | None,
-               today: date) -> list[Flag]:
+def data_flags(profile: Profile, f: Facts, today: date) -> list[Flag]:
     flags = []
     rule = profile.flag("electricity_without_output")
     if rule and f.no_output_months:
         flags.append(Flag("electricity_without_output",
                           f"近{rule['months']}个月中有{f.no_output_months}个月有用电量但无产值"
                           f"（最近一次{f.no_output_last}）"))
-    rule = profile.flag("revenue_jump")
-    if rule and growth_same_period is not None and growth_same_period * 100 >= rule["min_growth_percent"]:
-        drops = []
-        for label, now, before in (("用电量", f.ytd_kwh, f.prior_kwh), ("税收", f.ytd_tax, f.prior_tax)):
-            prior_rev = f.prior_months_revenue  # the months the electricity and tax are of
-            if now is None or not before or not f.ytd_revenue or not prior_rev:
-                continue
-            change = (now / f.ytd_revenue) / (before / prior_rev) - 1  # per yuan of revenue
-            drops.append((label, change))
-        limit = -rule["min_intensity_drop_percent"] / 100
-        if drops and all(change <= limit for _label, change in drops):
-            detail = "，".join(f"每元营收对应{label}下降{-c:.0%}" for label, c in drops)
-            flags.append(Flag("revenue_jump", f"本年营收同比增长{growth_same_period:.0%}，但{detail}，"
-                                              "增长与用电、税收不匹配，请核实"))
+    jump = revenue_jump_flag(profile, f)
+    if jump:
+        flags.append(jump)
     rule = profile.flag("renamed_reentry")
     if rule and f.renamed_periods:
         name, entered, exited = f.renamed_periods[-1]
@@ -245,6 +336,9 @@ def data_flags(profile: Profile, f: Facts, growth_same_period: float | None,
         elif days > rule["days"]:
             flags.append(Flag("not_visited", f"{POOLS[f.pool]}企业，已{days}天未走访"
                                              f"（上次{f.last_visit}，要求{rule['days']}天内）"))
+    for extra in (data_missing_flag(profile, f, today), late_report_flag(profile, f, today)):
+        if extra:
+            flags.append(extra)
     return flags
 
 
@@ -253,8 +347,6 @@ def evaluate_one(profile: Profile | None, f: Facts, today: date,
     projected, method, how = project_revenue(f)
     prior = f.prior_year_revenue
     growth = projected / prior - 1 if projected is not None and prior and f.prior_complete else None
-    same = f.same_period_prior
-    growth_same = f.ytd_revenue / same - 1 if same and f.ytd_revenue is not None else None
     flags = []
     threshold = profile.threshold if profile else NATIONAL_THRESHOLD
     if not_above(f) and prior is not None and prior >= threshold:
@@ -265,29 +357,35 @@ def evaluate_one(profile: Profile | None, f: Facts, today: date,
         return Evaluation(f.enterprise_id, f.pool, f.pool, "尚未选择政策配置，无建议库别", prior,
                           projected, method, growth, flags, how, has_suggestion=False,
                           prior_year_source=f.prior_source, prior_months=f.prior_months)
-    risk = exit_risk_flag(profile, f, projected, growth)
+    risk = exit_risk_flag(profile, f, projected, growth, today)
     if risk:
         flags.append(risk)
-    flags.extend(data_flags(profile, f, growth_same, today))
+    flags.extend(data_flags(profile, f, today))
     pool, reason = suggest_pool(profile, f, projected, risk.text if risk else None, today, ranked)
     return Evaluation(f.enterprise_id, f.pool, pool, reason, prior, projected, method, growth, flags, how,
                       prior_year_source=f.prior_source, prior_months=f.prior_months)
 
 
-def rank_into_pools(candidates: list[tuple[str, int]], target: int, sizing: dict,
+def rank_into_pools(candidates: list[tuple[str, int, bool]], sizes: PoolSizing,
                     ) -> dict[str, tuple[str, str]]:
     """孝义: fill entry, cultivation, reserve in that order from the enterprises ranked by
-    projected revenue, sized as multiples of the target. candidates: (id, value) pairs."""
-    quotas = [("entry", target * sizing["entry_multiple"]),
-              ("cultivation", target * sizing["cultivation_multiple"]),
-              ("reserve", target * sizing["reserve_multiple"])]
-    ordered = sorted(candidates, key=lambda c: (-c[1], c[0]))
+    projected revenue, each pool as large as the pool sizing says (the same sizes `pool
+    sizing` reports). candidates: (id, value, flagged) triples; an enterprise flagged for an
+    abnormal revenue jump is ranked after every unflagged one, and its reason says so."""
+    quotas = {p.pool: p for p in sizes.pools}
+    ordered = sorted(candidates, key=lambda c: (c[2], -c[1], c[0]))
     out: dict[str, tuple[str, str]] = {}
     position = 0
-    for pool, size in quotas:
-        for enterprise_id, value in ordered[position:position + size]:
+    for pool in ("entry", "cultivation", "reserve"):
+        size = quotas[pool].required if pool in quotas else None
+        if not size:
+            continue
+        basis = quotas[pool].basis
+        for enterprise_id, value, flagged in ordered[position:position + size]:
             position += 1
-            out[enterprise_id] = (pool, f"按预计数{wan(value)}在规下企业中排第{position}位"
-                                        f"（{POOLS[pool]}按目标{target}户的{size // target if target else 0}倍"
-                                        f"即{size}户确定）")
+            reason = (f"按预计数{wan(value)}在规下企业中排第{position}位"
+                      f"（{POOLS[pool]}按{basis}的{quotas[pool].multiple}倍即{size}户确定）")
+            if flagged:
+                reason += "；营收异常增长待核实，排在未标记的企业之后"
+            out[enterprise_id] = (pool, reason)
     return out

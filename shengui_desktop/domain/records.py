@@ -41,6 +41,10 @@ ISSUE_CATEGORIES = {
 ISSUE_STATUSES = {"open": "待办理", "in_progress": "办理中", "resolved": "已解决", "closed": "已关闭"}
 OPEN_ISSUE_STATUSES = ("open", "in_progress")  # not yet settled: 待办理, 办理中
 TARGET_SCOPES = {"county": "全县", "township": "乡镇", "department": "部门"}
+# What a target counts: 净增 = entries − exits in a year; 新增 = entries in a year; 累计新增 =
+# entries over a period of years; 规上企业总数 = enterprises above scale at the end of a period.
+TARGET_KINDS = {"net": "净增", "new": "新增", "cumulative": "累计新增", "stock": "规上企业总数"}
+PERIOD_KINDS = ("cumulative", "stock")  # the kinds that run over years (until_year)
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
@@ -308,6 +312,8 @@ def validate_pool_move(record: dict) -> dict:
 
 
 def validate_target(record: dict) -> dict:
+    """A target row: `net_increase` holds the number asked for, whatever the kind (the column
+    predates the kinds); a cumulative or stock target runs from `year` to `until_year`."""
     problems: dict[str, str] = {}
     out = dict(record)
     year = record.get("year")
@@ -318,9 +324,23 @@ def validate_target(record: dict) -> dict:
         problems["township_code"] = "乡镇目标须指定9位乡镇代码"
     if out.get("scope") == "department" and not record.get("department_id"):
         problems["department_id"] = "部门目标须指定责任单位"
+    kind = out["kind"] = _choice(record, "kind", TARGET_KINDS, "目标类别", problems, default="net")
+    until = record.get("until_year")
+    if kind in PERIOD_KINDS:
+        if not isinstance(until, int) or isinstance(until, bool) or not 2000 <= until <= 2100:
+            problems["until_year"] = f"{TARGET_KINDS[kind]}目标须指定截止年度（2000–2100之间的整数）"
+        elif isinstance(year, int) and until < year:
+            problems["until_year"] = f"截止年度{until}不能早于起始年度{year}"
+    elif until not in (None, year):
+        problems["until_year"] = f"{TARGET_KINDS.get(kind, kind)}目标按年度设定，不能指定截止年度"
+    else:
+        out["until_year"] = None
     value = record.get("net_increase")
+    label = f"{TARGET_KINDS.get(kind, '净增')}目标"
     if not isinstance(value, int) or isinstance(value, bool):
-        problems["net_increase"] = "净增目标应为整数"
+        problems["net_increase"] = f"{label}应为整数"
+    elif kind != "net" and value < 0:
+        problems["net_increase"] = f"{label}不能为负数（实际为{value}）"
     if problems:
         raise ValidationError(problems)
     return out

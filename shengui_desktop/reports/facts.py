@@ -20,6 +20,7 @@ from ..domain.money import format_wan_short
 from ..domain.monitoring import (
     MonitorTable, build_table, filter_watch_set, month_end, parse_period, period_of, select_watched, watch_set,
 )
+from ..domain.policy_results import KindTargets
 from . import sources
 
 if TYPE_CHECKING:
@@ -93,7 +94,9 @@ class TargetProgress:
     year: int
     townships: list[TargetLine] = field(default_factory=list)
     departments: list[TargetLine] = field(default_factory=list)
-    county_target: int | None = None
+    county_target: int | None = None  # the year's 净增 target
+    # the other targets that apply to the year (新增, 累计新增, 规上企业总数, a higher level's)
+    others: list[KindTargets] = field(default_factory=list)
 
 
 class PolicyFacts(Protocol):

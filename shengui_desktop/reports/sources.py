@@ -227,7 +227,8 @@ def revenue_by_enterprise(ledger: Ledger, year: int, enterprise_ids: list[str] |
 
 
 def year_targets(ledger: Ledger, year: int) -> list[dict]:
-    return ledger.rows("SELECT * FROM targets WHERE year = ?", (year,))
+    """The stored 净增 targets of the year (the other kinds come from services.policy)."""
+    return ledger.rows("SELECT * FROM targets WHERE year = ? AND kind = 'net'", (year,))
 
 
 def townships(ledger: Ledger) -> list[dict]:

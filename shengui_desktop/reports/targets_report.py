@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from ..domain.policy_results import KindLine, KindTargets
 from ..domain.records import POOLS
 from . import charts, layout, sources
 from .facts import NOT_SET, PolicyFacts, TargetLine, TargetProgress, target_total
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
     from ..storage.ledger import Ledger
 
 FUNNEL = ("base", "reserve", "cultivation", "entry")
+NUMERALS = "一二三四五六七八九十"
+# how completion is worked out, for each kind of target
+RULES = {"new": "新增目标：完成率 = 新增入规 ÷ 目标（不扣退规）",
+         "cumulative": "累计新增目标：完成率 = 期间累计新增入规 ÷ 目标",
+         "stock": "规上企业总数目标：完成率 = 年底规上企业数 ÷ 目标"}
 
 
 @dataclass
@@ -37,8 +43,12 @@ def collect(ledger: Ledger, facts: PolicyFacts, filters: sources.Filters, job: J
     progress = facts.target_progress(filters.year)
     if filters.township_code:
         progress.townships = [t for t in progress.townships if t.key == filters.township_code]
+        for k in progress.others:
+            k.townships = [t for t in k.townships if t.key == filters.township_code]
     if filters.department_id:
         progress.departments = [d for d in progress.departments if d.key == filters.department_id]
+        for k in progress.others:
+            k.departments = [d for d in k.departments if d.key == filters.department_id]
     pools = sources.pool_counts(ledger, filters)
     above = sources.above_scale_count(ledger, filters)
     job.report("统计库别", 1, 2)
@@ -73,6 +83,36 @@ def _table(title: str, lines: list[TargetLine], st: layout.Styles) -> Table:
     return t
 
 
+def _kind_table(k: KindTargets, st: layout.Styles) -> Table:
+    """One target of another kind: the county, then the townships and departments with a
+    target or something achieved (a higher level's target has only its own line)."""
+    rows = [["单位", f"目标（{k.kind_name}）", k.achieved_label, "完成率"]]
+    lines: list[tuple[str, KindLine]] = [("", k.county)]
+    lines += [("乡镇 · ", t) for t in k.townships if t.target is not None or t.achieved or not t.registered]
+    lines += [("部门 · ", d) for d in k.departments]
+    for prefix, x in lines:
+        name = x.name if x.registered else f"{x.name}（未登记）"
+        rate = _pct(x.completion_rate) if x.counted else "由上级统计"
+        rows.append([prefix + name, _target(x.target), str(x.achieved), rate])
+    style = layout.grid_style() + [("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+                                   ("BACKGROUND", (0, 1), (-1, 1), layout.TOTAL_BG)]
+    for r, (_prefix, x) in enumerate(lines, 1):
+        if x.completion_rate is not None and x.completion_rate < 1:
+            style.append(("TEXTCOLOR", (3, r), (3, r), layout.ALERT))
+    t = Table(rows, colWidths=[62 * mm, 38 * mm, 50 * mm, 36 * mm], repeatRows=1)
+    t.setStyle(TableStyle(style))
+    return t
+
+
+def _kind_section(number: str, k: KindTargets, st: layout.Styles) -> list:
+    out: list = [Paragraph(f"{number}、{k.title}目标完成情况", st.heading), _kind_table(k, st)]
+    notes = [x for x in (k.note, f"原文：“{k.quote}”" if k.quote else "") if x]
+    if any(not x.registered for x in (*k.townships, *k.departments)):
+        notes.append("标“未登记”的尚未加入本台账，其目标按政策配置分解列示，加入后自动计入。")
+    out += [Paragraph("注：" + "；".join(notes), st.note)] if notes else []
+    return out
+
+
 def _unregistered_note(lines: list[TargetLine], st: layout.Styles) -> list:
     """A note under a table that lists townships (units) not in the ledger yet."""
     if all(x.registered for x in lines):
@@ -94,8 +134,10 @@ def render(data: TargetsData, path: str | Path, printed_on, job: Job | None = No
     st = layout.Styles()
     width = 186 * mm
     p = data.progress
+    rules = ["净增 = 新增入规 − 退规；完成率 = 净增 ÷ 目标"]
+    rules += list(dict.fromkeys(RULES[k.kind] for k in p.others if k.kind in RULES))
     story = [Paragraph(f"{data.office}{data.year}年小升规目标任务完成情况", st.title),
-             Paragraph("净增 = 新增入规 − 退规；完成率 = 净增 ÷ 目标", st.subtitle)]
+             *(Paragraph(rule, st.subtitle) for rule in rules)]
     if p.county_target is not None:
         story.append(Paragraph(f"全县目标：净增 {p.county_target} 户。", st.body))
     story += [Paragraph("一、分乡镇完成情况", st.heading)]
@@ -111,6 +153,9 @@ def render(data: TargetsData, path: str | Path, printed_on, job: Job | None = No
                   _chart("分责任单位目标与实际净增（户）", p.departments, width, st)]
     else:
         story.append(Paragraph("本年度未下达部门目标。", st.body))
+    for n, k in enumerate(p.others, start=3):
+        story += _kind_section(NUMERALS[n - 1] if n <= len(NUMERALS) else str(n), k, st)
+    funnel_number = len(p.others) + 3
     stages = [(POOLS[k], data.pools.get(k, 0)) for k in FUNNEL]
     stages.append((f"{data.year}年新增入规", sum(x.entries for x in p.townships)))
     rows = [["库别", "企业数（户）"]] + [[name, str(n)] for name, n in stages[:-1]] + [
@@ -123,7 +168,9 @@ def render(data: TargetsData, path: str | Path, printed_on, job: Job | None = No
         funnel = Paragraph("暂无入库企业，未绘制漏斗图。", st.body)
     else:
         funnel = charts.funnel(stages, width=width, height=170)
-    story += [KeepTogether([Paragraph("三、培育梯队（库别漏斗）", st.heading), t, Spacer(1, 3 * mm), funnel])]
+    heading = NUMERALS[funnel_number - 1] if funnel_number <= len(NUMERALS) else str(funnel_number)
+    story += [KeepTogether([Paragraph(f"{heading}、培育梯队（库别漏斗）", st.heading), t, Spacer(1, 3 * mm),
+                            funnel])]
     if data.source == "ledger":
         story.append(Paragraph("注：新增入规、退规按企业的入统日期、退规日期统计。", st.note))
     story += [Spacer(1, 6 * mm), layout.signature_block(st, width)]

@@ -108,7 +108,7 @@ class PolicyServiceFacts:
 
         return TargetProgress(year=year, townships=[line(t) for t in result.townships],
                               departments=[line(d) for d in result.departments],
-                              county_target=result.county.target)
+                              county_target=result.county.target, others=result.other_targets)
 
     def checklist(self, enterprise_id: str) -> list[ChecklistItem]:
         out = []

@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         self._show_first_screen()
         self.ledger_page.open_enterprise.connect(self.open_enterprise)
         self.ledger_page.new_visit.connect(lambda eid: self.new_visit(eid or None))
+        self.ledger_page.new_enterprise.connect(self.new_enterprise)
         self.home.navigate.connect(self.navigate)
         self.bus.changed.connect(self._changed)
         self._build_status_bar()
@@ -201,6 +202,9 @@ class MainWindow(QMainWindow):
         self.file_menu.addSeparator()
         add("quit", self._action(self.file_menu, "退出", self.close, "Ctrl+Q"))
         add("visit", self._action(self.action_menu, "记录走访", lambda: self.new_visit(None), "Ctrl+N"))
+        add("new_enterprise", self._action(self.action_menu, "新增企业…", lambda: self.new_enterprise(),
+                                           "Ctrl+Shift+N", "录入一户新企业（与Excel导入相同的检查）"))
+        self.new_enterprise_action = self.menu_actions["new_enterprise"]
         add("find", self._action(self.action_menu, "搜索企业", self._focus_search, "Ctrl+F"))
         add("about", self._action(self.help_menu, "关于", self.show_about))
 
@@ -321,6 +325,26 @@ class MainWindow(QMainWindow):
         window.show()
         return window
 
+    def new_enterprise(self):
+        """新增企业: the dialog; once saved, the enterprise is in the ledger page and opens."""
+        from .enterprise.new import NewEnterpriseDialog
+
+        dialog = NewEnterpriseDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._enterprise_added(dialog.saved_id, dialog.warnings))
+        self._keep(dialog)
+        dialog.open()
+        return dialog
+
+    def _enterprise_added(self, enterprise_id: str | None, warnings: list[str]) -> None:
+        if enterprise_id is None:
+            return
+        self.bus.tell({"enterprises", "pool_events"}, {enterprise_id})
+        name = enterprises.get_enterprise(self.ledger, enterprise_id)["name"]
+        self.statusBar().showMessage(f"已新增企业：{name}" + ("；提示：" + "；".join(warnings) if warnings else ""),
+                                     10000)
+        self.open_enterprise(enterprise_id)
+
     def new_visit(self, enterprise_id: str | None = None, draft: dict | None = None):
         from .visits.form import VisitForm
 
@@ -348,7 +372,7 @@ class MainWindow(QMainWindow):
 
     def _changed(self, tables: set, enterprise_ids: set) -> None:
         """One place that redraws what an action touched (see common.ChangeBus)."""
-        if "enterprises" in tables or "pool_events" in tables or "monthly_figures" in tables:
+        if tables & {"enterprises", "pool_events", "monthly_figures", "projects", "scale_history", "reward_claims"}:
             for eid in enterprise_ids:
                 row = enterprises.get_enterprise(self.ledger, eid)
                 if row is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..domain.evaluation import FLAG_NAMES
 from ..domain.money import format_wan
-from ..domain.policy_results import ChecklistItem, Reminder, Rewards, TargetLine, TargetProgress
+from ..domain.policy_results import ChecklistItem, KindLine, KindTargets, Reminder, Rewards, TargetLine, TargetProgress
 
 MISSING = "—"  # shown where a value is not (yet) known
 
@@ -26,13 +26,27 @@ def _target_line(line: TargetLine) -> str:
             f"净增{line.net_increase}，完成率{_rate(line.completion_rate)}")
 
 
+def _kind_line(targets: KindTargets, line: KindLine) -> str:
+    target = "未设" if line.target is None else f"{line.target}"
+    name = line.name if line.registered else f"{line.name}（未登记）"
+    rate = _rate(line.completion_rate) if line.counted else "由上级统计"
+    return (f"{name}：目标{targets.kind_name}{target}，{targets.achieved_label}{line.achieved}，"
+            f"完成率{rate}")
+
+
 def target_lines(progress: TargetProgress) -> list[str]:
-    """The county first, then townships with a target or a move (those the profile allocates
-    to that are not in the ledger yet marked 未登记), then departments."""
+    """The year's 净增: the county first, then townships with a target or a move (those the
+    profile allocates to that are not in the ledger yet marked 未登记), then departments.
+    Then each other target of the year (新增, 累计新增, 规上企业总数, a higher level's) the
+    same way, its title first."""
     lines = [_target_line(progress.county)]
     lines += ["乡镇 · " + _target_line(t) for t in progress.townships
               if t.target is not None or t.entries or t.exits]
     lines += ["部门 · " + _target_line(d) for d in progress.departments]
+    for k in progress.other_targets:
+        lines.append(f"{k.title} · " + _kind_line(k, k.county))
+        lines += [f"{k.title} · 乡镇 · " + _kind_line(k, t) for t in k.townships if t.target is not None]
+        lines += [f"{k.title} · 部门 · " + _kind_line(k, d) for d in k.departments if d.target is not None]
     return lines
 
 

@@ -303,25 +303,29 @@ def _export_pools(ledger: Ledger, book, *, year, today, notes, check_cancel, sel
 
 
 def _export_targets(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
-    """The PDF's tables as one sheet: each scope's lines and its 合计 (the same numbers, a
-    target not set shown — and one set to 0 shown 0, as reports.facts says), then the
-    county's line with the county's target."""
+    """The PDF's tables as one sheet. First the year's 净增: each scope's lines and its 合计
+    (the same numbers, a target not set shown — and one set to 0 shown 0, as reports.facts
+    says), then the county's line with the county's target. Then every other target that
+    applies to the year (新增, 累计新增, 规上企业总数, a higher level's), one row per unit;
+    the kind and the period in the first columns."""
     from ...reports.facts import NOT_SET, target_total
     from ...spreadsheets.writer import Col
 
     progress = _facts(ledger, today, notes).target_progress(year)
-    columns = [Col("范围"), Col("乡镇（街道）/责任单位"), Col("净增目标（户）", "int"),
-               Col("新增入规（户）", "int"), Col("退规（户）", "int"), Col("净增（户）", "int"),
-               Col("完成率", "percent")]
+    columns = [Col("目标类别"), Col("期间"), Col("范围"), Col("乡镇（街道）/责任单位"), Col("目标（户）", "int"),
+               Col("新增入规（户）", "int"), Col("退规（户）", "int"), Col("完成数（户）", "int"),
+               Col("完成率", "percent"), Col("完成数口径", width=24)]
+    net_kind = ("净增", f"{year}年")
 
     def line(scope, name, target, entries, exits):
         net = entries - exits
-        return [scope, name, NOT_SET if target is None else target, entries, exits, net,
-                net / target if target else NOT_SET]
+        return [*net_kind, scope, name, NOT_SET if target is None else target, entries, exits, net,
+                net / target if target else NOT_SET, "净增 = 新增入规 − 退规"]
 
     rows = []
     for scope, lines in (("乡镇", progress.townships), ("部门", progress.departments)):
-        rows += [line(scope, t.name if t.registered else f"{t.name}（未登记）", t.target, t.entries, t.exits) for t in lines]
+        rows += [line(scope, t.name if t.registered else f"{t.name}（未登记）", t.target, t.entries, t.exits)
+                 for t in lines]
         if lines:
             rows.append(line(scope, "合计", target_total(lines), sum(t.entries for t in lines),
                              sum(t.exits for t in lines)))
@@ -329,9 +333,22 @@ def _export_targets(ledger: Ledger, book, *, year, today, notes, check_cancel, s
     if town:
         rows.append(line("全县合计", "", progress.county_target, sum(t.entries for t in town),
                          sum(t.exits for t in town)))
+    for k in progress.others:
+        period = f"{k.first_year}–{k.last_year}年" if k.last_year != k.first_year else f"{k.first_year}年"
+        kind = k.kind_name + (f"（{k.area}目标）" if k.area else "")
+        units = [("乡镇", t) for t in k.townships if t.target is not None or t.achieved or not t.registered]
+        units += [("部门", d) for d in k.departments]
+        units.append(("全县合计" if not k.area else k.area, k.county))
+        for scope, x in units:
+            name = "" if x is k.county else (x.name if x.registered else f"{x.name}（未登记）")
+            entries = x.achieved if k.kind in ("new", "cumulative") else None
+            rate = x.completion_rate if x.completion_rate is not None else NOT_SET
+            rows.append([kind, period, scope, name, NOT_SET if x.target is None else x.target, entries, None,
+                         x.achieved, rate,
+                         k.achieved_label if x.counted else f"{k.achieved_label}（完成率由上级统计）"])
     note = "" if progress.county_target is None else f"全县目标：净增{progress.county_target}户"
     return book.add_table("目标任务", f"{book.office}{year}年小升规目标任务完成情况", columns, rows,
-                          note=note, title_columns=2)
+                          note=note, title_columns=4)
 
 
 def _export_rewards(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from ...domain import industry
+from ...domain.money import IMPLAUSIBLE_YUAN  # noqa: F401  (the import's name for it)
 from ...domain.records import POOLS
 from ...domain.text import clean
 from ...spreadsheets.columns import FIGURE_FIELDS, LABELS
@@ -29,8 +30,6 @@ STATUS_WORDS = {"规上": "above_scale", "规模以上": "above_scale", "是": "
 POOL_WORDS = {**{v: k for k, v in POOLS.items()}, "基础库": "base", "入统": "entry",
               "退规风险": "exit_risk", "无": "none", "": "none"}
 DEFAULT_MONEY_UNIT = "万元"
-# Beyond this a cell is surely in a smaller unit than assumed (1e12 yuan = 1万亿).
-IMPLAUSIBLE_YUAN = 10 ** 12
 NINE_DIGITS = re.compile(r"\d{9}")
 CODE_DIGITS = re.compile(r"\d{2,4}")
 DIVISION_PREFIX = re.compile(r"^[A-T]?\d{2,4}")

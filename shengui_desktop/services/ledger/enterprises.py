@@ -6,7 +6,8 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ...domain.records import validate_enterprise
+from ...domain.records import POOLS, validate_enterprise, validate_pool_move
+from ...domain.text import clean_narrative
 from ...errors import UserError, ValidationError
 from ..office.site import this_site
 from . import figures
@@ -55,6 +56,69 @@ def create_enterprise(ledger: Ledger, record: dict) -> tuple[str, list[str]]:
     if isinstance(clean.get("tags"), list):
         clean["tags"] = json.dumps(clean["tags"], ensure_ascii=False)
     return ledger.insert("enterprises", clean), warnings
+
+
+def townships_for_new(ledger: Ledger) -> list[dict]:
+    """The townships a new enterprise may be registered in here: every township of the
+    ledger at the county, only its own at a township office (code, name)."""
+    from .reference import list_townships
+
+    townships = list_townships(ledger)
+    own = _own_township(ledger)
+    return [t for t in townships if own is None or t["code"] == own]
+
+
+def add_enterprise(ledger: Ledger, record: dict, *, pool: str = "none", pool_reason: str = "",
+                   today: date | None = None) -> tuple[str, list[str]]:
+    """新增企业 as the window enters it: the import's checks (validate_enterprise, the credit
+    code, a township of this ledger and, at a township office, its own), every problem at
+    once in one ValidationError keyed by field ("pool_reason" for the reason), nothing
+    written then. The enterprise starts 未入库; another pool needs a reason, recorded as its
+    first pool move (调库记录) in the same transaction. Returns (id, warnings)."""
+    problems: dict[str, str] = {}
+    clean: dict = {}
+    warnings: list[str] = []
+    try:
+        clean, warnings = validate_enterprise({k: v for k, v in record.items() if k != "pool"})
+    except ValidationError as e:
+        problems.update(e.problems)
+    code = clean.get("township_code") or str(record.get("township_code") or "")
+    if "township_code" not in problems and code:
+        try:
+            _check_township(ledger, code)
+        except ValidationError as e:
+            problems.update(e.problems)
+    if clean:
+        try:
+            _check_county_only(ledger, clean, creating=True)
+        except ValidationError as e:
+            problems.update(e.problems)
+        if "credit_code" not in problems and find_by_credit_code(ledger, clean["credit_code"]):
+            problems["credit_code"] = f"统一社会信用代码{clean['credit_code']}已登记，不能重复添加"
+    move = None
+    if pool not in POOLS:
+        problems["pool"] = f"库别“{pool}”无效，应为：{'、'.join(POOLS.values())}"
+    elif pool != "none":
+        try:
+            move = validate_pool_move({"to_pool": pool, "reason": pool_reason, "decided_by": ledger.user,
+                                       "moved_on": (today or date.today()).isoformat()})
+        except ValidationError as e:
+            if "reason" in e.problems:  # said in the words of the form: 入库理由
+                e.problems["reason"] = (f"放入{POOLS[pool]}须填写入库理由（记入调库记录）"
+                                        if not clean_narrative(pool_reason) else e.problems["reason"])
+            problems.update({{"reason": "pool_reason", "to_pool": "pool"}.get(k, k): v
+                             for k, v in e.problems.items()})
+    if problems:
+        raise ValidationError(problems)
+    if isinstance(clean.get("tags"), list):
+        clean["tags"] = json.dumps(clean["tags"], ensure_ascii=False)
+    with ledger.transaction():
+        enterprise_id = ledger.insert("enterprises", {**clean, "pool": pool})
+        if move is not None:
+            ledger.insert("pool_events", {
+                "enterprise_id": enterprise_id, "from_pool": "none", "to_pool": pool,
+                "moved_on": move["moved_on"], "reason": move["reason"], "decided_by": move["decided_by"]})
+    return enterprise_id, warnings
 
 
 def update_enterprise(ledger: Ledger, enterprise_id: str, changes: dict) -> tuple[dict, list[str]]:

@@ -1,18 +1,35 @@
 """Monthly figures (one record per enterprise and month) and annual figures (one per
-enterprise and year, as the lists give them): integer yuan and kWh."""
+enterprise and year, as the lists give them): integer yuan and kWh.
+
+Months are entered one at a time (record_month, the command line) or as the months of a
+year typed into the enterprise window's grid (save_months): what people type there is read
+the way a spreadsheet import reads a cell (万元 for money, 千瓦时 for electricity) and
+refused with the import's Chinese message.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ...domain.annual import source_text, validate_annual_figure, year_total
+from ...domain.money import IMPLAUSIBLE_YUAN, YUAN_PER_WAN
 from ...domain.records import FIGURE_FIELDS, validate_monthly_figure
-from ...errors import UserError
+from ...errors import UserError, ValidationError
+from ...spreadsheets import cells
+from ...spreadsheets.columns import LABELS, MONEY_FIELDS
 from ...storage.ledger import annual_figure_id, monthly_figure_id
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
+
+MONEY_UNIT = "万元"  # what the grid's money cells are typed in (the import's default too)
+# the grid's columns, in the order the statistics forms list them
+GRID_FIELDS = ("output_value", "revenue", "electricity_kwh", "tax_paid", "employees")
+ELECTRICITY_UNIT = "千瓦时"
+UNITS = {**{f: MONEY_UNIT for f in MONEY_FIELDS}, "electricity_kwh": ELECTRICITY_UNIT,
+         "employees": "人"}
 
 
 def record_month(ledger: Ledger, enterprise_id: str, period: str, values: dict) -> dict:
@@ -33,6 +50,141 @@ def record_month(ledger: Ledger, enterprise_id: str, period: str, values: dict) 
 def figures_of(ledger: Ledger, enterprise_id: str) -> list[dict]:
     return ledger.rows("SELECT * FROM monthly_figures WHERE enterprise_id = ? ORDER BY period",
                        (enterprise_id,))
+
+
+def months_of_year(ledger: Ledger, enterprise_id: str, year: int) -> dict[int, dict]:
+    """month (1–12) → the recorded figures of that month of `year`."""
+    return {int(r["period"][5:7]): r for r in ledger.rows(
+        "SELECT * FROM monthly_figures WHERE enterprise_id = ? AND period BETWEEN ? AND ?"
+        " ORDER BY period", (enterprise_id, f"{year:04d}-01", f"{year:04d}-12"))}
+
+
+def figure_years(ledger: Ledger, enterprise_id: str) -> list[int]:
+    """The years an enterprise has figures for, oldest first."""
+    return [int(y) for (y,) in ledger.conn.execute(
+        "SELECT DISTINCT substr(period, 1, 4) FROM monthly_figures WHERE enterprise_id = ?"
+        " ORDER BY 1", (enterprise_id,))]
+
+
+def parse_figure(key: str, value: object) -> int | None:
+    """A figure as typed (万元 for money, 千瓦时, 人) → integer yuan, kWh or people; None
+    when blank. Raises ValueError with the import's Chinese message: not a number, a
+    negative amount, an amount beyond all reason (a unit mistake)."""
+    if key not in UNITS:
+        raise KeyError(key)
+    if cells.is_blank(value):
+        return None
+    if key in MONEY_FIELDS:
+        number = cells.parse_money(value, MONEY_UNIT)
+        if number is not None and abs(number) >= IMPLAUSIBLE_YUAN:
+            raise ValueError(f"按{MONEY_UNIT}计为{number:,}元，明显过大：请核对金额单位")
+    else:
+        text = cells.text(value).replace(" ", "")
+        factor = 1
+        if key == "electricity_kwh" and text.endswith("万千瓦时"):
+            text, factor = text[:-len("万千瓦时")], 10_000
+        number = cells.parse_count(text, factor)
+    if number is not None and number < 0:
+        raise ValueError(f"{LABELS[key]}不能为负数")
+    return number
+
+
+def figure_text(key: str, value: int | None) -> str:
+    """A stored figure as one types it back: 万元 exactly (16505000 → '1650.5'), counts as
+    digits; '' for none. parse_figure(key, figure_text(key, v)) == v."""
+    if value is None:
+        return ""
+    if key in MONEY_FIELDS:
+        text = f"{Decimal(value) / YUAN_PER_WAN:f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return str(value)
+
+
+def cell_key(month: int, key: str) -> str:
+    """The key of one grid cell in a ValidationError's problems: '3:revenue'."""
+    return f"{month}:{key}"
+
+
+def cell_message(month: int, key: str, problem: str) -> str:
+    """A cell's problem as the grid and save_months say it: '3月主营业务收入：“abc”不是有效的金额'."""
+    label = LABELS[key]
+    return f"{month}月" + (problem if problem.startswith(label) else f"{label}：{problem}")
+
+
+@dataclass
+class SavedMonths:
+    """What save_months wrote: months created, changed and emptied (deleted)."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.created) + len(self.updated) + len(self.deleted)
+
+
+def save_months(ledger: Ledger, enterprise_id: str, year: int,
+                changes: dict[tuple[int, str], object]) -> SavedMonths:
+    """Save cells of one enterprise's year: {(month, field): text as typed (万元, 千瓦时,
+    人), None or '' for blank, or an int already in yuan, kWh, people}.
+
+    Every cell is checked first; any problem raises ValidationError keyed by cell_key
+    (month, field) with "3月主营业务收入：…" and nothing is written. Then every month is
+    written in one transaction: a blank cell empties the figure, a month left with no
+    figure at all is deleted."""
+    if ledger.get("enterprises", enterprise_id) is None:
+        raise UserError("企业不存在")
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise UserError(f"年份“{year}”超出合理范围（2000–2100）")
+    problems: dict[str, str] = {}
+    parsed: dict[int, dict[str, int | None]] = {}
+    for (month, key), value in sorted(changes.items()):
+        if not 1 <= month <= 12 or key not in UNITS:
+            raise ValueError(f"no grid cell ({month}, {key})")
+        try:
+            if isinstance(value, int) and not isinstance(value, bool):  # already yuan, kWh, people
+                if value < 0:
+                    raise ValueError(f"{LABELS[key]}不能为负数")
+                parsed.setdefault(month, {})[key] = value
+            else:
+                parsed.setdefault(month, {})[key] = parse_figure(key, value)
+        except ValueError as e:
+            problems[cell_key(month, key)] = cell_message(month, key, str(e))
+    if problems:
+        raise ValidationError(problems)
+    recorded = months_of_year(ledger, enterprise_id, year)
+    plan: list[tuple[str, str, str, dict]] = []  # (what, period, row id, fields)
+    for month, values in sorted(parsed.items()):
+        period = f"{year:04d}-{month:02d}"
+        row_id = monthly_figure_id(enterprise_id, period)
+        existing = recorded.get(month)
+        if existing is None:
+            given = {k: v for k, v in values.items() if v is not None}
+            if given:
+                plan.append(("insert", period, row_id, {"id": row_id, "enterprise_id": enterprise_id,
+                                                        "period": period, **given}))
+            continue
+        diff = {k: v for k, v in values.items() if existing.get(k) != v}
+        if not diff:
+            continue
+        if all({**existing, **diff}.get(k) is None for k in FIGURE_FIELDS):
+            plan.append(("delete", period, row_id, {}))
+        else:
+            plan.append(("update", period, row_id, diff))
+    saved = SavedMonths()
+    with ledger.transaction():
+        for what, period, row_id, values in plan:
+            if what == "insert":
+                ledger.insert("monthly_figures", values)
+                saved.created.append(period)
+            elif what == "update":
+                ledger.update("monthly_figures", row_id, values)
+                saved.updated.append(period)
+            else:
+                ledger.delete("monthly_figures", row_id)
+                saved.deleted.append(period)
+    return saved
 
 
 # -- annual figures (年度数): one record per enterprise and year, as a list gives it ----------

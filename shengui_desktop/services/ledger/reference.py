@@ -134,20 +134,24 @@ def department_id(ledger: Ledger, name: str | None) -> str | None:
 
 
 def set_target(ledger: Ledger, record: dict) -> str:
-    """One target per (year, scope, township or department); setting it again updates it."""
+    """One target per (kind, year, until year, scope, township or department); setting it
+    again updates it."""
     _county_decides(ledger, "targets")
     target = validate_target(record)
     existing = ledger.one(
         "SELECT id FROM targets WHERE year = ? AND scope = ? AND township_code IS ? "
-        "AND department_id IS ?",
-        (target["year"], target["scope"], target.get("township_code"), target.get("department_id")))
+        "AND department_id IS ? AND kind = ? AND until_year IS ?",
+        (target["year"], target["scope"], target.get("township_code"), target.get("department_id"),
+         target["kind"], target.get("until_year")))
     fields = {k: target.get(k) for k in ("year", "scope", "township_code", "department_id",
-                                          "net_increase", "note")}
+                                          "net_increase", "note", "kind", "until_year")}
     if existing:
         ledger.update("targets", existing["id"], fields)
         return existing["id"]
     key = fields.get("township_code") or fields.get("department_id") or ""
-    return ledger.insert("targets", {"id": reference_id("target", fields["year"], fields["scope"], key),
+    # a net target keeps the id it had before targets had kinds
+    extra = () if fields["kind"] == "net" else (fields["kind"], fields["until_year"])
+    return ledger.insert("targets", {"id": reference_id("target", fields["year"], fields["scope"], key, *extra),
                                      **fields})
 
 

@@ -132,8 +132,9 @@ def merge_townships(ledger: Ledger, source: str, into: str, *, dry_run: bool = F
     moved, dropped = [], []
     for t in ledger.rows("SELECT * FROM targets WHERE township_code = ? ORDER BY year, scope",
                          (src["code"],)):
-        kept = ledger.one("SELECT * FROM targets WHERE township_code = ? AND year = ? AND scope = ?",
-                          (dst["code"], t["year"], t["scope"]))
+        kept = ledger.one("SELECT * FROM targets WHERE township_code = ? AND year = ? AND scope = ?"
+                          " AND kind = ? AND until_year IS ?",
+                          (dst["code"], t["year"], t["scope"], t["kind"], t["until_year"]))
         if kept is None:
             moved.append(t)
         else:

@@ -12,11 +12,11 @@ This file is the package's public face and holds no code. The modules depend one
     evaluation   → profiles, targets, facts
     reward_lines → profiles, facts
     summary      → profiles
-    calendar     → profiles, targets, evaluation
+    calendar     → profiles, evaluation
     monitoring   → profiles, evaluation          (月监测、季对标; imported as services.policy.monitoring)
 """
 
-from .calendar import calendar_reminders, entry_checklist, pool_sizing, set_checklist_item, update_entry_checklist
+from .calendar import calendar_reminders, entry_checklist, set_checklist_item, update_entry_checklist
 from .evaluation import evaluate
 from .facts import gather_facts
 from .profiles import (active_profile, active_profile_row, apply_profile_targets, choose_profile, copy_profile,
@@ -26,14 +26,14 @@ from .records import (add_claim_by_credit_code, add_milestone, add_project, add_
                       record_scale_period, set_claim_status, update_project)
 from .reward_lines import rewards
 from .summary import describe_profile, describe_text, profile_changes, year_targets_from_profile
-from .targets import target_progress, year_target
+from .targets import pool_sizing, set_target, target_progress, target_sets, year_target
 
 __all__ = [
     "active_profile", "active_profile_row", "add_claim_by_credit_code", "add_milestone", "add_project",
     "add_project_by_credit_code", "add_reward_claim", "apply_profile_targets", "complete_milestone",
     "list_claims", "list_projects", "list_scale_periods", "set_claim_status", "update_project",
-    "calendar_reminders", "choose_profile", "copy_profile", "describe_profile", "describe_text", "edit_profile", "entry_checklist", "evaluate",
-    "gather_facts", "list_profiles", "load_file", "pool_sizing", "profile_changes", "profiles_in_ledger", "record_scale_period",
-    "rewards", "set_checklist_item", "shipped_profiles", "target_progress", "update_entry_checklist", "year_target",
-    "year_targets_from_profile",
+    "calendar_reminders", "choose_profile", "copy_profile", "describe_profile", "describe_text", "edit_profile",
+    "entry_checklist", "evaluate", "gather_facts", "list_profiles", "load_file", "pool_sizing", "profile_changes",
+    "profiles_in_ledger", "record_scale_period", "rewards", "set_checklist_item", "set_target", "shipped_profiles",
+    "target_progress", "target_sets", "update_entry_checklist", "year_target", "year_targets_from_profile",
 ]

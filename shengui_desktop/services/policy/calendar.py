@@ -1,4 +1,5 @@
-"""The profile's calendar reminders, target-sized pools (孝义) and the entry checklist.
+"""The profile's calendar reminders and the entry checklist (the target-sized pools of 孝义
+are in targets.py).
 
 Read-only except the checklist ticks (written through the ledger, synced).
 """
@@ -8,28 +9,16 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-from ...domain.policy_calendar import CHECKLIST_ITEMS, checklist, reminders, sizing
-from ...domain.policy_results import ChecklistItem, PoolSizing, Reminder
+from ...domain.policy_calendar import CHECKLIST_ITEMS, checklist, reminders
+from ...domain.policy_results import ChecklistItem, Reminder
 from ...errors import UserError
 from ...storage.ledger import Ledger
 from ..ledger.figures import revenue_by_year
 from ..ledger.lookup import enterprise_by_credit_code
 from .evaluation import evaluate
 from .profiles import active_profile
-from .targets import year_target
 
 THRESHOLD_YUAN = 20_000_000
-
-
-def pool_sizing(ledger: Ledger, year: int) -> PoolSizing | None:
-    """孝义: required pool sizes from the target, the current counts and the shortfalls
-    (None when the profile sets no pool sizes)."""
-    profile = active_profile(ledger)
-    if profile is None or profile.pool_sizing is None:
-        return None
-    target, source = year_target(ledger, year)
-    counts = dict(ledger.conn.execute("SELECT pool, count(*) FROM enterprises GROUP BY pool").fetchall())
-    return sizing(profile, year, target, counts, f"{target}户（{source}）" if target else "")
 
 
 def calendar_reminders(ledger: Ledger, today: date | None = None) -> list[Reminder]:

@@ -9,11 +9,11 @@ from datetime import date
 from typing import Callable
 
 from ...domain.evaluation import Evaluation
-from ...domain.policy_rules import evaluate_one, not_above, project_revenue, rank_into_pools
+from ...domain.policy_rules import evaluate_one, not_above, project_revenue, rank_into_pools, revenue_jump_flag
 from ...storage.ledger import Ledger
 from .facts import gather_facts
 from .profiles import active_profile
-from .targets import year_target
+from .targets import pool_sizing
 
 
 # The last evaluation of a whole ledger, keyed by (file, last change-log entry, day): every
@@ -57,19 +57,22 @@ def _evaluate(ledger: Ledger, enterprise_ids: list[str] | None, today: date,
     report("汇总月度数据", 0, 1)
     jump = profile.flag("revenue_jump") if profile else None
     facts = gather_facts(ledger, today, ids, window, jump["min_growth_percent"] if jump else None,
+                         late_report=bool(profile and profile.flag("late_report")),
                          **({"threshold": profile.threshold} if profile else {}))
     ranked: dict[str, tuple[str, str]] = {}
-    if sizing:
-        target = year_target(ledger, today.year)[0]
-        if target:
+    if sizing and profile:
+        # the same sizes `pool sizing` reports (储备库、培育库 by the plan's annual target,
+        # 入统库 by the year's); nothing is ranked while a size is unknown
+        sizes = pool_sizing(ledger, today.year)
+        if sizes is not None and sizes.problem is None:
             candidates = []
             for f in facts.values():
                 if not_above(f):
                     value = project_revenue(f)[0]
                     value = f.prior_year_revenue if value is None else value
                     if value:
-                        candidates.append((f.enterprise_id, value))
-            ranked = rank_into_pools(candidates, target, sizing)
+                        candidates.append((f.enterprise_id, value, revenue_jump_flag(profile, f) is not None))
+            ranked = rank_into_pools(candidates, sizes)
     wanted = facts.keys() if enterprise_ids is None else [i for i in enterprise_ids if i in facts]
     total = len(wanted)
     out: dict[str, Evaluation] = {}

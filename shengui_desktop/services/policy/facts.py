@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from ...domain.annual import ANNUAL, COMPLETE_YEAR_MONTHS, MONTHLY, year_total
 from ...domain.policy_rewards import RewardFacts
-from ...domain.policy_rules import NATIONAL_THRESHOLD, Facts
+from ...domain.policy_rules import NATIONAL_THRESHOLD, Facts, due_month
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
@@ -43,9 +43,11 @@ def _chunks(ids: list[str] | None) -> Iterable[list[str] | None]:
 
 def gather_facts(ledger: Ledger, today: date, enterprise_ids: list[str] | None = None,
                  window_months: int = 12, jump_percent: int | None = None,
-                 threshold: int = NATIONAL_THRESHOLD) -> dict[str, Facts]:
+                 late_report: bool = False, threshold: int = NATIONAL_THRESHOLD) -> dict[str, Facts]:
     """Facts of every enterprise (or those given). `jump_percent`: revenue growth from which
-    electricity and tax are fetched for the revenue-jump check (None: not needed).
+    electricity and tax are fetched for the revenue-jump check (None: not needed);
+    `late_report`: fetch the months reported so far in the year of the last due month, for
+    the enterprises above scale or in the entry pool (孝义 不按序时进度上报).
     `threshold`: the revenue line a project's expected output is measured against."""
     cy, py = today.year, today.year - 1
     upto = f"{cy}-{today.month:02d}"
@@ -127,7 +129,26 @@ def gather_facts(ledger: Ledger, today: date, enterprise_ids: list[str] | None =
     _annual(ledger, facts, enterprise_ids, py)
     _details(ledger, facts, flagged, py, window, upto, jump_percent)
     _attach_history(ledger, facts.values())
+    if late_report:
+        _reported_months(ledger, [f for f in facts.values() if f.stat_status == "above_scale"
+                                  or f.pool == "entry"], due_month(today))
     return facts
+
+
+def _reported_months(ledger: Ledger, items: list[Facts], due: str) -> None:
+    """The months from January of the due month's year up to it in which each enterprise has
+    a revenue figure (the covering index, a chunk of enterprises at a time)."""
+    first = f"{due[:4]}-01"
+    for i in range(0, len(items), _CHUNK):
+        chunk = {f.enterprise_id: f for f in items[i:i + _CHUNK]}
+        found: dict[str, set[str]] = {e: set() for e in chunk}
+        for ent, period in ledger.conn.execute(
+                "SELECT enterprise_id, period FROM monthly_figures"
+                f" WHERE enterprise_id IN ({','.join('?' * len(chunk))}) AND period >= ? AND period <= ?"
+                " AND revenue IS NOT NULL", [*chunk, first, due]):
+            found[ent].add(period)
+        for ent, periods in found.items():
+            chunk[ent].reported_periods = frozenset(periods)
 
 
 def _annual(ledger: Ledger, facts: dict[str, Facts], enterprise_ids: list[str] | None,

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from ...domain.policy import Profile, ProfileError, validate_profile
+from ...domain.records import TARGET_KINDS
 from ...errors import UserError
 from ...paths import resources_dir
 from ...storage.ledger import Ledger
@@ -100,12 +101,13 @@ def choose_profile(ledger: Ledger, code: str) -> dict:
     """
     own = ledger.one("SELECT id FROM policy_profiles WHERE code = ? ORDER BY version DESC", (code,))
     with ledger.transaction():
+        previous = active_profile(ledger)
         if own and code not in shipped_profiles():
             row_id = own["id"]
         else:
             row_id = _store(ledger, _find_shipped(code))
         _activate(ledger, row_id)
-        report = apply_profile_targets(ledger)
+        report = apply_profile_targets(ledger, previous=previous)
     row = ledger.get("policy_profiles", row_id)
     return {"id": row_id, "code": row["code"], "name": row["name"], "version": row["version"],
             "targets": report}
@@ -128,7 +130,7 @@ def copy_profile(ledger: Ledger, name: str | None = None, *, activate: bool = Tr
         row_id = _store(ledger, profile)
         if activate:
             _activate(ledger, row_id)
-            report = apply_profile_targets(ledger, profile)
+            report = apply_profile_targets(ledger, profile, previous=current)
         else:
             report = []
     return {"id": row_id, "code": profile.code, "name": profile.name, "version": profile.version,
@@ -163,6 +165,7 @@ def edit_profile(ledger: Ledger, changes: dict[str, Any]) -> dict:
     if ".local" not in row["code"]:
         raise UserError(f"“{row['name']}”是随程序发布的配置，不能直接修改；请先复制再修改")
     data = json.loads(row["content"])
+    previous = validate_profile(copy.deepcopy(data), row["name"])
     for path, value in changes.items():
         _set_path(data, path, value)
     data["version"] = str(int(row["version"]) + 1) if row["version"].isdigit() else row["version"] + ".1"
@@ -171,7 +174,7 @@ def edit_profile(ledger: Ledger, changes: dict[str, Any]) -> dict:
         ledger.update("policy_profiles", row["id"], {
             "version": profile.version, "name": profile.name,
             "content": json.dumps(profile.data, ensure_ascii=False, sort_keys=True)})
-        report = apply_profile_targets(ledger, profile)
+        report = apply_profile_targets(ledger, profile, previous=previous)
     return {"id": row["id"], "code": profile.code, "version": profile.version, "targets": report}
 
 
@@ -180,50 +183,81 @@ def profile_places(profile: Profile | None) -> tuple[str, ...]:
     return reference.place_prefixes(profile.data.get("locality")) if profile else ()
 
 
-def apply_profile_targets(ledger: Ledger, profile: Profile | None = None) -> list[dict]:
+def _family(profile: Profile) -> str:
+    return profile.code.split(".")[0]
+
+
+def _block_key(block: dict) -> tuple:
+    return block.get("kind", "net"), block["year"], block.get("until")
+
+
+def apply_profile_targets(ledger: Ledger, profile: Profile | None = None, *,
+                          previous: Profile | None = None) -> list[dict]:
     """Store the targets the profile allocates (by township and by department) as given, for
-    every year it allocates: the stored targets of such a year become exactly the profile's
-    (a unit the profile no longer names loses its stored target). Returns one line per
-    allocation.
+    every kind and period it allocates: the stored targets of such a kind and period become
+    exactly the profile's (a unit the profile no longer names loses its stored target).
+    Returns one line per allocation. A higher level's target (`area`) is not stored: it is
+    not this county's.
 
     Townships are matched by name (see reference.name_key); one not in the ledger yet gets no
-    stored target, but its share is not lost: services.policy.targets reads a year the
-    profile allocates from the profile itself, so the share applies as soon as the township
+    stored target, but its share is not lost: services.policy.targets reads what the profile
+    allocates from the profile itself, so the share applies as soon as the township
     appears, however it comes (added, imported, enrolled). Departments are added when missing.
+
+    `previous`, the profile this one replaces: when it is a version or a copy of the same
+    document, the stored targets of a kind and period it allocated and this one no longer
+    does are taken away too (闽侯's 2022 target was stored as 净增 before it became 新增).
     """
     profile = profile or active_profile(ledger)
     if profile is None or ledger.meta("role") != "county":
         return []
     out = []
     with ledger.transaction():
+        if previous is not None and _family(previous) == _family(profile):
+            now = {_block_key(b) for b in profile.data["targets"] if b.get("area") is None}
+            for block in previous.data["targets"]:
+                if block.get("area") is None and _block_key(block) not in now:
+                    kind, year, until = _block_key(block)
+                    for row in ledger.rows("SELECT id FROM targets WHERE year = ? AND kind = ?"
+                                           " AND until_year IS ?", (year, kind, until)):
+                        reference.remove_target(ledger, row["id"])
         for block in profile.data["targets"]:
-            year = block["year"]
+            if block.get("area") is not None:
+                continue
+            year, kind = block["year"], block.get("kind", "net")
+            until = block.get("until")
+            label = TARGET_KINDS[kind]
+            common = {"year": year, "kind": kind, "until_year": until}
+            line = {"year": year, "kind": kind, "until": until}
             kept: set[str] = set()
             if block.get("county") is not None:
-                kept.add(reference.set_target(ledger, {"year": year, "scope": "county",
+                kept.add(reference.set_target(ledger, {**common, "scope": "county",
                                                        "net_increase": block["county"], "note": block.get("note")}))
-                out.append({"year": year, "scope": "county", "name": "全县", "net_increase": block["county"],
-                            "loaded": True})
+                out.append({**line, "scope": "county", "name": "全县", "net_increase": block["county"],
+                            "value": block["county"], "loaded": True})
             named = reference.townships_named(ledger, [t["name"] for t in block["townships"]],
                                               profile_places(profile))
             for t in block["townships"]:
+                value = t.get("value", t.get("net_increase"))
                 towns = named[t["name"]]
                 for town in towns:
-                    kept.add(reference.set_target(ledger, {"year": year, "scope": "township",
+                    kept.add(reference.set_target(ledger, {**common, "scope": "township",
                                                            "township_code": town["code"],
-                                                           "net_increase": t["net_increase"], "note": t.get("note")}))
-                out.append({"year": year, "scope": "township", "name": t["name"],
-                            "net_increase": t["net_increase"], "loaded": bool(towns),
+                                                           "net_increase": value, "note": t.get("note")}))
+                out.append({**line, "scope": "township", "name": t["name"], "net_increase": value,
+                            "value": value, "loaded": bool(towns),
                             "notice": None if towns else
-                            f"乡镇“{t['name']}”尚未登记，其目标（净增{t['net_increase']}户）"
+                            f"乡镇“{t['name']}”尚未登记，其目标（{label}{value}户）"
                             "在该乡镇加入台账时自动生效"})
             for d in block["departments"]:
+                value = d.get("value", d.get("net_increase"))
                 dept_id = reference.add_department(ledger, d["name"])
-                kept.add(reference.set_target(ledger, {"year": year, "scope": "department", "department_id": dept_id,
-                                                       "net_increase": d["net_increase"], "note": d.get("note")}))
-                out.append({"year": year, "scope": "department", "name": d["name"],
-                            "net_increase": d["net_increase"], "loaded": True})
-            for row in ledger.rows("SELECT id FROM targets WHERE year = ?", (year,)):
+                kept.add(reference.set_target(ledger, {**common, "scope": "department", "department_id": dept_id,
+                                                       "net_increase": value, "note": d.get("note")}))
+                out.append({**line, "scope": "department", "name": d["name"], "net_increase": value,
+                            "value": value, "loaded": True})
+            for row in ledger.rows("SELECT id FROM targets WHERE year = ? AND kind = ? AND until_year IS ?",
+                                   (year, kind, until)):
                 if row["id"] not in kept:
                     reference.remove_target(ledger, row["id"])
     return out

@@ -22,7 +22,7 @@ def rewards(ledger: Ledger, year: int, today: date | None = None) -> Rewards:
     span = 1
     for rule in profile.data["rewards"]:
         span = max(span, rule.get("year", 1), rule.get("years", 1), rule.get("parts", 1),
-                   50 if rule["kind"] == "continued" else 1)
+                   rule.get("to_year", 50) if rule["kind"] == "continued" else 1)
     lines = []
     for f in gather_reward_facts(ledger, year, span).values():
         lines.extend(rewards_for(profile, f, year, today))

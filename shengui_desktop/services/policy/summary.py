@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ...domain.evaluation import FLAG_NAMES
 from ...domain.money import format_wan_short
 from ...domain.policy import BID_REGIONS, Profile
-from ...domain.records import POOLS, SOURCES
+from ...domain.records import POOLS, SOURCES, TARGET_KINDS
 from .profiles import active_profile
 
 if TYPE_CHECKING:
@@ -61,6 +61,8 @@ def _flag(code: str, flag: dict) -> str:
     name = FLAG_NAMES.get(code, code)
     if code == "exit_risk":
         if flag["rule"] == "revenue_below":
+            if flag.get("inclusive"):
+                return f"{name}：本年度预计营收在{format_wan_short(flag['amount'])}以下（含本数）"
             return f"{name}：本年度预计营收低于{format_wan_short(flag['amount'])}"
         return f"{name}：营收较上年下降{flag['percent']}%以上"
     if code == "electricity_without_output":
@@ -92,7 +94,8 @@ def _reward(rule: dict) -> str:
             rule.get("condition_text") or "") if x]
         return head + f"{when}，{_amount(rule)}" + (f"（{'；'.join(extra)}）" if extra else "")
     if kind == "continued":
-        return head + f"入规后第{rule['from_year']}年起持续在规，{_amount(rule)}"
+        span = f"至第{rule['to_year']}年" if rule.get("to_year") else "起"
+        return head + f"入规后第{rule['from_year']}年{span}持续在规，{_amount(rule)}"
     if kind == "instalments":
         extra = "；退规的未兑现部分不再兑现" if rule["forfeit_on_exit"] else ""
         return head + f"共{format_wan_short(rule['total'])}，分{rule['parts']}年兑现{extra}"
@@ -113,17 +116,35 @@ def _reward(rule: dict) -> str:
     return head + rule.get("name", kind)
 
 
+def _block_title(block: dict) -> str:
+    """What a target block sets, in words: 2024年净增, 2022–2026年累计新增, 至2025年底规上企业总数."""
+    kind, year = block.get("kind", "net"), block["year"]
+    until = block.get("until", year)
+    if kind == "cumulative":
+        title = f"{year}–{until}年{TARGET_KINDS[kind]}"
+    elif kind == "stock":
+        title = f"至{until}年底{TARGET_KINDS[kind]}"
+    else:
+        title = f"{year}年{TARGET_KINDS[kind]}"
+    return f"{title}（{block['area']}目标，仅供对照）" if block.get("area") else title
+
+
 def _targets(block: dict) -> list[str]:
-    year = block["year"]
-    head = f"{year}年"
-    head += f"：全县净增{block['county']}户" if block.get("county") is not None else "："
+    head = _block_title(block)
+    if block.get("county") is not None:
+        head += f"：{block.get('area') or '全县'}{block['county']}户"
+    else:
+        head += "："
     if block.get("note"):
         head += f"（{block['note']}）"
     lines = [head]
+
+    def share(t: dict) -> str:
+        return f"{t['name']}{t.get('value', t.get('net_increase'))}户"
     if block["townships"]:
-        lines.append("　乡镇：" + "，".join(f"{t['name']}{t['net_increase']}户" for t in block["townships"]))
+        lines.append("　乡镇：" + "，".join(share(t) for t in block["townships"]))
     if block["departments"]:
-        lines.append("　部门：" + "，".join(f"{d['name']}{d['net_increase']}户" for d in block["departments"]))
+        lines.append("　部门：" + "，".join(share(d) for d in block["departments"]))
     return lines
 
 
@@ -145,8 +166,11 @@ def describe_profile(profile: Profile) -> list[tuple[str, list[str]]]:
     if sizing:
         plan = (f"“十四五”年均目标{sizing['plan_annual_target']}户" if sizing.get("plan_annual_target")
                 else "本年度目标")
+        # 入统库 is always a multiple of the year's target (孝义: 吕梁市下达的本年度目标)
+        entry = (f"入统库{sizing['entry_multiple']}倍" if not sizing.get("plan_annual_target")
+                 else f"入统库为本年度目标的{sizing['entry_multiple']}倍")
         pools.append(f"库容：储备库为{plan}的{sizing['reserve_multiple']}倍，培育库{sizing['cultivation_multiple']}倍，"
-                     f"入统库{sizing['entry_multiple']}倍（按预计营收排序）")
+                     f"{entry}（按预计营收排序）")
 
     # in FLAG_NAMES order: a stored profile's keys come back sorted, a file's as written
     order = [*FLAG_NAMES, *(c for c in d["flags"] if c not in FLAG_NAMES)]
@@ -154,7 +178,8 @@ def describe_profile(profile: Profile) -> list[tuple[str, list[str]]]:
     calendar = [f"{_months(c['months'])}：{c['title']}（{'文件规定' if c['source'] == 'document' else '国家统计制度'}）"
                 for c in d["calendar"]] or ["本配置未规定工作日历"]
     rewards = [_reward(r) for r in d["rewards"]] or ["本配置未规定奖补"]
-    targets = [line for block in sorted(d["targets"], key=lambda b: b["year"]) for line in _targets(block)]
+    targets = [line for block in sorted(d["targets"], key=lambda b: (b["year"], b.get("area") is not None))
+               for line in _targets(block)]
     targets = targets or ["本配置未分解目标；目标任务由县级在“乡镇与部门”中设定"]
     notes = [f"说明：{n}" for n in d.get("notes") or ()]
     return list(zip(SECTIONS, (overview + notes, threshold, pools, flags, calendar, rewards, targets)))
@@ -185,15 +210,20 @@ def profile_changes(current: Profile | None, new: Profile) -> list[str]:
         if gone:
             lines.append(f"已在{'、'.join(gone)}中的企业留在原库，其调库建议按新配置给出")
     lines.append(f"奖补规则：{len(current.data['rewards'])}项 → {len(new.data['rewards'])}项")
-    years = sorted(b["year"] for b in new.data["targets"])
-    if years:
-        lines.append("目标任务：" + "、".join(f"{y}年" for y in years) + "按新配置的分解载入（这些年度原有的目标被替换）")
+    own = [b for b in sorted(new.data["targets"], key=lambda b: b["year"]) if b.get("area") is None]
+    if own:
+        lines.append("目标任务：" + "、".join(_block_title(b) for b in own)
+                     + "按新配置的分解载入（原有的同类目标被替换）")
     lines.append("选用后随县级同步包发往各乡镇，乡镇只能查看")
     return lines
 
 
-def year_targets_from_profile(ledger: Ledger, year: int) -> bool:
-    """Whether the active profile allocates the year's targets (then they are read from the
-    profile, services.policy.targets, and a target set by hand for that year would not count)."""
+def year_targets_from_profile(ledger: Ledger, year: int, kind: str = "net") -> bool:
+    """Whether the active profile allocates the year's targets of `kind` (净增 unless told)
+    for this county (then they are read from the profile, services.policy.targets, and a
+    target of that kind set by hand for that year would not count; `shengui targets set`
+    changes the profile instead). A higher level's target (area) does not count."""
     profile = active_profile(ledger)
-    return profile is not None and any(b["year"] == year for b in profile.data["targets"])
+    return profile is not None and any(
+        b.get("kind", "net") == kind and b.get("area") is None and b["year"] <= year <= b.get("until", b["year"])
+        for b in profile.data["targets"])

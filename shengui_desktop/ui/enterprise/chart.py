@@ -5,6 +5,8 @@ Drawn with QPainter: QtCharts is not part of PySide6-Essentials.
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -35,6 +37,13 @@ def cumulative_by_year(figures: list[dict], years: int = 3) -> dict[int, list[in
     return out
 
 
+def tick_step(rough: float) -> float:
+    """A round step for the value axis (1, 2, 2.5 or 5 × a power of ten) not below `rough`:
+    the lines fall on 500, 1,000, 1,500 … 万元, not on 701, 1,403 …"""
+    power = 10 ** math.floor(math.log10(max(rough, 1)))
+    return next(f * power for f in (1, 2, 2.5, 5, 10) if f * power >= rough)
+
+
 class RevenueChart(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -53,7 +62,10 @@ class RevenueChart(QWidget):
         left, top, right, bottom = 70, 28, 110, 34
         plot = QRectF(left, top, max(10, self.width() - left - right), max(10, self.height() - top - bottom))
         highest = max([v for s in self.series.values() for v in s if v] + [THRESHOLD_YUAN])
-        top_value = highest * 1.1
+        lines = max(3, min(6, int(plot.height() // 32)))  # a line every 32 px or so
+        step = tick_step(highest * 1.05 / lines)
+        ticks = math.ceil(highest * 1.05 / step)
+        top_value = step * ticks
 
         def y(value: float) -> float:
             return plot.bottom() - plot.height() * value / top_value
@@ -66,8 +78,8 @@ class RevenueChart(QWidget):
         p.setPen(QColor("#333"))
         p.drawText(QRectF(0, 4, self.width(), 20), Qt.AlignmentFlag.AlignHCenter,
                    "本年累计主营业务收入（万元）")
-        for i in range(5):
-            value = top_value * i / 4
+        for i in range(ticks + 1):
+            value = step * i
             p.setPen(QPen(QColor("#eee"), 1))
             p.drawLine(QPointF(plot.left(), y(value)), QPointF(plot.right(), y(value)))
             p.setPen(QColor("#555"))

@@ -4,50 +4,174 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
+                               QLineEdit, QMessageBox, QPushButton, QScrollArea, QSplitter, QVBoxLayout,
+                               QWidget)
 
-from ...domain.money import format_wan
 from ...domain.policy_results import ChecklistItem
-from ...domain.records import FIGURE_FIELDS, ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, VISIT_KINDS, is_overdue
-from ...errors import UserError
+from ...domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, VISIT_KINDS, is_overdue
+from ...errors import UserError, ValidationError
 from ...services import policy
 from ...services.ledger import enterprises, figures, pools, visits
 from ..policy_text import MISSING, checklist_label, reward_lines
 from ..common import OVERDUE_BRUSH, Column, DictTableModel, make_table, wan
 from .chart import RevenueChart
+from .figures_grid import FiguresGrid, FiguresModel
 
-
-def _amount(value) -> str:
-    return "" if value is None else format_wan(value)
+ERROR = "color: #b00020"
+OK = "color: #2e7d32"
 
 
 class FiguresTab(QWidget):
+    """月度数据: a year's months as a grid to type figures into, the chart of cumulative
+    revenue, and what the rules now suggest."""
+
     def __init__(self, window, enterprise_id: str, parent=None):
         super().__init__(parent)
         self.window_, self.enterprise_id = window, enterprise_id
         layout = QVBoxLayout(self)
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("年份"))
+        self.year = QComboBox()
+        self.year.setMinimumWidth(90)
+        self.year.activated.connect(self._year_chosen)
+        bar.addWidget(self.year)
+        hint = QLabel("直接输入，Enter下移；可从Excel复制粘贴；Delete清空。金额单位万元，用电量千瓦时。")
+        hint.setStyleSheet("color: #555;")
+        hint.setWordWrap(True)
+        bar.addWidget(hint, 1)
+        self.undo_button = QPushButton("撤销修改")
+        self.undo_button.clicked.connect(self.discard)
+        self.save_button = QPushButton("保存月度数据")
+        self.save_button.setDefault(False)
+        self.save_button.setAutoDefault(False)
+        self.undo_button.setAutoDefault(False)
+        self.save_button.clicked.connect(self.save)
+        bar.addWidget(self.undo_button)
+        bar.addWidget(self.save_button)
+        layout.addLayout(bar)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        self.model = FiguresModel(self)
+        self.model.edited.connect(self._edited)
+        self.grid = FiguresGrid(self.model)
+        self.grid.setMinimumHeight(self.grid.sizeHint().height())  # all twelve months and 合计
         self.chart = RevenueChart()
-        columns = [Column("period", "月份", width=80)]
-        for key, label in FIGURE_FIELDS.items():
-            if key in ("revenue", "output_value", "tax_paid"):
-                columns.append(Column(key, f"{label}(万元)", _amount, True, 120))
-            elif key == "electricity_kwh":
-                columns.append(Column(key, f"{label}(千瓦时)", lambda v: "" if v is None else f"{v:,}", True, 120))
-            else:
-                columns.append(Column(key, label, lambda v: "" if v is None else str(v), True, 80))
-        self.model = DictTableModel(columns, self)
-        self.table = make_table(self.model, empty="暂无月度数据")
+        self.chart.setMinimumHeight(110)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.grid)
         splitter.addWidget(self.chart)
-        splitter.addWidget(self.table)
-        splitter.setSizes([260, 300])
-        layout.addWidget(splitter)
+        # the grid as tall as its thirteen rows; the chart takes what is left
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        layout.addWidget(splitter, 1)
+        self.suggestion = QLabel("")
+        self.suggestion.setWordWrap(True)
+        layout.addWidget(self.suggestion)
+        self.shown_year = window.today.year
         self.load()
 
+    # -- loading -----------------------------------------------------------------------
     def load(self) -> None:
-        rows = figures.figures_of(self.window_.ledger, self.enterprise_id)
-        self.chart.set_figures(rows)
-        self.model.set_rows(list(reversed(rows)))
+        """The chosen year's months afresh (unsaved typing is dropped), the chart, the suggestion."""
+        ledger = self.window_.ledger
+        years = set(figures.figure_years(ledger, self.enterprise_id))
+        years |= {self.window_.today.year, self.window_.today.year - 1, self.shown_year}
+        self.year.blockSignals(True)
+        self.year.clear()
+        for year in sorted(years, reverse=True):
+            self.year.addItem(f"{year}年", year)
+        self.year.setCurrentIndex(self.year.findData(self.shown_year))
+        self.year.blockSignals(False)
+        self.model.load(figures.months_of_year(ledger, self.enterprise_id, self.shown_year))
+        self.chart.set_figures(figures.figures_of(ledger, self.enterprise_id))
+        self.suggestion.setText("建议库别：" + suggestion_text(self.window_, self.enterprise_id))
+        self._edited()
+
+    def show_year(self, year: int) -> None:
+        self.shown_year = year
+        self.load()
+
+    def _year_chosen(self, _row: int) -> None:
+        year = self.year.currentData()
+        if year == self.shown_year:
+            return
+        if self.model.is_dirty() and QMessageBox.question(
+                self, "切换年份", f"{self.shown_year}年有尚未保存的修改，切换年份将放弃这些修改。继续吗？",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+            self.year.setCurrentIndex(self.year.findData(self.shown_year))
+            return
+        self.message.clear()
+        self.show_year(year)
+
+    def _edited(self) -> None:
+        dirty = self.model.is_dirty()
+        self.save_button.setEnabled(dirty)
+        self.undo_button.setEnabled(dirty)
+        if self.model.errors:
+            self._say(ERROR, "；".join(list(self.model.errors.values())[:3])
+                      + (f"等{len(self.model.errors)}处" if len(self.model.errors) > 3 else ""))
+        elif dirty:
+            self._say(None, f"已修改{len(self.model.pending)}个单元格，尚未保存。")
+        elif self.message.styleSheet() != OK:
+            self.message.clear()
+
+    def _say(self, style: str | None, text: str) -> None:
+        self.message.setStyleSheet(style or "")
+        self.message.setText(text)
+
+    # -- saving ------------------------------------------------------------------------
+    def discard(self) -> None:
+        self.load()
+        self.message.clear()
+
+    def save(self):
+        """Every changed cell in one go, or none (the problems at their cells)."""
+        changes = self.model.changes()
+        if not changes:
+            self._say(None, "没有修改。")
+            return None
+        try:
+            saved = figures.save_months(self.window_.ledger, self.enterprise_id, self.shown_year, changes)
+        except ValidationError as e:
+            errors = {}
+            for key, text in e.problems.items():
+                month, _, field = key.partition(":")
+                errors[(int(month), field)] = text
+            self.model.set_errors(errors)
+            self._say(ERROR, "未保存：" + "；".join(list(e.problems.values())[:3])
+                      + (f"等{len(e.problems)}处" if len(e.problems) > 3 else "") + "。请改正标红的单元格。")
+            return None
+        except UserError as e:
+            self._say(ERROR, f"未保存：{e}")
+            return None
+        # the main window re-evaluates the enterprise first, then its window reloads this tab
+        self.window_.bus.tell({"monthly_figures"}, {self.enterprise_id})
+        if self.model.is_dirty():  # not reloaded by the window (shown on its own)
+            self.load()
+        self._say(OK, f"已保存{self.shown_year}年{saved.count}个月的数据。")
+        return saved
+
+
+def evaluation_of(window, enterprise_id: str):
+    """The rules' evaluation of one enterprise: the window's (kept current after each
+    change) once loaded, else evaluated now."""
+    ev = window.index.evaluations.get(enterprise_id) if window.figures_ready else None
+    if ev is None:
+        ev = policy.evaluate(window.ledger, [enterprise_id], window.today).get(enterprise_id)
+    return ev
+
+
+def suggestion_text(window, enterprise_id: str) -> str:
+    """What the active profile's rules suggest for this enterprise now, and why."""
+    ev = evaluation_of(window, enterprise_id)
+    if ev is None:
+        return MISSING
+    if not ev.has_suggestion:  # no pool, only why there is none
+        return ev.suggested_pool_reason or MISSING
+    return f"{POOLS.get(ev.suggested_pool, ev.suggested_pool)}——{ev.suggested_pool_reason}"
 
 
 class PoolTab(QWidget):
@@ -94,18 +218,10 @@ class PoolTab(QWidget):
     def load(self) -> None:
         e = enterprises.get_enterprise(self.window_.ledger, self.enterprise_id)
         self.current.setText(POOLS.get(e["pool"], e["pool"]))
-        ev = self.window_.index.evaluations.get(self.enterprise_id)
-        if ev is None:
-            ev = policy.evaluate(self.window_.ledger, [self.enterprise_id],
-                                 self.window_.today).get(self.enterprise_id)
-        if ev is None:
-            self.suggested.setText(MISSING)
-        elif not ev.has_suggestion:  # no pool, only why there is none
-            self.suggested.setText(ev.suggested_pool_reason or MISSING)
-        else:
-            self.suggested.setText(f"{POOLS.get(ev.suggested_pool, ev.suggested_pool)}——{ev.suggested_pool_reason}")
-            if ev.suggested_pool != e["pool"]:
-                self.target.setCurrentIndex(max(0, self.target.findData(ev.suggested_pool)))
+        self.suggested.setText(suggestion_text(self.window_, self.enterprise_id))
+        ev = evaluation_of(self.window_, self.enterprise_id)
+        if ev is not None and ev.has_suggestion and ev.suggested_pool != e["pool"]:
+            self.target.setCurrentIndex(max(0, self.target.findData(ev.suggested_pool)))
         self.model.set_rows(list(reversed(pools.pool_history(self.window_.ledger, self.enterprise_id))))
 
     def move(self) -> None:
@@ -173,7 +289,16 @@ class PolicyLinesTab(QWidget):
     def __init__(self, window, enterprise_id: str, kind: str, parent=None):
         super().__init__(parent)
         self.window_, self.enterprise_id, self.kind = window, enterprise_id, kind
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        # long lists scroll inside the tab instead of making the window taller than the screen
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer.addWidget(self.scroll)
+        body = QWidget()
+        self.scroll.setWidget(body)
+        layout = QVBoxLayout(body)
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)

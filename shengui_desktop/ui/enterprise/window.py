@@ -10,7 +10,9 @@ from ...domain.records import POOLS, STAT_STATUSES
 from ...services.ledger import enterprises
 from ..common import APP_TITLE
 from .basic import BasicTab
-from .tabs import FiguresTab, IssuesTab, PolicyLinesTab, PoolTab, VisitsTab, revenue_summary
+from .fit import fit_to_screen
+from .records import ClaimsTab, ProjectsTab, ScalePeriodsTab
+from .tabs import FiguresTab, IssuesTab, PolicyLinesTab, PoolTab, VisitsTab, revenue_summary, suggestion_text
 
 
 class EnterpriseWindow(QDialog):
@@ -20,7 +22,7 @@ class EnterpriseWindow(QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.window_ = window
         self.enterprise_id = enterprise_id
-        self.resize(960, 680)
+        self.resize(1100, 860)  # fit_to_screen takes it down to a smaller screen
         layout = QVBoxLayout(self)
         self.header = QLabel()
         self.header.setStyleSheet("font-size: 16px; font-weight: bold;")
@@ -44,13 +46,18 @@ class EnterpriseWindow(QDialog):
         self.pool = PoolTab(window, enterprise_id)
         self.visits = VisitsTab(window, enterprise_id)
         self.issues = IssuesTab(window, enterprise_id)
+        self.projects = ProjectsTab(window, enterprise_id)
         self.rewards = PolicyLinesTab(window, enterprise_id, "rewards")
+        self.claims = ClaimsTab(window, enterprise_id)
+        self.scale_periods = ScalePeriodsTab(window, enterprise_id)
         self.checklist = PolicyLinesTab(window, enterprise_id, "checklist")
         for widget, name in ((self.basic, "基本信息"), (self.figures, "月度数据"), (self.pool, "库别"),
-                             (self.visits, "走访"), (self.issues, "问题"), (self.rewards, "奖补"),
-                             (self.checklist, "入统材料")):
+                             (self.visits, "走访"), (self.issues, "问题"), (self.projects, "项目"),
+                             (self.rewards, "奖补"), (self.claims, "奖补申报"),
+                             (self.scale_periods, "入规历史"), (self.checklist, "入统材料")):
             self.tabs.addTab(widget, name)
         layout.addWidget(self.tabs, 1)
+        fit_to_screen(self)  # the tabs scroll; the window never grows past the screen
         self.refresh_header()
         window.bus.changed.connect(self._changed)
 
@@ -76,6 +83,15 @@ class EnterpriseWindow(QDialog):
             self.pool.load()
         if "monthly_figures" in tables:
             self.figures.load()
+        if tables & {"monthly_figures", "projects", "scale_history", "reward_claims"}:
+            # what the rules read changed: their suggestion and the rewards
+            self.refresh_header()
+            self.pool.load()
+            self.figures.suggestion.setText("建议库别：" + suggestion_text(self.window_, self.enterprise_id))
+            self.rewards.load()
+        for tab in (self.projects, self.claims, self.scale_periods):
+            if tab.table_name in tables:
+                tab.load()
         if "visits" in tables:
             self.visits.load()
         if "issues" in tables:

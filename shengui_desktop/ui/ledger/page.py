@@ -21,6 +21,7 @@ NO_ENTERPRISES_TOWNSHIP = "暂无企业：在“数据同步”中导入县级�
 class LedgerPage(QWidget):
     open_enterprise = Signal(str)
     new_visit = Signal(str)
+    new_enterprise = Signal()
 
     def __init__(self, window, parent=None):
         super().__init__(parent)
@@ -62,6 +63,10 @@ class LedgerPage(QWidget):
         self.export_button.clicked.connect(self.export_view)
         for w in (self.differs, self.reset_button, self.visit_button, self.export_button):
             line.addWidget(w)
+        self.new_button = QPushButton("新增企业…")
+        self.new_button.setToolTip("登记一户新企业（Ctrl+Shift+N）")
+        self.new_button.clicked.connect(self.new_enterprise.emit)
+        line.insertWidget(1, self.new_button)
         layout.addLayout(line)
 
         self.table = QTableView()
