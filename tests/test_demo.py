@@ -6,6 +6,7 @@ import subprocess
 import sys
 from datetime import date
 
+import pytest
 from helpers import table_rows
 from shengui_desktop.domain import credit_code, industry
 from shengui_desktop.services.ledger.demo import generate
@@ -129,3 +130,62 @@ def test_services_stop_county_decisions_at_a_township(township):
     with _pytest.raises(UserError, match="只能由县级修改"):
         reference.set_target(township, {"year": 2026, "scope": "township",
                                         "township_code": "140322100", "net_increase": 1})
+
+
+# -- the demo obeys its profile ------------------------------------------------------------------
+@pytest.mark.parametrize("profile", ["yuxian", "shuncheng", "minhou", "hunan", "xiaoyi"])
+def test_demo_pools_are_what_the_profile_suggests(tmp_path, profile):
+    """Generated under a profile, the pools are the profile's own; only a few (this year's
+    pending adjustments, one in fifty) differ from the suggestion, and always upwards: no
+    enterprise, and no reached-scale one, is told to go down."""
+    from shengui_desktop.domain.policy import POOL_ORDER
+    from shengui_desktop.services import policy
+
+    ledger, _ = init_office(tmp_path / "c.sgdb", role="county", name="盂县", area_code="140322",
+                            admin_user="admin", password="demo-pass-1")
+    policy.choose_profile(ledger, profile)
+    generate(ledger, enterprises=200, townships=4, seed=3, as_of=AS_OF)
+    own = set(policy.active_profile(ledger).data["pools"]) | {"none"}
+    pools = {r["id"]: r["pool"] for r in ledger.rows("SELECT id, pool FROM enterprises")}
+    assert set(pools.values()) <= own
+    assert len(set(pools.values())) >= 2  # not everything in one pool
+    evaluations = policy.evaluate(ledger, today=AS_OF)
+    differ = {i: ev for i, ev in evaluations.items() if ev.suggested_pool != pools[i]}
+    assert 0 < len(differ) < 0.05 * len(pools)
+    for enterprise_id, ev in differ.items():
+        assert POOL_ORDER.index(ev.suggested_pool) > POOL_ORDER.index(pools[enterprise_id]), ev
+    reached = [ev for ev in evaluations.values() if "reached_scale_not_entered" in ev.flag_codes]
+    assert reached  # the enterprises the complaint was about are in the demo
+    for ev in reached:
+        assert POOL_ORDER.index(ev.suggested_pool) >= POOL_ORDER.index(pools[ev.enterprise_id]), ev
+    # each move into a pool is recorded with its reason, as a county's decision would be
+    moved = {r["enterprise_id"]: r["to_pool"] for r in ledger.rows("SELECT * FROM pool_events")}
+    assert all(pools[i] == pool for i, pool in moved.items())
+    ledger.close()
+
+
+def test_township_demo_is_a_township_with_the_countys_records(tmp_path):
+    """`shengui --demo township`: a township ledger set up as a real one is, filled by the
+    demo county's package: its own enterprises only, with figures, visits, issues, the
+    departments and the county's policy profile; the county has enrolled it."""
+    from shengui_desktop.services import policy
+    from shengui_desktop.services.ledger.demo import DEMO_PASSWORD, DEMO_USER, ensure_township_demo
+    from shengui_desktop.services.office import session
+
+    county_path = tmp_path / "demo-county.sgdb"
+    path = ensure_township_demo(tmp_path / "demo-township.sgdb", county_path)
+    assert county_path.exists()
+    town = session.unlock(path, password=DEMO_PASSWORD, user=DEMO_USER)
+    me = town.this_site()
+    assert me["role"] == "township" and me["area_code"] == "140322100" and "秀水镇" in me["name"]
+    codes = {r["township_code"] for r in town.rows("SELECT township_code FROM enterprises")}
+    assert codes == {"140322100"}
+    assert town.scalar("SELECT count(*) FROM enterprises") > 20
+    for table in ("monthly_figures", "visits", "issues", "departments", "pool_events"):
+        assert town.scalar(f"SELECT count(*) FROM {table}") > 0, table
+    assert policy.active_profile(town).code == "yuxian"
+    county = session.unlock(county_path, password=DEMO_PASSWORD, user=DEMO_USER)
+    assert county.scalar("SELECT count(*) FROM sites WHERE area_code = '140322100'") == 1
+    county.close()
+    assert ensure_township_demo(path, county_path) == path  # made once, then reused
+    town.close()

@@ -29,6 +29,30 @@ def test_format_wan():
     assert money.format_wan(None) == ""
 
 
+@pytest.mark.parametrize("yuan, two, short, one, none", [
+    (16_829_876, "1,682.98", "1,682.98万元", "1,682.9", "1,682"),  # the issue's 1,682.99 vs 1,682.98
+    (19_999_999, "1,999.99", "1,999.99万元", "1,999.9", "1,999"),  # never 2,000 below the standard
+    (20_000_000, "2,000.00", "2,000万元", "2,000.0", "2,000"),
+    (123_456_789, "12,345.67", "12,345.67万元", "12,345.6", "12,345"),
+    (16_505_000, "1,650.50", "1,650.5万元", "1,650.5", "1,650"),
+    (99, "0.00", "0万元", "0.0", "0"), (-16_829_876, "-1,682.98", "-1,682.98万元", "-1,682.9", "-1,682"),
+    (-50, "0.00", "0万元", "0.0", "0"),  # no "-0.00"
+])
+def test_one_rounding_rule_for_money(yuan, two, short, one, none):
+    """Every display of money cuts integer yuan to 0.01万 (money.cut_wan): the table cell, the
+    reason text of the rules, the number a chart labels, the enterprise window's header."""
+    from decimal import Decimal
+
+    from shengui_desktop.domain import policy_rules
+
+    assert money.format_wan(yuan) == two
+    assert money.format_wan_short(yuan) == short
+    assert policy_rules.wan(yuan) == short
+    assert money.format_wan(yuan, 1) == one and money.format_wan(yuan, 0) == none
+    assert money.to_wan(yuan) == Decimal(two.replace(",", ""))
+    assert money.to_wan(yuan, 1) == Decimal(one.replace(",", ""))
+
+
 def test_industry_divisions_are_the_41_of_b_c_d():
     assert len(industry.DIVISIONS) == 41
     assert {s for s, _ in industry.DIVISIONS.values()} == {"B", "C", "D"}

@@ -103,7 +103,7 @@ def test_long_names_wrap_and_nothing_is_lost(demo_county, tmp_path):
     for part in wrapped.split("\n"):
         assert part in text
         assert width(part, ledger_report.FONT_SIZE) <= ledger_report.WIDTHS_MM[1] * mm - ledger_report.PAD
-    assert "12,345.68" in text
+    assert "12,345.67" in text  # 123,456,789 yuan: money is cut to 0.01万 everywhere (money.cut_wan)
 
 
 def test_group_by_pool_and_filters(demo_county, tmp_path):

@@ -25,7 +25,7 @@ def unlock():
     QTest.keyClick(dlg, Qt.Key_Return)
 
 QTimer.singleShot(2500, unlock)
-window = appmod.start(demo=True)
+window = appmod.start(demo="county")
 def later():
     grab("xvfb-main")
     window.close()

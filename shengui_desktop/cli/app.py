@@ -32,18 +32,35 @@ def cmd_gui(args) -> int:
     from ..ui.app import run  # the only place Qt is imported
 
     return run(ledger=Path(args.db) if getattr(args, "db", None) else None,
-               demo=getattr(args, "demo", False))
+               demo=getattr(args, "demo", None))
+
+
+# `--demo` alone asks which office to show; `--demo township|county` (or 乡镇|县级) says it.
+DEMO_WORDS = {"ask": "ask", "township": "township", "乡镇": "township", "county": "county", "县级": "county", "县": "county"}
+DEMO_HELP = "打开演示台账（不存在时自动生成）：township 乡镇，county 县级；不写则询问"
+
+
+def demo_office(text: str) -> str:
+    office = DEMO_WORDS.get(text.strip().lower())
+    if office is None:
+        raise argparse.ArgumentTypeError(f"“{text}”不是演示单位，请写 township（乡镇）或 county（县级）")
+    return office
+
+
+def add_demo_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--demo", nargs="?", const="ask", type=demo_office, metavar="township|county",
+                        help=DEMO_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shengui", description="小升规企业培育台账（离线版）")
-    parser.add_argument("--demo", action="store_true", help="打开演示台账（不存在时自动生成）")
+    add_demo_option(parser)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="命令")
 
     p = sub.add_parser("gui", help="打开窗口")
     p.add_argument("--db")
-    p.add_argument("--demo", action="store_true")
+    add_demo_option(p)
     p.set_defaults(func=cmd_gui)
 
     for group in GROUPS:

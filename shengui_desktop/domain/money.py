@@ -44,30 +44,46 @@ def parse_amount(raw: object, unit: str = "万元") -> int | None:
     return int(yuan)
 
 
-def to_wan(yuan: int | None) -> Decimal | None:
+def cut_wan(yuan: int, decimals: int = 2) -> tuple[bool, int, int]:
+    """The one rounding of money people read: integer yuan in 万元, cut (toward zero) to
+    `decimals` places. Returns (negative, whole 万, the decimals as an integer).
+
+    Cut, not rounded half up, so a shown amount is on the same side of every threshold as
+    the amount itself: 19,999,999 yuan reads 1,999.99万, never 2,000.00万 beside "below the
+    2,000万 standard". Every display of money (window, PDFs, reason texts, sync notes) goes
+    through this. Integer arithmetic: the rules run it for every enterprise.
+    """
+    steps = abs(yuan) // 10 ** (4 - decimals)  # decimals ≤ 4: whole units of the last place
+    whole, part = divmod(steps, 10 ** decimals)
+    return yuan < 0 and steps > 0, whole, part
+
+
+def to_wan(yuan: int | None, decimals: int = 2) -> Decimal | None:
+    """万元 as a number, `decimals` places (cut_wan's rule): what a chart labels."""
     if yuan is None:
         return None
-    return (Decimal(yuan) / YUAN_PER_WAN).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    negative, whole, part = cut_wan(yuan, decimals)
+    return Decimal(f"{'-' if negative else ''}{whole}.{part:0{decimals}d}" if decimals else
+                   f"{'-' if negative else ''}{whole}")
 
 
 def format_wan(yuan: int | None, decimals: int = 2) -> str:
-    """16505000 → '1,650.50' (the caller adds 万元 where the column header does not)."""
+    """16505000 → '1,650.50' (the caller adds 万元 where the column header does not);
+    cut_wan's rule, `decimals` places (0–4)."""
     if yuan is None:
         return ""
-    q = Decimal(1).scaleb(-decimals)
-    value = (Decimal(yuan) / YUAN_PER_WAN).quantize(q, rounding=ROUND_HALF_UP)
-    return f"{value:,.{decimals}f}"
+    negative, whole, part = cut_wan(yuan, decimals)
+    return f"{'-' if negative else ''}{whole:,}" + (f".{part:0{decimals}d}" if decimals else "")
 
 
 def format_wan_short(yuan: int | None) -> str:
-    """For reason texts: 16500000 → '1,650万元', 16505000 → '1,650.5万元'."""
+    """For reason texts: 16500000 → '1,650万元', 16505000 → '1,650.5万元' (two places at
+    most, cut_wan's rule, trailing zeros dropped)."""
     if yuan is None:
         return "—"
-    value = (Decimal(yuan) / YUAN_PER_WAN).normalize()
-    text = f"{value:,f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return f"{text}万元"
+    negative, whole, part = cut_wan(yuan)
+    decimals = f".{part:02d}".rstrip("0") if part else ""
+    return f"{'-' if negative else ''}{whole:,}{decimals}万元"
 
 
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")

@@ -21,16 +21,7 @@ from .text import match_key
 NATIONAL_THRESHOLD = 20_000_000  # annual main business revenue, above scale since 2011 (5,000,000 before)
 
 
-def wan(yuan: int | None) -> str:
-    """万元 to two decimals, rounded down: 19,999,999 shows as 1,999.99万元, never 2,000.
-
-    Integer arithmetic (this runs for every enterprise); same text as format_wan_short.
-    """
-    if yuan is None:
-        return format_wan_short(None)
-    sign, cents = ("-", -yuan // 100) if yuan < 0 else ("", yuan // 100)
-    whole, part = divmod(cents, 100)
-    return f"{sign}{whole:,}" + (f".{part:02d}".rstrip("0") if part else "") + "万元"
+wan = format_wan_short  # 万元 as reason texts write it (money.cut_wan: 19,999,999 → 1,999.99万元)
 
 
 @dataclass

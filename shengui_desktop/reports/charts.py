@@ -12,6 +12,7 @@ from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from ..domain.money import to_wan
 from .fonts import FONT, register
 
 SERIES_COLOURS = [colors.HexColor("#9AA5B1"), colors.HexColor("#3E7CB1"),
@@ -62,13 +63,14 @@ def _legend(x: float, y: float, items: list[tuple[colors.Color, str]]) -> Legend
 def running_totals(months: list[int | None]) -> list[float | None]:
     """Monthly revenues in yuan → running totals in 万元 (one decimal); a missing month
     stays None and the total carries on past it."""
-    series, running = [], 0.0
+    series: list[float | None] = []
+    running = 0
     for value in months:
         if value is None:
             series.append(None)
             continue
-        running += value / 10_000
-        series.append(round(running, 1))
+        running += value
+        series.append(float(to_wan(running, 1)))  # the labels: money's one rule (cut_wan)
     return series
 
 

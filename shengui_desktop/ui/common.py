@@ -1,12 +1,13 @@
-"""Small pieces shared by the pages: messages, a list-of-dicts table model, formatting."""
+"""Small pieces shared by the pages: messages, a list-of-dicts table model, formatting,
+the hint an empty table shows, sizing a window to the screen."""
 
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QHeaderView, QMessageBox, QTableView, QWidget
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QGuiApplication
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMessageBox, QTableView, QWidget
 
 from ..domain.money import format_wan
 from ..errors import UserError, ValidationError
@@ -17,7 +18,53 @@ WARN_BRUSH = QBrush(QColor("#fff4d6"))
 
 
 def wan(yuan: int | None) -> str:
+    """万元 for the window, money's one rule (domain.money.cut_wan); — when unknown."""
     return "—" if yuan is None else format_wan(yuan)
+
+
+def fit_to_screen(window: QWidget, wanted: QSize, share: float = 0.95) -> QSize:
+    """Resize a window to `wanted`, but never beyond `share` of its screen's free area (a
+    dialog designed at 820×600 still fits a 1024×768 laptop with a task bar)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    free = screen.availableGeometry().size()
+    size = wanted.boundedTo(QSize(int(free.width() * share), int(free.height() * share)))
+    window.resize(size)
+    return size
+
+
+class EmptyHint(QLabel):
+    """What to do, written over a table while it has no rows (暂无走访记录，按 Ctrl+N 记录).
+
+    It sits on the view's viewport, follows its size and the model's rows, and lets clicks
+    through. `set_text` changes the advice (say, once loading is done or filters are set);
+    an empty text shows nothing."""
+
+    def __init__(self, view: QAbstractItemView, text: str = ""):
+        super().__init__(text, view.viewport())
+        self.view = view
+        self.setObjectName("emptyHint")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setStyleSheet("QLabel#emptyHint { color: #6b6b6b; font-size: 14px; padding: 24px; }")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        view.viewport().installEventFilter(self)
+        model = view.model()
+        for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved, model.layoutChanged):
+            signal.connect(self.update_visibility)
+        self.setGeometry(view.viewport().rect())
+        self.update_visibility()
+
+    def set_text(self, text: str) -> None:
+        self.setText(text)
+        self.update_visibility()
+
+    def update_visibility(self, *_args) -> None:
+        self.setVisible(bool(self.text()) and self.view.model().rowCount() == 0)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.setGeometry(self.view.viewport().rect())
+        return False
 
 
 def show_error(parent: QWidget | None, error: Exception | str, title: str = "无法保存") -> None:
@@ -92,7 +139,9 @@ class DictTableModel(QAbstractTableModel):
 
 
 def make_table(model: DictTableModel, parent: QWidget | None = None,
-               stretch: str | None = None) -> QTableView:
+               stretch: str | None = None, empty: str | None = None) -> QTableView:
+    """A read-only table of `model`; `empty`: the hint shown while it has no rows (the view's
+    `empty_hint`, an EmptyHint, changes it later)."""
     view = QTableView(parent)
     view.setModel(model)
     view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
@@ -109,6 +158,8 @@ def make_table(model: DictTableModel, parent: QWidget | None = None,
             view.setColumnWidth(i, col.width)
         if stretch and col.key == stretch:
             header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
+    if empty is not None:
+        view.empty_hint = EmptyHint(view, empty)  # type: ignore[attr-defined]
     return view
 
 

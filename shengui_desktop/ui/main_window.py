@@ -1,14 +1,19 @@
-"""The main window: navigation, the pages, the status bar, background loading."""
+"""The main window: navigation, the menu bar, the pages, the status bar, background loading.
+
+The pages are one list, PAGE_LIST: it builds the navigation, the stack and the 页面 menu
+(Ctrl+1 … Ctrl+9, Ctrl+0 in that order), so a page added there appears everywhere at once.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QRect, QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox,
                                QStackedWidget, QWidget)
 
@@ -35,11 +40,50 @@ from .visits.page import VisitsPage
 if TYPE_CHECKING:
     from ..storage.ledger import Ledger
 
-PAGES = ["首页", "企业台账", "走访记录", "问题台账", "数据同步", "报表打印", "Excel导入", "政策配置", "乡镇与部门", "设置"]
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the window: its name (navigation, 页面 menu, show_page), the MainWindow
+    attribute that holds it, and how it is made (called with the window)."""
+
+    name: str
+    attr: str
+    make: Callable[["MainWindow"], QWidget]
+
+
+# In navigation order: Ctrl+1 … Ctrl+9, Ctrl+0 follow it.
+PAGE_LIST: tuple[Page, ...] = (
+    Page("首页", "home", HomePage),
+    Page("企业台账", "ledger_page", LedgerPage),
+    Page("走访记录", "visits_page", VisitsPage),
+    Page("问题台账", "issues_page", IssuesPage),
+    Page("数据同步", "sync_page", SyncPage),
+    Page("报表打印", "print_page", PrintPage),
+    Page("Excel导入", "import_page", ExcelImportPage),
+    Page("政策配置", "policy_page", PolicyPage),
+    Page("乡镇与部门", "townships_page", TownshipsPage),
+    Page("设置", "settings_page", SettingsPage),
+)
+PAGES = [page.name for page in PAGE_LIST]
 # Column widths are remembered per set of columns: a state saved by a version with other
 # columns would put widths on the wrong ones.
 LEDGER_COLUMNS_KEY = "main/ledger_columns_" + hashlib.blake2b("|".join(KEYS).encode(), digest_size=4).hexdigest()
 FIRST_SCREEN = 100  # rows painted before the full index has loaded
+SCREEN_SHARE = 0.9  # a first window takes this share of the screen's free area
+MINIMUM_SIZE = QSize(900, 600)  # the window's least size; wider when a page needs it (content_minimum)
+
+
+def fitted_size(available: QSize, minimum: QSize = MINIMUM_SIZE) -> QSize:
+    """The first size of the window on a screen whose free area is `available`: SCREEN_SHARE
+    of it, at least `minimum`, never more than the screen."""
+    wanted = QSize(int(available.width() * SCREEN_SHARE), int(available.height() * SCREEN_SHARE))
+    return wanted.expandedTo(minimum).boundedTo(available)
+
+
+def fits(frame: QRect, available: QRect, slack: int = 8) -> bool:
+    """Whether a window whose frame is `frame` lies on the screen's free area (its border
+    may hang over by `slack` pixels, as a window as wide as the screen's does)."""
+    return available.adjusted(-slack, -slack, slack, slack).contains(frame)
 
 
 class MainWindow(QMainWindow):
@@ -65,20 +109,12 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(120)
         self.nav.setStyleSheet("QListWidget { font-size: 15px; } QListWidget::item { padding: 10px 8px; }")
         self.stack = QStackedWidget()
-        self.home = HomePage(self)
-        self.ledger_page = LedgerPage(self)
-        self.visits_page = VisitsPage(self)
-        self.issues_page = IssuesPage(self)
-        self.sync_page = SyncPage(self)
-        self.print_page = PrintPage(self)
-        self.import_page = ExcelImportPage(self)
-        self.policy_page = PolicyPage(self)
-        self.townships_page = TownshipsPage(self)
-        self.settings_page = SettingsPage(self)
-        for name, page in zip(PAGES, (self.home, self.ledger_page, self.visits_page, self.issues_page,
-                                      self.sync_page, self.print_page, self.import_page, self.policy_page,
-                                      self.townships_page, self.settings_page)):
-            self.add_page(name, page)
+        self.page_actions: list[QAction] = []
+        self._build_menus()
+        for page in PAGE_LIST:
+            widget = page.make(self)
+            setattr(self, page.attr, widget)
+            self.add_page(page.name, widget)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         central = QWidget()
         row = QHBoxLayout(central)
@@ -95,15 +131,22 @@ class MainWindow(QMainWindow):
         self.home.navigate.connect(self.navigate)
         self.bus.changed.connect(self._changed)
         self._build_status_bar()
-        self._build_actions()
-        self.resize(1280, 800)
+        self._fill_menus()
         self._restore()
         self.nav.setCurrentRow(0)
 
     # -- layout --------------------------------------------------------------------------
     def add_page(self, name: str, widget) -> int:
+        """A page in the navigation, the stack and the 页面 menu (Ctrl+1 … Ctrl+9, Ctrl+0 for the first ten)."""
         self.nav.addItem(name)
-        return self.stack.addWidget(widget)
+        row = self.stack.addWidget(widget)
+        action = QAction(name, self)
+        if row < 10:  # Ctrl+1 … Ctrl+9, then Ctrl+0 as on the keyboard's row of digits
+            action.setShortcut(QKeySequence(f"Ctrl+{(row + 1) % 10}"))
+        action.triggered.connect(lambda _c=False, r=row: self.nav.setCurrentRow(r))
+        self.page_menu.addAction(action)
+        self.page_actions.append(action)
+        return row
 
     def show_page(self, name: str) -> None:
         self.nav.setCurrentRow(PAGES.index(name) if name in PAGES else 0)
@@ -124,34 +167,105 @@ class MainWindow(QMainWindow):
         count = site.unsynced_change_count(self.ledger)
         self.status_unsynced.setText(f"未同步的修改：{count:,}条")
 
-    def _build_actions(self) -> None:
-        for i, name in enumerate(PAGES):
-            action = QAction(name, self)
-            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
-            action.triggered.connect(lambda _c=False, row=i: self.nav.setCurrentRow(row))
-            self.addAction(action)
-        visit = QAction("记录走访", self)
-        visit.setShortcut(QKeySequence("Ctrl+N"))
-        visit.triggered.connect(lambda: self.new_visit(None))
-        self.addAction(visit)
-        self.new_enterprise_action = QAction("新增企业", self)
-        self.new_enterprise_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
-        self.new_enterprise_action.triggered.connect(lambda: self.new_enterprise())
-        self.addAction(self.new_enterprise_action)
-        find = QAction("搜索企业", self)
-        find.setShortcut(QKeySequence("Ctrl+F"))
-        find.triggered.connect(self._focus_search)
-        self.addAction(find)
+    def _action(self, menu, text: str, slot, shortcut=None, tip: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _c=False: slot())
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        """文件 / 页面 / 操作 / 帮助. 页面 is filled by add_page, the others by _fill_menus."""
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("文件(&F)")
+        self.page_menu = bar.addMenu("页面(&P)")
+        self.action_menu = bar.addMenu("操作(&A)")
+        self.help_menu = bar.addMenu("帮助(&H)")
+
+    def _fill_menus(self) -> None:
+        self.menu_actions: dict[str, QAction] = {}
+        add = self.menu_actions.__setitem__
+        add("import", self._action(self.file_menu, "导入同步包…", lambda: self._sync_action("import"),
+                                   "Ctrl+O", "从U盘等处选择同步包导入（数据同步页）"))
+        add("export", self._action(self.file_menu, "导出同步包…", lambda: self._sync_action("export"),
+                                   "Ctrl+E", "把本机的修改导出到文件夹（数据同步页）"))
+        add("excel_import", self._action(self.file_menu, "从Excel导入…", self._excel_import,
+                                         tip="选择企业名单、月度数据等Excel文件，检查后导入（Excel导入页）"))
+        add("excel", self._action(self.file_menu, "导出当前列表到Excel…", self._export_view,
+                                  tip="把企业台账页当前筛选出的企业导出到Excel"))
+        self.file_menu.addSeparator()
+        add("print", self._action(self.file_menu, "打印…", self._print, QKeySequence.StandardKey.Print,
+                                  "打印“报表打印”页预览中的报表；尚未生成时转到该页"))
+        self.file_menu.addSeparator()
+        add("quit", self._action(self.file_menu, "退出", self.close, "Ctrl+Q"))
+        add("visit", self._action(self.action_menu, "记录走访", lambda: self.new_visit(None), "Ctrl+N"))
+        add("new_enterprise", self._action(self.action_menu, "新增企业…", lambda: self.new_enterprise(),
+                                           "Ctrl+Shift+N", "录入一户新企业（与Excel导入相同的检查）"))
+        self.new_enterprise_action = self.menu_actions["new_enterprise"]
+        add("find", self._action(self.action_menu, "搜索企业", self._focus_search, "Ctrl+F"))
+        add("about", self._action(self.help_menu, "关于", self.show_about))
+
+    def _sync_action(self, which: str) -> None:
+        self.show_page("数据同步")
+        transfer = self.sync_page.transfer
+        (transfer.import_clicked if which == "import" else transfer.export_clicked)()
+
+    def _print(self) -> None:
+        """Print the report previewed on 报表打印 (the system's print dialog); from another page,
+        or before a report is generated, go to 报表打印 to choose one."""
+        viewer = self.print_page.viewer
+        if self.stack.currentWidget() is self.print_page and viewer.print_button.isEnabled():
+            viewer.print_clicked()
+        else:
+            self.show_page("报表打印")
+
+    def _excel_import(self) -> None:
+        self.show_page("Excel导入")
+        self.import_page.choose_file()
+
+    def _export_view(self) -> None:
+        self.show_page("企业台账")
+        self.ledger_page.export_view()
+
+    def show_about(self):
+        from .about import AboutDialog
+
+        self.about_box = AboutDialog(self)
+        self.about_box.open()
+        return self.about_box
 
     def _focus_search(self) -> None:
         self.show_page("企业台账")
         self.ledger_page.search.setFocus()
         self.ledger_page.search.selectAll()
 
+    def available_geometry(self) -> QRect:
+        """The free area (without task bars) of the screen the window opens on."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry()
+
+    def content_minimum(self) -> QSize:
+        """The smallest window every page fits in: the widest page beside the navigation, the
+        menu and status bars (not their texts: a long ledger path may be cut short), and at
+        least MINIMUM_SIZE."""
+        central = self.centralWidget().minimumSizeHint()
+        bars = self.menuBar().sizeHint().height() + self.statusBar().sizeHint().height()
+        return MINIMUM_SIZE.expandedTo(QSize(central.width(), central.height() + bars))
+
     def _restore(self) -> None:
+        """The saved geometry when it lies wholly on this screen (a window saved on a bigger
+        monitor does not run off a 1024×768 laptop); else SCREEN_SHARE of the screen, centred."""
+        available = self.available_geometry()
+        self.setMinimumSize(self.content_minimum().boundedTo(available.size()))
         geometry = self.settings.value("main/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        if geometry is None or not self.restoreGeometry(geometry) or not fits(self.frameGeometry(), available):
+            self.setWindowState(Qt.WindowState.WindowNoState)
+            size = fitted_size(available.size(), self.minimumSize())
+            self.resize(size)
+            self.move(available.center() - QRect(0, 0, size.width(), size.height()).center())
         state = self.settings.value(LEDGER_COLUMNS_KEY)
         if state is not None:
             self.ledger_page.table.horizontalHeader().restoreState(state)

@@ -5,6 +5,7 @@ names in the ledger table. Formatting only; the results come from services.polic
 from __future__ import annotations
 
 from ..domain.evaluation import FLAG_NAMES
+from ..domain.money import format_wan
 from ..domain.policy_results import ChecklistItem, KindLine, KindTargets, Reminder, Rewards, TargetLine, TargetProgress
 
 MISSING = "—"  # shown where a value is not (yet) known
@@ -57,7 +58,7 @@ def reward_lines(rewards: Rewards, enterprise_id: str) -> list[str]:
     """The reward lines of one enterprise; without a profile, why nothing was computed."""
     out = []
     for line in rewards.lines_of(enterprise_id):
-        amount = line.amount_text or (f"{line.amount / 10000:,.2f}万元" if line.amount else "")
+        amount = line.amount_text or (f"{format_wan(line.amount)}万元" if line.amount else "")
         out.append(f"{line.rule_name}（{line.payer}）：{line.status_text}"
                    f"{'，' + amount if amount else ''}——{line.reason}")
     if not out and rewards.profile is None:

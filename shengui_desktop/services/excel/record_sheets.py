@@ -13,7 +13,7 @@ may belong to.
 
 from __future__ import annotations
 
-from ...domain.money import UNIT_FACTORS
+from ...domain.money import UNIT_FACTORS, format_wan_short
 from ...domain.policy_records import (CLAIM_KINDS, CLAIM_STATUSES, PROJECT_KINDS, PROJECT_LABELS,
                                       PROJECT_STATUSES, choice_code, rule_code, validate_claim,
                                       validate_milestone, validate_project, validate_scale_period)
@@ -52,7 +52,7 @@ def _shown(field: str, value) -> str:
     if value is None:
         return ""
     if isinstance(value, int) and field in ("investment", "expected_output", "amount"):
-        return f"{value / 10_000:g}万元"
+        return format_wan_short(value)  # money's one rule (domain.money.cut_wan)
     return str(_SHOWN.get(field, {}).get(value, value))
 
 

@@ -7,16 +7,19 @@ path, so the change log is filled exactly as real work would fill it.
 from __future__ import annotations
 
 import random
+import tempfile
+import uuid
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ...domain import credit_code
 from ...domain.industry import DIVISIONS
-import uuid
-
+from ...domain.policy import POOL_ORDER
 from ...errors import UserError
 from ...storage.ledger import monthly_figure_id
 from ..office.site import this_site
+from ..policy import active_profile, choose_profile, evaluate
 from . import reference
 
 if TYPE_CHECKING:
@@ -247,17 +250,6 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
                     })
         counts["visits"] = ledger.insert_many("visits", visit_rows)
         counts["issues"] = ledger.insert_many("issues", issue_rows)
-
-        moves = []
-        for row in ent_rows:
-            if row["pool"] not in ("none", "base"):
-                moves.append({
-                    "id": _new_id(rng), "enterprise_id": row["id"], "from_pool": "base", "to_pool": row["pool"],
-                    "moved_on": date(as_of.year, 1, 15).isoformat(),
-                    "reason": "年度培育库动态调整（演示数据）", "decided_by": ledger.user or "admin",
-                })
-        counts["pool_events"] = ledger.insert_many("pool_events", moves)
-
         targets = 0
         if role == "county":
             for code, _name in town_codes:
@@ -271,17 +263,73 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
                                               "net_increase": rng.randint(1, 3)})
                 targets += 1
         counts["targets"] = targets
+        # after the targets: a profile that sizes its pools by the target (孝义) reads them
+        pools_by_profile(ledger, ent_rows, as_of)
+
+        moves = []
+        for row in ent_rows:
+            if row["pool"] not in ("none", "base"):
+                moves.append({
+                    "id": _new_id(rng), "enterprise_id": row["id"], "from_pool": "base", "to_pool": row["pool"],
+                    "moved_on": date(as_of.year, 1, 15).isoformat(),
+                    "reason": "年度培育库动态调整（演示数据）", "decided_by": ledger.user or "admin",
+                })
+        counts["pool_events"] = ledger.insert_many("pool_events", moves)
+
     return counts
+
+
+def pools_by_profile(ledger: Ledger, ent_rows: list[dict], as_of: date) -> int:
+    """Put each generated enterprise in the pool the active profile's rules suggest, so the
+    demo reads like a ledger kept by its own document: only the pools it defines, and no
+    enterprise (a reached-scale one least of all) told to go down. One in fifty (at least one) whose
+    suggestion is above a lower pool of the profile is left in that lower pool: this year's
+    pending adjustments, the few that 建议调整库别 lists.
+
+    `ent_rows` are the generated rows (their "pool" is updated in place); returns how many
+    enterprises are pending. Without an active profile (a township, a bare test ledger) the
+    pools stay as generated."""
+    profile = active_profile(ledger)
+    if profile is None:
+        return 0
+    ladder = ["none", *(p for p in POOL_ORDER if p in set(profile.data.get("pools") or ()))]
+    suggested = evaluate(ledger, [row["id"] for row in ent_rows], today=as_of)
+    final: dict[str, str] = {}
+    below: dict[str, str] = {}  # the profile's next pool down from the suggestion, if any
+    for row in ent_rows:
+        ev = suggested.get(row["id"])
+        pool = row["pool"] if ev is None else ev.suggested_pool
+        final[row["id"]] = pool
+        if pool in ladder[1:]:
+            below[row["id"]] = ladder[ladder.index(pool) - 1]
+    wanted = -(-len(ent_rows) // 50)  # one in fifty, at least one
+    candidates = [row["id"] for row in ent_rows if row["id"] in below]
+    if wanted and candidates:
+        for enterprise_id in candidates[::max(1, len(candidates) // wanted)][:wanted]:
+            final[enterprise_id] = below[enterprise_id]
+    for row in ent_rows:
+        if final[row["id"]] != row["pool"]:
+            ledger.update("enterprises", row["id"], {"pool": final[row["id"]]})
+            row["pool"] = final[row["id"]]
+    return sum(1 for enterprise_id in below if final[enterprise_id] == below[enterprise_id])
 
 
 DEMO_PASSWORD = "demo1234"
 DEMO_USER = "admin"
+# The offices a demo can show (what `shengui --demo county|township` and the question ask).
+DEMO_OFFICES = {"township": "乡镇（秀水镇）：乡镇干部每天的工作，本乡镇的企业、走访和问题",
+                "county": "县级（盂县）：全县台账、各乡镇进度、目标和政策"}
+DEMO_PROFILE = "yuxian"  # the demo county is 盂县: its own policy document
 
 
-def ensure_demo_ledger(path, *, enterprises: int = 300, progress=None):
-    """Create the demo county ledger once (known password, shown on the unlock dialog)."""
-    from pathlib import Path
+def _remove_ledger(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", ".keys"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
+
+def ensure_demo_ledger(path, *, enterprises: int = 300, progress=None, profile: str = DEMO_PROFILE) -> Path:
+    """Create the demo county ledger once (known password, shown on the unlock dialog); its
+    pools are those the profile's rules give (pools_by_profile)."""
     from ..office.setup import init_office
 
     path = Path(path)
@@ -291,13 +339,52 @@ def ensure_demo_ledger(path, *, enterprises: int = 300, progress=None):
                                     admin_user=DEMO_USER, password=DEMO_PASSWORD,
                                     display_name="演示管理员")
     try:
-        from ..policy import choose_profile
-        choose_profile(ledger, "yuxian")  # the demo county is 盂县: its own policy document
+        choose_profile(ledger, profile)
         generate(ledger, enterprises=enterprises, townships=8, seed=1, progress=progress)
     except BaseException:
         ledger.close()
-        for suffix in ("", "-wal", "-shm", ".keys"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        _remove_ledger(path)
         raise
     ledger.close()
+    return path
+
+
+def ensure_township_demo(path, county_path, *, progress=None) -> Path:
+    """Create the demo township ledger once: 秀水镇, set up as a real township is (the
+    county's certificate pinned), its first package enrolling it at the demo county, and the
+    county's package bringing its enterprises, figures, visits, issues, departments, targets
+    and the policy profile. A cadre's daily view of the township's own enterprises, with
+    everything as the county decided it. Makes the demo county first if needed."""
+    from ..office.session import close, unlock
+    from ..office.setup import set_up_office
+    from .. import sync
+
+    path = Path(path)
+    if path.exists():
+        return path
+    county_path = ensure_demo_ledger(county_path, progress=progress)
+    county = unlock(county_path, password=DEMO_PASSWORD, user=DEMO_USER)
+    town = None
+    try:
+        first = county.one("SELECT code, name FROM townships ORDER BY code LIMIT 1")
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            cert = folder / "county.cert.json"
+            sync.export_certificate(county, cert)
+            town = set_up_office(path, role="township", name=first["name"],
+                                 area_code=first["code"], admin_user=DEMO_USER,
+                                 password=DEMO_PASSWORD, display_name="演示乡镇干部",
+                                 county_certificate=cert).ledger
+            up = sync.export_packages(town, folder / "up", to=this_site(county)["area_code"])
+            sync.import_packages(county, [r.path for r in up],
+                                 accept_fingerprint=this_site(town)["fingerprint"])
+            down = sync.export_packages(county, folder / "down", to=first["code"])
+            sync.import_packages(town, [r.path for r in down], progress=progress)
+    except BaseException:
+        close(town)
+        _remove_ledger(path)
+        raise
+    finally:
+        close(county)
+    close(town)
     return path

@@ -11,6 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from ...domain.money import format_wan
 from ...services.ledger.enterprises import THRESHOLD_YUAN
 
 YEAR_COLOURS = ["#1a5fb4", "#2e7d32", "#9c6500", "#6a1b9a"]
@@ -83,7 +84,7 @@ class RevenueChart(QWidget):
             p.drawLine(QPointF(plot.left(), y(value)), QPointF(plot.right(), y(value)))
             p.setPen(QColor("#555"))
             p.drawText(QRectF(0, y(value) - 8, left - 6, 16),
-                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{value / 10000:,.0f}")
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, format_wan(int(value), 0))
         for m in range(1, 13):
             p.drawText(QRectF(x(m) - 20, plot.bottom() + 4, 40, 16), Qt.AlignmentFlag.AlignHCenter, f"{m}月")
         # the threshold: 2,000万元 a year

@@ -212,7 +212,7 @@ class PoolTab(QWidget):
             Column("reason", "理由", width=360),
             Column("decided_by", "决定人", width=80),
         ], self)
-        layout.addWidget(make_table(self.model), 1)
+        layout.addWidget(make_table(self.model, empty="暂无调库记录"), 1)
         self.load()
 
     def load(self) -> None:
@@ -253,7 +253,7 @@ class VisitsTab(QWidget):
             Column("summary", "走访情况", width=360),
             Column("demands", "企业诉求", width=240),
         ], self)
-        layout.addWidget(make_table(self.model), 1)
+        layout.addWidget(make_table(self.model, empty="暂无走访记录，点击上方“记录走访”"), 1)
         self.load()
 
     def load(self) -> None:
@@ -275,7 +275,7 @@ class IssuesTab(QWidget):
             Column("status", "状态", lambda v: ISSUE_STATUSES.get(v, v or ""), width=60),
             Column("resolution", "办理结果", width=220),
         ], self, row_brush=lambda r: OVERDUE_BRUSH if is_overdue(r, today) else None)
-        layout.addWidget(make_table(self.model), 1)
+        layout.addWidget(make_table(self.model, empty="暂无问题"), 1)
         layout.addWidget(QLabel("在“问题台账”中更新办理状态和结果。"))
         self.load()
 

@@ -18,6 +18,7 @@ from ...services.ledger import visits
 from ..policy_text import reminder_lines, target_lines
 from ..jobs import JobRunner
 from ..ledger.index import POOL, STAT
+from ..ledger.page import NO_ENTERPRISES, NO_ENTERPRISES_TOWNSHIP
 
 LINK_STYLE = ("QPushButton { text-align: left; border: none; padding: 4px 6px; color: #1a5fb4; }"
               " QPushButton:hover { background: #e8f0fb; }")
@@ -26,7 +27,10 @@ LINK_STYLE = ("QPushButton { text-align: left; border: none; padding: 4px 6px; c
 def home_stats(today):
     """A job function: what the dashboard needs from the ledger besides the index."""
     def work(ledger, _progress, _cancelled):
+        profile = policy.active_profile(ledger)
         return {
+            # the pools to list: the profile's own (every pool without a profile)
+            "pools": set(POOLS) if profile is None else {"none", *profile.data.get("pools", ())},
             "issues": visits.issue_counts(ledger, today.isoformat()),
             "targets": policy.target_progress(ledger, today.year),
             "reminders": policy.calendar_reminders(ledger, today),
@@ -98,7 +102,10 @@ class HomePage(QWidget):
                           on_done=self._stats_loaded)
 
     def _stats_loaded(self, stats: dict) -> None:
+        listed = self.stats.get("pools")
         self.stats = stats
+        if stats["pools"] != listed:
+            self.draw_index()
         self.draw_actions()
         self.draw_lines("targets", target_lines(stats["targets"]))
         self.draw_lines("calendar", reminder_lines(stats["reminders"]))
@@ -112,13 +119,18 @@ class HomePage(QWidget):
         pools = Counter(r[POOL] for r in index.rows)
         stats = Counter(r[STAT] for r in index.rows)
         self._link(layout, "all", f"全部企业　{len(index):,}户", "企业台账", {})
+        if not len(index):
+            self._note(layout, NO_ENTERPRISES_TOWNSHIP if self.window_.site["role"] == "township"
+                       else NO_ENTERPRISES)
         for code, label in STAT_STATUSES.items():
             if stats.get(code):
                 self._link(layout, f"stat:{code}", f"{label}　{stats[code]:,}户", "企业台账",
                            {"stat_status": code})
+        listed = self.stats.get("pools") or set(POOLS)
         for code, label in POOLS.items():
-            self._link(layout, f"pool:{code}", f"{label}　{pools.get(code, 0):,}户", "企业台账",
-                       {"pool": code})
+            if code in listed or pools.get(code):  # a pool the profile lacks only when someone is in it
+                self._link(layout, f"pool:{code}", f"{label}　{pools.get(code, 0):,}户", "企业台账",
+                           {"pool": code})
         self.draw_actions()
 
     def draw_actions(self) -> None:
@@ -133,8 +145,7 @@ class HomePage(QWidget):
         if not self.window_.figures_ready:
             self._note(layout, "正在按政策规则评估企业…")
             return
-        if not index.evaluations:
-            self._note(layout, "（政策规则模块尚未安装：达规未入统、退规风险等提示暂不可用）")
+        if not index.evaluations:  # nothing to evaluate: no enterprise yet
             return
         flags = Counter(code for ev in index.evaluations.values() for code in ev.flag_codes)
         differs = sum(1 for r in index.rows if (ev := index.evaluations.get(r[0])) is not None

@@ -50,7 +50,7 @@ class IssuesPage(QWidget):
             Column("status", "状态", lambda v: ISSUE_STATUSES.get(v, v or ""), width=60),
             Column("resolution", "办理结果", width=200),
         ], self, row_brush=self._brush)
-        self.table = make_table(self.model)
+        self.table = make_table(self.model, empty="正在读取问题…")
         self.table.selectionModel().currentRowChanged.connect(self._selected)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
@@ -134,11 +134,20 @@ class IssuesPage(QWidget):
         self.runner.start(self.window_.ledger, work, name="issues", on_done=self._loaded)
 
     def _loaded(self, rows: list[dict]) -> None:
+        self.table.empty_hint.set_text(self.empty_text())
         self.model.set_rows(rows)
         late = sum(1 for r in rows if self._brush(r) is not None)
-        self.count.setText(f"共{len(rows):,}个问题，其中逾期{late:,}个（红色）")
+        self.count.setText(f"共{len(rows):,}个问题，其中逾期{late:,}个（红色）" if rows else "")
         self.save_button.setEnabled(False)
         self.loaded = True
+
+    def empty_text(self) -> str:
+        """The hint an empty list shows under the filters now set."""
+        if self.department.currentIndex() or self.overdue.isChecked() or self.status.currentIndex() > 1:
+            return "没有符合条件的问题，可更换上方的责任单位、状态或取消“只看逾期”"
+        if self.status.currentIndex() == 0:
+            return "暂无未办结的问题（走访中提出的问题记在“记录走访”里，会列在这里）"
+        return "暂无问题（走访中提出的问题记在“记录走访”里，会列在这里）"
 
     def _selected(self, current, _previous) -> None:
         if not current.isValid():

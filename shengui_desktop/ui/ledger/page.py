@@ -11,7 +11,11 @@ from ...domain.evaluation import FLAG_NAMES
 from ...domain.industry import DIVISIONS
 from ...domain.records import POOLS, STAT_STATUSES
 from .index import EnterpriseIndex, Filters, search_text
+from ..common import EmptyHint
 from .model import COLUMNS, KEYS, LedgerModel
+
+NO_ENTERPRISES = "暂无企业，可在“Excel导入”中导入名单"
+NO_ENTERPRISES_TOWNSHIP = "暂无企业：在“数据同步”中导入县级发来的同步包，或在“Excel导入”中导入名单"
 
 
 class LedgerPage(QWidget):
@@ -34,30 +38,30 @@ class LedgerPage(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("搜索：企业名称、信用代码、拼音首字母（如 xsjx）")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(280)
+        self.search.setMinimumWidth(180)  # the filters fit beside it on a 1024×768 screen
         bar.addWidget(self.search, 2)
         self.township = self._combo("全部乡镇", [])
         self.pool = self._combo("全部库别", list(POOLS.items()))
         self.stat = self._combo("全部统计状态", list(STAT_STATUSES.items()))
         self.industry = self._combo("全部行业", [(code, f"{code} {name}") for code, (_s, name)
                                                 in sorted(DIVISIONS.items())])
+        self.industry.setMaximumWidth(130)
         self.flag = self._combo("全部提示", list(FLAG_NAMES.items()))
         for w in (self.township, self.pool, self.stat, self.industry, self.flag):
             bar.addWidget(w)
-        self.differs = QCheckBox("建议库别≠现库别")
-        bar.addWidget(self.differs)
         layout.addLayout(bar)
 
         line = QHBoxLayout()
         self.count = QLabel("正在读取台账…")
         line.addWidget(self.count, 1)
+        self.differs = QCheckBox("建议库别≠现库别")
         self.reset_button = QPushButton("清除筛选")
         self.reset_button.clicked.connect(self.clear_filters)
         self.visit_button = QPushButton("记录走访(&V)")
         self.visit_button.clicked.connect(self._visit_selected)
         self.export_button = QPushButton("导出当前列表到Excel…")
         self.export_button.clicked.connect(self.export_view)
-        for w in (self.reset_button, self.visit_button, self.export_button):
+        for w in (self.differs, self.reset_button, self.visit_button, self.export_button):
             line.addWidget(w)
         self.new_button = QPushButton("新增企业…")
         self.new_button.setToolTip("登记一户新企业（Ctrl+Shift+N）")
@@ -85,6 +89,7 @@ class LedgerPage(QWidget):
         self.table.doubleClicked.connect(lambda ix: self.open_enterprise.emit(self.model.enterprise_id(ix.row())))
         self.table.activated.connect(lambda ix: self.open_enterprise.emit(self.model.enterprise_id(ix.row())))
         layout.addWidget(self.table, 1)
+        self.empty_hint = EmptyHint(self.table, "正在读取台账…")
 
         self.search.textChanged.connect(self.apply_filters)
         for combo in (self.township, self.pool, self.stat, self.industry, self.flag):
@@ -188,6 +193,11 @@ class LedgerPage(QWidget):
         if self.preview:
             self.count.setText(f"正在读取全部企业…（先显示前{total}户）")
             return
+        if not total:
+            self.empty_hint.set_text(
+                NO_ENTERPRISES_TOWNSHIP if self.window_.site["role"] == "township" else NO_ENTERPRISES)
+        else:
+            self.empty_hint.set_text("没有符合条件的企业，可修改搜索内容或点“清除筛选”")
         text = f"共{total:,}户企业" if shown == total else f"符合条件{shown:,}户（共{total:,}户）"
         if not self.model.index_data.prior_revenue and total:
             text += "；正在汇总营收和政策评估…"

@@ -158,8 +158,9 @@ class PdfViewer(QWidget):
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.scroll)
         layout.addWidget(self.stack, 1)
-        for keys, action in ((QKeySequence.StandardKey.Print, self.print_clicked),
-                             (QKeySequence("Ctrl+Shift+S"), self.save_clicked)):
+        # Ctrl+P is the main window's 文件 → 打印…, which prints this preview (two Ctrl+P
+        # shortcuts would be ambiguous: neither would fire)
+        for keys, action in ((QKeySequence("Ctrl+Shift+S"), self.save_clicked),):
             shortcut = QShortcut(keys, self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(action)

@@ -46,7 +46,7 @@ class ConflictsView(QWidget):
             Column("outcome", "处理情况", width=130),
         ], self, row_brush=lambda r: WARN_BRUSH if r["kind"] == "delete" and r["status"] == "open"
            else None)
-        self.table = make_table(self.model)
+        self.table = make_table(self.model, empty="暂无冲突")
         self.table.selectionModel().currentRowChanged.connect(self._selected)
 
         detail = QWidget()

@@ -34,7 +34,7 @@ class DuplicatesView(QWidget):
             Column("names", "企业名称", width=420),
             Column("found_at", "发现时间", lambda v: (v or "").replace("T", " ")[:16], width=130),
         ], self)
-        self.task_table = make_table(self.tasks)
+        self.task_table = make_table(self.tasks, empty="暂无疑似重复企业")
         self.task_table.selectionModel().currentRowChanged.connect(self._task_selected)
         self.enterprises = DictTableModel([
             Column("name", "企业名称", width=240),
@@ -43,7 +43,7 @@ class DuplicatesView(QWidget):
             Column("months", "月度数据", lambda v: f"{v}个月", width=70),
             Column("id", "记录编号", lambda v: (v or "")[:8], width=90),
         ], self)
-        self.enterprise_table = make_table(self.enterprises)
+        self.enterprise_table = make_table(self.enterprises, empty="（在上表中选择一组）")
         self.enterprise_table.selectionModel().currentRowChanged.connect(self._update_buttons)
 
         lower = QWidget()

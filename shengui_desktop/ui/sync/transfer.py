@@ -86,7 +86,10 @@ class TransferTab(QWidget):
             Column("gaps", "缺少的包", _numbers, width=110),
             Column("fingerprint", "已登记的密钥指纹"),
         ], self)
-        self.peer_table = make_table(self.peers)
+        no_peer = ("尚未导入县级证书，无法同步：请县级提供证书文件，在设置本乡镇台账时导入"
+                   if self.me["role"] == "township"
+                   else "尚未登记乡镇：点“导入同步包…”导入乡镇的第一个同步包时登记")
+        self.peer_table = make_table(self.peers, empty=no_peer)
         self.peer_table.setMinimumHeight(90)
         self.counts = QLabel("")
         col.addWidget(self.peer_table)

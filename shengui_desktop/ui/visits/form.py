@@ -5,16 +5,16 @@ Tab walks the fields in reading order; Ctrl+Enter (or Ctrl+S) saves; Alt+A adds 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import QDate, QSize, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
+from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QFrame,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
-                               QPushButton, QVBoxLayout, QWidget)
+                               QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
 from ...domain.records import ISSUE_CATEGORIES, VISIT_KINDS
 from ...errors import UserError
 from ...services.ledger import reference, visits
-from ..common import APP_TITLE, show_error
+from ..common import APP_TITLE, fit_to_screen, show_error
 from .picker import EnterprisePicker, NamesCompleter
 
 DRAFT_KIND = "visit"
@@ -70,9 +70,19 @@ class VisitForm(QDialog):
         self.departments = reference.list_departments(self.ledger)
         self.today = QDate(window.today.year, window.today.month, window.today.day)
         self.setWindowTitle(f"记录走访 — {APP_TITLE}")
-        self.resize(820, 600)
+        fit_to_screen(self, QSize(820, 600))
 
-        layout = QVBoxLayout(self)
+        # The fields scroll; the buttons stay below them, so 保存 is on screen however many
+        # issues are added, down to a 1024×768 screen.
+        outer = QVBoxLayout(self)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget()
+        self.scroll.setWidget(body)
+        outer.addWidget(self.scroll, 1)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
         self.picker = EnterprisePicker(window.index)
         self.date = QDateEdit(self.today)
@@ -114,15 +124,16 @@ class VisitForm(QDialog):
         self.issue_layout.addWidget(self.add_issue_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.issue_rows: list[IssueRow] = []
         layout.addWidget(box)
+        layout.addStretch(0)
         self.status = QLabel("")
         self.status.setStyleSheet("color: #555")
-        layout.addWidget(self.status)
+        outer.addWidget(self.status)
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton("保存 (Ctrl+Enter)", QDialogButtonBox.ButtonRole.AcceptRole)
         cancel = buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
         self.save_button.clicked.connect(self.save)
         cancel.clicked.connect(self.close)
-        layout.addWidget(buttons)
+        outer.addWidget(buttons)
         for keys in ("Ctrl+Return", "Ctrl+Enter", "Ctrl+S"):
             QShortcut(QKeySequence(keys), self, activated=self.save)
 
@@ -156,6 +167,7 @@ class VisitForm(QDialog):
         self.issue_rows.append(row)
         if focus:
             row.category.setFocus()
+            QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(self.add_issue_button))
         return row
 
     def remove_issue_row(self, row: IssueRow) -> None:

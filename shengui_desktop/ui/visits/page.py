@@ -10,6 +10,8 @@ from ..common import Column, DictTableModel, make_table
 from ..jobs import JobRunner
 from .form import DRAFT_KIND
 
+EMPTY = "暂无走访记录，按 Ctrl+N 记录"
+
 
 class VisitsPage(QWidget):
     def __init__(self, window, parent=None):
@@ -40,7 +42,7 @@ class VisitsPage(QWidget):
             Column("demands", "企业诉求", width=260),
             Column("issue_count", "问题数", lambda v: str(v or 0), align_right=True, width=56),
         ], self)
-        self.table = make_table(self.model)
+        self.table = make_table(self.model, empty="正在读取走访记录…")
         self.table.doubleClicked.connect(
             lambda ix: window.open_enterprise(self.model.row(ix.row())["enterprise_id"]))
         layout.addWidget(self.table, 1)
@@ -66,8 +68,9 @@ class VisitsPage(QWidget):
                           name="visits", on_done=self._loaded)
 
     def _loaded(self, rows: list[dict]) -> None:
+        self.table.empty_hint.set_text(EMPTY)
         self.model.set_rows(rows)
-        self.count.setText(f"最近{len(rows):,}次走访（双击打开企业）")
+        self.count.setText(f"最近{len(rows):,}次走访（双击打开企业）" if rows else "")
         self.loaded = True
 
     def refresh_drafts(self) -> None:
