@@ -3,11 +3,12 @@ the hint an empty table shows, sizing a window to the screen."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QGuiApplication
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMessageBox, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QHeaderView, QLabel, QMessageBox, QTableView, QWidget
 
 from ..domain.money import format_wan
 from ..errors import UserError, ValidationError
@@ -172,3 +173,32 @@ class ChangeBus(QObject):
 
     def tell(self, tables: set[str], enterprise_ids: set[str] | None = None) -> None:
         self.changed.emit(set(tables), set(enterprise_ids or ()))
+
+
+def chinese_labels(dialog: QFileDialog, accept: str) -> None:
+    """A file dialog's own labels in Chinese, whatever Qt translation is loaded."""
+    for label, text in ((QFileDialog.DialogLabel.LookIn, "位置："),
+                        (QFileDialog.DialogLabel.FileName, "文件名："),
+                        (QFileDialog.DialogLabel.FileType, "文件类型："),
+                        (QFileDialog.DialogLabel.Accept, accept),
+                        (QFileDialog.DialogLabel.Reject, "取消")):
+        dialog.setLabelText(label, text)
+
+
+def ask_save_file(parent: QWidget, caption: str, suggested: str, name_filter: str, suffix: str) -> str:
+    """Where to save a file; asks in Chinese before replacing one; '' when cancelled."""
+    dialog = QFileDialog(parent, caption, suggested, name_filter)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+    dialog.setDefaultSuffix(suffix)
+    dialog.setOption(QFileDialog.Option.DontConfirmOverwrite, True)
+    chinese_labels(dialog, "保存")
+    dialog.selectFile(Path(suggested).name)
+    while dialog.exec() == QFileDialog.DialogCode.Accepted and dialog.selectedFiles():
+        path = dialog.selectedFiles()[0]
+        if not Path(path).exists():
+            return path
+        answer = QMessageBox.question(parent, "文件已存在", f"“{Path(path).name}”已存在，要替换它吗？")
+        if answer == QMessageBox.StandardButton.Yes:
+            return path
+    return ""

@@ -14,11 +14,12 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QShortcut
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox,
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMessageBox,
                                QPushButton, QScrollArea, QSpinBox, QStackedWidget, QVBoxLayout,
                                QWidget)
 
 from ...errors import os_error_message
+from ..common import ask_save_file
 from ..jobs import JobRunner, run_with_progress
 from .pdf import POINTS_PER_INCH, PdfPages
 from .printer import pages_to_print, prepare_printer, print_pages
@@ -394,25 +395,5 @@ def make_print_dialog(printer: QPrinter, parent: QWidget) -> QPrintDialog:
 
 
 def ask_save_path(parent: QWidget, caption: str, suggested: str) -> str:
-    """A save dialog in Chinese whatever Qt translation is loaded; '' when cancelled. It asks
-    itself before replacing a file, in Chinese too."""
-    dialog = QFileDialog(parent, caption, suggested, "PDF文件 (*.pdf)")
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
-    dialog.setDefaultSuffix("pdf")
-    dialog.setOption(QFileDialog.Option.DontConfirmOverwrite, True)
-    for label, text in ((QFileDialog.DialogLabel.LookIn, "位置："),
-                        (QFileDialog.DialogLabel.FileName, "文件名："),
-                        (QFileDialog.DialogLabel.FileType, "文件类型："),
-                        (QFileDialog.DialogLabel.Accept, "保存"),
-                        (QFileDialog.DialogLabel.Reject, "取消")):
-        dialog.setLabelText(label, text)
-    dialog.selectFile(Path(suggested).name)
-    while dialog.exec() == QFileDialog.DialogCode.Accepted and dialog.selectedFiles():
-        path = dialog.selectedFiles()[0]
-        if not Path(path).exists():
-            return path
-        answer = QMessageBox.question(parent, "文件已存在", f"“{Path(path).name}”已存在，要替换它吗？")
-        if answer == QMessageBox.StandardButton.Yes:
-            return path
-    return ""
+    """Where to save the PDF; asks in Chinese before replacing a file; '' when cancelled."""
+    return ask_save_file(parent, caption, suggested, "PDF文件 (*.pdf)", "pdf")
