@@ -15,7 +15,7 @@ from ..domain.money import format_wan
 from ..domain.records import (FIGURE_FIELDS, ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, SOURCES, STAT_STATUSES, VISIT_KINDS)
 from ..errors import UserError
 from ..progress import Cancel, Progress
-from ..sync import certificates, conflicts, duplicates, exporter, importer, package
+from ..sync import certificates, conflicts, duplicates, exporter, importer, package, senders
 from ..sync.errors import PackageRejected
 from ..sync.rules import label as table_label
 
@@ -30,7 +30,7 @@ def export_packages(ledger: Ledger, out_dir: Path, *, full: bool = False, to: st
             for peer in exporter.find_peer(ledger, to)]
 
 
-def import_packages(ledger: Ledger, paths: list[Path], *, accept_fingerprint: importer.Accepted = None,
+def import_packages(ledger: Ledger, paths: list[Path], *, accept_fingerprint: senders.Accepted = None,
                     progress: Progress | None = None, cancel: Cancel = None) -> list[importer.ImportResult]:
     """Import the chosen files, all or none. `accept_fingerprint`: the fingerprint a person
     confirmed by phone for a new office, or several (one per new office: a county receiving
@@ -50,7 +50,7 @@ def inspect_package(ledger: Ledger, path: Path) -> dict:
     or a reinstall: refused, never offered as a new office, only re-keying can take it)."""
     raw = package.read(Path(path))
     m = raw.manifest
-    status = importer.sender_status(ledger, raw)
+    status = senders.sender_status(ledger, raw)
     cert = m.get("sender_certificate") if isinstance(m.get("sender_certificate"), dict) else {}
     try:  # the enrolment dialog must not offer to pin a certificate the import would refuse
         certificates.verify_certificate(cert)
@@ -98,12 +98,12 @@ def rekey_site(ledger: Ledger, paths: list[Path], *, area_code: str, fingerprint
     if holder is None:
         raise UserError(f"没有已登记的区划代码为“{area_code}”的单位，无需更换密钥；"
                         "新单位请核对指纹后登记（--accept-new-site）。")
-    if not importer.normalise_fingerprint(fingerprint or ""):
+    if not senders.normalise_fingerprint(fingerprint or ""):
         raise UserError("请输入对方在电话中读出的密钥指纹。")
     if not paths:
         raise UserError("请选择该单位新台账导出的同步包。")
     return importer.import_files(ledger, [Path(p) for p in paths],
-                                 rekey=importer.Rekey(area_code, fingerprint),
+                                 rekey=senders.Rekey(area_code, fingerprint),
                                  progress=progress, cancel=cancel)
 
 
