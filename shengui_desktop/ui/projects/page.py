@@ -70,18 +70,18 @@ class ProjectsPage(QWidget):
         layout.addWidget(self.summary)
 
         self.model = DictTableModel([
-            Column("name", "项目名称", width=190),
-            Column("status_label", "状态", width=60),
-            Column("enterprise_name", "企业", width=180),
-            Column("township", "乡镇", width=80),
+            Column("name", "项目名称", width=180),
+            Column("status_label", "状态", width=55),
+            Column("enterprise_name", "企业", width=170),
+            Column("township", "乡镇", width=70),
+            Column("late_text", "逾期情况", width=230),
+            Column("milestones_text", "节点任务", width=80),
+            Column("planned_production_date", "计划投产", width=85),
+            Column("production_date", "实际投产", width=85),
             Column("enterprise_status", "库别", width=70),
             Column("investment", "总投资（万元）", wan, align_right=True, width=100),
             Column("expected_output", "预计达产产值（万元）", wan, align_right=True, width=130),
-            Column("planned_production_date", "计划投产", width=90),
-            Column("production_date", "实际投产", width=90),
             Column("responsible_unit", "责任单位", width=100),
-            Column("milestones_text", "节点任务", width=90),
-            Column("late_text", "逾期情况", width=300),
         ], self, row_brush=lambda r: OVERDUE_BRUSH if r["late"] else None)
         self.table = make_table(self.model, empty="正在读取重点项目…")
         self.table.selectionModel().currentRowChanged.connect(self._selected)
@@ -98,6 +98,7 @@ class ProjectsPage(QWidget):
         box = QVBoxLayout(lower)
         box.setContentsMargins(0, 0, 0, 0)
         self.selected_label = QLabel("节点任务")
+        self.selected_label.setWordWrap(True)
         box.addWidget(self.selected_label)
         box.addWidget(self.milestone_table, 1)
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -164,6 +165,7 @@ class ProjectsPage(QWidget):
         self.table.empty_hint.set_text(NONE_MATCH if self.filtered() else NONE_YET)
         self.model.set_rows(rows)
         self.milestones.set_rows([])
+        self.milestone_table.empty_hint.set_text("在上表中选择一个项目，这里列出它的节点任务" if rows else "")
         self.selected_label.setText("节点任务")
         n = len(listed.projects)
         self.summary.setText(
@@ -176,7 +178,8 @@ class ProjectsPage(QWidget):
         if not current.isValid():
             return
         row = self.model.row(current.row())
-        self.selected_label.setText(f"节点任务：{row['name']}（{row['enterprise_name']}）")
+        late = f"\n逾期：{row['late_text']}" if row["late_text"] else ""
+        self.selected_label.setText(f"节点任务：{row['name']}（{row['enterprise_name']}）{late}")
         self.milestones.set_rows([{**m.__dict__, "state": m.state, "late": m.late} for m in row["milestones"]])
         self.milestone_table.empty_hint.set_text("该项目尚未登记节点任务（在企业窗口的“项目”页添加）")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSpinBox, QTabWidget,
                                QVBoxLayout, QWidget)
 
@@ -14,6 +15,8 @@ from ...domain.money import format_wan_short
 from ...services.ledger import reference
 from ..common import OVERDUE_BRUSH, WARN_BRUSH, Column, DictTableModel, ask_save_file, make_table, wan
 from ..jobs import JobRunner, core_progress, run_with_progress
+
+TOTAL_BRUSH = QBrush(QColor("#f2f2f2"))
 
 NO_PROFILE = "尚未选择政策配置，无法测算奖补。县级在“政策配置”页选用本县的政策；乡镇同步后即可测算。"
 NO_LINES = ("{year}年没有企业处在政策规定的奖补年度内。奖补按企业的入统日期测算（在“企业台账”的企业窗口登记），"
@@ -78,13 +81,13 @@ class RewardsPage(QWidget):
 
         self.tabs = QTabWidget()
         self.lines_model = DictTableModel([
-            Column("name", "企业", width=200),
-            Column("township", "乡镇", width=80),
-            Column("entry", "入规", width=90),
-            Column("rule_name", "奖补项目", width=170),
-            Column("payer", "兑付主体", width=90),
-            Column("status_text", "状态", width=80),
-            Column("amount_shown", "应兑现（万元）", align_right=True, width=100),
+            Column("name", "企业", width=170),
+            Column("township", "乡镇", width=70),
+            Column("entry", "入规第几年", width=75),
+            Column("rule_name", "奖补项目", width=150),
+            Column("payer", "兑付主体", width=80),
+            Column("status_text", "状态", width=70),
+            Column("amount_shown", "应兑现（万元）", align_right=True, width=95),
             Column("reason", "理由", width=360),
         ], self, row_brush=_status_brush)
         self.lines_table = make_table(self.lines_model, empty="正在测算奖补…")
@@ -103,18 +106,18 @@ class RewardsPage(QWidget):
                        Column("enterprises", "应兑现企业（户）", align_right=True, width=120),
                        Column("due_without_amount", "金额待定（项）", align_right=True, width=110),
                        Column("lines", "奖补条目（项）", align_right=True, width=110)]
-        self.township_model = DictTableModel(sum_columns, self)
+        self.township_model = DictTableModel(sum_columns, self, row_brush=lambda r: TOTAL_BRUSH if r.get("total") else None)
         self.township_table = make_table(self.township_model, empty="正在测算奖补…")
         year_columns = [Column("label", "年度", width=140), *sum_columns[1:]]
         self.year_model = DictTableModel(year_columns, self)
         self.year_table = make_table(self.year_model, empty="正在测算奖补…")
         self.back_model = DictTableModel([
-            Column("name", "企业", width=200),
-            Column("township", "乡镇", width=80),
-            Column("rule_name", "奖补项目", width=170),
-            Column("action_text", "处理", width=120),
-            Column("amount", "金额（万元）", wan, align_right=True, width=90),
-            Column("paid_on", "兑现日期", width=90),
+            Column("name", "企业", width=170),
+            Column("township", "乡镇", width=70),
+            Column("rule_name", "奖补项目", width=150),
+            Column("action_text", "处理", width=110),
+            Column("amount", "金额（万元）", wan, align_right=True, width=85),
+            Column("paid_on", "兑现日期", width=80),
             Column("reason", "理由", width=360),
         ], self, row_brush=lambda _r: OVERDUE_BRUSH)
         self.back_table = make_table(self.back_model, empty="正在测算奖补…")
@@ -171,7 +174,7 @@ class RewardsPage(QWidget):
         rows = []
         for ln in o.lines:
             rows.append({**ln.__dict__, "township": o.township_of(ln),
-                         "entry": f"{ln.entry_year}年（第{ln.reward_year}年）" if ln.entry_year else "—",
+                         "entry": f"第{ln.reward_year}年" if ln.entry_year else "—",
                          "amount_shown": wan(ln.amount) if ln.amount is not None
                          else (ln.amount_text or "待定") if ln.status == "due" else "—"})
         empty = NO_PROFILE if o.profile is None else NO_LINES.format(year=o.year)
@@ -179,14 +182,18 @@ class RewardsPage(QWidget):
             table.empty_hint.set_text(empty)
         self.back_table.empty_hint.set_text(NO_PROFILE if o.profile is None else NO_CLAWBACK)
         self.lines_model.set_rows(rows)
-        self.township_model.set_rows([s.__dict__ for s in o.townships])
+        towns = [s.__dict__ for s in o.townships]
+        if len(towns) > 1:  # the county's line: the same as the summary's
+            towns.append({"label": "合计", "due_amount": o.totals.due_amount, "enterprises": o.totals.enterprises,
+                          "due_without_amount": o.totals.due_without_amount, "lines": len(o.lines), "total": True})
+        self.township_model.set_rows(towns)
         self.year_model.set_rows([s.__dict__ for s in o.years] if o.profile is not None else [])
         self.back_model.set_rows([{"name": c.line.name, "enterprise_id": c.line.enterprise_id, "township": c.township,
                                    "rule_name": c.line.rule_name, "action_text": c.action_text, "amount": c.amount,
                                    "paid_on": c.paid_on or "", "reason": c.line.reason} for c in o.clawbacks])
         self.tabs.setTabText(3, f"追回与不再兑现（{len(o.clawbacks)}）" if o.clawbacks else "追回与不再兑现")
         self.summary.setText(self.summary_text())
-        self.basis.setText("选中一行可看文件依据；双击打开企业。")
+        self.basis.setText("选中一行可看完整理由和文件依据；双击打开企业。" if rows else "")
         self.loaded = True
 
     def summary_text(self) -> str:
@@ -197,6 +204,8 @@ class RewardsPage(QWidget):
             return NO_PROFILE
         t = o.totals
         where = o.township_name or "全县"
+        if not o.lines:
+            return f"{where}{o.year}年暂无奖补条目　政策配置：{o.profile.name}"
         text = (f"{where}{o.year}年应兑现合计 <b>{format_wan_short(t.due_amount)}</b>（{t.enterprises}户，"
                 f"{len(o.lines)}条奖补）")
         if t.due_without_amount:
@@ -209,7 +218,8 @@ class RewardsPage(QWidget):
     def _selected(self, current, _previous) -> None:
         if current.isValid():
             row = self.lines_model.row(current.row())
-            self.basis.setText(f"依据（{row['rule_name']}）：{row['quote']}")
+            self.basis.setText(f"{row['name']}：{row['reason']}\n"
+                               f"依据（{row['rule_name']}）：{row['quote']}")
 
     def _open(self, index) -> None:
         if index.isValid():
