@@ -204,3 +204,26 @@ def test_empty_pages_say_what_to_do(qtbot, county, tmp_path):
     assert "入统日期" in page.lines_table.empty_hint.text()
     assert page.back_table.empty_hint.text() == NO_CLAWBACK
     window.close()
+
+
+def test_command_line_xlsx_for_a_township_and_its_refusals(xiaoyi, cli, monkeypatch, capsys, tmp_path):
+    county, _ids = xiaoyi
+    info = cli(county, "rewards", "--year", "2026", "--xlsx", str(tmp_path / "lj.xlsx"), "--township", "路家村镇")
+    assert (info["due_amount"], info["enterprises"], info["rows"], info["clawbacks"]) == (50_000, 1, 2, 1)
+    assert "路家村镇" in load_workbook(tmp_path / "lj.xlsx")["奖补明细"]["A1"].value
+    for argv, message in ((["--xlsx", str(tmp_path / "x.xlsx"), "--township", "不存在镇"], "台账中没有乡镇“不存在镇”"),
+                          (["--township", "路家村镇"], "--township 只与 --xlsx 同用")):
+        code = main(["rewards", "--year", "2026", "--db", str(county.path), *argv])
+        _out, err = capsys.readouterr()
+        assert code == 2 and message in err
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_cancelled_export_writes_no_file(xiaoyi, tmp_path):
+    from shengui_desktop.progress import Cancelled
+    from shengui_desktop.services.excel.rewards_export import export_rewards
+
+    county, _ids = xiaoyi
+    with pytest.raises(Cancelled):
+        export_rewards(county, tmp_path / "r.xlsx", year=2026, today=TODAY, cancel=lambda: True)
+    assert not (tmp_path / "r.xlsx").exists()
