@@ -99,7 +99,7 @@ page.tabs.setCurrentIndex(3)
 shot("rewards-clawbacks")
 page.tabs.setCurrentIndex(0)
 page.loaded = False
-page.year.setValue(2030)
+page.year.setValue(2005)
 wait(lambda: page.loaded, 15000)
 shot("rewards-empty")
 

@@ -55,7 +55,7 @@ class RewardsPage(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         bar = QHBoxLayout()
         self.year = QSpinBox()
-        self.year.setRange(2000, window.today.year + 3)
+        self.year.setRange(2000, window.today.year + 1)  # as the 报表打印 page offers
         self.year.setValue(window.today.year)
         self.year.setSuffix(" 年")
         self.township = QComboBox()
