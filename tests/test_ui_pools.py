@@ -244,3 +244,42 @@ def test_the_board_counts_against_the_xiaoyi_sizes(demo_county):
     # one township's share is not held to the county's sizes
     one = pool_board(demo_county, TODAY, township_code=demo_county.scalar("SELECT min(township_code) FROM enterprises"))
     assert all(p.required is None for p in one.pools) and one.total < board.total
+
+
+def test_cli_pool_move_takes_several_credit_codes_all_or_nothing(tmp_path, monkeypatch, capsys):
+    import json
+
+    from shengui_desktop.cli.app import main
+    from shengui_desktop.storage.files import open_ledger
+
+    from conftest import PASSWORD
+
+    monkeypatch.setenv("SHENGUI_PASSPHRASE", PASSWORD)
+    db = tmp_path / "c.sgdb"
+    assert main(["init", "--db", str(db), "--role", "county", "--name", "盂县", "--area-code", "140322",
+                 "--profile", "yuxian"]) == 0
+    assert main(["demo", "--db", str(db), "--enterprises", "12", "--townships", "2", "--as-of", "2026-11-23"]) == 0
+    capsys.readouterr()
+    with open_ledger(db, passphrase=PASSWORD, user="admin") as ledger:
+        rows = ledger.rows("SELECT id, credit_code, name FROM enterprises WHERE pool != 'base' ORDER BY name LIMIT 3")
+        events = ledger.scalar("SELECT count(*) FROM pool_events")
+    codes = [r["credit_code"] for r in rows]
+    argv = ["pool", "move", "--db", str(db), "--to", "base", "--reason", "按上年营收纳入基础信息库", "--date", "2026-11-20"]
+    for code in codes:
+        argv += ["--credit-code", code]
+
+    # a pool 盂县's profile does not set, or a code not in the ledger: nothing moves
+    assert main([*argv[:5], "reserve", *argv[6:]]) == 2
+    assert "本地政策配置未设储备库" in capsys.readouterr().err
+    assert main([*argv, "--credit-code", "91140322MA0XXXXX0X"]) == 2
+    assert "台账中没有" in capsys.readouterr().err
+    with open_ledger(db, passphrase=PASSWORD, user="admin") as ledger:
+        assert ledger.scalar("SELECT count(*) FROM pool_events") == events
+
+    assert main([*argv, "--json"]) == 0
+    moves = json.loads(capsys.readouterr().out)
+    assert [m["name"] for m in moves] == [r["name"] for r in rows] and {m["to_pool"] for m in moves} == {"base"}
+    with open_ledger(db, passphrase=PASSWORD, user="admin") as ledger:
+        for r in rows:
+            assert ledger.get("enterprises", r["id"])["pool"] == "base"
+            assert pools.pool_history(ledger, r["id"])[-1]["reason"] == "按上年营收纳入基础信息库"

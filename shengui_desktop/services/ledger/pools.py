@@ -72,24 +72,12 @@ def move_pools(ledger: Ledger, enterprise_ids: list[str], to_pool: str, reason: 
 
 
 def move_pools_by_credit_codes(ledger: Ledger, credit_codes: list[str], to_pool: str, reason: str,
-                               decided_by: str | None = None, moved_on: str | None = None) -> list[dict]:
-    """`shengui pool move` with several --credit-code: every one found first (a code not in
-    the ledger refuses the lot), then `move_pools`."""
+                               decided_by: str | None = None, moved_on: str | None = None,
+                               allowed: tuple[str, ...] | None = None) -> list[dict]:
+    """`shengui pool move` with one or several --credit-code: every one found first (a code
+    not in the ledger refuses the lot), then `move_pools`."""
     ids = [enterprise_by_credit_code(ledger, code)["id"] for code in credit_codes]
-    return move_pools(ledger, ids, to_pool, reason, decided_by=decided_by, moved_on=moved_on)
-
-
-def move_pool_by_credit_code(ledger: Ledger, credit_code: str, to_pool: str, reason: str,
-                             decided_by: str | None = None,
-                             moved_on: str | None = None) -> tuple[dict, dict]:
-    """`shengui pool move`: the enterprise named by its credit code. Returns (the enterprise
-    as it was, the move: event_id, enterprise_id, from_pool, to_pool)."""
-    enterprise = enterprise_by_credit_code(ledger, credit_code)
-    event_id = move_pool(ledger, enterprise["id"], to_pool, reason, decided_by=decided_by,
-                         moved_on=moved_on)
-    return enterprise, {"event_id": event_id, "enterprise_id": enterprise["id"],
-                        "from_pool": enterprise["pool"],
-                        "to_pool": ledger.get("enterprises", enterprise["id"])["pool"]}
+    return move_pools(ledger, ids, to_pool, reason, decided_by=decided_by, moved_on=moved_on, allowed=allowed)
 
 
 def pool_history(ledger: Ledger, enterprise_id: str) -> list[dict]:
