@@ -9,8 +9,6 @@ on a county's ledger); the page reloads when shown after something changed."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel,
                                QProgressBar, QPushButton, QSplitter, QTabWidget,
@@ -18,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QGroupBox, 
 
 from ...domain.records import POOLS
 from ...services.ledger import reference
-from ...services.policy.pool_board import PoolBoard, PoolCount, pool_board
+from ...services.policy.pool_board import BoardLine, PoolBoard, PoolCount, pool_board
 from ..common import APP_TITLE, Column, DictTableModel, show_error, wan, make_table
 from ..jobs import core_progress, run_with_progress
 from .move_dialog import PoolMoveDialog
@@ -37,6 +35,11 @@ RISK_COLUMNS = [Column("name", "企业名称", width=220), Column("township_name
                 Column("projected_revenue", "本年预计营收(万元)", wan, True, 120),
                 Column("prior_year_revenue", "上年营收(万元)", wan, True, 100),
                 Column("reason", "退规风险提示")]
+
+
+def rows(lines: list[BoardLine]) -> list[dict]:
+    """Board lines as the tables' rows (their fields are flat: no deep copy needed)."""
+    return [vars(line) for line in lines]
 
 
 class PoolCard(QFrame):
@@ -229,7 +232,13 @@ class PoolsPage(QWidget):
         township, today = self.township.currentData(), self.main.today
 
         def work(ledger, progress, cancelled):
-            return pool_board(ledger, today, township, progress=core_progress(progress), cancelled=cancelled)
+            board = pool_board(ledger, today, township, progress=core_progress(progress), cancelled=cancelled)
+            # the tables' rows as dicts, made here rather than on the GUI thread (tens of
+            # thousands of lines on a county's ledger)
+            review = board.review
+            return board, {"differs": rows(board.differs), "risks": rows(board.exit_risks),
+                           "leaving": rows(review.leaving) if review else [],
+                           "joining": rows(review.joining) if review else []}
 
         job = run_with_progress(self, self.main.runner, self.main.ledger, work, "正在按政策规则评估各库…",
                                 lambda board: self._loaded(job, board),
@@ -251,15 +260,20 @@ class PoolsPage(QWidget):
             self.refresh_button.setEnabled(True)
             show_error(self, message, APP_TITLE)
 
-    def _loaded(self, job, board: PoolBoard) -> None:
+    def _loaded(self, job, result: tuple[PoolBoard, dict[str, list[dict]]]) -> None:
         if job is not self.job:
             return  # an earlier request, overtaken
         self.job = None
         self.refresh_button.setEnabled(True)
-        self.show_board(board)
+        self.show_board(*result)
 
     # -- showing -------------------------------------------------------------------------
-    def show_board(self, board: PoolBoard) -> None:
+    def show_board(self, board: PoolBoard, lines: dict[str, list[dict]] | None = None) -> None:
+        """`lines`: the lists' rows as dicts (made on the worker); from `board` when not given."""
+        review = board.review
+        lines = lines or {"differs": rows(board.differs), "risks": rows(board.exit_risks),
+                          "leaving": rows(review.leaving) if review else [],
+                          "joining": rows(review.joining) if review else []}
         self.board = board
         self.offered = board.offered
         self.profile_label.setText(f"政策配置：{board.profile_name}" if board.profile_name else "未选择政策配置")
@@ -287,12 +301,11 @@ class PoolsPage(QWidget):
         self.risks.preferred = "exit_risk" if "exit_risk" in board.offered else None
         self.differs.set_empty(empty["differs"])
         self.risks.set_empty(empty["risks"])
-        self.differs.set_lines([asdict(line) for line in board.differs])
-        self.risks.set_lines([asdict(line) for line in board.exit_risks])
+        self.differs.set_lines(lines["differs"])
+        self.risks.set_lines(lines["risks"])
         self.tabs.setTabText(0, f"建议调整（{len(board.differs)}）")
         self.tabs.setTabText(2, f"退规风险（{len(board.exit_risks)}）")
 
-        review = board.review
         self.tabs.setTabVisible(1, review is not None)
         if review is not None:
             self.tabs.setTabText(1, f"季度调整（{len(review.leaving) + len(review.joining)}）")
@@ -301,8 +314,8 @@ class PoolsPage(QWidget):
             self.review_text.setText(f"{review.title}。调整月：{months}；{review.when_text}。调整的库：{names}。\n"
                                      f"文件：“{review.quote}”")
             self.joining.preferred = review.pools[0] if len(review.pools) == 1 else None
-            self.leaving.set_lines([asdict(line) for line in review.leaving])
-            self.joining.set_lines([asdict(line) for line in review.joining])
+            self.leaving.set_lines(lines["leaving"])
+            self.joining.set_lines(lines["joining"])
 
     def _note(self, board: PoolBoard) -> str:
         if board.profile_name is None:
