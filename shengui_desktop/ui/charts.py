@@ -108,9 +108,10 @@ class BarChart(Chart):
     LEGEND = 24
 
     def __init__(self, title: str, parent: QWidget | None = None,
-                 series: tuple[str, str] = ("目标", "完成")):
+                 series: tuple[str, str] = ("目标", "完成"), hint: str = "（点击查看）"):
         super().__init__(title, parent)
         self.series = series
+        self.hint = hint  # after the legend, when the bars are clickable
         self.bars: list[Bar] = []
 
     def set_bars(self, bars: list[Bar], empty_text: str = "暂无数据") -> None:
@@ -150,9 +151,9 @@ class BarChart(Chart):
             painter.drawText(QPointF(x + 16, 16), name)
             x += 16 + metrics.horizontalAdvance(name) + 14
         painter.setPen(MUTED_COLOR)
-        painter.drawText(QPointF(x, 16), "（点击查看）" if any(b.key is not None for b in self.bars) else "")
+        painter.drawText(QPointF(x, 16), self.hint if any(b.key is not None for b in self.bars) else "")
 
-        label_w = min(max(metrics.horizontalAdvance(b.label) for b in self.bars) + 10, max(90, width // 4))
+        label_w = min(max(metrics.horizontalAdvance(b.label) for b in self.bars) + 10, max(90, width // 3))
         value_w = metrics.horizontalAdvance("-000 · 100%") + 8
         plot_left, plot_right = label_w + 4, max(label_w + 40, width - value_w)
         values = [v for b in self.bars for v in (b.target, b.achieved) if v is not None]

@@ -37,6 +37,7 @@ def home_stats(today):
         return {
             # the pools to list: the profile's own (every pool without a profile)
             "pools": set(POOLS) if profile is None else {"none", *profile.data.get("pools", ())},
+            "profile": profile is not None,
             "issues": visits.issue_counts(ledger, today.isoformat()),
             "targets": target_tables(ledger, today.year),
             "reminders": policy.calendar_reminders(ledger, today),
@@ -114,7 +115,7 @@ class HomePage(QWidget):
         column = QVBoxLayout(self.groups["targets"])
         self.target_title = QLabel()
         self.target_title.setStyleSheet("font-weight: normal; color: #444;")
-        self.target_chart = BarChart(f"{year}年目标进度（按乡镇）")
+        self.target_chart = BarChart(f"{year}年目标进度（按乡镇）", hint="（点击打开目标任务）")
         self.target_chart.clicked.connect(lambda _key: self._open_targets())
         self.boxes["targets"] = self.target_chart
         column.addWidget(self.target_title)
@@ -287,7 +288,7 @@ class HomePage(QWidget):
                                        else "县级尚未下达本年度目标，目标随县级同步包到达")
             return
         rows = [r for r in table.townships if r.target is not None or r.achieved]
-        self.target_title.setText(f"{table.title} · " + ("按乡镇（点击查看目标任务）" if county else "本乡镇"))
+        self.target_title.setText(f"{table.title} · " + ("按乡镇" if county else "本乡镇"))
         self.target_chart.set_bars(
             [Bar(r.name if r.registered else f"{r.name}（未登记）", r.target, r.achieved, r.completion_rate,
                  key=r.key or r.name) for r in rows],
@@ -296,10 +297,11 @@ class HomePage(QWidget):
     def draw_calendar(self) -> None:
         """This month's items of the profile, each a link to what it concerns."""
         layout = self._clear("calendar")
+        self.links = {}
         reminders = self.stats.get("reminders") or []
         self.month.set_busy(bool(reminders))
         if not reminders:
-            self._note(layout, "本月没有政策配置规定的申报、调库或报送事项" if self.stats.get("pools") != set(POOLS)
+            self._note(layout, "本月没有政策配置规定的申报、调库或报送事项" if self.stats.get("profile")
                        else "尚未选择政策配置：县级在“政策配置”页选用后，这里列出每月的申报、调库和报送事项")
         listed = self.stats.get("pools") or set(POOLS)
         for r in reminders:

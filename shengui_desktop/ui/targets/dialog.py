@@ -41,7 +41,8 @@ class TargetDialog(QDialog):
             self.scope.addItem(f"乡镇 · {t['name']}", ("township", t["code"]))
         for d in departments:
             self.scope.addItem(f"部门 · {d['name']}", ("department", d["name"]))
-        self.scope.setCurrentIndex(max(0, self.scope.findData(scope)))
+        found = [i for i in range(self.scope.count()) if tuple(self.scope.itemData(i)) == tuple(scope)]
+        self.scope.setCurrentIndex(found[0] if found else 0)
         self.value = QSpinBox()
         self.value.setRange(-10000, 100000)
         self.value.setSuffix(" 户")

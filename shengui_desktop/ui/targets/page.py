@@ -27,11 +27,11 @@ def _count(value) -> str:
     return "未设" if value is None else f"{value}"
 
 
-COLUMNS = [Column("name", "名称", width=130), Column("target", "目标（户）", _count, True, 76),
-           Column("achieved", "完成（户）", align_right=True, width=76),
-           Column("rate", "完成率", percent, True, 64),
-           Column("rank", "排名", lambda v: "—" if v is None else f"第{v}名", True, 60),
-           Column("detail", "构成", width=110), Column("note", "说明")]
+COLUMNS = [Column("name", "名称", width=120), Column("target", "目标（户）", _count, True, 72),
+           Column("achieved", "完成（户）", align_right=True, width=72),
+           Column("rate", "完成率", percent, True, 56),
+           Column("rank", "排名", lambda v: "—" if v is None else f"第{v}名", True, 56),
+           Column("detail", "构成", width=96), Column("note", "说明")]
 
 
 def row_dict(row: TargetRow) -> dict:
@@ -70,6 +70,7 @@ class TargetsPage(QWidget):
         self.year.valueChanged.connect(lambda _y: self.refresh())
         self.kind = QComboBox()
         self.kind.setMinimumWidth(150)
+        self.kind.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.kind.setToolTip("本年度适用的各类目标")
         self.kind.currentIndexChanged.connect(lambda _i: self.show_table())
         self.scope = QComboBox()
@@ -99,7 +100,7 @@ class TargetsPage(QWidget):
         self.model = DictTableModel(COLUMNS, self)
         self.table = make_table(self.model, self, stretch="note", empty="正在读取目标…")
         self.table.doubleClicked.connect(lambda _i: self.edit_target() if self.county else None)
-        self.chart = BarChart("目标与完成")
+        self.chart = BarChart("目标与完成", hint="（点击条形选中该行）")
         chart_box = QWidget()
         chart_layout = QVBoxLayout(chart_box)
         chart_layout.setContentsMargins(6, 0, 0, 0)
@@ -111,8 +112,8 @@ class TargetsPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(chart_box)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
