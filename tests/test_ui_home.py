@@ -50,6 +50,20 @@ def test_the_funnel_draws_the_pools_and_opens_the_ledger_filtered(qtbot, county,
     window.close()
 
 
+def test_exit_risk_is_drawn_apart_and_opens_its_list(qtbot, county, tmp_path):
+    ids = seeded(county)
+    pools.move_pool(county, ids["c"], "exit_risk", "连续三个月营收下滑")
+    window = open_window(qtbot, county, tmp_path, today=NOVEMBER)
+    home = window.home
+    stats_loaded(qtbot, home)
+    assert home.funnel.shown()[-1] == ("退规风险", 1)
+    click_part(qtbot, home.funnel, "exit_risk")
+    assert window.stack.currentWidget() is window.ledger_page
+    assert window.ledger_page.pool.currentData() == "exit_risk"
+    assert window.ledger_page.model.rowCount() == 1
+    window.close()
+
+
 def test_the_funnel_opens_the_pools_page_when_the_window_has_one(qtbot, county, tmp_path, monkeypatch):
     from shengui_desktop.ui import main_window
 

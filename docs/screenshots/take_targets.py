@@ -77,4 +77,24 @@ settle(lambda: True)
 dialog.grab().save(str(out / "targets-dialog.png"))
 dialog.reject()
 window.close()
+
+# 秀水镇 (the township demo: the county demo's package brings its targets): its own line, read only
+from shengui_desktop.services.ledger.demo import DEMO_PASSWORD, DEMO_USER, ensure_township_demo  # noqa: E402
+from shengui_desktop.storage.files import open_ledger  # noqa: E402
+
+town_path = ensure_township_demo(work / "town.sgdb", work / "demo-county.sgdb")
+town = open_ledger(town_path, passphrase=DEMO_PASSWORD, user=DEMO_USER)
+window = MainWindow(town, settings=QSettings(str(work / "t.ini"), QSettings.Format.IniFormat), today=TODAY)
+window.show()
+settle(lambda: window.figures_ready and "targets" in window.home.stats and not window.home.runner.busy())
+page = window.targets_page
+for width, height in ((1024, 768), (1600, 1000)):
+    window.resize(width, height)
+    window.show_page("首页")
+    settle(lambda: not window.home.runner.busy())
+    window.grab().save(str(out / f"home-township-{width}.png"))
+    window.show_page("目标任务")
+    settle(lambda: page.tables is not None and not page.runner.busy())
+    window.grab().save(str(out / f"targets-township-{width}.png"))
+window.close()
 print("saved to", out)

@@ -107,6 +107,7 @@ class HomePage(QWidget):
         self.boxes["pools"] = self._column()
         self.funnel = FunnelChart("培育梯队")
         self.funnel.clicked.connect(self._funnel_clicked)
+        self.funnel.setMaximumWidth(480)  # a wide screen gets no banner of a funnel
         row = QHBoxLayout(self.groups["pools"])
         row.addWidget(self.boxes["pools"], 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.funnel, 1, Qt.AlignmentFlag.AlignTop)
@@ -210,8 +211,10 @@ class HomePage(QWidget):
             self.window_.print_page.select(report)
 
     def _funnel_clicked(self, key: str) -> None:
+        """A pool's list; 退规风险: the 退规风险库 when it is used, else those the rules flag."""
         listed = self.stats.get("pools") or set(POOLS)
-        if key == RISK and RISK not in listed:
+        in_pool = any(r[POOL] == RISK for r in self.window_.index.rows)
+        if key == RISK and RISK not in listed and not in_pool:
             self.go("pools", {"flag": RISK})
         else:
             self.go("pools", {"pool": key})
