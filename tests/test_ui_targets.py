@@ -182,6 +182,35 @@ def test_kinds_scopes_chart_export_and_print(qtbot, world, tmp_path):
     window.close()
 
 
+def test_a_target_the_profile_allocates_is_changed_in_the_profile_after_asking(qtbot, county, warnings,
+                                                                             tmp_path, monkeypatch):
+    policy.choose_profile(county, "yuxian")  # 盂县's document allocates 2024's 净增 by township
+    asked: list[str] = []
+    answer = [QMessageBox.StandardButton.No]
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda _p, _t, text, *a: asked.append(text) or answer[0]))
+    window = open_window(qtbot, county, tmp_path, today=date(2024, 11, 23))
+    window.show_page("目标任务")
+    page = window.targets_page
+    loaded(qtbot, page)
+    assert "由政策配置分解" in page.summary.text()
+    select(page, "秀水镇")
+    dialog = page.edit_target()
+    assert dialog.value.value() == 4
+    dialog.value.setValue(5)
+    dialog.accept()  # 否: nothing changes
+    assert "由政策配置分解" in asked[-1] and dialog.isVisible()
+    assert policy.active_profile(county).code == "yuxian"
+    answer[0] = QMessageBox.StandardButton.Yes
+    before = page.loading
+    dialog.accept()
+    loaded(qtbot, page, before)
+    assert not warnings
+    assert next(r for r in page.model.rows_data if r["plain_name"] == "秀水镇")["target"] == 5
+    assert ".local" in policy.active_profile_row(county)["code"]  # copied as the county's own version
+    assert "政策配置已复制为本县版本" in window.statusBar().currentMessage()
+    window.close()
+
+
 def test_ranking_shares_places_and_skips_rows_without_a_target():
     rows = [TargetRow("township", str(i), f"镇{i}", target, achieved,
                       round(achieved / target, 4) if target else None)

@@ -518,6 +518,7 @@ class TargetTable:
     departments: list[TargetRow]
     county: TargetRow | None  # None at a township
     ranked: bool  # ranks given (a county's ledger; a township holds only its own enterprises)
+    source: str = "ledger"  # "profile": the active profile allocates it (set_target edits the profile)
 
     def has_targets(self) -> bool:
         rows = [*self.townships, *self.departments, *([self.county] if self.county else [])]
@@ -571,7 +572,11 @@ def target_tables(ledger: Ledger, year: int) -> list[TargetTable]:
             achieved_label=k.achieved_label, area=k.area, target_source=k.target_source,
             townships=[_kind_row(t) for t in k.townships], departments=[_kind_row(d) for d in k.departments],
             county=_kind_row(k.county), ranked=not township and k.area is None))
+    allocated = {(s.kind, s.first_year, s.last_year, s.area) for s in target_sets(ledger, year)
+                 if s.source == "profile"}
     for table in tables:
+        if (table.kind, table.first_year, table.last_year, table.area) in allocated:
+            table.source = "profile"
         if township:
             table.townships = [t for t in table.townships if t.key == own]
             table.departments, table.county = [], None

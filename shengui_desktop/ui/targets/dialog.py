@@ -5,7 +5,7 @@ whose checks give the Chinese messages; the dialog stays open on a refusal."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
-                               QSpinBox, QWidget)
+                               QMessageBox, QSpinBox, QWidget)
 
 from ...domain.records import PERIOD_KINDS, TARGET_KINDS
 from ...errors import UserError
@@ -18,9 +18,11 @@ class TargetDialog(QDialog):
 
     def __init__(self, parent: QWidget, ledger, townships: list[dict], departments: list[dict], *,
                  kind: str = "net", first_year: int, last_year: int, scope: tuple[str, str | None] = ("county", None),
-                 value: int | None = None, note: str | None = None):
+                 value: int | None = None, note: str | None = None,
+                 allocated: set[tuple[str, int, int]] | None = None):
         super().__init__(parent)
         self.ledger = ledger
+        self.allocated = allocated or set()  # (kind, first, last) the policy profile allocates
         self.result_: dict | None = None
         self.setWindowTitle("设定目标")
         self.kind = QComboBox()
@@ -96,7 +98,20 @@ class TargetDialog(QDialog):
             out["department"] = key
         return out
 
+    def in_profile(self) -> bool:
+        """Whether the target chosen is one the profile allocates (set_target edits the profile)."""
+        v = self.values()
+        first = v.get("first_year", v.get("year"))
+        return (v["kind"], first, v.get("until", first)) in self.allocated
+
     def accept(self) -> None:
+        if self.in_profile():
+            answer = QMessageBox.question(
+                self, "修改政策配置中的目标",
+                "这一目标由政策配置分解。保存后将修改本县使用的政策配置（首次修改时先复制为本县版本），"
+                "并随同步包下发到各乡镇。\n\n要保存吗？")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
         try:
             self.result_ = policy.set_target(self.ledger, **self.values())
         except UserError as e:

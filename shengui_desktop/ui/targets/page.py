@@ -198,7 +198,8 @@ class TargetsPage(QWidget):
         if table.area:
             return (f"{table.title}：{table.area}目标{_count(county.target)}户，本台账{table.achieved_label}"
                     f"{county.achieved}户（只含本县企业，完成率由上级统计）。")
-        return (f"{county.name}：目标{_count(county.target)}户（{table.target_source}），完成{county.achieved}户，"
+        source = table.target_source + ("，由政策配置分解" if table.source == "profile" else "")
+        return (f"{county.name}：目标{_count(county.target)}户（{source}），完成{county.achieved}户，"
                 f"完成率{percent(county.completion_rate)}。完成数为{table.achieved_label}。")
 
     def _chart_clicked(self, key) -> None:
@@ -229,7 +230,9 @@ class TargetsPage(QWidget):
         kind = table.kind if not table.area else "net"
         dialog = TargetDialog(self, ledger, reference.list_townships(ledger), reference.list_departments(ledger),
                               kind=kind, first_year=table.first_year, last_year=table.last_year, scope=scope,
-                              value=value, note=note)
+                              value=value, note=note,
+                              allocated={(t.kind, t.first_year, t.last_year) for t in self.tables or []
+                                         if t.source == "profile" and not t.area})
         dialog.accepted.connect(lambda: self._target_set(dialog.result_))
         self.dialog = dialog
         dialog.open()
