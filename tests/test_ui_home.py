@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel
 
 from shengui_desktop.services import policy
 from shengui_desktop.services.ledger import pools
@@ -36,7 +36,7 @@ def seeded(county) -> dict[str, str]:
     return ids
 
 
-def test_the_funnel_draws_the_pools_and_opens_the_ledger_filtered(qtbot, county, tmp_path):
+def test_the_funnel_draws_the_pools_and_opens_the_pools_page(qtbot, county, tmp_path):
     seeded(county)
     window = open_window(qtbot, county, tmp_path, today=NOVEMBER)
     home = window.home
@@ -44,39 +44,39 @@ def test_the_funnel_draws_the_pools_and_opens_the_ledger_filtered(qtbot, county,
     assert home.funnel.shown() == [("基础信息库", 1), ("培育库", 1)]
     assert "培育库1户" in home.funnel.accessibleDescription()
     click_part(qtbot, home.funnel, "cultivation")
+    assert window.stack.currentWidget() is window.pools_page
+    window.close()
+
+
+def test_without_a_pools_page_the_funnel_opens_the_ledger_filtered(qtbot, county, tmp_path, monkeypatch):
+    seeded(county)
+    window = open_window(qtbot, county, tmp_path, today=NOVEMBER)
+    monkeypatch.setattr(window, "pools_page", None)  # a window without Page("培育库", "pools_page", …)
+    home = window.home
+    stats_loaded(qtbot, home)
+    click_part(qtbot, home.funnel, "cultivation")
     assert window.stack.currentWidget() is window.ledger_page
     assert window.ledger_page.pool.currentData() == "cultivation"
     assert window.ledger_page.model.rowCount() == 1
     window.close()
 
 
-def test_exit_risk_is_drawn_apart_and_opens_its_list(qtbot, county, tmp_path):
+def test_exit_risk_is_drawn_apart_and_opens_its_list(qtbot, county, tmp_path, monkeypatch):
     ids = seeded(county)
     pools.move_pool(county, ids["c"], "exit_risk", "连续三个月营收下滑")
     window = open_window(qtbot, county, tmp_path, today=NOVEMBER)
     home = window.home
     stats_loaded(qtbot, home)
     assert home.funnel.shown()[-1] == ("退规风险", 1)
-    click_part(qtbot, home.funnel, "exit_risk")
+    click_part(qtbot, home.funnel, "exit_risk")  # the 培育库 page on its 退规风险 list
+    assert window.stack.currentWidget() is window.pools_page
+    assert window.pools_page.tabs.currentWidget() is window.pools_page.risks
+    window.show_page("首页")
+    monkeypatch.setattr(window, "pools_page", None)
+    click_part(qtbot, home.funnel, "exit_risk")  # without it: the ledger, that pool
     assert window.stack.currentWidget() is window.ledger_page
     assert window.ledger_page.pool.currentData() == "exit_risk"
     assert window.ledger_page.model.rowCount() == 1
-    window.close()
-
-
-def test_the_funnel_opens_the_pools_page_when_the_window_has_one(qtbot, county, tmp_path, monkeypatch):
-    from shengui_desktop.ui import main_window
-
-    seeded(county)
-    window = open_window(qtbot, county, tmp_path, today=NOVEMBER)
-    pools_page = QWidget()
-    # as Page("培育库", "pools_page", …) in PAGE_LIST makes it
-    window.add_page("培育库", pools_page)
-    window.pools_page = pools_page
-    monkeypatch.setattr(main_window, "PAGES", [*main_window.PAGES, "培育库"])
-    stats_loaded(qtbot, window.home)
-    click_part(qtbot, window.home.funnel, "base")
-    assert window.stack.currentWidget() is pools_page
     window.close()
 
 
@@ -123,4 +123,17 @@ def test_this_months_calendar_items_open_the_list_they_concern(qtbot, county, tm
     qtbot.mouseClick(item, LEFT, pos=QPoint(14, item.height() // 2))  # on the link's text
     assert window.stack.currentWidget() is window.ledger_page
     assert window.ledger_page.flag.currentData() == "reached_scale_not_entered"
+    window.close()
+
+
+def test_the_quarterly_review_opens_the_pools_page_on_its_review(qtbot, county, tmp_path):
+    policy.choose_profile(county, "shuncheng")  # 培育库季度调整 in March, June, September, December
+    window = open_window(qtbot, county, tmp_path, today=date(2024, 12, 2))
+    home = window.home
+    stats_loaded(qtbot, home)
+    item = home.links["calendar:quarterly_pool_review"]
+    assert "培育库季度调整" in item.text()
+    qtbot.mouseClick(item, LEFT, pos=QPoint(14, item.height() // 2))
+    assert window.stack.currentWidget() is window.pools_page
+    assert window.pools_page.tabs.currentWidget() is window.pools_page.review_page
     window.close()

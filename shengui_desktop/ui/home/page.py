@@ -58,7 +58,7 @@ def chart_table(tables: list[TargetTable]) -> TargetTable | None:
 def calendar_target(code: str, flag: str | None, pools: set[str]) -> tuple[str, dict]:
     """The page (and filters) a calendar item of the profile concerns."""
     if "pool_review" in code:
-        return "pools", {"pool": "cultivation"}
+        return "pools", {"pool": "cultivation", "tab": "review_page"}
     if "monitor" in code or "benchmark" in code:
         return "报表打印", {"report": "monitor"}
     if flag:
@@ -200,11 +200,16 @@ class HomePage(QWidget):
     def go(self, page: str, filters: dict) -> None:
         """Open `page` ("pools": the 培育库 page, else 企业台账 with `filters`)."""
         if page == "pools":
-            pools_page = self.page_name("pools_page")
-            if pools_page is not None:
-                self.navigate.emit(pools_page, {})
+            name = self.page_name("pools_page")
+            if name is not None:
+                self.navigate.emit(name, {})
+                pools_page = self.window_.pools_page
+                tabs, tab = getattr(pools_page, "tabs", None), getattr(pools_page, filters.get("tab", ""), None)
+                if tabs is not None and tab is not None:  # its 退规风险 or 季度调整 list
+                    tabs.setCurrentWidget(tab)
                 return
             page = "企业台账"
+            filters = {k: v for k, v in filters.items() if k != "tab"}
         report = filters.get("report")
         self.navigate.emit(page, {} if report else filters)
         if report and hasattr(self.window_, "print_page"):
@@ -215,9 +220,9 @@ class HomePage(QWidget):
         listed = self.stats.get("pools") or set(POOLS)
         in_pool = any(r[POOL] == RISK for r in self.window_.index.rows)
         if key == RISK and RISK not in listed and not in_pool:
-            self.go("pools", {"flag": RISK})
+            self.go("pools", {"flag": RISK, "tab": "risks"})
         else:
-            self.go("pools", {"pool": key})
+            self.go("pools", {"pool": key, **({"tab": "risks"} if key == RISK else {})})
 
     def _open_targets(self) -> None:
         self.navigate.emit(self.page_name("targets_page") or "目标任务", {})
