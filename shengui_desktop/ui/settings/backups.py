@@ -1,4 +1,6 @@
-"""备份与恢复: this ledger's backups (the folder beside it), 立即备份, and restoring one.
+"""备份与恢复: this ledger's backups (the folder beside it), 立即备份, restoring one, and
+检查台账完整性 (the check `shengui verify` makes: every page's checksum, SQLite's own check,
+the records counted; a damaged file is told in Chinese with what to do).
 
 Both run on the worker with progress and 取消. A restore is confirmed by a message that names
 the backup, its date and the ledger file it replaces; the worker copies and checks the
@@ -17,7 +19,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMessageBox, QP
                                QVBoxLayout, QWidget)
 
 from ...errors import UserError
-from ...services.office import backups, session, users
+from ...services.office import backups, session, upkeep, users
 from ..common import Column, DictTableModel, make_table
 from ..jobs import core_progress, run_with_progress
 
@@ -31,6 +33,7 @@ class BackupsTab(QWidget):
         self.window_ = page.window_
         self.runner = page.runner
         self.job = None
+        self.last_check: dict | None = None  # the last 检查台账完整性 result
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         self.folder_label = QLabel("")
@@ -47,16 +50,21 @@ class BackupsTab(QWidget):
         self.backup_button.setStyleSheet("font-weight: bold; padding: 0 14px;")
         self.restore_button = QPushButton("用所选备份恢复…")
         self.other_button = QPushButton("从其他备份文件恢复…")
+        self.verify_button = QPushButton("检查台账完整性")
+        self.verify_button.setToolTip("逐页核对台账文件的校验码和数据结构，发现损坏时说明怎样处理（只读，不修改台账）")
+        self.verify_button.clicked.connect(self.verify)
         self.backup_button.clicked.connect(self.backup_now)
         self.restore_button.clicked.connect(self.restore_selected)
         self.other_button.clicked.connect(self.restore_other)
-        for b in (self.backup_button, self.restore_button, self.other_button, self.folder_button):
+        for b in (self.backup_button, self.restore_button, self.other_button, self.folder_button,
+                  self.verify_button):
             b.setMinimumHeight(30)
         row.addWidget(self.backup_button)
         row.addSpacing(12)
         row.addWidget(self.restore_button)
         row.addWidget(self.other_button)
         row.addStretch(1)
+        row.addWidget(self.verify_button)
         layout.addLayout(row)
         self.status = QLabel("")  # what the last action did, beside the buttons that did it
         self.status.setWordWrap(True)
@@ -103,14 +111,16 @@ class BackupsTab(QWidget):
         admin = users.is_admin(self.window_.ledger)
         idle = self.job is None
         self.backup_button.setEnabled(idle)
+        self.verify_button.setEnabled(idle)
         self.restore_button.setEnabled(idle and admin and self.selected() is not None)
         self.other_button.setEnabled(idle and admin)
         tip = "" if admin else "只有管理员可以从备份恢复台账"
         self.restore_button.setToolTip(tip or "先在列表中选择一份备份")
         self.other_button.setToolTip(tip)
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, colour: str = "") -> None:
         self.status.setText(text)
+        self.status.setStyleSheet(f"color: {colour};" if colour else "")
         self.status.setVisible(bool(text))
 
     def open_folder(self) -> None:
@@ -146,6 +156,42 @@ class BackupsTab(QWidget):
 
         self.job = run_with_progress(self, self.runner, self.window_.ledger, work, "正在备份台账…",
                                      done, failed)
+        self.job.on("cancelled", cancelled)
+        self._selected()
+
+    # -- checking --------------------------------------------------------------------------
+    def verify(self) -> None:
+        """检查台账完整性 on the worker (its own connection reads the file as it is on disk)."""
+        if self.job is not None:
+            return
+
+        def work(ledger, progress, cancelled):
+            return upkeep.check_ledger(ledger, progress=core_progress(progress), cancel=cancelled)
+
+        def done(result: dict) -> None:
+            self._ended()
+            self.last_check = result
+            text = upkeep.check_text(result)
+            self.say(text, "" if result["ok"] else "#b00020")
+            if result["ok"]:
+                self.window_.statusBar().showMessage("台账检查通过", 8000)
+                QMessageBox.information(self, "检查台账完整性", text)
+            else:
+                QMessageBox.warning(self, "台账已损坏", text)
+
+        def failed(message: str) -> None:
+            self._ended()
+            self.last_check = None
+            text = f"无法检查台账：{message}\n{upkeep.DAMAGED_ADVICE}"
+            self.say(text, "#b00020")
+            QMessageBox.warning(self, "台账已损坏", text)
+
+        def cancelled() -> None:
+            self._ended()
+            self.say("已取消检查。")
+
+        self.job = run_with_progress(self, self.runner, self.window_.ledger, work,
+                                     "正在检查台账完整性…", done, failed)
         self.job.on("cancelled", cancelled)
         self._selected()
 
