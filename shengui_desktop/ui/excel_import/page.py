@@ -37,6 +37,8 @@ EMPTY_TEXT = ("第一步：点击“选择文件…”，选择统计局、税�
 # the service's messages also tell the command line's options; the page has its own controls
 CLI_HINT = re.compile(r"[（(]命令行加[^）)]*[）)]")
 RED, GREEN, ORANGE = "#b3261e", "#1e6b2e", "#9a5b00"
+ROW_MIN_HEIGHT = 26  # a one-line row with its padding
+COLUMN_SHARE = 0.22  # the widest a column beside the message may grow, of the table's width
 
 
 class ExcelImportPage(QWidget):
@@ -60,8 +62,9 @@ class ExcelImportPage(QWidget):
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #444; padding: 4px;")
         layout.addWidget(self.hint)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self._mapping_box())
+        split = self.split = QSplitter(Qt.Orientation.Vertical)
+        self.mapping_box = self._mapping_box()
+        split.addWidget(self.mapping_box)
         split.addWidget(self._result_box())
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
@@ -165,8 +168,8 @@ class ExcelImportPage(QWidget):
         self.counts.setWordWrap(True)
         v.addWidget(self.counts)
         self.tabs = QTabWidget()
-        self.problems = self._table(["工作表", "行", "列", "表头", "内容", "问题"], stretch=5)
-        self.changes = self._table(["类别", "行", "对象", "修改的字段"], stretch=3)
+        self.problems = self._table(["工作表", "行", "列", "表头", "内容", "问题"], stretch=5, fitted=(1, 2))
+        self.changes = self._table(["类别", "行", "对象", "修改的字段"], stretch=3, fitted=(1,))
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         self.tabs.addTab(self.problems, "问题")
@@ -176,21 +179,45 @@ class ExcelImportPage(QWidget):
         return box
 
     @staticmethod
-    def _table(headers: list[str], stretch: int) -> QTableWidget:
+    def _table(headers: list[str], stretch: int, fitted: tuple[int, ...] = ()) -> QTableWidget:
+        """A read-only table whose `stretch` column takes the width left and wraps; the
+        `fitted` columns (row, column letter) fit their contents; the others start at their
+        contents' width but never more than a share of the table (_fit_columns), so a long
+        cell wraps instead of squeezing the message."""
         table = QTableWidget(0, len(headers))
         table.setHorizontalHeaderLabels(headers)
         table.verticalHeader().setVisible(False)
+        table.verticalHeader().setMinimumSectionSize(ROW_MIN_HEIGHT)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setWordWrap(True)
         table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        table.setStyleSheet("QTableWidget::item { padding: 3px 4px; }")
         head = table.horizontalHeader()
         # long messages wrap: rows grow again whenever the columns get their widths
         head.sectionResized.connect(lambda *_a: table.resizeRowsToContents())
         for c in range(len(headers)):
             head.setSectionResizeMode(c, QHeaderView.ResizeMode.Stretch if c == stretch
-                                      else QHeaderView.ResizeMode.ResizeToContents)
+                                      else QHeaderView.ResizeMode.ResizeToContents if c in fitted
+                                      else QHeaderView.ResizeMode.Interactive)
+        table.setProperty("stretch", stretch)
+        table.setProperty("fitted", list(fitted))
         return table
+
+    @staticmethod
+    def _fit_columns(table: QTableWidget) -> None:
+        """Each free column as wide as its contents, at most COLUMN_SHARE of the table's
+        width (the rest wraps); then the rows as tall as their wrapped text."""
+        stretch, fitted = table.property("stretch"), set(table.property("fitted") or ())
+        cap = max(90, int(table.viewport().width() * COLUMN_SHARE))
+        for c in range(table.columnCount()):
+            if c == stretch or c in fitted:
+                continue
+            table.resizeColumnToContents(c)
+            table.setColumnWidth(c, min(table.columnWidth(c) + 8, cap))
+        table.resizeRowsToContents()
 
     def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -458,20 +485,39 @@ class ExcelImportPage(QWidget):
         QTimer.singleShot(0, self._fit_rows)
 
     def _fit_rows(self) -> None:
-        for table in (self.problems, self.changes, self.mapping):
-            table.resizeRowsToContents()
+        for table in (self.problems, self.changes):
+            self._fit_columns(table)
+        self.mapping.resizeRowsToContents()
+        self._share_height()
+
+    def _share_height(self) -> None:
+        """The column list takes the height its rows need (at most half); the result, the
+        rest: on a 768-pixel screen the problems are what the person reads next."""
+        total = sum(self.split.sizes())
+        if not total or not self.mapping.rowCount():
+            return
+        table = self.mapping
+        rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+        needed = self.mapping_box.height() - table.height() + \
+            table.horizontalHeader().height() + rows + 2 * table.frameWidth() + 2
+        top = max(self.mapping_box.minimumSizeHint().height(), min(needed, total // 2))
+        self.split.setSizes([top, total - top])
 
     def _fill_problems(self, r) -> None:
         self.problems.setRowCount(len(r.problems))
         for i, p in enumerate(r.problems):
-            for c, text in enumerate((p.sheet, "" if p.row is None else str(p.row), p.column_letter,
-                                      p.header, p.value, CLI_HINT.sub("", p.message))):
+            texts = (p.sheet, "" if p.row is None else str(p.row), p.column_letter, p.header, p.value,
+                     CLI_HINT.sub("", p.message))
+            tip = problem_tooltip(*texts)
+            for c, text in enumerate(texts):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(tip)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+                                      if c not in (1, 2) else Qt.AlignmentFlag.AlignCenter)
                 if c == 5:
                     item.setForeground(QColor(RED))
                 self.problems.setItem(i, c, item)
-        self.problems.resizeRowsToContents()
+        self._fit_columns(self.problems)
         self.tabs.setTabText(0, f"问题（{len(r.problems)}）")
 
     def _fill_changes(self, r) -> None:
@@ -482,8 +528,10 @@ class ExcelImportPage(QWidget):
         for i, (what, c) in enumerate(changes):
             fields = "；".join(f"{k}：{old or '（空）'} → {new}" for k, (old, new) in c.fields.items())
             for col, text in enumerate((what, str(c.row), c.what, fields)):
-                self.changes.setItem(i, col, QTableWidgetItem(text))
-        self.changes.resizeRowsToContents()
+                item = QTableWidgetItem(text)
+                item.setToolTip(f"第{c.row}行 {c.what}\n{fields}")
+                self.changes.setItem(i, col, item)
+        self._fit_columns(self.changes)
         self.tabs.setTabText(1, f"将修改（{len(changes)}）")
 
     # -- files ---------------------------------------------------------------------------
@@ -519,3 +567,11 @@ class ExcelImportPage(QWidget):
         self.job = None
         self._say(f"无法保存模板：{message}", RED)
         self._update_buttons()
+
+
+def problem_tooltip(sheet: str, row: str, letter: str, header: str, value: str, message: str) -> str:
+    """A problem in full, whatever its cells show: where, what the cell holds, what is wrong."""
+    where = "，".join(part for part in (f"工作表“{sheet}”" if sheet else "", f"第{row}行" if row else "",
+                                       f"{letter}列" if letter else "", f"“{header}”" if header else "")
+                     if part)
+    return "\n".join(line for line in (where, f"内容：{value}" if value else "", f"问题：{message}") if line)
