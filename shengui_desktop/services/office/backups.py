@@ -254,10 +254,10 @@ def backup_users(backup: Path) -> list[str]:
 def new_place_text(ledger_path: Path, backup: Backup) -> str:
     """What a person confirms before a backup becomes the ledger of a new computer."""
     ledger_path = Path(ledger_path)
-    return (f"将用备份“{backup.path.name}”（{backup.made_text}，{backup.size_text}）"
-            f"在本机新建台账：\n{ledger_path}\n（及密钥文件 {keys_path_for(ledger_path).name}）。\n\n"
-            f"台账的内容是备份时（{backup.made_text}）的样子；用户和密码也是备份时的，"
-            "请输入备份时的用户名和密码，或打印的恢复码。备份文件本身不会改动。")
+    return (f"将用备份“{backup.path.name}”（{backup.made_text}，{backup.size_text}）在本机新建台账：\n"
+            f"{ledger_path}（及密钥文件 {keys_path_for(ledger_path).name}）\n\n"
+            "台账的内容、用户和密码都是备份时的：请输入备份时的用户名和密码，或打印的恢复码。"
+            "备份文件本身不会改动。")
 
 
 def restore_new_ledger(ledger_path: Path, backup: Path, *, password: str | None = None,

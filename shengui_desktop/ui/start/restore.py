@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout,
-                               QWidget, QWizardPage)
+                               QLabel, QLineEdit, QProgressBar, QPushButton, QSizePolicy,
+                               QVBoxLayout, QWidget, QWizardPage)
 
 from ...errors import UserError
 from ...services.office import backups
@@ -90,6 +90,7 @@ class RestorePage(QWizardPage):
         actions = QHBoxLayout()
         self.restore_button = QPushButton("恢复台账")
         self.restore_button.setStyleSheet("font-weight: bold; padding: 2px 16px;")
+        self.restore_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.restore_button.clicked.connect(self.start)
         self.cancel_button = QPushButton("取消恢复")
         self.cancel_button.clicked.connect(self.cancel)
@@ -99,6 +100,7 @@ class RestorePage(QWizardPage):
         actions.addWidget(self.restore_button)
         actions.addWidget(self.bar, 1)
         actions.addWidget(self.cancel_button)
+        actions.addStretch(0)
         layout.addLayout(actions)
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -212,7 +214,7 @@ class RestorePage(QWizardPage):
         if self.used_recovery:
             ask_new_password(self, ledger, self.recovery.text().strip(),
                              self.user.currentText().strip() or "admin")
-        self._say(f"已恢复台账：{self.wiz.path}\n点击“完成”打开台账。", GREEN)
+        self._say(f"已恢复台账：{self.wiz.path}\n点击“打开台账”开始使用。", GREEN)
         self.wiz.setButtonText(self.wiz.WizardButton.FinishButton, "打开台账")
 
     def _failed(self, message: str) -> None:

@@ -322,7 +322,9 @@ class SetupWizard(QWizard):
         self.runner = JobRunner(self)
         self.setWindowTitle(f"开始使用 — {APP_TITLE}")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
-        self.setMinimumSize(560, 420)
+        self.setMinimumSize(620, 500)
+        # once a ledger is made or restored and can be opened, there is no going back
+        self.setOption(QWizard.WizardOption.DisabledBackButtonOnLastPage, True)
         self.setButtonText(QWizard.WizardButton.NextButton, "下一步")
         self.setButtonText(QWizard.WizardButton.BackButton, "上一步")
         self.setButtonText(QWizard.WizardButton.FinishButton, "完成")
