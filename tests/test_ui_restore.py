@@ -179,3 +179,47 @@ def test_a_cancelled_restore_leaves_nothing(qtbot, usb, new_computer, monkeypatc
     assert "已取消恢复" in page.message.text()
     assert wizard.ledger is None
     assert files_under(tmp_path / "new-computer") == []
+
+
+def test_backup_to_a_usb_stick_from_settings_then_restore_it_on_a_new_computer(qtbot, township, tmp_path,
+                                                                             new_computer, monkeypatch):
+    """The whole story in the window: 设置 → 备份与恢复 → 备份到U盘… on the old computer, the
+    wizard's 从备份恢复台账 with that file on the new one."""
+    from shengui_desktop.ui.settings import backups as backups_tab
+
+    from test_ui_support import open_window
+
+    for seed, name in enumerate(NAMES, start=1):
+        add_enterprise(township, name, seed)
+    stick = tmp_path / "U盘"
+    stick.mkdir()
+    monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda *a, **k: None))
+    window = open_window(qtbot, township, tmp_path)
+    window.show_page("设置")
+    tab = window.settings_page.backups_tab
+    window.settings_page.show_tab("备份与恢复")
+    monkeypatch.setattr(backups_tab, "ask_folder", lambda *_a: str(stick))
+    qtbot.mouseClick(tab.usb_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.job is None, timeout=10000)
+    [made] = [p for p in stick.iterdir() if p.suffix == ".sgdb"]
+    assert (stick / f"{made.name}.keys").is_file()
+    assert str(made) in tab.status.text() and "从备份恢复台账" in tab.status.text()
+    assert backups.list_backups(township.path) == []  # not in the folder beside the ledger
+    window.close()
+
+    wizard = SetupWizard(new_computer)
+    qtbot.addWidget(wizard)
+    page = to_restore_page(qtbot, wizard, monkeypatch, made)
+    page.password.setText(PASSWORD)
+    run_restore(qtbot, page)
+    assert wizard.ledger is not None, page.message.text()
+    assert {r[0] for r in wizard.ledger.conn.execute("SELECT name FROM enterprises")} == set(NAMES)
+    wizard.accept()
+    session.close(wizard.ledger)
+
+
+def test_backup_to_a_folder_that_is_gone_says_so(township, tmp_path):
+    with pytest.raises(Exception, match="找不到文件夹") as caught:
+        backups.make_backup(township, folder=tmp_path / "pulled-out")
+    assert caught.type.__name__ == "UserError"
+    assert not (tmp_path / "pulled-out").exists()

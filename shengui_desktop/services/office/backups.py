@@ -132,8 +132,9 @@ def list_backups(ledger_path: Path) -> list[Backup]:
     return sorted(out, key=lambda b: (b.made, b.modified, b.path.name), reverse=True)
 
 
-def _new_name(ledger_path: Path, kind: str, now: datetime | None = None) -> Path:
-    folder = backup_folder(ledger_path)
+def _new_name(ledger_path: Path, kind: str, now: datetime | None = None,
+              folder: Path | None = None) -> Path:
+    folder = folder or backup_folder(ledger_path)
     stamp = (now or datetime.now()).strftime(STAMP)
     tail = "-before-restore" if kind == "before_restore" else ""
     target = folder / f"{ledger_path.stem}-{stamp}{tail}{SUFFIX}"
@@ -145,14 +146,17 @@ def _new_name(ledger_path: Path, kind: str, now: datetime | None = None) -> Path
 
 
 def make_backup(ledger: Ledger, *, kind: str = "manual", progress: Progress | None = None,
-                cancel: Cancel = None) -> Backup:
-    """An encrypted backup now, into the backups folder (made if missing). A cancel stops it
-    and leaves no file."""
+                cancel: Cancel = None, folder: Path | None = None) -> Backup:
+    """An encrypted backup now, into the backups folder (made if missing), or into `folder`
+    (a USB stick: 备份到U盘), with its key file beside it. A cancel stops it and leaves no
+    file."""
     if ledger.path is None:
         raise UserError("内存中的台账不能备份。")
     job = Job(progress, cancel)
     job.check()
-    target = _new_name(ledger.path, kind)
+    if folder is not None and not Path(folder).is_dir():
+        raise UserError(f"找不到文件夹“{folder}”（U盘是否已拔出？）。")
+    target = _new_name(ledger.path, kind, folder=Path(folder) if folder is not None else None)
     target.parent.mkdir(parents=True, exist_ok=True)
     out = backup_ledger(ledger, target, progress=lambda done, total: job.report("备份", done, total))
     return describe(out)
