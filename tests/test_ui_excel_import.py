@@ -272,3 +272,22 @@ def test_the_problem_table_wraps_at_1024x768(qtbot, county, tmp_path, monkeypatc
         tip = table.item(r, 0).toolTip()
         assert f"第{texts[r][1]}行" in tip and f"{texts[r][2]}列" in tip and texts[r][5] in tip
     assert long_value.replace("，", ",") in table.item(money_row, 5).toolTip()
+
+
+def test_the_ledgers_tables_are_exported_from_the_page(qtbot, demo_county, tmp_path, monkeypatch):
+    """导出Excel: every export of `shengui excel export` from the window; the monthly figures
+    land in a workbook with one row per enterprise and month."""
+    _window, page = import_page(qtbot, demo_county, tmp_path)
+    titles = [a.text() for a in page.export_button.menu().actions()]
+    assert titles == [f"{t}…" for t in excel.EXPORT_TITLES.values()]
+    out = tmp_path / "月度.xlsx"
+    asked = []
+    monkeypatch.setattr(dialogs, "ask_save_xlsx", lambda _p, caption, name: (asked.append(caption), str(out))[1])
+    [action] = [a for a in page.export_button.menu().actions() if a.text() == "企业月度数据…"]
+    action.trigger()
+    wait(qtbot, page)
+    assert asked == ["导出企业月度数据"]
+    figures = count(demo_county, "monthly_figures")
+    assert page.last_export["rows"] == figures and f"已导出企业月度数据{figures:,}行" in page.status.text()
+    ws = load_workbook(out)["企业月度数据"]
+    assert sum(1 for r in ws.iter_rows(min_row=4) if r[0].value and r[1].value) in (figures, figures + 1)  # + 合计

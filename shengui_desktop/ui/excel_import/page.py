@@ -2,7 +2,8 @@
 was recognised as and which are not imported, and why), correct a column's field or unit,
 the year of a list's annual figures and the creation of new townships, check it (a dry run
 on the worker: new, changed with the fields, unchanged, problems by row and column), then
-import it, or save the file marked where it is wrong. Templates of each kind can be saved.
+import it, or save the file marked where it is wrong. Templates of each kind can be saved,
+and the ledger's tables exported (导出Excel: the lists `shengui excel export` writes).
 
 Nothing about files is read here: services.excel.inspect_file says how the table was read,
 import_file checks and imports (all or nothing), write_import_template writes templates.
@@ -53,6 +54,7 @@ class ExcelImportPage(QWidget):
         self.columns: dict[str, str | None] = {}  # the person's choices, by header text
         self.units: dict[str, str] = {}
         self.checked: tuple | None = None  # the settings the shown result was checked with
+        self.last_export: dict | None = None
         self._filling = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -221,6 +223,13 @@ class ExcelImportPage(QWidget):
 
     def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
+        self.export_button = QPushButton("导出Excel")
+        self.export_button.setToolTip("把本台账的企业名单、月度数据、库别、目标、奖补测算、月度监测表等导出为Excel表格")
+        menu = QMenu(self.export_button)
+        for what, title in excel.EXPORT_TITLES.items():
+            menu.addAction(f"{title}…", lambda w=what, t=title: self.export_table(w, t))
+        self.export_button.setMenu(menu)
+        row.addWidget(self.export_button)
         self.check_button = QPushButton("检查（不写入）")
         self.check_button.setToolTip("按当前设置逐行检查，列出将新增、修改的内容和问题；不写入台账")
         self.check_button.clicked.connect(self.check)
@@ -263,6 +272,7 @@ class ExcelImportPage(QWidget):
         fresh = self.result is not None and self.checked == self._key()
         self.choose_button.setEnabled(idle)
         self.template_button.setEnabled(idle)
+        self.export_button.setEnabled(idle)
         self.check_button.setEnabled(idle and have)
         self.import_button.setEnabled(idle and fresh and self.result.ok and not self.result.applied)
         self.report_button.setEnabled(idle and self.result is not None and not self.result.ok)
@@ -560,6 +570,38 @@ class ExcelImportPage(QWidget):
 
         self.job = run_with_progress(self, self.runner, self.window_.ledger, work,
                                      f"正在生成{label}模板…", done, self._template_failed)
+        self.job.on("cancelled", self._cancelled)
+        self._update_buttons()
+
+    def export_table(self, what: str, title: str) -> None:
+        """导出Excel: one of the ledger's tables (this year's targets, rewards and projects;
+        the latest month's monitoring table), on the worker with progress and 取消."""
+        if self.job is not None:
+            return
+        today = self.window_.today
+        out = dialogs.ask_save_xlsx(self, f"导出{title}", f"{title}_{today.isoformat()}.xlsx")
+        if not out:
+            return
+
+        def work(ledger, progress, cancelled):
+            return excel.export_table(ledger, what, Path(out), today=today,
+                                      progress=core_progress(progress), cancel=cancelled)
+
+        def done(info: dict) -> None:
+            self.job = None
+            self._update_buttons()
+            self.last_export = info
+            notes = "".join(f"\n提示：{n}" for n in info.get("notes", []))
+            self._say(f"已导出{info['title']}{info['rows']:,}行：{info['path']}{notes}", GREEN)
+            self.window_.statusBar().showMessage(f"已导出{info['title']}：{info['path']}", 8000)
+
+        def failed(message: str) -> None:
+            self.job = None
+            self._say(f"无法导出{title}：{message}", RED)
+            self._update_buttons()
+
+        self.job = run_with_progress(self, self.runner, self.window_.ledger, work,
+                                     f"正在导出{title}…", done, failed)
         self.job.on("cancelled", self._cancelled)
         self._update_buttons()
 
