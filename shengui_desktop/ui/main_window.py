@@ -37,6 +37,7 @@ from .projects.page import ProjectsPage
 from .rewards.page import RewardsPage
 from .settings.page import SettingsPage
 from .sync.page import SyncPage
+from .targets.page import TargetsPage
 from .townships.page import TownshipsPage
 from .visits.page import VisitsPage
 
@@ -61,6 +62,7 @@ PAGE_LIST: tuple[Page, ...] = (
     Page("培育库", "pools_page", PoolsPage),
     Page("走访记录", "visits_page", VisitsPage),
     Page("问题台账", "issues_page", IssuesPage),
+    Page("目标任务", "targets_page", TargetsPage),
     Page("奖补测算", "rewards_page", RewardsPage),
     Page("重点项目", "projects_page", ProjectsPage),
     Page("数据同步", "sync_page", SyncPage),
@@ -407,8 +409,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue(LEDGER_COLUMNS_KEY, self.ledger_page.table.horizontalHeader().saveState())
         self.settings.sync()
         self.runner.shutdown()
-        for page in (self.home, self.visits_page, self.issues_page, self.rewards_page, self.projects_page,
-                     self.sync_page, self.settings_page):
+        for page in (self.home, self.visits_page, self.issues_page, self.targets_page, self.rewards_page,
+                     self.projects_page, self.sync_page, self.settings_page):
             page.runner.shutdown()
         self.print_page.shutdown()  # also removes the generated files
         self.import_page.shutdown()
