@@ -120,8 +120,9 @@ def build_county_demo(county_path: Path, township_path: Path | None = None, *,
 
             # the county's own decisions, then 秀水镇 changes the same phone before it learns
             edited = _conflicting_edits(county, xiushui, rng)
-            entered = _county_decides(county, as_of, rng)
-            _set_targets(county, as_of, rng)
+            with county.transaction():  # one commit for a few hundred decisions
+                entered = _county_decides(county, as_of, rng)
+                _set_targets(county, as_of, rng)
             _send(sync, [xiushui], county, folder / "second")
             # the county's answer to 秀水镇 (the township demo shows what the county decided)
             _send(sync, [county], xiushui, folder / "reply", to=_code(0))
