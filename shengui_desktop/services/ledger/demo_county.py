@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -33,6 +33,7 @@ from ..policy import choose_profile
 from . import reference
 from .demo import DEMO_PASSWORD, DEMO_PROFILE, DEMO_USER, KNOWN_TOWNSHIPS, generate, pools_by_profile
 from .enterprises import create_enterprise, update_enterprise
+from .visits import add_visit
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
@@ -113,7 +114,7 @@ def build_county_demo(county_path: Path, township_path: Path | None = None, *,
             for i, town in enumerate(towns.values()):
                 generate(town, enterprises=per_town, seed=11 + i, as_of=as_of, progress=progress)
             xiushui, lujiacun = towns[_code(0)], towns[_code(1)]
-            twin = _register_twin(xiushui, lujiacun)
+            twin = _register_twin(xiushui, lujiacun, as_of)
             tell("import", 0, SENDING)
             _send(sync, list(towns.values()), county, folder / "first")
             tell("import", SENDING, SENDING)
@@ -154,13 +155,15 @@ def _send(sync, senders: list[Ledger], recipient: Ledger, folder: Path, *, to: s
     return sync.import_packages(recipient, paths, accept_fingerprint=fingerprints)
 
 
-def _register_twin(keeper: Ledger, other: Ledger) -> str:
+def _register_twin(keeper: Ledger, other: Ledger, as_of: date) -> str:
     """`other` registers an enterprise `keeper` keeps (same credit code and name: its plant
-    straddles the boundary), which the county will see as a suspected duplicate."""
+    straddles the boundary) and visits it, which the county will see as a suspected duplicate."""
     row = keeper.one("SELECT credit_code, name, industry_code, legal_person FROM enterprises"
                      " WHERE stat_status = 'below_scale' ORDER BY credit_code LIMIT 1")
     own = this_site(other)["area_code"]
-    create_enterprise(other, {**row, "township_code": own, "address": "（跨乡镇厂区）"})
+    twin, _warnings = create_enterprise(other, {**row, "township_code": own, "address": "（跨乡镇厂区）"})
+    add_visit(other, twin, {"visit_date": (as_of - timedelta(days=12)).isoformat(), "visitors": "演示乡镇干部", "kind": "onsite",
+                            "summary": "新建厂区位于本乡镇，企业称统计关系在秀水镇，待县级核实。"})
     return row["credit_code"]
 
 
@@ -190,7 +193,7 @@ def _county_decides(county: Ledger, as_of: date, rng: random.Random) -> int:
             county.update("enterprises", r["id"], {
                 "stat_status": "above_scale",
                 "entered_stats_date": f"{as_of.year}-01-01" if this_year else f"{rng.randint(2012, last - 1)}-01-01"})
-        elif 16_000_000 <= r["revenue"] < 20_000_000 and rng.random() < 0.2:
+        elif 16_000_000 <= r["revenue"] < 20_000_000 and rng.random() < 0.1:
             county.update("enterprises", r["id"], {
                 "stat_status": "exited", "entered_stats_date": f"{rng.randint(2015, last - 1)}-01-01",
                 "exited_stats_date": f"{as_of.year}-01-01"})
