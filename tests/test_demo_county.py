@@ -108,6 +108,12 @@ def test_the_demo_obeys_its_profile(county):
     assert len(differ) < 0.05 * len(pools)
     for enterprise_id, ev in differ.items():  # pending adjustments only go up
         assert POOL_ORDER.index(ev.suggested_pool) > POOL_ORDER.index(pools[enterprise_id]), ev
+    # every pool is a recorded decision: the last move of each enterprise put it where it is
+    last = {r["enterprise_id"]: r["to_pool"] for r in county.rows(
+        "SELECT enterprise_id, to_pool FROM pool_events ORDER BY moved_on, rowid")}
+    assert all(pools[i] == pool for i, pool in last.items())
+    # (基础信息库 is where the generator starts everyone, as demo.generate does)
+    assert all(i in last for i, pool in pools.items() if pool not in ("none", "base"))
 
 
 def test_the_township_demo_is_xiushui_after_the_countys_answer(made):

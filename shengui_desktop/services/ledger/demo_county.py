@@ -197,7 +197,15 @@ def _county_decides(county: Ledger, as_of: date, rng: random.Random) -> int:
             county.update("enterprises", r["id"], {
                 "stat_status": "exited", "entered_stats_date": f"{rng.randint(2015, last - 1)}-01-01",
                 "exited_stats_date": f"{as_of.year}-01-01"})
-    pools_by_profile(county, county.rows("SELECT id, pool FROM enterprises ORDER BY credit_code"), as_of)
+    rows = county.rows("SELECT id, pool FROM enterprises ORDER BY credit_code")
+    before = {r["id"]: r["pool"] for r in rows}
+    pools_by_profile(county, rows, as_of)
+    for r in rows:  # each of its moves recorded with its reason, as pools.move_pool records one
+        if r["pool"] != before[r["id"]]:
+            county.insert("pool_events", {
+                "enterprise_id": r["id"], "from_pool": before[r["id"]], "to_pool": r["pool"],
+                "moved_on": f"{as_of.year}-01-15", "reason": "县级年度培育库动态调整（演示数据）",
+                "decided_by": county.user or DEMO_USER})
     return entered
 
 
