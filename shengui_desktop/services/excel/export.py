@@ -41,14 +41,17 @@ def export_enterprises(ledger: Ledger, out: Path | str, *, enterprise_ids: list[
 def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None = None,
                  today: date | None = None, enterprise_ids: list[str] | None = None,
                  with_figures: bool = False, progress: Progress | None = None,
-                 cancel: Cancel = None, period: str | None = None) -> dict:
+                 cancel: Cancel = None, period: str | None = None,
+                 monitor_filters: dict[str, str] | None = None) -> dict:
     """Write one export; returns {"path", "title", "rows", "notes"}.
 
     `enterprise_ids` limits an enterprise, figure, visit or issue export to those
     enterprises. The monthly figures are an export of their own ("figures"); the
     enterprise list carries them on a second sheet only `with_figures` (a county's
     10,000-row monthly sheet printed along with every list). `period` ('YYYY-MM') is the
-    month of the monitoring table (default: the latest month with figures)."""
+    month of the monitoring table (default: the latest month with figures);
+    `monitor_filters` narrows it as services.policy.monitoring.monitoring_table's township,
+    pool, department and flag do (the window's 月度监测 page exports what it shows)."""
     from ...spreadsheets.writer import TableBook
 
     if what not in EXPORT_TITLES:
@@ -67,7 +70,7 @@ def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None
     notes: list[str] = []
     selection = _Selection(enterprise_ids)
     extra = {"with_figures": with_figures} if what == "enterprises" else \
-        {"period": period} if what == "monitor" else {}
+        {"period": period, "filters": monitor_filters} if what == "monitor" else {}
     rows = globals()[f"_export_{what}"](ledger, book, year=year, today=today, notes=notes,
                                         check_cancel=job.check, selection=selection, **extra)
     job.tell("写入文件", 0, 1)
@@ -387,10 +390,12 @@ def _export_rewards(ledger: Ledger, book, *, year, today, notes, check_cancel, s
                           title_columns=2)
 
 
-def _export_monitor(ledger: Ledger, book, *, year, today, notes, check_cancel, selection, period) -> int:
+def _export_monitor(ledger: Ledger, book, *, year, today, notes, check_cancel, selection, period,
+                    filters) -> int:
     from .monitor_export import write_monitor
 
-    return write_monitor(ledger, book, period=period, today=today, notes=notes, check_cancel=check_cancel)[1]
+    return write_monitor(ledger, book, period=period, today=today, notes=notes, check_cancel=check_cancel,
+                         filters=filters)[1]
 
 
 def _export_projects(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
