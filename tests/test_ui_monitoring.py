@@ -295,3 +295,16 @@ def test_the_flag_filter_of_the_service(ledger):
     flagged = [r for r in marked.rows if r.flags]
     assert marked.totals["revenue"].month == sum(r.measures["revenue"].month or 0 for r in marked.rows)
     assert flagged
+
+
+def test_an_empty_ledger_says_what_to_do(qtbot, county, tmp_path):
+    window = open_window(qtbot, county, tmp_path, today=TODAY)
+    window.show_page("月度监测")
+    page = window.monitoring_page
+    wait_loaded(qtbot, page)
+    assert page.month_model.rowCount() == 0 and page.quarter_model.rowCount() == 0
+    assert page.month.date() == QDate(2026, 10, 1)  # no figures at all: last month
+    hint = page.month_view.empty_hint
+    assert hint.isVisible() and hint.text().startswith("暂无监测企业") and "企业台账" in hint.text()
+    assert "共0户" in page.summary.text() and "尚未选择政策配置" in page.notes.text()
+    window.close()
