@@ -308,3 +308,21 @@ def test_an_empty_ledger_says_what_to_do(qtbot, county, tmp_path):
     assert hint.isVisible() and hint.text().startswith("暂无监测企业") and "企业台账" in hint.text()
     assert "共0户" in page.summary.text() and "尚未选择政策配置" in page.notes.text()
     window.close()
+
+
+def test_a_choice_made_while_loading_wins(qtbot, ledger, tmp_path):
+    """Choices made in quick succession: the earlier jobs are cancelled, the table shown is
+    the last choice's, and the window answers meanwhile."""
+    window, page = monitoring_page(qtbot, ledger, tmp_path)
+    page.township.setCurrentIndex(page.township.findData(XIUSHUI))
+    first = page.job
+    assert page.loading and first is not None and page.summary.text() == page_module.LOADING_TEXT
+    page.township.setCurrentIndex(page.township.findText("路家村镇"))
+    assert first.is_cancelled() and page.job is not first
+    window.show_page("问题台账")  # the GUI thread is free
+    window.show_page("月度监测")
+    wait_loaded(qtbot, page)
+    assert page.table.scope == "路家村镇"
+    assert {r["township"] for r in enterprise_rows(page.month_model)} == {"路家村镇"}
+    qtbot.waitUntil(lambda: not page.runner.busy(), timeout=20000)
+    window.close()

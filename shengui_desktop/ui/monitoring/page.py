@@ -49,6 +49,7 @@ class MonitoringPage(QWidget):
         self.window_ = window
         self.runner = JobRunner(self)
         self.table: MonitorTable | None = None
+        self.job = None  # the table being made
         self.loading = False
         self.stale = True
         self.generation = 0  # answers of an earlier choice are dropped
@@ -211,22 +212,25 @@ class MonitoringPage(QWidget):
         generation, period, filters, today = self.generation, self.period(), self.filters(), self.window_.today
         self.loading = True
         self.export_button.setEnabled(False)
+        self.summary.setText(LOADING_TEXT)
         for view in (self.month_view, self.quarter_view):
             view.empty_hint.set_text(LOADING_TEXT)
+        if self.job is not None:
+            self.job.cancel()  # its answer is for an earlier choice
 
         def work(ledger, _progress, cancelled):
             from ...services.policy.monitoring import monitoring_table
 
             return monitoring_table(ledger, period, quarter=True, today=today, cancelled=cancelled, **filters)
 
-        self.runner.start(self.window_.ledger, work, name="monitoring",
-                          on_done=lambda table: self._loaded(table, generation),
-                          on_error=lambda message: self._failed(message, generation))
+        self.job = self.runner.start(self.window_.ledger, work, name="monitoring",
+                                     on_done=lambda table: self._loaded(table, generation),
+                                     on_error=lambda message: self._failed(message, generation))
 
     def _loaded(self, table: MonitorTable, generation: int) -> None:
         if generation != self.generation:
             return
-        self.loading = False
+        self.loading, self.job = False, None
         self.table = table
         if not self.month_chosen:  # show which month the default was, without asking again
             self.month.blockSignals(True)
@@ -264,7 +268,7 @@ class MonitoringPage(QWidget):
     def _failed(self, message: str, generation: int) -> None:
         if generation != self.generation:
             return
-        self.loading = False
+        self.loading, self.job = False, None
         self.table = None
         self.month_model.set_content([], [])
         self.quarter_model.set_content([], [])
