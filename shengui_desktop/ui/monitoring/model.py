@@ -163,7 +163,7 @@ def quarter_columns(table: MonitorTable) -> list[Col]:
             Col("企业名称", lambda r: r["line"].name, 200),
             Col("乡镇（街道）", lambda r: r["line"].township, 84),
             Col("库别/状态", lambda r: r["status"], 84),
-            Col(f"{span}累计营业收入\n（万元）", lambda r: wan(r["line"].cumulative_revenue), 110, True),
+            Col(f"{span}累计营业收入\n（万元）", lambda r: wan(r["line"].cumulative_revenue), 136, True),
             Col("序时进度线\n（万元）", lambda r: wan(r["line"].pace_line), 90, True),
             Col("序时完成", lambda r: share_text(r["line"].pace_rate), 70, True),
             Col("本年预计营业收入\n（万元）", lambda r: wan(r["line"].projected_revenue), 120, True),
