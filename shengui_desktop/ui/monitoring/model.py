@@ -170,7 +170,7 @@ def quarter_columns(table: MonitorTable) -> list[Col]:
             Col("占标准线", lambda r: share_text(r["line"].share_of_line), 70, True),
             Col("距标准线\n（万元）", lambda r: wan(r["line"].gap) if r["line"].gap else "—", 90, True),
             Col("对标结果", lambda r: QUARTER_STATUSES[r["line"].status], 90),
-            Col("说明", lambda r: r["line"].status_text, 260),
+            Col("说明", lambda r: r["line"].status_text, 330),
             Col("本年预计测算方法", lambda r: r["line"].projection_text, 300)]
 
 
