@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..domain.evaluation import FLAG_NAMES
 from ..domain.records import POOLS
 from ..errors import UserError
 from .common import add_db, count, counted, emit, open_from_args, progress_printer
@@ -43,6 +44,17 @@ def cmd_visit_add(args) -> int:
     return 0
 
 
+def _suggestion(row: dict) -> str:
+    """The policy's suggested pool, as --json's suggested_pool ("—": the rules make none)."""
+    pool = row.get("suggested_pool")
+    return f"建议：{POOLS.get(pool, pool) if pool else '—'}"
+
+
+def _flags(row: dict) -> str:
+    """The flags (提示) by their names, as --json's flags."""
+    return "提示：" + ("、".join(FLAG_NAMES.get(code, code) for code in row.get("flags") or ()) or "—")
+
+
 def cmd_list_enterprises(args) -> int:
     from ..services.ledger.enterprises import list_enterprises, transferred_enterprises
 
@@ -58,7 +70,7 @@ def cmd_list_enterprises(args) -> int:
     else:
         for r in rows:
             print(f"{r['credit_code']}  {r['name']}  {r['township_name'] or r['township_code']}"
-                  f"  {POOLS.get(r['pool'], r['pool'])}")
+                  f"  {POOLS.get(r['pool'], r['pool'])}  {_suggestion(r)}  {_flags(r)}")
         print(f"共{len(rows)}户")
         if moved:
             print(f"另有{len(moved)}户已由县级划转至其他乡镇，不再列入本乡镇（历史记录仍保留）：")
