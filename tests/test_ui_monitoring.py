@@ -326,3 +326,14 @@ def test_a_choice_made_while_loading_wins(qtbot, ledger, tmp_path):
     assert {r["township"] for r in enterprise_rows(page.month_model)} == {"路家村镇"}
     qtbot.waitUntil(lambda: not page.runner.busy(), timeout=20000)
     window.close()
+
+
+def test_monitor_filters_are_only_for_the_monitoring_export(ledger, tmp_path):
+    from shengui_desktop.services import excel
+
+    with pytest.raises(UserError, match="只用于企业月度监测表"):
+        excel.export_table(ledger, "issues", tmp_path / "x.xlsx", today=TODAY, monitor_filters={"flag": "any"})
+    assert not (tmp_path / "x.xlsx").exists()
+    with pytest.raises(UserError, match="提示“下滑”无效"):
+        excel.export_table(ledger, "monitor", tmp_path / "y.xlsx", today=TODAY, monitor_filters={"flag": "下滑"})
+    assert not (tmp_path / "y.xlsx").exists()
