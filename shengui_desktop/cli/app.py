@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from ..errors import UserError, os_error_message
+from ..storage.connection import DatabaseError, database_error
 from . import (claim, excel, ledger, monitor, office, policy, project, report, scale_period, sync, townships,
                upkeep, users)
 
@@ -84,9 +85,24 @@ def reader_gone() -> int:
     return SIGPIPE_STATUS
 
 
+def undecodable_argument(argv: list[str]) -> str | None:
+    """The first argument that is not valid text (bytes the terminal's encoding could not
+    decode reach Python as lone surrogates, which no file, SQL or print can take), shown
+    with the bad bytes as \\xNN; None when all are fine."""
+    for arg in argv:
+        if any("\udc80" <= ch <= "\udcff" for ch in arg):
+            return arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    args = None
     try:
+        bad = undecodable_argument(sys.argv[1:] if argv is None else argv)
+        if bad is not None:
+            raise UserError(f"参数“{bad}”含有无法识别的字符（不是有效的UTF-8文字，可能是终端或文件名的编码不对），"
+                            "请重新输入。")
         args = parser.parse_args(argv)  # --help writes to stdout too
         if not getattr(args, "func", None):
             args.func = cmd_gui
@@ -98,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as e:
         print(f"错误：{e}", file=sys.stderr)
         return e.exit_code
+    except DatabaseError as e:  # a damaged page met anywhere, a busy or full disk: no traceback
+        from .common import ledger_path
+
+        error = database_error(e, ledger_path(args) if args is not None else None)
+        print(f"错误：{error}", file=sys.stderr)
+        return error.exit_code
     except OSError as e:  # an output folder that does not exist, a full or protected disk
         print(f"错误：{os_error_message(e)}", file=sys.stderr)
         return 2

@@ -19,7 +19,7 @@ def cmd_verify(args) -> int:
     problems, counts = result["problems"], result["counts"]
     emit(args, result,
          lambda: ("台账检查通过：" + counted(counts))
-         if not problems else "台账检查发现问题：\n" + "\n".join(problems))
+         if not problems else "台账检查发现问题：\n" + "\n".join(problems) + "\n" + result["advice"])
     return 0 if not problems else 4
 
 

@@ -527,12 +527,20 @@ class Ledger:
     def verify(self) -> list[str]:
         """Problems found (Chinese); empty when the ledger is sound."""
         problems = []
-        result = [r[0] for r in self.conn.execute("PRAGMA integrity_check").fetchall()]
-        if result != ["ok"]:
-            problems.append("数据库结构检查失败：" + "；".join(result[:5]))
-        cipher = [r[0] for r in self.conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+        # the page check first: it names every page whose HMAC fails and never stops at one,
+        # where integrity_check may give up with "database disk image is malformed"
+        try:
+            cipher = [r[0] for r in self.conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+        except sqlcipher3.dbapi2.DatabaseError as e:
+            cipher = [str(e)]
         if cipher:
-            problems.append("加密页校验失败：" + "；".join(cipher[:5]))
+            problems.append("加密页校验失败（文件已损坏或被改动）：" + "；".join(cipher[:5]))
+        try:
+            result = [r[0] for r in self.conn.execute("PRAGMA integrity_check").fetchall()]
+        except sqlcipher3.dbapi2.DatabaseError as e:
+            result = [str(e)]
+        if result != ["ok"]:
+            problems.append("数据库结构检查失败：" + "；".join(line[:300] for line in result[:5]))
         version = migrations.current_version(self.conn)
         if version != migrations.latest_version():
             problems.append(f"数据库版本为{version}，本程序版本为{migrations.latest_version()}")
