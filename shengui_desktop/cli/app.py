@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 from ..errors import UserError, os_error_message
-from ..storage.connection import DatabaseError, database_error
 from . import (claim, excel, ledger, monitor, office, policy, project, report, scale_period, sync, townships,
                upkeep, users)
 
@@ -114,15 +113,21 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as e:
         print(f"错误：{e}", file=sys.stderr)
         return e.exit_code
-    except DatabaseError as e:  # a damaged page met anywhere, a busy or full disk: no traceback
-        from .common import ledger_path
-
-        error = database_error(e, ledger_path(args) if args is not None else None)
-        print(f"错误：{error}", file=sys.stderr)
-        return error.exit_code
     except OSError as e:  # an output folder that does not exist, a full or protected disk
         print(f"错误：{os_error_message(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)
         return 130
+    except Exception as e:
+        # SQLite met a damaged page (or a busy, full or read-only disk) somewhere in the
+        # command: one message here, not a try in every command (the transaction it was in
+        # rolled back, so the ledger is as it was)
+        from ..services.office.session import database_error, is_database_error
+        from .common import ledger_path
+
+        if not is_database_error(e):
+            raise
+        error = database_error(e, ledger_path(args) if args is not None else None)
+        print(f"错误：{error}", file=sys.stderr)
+        return error.exit_code
