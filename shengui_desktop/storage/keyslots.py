@@ -191,7 +191,7 @@ class KeySlots:
         if not path.exists():
             raise LedgerDamaged(f"找不到密钥文件“{path.name}”。它应与台账文件放在同一文件夹，"
                                 "请从备份中恢复该文件。")
-        damaged = (f"密钥文件“{path.name}”已损坏（{{}}），无法读取。这不是密码错误："
+        damaged = (f"密钥文件“{path.name}”已损坏（{{}}），无法读取（与密码无关）。"
                    "请从备份中恢复该文件（备份文件夹中与台账备份同名的 .keys 文件）。")
         try:
             if not path.is_file():
