@@ -242,6 +242,7 @@ def keys_variants(good: dict) -> dict[str, object]:
         "time 1e9": slot_edit(time_cost=10 ** 9),
         "time 1e9 float": slot_edit(time_cost=1e9),
         "time 0": slot_edit(time_cost=0),
+        "memory and time at their bounds": slot_edit(memory_kib=1024 * 1024, time_cost=16),
         "time true": slot_edit(time_cost=True),
         "kdf name": slot_edit(name="scrypt"),
         "salt missing": slot_edit(salt=None),
@@ -318,7 +319,8 @@ def test_bounds_hold_for_slots_written_and_read(tmp_path, monkeypatch):
     monkeypatch.setenv("SHENGUI_KDF_MEMORY_KIB", str(2 ** 40))
     monkeypatch.setenv("SHENGUI_KDF_TIME_COST", "1000000000")
     params = keyslots.KdfParams.default()
-    assert params.memory_kib == keyslots.MAX_MEMORY_KIB and params.time_cost == keyslots.MAX_TIME_COST
+    assert params.memory_kib == keyslots.MAX_MEMORY_KIB
+    assert params.memory_kib * params.time_cost <= keyslots.MAX_KDF_WORK
     path = tmp_path / "x.keys"
     slots = KeySlots.new(path)
     key = os.urandom(32)

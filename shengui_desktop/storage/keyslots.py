@@ -42,6 +42,8 @@ MIN_MEMORY_KIB = 8 * 1024
 # (time_cost 1e9) or crash argon2 (parallelism 0). The defaults sit well inside them.
 MAX_MEMORY_KIB = 1024 * 1024       # 1 GiB
 MAX_TIME_COST = 16
+# memory × passes: ten times the default's 64 MiB × 3, a few seconds at most on an office laptop
+MAX_KDF_WORK = 10 * 64 * 1024 * 3
 MAX_PARALLELISM = 16
 SALT_BYTES = (16, 64)              # what we write: 16
 NONCE_BYTES = 12
@@ -62,7 +64,9 @@ class KdfParams:
         # Tests create many ledgers; they may lower the cost, never below a floor.
         memory = int(os.environ.get("SHENGUI_KDF_MEMORY_KIB", 64 * 1024))
         passes = int(os.environ.get("SHENGUI_KDF_TIME_COST", 3))
-        return cls(min(max(memory, MIN_MEMORY_KIB), MAX_MEMORY_KIB), min(max(passes, 1), MAX_TIME_COST), 4)
+        memory = min(max(memory, MIN_MEMORY_KIB), MAX_MEMORY_KIB)
+        passes = min(max(passes, 1), MAX_TIME_COST, MAX_KDF_WORK // memory)
+        return cls(memory, passes, 4)
 
 
 def keys_path_for(ledger_path: Path) -> Path:
@@ -132,6 +136,8 @@ def check_kdf(kdf: object) -> None:
         value = kdf.get(field)
         if not _is_int(value) or not low <= value <= high:
             raise KeysFileInvalid(f"密钥派生参数{field}={str(value)[:20]}超出{low}–{high}")
+    if kdf["memory_kib"] * kdf["time_cost"] > MAX_KDF_WORK:
+        raise KeysFileInvalid("密钥派生参数的总计算量过大")
     _check_b64(kdf.get("salt"), "盐值", SALT_BYTES)
 
 
