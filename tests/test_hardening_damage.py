@@ -118,14 +118,14 @@ def commands(db: Path, out: Path, credit_code: str) -> list[list]:
 
 # offsets of the demo ledger (about 210 pages): page 1's salt, page 2 (the schema's first
 # table pages), pages in the middle, the last page
-def damages(size: int):
+def damages(size: int, *, every: bool = False):
+    """Eight kinds of damage for every run; with every=True (-m slow) fifteen."""
     last = size // PAGE - 1
-    return [
-        ("flip", 7), ("flip", PAGE + 100), ("flip", 2 * PAGE + 3000), ("flip", 20 * PAGE + 17),
-        ("flip", size // 2 + 11), ("flip", size - 10), ("flip", size - PAGE + 200),
-        ("truncate", size - PAGE), ("truncate", size // 2), ("truncate", 3 * PAGE + 100),
-        ("truncate", 100), ("zero", 1), ("zero", 5), ("zero", last // 2), ("zero", last),
-    ]
+    some = [("flip", 7), ("flip", PAGE + 100), ("flip", size // 2 + 11), ("flip", size - 10),
+            ("truncate", size - PAGE), ("truncate", 3 * PAGE + 100), ("zero", 5), ("zero", last)]
+    more = [("flip", 2 * PAGE + 3000), ("flip", 20 * PAGE + 17), ("flip", size - PAGE + 200),
+            ("truncate", size // 2), ("truncate", 100), ("zero", 1), ("zero", last // 2)]
+    return some + more if every else some
 
 
 def damage(db: Path, kind: str, where: int) -> None:
@@ -133,13 +133,27 @@ def damage(db: Path, kind: str, where: int) -> None:
 
 
 def test_every_command_on_a_damaged_ledger_ends_with_a_chinese_message(base, tmp_path, env, capsys):
+    tried, refused = check_every_command(base, tmp_path, capsys, damages(base.stat().st_size))
+    assert tried == 8 * 11 and refused > 60  # nearly every damage reaches every command
+
+
+@pytest.mark.slow
+def test_every_command_on_every_damage(base, tmp_path, env, capsys, request):
+    if "slow" not in (request.config.getoption("-m") or ""):
+        pytest.skip("long run: pytest -m slow")
+    tried, refused = check_every_command(base, tmp_path, capsys, damages(base.stat().st_size, every=True))
+    assert tried == 15 * 11 and refused > 120
+
+
+def check_every_command(base: Path, tmp_path: Path, capsys, cases) -> tuple[int, int]:
+    """Each command on a copy with each damage: (commands run, commands refused)."""
     code_of = credit_code_of(base, capsys)
     healthy = copy_ledger(base, tmp_path / "healthy")
     (tmp_path / "healthy" / "out").mkdir()
     for argv in commands(healthy, tmp_path / "healthy" / "out", code_of):
         assert run(capsys, *argv)[0] == 0, argv  # each command works on a sound ledger
     tried = refused = 0
-    for kind, where in damages(base.stat().st_size):
+    for kind, where in cases:
         folder = tmp_path / f"{kind}-{where}"
         db = copy_ledger(base, folder)
         damage(db, kind, where)
@@ -159,7 +173,7 @@ def test_every_command_on_a_damaged_ledger_ends_with_a_chinese_message(base, tmp
             assert code in (2, 4), (kind, where, argv, out)
             assert has_chinese(out) and "损坏" in out and "备份" in out, (kind, where, argv, out)
             assert digest(folder) == before, (kind, where, argv)
-    assert tried == 15 * 11 and refused > 100  # nearly every damage reaches every command
+    return tried, refused
 
 
 def test_verify_names_the_damaged_page(base, tmp_path, env, capsys):

@@ -166,7 +166,10 @@ def edit_json(data, path, value, delete: bool):
     for key in path[:-1]:
         target = target[key]
     if delete:
-        target.pop(path[-1], None)
+        if isinstance(target, dict):
+            target.pop(path[-1], None)
+        else:
+            del target[path[-1]]
     else:
         target[path[-1]] = value
     return data
