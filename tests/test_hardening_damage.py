@@ -204,6 +204,10 @@ def test_the_unlock_dialog_shows_the_damage(qtbot, base, tmp_path):
     text = dialog.message.text()
     assert "已损坏" in text and "备份" in text, text
     assert "程序错误" not in text and "DatabaseError" not in text
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    label = dialog.message  # the dialog grew: every line of the message shows
+    assert label.height() >= label.heightForWidth(label.width())
     assert dialog.result() != QDialog.DialogCode.Accepted and dialog.ledger is None
     assert digest(tmp_path) == before
 
