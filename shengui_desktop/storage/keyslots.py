@@ -134,7 +134,7 @@ def check_kdf(kdf: object) -> None:
                              ("time_cost", 1, MAX_TIME_COST),
                              ("parallelism", 1, MAX_PARALLELISM)):
         value = kdf.get(field)
-        if not _is_int(value) or not low <= value <= high:
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise KeysFileInvalid(f"密钥派生参数{field}={str(value)[:20]}超出{low}–{high}")
     if kdf["memory_kib"] * kdf["time_cost"] > MAX_KDF_WORK:
         raise KeysFileInvalid("密钥派生参数的总计算量过大")
