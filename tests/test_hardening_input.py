@@ -104,7 +104,7 @@ def test_townships_departments_and_offices_are_checked(county, tmp_path):
         init_office(tmp_path / "x.sgdb", role="county", name="盂\u202e县", area_code="140322",
                     admin_user="admin", password=PASSWORD)
     with pytest.raises(UserError, match="单位名称过长"):
-        init_office(tmp_path / "x.sgdb", role="county", name="盂" * 61, area_code="140322",
+        init_office(tmp_path / "x.sgdb", role="county", name="盂" * 41, area_code="140322",
                     admin_user="admin", password=PASSWORD)
     with pytest.raises(UserError, match="用户名"):
         init_office(tmp_path / "x.sgdb", role="county", name="盂县", area_code="140322",

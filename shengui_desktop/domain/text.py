@@ -170,7 +170,7 @@ def match_key(text: object) -> str:
 # pasted paragraph out of a name, and the file names and table cells made from names sane.
 NAME_LIMITS = {
     "enterprise": 100,
-    "office": 60,        # the office's own name at set-up (a county's or a township's)
+    "office": 40,        # the office's own name at set-up (a township office's is its township's too)
     "township": 40,
     "department": 40,
     "person": 40,        # a legal person, a contact, a liaison cadre, a user's display name
