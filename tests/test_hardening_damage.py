@@ -181,7 +181,7 @@ def test_verify_names_the_damaged_page(base, tmp_path, env, capsys):
     flip(db, 100 * PAGE + 1234)  # page 101
     code, out = run(capsys, "verify", "--db", db)
     assert code == 4
-    assert "加密页校验失败" in out and "page 101" in out
+    assert "加密页校验失败" in out and "第101页" in out
     assert "台账未作任何修改" in out and "shengui backup list" in out
     code, out = run(capsys, "verify", "--db", db, "--json")
     result = json.loads(out.split("\n错误")[0])

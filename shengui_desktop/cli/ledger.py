@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..domain.evaluation import FLAG_NAMES
 from ..domain.records import POOLS
 from ..domain.text import shown
 from ..errors import UserError
@@ -49,6 +50,17 @@ def cmd_visit_add(args) -> int:
     return 0
 
 
+def _suggestion(row: dict) -> str:
+    """The policy's suggested pool, as --json's suggested_pool ("—": the rules make none)."""
+    pool = row.get("suggested_pool")
+    return f"建议：{POOLS.get(pool, pool) if pool else '—'}"
+
+
+def _flags(row: dict) -> str:
+    """The flags (提示) by their names, as --json's flags."""
+    return "提示：" + ("、".join(FLAG_NAMES.get(code, code) for code in row.get("flags") or ()) or "—")
+
+
 def cmd_list_enterprises(args) -> int:
     from ..services.ledger.enterprises import list_enterprises, transferred_enterprises
 
@@ -66,7 +78,7 @@ def cmd_list_enterprises(args) -> int:
             # shown(): a name that came in before names were checked (or in an old package)
             # cannot move the cursor, recolour the terminal or turn the line around
             print(f"{r['credit_code']}  {shown(r['name'], 200)}  {shown(r['township_name'] or r['township_code'], 100)}"
-                  f"  {POOLS.get(r['pool'], r['pool'])}")
+                  f"  {POOLS.get(r['pool'], r['pool'])}  {_suggestion(r)}  {_flags(r)}")
         print(f"共{len(rows)}户")
         if moved:
             print(f"另有{len(moved)}户已由县级划转至其他乡镇，不再列入本乡镇（历史记录仍保留）：")

@@ -35,6 +35,7 @@ from .pools.page import PoolsPage
 from .printing.page import PrintPage
 from .settings.page import SettingsPage
 from .sync.page import SyncPage
+from .targets.page import TargetsPage
 from .townships.page import TownshipsPage
 from .visits.page import VisitsPage
 
@@ -59,6 +60,7 @@ PAGE_LIST: tuple[Page, ...] = (
     Page("培育库", "pools_page", PoolsPage),
     Page("走访记录", "visits_page", VisitsPage),
     Page("问题台账", "issues_page", IssuesPage),
+    Page("目标任务", "targets_page", TargetsPage),
     Page("数据同步", "sync_page", SyncPage),
     Page("报表打印", "print_page", PrintPage),
     Page("Excel导入", "import_page", ExcelImportPage),
@@ -403,7 +405,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue(LEDGER_COLUMNS_KEY, self.ledger_page.table.horizontalHeader().saveState())
         self.settings.sync()
         self.runner.shutdown()
-        for page in (self.home, self.visits_page, self.issues_page, self.sync_page, self.settings_page):
+        for page in (self.home, self.visits_page, self.issues_page, self.targets_page, self.sync_page,
+                     self.settings_page):
             page.runner.shutdown()
         self.print_page.shutdown()  # also removes the generated files
         self.import_page.shutdown()

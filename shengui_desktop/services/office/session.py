@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...storage import files
-from ...storage.connection import DatabaseError, database_error
+from ...storage.connection import RESTORE_ADVICE, DatabaseError, database_error
 from ...storage.keyslots import KeySlots, keys_path_for
 
 if TYPE_CHECKING:
@@ -73,3 +73,7 @@ def close(ledger: Ledger | None) -> None:
     """End a session (or a worker's connection): checkpoint the journal and close."""
     if ledger is not None:
         ledger.close()
+
+
+__all__ = ["RESTORE_ADVICE", "users", "unlock", "is_database_error", "change_password", "reset_password",
+           "worker_connection", "close"]
