@@ -383,11 +383,11 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         list(top.items()))
     if max_hlc:
         ledger.observe(max_hlc)
-    if ledger.site_id in top:
+    if ledger.origin_id in top:
         # our own entries came back (a --full package after restoring a backup): never
         # hand out their sequence numbers again
         clock = ledger._load_clock()
-        clock.seq = max(clock.seq, top[ledger.site_id])
+        clock.seq = max(clock.seq, top[ledger.origin_id])
     job.tell("merge", total, total)
     return result
 
