@@ -27,6 +27,14 @@ INSERT INTO peer_devices(site_id, origin_id, acked_vector, package_no)
 SELECT site_id, site_id, coalesce(acked_vector, '{}'), last_received_no FROM peer_state
  WHERE site_id IN (SELECT id FROM sites WHERE is_self = 0);
 
+-- Which copy of the sender's ledger made an imported package (its origin; NULL: the site
+-- id). Two copies number their packages alike: that is no longer a warning.
+ALTER TABLE imported_packages ADD COLUMN origin TEXT;
+-- At a township: the county's package numbers up to which nothing is missing for this copy
+-- (a later package was made from this copy's own acknowledgements, so it carries all that
+-- the earlier ones did; the numbers another copy imported are no gaps here).
+ALTER TABLE peer_state ADD COLUMN covered_no INTEGER NOT NULL DEFAULT 0;
+
 -- At a township: own changes kept back after the county moved their enterprise away
 -- (sync/exporter.py withhold_transferred) that were written again as new changes when the
 -- enterprise came back (sync/transfers.py reissue_returned).

@@ -74,7 +74,7 @@ def new_origin_id() -> str:
 def own_origins(ledger: Ledger) -> list[str]:
     """Every origin this ledger (and the copies it descends from) wrote its own changes
     under: the site id, then the copies' origins, oldest first."""
-    site = ledger.site_id
+    site = str(ledger.site_id)
     more = [r[0] for r in ledger.conn.execute(
         "SELECT origin_id FROM site_origins WHERE site_id = ? AND origin_id != ?"
         " ORDER BY bound_at, origin_id", (site, site))]
@@ -123,7 +123,7 @@ def start_new_origin(ledger: Ledger, notice: str | None, *, retire: bool = False
             gone = [*retired_origins(ledger), ledger.origin_id]
             ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
                                 (RETIRED, json.dumps(gone)))
-        bind(ledger, origin, ledger.site_id)
+        bind(ledger, origin, str(ledger.site_id))
         ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (ORIGIN, origin))
         if notice:
             ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (NOTICE, notice))
@@ -161,7 +161,7 @@ def check_place(ledger: Ledger) -> str | None:
     if not moved and not pending and then is not None:
         return None
     notice = None
-    if moved or pending:
+    if (moved or pending) and ledger.site_id:
         # a copy made before the upgrade cannot be told from its original: every ledger
         # upgraded starts a new origin, so two such copies stop colliding from now on
         origin = start_new_origin(ledger, None, retire=not moved)

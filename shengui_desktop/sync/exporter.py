@@ -329,7 +329,10 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
                        "area_code": me["area_code"], "fingerprint": me["fingerprint"],
                        "origin": ledger.origin_id, "retired": origins.retired_origins(ledger)},
             "recipient": {"site_id": peer["id"], "role": peer["role"], "name": peer["name"],
-                          "area_code": peer["area_code"], "fingerprint": peer["fingerprint"]},
+                          "area_code": peer["area_code"], "fingerprint": peer["fingerprint"],
+                          "devices": [] if full else [r[0] for r in ledger.conn.execute(
+                              "SELECT origin_id FROM peer_devices WHERE site_id = ? ORDER BY origin_id",
+                              (peer["id"],))]},
             "sender_certificate": certificates.export_certificate(ledger),
             "version_vector": vv,
             "last_received_no": ledger.scalar(

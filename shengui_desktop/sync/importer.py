@@ -246,7 +246,8 @@ def missing_package_numbers(ledger: Ledger, sender_id: str) -> list[int]:
         "SELECT package_no FROM imported_packages WHERE sender_id = ?", (sender_id,))}
     if not numbers:
         return []
-    return [n for n in range(1, max(numbers)) if n not in numbers]
+    covered = ledger.scalar("SELECT covered_no FROM peer_state WHERE site_id = ?", (sender_id,)) or 0
+    return [n for n in range(covered + 1, max(numbers)) if n not in numbers]
 
 
 def _drop_placeholders(ledger: Ledger, entries: list[dict]) -> None:
@@ -365,12 +366,20 @@ def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
                                     writing=merging, known=known)
         counts = dict(planned.counts)
         ledger.conn.execute(
-            "INSERT INTO imported_packages(package_id, sender_id, package_no, imported_at, counts)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO imported_packages(package_id, sender_id, package_no, imported_at, counts, origin)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             (m["package_id"], v.sender["site_id"], m["package_no"],
-             datetime.now().isoformat(timespec="seconds"), json.dumps(counts, ensure_ascii=False)))
+             datetime.now().isoformat(timespec="seconds"), json.dumps(counts, ensure_ascii=False),
+             v.device or None))
         _acknowledge(ledger, v.sender["site_id"], m)
         _bind_device(ledger, v, planned)
+        recipient_devices = m["recipient"].get("devices")
+        if v.sender["role"] == "county" and (m.get("full") or (
+                isinstance(recipient_devices, list) and ledger.origin_id in recipient_devices)):
+            # made from this copy's own acknowledgements: nothing before it is missing here
+            # (packages another copy of this ledger imported are no gap)
+            ledger.conn.execute("UPDATE peer_state SET covered_no = max(covered_no, ?) WHERE site_id = ?",
+                                (m["package_no"], v.sender["site_id"]))
         if ledger.meta("role") == "county":
             result.duplicates = duplicates.detect(ledger, merged.touched.get("enterprises", ()))
         else:
@@ -392,8 +401,12 @@ def _twin_warning(ledger: Ledger, v: Verified) -> list[str]:
     computer (both copies number their packages and changes alike) or restored from a backup.
     Its site id and key are the same, so nothing can refuse it; a person must know."""
     m = v.raw.manifest
+    site_id = v.sender["site_id"]
+    # a copy on another computer has its own origin (storage/origins.py): its numbers may
+    # repeat another copy's, and its changes never do
     if ledger.scalar("SELECT 1 FROM imported_packages WHERE sender_id = ? AND package_no = ?"
-                     " AND package_id != ?", (v.sender["site_id"], m["package_no"], m["package_id"])) is None:
+                     " AND package_id != ? AND coalesce(origin, sender_id) = ?",
+                     (site_id, m["package_no"], m["package_id"], v.device or site_id)) is None:
         return []
     who = v.sender["name"]
     return [f"此前已收到过{who}的另一个第{m['package_no']}号包（内容不同）：{who}的台账可能被复制到两台电脑上同时使用，"
