@@ -458,3 +458,81 @@ def check_copies(template, history) -> None:
 @given(history=st.lists(copy_ops, min_size=4, max_size=24))
 def test_random_work_on_two_copies_converges_with_nothing_refused_or_lost(template, history):
     check_copies(template, history)
+
+
+def test_copies_made_before_the_upgrade_stop_colliding_and_lose_nothing(template, tmp_path):
+    """Two copies in use before schema 12 (same origin, the same numbers for different
+    changes, nothing sent yet): when each is first opened by this version it takes a new
+    origin and its unsent changes with it, so the county gets both copies' work."""
+    sites = clone(template, tmp_path / "ledgers")
+    c, a = sites["C"], sites["A"]
+    sites["A2"] = a2 = None
+    try:
+        a.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        (tmp_path / "copy").mkdir()
+        target = tmp_path / "copy" / a.path.name
+        shutil.copy(a.path, target)
+        shutil.copy(keys_path_for(a.path), keys_path_for(target))
+        sites["A2"] = a2 = open_ledger(target, passphrase=PASSWORD, user="admin")  # same computer
+        ent, other = enterprises_of(a, CODES["A"])
+        a.update("enterprises", ent, {"note": "台式机（升级前）"})
+        a2.update("enterprises", other, {"note": "笔记本（升级前）"})
+        record_month(a2, ent, "2026-09", {"revenue": 700_000})
+        # the same (origin, number) for two different changes
+        seq = a.scalar("SELECT max(site_seq) FROM change_log WHERE site_id = ?", (a.site_id,))
+        assert a2.scalar("SELECT row_id FROM change_log WHERE site_id = ? AND site_seq = ?",
+                         (a.site_id, seq)) == other
+        # both are upgraded (migration 0012 marks them) and opened again
+        for key in ("A", "A2"):
+            ledger = sites[key]
+            with ledger.transaction():
+                ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('pending_new_origin', '1')")
+            path = ledger.path
+            ledger.close()
+            sites[key] = open_ledger(path, passphrase=PASSWORD, user="admin")
+        a, a2 = sites["A"], sites["A2"]
+        assert len({a.origin_id, a2.origin_id, a.site_id}) == 3
+        for t in (a2, a, a2, a):
+            send(t, c, tmp_path / f"u{t.origin_id}{c.scalar('SELECT count(*) FROM imported_packages')}")
+        assert c.get("enterprises", ent)["note"] == "台式机（升级前）"
+        assert c.get("enterprises", other)["note"] == "笔记本（升级前）"
+        assert c.get("monthly_figures", monthly_figure_id(ent, "2026-09"))["revenue"] == 700_000
+        for i, t in enumerate((a, a2, a, a2)):
+            send(c, t, tmp_path / f"back{i}")
+        want = scope_of(c, CODES["A"])
+        assert scope_of(a, CODES["A"]) == want and scope_of(a2, CODES["A"]) == want
+    finally:
+        for ledger in sites.values():
+            if ledger is not None:
+                ledger.close()
+
+
+def test_packages_two_copies_wrote_before_the_upgrade_are_both_taken(template, tmp_path):
+    """Packages written before the upgrade by two copies of one ledger number different
+    changes alike: the county takes the second's under its own numbers (not lost, not
+    refused, no crash) and says so."""
+    sites = clone(template, tmp_path / "ledgers")
+    c, a = sites["C"], sites["A"]
+    try:
+        a.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        (tmp_path / "copy").mkdir()
+        target = tmp_path / "copy" / a.path.name
+        shutil.copy(a.path, target)
+        shutil.copy(keys_path_for(a.path), keys_path_for(target))
+        sites["A2"] = a2 = open_ledger(target, passphrase=PASSWORD, user="admin")  # same origin
+        ent, other = enterprises_of(a, CODES["A"])
+        a.update("enterprises", ent, {"note": "台式机"})
+        a2.update("enterprises", other, {"note": "笔记本"})
+        [first] = sync_service.export_packages(a, tmp_path / "u1", to=COUNTY)
+        [second] = sync_service.export_packages(a2, tmp_path / "u2", to=COUNTY)
+        [one] = sync_service.import_packages(c, [first.path])
+        [two] = sync_service.import_packages(c, [second.path])
+        assert one.status == two.status == "imported"
+        assert any("重新编号" in w for w in two.warnings), two.warnings
+        assert c.get("enterprises", ent)["note"] == "台式机"
+        assert c.get("enterprises", other)["note"] == "笔记本"
+        send(c, a, tmp_path / "u3")
+        assert a.get("enterprises", other)["note"] == "笔记本"
+    finally:
+        for ledger in sites.values():
+            ledger.close()

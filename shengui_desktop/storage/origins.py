@@ -164,9 +164,12 @@ def check_place(ledger: Ledger) -> str | None:
     if (moved or pending) and ledger.site_id:
         # a copy made before the upgrade cannot be told from its original: every ledger
         # upgraded starts a new origin, so two such copies stop colliding from now on
+        old = ledger.origin_id
         origin = start_new_origin(ledger, None, retire=not moved)
         if moved:
             notice = copy_notice(origin)
+        elif ledger.meta("role") == "township":
+            move_unacknowledged(ledger, old, origin)
     with ledger.transaction():
         ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
                             (PLACE, json.dumps(place)))
@@ -174,6 +177,28 @@ def check_place(ledger: Ledger) -> str | None:
         if notice:
             ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (NOTICE, notice))
     return notice
+
+
+def move_unacknowledged(ledger: Ledger, old: str, new: str) -> int:
+    """At a township upgraded to schema 12: its own changes under the old origin that the
+    county has not acknowledged go under the new origin, keeping their numbers (the new
+    origin has none yet) and stamps. Two copies made before the upgrade numbered their
+    unsent changes alike; now each copy sends them under its own origin. (A package already
+    written with them may still be imported: the county then holds the change twice with the
+    same values, which changes nothing.) Returns the number of changes moved."""
+    acked = 0
+    for (vector,) in ledger.conn.execute("SELECT acked_vector FROM peer_state"):
+        acked = max(acked, int(json.loads(vector or "{}").get(old, 0)))
+    with ledger.transaction():
+        before = ledger.conn.total_changes
+        ledger.conn.execute("UPDATE change_log SET site_id = ? WHERE site_id = ? AND site_seq > ?",
+                            (new, old, acked))
+        moved = ledger.conn.total_changes - before
+        if moved:
+            top = ledger.conn.execute("SELECT max(site_seq) FROM change_log WHERE site_id = ?", (new,)).fetchone()[0]
+            ledger.conn.execute("INSERT OR REPLACE INTO version_vector(site_id, max_seq) VALUES (?, ?)", (new, top))
+            ledger.conn.execute("UPDATE version_vector SET max_seq = ? WHERE site_id = ?", (acked, old))
+    return moved
 
 
 def pending_notice(ledger: Ledger, *, clear: bool = False) -> str | None:

@@ -389,6 +389,10 @@ def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
         for table, ids in planned.ids.items():
             written.setdefault(table, set()).update(ids)
     result.new_entries = merged.new_entries
+    if merged.renumbered:
+        result.warnings.append(
+            f"此包中有{merged.renumbered}条修改与此前收到的{v.sender['name']}另一份台账副本的修改编号相同"
+            "（台账在升级前被复制到两台电脑上使用），已由本单位重新编号后收下，没有丢失，并会随同步包送达各方。")
     result.counts = counts
     result.conflicts = merged.conflicts
     result.touched = merged.touched

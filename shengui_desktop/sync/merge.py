@@ -119,6 +119,7 @@ class MergeResult:
     already_known: int = 0
     conflicts: int = 0
     superseded: int = 0
+    renumbered: int = 0   # twins of entries held here, taken under this office's numbers
     touched: dict = field(default_factory=dict)   # table -> set of row ids written
 
     def touch(self, table: str, row_id: str) -> None:
@@ -269,6 +270,10 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
             planned = None  # made for all of them
     result.already_known = result.received - len(entries)
     result.new_entries = len(entries)
+    entries, renumbered = _renumber_twins(ledger, entries, vv)
+    if renumbered:
+        result.renumbered = renumbered
+        planned = None
     job.check()
 
     # 2. group by record; which records does this ledger already know?
@@ -390,6 +395,32 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         clock.seq = max(clock.seq, top[ledger.origin_id])
     job.tell("merge", total, total)
     return result
+
+
+def _renumber_twins(ledger: Ledger, entries: list[dict], vv: dict) -> tuple[list[dict], int]:
+    """Entries whose (origin, number) this ledger holds for *another* change: two copies of
+    one ledger that numbered changes alike before schema 12 (docs/sync-format.md, "Copies
+    of a ledger"). Such a twin is kept, not lost and not refused: it is taken as a change of
+    this office under its next number, with its stamp's clock, data and base as they were,
+    so it travels on to everyone (the copy that made it included) like any change here."""
+    maybe = [e for e in entries if e["site_seq"] <= vv.get(e["site_id"], 0)]
+    if not maybe:
+        return entries, 0
+    conn = ledger.conn
+    taken = {(s, q) for s, q in conn.execute(
+        "SELECT c.site_id, c.site_seq FROM json_each(?) j CROSS JOIN change_log c"
+        " ON c.site_id = json_extract(j.value, '$[0]') AND c.site_seq = json_extract(j.value, '$[1]')"
+        " WHERE c.data IS NOT NULL", (json.dumps([[e["site_id"], e["site_seq"]] for e in maybe]),))}
+    if not taken:
+        return entries, 0
+    clock = ledger._load_clock()
+    out = []
+    for e in entries:
+        if (e["site_id"], e["site_seq"]) in taken:
+            clock.seq += 1
+            e = {**e, "site_id": ledger.origin_id, "site_seq": clock.seq}
+        out.append(e)
+    return out, len(taken)
 
 
 def _write_folded(ledger: Ledger, writer: Writer, table: str, row_id: str, folded: Folded,
