@@ -164,7 +164,7 @@ def check_place(ledger: Ledger) -> str | None:
     if (moved or pending) and ledger.site_id:
         # a copy made before the upgrade cannot be told from its original: every ledger
         # upgraded starts a new origin, so two such copies stop colliding from now on
-        old = ledger.origin_id
+        old = str(ledger.origin_id)
         origin = start_new_origin(ledger, None, retire=not moved)
         if moved:
             notice = copy_notice(origin)
