@@ -45,6 +45,17 @@ CREATE TABLE reissued_entries (
     PRIMARY KEY (site_id, site_seq)
 ) WITHOUT ROWID;
 
+-- Twins: a change that came with an (origin, number) this ledger held for another change
+-- (two copies of one ledger before this version), taken under this office's own number
+-- (sync/merge.py); the same twin arriving again is then known.
+CREATE TABLE renumbered_twins (
+    site_id  TEXT NOT NULL,
+    site_seq INTEGER NOT NULL,
+    tbl      TEXT NOT NULL,
+    row_id   TEXT NOT NULL,
+    PRIMARY KEY (site_id, site_seq, tbl, row_id)
+) WITHOUT ROWID;
+
 -- A ledger made before this version has no record of the computer it is on: when next
 -- opened it records it, and starts a new origin (storage/origins.py), so copies made
 -- before the upgrade stop numbering their changes alike.

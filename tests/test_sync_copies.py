@@ -521,7 +521,10 @@ def test_packages_two_copies_wrote_before_the_upgrade_are_both_taken(template, t
         shutil.copy(keys_path_for(a.path), keys_path_for(target))
         sites["A2"] = a2 = open_ledger(target, passphrase=PASSWORD, user="admin")  # same origin
         ent, other = enterprises_of(a, CODES["A"])
+        # one enterprise, different fields; then different enterprises
         a.update("enterprises", ent, {"note": "台式机"})
+        a2.update("enterprises", ent, {"address": "笔记本写的地址"})
+        a.update("enterprises", other, {"contact_phone": "13800000001"})
         a2.update("enterprises", other, {"note": "笔记本"})
         [first] = sync_service.export_packages(a, tmp_path / "u1", to=COUNTY)
         [second] = sync_service.export_packages(a2, tmp_path / "u2", to=COUNTY)
@@ -530,9 +533,16 @@ def test_packages_two_copies_wrote_before_the_upgrade_are_both_taken(template, t
         assert one.status == two.status == "imported"
         assert any("重新编号" in w for w in two.warnings), two.warnings
         assert c.get("enterprises", ent)["note"] == "台式机"
+        assert c.get("enterprises", ent)["address"] == "笔记本写的地址"
         assert c.get("enterprises", other)["note"] == "笔记本"
-        send(c, a, tmp_path / "u3")
-        assert a.get("enterprises", other)["note"] == "笔记本"
+        assert c.get("enterprises", other)["contact_phone"] == "13800000001"
+        # the same file again, or again inside a full package: known
+        [again] = sync_service.import_packages(c, [second.path])
+        assert again.status == "already_imported"
+        for i, t in enumerate((a, a2, a, a2)):
+            send(c, t, tmp_path / f"back{i}")
+        want = scope_of(c, CODES["A"])
+        assert scope_of(a, CODES["A"]) == want and scope_of(a2, CODES["A"]) == want
     finally:
         for ledger in sites.values():
             ledger.close()
