@@ -546,3 +546,31 @@ def test_packages_two_copies_wrote_before_the_upgrade_are_both_taken(template, t
     finally:
         for ledger in sites.values():
             ledger.close()
+
+
+def test_the_window_says_so_when_it_unlocks_a_copy(qtbot, township, tmp_path, monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialog, QMessageBox
+
+    from shengui_desktop.ui.start.unlock import UnlockDialog
+
+    township.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    (tmp_path / "laptop").mkdir()
+    target = tmp_path / "laptop" / township.path.name
+    shutil.copy(township.path, target)
+    shutil.copy(keys_path_for(township.path), keys_path_for(target))
+    shown = []
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(origins, "machine_id", lambda: "another-computer")
+    dialog = UnlockDialog(target)
+    qtbot.addWidget(dialog)
+    dialog.password.setText(PASSWORD)
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=10000)
+    try:
+        assert len(shown) == 1 and "复制到另一台电脑" in shown[0]
+        assert dialog.ledger.origin_id != township.origin_id
+        # shown once: not again with the first sync
+        assert sync_service.copy_notice(dialog.ledger) is None
+    finally:
+        dialog.ledger.close()
