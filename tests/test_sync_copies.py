@@ -574,3 +574,19 @@ def test_the_window_says_so_when_it_unlocks_a_copy(qtbot, township, tmp_path, mo
         assert sync_service.copy_notice(dialog.ledger) is None
     finally:
         dialog.ledger.close()
+
+
+def test_the_command_line_says_so_once_when_it_opens_a_copy(township, tmp_path, monkeypatch, capsys):
+    from shengui_desktop import cli
+
+    township.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    (tmp_path / "laptop").mkdir()
+    target = tmp_path / "laptop" / township.path.name
+    shutil.copy(township.path, target)
+    shutil.copy(keys_path_for(township.path), keys_path_for(target))
+    monkeypatch.setenv("SHENGUI_PASSPHRASE", PASSWORD)
+    monkeypatch.setattr(origins, "machine_id", lambda: "another-computer")
+    assert cli.main(["list", "enterprises", "--db", str(target)]) == 0
+    assert "检测到台账被复制到另一台电脑" in capsys.readouterr().err
+    assert cli.main(["list", "enterprises", "--db", str(target)]) == 0
+    assert "复制" not in capsys.readouterr().err
