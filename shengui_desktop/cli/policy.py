@@ -189,13 +189,22 @@ def cmd_rewards(args) -> int:
 
 
 def cmd_pool_move(args) -> int:
-    from ..services.ledger.pools import move_pool_by_credit_code
+    """One or several enterprises (--credit-code repeated) into one pool with one reason, all
+    or nothing; only the pools the profile defines (and none, 未入库) once a profile is chosen."""
+    from ..services.ledger.pools import move_pools_by_credit_codes
+    from ..services.policy.pool_board import offered_pools
 
     with open_from_args(args) as ledger:
-        enterprise, move = move_pool_by_credit_code(ledger, args.credit_code, args.to, args.reason,
-                                                    decided_by=args.decided_by, moved_on=args.date)
-    emit(args, move,
-         f"已将“{enterprise['name']}”从{POOLS[move['from_pool']]}调入{POOLS[move['to_pool']]}")
+        moves = move_pools_by_credit_codes(ledger, args.credit_code, args.to, args.reason,
+                                           decided_by=args.decided_by, moved_on=args.date,
+                                           allowed=offered_pools(ledger) or None)
+    if len(moves) == 1:
+        move = moves[0]
+        emit(args, {k: move[k] for k in ("event_id", "enterprise_id", "from_pool", "to_pool")},
+             f"已将“{move['name']}”从{POOLS[move['from_pool']]}调入{POOLS[move['to_pool']]}")
+    else:
+        emit(args, moves, lambda: f"已将{len(moves)}户企业调入{POOLS[moves[0]['to_pool']]}：" + "、".join(
+            f"{m['name']}（原{POOLS[m['from_pool']]}）" for m in moves))
     return 0
 
 
@@ -287,9 +296,9 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_rewards)
 
     pool = sub.add_parser("pool", help="库别").add_subparsers(dest="pool_command", metavar="操作")
-    p = pool.add_parser("move", help="调整企业库别（记录理由和决定人）")
+    p = pool.add_parser("move", help="调整企业库别（记录理由和决定人）；多户企业可重复 --credit-code，一次全部调整或全不调整")
     add_db(p)
-    p.add_argument("--credit-code", required=True)
+    p.add_argument("--credit-code", required=True, action="append", help="统一社会信用代码（可重复）")
     p.add_argument("--to", required=True, help="、".join(f"{k}={v}" for k, v in POOLS.items()))
     p.add_argument("--reason", required=True)
     p.add_argument("--decided-by")

@@ -31,6 +31,7 @@ from .ledger.loader import load_figures, load_rows
 from .ledger.model import KEYS
 from .ledger.page import LedgerPage
 from .policy.page import PolicyPage
+from .pools.page import PoolsPage
 from .printing.page import PrintPage
 from .settings.page import SettingsPage
 from .sync.page import SyncPage
@@ -55,6 +56,7 @@ class Page:
 PAGE_LIST: tuple[Page, ...] = (
     Page("首页", "home", HomePage),
     Page("企业台账", "ledger_page", LedgerPage),
+    Page("培育库", "pools_page", PoolsPage),
     Page("走访记录", "visits_page", VisitsPage),
     Page("问题台账", "issues_page", IssuesPage),
     Page("数据同步", "sync_page", SyncPage),
