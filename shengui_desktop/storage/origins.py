@@ -35,6 +35,7 @@ ORIGIN = "origin_id"            # meta: this copy's origin (absent: the site id)
 NOTICE = "copy_notice"          # meta: what the person is told once, after a copy
 PENDING = "pending_new_origin"  # meta: set by migration 0012 for ledgers made before it
 RETIRED = "retired_origins"     # meta: origins this ledger stopped using itself (JSON list)
+MOVE_PENDING = "pending_unacknowledged_move"  # meta: [old, new] origin, see move_unacknowledged
 
 MACHINE_FILE = "machine-id"
 
@@ -150,6 +151,8 @@ def check_place(ledger: Ledger) -> str | None:
     """When a ledger is opened: is it on the computer it was last opened on? If not (a
     copy, or the first opening of a ledger made before schema 12), it starts a new origin.
     Returns the notice for the person (Chinese) when a copy was detected, else None."""
+    if not ledger.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'site_origins'"):
+        return None  # opened without the upgrade to schema 12 (migrate=False, or a test's upto)
     place = current_place()
     recorded = ledger.meta(PLACE)
     pending = ledger.meta(PENDING) is not None
@@ -169,7 +172,9 @@ def check_place(ledger: Ledger) -> str | None:
         if moved:
             notice = copy_notice(origin)
         elif ledger.meta("role") == "township":
-            move_unacknowledged(ledger, old, origin)
+            # done before its next export (opening leaves the log as it was)
+            last = ledger.scalar("SELECT coalesce(max(seq), 0) FROM change_log")
+            ledger.set_meta(MOVE_PENDING, json.dumps([old, origin, last]))
     with ledger.transaction():
         ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
                             (PLACE, json.dumps(place)))
@@ -179,25 +184,46 @@ def check_place(ledger: Ledger) -> str | None:
     return notice
 
 
-def move_unacknowledged(ledger: Ledger, old: str, new: str) -> int:
+def finish_upgrade_move(ledger: Ledger) -> int:
+    """Before a township's first export after the upgrade to schema 12: its unacknowledged
+    changes go under its new origin (move_unacknowledged). Nothing when done already."""
+    pending = ledger.meta(MOVE_PENDING)
+    if not pending:
+        return 0
+    old, new, last = json.loads(pending)
+    with ledger.transaction():
+        moved = move_unacknowledged(ledger, old, new, last)
+        ledger.conn.execute("DELETE FROM meta WHERE key = ?", (MOVE_PENDING,))
+    return moved
+
+
+def move_unacknowledged(ledger: Ledger, old: str, new: str, last: int | None = None) -> int:
     """At a township upgraded to schema 12: its own changes under the old origin that the
     county has not acknowledged go under the new origin, keeping their numbers (the new
     origin has none yet) and stamps. Two copies made before the upgrade numbered their
     unsent changes alike; now each copy sends them under its own origin. (A package already
     written with them may still be imported: the county then holds the change twice with the
-    same values, which changes nothing.) Returns the number of changes moved."""
+    same values, which changes nothing.) `last`: the log's last entry when the ledger was
+    upgraded: what came after it was not written here (another copy's, relayed). Returns the
+    number of changes moved."""
     acked = 0
     for (vector,) in ledger.conn.execute("SELECT acked_vector FROM peer_state"):
         acked = max(acked, int(json.loads(vector or "{}").get(old, 0)))
     with ledger.transaction():
         before = ledger.conn.total_changes
-        ledger.conn.execute("UPDATE change_log SET site_id = ? WHERE site_id = ? AND site_seq > ?",
-                            (new, old, acked))
+        ledger.conn.execute("UPDATE change_log SET site_id = ? WHERE site_id = ? AND site_seq > ?"
+                            " AND seq <= ?", (new, old, acked, last if last is not None else 2 ** 62))
         moved = ledger.conn.total_changes - before
         if moved:
             top = ledger.conn.execute("SELECT max(site_seq) FROM change_log WHERE site_id = ?", (new,)).fetchone()[0]
-            ledger.conn.execute("INSERT OR REPLACE INTO version_vector(site_id, max_seq) VALUES (?, ?)", (new, top))
-            ledger.conn.execute("UPDATE version_vector SET max_seq = ? WHERE site_id = ?", (acked, old))
+            ledger.conn.execute(
+                "INSERT INTO version_vector(site_id, max_seq) VALUES (?, ?) ON CONFLICT(site_id)"
+                " DO UPDATE SET max_seq = max(max_seq, excluded.max_seq)", (new, top))
+            # what is left of the old origin: up to the acknowledged, and relayed entries
+            left = ledger.conn.execute("SELECT max(site_seq) FROM change_log WHERE site_id = ?"
+                                       " AND data IS NOT NULL", (old,)).fetchone()[0] or 0
+            ledger.conn.execute("UPDATE version_vector SET max_seq = ? WHERE site_id = ?",
+                                (max(acked, left), old))
     return moved
 
 

@@ -296,6 +296,8 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
     report("select", 0, 1)
     notices: list[str] = []
     if me["role"] == "township":
+        # copies made before schema 12: unsent changes go under this copy's own origin
+        origins.finish_upgrade_move(ledger)
         # edits kept back while an enterprise was away, now that it is back (if not done
         # on the import that brought it back)
         notices += transfers.reissue_returned(ledger)
