@@ -147,9 +147,8 @@ def check_expr(e: Expr) -> tuple[Spec | None, str | None]:
         hint = f"是否是“{resolve_field(near[0])}”？" if near else ""
         return None, problem(e.where, f"未知字段“{e.field}”，{hint}可用：{'、'.join(pool)}")
     if spec.region and not total and not e.in_region:
-        return None, problem(e.where, f"“{name}”是每户企业的字段，只能写在重复区域（{{{{#企业}}}}所在行）里；"
-                                      f"整张表的数可写合计.{name}" if name in TOTALS else
-                             problem(e.where, f"“{name}”是每户企业的字段，只能写在重复区域（{{{{#企业}}}}所在行）里"))
+        hint = f"；整张表的数可写合计.{name}" if name in TOTALS else ""
+        return None, problem(e.where, f"“{name}”是每户企业的字段，只能写在重复区域（{{{{#企业}}}}所在行）里{hint}")
     period, unit = "本月", None
     kind = spec.kind
     for m in e.modifiers:
