@@ -192,8 +192,8 @@ def parse_book(book, path: Path) -> FormTemplate:
                 cells.append(TemplateCell(ws.title, c.row, c.column, parts, False))
         for region in list(regions.values()):
             if region.sheet == ws.title and region.row not in closed_rows:
+                # (the row is still read as the region: its fields are not reported again)
                 problems.append(problem(region.where, f"重复区域没有结束：请在同一行最后一个单元格写上{{{{/{REGION}}}}}"))
-                del regions[ws.title]
     # a workbook name 企业 over one row marks that row, filters none
     defined = book.defined_names.get(REGION) if hasattr(book.defined_names, "get") else None
     if defined is not None:
