@@ -181,7 +181,7 @@ def test_preview_shows_the_first_rows_as_they_will_be_filled(ledger, tmp_path):
     check = check_form(ledger, template, period="2026-10", today=TODAY)
     table = monitoring_table(ledger, "2026-10", township=XIUSHUI, pool="培育库", today=TODAY)
     assert check.ok and check.rows == {"月报": len(table.rows)}
-    assert check.header[:3] == ["序号", "企业名称", "统一社会信用代码"]
+    assert check.header[:3] == ["序号", "企业名称", "信用代码"]
     assert [row[1] for row in check.preview] == [r.name for r in table.rows][:20]
 
 

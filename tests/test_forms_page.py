@@ -35,7 +35,7 @@ def test_choose_check_preview_and_fill(qtbot, demo_county, tmp_path, monkeypatch
     shown = [[page.preview.item(r, c).text() for c in range(page.preview.columnCount())]
              for r in range(page.preview.rowCount())]
     assert shown == expected.preview and len(shown) >= 2
-    assert [page.preview.horizontalHeaderItem(c).text() for c in range(3)] == ["序号", "企业名称", "统一社会信用代码"]
+    assert [page.preview.horizontalHeaderItem(c).text() for c in range(3)] == ["序号", "企业名称", "信用代码"]
 
     # one township: the check runs again for it, then the fill writes that township's form
     page.township.setCurrentIndex(page.township.findText("秀水镇"))

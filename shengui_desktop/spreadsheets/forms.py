@@ -66,6 +66,7 @@ class Region:
     row: int
     where: str  # the cell of its marker (or the workbook name)
     filters: list[tuple[str, str]] = field(default_factory=list)  # (name, value) as written
+    headers: dict[int, str] = field(default_factory=dict)  # column → the form's heading above the row
 
 
 @dataclass
@@ -204,6 +205,8 @@ def parse_book(book, path: Path) -> FormTemplate:
                 problems.append(problem(where, "名称所指的区域只能是一行"))
             elif title not in regions:
                 regions[title] = Region(title, lo_row, where)
+    for region in regions.values():
+        region.headers = headings(book[region.sheet], region.row)
     for c in cells:
         region = regions.get(c.sheet)
         c.in_region = region is not None and region.row == c.row
@@ -214,6 +217,17 @@ def parse_book(book, path: Path) -> FormTemplate:
             if not e.field:
                 problems.append(problem(e.where, "占位符{{}}里没有字段名"))
     return FormTemplate(path, sheets, cells, regions, problems)
+
+
+def headings(ws, row: int) -> dict[int, str]:
+    """Each column's heading: the nearest text without placeholders in the three rows above."""
+    out: dict[int, str] = {}
+    for r in range(row - 1, max(row - 4, 0), -1):
+        for c in ws[r]:
+            value = c.value
+            if c.column not in out and isinstance(value, str) and value.strip() and "{{" not in value:
+                out[c.column] = value.strip()
+    return out
 
 
 def split_cell(text: str, where: str = "") -> tuple[list, list[tuple[str, str]], str | None]:
@@ -478,7 +492,8 @@ def preview_rows(template: FormTemplate, rows: dict[str, list[ValueOf]], limit: 
         if region is None:
             continue
         cells = sorted((c for c in template.cells if c.sheet == sheet and c.in_region), key=lambda c: c.column)
-        header = ["".join(p if isinstance(p, str) else p.key for p in c.parts) or get_column_letter(c.column)
+        header = [region.headers.get(c.column)
+                  or "".join(p if isinstance(p, str) else p.key for p in c.parts) or get_column_letter(c.column)
                   for c in cells]
         lines = [["".join(p if isinstance(p, str) else value_of(p).shown() for p in c.parts) for c in cells]
                  for value_of in rows.get(sheet, [])[:limit]]
