@@ -14,15 +14,21 @@ from datetime import date
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.pagebreak import Break
 
 from conftest import PASSWORD
 from shengui_desktop.cli import main as cli_main
+from shengui_desktop.domain.evaluation import FLAG_NAMES
 from shengui_desktop.errors import UserError
+from shengui_desktop.progress import ImportCancelled
+from shengui_desktop.services import policy
 from shengui_desktop.services.excel.forms import FIELDS, check_form, fill_form, write_blank_template
 from shengui_desktop.services.ledger.figures import year_revenues
+from shengui_desktop.services.ledger.pools import move_pools
+from shengui_desktop.services.policy.evaluation import evaluate
 from shengui_desktop.services.policy.monitoring import monitoring_table
 
 TODAY = date(2026, 11, 23)
@@ -222,3 +228,118 @@ def test_command_line_fills_checks_and_lists(ledger, tmp_path, monkeypatch, caps
     assert cli_main(["form", "fields"]) == 0
     assert "合计.营业收入" in capsys.readouterr().out
     assert cli_main(["form", "blank", "--out", str(tmp_path / "blank.xlsx")]) == 0
+
+
+def test_industry_office_cultivation_list_with_departments_visits_and_issues(ledger, tmp_path):
+    """工信's 培育库 list: pools, responsible department and cadre, last visit, open issues, each
+    checked against the ledger's own rows; a 汇总 sheet pointing at the list's 合计 follows it."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "培育库名单"
+    ws["A1"] = "{{单位}}工业企业培育库名单"
+    ws.merge_cells("A1:H2")
+    ws.append([])
+    ws.append(["序号", "企业名称", "库别", "责任单位", "联系干部", "最近走访", "未办结问题", "问题内容"])
+    ws["A4"] = "{{#企业 库别=培育库、储备库 统计状态=规下}}{{序号}}"
+    ws["B4"], ws["C4"], ws["D4"], ws["E4"] = "{{企业名称}}", "{{库别}}", "{{责任单位}}", "{{联系干部}}"
+    ws["F4"], ws["G4"], ws["H4"] = "{{最近走访}}", "{{未办结问题}}", "{{未办结问题内容}}{{/企业}}"
+    ws["I4"] = "=G4*2"  # a formula of the row itself: copied to every row
+    ws["G5"] = "=SUM(G4:G4)"
+    ws.conditional_formatting.add("G4:G4", CellIsRule(operator="greaterThan", formula=["0"],
+                                                       fill=PatternFill("solid", fgColor="FFC7CE")))
+    summary = wb.create_sheet("汇总")
+    summary["A1"] = "未办结问题合计"
+    summary["B1"] = "='培育库名单'!G5"
+    summary["C1"] = "{{合计.未办结问题}}"
+    summary["D1"] = "{{户数}}户"
+    wb.save(tmp_path / "gx.xlsx")
+
+    info = fill_form(ledger, tmp_path / "gx.xlsx", tmp_path / "out.xlsx", period="2026-10", today=TODAY)
+    wanted = ledger.rows(
+        "SELECT e.id, e.name, e.pool, d.name AS department, e.liaison_cadre FROM enterprises e"
+        " LEFT JOIN departments d ON d.id = e.department_id WHERE e.pool IN ('cultivation', 'reserve')"
+        " AND e.stat_status = 'below_scale' ORDER BY e.township_code, e.name, e.credit_code")
+    assert info["rows"] == len(wanted) >= 3
+    book = load_workbook(tmp_path / "out.xlsx")
+    ws = book["培育库名单"]
+    last = 3 + len(wanted)
+    total = 0
+    for i, e in enumerate(wanted):
+        row = 4 + i
+        visit = ledger.scalar("SELECT max(visit_date) FROM visits WHERE enterprise_id = ?", (e["id"],))
+        issues = [r["description"] for r in ledger.rows(
+            "SELECT description FROM issues WHERE enterprise_id = ? AND status IN ('open', 'in_progress')"
+            " ORDER BY raised_date, id", (e["id"],))]
+        total += len(issues)
+        assert [ws.cell(row, c).value for c in range(1, 6)] == [
+            i + 1, e["name"], {"cultivation": "培育库", "reserve": "储备库"}[e["pool"]], e["department"],
+            e["liaison_cadre"]]
+        if visit is None:
+            assert ws.cell(row, 6).value is None
+        else:
+            assert ws.cell(row, 6).value.date() == date.fromisoformat(visit)
+            assert ws.cell(row, 6).number_format == "yyyy-mm-dd"
+        assert ws.cell(row, 7).value == len(issues)
+        assert ws.cell(row, 8).value == ("；".join(issues) or None)
+        assert ws.cell(row, 9).value == f"=G{row}*2"
+    assert total > 0
+    assert ws.cell(last + 1, 7).value == f"=SUM(G4:G{last})"
+    assert "A1:H2" in {str(m) for m in ws.merged_cells.ranges}
+    assert [str(cf.sqref) for cf in ws.conditional_formatting] == [f"G4:G{last}"]
+    summary = book["汇总"]
+    assert summary["B1"].value == f"='培育库名单'!G{last + 1}"
+    assert summary["C1"].value == total and summary["D1"].value == f"{len(wanted)}户"
+
+
+def test_exit_risk_warning_list(ledger, tmp_path):
+    """防退规: the enterprises of the 退规风险库, their cumulative revenue against the same months
+    last year and the rules' 提示, as the monitoring table of that pool has them."""
+    policy.choose_profile(ledger, "minhou")
+    above = [r["id"] for r in ledger.rows(
+        "SELECT id FROM enterprises WHERE stat_status = 'above_scale' ORDER BY name LIMIT 2")]
+    flagged = next(k for k, v in evaluate(ledger, today=date(2026, 10, 31)).items() if v.flags)
+    move_pools(ledger, [*above, flagged], "exit_risk", "营业收入连续下降")
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["{{单位}}规上企业退规风险预警名单（{{期间}}）"])
+    ws.append(["序号", "企业名称", "累计营业收入（万元）", "上年同期（万元）", "累计同比", "提示", "联系干部"])
+    ws.append(["{{#企业 库别=退规风险库}}{{序号}}", "{{企业名称}}", "{{营业收入:累计}}", "{{营业收入:上年同期}}",
+               "{{同比:累计}}", "{{提示}}", "{{联系干部}}{{/企业}}"])
+    ws.append(["合计", None, "{{合计.营业收入:累计}}", "{{合计.营业收入:上年同期}}"])
+    wb.save(tmp_path / "exit.xlsx")
+    fill_form(ledger, tmp_path / "exit.xlsx", tmp_path / "out.xlsx", period="2026-10", today=TODAY)
+    table = monitoring_table(ledger, "2026-10", pool="exit_risk", today=TODAY)
+    ws = load_workbook(tmp_path / "out.xlsx").active
+    assert len(table.rows) == 3
+    for i, r in enumerate(table.rows):
+        revenue = r.measures["revenue"]
+        got = [ws.cell(3 + i, c).value for c in range(1, 6)]
+        assert got[:2] == [i + 1, r.name]
+        assert got[2] == pytest.approx(revenue.cumulative / 10_000)
+        assert got[3] == pytest.approx(revenue.cumulative_last_year / 10_000)
+        assert got[4] == pytest.approx(revenue.cumulative_growth)
+        flags = "；".join(f"{FLAG_NAMES.get(f.code, f.code)}：{f.text}" for f in r.flags)
+        assert ws.cell(3 + i, 6).value == (flags or None)
+    assert any(r.flags for r in table.rows)  # the rules do say something about them
+    assert ws.cell(6, 3).value == pytest.approx(table.totals["revenue"].cumulative / 10_000)
+    assert ws.cell(6, 4).value == pytest.approx(table.totals["revenue"].cumulative_last_year / 10_000)
+
+
+def test_cancelled_fill_writes_nothing(ledger, tmp_path):
+    template = statistics_form(tmp_path / "t.xlsx")
+    with pytest.raises(ImportCancelled):
+        fill_form(ledger, template, tmp_path / "out.xlsx", period="2026-10", today=TODAY, cancel=lambda: True)
+    assert sorted(tmp_path.glob("*.xlsx")) == [template]
+
+
+def test_a_template_without_placeholders_or_not_xlsx_is_refused(ledger, tmp_path):
+    wb = Workbook()
+    wb.active["A1"] = "统计月报"
+    wb.save(tmp_path / "plain.xlsx")
+    assert "没有任何{{字段}}" in check_form(ledger, tmp_path / "plain.xlsx", today=TODAY).problems[0]
+    (tmp_path / "t.xls").write_bytes(b"not really")
+    with pytest.raises(UserError, match="不是.xlsx文件"):
+        check_form(ledger, tmp_path / "t.xls", today=TODAY)
+    (tmp_path / "bad.xlsx").write_bytes(b"not a zip")
+    with pytest.raises(UserError, match="无法读取模板"):
+        check_form(ledger, tmp_path / "bad.xlsx", today=TODAY)

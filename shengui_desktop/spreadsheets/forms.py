@@ -52,6 +52,7 @@ class Expr:
     field: str  # 企业名称, 营业收入, 合计.营业收入, 单位 …
     modifiers: tuple[str, ...] = ()
     in_region: bool = False
+    sheet: str = ""
 
     @property
     def key(self) -> str:
@@ -162,7 +163,7 @@ def parse_book(book, path: Path) -> FormTemplate:
                 if not isinstance(c.value, str) or "{{" not in c.value and "}}" not in c.value:
                     continue
                 where = cell_name(sheets, ws.title, c.row, c.column)
-                parts, markers, bad = split_cell(c.value, where)
+                parts, markers, bad = split_cell(c.value, where, ws.title)
                 if bad:
                     problems.append(problem(where, bad))
                     continue
@@ -210,7 +211,7 @@ def parse_book(book, path: Path) -> FormTemplate:
     for c in cells:
         region = regions.get(c.sheet)
         c.in_region = region is not None and region.row == c.row
-        c.parts = [Expr(p.where, p.field, p.modifiers, c.in_region) if isinstance(p, Expr) else p
+        c.parts = [Expr(p.where, p.field, p.modifiers, c.in_region, p.sheet) if isinstance(p, Expr) else p
                    for p in c.parts]
     for c in cells:
         for e in c.exprs:
@@ -230,7 +231,7 @@ def headings(ws, row: int) -> dict[int, str]:
     return out
 
 
-def split_cell(text: str, where: str = "") -> tuple[list, list[tuple[str, str]], str | None]:
+def split_cell(text: str, where: str = "", sheet: str = "") -> tuple[list, list[tuple[str, str]], str | None]:
     """A cell's text as literal parts and placeholders, its region markers, or the problem."""
     parts: list = []
     markers: list[tuple[str, str]] = []
@@ -250,7 +251,7 @@ def split_cell(text: str, where: str = "") -> tuple[list, list[tuple[str, str]],
             markers.append(("close", inner[1:].strip()))
         else:
             name, *mods = [x.strip() for x in MODIFIER_SPLIT.split(inner)]
-            parts.append(Expr(where, name, tuple(mods)))
+            parts.append(Expr(where, name, tuple(mods), sheet=sheet))
         at = m.end()
     rest = text[at:]
     if "{{" in rest or "}}" in rest:

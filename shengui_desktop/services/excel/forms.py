@@ -410,6 +410,9 @@ def prepare(ledger: Ledger, template: Path | str, *, period: str | None = None, 
     for sheet, region in parsed.regions.items():
         scopes[sheet], bad_filters = resolve_scope(ledger, region.filters, region.where)
         problems += bad_filters
+    if not parsed.exprs and not parsed.regions and not problems:
+        problems.append(f"模板“{Path(template).name}”里没有任何{{{{字段}}}}：请在要填的单元格里写上字段，如{{{{企业名称}}}}、"
+                        "{{营业收入}}（可先生成空白模板看看写法）")
     check = FormCheck(parsed, problems, period, unit)
     if problems:
         return Prepared(check)
@@ -430,8 +433,7 @@ def prepare(ledger: Ledger, template: Path | str, *, period: str | None = None, 
 
     def single(expr: Expr) -> FieldValue:
         spec = specs[expr]
-        sheet = expr.where.split("!")[0] if "!" in expr.where else parsed.sheets[0]
-        members = chosen.get(sheet, first if first is not None else everyone)
+        members = chosen.get(expr.sheet, first if first is not None else everyone)
         name = spec.field.name
         if spec.total:
             if spec.field.kind == "measure":
