@@ -429,9 +429,9 @@ def copy_row(ws, row: int, count: int, max_column: int) -> None:
             src = ws.cell(row, col)
             dst = ws.cell(row + i, col)
             if src.has_style:
-                dst.font, dst.border, dst.fill = copy(src.font), copy(src.border), copy(src.fill)
-                dst.number_format, dst.alignment = src.number_format, copy(src.alignment)
-                dst.protection = copy(src.protection)
+                # the cell's indices into the workbook's shared styles: the openpyxl idiom for
+                # copying a style (setting font, border, fill … one by one took 50 ms a row)
+                dst._style = copy(src._style)
             if src.data_type == "f" and isinstance(src.value, str):
                 dst.value = Translator(src.value, origin=src.coordinate).translate_formula(dst.coordinate)
 
@@ -441,10 +441,11 @@ ValueOf = Callable[[Expr], FieldValue]
 
 
 def fill_book(template: FormTemplate, single: ValueOf, rows: dict[str, list[ValueOf]],
-              check_cancel: Callable[[], None] = lambda: None):
+              on_rows: Callable[[int, int], None] = lambda done, total: None):
     """The template's workbook filled: `single` gives a placeholder outside a region its value,
-    `rows[sheet]` one function per enterprise of that sheet's region. The template file is
-    read again, so the FormTemplate is not changed."""
+    `rows[sheet]` one function per enterprise of that sheet's region; `on_rows(done, total)`
+    is called every 200 rows (progress, and a cancel raised from it stops the filling). The
+    template file is read again, so the FormTemplate is not changed."""
     book = open_workbook(template.path)
     for ws in book.worksheets:
         if ws.title == HELP_SHEET:
@@ -461,7 +462,7 @@ def fill_book(template: FormTemplate, single: ValueOf, rows: dict[str, list[Valu
             region_cells = [c for c in sheet_cells if c.in_region]
             for i, value_of in enumerate(values):
                 if i % 200 == 0:
-                    check_cancel()
+                    on_rows(i, len(values))
                 for c in region_cells:
                     write_cell(ws.cell(region.row + i, c.column), c, value_of)
             if not values:  # no enterprise: the marked row stays, empty

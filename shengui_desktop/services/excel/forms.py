@@ -480,17 +480,17 @@ def fill_form(ledger: Ledger, template: Path | str, out: Path | str, *, period: 
     if Path(template).resolve() == out.resolve():
         raise UserError("输出文件不能是模板本身：请另选文件名")
     job = Job(progress, cancel, error=ImportCancelled)
-    job.tell("检查模板", 0, 3)
+    job.tell("检查模板", 0, 1)
     prepared = prepare(ledger, template, period=period, township=township, today=today,
                        cancelled=job.cancelled)
     check = prepared.check
     if not check.ok or prepared.single is None:
         raise UserError("模板有问题，未生成报表：\n" + check.problem_text())
-    job.report("填写报表", 1, 3)
-    book = fill_book(check.template, prepared.single, prepared.rows, job.check)
-    job.report("写入文件", 2, 3)
+    book = fill_book(check.template, prepared.single, prepared.rows,
+                     lambda done, total: job.report("填写报表", done, total))
+    job.report("写入文件", 0, 1)
     write_replacing(out, book.save)
-    job.tell("写入文件", 3, 3)
+    job.tell("写入文件", 1, 1)
     return {"path": str(out), "rows": sum(check.rows.values()), "period": check.period, "unit": check.unit}
 
 
