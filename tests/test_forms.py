@@ -20,12 +20,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.pagebreak import Break
 
 from conftest import PASSWORD
+from reports_helpers import assert_fonts_embedded, assert_page_footers, flat, needs_poppler, pdf_pages
 from shengui_desktop.cli import main as cli_main
 from shengui_desktop.domain.evaluation import FLAG_NAMES
 from shengui_desktop.errors import UserError
 from shengui_desktop.progress import ImportCancelled
 from shengui_desktop.services import policy
-from shengui_desktop.services.excel.forms import FIELDS, check_form, fill_form, write_blank_template
+from shengui_desktop.services.excel.forms import FIELDS, check_form, fill_form, print_form, write_blank_template
 from shengui_desktop.services.ledger.figures import year_revenues
 from shengui_desktop.services.ledger.pools import move_pools
 from shengui_desktop.services.policy.evaluation import evaluate
@@ -343,3 +344,27 @@ def test_a_template_without_placeholders_or_not_xlsx_is_refused(ledger, tmp_path
     (tmp_path / "bad.xlsx").write_bytes(b"not a zip")
     with pytest.raises(UserError, match="无法读取模板"):
         check_form(ledger, tmp_path / "bad.xlsx", today=TODAY)
+
+
+@needs_poppler
+def test_printed_form_has_the_values_totals_titles_and_signature_lines(ledger, tmp_path):
+    template = statistics_form(tmp_path / "月报.xlsx", region="{{#企业}}{{序号}}")
+    out = tmp_path / "月报.pdf"
+    info = print_form(ledger, template, out, period="2026-10", today=TODAY)
+    assert info["rows"] == 40
+    pages = pdf_pages(out)
+    assert len(pages) >= 2
+    assert_fonts_embedded(out)
+    assert_page_footers(pages)
+    text = flat("".join(pages))
+    table = monitoring_table(ledger, "2026-10", pool="规上", today=TODAY)
+    for r in table.rows[:5]:
+        assert flat(r.name) in text
+    # the SUM total as Excel shows it (the column's 0.00 format), and the form's heading on every page
+    total = sum(r["revenue"] or 0 for r in ledger.rows("SELECT revenue FROM monthly_figures WHERE period = '2026-10'"))
+    assert f"{total / 10_000:,.2f}" in text
+    assert all("营业收入（万元）" in flat(p) for p in pages)
+    # the form has 负责人 but no 填表人: the signature lines are added under it
+    assert "填表人" in text and "联系电话" in text
+    with pytest.raises(UserError, match=r"应以\.pdf结尾"):
+        print_form(ledger, template, tmp_path / "x.xlsx", today=TODAY)

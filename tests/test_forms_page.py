@@ -52,6 +52,14 @@ def test_choose_check_preview_and_fill(qtbot, demo_county, tmp_path, monkeypatch
     names = [ws.cell(r, 2).value for r in range(4, 4 + page.check.rows["月报"])]
     assert names == [row[1] for row in page.check.preview][:len(names)]
     assert "已填写报表" in window.statusBar().currentMessage()
+
+    # the printed version: the same form as a PDF, named as the person chose
+    pdf = tmp_path / "填好.pdf"
+    monkeypatch.setattr(page_module, "ask_output", lambda _p, _c, suggested: asked.append(suggested) or str(pdf))
+    assert page.pdf_button.isEnabled()
+    qtbot.mouseClick(page.pdf_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.last_saved == str(pdf), timeout=30000)
+    assert asked[-1].endswith("月报（秀水镇2026年10月）.pdf") and pdf.read_bytes().startswith(b"%PDF")
     window.close()
 
 

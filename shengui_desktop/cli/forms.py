@@ -1,6 +1,6 @@
 """`shengui form …` (一表通, #22): fill a department's Excel form from the ledger.
 
-    shengui form fill T.xlsx --out X.xlsx [--period 2026-10] [--township 秀水镇] [--check]
+    shengui form fill T.xlsx --out X.xlsx|X.pdf [--period 2026-10] [--township 秀水镇] [--check]
     shengui form fields          every field, modifier and filter a template may use
     shengui form blank --out T.xlsx   a blank template with its 字段说明 sheet
 """
@@ -16,7 +16,7 @@ from .common import add_db, emit, open_from_args, progress_printer
 
 
 def cmd_fill(args) -> int:
-    from ..services.excel.forms import check_form, fill_form
+    from ..services.excel.forms import check_form, fill_form, print_form
 
     template = args.template or args.template_option
     if not template:
@@ -31,8 +31,9 @@ def cmd_fill(args) -> int:
                     "rows": check.rows, "header": check.header, "preview": check.preview}
             emit(args, data, lambda: check_text(check))
             return 0 if check.ok else 2
-        info = fill_form(ledger, Path(template), Path(args.out), period=args.period, township=args.township,
-                         today=today, progress=progress_printer("填写"))
+        make = print_form if Path(args.out).suffix.lower() == ".pdf" else fill_form
+        info = make(ledger, Path(template), Path(args.out), period=args.period, township=args.township,
+                    today=today, progress=progress_printer("填写"))
     emit(args, info, lambda: f"已填写报表（{info['unit']}，{info['period']}，企业{info['rows']}户）：{info['path']}")
     return 0
 
@@ -74,7 +75,7 @@ def register(sub) -> None:
     add_db(f)
     f.add_argument("template", nargs="?", help="报表模板（.xlsx）")
     f.add_argument("--template", dest="template_option", help=argparse.SUPPRESS)
-    f.add_argument("--out", help="输出文件（.xlsx）")
+    f.add_argument("--out", help="输出文件：.xlsx，或.pdf（打印版，带负责人、填表人签字栏）")
     f.add_argument("--period", help="报表月份 YYYY-MM（默认最近有数据的月份）")
     f.add_argument("--township", help="只填该乡镇的企业（名称或9位代码），填报单位也是它")
     f.add_argument("--check", action="store_true", help="只检查模板并预览前几行，不写文件")

@@ -480,6 +480,16 @@ def fill_form(ledger: Ledger, template: Path | str, out: Path | str, *, period: 
     if Path(template).resolve() == out.resolve():
         raise UserError("输出文件不能是模板本身：请另选文件名")
     job = Job(progress, cancel, error=ImportCancelled)
+    check, book = filled(ledger, template, job, period=period, township=township, today=today)
+    job.report("写入文件", 0, 1)
+    write_replacing(out, book.save)
+    job.tell("写入文件", 1, 1)
+    return {"path": str(out), "rows": sum(check.rows.values()), "period": check.period, "unit": check.unit}
+
+
+def filled(ledger: Ledger, template: Path | str, job: Job, *, period: str | None, township: str | None,
+           today: date | None):
+    """(the check, the filled openpyxl workbook); a template with a problem raises UserError."""
     job.tell("检查模板", 0, 1)
     prepared = prepare(ledger, template, period=period, township=township, today=today,
                        cancelled=job.cancelled)
@@ -488,9 +498,28 @@ def fill_form(ledger: Ledger, template: Path | str, out: Path | str, *, period: 
         raise UserError("模板有问题，未生成报表：\n" + check.problem_text())
     book = fill_book(check.template, prepared.single, prepared.rows,
                      lambda done, total: job.report("填写报表", done, total))
-    job.report("写入文件", 0, 1)
-    write_replacing(out, book.save)
-    job.tell("写入文件", 1, 1)
+    return check, book
+
+
+def print_form(ledger: Ledger, template: Path | str, out: Path | str, *, period: str | None = None,
+               township: str | None = None, today: date | None = None, progress: Progress | None = None,
+               cancel: Cancel = None) -> dict:
+    """The filled form as a PDF (its first sheet with a repeated row, else its first sheet):
+    the cells as they show, the print titles on every page, and the signature and stamp
+    lines under it unless the form has its own. Returns {"path", "rows", "period", "unit"}."""
+    from ...reports.form_pdf import render
+    from ...reports.job import report_job
+    from ...spreadsheets.forms import HELP_SHEET, sheet_grid
+
+    out = Path(out)
+    if out.suffix.lower() != ".pdf":
+        raise UserError(f"输出文件“{out.name}”应以.pdf结尾")
+    job = report_job(progress, cancel)
+    today = today or date.today()
+    check, book = filled(ledger, template, job, period=period, township=township, today=today)
+    sheets = [ws for ws in book.worksheets if ws.title != HELP_SHEET]
+    ws = next((w for w in sheets if w.title in check.template.regions), sheets[0] if sheets else book.active)
+    render(sheet_grid(ws), out, office=check.unit, title=Path(template).stem, today=today, job=job)
     return {"path": str(out), "rows": sum(check.rows.values()), "period": check.period, "unit": check.unit}
 
 
@@ -504,5 +533,5 @@ def write_blank_template(out: Path | str, *, title: str = "小升规企业情况
     return write_blank(Path(out), title, columns, field_help(), totals={"营业收入", "营业收入:累计", "未办结问题"})
 
 
-__all__ = ["FIELDS", "FILTERS", "FieldSpec", "FormCheck", "check_form", "field_help", "fill_form",
+__all__ = ["FIELDS", "FILTERS", "FieldSpec", "FormCheck", "check_form", "print_form", "field_help", "fill_form",
            "write_blank_template"]

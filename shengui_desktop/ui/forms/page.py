@@ -13,12 +13,13 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog,
                                QHBoxLayout, QHeaderView, QLabel, QListWidget, QMessageBox, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ...services.excel.forms import FormCheck, check_form, field_help, fill_form, write_blank_template
+from ...services.excel.forms import FormCheck, check_form, field_help, fill_form, print_form, write_blank_template
 from ...services.ledger import reference
 from ..common import ask_save_file, chinese_labels, guarded
 from ..jobs import JobRunner, core_progress, run_with_progress
 
 XLSX_FILTER = "Excel文件 (*.xlsx)"
+PDF_FILTER = "PDF文件 (*.pdf)"
 EMPTY_TEXT = ("还没有选择报表模板。\n\n点“选择模板…”打开县里或部门发来的Excel报表：在要填的单元格里写上{{字段}}，"
               "例如{{企业名称}}、{{营业收入}}；要逐户列出的那一行，第一格写{{#企业}}，最后一格写{{/企业}}。\n"
               "没有模板？点“生成空白模板…”得到一份现成的报表，点“字段说明”查看全部可用字段。")
@@ -36,7 +37,10 @@ def ask_template(parent: QWidget, folder: str = "") -> str:
 
 
 def ask_output(parent: QWidget, caption: str, suggested: str) -> str:
-    """Where to save an .xlsx; asks before replacing one; '' when cancelled (tests replace it)."""
+    """Where to save an .xlsx (a .pdf when `suggested` is one); asks before replacing a file;
+    '' when cancelled (tests replace it)."""
+    if suggested.lower().endswith(".pdf"):
+        return ask_save_file(parent, caption, suggested, PDF_FILTER, "pdf")
     return ask_save_file(parent, caption, suggested, XLSX_FILTER, "xlsx")
 
 
@@ -117,7 +121,10 @@ class FormsPage(QWidget):
         self.check_button.clicked.connect(self.run_check)
         self.fill_button = QPushButton("填写并保存…")
         self.fill_button.setToolTip("按台账填写模板，另存为新的Excel文件（模板本身不变）")
-        self.fill_button.clicked.connect(self.fill)
+        self.fill_button.clicked.connect(lambda: self.fill())
+        self.pdf_button = QPushButton("生成PDF…")
+        self.pdf_button.setToolTip("填写后排成PDF以便打印：原表的标题行每页重复，表下有负责人、填表人、联系电话和日期栏")
+        self.pdf_button.clicked.connect(lambda: self.fill(pdf=True))
         bar = QHBoxLayout()
         for label, w in (("报表月份", self.month), ("乡镇", self.township)):
             bar.addWidget(QLabel(label))
@@ -126,6 +133,7 @@ class FormsPage(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.check_button)
         bar.addWidget(self.fill_button)
+        bar.addWidget(self.pdf_button)
         self.month.dateChanged.connect(lambda _d: self.run_check())
         self.township.currentIndexChanged.connect(lambda _i: self.run_check())
 
@@ -170,6 +178,7 @@ class FormsPage(QWidget):
         busy = self.checking or self.filling
         self.check_button.setEnabled(bool(self.template) and not busy)
         self.fill_button.setEnabled(bool(self.check and self.check.ok) and not busy)
+        self.pdf_button.setEnabled(self.fill_button.isEnabled())
         self.choose_button.setEnabled(not busy)
 
     def choose_template(self) -> None:
@@ -253,21 +262,24 @@ class FormsPage(QWidget):
         self.preview.setVisible(bool(check.header))
 
     # -- filling -------------------------------------------------------------------------------
-    def fill(self) -> None:
+    def fill(self, pdf: bool = False) -> None:
         check = self.check
         if not check or not check.ok:
             return
         stem = Path(self.template).stem
         year, month = check.period.split("-")
-        suggested = str(Path(self.template).with_name(f"{stem}（{check.unit}{int(year)}年{int(month)}月）.xlsx"))
-        out = ask_output(self, "保存填好的报表", suggested)
+        suffix = ".pdf" if pdf else ".xlsx"
+        suggested = str(Path(self.template).with_name(f"{stem}（{check.unit}{int(year)}年{int(month)}月）{suffix}"))
+        out = ask_output(self, "保存打印版（PDF）" if pdf else "保存填好的报表", suggested)
         if not out:
             return
         template, period, township, today = self.template, check.period, self.township_code(), self.main.today
 
+        make = print_form if pdf else fill_form
+
         def work(ledger, progress, cancelled):
-            return fill_form(ledger, template, out, period=period, township=township, today=today,
-                             progress=core_progress(progress), cancel=cancelled)
+            return make(ledger, template, out, period=period, township=township, today=today,
+                        progress=core_progress(progress), cancel=cancelled)
 
         def ended() -> None:
             self.filling = False
