@@ -23,6 +23,7 @@ from ..services.office import session, site
 from ..services.ledger.enterprises import LEDGER_COLUMNS
 from .common import APP_TITLE, ChangeBus
 from .excel_import.page import ExcelImportPage
+from .forms.page import FormsPage
 from .home.page import HomePage
 from .issues.page import IssuesPage
 from .jobs import JobRunner, core_progress, run_with_progress
@@ -72,6 +73,7 @@ PAGE_LIST: tuple[Page, ...] = (
     Page("Excel导入", "import_page", ExcelImportPage),
     Page("政策配置", "policy_page", PolicyPage),
     Page("乡镇与部门", "townships_page", TownshipsPage),
+    Page("一表通", "forms_page", FormsPage),
     Page("设置", "settings_page", SettingsPage),
 )
 PAGES = [page.name for page in PAGE_LIST]
