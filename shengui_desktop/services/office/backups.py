@@ -140,7 +140,8 @@ def _new_name(ledger_path: Path, kind: str, now: datetime | None = None) -> Path
 def make_backup(ledger: Ledger, *, kind: str = "manual", progress: Progress | None = None,
                 cancel: Cancel = None) -> Backup:
     """An encrypted backup now, into the backups folder (made if missing). A cancel stops it
-    and leaves no file."""
+    and leaves no file. Anyone signed in may make one (it writes nothing to the ledger and
+    is as encrypted as it); restoring one is an administrator's."""
     if ledger.path is None:
         raise UserError("内存中的台账不能备份。")
     job = Job(progress, cancel)
