@@ -91,84 +91,84 @@ def _sheet(path: Path, code: str) -> Path:
 # service → (the roles allowed: C clerk, T township admin, A county admin, V county viewer; the call)
 SERVICES = {
     # visits, issues, figures: everyone who writes
-    "visits.add_visit": ("CTA", lambda l, x: visits.add_visit(
-        l, x["ent"], {"visit_date": "2026-11-20", "visitors": "张三", "summary": "了解生产"})),
-    "visits.add_visit_by_credit_code": ("CTA", lambda l, x: visits.add_visit_by_credit_code(
-        l, x["code"], {"visit_date": "2026-11-20", "visitors": "张三", "summary": "了解生产"})),
-    "visits.add_issue": ("CTA", lambda l, x: visits.add_issue(l, x["ent"], {"description": "缺工", "category": "用工"})),
-    "visits.update_issue": ("CTA", lambda l, x: visits.update_issue(l, x["issue"], {"status": "resolved"})),
-    "visits.save_draft": ("CTA", lambda l, x: visits.save_draft(l, "visit", {"summary": "新草稿"})),
-    "visits.delete_draft": ("CTA", lambda l, x: visits.delete_draft(l, x["draft"])),
-    "figures.record_month": ("CTA", lambda l, x: figures.record_month(l, x["ent"], "2026-10", {"revenue": 1_000_000})),
-    "figures.save_months": ("CTA", lambda l, x: figures.save_months(l, x["ent"], 2026, {(9, "revenue"): "100"})),
-    "figures.record_year": ("CTA", lambda l, x: figures.record_year(l, x["ent"], 2025, {"revenue": 9_000_000})),
+    "visits.add_visit": ("CTA", lambda db, x: visits.add_visit(
+        db, x["ent"], {"visit_date": "2026-11-20", "visitors": "张三", "summary": "了解生产"})),
+    "visits.add_visit_by_credit_code": ("CTA", lambda db, x: visits.add_visit_by_credit_code(
+        db, x["code"], {"visit_date": "2026-11-20", "visitors": "张三", "summary": "了解生产"})),
+    "visits.add_issue": ("CTA", lambda db, x: visits.add_issue(db, x["ent"], {"description": "缺工", "category": "用工"})),
+    "visits.update_issue": ("CTA", lambda db, x: visits.update_issue(db, x["issue"], {"status": "resolved"})),
+    "visits.save_draft": ("CTA", lambda db, x: visits.save_draft(db, "visit", {"summary": "新草稿"})),
+    "visits.delete_draft": ("CTA", lambda db, x: visits.delete_draft(db, x["draft"])),
+    "figures.record_month": ("CTA", lambda db, x: figures.record_month(db, x["ent"], "2026-10", {"revenue": 1_000_000})),
+    "figures.save_months": ("CTA", lambda db, x: figures.save_months(db, x["ent"], 2026, {(9, "revenue"): "100"})),
+    "figures.record_year": ("CTA", lambda db, x: figures.record_year(db, x["ent"], 2025, {"revenue": 9_000_000})),
     # enterprises, records, pools, imports, sync, backups, users, profile: administrators
-    "enterprises.create_enterprise": ("TA", lambda l, x: enterprises.create_enterprise(l, {
+    "enterprises.create_enterprise": ("TA", lambda db, x: enterprises.create_enterprise(db, {
         "name": "秀水五金厂", "credit_code": valid_code(77), "township_code": "140322100", "industry_code": "3411"})),
-    "enterprises.add_enterprise": ("TA", lambda l, x: enterprises.add_enterprise(l, {
+    "enterprises.add_enterprise": ("TA", lambda db, x: enterprises.add_enterprise(db, {
         "name": "秀水五金厂", "credit_code": valid_code(78), "township_code": "140322100", "industry_code": "3411"},
         today=TODAY)),
-    "enterprises.update_enterprise": ("TA", lambda l, x: enterprises.update_enterprise(l, x["ent"], {"contact_person": "李四"})),
-    "enterprises.delete_enterprise": ("TA", lambda l, x: enterprises.delete_enterprise(l, x["ent"])),
-    "pools.move_pool": ("TA", lambda l, x: pools.move_pool(l, x["ent"], "reserve", "走访发现")),
-    "pools.move_pools": ("TA", lambda l, x: pools.move_pools(l, [x["ent"]], "reserve", "走访发现")),
-    "pools.move_pools_by_credit_codes": ("TA", lambda l, x: pools.move_pools_by_credit_codes(
-        l, [x["code"]], "reserve", "走访发现")),
-    "calendar.set_checklist_item": ("TA", lambda l, x: calendar.set_checklist_item(l, x["ent"], "license", True)),
-    "calendar.update_entry_checklist": ("TA", lambda l, x: calendar.update_entry_checklist(l, x["code"], done=["license"])),
-    "records.add_project": ("TA", lambda l, x: records.add_project(l, x["ent"], {"name": "新项目", "kind": "技改项目"})),
-    "records.add_project_by_credit_code": ("TA", lambda l, x: records.add_project_by_credit_code(
-        l, x["code"], {"name": "新项目", "kind": "技改项目"})),
-    "records.update_project": ("TA", lambda l, x: records.update_project(l, x["project"], {"name": "改名项目"})),
-    "records.add_milestone": ("TA", lambda l, x: records.add_milestone(l, x["project"], {"name": "投产", "due_date": "2027-01-01"})),
-    "records.complete_milestone": ("TA", lambda l, x: records.complete_milestone(l, x["milestone"], "2026-11-01")),
-    "records.add_reward_claim": ("TA", lambda l, x: records.add_reward_claim(l, x["ent"], {"kind": "award", "year": 2026})),
-    "records.add_claim_by_credit_code": ("TA", lambda l, x: records.add_claim_by_credit_code(
-        l, x["code"], {"kind": "award", "year": 2026})),
-    "records.set_claim_status": ("TA", lambda l, x: records.set_claim_status(l, "no-such-claim", "approved")),
-    "excel.import_file": ("TA", lambda l, x: excel.import_file(l, _sheet(Path(l.path).parent / "名单.xlsx", x["code"]))),
-    "sync.export_packages": ("TA", lambda l, x: sync_service.export_packages(l, Path(l.path).parent / "out")),
-    "sync.import_packages": ("TA", lambda l, x: sync_service.import_packages(l, [Path(l.path).parent / "none.sgpkg"])),
-    "sync.resolve_conflict": ("TA", lambda l, x: sync_service.resolve_conflict(l, "no-such-conflict", "local")),
-    "sync.find_duplicates": ("TA", lambda l, x: sync_service.find_duplicates(l)),
-    "sync.merge_duplicates": ("TA", lambda l, x: sync_service.merge_duplicates(l, "no-such-task", x["ent"])),
-    "sync.dismiss_duplicates": ("TA", lambda l, x: sync_service.dismiss_duplicates(l, "no-such-task")),
-    "sync.rotate_keys": ("TA", lambda l, x: sync_service.rotate_keys(l)),
-    "backups.make_backup": ("CTAV", lambda l, x: backups.make_backup(l)),
-    "backups.prepare_restore": ("TA", lambda l, x: backups.discard_restore(backups.prepare_restore(
-        l, backups.backup_folder(Path(l.path)) / x["backup"]))),
-    "backups.restore_backup": ("TA", lambda l, x: backups.restore_backup(l, backups.backup_folder(Path(l.path)) / x["backup"])),
-    "upkeep.backup_ledger": ("CTAV", lambda l, x: upkeep.backup_ledger(l, Path(l.path).parent / "copy.sgdb")),
-    "demo.generate": ("TA", lambda l, x: demo.generate(l, enterprises=3, townships=1, seed=3, as_of=TODAY, months=2)),
-    "users.add_user": ("TA", lambda l, x: users.add_user(l, "newbie", "newbie-password-1",
-                                                         role=next(iter(users.roles(l))))),
-    "users.disable_user": ("TA", lambda l, x: users.disable_user(l, "admin")),
-    "users.enable_user": ("TA", lambda l, x: users.enable_user(l, "admin", "another-password-1")),
-    "users.set_role": ("TA", lambda l, x: users.set_role(l, "admin", next(iter(users.roles(l))))),
-    "users.reset_password": ("TA", lambda l, x: users.reset_password(l, "admin", "another-password-1")),
-    "users.new_recovery_code": ("TA", lambda l, x: users.new_recovery_code(l)),
-    "policy.choose_profile": ("TA", lambda l, x: policy.choose_profile(l, "yuxian")),
-    "policy.copy_profile": ("TA", lambda l, x: policy.copy_profile(l)),
-    "policy.edit_profile": ("TA", lambda l, x: policy.edit_profile(l, {"name": "本地修订"})),
-    "policy.apply_profile_targets": ("TA", lambda l, x: policy.apply_profile_targets(l)),
+    "enterprises.update_enterprise": ("TA", lambda db, x: enterprises.update_enterprise(db, x["ent"], {"contact_person": "李四"})),
+    "enterprises.delete_enterprise": ("TA", lambda db, x: enterprises.delete_enterprise(db, x["ent"])),
+    "pools.move_pool": ("TA", lambda db, x: pools.move_pool(db, x["ent"], "reserve", "走访发现")),
+    "pools.move_pools": ("TA", lambda db, x: pools.move_pools(db, [x["ent"]], "reserve", "走访发现")),
+    "pools.move_pools_by_credit_codes": ("TA", lambda db, x: pools.move_pools_by_credit_codes(
+        db, [x["code"]], "reserve", "走访发现")),
+    "calendar.set_checklist_item": ("TA", lambda db, x: calendar.set_checklist_item(db, x["ent"], "license", True)),
+    "calendar.update_entry_checklist": ("TA", lambda db, x: calendar.update_entry_checklist(db, x["code"], done=["license"])),
+    "records.add_project": ("TA", lambda db, x: records.add_project(db, x["ent"], {"name": "新项目", "kind": "技改项目"})),
+    "records.add_project_by_credit_code": ("TA", lambda db, x: records.add_project_by_credit_code(
+        db, x["code"], {"name": "新项目", "kind": "技改项目"})),
+    "records.update_project": ("TA", lambda db, x: records.update_project(db, x["project"], {"name": "改名项目"})),
+    "records.add_milestone": ("TA", lambda db, x: records.add_milestone(db, x["project"], {"name": "投产", "due_date": "2027-01-01"})),
+    "records.complete_milestone": ("TA", lambda db, x: records.complete_milestone(db, x["milestone"], "2026-11-01")),
+    "records.add_reward_claim": ("TA", lambda db, x: records.add_reward_claim(db, x["ent"], {"kind": "award", "year": 2026})),
+    "records.add_claim_by_credit_code": ("TA", lambda db, x: records.add_claim_by_credit_code(
+        db, x["code"], {"kind": "award", "year": 2026})),
+    "records.set_claim_status": ("TA", lambda db, x: records.set_claim_status(db, "no-such-claim", "approved")),
+    "excel.import_file": ("TA", lambda db, x: excel.import_file(db, _sheet(Path(db.path).parent / "名单.xlsx", x["code"]))),
+    "sync.export_packages": ("TA", lambda db, x: sync_service.export_packages(db, Path(db.path).parent / "out")),
+    "sync.import_packages": ("TA", lambda db, x: sync_service.import_packages(db, [Path(db.path).parent / "none.sgpkg"])),
+    "sync.resolve_conflict": ("TA", lambda db, x: sync_service.resolve_conflict(db, "no-such-conflict", "local")),
+    "sync.find_duplicates": ("TA", lambda db, x: sync_service.find_duplicates(db)),
+    "sync.merge_duplicates": ("TA", lambda db, x: sync_service.merge_duplicates(db, "no-such-task", x["ent"])),
+    "sync.dismiss_duplicates": ("TA", lambda db, x: sync_service.dismiss_duplicates(db, "no-such-task")),
+    "sync.rotate_keys": ("TA", lambda db, x: sync_service.rotate_keys(db)),
+    "backups.make_backup": ("CTAV", lambda db, x: backups.make_backup(db)),
+    "backups.prepare_restore": ("TA", lambda db, x: backups.discard_restore(backups.prepare_restore(
+        db, backups.backup_folder(Path(db.path)) / x["backup"]))),
+    "backups.restore_backup": ("TA", lambda db, x: backups.restore_backup(db, backups.backup_folder(Path(db.path)) / x["backup"])),
+    "upkeep.backup_ledger": ("CTAV", lambda db, x: upkeep.backup_ledger(db, Path(db.path).parent / "copy.sgdb")),
+    "demo.generate": ("TA", lambda db, x: demo.generate(db, enterprises=3, townships=1, seed=3, as_of=TODAY, months=2)),
+    "users.add_user": ("TA", lambda db, x: users.add_user(db, "newbie", "newbie-password-1",
+                                                         role=next(iter(users.roles(db))))),
+    "users.disable_user": ("TA", lambda db, x: users.disable_user(db, "admin")),
+    "users.enable_user": ("TA", lambda db, x: users.enable_user(db, "admin", "another-password-1")),
+    "users.set_role": ("TA", lambda db, x: users.set_role(db, "admin", next(iter(users.roles(db))))),
+    "users.reset_password": ("TA", lambda db, x: users.reset_password(db, "admin", "another-password-1")),
+    "users.new_recovery_code": ("TA", lambda db, x: users.new_recovery_code(db)),
+    "policy.choose_profile": ("TA", lambda db, x: policy.choose_profile(db, "yuxian")),
+    "policy.copy_profile": ("TA", lambda db, x: policy.copy_profile(db)),
+    "policy.edit_profile": ("TA", lambda db, x: policy.edit_profile(db, {"name": "本地修订"})),
+    "policy.apply_profile_targets": ("TA", lambda db, x: policy.apply_profile_targets(db)),
     # the county's decisions: the county administrator only
-    "records.record_scale_period": ("A", lambda l, x: records.record_scale_period(
-        l, x["code"], "秀水新材料有限公司", "2026-01-01")),
-    "targets.set_target": ("A", lambda l, x: target_service.set_target(l, value=5, year=2026, township="秀水镇")),
-    "townships.rename_township": ("A", lambda l, x: townships.rename_township(l, "140322101", "路家村")),
-    "townships.merge_townships": ("A", lambda l, x: townships.merge_townships(l, "140322101", "140322100")),
-    "townships.add_township": ("A", lambda l, x: townships.add_township(l, "140322102", "南娄镇")),
-    "townships.add_department": ("A", lambda l, x: townships.add_department(l, "应急局")),
-    "townships.set_target": ("A", lambda l, x: townships.set_target(
-        l, {"year": 2026, "scope": "township", "township_code": "140322100", "net_increase": 3})),
-    "sync.rekey_site": ("A", lambda l, x: sync_service.rekey_site(
-        l, [], area_code="140322100", fingerprint="0" * 16)),
-    "sync.import_packages(accept)": ("A", lambda l, x: sync_service.import_packages(
-        l, [Path(l.path).parent / "none.sgpkg"], accept_fingerprint="0" * 16)),
+    "records.record_scale_period": ("A", lambda db, x: records.record_scale_period(
+        db, x["code"], "秀水新材料有限公司", "2026-01-01")),
+    "targets.set_target": ("A", lambda db, x: target_service.set_target(db, value=5, year=2026, township="秀水镇")),
+    "townships.rename_township": ("A", lambda db, x: townships.rename_township(db, "140322101", "路家村")),
+    "townships.merge_townships": ("A", lambda db, x: townships.merge_townships(db, "140322101", "140322100")),
+    "townships.add_township": ("A", lambda db, x: townships.add_township(db, "140322102", "南娄镇")),
+    "townships.add_department": ("A", lambda db, x: townships.add_department(db, "应急局")),
+    "townships.set_target": ("A", lambda db, x: townships.set_target(
+        db, {"year": 2026, "scope": "township", "township_code": "140322100", "net_increase": 3})),
+    "sync.rekey_site": ("A", lambda db, x: sync_service.rekey_site(
+        db, [], area_code="140322100", fingerprint="0" * 16)),
+    "sync.import_packages(accept)": ("A", lambda db, x: sync_service.import_packages(
+        db, [Path(db.path).parent / "none.sgpkg"], accept_fingerprint="0" * 16)),
     # reading, reports and exports: everyone, the viewer included
-    "reports.print_report": ("CTAV", lambda l, x: reports.print_report(
-        l, "ledger", Path(l.path).parent / "台账.pdf", reports.resolve_filters(l), printed_on=TODAY)),
-    "excel.export_table": ("CTAV", lambda l, x: excel.export_table(l, "enterprises", Path(l.path).parent / "企业.xlsx")),
+    "reports.print_report": ("CTAV", lambda db, x: reports.print_report(
+        db, "ledger", Path(db.path).parent / "台账.pdf", reports.resolve_filters(db), printed_on=TODAY)),
+    "excel.export_table": ("CTAV", lambda db, x: excel.export_table(db, "enterprises", Path(db.path).parent / "企业.xlsx")),
 }
 PAIRS = [(role, service) for service in SERVICES for role in USERS]
 
