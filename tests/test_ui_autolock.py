@@ -38,7 +38,8 @@ def test_idle_minutes_lock_the_window_and_unlocking_returns_to_the_page(qtbot, c
     qtbot.waitUntil(lambda: not window.busy(), timeout=10000)  # the page's loading is over
     window.idle_timer.timeout.emit()  # fifteen minutes without input
     assert window.locked and window.ledger is None
-    assert window.open_windows == [] and window.stack.count() == 0 and window.nav.count() == 0
+    assert window.open_windows == [] and window.nav.count() == 0
+    assert window.stack.count() == 1 and "台账已锁定" in window.stack.widget(0).text()  # only the notice
     assert all(getattr(window, page.attr) is None for page in PAGE_LIST)
     assert len(window.index) == 0  # the enterprises it held are gone
     assert window.status_user.text() == "已锁定"
@@ -108,6 +109,24 @@ def test_menus_disable_what_the_role_cannot_do(qtbot, county, tmp_path):
         assert not action.isEnabled(), key
         assert "县级查看" in action.toolTip() and "需要县级管理员" in action.toolTip()
     assert window.menu_actions["print"].isEnabled() and window.menu_actions["excel"].isEnabled()
+    buttons = {"新增企业": window.ledger_page.new_button, "记录走访": window.visits_page.new_button,
+               "导入同步包": window.sync_page.transfer.import_button,
+               "导入": window.import_page.import_button, "选用": window.policy_page.choose}
+    for name, button in buttons.items():
+        assert not button.isEnabled() and "需要县级管理员" in button.toolTip(), name
+        button.setEnabled(True)  # as a page does when a row is selected or a file chosen
+        assert not button.isEnabled(), name
+    assert window.ledger_page.export_button.isEnabled()  # exports are the viewer's too
+
+
+def test_a_clerk_records_visits_but_adds_no_enterprise(qtbot, township, tmp_path):
+    users.add_user(township, "clerk", "clerk-password-1", role="乡镇填报员")
+    clerk = session.unlock(township.path, password="clerk-password-1", user="clerk")
+    window = open_window(qtbot, clerk, tmp_path)
+    assert window.menu_actions["visit"].isEnabled() and window.visits_page.new_button.isEnabled()
+    assert not window.menu_actions["new_enterprise"].isEnabled()
+    assert window.ledger_page.new_button.toolTip() == \
+        "当前用户“clerk”是乡镇填报员，不能新增、修改或删除企业；需要乡镇管理员。"
 
 
 def test_wrong_passwords_before_the_window_are_told_in_it(qtbot, county, tmp_path):

@@ -35,6 +35,7 @@ from .ledger.index import EnterpriseIndex
 from .ledger.loader import load_figures, load_rows
 from .ledger.model import KEYS
 from .ledger.page import LedgerPage
+from .permits import guard
 from .policy.page import PolicyPage
 from .pools.page import PoolsPage
 from .printing.page import PrintPage
@@ -267,8 +268,20 @@ class MainWindow(QMainWindow):
     ACTION_NEEDS = {"visit": "visits", "new_enterprise": "enterprises", "import": "sync", "export": "sync",
                     "excel_import": "import"}
 
+    # and the pages' buttons: (page attribute, path to the button, action)
+    BUTTON_NEEDS = (
+        ("ledger_page", "visit_button", "visits"), ("ledger_page", "new_button", "enterprises"),
+        ("visits_page", "new_button", "visits"), ("issues_page", "save_button", "issues"),
+        ("sync_page", "transfer.export_button", "sync"), ("sync_page", "transfer.import_button", "sync"),
+        ("sync_page", "transfer.rotate_button", "keys"), ("sync_page", "transfer.rekey_button", "enrolment"),
+        ("import_page", "import_button", "import"), ("targets_page", "edit", "targets"),
+        ("policy_page", "choose", "profile"), ("settings_page", "backups_tab.restore_button", "restore"),
+        ("settings_page", "backups_tab.other_button", "restore"),
+    )
+
     def apply_roles(self) -> None:
-        """Disable what the signed-in person's role cannot do (the services refuse it anyway)."""
+        """Disable what the signed-in person's role cannot do (the services refuse it anyway);
+        the tooltip says why."""
         for key, action_name in self.ACTION_NEEDS.items():
             action = self.menu_actions.get(key)
             if action is None:
@@ -278,6 +291,12 @@ class MainWindow(QMainWindow):
             if why is not None:
                 action.setToolTip(why)
                 action.setStatusTip(why)
+        for page, path, action_name in self.BUTTON_NEEDS:
+            widget = getattr(self, page, None)
+            for part in path.split("."):
+                widget = getattr(widget, part, None)
+            if isinstance(widget, QWidget):
+                guard(widget, permissions.reason(self.ledger, action_name))
 
     def _sync_action(self, which: str) -> None:
         self.show_page("数据同步")
@@ -501,6 +520,10 @@ class MainWindow(QMainWindow):
         self.index_ready = self.figures_ready = False
         self.status_user.setText("已锁定")
         self.status_unsynced.setText("")
+        notice = QLabel("台账已锁定：长时间未操作，页面中的数据已关闭。\n请输入密码解锁，解锁后回到原来的页面。")
+        notice.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        notice.setStyleSheet("font-size: 16px; color: #555; padding-top: 60px;")
+        self.stack.addWidget(notice)
         from .start.unlock import UnlockDialog
 
         self.unlock_dialog = UnlockDialog(path, hint="长时间未操作，台账已锁定。请重新输入密码。", parent=self)
@@ -536,6 +559,10 @@ class MainWindow(QMainWindow):
         dialog, self.unlock_dialog = self.unlock_dialog, None
         self.ledger = dialog.ledger
         dialog.deleteLater()
+        while self.stack.count():  # the 已锁定 notice
+            notice = self.stack.widget(0)
+            self.stack.removeWidget(notice)
+            notice.deleteLater()
         self.runner = JobRunner(self)
         self._build_pages()
         state = self.settings.value(LEDGER_COLUMNS_KEY)
