@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Callable
 from ...errors import WrongPassphrase
 from ...paths import write_replacing
 from ...storage import files
+from ...storage.connection import RESTORE_ADVICE, DatabaseError, database_error
 from ...storage.keyslots import KeySlots, keys_path_for
 
 if TYPE_CHECKING:
@@ -100,7 +101,8 @@ def unlock(path: Path, *, password: str | None = None, user: str | None = None,
 
     Without a user, every user's password slot is tried. A wrong password or recovery code
     raises WrongPassphrase ("用户名或密码错误，台账未打开。" / "恢复码不正确…"); a missing or
-    damaged file raises LedgerDamaged. The schema is brought up to date on the way.
+    damaged file raises LedgerDamaged (a damaged page too: never a raw DatabaseError). The
+    schema is brought up to date on the way.
 
     After wrong passwords the attempt first waits what is left of the delay (`on_wait(seconds,
     failures)` is told before; the window counts down instead and calls this when it is over).
@@ -120,6 +122,8 @@ def unlock(path: Path, *, password: str | None = None, user: str | None = None,
         if path.exists():
             _record(path, failed_attempts(path)[0] + 1, now())
         raise
+    except DatabaseError as e:  # a damaged page met while checking or upgrading the schema
+        raise database_error(e, path) from None
     failures = failed_attempts(path)[0]
     _record(path, 0, now())
     ledger.failed_unlocks = failures  # type: ignore[attr-defined]
@@ -129,6 +133,12 @@ def unlock(path: Path, *, password: str | None = None, user: str | None = None,
 def failed_before(ledger: Ledger) -> int:
     """How many wrong passwords came before this session's unlock (0 when none)."""
     return int(getattr(ledger, "failed_unlocks", 0))
+
+
+def is_database_error(error: BaseException) -> bool:
+    """Whether `error` is SQLite's or SQLCipher's (database_error turns it into the Chinese
+    message a person reads: damage, a busy or a full disk)."""
+    return isinstance(error, DatabaseError)
 
 
 def change_password(path: Path, user: str, old: str, new: str) -> None:
@@ -156,3 +166,7 @@ def close(ledger: Ledger | None) -> None:
     """End a session (or a worker's connection): checkpoint the journal and close."""
     if ledger is not None:
         ledger.close()
+
+
+__all__ = ["RESTORE_ADVICE", "users", "unlock", "is_database_error", "change_password", "reset_password",
+           "worker_connection", "close"]
