@@ -277,9 +277,8 @@ class MainWindow(QMainWindow):
         ("sync_page", "transfer.export_button", "sync"), ("sync_page", "transfer.import_button", "sync"),
         ("sync_page", "transfer.rotate_button", "keys"), ("sync_page", "transfer.rekey_button", "enrolment"),
         ("import_page", "import_button", "import"), ("targets_page", "edit", "targets"),
-        ("policy_page", "choose", "profile"), ("settings_page", "backups_tab.restore_button", "restore"),
-        ("settings_page", "backups_tab.other_button", "restore"),
-    )
+        ("policy_page", "choose", "profile"),
+    )  # 设置's tabs follow the role themselves (only an administrator sees 用户管理 or restores)
 
     def apply_roles(self) -> None:
         """Disable what the signed-in person's role cannot do (the services refuse it anyway);
@@ -619,5 +618,4 @@ class MainWindow(QMainWindow):
         self._save_layout()
         self._shut_down_jobs()
         session.close(self.ledger)
-        self.ledger = None
         super().closeEvent(event)

@@ -165,15 +165,25 @@ def merge_townships(ledger: Ledger, source: str, into: str, *, dry_run: bool = F
 
 
 # -- what the 乡镇与部门 page adds (a county administrator's) ----------------------------------
+def _county_table(ledger: Ledger, table: str) -> None:
+    from ...sync.rules import check_local_write
+
+    problems = check_local_write(ledger, table, {})
+    if problems:
+        raise UserError("；".join(problems))
+
+
 def add_township(ledger: Ledger, code: str, name: str) -> str:
     """A township the county adds by hand (reference.add_township, which set-up and imports
     also use, checks no role: their callers have)."""
     require(ledger, "townships")
+    _county_only(ledger)
     return reference.add_township(ledger, code, name)
 
 
 def add_department(ledger: Ledger, name: str) -> str:
     require(ledger, "townships")
+    _county_table(ledger, "departments")
     return reference.add_department(ledger, name)
 
 
