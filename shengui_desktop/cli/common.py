@@ -73,6 +73,10 @@ def open_from_args(args):
                                 on_wait=waiting)
     if session.failed_before(ledger):
         print(f"注意：{session.failures_message(session.failed_before(ledger))}", file=sys.stderr)
+    if ledger.opened_notice:  # the ledger was copied to this computer (shown once)
+        from ..services.sync import copy_notice
+
+        print("注意：" + (copy_notice(ledger, clear=True) or ledger.opened_notice), file=sys.stderr)
     return ledger
 
 
