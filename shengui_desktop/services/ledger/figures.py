@@ -20,6 +20,7 @@ from ...errors import UserError, ValidationError
 from ...spreadsheets import cells
 from ...spreadsheets.columns import LABELS, MONEY_FIELDS
 from ...storage.ledger import annual_figure_id, monthly_figure_id
+from ..office.permissions import require
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
@@ -34,6 +35,7 @@ UNITS = {**{f: MONEY_UNIT for f in MONEY_FIELDS}, "electricity_kwh": ELECTRICITY
 
 def record_month(ledger: Ledger, enterprise_id: str, period: str, values: dict) -> dict:
     """Insert or update one month; returns the fields that changed."""
+    require(ledger, "figures")
     clean = validate_monthly_figure({"period": period, **values})
     if ledger.get("enterprises", enterprise_id) is None:
         raise UserError("企业不存在")
@@ -133,6 +135,7 @@ def save_months(ledger: Ledger, enterprise_id: str, year: int,
     (month, field) with "3月主营业务收入：…" and nothing is written. Then every month is
     written in one transaction: a blank cell empties the figure, a month left with no
     figure at all is deleted."""
+    require(ledger, "figures")
     if ledger.get("enterprises", enterprise_id) is None:
         raise UserError("企业不存在")
     if not isinstance(year, int) or not 2000 <= year <= 2100:
@@ -192,6 +195,7 @@ def record_year(ledger: Ledger, enterprise_id: str, year: int, values: dict,
                 source: str | None = None) -> dict:
     """Insert or update one enterprise's annual figures of `year` (integer yuan, kWh,
     people); returns the fields that changed. `source`: which list gave them."""
+    require(ledger, "figures")
     clean = validate_annual_figure({"year": year, "source": source, **values})
     if ledger.get("enterprises", enterprise_id) is None:
         raise UserError("企业不存在")
