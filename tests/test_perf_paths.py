@@ -1,0 +1,72 @@
+"""The fast paths of issue #20 give what the old ones gave, and the hot queries use the
+intended index (bench/README.md has the numbers)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from shengui_desktop.services.ledger import figures
+from shengui_desktop.services.ledger.enterprises import annual_revenue_totals
+from shengui_desktop.services.ledger.demo import generate
+
+AS_OF = date(2026, 11, 23)
+# what year_revenues read before: planned on the period index, sorted in a temp B-tree
+OLD_YEAR_SQL = ("SELECT enterprise_id, sum(revenue), count(revenue) FROM monthly_figures"
+                " WHERE period BETWEEN ? AND ? GROUP BY enterprise_id")
+
+
+@pytest.fixture(scope="module")
+def county_ledger(tmp_path_factory):
+    """A generated county (12 townships, 600 enterprises, 36 months), with a few annual
+    figures so the 年报 fallback is exercised too."""
+    from shengui_desktop.services.office.setup import init_office
+
+    from conftest import PASSWORD
+
+    ledger, _ = init_office(tmp_path_factory.mktemp("perf") / "county.sgdb", role="county",
+                            name="测试县", area_code="140322", admin_user="admin", password=PASSWORD)
+    generate(ledger, enterprises=600, townships=12, seed=3, as_of=AS_OF)
+    some = [r[0] for r in ledger.conn.execute("SELECT id FROM enterprises ORDER BY id LIMIT 40")]
+    for n, ent in enumerate(some):
+        figures.record_year(ledger, ent, AS_OF.year - 1, {"revenue": 1_000_000 * (n + 1)})
+    yield ledger
+    ledger.close()
+
+
+def plan(ledger, sql: str, params=()) -> str:
+    return " / ".join(r[3] for r in ledger.conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+
+
+def test_year_revenue_reads_the_covering_index(county_ledger):
+    text = plan(county_ledger, figures.YEAR_REVENUE_SQL, ("2025-01", "2025-12"))
+    assert "COVERING INDEX monthly_figures_enterprise_figures" in text
+    assert "TEMP B-TREE" not in text
+    # the old statement is what the fix is about: the period index and a sort
+    assert "TEMP B-TREE" in plan(county_ledger, OLD_YEAR_SQL, ("2025-01", "2025-12"))
+
+
+def test_year_revenues_same_as_the_old_query(county_ledger):
+    for year in (AS_OF.year - 2, AS_OF.year - 1, AS_OF.year):
+        old = {ent: (total, months) for ent, total, months in county_ledger.conn.execute(
+            OLD_YEAR_SQL, (f"{year}-01", f"{year}-12"))}
+        new = {ent: (total, months) for ent, total, months in county_ledger.conn.execute(
+            figures.YEAR_REVENUE_SQL, (f"{year}-01", f"{year}-12"))}
+        assert new == old and len(new) > 500
+    totals = annual_revenue_totals(county_ledger, AS_OF.year - 1)
+    assert len(totals) > 500 and all(isinstance(v[0], int) for v in totals.values())
+
+
+def test_the_unlock_dialog_does_not_wait_for_the_main_window():
+    """Start to the unlock dialog: neither the main window nor sqlite-utils nor pypinyin is
+    imported on the way (each costs about half a second on an office PC)."""
+    code = ("import sys\n"
+            "import shengui_desktop.ui.app, shengui_desktop.ui.start.unlock\n"
+            "heavy = [m for m in ('sqlite_utils', 'pypinyin', 'shengui_desktop.ui.main_window',"
+            " 'shengui_desktop.ui.start.wizard', 'reportlab') if m in sys.modules]\n"
+            "print(','.join(heavy))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
