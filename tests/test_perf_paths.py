@@ -70,3 +70,39 @@ def test_the_unlock_dialog_does_not_wait_for_the_main_window():
             "print(','.join(heavy))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_incremental_evaluation_same_as_a_full_one(county_ledger, monkeypatch):
+    """After a few writes the cached evaluation is caught up for the enterprises they touched
+    (not evaluated again in full), and it equals a full evaluation of the changed ledger."""
+    from shengui_desktop.services.ledger.enterprises import update_enterprise
+    from shengui_desktop.services.ledger.visits import add_visit
+    from shengui_desktop.services.policy import choose_profile, evaluate, evaluation
+
+    ledger = county_ledger
+    choose_profile(ledger, "hunan")
+    evaluation._last_full = None
+    first = evaluate(ledger, today=AS_OF)
+    ids = sorted(first)
+    asked: list = []
+    real = evaluation._evaluate
+    monkeypatch.setattr(evaluation, "_evaluate", lambda ledger, wanted, *a: asked.append(wanted) or real(ledger, wanted, *a))
+
+    # a month already reported by others (the months so far stay), a visit, a changed status
+    figures.record_month(ledger, ids[0], f"{AS_OF.year}-03", {"revenue": 987_654_321})
+    add_visit(ledger, ids[1], {"visit_date": AS_OF.isoformat(), "visitors": "张三", "summary": "了解生产经营情况"})
+    update_enterprise(ledger, ids[2], {"stat_status": "exited", "exited_stats_date": "2026-06-30"})
+    caught_up = evaluate(ledger, today=AS_OF)
+    assert asked == [sorted({ids[0], ids[1], ids[2]})]
+    assert caught_up[ids[0]] != first[ids[0]]
+
+    evaluation._last_full = None
+    assert caught_up == evaluate(ledger, today=AS_OF)
+
+    # a month nobody reported yet changes everybody's "months so far": a full evaluation
+    asked.clear()
+    figures.record_month(ledger, ids[3], f"{AS_OF.year}-{AS_OF.month:02d}", {"revenue": 1_000_000})
+    after = evaluate(ledger, today=AS_OF)
+    assert asked == [None]
+    evaluation._last_full = None
+    assert after == evaluate(ledger, today=AS_OF)
