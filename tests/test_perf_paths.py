@@ -106,3 +106,26 @@ def test_incremental_evaluation_same_as_a_full_one(county_ledger, monkeypatch):
     assert asked == [None]
     evaluation._last_full = None
     assert after == evaluate(ledger, today=AS_OF)
+
+
+def test_export_streams_its_rows_and_leaves_nothing_beside(county_ledger, tmp_path):
+    """The xlsx export writes rows as they come (constant memory) in a hidden folder beside
+    the file: after a save only the file is there, after a cancel nothing."""
+    from openpyxl import load_workbook
+
+    from shengui_desktop.progress import ImportCancelled
+    from shengui_desktop.services.excel.export import export_table
+
+    out = tmp_path / "out" / "名单.xlsx"
+    result = export_table(county_ledger, "enterprises", out, with_figures=True, today=AS_OF)
+    assert sorted(p.name for p in out.parent.iterdir()) == ["名单.xlsx"]
+    book = load_workbook(out, read_only=True)
+    figures_sheet = book["月度数据"]
+    rows = list(figures_sheet.iter_rows(values_only=True))
+    months = county_ledger.scalar("SELECT count(*) FROM monthly_figures")
+    assert result["rows"] == 600 and len(rows) == 3 + months + 1  # title, note, header … 合计
+    assert rows[2][0] == "统一社会信用代码" and rows[-1][0] == "合计"
+
+    with pytest.raises(ImportCancelled):
+        export_table(county_ledger, "figures", tmp_path / "gone" / "x.xlsx", cancel=lambda: True)
+    assert list((tmp_path / "gone").iterdir()) == []
