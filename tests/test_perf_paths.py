@@ -125,6 +125,22 @@ def test_export_streams_its_rows_and_leaves_nothing_beside(county_ledger, tmp_pa
     months = county_ledger.scalar("SELECT count(*) FROM monthly_figures")
     assert result["rows"] == 600 and len(rows) == 3 + months + 1  # title, note, header … 合计
     assert rows[2][0] == "统一社会信用代码" and rows[-1][0] == "合计"
+    # the order of the one sorted join it replaced
+    old = county_ledger.conn.execute(
+        "SELECT e.credit_code, e.name, f.period FROM monthly_figures f JOIN enterprises e"
+        " ON e.id = f.enterprise_id ORDER BY e.township_code, e.name, e.credit_code, f.period").fetchall()
+    assert [tuple(r[:3]) for r in rows[3:-1]] == old
+
+    # a selection: its enterprises in its order, their months in the list's order
+    chosen = [r[0] for r in county_ledger.conn.execute("SELECT id FROM enterprises ORDER BY credit_code DESC LIMIT 5")]
+    codes = {r[0]: r[1] for r in county_ledger.conn.execute("SELECT id, credit_code FROM enterprises")}
+    export_table(county_ledger, "enterprises", out, enterprise_ids=chosen + chosen[:1], with_figures=True,
+                 today=AS_OF)
+    book = load_workbook(out, read_only=True)
+    listed = [r[1] for r in list(book["企业名单"].iter_rows(values_only=True))[3:-1]]
+    assert listed == [codes[i] for i in chosen[1:]] + [codes[chosen[0]]]
+    months = [r[0] for r in list(book["月度数据"].iter_rows(values_only=True))[3:-1]]
+    assert months == [r[0] for r in old if r[0] in set(listed)]
 
     with pytest.raises(ImportCancelled):
         export_table(county_ledger, "figures", tmp_path / "gone" / "x.xlsx", cancel=lambda: True)
