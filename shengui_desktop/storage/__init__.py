@@ -42,7 +42,7 @@ class _GuardOnImport:
     def find_spec(cls, name, path=None, target=None):
         if name != "sqlite_utils":
             return None
-        sys.meta_path.remove(cls)  # type: ignore[arg-type]
+        sys.meta_path.remove(cls)
         spec = importlib.util.find_spec(name)
         if spec is None or spec.loader is None:
             return spec
@@ -52,11 +52,11 @@ class _GuardOnImport:
             execute(module)
             _guard(module)
 
-        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        spec.loader.exec_module = exec_module
         return spec
 
 
 if "sqlite_utils" in sys.modules:
     _guard(sys.modules["sqlite_utils"])
 else:
-    sys.meta_path.insert(0, _GuardOnImport)  # type: ignore[arg-type]
+    sys.meta_path.insert(0, _GuardOnImport)
