@@ -76,14 +76,14 @@ def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None
     try:
         return _write(ledger, what, book, Path(out), job, year=year, today=today,
                       enterprise_ids=enterprise_ids, with_figures=with_figures, period=period,
-                      filters=filters)
+                      filters=filters, monitor_filters=monitor_filters)
     finally:
         book.discard()
 
 
 def _write(ledger: Ledger, what: str, book, out: Path, job: Job, *, year: int, today: date,
            enterprise_ids: list[str] | None, with_figures: bool, period: str | None,
-           filters: IssueFilter | None) -> dict:
+           filters: IssueFilter | None, monitor_filters: dict[str, str] | None) -> dict:
     job.tell("读取台账", 0, 1)
     notes: list[str] = []
     selection = _Selection(enterprise_ids)
