@@ -136,3 +136,46 @@ def test_the_command_line_lists_and_retires_with_a_confirmation(world, tmp_path,
     finally:
         from shengui_desktop.storage.files import open_ledger
         world["C"] = open_ledger(Path(db), passphrase=PASSWORD, user="admin")
+
+
+def test_the_sync_page_retires_a_device_after_the_confirmation(qtbot, world, tmp_path, monkeypatch):
+    from shengui_desktop.ui.sync import devices as devices_module
+    from test_ui_support import open_window
+
+    c = world["C"]
+    window = open_window(qtbot, c, tmp_path / "window")
+    window.show_page("数据同步")
+    transfer = window.sync_page.transfer
+    assert transfer.devices_button.isVisible() and transfer.devices_button.text() == "台账副本…"
+    dialog = transfer.show_devices()
+    qtbot.waitExposed(dialog)
+    rows = dialog.model.rows_data
+    laptop = next(i for i, r in enumerate(rows) if r["origin_id"] == world["laptop_origin"])
+    assert {r["office"] for r in rows} >= {"秀水镇"}
+    assert not dialog.retire_button.isEnabled()  # nothing chosen yet
+    dialog.table.selectRow(laptop)
+    assert dialog.retire_button.isEnabled()
+    asked = []
+    monkeypatch.setattr(devices_module, "confirm", lambda _p, text: (asked.append(text), False)[1])
+    dialog.retire_button.click()  # 取消: nothing retired
+    assert "停用秀水镇的设备" in asked[0] and len(sync_service.list_devices(c, XIUSHUI)) == 2
+    monkeypatch.setattr(devices_module, "confirm", lambda _p, text: True)
+    dialog.retire_button.click()
+    assert [d["origin_id"] for d in sync_service.list_devices(c, XIUSHUI)] == [world["A"].origin_id]
+    assert "已停用秀水镇的设备" in dialog.message.text()
+    dialog.table.selectRow(0)  # the last device of 秀水镇 cannot be retired
+    only = dialog.selected()
+    if only["area_code"] == XIUSHUI:
+        assert not dialog.retire_button.isEnabled() and "唯一的设备" in dialog.message.text()
+    assert entries_to_township(c, tmp_path / "after") == 0
+    dialog.close()
+    window.close()
+
+
+def test_the_township_has_no_devices_button(qtbot, world, tmp_path):
+    from test_ui_support import open_window
+
+    window = open_window(qtbot, world["A"], tmp_path / "window")
+    window.show_page("数据同步")
+    assert not hasattr(window.sync_page.transfer, "devices_button")
+    window.close()
