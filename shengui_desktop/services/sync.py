@@ -266,8 +266,98 @@ def sync_status(ledger: Ledger) -> list[dict]:
     return out
 
 
+# -- copies of a peer's ledger (docs/sync-format.md, "Copies of a ledger") ---------------------
+def _acked_by(vectors: list[dict]) -> dict:
+    """What every one of these devices acknowledged (sync/exporter.py: per origin, the
+    lowest number; an origin one device never acknowledged is not acknowledged)."""
+    if not vectors:
+        return {}
+    shared = set(vectors[0]).intersection(*vectors[1:])
+    return {o: min(v[o] for v in vectors) for o in shared}
+
+
+def _held_back(ledger: Ledger, every: dict, others: dict) -> int:
+    """The changes the others acknowledged that `every` (all devices) did not: what one
+    device alone makes every package to its office carry again (at most: a package carries
+    only the office's share of them)."""
+    total = 0
+    for origin, high in others.items():
+        low = every.get(origin, 0)
+        if high > low:
+            total += ledger.scalar("SELECT count(*) FROM change_log WHERE site_id = ? AND site_seq > ?"
+                                   " AND site_seq <= ? AND data IS NOT NULL", (origin, low, high))
+    return total
+
+
+def device_name(origin_id: str, site_id: str) -> str:
+    """A copy of an office's ledger as people read it: 设备1a2b (原台账 for the ledger as made)."""
+    return f"设备{origin_id[:4]}" + ("（原台账）" if origin_id == site_id else "")
+
+
+def list_devices(ledger: Ledger, office: str | None = None) -> list[dict]:
+    """The copies of each peer office's ledger this ledger acknowledges apart (one row per
+    device: its last package and when, and `held_back`, the changes every package to that
+    office carries again only because this device has not acknowledged them). `office`: a
+    site id, area code or name."""
+    peers = exporter.find_peer(ledger, office) if office else exporter.peers(ledger)
+    out = []
+    for peer in peers:
+        rows = ledger.rows("SELECT origin_id, acked_vector, package_no, updated_at FROM peer_devices"
+                           " WHERE site_id = ? ORDER BY updated_at, origin_id", (peer["id"],))
+        vectors = [json.loads(r["acked_vector"] or "{}") for r in rows]
+        every = _acked_by(vectors)
+        for i, r in enumerate(rows):
+            others = _acked_by(vectors[:i] + vectors[i + 1:])
+            out.append({"site_id": peer["id"], "office": peer["name"], "area_code": peer["area_code"],
+                        "origin_id": r["origin_id"], "device": device_name(r["origin_id"], peer["id"]),
+                        "package_no": r["package_no"], "last_package_at": r["updated_at"],
+                        "devices": len(rows),
+                        "held_back": _held_back(ledger, every, others) if len(rows) > 1 else 0})
+    return out
+
+
+def find_device(ledger: Ledger, office: str, device: str) -> dict:
+    """One device of an office (list_devices' row) named by its origin id or a start of it
+    of at least 4 characters (设备1a2b: 1a2b)."""
+    ref = str(device or "").strip().lower().removeprefix("设备")
+    rows = list_devices(ledger, office)
+    found = [d for d in rows if len(ref) >= 4 and d["origin_id"].startswith(ref)]
+    if not found:
+        known = "、".join(d["device"] for d in rows) or "无"
+        raise UserError(f"{rows[0]['office'] if rows else office}没有设备“{device}”（已知设备：{known}）。")
+    if len(found) > 1:
+        raise UserError(f"“{device}”对应{len(found)}台设备，请写出更长的设备编号。")
+    return found[0]
+
+
+def retire_confirmation(found: dict) -> str:
+    """What retiring a device does, for the person to confirm (CLI and window)."""
+    when = (found["last_package_at"] or "")[:10] or "未知日期"
+    return (f"停用{found['office']}的{found['device']}（最后一次发来第{found['package_no']}号同步包，{when}）：\n"
+            f"本单位此后不再等待这台设备的确认，发往{found['office']}的同步包不再为它重发"
+            f"最多{found['held_back']}条变更。这台设备已收到和已发来的数据不受影响；"
+            "它如果以后又发来同步包，会重新登记，也会补发它缺少的变更。\n"
+            "只在这份台账副本已不再使用（电脑停用、复制后废弃）时停用。")
+
+
+def retire_device(ledger: Ledger, office: str, device: str) -> dict:
+    """Stop acknowledging a copy of an office's ledger that is no longer used (issue #15):
+    its last acknowledgement no longer holds back what the packages to the office leave
+    out. The origin stays bound to the office (its changes held here stay valid, and a
+    package it sends later is taken and makes it a device again). The only device of an
+    office is refused. Returns the device as list_devices gave it before."""
+    found = find_device(ledger, office, device)
+    if found["devices"] < 2:
+        raise UserError(f"{found['device']}是{found['office']}目前唯一的设备，不能停用。")
+    with ledger.transaction():
+        ledger.conn.execute("DELETE FROM peer_devices WHERE site_id = ? AND origin_id = ?",
+                            (found["site_id"], found["origin_id"]))
+    return found
+
+
 __all__ = ["export_packages", "import_packages", "inspect_package", "list_conflicts",
            "resolve_conflict", "list_duplicates", "find_duplicates", "merge_duplicates",
            "dismiss_duplicates", "rotate_keys", "sync_status", "PackageRejected",
            "export_certificate", "review_conflicts", "describe_conflict", "table_label",
-           "FIELD_LABELS", "APPLIED", "rekey_site", "REKEY_WARNING", "key_events"]
+           "FIELD_LABELS", "APPLIED", "rekey_site", "REKEY_WARNING", "key_events",
+           "device_name", "list_devices", "find_device", "retire_confirmation", "retire_device"]

@@ -25,6 +25,9 @@ EXPORT_TITLES = {"enterprises": "企业名单", "figures": "企业月度数据",
                  "issues": "问题台账", "pools": "企业库别", "targets": "目标任务完成情况",
                  "rewards": "奖补测算", "annual": "企业年度数据", "monitor": "企业月度监测表",
                  "projects": "重点项目清单"}
+# the exports that read one year (`year`: targets, rewards, the projects' revenue) or one
+# month (`period`: the monitoring table) of export_table's parameters; the others take neither
+EXPORT_TAKES = {"targets": "year", "rewards": "year", "projects": "year", "monitor": "period"}
 _FIGURE_HEADERS = {"revenue": "主营业务收入（万元）", "output_value": "工业总产值（万元）",
                    "tax_paid": "税收（万元）", "electricity_kwh": "用电量（千瓦时）",
                    "employees": "从业人员（人）"}

@@ -141,6 +141,13 @@ def is_database_error(error: BaseException) -> bool:
     return isinstance(error, DatabaseError)
 
 
+def database_message(error: BaseException, ledger: Ledger | None) -> str:
+    """The Chinese message for SQLite's or SQLCipher's `error` met on `ledger` after the
+    unlock (a page the window reads later): the same words and advice the unlock and the
+    command line give (database_error)."""
+    return str(database_error(error, getattr(ledger, "path", None)))
+
+
 def change_password(path: Path, user: str, old: str, new: str) -> None:
     """Rewrap `user`'s key slot under a new password (the old one must be right).
 
@@ -168,5 +175,5 @@ def close(ledger: Ledger | None) -> None:
         ledger.close()
 
 
-__all__ = ["RESTORE_ADVICE", "users", "unlock", "is_database_error", "change_password", "reset_password",
+__all__ = ["RESTORE_ADVICE", "users", "unlock", "is_database_error", "database_message", "change_password", "reset_password",
            "worker_connection", "close"]
