@@ -167,6 +167,7 @@ SERVICES = {
         db, [], area_code="140322100", fingerprint="0" * 16)),
     "sync.import_packages(accept)": ("At", lambda db, x: sync_service.import_packages(
         db, [Path(db.path).parent / "none.sgpkg"], accept_fingerprint="0" * 16)),
+    "sync.retire_device": ("At", lambda db, x: sync_service.retire_device(db, "秀水镇", "1a2b")),
     # reading, reports and exports: everyone, the viewer included
     "reports.print_report": ("CTAV", lambda db, x: reports.print_report(
         db, "ledger", Path(db.path).parent / "台账.pdf", reports.resolve_filters(db), printed_on=TODAY)),

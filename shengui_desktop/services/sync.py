@@ -346,6 +346,7 @@ def retire_device(ledger: Ledger, office: str, device: str) -> dict:
     out. The origin stays bound to the office (its changes held here stay valid, and a
     package it sends later is taken and makes it a device again). The only device of an
     office is refused. Returns the device as list_devices gave it before."""
+    require(ledger, "enrolment")
     found = find_device(ledger, office, device)
     if found["devices"] < 2:
         raise UserError(f"{found['device']}是{found['office']}目前唯一的设备，不能停用。")
