@@ -52,11 +52,16 @@ def open_from_args(args):
 
     recovery = os.environ.get("SHENGUI_RECOVERY_CODE")
     if recovery:
-        return session.unlock(ledger_path(args), recovery_code=recovery)
-    path = ledger_path(args)
-    if not path.exists():
-        raise UserError(f"找不到台账文件“{path}”。请用 --db 指定，或先运行 shengui init。")
-    return session.unlock(path, password=read_passphrase(), user=getattr(args, "user", None))
+        ledger = session.unlock(ledger_path(args), recovery_code=recovery)
+    else:
+        path = ledger_path(args)
+        if not path.exists():
+            raise UserError(f"找不到台账文件“{path}”。请用 --db 指定，或先运行 shengui init。")
+        ledger = session.unlock(path, password=read_passphrase(), user=getattr(args, "user", None))
+    note = session.lock_note(ledger)
+    if note:
+        print(note, file=sys.stderr)
+    return ledger
 
 
 def emit(args, data, text: Callable[[], str] | str | None = None) -> None:

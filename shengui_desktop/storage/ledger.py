@@ -27,6 +27,7 @@ from . import held, migrations
 from .columns import DERIVED_COLUMNS, local_columns
 from .connection import backup_to, connect
 from .keyslots import KeySlots, keys_path_for
+from .lock import WriterLock
 
 SYNCED_TABLES = (
     "townships", "departments", "enterprises", "monthly_figures", "visits", "issues",
@@ -136,6 +137,7 @@ class Ledger:
         self._specs: dict[str, TableSpec] = {}
         self.site_id = self.meta("site_id")
         self.wall_clock: Callable[[], float] = time.time  # replaced in tests
+        self.writer_lock: WriterLock | None = None  # storage/lock.py: released on close
 
     # -- reading helpers --------------------------------------------------------------
     @overload
@@ -512,11 +514,20 @@ class Ledger:
         """An encrypted copy (same key) with a copy of the key slots beside it.
         `progress(done, total)` as in connection.backup_to (it may raise to stop)."""
         target = Path(target)
-        out = backup_to(self.conn, self._key, target, progress)
-        if self.path is not None:
+        # the key file first: a backup file never stands without its keys (a crash between
+        # leaves a key file alone, which lists as nothing)
+        keys = keys_path_for(target)
+        wrote_keys = False
+        if self.path is not None and not target.exists() and not keys.exists():
             slots = KeySlots.load(keys_path_for(self.path))
-            KeySlots(keys_path_for(out), slots.data).save()
-        return out
+            KeySlots(keys, slots.data).save()
+            wrote_keys = True
+        try:
+            return backup_to(self.conn, self._key, target, progress)
+        except BaseException:
+            if wrote_keys:
+                keys.unlink(missing_ok=True)
+            raise
 
     def reader(self) -> sqlcipher3.Connection:
         """A second connection to this ledger's file, for reading on another thread (it
@@ -556,6 +567,9 @@ class Ledger:
         except sqlcipher3.dbapi2.Error:
             pass
         self.conn.close()
+        lock, self.writer_lock = self.writer_lock, None
+        if lock is not None:
+            lock.release()
 
     def __enter__(self) -> "Ledger":
         return self
