@@ -66,6 +66,26 @@ def connect(path: Path, key: bytes, *, create: bool = False) -> sqlcipher3.Conne
     return conn
 
 
+def connect_read_only(path: Path, key: bytes) -> sqlcipher3.Connection:
+    """A keyed connection that never writes to the file (not even its journal mode): for
+    looking into a backup before restoring it. Raises LedgerDamaged when the key does not
+    open it."""
+    path = Path(path)
+    if not path.is_file():
+        raise LedgerDamaged(f"找不到文件“{path}”。")
+    conn = sqlcipher3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10,
+                              check_same_thread=False, isolation_level=None)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(_key_pragma(key))
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("PRAGMA temp_store = MEMORY")
+    except DatabaseError:
+        conn.close()
+        raise LedgerDamaged(f"“{path.name}”已损坏或不是本台账的文件，无法读取。") from None
+    return conn
+
+
 BACKUP_STEP_PAGES = 1024  # pages copied per step of a backup (4 MiB): progress and a cancel between
 
 

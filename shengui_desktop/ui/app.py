@@ -118,7 +118,7 @@ def start(ledger: Path | None = None, demo: str | bool | None = None):
     """The dialogs before the window; returns the MainWindow, or None when the user gave up.
     `demo`: "township" or "county", "ask" (or True) to ask, None for the real ledger."""
     from ..services.ledger.demo import DEMO_PASSWORD, DEMO_USER
-    from ..services.office import session
+    from ..services.office import backups, session
     from .main_window import MainWindow
     from .start.unlock import UnlockDialog
     from .start.wizard import SetupWizard
@@ -147,8 +147,11 @@ def start(ledger: Path | None = None, demo: str | bool | None = None):
         if dialog.exec() != UnlockDialog.DialogCode.Accepted:
             return None
         opened = dialog.ledger
+    notes = [n for n in (session.lock_note(opened), backups.daily_backup(opened)) if n]
     window = MainWindow(opened)
     window.show()
+    if notes:
+        QMessageBox.information(window, "打开台账", "\n\n".join(notes))
     return window
 
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QMainWindow, QM
 
 from ..services.ledger import enterprises, reference
 from ..services import excel, policy
-from ..services.office import session, site
+from ..services.office import backups, session, site
 from ..services.ledger.enterprises import LEDGER_COLUMNS
 from .common import APP_TITLE, ChangeBus
 from .excel_import.page import ExcelImportPage
@@ -410,5 +410,9 @@ class MainWindow(QMainWindow):
             page.runner.shutdown()
         self.print_page.shutdown()  # also removes the generated files
         self.import_page.shutdown()
+        # encrypted, rotated (7 days, 4 weeks); a window replaced after a restore hands over
+        problem = None if hasattr(self, "successor") else backups.backup_on_close(self.ledger)
+        if problem:
+            QMessageBox.warning(self, "自动备份", problem)
         session.close(self.ledger)
         super().closeEvent(event)
