@@ -6,6 +6,7 @@ path, so the change log is filled exactly as real work would fill it.
 
 from __future__ import annotations
 
+import os
 import random
 import tempfile
 import uuid
@@ -335,7 +336,12 @@ def ensure_demo_ledger(path, *, enterprises: int = 300, progress=None, profile: 
     path = Path(path)
     if path.exists():
         return path
-    ledger, _recovery = init_office(path, role="county", name="盂县（演示）", area_code="140322",
+    # built under a name of its own and renamed when whole: a crash half-way (the program
+    # killed, the power cut) leaves no half demo at `path` that the next start would open
+    building = path.with_name(f".{path.name}.building")
+    _remove_ledger(building)
+    _remove_ledger(path)  # a key file a crash left alone between the two renames below
+    ledger, _recovery = init_office(building, role="county", name="盂县（演示）", area_code="140322",
                                     admin_user=DEMO_USER, password=DEMO_PASSWORD,
                                     display_name="演示管理员")
     try:
@@ -343,9 +349,11 @@ def ensure_demo_ledger(path, *, enterprises: int = 300, progress=None, profile: 
         generate(ledger, enterprises=enterprises, townships=8, seed=1, progress=progress)
     except BaseException:
         ledger.close()
-        _remove_ledger(path)
+        _remove_ledger(building)
         raise
     ledger.close()
+    os.replace(f"{building}.keys", f"{path}.keys")  # the keys first: the ledger's file is the sign
+    os.replace(building, path)
     return path
 
 

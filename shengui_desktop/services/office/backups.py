@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -60,6 +61,8 @@ _TAILS = {"before_restore": "-before-restore", "auto": "-auto"}
 KEEP_DAILY = 7  # automatic backups: the newest of each of the last 7 days that have one
 KEEP_WEEKLY = 4  # and of each of the last 4 weeks
 SETTINGS_SUFFIX = ".backup.json"
+KEYS_TEMP_PREFIX = ".keys-"  # storage/keyslots.py KeySlots.save's temporary file
+STALE_SECONDS = 300
 _UPGRADE = re.compile(r"^(?P<name>.+)\.v(?P<version>\d+)-(?P<stamp>\d{8}-\d{6})(?:-\d+)?\.bak$")
 
 
@@ -400,6 +403,14 @@ def rotate(ledger_path: Path) -> list[Path]:
     if folder.is_dir():
         for p in folder.iterdir():
             name = p.name
+            if name.startswith(KEYS_TEMP_PREFIX):  # a key file's copy a crash left half-way
+                try:  # (not of a name of ours: only when old, another ledger may share the folder)
+                    if time.time() - p.stat().st_mtime > STALE_SECONDS:
+                        p.unlink()
+                        removed.append(p)
+                except OSError:
+                    pass
+                continue
             if not name.startswith(f"{stem}-"):
                 continue
             base = name.split(".sgdb")[0] + SUFFIX
