@@ -28,6 +28,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -481,14 +482,17 @@ def build(tmp_path_factory):
 
 def campaign(operation: Operation, folder: Path, kills: int, seed: int) -> dict:
     """Probe the operation's ticks, then kill it at `kills` points drawn from them (the last
-    tick always among them). Returns {"tried", "survived", "outcomes"}."""
+    ticks — the commit, the renames after it — always among them). Returns {"tried",
+    "survived", "outcomes"}."""
     probe = folder / "probe"
     done = run_child(CHILD_OPS[operation.name], operation.prepare(probe), 0, operation.every)
     assert done.returncode == 0, done.stderr
     total = json.loads(done.stdout.strip().splitlines()[-1])["ticks"]
     assert total > kills, (operation.name, total)
     rng = random.Random(seed)
-    points = sorted(set(rng.sample(range(1, total), kills - 1)) | {total})
+    last = min(4, kills - 1) if kills > 3 else 1  # the commit and what follows it, always
+    points = sorted(set(rng.sample(range(1, total - last + 1), kills - last))
+                    | set(range(total - last + 1, total + 1)))
     outcomes: dict[str, int] = {}
     tried = survived = 0
     for n in points:
@@ -526,6 +530,9 @@ def run_campaign(operation: Operation, folder: Path, kills: int, seed: int) -> d
     result["seconds"] = round(time.monotonic() - started, 1)
     RESULTS[operation.name] = result
     print("\n" + report(RESULTS))
+    if os.environ.get("SHENGUI_CRASH_REPORT"):  # the figures, from every test worker
+        with open(os.environ["SHENGUI_CRASH_REPORT"], "a", encoding="utf-8") as f:
+            f.write(json.dumps({"operation": operation.name, "kills": kills, **result}, ensure_ascii=False) + "\n")
     assert result["survived"] == result["tried"] and result["tried"] >= kills - 1, (operation.name, result)
     return result
 
@@ -543,3 +550,146 @@ def test_the_crash_campaign(build, name, tmp_path, request):
     result = run_campaign(build(name), tmp_path, SLOW_KILLS, seed=1900 + list(BUILDERS).index(name))
     assert result["tried"] >= SLOW_KILLS - 3  # 7 operations: at least 203 kills in all
     assert {"before", "after"} <= set(result["outcomes"]) or name == "migration", result
+
+
+# -- I/O faults: a full disk, a read-only folder, a USB stick pulled mid-write ------------------
+def limited(size: int) -> Callable[[], None]:
+    """For a child: files may not grow past `size` bytes (a full disk, as SQLite and Python
+    see it: EFBIG), instead of being killed by SIGXFSZ."""
+    def apply() -> None:
+        import resource
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    return apply
+
+
+def shengui(args: list, preexec: Callable[[], None] | None = None, password: str = PASSWORD):
+    env = dict(os.environ, SHENGUI_PASSPHRASE=password)
+    return subprocess.run([sys.executable, "-m", "shengui_desktop", *map(str, args)], capture_output=True,
+                          text=True, env=env, cwd=ROOT, preexec_fn=preexec, timeout=300)
+
+
+def assert_told(done: subprocess.CompletedProcess, *words: str) -> None:
+    """Refused with a Chinese sentence and no traceback."""
+    assert done.returncode not in (0, 1), (done.returncode, done.stderr)
+    assert done.stderr.startswith("错误："), done.stderr
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
+    for word in words:
+        assert word in done.stderr, done.stderr
+
+
+@pytest.fixture(scope="module")
+def faults(tmp_path_factory) -> dict:
+    base = tmp_path_factory.mktemp("faults")
+    county, _ = init_office(base / "county.sgdb", role="county", name="盂县", area_code="140322",
+                            admin_user="admin", password=PASSWORD)
+    demo.generate(county, enterprises=40, townships=2, seed=3)
+    county.close()
+    sheet = write_xlsx(base / "名单.xlsx", [["企业名称", "统一社会信用代码", "所属乡镇"]] + [
+        [f"盂县新企业{i}有限公司", credit(i + 5000), "秀水镇"] for i in range(2000)])
+    return {"county": base / "county.sgdb", "sheet": sheet, "world": sync_world(base)}
+
+
+def state_of(path: Path) -> tuple[str, int | None]:
+    with open_ledger(path, passphrase=PASSWORD) as ledger:
+        assert ledger.verify() == []
+        return content_hash(ledger), ledger.scalar("SELECT max(last_sent_no) FROM peer_state")
+
+
+def test_a_full_disk_saves_nothing_and_says_so(faults, tmp_path):
+    county = copy_ledger(faults["county"], tmp_path / "county.sgdb")
+    before = state_of(county)
+    size = county.stat().st_size
+    # a backup that does not fit: no backup, no half file, no key file left
+    assert_told(shengui(["backup", "--db", county], limited(size // 2)), "无法写入备份", "台账未受影响")
+    folder = backups.backup_folder(county)
+    assert not folder.exists() or list(folder.iterdir()) == []
+    # an import whose writes do not fit: nothing of it saved
+    assert_told(shengui(["excel", "import", "--db", county, faults["sheet"]], limited(64 << 10)),
+                "台账写入失败", "没有保存")
+    assert state_of(county) == before
+    # a package that does not fit on the stick: not counted as sent, no file
+    town = copy_ledger(faults["world"]["township"], tmp_path / "xiushui.sgdb")
+    town_before = state_of(town)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    assert_told(shengui(["sync", "export", "--db", town, "--out", usb], limited(40 << 10)),
+                "文件过大")
+    assert list(usb.iterdir()) == [] and state_of(town) == town_before
+    # with room again, each works
+    assert shengui(["sync", "export", "--db", town, "--out", usb]).returncode == 0
+    assert len(list(usb.glob("*.sgpkg"))) == 1
+
+
+@contextmanager
+def read_only(folder: Path):
+    """`folder` refuses new files, for root as for a clerk's account: chmod for a user, the
+    immutable attribute for root (whom permissions do not stop)."""
+    if os.geteuid() != 0:
+        os.chmod(folder, 0o555)
+        undo = ["chmod", "755", str(folder)]
+    else:
+        if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(folder)],
+                                                             capture_output=True).returncode:
+            pytest.skip("no way to make a folder read-only for root here")
+        undo = ["chattr", "-i", str(folder)]
+    try:
+        yield folder
+    finally:
+        subprocess.run(undo, check=True)
+
+
+def test_a_read_only_folder_is_refused_with_a_sentence(faults, tmp_path):
+    county = copy_ledger(faults["county"], tmp_path / "ledgers" / "county.sgdb")
+    town = copy_ledger(faults["world"]["township"], tmp_path / "ledgers" / "xiushui.sgdb")
+    folder, usb = backups.backup_folder(county), tmp_path / "usb"
+    folder.mkdir()
+    usb.mkdir()
+    before, town_before = state_of(county), state_of(town)
+    with read_only(folder), read_only(usb):
+        assert_told(shengui(["backup", "--db", county]), "无法在", "写入备份", "没有读写权限")
+        assert_told(shengui(["sync", "export", "--db", town, "--out", usb]), "无法读写", "权限")
+    assert list(folder.iterdir()) == [] and list(usb.iterdir()) == []
+    with read_only(county.parent):  # a ledger in a folder it may not write: refused at once
+        assert_told(shengui(["excel", "import", "--db", county, faults["sheet"]]), "台账锁文件")
+    assert state_of(county) == before and state_of(town) == town_before
+
+
+def test_a_usb_stick_pulled_mid_write_leaves_nothing_half(faults, tmp_path):
+    from shengui_desktop.errors import UserError, os_error_message
+
+    county_path = copy_ledger(faults["county"], tmp_path / "county.sgdb")
+    before = state_of(county_path)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+
+    def pull(*_args) -> None:
+        if usb.exists():
+            shutil.rmtree(usb)
+
+    ledger = session.unlock(county_path, password=PASSWORD)
+    try:
+        with pytest.raises((UserError, OSError)) as failed:  # 备份到U盘, the stick pulled
+            backups.make_backup(ledger, folder=usb, progress=pull)
+        if isinstance(failed.value, OSError) and not isinstance(failed.value, UserError):
+            assert os_error_message(failed.value).startswith("无法读写")
+        assert not usb.exists()
+        assert content_hash(ledger) == before[0] and ledger.verify() == []
+    finally:
+        session.close(ledger)
+    # a sync package: the stick pulled while the package is being made
+    town = copy_ledger(faults["world"]["township"], tmp_path / "xiushui.sgdb")
+    town_before = state_of(town)
+    usb.mkdir()
+    ledger = session.unlock(town, password=PASSWORD)
+    try:
+        with pytest.raises(OSError) as failed:
+            sync_service.export_packages(ledger, usb, progress=pull)
+        assert os_error_message(failed.value).startswith("无法读写")
+        assert ledger.verify() == []
+    finally:
+        session.close(ledger)
+    assert state_of(town) == town_before  # not counted as sent: the next export carries it all
+    usb.mkdir()
+    assert shengui(["sync", "export", "--db", town, "--out", usb]).returncode == 0

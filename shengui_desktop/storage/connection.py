@@ -12,6 +12,16 @@ from ..errors import LedgerDamaged, UserError
 
 DatabaseError = sqlcipher3.dbapi2.DatabaseError
 SQLITE_HEADER = b"SQLite format 3\x00"
+# SQLite's words for a write the disk refused (full, read-only, gone), as opposed to damage
+_WRITE_FAILURES = ("disk i/o error", "database or disk is full", "readonly database",
+                   "unable to open database file")
+WRITE_FAILED = ("台账写入失败：磁盘空间不足、没有写入权限，或U盘已拔出。本次操作没有保存，"
+                "台账保持操作之前的内容。请腾出磁盘空间（或插好U盘）后重试。")
+
+
+def write_failure(error: BaseException) -> bool:
+    """Whether a SQLite error is the disk refusing a write (not a damaged file)."""
+    return isinstance(error, DatabaseError) and any(w in str(error).lower() for w in _WRITE_FAILURES)
 
 
 def _key_pragma(key: bytes) -> str:
@@ -56,11 +66,14 @@ def connect(path: Path, key: bytes, *, create: bool = False) -> sqlcipher3.Conne
         if mode.lower() != "wal":
             raise DatabaseError(f"journal_mode is {mode}")
         conn.execute("PRAGMA synchronous = FULL")
-    except DatabaseError:
+    except DatabaseError as e:
         conn.close()
         if create:
             for suffix in ("", "-wal", "-shm"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
+        if write_failure(e):
+            raise UserError(f"无法读写台账文件“{path.name}”：磁盘空间不足、没有写入权限，或磁盘为只读。"
+                            "台账未作任何修改。") from None
         raise LedgerDamaged(
             f"台账文件“{path.name}”已损坏或与密钥文件不匹配，无法打开。请从备份恢复。") from None
     return conn
@@ -116,6 +129,11 @@ def backup_to(conn: sqlcipher3.Connection, key: bytes, target: Path,
                 conn.backup(dest, pages=BACKUP_STEP_PAGES,
                             progress=lambda _status, remaining, total: progress(total - remaining, total))
             dest.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
+        except DatabaseError as e:
+            if not write_failure(e):
+                raise
+            raise UserError(f"无法写入备份“{target.name}”：磁盘空间不足、U盘已拔出或为只读。"
+                            "不完整的文件已删除，台账未受影响。") from None
         finally:
             dest.close()
         os.replace(tmp, target)

@@ -25,7 +25,8 @@ import sqlite_utils
 from ..domain.search import search_key
 from . import held, migrations
 from .columns import DERIVED_COLUMNS, local_columns
-from .connection import backup_to, connect
+from ..errors import UserError, os_error_message
+from .connection import WRITE_FAILED, backup_to, connect, write_failure
 from .keyslots import KeySlots, keys_path_for
 from .lock import WriterLock
 
@@ -212,13 +213,24 @@ class Ledger:
             yield self
             self._flush_clock()
             self.conn.execute("COMMIT")
+        except sqlcipher3.dbapi2.OperationalError as e:
+            self._roll_back()
+            if write_failure(e):  # a full disk, a pulled USB stick: nothing was saved
+                raise UserError(WRITE_FAILED) from None
+            raise
         except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+            self._roll_back()
             raise
         finally:
             self._depth = 0
             self._clock = None
+
+    def _roll_back(self) -> None:
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlcipher3.dbapi2.OperationalError:
+                pass  # SQLite has rolled back itself, or the file is gone: its journal undoes it
 
     def _load_clock(self) -> _Clock:
         if self._clock is None:
@@ -520,7 +532,11 @@ class Ledger:
         wrote_keys = False
         if self.path is not None and not target.exists() and not keys.exists():
             slots = KeySlots.load(keys_path_for(self.path))
-            KeySlots(keys, slots.data).save()
+            try:
+                KeySlots(keys, slots.data).save()
+            except OSError as e:
+                raise UserError(f"无法在“{target.parent}”写入备份（{os_error_message(e).split('：')[-1]}）。"
+                                "台账未受影响。") from None
             wrote_keys = True
         try:
             return backup_to(self.conn, self._key, target, progress)
