@@ -40,7 +40,7 @@ from excel_build import credit, write_xlsx
 from helpers import content_hash
 from shengui_desktop.services import sync as sync_service
 from shengui_desktop.services.excel import import_file
-from shengui_desktop.services.ledger import demo, reference
+from shengui_desktop.services.ledger import demo, demo_county, reference
 from shengui_desktop.services.office import backups, session
 from shengui_desktop.services.office.setup import init_office
 from shengui_desktop.storage import migrations
@@ -106,8 +106,9 @@ CHILD = textwrap.dedent('''
         result = import_file(ledger, args[1], progress=lambda *a: None)
         assert result.ok and result.applied, result.problem_lines()
     elif op == "demo":
-        from shengui_desktop.services.ledger import demo
-        demo.ensure_demo_ledger(args[0], enterprises=int(args[1]), progress=lambda *a: None)
+        from shengui_desktop.services.ledger import demo_county
+        demo_county.ensure_demo_ledger(args[0], township_path=args[1], enterprises=int(args[2]),
+                                       progress=lambda *a: None)
     elif op == "backup":
         from shengui_desktop.services.office import backups, session
         ledger = session.unlock(args[0], password=args[1])
@@ -217,31 +218,34 @@ def excel_operation(base: Path) -> Operation:
 
 
 def demo_operation(base: Path) -> Operation:
-    expected_path = demo.ensure_demo_ledger(base / "demo" / "expected.sgdb", enterprises=12)
-    tables = ("enterprises", "monthly_figures", "visits", "issues", "townships", "departments", "targets")
+    """The demo county with 秀水镇's ledger, made together (demo_county.py)."""
+    expected_path = demo_county.ensure_demo_ledger(base / "demo" / "county.sgdb", enterprises=12,
+                                                   township_path=base / "demo" / "town.sgdb")
+    tables = ("enterprises", "monthly_figures", "visits", "issues", "townships", "departments", "sites")
 
-    def counts(ledger) -> dict:
-        return {t: ledger.scalar(f"SELECT count(*) FROM {t}") for t in tables}  # noqa: S608
+    def counts(path: Path) -> dict:
+        with open_ledger(path, passphrase=demo.DEMO_PASSWORD, user=demo.DEMO_USER) as ledger:
+            assert ledger.verify() == []
+            return {t: ledger.scalar(f"SELECT count(*) FROM {t}") for t in tables}  # noqa: S608
 
-    with open_ledger(expected_path, passphrase=demo.DEMO_PASSWORD, user=demo.DEMO_USER) as ledger:
-        expected = counts(ledger)
+    expected = (counts(expected_path), counts(base / "demo" / "town.sgdb"))
 
     def prepare(run: Path) -> list:
         run.mkdir(parents=True, exist_ok=True)
-        return [run / "demo.sgdb", 12]
+        return [run / "county.sgdb", run / "town.sgdb", 12]
 
     def check(run: Path) -> str:
-        path = run / "demo.sgdb"
-        made = path.exists()
-        if not made:  # the next start builds it, whatever the crash left
-            demo.ensure_demo_ledger(path, enterprises=12)
-        ledger = (open_after_kill(path, demo.DEMO_PASSWORD, demo.DEMO_USER) if made else
-                  session.unlock(path, password=demo.DEMO_PASSWORD, user=demo.DEMO_USER))
-        try:
-            assert ledger.verify() == [] and counts(ledger) == expected
-        finally:
-            session.close(ledger)
-        assert sorted(p.name for p in run.iterdir()) == ["demo.sgdb", "demo.sgdb.keys"]
+        county, town = run / "county.sgdb", run / "town.sgdb"
+        made = county.exists()
+        for path in (county, town):
+            if path.exists():  # a stale lock is taken over, the demo is whole
+                session.close(open_after_kill(path, demo.DEMO_PASSWORD, demo.DEMO_USER))
+        # the next start: the township demo (it makes the county again when it is missing)
+        demo_county.ensure_township_demo(town, county)
+        demo_county.ensure_demo_ledger(county)
+        assert (counts(county), counts(town)) == expected
+        assert sorted(p.name for p in run.iterdir()) == ["county.sgdb", "county.sgdb.keys",
+                                                         "town.sgdb", "town.sgdb.keys"]
         return "after" if made else "before"
 
     return Operation("demo generation", 500, prepare, check)

@@ -557,7 +557,10 @@ class Ledger:
         problems = []
         # the pages' own checksums first: they name a damaged page, where SQLite's check
         # stops at it with "database disk image is malformed"
-        cipher = [r[0] for r in self.conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+        try:
+            cipher = [r[0] for r in self.conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+        except sqlcipher3.dbapi2.DatabaseError as e:
+            cipher = [str(e)]
         if cipher:
             pages = [m.group(1) for line in cipher for m in [re.search(r"page (\d+)", line)] if m]
             problems.append("加密页校验失败：" + ("第" + "、".join(pages[:10]) + "页" if pages

@@ -43,21 +43,26 @@ def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None
                  today: date | None = None, enterprise_ids: list[str] | None = None,
                  with_figures: bool = False, progress: Progress | None = None,
                  cancel: Cancel = None, period: str | None = None,
-                 filters: IssueFilter | None = None) -> dict:
+                 filters: IssueFilter | None = None,
+                 monitor_filters: dict[str, str] | None = None) -> dict:
     """Write one export; returns {"path", "title", "rows", "notes"}.
 
     `enterprise_ids` limits an enterprise, figure, visit or issue export to those
     enterprises. The monthly figures are an export of their own ("figures"); the
     enterprise list carries them on a second sheet only `with_figures` (a county's
     10,000-row monthly sheet printed along with every list). `period` ('YYYY-MM') is the
-    month of the monitoring table (default: the latest month with figures). `filters`: the
-    issues' (department, status, overdue), as the 问题台账 page sets them."""
+    month of the monitoring table (default: the latest month with figures);
+    `monitor_filters` narrows it as services.policy.monitoring.monitoring_table's township,
+    pool, department and flag do (the window's 月度监测 page exports what it shows).
+    `filters`: the issues' (department, status, overdue), as the 问题台账 page sets them."""
     from ...spreadsheets.writer import TableBook
 
     if what not in EXPORT_TITLES:
         raise UserError(f"不支持导出“{what}”，可选：{'、'.join(EXPORT_TITLES)}")
     if filters is not None and what != "issues":
         raise UserError("责任单位、办理状态和逾期只用于筛选问题台账（issues）")
+    if monitor_filters and what != "monitor":
+        raise UserError("乡镇、库别、责任单位和提示的筛选只用于企业月度监测表（monitor）")
     if with_figures and what != "enterprises":
         raise UserError("只有企业名单可以附带月度数据（月度数据可单独导出：figures）")
     today = today or date.today()
@@ -72,7 +77,8 @@ def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None
     notes: list[str] = []
     selection = _Selection(enterprise_ids)
     extra = {"with_figures": with_figures} if what == "enterprises" else \
-        {"period": period} if what == "monitor" else {"filters": filters} if what == "issues" else {}
+        {"period": period, "filters": monitor_filters} if what == "monitor" else \
+        {"filters": filters} if what == "issues" else {}
     rows = globals()[f"_export_{what}"](ledger, book, year=year, today=today, notes=notes,
                                         check_cancel=job.check, selection=selection, **extra)
     job.tell("写入文件", 0, 1)
@@ -358,10 +364,12 @@ def _export_rewards(ledger: Ledger, book, *, year, today, notes, check_cancel, s
                           title_columns=2)
 
 
-def _export_monitor(ledger: Ledger, book, *, year, today, notes, check_cancel, selection, period) -> int:
+def _export_monitor(ledger: Ledger, book, *, year, today, notes, check_cancel, selection, period,
+                    filters) -> int:
     from .monitor_export import write_monitor
 
-    return write_monitor(ledger, book, period=period, today=today, notes=notes, check_cancel=check_cancel)[1]
+    return write_monitor(ledger, book, period=period, today=today, notes=notes, check_cancel=check_cancel,
+                         filters=filters)[1]
 
 
 def _export_projects(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:

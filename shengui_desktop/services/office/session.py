@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...storage import files
+from ...storage.connection import RESTORE_ADVICE, DatabaseError, database_error
 from ...storage.keyslots import KeySlots, keys_path_for
 
 if TYPE_CHECKING:
@@ -32,9 +33,19 @@ def unlock(path: Path, *, password: str | None = None, user: str | None = None,
 
     Without a user, every user's password slot is tried. A wrong password or recovery code
     raises WrongPassphrase ("用户名或密码错误，台账未打开。" / "恢复码不正确…"); a missing or
-    damaged file raises LedgerDamaged. The schema is brought up to date on the way.
+    damaged file raises LedgerDamaged (a damaged page too: never a raw DatabaseError). The
+    schema is brought up to date on the way.
     """
-    return files.open_ledger(Path(path), passphrase=password, user=user, recovery_code=recovery_code)
+    try:
+        return files.open_ledger(Path(path), passphrase=password, user=user, recovery_code=recovery_code)
+    except DatabaseError as e:  # a damaged page met while checking or upgrading the schema
+        raise database_error(e, Path(path)) from None
+
+
+def is_database_error(error: BaseException) -> bool:
+    """Whether `error` is SQLite's or SQLCipher's (database_error turns it into the Chinese
+    message a person reads: damage, a busy or a full disk)."""
+    return isinstance(error, DatabaseError)
 
 
 def lock_note(ledger: Ledger | None) -> str | None:
@@ -69,3 +80,7 @@ def close(ledger: Ledger | None) -> None:
     """End a session (or a worker's connection): checkpoint the journal and close."""
     if ledger is not None:
         ledger.close()
+
+
+__all__ = ["RESTORE_ADVICE", "users", "unlock", "is_database_error", "change_password", "reset_password",
+           "worker_connection", "close"]

@@ -135,6 +135,9 @@ class UnlockDialog(QDialog):
         else:
             self.message.setText(message)
             self.ok.setEnabled(True)
+        # a damaged file's message runs to several lines (what happened, how to restore):
+        # the dialog grows to show all of it rather than clipping it
+        self.adjustSize()
 
     def _tick(self) -> None:
         self._remaining -= 1
