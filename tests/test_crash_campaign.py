@@ -217,9 +217,12 @@ def excel_operation(base: Path) -> Operation:
     return Operation("spreadsheet import", 100, prepare, check)
 
 
+DEMO_SIZE = 40  # enterprises of the demo county (the conflicts and duplicates need a few)
+
+
 def demo_operation(base: Path) -> Operation:
     """The demo county with 秀水镇's ledger, made together (demo_county.py)."""
-    expected_path = demo_county.ensure_demo_ledger(base / "demo" / "county.sgdb", enterprises=12,
+    expected_path = demo_county.ensure_demo_ledger(base / "demo" / "county.sgdb", enterprises=DEMO_SIZE,
                                                    township_path=base / "demo" / "town.sgdb")
     tables = ("enterprises", "monthly_figures", "visits", "issues", "townships", "departments", "sites")
 
@@ -232,7 +235,7 @@ def demo_operation(base: Path) -> Operation:
 
     def prepare(run: Path) -> list:
         run.mkdir(parents=True, exist_ok=True)
-        return [run / "county.sgdb", run / "town.sgdb", 12]
+        return [run / "county.sgdb", run / "town.sgdb", DEMO_SIZE]
 
     def check(run: Path) -> str:
         county, town = run / "county.sgdb", run / "town.sgdb"
@@ -240,9 +243,11 @@ def demo_operation(base: Path) -> Operation:
         for path in (county, town):
             if path.exists():  # a stale lock is taken over, the demo is whole
                 session.close(open_after_kill(path, demo.DEMO_PASSWORD, demo.DEMO_USER))
-        # the next start: the township demo (it makes the county again when it is missing)
-        demo_county.ensure_township_demo(town, county)
-        demo_county.ensure_demo_ledger(county)
+        # the next start, as ensure_township_demo does it (with this size): both made again
+        # unless the township is there (the county is renamed into place first)
+        if not town.exists():
+            demo_county.remove_ledger(county)
+            demo_county.ensure_demo_ledger(county, township_path=town, enterprises=DEMO_SIZE)
         assert (counts(county), counts(town)) == expected
         assert sorted(p.name for p in run.iterdir()) == ["county.sgdb", "county.sgdb.keys",
                                                          "town.sgdb", "town.sgdb.keys"]
