@@ -68,7 +68,7 @@ def test_a_second_program_is_refused_with_the_holder_named(closed):
         text = str(refused.value)
         assert text.startswith("台账正由另一个程序使用：")
         assert f"主机 {socket.gethostname()}" in text and f"进程 {child.pid}" in text
-        assert f"开始时间 {info['started']}" in text
+        assert f"开始时间 {info['started'].replace('T', ' ')}" in text
         # the command line is refused the same way: a Chinese message, no traceback, no write
         before = closed.read_bytes()
         done = shengui("verify", "--db", str(closed))

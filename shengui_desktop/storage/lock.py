@@ -74,8 +74,8 @@ def process_alive(pid: int) -> bool:
 
 def holder_text(info: dict) -> str:
     """主机 X，进程 N，开始时间 T."""
-    return (f"主机 {info.get('host') or '未知'}，进程 {info.get('pid') or '未知'}，"
-            f"开始时间 {info.get('started') or '未知'}")
+    started = str(info.get("started") or "未知").replace("T", " ")
+    return f"主机 {info.get('host') or '未知'}，进程 {info.get('pid') or '未知'}，开始时间 {started}"
 
 
 def _read_info(path: Path) -> dict:
