@@ -67,6 +67,10 @@ def open_from_args(args):
         if not path.exists():
             raise UserError(f"找不到台账文件“{path}”。请用 --db 指定，或先运行 shengui init。")
         ledger = session.unlock(path, password=read_passphrase(), user=getattr(args, "user", None))
+        if ledger.opened_notice:  # the ledger was copied to this computer (shown once)
+            from ..services.sync import copy_notice
+
+            print("注意：" + (copy_notice(ledger, clear=True) or ledger.opened_notice), file=sys.stderr)
     note = session.lock_note(ledger)
     if note:
         print(note, file=sys.stderr)

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import LedgerDamaged, UserError
-from . import enrolled, lock, migrations
+from . import enrolled, lock, migrations, origins
 from .connection import connect
 from .keyslots import KEY_BYTES, KdfParams, KeySlots, keys_path_for
 from .ledger import Ledger, new_id
@@ -48,6 +48,8 @@ def open_ledger(path: Path, *, passphrase: str | None = None, user: str | None =
         ledger.writer_lock = writer
         if migrate:
             enrolled.finish_upgrade(ledger)  # migration 8's tracked writes
+            # a copy on another computer writes under its own origin from now on
+            ledger.opened_notice = origins.check_place(ledger)
     except BaseException:
         conn.close()
         writer.release()
@@ -91,7 +93,8 @@ def create_ledger(path: Path, *, role: str, name: str, area_code: str, admin_use
             ledger.conn.execute(
                 "INSERT INTO users(username, display_name, role, created_at) VALUES (?, ?, 'admin', ?)",
                 (admin_user, display_name or admin_user, now))
-        ledger.site_id = site_id
+        ledger.site_id = ledger.origin_id = site_id
+        origins.record_place(ledger)
         ledger.writer_lock = writer
     except BaseException:
         for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), keys_path):
