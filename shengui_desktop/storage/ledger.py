@@ -564,6 +564,8 @@ class Ledger:
         # leaves a key file alone, which lists as nothing)
         keys = keys_path_for(target)
         wrote_keys = False
+        if not target.parent.is_dir():  # never made here (the key file's save would make it)
+            raise UserError(f"无法备份到“{target}”：文件夹“{target.parent}”不存在。")
         if self.path is not None and not target.exists() and not keys.exists():
             slots = KeySlots.load(keys_path_for(self.path))
             try:
