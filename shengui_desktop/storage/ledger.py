@@ -23,8 +23,10 @@ import sqlcipher3
 
 from . import held, migrations
 from .columns import DERIVED_COLUMNS, local_columns
-from .connection import backup_to, connect
+from ..errors import UserError, os_error_message
+from .connection import WRITE_FAILED, backup_to, connect, write_failure
 from .keyslots import KeySlots, keys_path_for
+from .lock import WriterLock
 
 SYNCED_TABLES = (
     "townships", "departments", "enterprises", "monthly_figures", "visits", "issues",
@@ -143,6 +145,7 @@ class Ledger:
         # site id, or a copy's own origin
         self.origin_id = self.meta("origin_id") or self.site_id
         self.wall_clock: Callable[[], float] = time.time  # replaced in tests
+        self.writer_lock: WriterLock | None = None  # storage/lock.py: released on close
 
     @property
     def db(self):
@@ -227,13 +230,24 @@ class Ledger:
             yield self
             self._flush_clock()
             self.conn.execute("COMMIT")
+        except sqlcipher3.dbapi2.OperationalError as e:
+            self._roll_back()
+            if write_failure(e):  # a full disk, a pulled USB stick: nothing was saved
+                raise UserError(WRITE_FAILED) from None
+            raise
         except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+            self._roll_back()
             raise
         finally:
             self._depth = 0
             self._clock = None
+
+    def _roll_back(self) -> None:
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlcipher3.dbapi2.OperationalError:
+                pass  # SQLite has rolled back itself, or the file is gone: its journal undoes it
 
     def _load_clock(self) -> _Clock:
         if self._clock is None:
@@ -558,11 +572,26 @@ class Ledger:
         """An encrypted copy (same key) with a copy of the key slots beside it.
         `progress(done, total)` as in connection.backup_to (it may raise to stop)."""
         target = Path(target)
-        out = backup_to(self.conn, self._key, target, progress)
-        if self.path is not None:
+        # the key file first: a backup file never stands without its keys (a crash between
+        # leaves a key file alone, which lists as nothing)
+        keys = keys_path_for(target)
+        wrote_keys = False
+        if not target.parent.is_dir():  # never made here (the key file's save would make it)
+            raise UserError(f"无法备份到“{target}”：文件夹“{target.parent}”不存在。")
+        if self.path is not None and not target.exists() and not keys.exists():
             slots = KeySlots.load(keys_path_for(self.path))
-            KeySlots(keys_path_for(out), slots.data).save()
-        return out
+            try:
+                KeySlots(keys, slots.data).save()
+            except OSError as e:
+                raise UserError(f"无法在“{target.parent}”写入备份（{os_error_message(e).split('：')[-1]}）。"
+                                "台账未受影响。") from None
+            wrote_keys = True
+        try:
+            return backup_to(self.conn, self._key, target, progress)
+        except BaseException:
+            if wrote_keys:
+                keys.unlink(missing_ok=True)
+            raise
 
     def reader(self) -> sqlcipher3.Connection:
         """A second connection to this ledger's file, for reading on another thread (it
@@ -605,6 +634,9 @@ class Ledger:
         except sqlcipher3.dbapi2.Error:
             pass
         self.conn.close()
+        lock, self.writer_lock = self.writer_lock, None
+        if lock is not None:
+            lock.release()
 
     def __enter__(self) -> "Ledger":
         return self

@@ -152,10 +152,14 @@ def start(ledger: Path | None = None, demo: str | bool | None = None):
         if dialog.exec() != UnlockDialog.DialogCode.Accepted:
             return None
         opened = dialog.ledger
+    from ..services.office import backups, session
     from .main_window import MainWindow
 
+    notes = [n for n in (session.lock_note(opened), backups.daily_backup(opened)) if n]
     window = MainWindow(opened)
     window.show()
+    if notes:
+        QMessageBox.information(window, "打开台账", "\n\n".join(notes))
     return window
 
 

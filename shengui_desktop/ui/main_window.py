@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QListWidget, Q
 
 from ..services.ledger import enterprises, reference
 from ..services import excel, policy
-from ..services.office import permissions, session, site
+from ..services.office import backups, permissions, session, site
 from ..services.ledger.enterprises import LEDGER_COLUMNS
 from .common import APP_TITLE, ChangeBus
 from .excel_import.page import ExcelImportPage
@@ -611,11 +611,12 @@ class MainWindow(QMainWindow):
         self.runner.shutdown()
         if self.home is None:
             return
-        for page in (self.home, self.visits_page, self.issues_page, self.targets_page, self.rewards_page,
-                     self.monitoring_page, self.projects_page, self.sync_page, self.settings_page):
-            page.runner.shutdown()
-        self.print_page.shutdown()  # also removes the generated files
-        self.import_page.shutdown()
+        for spec in PAGE_LIST:  # every page's own jobs, whichever pages there are
+            page = getattr(self, spec.attr, None)
+            if hasattr(page, "shutdown"):
+                page.shutdown()  # the print page also removes the files it generated
+            elif isinstance(getattr(page, "runner", None), JobRunner):
+                page.runner.shutdown()
 
     def closeEvent(self, event) -> None:
         self.idle_timer.stop()
@@ -626,5 +627,10 @@ class MainWindow(QMainWindow):
             window.close()  # a visit form keeps its draft in the ledger
         self._save_layout()
         self._shut_down_jobs()
+        # encrypted, rotated (7 days, 4 weeks); a window replaced after a restore hands over
+        problem = None if hasattr(self, "successor") or self.ledger is None \
+            else backups.backup_on_close(self.ledger)
+        if problem:
+            QMessageBox.warning(self, "自动备份", problem)
         session.close(self.ledger)
         super().closeEvent(event)

@@ -148,6 +148,13 @@ def database_message(error: BaseException, ledger: Ledger | None) -> str:
     return str(database_error(error, getattr(ledger, "path", None)))
 
 
+def lock_note(ledger: Ledger | None) -> str | None:
+    """When opening took over the writer lock of a program that had crashed (storage/lock.py):
+    the note saying so (Chinese), for the window or the command line to show; else None."""
+    writer = getattr(ledger, "writer_lock", None)
+    return writer.note if writer is not None else None
+
+
 def change_password(path: Path, user: str, old: str, new: str) -> None:
     """Rewrap `user`'s key slot under a new password (the old one must be right).
 
