@@ -76,7 +76,7 @@ def open_from_args(args):
     if ledger.opened_notice:  # the ledger was copied to this computer (shown once)
         from ..services.sync import copy_notice
 
-            print("注意：" + (copy_notice(ledger, clear=True) or ledger.opened_notice), file=sys.stderr)
+        print("注意：" + (copy_notice(ledger, clear=True) or ledger.opened_notice), file=sys.stderr)
     note = session.lock_note(ledger)
     if note:
         print(note, file=sys.stderr)
