@@ -201,15 +201,19 @@ def run_with_progress(parent: QWidget, runner: JobRunner, ledger: Ledger | None,
             dialog.setLabelText(f"{title}\n{text}")
 
     def finish(result) -> None:
+        if not shiboken6.isValid(dialog):  # its page was deleted (the window locked): nowhere to go
+            return
         dialog.close()
         on_done(result)
 
     def fail(message: str) -> None:
+        if not shiboken6.isValid(dialog):
+            return
         dialog.close()
         if on_error:
             on_error(message)
 
     job = runner.start(ledger, fn, name=title, on_done=finish, on_error=fail, on_progress=progress)
-    job.on("cancelled", dialog.close)
+    job.on("cancelled", lambda: dialog.close() if shiboken6.isValid(dialog) else None)
     dialog.canceled.connect(job.cancel)
     return job
