@@ -6,7 +6,8 @@
 #     bash installer/build-deb.sh                  # bundle with PyInstaller, then the .deb
 #     bash installer/build-deb.sh --bundle DIR     # package a bundle built before (DIR/shengui)
 #
-# Writes build/deb/shengui_<version>_<arch>.deb and prints its path last. No maintainer scripts:
+# Writes build/deb/shengui_<version>_<arch>.deb and prints its path last. DEB_COMPRESSION=gzip
+# (CI) packs in ~1.5 min instead of xz's ~5 on a busy 2-core machine: 66 MB instead of 48 MB. No maintainer scripts:
 # every file belongs to the package, so `apt remove shengui` leaves nothing behind; the desktop's
 # menu and icon caches are refreshed by the triggers of the packages that own them.
 set -euo pipefail
@@ -75,6 +76,6 @@ Description: 小升规企业培育台账（离线版）
 CONTROL
 
 deb="$out_dir/shengui_${version}_${arch}.deb"
-dpkg-deb --root-owner-group -Zxz --build "$stage" "$deb" >/dev/null
+dpkg-deb --root-owner-group "-Z${DEB_COMPRESSION:-xz}" --build "$stage" "$deb" >/dev/null
 echo "build-deb: bundle $(du -sh "$bundle/shengui" | cut -f1), package $(du -h "$deb" | cut -f1)"
 echo "$deb"

@@ -29,7 +29,7 @@ done
 command -v uv >/dev/null || { echo "ci-deb: uv is missing" >&2; exit 2; }
 
 step "building the bundle and the .deb"
-deb="$(bash installer/build-deb.sh | tail -1)"
+deb="$(DEB_COMPRESSION="${DEB_COMPRESSION:-gzip}" bash installer/build-deb.sh | tail -1)"
 [ -f "$deb" ] || { echo "ci-deb: build-deb.sh made no package" >&2; exit 1; }
 bundle_size="$(du -sh build/bundle/shengui | cut -f1)"
 deb_size="$(du -h "$deb" | cut -f1)"
@@ -55,6 +55,7 @@ install_time=$((SECONDS - step_started))
 [ -f /usr/share/applications/shengui.desktop ] || { echo "ci-deb: no desktop entry" >&2; exit 1; }
 
 step "shengui --self-test (the installed package)"
+before_files="$(find /opt/shengui | sort | md5sum)"
 # an empty home: the self-test must work (and write nothing) before any first run
 home="$(mktemp -d)"
 HOME="$home" XDG_DATA_HOME="$home/.local/share" XDG_CONFIG_HOME="$home/.config" shengui --self-test
@@ -62,6 +63,9 @@ left_in_home="$(find "$home" -type f | head -5)"
 rm -rf "$home"
 [ -z "$left_in_home" ] || { echo "ci-deb: the self-test wrote into the home folder: $left_in_home" >&2; exit 1; }
 self_test_time=$((SECONDS - step_started))
+# the program never writes beside itself (the install folder may be read-only)
+[ "$(find /opt/shengui | sort | md5sum)" = "$before_files" ] || {
+  echo "ci-deb: the self-test changed /opt/shengui" >&2; exit 1; }
 
 step "apt remove shengui"
 $SUDO apt-get remove -y -qq shengui >/dev/null
