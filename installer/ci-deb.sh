@@ -13,8 +13,9 @@ export DEBIAN_FRONTEND=noninteractive
 
 started=$SECONDS
 step_started=$SECONDS
-step() {  # step NAME: report the previous step's time, start timing the next
-  echo "ci-deb: [$((SECONDS - step_started)) s] $1"
+step() {  # step NAME: the previous step's time, then the next one's name
+  [ "$step_started" = "$started" ] || echo "ci-deb:   (took $((SECONDS - step_started)) s)"
+  echo "ci-deb: $1"
   step_started=$SECONDS
 }
 
