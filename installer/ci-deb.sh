@@ -60,7 +60,8 @@ before_files="$(find /opt/shengui | sort | md5sum)"
 # an empty home: the self-test must work (and write nothing) before any first run
 home="$(mktemp -d)"
 HOME="$home" XDG_DATA_HOME="$home/.local/share" XDG_CONFIG_HOME="$home/.config" shengui --self-test
-left_in_home="$(find "$home" -type f | head -5)"
+# (but this computer's id, which opening any ledger makes once: storage/origins.py)
+left_in_home="$(find "$home" -type f ! -path "$home/.local/share/shengui_desktop/machine-id" | head -5)"
 rm -rf "$home"
 [ -z "$left_in_home" ] || { echo "ci-deb: the self-test wrote into the home folder: $left_in_home" >&2; exit 1; }
 self_test_time=$((SECONDS - step_started))

@@ -1,7 +1,8 @@
 """`shengui --self-test`: does this installation work? Run after installing (the .deb's CI step,
 a Windows build, a township's IT person), frozen or from a checkout.
 
-In a temporary folder, never the user's data: create an encrypted ledger and open it again with
+In a temporary folder, never the user's data (opening a ledger makes this computer's id once,
+storage/origins.py): create an encrypted ledger and open it again with
 its password, write a visit and read it back, print a one-page PDF (with the embedded Chinese
 font) and an xlsx, and last show the main window (offscreen) on that ledger. Each step is timed;
 the first that fails stops the run and is named in Chinese. Nothing is left behind.
