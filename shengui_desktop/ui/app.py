@@ -5,6 +5,7 @@ it), makes that demo ledger once and shows its password. Qt's own dialogs speak 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
@@ -169,3 +170,31 @@ def run(ledger: Path | None = None, demo: str | bool | None = None) -> int:
     if window is None:
         return 1
     return app.exec()
+
+
+def self_test_window(ledger, folder: Path) -> None:
+    """`shengui --self-test`'s last step: the main window on `ledger`, shown, its events run,
+    closed again (which closes the ledger). Its settings go to `folder`, not the user's."""
+    from PySide6.QtCore import QEventLoop, QSettings
+
+    from .jobs import JobRunner
+    from .main_window import MainWindow
+
+    app = _application()
+    settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(ledger, settings=settings)
+    window.show()
+    # the pages load in the background: wait for them, as a person would, before closing
+    deadline = time.monotonic() + 120
+    while any(runner.busy() for runner in window.findChildren(JobRunner)):
+        if time.monotonic() > deadline:
+            window.close()
+            raise RuntimeError("主窗口的后台加载两分钟内没有完成")
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    app.processEvents()
+    if not window.isVisible() or window.centralWidget() is None:
+        window.close()
+        raise RuntimeError("主窗口没有显示出来")
+    window.close()
+    window.deleteLater()
+    app.processEvents()
