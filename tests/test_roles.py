@@ -140,6 +140,7 @@ SERVICES = {
     "backups.prepare_restore": ("TA", lambda db, x: backups.discard_restore(backups.prepare_restore(
         db, backups.backup_folder(Path(db.path)) / x["backup"]))),
     "backups.restore_backup": ("TA", lambda db, x: backups.restore_backup(db, backups.backup_folder(Path(db.path)) / x["backup"])),
+    "backups.set_backup_folder": ("TA", lambda db, x: backups.set_backup_folder(db, Path(db.path).parent / "备份")),
     "upkeep.backup_ledger": ("CTAV", lambda db, x: upkeep.backup_ledger(db, Path(db.path).parent / "copy.sgdb")),
     "demo.generate": ("TA", lambda db, x: demo.generate(db, enterprises=3, townships=1, seed=3, as_of=TODAY, months=2)),
     "users.add_user": ("TA", lambda db, x: users.add_user(db, "newbie", "newbie-password-1",
