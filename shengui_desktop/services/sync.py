@@ -201,7 +201,10 @@ def review_conflicts(ledger: Ledger, *, settled: bool = False) -> list[dict]:
         for name, side in (("local", local), ("incoming", incoming)):
             s = c[side]
             text = "（已删除）" if s["op"] == "d" else _show_value(ledger, c["table"], c["field"], s["value"])
-            sides[name] = {"site": s["site"], "time": s["time"].replace("T", " ")[:16], "text": text}
+            # who: the office and, when the change carried it, the person ("秀水镇 张三")
+            who = " ".join(x for x in (s["site"], s.get("person")) if x)
+            sides[name] = {"site": who, "office": s["site"], "person": s.get("person"),
+                           "time": s["time"].replace("T", " ")[:16], "text": text}
         out.append({"id": c["id"], "kind": c["kind"], "table_label": c["table_label"],
                     "record": c["record"] or c["row_id"][:8], "table": c["table"], "row_id": c["row_id"],
                     "field_label": "（整条记录）" if c["kind"] == "delete" else FIELD_LABELS.get(c["field"], c["field"]),

@@ -22,7 +22,7 @@ import sqlcipher3
 import sqlite_utils
 
 from ..domain.search import search_key
-from . import held, migrations
+from . import audit, held, migrations
 from .columns import DERIVED_COLUMNS, local_columns
 from .connection import backup_to, connect
 from .keyslots import KeySlots, keys_path_for
@@ -109,6 +109,28 @@ def dump_json(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
+# Chinese names of the synced tables and of the operations, for the audit log's summary
+TABLE_NAMES = {
+    "townships": "乡镇", "departments": "部门", "enterprises": "企业", "monthly_figures": "月度数据",
+    "visits": "走访", "issues": "问题", "pool_events": "调库记录", "targets": "目标任务",
+    "policy_profiles": "政策配置", "projects": "项目", "scale_history": "入规历史",
+    "reward_claims": "奖补申报", "entry_checklist": "入统材料", "annual_figures": "年度数据",
+    "project_milestones": "项目节点",
+}
+OP_NAMES = {"i": "新增", "u": "修改", "d": "删除"}
+
+
+def edit_note(edits: dict[str, int]) -> tuple[str, str, str]:
+    """The 修改台账 audit entry of a transaction's own changes ("table:op" -> count)."""
+    tables: dict[str, list[str]] = {}
+    for key, count in edits.items():
+        table, _sep, op = key.partition(":")
+        tables.setdefault(table, []).append(f"{OP_NAMES.get(op, op)}{count}条")
+    obj = "、".join(TABLE_NAMES.get(t, t) for t in tables)
+    detail = "；".join(f"{TABLE_NAMES.get(t, t)}：{'，'.join(parts)}" for t, parts in tables.items())
+    return ("修改台账", obj, detail)
+
+
 @dataclass(frozen=True)
 class TableSpec:
     name: str
@@ -135,6 +157,32 @@ class Ledger:
         self._specs: dict[str, TableSpec] = {}
         self.site_id = self.meta("site_id")
         self.wall_clock: Callable[[], float] = time.time  # replaced in tests
+        self._logs_person: bool | None = None
+        # this transaction's own writes ("table:op" -> count) and the audit entries asked
+        # for in it: written to the audit log when it commits (_flush_audit)
+        self._edits: dict[str, int] = {}
+        self._audit_notes: list[tuple[str, str, str]] = []
+
+    @property
+    def person(self) -> str:
+        """Who is working: the signed-in user, or 恢复码 when the ledger was opened with
+        the recovery code. Written with every change and audit entry."""
+        return self.user or audit.RECOVERY_PERSON
+
+    def logs_person(self) -> bool:
+        """Has the change log its person column (schema 12)? Not while older versions are
+        migrated through."""
+        if self._logs_person is None:
+            self._logs_person = any(r[1] == "person" for r in
+                                    self.conn.execute("PRAGMA table_info(change_log)"))
+        return self._logs_person
+
+    def audit(self, action: str, object: str = "", detail: str = "") -> None:
+        """Record what a person did in the audit log, with this transaction (or one of its
+        own): the entry is written when the transaction commits and vanishes with it when it
+        rolls back. A transaction with an entry of its own gets no 修改台账 entry as well."""
+        with self.transaction():
+            self._audit_notes.append((action, object, detail))
 
     # -- reading helpers --------------------------------------------------------------
     @overload
@@ -192,11 +240,14 @@ class Ledger:
             name = f"sp_{self._depth}"
             self.conn.execute(f"SAVEPOINT {name}")
             self._depth += 1
+            notes, edits = len(self._audit_notes), dict(self._edits)
             try:
                 yield self
             except BaseException:
                 self.conn.execute(f"ROLLBACK TO {name}")
                 self.conn.execute(f"RELEASE {name}")
+                del self._audit_notes[notes:]
+                self._edits = edits
                 raise
             else:
                 self.conn.execute(f"RELEASE {name}")
@@ -205,9 +256,11 @@ class Ledger:
             return
         self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
+        self._edits, self._audit_notes = {}, []
         try:
             yield self
             self._flush_clock()
+            self._flush_audit()
             self.conn.execute("COMMIT")
         except BaseException:
             if self.conn.in_transaction:
@@ -216,6 +269,20 @@ class Ledger:
         finally:
             self._depth = 0
             self._clock = None
+            self._edits, self._audit_notes = {}, []
+
+    def _flush_audit(self) -> None:
+        """The audit entries of the transaction about to commit: those asked for, or else
+        one 修改台账 entry summing up its own changes (one per service call, not per row)."""
+        notes = self._audit_notes
+        if not notes and self._edits:
+            notes = [edit_note(self._edits)]
+        if not notes or not self.site_id or not audit.has_log(self.conn):
+            return
+        office = self.scalar("SELECT name FROM sites WHERE id = ?", (self.site_id,)) or ""
+        for action, obj, detail in notes:
+            audit.append(self.conn, office_id=self.site_id, office=office, person=self.person,
+                         action=action, object=obj, detail=detail)
 
     def _load_clock(self) -> _Clock:
         if self._clock is None:
@@ -257,11 +324,18 @@ class Ledger:
 
     def _log(self, table: str, row_id: str, op: str, data: dict, base: dict | None,
              hlc: int, seq: int) -> None:
-        self.conn.execute(
-            "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (table, row_id, op, dump_json(data), dump_json(base) if base else None, hlc,
-             self.site_id, seq))
+        values = (table, row_id, op, dump_json(data), dump_json(base) if base else None, hlc,
+                  self.site_id, seq)
+        if self.logs_person():
+            self.conn.execute(
+                "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq, person)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, self.person))
+        else:
+            self.conn.execute(
+                "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
+        key = f"{table}:{op}"
+        self._edits[key] = self._edits.get(key, 0) + 1
 
     def _full_insert_values(self, table: str, record: dict) -> tuple[str, dict]:
         spec = self.spec(table)
@@ -315,10 +389,11 @@ class Ledger:
         names = ", ".join(("id", *cols, *derived, held.HELD_COLUMN))
         marks = ", ".join("?" * (2 + len(cols) + len(derived)))
         insert_sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+        person = ", person" if self.logs_person() else ""
         log_sql = (
-            "INSERT INTO change_log(seq, tbl, row_id, op, data, base, hlc, site_id, site_seq)"
+            f"INSERT INTO change_log(seq, tbl, row_id, op, data, base, hlc, site_id, site_seq{person})"
             f" SELECT log_seq, ?, id, 'i', NULL, NULL, ? + log_seq, ?, ? + log_seq"
-            f" FROM {table} WHERE rowid > ?")
+            f"{', ?' if person else ''} FROM {table} WHERE rowid > ?")
         plan = [(given.get(c), spec.defaults.get(c)) for c in cols]
         identity = columns == ("id", *cols) and not spec.defaults and not derived
         # A bulk load touches index pages all over the file; each page that falls out of the
@@ -390,7 +465,10 @@ class Ledger:
                 seq0 = c.seq + 1
                 c.hlc, c.seq = hlc0 + len(chunk) - 1, seq0 + len(chunk) - 1
                 self.conn.execute(log_sql, (table, hlc0 - first_seq, self.site_id,
-                                            seq0 - first_seq, before))
+                                            seq0 - first_seq,
+                                            *((self.person,) if self.logs_person() else ()), before))
+                key = f"{table}:i"
+                self._edits[key] = self._edits.get(key, 0) + len(chunk)
                 chunk.clear()
 
             for row in rows:
@@ -485,12 +563,17 @@ class Ledger:
                     self._write_row(table, row_id, data, insert=True)
             else:
                 self._write_row(table, row_id, data, insert=False)
-            self.conn.execute(
-                "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (table, row_id, op, dump_json(data),
-                 dump_json(entry["base"]) if entry.get("base") else None,
-                 entry["hlc"], entry["site_id"], entry["site_seq"]))
+            values = (table, row_id, op, dump_json(data),
+                      dump_json(entry["base"]) if entry.get("base") else None,
+                      entry["hlc"], entry["site_id"], entry["site_seq"])
+            if self.logs_person():
+                self.conn.execute(
+                    "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq,"
+                    " person) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, entry.get("person")))
+            else:
+                self.conn.execute(
+                    "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
             self.conn.execute(
                 "INSERT INTO version_vector(site_id, max_seq) VALUES (?, ?) "
                 "ON CONFLICT(site_id) DO UPDATE SET max_seq = max(max_seq, excluded.max_seq)",
@@ -499,12 +582,12 @@ class Ledger:
 
     def log_entries(self, after_seq: int = 0) -> Iterator[dict]:
         cur = self.conn.execute(
-            "SELECT seq, tbl, row_id, op, data, base, hlc, site_id, site_seq FROM change_entries"
-            " WHERE seq > ? ORDER BY seq", (after_seq,))
-        for seq, tbl, row_id, op, data, base, hlc, site, site_seq in cur:
+            "SELECT seq, tbl, row_id, op, data, base, hlc, site_id, site_seq, person"
+            " FROM change_entries WHERE seq > ? ORDER BY seq", (after_seq,))
+        for seq, tbl, row_id, op, data, base, hlc, site, site_seq, person in cur:
             yield {"seq": seq, "tbl": tbl, "row_id": row_id, "op": op, "data": json.loads(data),
                    "base": json.loads(base) if base else None, "hlc": hlc, "site_id": site,
-                   "site_seq": site_seq}
+                   "site_seq": site_seq, "person": person}
 
     # -- whole-file operations -----------------------------------------------------------
     def backup(self, target: Path, progress: Callable[[int, int], None] | None = None) -> Path:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable
 from ..gc_pause import collector_paused
 from ..progress import Cancel, Job, Progress
 from ..storage import held, migrations
-from . import certificates, duplicates, package, transfers
+from . import audit_trail, certificates, duplicates, package, transfers
 from .authorise import check_township_package, screen, table_rights
 from .errors import PackageRejected, import_cancelled
 from .merge import MergeResult, Plan, known_records, merge, plan
@@ -79,6 +79,7 @@ class ImportResult:
     enrolled: bool = False
     touched: dict = field(default_factory=dict)
     rekeyed: dict | None = None     # the re-keying this import made (services.sync.rekey_site)
+    audit_entries: int = 0          # a township's audit entries new to this ledger
 
     @property
     def message(self) -> str:
@@ -254,12 +255,14 @@ def _prepare(raw: package.RawPackage, identities: list, types: dict,
     while this one is merged (SQLite writes without holding the GIL)."""
     package.check_payload_hash(raw)
     plain = package.decrypt(raw, identities)
-    items = package.parse_lines(plain, raw.path.name)
+    items, trail = audit_trail.split(package.parse_lines(plain, raw.path.name), raw.manifest,
+                                     raw.path.name)
     big_ints = _has_long_number(plain)
     del plain
     entries = validate_entries(None, items, raw.manifest, raw.path.name, check_ranges=big_ints,
                                types=types)
     planned = plan(entries, maker)
+    planned.audit = trail
     if sender is not None and sender["role"] == "township":
         planned.screened = screen(entries, sender, rights)
     if reader is not None:
@@ -337,6 +340,11 @@ def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
             (m["package_id"], v.sender["site_id"], m["package_no"],
              datetime.now().isoformat(timespec="seconds"), json.dumps(counts, ensure_ascii=False)))
         _acknowledge(ledger, v.sender["site_id"], m)
+        if v.sender["role"] == "township":
+            result.audit_entries, notes = audit_trail.store(ledger, v.sender, planned.audit)
+            result.warnings += notes
+        else:
+            audit_trail.acknowledge(ledger, v.sender, m)
         if ledger.meta("role") == "county":
             result.duplicates = duplicates.detect(ledger, merged.touched.get("enterprises", ()))
         else:
