@@ -30,6 +30,20 @@ FIELDS = ("office_id", "no", "at", "office", "person", "action", "object", "deta
 COLUMNS = (*FIELDS, "prev_hash", "hash")
 RECOVERY_PERSON = "恢复码"  # who opened the ledger with the printed recovery code
 HEAD_KEY = "audit_head"
+
+# What a person did (the action column), in the order a filter offers them.
+UNLOCK, UNLOCK_FAILED = "解锁", "解锁失败"
+EDIT = "修改台账"
+IMPORT_SHEET, EXPORT_SHEET = "导入表格", "导出表格"
+IMPORT_PACKAGE, EXPORT_PACKAGE = "导入同步包", "导出同步包"
+PRINT = "打印报表"
+BACKUP, RESTORE = "备份", "恢复备份"
+USERS = "用户与角色"
+KEYS = "密钥"
+ENROL, REKEY = "登记乡镇", "更换乡镇密钥"
+EXPORT_AUDIT = "导出审计日志"
+ACTIONS = (UNLOCK, UNLOCK_FAILED, EDIT, IMPORT_SHEET, EXPORT_SHEET, IMPORT_PACKAGE, EXPORT_PACKAGE,
+           PRINT, BACKUP, RESTORE, USERS, KEYS, ENROL, REKEY, EXPORT_AUDIT)
 MAX_TEXT = 2000  # characters of one field (a detail is a sentence, not a document)
 
 

@@ -128,7 +128,7 @@ def edit_note(edits: dict[str, int]) -> tuple[str, str, str]:
         tables.setdefault(table, []).append(f"{OP_NAMES.get(op, op)}{count}条")
     obj = "、".join(TABLE_NAMES.get(t, t) for t in tables)
     detail = "；".join(f"{TABLE_NAMES.get(t, t)}：{'，'.join(parts)}" for t, parts in tables.items())
-    return ("修改台账", obj, detail)
+    return (audit.EDIT, obj, detail)
 
 
 @dataclass(frozen=True)
@@ -162,6 +162,7 @@ class Ledger:
         # for in it: written to the audit log when it commits (_flush_audit)
         self._edits: dict[str, int] = {}
         self._audit_notes: list[tuple[str, str, str]] = []
+        self.failed_unlocks = 0  # wrong passwords since the unlock before this one
 
     @property
     def person(self) -> str:

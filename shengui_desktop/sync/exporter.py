@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ..errors import UserError
-from ..storage import held, migrations
+from ..storage import audit, held, migrations
 from . import audit_trail, certificates, package
 from .rules import COUNTY, ENTERPRISE, county_only, label, synced_tables, table_kind
 
@@ -366,6 +366,9 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
         manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
         wanted = out_dir / file_name(me, peer, now, number)
         path = package.write(wanted, manifest_bytes, certificates.sign(ledger, manifest_bytes), payload)
+        ledger.audit(audit.EXPORT_PACKAGE, path.name,
+                     f"发往{peer['name']}（{peer['area_code']}），第{number}号包，变更{len(rows)}条"
+                     + ("，完整包" if full else ""))
         if path != wanted:
             notices.append(f"文件夹中已有同名的“{wanted.name}”（另一次导出写出的：可能出自本单位另一台电脑上的台账、"
                            f"本台账的副本或备份），未覆盖它，本包另存为“{path.name}”。")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..gc_pause import collector_paused
 from ..progress import Cancel, Job, Progress
-from ..storage import held, migrations
+from ..storage import audit, held, migrations
 from . import audit_trail, certificates, duplicates, package, transfers
 from .authorise import check_township_package, screen, table_rights
 from .errors import PackageRejected, import_cancelled
@@ -345,6 +345,19 @@ def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
             result.warnings += notes
         else:
             audit_trail.acknowledge(ledger, v.sender, m)
+        # the audit log of this office: committed with the import, or not at all
+        who = f"{v.sender['name']}（{v.sender['area_code']}）"
+        if result.rekeyed:
+            ledger.audit(audit.REKEY, who, f"原指纹{result.rekeyed['old_fingerprint']}已吊销，"
+                                           f"新指纹{result.rekeyed['new_fingerprint']}（电话核对）")
+        elif result.enrolled:
+            ledger.audit(audit.ENROL, who, f"指纹{v.enrol['fingerprint']}（电话核对后登记）")
+        if v.rotate:
+            ledger.audit(audit.KEYS, who, "对方更换了密钥（由原密钥签名确认），已更新登记的密钥")
+        ledger.audit(audit.IMPORT_PACKAGE, name,
+                     f"{who}第{m['package_no']}号包：新变更{merged.new_entries}条"
+                     + (f"，冲突{merged.conflicts}处" if merged.conflicts else "")
+                     + (f"，审计记录{result.audit_entries}条" if result.audit_entries else ""))
         if ledger.meta("role") == "county":
             result.duplicates = duplicates.detect(ledger, merged.touched.get("enterprises", ()))
         else:

@@ -26,6 +26,7 @@ from ...errors import UserError
 from ...progress import Cancel, Job, Progress
 from ...storage import restore
 from ...storage.keyslots import keys_path_for
+from .audit import RESTORE, record
 from .upkeep import backup_ledger
 from .users import require_admin
 
@@ -212,6 +213,8 @@ def finish_restore(ledger: Ledger, prepared: PreparedRestore) -> Restored:
     connection to its file must be closed first. Returns the restored ledger, open."""
     require_admin(ledger, "从备份恢复台账")
     restored = restore.swap_in(ledger, prepared.staged)
+    record(restored, RESTORE, prepared.source.path.name,
+           f"从{prepared.source.made_text}的备份恢复；恢复前的台账已存为“{prepared.kept.path.name}”")
     return Restored(restored, prepared.source, prepared.kept)
 
 

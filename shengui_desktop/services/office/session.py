@@ -11,8 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ...errors import WrongPassphrase
+from ...storage import audit as audit_chain
 from ...storage import files
 from ...storage.keyslots import KeySlots, keys_path_for
+from . import audit
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
@@ -34,7 +37,23 @@ def unlock(path: Path, *, password: str | None = None, user: str | None = None,
     raises WrongPassphrase ("用户名或密码错误，台账未打开。" / "恢复码不正确…"); a missing or
     damaged file raises LedgerDamaged. The schema is brought up to date on the way.
     """
-    return files.open_ledger(Path(path), passphrase=password, user=user, recovery_code=recovery_code)
+    path = Path(path)
+    try:
+        ledger = files.open_ledger(path, passphrase=password, user=user, recovery_code=recovery_code)
+    except WrongPassphrase:
+        # it cannot be written into the ledger it could not open: counted beside it, and
+        # written into the audit log at the next successful unlock
+        audit_chain.note_failed_unlock(path, user, recovery=bool(recovery_code))
+        raise
+    failures = audit_chain.read_failures(path)
+    try:
+        audit.note_unlock(ledger, failures)
+    except BaseException:
+        ledger.close()
+        raise
+    audit_chain.clear_failures(path)
+    ledger.failed_unlocks = len(failures)
+    return ledger
 
 
 def change_password(path: Path, user: str, old: str, new: str) -> None:
@@ -49,6 +68,7 @@ def reset_password(ledger: Ledger, recovery_code: str, user: str, new: str) -> N
     """After opening with the recovery code: give `user` a new password (the recovery code
     stays valid). The open session then works as that user."""
     files.reset_password_with_recovery(ledger.path, recovery_code, user, new)
+    audit.record(ledger, audit.USERS, user, "用恢复码重设密码")
     ledger.user = user
 
 
