@@ -327,3 +327,20 @@ def test_cli_list_verify_export(office, tmp_path, monkeypatch, capsys):
     assert main(["audit", "verify", "--db", db]) == 1
     out = capsys.readouterr().out
     assert "审计日志在第2条" in out and "改动" in out
+
+
+def test_an_enterprise_history_names_office_person_and_time(office):
+    eid = add_firm(office)
+    users.add_user(office, "bob", "bob-password-1", role="乡镇填报员")
+    bob = session.unlock(office.path, password="bob-password-1", user="bob")
+    try:
+        bob.update("enterprises", eid, {"contact_person": "王经理"})
+        visits.add_visit(bob, eid, {"visit_date": "2026-11-03", "visitors": "李四", "summary": "走访"})
+    finally:
+        bob.close()
+    rows = audit.record_history(office, eid)
+    assert [r["what"] for r in rows] == ["走访新增", "企业修改", "企业新增"]
+    assert rows[0]["who"] == "秀水镇 bob" and rows[0]["fields"] == "2026-11-03"
+    assert rows[1]["fields"] == "联系人：王经理" and rows[1]["person"] == "bob"
+    assert rows[2]["who"] == "秀水镇 admin" and rows[2]["fields"] == "秀水精密机械有限公司"
+    assert rows[0]["time"][:4].isdigit() and len(rows[0]["time"]) == 16

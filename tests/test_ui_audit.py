@@ -138,3 +138,23 @@ def test_today_is_offered_as_the_end_of_the_date_range(qtbot, township, tmp_path
         assert tab.since.isEnabled() and tab.until.isEnabled()
     finally:
         window.close()
+
+
+def test_the_enterprise_window_shows_who_changed_it(qtbot, township, tmp_path):
+    eid = add_enterprise(township, "秀水机械有限公司", 1)
+    township.update("enterprises", eid, {"contact_person": "王经理"})
+    window = open_window(qtbot, township, tmp_path)
+    try:
+        enterprise = window.open_enterprise(eid)
+        qtbot.addWidget(enterprise)
+        names = [enterprise.tabs.tabText(i) for i in range(enterprise.tabs.count())]
+        assert names[-1] == "修改记录"
+        rows = enterprise.history.model.rows_data
+        assert [r["what"] for r in rows] == ["企业修改", "企业新增"]
+        assert rows[0]["who"] == "秀水镇 admin" and rows[0]["fields"] == "联系人：王经理"
+        # a change made elsewhere in the window shows up
+        township.update("enterprises", eid, {"contact_phone": "13800000001"})
+        window.bus.tell({"enterprises"}, {eid})
+        assert enterprise.history.model.rows_data[0]["fields"] == "联系电话：13800000001"
+    finally:
+        window.close()

@@ -10,8 +10,9 @@ list|verify|export` (cli/audit.py) and 设置 → 审计日志 (ui/settings/audi
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -194,3 +195,48 @@ def note_unlock(ledger: Ledger, failures: list[dict]) -> None:
         record(ledger, UNLOCK, ledger.person, f"用{how}解锁"
                + (f"；上次解锁以来有{len(failures)}次密码错误" if failures else ""))
 
+
+
+# -- who changed an enterprise (the enterprise window's 修改记录) ----------------------------
+_OPS = {"i": "新增", "u": "修改", "d": "删除"}
+_NAMING = ("name", "visit_date", "period", "year", "description", "moved_on", "to_pool")
+
+
+def _short(value: object, limit: int = 40) -> str:
+    text = "（空）" if value is None or value == "" else str(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def record_history(ledger: Ledger, enterprise_id: str, limit: int = 500) -> list[dict]:
+    """The changes to an enterprise and its records (visits, issues, figures, …), newest
+    first: {"time", "office", "person", "who" ("秀水镇 张三"), "what" (企业 修改), "fields"}.
+    The person is empty for changes made before the change log recorded it."""
+    from ...storage import held
+    from ...storage.ledger import SYNCED_TABLES, TABLE_NAMES
+    from ..sync import FIELD_LABELS
+
+    children = [t for t in SYNCED_TABLES
+                if t != "enterprises" and "enterprise_id" in ledger.spec(t).columns]
+    source = ("(SELECT 'enterprises' AS tbl, ?1 AS row_id"
+              + "".join(f" UNION ALL SELECT '{t}', id FROM {t} WHERE enterprise_id = ?1" for t in children)
+              + ")")
+    sql = held.record_entries_sql(ledger.conn, source, ["enterprises", *children],
+                                  "seq, tbl, row_id, op, data, hlc, site_id, person")
+    sites = {r["id"]: r["name"] for r in ledger.rows("SELECT id, name FROM sites")}
+    out = []
+    for _seq, tbl, _row_id, op, data, hlc, site_id, person in ledger.conn.execute(
+            f"SELECT * FROM ({sql}) ORDER BY hlc DESC, seq DESC LIMIT ?2", (enterprise_id, int(limit))):
+        values = json.loads(data) if data else {}
+        if op == "u":
+            fields = "；".join(f"{FIELD_LABELS.get(k, k)}：{_short(v)}" for k, v in values.items())
+        elif op == "i":
+            named = next((values[k] for k in _NAMING if values.get(k) not in (None, "")), "")
+            fields = _short(named)
+        else:
+            fields = ""
+        office = sites.get(site_id, site_id)
+        out.append({"time": datetime.fromtimestamp((hlc >> 16) / 1000).strftime("%Y-%m-%d %H:%M"),
+                    "office": office, "person": person or "",
+                    "who": " ".join(x for x in (office, person) if x),
+                    "what": f"{TABLE_NAMES.get(tbl, tbl)}{_OPS.get(op, op)}", "fields": fields})
+    return out
