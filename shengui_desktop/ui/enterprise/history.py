@@ -17,7 +17,7 @@ class HistoryTab(QWidget):
         layout = QVBoxLayout(self)
         self.model = DictTableModel([
             Column("time", "时间", width=120),
-            Column("who", "单位、人员", width=130),
+            Column("who", "单位、人员", width=180),
             Column("what", "操作", width=90),
             Column("fields", "内容", width=520),
         ], self)

@@ -100,10 +100,10 @@ class AuditTab(QWidget):
 
         self.model = DictTableModel([
             Column("time", "时间", width=140),
-            Column("office", "单位", width=70),
-            Column("person", "人员", width=70),
-            Column("action", "操作", width=90),
-            Column("object", "对象", width=190),
+            Column("office", "单位", width=105),
+            Column("person", "人员", width=75),
+            Column("action", "操作", width=80),
+            Column("object", "对象", width=170),
             Column("detail", "详情", width=330),
         ], self, row_brush=lambda r: BROKEN_BRUSH if (r["office_id"], r["no"]) in self.broken else None)
         self.table = make_table(self.model, empty="正在读取审计日志…")
