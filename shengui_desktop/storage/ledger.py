@@ -158,6 +158,7 @@ class Ledger:
         self.site_id = self.meta("site_id")
         self.wall_clock: Callable[[], float] = time.time  # replaced in tests
         self._logs_person: bool | None = None
+        self._has_audit_log: bool | None = None
         # this transaction's own writes ("table:op" -> count) and the audit entries asked
         # for in it: written to the audit log when it commits (_flush_audit)
         self._edits: dict[str, int] = {}
@@ -278,7 +279,11 @@ class Ledger:
         notes = self._audit_notes
         if not notes and self._edits:
             notes = [edit_note(self._edits)]
-        if not notes or not self.site_id or not audit.has_log(self.conn):
+        if not notes or not self.site_id:
+            return
+        if self._has_audit_log is None:  # no audit log while older versions are migrated through
+            self._has_audit_log = audit.has_log(self.conn)
+        if not self._has_audit_log:
             return
         office = self.scalar("SELECT name FROM sites WHERE id = ?", (self.site_id,)) or ""
         for action, obj, detail in notes:
