@@ -223,7 +223,7 @@ def test_list_enterprises_shows_pools_in_chinese(county_db, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[-1] == f"共{len(rows)}户"
     for row, line in zip(rows, lines):
-        assert line.split("  ") == [row["credit_code"], row["name"], row["township_name"], POOLS[row["pool"]]]
+        assert line.split("  ")[:4] == [row["credit_code"], row["name"], row["township_name"], POOLS[row["pool"]]]
     text = "\n".join(lines)
     assert not any(code in text for code in ("none", "base", "reserve", "cultivation", "entry"))
 

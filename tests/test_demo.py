@@ -169,7 +169,8 @@ def test_township_demo_is_a_township_with_the_countys_records(tmp_path):
     demo county's package: its own enterprises only, with figures, visits, issues, the
     departments and the county's policy profile; the county has enrolled it."""
     from shengui_desktop.services import policy
-    from shengui_desktop.services.ledger.demo import DEMO_PASSWORD, DEMO_USER, ensure_township_demo
+    from shengui_desktop.services.ledger.demo import DEMO_PASSWORD, DEMO_USER
+    from shengui_desktop.services.ledger.demo_county import ensure_township_demo
     from shengui_desktop.services.office import session
 
     county_path = tmp_path / "demo-county.sgdb"

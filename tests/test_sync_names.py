@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from shengui_desktop.domain.text import NAME_LIMITS
+from shengui_desktop.errors import UserError
 from shengui_desktop import cli
 from shengui_desktop.services import sync as sync_service
 from shengui_desktop.services.office.setup import init_office
@@ -211,8 +213,10 @@ def test_two_ledgers_of_one_office_never_share_a_file_name():
 
 def test_a_very_long_township_name_exports_and_imports(world, tmp_path):
     county = world["C"]
-    name = "很长的乡镇名称" * 42 + "镇"  # 295 characters, 885 bytes
-    assert len(name) >= 295
+    with pytest.raises(UserError, match="单位名称过长"):  # 295 characters: refused since #19 item 5
+        new_township(world, tmp_path / "longer", "140322107", "很长的乡镇名称" * 42 + "镇", "长名乡镇企业")
+    name = "很长的乡镇名称" * 5 + "镇" * 5  # 40 characters (the limit), 120 bytes: still cut in file names
+    assert len(name) == NAME_LIMITS["office"]
     long_one = new_township(world, tmp_path / "long", "140322106", name, "长名乡镇企业")
     try:
         up = sync_service.export_packages(long_one, tmp_path / "usb")[0].path

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox
 
 from shengui_desktop.services import excel
@@ -230,3 +230,64 @@ def test_a_file_that_cannot_be_read_says_why(qtbot, county, tmp_path, monkeypatc
     assert "无法读取" in page.status.text() and "未导入任何数据" in page.status.text()
     assert not page.import_button.isEnabled() and page.mapping.rowCount() == 0
     assert count(county, "enterprises") == 0
+
+
+def test_the_problem_table_wraps_at_1024x768(qtbot, county, tmp_path, monkeypatch):
+    """Long values and messages wrap in their columns (no horizontal scrolling, no text cut
+    off), rows grow to their wrapped text, each cell's tooltip tells the whole problem."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QFontMetrics
+
+    from shengui_desktop.ui.excel_import.page import ROW_MIN_HEIGHT
+
+    window, page = import_page(qtbot, county, tmp_path)
+    window.resize(1024, 768)
+    long_township = "南娄镇北庄工业园区（2021年由原北庄乡并入，含东梁、西梁两个行政村）"
+    long_value = "很多，约一千二百万元左右，具体以税务局核定为准，另含代加工收入"
+    bad = write_xlsx(tmp_path / "长文本.xlsx", [
+        ["2025年规下工业企业名单"], ["序号", "企业名称", "统一社会信用代码", "乡镇", "营业收入（万元）"],
+        [1, "山西省阳泉市盂县秀水镇精密机械制造与装备配套服务有限责任公司", "91140322ABC", "秀水镇", 1200],
+        [2, "路家村化工有限公司", credit(2), long_township, long_value]])
+    choose(qtbot, page, monkeypatch, bad)
+    table = page.problems
+    qtbot.waitUntil(lambda: table.rowCount() >= 3, timeout=5000)
+    qtbot.wait(50)  # the fitting after the table got its width (a zero-delay timer)
+    assert window.width() <= 1024 and window.height() <= 768
+    widths = [table.columnWidth(c) for c in range(table.columnCount())]
+    assert sum(widths) <= table.viewport().width() + 1, widths  # nothing to scroll sideways
+    assert widths[5] >= 0.35 * sum(widths), widths  # the message keeps the room
+    texts = cells(table)
+    for r, row in enumerate(texts):
+        height = table.rowHeight(r)
+        assert height >= ROW_MIN_HEIGHT
+        for c in (3, 4, 5):  # the wrapping columns: every line of the text fits the row
+            metrics = QFontMetrics(table.item(r, c).font() if table.item(r, c).font() else table.font())
+            needed = metrics.boundingRect(QRect(0, 0, widths[c] - 10, 10_000),
+                                          int(Qt.TextFlag.TextWordWrap), row[c]).height()
+            assert needed <= height, (row[c], needed, height)
+    township_row = next(r for r, row in enumerate(texts) if row[3] == "乡镇")
+    money_row = next(r for r, row in enumerate(texts) if row[4] == long_value.replace("，", ","))
+    for r in (township_row, money_row):
+        assert table.rowHeight(r) > ROW_MIN_HEIGHT  # wrapped onto more lines
+        tip = table.item(r, 0).toolTip()
+        assert f"第{texts[r][1]}行" in tip and f"{texts[r][2]}列" in tip and texts[r][5] in tip
+    assert long_value.replace("，", ",") in table.item(money_row, 5).toolTip()
+
+
+def test_the_ledgers_tables_are_exported_from_the_page(qtbot, demo_county, tmp_path, monkeypatch):
+    """导出Excel: every export of `shengui excel export` from the window; the monthly figures
+    land in a workbook with one row per enterprise and month."""
+    _window, page = import_page(qtbot, demo_county, tmp_path)
+    titles = [a.text() for a in page.export_button.menu().actions()]
+    assert titles == [f"{t}…" for t in excel.EXPORT_TITLES.values()]
+    out = tmp_path / "月度.xlsx"
+    asked = []
+    monkeypatch.setattr(dialogs, "ask_save_xlsx", lambda _p, caption, name: (asked.append(caption), str(out))[1])
+    [action] = [a for a in page.export_button.menu().actions() if a.text() == "企业月度数据…"]
+    action.trigger()
+    wait(qtbot, page)
+    assert asked == ["导出企业月度数据"]
+    figures = count(demo_county, "monthly_figures")
+    assert page.last_export["rows"] == figures and f"已导出企业月度数据{figures:,}行" in page.status.text()
+    ws = load_workbook(out)["企业月度数据"]
+    assert sum(1 for r in ws.iter_rows(min_row=4) if r[0].value and r[1].value) in (figures, figures + 1)  # + 合计

@@ -137,6 +137,26 @@ def test_pools_not_in_the_profile_are_not_offered(qtbot, county, warnings, tmp_p
     window.close()
 
 
+def test_the_enterprise_windows_pool_tab_offers_only_the_profiles_pools(qtbot, county, warnings, tmp_path):
+    a = add_with_figures(county, "丙机械有限公司", years={2025: 16_000_000})
+    policy.choose_profile(county, "shuncheng")  # 培育库 only
+    window = open_window(qtbot, county, tmp_path, today=date(2026, 3, 10))
+    enterprise = window.open_enterprise(a)
+    qtbot.addWidget(enterprise)
+    tab = enterprise.pool
+    assert [tab.target.itemText(i) for i in range(tab.target.count())] == ["培育库", "未入库"]
+    # a pool the profile does not set is refused by the service the tab calls, too
+    with pytest.raises(UserError, match="本地政策配置未设储备库"):
+        pools.move_pool(county, a, "reserve", "扩大储备", allowed=tab.offered)
+    assert county.scalar("SELECT count(*) FROM pool_events") == 0
+    tab.target.setCurrentIndex(0)
+    tab.reason.setText("上年营业收入1,600万元，纳入培育库")
+    tab.move()
+    assert county.get("enterprises", a)["pool"] == "cultivation"
+    assert "已调入培育库" in tab.message.text()
+    window.close()
+
+
 def test_a_many_move_is_all_or_nothing(county):
     a = add_with_figures(county, "甲机械有限公司")
     b = add_with_figures(county, "乙机械有限公司")

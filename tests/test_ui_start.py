@@ -72,6 +72,8 @@ def test_wizard_end_to_end_township(qtbot, tmp_path):
     wizard = SetupWizard(path)
     qtbot.addWidget(wizard)
     wizard.show()
+    assert wizard.currentPage() is wizard.start_page and wizard.start_page.new_button.isChecked()
+    wizard.next()  # 新建台账 (the other choice, 从备份恢复: tests/test_ui_restore.py)
     office = wizard.office
     office.name.setText("秀水镇")
     office.area_code.setText("140322")  # a county code for a township: refused
@@ -113,6 +115,7 @@ def test_wizard_county_shows_profiles_not_certificate(qtbot, tmp_path):
     wizard = SetupWizard(tmp_path / "c.sgdb")
     qtbot.addWidget(wizard)
     wizard.show()
+    wizard.next()
     wizard.office.role_buttons["county"].setChecked(True)
     wizard.office.name.setText("盂县")
     wizard.office.area_code.setText("140322")

@@ -15,8 +15,8 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from shengui_desktop.services.ledger.demo import (DEMO_PASSWORD, DEMO_USER, ensure_demo_ledger,
-                                                  ensure_township_demo)
+from shengui_desktop.services.ledger.demo import DEMO_PASSWORD, DEMO_USER
+from shengui_desktop.services.ledger.demo_county import ensure_demo_ledger, ensure_township_demo
 from shengui_desktop.services.office import session
 from shengui_desktop.services.office.setup import init_office
 from shengui_desktop.ui import app as appmod

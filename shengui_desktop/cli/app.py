@@ -84,9 +84,24 @@ def reader_gone() -> int:
     return SIGPIPE_STATUS
 
 
+def undecodable_argument(argv: list[str]) -> str | None:
+    """The first argument that is not valid text (bytes the terminal's encoding could not
+    decode reach Python as lone surrogates, which no file, SQL or print can take), shown
+    with the bad bytes as \\xNN; None when all are fine."""
+    for arg in argv:
+        if any("\udc80" <= ch <= "\udcff" for ch in arg):
+            return arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    args = None
     try:
+        bad = undecodable_argument(sys.argv[1:] if argv is None else argv)
+        if bad is not None:
+            raise UserError(f"参数“{bad}”含有无法识别的字符（不是有效的UTF-8文字，可能是终端或文件名的编码不对），"
+                            "请重新输入。")
         args = parser.parse_args(argv)  # --help writes to stdout too
         if not getattr(args, "func", None):
             args.func = cmd_gui
@@ -104,3 +119,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)
         return 130
+    except Exception as e:
+        # SQLite met a damaged page (or a busy, full or read-only disk) somewhere in the
+        # command: one message here, not a try in every command (the transaction it was in
+        # rolled back, so the ledger is as it was)
+        from ..services.office.session import database_error, is_database_error
+        from .common import ledger_path
+
+        if not is_database_error(e):
+            raise
+        error = database_error(e, ledger_path(args) if args is not None else None)
+        print(f"错误：{error}", file=sys.stderr)
+        return error.exit_code

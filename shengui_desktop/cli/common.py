@@ -22,8 +22,17 @@ def ledger_path(args) -> Path:
     return Path(args.db) if getattr(args, "db", None) else default_ledger_path()
 
 
+def environment_text(name: str) -> str | None:
+    """An environment variable's text; one with bytes that are not UTF-8 (they reach Python
+    as lone surrogates, which no key derivation can encode) is refused in Chinese."""
+    value = os.environ.get(name)
+    if value and any("\udc80" <= ch <= "\udcff" for ch in value):
+        raise UserError(f"环境变量{name}含有无法识别的字符（不是有效的UTF-8文字），请重新设置。")
+    return value
+
+
 def read_passphrase(prompt: str = "密码：", *, confirm: bool = False) -> str:
-    value = os.environ.get("SHENGUI_PASSPHRASE")
+    value = environment_text("SHENGUI_PASSPHRASE")
     if value:
         return value
     if not sys.stdin.isatty():
@@ -36,7 +45,7 @@ def read_passphrase(prompt: str = "密码：", *, confirm: bool = False) -> str:
 
 def read_new_passphrase(prompt: str = "新密码：") -> str:
     """A password being set: SHENGUI_NEW_PASSPHRASE, or typed twice at a prompt."""
-    value = os.environ.get("SHENGUI_NEW_PASSPHRASE")
+    value = environment_text("SHENGUI_NEW_PASSPHRASE")
     if value:
         return value
     if not sys.stdin.isatty():
@@ -50,7 +59,7 @@ def read_new_passphrase(prompt: str = "新密码：") -> str:
 def open_from_args(args):
     from ..services.office import session
 
-    recovery = os.environ.get("SHENGUI_RECOVERY_CODE")
+    recovery = environment_text("SHENGUI_RECOVERY_CODE")
     if recovery:
         return session.unlock(ledger_path(args), recovery_code=recovery)
     path = ledger_path(args)

@@ -11,6 +11,7 @@ from .common import add_db, emit, open_from_args, progress_printer
 EXPORT_KINDS = ("enterprises", "figures", "visits", "issues", "pools", "targets", "rewards",
                 "annual", "monitor", "projects")
 TEMPLATE_KINDS = ("enterprises", "figures", "projects", "claims", "scale-periods")
+ISSUE_STATUS_CHOICES = ("unsettled", "open", "in_progress", "resolved", "closed")
 IMPORT_KINDS = ("enterprises", "figures", "projects", "milestones", "claims", "scale-periods")
 
 
@@ -55,10 +56,17 @@ def cmd_import(args) -> int:
 
 def cmd_export(args) -> int:
     from ..services.excel import export_table
+    from ..services.excel.activity_export import issue_filter
 
     with open_from_args(args) as ledger:
+        filters = None
+        if args.department or args.status or args.overdue:
+            if args.what != "issues":
+                raise UserError("--department、--status、--overdue 只用于问题台账（--what issues）")
+            filters = issue_filter(ledger, department=args.department, status=args.status,
+                                   overdue=args.overdue)
         info = export_table(ledger, args.what, Path(args.out), year=args.year,
-                            with_figures=args.with_figures, period=args.period,
+                            with_figures=args.with_figures, period=args.period, filters=filters,
                             progress=progress_printer("导出"))
     emit(args, info, lambda: f"已导出{info['title']}{info['rows']}行：{info['path']}"
          + ("".join(f"\n提示：{n}" for n in info.get("notes", []))))
@@ -106,6 +114,11 @@ def register(sub) -> None:
                    help="企业名单附带月度数据工作表（默认不附带，月度数据用 --what figures 单独导出）")
     p.add_argument("--year", type=int, help="年度（targets、rewards、projects；默认今年）")
     p.add_argument("--period", help="月份 YYYY-MM（monitor；默认最近有数据的月份）")
+    p.add_argument("--department", help="问题台账（issues）只导出该责任单位的问题")
+    p.add_argument("--status", choices=ISSUE_STATUS_CHOICES,
+                   help="问题台账（issues）的办理状态：unsettled 未办结 | open 待办理 | "
+                        "in_progress 办理中 | resolved 已解决 | closed 已关闭")
+    p.add_argument("--overdue", action="store_true", help="问题台账（issues）只导出逾期未办结的问题")
     p.set_defaults(func=cmd_export)
 
     p = excel.add_parser("template", help="生成导入模板（带下拉选项和填写说明）")

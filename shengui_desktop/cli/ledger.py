@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..domain.evaluation import FLAG_NAMES
 from ..domain.records import POOLS
+from ..domain.text import shown
 from ..errors import UserError
 from .common import add_db, count, counted, emit, open_from_args, progress_printer
 
@@ -32,6 +34,11 @@ def _issue(text: str, deadline: str | None) -> dict:
 def cmd_visit_add(args) -> int:
     from ..services.ledger.visits import add_visit_by_credit_code
 
+    given = [option for option, value in (("--deadline", args.deadline), ("--department", args.department))
+             if value]
+    if given and not args.issue:  # it belongs to an issue: without one it would be dropped unsaid
+        raise UserError(f"{'、'.join(given)} 是问题的办结时限或责任单位，须与 --issue 一起使用"
+                        "（如 --issue \"融资:缺少流动资金\" --deadline 2026-12-31）。走访未记录。")
     with open_from_args(args) as ledger:
         enterprise, visit_id, issue_ids = add_visit_by_credit_code(
             ledger, args.credit_code,
@@ -41,6 +48,17 @@ def cmd_visit_add(args) -> int:
     emit(args, {"visit_id": visit_id, "issue_ids": issue_ids},
          f"已记录对“{enterprise['name']}”的走访" + (f"，问题{len(issue_ids)}个" if issue_ids else ""))
     return 0
+
+
+def _suggestion(row: dict) -> str:
+    """The policy's suggested pool, as --json's suggested_pool ("—": the rules make none)."""
+    pool = row.get("suggested_pool")
+    return f"建议：{POOLS.get(pool, pool) if pool else '—'}"
+
+
+def _flags(row: dict) -> str:
+    """The flags (提示) by their names, as --json's flags."""
+    return "提示：" + ("、".join(FLAG_NAMES.get(code, code) for code in row.get("flags") or ()) or "—")
 
 
 def cmd_list_enterprises(args) -> int:
@@ -57,13 +75,15 @@ def cmd_list_enterprises(args) -> int:
         emit(args, rows)
     else:
         for r in rows:
-            print(f"{r['credit_code']}  {r['name']}  {r['township_name'] or r['township_code']}"
-                  f"  {POOLS.get(r['pool'], r['pool'])}")
+            # shown(): a name that came in before names were checked (or in an old package)
+            # cannot move the cursor, recolour the terminal or turn the line around
+            print(f"{r['credit_code']}  {shown(r['name'], 200)}  {shown(r['township_name'] or r['township_code'], 100)}"
+                  f"  {POOLS.get(r['pool'], r['pool'])}  {_suggestion(r)}  {_flags(r)}")
         print(f"共{len(rows)}户")
         if moved:
             print(f"另有{len(moved)}户已由县级划转至其他乡镇，不再列入本乡镇（历史记录仍保留）：")
             for r in moved:
-                print(f"  {r['name']}（{r['credit_code']}）{r['notice']}")
+                print(f"  {shown(r['name'], 200)}（{r['credit_code']}）{r['notice']}")
     return 0
 
 

@@ -12,14 +12,17 @@ from .common import (add_db, counted, emit, ledger_path, open_from_args, progres
 
 
 def cmd_verify(args) -> int:
+    from ..services.office.session import RESTORE_ADVICE
     from ..services.office.upkeep import check_ledger
 
     with open_from_args(args) as ledger:
         result = check_ledger(ledger)
     problems, counts = result["problems"], result["counts"]
+    # what to do, in the command line's words (a damaged ledger may not open in the window)
+    result["advice"] = RESTORE_ADVICE if problems else ""
     emit(args, result,
          lambda: ("台账检查通过：" + counted(counts))
-         if not problems else "台账检查发现问题：\n" + "\n".join(problems))
+         if not problems else "台账检查发现问题：\n" + "\n".join(problems) + "\n" + RESTORE_ADVICE)
     return 0 if not problems else 4
 
 

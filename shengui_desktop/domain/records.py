@@ -13,7 +13,7 @@ from typing import Mapping
 from ..errors import ValidationError
 from . import credit_code as cc
 from . import industry
-from .text import clean, clean_name, clean_narrative, control_characters
+from .text import clean, clean_name, clean_narrative, control_characters, name_problem
 
 STAT_STATUSES = {"below_scale": "规下", "above_scale": "规上", "exited": "已退规"}
 POOLS = {
@@ -46,13 +46,18 @@ TARGET_SCOPES = {"county": "全县", "township": "乡镇", "department": "部门
 TARGET_KINDS = {"net": "净增", "new": "新增", "cumulative": "累计新增", "stock": "规上企业总数"}
 PERIOD_KINDS = ("cumulative", "stock")  # the kinds that run over years (until_year)
 
+# The earliest visit and the first year of monthly figures a ledger takes: the programme and
+# the 小升规 statistics began long after; 0001-01-01 or 1900 is a typing slip. Figures may be
+# entered up to next year (a plan); later ones are a slip too.
+EARLIEST_VISIT = "2000-01-01"
+FIRST_FIGURE_YEAR = 2000
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
 _TOWNSHIP_CODE = re.compile(r"\d{9}")
 _DATE_LABELS = (("established_date", "成立日期"), ("entered_stats_date", "入统日期"),
                 ("exited_stats_date", "退规日期"))
 # people's names are stored as given (clean_name), the address and the note as typed
-_NAME_KEYS = ("legal_person", "contact_person", "liaison_cadre")
+_NAME_KEYS = (("legal_person", "法定代表人"), ("contact_person", "联系人"), ("liaison_cadre", "包联干部"))
 _NARRATIVE_KEYS = (("address", "地址"), ("note", "备注"))
 # industry code text → (normalised code, problem, warning): a spreadsheet import checks the
 # same few codes thousands of times
@@ -86,11 +91,16 @@ def parse_iso_date(value: object, label: str, problems: dict, key: str) -> str |
         return None
 
 
-def _require(record: dict, key: str, label: str, problems: dict) -> str:
-    """A required name (企业名称, 走访人员, 决定人): as given, trimmed."""
+def _require(record: dict, key: str, label: str, problems: dict, kind: str = "enterprise") -> str:
+    """A required name (企业名称, 走访人员, 决定人): as given, trimmed; nothing hidden in
+    it, not too long (domain.text.name_problem, `kind` a key of NAME_LIMITS)."""
     text = clean_name(record.get(key))
     if not text:
         problems[key] = f"{label}不能为空"
+    else:
+        problem = name_problem(text, label, kind)
+        if problem:
+            problems[key] = problem
     return text
 
 
@@ -186,9 +196,12 @@ def validate_enterprise(record: dict, *, partial: bool = False) -> tuple[dict, l
     for key, label in _DATE_LABELS:
         if key in record:
             out[key] = parse_iso_date(record[key], label, problems, key)
-    for key in _NAME_KEYS:
+    for key, label in _NAME_KEYS:
         if key in record:
             out[key] = clean_name(record[key]) or None
+            problem = name_problem(out[key] or "", label, "person")
+            if problem:
+                problems[key] = problem
     for key, label in _NARRATIVE_KEYS:
         if key in record:
             out[key] = narrative(record[key], label, problems, key) or None
@@ -206,6 +219,19 @@ FIGURE_FIELDS = {
 }
 
 
+def figure_years() -> tuple[int, int]:
+    """The years monthly figures may be for: FIRST_FIGURE_YEAR to next year."""
+    return FIRST_FIGURE_YEAR, date.today().year + 1
+
+
+def figure_year_problem(year: int) -> str | None:
+    """What is wrong with the year of a monthly figure (2099, 1900), or None."""
+    first, last = figure_years()
+    if first <= year <= last:
+        return None
+    return f"年份{year}超出合理范围（{first}年至{last}年），请核对年份"
+
+
 def validate_monthly_figure(record: dict) -> dict:
     problems: dict[str, str] = {}
     out = dict(record)
@@ -213,8 +239,8 @@ def validate_monthly_figure(record: dict) -> dict:
     m = _PERIOD.match(period)
     if not m:
         problems["period"] = f"月份“{period}”格式不正确，应为YYYY-MM"
-    elif not 2000 <= int(m.group(1)) <= 2100:
-        problems["period"] = f"月份“{period}”超出合理范围"
+    elif figure_year_problem(int(m.group(1))):
+        problems["period"] = f"月份“{period}”：{figure_year_problem(int(m.group(1)))}"
     out["period"] = period
     for key, label in FIGURE_FIELDS.items():
         if key in record:
@@ -232,7 +258,9 @@ def validate_visit(record: dict) -> dict:
         problems["visit_date"] = "走访日期不能为空"
     elif out["visit_date"] and out["visit_date"] > date.today().isoformat():
         problems["visit_date"] = "走访日期不能晚于今天"
-    out["visitors"] = _require(record, "visitors", "走访人员", problems)
+    elif out["visit_date"] and out["visit_date"] < EARLIEST_VISIT:
+        problems["visit_date"] = f"走访日期“{out['visit_date']}”过早（最早为{EARLIEST_VISIT}），请核对年份"
+    out["visitors"] = _require(record, "visitors", "走访人员", problems, "people")
     out["summary"] = _require_narrative(record, "summary", "走访情况", problems)
     out["kind"] = _choice(record, "kind", VISIT_KINDS, "走访方式", problems, default="onsite")
     if "demands" in record:
@@ -302,7 +330,7 @@ def validate_pool_move(record: dict) -> dict:
     if not out.get("to_pool") and "to_pool" not in problems:
         problems["to_pool"] = "目标库别不能为空"
     out["reason"] = _require_narrative(record, "reason", "调库理由", problems)
-    out["decided_by"] = _require(record, "decided_by", "决定人", problems)
+    out["decided_by"] = _require(record, "decided_by", "决定人", problems, "people")
     out["moved_on"] = parse_iso_date(record.get("moved_on"), "调库日期", problems, "moved_on")
     if not out["moved_on"] and "moved_on" not in problems:
         problems["moved_on"] = "调库日期不能为空"

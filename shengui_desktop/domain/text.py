@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..errors import ValidationError
+
 # U+3000 ideographic space and U+FF01–U+FF5E full-width ASCII → their half-width forms
 _HALF_WIDTH = {0x3000: 0x20, **{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}}
 _FULL_WIDTH = re.compile("[\u3000\uff01-\uff5e]")
@@ -160,3 +162,91 @@ def match_key(text: object) -> str:
         return ""
     s = text if type(text) is str else str(text)
     return s.translate(_MATCH_TABLE) if _MATCH_CHANGES.search(s) else s
+
+
+# -- names and codes that cannot hide anything -------------------------------------------------
+# The longest name of each kind accepted (characters). The longest registered enterprise names
+# run to about 60 characters; a township's or a department's to about 15. A limit keeps a
+# pasted paragraph out of a name, and the file names and table cells made from names sane.
+NAME_LIMITS = {
+    "enterprise": 100,
+    "office": 40,        # the office's own name at set-up (a township office's is its township's too)
+    "township": 40,
+    "department": 40,
+    "person": 40,        # a legal person, a contact, a liaison cadre, a user's display name
+    "people": 200,       # several people's names in one field (a visit's 走访人员)
+    "user": 32,          # a user name (what a person types to unlock)
+    "code": 40,          # a code (an area code, a credit code) before its own format check
+}
+# Unicode's categories of characters that show nothing or change how the text around them is
+# shown: Cc control characters (a terminal's escape sequences start with one), Cf format
+# characters (the bidi overrides and isolates that make 公司A read as A司公, zero-width
+# spaces and joiners that make two equal-looking names differ, the byte-order mark, the soft
+# hyphen), Cs lone surrogates (bytes that were not UTF-8), Zl/Zp line and paragraph separators.
+# Private-use characters (Co) stay allowed: some offices' fonts put rare characters of people's
+# names there.
+HIDDEN_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+
+
+def hidden_characters(text: str) -> list[str]:
+    """The characters of `text` that show nothing or turn the text around (HIDDEN_CATEGORIES),
+    each once, as U+XXXX, in the order met."""
+    if text.isascii() and text.isprintable():
+        return []
+    found = dict.fromkeys(ch for ch in text if unicodedata.category(ch) in HIDDEN_CATEGORIES)
+    return [f"U+{ord(ch):04X}" for ch in found]
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """`text` safe to put in a message or on a terminal: each hidden character written as
+    \\uXXXX, cut at `limit` characters with …"""
+    out = "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in HIDDEN_CATEGORIES else ch
+                  for ch in text[:limit])
+    return out + ("…" if len(text) > limit else "")
+
+
+def name_problem(text: str, label: str, kind: str) -> str | None:
+    """What is wrong with a cleaned name (or code) of this `kind` (a key of NAME_LIMITS), in
+    Chinese naming the field by `label`; None when it may be stored. The one check every
+    service that takes a name calls (enterprises, townships, departments, users, people,
+    the office at set-up, the spreadsheet import row by row)."""
+    found = hidden_characters(text)
+    if found:
+        return (f"{label}“{shown(text)}”含有不可见或改变文字方向的字符（{'、'.join(found[:5])}），"
+                "可能是从别处复制带来的，请删除后重新输入")
+    limit = NAME_LIMITS[kind]
+    if len(text) > limit:
+        return f"{label}过长（{len(text)}个字），最多{limit}个字：“{shown(text, 20)}”"
+    return None
+
+
+def checked_name(value: object, label: str, kind: str, *, key: str = "name") -> str:
+    """clean_name(value), or ValidationError({key: message}) when name_problem finds
+    something. Empty stays empty: whether a name is required is the caller's rule."""
+    text = clean_name(value)
+    problem = name_problem(text, label, kind)
+    if problem:
+        raise ValidationError({key: problem})
+    return text
+
+
+def user_name_problem(name: str) -> str | None:
+    """What is wrong with a trimmed user name (what a person types to unlock): empty, too
+    long, or with a space or an invisible character in it; None when it is fine."""
+    if not name:
+        return "用户名不能为空"
+    limit = NAME_LIMITS["user"]
+    if len(name) > limit:
+        return f"用户名最多{limit}个字符"
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in name):
+        return f"用户名“{shown(name)}”含有空格或不可见字符，请只用字母、数字、汉字或 . _ -"
+    return None
+
+
+def checked_user_name(value: object) -> str:
+    """The trimmed user name, or ValidationError({"username": message})."""
+    name = str(value or "").strip()
+    problem = user_name_problem(name)
+    if problem:
+        raise ValidationError({"username": problem})
+    return name

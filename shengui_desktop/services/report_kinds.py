@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 # The filters a report may read, in the order the window shows them, with their Chinese names.
 FILTERS = {"enterprise": "企业", "township": "乡镇", "pool": "库别", "department": "责任单位",
-           "year": "年度", "period": "起止日期", "group_by": "分组"}
+           "year": "年度", "period": "起止日期", "month": "月份", "group_by": "分组"}
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,9 @@ REPORT_KINDS: dict[str, ReportKind] = {k.code: k for k in (
                "未办结的问题和本年度提出或办结的问题，按责任单位分组，标出逾期。"),
     ReportKind("targets", "目标完成情况", ("township", "department", "year"),
                "各乡镇、各责任单位的年度入规目标和完成情况，以及各库企业数。"),
-    ReportKind("monitor", "企业月度监测表", ("township", "pool", "department"),
-               "监测企业最近一个月的产值、营收、用电、税收及同比、环比、累计，政策提示，"
-               "以及与规上标准线的季度对标（横向A4）。"),
+    ReportKind("monitor", "企业月度监测表", ("month", "township", "pool", "department"),
+               "监测企业所选月份（默认最近有数据的月份）的产值、营收、用电、税收及同比、环比、累计，政策提示，"
+               "以及该月所在季度与规上标准线的对标（横向A4）。"),
     ReportKind("projects", "重点项目清单", ("township", "pool", "department", "year"),
                "重点项目的投产计划、节点任务、责任单位和所属企业的库别、营业收入，列出逾期事项（横向A4）。"),
 )}

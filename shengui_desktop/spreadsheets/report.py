@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from ..domain.text import shown
 from .reader import Grid, column_letter
 from ..paths import write_replacing
 
@@ -36,7 +37,8 @@ class Finding:
             where.append(f"第{self.row}行")
         if self.column is not None:
             where.append(f"{self.column_letter}列" + (f"（{self.header}）" if self.header else ""))
-        value = f"“{self.value}”" if self.value else ""
+        # shown(): a cell's hidden character (an escape, a bidi override) written as \uXXXX
+        value = f"“{shown(str(self.value), len(str(self.value)))}”" if self.value else ""
         head = " ".join(where)
         return f"{head}{value}{'：' if head or value else ''}{self.message}"
 

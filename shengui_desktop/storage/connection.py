@@ -13,6 +13,40 @@ from ..errors import LedgerDamaged, UserError
 DatabaseError = sqlcipher3.dbapi2.DatabaseError
 SQLITE_HEADER = b"SQLite format 3\x00"
 
+RESTORE_ADVICE = ("台账未作任何修改。请从最近的备份恢复：先把损坏的台账文件（连同同名的 .keys 文件）移到别处保留，"
+                  "以便查找原因；再用 shengui backup list 查看备份，用 shengui restore 备份文件 恢复"
+                  "（窗口：设置 → 备份与恢复）。")
+
+# SQLite's primary result codes that are not damage of the file itself
+_NOT_DAMAGE = {
+    "SQLITE_BUSY": "台账正被另一个程序或窗口使用，请关闭它后再试。台账未作修改。",
+    "SQLITE_LOCKED": "台账正被另一个程序或窗口使用，请关闭它后再试。台账未作修改。",
+    "SQLITE_FULL": "磁盘空间不足，操作未完成，台账未作修改。请腾出空间后再试。",
+    "SQLITE_READONLY": "台账所在的磁盘或文件夹为只读（U盘是否写保护？），无法写入，台账未作修改。",
+    "SQLITE_IOERR": "读写台账文件时出错（U盘是否已拔出？磁盘是否有坏道？），操作未完成。请检查磁盘后再试。",
+    "SQLITE_CANTOPEN": "无法打开台账文件（文件夹不存在或没有读写权限）。",
+    "SQLITE_PERM": "没有读写台账文件的权限。",
+}
+
+
+def database_error(error: BaseException, path: Path | None) -> UserError:
+    """What a person is told when SQLite or SQLCipher fails on a ledger (the command line
+    maps every stray DatabaseError here, one place instead of a try in every command):
+    damage (a malformed page, a failed page HMAC, a file that is not a database) is a
+    LedgerDamaged naming the file and what to do; a busy, full, read-only or unreadable disk
+    says that instead. Never the raw English text alone."""
+    name = f"“{Path(path).name}”" if path is not None else ""
+    code = str(getattr(error, "sqlite_errorname", "") or "")
+    primary = code.split("_", 2)[:2]
+    base = "_".join(primary) if len(primary) == 2 else code
+    if base in _NOT_DAMAGE:
+        return UserError(f"台账文件{name}：{_NOT_DAMAGE[base]}")
+    detail = str(error) or code or type(error).__name__
+    if base in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in detail or "not a database" in detail:
+        return LedgerDamaged(f"台账文件{name}已损坏（{detail}），无法完成操作。{RESTORE_ADVICE}")
+    return UserError(f"台账文件{name}操作失败（{detail}），未作修改。请运行 shengui verify 检查台账；"
+                     "如提示已损坏，请从备份恢复。")
+
 
 def _key_pragma(key: bytes) -> str:
     if len(key) != 32:
@@ -37,7 +71,7 @@ def connect(path: Path, key: bytes, *, create: bool = False) -> sqlcipher3.Conne
         if head == SQLITE_HEADER:
             raise LedgerDamaged(f"“{path.name}”是未加密的数据库，不是本程序的台账，拒绝打开。")
         if len(head) < 16:
-            raise LedgerDamaged(f"台账文件“{path.name}”不完整（文件过小），请从备份恢复。")
+            raise LedgerDamaged(f"台账文件“{path.name}”不完整（文件过小），已损坏。{RESTORE_ADVICE}")
     # isolation_level=None: no implicit BEGIN before DML; every write transaction is an
     # explicit Ledger.transaction() (BEGIN IMMEDIATE), so none is left open by accident.
     conn = sqlcipher3.connect(str(path), timeout=10, check_same_thread=False,
@@ -62,7 +96,8 @@ def connect(path: Path, key: bytes, *, create: bool = False) -> sqlcipher3.Conne
             for suffix in ("", "-wal", "-shm"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
         raise LedgerDamaged(
-            f"台账文件“{path.name}”已损坏或与密钥文件不匹配，无法打开。请从备份恢复。") from None
+            f"台账文件“{path.name}”已损坏或与密钥文件不匹配，无法打开。"
+            + ("" if create else RESTORE_ADVICE)) from None
     return conn
 
 

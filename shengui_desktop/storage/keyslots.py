@@ -29,7 +29,7 @@ from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ..errors import LedgerDamaged, UserError, WrongPassphrase
+from ..errors import LedgerDamaged, UserError, WrongPassphrase, os_error_message
 
 FORMAT = "shengui-keyslots"
 VERSION = 1
@@ -37,6 +37,20 @@ KEY_BYTES = 32
 RECOVERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to read aloud
 RECOVERY_GROUPS, RECOVERY_GROUP_LEN = 5, 5
 MIN_MEMORY_KIB = 8 * 1024
+# Bounds on every key-derivation parameter read from disk: a `.keys` file is data, and an
+# edited one must not make unlocking allocate a terabyte (memory_kib 2^40), spin for hours
+# (time_cost 1e9) or crash argon2 (parallelism 0). The defaults sit well inside them.
+MAX_MEMORY_KIB = 1024 * 1024       # 1 GiB
+MAX_TIME_COST = 16
+# memory × passes: ten times the default's 64 MiB × 3, a few seconds at most on an office laptop
+MAX_KDF_WORK = 10 * 64 * 1024 * 3
+MAX_PARALLELISM = 16
+SALT_BYTES = (16, 64)              # what we write: 16
+NONCE_BYTES = 12
+WRAPPED_BYTES = KEY_BYTES + 16     # the key and the GCM tag
+MAX_KEYS_FILE_BYTES = 1024 * 1024  # a few hundred users' slots take a few hundred KB
+MAX_SLOTS = 1000
+NEWER_VERSIONS = 10                # a version above VERSION by more than this is damage
 
 
 @dataclass(frozen=True)
@@ -50,7 +64,9 @@ class KdfParams:
         # Tests create many ledgers; they may lower the cost, never below a floor.
         memory = int(os.environ.get("SHENGUI_KDF_MEMORY_KIB", 64 * 1024))
         passes = int(os.environ.get("SHENGUI_KDF_TIME_COST", 3))
-        return cls(max(memory, MIN_MEMORY_KIB), max(passes, 1), 4)
+        memory = min(max(memory, MIN_MEMORY_KIB), MAX_MEMORY_KIB)
+        passes = min(max(passes, 1), MAX_TIME_COST, MAX_KDF_WORK // memory)
+        return cls(memory, passes, 4)
 
 
 def keys_path_for(ledger_path: Path) -> Path:
@@ -90,6 +106,77 @@ def normalise_recovery_code(text: str) -> str:
     return "-".join(raw[i:i + RECOVERY_GROUP_LEN] for i in range(0, len(raw), RECOVERY_GROUP_LEN))
 
 
+class KeysFileInvalid(ValueError):
+    """What is wrong with a `.keys` file's content (Chinese, part of LedgerDamaged's message)."""
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_b64(value: object, what: str, lengths: tuple[int, int]) -> None:
+    if not isinstance(value, str) or len(value) > 4 * lengths[1]:
+        raise KeysFileInvalid(f"{what}无效")
+    try:
+        size = len(_unb64(value))
+    except ValueError:  # binascii.Error, a non-ASCII character
+        raise KeysFileInvalid(f"{what}无效") from None
+    if not lengths[0] <= size <= lengths[1]:
+        raise KeysFileInvalid(f"{what}长度不对")
+
+
+def check_kdf(kdf: object) -> None:
+    """Refuse key-derivation parameters outside the bounds (KeysFileInvalid): checked
+    before any derivation, so a tampered file costs nothing to refuse."""
+    if not isinstance(kdf, dict) or kdf.get("name") != "argon2id":
+        raise KeysFileInvalid("密钥派生方法无效")
+    for field, low, high in (("memory_kib", MIN_MEMORY_KIB, MAX_MEMORY_KIB),
+                             ("time_cost", 1, MAX_TIME_COST),
+                             ("parallelism", 1, MAX_PARALLELISM)):
+        value = kdf.get(field)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise KeysFileInvalid(f"密钥派生参数{field}={str(value)[:20]}超出{low}–{high}")
+    if kdf["memory_kib"] * kdf["time_cost"] > MAX_KDF_WORK:
+        raise KeysFileInvalid("密钥派生参数的总计算量过大")
+    _check_b64(kdf.get("salt"), "盐值", SALT_BYTES)
+
+
+def check_keys_data(data: object) -> int:
+    """Check a `.keys` file's parsed content completely (types, bounds, lengths) and return
+    its format version; KeysFileInvalid names the first problem. After this, reading a slot
+    cannot fail on its shape: a slot that does not open is a wrong password, nothing else."""
+    if not isinstance(data, dict):
+        raise KeysFileInvalid("内容不是密钥表")
+    if data.get("format") != FORMAT:
+        raise KeysFileInvalid("不是本程序的密钥文件")
+    version = data.get("version", VERSION)
+    if not _is_int(version) or not 1 <= version <= VERSION + NEWER_VERSIONS:
+        raise KeysFileInvalid(f"格式版本“{str(version)[:20]}”无效")
+    uid = data.get("ledger_uuid")
+    if not isinstance(uid, str) or not 1 <= len(uid) <= 64:
+        raise KeysFileInvalid("台账编号无效")
+    slots = data.get("slots")
+    if not isinstance(slots, list) or not slots:
+        raise KeysFileInvalid("没有密钥槽")
+    if len(slots) > MAX_SLOTS:
+        raise KeysFileInvalid("密钥槽过多")
+    for slot in slots:
+        if not isinstance(slot, dict):
+            raise KeysFileInvalid("密钥槽格式错误")
+        for field in ("id", "kind", "user"):
+            if not isinstance(slot.get(field), str) or len(slot[field]) > 200:
+                raise KeysFileInvalid(f"密钥槽字段{field}缺失或无效")
+        if slot["kind"] not in ("password", "recovery"):
+            raise KeysFileInvalid("密钥槽类型无效")
+        check_kdf(slot.get("kdf"))
+        _check_b64(slot.get("nonce"), "随机数", (NONCE_BYTES, NONCE_BYTES))
+        _check_b64(slot.get("wrapped_key"), "加密的密钥", (WRAPPED_BYTES, WRAPPED_BYTES))
+    disabled = data.get("disabled", [])
+    if not isinstance(disabled, list) or not all(isinstance(u, str) for u in disabled):
+        raise KeysFileInvalid("停用用户列表无效")
+    return version
+
+
 class UserDisabled(WrongPassphrase):
     """The user was disabled by an administrator: their key slot is gone."""
 
@@ -110,22 +197,27 @@ class KeySlots:
         if not path.exists():
             raise LedgerDamaged(f"找不到密钥文件“{path.name}”。它应与台账文件放在同一文件夹，"
                                 "请从备份中恢复该文件。")
+        damaged = (f"密钥文件“{path.name}”已损坏（{{}}），无法读取（与密码无关）。"
+                   "请从备份中恢复该文件（备份文件夹中与台账备份同名的 .keys 文件）。")
         try:
-            data = json.loads(path.read_text("utf-8"))
-            if data.get("format") != FORMAT:
-                raise ValueError
-            if not isinstance(data.get("slots"), list) or not data["slots"]:
-                raise ValueError
-            for slot in data["slots"]:
-                for key in ("id", "kind", "user", "kdf", "nonce", "wrapped_key"):
-                    slot[key]  # presence check: KeyError if missing
-            disabled = data.get("disabled", [])
-            if not isinstance(disabled, list) or not all(isinstance(u, str) for u in disabled):
-                raise ValueError
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-            raise LedgerDamaged(f"密钥文件“{path.name}”已损坏，无法读取。请从备份中恢复该文件。") from None
-        if data.get("version", 0) > VERSION:
-            raise UserError("密钥文件由较新版本的程序创建，请升级本程序。")
+            if not path.is_file():
+                raise KeysFileInvalid("不是普通文件")
+            with open(path, "rb") as f:
+                raw = f.read(MAX_KEYS_FILE_BYTES + 1)
+            if len(raw) > MAX_KEYS_FILE_BYTES:
+                raise KeysFileInvalid("文件过大")
+            data = json.loads(raw.decode("utf-8"))
+            version = check_keys_data(data)
+        except KeysFileInvalid as e:
+            raise LedgerDamaged(damaged.format(e)) from None
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deep
+            raise LedgerDamaged(damaged.format("不是有效的JSON")) from None
+        except OSError as e:
+            raise UserError(os_error_message(e)) from None
+        if version > VERSION:
+            raise UserError(f"密钥文件“{path.name}”的格式版本为{version}，高于本程序支持的{VERSION}："
+                            "如果本单位用过较新版本的程序，请升级本程序；如果没有，则该文件已被改动或损坏，"
+                            "请从备份中恢复该文件。")
         return cls(path, data)
 
     def save(self) -> None:
@@ -172,8 +264,7 @@ class KeySlots:
     def _unwrap(self, slot: dict, secret: str) -> bytes | None:
         try:
             kdf = slot["kdf"]
-            if kdf.get("name") != "argon2id" or kdf["memory_kib"] < MIN_MEMORY_KIB:
-                return None
+            check_kdf(kdf)  # load() checked it already; a slot built in memory is checked here
             key = AESGCM(_derive(secret, kdf)).decrypt(
                 _unb64(slot["nonce"]), _unb64(slot["wrapped_key"]), _aad(slot))
         except (InvalidTag, ValueError, KeyError, TypeError):

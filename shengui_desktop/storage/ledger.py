@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 import uuid
 from contextlib import contextmanager
@@ -616,12 +617,26 @@ class Ledger:
     def verify(self) -> list[str]:
         """Problems found (Chinese); empty when the ledger is sound."""
         problems = []
-        result = [r[0] for r in self.conn.execute("PRAGMA integrity_check").fetchall()]
-        if result != ["ok"]:
-            problems.append("数据库结构检查失败：" + "；".join(result[:5]))
-        cipher = [r[0] for r in self.conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+        # the pages' own checksums first: they name a damaged page, where SQLite's check
+        # stops at it with "database disk image is malformed"
+        try:
+            cipher = [r[0] for r in self.conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+        except sqlcipher3.dbapi2.DatabaseError as e:
+            cipher = [str(e)]
         if cipher:
-            problems.append("加密页校验失败：" + "；".join(cipher[:5]))
+            pages = [m.group(1) for line in cipher for m in [re.search(r"page (\d+)", line)] if m]
+            problems.append("加密页校验失败：" + ("第" + "、".join(pages[:10]) + "页" if pages
+                                               else "；".join(cipher[:5]))
+                            + "的内容与校验码不符（文件被改动或磁盘损坏）")
+        try:
+            result = [r[0] for r in self.conn.execute("PRAGMA integrity_check").fetchall()]
+        except sqlcipher3.dbapi2.DatabaseError:
+            result = ["有数据页无法读取"]
+        if result != ["ok"]:
+            lines = [ln for r in result for ln in r.splitlines() if ln and not ln.startswith("***")]
+            problems.append(f"数据库结构检查失败：发现{len(lines)}处{'以上' if len(lines) >= 100 else ''}错误"
+                            if len(lines) > 1
+                            else "数据库结构检查失败：" + (lines[0] if lines else "未知错误"))
         version = migrations.current_version(self.conn)
         if version != migrations.latest_version():
             problems.append(f"数据库版本为{version}，本程序版本为{migrations.latest_version()}")

@@ -103,35 +103,43 @@ def stage(ledger: Ledger, backup: Path, progress: Callable[[int, int], None] | N
     remove_database(staged)  # left behind by a crash
     try:
         copy_file(backup, staged, progress)
-        damaged = (f"备份“{backup.name}”无法恢复：文件已损坏，或不是本台账的备份"
-                   "（本台账的密钥打不开它）。台账未作任何修改。")
-        try:
-            conn = connect(staged, ledger._key)
-        except LedgerDamaged:
-            raise LedgerDamaged(damaged) from None
-        try:
-            sound = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()] == ["ok"]
-            version = migrations.current_version(conn)
-            row = conn.execute("SELECT value FROM meta WHERE key = 'ledger_uuid'").fetchone() \
-                if version else None
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except DatabaseError:
-            raise LedgerDamaged(damaged) from None
-        finally:
-            conn.close()
-        if not sound:
-            raise LedgerDamaged(damaged)
-        if version == 0 or row is None:
-            raise LedgerDamaged(f"“{backup.name}”不是本程序的台账备份（没有数据表）。台账未作任何修改。")
-        if version > migrations.latest_version():
-            raise UserError(f"备份“{backup.name}”由较新版本的程序制作（数据库版本{version}），"
-                            "请升级程序后再恢复。台账未作任何修改。")
-        if row[0] != ledger.meta("ledger_uuid"):
-            raise UserError(f"备份“{backup.name}”来自另一个台账，不是本台账的备份。台账未作任何修改。")
+        check_copy(staged, ledger._key, backup.name, ledger.meta("ledger_uuid"))
     except BaseException:
         remove_database(staged)
         raise
     return staged
+
+
+def check_copy(copy: Path, key: bytes, name: str, ledger_uuid: str | None) -> None:
+    """A copied backup (`name`: the backup's own file name, for the messages) is one this
+    program can use: `key` opens it, SQLite finds it sound, it is a copy of the ledger
+    `ledger_uuid`, and its schema is not newer than this program. Raises LedgerDamaged or
+    UserError (Chinese, ending in 台账未作任何修改); writes nothing but SQLite's checkpoint."""
+    damaged = (f"备份“{name}”无法恢复：文件已损坏，或不是本台账的备份"
+               "（本台账的密钥打不开它）。台账未作任何修改。")
+    try:
+        conn = connect(copy, key)
+    except (LedgerDamaged, DatabaseError):
+        raise LedgerDamaged(damaged) from None
+    try:
+        sound = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()] == ["ok"]
+        version = migrations.current_version(conn)
+        row = conn.execute("SELECT value FROM meta WHERE key = 'ledger_uuid'").fetchone() \
+            if version else None
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except DatabaseError:
+        raise LedgerDamaged(damaged) from None
+    finally:
+        conn.close()
+    if not sound:
+        raise LedgerDamaged(damaged)
+    if version == 0 or row is None:
+        raise LedgerDamaged(f"“{name}”不是本程序的台账备份（没有数据表）。台账未作任何修改。")
+    if version > migrations.latest_version():
+        raise UserError(f"备份“{name}”由较新版本的程序制作（数据库版本{version}），"
+                        "请升级程序后再恢复。台账未作任何修改。")
+    if row[0] != ledger_uuid:
+        raise UserError(f"备份“{name}”来自另一个台账，不是本台账的备份。台账未作任何修改。")
 
 
 def _rows(ledger: Ledger, table: str) -> tuple[list[str], list[tuple]]:
@@ -248,5 +256,57 @@ def install(path: Path, backup: Path) -> None:
         remove_database(staged)
         if not path.exists():
             keys.unlink(missing_ok=True)
+        raise
+    _sync_folder(path.parent)
+
+
+def install_checked(path: Path, backup: Path, *, passphrase: str | None = None,
+                    user: str | None = None, recovery_code: str | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> None:
+    """:func:`install`, for the window's 从备份恢复 on a new computer: first the backup's own
+    key file must open with `passphrase` (of `user`) or `recovery_code`, then the backup is
+    copied beside `path` and checked there (:func:`check_copy`: sound, this key file's
+    ledger); only then are the key file and the ledger put in place. A wrong password, a
+    damaged file or a cancel (an exception raised by `progress`) leaves nothing at `path`."""
+    path, backup = Path(path), Path(backup)
+    keys, backup_keys = keys_path_for(path), keys_path_for(backup)
+    for p in (path, keys):
+        if p.exists():
+            raise UserError(f"文件“{p}”已存在，不会覆盖。")
+    if not backup.is_file():
+        raise UserError(f"找不到备份文件“{backup}”。")
+    if not backup_keys.is_file():
+        raise UserError(f"备份旁边没有密钥文件“{backup_keys.name}”，无法恢复。"
+                        "请把它与备份放在同一文件夹（备份时两个文件一起生成）。")
+    slots = KeySlots.load(backup_keys)  # readable, or LedgerDamaged naming it
+    if recovery_code:
+        key = slots.unlock_recovery(recovery_code)
+    elif passphrase is not None:
+        key = slots.unlock_password(passphrase, user)[1]
+    else:
+        raise UserError("需要备份时的密码或恢复码。")
+    with open(backup, "rb") as f:
+        head = f.read(len(SQLITE_HEADER))
+    if head == SQLITE_HEADER:
+        raise LedgerDamaged(f"“{backup.name}”是未加密的数据库，不是本程序的台账备份，拒绝恢复。")
+    made_folder = not path.parent.exists()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staged = staged_path(path)
+    remove_database(staged)
+    try:
+        copy_file(backup, staged, progress)
+        check_copy(staged, key, backup.name, slots.ledger_uuid)
+        shutil.copyfile(backup_keys, keys)
+        os.chmod(keys, 0o600)
+        os.replace(staged, path)
+    except BaseException:
+        remove_database(staged)
+        if not path.exists():
+            keys.unlink(missing_ok=True)
+        if made_folder:
+            try:
+                path.parent.rmdir()  # only when empty: nothing else of ours is there
+            except OSError:
+                pass
         raise
     _sync_folder(path.parent)

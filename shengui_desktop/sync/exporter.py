@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from ..domain.text import hidden_characters
 from ..errors import UserError
 from ..storage import audit, held, migrations
 from . import audit_trail, certificates, package
@@ -290,7 +291,10 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|_\s\x00-\x1f\x7f]+')
 def _part(text: object, limit: int) -> str:
     """`text` fit for a file name on any stick: no separators or characters Windows refuses,
     at most `limit` bytes (cut at a character, marked with …)."""
-    clean = _UNSAFE.sub("-", str(text or "")).strip("-. ") or "-"
+    # a name from a peer's certificate is the peer's to choose: a right-to-left override or
+    # a zero-width character in it must not make 秀水镇…sgpkg show as another file on screen
+    visible = "".join(ch for ch in str(text or "") if not hidden_characters(ch))
+    clean = _UNSAFE.sub("-", visible).strip("-. ") or "-"
     if len(clean.encode()) <= limit:
         return clean
     cut = clean.encode()[:limit - 3].decode("utf-8", "ignore")

@@ -330,6 +330,7 @@ def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
             result.warnings.append(f"“{v.sender['name']}”已更换密钥（由原密钥签名确认），已更新登记的密钥。")
         if v.sender["role"] == "county":
             _drop_placeholders(ledger, entries)
+        elsewhere = transfers.not_here(ledger, entries)  # to tell which it moves in
         merged: MergeResult = merge(ledger, entries, package_id=m["package_id"],
                                     job=job, planned=planned,
                                     writing=merging, known=known)
@@ -361,7 +362,7 @@ def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
         if ledger.meta("role") == "county":
             result.duplicates = duplicates.detect(ledger, merged.touched.get("enterprises", ()))
         else:
-            result.warnings += transfers.arrived(ledger, entries)
+            result.warnings += transfers.arrived(ledger, entries, elsewhere)
     if written is not None:
         for table, ids in planned.ids.items():
             written.setdefault(table, set()).update(ids)

@@ -12,19 +12,23 @@ import hashlib
 import io
 import json
 import os
+import stat
 import uuid
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import orjson
 import pyrage
 
+from ..errors import os_error_message
 from .errors import PackageRejected
 
 FORMAT = "sgpkg"
 FORMAT_VERSION = 1
+NEWER_VERSIONS = 10  # a format version further above ours than this is damage, not the future
 MANIFEST, SIGNATURE, PAYLOAD = "manifest.json", "manifest.sig", "payload.jsonl.gz.age"
 NAMES = (MANIFEST, SIGNATURE, PAYLOAD)
 
@@ -121,18 +125,62 @@ def _reject(reason: str, message: str) -> PackageRejected:
     return PackageRejected(reason, message)
 
 
+# O_NOFOLLOW: a link swapped in after the check is not followed; O_NONBLOCK: a FIFO swapped
+# in does not block the open (it is then refused by the fstat)
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+               | getattr(os, "O_NONBLOCK", 0))
+
+
+def open_regular_file(path: Path) -> BinaryIO:
+    """Open a package for reading, or refuse it: only a regular file (not a folder, a link,
+    a device such as /dev/zero, a FIFO or a socket, which can be read forever) of at most
+    the format's maximum size. The file is checked again after opening (fstat), so one
+    swapped in between is refused too; reading it is then bounded by its size."""
+    name = path.name
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        raise _reject("missing", f"找不到文件“{path}”。") from None
+    except OSError as e:
+        raise _reject("unreadable", f"无法读取“{name}”：{os_error_message(e)}，拒绝导入。") from None
+    _check_kind(st, path)
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as e:  # ELOOP: a link swapped in after the lstat
+        raise _reject("unreadable", f"无法读取“{name}”：{os_error_message(e)}，拒绝导入。") from None
+    try:
+        opened = os.fstat(fd)
+        _check_kind(opened, path)
+        if (opened.st_dev, opened.st_ino) != (st.st_dev, st.st_ino):
+            raise _reject("changed", f"“{name}”在读取时被替换了，拒绝导入。请重新选择文件。")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _check_kind(st: os.stat_result, path: Path) -> None:
+    name = path.name
+    mode = st.st_mode
+    if stat.S_ISDIR(mode):
+        raise _reject("folder", f"“{name}”：这是文件夹，不是同步包文件。请打开这个文件夹，选择其中的 .sgpkg 文件。")
+    if stat.S_ISLNK(mode):
+        raise _reject("link", f"“{name}”是一个链接（快捷方式），不是同步包文件本身，拒绝导入。"
+                              "请直接选择它指向的 .sgpkg 文件。")
+    if not stat.S_ISREG(mode):
+        raise _reject("not_file", f"“{name}”不是普通文件（是设备、管道或套接字），不是同步包，拒绝导入。")
+    if st.st_size > LIMITS["package_bytes"]:
+        raise _reject("oversized", f"“{name}”过大（{st.st_size // 1024**2} MB），超过同步包上限"
+                                   f"（{LIMITS['package_bytes'] // 1024**2} MB），拒绝导入。")
+
+
 def read(path: Path) -> RawPackage:
     """Open a package and return its parts, or refuse it. Nothing is decrypted here."""
     path = Path(path)
     name = path.name
+    f = open_regular_file(path)
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise _reject("missing", f"找不到文件“{path}”。") from None
-    if size > LIMITS["package_bytes"]:
-        raise _reject("oversized", f"“{name}”过大（{size // 1024**2} MB），超过同步包上限，拒绝导入。")
-    try:
-        with zipfile.ZipFile(path) as zf:
+        with f, zipfile.ZipFile(f) as zf:
             infos = zf.infolist()
             names = [i.filename for i in infos]
             for info in infos:
@@ -189,9 +237,13 @@ def check_manifest(m: object, name: str) -> None:
         raise bad("不是同步包清单")
     if not _is_int(m.get("format_version")):
         raise bad("缺少格式版本")
-    if m["format_version"] > FORMAT_VERSION:
-        raise _reject("version", f"“{name}”由较新版本的程序生成（格式版本{m['format_version']}），"
-                                 "请升级本程序后再导入。")
+    version = m["format_version"]
+    if not 1 <= version <= FORMAT_VERSION + NEWER_VERSIONS:  # no program ever wrote it
+        raise bad(f"格式版本“{version}”不存在（文件已被改动或损坏）")
+    if version > FORMAT_VERSION:
+        raise _reject("version", f"“{name}”的格式版本为{version}，高于本程序支持的{FORMAT_VERSION}："
+                                 "如果对方用的是较新版本的程序，请升级本程序后再导入；"
+                                 "如果对方的程序与本机相同，则该文件已被改动或损坏，请对方重新导出。")
     for key in ("package_id", "created_at"):
         if not isinstance(m.get(key), str) or not m[key] or len(m[key]) > 100:
             raise bad(f"字段{key}缺失或无效")

@@ -7,8 +7,10 @@ no longer the township's own, and a notice says where it went and when.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
+from ..storage import held
 from ..storage.ledger import Ledger
 
 
@@ -42,15 +44,75 @@ def transferred(ledger: Ledger, ids: list[str] | None = None) -> list[dict]:
     return rows
 
 
-def arrived(ledger: Ledger, entries: list[dict]) -> list[str]:
+def moved_in(ledger: Ledger, ids: list[str]) -> list[dict]:
+    """At a township: those of the enterprises `ids` that are its own now after being another
+    township's (the county moved them here), each with where from (`from_code`, `from_name`)
+    and when (`moved_on`, the date of the write that moved it here). Read from each
+    enterprise's history in the change log; empty at the county."""
+    me = ledger.this_site()
+    if me is None or me["role"] != "township" or not ids:
+        return []
+    own = me["area_code"]
+    source = "(SELECT 'enterprises' AS tbl, j.value AS row_id FROM json_each(?1) j)"
+    history: dict[str, list[tuple[tuple[int, str], str]]] = {}
+    for row_id, data, hlc, site in ledger.conn.execute(
+            held.record_entries_sql(ledger.conn, source, ["enterprises"], "row_id, data, hlc, site_id"),
+            (json.dumps(sorted(set(ids))),)):
+        code = json.loads(data).get("township_code")
+        if code is not None:
+            history.setdefault(row_id, []).append(((hlc, site), code))
+    out = []
+    for r in ledger.rows("SELECT id, credit_code, name FROM enterprises WHERE township_code = ?"
+                         " ORDER BY name, credit_code", (own,)):
+        assignments = sorted(history.get(r["id"], ()))
+        # the last time it came here, and where it was just before
+        arrival = next((i for i in range(len(assignments) - 1, 0, -1)
+                        if assignments[i][1] == own and assignments[i - 1][1] != own), None)
+        if arrival is None or any(code != own for _stamp, code in assignments[arrival:]):
+            continue
+        from_code = assignments[arrival - 1][1]
+        r["from_code"] = from_code
+        r["from_name"] = ledger.scalar("SELECT name FROM townships WHERE code = ?", (from_code,)) or from_code
+        r["moved_on"] = _day(assignments[arrival][0][0])
+        out.append(r)
+    return out
+
+
+def _placed(entries: list[dict]) -> list[str]:
+    """The enterprises whose township `entries` write."""
+    return sorted({e["row_id"] for e in entries
+                   if e["tbl"] == "enterprises" and "township_code" in (e["data"] or {})})
+
+
+def not_here(ledger: Ledger, entries: list[dict]) -> set[str]:
+    """At a township, before importing `entries`: the enterprises they place whose record is
+    not this township's now (not in the ledger, or another township's). Those the import
+    makes its own were moved in, or are new. Empty at the county."""
+    me = ledger.this_site()
+    placed = _placed(entries)
+    if me is None or me["role"] != "township" or not placed:
+        return set()
+    own = {r[0] for r in ledger.conn.execute(
+        "SELECT e.id FROM json_each(?) j CROSS JOIN enterprises e ON e.id = j.value"
+        " WHERE e.township_code = ?", (json.dumps(placed), me["area_code"]))}
+    return set(placed) - own
+
+
+def arrived(ledger: Ledger, entries: list[dict], elsewhere: set[str] | None = None) -> list[str]:
     """At a township, after importing `entries` (a county package): a line (Chinese) for each
-    enterprise the package moved away from it."""
-    moved = sorted({e["row_id"] for e in entries
-                    if e["tbl"] == "enterprises" and "township_code" in e["data"]})
+    enterprise the package moved away from it, and, of the enterprises that were not its own
+    before the import (`elsewhere`, see not_here), one for those it moved in ("新转入企业2户：…")."""
+    moved = _placed(entries)
     if not moved:
         return []
-    return [f"“{r['name']}”{r['notice']}，不再列入本乡镇台账（其历史记录仍可查看）。"
-            for r in transferred(ledger, moved)]
+    lines = [f"“{r['name']}”{r['notice']}，不再列入本乡镇台账（其历史记录仍可查看）。"
+             for r in transferred(ledger, moved)]
+    came = moved_in(ledger, sorted(elsewhere or ()))
+    if came:
+        lines.append(f"新转入企业{len(came)}户（县级从其他乡镇划转至本乡镇，已列入本乡镇台账，历史记录随之转入）："
+                     + "、".join(f"“{r['name']}”（原属{r['from_name']}，{r['moved_on']}划转）" for r in came)
+                     + "。")
+    return lines
 
 
 def transferred_notice(ledger: Ledger, table: str, row_id: str) -> str | None:

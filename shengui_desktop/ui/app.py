@@ -87,7 +87,7 @@ def ask_demo_office(parent=None) -> str | None:
 def make_demo(office: str) -> Path:
     """The demo ledger of `office`, generated the first time (a few seconds) with a window
     that says so; the events keep flowing while it is written."""
-    from ..services.ledger.demo import ensure_demo_ledger, ensure_township_demo
+    from ..services.ledger.demo_county import ensure_demo_ledger, ensure_township_demo
 
     county = demo_ledger_path("county")
     path = demo_ledger_path(office)
@@ -98,7 +98,9 @@ def make_demo(office: str) -> Path:
     dialog.setCancelButton(None)
     dialog.setMinimumDuration(0)
     dialog.show()
-    stages = {"enterprises": "企业", "monthly_figures": "月度数据"}
+    # the county is made from its townships' packages, so the stages repeat per township
+    stages = {"townships": "设立乡镇台账", "enterprises": "乡镇录入企业", "monthly_figures": "乡镇录入月度数据",
+              "import": "县级导入同步包"}
 
     def progress(stage: str, done: int, total: int) -> None:
         if stage in stages and total:
@@ -109,7 +111,7 @@ def make_demo(office: str) -> Path:
         QApplication.processEvents()
         if office == "township":
             return ensure_township_demo(path, county, progress=progress)
-        return ensure_demo_ledger(county, progress=progress)
+        return ensure_demo_ledger(county, township_path=demo_ledger_path("township"), progress=progress)
     finally:
         dialog.close()
 

@@ -19,7 +19,7 @@ import json
 
 from ...domain import credit_code as cc
 from ...domain.records import phone_problem, validate_enterprise
-from ...domain.text import control_characters, match_key
+from ...domain.text import control_characters, match_key, name_problem
 from ...errors import ValidationError
 from ...progress import Job
 from ...spreadsheets import cells
@@ -98,6 +98,13 @@ def _same(keys: list[str], columns: list[list], currents: list[dict | None]) -> 
 
 def _township_text(v) -> str:
     return cells.text(v).replace(" ", "")
+
+
+def _person(v):
+    """A person's name as given; UNUSUAL when the validation would refuse it (a hidden
+    character, too long): the per-row check reports it."""
+    text = cells.name_text(v)
+    return UNUSUAL if name_problem(text, "", "person") else text or None
 
 
 def _narrative(v):
@@ -204,13 +211,14 @@ class EnterpriseColumns:
         # a new enterprise's name already in the ledger is a warning: the per-row check gives
         # it (an enterprise of the ledger keeps its own name, or changes it: compared later)
         names = [name if name and (code in existing or match_key(name) not in existing_names)
+                 and not name_problem(name, "企业名称", "enterprise")
                  else UNUSUAL for name, code in zip(by_value(column("name"), cells.name_text), codes)]
         keys, columns = ["name"], [names]
         for f in TEXT_FIELDS:
             if f in raw:
                 keys.append(f)
                 columns.append(by_value(raw[f], _narrative) if f in NARRATIVE_FIELDS else
-                               [t or None for t in by_value(raw[f], cells.name_text)])
+                               by_value(raw[f], _person))
         if "contact_phone" in raw:
             keys.append("contact_phone")
             columns.append(_phones(raw["contact_phone"]))

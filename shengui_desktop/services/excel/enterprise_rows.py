@@ -10,6 +10,7 @@ from operator import itemgetter
 from ...domain import industry
 from ...domain.records import POOLS, SOURCES, STAT_STATUSES, validate_enterprise
 from ...domain.text import match_key
+from ..ledger.reference import unknown_department_message
 from ...errors import ValidationError
 from ...spreadsheets import cells
 from ...spreadsheets.layout import Layout
@@ -107,8 +108,7 @@ class EnterpriseRows:
             if match_key(department) in plan.departments:
                 record["department_id"] = plan.departments[match_key(department)]
             else:
-                fail("department", f"未知的责任单位“{department}”，请先在部门列表中添加，"
-                                   f"或改为：{'、'.join(list(plan.department_names.values())[:8])}")
+                fail("department", unknown_department_message(department, list(plan.department_names.values())))
         tags = text(raw.get("tags")) if "tags" in raw else ""
         if tags:
             record["tags"] = json.dumps([t for t in TAG_SEPARATORS.split(tags) if t],

@@ -15,6 +15,7 @@ from ...progress import Cancel, ImportCancelled, Job, Progress
 from ...storage import audit
 from ..ledger.figures import YearRevenue, year_revenues
 from ..office.site import this_site
+from .activity_export import IssueFilter, write_issues, write_visits
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
@@ -42,18 +43,27 @@ def export_enterprises(ledger: Ledger, out: Path | str, *, enterprise_ids: list[
 def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None = None,
                  today: date | None = None, enterprise_ids: list[str] | None = None,
                  with_figures: bool = False, progress: Progress | None = None,
-                 cancel: Cancel = None, period: str | None = None) -> dict:
+                 cancel: Cancel = None, period: str | None = None,
+                 filters: IssueFilter | None = None,
+                 monitor_filters: dict[str, str] | None = None) -> dict:
     """Write one export; returns {"path", "title", "rows", "notes"}.
 
     `enterprise_ids` limits an enterprise, figure, visit or issue export to those
     enterprises. The monthly figures are an export of their own ("figures"); the
     enterprise list carries them on a second sheet only `with_figures` (a county's
     10,000-row monthly sheet printed along with every list). `period` ('YYYY-MM') is the
-    month of the monitoring table (default: the latest month with figures)."""
+    month of the monitoring table (default: the latest month with figures);
+    `monitor_filters` narrows it as services.policy.monitoring.monitoring_table's township,
+    pool, department and flag do (the window's 月度监测 page exports what it shows).
+    `filters`: the issues' (department, status, overdue), as the 问题台账 page sets them."""
     from ...spreadsheets.writer import TableBook
 
     if what not in EXPORT_TITLES:
         raise UserError(f"不支持导出“{what}”，可选：{'、'.join(EXPORT_TITLES)}")
+    if filters is not None and what != "issues":
+        raise UserError("责任单位、办理状态和逾期只用于筛选问题台账（issues）")
+    if monitor_filters and what != "monitor":
+        raise UserError("乡镇、库别、责任单位和提示的筛选只用于企业月度监测表（monitor）")
     if with_figures and what != "enterprises":
         raise UserError("只有企业名单可以附带月度数据（月度数据可单独导出：figures）")
     today = today or date.today()
@@ -68,7 +78,8 @@ def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None
     notes: list[str] = []
     selection = _Selection(enterprise_ids)
     extra = {"with_figures": with_figures} if what == "enterprises" else \
-        {"period": period} if what == "monitor" else {}
+        {"period": period, "filters": monitor_filters} if what == "monitor" else \
+        {"filters": filters} if what == "issues" else {}
     rows = globals()[f"_export_{what}"](ledger, book, year=year, today=today, notes=notes,
                                         check_cancel=job.check, selection=selection, **extra)
     job.tell("写入文件", 0, 1)
@@ -83,6 +94,7 @@ class _Selection:
     """Which enterprises an export covers (all when ids is None), and their order."""
 
     def __init__(self, ids: list[str] | None):
+        self.ids = ids
         self.order = None if ids is None else {e: i for i, e in enumerate(ids)}
 
     def filter(self, rows: list[dict], key: str = "id", keep_order: bool = False) -> list[dict]:
@@ -206,48 +218,13 @@ def _export_annual(ledger: Ledger, book, *, year, today, notes, check_cancel, se
 
 
 def _export_visits(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
-    from ...domain.records import VISIT_KINDS
-    from ...spreadsheets.writer import Col
-
-    townships, _ = _labels(ledger)
-    columns = [Col("序号", "int", 6), Col("走访日期", "date"), Col("企业名称"), Col("统一社会信用代码"),
-               Col("乡镇（街道）"), Col("走访方式"), Col("走访人员"), Col("走访情况", width=36),
-               Col("企业诉求", width=28), Col("记录人")]
-    visits = ledger.rows(
-        "SELECT v.*, e.name, e.credit_code, e.township_code FROM visits v"
-        " JOIN enterprises e ON e.id = v.enterprise_id ORDER BY v.visit_date DESC, e.name")
-    visits = selection.filter(visits, "enterprise_id")
-    return book.add_table("走访记录", f"{book.office}企业走访记录", columns, (
-        [i, v["visit_date"], v["name"], v["credit_code"], townships.get(v["township_code"]),
-         VISIT_KINDS.get(v["kind"], v["kind"]), v["visitors"], v["summary"], v["demands"],
-         v["recorded_by"]] for i, v in enumerate(visits, start=1)), title_columns=3)
+    return write_visits(ledger, book, enterprise_ids=selection.ids, check_cancel=check_cancel)
 
 
-def _export_issues(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
-    from ...domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES, OPEN_ISSUE_STATUSES, is_overdue
-    from ...spreadsheets.writer import Col
-
-    townships, departments = _labels(ledger)
-    columns = [Col("序号", "int", 6), Col("提出日期", "date"), Col("企业名称"), Col("统一社会信用代码"),
-               Col("乡镇（街道）"), Col("问题类别"), Col("问题描述", width=36), Col("责任单位"),
-               Col("办结时限", "date"), Col("办理状态"), Col("是否超期"), Col("办理结果", width=28),
-               Col("办结日期", "date")]
-    issues = ledger.rows(
-        "SELECT i.*, e.name, e.credit_code, e.township_code FROM issues i"
-        " JOIN enterprises e ON e.id = i.enterprise_id ORDER BY i.raised_date DESC, e.name")
-    issues = selection.filter(issues, "enterprise_id")
-    iso = today.isoformat()
-
-    def overdue(i):
-        if i["status"] not in OPEN_ISSUE_STATUSES or not i["deadline"]:
-            return None
-        return "是" if is_overdue(i, iso) else "否"
-    return book.add_table("问题台账", f"{book.office}企业问题（诉求）台账", columns, (
-        [n, i["raised_date"], i["name"], i["credit_code"], townships.get(i["township_code"]),
-         ISSUE_CATEGORIES.get(i["category"], i["category"]), i["description"],
-         departments.get(i["department_id"]), i["deadline"],
-         ISSUE_STATUSES.get(i["status"], i["status"]), overdue(i), i["resolution"],
-         i["resolved_date"]] for n, i in enumerate(issues, start=1)), title_columns=3)
+def _export_issues(ledger: Ledger, book, *, year, today, notes, check_cancel, selection,
+                   filters=None) -> int:
+    return write_issues(ledger, book, today=today, filters=filters, enterprise_ids=selection.ids,
+                        check_cancel=check_cancel)
 
 
 def _facts(ledger: Ledger, today: date, notes: list[str]):
@@ -389,10 +366,12 @@ def _export_rewards(ledger: Ledger, book, *, year, today, notes, check_cancel, s
                           title_columns=2)
 
 
-def _export_monitor(ledger: Ledger, book, *, year, today, notes, check_cancel, selection, period) -> int:
+def _export_monitor(ledger: Ledger, book, *, year, today, notes, check_cancel, selection, period,
+                    filters) -> int:
     from .monitor_export import write_monitor
 
-    return write_monitor(ledger, book, period=period, today=today, notes=notes, check_cancel=check_cancel)[1]
+    return write_monitor(ledger, book, period=period, today=today, notes=notes, check_cancel=check_cancel,
+                         filters=filters)[1]
 
 
 def _export_projects(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:

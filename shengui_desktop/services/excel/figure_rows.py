@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ...domain import credit_code as cc
 from ...domain.money import UNIT_FACTORS, format_wan
+from ...domain.records import figure_year_problem, figure_years
 from ...domain.text import match_key
 from ...spreadsheets import cells
 from ...spreadsheets.column_values import by_value
@@ -79,9 +80,10 @@ class FigureRows:
                     row_year = cells.parse_count(year_value)
                 except ValueError:
                     row_year = None
-                if row_year is None or not 2000 <= row_year <= 2100:
+                if row_year is None or figure_year_problem(row_year):
+                    first, last = figure_years()
                     self.plan.problem(sheet, r, cols.get("year"), year_value,
-                                      f"年份“{cells.text(year_value)}”无效（应为2000至2100之间的四位数字）")
+                                      f"年份“{cells.text(year_value)}”无效（应为{first}至{last}之间的四位数字）")
                     return
             for col in layout.month_columns:
                 if not col.field:
@@ -90,6 +92,9 @@ class FigureRows:
                 if year is None:
                     year = row_year
                 if year is None:
+                    continue
+                if figure_year_problem(year):
+                    self.plan.problem(sheet, r, col, cell(col), f"“{col.header.text}”：{figure_year_problem(year)}")
                     continue
                 period = f"{year:04d}-{month:02d}"
                 value = self._figure_value(layout, sheet, r, col, cell(col))
@@ -165,11 +170,14 @@ class FigureRows:
                 period = cells.parse_period(value, layout.year)
                 if period is None:
                     return None, (col, "", "月份不能为空")
+                problem = figure_year_problem(int(period[:4]))
+                if problem:
+                    return None, (col, value, problem)
                 return period, None
             year, month = cell(cols.get("year")), cell(cols.get("month"))
             col = cols.get("month")
             y, m = cells.parse_count(year), cells.parse_count(month)
-            if y is None or m is None or not 1 <= m <= 12 or not 2000 <= y <= 2100:
+            if y is None or m is None or not 1 <= m <= 12 or figure_year_problem(y):
                 return None, (col, f"{cells.text(year)}年{cells.text(month)}月", "年份或月份无效")
             return f"{y:04d}-{m:02d}", None
         except ValueError as e:

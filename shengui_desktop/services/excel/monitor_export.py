@@ -42,11 +42,13 @@ def _status(pool: str, stat_status: str) -> str:
 
 
 def write_monitor(ledger: Ledger, book: TableBook, *, period: str | None, today: date, notes: list[str],
-                  check_cancel: Callable[[], None]) -> tuple[MonitorTable, int]:
-    """The 月度监测 and 季度对标 sheets of `period`; returns the table and its row count."""
+                  check_cancel: Callable[[], None], filters: dict[str, str] | None = None
+                  ) -> tuple[MonitorTable, int]:
+    """The 月度监测 and 季度对标 sheets of `period`, narrowed by `filters` (township, pool,
+    department, flag: as monitoring_table takes them); returns the table and its row count."""
     from ...spreadsheets.writer import Col
 
-    table = monitoring_table(ledger, period, quarter=True, today=today)
+    table = monitoring_table(ledger, period, quarter=True, today=today, **(filters or {}))
     check_cancel()
     span = "1月" if table.month == 1 else f"1–{table.month}月"
     columns = [Col("序号", "int", 6), Col("企业名称"), Col("统一社会信用代码"), Col("乡镇（街道）"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...domain.text import match_key
+from ...domain.text import match_key, name_problem
 from ...errors import UserError
 from ...spreadsheets.layout import Layout
 from ..ledger.townships import nearest_names
@@ -65,6 +65,9 @@ class Townships:
                                       f"乡镇代码{code}不在本台账的乡镇列表中，而本台账的“{self.name_of(named)}”"
                                       f"代码为{named}；请核对代码（乡镇列表可用 shengui townships 查看和修正）"), None
                     if self.create_allowed:
+                        problem = name_problem(name, "乡镇名称", "township")
+                        if problem:
+                            return None, ("township", problem), None
                         return None, None, (name, code)
                     return None, ("township", self._unknown_message(name, code)), None
                 elif self.role == "county":
@@ -75,6 +78,9 @@ class Townships:
             if found is None:
                 if self.role == "county":
                     if self.create_allowed:
+                        problem = name_problem(name, "乡镇名称", "township")
+                        if problem:
+                            return None, ("township", problem), None
                         return None, None, (name, None)
                     return None, ("township", self._unknown_message(name, None)), None
                 return None, ("township", f"本乡镇台账只能导入本乡镇（{self.known.get(self.own_code, self.own_code)}）"

@@ -7,10 +7,8 @@ path, so the change log is filled exactly as real work would fill it.
 from __future__ import annotations
 
 import random
-import tempfile
 import uuid
 from datetime import date, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ...domain import credit_code
@@ -19,7 +17,7 @@ from ...domain.policy import POOL_ORDER
 from ...errors import UserError
 from ...storage.ledger import monthly_figure_id
 from ..office.site import this_site
-from ..policy import active_profile, choose_profile, evaluate
+from ..policy import active_profile, evaluate
 from . import reference
 
 if TYPE_CHECKING:
@@ -126,7 +124,9 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
 
     with ledger.transaction():
         if role == "township":
-            own = ledger.one("SELECT code, name FROM townships")
+            # its own row: after the county's package the list has every township of the county
+            own = ledger.one("SELECT code, name FROM townships WHERE code = ?",
+                             (this_site(ledger)["area_code"],))
             town_codes = [(own["code"], own["name"])]
         else:
             town_codes = []
@@ -320,71 +320,3 @@ DEMO_USER = "admin"
 DEMO_OFFICES = {"township": "乡镇（秀水镇）：乡镇干部每天的工作，本乡镇的企业、走访和问题",
                 "county": "县级（盂县）：全县台账、各乡镇进度、目标和政策"}
 DEMO_PROFILE = "yuxian"  # the demo county is 盂县: its own policy document
-
-
-def _remove_ledger(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", ".keys"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-def ensure_demo_ledger(path, *, enterprises: int = 300, progress=None, profile: str = DEMO_PROFILE) -> Path:
-    """Create the demo county ledger once (known password, shown on the unlock dialog); its
-    pools are those the profile's rules give (pools_by_profile)."""
-    from ..office.setup import init_office
-
-    path = Path(path)
-    if path.exists():
-        return path
-    ledger, _recovery = init_office(path, role="county", name="盂县（演示）", area_code="140322",
-                                    admin_user=DEMO_USER, password=DEMO_PASSWORD,
-                                    display_name="演示管理员")
-    try:
-        choose_profile(ledger, profile)
-        generate(ledger, enterprises=enterprises, townships=8, seed=1, progress=progress)
-    except BaseException:
-        ledger.close()
-        _remove_ledger(path)
-        raise
-    ledger.close()
-    return path
-
-
-def ensure_township_demo(path, county_path, *, progress=None) -> Path:
-    """Create the demo township ledger once: 秀水镇, set up as a real township is (the
-    county's certificate pinned), its first package enrolling it at the demo county, and the
-    county's package bringing its enterprises, figures, visits, issues, departments, targets
-    and the policy profile. A cadre's daily view of the township's own enterprises, with
-    everything as the county decided it. Makes the demo county first if needed."""
-    from ..office.session import close, unlock
-    from ..office.setup import set_up_office
-    from .. import sync
-
-    path = Path(path)
-    if path.exists():
-        return path
-    county_path = ensure_demo_ledger(county_path, progress=progress)
-    county = unlock(county_path, password=DEMO_PASSWORD, user=DEMO_USER)
-    town = None
-    try:
-        first = county.one("SELECT code, name FROM townships ORDER BY code LIMIT 1")
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            cert = folder / "county.cert.json"
-            sync.export_certificate(county, cert)
-            town = set_up_office(path, role="township", name=first["name"],
-                                 area_code=first["code"], admin_user=DEMO_USER,
-                                 password=DEMO_PASSWORD, display_name="演示乡镇干部",
-                                 county_certificate=cert).ledger
-            up = sync.export_packages(town, folder / "up", to=this_site(county)["area_code"])
-            sync.import_packages(county, [r.path for r in up],
-                                 accept_fingerprint=this_site(town)["fingerprint"])
-            down = sync.export_packages(county, folder / "down", to=first["code"])
-            sync.import_packages(town, [r.path for r in down], progress=progress)
-    except BaseException:
-        close(town)
-        _remove_ledger(path)
-        raise
-    finally:
-        close(county)
-    close(town)
-    return path

@@ -14,22 +14,12 @@ if TYPE_CHECKING:
 
 
 def move_pool(ledger: Ledger, enterprise_id: str, to_pool: str, reason: str,
-              decided_by: str | None = None, moved_on: str | None = None) -> str:
-    clean = validate_pool_move({
-        "to_pool": to_pool, "reason": reason, "decided_by": decided_by or ledger.user,
-        "moved_on": moved_on or date.today().isoformat()})
-    with ledger.transaction():
-        enterprise = ledger.get("enterprises", enterprise_id)
-        if enterprise is None:
-            raise UserError("企业不存在")
-        if enterprise["pool"] == clean["to_pool"]:
-            raise UserError(f"企业已在{POOLS[clean['to_pool']]}，无需调整")
-        event_id = ledger.insert("pool_events", {
-            "enterprise_id": enterprise_id, "from_pool": enterprise["pool"],
-            "to_pool": clean["to_pool"], "moved_on": clean["moved_on"],
-            "reason": clean["reason"], "decided_by": clean["decided_by"]})
-        ledger.update("enterprises", enterprise_id, {"pool": clean["to_pool"]})
-    return event_id
+              decided_by: str | None = None, moved_on: str | None = None,
+              allowed: tuple[str, ...] | None = None) -> str:
+    """One enterprise's move: `move_pools` of one. Returns the pool event's id."""
+    moves = move_pools(ledger, [enterprise_id], to_pool, reason, decided_by=decided_by,
+                       moved_on=moved_on, allowed=allowed)
+    return moves[0]["event_id"]
 
 
 def move_pools(ledger: Ledger, enterprise_ids: list[str], to_pool: str, reason: str,

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ...domain.records import validate_target
-from ...domain.text import clean, clean_name, match_key
+from ...domain.text import checked_name, clean, clean_name, match_key, shown
 from ...errors import UserError, ValidationError
 # ids derived from a reference row's natural key; in storage so that sync makes the
 # township row of an enrolled office with the same id (public here too)
@@ -21,7 +21,7 @@ STANDARD_DEPARTMENTS = ("工信局", "开发区", "应急局", "能源局", "住
 
 
 def add_township(ledger: Ledger, code: str, name: str) -> str:
-    code, name = clean(code), clean_name(name)
+    code, name = clean(code), checked_name(name, "乡镇名称", "township")
     if not re.fullmatch(r"\d{9}", code):
         raise ValidationError({"code": "乡镇代码应为9位数字（统计用区划代码前9位）"})
     if not name:
@@ -111,7 +111,7 @@ def _county_decides(ledger: Ledger, table: str) -> None:
 
 
 def add_department(ledger: Ledger, name: str) -> str:
-    name = clean_name(name)
+    name = checked_name(name, "部门名称", "department")
     if not name:
         raise ValidationError({"name": "部门名称不能为空"})
     existing = department_by_name(ledger, name)
@@ -129,8 +129,19 @@ def department_id(ledger: Ledger, name: str | None) -> str | None:
         return None
     row = department_by_name(ledger, name)
     if row is None:
-        raise UserError(f"未知的责任单位“{name}”，请先在部门列表中添加")
+        raise UserError(unknown_department_message(name, department_names(ledger)))
     return row["id"]
+
+
+def unknown_department_message(name: str, known: list[str]) -> str:
+    """What a person is told of a 责任单位 the ledger does not have: the departments it has
+    (the first dozen), or, when it has none, how to add one: never an empty list."""
+    text = f"未知的责任单位“{shown(clean_name(name))}”"
+    if not known:
+        return (f"{text}：本台账还没有任何部门，请先在“乡镇与部门”页面添加部门"
+                "（乡镇台账的部门由县级同步下发），或不填责任单位")
+    more = f"等{len(known)}个" if len(known) > 12 else ""
+    return f"{text}，请改为已有的部门：{'、'.join(known[:12])}{more}；或先在部门列表中添加"
 
 
 def set_target(ledger: Ledger, record: dict) -> str:

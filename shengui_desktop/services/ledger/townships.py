@@ -16,7 +16,7 @@ from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
 from ...domain.search import search_key
-from ...domain.text import clean, clean_name, match_key
+from ...domain.text import checked_name, clean, match_key
 from ...errors import UserError
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def rename_township(ledger: Ledger, code: str, name: str) -> dict:
     {code, old_name, name, changed}."""
     _county_only(ledger)
     row = _township(ledger, code)
-    name = clean_name(name)
+    name = checked_name(name, "乡镇名称", "township")
     if not name:
         raise UserError("乡镇名称不能为空。")
     for other in ledger.rows("SELECT code, name FROM townships WHERE code != ?", (row["code"],)):

@@ -12,6 +12,12 @@ peers and sync numbers stay as they are now (storage/restore.py says why). The w
 :func:`prepare_restore` on a worker (copying and checking a large file, keeping the current
 ledger) and :func:`finish_restore` on its own thread once every other connection is closed;
 the command line calls :func:`restore_backup`, which does both.
+
+On a new computer (the old one died, the backup is on a USB stick) there is no ledger yet:
+the first-run wizard's 从备份恢复 calls :func:`restore_new_ledger`, which opens the backup's
+own key file with the password (or recovery code) of the time of the backup, checks a copy,
+puts the ledger and its key file in place and opens it; :func:`new_place_text` is what the
+person confirms first.
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ from typing import TYPE_CHECKING
 from ...errors import UserError
 from ...progress import Cancel, Job, Progress
 from ...storage import restore
-from ...storage.keyslots import keys_path_for
+from ...storage.keyslots import KeySlots, keys_path_for
 from .audit import RESTORE, record
+from .session import unlock
 from .upkeep import backup_ledger
 from .users import require_admin
 
@@ -126,8 +133,9 @@ def list_backups(ledger_path: Path) -> list[Backup]:
     return sorted(out, key=lambda b: (b.made, b.modified, b.path.name), reverse=True)
 
 
-def _new_name(ledger_path: Path, kind: str, now: datetime | None = None) -> Path:
-    folder = backup_folder(ledger_path)
+def _new_name(ledger_path: Path, kind: str, now: datetime | None = None,
+              folder: Path | None = None) -> Path:
+    folder = folder or backup_folder(ledger_path)
     stamp = (now or datetime.now()).strftime(STAMP)
     tail = "-before-restore" if kind == "before_restore" else ""
     target = folder / f"{ledger_path.stem}-{stamp}{tail}{SUFFIX}"
@@ -139,14 +147,17 @@ def _new_name(ledger_path: Path, kind: str, now: datetime | None = None) -> Path
 
 
 def make_backup(ledger: Ledger, *, kind: str = "manual", progress: Progress | None = None,
-                cancel: Cancel = None) -> Backup:
-    """An encrypted backup now, into the backups folder (made if missing). A cancel stops it
-    and leaves no file."""
+                cancel: Cancel = None, folder: Path | None = None) -> Backup:
+    """An encrypted backup now, into the backups folder (made if missing), or into `folder`
+    (a USB stick: 备份到U盘), with its key file beside it. A cancel stops it and leaves no
+    file."""
     if ledger.path is None:
         raise UserError("内存中的台账不能备份。")
     job = Job(progress, cancel)
     job.check()
-    target = _new_name(ledger.path, kind)
+    if folder is not None and not Path(folder).is_dir():
+        raise UserError(f"找不到文件夹“{folder}”（U盘是否已拔出？）。")
+    target = _new_name(ledger.path, kind, folder=Path(folder) if folder is not None else None)
     target.parent.mkdir(parents=True, exist_ok=True)
     out = backup_ledger(ledger, target, progress=lambda done, total: job.report("备份", done, total))
     return describe(out)
@@ -235,3 +246,46 @@ def install_backup(ledger_path: Path, backup: Path) -> None:
     """No ledger at `ledger_path` yet (a new computer, a lost file): put the backup and its
     key file there. Opening it needs a password of the time of the backup."""
     restore.install(Path(ledger_path), Path(backup))
+
+
+def backup_users(backup: Path) -> list[str]:
+    """The user names that had a password when `backup` was made (its key file beside it);
+    raises UserError (Chinese) when that key file is missing or unreadable."""
+    keys = keys_path_for(Path(backup))
+    if not keys.is_file():
+        raise UserError(f"备份旁边没有密钥文件“{keys.name}”，无法恢复。"
+                        "请把它与备份放在同一文件夹（备份时两个文件一起生成）。")
+    return KeySlots.load(keys).users
+
+
+def new_place_text(ledger_path: Path, backup: Backup) -> str:
+    """What a person confirms before a backup becomes the ledger of a new computer."""
+    ledger_path = Path(ledger_path)
+    return (f"将用备份“{backup.path.name}”（{backup.made_text}，{backup.size_text}）在本机新建台账：\n"
+            f"{ledger_path}（及密钥文件 {keys_path_for(ledger_path).name}）\n\n"
+            "台账的内容、用户和密码都是备份时的：请输入备份时的用户名和密码，或打印的恢复码。"
+            "备份文件本身不会改动。")
+
+
+def restore_new_ledger(ledger_path: Path, backup: Path, *, password: str | None = None,
+                       user: str | None = None, recovery_code: str | None = None,
+                       progress: Progress | None = None, cancel: Cancel = None) -> Ledger:
+    """No ledger at `ledger_path` (a new computer): make `backup` this computer's ledger and
+    open it. The backup's key file must open with `password` (of `user`) or `recovery_code`;
+    the copy is checked before anything is put in place. A wrong password, a damaged or
+    foreign file, or a cancel leaves nothing at `ledger_path` (storage/restore.py
+    `install_checked`). Long (a password's key derivation, copying, checking, opening): run
+    it on a worker."""
+    job = Job(progress, cancel)
+    job.report("核对密码", 0, 1)
+    restore.install_checked(Path(ledger_path), Path(backup), passphrase=password, user=user,
+                            recovery_code=recovery_code,
+                            progress=lambda done, total: job.report("复制并检查备份", done, total))
+    job.tell("打开台账", 0, 1)
+    ledger = unlock(Path(ledger_path), password=password, user=user, recovery_code=recovery_code)
+    try:
+        record(ledger, RESTORE, Path(backup).name, f"在本机新建台账“{Path(ledger_path).name}”")
+    except BaseException:
+        ledger.close()
+        raise
+    return ledger

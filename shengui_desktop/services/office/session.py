@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ...errors import WrongPassphrase
 from ...storage import audit as audit_chain
 from ...storage import files
+from ...storage.connection import RESTORE_ADVICE, DatabaseError, database_error
 from ...storage.keyslots import KeySlots, keys_path_for
 from . import audit
 
@@ -35,7 +36,8 @@ def unlock(path: Path, *, password: str | None = None, user: str | None = None,
 
     Without a user, every user's password slot is tried. A wrong password or recovery code
     raises WrongPassphrase ("用户名或密码错误，台账未打开。" / "恢复码不正确…"); a missing or
-    damaged file raises LedgerDamaged. The schema is brought up to date on the way.
+    damaged file raises LedgerDamaged (a damaged page too: never a raw DatabaseError). The
+    schema is brought up to date on the way.
     """
     path = Path(path)
     try:
@@ -45,15 +47,28 @@ def unlock(path: Path, *, password: str | None = None, user: str | None = None,
         # written into the audit log at the next successful unlock
         audit_chain.note_failed_unlock(path, user, recovery=bool(recovery_code))
         raise
+    except DatabaseError as e:  # a damaged page met while checking or upgrading the schema
+        raise database_error(e, path) from None
     failures = audit_chain.read_failures(path)
+    ledger.failed_unlocks = len(failures)
     try:
         audit.note_unlock(ledger, failures)
+    except DatabaseError:
+        # a damaged page (or a read-only file) refuses the unlock's audit entry: the ledger
+        # still opens, so that verify can name the damage and a backup can be restored;
+        # the failed unlocks stay counted beside it until an entry can be written
+        return ledger
     except BaseException:
         ledger.close()
         raise
     audit_chain.clear_failures(path)
-    ledger.failed_unlocks = len(failures)
     return ledger
+
+
+def is_database_error(error: BaseException) -> bool:
+    """Whether `error` is SQLite's or SQLCipher's (database_error turns it into the Chinese
+    message a person reads: damage, a busy or a full disk)."""
+    return isinstance(error, DatabaseError)
 
 
 def change_password(path: Path, user: str, old: str, new: str) -> None:
@@ -82,3 +97,7 @@ def close(ledger: Ledger | None) -> None:
     """End a session (or a worker's connection): checkpoint the journal and close."""
     if ledger is not None:
         ledger.close()
+
+
+__all__ = ["RESTORE_ADVICE", "users", "unlock", "is_database_error", "change_password", "reset_password",
+           "worker_connection", "close"]

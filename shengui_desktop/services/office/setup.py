@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pyrage import x25519
 
 from ...domain.fingerprint import fingerprint
+from ...domain.text import checked_name, checked_user_name
 from ...errors import UserError
 from ...storage.files import create_ledger
 from ...sync import certificates
@@ -32,7 +33,7 @@ def check_area_code(role: str, area_code: str) -> None:
     if role not in ROLES:
         raise UserError(f"角色“{role}”无效，应为township（乡镇）或county（县）")
     digits = 9 if role == "township" else 6
-    if not (area_code.isdigit() and len(area_code) == digits):
+    if not (area_code.isascii() and area_code.isdigit() and len(area_code) == digits):
         kind = "乡镇（街道）代码应为9位数字" if role == "township" else "县级区划代码应为6位数字"
         raise UserError(f"区划代码“{area_code}”无效：{kind}")
 
@@ -40,10 +41,11 @@ def check_area_code(role: str, area_code: str) -> None:
 def init_office(path: Path, *, role: str, name: str, area_code: str, admin_user: str,
                 password: str, display_name: str | None = None) -> tuple[Ledger, str]:
     """Create the office's ledger and signing/encryption keys; returns (ledger, recovery code)."""
-    name = name.strip()
+    name = checked_name(name, "单位名称", "office")
     if not name:
         raise UserError("单位名称不能为空")
     check_area_code(role, area_code)
+    admin_user = checked_user_name(admin_user)
     ledger, recovery = create_ledger(path, role=role, name=name, area_code=area_code,
                                      admin_user=admin_user, password=password,
                                      display_name=display_name)

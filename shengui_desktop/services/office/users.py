@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ...domain.text import NAME_LIMITS, name_problem, user_name_problem
 from ...errors import UserError, WrongPassphrase
 from ...storage import files
 from ...storage.keyslots import KeySlots, keys_path_for
@@ -42,7 +43,7 @@ OFFICE_ROLES = {"township": ("township_clerk", "township_admin"),
 STORED_ROLE = {"township_clerk": "cadre", "township_admin": "admin",
                "county_admin": "admin", "county_viewer": "viewer"}
 MIN_PASSWORD = 8
-MAX_NAME = 32
+MAX_NAME = NAME_LIMITS["user"]
 MAX_DISPLAY_NAME = 40
 
 
@@ -161,12 +162,9 @@ def _user(ledger: Ledger, username: str) -> User:
 
 def _check_name(username: str) -> str:
     name = username.strip()
-    if not name:
-        raise UserError("用户名不能为空")
-    if len(name) > MAX_NAME:
-        raise UserError(f"用户名最多{MAX_NAME}个字符")
-    if any(unicodedata.category(ch)[0] in "CZ" for ch in name):
-        raise UserError(f"用户名“{name}”含有空格或不可见字符，请只用字母、数字、汉字或 . _ -")
+    problem = user_name_problem(name)
+    if problem:
+        raise UserError(problem)
     return name
 
 
@@ -174,8 +172,9 @@ def _check_display_name(display_name: str | None, username: str) -> str:
     text = (display_name or "").strip() or username
     if len(text) > MAX_DISPLAY_NAME:
         raise UserError(f"姓名最多{MAX_DISPLAY_NAME}个字符")
-    if any(unicodedata.category(ch)[0] == "C" for ch in text):
-        raise UserError("姓名含有不可见的控制字符")
+    problem = name_problem(text, "姓名", "person")
+    if problem or any(unicodedata.category(ch)[0] == "C" for ch in text):
+        raise UserError(problem or "姓名含有不可见的控制字符")
     return text
 
 

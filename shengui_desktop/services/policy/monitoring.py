@@ -9,11 +9,14 @@ Reads only. The arithmetic and the result types are domain/monitoring.py.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
+from ...domain.evaluation import FLAG_NAMES
 from ...domain.monitoring import (
-    MonitorTable, build_table, filter_watch_set, month_end, parse_period, period_of, select_watched, watch_set,
+    MonitorRow, MonitorTable, build_table, filter_watch_set, month_end, parse_period, period_of, select_watched,
+    watch_set,
 )
 from ...domain.policy_rules import NATIONAL_THRESHOLD
 from ...domain.records import POOLS
@@ -26,6 +29,55 @@ from .profiles import active_profile
 
 _CHUNK = 900  # below SQLite's bound-parameter limit
 ABOVE_SCALE_NAMES = ("规上", "规上企业", "above_scale")
+# what a table may be narrowed to by its rows' marks: any mark, no figure for the month, or
+# one of the rules' flags (domain/evaluation.py FLAG_NAMES)
+FLAG_FILTERS = {"any": "有提示", "unreported": "当月未报", **FLAG_NAMES}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One thing a monitoring row is marked with: the month not reported, or a rule's flag."""
+
+    code: str  # "unreported" or a key of FLAG_NAMES
+    name: str  # 当月未报, 退规风险, …
+    text: str  # why, with the numbers
+
+
+@dataclass(frozen=True)
+class MonitorChoices:
+    """What a monitoring table can be narrowed to in this ledger (the window's lists)."""
+
+    pools: dict[str, str]  # code → name: the pools the profile uses, then 规上企业
+    flags: dict[str, str]  # FLAG_FILTERS
+
+
+def row_marks(row: MonitorRow, month: int) -> list[Mark]:
+    """A row's marks as `shengui monitor` prints them: 【N月未报】 first, then each 提示."""
+    marks = [] if row.reported else [Mark("unreported", FLAG_FILTERS["unreported"], f"{month}月未报送数据")]
+    return marks + [Mark(f.code, FLAG_NAMES.get(f.code, f.code), f.text) for f in row.flags]
+
+
+def resolve_flag(flag: str | None) -> str | None:
+    """A mark typed as its code or Chinese name (有提示, 当月未报, 退规风险, …) → its code."""
+    if not flag:
+        return None
+    if flag in FLAG_FILTERS:
+        return flag
+    reverse = {v: k for k, v in FLAG_FILTERS.items()}
+    if flag in reverse:
+        return reverse[flag]
+    raise UserError(f"提示“{flag}”无效，应为：{'、'.join(FLAG_FILTERS.values())}")
+
+
+def monitoring_choices(ledger: Ledger) -> MonitorChoices:
+    """The pools (those of the active profile, every pool without one, and any pool an
+    enterprise is still in), in POOLS order, then 规上企业; and the marks a monitoring table
+    can be narrowed to."""
+    profile = active_profile(ledger)
+    offered = set(profile.data["pools"] if profile else POOLS)
+    offered |= {r["pool"] for r in ledger.rows("SELECT DISTINCT pool FROM enterprises")}
+    pools = {p: name for p, name in POOLS.items() if p in offered and p != "none"}
+    return MonitorChoices(pools | {"above_scale": "规上企业"}, dict(FLAG_FILTERS))
 
 
 def resolve_township(ledger: Ledger, township: str | None) -> tuple[str | None, str]:
@@ -77,14 +129,16 @@ def default_period(ledger: Ledger, today: date) -> str:
 
 def monitoring_table(ledger: Ledger, period: str | None = None, *, quarter: bool = False,
                      township: str | None = None, pool: str | None = None, department: str | None = None,
-                     today: date | None = None, cancelled: Callable[[], bool] | None = None) -> MonitorTable:
+                     flag: str | None = None, today: date | None = None,
+                     cancelled: Callable[[], bool] | None = None) -> MonitorTable:
     """The monitoring table of `period` ('YYYY-MM'; default: the latest month with figures).
 
     `township` (a code or name) and `department` (a name or id) limit the table to the
     enterprises of that township or responsible department. `pool`: a pool (code or name)
     or 规上 replaces the profile's watched set. `quarter`: add the quarterly comparison of
     the watched enterprises with the line (the profile's threshold, 2,000万元 by default).
-    Flags and projections are as of the end of the month (or `today`, if earlier)."""
+    `flag` (resolve_flag: a code or name) keeps the rows with that mark (row_marks), the
+    totals and the quarterly comparison over those rows only. Flags and projections are as of the end of the month (or `today`, if earlier)."""
     today = today or date.today()
     year, month = parse_period(period or default_period(ledger, today))
     if period_of(year, month) > period_of(today.year, today.month):
@@ -92,6 +146,7 @@ def monitoring_table(ledger: Ledger, period: str | None = None, *, quarter: bool
     township_code, township_name = resolve_township(ledger, township)
     department_id, department_name = resolve_department(ledger, department)
     pool_code = resolve_pool(pool)
+    flag_code = resolve_flag(flag)
     profile = active_profile(ledger)
     watch = filter_watch_set(pool_code) if pool_code else \
         watch_set(profile.monitoring if profile else None, profile.data["pools"] if profile else None)
@@ -121,6 +176,15 @@ def monitoring_table(ledger: Ledger, period: str | None = None, *, quarter: bool
             figures[row["enterprise_id"]][row["period"]] = row
     evaluations = evaluate(ledger, ids, today=as_of, cancelled=cancelled) if ids else {}
     notes = [] if profile else ["尚未选择政策配置，提示只含达规未入统"]
-    scope = "　".join(x for x in (township_name, department_name and f"责任单位：{department_name}") if x)
-    return build_table(year, month, as_of, watch, scope, profile.threshold if profile else NATIONAL_THRESHOLD,
-                       watched, figures, evaluations, quarter=quarter, notes=notes)
+    scope = "　".join(x for x in (township_name, department_name and f"责任单位：{department_name}",
+                                  flag_code and ("有提示的企业" if flag_code == "any"
+                                                 else f"提示：{FLAG_FILTERS[flag_code]}")) if x)
+    line = profile.threshold if profile else NATIONAL_THRESHOLD
+    table = build_table(year, month, as_of, watch, scope, line, watched, figures, evaluations,
+                        quarter=quarter, notes=notes)
+    if flag_code:  # the same table over the marked rows: their totals, their comparison
+        keep = {r.enterprise_id for r in table.rows
+                if any(flag_code in ("any", m.code) for m in row_marks(r, month))}
+        table = build_table(year, month, as_of, watch, scope, line, [w for w in watched if w[0]["id"] in keep],
+                            figures, evaluations, quarter=quarter, notes=notes)
+    return table

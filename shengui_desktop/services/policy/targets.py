@@ -479,3 +479,110 @@ def set_target(ledger: Ledger, *, kind: str = "net", value: int, year: int | Non
             result["profile"] = active_profile(ledger).name  # type: ignore[union-attr]
     result["added_department"] = added_department
     return result
+
+
+# -- the 目标任务 page's tables -------------------------------------------------------------------
+@dataclass
+class TargetRow:
+    """One township, department or the county under one target: the number asked for, what
+    is achieved, completion (achieved ÷ target) and the rank among the units of its scope
+    (1 = highest completion; equal completion and achievement share a rank; None when no
+    target is set or no rank is given)."""
+
+    scope: str  # "township" | "department" | "county"
+    key: str | None  # township code or department id (None: the county or 未登记)
+    name: str
+    target: int | None
+    achieved: int
+    completion_rate: float | None
+    rank: int | None = None
+    detail: str = ""  # how `achieved` is made up (净增: 新增3、退规1)
+    note: str | None = None
+    registered: bool = True
+
+
+@dataclass
+class TargetTable:
+    """One target (a kind over a period) that applies to a year, as the 目标任务 page, its
+    chart and its Excel sheet show it."""
+
+    kind: str
+    kind_name: str
+    first_year: int
+    last_year: int
+    title: str  # "2026年净增", "2022–2026年累计新增", "至2025年底规上企业总数（全省目标）"
+    achieved_label: str  # what `achieved` counts
+    area: str | None  # a higher level's target: for reference, no completion
+    target_source: str  # 全县目标 / 各乡镇目标之和 / 未设定 / 全省目标
+    townships: list[TargetRow]
+    departments: list[TargetRow]
+    county: TargetRow | None  # None at a township
+    ranked: bool  # ranks given (a county's ledger; a township holds only its own enterprises)
+    source: str = "ledger"  # "profile": the active profile allocates it (set_target edits the profile)
+
+    def has_targets(self) -> bool:
+        rows = [*self.townships, *self.departments, *([self.county] if self.county else [])]
+        return any(r.target is not None for r in rows)
+
+
+def rank_rows(rows: list[TargetRow]) -> None:
+    """Rank `rows` in place by completion, then by what is achieved (competition ranking:
+    1, 2, 2, 4); a row without a completion rate has no rank."""
+    ranked = sorted((r for r in rows if r.completion_rate is not None),
+                    key=lambda r: (-(r.completion_rate or 0), -r.achieved))
+    previous: tuple | None = None
+    for place, row in enumerate(ranked, 1):
+        score = (row.completion_rate, row.achieved)
+        row.rank = place if score != previous else ranked[place - 2].rank
+        previous = score
+
+
+def _net_row(line: TargetLine) -> TargetRow:
+    return TargetRow(scope=line.scope, key=line.key, name=line.name, target=line.target,
+                     achieved=line.net_increase, completion_rate=line.completion_rate,
+                     detail=f"新增{line.entries}、退规{line.exits}" if line.registered else "未登记",
+                     note=line.note, registered=line.registered)
+
+
+def _kind_row(line: KindLine) -> TargetRow:
+    return TargetRow(scope=line.scope, key=line.key, name=line.name, target=line.target,
+                     achieved=line.achieved, completion_rate=line.completion_rate,
+                     detail="" if line.registered else "未登记", note=line.note, registered=line.registered)
+
+
+def target_tables(ledger: Ledger, year: int) -> list[TargetTable]:
+    """Every target that applies to `year`, first the year's 净增 (always listed, set or
+    not), then 新增, 累计新增, 规上企业总数 and a higher level's: by township, by department
+    and for the county, with completion and ranking — the numbers of `target_progress`.
+
+    At a township only its own line is listed and nothing is ranked: its ledger holds its
+    own enterprises only, so the other townships' achievements are not known there."""
+    progress = target_progress(ledger, year)
+    township = ledger.meta("role") == "township"
+    own = (ledger.this_site() or {}).get("area_code") if township else None
+    tables = [TargetTable(
+        kind="net", kind_name=TARGET_KINDS["net"], first_year=year, last_year=year, title=f"{year}年净增",
+        achieved_label=f"{year}年净增（新增入规 − 退规）", area=None,
+        target_source=progress.county.target_source,
+        townships=[_net_row(t) for t in progress.townships], departments=[_net_row(d) for d in progress.departments],
+        county=_net_row(progress.county), ranked=not township)]
+    for k in progress.other_targets:
+        tables.append(TargetTable(
+            kind=k.kind, kind_name=k.kind_name, first_year=k.first_year, last_year=k.last_year, title=k.title,
+            achieved_label=k.achieved_label, area=k.area, target_source=k.target_source,
+            townships=[_kind_row(t) for t in k.townships], departments=[_kind_row(d) for d in k.departments],
+            county=_kind_row(k.county), ranked=not township and k.area is None))
+    allocated = {(s.kind, s.first_year, s.last_year, s.area) for s in target_sets(ledger, year)
+                 if s.source == "profile"}
+    for table in tables:
+        if (table.kind, table.first_year, table.last_year, table.area) in allocated:
+            table.source = "profile"
+        if township:
+            table.townships = [t for t in table.townships if t.key == own]
+            table.departments, table.county = [], None
+        elif table.ranked:
+            rank_rows(table.townships)
+            rank_rows(table.departments)
+        if table.county is not None:
+            table.county.name = table.area or "全县合计"
+    return tables

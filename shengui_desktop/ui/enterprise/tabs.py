@@ -11,6 +11,7 @@ from ...domain.policy_results import ChecklistItem
 from ...domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, VISIT_KINDS, is_overdue
 from ...errors import UserError, ValidationError
 from ...services import policy
+from ...services.policy import pool_board
 from ...services.ledger import enterprises, figures, pools, visits
 from ..policy_text import MISSING, checklist_label, reward_lines
 from ..common import OVERDUE_BRUSH, Column, DictTableModel, make_table, wan
@@ -189,8 +190,10 @@ class PoolTab(QWidget):
         box = QGroupBox("调整库别（须填写理由，记入调库记录）")
         row = QHBoxLayout(box)
         self.target = QComboBox()
-        for code, label in POOLS.items():
-            self.target.addItem(label, code)
+        # only the pools the profile defines (and 未入库); every pool while no profile is chosen
+        self.offered = pool_board.offered_pools(window.ledger) or tuple(POOLS)
+        for code in self.offered:
+            self.target.addItem(POOLS[code], code)
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("调库理由，如：上年主营业务收入1,650万元，纳入培育库")
         self.move_button = QPushButton("调整")
@@ -227,7 +230,7 @@ class PoolTab(QWidget):
     def move(self) -> None:
         try:
             pools.move_pool(self.window_.ledger, self.enterprise_id, self.target.currentData(),
-                            self.reason.text())
+                            self.reason.text(), allowed=self.offered)
         except UserError as e:
             self.message.setStyleSheet("color: #b00020")
             self.message.setText(f"未调整：{e}")

@@ -2,7 +2,8 @@
 was recognised as and which are not imported, and why), correct a column's field or unit,
 the year of a list's annual figures and the creation of new townships, check it (a dry run
 on the worker: new, changed with the fields, unchanged, problems by row and column), then
-import it, or save the file marked where it is wrong. Templates of each kind can be saved.
+import it, or save the file marked where it is wrong. Templates of each kind can be saved,
+and the ledger's tables exported (导出Excel: the lists `shengui excel export` writes).
 
 Nothing about files is read here: services.excel.inspect_file says how the table was read,
 import_file checks and imports (all or nothing), write_import_template writes templates.
@@ -37,6 +38,8 @@ EMPTY_TEXT = ("第一步：点击“选择文件…”，选择统计局、税�
 # the service's messages also tell the command line's options; the page has its own controls
 CLI_HINT = re.compile(r"[（(]命令行加[^）)]*[）)]")
 RED, GREEN, ORANGE = "#b3261e", "#1e6b2e", "#9a5b00"
+ROW_MIN_HEIGHT = 26  # a one-line row with its padding
+COLUMN_SHARE = 0.22  # the widest a column beside the message may grow, of the table's width
 
 
 class ExcelImportPage(QWidget):
@@ -51,6 +54,7 @@ class ExcelImportPage(QWidget):
         self.columns: dict[str, str | None] = {}  # the person's choices, by header text
         self.units: dict[str, str] = {}
         self.checked: tuple | None = None  # the settings the shown result was checked with
+        self.last_export: dict | None = None
         self._filling = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -60,8 +64,9 @@ class ExcelImportPage(QWidget):
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #444; padding: 4px;")
         layout.addWidget(self.hint)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self._mapping_box())
+        split = self.split = QSplitter(Qt.Orientation.Vertical)
+        self.mapping_box = self._mapping_box()
+        split.addWidget(self.mapping_box)
         split.addWidget(self._result_box())
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
@@ -165,8 +170,8 @@ class ExcelImportPage(QWidget):
         self.counts.setWordWrap(True)
         v.addWidget(self.counts)
         self.tabs = QTabWidget()
-        self.problems = self._table(["工作表", "行", "列", "表头", "内容", "问题"], stretch=5)
-        self.changes = self._table(["类别", "行", "对象", "修改的字段"], stretch=3)
+        self.problems = self._table(["工作表", "行", "列", "表头", "内容", "问题"], stretch=5, fitted=(1, 2))
+        self.changes = self._table(["类别", "行", "对象", "修改的字段"], stretch=3, fitted=(1,))
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         self.tabs.addTab(self.problems, "问题")
@@ -176,24 +181,55 @@ class ExcelImportPage(QWidget):
         return box
 
     @staticmethod
-    def _table(headers: list[str], stretch: int) -> QTableWidget:
+    def _table(headers: list[str], stretch: int, fitted: tuple[int, ...] = ()) -> QTableWidget:
+        """A read-only table whose `stretch` column takes the width left and wraps; the
+        `fitted` columns (row, column letter) fit their contents; the others start at their
+        contents' width but never more than a share of the table (_fit_columns), so a long
+        cell wraps instead of squeezing the message."""
         table = QTableWidget(0, len(headers))
         table.setHorizontalHeaderLabels(headers)
         table.verticalHeader().setVisible(False)
+        table.verticalHeader().setMinimumSectionSize(ROW_MIN_HEIGHT)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setWordWrap(True)
         table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        table.setStyleSheet("QTableWidget::item { padding: 3px 4px; }")
         head = table.horizontalHeader()
         # long messages wrap: rows grow again whenever the columns get their widths
         head.sectionResized.connect(lambda *_a: table.resizeRowsToContents())
         for c in range(len(headers)):
             head.setSectionResizeMode(c, QHeaderView.ResizeMode.Stretch if c == stretch
-                                      else QHeaderView.ResizeMode.ResizeToContents)
+                                      else QHeaderView.ResizeMode.ResizeToContents if c in fitted
+                                      else QHeaderView.ResizeMode.Interactive)
+        table.setProperty("stretch", stretch)
+        table.setProperty("fitted", list(fitted))
         return table
+
+    @staticmethod
+    def _fit_columns(table: QTableWidget) -> None:
+        """Each free column as wide as its contents, at most COLUMN_SHARE of the table's
+        width (the rest wraps); then the rows as tall as their wrapped text."""
+        stretch, fitted = table.property("stretch"), set(table.property("fitted") or ())
+        cap = max(90, int(table.viewport().width() * COLUMN_SHARE))
+        for c in range(table.columnCount()):
+            if c == stretch or c in fitted:
+                continue
+            table.resizeColumnToContents(c)
+            table.setColumnWidth(c, min(table.columnWidth(c) + 8, cap))
+        table.resizeRowsToContents()
 
     def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
+        self.export_button = QPushButton("导出Excel")
+        self.export_button.setToolTip("把本台账的企业名单、月度数据、库别、目标、奖补测算、月度监测表等导出为Excel表格")
+        menu = QMenu(self.export_button)
+        for what, title in excel.EXPORT_TITLES.items():
+            menu.addAction(f"{title}…", lambda w=what, t=title: self.export_table(w, t))
+        self.export_button.setMenu(menu)
+        row.addWidget(self.export_button)
         self.check_button = QPushButton("检查（不写入）")
         self.check_button.setToolTip("按当前设置逐行检查，列出将新增、修改的内容和问题；不写入台账")
         self.check_button.clicked.connect(self.check)
@@ -236,6 +272,7 @@ class ExcelImportPage(QWidget):
         fresh = self.result is not None and self.checked == self._key()
         self.choose_button.setEnabled(idle)
         self.template_button.setEnabled(idle)
+        self.export_button.setEnabled(idle)
         self.check_button.setEnabled(idle and have)
         self.import_button.setEnabled(idle and fresh and self.result.ok and not self.result.applied)
         self.report_button.setEnabled(idle and self.result is not None and not self.result.ok)
@@ -458,20 +495,39 @@ class ExcelImportPage(QWidget):
         QTimer.singleShot(0, self._fit_rows)
 
     def _fit_rows(self) -> None:
-        for table in (self.problems, self.changes, self.mapping):
-            table.resizeRowsToContents()
+        for table in (self.problems, self.changes):
+            self._fit_columns(table)
+        self.mapping.resizeRowsToContents()
+        self._share_height()
+
+    def _share_height(self) -> None:
+        """The column list takes the height its rows need (at most half); the result, the
+        rest: on a 768-pixel screen the problems are what the person reads next."""
+        total = sum(self.split.sizes())
+        if not total or not self.mapping.rowCount():
+            return
+        table = self.mapping
+        rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+        needed = self.mapping_box.height() - table.height() + \
+            table.horizontalHeader().height() + rows + 2 * table.frameWidth() + 2
+        top = max(self.mapping_box.minimumSizeHint().height(), min(needed, total // 2))
+        self.split.setSizes([top, total - top])
 
     def _fill_problems(self, r) -> None:
         self.problems.setRowCount(len(r.problems))
         for i, p in enumerate(r.problems):
-            for c, text in enumerate((p.sheet, "" if p.row is None else str(p.row), p.column_letter,
-                                      p.header, p.value, CLI_HINT.sub("", p.message))):
+            texts = (p.sheet, "" if p.row is None else str(p.row), p.column_letter, p.header, p.value,
+                     CLI_HINT.sub("", p.message))
+            tip = problem_tooltip(*texts)
+            for c, text in enumerate(texts):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(tip)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+                                      if c not in (1, 2) else Qt.AlignmentFlag.AlignCenter)
                 if c == 5:
                     item.setForeground(QColor(RED))
                 self.problems.setItem(i, c, item)
-        self.problems.resizeRowsToContents()
+        self._fit_columns(self.problems)
         self.tabs.setTabText(0, f"问题（{len(r.problems)}）")
 
     def _fill_changes(self, r) -> None:
@@ -482,8 +538,10 @@ class ExcelImportPage(QWidget):
         for i, (what, c) in enumerate(changes):
             fields = "；".join(f"{k}：{old or '（空）'} → {new}" for k, (old, new) in c.fields.items())
             for col, text in enumerate((what, str(c.row), c.what, fields)):
-                self.changes.setItem(i, col, QTableWidgetItem(text))
-        self.changes.resizeRowsToContents()
+                item = QTableWidgetItem(text)
+                item.setToolTip(f"第{c.row}行 {c.what}\n{fields}")
+                self.changes.setItem(i, col, item)
+        self._fit_columns(self.changes)
         self.tabs.setTabText(1, f"将修改（{len(changes)}）")
 
     # -- files ---------------------------------------------------------------------------
@@ -515,7 +573,47 @@ class ExcelImportPage(QWidget):
         self.job.on("cancelled", self._cancelled)
         self._update_buttons()
 
+    def export_table(self, what: str, title: str) -> None:
+        """导出Excel: one of the ledger's tables (this year's targets, rewards and projects;
+        the latest month's monitoring table), on the worker with progress and 取消."""
+        if self.job is not None:
+            return
+        today = self.window_.today
+        out = dialogs.ask_save_xlsx(self, f"导出{title}", f"{title}_{today.isoformat()}.xlsx")
+        if not out:
+            return
+
+        def work(ledger, progress, cancelled):
+            return excel.export_table(ledger, what, Path(out), today=today,
+                                      progress=core_progress(progress), cancel=cancelled)
+
+        def done(info: dict) -> None:
+            self.job = None
+            self._update_buttons()
+            self.last_export = info
+            notes = "".join(f"\n提示：{n}" for n in info.get("notes", []))
+            self._say(f"已导出{info['title']}{info['rows']:,}行：{info['path']}{notes}", GREEN)
+            self.window_.statusBar().showMessage(f"已导出{info['title']}：{info['path']}", 8000)
+
+        def failed(message: str) -> None:
+            self.job = None
+            self._say(f"无法导出{title}：{message}", RED)
+            self._update_buttons()
+
+        self.job = run_with_progress(self, self.runner, self.window_.ledger, work,
+                                     f"正在导出{title}…", done, failed)
+        self.job.on("cancelled", self._cancelled)
+        self._update_buttons()
+
     def _template_failed(self, message: str) -> None:
         self.job = None
         self._say(f"无法保存模板：{message}", RED)
         self._update_buttons()
+
+
+def problem_tooltip(sheet: str, row: str, letter: str, header: str, value: str, message: str) -> str:
+    """A problem in full, whatever its cells show: where, what the cell holds, what is wrong."""
+    where = "，".join(part for part in (f"工作表“{sheet}”" if sheet else "", f"第{row}行" if row else "",
+                                       f"{letter}列" if letter else "", f"“{header}”" if header else "")
+                     if part)
+    return "\n".join(line for line in (where, f"内容：{value}" if value else "", f"问题：{message}") if line)

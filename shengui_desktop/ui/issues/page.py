@@ -1,16 +1,19 @@
-"""问题台账: issues by department and status, overdue highlighted, status and resolution."""
+"""问题台账: issues by department and status, overdue highlighted, status and resolution;
+导出Excel writes the issues under the filters now set (services.excel.activity_export)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSplitter,
-                               QVBoxLayout, QWidget)
+                               QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton,
+                               QSplitter, QVBoxLayout, QWidget)
 
 from ...domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES, OPEN_ISSUE_STATUSES, is_overdue
+from ...services.excel import activity_export
 from ...services.ledger import reference, visits
 from ..common import OVERDUE_BRUSH, Column, DictTableModel, guarded, make_table
-from ..jobs import JobRunner
+from ..excel_import import dialogs
+from ..jobs import JobRunner, core_progress, run_with_progress
 
 
 class IssuesPage(QWidget):
@@ -34,10 +37,17 @@ class IssuesPage(QWidget):
             self.status.addItem(label, (code,))
         self.overdue = QCheckBox("只看逾期")
         self.count = QLabel("")
+        self.export_button = QPushButton("导出Excel…")
+        self.export_button.setToolTip("把按上方责任单位、状态和“只看逾期”筛选出的问题导出为Excel表格")
+        self.export_button.clicked.connect(self.export_xlsx)
+        self.export_job = None
+        self.last_export: dict | None = None
+        self.generation = 0  # of the list's reads: only the latest one is shown
         for w in (QLabel("责任单位"), self.department, QLabel("状态"), self.status, self.overdue):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.count)
+        bar.addWidget(self.export_button)
         layout.addLayout(bar)
 
         self.model = DictTableModel([
@@ -118,20 +128,29 @@ class IssuesPage(QWidget):
             w.blockSignals(False)
         self.refresh()
 
+    def current_filter(self) -> activity_export.IssueFilter:
+        """What the list shows now, as the export takes it."""
+        return activity_export.IssueFilter(
+            department_id=self.department.currentData(), statuses=self.status.currentData(),
+            overdue_on=self.today if self.overdue.isChecked() else None)
+
     def refresh(self, *_args) -> None:
         if not self.isVisible():
             self.stale = True
             return
         self.stale = False
-        department, statuses = self.department.currentData(), self.status.currentData()
-        overdue = self.today if self.overdue.isChecked() else None
+        shown = self.current_filter()
         self.loaded = False
+        # two workers: a list read under earlier filters may end after this one
+        self.generation += 1
+        generation = self.generation
 
         def work(ledger, _progress, _cancelled):
-            return visits.list_issues(ledger, department_id=department, statuses=statuses,
-                                      overdue_on=overdue)
+            return visits.list_issues(ledger, department_id=shown.department_id, statuses=shown.statuses,
+                                      overdue_on=shown.overdue_on)
 
-        self.runner.start(self.window_.ledger, work, name="issues", on_done=self._loaded)
+        self.runner.start(self.window_.ledger, work, name="issues",
+                          on_done=lambda rows: self._loaded(rows) if generation == self.generation else None)
 
     def _loaded(self, rows: list[dict]) -> None:
         self.table.empty_hint.set_text(self.empty_text())
@@ -180,3 +199,36 @@ class IssuesPage(QWidget):
         if guarded(self, lambda: visits.update_issue(self.window_.ledger, issue["id"], changes)) is None:
             return
         self.window_.bus.tell({"issues"}, {issue["enterprise_id"]})
+
+    def export_xlsx(self) -> None:
+        """导出Excel: the issues under the filters now set, in the list's order, on the worker."""
+        if self.export_job is not None:
+            return
+        shown = self.current_filter()
+        name = "问题台账" + ("_逾期" if shown.overdue_on else "")
+        out = dialogs.ask_save_xlsx(self, "导出问题台账", f"{name}_{self.today}.xlsx")
+        if not out:
+            return
+        today = self.window_.today
+
+        def work(ledger, progress, cancelled):
+            return activity_export.export_issues(ledger, out, filters=shown, today=today,
+                                                 progress=core_progress(progress), cancel=cancelled)
+
+        self.export_job = run_with_progress(self, self.runner, self.window_.ledger, work,
+                                            "正在导出问题台账…", self._exported, self._export_failed)
+        self.export_job.on("cancelled", self._export_ended)
+        self.export_button.setEnabled(False)
+
+    def _export_ended(self) -> None:
+        self.export_job = None
+        self.export_button.setEnabled(True)
+
+    def _exported(self, info: dict) -> None:
+        self._export_ended()
+        self.last_export = info
+        self.window_.statusBar().showMessage(f"已导出问题{info['rows']:,}个：{info['path']}", 10000)
+
+    def _export_failed(self, message: str) -> None:
+        self._export_ended()
+        QMessageBox.warning(self, "导出失败", message)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QHBoxLayout, QLabel,
 from ...domain.records import POOLS
 from ...errors import UserError, os_error_message
 from ...services.ledger import enterprises, reference
+from ...services.policy.monitoring import default_period
 from ...services.report_kinds import FILTERS, REPORT_KINDS, ReportKind
 from ..jobs import JobRunner, core_progress, run_with_progress
 from ..visits.picker import EnterprisePicker
@@ -99,6 +100,13 @@ class PrintPage(QWidget):
         for edit in (self.date_from, self.date_to):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
+        # the month of 企业月度监测表 (its quarterly comparison is that month's quarter to date);
+        # set to the latest month with figures when a report that reads it is first chosen
+        self.month = QDateEdit(QDate(today.year, today.month, 1))
+        self.month.setDisplayFormat("yyyy年M月")
+        self.month.setDateRange(QDate(2000, 1, 1), QDate(today.year, today.month, today.day))
+        self.month_set = False
+        self.month.dateChanged.connect(lambda _d: self._changed())
         self.group_by = QComboBox()
         self.group_by.addItem("按乡镇", "township")
         self.group_by.addItem("按库别", "pool")
@@ -112,11 +120,11 @@ class PrintPage(QWidget):
         self.fields = {"enterprise": [self.picker, self.clear_enterprise], "township": [self.township],
                        "pool": [self.pool], "department": [self.department], "year": [self.year],
                        "period": [self.date_from, self.period_dash, self.date_to],
-                       "group_by": [self.group_by]}
+                       "month": [self.month], "group_by": [self.group_by]}
         self.labels = {key: QLabel(name) for key, name in FILTERS.items()}
         self.labels["period"].setText("走访期间")
         top = Qt.AlignmentFlag.AlignTop
-        # first row: who (one enterprise) and when (a period); the picker's list of matches
+        # first row: who (one enterprise) and when (a period, or the month of 企业月度监测表); the picker's list of matches
         # opens below its box, so the row's widgets keep to its top
         first = QHBoxLayout()
         first.setSpacing(6)
@@ -127,8 +135,11 @@ class PrintPage(QWidget):
         first.addSpacing(12)
         for w in (self.labels["period"], self.date_from, self.period_dash, self.date_to):
             first.addWidget(w, 0, top)
+        first.addSpacing(12)
+        first.addWidget(self.labels["month"], 0, top)
+        first.addWidget(self.month, 0, top)
         first.addStretch(0)
-        for key in ("enterprise", "period"):
+        for key in ("enterprise", "period", "month"):
             self.labels[key].setMinimumHeight(self.picker.edit.sizeHint().height())
         # second row: which set, which year, how grouped
         second = QHBoxLayout()
@@ -171,7 +182,15 @@ class PrintPage(QWidget):
 
     def _kind_changed(self) -> None:
         self.note.setText(self.kind().note)
+        if "month" in self.kind().filters and not self.month_set:
+            self.set_month(default_period(self.window_.ledger, self.window_.today))
         self._changed()
+
+    def set_month(self, period: str) -> None:
+        """The month the monitoring table is printed for ('YYYY-MM')."""
+        year, month = (int(x) for x in period.split("-"))
+        self.month_set = True
+        self.month.setDate(QDate(year, month, 1))
 
     def _changed(self) -> None:
         """Enable the filters the report reads (one chosen enterprise makes the others moot)
@@ -213,6 +232,8 @@ class PrintPage(QWidget):
             out["period_from"] = self.date_from.date().toString("yyyy-MM-dd")
             out["period_to"] = self.date_to.date().toString("yyyy-MM-dd")
             out["year"] = self.date_from.date().year()
+        if "month" in used:
+            out["period"] = self.month.date().toString("yyyy-MM")
         if "group_by" in used:
             out["group_by"] = self.group_by.currentData()
         return out
@@ -229,6 +250,9 @@ class PrintPage(QWidget):
             parts.append(f"{choice['period_from']}至{choice['period_to']}")
         elif "year" in choice:
             parts.append(f"{choice['year']}年")
+        if "period" in choice:
+            year, month = choice["period"].split("-")
+            parts.append(f"{year}年{int(month)}月")
         if choice.get("group_by") == "pool":
             parts.append("按库别")
         return parts
@@ -327,6 +351,20 @@ class PrintPage(QWidget):
         self.window_.show_page("报表打印")
         self.window_.raise_()
         self.window_.activateWindow()
+        self.generate()
+
+    def print_monitoring(self, period: str, township: str | None = None, pool: str | None = None,
+                         department: str | None = None) -> None:
+        """打印 from the 月度监测 page: this page, 企业月度监测表 of that month and set, generated."""
+        if self.busy():
+            QMessageBox.information(self.window(), "请稍候", "正在生成或打印报表，完成后再打印月度监测表。")
+            return
+        self.select("monitor")
+        self.set_month(period)
+        for combo, value in ((self.township, township), (self.pool, pool), (self.department, department)):
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+        self._changed()
+        self.window_.show_page("报表打印")
         self.generate()
 
     def shutdown(self) -> None:

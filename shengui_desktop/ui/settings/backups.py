@@ -1,4 +1,6 @@
-"""备份与恢复: this ledger's backups (the folder beside it), 立即备份, and restoring one.
+"""备份与恢复: this ledger's backups (the folder beside it), 立即备份, restoring one, and
+检查台账完整性 (the check `shengui verify` makes: every page's checksum, SQLite's own check,
+the records counted; a damaged file is told in Chinese with what to do).
 
 Both run on the worker with progress and 取消. A restore is confirmed by a message that names
 the backup, its date and the ledger file it replaces; the worker copies and checks the
@@ -17,8 +19,8 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMessageBox, QP
                                QVBoxLayout, QWidget)
 
 from ...errors import UserError
-from ...services.office import backups, session, users
-from ..common import Column, DictTableModel, make_table
+from ...services.office import backups, session, upkeep, users
+from ..common import Column, DictTableModel, chinese_labels, make_table
 from ..jobs import core_progress, run_with_progress
 
 EMPTY_TEXT = "还没有备份。点击“立即备份”，把台账加密备份到上面的文件夹；建议每周备份一次，并复制到U盘另行保存。"
@@ -31,6 +33,7 @@ class BackupsTab(QWidget):
         self.window_ = page.window_
         self.runner = page.runner
         self.job = None
+        self.last_check: dict | None = None  # the last 检查台账完整性 result
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         self.folder_label = QLabel("")
@@ -44,19 +47,29 @@ class BackupsTab(QWidget):
         layout.addLayout(top)
         row = QHBoxLayout()  # the actions above the list
         self.backup_button = QPushButton("立即备份")
+        self.usb_button = QPushButton("备份到U盘…")
+        self.usb_button.setToolTip("把台账加密备份到所选的文件夹（如U盘），连同密钥文件；"
+                                   "换电脑时在新电脑上选择“从备份恢复台账”")
+        self.usb_button.clicked.connect(self.backup_to_folder)
         self.backup_button.setStyleSheet("font-weight: bold; padding: 0 14px;")
         self.restore_button = QPushButton("用所选备份恢复…")
         self.other_button = QPushButton("从其他备份文件恢复…")
-        self.backup_button.clicked.connect(self.backup_now)
+        self.verify_button = QPushButton("检查台账完整性")
+        self.verify_button.setToolTip("逐页核对台账文件的校验码和数据结构，发现损坏时说明怎样处理（只读，不修改台账）")
+        self.verify_button.clicked.connect(self.verify)
+        self.backup_button.clicked.connect(lambda: self.backup_now())
         self.restore_button.clicked.connect(self.restore_selected)
         self.other_button.clicked.connect(self.restore_other)
-        for b in (self.backup_button, self.restore_button, self.other_button, self.folder_button):
+        for b in (self.backup_button, self.usb_button, self.restore_button, self.other_button,
+                  self.folder_button, self.verify_button):
             b.setMinimumHeight(30)
         row.addWidget(self.backup_button)
+        row.addWidget(self.usb_button)
         row.addSpacing(12)
         row.addWidget(self.restore_button)
         row.addWidget(self.other_button)
         row.addStretch(1)
+        row.addWidget(self.verify_button)
         layout.addLayout(row)
         self.status = QLabel("")  # what the last action did, beside the buttons that did it
         self.status.setWordWrap(True)
@@ -103,14 +116,17 @@ class BackupsTab(QWidget):
         admin = users.is_admin(self.window_.ledger)
         idle = self.job is None
         self.backup_button.setEnabled(idle)
+        self.usb_button.setEnabled(idle)
+        self.verify_button.setEnabled(idle)
         self.restore_button.setEnabled(idle and admin and self.selected() is not None)
         self.other_button.setEnabled(idle and admin)
         tip = "" if admin else "只有管理员可以从备份恢复台账"
         self.restore_button.setToolTip(tip or "先在列表中选择一份备份")
         self.other_button.setToolTip(tip)
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, colour: str = "") -> None:
         self.status.setText(text)
+        self.status.setStyleSheet(f"color: {colour};" if colour else "")
         self.status.setVisible(bool(text))
 
     def open_folder(self) -> None:
@@ -123,17 +139,30 @@ class BackupsTab(QWidget):
         self.job = None
         self._selected()
 
-    def backup_now(self) -> None:
+    def backup_to_folder(self) -> None:
+        """备份到U盘: the same encrypted backup with its key file, into a folder chosen."""
+        if self.job is not None:
+            return
+        folder = ask_folder(self)
+        if folder:
+            self.backup_now(Path(folder))
+
+    def backup_now(self, folder: Path | None = None) -> None:
         if self.job is not None:
             return
 
         def work(ledger, progress, cancelled):
-            return backups.make_backup(ledger, progress=core_progress(progress), cancel=cancelled)
+            return backups.make_backup(ledger, progress=core_progress(progress), cancel=cancelled,
+                                       folder=folder)
 
         def done(made) -> None:
             self._ended()
             self.refresh()
-            self.say(f"已备份：{made.path}（{made.size_text}）")
+            if folder is None:
+                self.say(f"已备份：{made.path}（{made.size_text}）")
+            else:
+                self.say(f"已备份到：{made.path}（{made.size_text}），密钥文件 {made.path.name}.keys 在同一文件夹，"
+                         "两个文件要一起保存。换电脑时，在新电脑上选择“从备份恢复台账”并选此文件。")
             self.window_.statusBar().showMessage("已备份台账", 8000)
 
         def failed(message: str) -> None:
@@ -146,6 +175,42 @@ class BackupsTab(QWidget):
 
         self.job = run_with_progress(self, self.runner, self.window_.ledger, work, "正在备份台账…",
                                      done, failed)
+        self.job.on("cancelled", cancelled)
+        self._selected()
+
+    # -- checking --------------------------------------------------------------------------
+    def verify(self) -> None:
+        """检查台账完整性 on the worker (its own connection reads the file as it is on disk)."""
+        if self.job is not None:
+            return
+
+        def work(ledger, progress, cancelled):
+            return upkeep.check_ledger(ledger, progress=core_progress(progress), cancel=cancelled)
+
+        def done(result: dict) -> None:
+            self._ended()
+            self.last_check = result
+            text = upkeep.check_text(result)
+            self.say(text, "" if result["ok"] else "#b00020")
+            if result["ok"]:
+                self.window_.statusBar().showMessage("台账检查通过", 8000)
+                QMessageBox.information(self, "检查台账完整性", text)
+            else:
+                QMessageBox.warning(self, "台账已损坏", text)
+
+        def failed(message: str) -> None:
+            self._ended()
+            self.last_check = None
+            text = f"无法检查台账：{message}\n{upkeep.DAMAGED_ADVICE}"
+            self.say(text, "#b00020")
+            QMessageBox.warning(self, "台账已损坏", text)
+
+        def cancelled() -> None:
+            self._ended()
+            self.say("已取消检查。")
+
+        self.job = run_with_progress(self, self.runner, self.window_.ledger, work,
+                                     "正在检查台账完整性…", done, failed)
         self.job.on("cancelled", cancelled)
         self._selected()
 
@@ -251,6 +316,17 @@ class BackupsTab(QWidget):
         fresh = reopen_window(self.window_, ledger)
         fresh.show_page("设置")
         QMessageBox.warning(fresh, "恢复失败", f"{message}\n恢复前的台账另存在“{kept}”。")
+
+
+def ask_folder(parent: QWidget) -> str:
+    """The folder (a USB stick) to back up into; '' when cancelled. Tests replace it."""
+    dialog = QFileDialog(parent, "选择备份到的文件夹（如U盘）")
+    dialog.setFileMode(QFileDialog.FileMode.Directory)
+    dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+    chinese_labels(dialog, "选择")
+    if dialog.exec() == QFileDialog.DialogCode.Accepted and dialog.selectedFiles():
+        return dialog.selectedFiles()[0]
+    return ""
 
 
 def pages(window) -> list[QWidget]:

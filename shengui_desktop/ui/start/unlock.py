@@ -119,20 +119,8 @@ class UnlockDialog(QDialog):
 
     def _reset_after_recovery(self) -> None:
         """A recovery code opens the ledger once; the user then sets a new password."""
-        user = self.user.currentText().strip() or "admin"
-        while True:
-            new, ok = QInputDialog.getText(self, "重设密码", f"已用恢复码打开台账。请为用户“{user}”设置新密码（至少8个字符）：",
-                                           QLineEdit.EchoMode.Password)
-            if not ok:
-                QMessageBox.information(self, APP_TITLE, "未重设密码；下次仍可用恢复码打开。")
-                return
-            try:
-                session.reset_password(self.ledger, self.recovery.text().strip(), user, new)
-            except UserError as e:
-                QMessageBox.warning(self, "重设密码", str(e))
-                continue
-            QMessageBox.information(self, "重设密码", "新密码已设置，请牢记。恢复码仍然有效。")
-            return
+        ask_new_password(self, self.ledger, self.recovery.text().strip(),
+                         self.user.currentText().strip() or "admin")
 
     def _failed(self, message: str) -> None:
         self.failures += 1
@@ -147,6 +135,9 @@ class UnlockDialog(QDialog):
         else:
             self.message.setText(message)
             self.ok.setEnabled(True)
+        # a damaged file's message runs to several lines (what happened, how to restore):
+        # the dialog grows to show all of it rather than clipping it
+        self.adjustSize()
 
     def _tick(self) -> None:
         self._remaining -= 1
@@ -161,3 +152,21 @@ class UnlockDialog(QDialog):
         self._timer.stop()
         self.runner.shutdown()
         super().done(result)
+
+
+def ask_new_password(parent, ledger, recovery_code: str, user: str) -> bool:
+    """After a recovery code opened `ledger` (the unlock dialog, or a backup restored on a new
+    computer): ask `user`'s new password until one is accepted or the person declines."""
+    while True:
+        new, ok = QInputDialog.getText(parent, "重设密码", f"已用恢复码打开台账。请为用户“{user}”设置新密码（至少8个字符）：",
+                                       QLineEdit.EchoMode.Password)
+        if not ok:
+            QMessageBox.information(parent, APP_TITLE, "未重设密码；下次仍可用恢复码打开。")
+            return False
+        try:
+            session.reset_password(ledger, recovery_code, user, new)
+        except UserError as e:
+            QMessageBox.warning(parent, "重设密码", str(e))
+            continue
+        QMessageBox.information(parent, "重设密码", "新密码已设置，请牢记。恢复码仍然有效。")
+        return True

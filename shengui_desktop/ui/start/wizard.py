@@ -1,4 +1,7 @@
-"""First-run wizard: role, office, administrator, certificate or profile, recovery code."""
+"""First-run wizard: either a new ledger (role, office, administrator, certificate or
+profile, recovery code) or, on a new computer, a ledger restored from a backup file (choose
+the file, confirm what will be created, the password of the time of the backup or the
+recovery code, progress, open). Both do their work through services/office/ on the worker."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from ...services import policy
 from ...services.office.setup import ROLES, check_area_code, check_county_certificate, set_up_office
 from ..common import APP_TITLE
 from ..jobs import JobRunner
+from .restore import RestorePage
 
 MIN_PASSWORD = 8
 
@@ -30,6 +34,39 @@ def password_strength(password: str) -> tuple[int, str]:
     if len(password) >= 10 and kinds >= 2:
         return 2, "中等：可再加长或混用大小写、数字、符号"
     return 1, "弱：建议至少10个字符，混用字母、数字和符号"
+
+
+class StartPage(QWizardPage):
+    """新建台账, or 从备份恢复 when this computer replaces one whose ledger was backed up."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.setTitle("开始使用")
+        self.setSubTitle("本电脑上还没有台账。")
+        layout = QVBoxLayout(self)
+        self.new_button = QRadioButton("新建台账")
+        self.new_button.setChecked(True)
+        new_note = QLabel("第一次使用本程序：设置本单位、管理员和密码，生成新的加密台账。")
+        self.restore_button = QRadioButton("从备份恢复台账")
+        restore_note = QLabel("原来的电脑坏了或换了新电脑：用U盘上的台账备份（.sgdb 文件及其旁边的"
+                              " .keys 密钥文件）和备份时的密码或恢复码，在本机恢复台账。")
+        for note in (new_note, restore_note):
+            note.setWordWrap(True)
+            note.setStyleSheet("color: #555; margin-left: 22px; margin-bottom: 10px;")
+        for w in (self.new_button, new_note, self.restore_button, restore_note):
+            layout.addWidget(w)
+        where = QLabel(f"台账将保存在：{path}")
+        where.setWordWrap(True)
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        where.setStyleSheet("color: #555;")
+        layout.addStretch(1)
+        layout.addWidget(where)
+
+    def nextId(self) -> int:  # noqa: N802
+        wizard = self.wizard()
+        if wizard is None:
+            return -1
+        return wizard.RESTORE if self.restore_button.isChecked() else wizard.OFFICE
 
 
 class OfficePage(QWizardPage):
@@ -245,6 +282,9 @@ class RecoveryPage(QWizardPage):
     def isComplete(self) -> bool:  # noqa: N802
         return self.wiz.ledger is not None and self.stored.isChecked()
 
+    def nextId(self) -> int:  # noqa: N802
+        return -1
+
     def print_code(self) -> None:
         print_recovery_sheet(self, self.wiz.office.name.text(), str(self.wiz.path),
                              self.wiz.recovery_code or "")
@@ -272,25 +312,34 @@ def recovery_sheet_html(office: str, path: str, code: str) -> str:
 
 
 class SetupWizard(QWizard):
+    START, OFFICE, ADMIN, CONNECT, RECOVERY, RESTORE = range(6)  # page ids
+
     def __init__(self, path: Path, parent=None):
         super().__init__(parent)
         self.path = Path(path)
         self.ledger = None
         self.recovery_code: str | None = None
         self.runner = JobRunner(self)
-        self.setWindowTitle(f"新建台账 — {APP_TITLE}")
+        self.setWindowTitle(f"开始使用 — {APP_TITLE}")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
-        self.setMinimumSize(560, 420)
+        self.setMinimumSize(620, 500)
+        # once a ledger is made or restored and can be opened, there is no going back
+        self.setOption(QWizard.WizardOption.DisabledBackButtonOnLastPage, True)
         self.setButtonText(QWizard.WizardButton.NextButton, "下一步")
         self.setButtonText(QWizard.WizardButton.BackButton, "上一步")
         self.setButtonText(QWizard.WizardButton.FinishButton, "完成")
         self.setButtonText(QWizard.WizardButton.CancelButton, "取消")
+        self.start_page = StartPage(self.path)
         self.office = OfficePage()
         self.admin = AdminPage()
         self.connect_page = ConnectPage(self.office)
         self.recovery = RecoveryPage(self)
-        for page in (self.office, self.admin, self.connect_page, self.recovery):
-            self.addPage(page)
+        self.restore_page = RestorePage(self)
+        for page_id, page in ((self.START, self.start_page), (self.OFFICE, self.office),
+                              (self.ADMIN, self.admin), (self.CONNECT, self.connect_page),
+                              (self.RECOVERY, self.recovery), (self.RESTORE, self.restore_page)):
+            self.setPage(page_id, page)
+        self.setStartId(self.START)
 
     def create_ledger(self, on_done, on_error) -> None:
         role = self.office.role()
@@ -311,6 +360,9 @@ class SetupWizard(QWizard):
         self.runner.start(None, work, name="create", on_done=on_done, on_error=on_error)
 
     def reject(self) -> None:
+        if self.restore_page.running():
+            self.restore_page.cancel()  # the worker stops; nothing is left at the path
+            return
         if self.ledger is not None and self.currentPage() is self.recovery:
             # The ledger exists; leaving without confirming the code is allowed but warned.
             from PySide6.QtWidgets import QMessageBox

@@ -1,13 +1,16 @@
-"""走访记录: the latest visits, a button for a new one, unfinished drafts."""
+"""走访记录: the latest visits, a button for a new one, unfinished drafts, 导出Excel (every
+visit, newest first, through services.excel.activity_export on the worker)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from ...domain.records import VISIT_KINDS
+from ...services.excel import activity_export
 from ...services.ledger import visits
 from ..common import Column, DictTableModel, make_table
-from ..jobs import JobRunner
+from ..excel_import import dialogs
+from ..jobs import JobRunner, core_progress, run_with_progress
 from .form import DRAFT_KIND
 
 EMPTY = "暂无走访记录，按 Ctrl+N 记录"
@@ -28,10 +31,16 @@ class VisitsPage(QWidget):
         self.drafts_menu = QMenu(self)
         self.drafts_button.setMenu(self.drafts_menu)
         self.count = QLabel("")
+        self.export_button = QPushButton("导出Excel…")
+        self.export_button.setToolTip("把全部走访记录（按走访日期从新到旧）导出为Excel表格")
+        self.export_button.clicked.connect(self.export_xlsx)
+        self.export_job = None
+        self.last_export: dict | None = None
         bar.addWidget(self.new_button)
         bar.addWidget(self.drafts_button)
         bar.addStretch(1)
         bar.addWidget(self.count)
+        bar.addWidget(self.export_button)
         layout.addLayout(bar)
         self.model = DictTableModel([
             Column("visit_date", "走访日期", width=90),
@@ -82,3 +91,34 @@ class VisitsPage(QWidget):
             self.drafts_menu.addAction(label, lambda d=draft: self.window_.new_visit(draft=d))
         self.drafts_button.setText(f"未完成的草稿（{len(drafts)}）")
         self.drafts_button.setEnabled(bool(drafts))
+
+    def export_xlsx(self) -> None:
+        """导出Excel: every visit, in the page's order, on the worker with progress and 取消."""
+        if self.export_job is not None:
+            return
+        out = dialogs.ask_save_xlsx(self, "导出走访记录", f"走访记录_{self.window_.today.isoformat()}.xlsx")
+        if not out:
+            return
+        today = self.window_.today
+
+        def work(ledger, progress, cancelled):
+            return activity_export.export_visits(ledger, out, progress=core_progress(progress),
+                                                 cancel=cancelled, today=today)
+
+        self.export_job = run_with_progress(self, self.runner, self.window_.ledger, work,
+                                            "正在导出走访记录…", self._exported, self._export_failed)
+        self.export_job.on("cancelled", self._export_ended)
+        self.export_button.setEnabled(False)
+
+    def _export_ended(self) -> None:
+        self.export_job = None
+        self.export_button.setEnabled(True)
+
+    def _exported(self, info: dict) -> None:
+        self._export_ended()
+        self.last_export = info
+        self.window_.statusBar().showMessage(f"已导出走访记录{info['rows']:,}条：{info['path']}", 10000)
+
+    def _export_failed(self, message: str) -> None:
+        self._export_ended()
+        QMessageBox.warning(self, "导出失败", message)
