@@ -155,16 +155,58 @@ def test_unlocks_and_failed_unlocks_are_recorded(office):
     opened = session.unlock(path, password=PASSWORD, user="admin")
     try:
         assert opened.failed_unlocks == 3
-        found = audit.entries(opened)
-        failed = [e for e in found if e.action == audit.UNLOCK_FAILED]
-        assert [e.object for e in failed] == ["admin", "nobody", "恢复码"]
-        assert "密码错误" in failed[0].detail and "恢复码错误" in failed[2].detail
-        assert found[-1].action == audit.UNLOCK and "3次密码错误" in found[-1].detail
-        assert found[-1].person == "admin"
+        before = len(audit.entries(opened))
+        audit.record(opened, audit.PRINT, "企业台账")  # the session's first recorded action
+        found = audit.entries(opened)[before:]
+        assert [e.action for e in found] == ["解锁失败"] * 3 + ["解锁", "打印报表"]
+        assert [e.object for e in found[:3]] == ["admin", "nobody", "恢复码"]
+        assert "密码错误" in found[0].detail and "恢复码错误" in found[2].detail
+        assert "3次密码错误" in found[3].detail and found[3].person == "admin"
         assert not chain.failures_path(path).exists()  # counted once
         assert audit.verify(opened).ok
     finally:
         opened.close()
+
+
+def test_a_session_that_only_reads_records_its_unlock_when_it_ends_well(office):
+    path = office.path
+    office.close()
+    with session.unlock(path, password=PASSWORD, user="admin") as reader:
+        before = len(audit.entries(reader))
+    with session.unlock(path, password=PASSWORD, user="admin") as reader:
+        found = audit.entries(reader)
+        assert len(found) == before + 1 and found[-1].action == "解锁"
+
+
+def test_a_session_that_fails_leaves_the_file_as_it_was(office):
+    """A refused command (an error out of the session) writes nothing, not even its unlock:
+    the ledger file is the same, byte for byte."""
+    path = office.path
+    office.close()
+    with pytest.raises(WrongPassphrase):
+        session.unlock(path, password="wrong-password", user="admin")
+    before = path.read_bytes()
+    with pytest.raises(UserError):
+        with session.unlock(path, password=PASSWORD, user="admin") as failing:
+            visits.add_visit(failing, "no-such-enterprise", {"visit_date": "2026-11-03", "summary": "x"})
+    assert path.read_bytes() == before
+    assert chain.failures_path(path).exists()  # still counted: recorded by a later session
+
+
+def test_a_ledger_found_damaged_is_not_written_when_it_closes(office):
+    path = office.path
+    office.close()
+    opened = session.unlock(path, password=PASSWORD, user="admin")
+    chain_before = path.read_bytes()
+    try:
+        chain.has_log(opened.conn)
+        from shengui_desktop.storage import ledger as ledger_module
+
+        ledger_module.FOUND_DAMAGED.add(str(path))  # as Ledger.verify marks it on finding damage
+    finally:
+        opened.close()
+        ledger_module.FOUND_DAMAGED.discard(str(path))
+    assert path.read_bytes() == chain_before
 
 
 def test_one_edit_entry_per_service_call_with_the_person(office):

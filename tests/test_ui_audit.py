@@ -158,3 +158,17 @@ def test_the_enterprise_window_shows_who_changed_it(qtbot, township, tmp_path):
         assert enterprise.history.model.rows_data[0]["fields"] == "联系电话：13800000001"
     finally:
         window.close()
+
+
+def test_a_filter_changed_while_listing_is_applied_afterwards(qtbot, township, tmp_path, no_boxes):
+    users.add_user(township, "bob", BOB, role="乡镇填报员")
+    session.close(session.unlock(township.path, password=BOB, user="bob"))
+    window, tab = audit_tab(qtbot, township, tmp_path)
+    try:
+        tab.person.setCurrentIndex(tab.person.findData("bob"))  # starts a listing
+        assert tab.busy
+        tab.action.setCurrentIndex(tab.action.findData("解锁"))  # while it runs
+        qtbot.waitUntil(lambda: not tab.busy and not tab.pending, timeout=10000)
+        assert [(r["person"], r["action"]) for r in tab.model.rows_data] == [("bob", "解锁")]
+    finally:
+        window.close()

@@ -43,6 +43,11 @@ Stamp = tuple[int, str]  # (hybrid logical clock, site id): the total order of w
 sqlcipher3.register_adapter(type(None), lambda value: None)
 
 
+# Ledger files this process found damaged (Ledger.verify): a session's held audit entries
+# are not written into them when it closes.
+FOUND_DAMAGED: set[str] = set()
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 
@@ -164,6 +169,11 @@ class Ledger:
         # for in it: written to the audit log when it commits (_flush_audit)
         self._edits: dict[str, int] = {}
         self._audit_notes: list[tuple[str, str, str]] = []
+        # the session's own entries (its unlock, the failed unlocks before it), held until
+        # the session first records something, or until it ends well (hold_audit)
+        self._held_notes: list[tuple[str, str, str, str]] = []
+        self._clear_failures = False
+        self._write_held = False  # close(): the held entries alone
         self.failed_unlocks = 0  # wrong passwords since the unlock before this one
 
     @property
@@ -180,12 +190,31 @@ class Ledger:
                                     self.conn.execute("PRAGMA table_info(change_log)"))
         return self._logs_person
 
+    def hold_audit(self, notes: list[tuple[str, str, str, str]], *, clears_failures: bool = False) -> None:
+        """Entries (action, object, detail, time) of the session itself, its unlock: written
+        with the session's first recorded action, or when it is closed after ending well.
+        A session that fails (a refused import, a damaged ledger) thus leaves the file as it
+        was, byte for byte. `clears_failures`: they include the failed unlocks counted beside
+        the ledger, whose count goes once they are written."""
+        self._held_notes.extend(notes)
+        self._clear_failures = self._clear_failures or clears_failures
+
     def audit(self, action: str, object: str = "", detail: str = "") -> None:
         """Record what a person did in the audit log, with this transaction (or one of its
         own): the entry is written when the transaction commits and vanishes with it when it
-        rolls back. A transaction with an entry of its own gets no 修改台账 entry as well."""
-        with self.transaction():
+        rolls back. A transaction with an entry of its own gets no 修改台账 entry as well.
+
+        Outside a transaction (recording what was done: a backup, an export, a print) a
+        ledger that cannot be written now (a damaged page, a busy or read-only file) does
+        not undo what was done: the entry is held like the session's unlock (hold_audit)."""
+        if self._depth:
             self._audit_notes.append((action, object, detail))
+            return
+        try:
+            with self.transaction():
+                self._audit_notes.append((action, object, detail))
+        except sqlcipher3.dbapi2.DatabaseError:
+            self.hold_audit([(action, object, detail, audit.now_text())])
 
     # -- reading helpers --------------------------------------------------------------
     @overload
@@ -263,8 +292,13 @@ class Ledger:
         try:
             yield self
             self._flush_clock()
-            self._flush_audit()
+            wrote_held = self._flush_audit()
             self.conn.execute("COMMIT")
+            if wrote_held:
+                self._held_notes = []
+                if self._clear_failures and self.path is not None:
+                    audit.clear_failures(self.path)
+                self._clear_failures = False
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
@@ -273,23 +307,27 @@ class Ledger:
             self._depth = 0
             self._clock = None
             self._edits, self._audit_notes = {}, []
+            self._write_held = False
 
-    def _flush_audit(self) -> None:
+    def _flush_audit(self) -> bool:
         """The audit entries of the transaction about to commit: those asked for, or else
-        one 修改台账 entry summing up its own changes (one per service call, not per row)."""
-        notes = self._audit_notes
+        one 修改台账 entry summing up its own changes (one per service call, not per row),
+        after the session's held entries if they are not written yet. True when these were."""
+        notes: list[tuple[str, str, str, str | None]] = [(*n, None) for n in self._audit_notes]
         if not notes and self._edits:
-            notes = [edit_note(self._edits)]
-        if not notes or not self.site_id:
-            return
+            notes = [(*edit_note(self._edits), None)]
+        if not (notes or self._write_held and self._held_notes) or not self.site_id:
+            return False
         if self._has_audit_log is None:  # no audit log while older versions are migrated through
             self._has_audit_log = audit.has_log(self.conn)
         if not self._has_audit_log:
-            return
+            return False
+        held = list(self._held_notes)
         office = self.scalar("SELECT name FROM sites WHERE id = ?", (self.site_id,)) or ""
-        for action, obj, detail in notes:
+        for action, obj, detail, at in [*held, *notes]:
             audit.append(self.conn, office_id=self.site_id, office=office, person=self.person,
-                         action=action, object=obj, detail=detail)
+                         action=action, object=obj, detail=detail, at=at)
+        return bool(held)
 
     def _load_clock(self) -> _Clock:
         if self._clock is None:
@@ -640,9 +678,22 @@ class Ledger:
         version = migrations.current_version(self.conn)
         if version != migrations.latest_version():
             problems.append(f"数据库版本为{version}，本程序版本为{migrations.latest_version()}")
+        if problems and self.path is not None:
+            FOUND_DAMAGED.add(str(self.path))  # closing never writes into it (close)
         return problems
 
-    def close(self) -> None:
+    def close(self, *, ended_well: bool = True) -> None:
+        """Close the connection. A session that ended well (not in an error, its ledger not
+        found damaged here) first writes its held audit entries (hold_audit)."""
+        if self._held_notes and ended_well and (self.path is None or str(self.path) not in FOUND_DAMAGED):
+            try:
+                if not self.conn.in_transaction:
+                    with self.transaction():
+                        self._write_held = True
+            except sqlcipher3.dbapi2.Error:
+                pass  # a damaged page, a read-only file, closed already: left as it was
+            finally:
+                self._held_notes = []
         try:
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlcipher3.dbapi2.Error:
@@ -652,5 +703,5 @@ class Ledger:
     def __enter__(self) -> "Ledger":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(ended_well=exc_type is None)

@@ -184,16 +184,20 @@ def export_xlsx(ledger: Ledger, out: Path | str, which: Filter | None = None) ->
 
 def note_unlock(ledger: Ledger, failures: list[dict]) -> None:
     """At a successful unlock: the failed unlocks counted beside the ledger since the last
-    one (each its own entry), then the unlock itself, in one transaction."""
+    one (each its own entry), then the unlock itself. They are held by the session and
+    written with its first recorded action, or when it closes after ending well: a command
+    that fails, or finds the ledger damaged, leaves the file exactly as it was."""
     how = "恢复码" if ledger.user is None else "密码"
-    with ledger.transaction():
-        for f in failures:
-            who = f.get("user") or "（未选用户）"
-            when = (f.get("at") or "时间不明").replace("T", " ")[:19]
-            kind = {"recovery": "恢复码", "password": "密码"}.get(f.get("how", ""), "密码或恢复码")
-            record(ledger, UNLOCK_FAILED, who, f"{when} {kind}错误（在下一次成功解锁时记入）")
-        record(ledger, UNLOCK, ledger.person, f"用{how}解锁"
-               + (f"；上次解锁以来有{len(failures)}次密码错误" if failures else ""))
+    now = chain.now_text()
+    notes = []
+    for f in failures:
+        who = f.get("user") or "（未选用户）"
+        when = (f.get("at") or "时间不明").replace("T", " ")[:19]
+        kind = {"recovery": "恢复码", "password": "密码"}.get(f.get("how", ""), "密码或恢复码")
+        notes.append((UNLOCK_FAILED, who, f"{when} {kind}错误（在下一次成功解锁时记入）", now))
+    notes.append((UNLOCK, ledger.person, f"用{how}解锁"
+                  + (f"；上次解锁以来有{len(failures)}次密码错误" if failures else ""), now))
+    ledger.hold_audit(notes, clears_failures=bool(failures))
 
 
 

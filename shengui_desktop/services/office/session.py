@@ -51,17 +51,8 @@ def unlock(path: Path, *, password: str | None = None, user: str | None = None,
         raise database_error(e, path) from None
     failures = audit_chain.read_failures(path)
     ledger.failed_unlocks = len(failures)
-    try:
-        audit.note_unlock(ledger, failures)
-    except DatabaseError:
-        # a damaged page (or a read-only file) refuses the unlock's audit entry: the ledger
-        # still opens, so that verify can name the damage and a backup can be restored;
-        # the failed unlocks stay counted beside it until an entry can be written
-        return ledger
-    except BaseException:
-        ledger.close()
-        raise
-    audit_chain.clear_failures(path)
+    # held until the session records something or ends well (the counted failures go then)
+    audit.note_unlock(ledger, failures)
     return ledger
 
 

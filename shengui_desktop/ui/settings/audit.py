@@ -34,6 +34,7 @@ class AuditTab(QWidget):
         # its own worker: a restore (备份与恢复) waits while the audit log is being read
         self.runner = JobRunner(self)
         self.busy = False
+        self.pending = False  # the filter changed while the worker was busy: list again
         self.loaded = False
         self.broken: set[tuple[str, int]] = set()
         layout = QVBoxLayout(self)
@@ -138,9 +139,18 @@ class AuditTab(QWidget):
         for w in (self.verify_button, self.export_button, self.refresh_button):
             w.setEnabled(not self.busy)
 
+    def _idle(self) -> None:
+        """The worker is free again: a filter changed meanwhile is applied now."""
+        self.busy = False
+        self._enable()
+        if self.pending:
+            self.pending = False
+            self.refresh()
+
     # -- listing ---------------------------------------------------------------------------
     def refresh(self) -> None:
         if self.busy:
+            self.pending = True
             return
         which = self.current_filter()
         if which.since and which.until and which.since > which.until:
@@ -158,9 +168,7 @@ class AuditTab(QWidget):
 
     def _listed(self, found) -> None:
         entries, people, offices = found
-        self.busy = False
         self.loaded = True
-        self._enable()
         self._set_choices(self.person, [(p, p) for p in people])
         self._set_choices(self.office, [(o["office"], o["office_id"]) for o in offices])
         self.office.setVisible(len(offices) > 1)
@@ -170,14 +178,14 @@ class AuditTab(QWidget):
                                        "审计日志为空：解锁、修改、导入导出等操作会在此留下记录。")
         more = "（只列出最近的5000条，导出包括全部）" if len(rows) >= LIMIT else ""
         self.count.setText(f"共{len(rows)}条记录{more}" if rows else "")
+        self._idle()
 
     def _filtered(self) -> bool:
         f = self.current_filter()
         return any((f.person, f.action, f.office, f.since, f.until))
 
     def _failed(self, message: str) -> None:
-        self.busy = False
-        self._enable()
+        self._idle()
         QMessageBox.warning(self, "审计日志", message)
 
     # -- 验证 ------------------------------------------------------------------------------
@@ -194,14 +202,13 @@ class AuditTab(QWidget):
                           on_error=self._failed)
 
     def _verified(self, result) -> None:
-        self.busy = False
-        self._enable()
         self.broken = {(b.office_id, b.no) for b in result.breaks}
         self.result.setStyleSheet("color: #2e7d32;" if result.ok else
                                   "color: #b00020; font-weight: bold;")
         self.result.setText(result.message)
         self.result.setVisible(True)
         self.model.layoutChanged.emit()
+        self._idle()
 
     # -- 导出 ------------------------------------------------------------------------------
     def export(self) -> None:
@@ -221,6 +228,7 @@ class AuditTab(QWidget):
 
         def done(result) -> None:
             self.busy = False
+            self.pending = False  # listed again below
             self._enable()
             state = "" if result["verified"] else "\n注意：审计日志校验不通过，请点击“验证”查看。"
             self.result.setStyleSheet("" if result["verified"] else "color: #b00020;")
