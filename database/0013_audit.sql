@@ -1,4 +1,4 @@
--- Schema version 12 (issue 19 item 2): who made each change, and an append-only,
+-- Schema version 13 (issue 19 item 2): who made each change, and an append-only,
 -- hash-chained audit log of who did what and when.
 --
 -- change_log.person: the signed-in user who made the change ('恢复码' when the ledger was

@@ -48,7 +48,7 @@ def test_upgrade_from_version_1_keeps_data_and_makes_an_encrypted_backup(v1_copy
     # version 6 rebuilt the change log (nullable data, partial indexes): every entry kept
     with open_ledger(v1_copy, passphrase=PASSWORD) as ledger:
         assert len(old_log) >= 2
-        # (version 12 added the person of each change: NULL for changes made before it)
+        # (version 13 added the person of each change: NULL for changes made before it)
         v1 = "seq, tbl, row_id, op, data, base, hlc, site_id, site_seq"
         assert ledger.conn.execute(f"SELECT {v1} FROM change_log ORDER BY seq").fetchall() == old_log
         assert ledger.conn.execute(f"SELECT {v1} FROM change_entries ORDER BY seq").fetchall() == old_log

@@ -65,7 +65,12 @@ def open_from_args(args):
     path = ledger_path(args)
     if not path.exists():
         raise UserError(f"找不到台账文件“{path}”。请用 --db 指定，或先运行 shengui init。")
-    return session.unlock(path, password=read_passphrase(), user=getattr(args, "user", None))
+    ledger = session.unlock(path, password=read_passphrase(), user=getattr(args, "user", None))
+    if ledger.opened_notice:  # the ledger was copied to this computer (shown once)
+        from ..services.sync import copy_notice
+
+        print("注意：" + (copy_notice(ledger, clear=True) or ledger.opened_notice), file=sys.stderr)
+    return ledger
 
 
 def emit(args, data, text: Callable[[], str] | str | None = None) -> None:

@@ -172,6 +172,10 @@ def cmd_targets_set(args) -> int:
 def cmd_rewards(args) -> int:
     from ..services import policy
 
+    if args.xlsx:
+        return _rewards_xlsx(args)
+    if args.township:
+        raise UserError("--township 只与 --xlsx 同用（导出一个乡镇的奖补测算）")
     with open_from_args(args) as ledger:
         result = policy.rewards(ledger, args.year, today=_today(args))
 
@@ -185,6 +189,25 @@ def cmd_rewards(args) -> int:
                    f"另有{t.due_without_amount}项金额由上级或财政部门确定")
         return "\n".join(out)
     emit(args, result.to_dict(), text)
+    return 0
+
+
+def _rewards_xlsx(args) -> int:
+    """`rewards --xlsx FILE [--township …]`: the 奖补测算 workbook of the 奖补测算 page."""
+    from pathlib import Path
+
+    from ..services.excel.rewards_export import export_rewards
+    from ..services.policy.reward_lines import township_code
+
+    with open_from_args(args) as ledger:
+        code = township_code(ledger, args.township) if args.township else None
+        info = export_rewards(ledger, Path(args.xlsx), year=args.year, today=_today(args), township_code=code)
+    emit(args, info, lambda: (
+        f"已导出{args.year}年奖补测算{info['rows']}条：{info['path']}\n"
+        f"应兑现合计{format_wan_short(info['due_amount'])}（{info['enterprises']}户）"
+        + (f"，另有{info['due_without_amount']}项金额由上级或财政部门确定" if info["due_without_amount"] else "")
+        + (f"；追回与不再兑现{info['clawbacks']}项" if info["clawbacks"] else "")
+        + "".join(f"\n提示：{n}" for n in info["notes"])))
     return 0
 
 
@@ -293,6 +316,8 @@ def register(sub) -> None:
     add_db(p)
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--date", help="以哪一天为“今天”（YYYY-MM-DD）")
+    p.add_argument("--xlsx", metavar="FILE", help="导出为Excel（明细、按乡镇合计、按年度合计、追回与不再兑现）")
+    p.add_argument("--township", help="只导出该乡镇（名称或9位代码；与 --xlsx 同用）")
     p.set_defaults(func=cmd_rewards)
 
     pool = sub.add_parser("pool", help="库别").add_subparsers(dest="pool_command", metavar="操作")

@@ -43,5 +43,8 @@ REPORT_KINDS: dict[str, ReportKind] = {k.code: k for k in (
                "以及该月所在季度与规上标准线的对标（横向A4）。"),
     ReportKind("projects", "重点项目清单", ("township", "pool", "department", "year"),
                "重点项目的投产计划、节点任务、责任单位和所属企业的库别、营业收入，列出逾期事项（横向A4）。"),
+    ReportKind("rewards", "奖补测算", ("township", "year"),
+               "各企业本年度的奖补条目（规则、兑付主体、状态、金额和理由），按乡镇和年度合计，"
+               "另列应追回和不再兑现的情形（横向A4）。"),
 )}
 KINDS = {code: kind.title for code, kind in REPORT_KINDS.items()}

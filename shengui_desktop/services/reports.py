@@ -16,9 +16,9 @@ from ..domain.evaluation import Evaluation
 from ..domain.records import POOLS
 from ..errors import UserError
 from ..domain.monitoring import MonitorTable, parse_period, period_of
-from ..reports import (dossier, issues_report, ledger_report, monitor_report, projects_report, targets_report,
-                       visits_report)
-from ..progress import Cancel, Job, Progress
+from ..reports import (dossier, issues_report, ledger_report, monitor_report, projects_report, rewards_report,
+                       targets_report, visits_report)
+from ..progress import Cancel, Cancelled, Job, Progress
 from ..reports.facts import ChecklistItem, PolicyFacts, RewardLine, TargetLine, TargetProgress
 from ..reports.job import report_job
 from ..reports.sources import Filters
@@ -53,6 +53,19 @@ def blank_visit_form(ledger, _facts, filters, out, printed_on, job):
     return visits_report.render_blank_form(ledger, out, printed_on, job, enterprise)
 
 
+def rewards_table(ledger, _facts, filters, out, printed_on, job):
+    """奖补测算: the numbers of the 奖补测算 page and `shengui rewards` (reward_overview)."""
+    from ..reports.sources import office_name
+    from .policy.reward_lines import reward_overview
+
+    try:
+        overview = reward_overview(ledger, filters.year, filters.today, township_code=filters.township_code,
+                                   cancel=job.cancelled)
+    except Cancelled:
+        raise job.error() from None
+    return rewards_report.render(rewards_report.RewardsData(office_name(ledger), overview), out, printed_on, job)
+
+
 MAKERS: dict[str, Maker] = {
     "ledger": collect_and_render(ledger_report),
     "dossier": collect_and_render(dossier),
@@ -62,6 +75,7 @@ MAKERS: dict[str, Maker] = {
     "targets": collect_and_render(targets_report),
     "monitor": collect_and_render(monitor_report),
     "projects": collect_and_render(projects_report),
+    "rewards": rewards_table,
 }
 
 

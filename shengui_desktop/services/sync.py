@@ -15,6 +15,7 @@ from ..domain.money import format_wan
 from ..domain.records import (FIGURE_FIELDS, ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, SOURCES, STAT_STATUSES, VISIT_KINDS)
 from ..errors import UserError
 from ..progress import Cancel, Progress
+from ..storage import origins
 from ..sync import certificates, conflicts, duplicates, exporter, importer, package, senders
 from ..sync.errors import PackageRejected
 from ..sync.rules import label as table_label
@@ -36,9 +37,19 @@ def import_packages(ledger: Ledger, paths: list[Path], *, accept_fingerprint: se
     confirmed by phone for a new office, or several (one per new office: a county receiving
     the first packages of several townships at once); each enrols only the office whose
     certificate has it."""
-    return importer.import_files(ledger, [Path(p) for p in paths],
-                                 accept_fingerprint=accept_fingerprint, progress=progress,
-                                 cancel=cancel)
+    results = importer.import_files(ledger, [Path(p) for p in paths],
+                                    accept_fingerprint=accept_fingerprint, progress=progress,
+                                    cancel=cancel)
+    notice = copy_notice(ledger, clear=True) if results else None
+    if notice:
+        results[0].warnings.insert(0, notice)
+    return results
+
+
+def copy_notice(ledger: Ledger, *, clear: bool = False) -> str | None:
+    """The message (Chinese) for a ledger found copied to another computer when it was
+    opened (storage/origins.py), until it was shown with an export or import (clear=True)."""
+    return origins.pending_notice(ledger, clear=clear)
 
 
 def inspect_package(ledger: Ledger, path: Path) -> dict:

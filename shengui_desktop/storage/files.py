@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import LedgerDamaged, UserError
-from . import enrolled, migrations
+from . import enrolled, migrations, origins
 from .connection import connect
 from .keyslots import KEY_BYTES, KdfParams, KeySlots, keys_path_for
 from .ledger import Ledger, new_id
@@ -42,6 +42,8 @@ def open_ledger(path: Path, *, passphrase: str | None = None, user: str | None =
             raise LedgerDamaged("密钥文件与台账文件不匹配（来自不同的台账），请核对文件。")
         if migrate:
             enrolled.finish_upgrade(ledger)  # migration 8's tracked writes
+            # a copy on another computer writes under its own origin from now on
+            ledger.opened_notice = origins.check_place(ledger)
     except BaseException:
         conn.close()
         raise
@@ -83,7 +85,8 @@ def create_ledger(path: Path, *, role: str, name: str, area_code: str, admin_use
             ledger.conn.execute(
                 "INSERT INTO users(username, display_name, role, created_at) VALUES (?, ?, 'admin', ?)",
                 (admin_user, display_name or admin_user, now))
-        ledger.site_id = site_id
+        ledger.site_id = ledger.origin_id = site_id
+        origins.record_place(ledger)
     except BaseException:
         for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), keys_path):
             p.unlink(missing_ok=True)

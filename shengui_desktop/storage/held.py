@@ -61,7 +61,7 @@ def install(conn: sqlcipher3.Connection) -> None:
     conn.execute("DROP VIEW IF EXISTS change_entries")
     cases = " ".join(f"WHEN '{t}' THEN (SELECT {row_json(conn, t, 'r')} FROM {t} r"
                      " WHERE r.id = c.row_id)" for t in tables)
-    # the person who made the change (schema 12); NULL while older versions are migrated through
+    # the person who made the change (schema 13); NULL while older versions are migrated through
     person = ("c.person" if any(r[1] == "person" for r in conn.execute("PRAGMA table_info(change_log)"))
               else "NULL")
     conn.execute(

@@ -157,11 +157,16 @@ class Ledger:
         self.path = path
         self._key = key
         self.user = user
+        # set when opening found the ledger copied to another computer (storage/origins.py)
+        self.opened_notice: str | None = None
         self.db = sqlite_utils.Database(conn)
         self._depth = 0
         self._clock: _Clock | None = None
         self._specs: dict[str, TableSpec] = {}
         self.site_id = self.meta("site_id")
+        # the id this copy of the ledger stamps its changes with (storage/origins.py): the
+        # site id, or a copy's own origin
+        self.origin_id = self.meta("origin_id") or self.site_id
         self.wall_clock: Callable[[], float] = time.time  # replaced in tests
         self._logs_person: bool | None = None
         self._has_audit_log: bool | None = None
@@ -183,7 +188,7 @@ class Ledger:
         return self.user or audit.RECOVERY_PERSON
 
     def logs_person(self) -> bool:
-        """Has the change log its person column (schema 12)? Not while older versions are
+        """Has the change log its person column (schema 13)? Not while older versions are
         migrated through."""
         if self._logs_person is None:
             self._logs_person = any(r[1] == "person" for r in
@@ -343,7 +348,7 @@ class Ledger:
         self.conn.execute(
             "INSERT INTO version_vector(site_id, max_seq) VALUES (?, ?) "
             "ON CONFLICT(site_id) DO UPDATE SET max_seq = max(max_seq, excluded.max_seq)",
-            (self.site_id, c.seq))
+            (self.origin_id, c.seq))
 
     def _tick(self) -> tuple[int, int]:
         """Next (hlc, site_seq): physical milliseconds in the high bits, a counter below."""
@@ -370,7 +375,7 @@ class Ledger:
     def _log(self, table: str, row_id: str, op: str, data: dict, base: dict | None,
              hlc: int, seq: int) -> None:
         values = (table, row_id, op, dump_json(data), dump_json(base) if base else None, hlc,
-                  self.site_id, seq)
+                  self.origin_id, seq)
         if self.logs_person():
             self.conn.execute(
                 "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq, person)"
@@ -509,7 +514,7 @@ class Ledger:
                 hlc0 = max(c.hlc + 1, int(self.wall_clock() * 1000) << 16)
                 seq0 = c.seq + 1
                 c.hlc, c.seq = hlc0 + len(chunk) - 1, seq0 + len(chunk) - 1
-                self.conn.execute(log_sql, (table, hlc0 - first_seq, self.site_id,
+                self.conn.execute(log_sql, (table, hlc0 - first_seq, self.origin_id,
                                             seq0 - first_seq,
                                             *((self.person,) if self.logs_person() else ()), before))
                 key = f"{table}:i"
@@ -566,6 +571,35 @@ class Ledger:
             self.conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
             self._log(table, row_id, "d", {}, {k: list(v) for k, v in stamps.items()}, hlc, seq)
         return True
+
+    def restate(self, table: str, row_id: str, fields: Iterable[str] | None = None) -> str | None:
+        """Log the record's current state again as a new change of this ledger, the row left
+        as it is: an insert of every column (fields=None), an update of `fields`, or, when
+        the record is gone, a delete. Its base knows every write here, so it conflicts with
+        nothing this ledger holds. For changes that could not travel when they were made
+        (sync/transfers.py reissue_returned). Returns the op logged, or None."""
+        self.spec(table)
+        with self.transaction():
+            row = self.get(table, row_id)
+            stamps = self.field_stamps(table, row_id)
+            if row is None:
+                if not stamps:
+                    return None
+                hlc, seq = self._tick()
+                self._log(table, row_id, "d", {}, {k: list(v) for k, v in stamps.items()}, hlc, seq)
+                return "d"
+            columns = self.spec(table).columns
+            if fields is None:
+                hlc, seq = self._tick()
+                self._log(table, row_id, "i", {c: row[c] for c in columns}, None, hlc, seq)
+                return "i"
+            wanted = [f for f in fields if f in columns]
+            if not wanted:
+                return None
+            hlc, seq = self._tick()
+            self._log(table, row_id, "u", {f: row[f] for f in wanted},
+                      {f: list(stamps[f]) for f in wanted if f in stamps}, hlc, seq)
+            return "u"
 
     def _write_row(self, table: str, row_id: str, values: dict, *, insert: bool) -> None:
         row = {**values, **derived_values(table, values)}

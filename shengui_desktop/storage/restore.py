@@ -149,7 +149,7 @@ def _rows(ledger: Ledger, table: str) -> tuple[list[str], list[tuple]]:
 
 def _current_identity(ledger: Ledger) -> dict:
     """What the restored ledger keeps from the current one (see the module's text)."""
-    me = ledger.site_id
+    me = ledger.origin_id  # the origin this copy stamps its changes with
     return {
         "tables": {t: _rows(ledger, t) for t in (*KEPT_TABLES, "sites")},
         "hlc": int(ledger.meta("hlc", "0")),
@@ -194,7 +194,7 @@ def _carry_forward(restored: Ledger, kept: dict) -> None:
                          (kept["cert_rotation"],))
         conn.execute("INSERT INTO version_vector(site_id, max_seq) VALUES (?, ?) "
                      "ON CONFLICT(site_id) DO UPDATE SET max_seq = max(max_seq, excluded.max_seq)",
-                     (restored.site_id, max(kept["max_seq"], kept["site_seq"])))
+                     (restored.origin_id, max(kept["max_seq"], kept["site_seq"])))
         for site_id, sent in kept["sent"]:
             conn.execute("INSERT OR IGNORE INTO peer_state(site_id) VALUES (?)", (site_id,))
             conn.execute("UPDATE peer_state SET last_sent_no = max(last_sent_no, ?) WHERE site_id = ?",

@@ -105,16 +105,24 @@ def screen(entries: list[dict], sender: dict, rights: dict[str, tuple[str, bool]
     enterprises: list[dict] = []
     children: dict[str, ChildTable] = {}
     sender_id = sender["site_id"]
+    # the sender's origins (its site id, the copies of its ledger): those bound to it, and
+    # any this ledger does not know as another office's (a new copy's, bound on import)
+    mine = set(sender.get("origins") or ()) | {sender_id}
+    foreign = set(sender.get("foreign_origins") or ())
+
+    def own(origin: str) -> bool:
+        return origin in mine or origin not in foreign
+
     # a table at a time: most checks are one pass in C over the table's changes
     by_table: dict[str, list[dict]] = {}
     for table, run in groupby(sorted(entries, key=_TBL), _TBL):
         by_table[table] = list(run)
     for tbl, group in by_table.items():
-        if set(map(_SITE, group)) != {sender_id}:
+        if not all(map(own, set(map(_SITE, group)))):
             for e in group:
-                if e["site_id"] != sender_id:
+                if not own(e["site_id"]):
                     bad(e, "包含其他单位的变更（乡镇只能发送本单位的变更）")
-            group = [e for e in group if e["site_id"] == sender_id]
+            group = [e for e in group if own(e["site_id"])]
         kind, may_write = rights[tbl]
         if not may_write:
             for e in group:
@@ -195,8 +203,11 @@ class _History:
     """Judges a township's changes to enterprises the county does not hold as the township's
     today, by the enterprise's township as of each change's base (module docstring)."""
 
-    def __init__(self, ledger: Ledger, sender: dict, version_vector: dict, acked: dict):
-        self.ledger, self.code, self.me = ledger, sender["area_code"], sender["site_id"]
+    def __init__(self, ledger: Ledger, sender: dict, version_vector: dict, acked: dict,
+                 mine: set[str] | None = None):
+        self.ledger, self.code = ledger, sender["area_code"]
+        # the origins of the sender's own changes (its site id, its ledger's copies)
+        self.mine = mine or {sender["site_id"]}
         self.vv, self.acked = version_vector, acked
         self._names: dict[str, str] = {}
 
@@ -208,15 +219,15 @@ class _History:
 
     def _unknown_elsewhere(self, a: _Assignment) -> bool:
         """Another office put the record in another township without the sender knowing."""
-        return a.site_id != self.me and a.value != self.code and a.site_seq > self.vv.get(a.site_id, 0)
+        return a.site_id not in self.mine and a.value != self.code and a.site_seq > self.vv.get(a.site_id, 0)
 
     def _created_here(self, a: _Assignment, history: list[_Assignment]) -> bool:
-        return (a.site_id == self.me and a.op == "i"
+        return (a.site_id in self.mine and a.op == "i"
                 and not any(o.stamp < a.stamp and self._unknown_elsewhere(o) for o in history))
 
     def judge(self, e: dict, history: list[_Assignment]) -> str | None:
         """None if the sender may have made change `e`, else why not (Chinese)."""
-        code, me = self.code, self.me
+        code, mine = self.code, self.mine
         at = (e["hlc"], e["site_id"])
         if e["tbl"] == "enterprises":
             if not history:
@@ -229,32 +240,45 @@ class _History:
         # record, and what others wrote that it acknowledged and that is older than the
         # change (an office's stamps follow everything it imported)
         may = [a for a in history if a.stamp < at and (
-            self._created_here(a, history) if a.site_id == me
+            self._created_here(a, history) if a.site_id in mine
             else a.site_seq <= self.vv.get(a.site_id, 0) and a.hlc < e["hlc"])]
-        # what it certainly knew: what its previous package acknowledged, for the changes
-        # it made after that package
-        certain = ([a for a in history if a.site_id != me and a.site_seq <= self.acked.get(a.site_id, 0)]
-                   if e["site_seq"] > self.acked.get(me, 0) else [])
+        # what it certainly knew: what its previous package (from the same copy of its
+        # ledger) acknowledged, for the changes it made after that package
+        certain = ([a for a in history if a.site_id not in mine and a.site_seq <= self.acked.get(a.site_id, 0)]
+                   if e["site_seq"] > self.acked.get(e["site_id"], 0) else [])
         floor = max(certain, key=lambda a: a.stamp, default=None)
         if any(a.value == code and (floor is None or a.stamp >= floor.stamp) for a in may):
             return None
         if floor is not None and floor.value != code and any(a.value == code for a in may):
             return (f"已于{_day(floor.hlc)}划转至{self.town(floor.value)}，"
                     "本乡镇得知划转后无权再修改")
-        elsewhere = [a for a in history if a.site_id != me]
+        elsewhere = [a for a in history if a.site_id not in mine]
         where = (elsewhere or history)[-1].value if history else None
         return f"属于其他乡镇（{self.town(where)}），本乡镇无权修改" if where else "不在县级台账中"
+
+
+def device_acked(ledger: Ledger, site_id: str, device: str) -> dict:
+    """What the copy `device` of office `site_id`'s ledger acknowledged in its last package
+    (for a ledger never copied, the office's)."""
+    row = ledger.scalar("SELECT acked_vector FROM peer_devices WHERE site_id = ? AND origin_id = ?",
+                        (site_id, device))
+    if row is None and device == site_id:
+        row = ledger.scalar("SELECT acked_vector FROM peer_state WHERE site_id = ?", (site_id,))
+    return json.loads(row or "{}")
 
 
 def check_township_package(ledger: Ledger, entries: list[dict], sender: dict, name: str, *,
                            screened: Screened | None = None,
                            known: set[tuple[str, str]] | None = None,
-                           version_vector: dict | None = None) -> list[str]:
+                           version_vector: dict | None = None,
+                           device: str | None = None) -> list[str]:
     """Refuse the package if any change is beyond the township's rights. `screened`:
     screen() of the same entries, made ahead; `known`: the package's records this ledger
     has entries for (merge.known_records), so only those are looked up; `version_vector`:
     the package's (what the sender had seen). Returns notes (Chinese) on enterprises since
-    moved to another township whose earlier changes the package carries, applied as history."""
+    moved to another township whose earlier changes the package carries, applied as history.
+    `device`: the origin of the copy of the sender's ledger that made the package (what its
+    previous package acknowledged is what that copy certainly knew)."""
     code = sender["area_code"]
     if screened is None:
         screened = screen(entries, sender, table_rights(ledger))
@@ -299,9 +323,9 @@ def check_township_package(ledger: Ledger, entries: list[dict], sender: dict, na
             if ent in pending or now.get(ent) != code:
                 pending.setdefault(ent, []).extend(refs)
         if pending:
-            acked = json.loads(ledger.scalar("SELECT acked_vector FROM peer_state WHERE site_id = ?",
-                                             (sender["site_id"],)) or "{}")
-            judge = _History(ledger, sender, version_vector or {}, acked)
+            acked = device_acked(ledger, sender["site_id"], device or sender["site_id"])
+            mine = set(sender.get("origins") or ()) | {sender["site_id"]} | {e["site_id"] for e in entries}
+            judge = _History(ledger, sender, version_vector or {}, acked, mine)
             histories = _assignments(ledger, set(pending), entries)
             for ent, changes in pending.items():
                 history, applied = histories[ent], 0

@@ -41,6 +41,9 @@ def _record_name(ledger: Ledger, table: str, row_id: str) -> str | None:
 
 def list_conflicts(ledger: Ledger, status: str | None = "open") -> list[dict]:
     sites = {r["id"]: r["name"] for r in ledger.rows("SELECT id, name FROM sites")}
+    # a copy of an office's ledger writes under its own origin (storage/origins.py)
+    for r in ledger.rows("SELECT o.origin_id, s.name FROM site_origins o JOIN sites s ON s.id = o.site_id"):
+        sites.setdefault(r["origin_id"], f"{r['name']}（设备{r['origin_id'][:4]}）")
     where = "WHERE status = ?" if status else ""
     out = []
     for c in ledger.rows(f"SELECT * FROM sync_conflicts {where} ORDER BY detected_at, tbl, row_id, field",

@@ -173,7 +173,7 @@ def merge_enterprises(ledger: Ledger, survivor_id: str, other_id: str) -> dict:
                         # the update just above is this office's newest entry
                         seq = ledger.scalar("SELECT max(site_seq) FROM change_log"
                                             " WHERE site_id = ? AND data IS NOT NULL",
-                                            (ledger.site_id,))
+                                            (ledger.origin_id,))
                         ledger.conn.execute(
                             "INSERT OR REPLACE INTO sync_resend(peer_site_id, tbl, row_id, trigger_seq)"
                             " VALUES (?, ?, ?, ?)", (peer["id"], table, row["id"], seq))

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Callable
 
 from ..domain.text import hidden_characters
 from ..errors import UserError
-from ..storage import audit, held, migrations
-from . import audit_trail, certificates, package
-from .rules import COUNTY, ENTERPRISE, county_only, label, synced_tables, table_kind
+from ..storage import audit, held, migrations, origins
+from . import audit_trail, certificates, package, transfers
+from .rules import COUNTY, county_only, label, synced_tables, table_kind
 
 if TYPE_CHECKING:
     from ..storage.ledger import Ledger
@@ -68,20 +68,16 @@ def find_peer(ledger: Ledger, which: str | None) -> list[dict]:
 
 
 def _acked(ledger: Ledger, peer_id: str) -> dict:
-    row = ledger.scalar("SELECT acked_vector FROM peer_state WHERE site_id = ?", (peer_id,))
-    return json.loads(row) if row else {}
-
-
-def _enterprise_sql(ledger: Ledger, table: str) -> str:
-    """SQL giving the enterprise that change-log row `c` concerns, for tables owned through
-    an enterprise (its own id for the enterprises themselves)."""
-    if table_kind(ledger, table) == ENTERPRISE:
-        return "c.row_id"
-    # a record without a row has all its inserts written out (held.py)
-    return (f"coalesce((SELECT p.enterprise_id FROM {table} p WHERE p.id = c.row_id),"
-            f" (SELECT json_extract(l.data, '$.enterprise_id') FROM change_log l"
-            f" WHERE l.row_id = c.row_id AND l.tbl = '{table}' AND l.op = 'i'"
-            " AND l.data IS NOT NULL ORDER BY l.hlc DESC LIMIT 1))")
+    """What every copy of the peer's ledger acknowledged (docs/sync-format.md, "Copies of a
+    ledger"): per origin, the lowest number any of its devices acknowledged. A package
+    leaves out only that; one device's entries thus reach the peer's other devices."""
+    devices = [json.loads(v or "{}") for (v,) in ledger.conn.execute(
+        "SELECT acked_vector FROM peer_devices WHERE site_id = ?", (peer_id,))]
+    if not devices:
+        row = ledger.scalar("SELECT acked_vector FROM peer_state WHERE site_id = ?", (peer_id,))
+        return json.loads(row) if row else {}
+    shared = set(devices[0]).intersection(*devices[1:])
+    return {o: min(d[o] for d in devices) for o in shared}
 
 
 # per ledger: the change log's (max seq, count) when the temp tables below were made
@@ -111,7 +107,7 @@ def _owners(ledger: Ledger) -> None:
         conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
     conn.execute("CREATE TEMP TABLE _log_owner (seq INTEGER PRIMARY KEY, enterprise TEXT NOT NULL)")
     cases = " ".join(f"WHEN '{t}' THEN " + ("''" if table_kind(ledger, t) == COUNTY
-                                             else _enterprise_sql(ledger, t))
+                                             else transfers.enterprise_sql(ledger, t))
                      for t in synced_tables())
     conn.execute(f"INSERT INTO temp._log_owner SELECT c.seq, coalesce(CASE c.tbl {cases} END, '?')"
                  " FROM change_log c")
@@ -136,55 +132,24 @@ def _owners(ledger: Ledger) -> None:
 def withhold_transferred(ledger: Ledger, rows: list[tuple], notes: list[str]) -> list[tuple]:
     """A township's own changes to an enterprise made after it learned that the county had
     moved the enterprise to another township (划转) are not its to send (the county would
-    refuse the package, SYNC.md 7): they stay in this ledger, and `notes` says so.
-
-    When a change was made is its place in this ledger's log: after the entry that moved the
-    enterprise away arrived here, the township knew."""
-    conn = ledger.conn
-    code = ledger.this_site()["area_code"]
-    placed = {r[0] for r in conn.execute(
-        "SELECT id FROM enterprises WHERE township_code != ? UNION SELECT row_id FROM change_log"
-        " WHERE tbl = 'enterprises' AND op = 'u' AND data IS NOT NULL"
-        " AND json_extract(data, '$.township_code') IS NOT NULL", (code,))}
-    if not rows or not placed:
-        return rows
-    # each enterprise's township assignments in the order they arrived here
-    history: dict[str, list[tuple]] = {}
-    source = "(SELECT 'enterprises' AS tbl, j.value AS row_id FROM json_each(?1) j)"
-    for seq, row_id, data, hlc, site in conn.execute(
-            held.record_entries_sql(conn, source, ["enterprises"], "seq, row_id, data, hlc, site_id"),
-            (json.dumps(sorted(placed)),)):
-        value = json.loads(data).get("township_code")
-        if value is not None:
-            history.setdefault(row_id, []).append((seq, (hlc, site), value))
-    parents: dict[tuple[str, str], str] = {}
-    for tbl in {r[1] for r in rows} - {"enterprises"}:
-        if table_kind(ledger, tbl) == COUNTY:
-            continue
-        ids = [r[2] for r in rows if r[1] == tbl]
-        for row_id, ent in conn.execute(
-                f"SELECT j.value, {_enterprise_sql(ledger, tbl).replace('c.row_id', 'j.value')}"
-                " FROM json_each(?) j", (json.dumps(ids),)):
-            parents[(tbl, row_id)] = ent
-
-    def owner_then(ent: str, seq: int) -> str | None:
-        known = [(stamp, value) for at, stamp, value in history.get(ent, ()) if at < seq]
-        return max(known)[1] if known else None
-
-    kept, withheld = [], {}
-    for r in rows:
-        ent = r[2] if r[1] == "enterprises" else parents.get((r[1], r[2]))
-        if ent in history and owner_then(ent, r[0]) not in (None, code):
-            withheld[ent] = withheld.get(ent, 0) + 1
-        else:
-            kept.append(r)
-    for ent, count in withheld.items():
+    refuse the package, SYNC.md 7): they stay in this ledger (transfers.kept_back), and
+    `notes` says so. Should the enterprise come back, they are written again as new changes
+    (transfers.reissue_returned) and no longer mentioned."""
+    kept, withheld, history = transfers.kept_back(ledger, rows)
+    if not withheld:
+        return kept
+    again = transfers.reissued(ledger, withheld)
+    counts: dict[str, int] = {}
+    for ent, r in withheld:
+        if (r[7], r[8]) not in again:
+            counts[ent] = counts.get(ent, 0) + 1
+    for ent, count in counts.items():
         seq, (hlc, _site), value = max(history[ent], key=lambda a: a[1])
         name = ledger.scalar("SELECT name FROM enterprises WHERE id = ?", (ent,)) or ent[:8]
         town = ledger.scalar("SELECT name FROM townships WHERE code = ?", (value,)) or value
         day = datetime.fromtimestamp((hlc >> 16) / 1000).date().isoformat()
         notes.append(f"“{name}”已于{day}划转至{town}，本乡镇得知后对其所做的{count}条修改不再发送"
-                     f"（该企业已由{town}负责）。")
+                     f"（该企业已由{town}负责；如其日后划回本乡镇，这些修改将重新生效并发送）。")
     return kept
 
 
@@ -213,46 +178,56 @@ def select_entries(ledger: Ledger, peer: dict, full: bool,
         # its own changes (county-wide rows made here are local placeholders, see rules):
         # a range of the (site_id, site_seq) index, and its own held inserts (bulk loads,
         # which are in no index), found from their rows, a table at a time
+        # Every origin this ledger wrote under (a copy's own, and the ones it descends from)
         mine = "c.site_id = ?1 AND c.site_seq > ?2"
-        out = conn.execute(
-            f"SELECT c.seq, {_COLUMNS} FROM change_log c WHERE {mine} AND c.data IS NOT NULL"
-            f" AND c.tbl IN ({', '.join(repr(t) for t in tables)}) UNION ALL "
-            + held.held_entries_sql(conn, tables, mine, "seq, " + _COLUMNS.replace("c.", "")),
-            (me["id"], acked.get(me["id"], 0))).fetchall()
+        sql = (f"SELECT c.seq, {_COLUMNS} FROM change_log c WHERE {mine} AND c.data IS NOT NULL"
+               f" AND c.tbl IN ({', '.join(repr(t) for t in tables)}) UNION ALL "
+               + held.held_entries_sql(conn, tables, mine, "seq, " + _COLUMNS.replace("c.", "")))
+        out = []
+        for origin in origins.own_origins(ledger):
+            out += conn.execute(sql, (origin, acked.get(origin, 0))).fetchall()
         out = withhold_transferred(ledger, out, notes if notes is not None else [])
     else:
         # the records of the peer's township (those moved away from it included) and the
         # county-wide ones, found through the enterprise of every change (worked out once
         # for all peers, see _owners)
+        # (the peer's own entries too, as far as not every copy of its ledger acknowledged
+        # them: one device's changes reach the others through the county)
         _owners(ledger)
-        theirs = "" if full else " AND c.site_id != ?2"
         out = conn.execute(
             f"SELECT c.seq, {_COLUMNS} FROM temp._enterprise_towns t CROSS JOIN temp._log_owner o"
             " ON o.enterprise = t.enterprise CROSS JOIN change_entries c ON c.seq = o.seq"
-            f" WHERE t.township = ?1 AND {unacked}{theirs} UNION ALL"
+            f" WHERE t.township = ?1 AND {unacked} UNION ALL"
             f" SELECT c.seq, {_COLUMNS} FROM temp._log_owner o CROSS JOIN change_entries c"
-            f" ON c.seq = o.seq WHERE o.enterprise = '' AND {unacked}{theirs}",
-            (peer["area_code"],) if full else (peer["area_code"], peer["id"])).fetchall()
+            f" ON c.seq = o.seq WHERE o.enterprise = '' AND {unacked}",
+            (peer["area_code"],)).fetchall()
     if me["role"] == "county":
         have = {(r[7], r[8]) for r in out}
+        acked_now = _acked(ledger, peer["id"])
+        held_by_peer = origins.origins_of(ledger, peer["id"])
+
+        def peer_has(r: tuple) -> bool:
+            """An entry of the peer's own that every copy of its ledger acknowledged."""
+            return r[7] in held_by_peer and r[8] <= acked_now.get(r[7], 0)
+
         # enterprises moved into this township: their whole history, until acknowledged
-        moved = _moved_in(ledger, peer, _acked(ledger, peer["id"]))
+        moved = _moved_in(ledger, peer, acked_now)
         if moved:
             for r in conn.execute(
                     f"SELECT c.seq, {_COLUMNS} FROM json_each(?) j CROSS JOIN temp._log_owner o"
                     " ON o.enterprise = j.value CROSS JOIN change_entries c ON c.seq = o.seq",
                     (json.dumps(moved),)):
-                if r[7] != peer["id"] and (r[7], r[8]) not in have:
+                if not peer_has(r) and (r[7], r[8]) not in have:
                     have.add((r[7], r[8]))
                     out.append(r)
         # records a merge moved into this township: their whole history, until acknowledged
         conn.execute("DELETE FROM sync_resend WHERE peer_site_id = ? AND trigger_seq <= ?",
-                     (peer["id"], _acked(ledger, peer["id"]).get(me["id"], 0)))
+                     (peer["id"], acked_now.get(ledger.origin_id, 0)))
         resend = held.record_entries_sql(
             conn, "(SELECT DISTINCT tbl, row_id FROM sync_resend WHERE peer_site_id = ?1)", None,
             "seq, " + _COLUMNS.replace("c.", ""))
         for r in conn.execute(resend, (peer["id"],)):
-            if r[7] != peer["id"] and (r[7], r[8]) not in have:
+            if not peer_has(r) and (r[7], r[8]) not in have:
                 out.append(r)
     out.sort(key=lambda r: r[0])
     return out
@@ -276,7 +251,7 @@ def _check_county_only(ledger: Ledger, rows: list[tuple]) -> None:
 
 def _line(row: tuple) -> str:
     _seq, tbl, row_id, op, data, base, hlc, site, seq, person = row
-    # the person (schema 12) only when known: a change made before it has none
+    # the person (schema 13) only when known: a change made before it has none
     who = f',"person":{json.dumps(person, ensure_ascii=False)}' if person else ""
     return (f'{{"tbl":"{tbl}","row_id":{json.dumps(row_id)},"op":"{op}","data":{data},'
             f'"base":{base or "null"},"hlc":{hlc},"site_id":"{site}","site_seq":{seq}{who}}}')
@@ -327,6 +302,15 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
     me = ledger.this_site()
     report("select", 0, 1)
     notices: list[str] = []
+    if me["role"] == "township":
+        # copies made before schema 12: unsent changes go under this copy's own origin
+        origins.finish_upgrade_move(ledger)
+        # edits kept back while an enterprise was away, now that it is back (if not done
+        # on the import that brought it back)
+        notices += transfers.reissue_returned(ledger)
+    notice = origins.pending_notice(ledger, clear=True)
+    if notice:
+        notices.insert(0, notice)
     rows = select_entries(ledger, peer, full, notices)
     if me["role"] == "township":
         _check_county_only(ledger, rows)
@@ -354,9 +338,13 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
             "created_at": now.isoformat(timespec="seconds"), "created_hlc": hlc,
             "schema_version": migrations.current_version(ledger.conn),
             "sender": {"site_id": me["id"], "role": me["role"], "name": me["name"],
-                       "area_code": me["area_code"], "fingerprint": me["fingerprint"]},
+                       "area_code": me["area_code"], "fingerprint": me["fingerprint"],
+                       "origin": ledger.origin_id, "retired": origins.retired_origins(ledger)},
             "recipient": {"site_id": peer["id"], "role": peer["role"], "name": peer["name"],
-                          "area_code": peer["area_code"], "fingerprint": peer["fingerprint"]},
+                          "area_code": peer["area_code"], "fingerprint": peer["fingerprint"],
+                          "devices": [] if full else [r[0] for r in ledger.conn.execute(
+                              "SELECT origin_id FROM peer_devices WHERE site_id = ? ORDER BY origin_id",
+                              (peer["id"],))]},
             "sender_certificate": certificates.export_certificate(ledger),
             "version_vector": vv,
             "last_received_no": ledger.scalar(

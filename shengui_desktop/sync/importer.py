@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..gc_pause import collector_paused
 from ..progress import Cancel, Job, Progress
-from ..storage import audit, held, migrations
+from ..storage import audit, held, migrations, origins
 from . import audit_trail, certificates, duplicates, package, transfers
 from .authorise import check_township_package, screen, table_rights
 from .errors import PackageRejected, import_cancelled
@@ -115,6 +115,8 @@ class Verified:
     rotate: dict | None = None      # rotated certificate vouched for by the pinned key
     replaces: dict | None = None    # re-keying: the enrolled site row whose key `enrol` replaces
     already: bool = False
+    device: str = ""                # the origin of the copy of the sender's ledger that made it
+    retired: list = field(default_factory=list)  # origins that copy no longer writes under
 
 
 def verify(ledger: Ledger, path: Path | package.RawPackage, accept_fingerprint: Accepted = None,
@@ -158,6 +160,7 @@ def verify(ledger: Ledger, path: Path | package.RawPackage, accept_fingerprint: 
             verified = Verified(raw, certificate_of_body(body), enrol=body, replaces=st.conflict)
             verified.already = ledger.scalar("SELECT 1 FROM imported_packages WHERE package_id = ?",
                                              (m["package_id"],)) is not None
+            _device_of(ledger, verified)
             return verified
     if st.conflict is not None:
         raise enrolled_elsewhere(name, st.conflict)
@@ -191,7 +194,31 @@ def verify(ledger: Ledger, path: Path | package.RawPackage, accept_fingerprint: 
         verified = Verified(raw, {**site, "site_id": site["id"]}, rotate=st.rotation)
     verified.already = ledger.scalar("SELECT 1 FROM imported_packages WHERE package_id = ?",
                                      (m["package_id"],)) is not None
+    _device_of(ledger, verified)
     return verified
+
+
+def _device_of(ledger: Ledger, v: Verified) -> None:
+    """The copy of the sender's ledger that made the package (manifest `sender.origin`; a
+    package without it comes from the ledger as it was made: its site id), the origins it
+    stopped using (`sender.retired`), and for the checks, which origins are the sender's
+    and which another office's (docs/sync-format.md, "Copies of a ledger")."""
+    claim, name = v.raw.manifest["sender"], v.raw.path.name
+    site_id = v.sender["site_id"]
+    device = claim.get("origin", site_id)
+    retired = claim.get("retired", [])
+    if not _origin_ok(device) or not isinstance(retired, list) or not all(map(_origin_ok, retired)):
+        raise PackageRejected("manifest", f"“{name}”的清单无效：设备编号无效，拒绝导入。")
+    foreign = origins.foreign_origins(ledger, site_id)
+    if device in foreign or foreign.intersection(retired):
+        raise PackageRejected("unauthorised", f"“{name}”声明的设备编号属于其他单位，拒绝导入。")
+    v.device, v.retired = device, [r for r in retired if r != device]
+    v.sender["origins"] = origins.origins_of(ledger, site_id)
+    v.sender["foreign_origins"] = foreign
+
+
+def _origin_ok(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 16 and all(ch in "0123456789abcdef" for ch in value)
 
 
 def _skew_warnings(ledger: Ledger, m: dict, newest_hlc: int) -> list[str]:
@@ -220,7 +247,8 @@ def missing_package_numbers(ledger: Ledger, sender_id: str) -> list[int]:
         "SELECT package_no FROM imported_packages WHERE sender_id = ?", (sender_id,))}
     if not numbers:
         return []
-    return [n for n in range(1, max(numbers)) if n not in numbers]
+    covered = ledger.scalar("SELECT covered_no FROM peer_state WHERE site_id = ?", (sender_id,)) or 0
+    return [n for n in range(covered + 1, max(numbers)) if n not in numbers]
 
 
 def _drop_placeholders(ledger: Ledger, entries: list[dict]) -> None:
@@ -234,10 +262,10 @@ def _drop_placeholders(ledger: Ledger, entries: list[dict]) -> None:
                            (e["data"][column], e["row_id"]))
         if local is None:
             continue
-        origins = {r[0] for r in ledger.conn.execute(held.record_entries_sql(
+        mine = {r[0] for r in ledger.conn.execute(held.record_entries_sql(
             ledger.conn, "(SELECT ?1 AS tbl, ?2 AS row_id)", [e["tbl"]], "site_id"),
             (e["tbl"], local["id"]))}
-        if origins <= {ledger.site_id}:
+        if mine <= set(origins.own_origins(ledger)):
             # deleting the row writes out a held insert first (a trigger), so all its
             # entries are then in the row-id index
             ledger.conn.execute(f"DELETE FROM {e['tbl']} WHERE id = ?", (local["id"],))
@@ -306,8 +334,14 @@ def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
         known = known_records(ledger.conn, planned.ids)
     moved_notes: list[str] = []
     if v.sender["role"] == "township":
+        # an origin an earlier package of this command bound to another office
+        foreign = origins.foreign_origins(ledger, v.sender["site_id"]).intersection(planned.highest)
+        if foreign:
+            raise PackageRejected("unauthorised", f"“{name}”中有其他单位的变更（设备编号"
+                                                  f"{'、'.join(sorted(foreign))}），整个包未导入。")
         moved_notes = check_township_package(ledger, entries, v.sender, name, screened=planned.screened,
-                                             known=known, version_vector=m["version_vector"])
+                                             known=known, version_vector=m["version_vector"],
+                                             device=v.device or None)
     job.tell("verify", 1, 1)
     result.entries = len(entries)
     result.warnings = _skew_warnings(ledger, m, planned.newest_hlc) + moved_notes + _twin_warning(ledger, v)
@@ -336,11 +370,20 @@ def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
                                     writing=merging, known=known)
         counts = dict(planned.counts)
         ledger.conn.execute(
-            "INSERT INTO imported_packages(package_id, sender_id, package_no, imported_at, counts)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO imported_packages(package_id, sender_id, package_no, imported_at, counts, origin)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             (m["package_id"], v.sender["site_id"], m["package_no"],
-             datetime.now().isoformat(timespec="seconds"), json.dumps(counts, ensure_ascii=False)))
+             datetime.now().isoformat(timespec="seconds"), json.dumps(counts, ensure_ascii=False),
+             v.device or None))
         _acknowledge(ledger, v.sender["site_id"], m)
+        _bind_device(ledger, v, planned)
+        recipient_devices = m["recipient"].get("devices")
+        if v.sender["role"] == "county" and (m.get("full") or (
+                isinstance(recipient_devices, list) and ledger.origin_id in recipient_devices)):
+            # made from this copy's own acknowledgements: nothing before it is missing here
+            # (packages another copy of this ledger imported are no gap)
+            ledger.conn.execute("UPDATE peer_state SET covered_no = max(covered_no, ?) WHERE site_id = ?",
+                                (m["package_no"], v.sender["site_id"]))
         if v.sender["role"] == "township":
             result.audit_entries, notes = audit_trail.store(ledger, v.sender, planned.audit)
             result.warnings += notes
@@ -363,10 +406,15 @@ def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
             result.duplicates = duplicates.detect(ledger, merged.touched.get("enterprises", ()))
         else:
             result.warnings += transfers.arrived(ledger, entries, elsewhere)
+            result.warnings += transfers.reissue_returned(ledger)
     if written is not None:
         for table, ids in planned.ids.items():
             written.setdefault(table, set()).update(ids)
     result.new_entries = merged.new_entries
+    if merged.renumbered:
+        result.warnings.append(
+            f"此包中有{merged.renumbered}条修改与此前收到的{v.sender['name']}另一份台账副本的修改编号相同"
+            "（台账在升级前被复制到两台电脑上使用），已由本单位重新编号后收下，没有丢失，并会随同步包送达各方。")
     result.counts = counts
     result.conflicts = merged.conflicts
     result.touched = merged.touched
@@ -379,13 +427,44 @@ def _twin_warning(ledger: Ledger, v: Verified) -> list[str]:
     computer (both copies number their packages and changes alike) or restored from a backup.
     Its site id and key are the same, so nothing can refuse it; a person must know."""
     m = v.raw.manifest
+    site_id = v.sender["site_id"]
+    # a copy on another computer has its own origin (storage/origins.py): its numbers may
+    # repeat another copy's, and its changes never do
     if ledger.scalar("SELECT 1 FROM imported_packages WHERE sender_id = ? AND package_no = ?"
-                     " AND package_id != ?", (v.sender["site_id"], m["package_no"], m["package_id"])) is None:
+                     " AND package_id != ? AND coalesce(origin, sender_id) = ?",
+                     (site_id, m["package_no"], m["package_id"], v.device or site_id)) is None:
         return []
     who = v.sender["name"]
     return [f"此前已收到过{who}的另一个第{m['package_no']}号包（内容不同）：{who}的台账可能被复制到两台电脑上同时使用，"
             "或从备份恢复过。两份台账给修改编的号相同，一份上的修改可能被当作已收到而不合并。请与对方核实，"
             "只保留一台电脑上的台账继续使用（另一台上的新录入请在这台上补录）。"]
+
+
+def _bind_device(ledger: Ledger, v: Verified, planned: Plan) -> None:
+    """The sender's device and, for a township, the origins of its changes are its own from
+    now on; the device's acknowledgements are kept apart from its other copies' (the next
+    package to the office leaves out only what every copy acknowledged); origins the copy
+    no longer writes under are forgotten as devices."""
+    m, site_id = v.raw.manifest, v.sender["site_id"]
+    device = v.device or site_id
+    origins.bind(ledger, device, site_id, m["package_id"])
+    if v.sender["role"] == "township":
+        for origin in planned.highest:
+            origins.bind(ledger, origin, site_id, m["package_id"])
+    conn = ledger.conn
+    row = conn.execute("SELECT acked_vector FROM peer_devices WHERE site_id = ? AND origin_id = ?",
+                       (site_id, device)).fetchone()
+    acked = json.loads(row[0]) if row else {}
+    for origin, seq in m["version_vector"].items():
+        if seq > acked.get(origin, 0):
+            acked[origin] = seq
+    conn.execute("INSERT OR REPLACE INTO peer_devices(site_id, origin_id, acked_vector, package_no,"
+                 " updated_at) VALUES (?, ?, ?, max(?, coalesce((SELECT package_no FROM peer_devices"
+                 " WHERE site_id = ? AND origin_id = ?), 0)), ?)",
+                 (site_id, device, json.dumps(acked), m["package_no"], site_id, device,
+                  datetime.now().isoformat(timespec="seconds")))
+    for origin in v.retired:
+        conn.execute("DELETE FROM peer_devices WHERE site_id = ? AND origin_id = ?", (site_id, origin))
 
 
 def _acknowledge(ledger: Ledger, sender_id: str, m: dict) -> None:

@@ -119,6 +119,7 @@ class MergeResult:
     already_known: int = 0
     conflicts: int = 0
     superseded: int = 0
+    renumbered: int = 0   # twins of entries held here, taken under this office's numbers
     touched: dict = field(default_factory=dict)   # table -> set of row ids written
 
     def touch(self, table: str, row_id: str) -> None:
@@ -231,7 +232,7 @@ def known_records(conn, ids: dict[str, list[str]]) -> set[tuple[str, str]]:
     return known
 
 
-# an entry's columns as load_entry reads them (the person last, schema 12)
+# an entry's columns as load_entry reads them (the person last, schema 13)
 ENTRY_COLUMNS = "tbl, row_id, op, data, base, hlc, site_id, site_seq, person"
 
 
@@ -268,13 +269,29 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
                    if e["site_seq"] <= vv.get(e["site_id"], 0)}
         _temp(conn, "_sync_origin", "tbl TEXT, row_id TEXT")
         conn.executemany("INSERT INTO temp._sync_origin VALUES (?, ?)", list(records))
-        held_here = set(maybe).intersection(conn.execute(held.record_entries_sql(
-            conn, "temp._sync_origin", sorted({t for t, _ in records}), "site_id, site_seq")))
+        found = {(s, q): (op, data) for s, q, op, data in conn.execute(held.record_entries_sql(
+            conn, "temp._sync_origin", sorted({t for t, _ in records}), "site_id, site_seq, op, data"))}
+        held_here = set(maybe).intersection(found)
+        # another change of the same record under a number held here (two copies of one
+        # ledger before schema 12) is no re-delivery: _renumber_twins takes it
+        # (a row-held insert is left as known: its number is in no index to clash with)
+        differing = [[e["site_id"], e["site_seq"]] for e in entries
+                     if (e["site_id"], e["site_seq"]) in held_here
+                     and _differs(found[(e["site_id"], e["site_seq"])], e)]
+        if differing:
+            held_here -= {(s, q) for s, q in conn.execute(
+                "SELECT c.site_id, c.site_seq FROM json_each(?) j CROSS JOIN change_log c"
+                " ON c.site_id = json_extract(j.value, '$[0]') AND c.site_seq = json_extract(j.value, '$[1]')"
+                " WHERE c.data IS NOT NULL", (json.dumps(differing),))}
         if held_here:
             entries = [e for e in entries if (e["site_id"], e["site_seq"]) not in held_here]
             planned = None  # made for all of them
     result.already_known = result.received - len(entries)
     result.new_entries = len(entries)
+    entries, renumbered = _renumber_twins(ledger, entries, vv)
+    if renumbered:
+        result.renumbered = renumbered
+        planned = None
     job.check()
 
     # 2. group by record; which records does this ledger already know?
@@ -392,13 +409,63 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         list(top.items()))
     if max_hlc:
         ledger.observe(max_hlc)
-    if ledger.site_id in top:
+    if ledger.origin_id in top:
         # our own entries came back (a --full package after restoring a backup): never
         # hand out their sequence numbers again
         clock = ledger._load_clock()
-        clock.seq = max(clock.seq, top[ledger.site_id])
+        clock.seq = max(clock.seq, top[ledger.origin_id])
     job.tell("merge", total, total)
     return result
+
+
+def _differs(local: tuple[str, str], e: dict) -> bool:
+    op, data = local
+    return op != e["op"] or orjson.loads(data) != e["data"]
+
+
+def _renumber_twins(ledger: Ledger, entries: list[dict], vv: dict) -> tuple[list[dict], int]:
+    """Entries whose (origin, number) this ledger holds for *another* change: two copies of
+    one ledger that numbered changes alike before schema 12 (docs/sync-format.md, "Copies
+    of a ledger"). Such a twin is kept, not lost and not refused: it is taken as a change of
+    this office under its next number, with its stamp's clock, data and base as they were,
+    so it travels on to everyone like any change here. The change held here under that
+    number is taken again the same way: the copy that made the twin never had it, and would
+    not be sent it under its old number (it acknowledged that number for its own twin).
+    A twin arriving again is known (``renumbered_twins``)."""
+    maybe = [e for e in entries if e["site_seq"] <= vv.get(e["site_id"], 0)]
+    if not maybe:
+        return entries, 0
+    conn = ledger.conn
+    wanted = json.dumps([[e["site_id"], e["site_seq"]] for e in maybe])
+    held_here = {(r[6], r[7]): r for r in conn.execute(
+        "SELECT c.tbl, c.row_id, c.op, c.data, c.base, c.hlc, c.site_id, c.site_seq FROM json_each(?) j"
+        " CROSS JOIN change_log c ON c.site_id = json_extract(j.value, '$[0]')"
+        " AND c.site_seq = json_extract(j.value, '$[1]') WHERE c.data IS NOT NULL", (wanted,))}
+    if not held_here:
+        return entries, 0
+    seen = {tuple(r) for r in conn.execute(
+        "SELECT t.site_id, t.site_seq, t.tbl, t.row_id FROM json_each(?) j CROSS JOIN renumbered_twins t"
+        " ON t.site_id = json_extract(j.value, '$[0]') AND t.site_seq = json_extract(j.value, '$[1]')",
+        (wanted,))}
+    clock = ledger._load_clock()
+    out, twins = [], 0
+    for e in entries:
+        key = (e["site_id"], e["site_seq"])
+        if key not in held_here:
+            out.append(e)
+            continue
+        if (*key, e["tbl"], e["row_id"]) in seen:
+            continue  # taken before
+        first = load_entry(held_here[key])
+        for twin in ([first] if (*key, first["tbl"], first["row_id"]) not in seen else []) + [e]:
+            conn.execute("INSERT OR IGNORE INTO renumbered_twins VALUES (?, ?, ?, ?)",
+                         (*key, twin["tbl"], twin["row_id"]))
+            seen.add((*key, twin["tbl"], twin["row_id"]))
+            clock.seq += 1
+            twin = {k: v for k, v in twin.items() if k != "local"}
+            out.append({**twin, "site_id": ledger.origin_id, "site_seq": clock.seq})
+        twins += 1
+    return out, twins
 
 
 def _write_folded(ledger: Ledger, writer: Writer, table: str, row_id: str, folded: Folded,

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ..storage.ledger import Ledger
 
 ENTRY_KEYS = frozenset(("tbl", "row_id", "op", "data", "base", "hlc", "site_id", "site_seq"))
-# a change may also name the person who made it (schema 12); packages of older programs don't
+# a change may also name the person who made it (schema 13); packages of older programs don't
 WITH_PERSON = ENTRY_KEYS | {"person"}
 PERSON_MAX = 100  # characters of a person's name as a change carries it
 _ROW_ID = re.compile(r"[0-9A-Za-z_-]{1,64}\Z")  # \Z: no trailing newline (as $ allows)

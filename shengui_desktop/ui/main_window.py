@@ -34,6 +34,8 @@ from .monitoring.page import MonitoringPage
 from .policy.page import PolicyPage
 from .pools.page import PoolsPage
 from .printing.page import PrintPage
+from .projects.page import ProjectsPage
+from .rewards.page import RewardsPage
 from .settings.page import SettingsPage
 from .sync.page import SyncPage
 from .targets.page import TargetsPage
@@ -62,7 +64,9 @@ PAGE_LIST: tuple[Page, ...] = (
     Page("走访记录", "visits_page", VisitsPage),
     Page("问题台账", "issues_page", IssuesPage),
     Page("目标任务", "targets_page", TargetsPage),
+    Page("奖补测算", "rewards_page", RewardsPage),
     Page("月度监测", "monitoring_page", MonitoringPage),
+    Page("重点项目", "projects_page", ProjectsPage),
     Page("数据同步", "sync_page", SyncPage),
     Page("报表打印", "print_page", PrintPage),
     Page("Excel导入", "import_page", ExcelImportPage),
@@ -407,8 +411,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue(LEDGER_COLUMNS_KEY, self.ledger_page.table.horizontalHeader().saveState())
         self.settings.sync()
         self.runner.shutdown()
-        for page in (self.home, self.visits_page, self.issues_page, self.targets_page, self.monitoring_page,
-                     self.sync_page, self.settings_page):
+        for page in (self.home, self.visits_page, self.issues_page, self.targets_page, self.rewards_page,
+                     self.monitoring_page, self.projects_page, self.sync_page, self.settings_page):
             page.runner.shutdown()
         self.print_page.shutdown()  # also removes the generated files
         self.import_page.shutdown()

@@ -331,39 +331,18 @@ def _export_targets(ledger: Ledger, book, *, year, today, notes, check_cancel, s
 
 
 def _export_rewards(ledger: Ledger, book, *, year, today, notes, check_cancel, selection) -> int:
-    from ...spreadsheets.writer import Col
+    from ..policy.reward_lines import reward_overview
+    from .rewards_export import write_rewards
 
-    facts = _facts(ledger, today, notes)
-    lines = facts.rewards(year)
-    townships, _ = _labels(ledger)
-    enterprises = {e["id"]: e for e in ledger.rows("SELECT * FROM enterprises")}
-    columns = [Col("序号", "int", 6), Col("企业名称"), Col("统一社会信用代码"), Col("乡镇（街道）"),
-               Col("入统日期", "date"), Col("奖补项目", width=30), Col("金额（万元）", "wan"),
-               Col("说明", width=40)]
-    if lines:
-        rows = []
-        for i, line in enumerate(lines, start=1):
-            e = enterprises.get(line.enterprise_id, {})
-            rows.append([i, e.get("name"), e.get("credit_code"), townships.get(e.get("township_code")),
-                         e.get("entered_stats_date"), line.item, line.amount, line.note or None])
-    elif facts.source == "policy":
-        notes.append(f"{year}年没有应发的奖补（或尚未选择政策配置）")
-        rows = []
-    else:
-        # without the policy rules: the enterprises that entered the register in the last
-        # three years (the basis of every profile's rewards), amounts left to the rules
-        since = str(year - 2)
-        entered = ledger.rows(
-            "SELECT * FROM enterprises WHERE entered_stats_date IS NOT NULL"
-            " AND substr(entered_stats_date, 1, 4) BETWEEN ? AND ? ORDER BY entered_stats_date",
-            (since, str(year)))
-        rows = [[i, e["name"], e["credit_code"], townships.get(e["township_code"]),
-                 e["entered_stats_date"], f"入规第{year - int(e['entered_stats_date'][:4]) + 1}年",
-                 None, "金额由政策规则测算" if facts.source != "policy" else None]
-                for i, e in enumerate(entered, start=1)]
-    return book.add_table("奖补测算", f"{book.office}{year}年小升规奖补测算", columns, rows,
-                          note="" if facts.source == "policy" else "奖补金额待政策规则测算",
-                          title_columns=2)
+    return write_rewards(book, reward_overview(ledger, year, today, cancel=_cancelled(check_cancel)), notes)
+
+
+def _cancelled(check_cancel):
+    """A cancel flag for work that polls one, from an export's check_cancel (which raises)."""
+    def flag() -> bool:
+        check_cancel()
+        return False
+    return flag
 
 
 def _export_monitor(ledger: Ledger, book, *, year, today, notes, check_cancel, selection, period,

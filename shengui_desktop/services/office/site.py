@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING
 
-from ...storage import migrations
+from ...storage import migrations, origins
 
 
 if TYPE_CHECKING:
@@ -30,15 +30,28 @@ def unsynced_change_count(ledger: Ledger) -> int:
     beyond the highest sequence a peer has acknowledged (0 when nothing was ever sent). Site
     sequence numbers are consecutive, so this is a subtraction, not a count over the log.
     """
-    acked = 0
+    vectors = []
     for (vector,) in ledger.conn.execute("SELECT acked_vector FROM peer_state"):
         try:
-            acked = max(acked, int(json.loads(vector or "{}").get(ledger.site_id, 0)))
-        except (ValueError, TypeError, AttributeError):
+            vectors.append(dict(json.loads(vector or "{}")))
+        except (ValueError, TypeError):
             continue
-    latest = ledger.scalar("SELECT max_seq FROM version_vector WHERE site_id = ?",
-                           (ledger.site_id,)) or 0
-    return max(0, latest - acked)
+    count = 0
+    # every origin this ledger wrote under (a copy on another computer has its own)
+    for origin in origins.own_origins(ledger):
+        acked = 0
+        for vector in vectors:
+            try:
+                acked = max(acked, int(vector.get(origin, 0)))
+            except (ValueError, TypeError):
+                continue
+        if origin == ledger.site_id:
+            latest = ledger.scalar("SELECT max_seq FROM version_vector WHERE site_id = ?", (origin,)) or 0
+            count += max(0, latest - acked)
+        else:  # a copy's numbers go on from its original's: count them
+            count += ledger.scalar("SELECT count(*) FROM change_log WHERE site_id = ? AND site_seq > ?",
+                                   (origin, acked)) or 0
+    return count
 
 
 DISTRIBUTION = "shengui-desktop"

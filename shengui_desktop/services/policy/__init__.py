@@ -15,6 +15,7 @@ This file is the package's public face and holds no code. The modules depend one
     calendar     → profiles, evaluation
     monitoring   → profiles, evaluation          (月监测、季对标; imported as services.policy.monitoring)
     pool_board   → profiles, evaluation, targets (the 培育库 page; imported as services.policy.pool_board)
+    key_projects                            (重点项目库 for the page; imported as services.policy.key_projects)
 """
 
 from .calendar import calendar_reminders, entry_checklist, set_checklist_item, update_entry_checklist
