@@ -215,6 +215,10 @@ class Ledger:
         if self._depth:
             self._audit_notes.append((action, object, detail))
             return
+        if self.path is not None and str(self.path) in FOUND_DAMAGED:
+            # a ledger found damaged is not written for the record (close skips it too)
+            self.hold_audit([(action, object, detail, audit.now_text())])
+            return
         try:
             with self.transaction():
                 self._audit_notes.append((action, object, detail))
