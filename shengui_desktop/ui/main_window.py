@@ -2,6 +2,9 @@
 
 The pages are one list, PAGE_LIST: it builds the navigation, the stack and the 页面 menu
 (Ctrl+1 … Ctrl+9, Ctrl+0 in that order), so a page added there appears everywhere at once.
+The order is a township's working day first (the ten with a Ctrl+digit: ledger, visits,
+issues, pools, monitoring, sync, printing, import), then the county's desk and the settings,
+which the 页面 menu (Alt+P) reaches.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from ..services.office import session, site
 from ..services.ledger.enterprises import LEDGER_COLUMNS
 from .common import APP_TITLE, ChangeBus
 from .excel_import.page import ExcelImportPage
+from .forms.page import FormsPage
 from .home.page import HomePage
 from .issues.page import IssuesPage
 from .jobs import JobRunner, core_progress, run_with_progress
@@ -60,16 +64,17 @@ class Page:
 PAGE_LIST: tuple[Page, ...] = (
     Page("首页", "home", HomePage),
     Page("企业台账", "ledger_page", LedgerPage),
-    Page("培育库", "pools_page", PoolsPage),
     Page("走访记录", "visits_page", VisitsPage),
     Page("问题台账", "issues_page", IssuesPage),
-    Page("目标任务", "targets_page", TargetsPage),
-    Page("奖补测算", "rewards_page", RewardsPage),
+    Page("培育库", "pools_page", PoolsPage),
     Page("月度监测", "monitoring_page", MonitoringPage),
-    Page("重点项目", "projects_page", ProjectsPage),
     Page("数据同步", "sync_page", SyncPage),
     Page("报表打印", "print_page", PrintPage),
     Page("Excel导入", "import_page", ExcelImportPage),
+    Page("目标任务", "targets_page", TargetsPage),
+    Page("奖补测算", "rewards_page", RewardsPage),
+    Page("重点项目", "projects_page", ProjectsPage),
+    Page("一表通", "forms_page", FormsPage),
     Page("政策配置", "policy_page", PolicyPage),
     Page("乡镇与部门", "townships_page", TownshipsPage),
     Page("设置", "settings_page", SettingsPage),
