@@ -35,6 +35,8 @@ _ERRNO_TEXT = {
     errno.ENOTDIR: "路径中有一段不是文件夹",
     errno.EEXIST: "已有同名的文件，无法在此建立文件夹",
     errno.EIO: "读写出错（U盘是否已拔出？）",
+    errno.EFBIG: "文件过大，超出磁盘或系统允许的大小",
+    errno.EDQUOT: "磁盘空间配额已用完",
 }
 
 

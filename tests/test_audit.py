@@ -313,7 +313,7 @@ def test_sheet_import_export_and_print_are_recorded(office, tmp_path):
 
 
 def test_entries_filter_by_person_action_and_date(office):
-    users.add_user(office, "bob", "bob-password-1", role="乡镇填报员")
+    users.add_user(office, "bob", "bob-password-1", role="乡镇管理员")
     path = office.path
     bob = session.unlock(path, password="bob-password-1", user="bob")
     try:

@@ -21,7 +21,7 @@ template, world = world_fixtures("audit")
 
 def as_person(ledger, name: str, password: str = "pw-of-person-1"):
     """The same ledger, opened by another user (added by the admin)."""
-    users.add_user(ledger, name, password, role="乡镇填报员" if ledger.meta("role") == "township" else "县级管理员")
+    users.add_user(ledger, name, password, role="乡镇管理员" if ledger.meta("role") == "township" else "县级管理员")
     return session.unlock(ledger.path, password=password, user=name)
 
 

@@ -42,7 +42,7 @@ def wait(qtbot, tab) -> None:
 
 def test_the_tab_lists_filters_verifies_and_exports(qtbot, township, tmp_path, monkeypatch, no_boxes):
     add_enterprise(township, "秀水机械有限公司", 1)
-    users.add_user(township, "bob", BOB, role="乡镇填报员")
+    users.add_user(township, "bob", BOB, role="乡镇管理员")
     bob = session.unlock(township.path, password=BOB, user="bob")
     try:
         add_enterprise(bob, "南娄化工有限公司", 2)

@@ -24,15 +24,38 @@ GROUPS = (office, users, ledger, townships, upkeep, policy, monitor, project, cl
           forms, report, audit)
 
 
-def cmd_gui(args) -> int:
+def window_module():
+    """ui.app, once preflight has found what Qt needs: the only place Qt is imported."""
     from . import preflight
 
     # before Qt is loaded: Qt meets a missing display or library with an abort and a core dump
     preflight.check()
-    from ..ui.app import run  # the only place Qt is imported
+    from ..ui import app
 
-    return run(ledger=Path(args.db) if getattr(args, "db", None) else None,
-               demo=getattr(args, "demo", None))
+    return app
+
+
+def cmd_gui(args) -> int:
+    return window_module().run(ledger=Path(args.db) if getattr(args, "db", None) else None,
+                               demo=getattr(args, "demo", None))
+
+
+def cmd_self_test(args) -> int:
+    """`shengui --self-test`: 0 when every step passed, 1 naming the step that failed."""
+    from ..services.office.self_test import run_self_test
+
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the window is started, never shown on a screen
+
+    def show_window(ledger, folder):
+        window_module().self_test_window(ledger, folder)
+
+    def tell(step):
+        print("\n".join(step.lines()), flush=True)
+
+    print("小升规企业培育台账：安装自检", flush=True)
+    result = run_self_test(show_window, on_step=tell)
+    print(result.verdict())
+    return 0 if result.ok else 1
 
 
 # `--demo` alone asks which office to show; `--demo township|county` (or 乡镇|县级) says it.
@@ -56,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shengui", description="小升规企业培育台账（离线版）")
     add_demo_option(parser)
     parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--self-test", action="store_true",
+                        help="安装自检：在临时文件夹里试建加密台账、走访记录、PDF、Excel并启动窗口，不动用户数据")
     sub = parser.add_subparsers(dest="command", metavar="命令")
 
     p = sub.add_parser("gui", help="打开窗口")
@@ -103,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
             raise UserError(f"参数“{bad}”含有无法识别的字符（不是有效的UTF-8文字，可能是终端或文件名的编码不对），"
                             "请重新输入。")
         args = parser.parse_args(argv)  # --help writes to stdout too
-        if not getattr(args, "func", None):
+        if getattr(args, "self_test", False):
+            args.func = cmd_self_test
+        elif not getattr(args, "func", None):
             args.func = cmd_gui
         code = args.func(args) or 0
         sys.stdout.flush()  # output to a pipe is buffered: a reader gone early shows up here

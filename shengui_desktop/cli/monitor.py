@@ -1,4 +1,4 @@
-"""`shengui monitor --period 2026-10 [--quarter] [--township …] [--pool …] [--json]`: the monthly
+"""`shengui monitor --period 2026-10 [--quarter] [--township …] [--pool …] [--flag …] [--json]`: the monthly
 monitoring table (月监测) and the quarterly comparison with the line (季对标)."""
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def cmd_monitor(args) -> int:
     today = date.fromisoformat(args.today) if args.today else None
     with open_from_args(args) as ledger:
         table = monitoring_table(ledger, args.period, quarter=args.quarter, township=args.township,
-                                 pool=args.pool, department=args.department, today=today)
+                                 pool=args.pool, department=args.department, flag=args.flag, today=today)
     emit(args, table.to_dict(), lambda: table_text(table))
     return 0
 
@@ -78,5 +78,7 @@ def register(sub) -> None:
     p.add_argument("--township", help="乡镇名称或9位代码")
     p.add_argument("--pool", help="只看该库（或“规上”）企业，代替政策配置的监测范围")
     p.add_argument("--department", help="责任单位名称")
+    p.add_argument("--flag", help="只看带该标记的企业：有提示、当月未报、" + "、".join(FLAG_NAMES.values())
+                   + "（合计与季度对标也只算这些企业）")
     p.add_argument("--today", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_monitor)

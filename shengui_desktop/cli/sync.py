@@ -130,6 +130,49 @@ def cmd_cert_rotate(args) -> int:
     return 0
 
 
+def _devices_text(rows: list[dict]) -> str:
+    if not rows:
+        return "还没有对方台账副本的记录（对方发来第一个同步包后才有）。"
+    lines = []
+    for d in rows:
+        when = (d["last_package_at"] or "")[:16].replace("T", " ") or "—"
+        held = f"，发往{d['office']}的同步包因它而重发最多{d['held_back']}条变更" if d["held_back"] else ""
+        lines.append(f"{d['office']}（{d['area_code']}）  {d['device']}  编号{d['origin_id']}"
+                     f"  最后同步包第{d['package_no']}号（{when}）{held}")
+    lines.append("已废弃的台账副本可停用：shengui sync devices retire --township 乡镇 --device 设备编号")
+    return "\n".join(lines)
+
+
+def cmd_devices_list(args) -> int:
+    """`sync devices list`: the copies of each office's ledger acknowledged apart."""
+    from ..services import sync
+
+    with open_from_args(args) as ledger:
+        rows = sync.list_devices(ledger, args.township)
+    emit(args, rows, lambda: _devices_text(rows))
+    return 0
+
+
+def cmd_devices_retire(args) -> int:
+    """`sync devices retire`: stop waiting for an abandoned copy's acknowledgements, after
+    the person confirms (or --yes)."""
+    from ..errors import UserError
+    from ..services import sync
+
+    with open_from_args(args) as ledger:
+        found = sync.find_device(ledger, args.township, args.device)
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise UserError("停用设备需要确认：请加 --yes，或在终端中运行以确认。未作任何修改。")
+            print(sync.retire_confirmation(found), file=sys.stderr)
+            if input("确认停用？输入 yes 继续：").strip().lower() not in ("yes", "y", "是"):
+                raise UserError("已取消，未作任何修改。")
+        retired = sync.retire_device(ledger, args.township, args.device)
+    emit(args, retired, f"已停用{retired['office']}的{retired['device']}：发往{retired['office']}的同步包"
+         "不再为它重发变更。")
+    return 0
+
+
 def register(sub) -> None:
     """Add this area's subcommands to the top-level parser's subparsers."""
     sync = sub.add_parser("sync", help="同步包（U盘交换）").add_subparsers(dest="sync_command", metavar="操作")
@@ -154,6 +197,19 @@ def register(sub) -> None:
     p.add_argument("--fingerprint", required=True, metavar="FINGERPRINT",
                    help="对方在电话中读出的新密钥指纹（与包中的一致才会更换）")
     p.set_defaults(func=cmd_sync_rekey)
+
+    devices = sync.add_parser("devices", help="对方台账的各个副本（设备）：列出、停用已废弃的副本").add_subparsers(
+        dest="devices_command", metavar="操作")
+    p = devices.add_parser("list", help="列出各单位台账的副本（设备）与因其重发的变更")
+    add_db(p)
+    p.add_argument("--township", help="只看该单位（区划代码或名称）")
+    p.set_defaults(func=cmd_devices_list)
+    p = devices.add_parser("retire", help="停用已废弃的台账副本：同步包不再为它重发变更")
+    add_db(p)
+    p.add_argument("--township", required=True, help="单位的区划代码或名称")
+    p.add_argument("--device", required=True, help="设备编号（sync devices list 中的，至少前4位）")
+    p.add_argument("--yes", action="store_true", help="不再询问，直接停用")
+    p.set_defaults(func=cmd_devices_retire)
 
     p = sync.add_parser("rotate-keys", help="更换本单位密钥（新证书由原密钥签名）")
     add_db(p)

@@ -74,9 +74,9 @@ def cmd_restore(args) -> int:
         emit(args, {"ledger": str(path), "backup": str(source)},
              f"已把备份“{source.name}”恢复为台账：{path}\n请用备份时的用户和密码打开。")
         return 0
-    _confirm(args, backups.confirm_text(path, backups.describe(source)))
     ledger = open_from_args(args)
     try:
+        _confirm(args, backups.confirm_text(path, backups.describe(source), ledger))
         done = backups.restore_backup(ledger, source, progress=progress_printer("恢复"))
     except BaseException:
         session.close(ledger)

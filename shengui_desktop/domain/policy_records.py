@@ -14,7 +14,7 @@ from ..errors import ValidationError
 from .credit_code import normalise
 from .policy import BID_REGIONS
 from .records import narrative, parse_iso_date
-from .text import clean, clean_name
+from .text import clean, clean_name, name_problem
 
 PROJECT_KINDS = {"new_build": "新建项目", "tech_upgrade": "技改项目", "key": "重点项目"}
 PROJECT_STATUSES = {"planned": "在谈", "signed": "已签约", "under_construction": "在建",
@@ -118,11 +118,22 @@ def _not_before(values: dict, later: str, earlier: str, labels: dict, problems: 
         problems[later] = f"{labels[later]}{values[later]}不能早于{labels[earlier]}{values[earlier]}"
 
 
+def _name(record: dict, key: str, label: str, problems: dict) -> str:
+    """A name of a policy record (a project's, a milestone's, a claim's, an earlier name)
+    as given (clean_name); nothing hidden in it and not too long (name_problem, the limit of
+    an enterprise's name: these are names of that length, and sync checks them the same)."""
+    text = clean_name(record.get(key))
+    problem = name_problem(text, label, "enterprise") if text else None
+    if problem:
+        problems[key] = problem
+    return text
+
+
 def validate_project(record: dict) -> dict:
     """A project's clean fields (every field of the table the record may set); raises
     ValidationError naming each field that is wrong."""
     problems: dict[str, str] = {}
-    out: dict = {"name": clean_name(record.get("name"))}
+    out: dict = {"name": _name(record, "name", "项目名称", problems)}
     if not out["name"]:
         problems["name"] = "项目名称不能为空"
     out["kind"] = _choice(record, "kind", "project_kind", "项目类别", problems, "new_build")
@@ -138,7 +149,7 @@ def validate_project(record: dict) -> dict:
     out["expected_to_reach_scale"] = 1 if record.get("expected_to_reach_scale") else 0
     out["expected_scale_year"] = _year(record, "expected_scale_year", "预计升规年度", problems,
                                        required=False)
-    out["responsible_unit"] = clean_name(record.get("responsible_unit")) or None
+    out["responsible_unit"] = _name(record, "responsible_unit", "责任单位", problems) or None
     out["note"] = narrative(record.get("note"), "备注", problems, "note") or None
     for later, earlier in (("actual_completion_date", "actual_start_date"),
                            ("production_start_date", "actual_start_date"),
@@ -153,7 +164,7 @@ def validate_project(record: dict) -> dict:
 def validate_milestone(record: dict) -> dict:
     """A milestone (节点任务): its name, due date, done date and note."""
     problems: dict[str, str] = {}
-    out = {"name": clean_name(record.get("name")),
+    out = {"name": _name(record, "name", "节点任务名称", problems),
            "due_date": parse_iso_date(record.get("due_date"), "计划完成日期", problems, "due_date"),
            "done_date": parse_iso_date(record.get("done_date"), "实际完成日期", problems, "done_date"),
            "note": narrative(record.get("note"), "备注", problems, "note") or None}
@@ -210,7 +221,7 @@ def validate_claim(record: dict, rules: dict[str, str] | None = None) -> dict:
     out["bid_region"] = region if kind == "bid_contract" else None
     tender = record.get("public_tender")
     out["public_tender"] = (1 if kind == "bid_contract" else 0) if tender is None else (1 if tender else 0)
-    description = clean_name(record.get("description"))
+    description = _name(record, "description", "项目或合同名称", problems)
     if not description and kind == "award" and out["rule"]:
         description = (rules or {}).get(out["rule"], "")
     if not description and "rule" not in problems:
@@ -239,7 +250,7 @@ def validate_scale_period(record: dict) -> dict:
         problems["entered_on"] = "入规日期不能为空"
     if entered and exited and exited < entered:
         problems["exited_on"] = "退规日期不能早于入规日期"
-    name = clean_name(record.get("name"))
+    name = _name(record, "name", "当时的企业名称", problems)
     if not name:
         problems["name"] = "当时的企业名称不能为空"
     note = narrative(record.get("note"), "备注", problems, "note") or None

@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..domain.money import format_wan
-from ..domain.records import (FIGURE_FIELDS, ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, SOURCES, STAT_STATUSES, VISIT_KINDS)
+from ..domain.records import (FIELD_LABELS, ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, SOURCES, STAT_STATUSES, VISIT_KINDS)
 from ..errors import UserError
 from ..progress import Cancel, Progress
 from ..storage import origins
 from ..sync import certificates, conflicts, duplicates, exporter, importer, package, senders
 from ..sync.errors import PackageRejected
 from ..sync.rules import label as table_label
+from .office.permissions import require
 
 if TYPE_CHECKING:
     from ..storage.ledger import Ledger
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 def export_packages(ledger: Ledger, out_dir: Path, *, full: bool = False, to: str | None = None,
                     progress: Progress | None = None) -> list[exporter.ExportResult]:
     """One package per peer (a township has one: its county)."""
+    require(ledger, "sync")
     return [exporter.export_to(ledger, peer, Path(out_dir), full=full, progress=progress)
             for peer in exporter.find_peer(ledger, to)]
 
@@ -37,6 +39,7 @@ def import_packages(ledger: Ledger, paths: list[Path], *, accept_fingerprint: se
     confirmed by phone for a new office, or several (one per new office: a county receiving
     the first packages of several townships at once); each enrols only the office whose
     certificate has it."""
+    require(ledger, "enrolment" if accept_fingerprint else "sync")
     results = importer.import_files(ledger, [Path(p) for p in paths],
                                     accept_fingerprint=accept_fingerprint, progress=progress,
                                     cancel=cancel)
@@ -104,6 +107,7 @@ def rekey_site(ledger: Ledger, paths: list[Path], *, area_code: str, fingerprint
     one, the old key is revoked (its packages refused from then on), an entry is written to
     the key audit log (site_key_events), and the packages are imported: all of it in one
     transaction, or nothing when any file is refused."""
+    require(ledger, "enrolment")
     area_code = (area_code or "").strip()
     holder = certificates.enrolled_holder(ledger, area_code)
     if holder is None:
@@ -148,20 +152,6 @@ def describe_conflict(row: dict) -> str:
     return f"[{row['id'][:8]}] {what}：{sides}；{now}。"
 
 
-# Chinese names of the fields a conflict can be about (the window shows them).
-FIELD_LABELS = {
-    "name": "企业名称", "credit_code": "统一社会信用代码", "township_code": "乡镇（街道）",
-    "industry_code": "行业代码", "stat_status": "统计状态", "pool": "库别", "source": "来源",
-    "department_id": "责任单位", "liaison_cadre": "包联干部", "legal_person": "法定代表人",
-    "contact_person": "联系人", "contact_phone": "联系电话", "address": "地址",
-    "established_date": "成立日期", "entered_stats_date": "入统日期", "exited_stats_date": "退规日期",
-    "tags": "企业资质", "note": "备注", "period": "月份", **FIGURE_FIELDS,
-    "visit_date": "走访日期", "kind": "走访方式", "visitors": "走访人员", "summary": "走访情况",
-    "demands": "企业诉求", "category": "问题类别", "description": "问题描述", "raised_date": "提出日期",
-    "deadline": "办结时限", "status": "办理状态", "resolution": "办理结果", "resolved_date": "办结日期",
-    "from_pool": "原库别", "to_pool": "新库别", "moved_on": "调整日期", "reason": "调整理由",
-    "decided_by": "决定人", "confirmed": "县级确认", "year": "年份", "net_increase": "净增目标",
-}
 # the value the ledger holds while a conflict is open: the one kept here or the one imported
 APPLIED = {"local": "本地的值", "incoming": "对方的值"}
 _CODED = {"stat_status": STAT_STATUSES, "pool": POOLS, "from_pool": POOLS, "to_pool": POOLS,
@@ -225,6 +215,7 @@ def review_conflicts(ledger: Ledger, *, settled: bool = False) -> list[dict]:
 
 
 def resolve_conflict(ledger: Ledger, conflict_id: str, keep: str) -> dict:
+    require(ledger, "sync")
     return conflicts.resolve(ledger, conflict_id, keep)
 
 
@@ -233,18 +224,22 @@ def list_duplicates(ledger: Ledger, status: str | None = "open") -> list[dict]:
 
 
 def find_duplicates(ledger: Ledger) -> int:
+    require(ledger, "sync")
     return duplicates.detect(ledger)
 
 
 def merge_duplicates(ledger: Ledger, task_id: str, survivor_id: str) -> dict:
+    require(ledger, "sync")
     return duplicates.merge(ledger, task_id, survivor_id)
 
 
 def dismiss_duplicates(ledger: Ledger, task_id: str) -> None:
+    require(ledger, "sync")
     duplicates.dismiss(ledger, task_id)
 
 
 def rotate_keys(ledger: Ledger) -> dict:
+    require(ledger, "keys")
     return certificates.rotate_keys(ledger)
 
 
@@ -260,8 +255,99 @@ def sync_status(ledger: Ledger) -> list[dict]:
     return out
 
 
+# -- copies of a peer's ledger (docs/sync-format.md, "Copies of a ledger") ---------------------
+def _acked_by(vectors: list[dict]) -> dict:
+    """What every one of these devices acknowledged (sync/exporter.py: per origin, the
+    lowest number; an origin one device never acknowledged is not acknowledged)."""
+    if not vectors:
+        return {}
+    shared = set(vectors[0]).intersection(*vectors[1:])
+    return {o: min(v[o] for v in vectors) for o in shared}
+
+
+def _held_back(ledger: Ledger, every: dict, others: dict) -> int:
+    """The changes the others acknowledged that `every` (all devices) did not: what one
+    device alone makes every package to its office carry again (at most: a package carries
+    only the office's share of them)."""
+    total = 0
+    for origin, high in others.items():
+        low = every.get(origin, 0)
+        if high > low:
+            total += ledger.scalar("SELECT count(*) FROM change_log WHERE site_id = ? AND site_seq > ?"
+                                   " AND site_seq <= ? AND data IS NOT NULL", (origin, low, high))
+    return total
+
+
+def device_name(origin_id: str, site_id: str) -> str:
+    """A copy of an office's ledger as people read it: 设备1a2b (原台账 for the ledger as made)."""
+    return f"设备{origin_id[:4]}" + ("（原台账）" if origin_id == site_id else "")
+
+
+def list_devices(ledger: Ledger, office: str | None = None) -> list[dict]:
+    """The copies of each peer office's ledger this ledger acknowledges apart (one row per
+    device: its last package and when, and `held_back`, the changes every package to that
+    office carries again only because this device has not acknowledged them). `office`: a
+    site id, area code or name."""
+    peers = exporter.find_peer(ledger, office) if office else exporter.peers(ledger)
+    out = []
+    for peer in peers:
+        rows = ledger.rows("SELECT origin_id, acked_vector, package_no, updated_at FROM peer_devices"
+                           " WHERE site_id = ? ORDER BY updated_at, origin_id", (peer["id"],))
+        vectors = [json.loads(r["acked_vector"] or "{}") for r in rows]
+        every = _acked_by(vectors)
+        for i, r in enumerate(rows):
+            others = _acked_by(vectors[:i] + vectors[i + 1:])
+            out.append({"site_id": peer["id"], "office": peer["name"], "area_code": peer["area_code"],
+                        "origin_id": r["origin_id"], "device": device_name(r["origin_id"], peer["id"]),
+                        "package_no": r["package_no"], "last_package_at": r["updated_at"],
+                        "devices": len(rows),
+                        "held_back": _held_back(ledger, every, others) if len(rows) > 1 else 0})
+    return out
+
+
+def find_device(ledger: Ledger, office: str, device: str) -> dict:
+    """One device of an office (list_devices' row) named by its origin id or a start of it
+    of at least 4 characters (设备1a2b: 1a2b)."""
+    ref = str(device or "").strip().lower().removeprefix("设备")
+    rows = list_devices(ledger, office)
+    found = [d for d in rows if len(ref) >= 4 and d["origin_id"].startswith(ref)]
+    if not found:
+        known = "、".join(d["device"] for d in rows) or "无"
+        raise UserError(f"{rows[0]['office'] if rows else office}没有设备“{device}”（已知设备：{known}）。")
+    if len(found) > 1:
+        raise UserError(f"“{device}”对应{len(found)}台设备，请写出更长的设备编号。")
+    return found[0]
+
+
+def retire_confirmation(found: dict) -> str:
+    """What retiring a device does, for the person to confirm (CLI and window)."""
+    when = (found["last_package_at"] or "")[:10] or "未知日期"
+    return (f"停用{found['office']}的{found['device']}（最后一次发来第{found['package_no']}号同步包，{when}）：\n"
+            f"本单位此后不再等待这台设备的确认，发往{found['office']}的同步包不再为它重发"
+            f"最多{found['held_back']}条变更。这台设备已收到和已发来的数据不受影响；"
+            "它如果以后又发来同步包，会重新登记，也会补发它缺少的变更。\n"
+            "只在这份台账副本已不再使用（电脑停用、复制后废弃）时停用。")
+
+
+def retire_device(ledger: Ledger, office: str, device: str) -> dict:
+    """Stop acknowledging a copy of an office's ledger that is no longer used (issue #15):
+    its last acknowledgement no longer holds back what the packages to the office leave
+    out. The origin stays bound to the office (its changes held here stay valid, and a
+    package it sends later is taken and makes it a device again). The only device of an
+    office is refused. Returns the device as list_devices gave it before."""
+    require(ledger, "enrolment")
+    found = find_device(ledger, office, device)
+    if found["devices"] < 2:
+        raise UserError(f"{found['device']}是{found['office']}目前唯一的设备，不能停用。")
+    with ledger.transaction():
+        ledger.conn.execute("DELETE FROM peer_devices WHERE site_id = ? AND origin_id = ?",
+                            (found["site_id"], found["origin_id"]))
+    return found
+
+
 __all__ = ["export_packages", "import_packages", "inspect_package", "list_conflicts",
            "resolve_conflict", "list_duplicates", "find_duplicates", "merge_duplicates",
            "dismiss_duplicates", "rotate_keys", "sync_status", "PackageRejected",
            "export_certificate", "review_conflicts", "describe_conflict", "table_label",
-           "FIELD_LABELS", "APPLIED", "rekey_site", "REKEY_WARNING", "key_events"]
+           "FIELD_LABELS", "APPLIED", "rekey_site", "REKEY_WARNING", "key_events",
+           "device_name", "list_devices", "find_device", "retire_confirmation", "retire_device"]

@@ -12,6 +12,16 @@ from ..errors import LedgerDamaged, UserError
 
 DatabaseError = sqlcipher3.dbapi2.DatabaseError
 SQLITE_HEADER = b"SQLite format 3\x00"
+# SQLite's words for a write the disk refused (full, read-only, gone), as opposed to damage
+_WRITE_FAILURES = ("disk i/o error", "database or disk is full", "readonly database",
+                   "unable to open database file")
+WRITE_FAILED = ("台账写入失败：磁盘空间不足、没有写入权限，或U盘已拔出。本次操作没有保存，"
+                "台账保持操作之前的内容。请腾出磁盘空间（或插好U盘）后重试。")
+
+
+def write_failure(error: BaseException) -> bool:
+    """Whether a SQLite error is the disk refusing a write (not a damaged file)."""
+    return isinstance(error, DatabaseError) and any(w in str(error).lower() for w in _WRITE_FAILURES)
 
 RESTORE_ADVICE = ("台账未作任何修改。请从最近的备份恢复：先把损坏的台账文件（连同同名的 .keys 文件）移到别处保留，"
                   "以便查找原因；再用 shengui backup list 查看备份，用 shengui restore 备份文件 恢复"
@@ -90,14 +100,37 @@ def connect(path: Path, key: bytes, *, create: bool = False) -> sqlcipher3.Conne
         if mode.lower() != "wal":
             raise DatabaseError(f"journal_mode is {mode}")
         conn.execute("PRAGMA synchronous = FULL")
-    except DatabaseError:
+    except DatabaseError as e:
         conn.close()
         if create:
             for suffix in ("", "-wal", "-shm"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
+        if write_failure(e):
+            raise UserError(f"无法读写台账文件“{path.name}”：磁盘空间不足、没有写入权限，或磁盘为只读。"
+                            "台账未作任何修改。") from None
         raise LedgerDamaged(
             f"台账文件“{path.name}”已损坏或与密钥文件不匹配，无法打开。"
             + ("" if create else RESTORE_ADVICE)) from None
+    return conn
+
+
+def connect_read_only(path: Path, key: bytes) -> sqlcipher3.Connection:
+    """A keyed connection that never writes to the file (not even its journal mode): for
+    looking into a backup before restoring it. Raises LedgerDamaged when the key does not
+    open it."""
+    path = Path(path)
+    if not path.is_file():
+        raise LedgerDamaged(f"找不到文件“{path}”。")
+    conn = sqlcipher3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10,
+                              check_same_thread=False, isolation_level=None)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(_key_pragma(key))
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("PRAGMA temp_store = MEMORY")
+    except DatabaseError:
+        conn.close()
+        raise LedgerDamaged(f"“{path.name}”已损坏或不是本台账的文件，无法读取。") from None
     return conn
 
 
@@ -131,6 +164,11 @@ def backup_to(conn: sqlcipher3.Connection, key: bytes, target: Path,
                 conn.backup(dest, pages=BACKUP_STEP_PAGES,
                             progress=lambda _status, remaining, total: progress(total - remaining, total))
             dest.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
+        except DatabaseError as e:
+            if not write_failure(e):
+                raise
+            raise UserError(f"无法写入备份“{target.name}”：磁盘空间不足、U盘已拔出或为只读。"
+                            "不完整的文件已删除，台账未受影响。") from None
         finally:
             dest.close()
         os.replace(tmp, target)

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import LedgerDamaged, UserError
-from . import enrolled, migrations, origins
+from . import enrolled, lock, migrations, origins
 from .connection import connect
 from .keyslots import KEY_BYTES, KdfParams, KeySlots, keys_path_for
 from .ledger import Ledger, new_id
@@ -29,8 +29,13 @@ def open_ledger(path: Path, *, passphrase: str | None = None, user: str | None =
     if not path.exists():
         raise LedgerDamaged(f"找不到台账文件“{path}”。")
     slots = KeySlots.load(keys_path_for(path))
-    who, key = _unlock(slots, passphrase, user, recovery_code)
-    conn = connect(path, key)
+    writer = lock.acquire(path)  # a second program on this file is refused (storage/lock.py)
+    try:
+        who, key = _unlock(slots, passphrase, user, recovery_code)
+        conn = connect(path, key)
+    except BaseException:
+        writer.release()
+        raise
     try:
         version = migrations.current_version(conn)
         if version == 0:
@@ -40,12 +45,14 @@ def open_ledger(path: Path, *, passphrase: str | None = None, user: str | None =
         ledger = Ledger(conn, path, key, who)
         if ledger.meta("ledger_uuid") != slots.ledger_uuid:
             raise LedgerDamaged("密钥文件与台账文件不匹配（来自不同的台账），请核对文件。")
+        ledger.writer_lock = writer
         if migrate:
             enrolled.finish_upgrade(ledger)  # migration 8's tracked writes
             # a copy on another computer writes under its own origin from now on
             ledger.opened_notice = origins.check_place(ledger)
     except BaseException:
         conn.close()
+        writer.release()
         raise
     return ledger
 
@@ -67,8 +74,9 @@ def create_ledger(path: Path, *, role: str, name: str, area_code: str, admin_use
     slots = KeySlots.new(keys_path)
     slots.set_password(admin_user, password, key, kdf)
     recovery = slots.set_recovery_code(key, kdf)
-    slots.save()
+    writer = lock.acquire(path)
     try:
+        slots.save()
         conn = connect(path, key, create=True)
         migrations.migrate(conn, key, None)
         ledger = Ledger(conn, path, key, admin_user)
@@ -87,9 +95,11 @@ def create_ledger(path: Path, *, role: str, name: str, area_code: str, admin_use
                 (admin_user, display_name or admin_user, now))
         ledger.site_id = ledger.origin_id = site_id
         origins.record_place(ledger)
+        ledger.writer_lock = writer
     except BaseException:
         for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), keys_path):
             p.unlink(missing_ok=True)
+        writer.release()
         raise
     return ledger, recovery
 

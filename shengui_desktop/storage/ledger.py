@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence, overload
 
 import sqlcipher3
-import sqlite_utils
 
-from ..domain.search import search_key
 from . import audit, held, migrations
 from .columns import DERIVED_COLUMNS, local_columns
-from .connection import backup_to, connect
+from ..errors import UserError, os_error_message
+from .connection import WRITE_FAILED, backup_to, connect, write_failure
 from .keyslots import KeySlots, keys_path_for
+from .lock import WriterLock
 
 SYNCED_TABLES = (
     "townships", "departments", "enterprises", "monthly_figures", "visits", "issues",
@@ -99,6 +99,8 @@ def reference_id(kind: str, *key: object) -> str:
 def derived_values(table: str, values: dict) -> dict:
     """The local columns computed from a record's synced values (an enterprise's search key)."""
     if table == "enterprises" and "name" in values:
+        from ..domain.search import search_key  # pypinyin: 0.5 s to import, not before a write
+
         return {"search_key": search_key(values["name"])}
     return {}
 
@@ -106,6 +108,8 @@ def derived_values(table: str, values: dict) -> dict:
 def _derived_columns(table: str, columns: dict) -> dict[str, list]:
     """derived_values for many rows at once: {derived column: a value per row}."""
     if table == "enterprises" and "name" in columns:
+        from ..domain.search import search_key
+
         return {"search_key": list(map(search_key, columns["name"]))}
     return {}
 
@@ -159,7 +163,7 @@ class Ledger:
         self.user = user
         # set when opening found the ledger copied to another computer (storage/origins.py)
         self.opened_notice: str | None = None
-        self.db = sqlite_utils.Database(conn)
+        self._db = None
         self._depth = 0
         self._clock: _Clock | None = None
         self._specs: dict[str, TableSpec] = {}
@@ -168,6 +172,7 @@ class Ledger:
         # site id, or a copy's own origin
         self.origin_id = self.meta("origin_id") or self.site_id
         self.wall_clock: Callable[[], float] = time.time  # replaced in tests
+        self.writer_lock: WriterLock | None = None  # storage/lock.py: released on close
         self._logs_person: bool | None = None
         self._has_audit_log: bool | None = None
         # this transaction's own writes ("table:op" -> count) and the audit entries asked
@@ -180,6 +185,16 @@ class Ledger:
         self._clear_failures = False
         self._write_held = False  # close(): the held entries alone
         self.failed_unlocks = 0  # wrong passwords since the unlock before this one
+
+    @property
+    def db(self):
+        """sqlite-utils on this connection, made on first use (its import costs half a second
+        that the start of the window should not pay)."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     @property
     def person(self) -> str:
@@ -308,9 +323,13 @@ class Ledger:
                 if self._clear_failures and self.path is not None:
                     audit.clear_failures(self.path)
                 self._clear_failures = False
+        except sqlcipher3.dbapi2.OperationalError as e:
+            self._roll_back()
+            if write_failure(e):  # a full disk, a pulled USB stick: nothing was saved
+                raise UserError(WRITE_FAILED) from None
+            raise
         except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+            self._roll_back()
             raise
         finally:
             self._depth = 0
@@ -337,6 +356,13 @@ class Ledger:
             audit.append(self.conn, office_id=self.site_id, office=office, person=self.person,
                          action=action, object=obj, detail=detail, at=at)
         return bool(held)
+
+    def _roll_back(self) -> None:
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlcipher3.dbapi2.OperationalError:
+                pass  # SQLite has rolled back itself, or the file is gone: its journal undoes it
 
     def _load_clock(self) -> _Clock:
         if self._clock is None:
@@ -677,11 +703,26 @@ class Ledger:
         """An encrypted copy (same key) with a copy of the key slots beside it.
         `progress(done, total)` as in connection.backup_to (it may raise to stop)."""
         target = Path(target)
-        out = backup_to(self.conn, self._key, target, progress)
-        if self.path is not None:
+        # the key file first: a backup file never stands without its keys (a crash between
+        # leaves a key file alone, which lists as nothing)
+        keys = keys_path_for(target)
+        wrote_keys = False
+        if not target.parent.is_dir():  # never made here (the key file's save would make it)
+            raise UserError(f"无法备份到“{target}”：文件夹“{target.parent}”不存在。")
+        if self.path is not None and not target.exists() and not keys.exists():
             slots = KeySlots.load(keys_path_for(self.path))
-            KeySlots(keys_path_for(out), slots.data).save()
-        return out
+            try:
+                KeySlots(keys, slots.data).save()
+            except OSError as e:
+                raise UserError(f"无法在“{target.parent}”写入备份（{os_error_message(e).split('：')[-1]}）。"
+                                "台账未受影响。") from None
+            wrote_keys = True
+        try:
+            return backup_to(self.conn, self._key, target, progress)
+        except BaseException:
+            if wrote_keys:
+                keys.unlink(missing_ok=True)
+            raise
 
     def reader(self) -> sqlcipher3.Connection:
         """A second connection to this ledger's file, for reading on another thread (it
@@ -737,6 +778,9 @@ class Ledger:
         except sqlcipher3.dbapi2.Error:
             pass
         self.conn.close()
+        lock, self.writer_lock = self.writer_lock, None
+        if lock is not None:
+            lock.release()
 
     def __enter__(self) -> "Ledger":
         return self

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import LedgerDamaged, UserError
-from . import audit, migrations
-from .connection import SQLITE_HEADER, DatabaseError, connect
+from . import audit, lock, migrations
+from .connection import SQLITE_HEADER, DatabaseError, connect, connect_read_only
 from .keyslots import KeySlots, keys_path_for
 from .ledger import Ledger
 
@@ -108,6 +108,50 @@ def stage(ledger: Ledger, backup: Path, progress: Callable[[int, int], None] | N
         remove_database(staged)
         raise
     return staged
+
+
+def summary_of(conn) -> dict:
+    """What a restore's confirmation names of a ledger: its office, how many enterprises,
+    its last change (the newest change-log entry's time, the hybrid clock's wall part)."""
+    office = conn.execute("SELECT name FROM sites WHERE is_self = 1").fetchone()
+    count = conn.execute("SELECT count(*) FROM enterprises").fetchone()[0]
+    hlc = conn.execute("SELECT max(hlc) FROM change_log").fetchone()[0]
+    return {"office": office[0] if office else None, "enterprises": count,
+            "last_change": hlc_seconds(hlc)}
+
+
+def hlc_seconds(hlc) -> float | None:
+    """The wall-clock seconds of a hybrid logical clock value (milliseconds << 16)."""
+    if not hlc:
+        return None
+    try:
+        return (int(hlc) >> 16) / 1000.0
+    except (TypeError, ValueError):
+        return None
+
+
+def ledger_summary(ledger: Ledger) -> dict:
+    return summary_of(ledger.conn)
+
+
+def backup_summary(backup: Path, key: bytes) -> dict | None:
+    """:func:`summary_of` a backup opened read-only with the ledger's key; None when the key
+    does not open it or it cannot be read (the restore's own checks then say why)."""
+    try:
+        conn = connect_read_only(Path(backup), key)
+    except (LedgerDamaged, DatabaseError, OSError):
+        return None
+    try:
+        return summary_of(conn)
+    except DatabaseError:
+        return None
+    finally:
+        conn.close()
+
+
+def summaries(ledger: Ledger, backup: Path) -> tuple[dict, dict | None]:
+    """(the ledger's summary, the backup's or None when this ledger's key does not open it)."""
+    return ledger_summary(ledger), backup_summary(backup, ledger._key)
 
 
 def check_copy(copy: Path, key: bytes, name: str, ledger_uuid: str | None) -> None:
@@ -205,27 +249,47 @@ def swap_in(ledger: Ledger, staged: Path) -> Ledger:
     """Replace the ledger's file by the staged backup and open it: returns the restored ledger
     (schema brought up to date, this office's identity, users and numbers carried forward).
 
+    Everything is done to the staged copy first (its schema upgraded, this office's identity
+    and numbers written into it, its journal folded in); the ledger's file is then replaced in
+    one rename. A crash at any point leaves either the ledger as it was or the restored one
+    complete, never a restored file without this office's users and numbers.
+
     `ledger` is closed; every other connection to its file must have been closed before (a
-    worker's, a reader's): the file is replaced under them."""
+    worker's, a reader's): the file is replaced under them. The writer lock stays held."""
     path, key, user = ledger.path, ledger._key, ledger.user
     if path is None:
         raise UserError("内存中的台账不能恢复。")
     kept = _current_identity(ledger)
-    ledger.close()
-    for suffix in SQLITE_SIDE_FILES:  # the old file's journal must not meet the new file
-        Path(str(path) + suffix).unlink(missing_ok=True)
-    os.replace(staged, path)
-    for suffix in SQLITE_SIDE_FILES:
-        Path(str(staged) + suffix).unlink(missing_ok=True)
-    _sync_folder(path.parent)
-    conn = connect(path, key)
+    conn = connect(staged, key)
     try:
-        migrations.migrate(conn, key, path)
+        migrations.migrate(conn, key, None)
+        prepared = Ledger(conn, staged, key, user)
+        _carry_forward(prepared, kept)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    for suffix in SQLITE_SIDE_FILES:
+        if Path(str(staged) + suffix).exists() and suffix != "-shm":
+            Path(str(staged) + suffix).unlink()  # empty after the checkpoint
+    writer = lock.acquire(path)  # one more reference: the lock outlives the old connection
+    try:
+        ledger.close()
+        for suffix in SQLITE_SIDE_FILES:  # the old file's journal must not meet the new file
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        os.replace(staged, path)
+        Path(str(staged) + "-shm").unlink(missing_ok=True)
+        _sync_folder(path.parent)
+        conn = connect(path, key)
+    except BaseException:
+        writer.release()
+        raise
+    try:
         restored = Ledger(conn, path, key, user)
-        _carry_forward(restored, kept)
     except BaseException:
         conn.close()
+        writer.release()
         raise
+    restored.writer_lock = writer
     return restored
 
 

@@ -9,6 +9,7 @@ from operator import itemgetter
 from types import NoneType
 from typing import TYPE_CHECKING
 
+from ..domain.text import NAME_LIMITS, name_problem, shown
 from ..storage.ledger import DERIVED_COLUMNS
 from .errors import PackageRejected
 from .rules import label, synced_tables
@@ -23,6 +24,23 @@ PERSON_MAX = 100  # characters of a person's name as a change carries it
 _ROW_ID = re.compile(r"[0-9A-Za-z_-]{1,64}\Z")  # \Z: no trailing newline (as $ allows)
 _SITE_ID = re.compile(r"[0-9a-f]{16}\Z")
 MAX_INT = 2**63 - 1
+
+# The names a synced record carries, the same checks (domain.text.name_problem) the services
+# make where they are typed: table -> column -> (Chinese label, kind of NAME_LIMITS). A package
+# from a ledger that skipped them (an old version, a hand-made one) must not bring them in.
+NAME_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
+    "townships": {"name": ("乡镇名称", "township")},
+    "departments": {"name": ("部门名称", "department")},
+    "enterprises": {"name": ("企业名称", "enterprise"), "legal_person": ("法定代表人", "person"),
+                    "contact_person": ("联系人", "person"), "liaison_cadre": ("包联干部", "person")},
+    "visits": {"visitors": ("走访人员", "people")},
+    "pool_events": {"decided_by": ("决定人", "people")},
+    "projects": {"name": ("项目名称", "enterprise"), "responsible_unit": ("责任单位", "enterprise")},
+    "project_milestones": {"name": ("节点任务名称", "enterprise")},
+    "scale_history": {"name": ("当时的企业名称", "enterprise")},
+    "reward_claims": {"description": ("项目或合同名称", "enterprise")},
+}
+_SHORTEST_LIMIT = min(NAME_LIMITS[kind] for cols in NAME_COLUMNS.values() for _l, kind in cols.values())
 
 
 def column_types(ledger: Ledger) -> dict[str, dict[str, type]]:
@@ -60,7 +78,35 @@ def validate_entries(ledger: Ledger | None, items: list, manifest: dict, name: s
     declared = {k: v for k, v in manifest["counts"].items() if v}
     if counts != declared or len(items) != manifest["entries"]:
         raise PackageRejected("counts", f"“{name}”的变更数量与清单不符（数据不完整或被改动），拒绝导入。")
+    problems = name_problems(items)
+    if problems:
+        raise PackageRejected("invalid", f"“{name}”中有名称含不可见字符或过长，拒绝导入（未导入任何数据）：",
+                              problems)
     return items
+
+
+def name_problems(items: list) -> list[str]:
+    """The names in well-formed changes that name_problem refuses, each naming the change,
+    the record and the field (at most 50). A printable name no longer than the shortest
+    limit is passed over in C (str.isprintable is false for every hidden character)."""
+    problems: list[str] = []
+    for i, e in enumerate(items):
+        columns = NAME_COLUMNS.get(e["tbl"])
+        if columns is None or not e["data"]:
+            continue
+        data = e["data"]
+        for key, (field, kind) in columns.items():
+            text = data.get(key)
+            if text is None or (len(text) <= _SHORTEST_LIMIT and text.isprintable()):
+                continue
+            problem = name_problem(text, field, kind)
+            if problem:
+                record = data.get("name") if key != "name" and type(data.get("name")) is str else None
+                where = f"“{shown(record)}”" if record else f" {e['row_id'][:8]}"
+                problems.append(f"第{i + 1}条变更：{label(e['tbl'])}{where}的{problem}")
+                if len(problems) >= 50:
+                    return problems
+    return problems
 
 
 _ENTRY_KEYS = ("tbl", "row_id", "op", "data", "base", "hlc", "site_id", "site_seq")

@@ -5,6 +5,7 @@ it), makes that demo ledger once and shows its password. Qt's own dialogs speak 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
@@ -119,14 +120,12 @@ def make_demo(office: str) -> Path:
 def start(ledger: Path | None = None, demo: str | bool | None = None):
     """The dialogs before the window; returns the MainWindow, or None when the user gave up.
     `demo`: "township" or "county", "ask" (or True) to ask, None for the real ledger."""
-    from ..services.ledger.demo import DEMO_PASSWORD, DEMO_USER
-    from ..services.office import session
-    from .main_window import MainWindow
-    from .start.unlock import UnlockDialog
-    from .start.wizard import SetupWizard
-
+    # Each import where it is first needed: the unlock dialog is on screen before the main
+    # window's modules (and what they import) are loaded; bench/ measures it (start_to_unlock).
     hint = None
     if demo:
+        from ..services.ledger.demo import DEMO_PASSWORD, DEMO_USER
+
         office = demo if demo in ("township", "county") else ask_demo_office()
         if office is None:
             return None
@@ -134,6 +133,9 @@ def start(ledger: Path | None = None, demo: str | bool | None = None):
         hint = f"演示台账（{'乡镇' if office == 'township' else '县级'}）：用户 {DEMO_USER}，密码 {DEMO_PASSWORD}"
     path = Path(ledger) if ledger else default_ledger_path()
     if not path.exists():
+        from ..services.office import session
+        from .start.wizard import SetupWizard
+
         wizard = SetupWizard(path)
         accepted = wizard.exec() == SetupWizard.DialogCode.Accepted
         opened = wizard.ledger
@@ -143,14 +145,22 @@ def start(ledger: Path | None = None, demo: str | bool | None = None):
             session.close(opened)
             return None
     else:
+        from .start.unlock import UnlockDialog
+
         dialog = UnlockDialog(path, hint=hint)
         if demo:
             dialog.password.setText(DEMO_PASSWORD)
         if dialog.exec() != UnlockDialog.DialogCode.Accepted:
             return None
         opened = dialog.ledger
+    from ..services.office import backups, session
+    from .main_window import MainWindow
+
+    notes = [n for n in (session.lock_note(opened), backups.daily_backup(opened)) if n]
     window = MainWindow(opened)
     window.show()
+    if notes:
+        QMessageBox.information(window, "打开台账", "\n\n".join(notes))
     return window
 
 
@@ -160,3 +170,31 @@ def run(ledger: Path | None = None, demo: str | bool | None = None) -> int:
     if window is None:
         return 1
     return app.exec()
+
+
+def self_test_window(ledger, folder: Path) -> None:
+    """`shengui --self-test`'s last step: the main window on `ledger`, shown, its events run,
+    closed again (which closes the ledger). Its settings go to `folder`, not the user's."""
+    from PySide6.QtCore import QEventLoop, QSettings
+
+    from .jobs import JobRunner
+    from .main_window import MainWindow
+
+    app = _application()
+    settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(ledger, settings=settings)
+    window.show()
+    # the pages load in the background: wait for them, as a person would, before closing
+    deadline = time.monotonic() + 120
+    while any(runner.busy() for runner in window.findChildren(JobRunner)):
+        if time.monotonic() > deadline:
+            window.close()
+            raise RuntimeError("主窗口的后台加载两分钟内没有完成")
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    app.processEvents()
+    if not window.isVisible() or window.centralWidget() is None:
+        window.close()
+        raise RuntimeError("主窗口没有显示出来")
+    window.close()
+    window.deleteLater()
+    app.processEvents()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from ..errors import UserError, os_error_message
 from ..progress import Cancelled, Progress
@@ -52,6 +52,7 @@ class Job(QObject):
         self._cancel = threading.Event()
         self._last_progress = 0.0
         self.outcome: tuple[str, Any] | None = None
+        self.damaged = False  # failed on a damaged ledger (the message says so and what to do)
         self.callbacks: dict[str, list[Callable]] = {"done": [], "failed": [], "cancelled": []}
         self.done = threading.Event()
         self.ended.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
@@ -85,8 +86,12 @@ class Job(QObject):
         except OSError as e:  # a USB stick pulled out, a full or protected disk: not a bug
             self.outcome = ("failed", os_error_message(e))
         except Exception as e:  # a bug: show it rather than losing it on a thread
-            traceback.print_exc()
-            self.outcome = ("failed", f"后台任务出错：{type(e).__name__}: {e}")
+            if session.is_database_error(e):  # a damaged page met after the unlock: no bug
+                self.outcome = ("failed", session.database_message(e, self._ledger))
+                self.damaged = True
+            else:
+                traceback.print_exc()
+                self.outcome = ("failed", f"后台任务出错：{type(e).__name__}: {e}")
         finally:
             session.close(own)
             self.done.set()
@@ -113,6 +118,8 @@ class _Runnable(QRunnable):
 class JobRunner(QObject):
     """Starts jobs and keeps them alive until they end; cancels all on shutdown."""
 
+    damage_box: QMessageBox | None = None  # the one damaged-ledger message shown
+
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.pool = QThreadPool(self)
@@ -128,6 +135,8 @@ class JobRunner(QObject):
             job.on("done", self._while_alive(on_done))
         if on_error:
             job.on("failed", self._while_alive(on_error))
+        else:  # a page that loads quietly still tells a person when the ledger is damaged
+            job.on("failed", self._while_alive(lambda message, j=job: self.show_damage(j, message)))
         if on_progress:
             job.progress.connect(self._while_alive(on_progress), Qt.ConnectionType.QueuedConnection)
         job.on("done", lambda _r, j=job: self.jobs.discard(j))
@@ -149,6 +158,20 @@ class JobRunner(QObject):
             if shiboken6.isValid(self) and (owner is None or shiboken6.isValid(owner)):
                 callback(*args)
         return call
+
+    def show_damage(self, job: Job, message: str) -> None:
+        """A damaged ledger met by a job whose page has no error handler of its own: the
+        message (what is damaged, 从备份恢复) in one box, not one per page that was loading."""
+        if not job.damaged or (JobRunner.damage_box is not None and shiboken6.isValid(JobRunner.damage_box)
+                               and JobRunner.damage_box.isVisible()):
+            return
+        owner = self.parent()
+        parent = owner.window() if isinstance(owner, QWidget) else None
+        box = QMessageBox(QMessageBox.Icon.Critical, "台账文件已损坏", message, QMessageBox.StandardButton.Ok,
+                          parent)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        JobRunner.damage_box = box
+        box.open()
 
     def busy(self) -> bool:
         return bool(self.jobs)
@@ -178,15 +201,19 @@ def run_with_progress(parent: QWidget, runner: JobRunner, ledger: Ledger | None,
             dialog.setLabelText(f"{title}\n{text}")
 
     def finish(result) -> None:
+        if not shiboken6.isValid(dialog):  # its page was deleted (the window locked): nowhere to go
+            return
         dialog.close()
         on_done(result)
 
     def fail(message: str) -> None:
+        if not shiboken6.isValid(dialog):
+            return
         dialog.close()
         if on_error:
             on_error(message)
 
     job = runner.start(ledger, fn, name=title, on_done=finish, on_error=fail, on_progress=progress)
-    job.on("cancelled", dialog.close)
+    job.on("cancelled", lambda: dialog.close() if shiboken6.isValid(dialog) else None)
     dialog.canceled.connect(job.cancel)
     return job

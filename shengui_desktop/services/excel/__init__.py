@@ -8,11 +8,12 @@ them on a worker thread; a cancelled import raises ImportCancelled.
 """
 
 from ...progress import ImportCancelled
-from .export import EXPORT_TITLES, export_enterprises, export_table, write_import_template
+from .export import EXPORT_TAKES, EXPORT_TITLES, export_enterprises, export_table, write_import_template
 from .layouts import FIELD_CHOICES, MONEY_UNITS, ColumnLayout, SheetLayout, inspect_file
 from .planner import import_file
 from .results import Change, ImportResult, SheetSummary
 
-__all__ = ["Change", "ColumnLayout", "EXPORT_TITLES", "FIELD_CHOICES", "ImportCancelled",
+__all__ = ["Change", "ColumnLayout", "EXPORT_TAKES", "EXPORT_TITLES", "FIELD_CHOICES",
+           "ImportCancelled",
            "ImportResult", "MONEY_UNITS", "SheetLayout", "SheetSummary", "export_enterprises",
            "export_table", "import_file", "inspect_file", "write_import_template"]

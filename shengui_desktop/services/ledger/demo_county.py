@@ -21,6 +21,7 @@ together, since the county pins 秀水镇's key when it enrols it.
 
 from __future__ import annotations
 
+import os
 import random
 import tempfile
 from datetime import date, timedelta
@@ -233,11 +234,31 @@ def ensure_demo_ledger(path, *, township_path=None, enterprises: int = 300, prog
     path = Path(path)
     if path.exists():
         return path
-    if township_path is not None:
-        remove_ledger(Path(township_path))
-    build_county_demo(path, None if township_path is None else Path(township_path),
-                      enterprises=enterprises, profile=profile, progress=progress)
+    town = None if township_path is None else Path(township_path)
+    # built under names of their own and renamed when whole: a crash half-way (the program
+    # killed, the power cut) leaves no half demo that the next start would open
+    building = _building(path)
+    town_building = None if town is None else _building(town)
+    for p in (path, building, town, town_building):  # key files a crash left between renames
+        if p is not None:
+            remove_ledger(p)
+    build_county_demo(building, town_building, enterprises=enterprises, profile=profile,
+                      progress=progress)
+    # the county first: a township without its county is made again with it (below)
+    _move_ledger(building, path)
+    if town is not None and town_building is not None:
+        _move_ledger(town_building, town)
     return path
+
+
+def _building(path: Path) -> Path:
+    return path.with_name(f".{path.name}.building")
+
+
+def _move_ledger(source: Path, target: Path) -> None:
+    """The key file first, then the ledger (whose presence says the demo is whole)."""
+    os.replace(f"{source}.keys", f"{target}.keys")
+    os.replace(source, target)
 
 
 def ensure_township_demo(path, county_path, *, progress=None) -> Path:

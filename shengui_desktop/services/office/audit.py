@@ -217,7 +217,7 @@ def record_history(ledger: Ledger, enterprise_id: str, limit: int = 500) -> list
     The person is empty for changes made before the change log recorded it."""
     from ...storage import held
     from ...storage.ledger import SYNCED_TABLES, TABLE_NAMES
-    from ..sync import FIELD_LABELS
+    from ...domain.records import FIELD_LABELS
 
     children = [t for t in SYNCED_TABLES
                 if t != "enterprises" and "enterprise_id" in ledger.spec(t).columns]

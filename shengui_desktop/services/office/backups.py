@@ -13,6 +13,14 @@ peers and sync numbers stay as they are now (storage/restore.py says why). The w
 ledger) and :func:`finish_restore` on its own thread once every other connection is closed;
 the command line calls :func:`restore_backup`, which does both.
 
+Automatic backups (kind "auto", names ending in `-auto`) are made when the window closes
+(:func:`backup_on_close`) and at the first unlock of a day (:func:`daily_backup`); after each,
+:func:`rotate` keeps the newest of each of the last 7 days that have one and of each of the
+last 4 weeks, and removes the other automatic ones (never a manual backup, a copy kept before
+a restore or an upgrade). The folder is a setting (:func:`set_backup_folder`, kept in
+`<ledger>.backup.json` beside the ledger, not in the ledger: a restore must not move it);
+by default `backups/` beside the ledger.
+
 On a new computer (the old one died, the backup is on a USB stick) there is no ledger yet:
 the first-run wizard's 从备份恢复 calls :func:`restore_new_ledger`, which opens the backup's
 own key file with the password (or recovery code) of the time of the backup, checks a copy,
@@ -22,15 +30,19 @@ person confirms first.
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ...errors import UserError
+from ...errors import UserError, os_error_message
+from ...paths import write_replacing
 from ...progress import Cancel, Job, Progress
 from ...storage import restore
+from ...storage.connection import DatabaseError
 from ...storage.keyslots import KeySlots, keys_path_for
 from .audit import RESTORE, record
 from .session import unlock
@@ -42,10 +54,16 @@ if TYPE_CHECKING:
 
 FOLDER = "backups"
 SUFFIX = ".sgdb"
-KINDS = {"manual": "手动备份", "before_restore": "恢复前自动保留", "before_upgrade": "升级前自动备份",
-         "other": "备份文件"}  # other: a file of another name (copied to a USB stick, renamed)
+KINDS = {"manual": "手动备份", "auto": "自动备份", "before_restore": "恢复前自动保留",
+         "before_upgrade": "升级前自动备份", "other": "备份文件"}  # other: a file of another name (copied to a USB stick, renamed)
 STAMP = "%Y%m%d-%H%M%S"
-_OURS = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?(?P<kind>-before-restore)?\.sgdb$")
+_OURS = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?(?P<kind>-before-restore|-auto)?\.sgdb$")
+_TAILS = {"before_restore": "-before-restore", "auto": "-auto"}
+KEEP_DAILY = 7  # automatic backups: the newest of each of the last 7 days that have one
+KEEP_WEEKLY = 4  # and of each of the last 4 weeks
+SETTINGS_SUFFIX = ".backup.json"
+KEYS_TEMP_PREFIX = ".keys-"  # storage/keyslots.py KeySlots.save's temporary file
+STALE_SECONDS = 300
 _UPGRADE = re.compile(r"^(?P<name>.+)\.v(?P<version>\d+)-(?P<stamp>\d{8}-\d{6})(?:-\d+)?\.bak$")
 
 
@@ -87,9 +105,52 @@ def size_text(size: int) -> str:
     return f"{max(1, round(size / 1024))} KB"
 
 
-def backup_folder(ledger_path: Path) -> Path:
-    """Where this ledger's backups go: `backups/` beside it."""
+def default_backup_folder(ledger_path: Path) -> Path:
+    """`backups/` beside the ledger, in its data folder."""
     return Path(ledger_path).parent / FOLDER
+
+
+def settings_path(ledger_path: Path) -> Path:
+    return Path(f"{ledger_path}{SETTINGS_SUFFIX}")
+
+
+def backup_folder(ledger_path: Path) -> Path:
+    """Where this ledger's backups go: the folder set with :func:`set_backup_folder`, else
+    `backups/` beside it."""
+    try:
+        with open(settings_path(Path(ledger_path)), encoding="utf-8") as f:
+            folder = json.load(f).get("folder")
+    except (OSError, ValueError, AttributeError):
+        folder = None
+    return Path(folder) if isinstance(folder, str) and folder else default_backup_folder(ledger_path)
+
+
+def set_backup_folder(ledger: Ledger, folder: Path | str | None) -> Path:
+    """The 备份文件夹 setting (an administrator's): `folder` (made if missing; it must be
+    writable), or None for the default beside the ledger. Returns the folder now used. Backups
+    already made stay where they are."""
+    require_admin(ledger, "设置备份文件夹")
+    if ledger.path is None:
+        raise UserError("内存中的台账不能备份。")
+    target = settings_path(ledger.path)
+    if folder is None or not str(folder).strip():
+        target.unlink(missing_ok=True)
+        return default_backup_folder(ledger.path)
+    path = Path(str(folder).strip()).expanduser()
+    if not path.is_absolute():
+        raise UserError(f"备份文件夹“{folder}”不是完整路径，请选择一个文件夹。")
+    if path.exists() and not path.is_dir():
+        raise UserError(f"“{path}”是一个文件，不是文件夹。")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".{ledger.path.name}.write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise UserError(f"备份文件夹不可用：{os_error_message(e)}。设置未改变。") from None
+    data = json.dumps({"folder": str(path)}, ensure_ascii=False)
+    write_replacing(target, lambda tmp: tmp.write_text(data, encoding="utf-8"))
+    return path
 
 
 def describe(path: Path, ledger_path: Path | None = None) -> Backup:
@@ -106,7 +167,7 @@ def describe(path: Path, ledger_path: Path | None = None) -> Backup:
         if "version" in match.groupdict():
             kind = "before_upgrade"
         else:
-            kind = "before_restore" if match["kind"] else "manual"
+            kind = {"-before-restore": "before_restore", "-auto": "auto"}.get(match["kind"] or "", "manual")
     return Backup(path, made or datetime.fromtimestamp(stat.st_mtime), stat.st_size, kind,
                   stat.st_mtime)
 
@@ -137,7 +198,7 @@ def _new_name(ledger_path: Path, kind: str, now: datetime | None = None,
               folder: Path | None = None) -> Path:
     folder = folder or backup_folder(ledger_path)
     stamp = (now or datetime.now()).strftime(STAMP)
-    tail = "-before-restore" if kind == "before_restore" else ""
+    tail = _TAILS.get(kind, "")
     target = folder / f"{ledger_path.stem}-{stamp}{tail}{SUFFIX}"
     n = 1
     while target.exists() or keys_path_for(target).exists():  # two within one second
@@ -150,7 +211,8 @@ def make_backup(ledger: Ledger, *, kind: str = "manual", progress: Progress | No
                 cancel: Cancel = None, folder: Path | None = None) -> Backup:
     """An encrypted backup now, into the backups folder (made if missing), or into `folder`
     (a USB stick: 备份到U盘), with its key file beside it. A cancel stops it and leaves no
-    file."""
+    file. Anyone signed in may make one (it writes nothing to the ledger and is as encrypted
+    as it); restoring one is an administrator's."""
     if ledger.path is None:
         raise UserError("内存中的台账不能备份。")
     job = Job(progress, cancel)
@@ -163,11 +225,33 @@ def make_backup(ledger: Ledger, *, kind: str = "manual", progress: Progress | No
     return describe(out)
 
 
-def confirm_text(ledger_path: Path, backup: Backup) -> str:
+def _when(seconds: float | None) -> str:
+    return datetime.fromtimestamp(seconds).strftime("%Y-%m-%d %H:%M") if seconds else "无修改记录"
+
+
+def compare_text(ledger: Ledger, backup: Backup) -> str:
+    """The two ledgers side by side: the office, how many enterprises, when last changed —
+    what is replaced by what."""
+    now, then = restore.summaries(ledger, backup.path)
+    lines = [f"当前台账（将被替换）：{now['office'] or '未知单位'}，企业 {now['enterprises']:,} 家，"
+             f"最后修改 {_when(now['last_change'])}"]
+    if then is None:
+        lines.append("备份：本台账的密钥打不开它，无法读取（恢复时会再检查，不会改动台账）。")
+    else:
+        lines.append(f"备份（恢复后的台账）：{then['office'] or '未知单位'}，企业 {then['enterprises']:,} 家，"
+                     f"备份时间 {backup.made_text}，最后修改 {_when(then['last_change'])}")
+        if now["office"] and then["office"] and now["office"] != then["office"]:
+            lines.append(f"注意：备份中的单位（{then['office']}）与当前台账（{now['office']}）不同。")
+    return "\n".join(lines)
+
+
+def confirm_text(ledger_path: Path, backup: Backup, ledger: Ledger | None = None) -> str:
     """What a person confirms before a restore: which file is replaced by which backup, and
-    what is kept."""
+    what is kept; with the open `ledger`, also the office, the enterprises and the dates of
+    both (:func:`compare_text`)."""
+    compared = f"{compare_text(ledger, backup)}\n\n" if ledger is not None else ""
     return (f"将用备份“{backup.path.name}”（{backup.kind_name}，{backup.made_text}，{backup.size_text}）"
-            f"替换台账文件“{ledger_path}”。\n\n"
+            f"替换台账文件“{ledger_path}”。\n\n" + compared +
             f"台账中{backup.made_text}之后的修改将被替换（不再显示）。"
             "恢复之前，当前台账会先另存为一份备份，需要时可再恢复回来。\n"
             "用户、密码、恢复码和本单位密钥保持现在的设置，不随备份改变。")
@@ -289,3 +373,108 @@ def restore_new_ledger(ledger_path: Path, backup: Path, *, password: str | None 
         ledger.close()
         raise
     return ledger
+
+
+# -- automatic backups -------------------------------------------------------------------------
+def _auto_backups(ledger_path: Path) -> list[Backup]:
+    return [b for b in list_backups(ledger_path) if b.kind == "auto"]
+
+
+def rotate(ledger_path: Path) -> list[Path]:
+    """Keep the newest automatic backup of each of the last KEEP_DAILY days that have one and
+    of each of the last KEEP_WEEKLY weeks; remove the other automatic ones (each with its key
+    file) and what a crash left in the folder (a `.part` copy, a key file without its
+    backup). Other backups are never touched. Returns what was removed."""
+    ledger_path = Path(ledger_path)
+    found = _auto_backups(ledger_path)  # newest first
+    keep: set[Path] = set()
+    days: list[date] = []
+    weeks: list[tuple[int, int]] = []
+    for b in found:
+        day = b.made.date()
+        if day not in days and len(days) < KEEP_DAILY:
+            days.append(day)
+            keep.add(b.path)
+        week = tuple(day.isocalendar())[:2]
+        if week not in weeks and len(weeks) < KEEP_WEEKLY:
+            weeks.append(week)
+            keep.add(b.path)
+    removed = []
+    for b in found:
+        if b.path not in keep:
+            for p in (b.path, keys_path_for(b.path)):
+                try:
+                    p.unlink(missing_ok=True)
+                except OSError:
+                    continue
+            removed.append(b.path)
+    folder = backup_folder(ledger_path)
+    stem = ledger_path.stem
+    if folder.is_dir():
+        for p in folder.iterdir():
+            name = p.name
+            if name.startswith(KEYS_TEMP_PREFIX):  # a key file's copy a crash left half-way
+                try:  # (not of a name of ours: only when old, another ledger may share the folder)
+                    if time.time() - p.stat().st_mtime > STALE_SECONDS:
+                        p.unlink()
+                        removed.append(p)
+                except OSError:
+                    pass
+                continue
+            if not name.startswith(f"{stem}-"):
+                continue
+            base = name.split(".sgdb")[0] + SUFFIX
+            m = _OURS.match(base)
+            if m is None or m["stem"] != stem:
+                continue
+            leftover = ".sgdb.part" in name or (name.endswith(".keys") and not (folder / base).exists())
+            if leftover:
+                try:
+                    p.unlink()
+                    removed.append(p)
+                except OSError:
+                    continue
+    return removed
+
+
+def auto_backup(ledger: Ledger, *, progress: Progress | None = None, cancel: Cancel = None) -> Backup:
+    """An automatic backup now, then :func:`rotate`."""
+    made = make_backup(ledger, kind="auto", progress=progress, cancel=cancel)
+    if ledger.path is not None:
+        rotate(ledger.path)
+    return made
+
+
+def made_today(ledger_path: Path, today: date | None = None) -> bool:
+    """Whether an automatic backup of this ledger was made today."""
+    today = today or date.today()
+    return any(b.made.date() == today for b in _auto_backups(ledger_path))
+
+
+def _quietly(ledger: Ledger, what: str) -> str | None:
+    try:
+        auto_backup(ledger)
+    except UserError as e:
+        return f"{what}未完成：{e}"
+    except OSError as e:
+        return f"{what}未完成：{os_error_message(e)}"
+    except DatabaseError:  # a damaged page the copy could not read
+        return f"{what}未完成：台账文件有无法读取的数据页。请在“设置 → 备份与恢复”中检查台账完整性。"
+    return None
+
+
+def backup_on_close(ledger: Ledger | None) -> str | None:
+    """The window closes: an automatic backup (encrypted, rotated). Never raises for a full
+    disk, a missing folder or a damaged file: returns what went wrong (Chinese) for the window
+    to show, None when it was made (or there is nothing to back up)."""
+    if ledger is None or ledger.path is None:
+        return None
+    return _quietly(ledger, "关闭时的自动备份")
+
+
+def daily_backup(ledger: Ledger | None, today: date | None = None) -> str | None:
+    """The first unlock of a day: an automatic backup unless one was made today. Returns a
+    problem as :func:`backup_on_close` does."""
+    if ledger is None or ledger.path is None or made_today(ledger.path, today):
+        return None
+    return _quietly(ledger, "每日自动备份")

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QGroupBo
 from ...services import excel
 from ...services.excel.results import SHEET_KINDS
 from ..jobs import JobRunner, core_progress, run_with_progress
-from . import dialogs
+from . import dialogs, export_choice
 
 TEMPLATES = (("enterprises", "企业名单"), ("figures", "月度数据"), ("projects", "项目"),
              ("claims", "奖补申报"), ("scale_periods", "入规历史"))
@@ -574,17 +574,25 @@ class ExcelImportPage(QWidget):
         self._update_buttons()
 
     def export_table(self, what: str, title: str) -> None:
-        """导出Excel: one of the ledger's tables (this year's targets, rewards and projects;
-        the latest month's monitoring table), on the worker with progress and 取消."""
+        """导出Excel: one of the ledger's tables, on the worker with progress and 取消. The
+        kinds that read a year (targets, rewards, projects) or a month (the monitoring table)
+        ask for it first (export_choice), this year and the latest month offered."""
         if self.job is not None:
             return
         today = self.window_.today
-        out = dialogs.ask_save_xlsx(self, f"导出{title}", f"{title}_{today.isoformat()}.xlsx")
+        choice, label = {}, ""
+        takes = excel.EXPORT_TAKES.get(what)
+        if takes:
+            asked = export_choice.ask_export_choice(self, title, takes, self.window_.ledger, today)
+            if asked is None:
+                return
+            choice, label = asked[0], f"{asked[1]}_"
+        out = dialogs.ask_save_xlsx(self, f"导出{title}", f"{title}_{label}{today.isoformat()}.xlsx")
         if not out:
             return
 
         def work(ledger, progress, cancelled):
-            return excel.export_table(ledger, what, Path(out), today=today,
+            return excel.export_table(ledger, what, Path(out), today=today, **choice,
                                       progress=core_progress(progress), cancel=cancelled)
 
         def done(info: dict) -> None:

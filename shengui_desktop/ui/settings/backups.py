@@ -255,7 +255,7 @@ class BackupsTab(QWidget):
         if reason:
             QMessageBox.information(self, "请稍候", reason)
             return
-        answer = QMessageBox.question(self, "从备份恢复台账", backups.confirm_text(ledger_path, backup)
+        answer = QMessageBox.question(self, "从备份恢复台账", backups.confirm_text(ledger_path, backup, self.window_.ledger)
                                       + "\n\n确定恢复吗？")
         if answer != QMessageBox.StandardButton.Yes:
             return

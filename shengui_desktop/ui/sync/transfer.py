@@ -17,6 +17,7 @@ from ...services.office.setup import ROLES
 from ..common import Column, DictTableModel, make_table, show_error
 from ..jobs import run_with_progress
 from . import flow
+from .devices import DevicesDialog
 from .enrol import EnrolDialog
 from .fingerprint import FingerprintView
 from .rekey import RekeyDialog
@@ -125,7 +126,20 @@ class TransferTab(QWidget):
         row.addWidget(self.import_button)
         row.addWidget(self.rekey_button)
         row.addStretch(1)
+        if self.me["role"] == "county":
+            self.devices_button = QPushButton("台账副本…")
+            self.devices_button.setToolTip("乡镇台账复制到多台电脑时的各台设备；可停用已废弃的副本")
+            self.devices_button.clicked.connect(self.show_devices)
+            row.addWidget(self.devices_button)
         return row
+
+    def show_devices(self) -> DevicesDialog:
+        """台账副本: the townships' devices, an abandoned one retired there."""
+        dialog = DevicesDialog(self.main.ledger, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        self.devices_dialog = dialog
+        return dialog
 
     # -- state -------------------------------------------------------------------------
     def refresh(self, open_conflicts: int, open_duplicates: int | None) -> None:
