@@ -66,7 +66,8 @@ def test_an_open_conflict_and_a_suspected_duplicate_wait_for_the_county(county, 
     [conflict] = sync.review_conflicts(county)
     assert conflict["status"] == "open" and conflict["field_label"] == "联系电话"
     assert conflict["record"] == made["result"]["conflict_enterprise"]
-    assert conflict["local"]["site"].startswith("盂县") and conflict["incoming"]["site"] == "秀水镇"
+    assert conflict["local"]["site"].startswith("盂县") and conflict["incoming"]["office"] == "秀水镇"
+    assert conflict["incoming"]["site"].startswith("秀水镇")  # and who: "秀水镇 admin"
     assert conflict["local"]["text"] != conflict["incoming"]["text"]
     [task] = sync.list_duplicates(county)
     assert task["status"] == "open" and task["credit_code"] == made["result"]["twin"]

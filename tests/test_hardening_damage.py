@@ -134,7 +134,9 @@ def damage(db: Path, kind: str, where: int) -> None:
 
 def test_every_command_on_a_damaged_ledger_ends_with_a_chinese_message(base, tmp_path, env, capsys):
     tried, refused = check_every_command(base, tmp_path, capsys, damages(base.stat().st_size))
-    assert tried == 8 * 11 and refused > 60  # nearly every damage reaches every command
+    # nearly every damage reaches every command (how many depends on where the fixed offsets
+    # land: the audit log's entries, written by these very commands, moved the pages)
+    assert tried == 8 * 11 and refused > 50
 
 
 @pytest.mark.slow

@@ -346,7 +346,7 @@ def test_the_enrolled_site_id_with_another_key_is_refused_and_can_be_rekeyed(wor
     cert = {**body, "self_signature": certificates.sign(impostor, certificates.canonical(body))}
     payload = package.compress_and_encrypt(b"", county.scalar("SELECT age_recipient FROM sites WHERE is_self = 1"))
     manifest["sender"].update(site_id=a.site_id, fingerprint=me["fingerprint"])
-    manifest.update(sender_certificate=cert, entries=0, counts={})
+    manifest.update(sender_certificate=cert, entries=0, counts={}, audit_entries=0)
     manifest["payload"].update(size=len(payload), sha256=hashlib.sha256(payload).hexdigest())
     data = json.dumps(manifest, ensure_ascii=False).encode()
     path = package.write(tmp_path / "same-id.sgpkg", data, certificates.sign(impostor, data), payload)

@@ -90,7 +90,7 @@ def test_about_says_version_schema_fingerprint_and_path(qtbot, township, tmp_pat
 
 def test_add_disable_and_refuse_a_user_at_unlock(qtbot, township, tmp_path, boxes):
     window, page = settings_page(qtbot, township, tmp_path)
-    assert page.tab_names() == ["用户管理", "我的账户", "备份与恢复", "关于"]
+    assert page.tab_names() == ["用户管理", "我的账户", "备份与恢复", "审计日志", "关于"]
     tab = page.users_tab
     assert [r["username"] for r in tab.model.rows_data] == ["admin"]
     assert tab.model.rows_data[0]["status"] == "正常（当前登录）"

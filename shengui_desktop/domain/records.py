@@ -372,3 +372,19 @@ def validate_target(record: dict) -> dict:
     if problems:
         raise ValidationError(problems)
     return out
+
+
+# Chinese names of the fields a conflict can be about (the window's conflicts, an enterprise's 修改记录).
+FIELD_LABELS = {
+    "name": "企业名称", "credit_code": "统一社会信用代码", "township_code": "乡镇（街道）",
+    "industry_code": "行业代码", "stat_status": "统计状态", "pool": "库别", "source": "来源",
+    "department_id": "责任单位", "liaison_cadre": "包联干部", "legal_person": "法定代表人",
+    "contact_person": "联系人", "contact_phone": "联系电话", "address": "地址",
+    "established_date": "成立日期", "entered_stats_date": "入统日期", "exited_stats_date": "退规日期",
+    "tags": "企业资质", "note": "备注", "period": "月份", **FIGURE_FIELDS,
+    "visit_date": "走访日期", "kind": "走访方式", "visitors": "走访人员", "summary": "走访情况",
+    "demands": "企业诉求", "category": "问题类别", "description": "问题描述", "raised_date": "提出日期",
+    "deadline": "办结时限", "status": "办理状态", "resolution": "办理结果", "resolved_date": "办结日期",
+    "from_pool": "原库别", "to_pool": "新库别", "moved_on": "调整日期", "reason": "调整理由",
+    "decided_by": "决定人", "confirmed": "县级确认", "year": "年份", "net_increase": "净增目标",
+}

@@ -22,6 +22,7 @@ from ..progress import Cancel, Cancelled, Job, Progress
 from ..reports.facts import ChecklistItem, PolicyFacts, RewardLine, TargetLine, TargetProgress
 from ..reports.job import report_job
 from ..reports.sources import Filters
+from ..storage import audit
 from . import policy
 from .ledger.reference import department_by_name, township_by_name
 from .report_kinds import REPORT_KINDS
@@ -227,8 +228,9 @@ def print_report(ledger: Ledger, kind: str, out: str | Path, filters: Filters, *
     facts = facts_for(ledger, filters.today, job)
     job.check()
     path = MAKERS[code](ledger, facts, filters, out, printed_on, job)
-    return ReportResult(kind=kind, path=Path(path), pages=count_pages(path),
-                        policy_source=facts.source)
+    pages = count_pages(path)
+    ledger.audit(audit.PRINT, REPORT_KINDS[kind].title, f"{Path(path).name}，{pages}页")
+    return ReportResult(kind=kind, path=Path(path), pages=pages, policy_source=facts.source)
 
 
 def count_pages(path: str | Path) -> int:

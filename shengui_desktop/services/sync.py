@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..domain.money import format_wan
-from ..domain.records import (FIGURE_FIELDS, ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, SOURCES, STAT_STATUSES, VISIT_KINDS)
+from ..domain.records import (FIELD_LABELS, ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, SOURCES, STAT_STATUSES, VISIT_KINDS)
 from ..errors import UserError
 from ..progress import Cancel, Progress
 from ..storage import origins
@@ -152,20 +152,6 @@ def describe_conflict(row: dict) -> str:
     return f"[{row['id'][:8]}] {what}：{sides}；{now}。"
 
 
-# Chinese names of the fields a conflict can be about (the window shows them).
-FIELD_LABELS = {
-    "name": "企业名称", "credit_code": "统一社会信用代码", "township_code": "乡镇（街道）",
-    "industry_code": "行业代码", "stat_status": "统计状态", "pool": "库别", "source": "来源",
-    "department_id": "责任单位", "liaison_cadre": "包联干部", "legal_person": "法定代表人",
-    "contact_person": "联系人", "contact_phone": "联系电话", "address": "地址",
-    "established_date": "成立日期", "entered_stats_date": "入统日期", "exited_stats_date": "退规日期",
-    "tags": "企业资质", "note": "备注", "period": "月份", **FIGURE_FIELDS,
-    "visit_date": "走访日期", "kind": "走访方式", "visitors": "走访人员", "summary": "走访情况",
-    "demands": "企业诉求", "category": "问题类别", "description": "问题描述", "raised_date": "提出日期",
-    "deadline": "办结时限", "status": "办理状态", "resolution": "办理结果", "resolved_date": "办结日期",
-    "from_pool": "原库别", "to_pool": "新库别", "moved_on": "调整日期", "reason": "调整理由",
-    "decided_by": "决定人", "confirmed": "县级确认", "year": "年份", "net_increase": "净增目标",
-}
 # the value the ledger holds while a conflict is open: the one kept here or the one imported
 APPLIED = {"local": "本地的值", "incoming": "对方的值"}
 _CODED = {"stat_status": STAT_STATUSES, "pool": POOLS, "from_pool": POOLS, "to_pool": POOLS,
@@ -216,7 +202,10 @@ def review_conflicts(ledger: Ledger, *, settled: bool = False) -> list[dict]:
         for name, side in (("local", local), ("incoming", incoming)):
             s = c[side]
             text = "（已删除）" if s["op"] == "d" else _show_value(ledger, c["table"], c["field"], s["value"])
-            sides[name] = {"site": s["site"], "time": s["time"].replace("T", " ")[:16], "text": text}
+            # who: the office and, when the change carried it, the person ("秀水镇 张三")
+            who = " ".join(x for x in (s["site"], s.get("person")) if x)
+            sides[name] = {"site": who, "office": s["site"], "person": s.get("person"),
+                           "time": s["time"].replace("T", " ")[:16], "text": text}
         out.append({"id": c["id"], "kind": c["kind"], "table_label": c["table_label"],
                     "record": c["record"] or c["row_id"][:8], "table": c["table"], "row_id": c["row_id"],
                     "field_label": "（整条记录）" if c["kind"] == "delete" else FIELD_LABELS.get(c["field"], c["field"]),

@@ -61,10 +61,13 @@ def install(conn: sqlcipher3.Connection) -> None:
     conn.execute("DROP VIEW IF EXISTS change_entries")
     cases = " ".join(f"WHEN '{t}' THEN (SELECT {row_json(conn, t, 'r')} FROM {t} r"
                      " WHERE r.id = c.row_id)" for t in tables)
+    # the person who made the change (schema 13); NULL while older versions are migrated through
+    person = ("c.person" if any(r[1] == "person" for r in conn.execute("PRAGMA table_info(change_log)"))
+              else "NULL")
     conn.execute(
         "CREATE VIEW change_entries AS SELECT c.seq, c.tbl, c.row_id, c.op,"
         f" coalesce(c.data, CASE c.tbl {cases} END) AS data, c.base, c.hlc, c.site_id,"
-        " c.site_seq FROM change_log c")
+        f" c.site_seq, {person} AS person FROM change_log c")
     for t in tables:
         release = (f"UPDATE change_log SET data = {row_json(conn, t, 'OLD')}"
                    " WHERE seq = OLD.log_seq AND data IS NULL;")

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, overload
 
 import sqlcipher3
 
-from . import held, migrations
+from . import audit, held, migrations
 from .columns import DERIVED_COLUMNS, local_columns
 from ..errors import UserError, os_error_message
 from .connection import WRITE_FAILED, backup_to, connect, write_failure
@@ -41,6 +41,11 @@ Stamp = tuple[int, str]  # (hybrid logical clock, site id): the total order of w
 # that raises and is cleared, twice): ~2 µs per None, 0.11 s of a 10,000-enterprise import
 # with six empty columns. An adapter that gives None back binds the same NULL at once.
 sqlcipher3.register_adapter(type(None), lambda value: None)
+
+
+# Ledger files this process found damaged (Ledger.verify): a session's held audit entries
+# are not written into them when it closes.
+FOUND_DAMAGED: set[str] = set()
 
 
 def new_id() -> str:
@@ -114,6 +119,28 @@ def dump_json(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
+# Chinese names of the synced tables and of the operations, for the audit log's summary
+TABLE_NAMES = {
+    "townships": "乡镇", "departments": "部门", "enterprises": "企业", "monthly_figures": "月度数据",
+    "visits": "走访", "issues": "问题", "pool_events": "调库记录", "targets": "目标任务",
+    "policy_profiles": "政策配置", "projects": "项目", "scale_history": "入规历史",
+    "reward_claims": "奖补申报", "entry_checklist": "入统材料", "annual_figures": "年度数据",
+    "project_milestones": "项目节点",
+}
+OP_NAMES = {"i": "新增", "u": "修改", "d": "删除"}
+
+
+def edit_note(edits: dict[str, int]) -> tuple[str, str, str]:
+    """The 修改台账 audit entry of a transaction's own changes ("table:op" -> count)."""
+    tables: dict[str, list[str]] = {}
+    for key, count in edits.items():
+        table, _sep, op = key.partition(":")
+        tables.setdefault(table, []).append(f"{OP_NAMES.get(op, op)}{count}条")
+    obj = "、".join(TABLE_NAMES.get(t, t) for t in tables)
+    detail = "；".join(f"{TABLE_NAMES.get(t, t)}：{'，'.join(parts)}" for t, parts in tables.items())
+    return (audit.EDIT, obj, detail)
+
+
 @dataclass(frozen=True)
 class TableSpec:
     name: str
@@ -146,6 +173,18 @@ class Ledger:
         self.origin_id = self.meta("origin_id") or self.site_id
         self.wall_clock: Callable[[], float] = time.time  # replaced in tests
         self.writer_lock: WriterLock | None = None  # storage/lock.py: released on close
+        self._logs_person: bool | None = None
+        self._has_audit_log: bool | None = None
+        # this transaction's own writes ("table:op" -> count) and the audit entries asked
+        # for in it: written to the audit log when it commits (_flush_audit)
+        self._edits: dict[str, int] = {}
+        self._audit_notes: list[tuple[str, str, str]] = []
+        # the session's own entries (its unlock, the failed unlocks before it), held until
+        # the session first records something, or until it ends well (hold_audit)
+        self._held_notes: list[tuple[str, str, str, str]] = []
+        self._clear_failures = False
+        self._write_held = False  # close(): the held entries alone
+        self.failed_unlocks = 0  # wrong passwords since the unlock before this one
 
     @property
     def db(self):
@@ -156,6 +195,50 @@ class Ledger:
 
             self._db = sqlite_utils.Database(self.conn)
         return self._db
+
+    @property
+    def person(self) -> str:
+        """Who is working: the signed-in user, or 恢复码 when the ledger was opened with
+        the recovery code. Written with every change and audit entry."""
+        return self.user or audit.RECOVERY_PERSON
+
+    def logs_person(self) -> bool:
+        """Has the change log its person column (schema 13)? Not while older versions are
+        migrated through."""
+        if self._logs_person is None:
+            self._logs_person = any(r[1] == "person" for r in
+                                    self.conn.execute("PRAGMA table_info(change_log)"))
+        return self._logs_person
+
+    def hold_audit(self, notes: list[tuple[str, str, str, str]], *, clears_failures: bool = False) -> None:
+        """Entries (action, object, detail, time) of the session itself, its unlock: written
+        with the session's first recorded action, or when it is closed after ending well.
+        A session that fails (a refused import, a damaged ledger) thus leaves the file as it
+        was, byte for byte. `clears_failures`: they include the failed unlocks counted beside
+        the ledger, whose count goes once they are written."""
+        self._held_notes.extend(notes)
+        self._clear_failures = self._clear_failures or clears_failures
+
+    def audit(self, action: str, object: str = "", detail: str = "") -> None:
+        """Record what a person did in the audit log, with this transaction (or one of its
+        own): the entry is written when the transaction commits and vanishes with it when it
+        rolls back. A transaction with an entry of its own gets no 修改台账 entry as well.
+
+        Outside a transaction (recording what was done: a backup, an export, a print) a
+        ledger that cannot be written now (a damaged page, a busy or read-only file) does
+        not undo what was done: the entry is held like the session's unlock (hold_audit)."""
+        if self._depth:
+            self._audit_notes.append((action, object, detail))
+            return
+        if self.path is not None and str(self.path) in FOUND_DAMAGED:
+            # a ledger found damaged is not written for the record (close skips it too)
+            self.hold_audit([(action, object, detail, audit.now_text())])
+            return
+        try:
+            with self.transaction():
+                self._audit_notes.append((action, object, detail))
+        except sqlcipher3.dbapi2.DatabaseError:
+            self.hold_audit([(action, object, detail, audit.now_text())])
 
     # -- reading helpers --------------------------------------------------------------
     @overload
@@ -213,11 +296,14 @@ class Ledger:
             name = f"sp_{self._depth}"
             self.conn.execute(f"SAVEPOINT {name}")
             self._depth += 1
+            notes, edits = len(self._audit_notes), dict(self._edits)
             try:
                 yield self
             except BaseException:
                 self.conn.execute(f"ROLLBACK TO {name}")
                 self.conn.execute(f"RELEASE {name}")
+                del self._audit_notes[notes:]
+                self._edits = edits
                 raise
             else:
                 self.conn.execute(f"RELEASE {name}")
@@ -226,10 +312,17 @@ class Ledger:
             return
         self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
+        self._edits, self._audit_notes = {}, []
         try:
             yield self
             self._flush_clock()
+            wrote_held = self._flush_audit()
             self.conn.execute("COMMIT")
+            if wrote_held:
+                self._held_notes = []
+                if self._clear_failures and self.path is not None:
+                    audit.clear_failures(self.path)
+                self._clear_failures = False
         except sqlcipher3.dbapi2.OperationalError as e:
             self._roll_back()
             if write_failure(e):  # a full disk, a pulled USB stick: nothing was saved
@@ -241,6 +334,28 @@ class Ledger:
         finally:
             self._depth = 0
             self._clock = None
+            self._edits, self._audit_notes = {}, []
+            self._write_held = False
+
+    def _flush_audit(self) -> bool:
+        """The audit entries of the transaction about to commit: those asked for, or else
+        one 修改台账 entry summing up its own changes (one per service call, not per row),
+        after the session's held entries if they are not written yet. True when these were."""
+        notes: list[tuple[str, str, str, str | None]] = [(*n, None) for n in self._audit_notes]
+        if not notes and self._edits:
+            notes = [(*edit_note(self._edits), None)]
+        if not (notes or self._write_held and self._held_notes) or not self.site_id:
+            return False
+        if self._has_audit_log is None:  # no audit log while older versions are migrated through
+            self._has_audit_log = audit.has_log(self.conn)
+        if not self._has_audit_log:
+            return False
+        held = list(self._held_notes)
+        office = self.scalar("SELECT name FROM sites WHERE id = ?", (self.site_id,)) or ""
+        for action, obj, detail, at in [*held, *notes]:
+            audit.append(self.conn, office_id=self.site_id, office=office, person=self.person,
+                         action=action, object=obj, detail=detail, at=at)
+        return bool(held)
 
     def _roll_back(self) -> None:
         if self.conn.in_transaction:
@@ -289,11 +404,18 @@ class Ledger:
 
     def _log(self, table: str, row_id: str, op: str, data: dict, base: dict | None,
              hlc: int, seq: int) -> None:
-        self.conn.execute(
-            "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (table, row_id, op, dump_json(data), dump_json(base) if base else None, hlc,
-             self.origin_id, seq))
+        values = (table, row_id, op, dump_json(data), dump_json(base) if base else None, hlc,
+                  self.origin_id, seq)
+        if self.logs_person():
+            self.conn.execute(
+                "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq, person)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, self.person))
+        else:
+            self.conn.execute(
+                "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
+        key = f"{table}:{op}"
+        self._edits[key] = self._edits.get(key, 0) + 1
 
     def _full_insert_values(self, table: str, record: dict) -> tuple[str, dict]:
         spec = self.spec(table)
@@ -347,10 +469,11 @@ class Ledger:
         names = ", ".join(("id", *cols, *derived, held.HELD_COLUMN))
         marks = ", ".join("?" * (2 + len(cols) + len(derived)))
         insert_sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+        person = ", person" if self.logs_person() else ""
         log_sql = (
-            "INSERT INTO change_log(seq, tbl, row_id, op, data, base, hlc, site_id, site_seq)"
+            f"INSERT INTO change_log(seq, tbl, row_id, op, data, base, hlc, site_id, site_seq{person})"
             f" SELECT log_seq, ?, id, 'i', NULL, NULL, ? + log_seq, ?, ? + log_seq"
-            f" FROM {table} WHERE rowid > ?")
+            f"{', ?' if person else ''} FROM {table} WHERE rowid > ?")
         plan = [(given.get(c), spec.defaults.get(c)) for c in cols]
         identity = columns == ("id", *cols) and not spec.defaults and not derived
         # A bulk load touches index pages all over the file; each page that falls out of the
@@ -422,7 +545,10 @@ class Ledger:
                 seq0 = c.seq + 1
                 c.hlc, c.seq = hlc0 + len(chunk) - 1, seq0 + len(chunk) - 1
                 self.conn.execute(log_sql, (table, hlc0 - first_seq, self.origin_id,
-                                            seq0 - first_seq, before))
+                                            seq0 - first_seq,
+                                            *((self.person,) if self.logs_person() else ()), before))
+                key = f"{table}:i"
+                self._edits[key] = self._edits.get(key, 0) + len(chunk)
                 chunk.clear()
 
             for row in rows:
@@ -546,12 +672,17 @@ class Ledger:
                     self._write_row(table, row_id, data, insert=True)
             else:
                 self._write_row(table, row_id, data, insert=False)
-            self.conn.execute(
-                "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (table, row_id, op, dump_json(data),
-                 dump_json(entry["base"]) if entry.get("base") else None,
-                 entry["hlc"], entry["site_id"], entry["site_seq"]))
+            values = (table, row_id, op, dump_json(data),
+                      dump_json(entry["base"]) if entry.get("base") else None,
+                      entry["hlc"], entry["site_id"], entry["site_seq"])
+            if self.logs_person():
+                self.conn.execute(
+                    "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq,"
+                    " person) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, entry.get("person")))
+            else:
+                self.conn.execute(
+                    "INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
             self.conn.execute(
                 "INSERT INTO version_vector(site_id, max_seq) VALUES (?, ?) "
                 "ON CONFLICT(site_id) DO UPDATE SET max_seq = max(max_seq, excluded.max_seq)",
@@ -560,12 +691,12 @@ class Ledger:
 
     def log_entries(self, after_seq: int = 0) -> Iterator[dict]:
         cur = self.conn.execute(
-            "SELECT seq, tbl, row_id, op, data, base, hlc, site_id, site_seq FROM change_entries"
-            " WHERE seq > ? ORDER BY seq", (after_seq,))
-        for seq, tbl, row_id, op, data, base, hlc, site, site_seq in cur:
+            "SELECT seq, tbl, row_id, op, data, base, hlc, site_id, site_seq, person"
+            " FROM change_entries WHERE seq > ? ORDER BY seq", (after_seq,))
+        for seq, tbl, row_id, op, data, base, hlc, site, site_seq, person in cur:
             yield {"seq": seq, "tbl": tbl, "row_id": row_id, "op": op, "data": json.loads(data),
                    "base": json.loads(base) if base else None, "hlc": hlc, "site_id": site,
-                   "site_seq": site_seq}
+                   "site_seq": site_seq, "person": person}
 
     # -- whole-file operations -----------------------------------------------------------
     def backup(self, target: Path, progress: Callable[[int, int], None] | None = None) -> Path:
@@ -626,9 +757,22 @@ class Ledger:
         version = migrations.current_version(self.conn)
         if version != migrations.latest_version():
             problems.append(f"数据库版本为{version}，本程序版本为{migrations.latest_version()}")
+        if problems and self.path is not None:
+            FOUND_DAMAGED.add(str(self.path))  # closing never writes into it (close)
         return problems
 
-    def close(self) -> None:
+    def close(self, *, ended_well: bool = True) -> None:
+        """Close the connection. A session that ended well (not in an error, its ledger not
+        found damaged here) first writes its held audit entries (hold_audit)."""
+        if self._held_notes and ended_well and (self.path is None or str(self.path) not in FOUND_DAMAGED):
+            try:
+                if not self.conn.in_transaction:
+                    with self.transaction():
+                        self._write_held = True
+            except sqlcipher3.dbapi2.Error:
+                pass  # a damaged page, a read-only file, closed already: left as it was
+            finally:
+                self._held_notes = []
         try:
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlcipher3.dbapi2.Error:
@@ -641,5 +785,5 @@ class Ledger:
     def __enter__(self) -> "Ledger":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(ended_well=exc_type is None)

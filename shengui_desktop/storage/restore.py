@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import LedgerDamaged, UserError
-from . import lock, migrations
+from . import audit, lock, migrations
 from .connection import SQLITE_HEADER, DatabaseError, connect, connect_read_only
 from .keyslots import KeySlots, keys_path_for
 from .ledger import Ledger
@@ -201,6 +201,9 @@ def _current_identity(ledger: Ledger) -> dict:
         "max_seq": ledger.scalar("SELECT max_seq FROM version_vector WHERE site_id = ?", (me,)) or 0,
         "cert_rotation": ledger.meta("cert_rotation"),
         "sent": ledger.conn.execute("SELECT site_id, last_sent_no FROM peer_state").fetchall(),
+        # the audit log is never rolled back: what was done after the backup stays on record
+        "audit": _rows(ledger, "audit_log") if audit.has_log(ledger.conn) else None,
+        "audit_head": ledger.meta(audit.HEAD_KEY),
     }
 
 
@@ -219,6 +222,14 @@ def _carry_forward(restored: Ledger, kept: dict) -> None:
             if rows:
                 conn.executemany(f"INSERT INTO {table}({', '.join(columns)}) VALUES "  # noqa: S608
                                  f"({', '.join('?' for _ in columns)})", rows)
+        if kept["audit"] is not None:
+            columns, rows = kept["audit"]
+            # the backup's entries are the same ones (same office and number): kept as they are
+            conn.executemany(f"INSERT OR IGNORE INTO audit_log({', '.join(columns)}) VALUES "  # noqa: S608
+                             f"({', '.join('?' for _ in columns)})", rows)
+            if kept["audit_head"] is not None:
+                conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                             (audit.HEAD_KEY, kept["audit_head"]))
         for key in ("hlc", "site_seq"):
             value = max(int(restored.meta(key, "0")), kept[key])
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, str(value)))

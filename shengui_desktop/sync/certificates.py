@@ -22,7 +22,7 @@ from pyrage import x25519
 
 from ..domain.fingerprint import fingerprint
 from ..errors import UserError
-from ..storage import enrolled
+from ..storage import audit, enrolled
 
 if TYPE_CHECKING:
     from ..storage.ledger import Ledger
@@ -315,6 +315,8 @@ def rotate_keys(ledger: Ledger) -> dict:
                             " WHERE site_id = ?", (private, str(identity), site["id"]))
         ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('cert_rotation', ?)",
                             (json.dumps(rotation, ensure_ascii=False),))
+        ledger.audit(audit.KEYS, "本单位密钥", f"更换本单位密钥：原指纹{site['fingerprint']}，"
+                                               f"新指纹{new_site['fingerprint']}")
     return export_certificate(ledger)
 
 

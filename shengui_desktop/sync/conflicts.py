@@ -54,9 +54,11 @@ def list_conflicts(ledger: Ledger, status: str | None = "open") -> list[dict]:
             "kind": c["kind"], "status": c["status"],
             "winner": {"value": json.loads(c["winner_value"]) if c["winner_value"] else None,
                        "site_id": c["winner_site"], "site": sites.get(c["winner_site"], c["winner_site"]),
+                       "person": c["winner_person"],
                        "time": _when(c["winner_hlc"]), "hlc": c["winner_hlc"], "op": c["winner_op"]},
             "loser": {"value": json.loads(c["loser_value"]) if c["loser_value"] else None,
                       "site_id": c["loser_site"], "site": sites.get(c["loser_site"], c["loser_site"]),
+                      "person": c["loser_person"],
                       "time": _when(c["loser_hlc"]), "hlc": c["loser_hlc"], "op": c["loser_op"]},
             "incoming_side": c["incoming_side"], "detected_at": c["detected_at"],
             "resolved_at": c["resolved_at"], "resolved_by": c["resolved_by"],
@@ -108,5 +110,5 @@ def resolve(ledger: Ledger, conflict_id: str, keep: str) -> dict:
             cols = ledger.spec(table).columns
             ledger.insert(table, {"id": row_id, **{k: v for k, v in values.items() if k in cols}})
         ledger.conn.execute("UPDATE sync_conflicts SET status = ?, resolved_at = ?, resolved_by = ?"
-                            " WHERE id = ?", (f"kept_{side}", now, ledger.user, c["id"]))
+                            " WHERE id = ?", (f"kept_{side}", now, ledger.person, c["id"]))
     return {"id": c["id"], "kept": side, "table": table, "row_id": row_id}

@@ -22,14 +22,15 @@ from typing import TYPE_CHECKING, Callable
 
 from ..domain.text import hidden_characters
 from ..errors import UserError
-from ..storage import held, migrations, origins
-from . import certificates, package, transfers
+from ..storage import audit, held, migrations, origins
+from . import audit_trail, certificates, package, transfers
 from .rules import COUNTY, county_only, label, synced_tables, table_kind
 
 if TYPE_CHECKING:
     from ..storage.ledger import Ledger
 
-_COLUMNS = "c.tbl, c.row_id, c.op, c.data, c.base, c.hlc, c.site_id, c.site_seq"
+# the person last: the positions before it are read by number below
+_COLUMNS = "c.tbl, c.row_id, c.op, c.data, c.base, c.hlc, c.site_id, c.site_seq, c.person"
 
 
 @dataclass
@@ -296,7 +297,7 @@ def select_entries(ledger: Ledger, peer: dict, full: bool,
 def _check_county_only(ledger: Ledger, rows: list[tuple]) -> None:
     """A township's export refuses early what the county would refuse (with the records)."""
     problems = []
-    for _seq, tbl, row_id, op, data, _b, _h, _s, _q in rows:
+    for _seq, tbl, row_id, op, data, _b, _h, _s, _q, _p in rows:
         fields = county_only(tbl)
         if not fields:
             continue
@@ -310,9 +311,11 @@ def _check_county_only(ledger: Ledger, rows: list[tuple]) -> None:
 
 
 def _line(row: tuple) -> str:
-    _seq, tbl, row_id, op, data, base, hlc, site, seq = row
+    _seq, tbl, row_id, op, data, base, hlc, site, seq, person = row
+    # the person (schema 13) only when known: a change made before it has none
+    who = f',"person":{json.dumps(person, ensure_ascii=False)}' if person else ""
     return (f'{{"tbl":"{tbl}","row_id":{json.dumps(row_id)},"op":"{op}","data":{data},'
-            f'"base":{base or "null"},"hlc":{hlc},"site_id":"{site}","site_seq":{seq}}}')
+            f'"base":{base or "null"},"hlc":{hlc},"site_id":"{site}","site_seq":{seq}{who}}}')
 
 
 # Longest name and code parts of a file name, in UTF-8 bytes: a file name may have 255 bytes
@@ -376,7 +379,10 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
     for r in rows:
         counts[r[1]] = counts.get(r[1], 0) + 1
     report("pack", 0, len(rows))
-    plain = ("\n".join(map(_line, rows)) + "\n").encode() if rows else b""
+    # a township's audit entries the county has not acknowledged, after the changes
+    trail = audit_trail.select_audit(ledger, peer, full)
+    lines = [*map(_line, rows), *(json.dumps({"audit": e}, ensure_ascii=False) for e in trail)]
+    plain = ("\n".join(lines) + "\n").encode() if lines else b""
     payload = package.compress_and_encrypt(plain, peer["age_recipient"])
     vv = dict(ledger.conn.execute("SELECT site_id, max_seq FROM version_vector").fetchall())
     now = datetime.now().astimezone()
@@ -405,6 +411,7 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
             "last_received_no": ledger.scalar(
                 "SELECT last_received_no FROM peer_state WHERE site_id = ?", (peer["id"],)) or 0,
             "entries": len(rows), "counts": counts,
+            "audit_entries": len(trail), "audit_seen": audit_trail.seen_for(ledger, peer),
             "payload": {"name": package.PAYLOAD, "encryption": "age-x25519",
                         "compression": "gzip", "content": "jsonl",
                         "size": len(payload), "sha256": hashlib.sha256(payload).hexdigest()},
@@ -412,6 +419,9 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
         manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
         wanted = out_dir / file_name(me, peer, now, number)
         path = package.write(wanted, manifest_bytes, certificates.sign(ledger, manifest_bytes), payload)
+        ledger.audit(audit.EXPORT_PACKAGE, path.name,
+                     f"发往{peer['name']}（{peer['area_code']}），第{number}号包，变更{len(rows)}条"
+                     + ("，完整包" if full else ""))
         if path != wanted:
             notices.append(f"文件夹中已有同名的“{wanted.name}”（另一次导出写出的：可能出自本单位另一台电脑上的台账、"
                            f"本台账的副本或备份），未覆盖它，本包另存为“{path.name}”。")

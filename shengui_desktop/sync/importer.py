@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Callable
 
 from ..gc_pause import collector_paused
 from ..progress import Cancel, Job, Progress
-from ..storage import held, migrations, origins
-from . import certificates, duplicates, package, transfers
+from ..storage import audit, held, migrations, origins
+from . import audit_trail, certificates, duplicates, package, transfers
 from .authorise import check_township_package, screen, table_rights
 from .errors import PackageRejected, import_cancelled
 from .merge import MergeResult, Plan, known_records, merge, plan
@@ -79,6 +79,7 @@ class ImportResult:
     enrolled: bool = False
     touched: dict = field(default_factory=dict)
     rekeyed: dict | None = None     # the re-keying this import made (services.sync.rekey_site)
+    audit_entries: int = 0          # a township's audit entries new to this ledger
 
     @property
     def message(self) -> str:
@@ -282,12 +283,14 @@ def _prepare(raw: package.RawPackage, identities: list, types: dict,
     while this one is merged (SQLite writes without holding the GIL)."""
     package.check_payload_hash(raw)
     plain = package.decrypt(raw, identities)
-    items = package.parse_lines(plain, raw.path.name)
+    items, trail = audit_trail.split(package.parse_lines(plain, raw.path.name), raw.manifest,
+                                     raw.path.name)
     big_ints = _has_long_number(plain)
     del plain
     entries = validate_entries(None, items, raw.manifest, raw.path.name, check_ranges=big_ints,
                                types=types)
     planned = plan(entries, maker)
+    planned.audit = trail
     if sender is not None and sender["role"] == "township":
         planned.screened = screen(entries, sender, rights)
     if reader is not None:
@@ -381,6 +384,24 @@ def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
             # (packages another copy of this ledger imported are no gap)
             ledger.conn.execute("UPDATE peer_state SET covered_no = max(covered_no, ?) WHERE site_id = ?",
                                 (m["package_no"], v.sender["site_id"]))
+        if v.sender["role"] == "township":
+            result.audit_entries, notes = audit_trail.store(ledger, v.sender, planned.audit)
+            result.warnings += notes
+        else:
+            audit_trail.acknowledge(ledger, v.sender, m)
+        # the audit log of this office: committed with the import, or not at all
+        who = f"{v.sender['name']}（{v.sender['area_code']}）"
+        if result.rekeyed:
+            ledger.audit(audit.REKEY, who, f"原指纹{result.rekeyed['old_fingerprint']}已吊销，"
+                                           f"新指纹{result.rekeyed['new_fingerprint']}（电话核对）")
+        elif result.enrolled:
+            ledger.audit(audit.ENROL, who, f"指纹{v.enrol['fingerprint']}（电话核对后登记）")
+        if v.rotate:
+            ledger.audit(audit.KEYS, who, "对方更换了密钥（由原密钥签名确认），已更新登记的密钥")
+        ledger.audit(audit.IMPORT_PACKAGE, name,
+                     f"{who}第{m['package_no']}号包：新变更{merged.new_entries}条"
+                     + (f"，冲突{merged.conflicts}处" if merged.conflicts else "")
+                     + (f"，审计记录{result.audit_entries}条" if result.audit_entries else ""))
         if ledger.meta("role") == "county":
             result.duplicates = duplicates.detect(ledger, merged.touched.get("enterprises", ()))
         else:

@@ -146,6 +146,7 @@ class Plan:
     newest_hlc: int = 0
     screened: object = None   # authorise.Screened, when the sender is a township
     known_before: set | None = None  # known_records() as of before the import command
+    audit: list = field(default_factory=list)  # the sender's audit entries (audit_trail)
 
 
 def _summarise(p: Plan) -> Plan:
@@ -231,11 +232,16 @@ def known_records(conn, ids: dict[str, list[str]]) -> set[tuple[str, str]]:
     return known
 
 
+# an entry's columns as load_entry reads them (the person last, schema 13)
+ENTRY_COLUMNS = "tbl, row_id, op, data, base, hlc, site_id, site_seq, person"
+
+
 def load_entry(row) -> dict:
-    tbl, row_id, op, data, base, hlc, site, seq = row
+    """An entry of this ledger's log (ENTRY_COLUMNS, or the same without the person)."""
+    tbl, row_id, op, data, base, hlc, site, seq = row[:8]
     return {"tbl": tbl, "row_id": row_id, "op": op, "data": json.loads(data),
             "base": json.loads(base) if base else None, "hlc": hlc, "site_id": site,
-            "site_seq": seq, "local": True}
+            "site_seq": seq, "person": row[8] if len(row) > 8 else None, "local": True}
 
 
 def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
@@ -343,7 +349,8 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         conn.executemany("INSERT INTO temp._sync_hist VALUES (?, ?)", list(known_rows))
         local: dict[tuple[str, str], list[dict]] = {}
         tables = {t for t, _ in known_rows}
-        for row in conn.execute(held.record_entries_sql(conn, "temp._sync_hist", sorted(tables))):
+        for row in conn.execute(held.record_entries_sql(conn, "temp._sync_hist", sorted(tables),
+                                                        ENTRY_COLUMNS)):
             local.setdefault((row[0], row[1]), []).append(load_entry(row))
         current: dict[tuple[str, str], dict] = {}
         for table in tables:
@@ -384,12 +391,14 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
                 "loser" if c.winner.get("local") and not c.loser.get("local") else None)
         rows.append((uuid.uuid4().hex, c.tbl, c.row_id, c.field, c.kind, dump_json(c.winner_value),
                      c.winner["hlc"], c.winner["site_id"], c.winner["op"], dump_json(c.loser_value),
-                     c.loser["hlc"], c.loser["site_id"], c.loser["op"], side, package_id, now))
+                     c.loser["hlc"], c.loser["site_id"], c.loser["op"], side, package_id, now,
+                     c.winner.get("person"), c.loser.get("person")))
     before = conn.total_changes
     conn.executemany(
         "INSERT OR IGNORE INTO sync_conflicts(id, tbl, row_id, field, kind, winner_value,"
         " winner_hlc, winner_site, winner_op, loser_value, loser_hlc, loser_site, loser_op,"
-        " incoming_side, package_id, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " incoming_side, package_id, detected_at, winner_person, loser_person)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows)
     result.conflicts = conn.total_changes - before
 

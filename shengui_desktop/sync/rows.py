@@ -18,8 +18,14 @@ if TYPE_CHECKING:
 CHUNK = 5000
 HELD_CHUNK = 20000  # rows per JSON array (a few MB of text)
 _STAMPS = itemgetter("row_id", "hlc", "site_seq")
-_STAMPS_SITE = itemgetter("row_id", "hlc", "site_seq", "site_id")
-_SITE = itemgetter("site_id")
+
+
+def _stamps_site(e: dict) -> tuple:
+    return e["row_id"], e["hlc"], e["site_seq"], e["site_id"], e.get("person")
+
+
+def _origin(e: dict) -> tuple:
+    return e["site_id"], e.get("person")
 
 
 def table_specs(ledger: Ledger) -> dict[str, TableSpec]:
@@ -107,11 +113,14 @@ class Writer:
             # {rows}/{stamps}: a JSON array; {first}: the seq of the first one's log entry
             held_sql = (f"INSERT INTO {table} ({names}, {held.HELD_COLUMN})"
                         f" SELECT j.value->>0, {picks}, {{first}} + j.key FROM jsonb_each({{rows}}) j")
-            # {stamps}: [row id, hlc, site seq] or, when {site} is NULL, [..., site id]
+            # {stamps}: [row id, hlc, site seq] or, when {site} is NULL, [..., site id, person]
+            # ({person}: everyone's when they share it)
             log_sql = (
-                "INSERT INTO change_log(seq, tbl, row_id, op, data, base, hlc, site_id, site_seq)"
-                f" SELECT {{first}} + s.key, '{table}', s.value->>0, 'i', NULL, NULL, s.value->>1,"
-                " coalesce({site}, s.value->>3), s.value->>2 FROM jsonb_each({stamps}) s")
+                "INSERT INTO change_log(seq, tbl, row_id, op, data, base, hlc, site_id, site_seq,"
+                f" person) SELECT {{first}} + s.key, '{table}', s.value->>0, 'i', NULL, NULL,"
+                " s.value->>1, coalesce({site}, s.value->>3), s.value->>2,"
+                " CASE WHEN {site} IS NULL THEN s.value->>4 ELSE {person} END"
+                " FROM jsonb_each({stamps}) s")
             self.plans[table] = (cols, derived, f"INSERT INTO {table} ({names}) VALUES ({marks})",
                                  held_sql, log_sql)
         return self.plans[table]
@@ -127,14 +136,15 @@ class Writer:
         with one statement per table and chunk, the writer waited for the GIL at each
         statement (the worker holds it for the length of a parse) and the two mostly took
         turns. The seq numbers are given, not left to SQLite's choice of the next rowid."""
-        columns = [f"{t}_{part}" for t in tables for part in ("first", "rows", "stamps", "site")]
+        columns = [f"{t}_{part}" for t in tables
+                   for part in ("first", "rows", "stamps", "site", "person")]
         if self.ingest != tables:
             body = []
             for t in tables:
                 _cols, _derived, _insert, held_sql, log_sql = self.plan(t)
                 first = f"NEW.{t}_first"
                 body.append(log_sql.replace("{stamps}", f"NEW.{t}_stamps").replace("{first}", first)
-                            .replace("{site}", f"NEW.{t}_site"))
+                            .replace("{site}", f"NEW.{t}_site").replace("{person}", f"NEW.{t}_person"))
                 body.append(held_sql.replace("{rows}", f"NEW.{t}_rows").replace("{first}", first))
             self.conn.execute("DROP VIEW IF EXISTS temp._held_ingest")
             self.conn.execute("CREATE TEMP VIEW _held_ingest AS SELECT "
@@ -167,10 +177,12 @@ class Writer:
                 params[f"{t}_first"] = first
                 params[f"{t}_rows"] = (orjson.dumps(rows[start:start + HELD_CHUNK]).decode()
                                        if chunk else None)
-                # a township's changes all come from it: its id once, not on every entry
-                sites = set(map(_SITE, chunk))
-                params[f"{t}_site"] = sites.pop() if len(sites) == 1 else None
-                stamps = map(_STAMPS if params[f"{t}_site"] else _STAMPS_SITE, chunk)
+                # a township's changes all come from it, mostly from one person: its id and
+                # the person once, not on every entry
+                origins = set(map(_origin, chunk))
+                site, person = origins.pop() if len(origins) == 1 else (None, None)
+                params[f"{t}_site"], params[f"{t}_person"] = site, person
+                stamps = map(_STAMPS if site else _stamps_site, chunk)
                 params[f"{t}_stamps"] = orjson.dumps(list(stamps)).decode() if chunk else None
                 first += len(chunk)
                 count += len(chunk)
@@ -188,14 +200,14 @@ class Writer:
             tick(0)
 
     def log(self, entries: list[dict], tick) -> None:
-        sql = ("INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq)"
-               " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        sql = ("INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq, person)"
+               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
         for start in range(0, len(entries), CHUNK):
             chunk = entries[start:start + CHUNK]
             self.conn.executemany(sql, [
                 (e["tbl"], e["row_id"], e["op"], dump_json(e["data"]),
                  dump_json(e["base"]) if e.get("base") else None, e["hlc"], e["site_id"],
-                 e["site_seq"]) for e in chunk])
+                 e["site_seq"], e.get("person")) for e in chunk])
             tick(len(chunk))
 
 

@@ -12,6 +12,7 @@ from ...domain.records import POOLS, SOURCES, STAT_STATUSES
 from ...errors import UserError
 from ...spreadsheets.columns import MONEY_FIELDS
 from ...progress import Cancel, ImportCancelled, Job, Progress
+from ...storage import audit
 from ..ledger.figures import YearRevenue, year_revenues
 from ..office.site import this_site
 from .activity_export import IssueFilter, write_issues, write_visits
@@ -98,6 +99,7 @@ def _write(ledger: Ledger, what: str, book, out: Path, job: Job, *, year: int, t
     job.tell("写入文件", 0, 1)
     job.check()
     path = book.save(Path(out))
+    ledger.audit(audit.EXPORT_SHEET, EXPORT_TITLES[what], f"{Path(path).name}，{rows}行")
     job.tell("写入文件", 1, 1)
     return {"path": str(path), "title": EXPORT_TITLES[what], "rows": rows, "notes": notes}
 

@@ -24,6 +24,7 @@ from ...spreadsheets.layout import NO_OVERRIDES, Layout, Overrides, data_rows, f
 from ...spreadsheets.reader import Grid, read_workbook
 from ...spreadsheets.record_columns import record_kind
 from ...spreadsheets.report import Finding, write_marked_copy
+from ...storage import audit
 from ...storage.ledger import Ledger, reference_id
 from .annual_rows import YEARS, AnnualRows
 from .enterprise_bulk import EnterpriseColumns
@@ -297,6 +298,12 @@ class Planner:
         done = 0
         job.tell("写入台账", 0, total)
         with ledger.transaction():
+            # one audit entry for the whole import (instead of 修改台账), with it or not at all
+            ledger.audit(audit.IMPORT_SHEET, Path(self.result.path).name,
+                         f"新增企业{len(plan.new)}家，修改企业{len(plan.updates)}家，"
+                         f"新增月度数据{len(plan.figure_inserts)}条，修改{len(plan.figure_updates)}条，"
+                         f"年度数据{len(plan.annual_inserts) + len(plan.annual_updates)}条，"
+                         f"其他记录{len(self.records.inserts) + len(self.records.updates)}条")
             for name, code in new_townships.items():
                 ledger.insert("townships", {"id": reference_id("township", code), "code": code,
                                             "name": name})

@@ -44,6 +44,7 @@ from ...progress import Cancel, Job, Progress
 from ...storage import restore
 from ...storage.connection import DatabaseError
 from ...storage.keyslots import KeySlots, keys_path_for
+from .audit import RESTORE, record
 from .session import unlock
 from .upkeep import backup_ledger
 from .users import require_admin
@@ -307,6 +308,8 @@ def finish_restore(ledger: Ledger, prepared: PreparedRestore) -> Restored:
     connection to its file must be closed first. Returns the restored ledger, open."""
     require_admin(ledger, "从备份恢复台账")
     restored = restore.swap_in(ledger, prepared.staged)
+    record(restored, RESTORE, prepared.source.path.name,
+           f"从{prepared.source.made_text}的备份恢复；恢复前的台账已存为“{prepared.kept.path.name}”")
     return Restored(restored, prepared.source, prepared.kept)
 
 
@@ -363,7 +366,13 @@ def restore_new_ledger(ledger_path: Path, backup: Path, *, password: str | None 
                             recovery_code=recovery_code,
                             progress=lambda done, total: job.report("复制并检查备份", done, total))
     job.tell("打开台账", 0, 1)
-    return unlock(Path(ledger_path), password=password, user=user, recovery_code=recovery_code)
+    ledger = unlock(Path(ledger_path), password=password, user=user, recovery_code=recovery_code)
+    try:
+        record(ledger, RESTORE, Path(backup).name, f"在本机新建台账“{Path(ledger_path).name}”")
+    except BaseException:
+        ledger.close()
+        raise
+    return ledger
 
 
 # -- automatic backups -------------------------------------------------------------------------

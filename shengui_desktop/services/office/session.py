@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING, Callable
 
 from ...errors import WrongPassphrase
 from ...paths import write_replacing
+from ...storage import audit as audit_chain
 from ...storage import files
 from ...storage.connection import RESTORE_ADVICE, DatabaseError, database_error
 from ...storage.keyslots import KeySlots, keys_path_for
+from . import audit
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
@@ -121,12 +123,17 @@ def unlock(path: Path, *, password: str | None = None, user: str | None = None,
     except WrongPassphrase:
         if path.exists():
             _record(path, failed_attempts(path)[0] + 1, now())
+        # it cannot be written into the ledger it could not open: counted beside it, and
+        # written into the audit log at the next successful unlock
+        audit_chain.note_failed_unlock(path, user, recovery=bool(recovery_code))
         raise
     except DatabaseError as e:  # a damaged page met while checking or upgrading the schema
         raise database_error(e, path) from None
     failures = failed_attempts(path)[0]
     _record(path, 0, now())
-    ledger.failed_unlocks = failures  # type: ignore[attr-defined]
+    ledger.failed_unlocks = failures
+    # held until the session records something or ends well (the counted failures go then)
+    audit.note_unlock(ledger, audit_chain.read_failures(path))
     return ledger
 
 
@@ -167,6 +174,7 @@ def reset_password(ledger: Ledger, recovery_code: str, user: str, new: str) -> N
     """After opening with the recovery code: give `user` a new password (the recovery code
     stays valid). The open session then works as that user."""
     files.reset_password_with_recovery(ledger.path, recovery_code, user, new)
+    audit.record(ledger, audit.USERS, user, "用恢复码重设密码")
     ledger.user = user
 
 

@@ -9,6 +9,7 @@ from ...progress import Cancel, Job, Progress
 from ...storage.connection import DatabaseError
 from ...storage.ledger import Ledger
 from ...sync.rules import label as table_label
+from .audit import BACKUP, record
 
 # The tables whose sizes the check reports beside its verdict.
 COUNTED_TABLES = ("enterprises", "monthly_figures", "visits", "issues", "change_log")
@@ -58,4 +59,6 @@ def backup_ledger(ledger: Ledger, out: Path | str,
     """An encrypted copy (same key) at `out`, its key slots beside it (`out`.keys).
     `progress(done, total)` counts pages; an exception it raises stops the copy (no file).
     The backups folder, its names and restoring are services/office/backups.py."""
-    return ledger.backup(Path(out), progress)
+    made = ledger.backup(Path(out), progress)
+    record(ledger, BACKUP, made.name, f"加密备份至“{made.parent}”")
+    return made

@@ -26,6 +26,7 @@ from ...errors import UserError, WrongPassphrase
 from ...storage import files
 from ...storage.keyslots import KeySlots, keys_path_for
 from . import session
+from .audit import KEYS, USERS, record
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
@@ -210,6 +211,7 @@ def add_user(ledger: Ledger, username: str, password: str, *, role: str,
     user = User(name, shown, code, True, datetime.now().isoformat(timespec="seconds"))
     with ledger.transaction():  # the row is rolled back if the key file cannot be written
         _upsert(ledger, user)
+        record(ledger, USERS, name, f"新增用户（{ROLES[code]}）")
         files.add_user_slot(Path(ledger.path), ledger, name, password)
     return user
 
@@ -225,6 +227,7 @@ def disable_user(ledger: Ledger, username: str) -> User:
     if user.is_admin and _active_admins(ledger) == [username]:
         raise UserError(f"“{username}”是唯一的管理员，不能停用；请先把另一位用户设为管理员")
     files.disable_user_slot(Path(ledger.path), username)
+    record(ledger, USERS, username, "停用用户")
     return _user(ledger, username)
 
 
@@ -237,6 +240,7 @@ def enable_user(ledger: Ledger, username: str, password: str) -> User:
     _check_password(password)
     with ledger.transaction():
         _upsert(ledger, user)
+        record(ledger, USERS, username, "重新启用用户并设置新密码")
         files.add_user_slot(Path(ledger.path), ledger, username, password)
     return _user(ledger, username)
 
@@ -250,6 +254,7 @@ def set_role(ledger: Ledger, username: str, role: str) -> User:
         raise UserError(f"“{username}”是唯一的管理员，不能改为{ROLES[code]}；请先把另一位用户设为管理员")
     with ledger.transaction():
         _upsert(ledger, User(user.username, user.display_name, code, user.active, user.created_at))
+        record(ledger, USERS, username, f"角色由{ROLES[user.role]}改为{ROLES[code]}")
     return _user(ledger, username)
 
 
@@ -261,13 +266,16 @@ def reset_password(ledger: Ledger, username: str, password: str) -> None:
         raise UserError(f"用户“{username}”已停用：请用“启用”并设置新密码")
     _check_password(password)
     files.add_user_slot(Path(ledger.path), ledger, username, password)
+    record(ledger, USERS, username, "管理员重设密码")
 
 
 def new_recovery_code(ledger: Ledger) -> str:
     """A new recovery code for this ledger; the old one stops opening it (copies of the key
     file in earlier backups keep the old one). Returned once, to be printed."""
     require_admin(ledger, "生成新的恢复码")
-    return files.new_recovery_code(ledger)
+    code = files.new_recovery_code(ledger)
+    record(ledger, KEYS, "恢复码", "生成新的恢复码（原恢复码作废）")
+    return code
 
 
 # -- oneself -------------------------------------------------------------------------------
@@ -284,3 +292,4 @@ def change_my_password(ledger: Ledger, old: str, new: str) -> None:
         session.change_password(ledger.path, ledger.user, old, new)
     except WrongPassphrase:
         raise WrongPassphrase("原密码不正确，密码未修改。") from None
+    record(ledger, USERS, ledger.user, "修改本人密码")

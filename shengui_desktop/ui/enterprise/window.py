@@ -11,6 +11,7 @@ from ...services.ledger import enterprises
 from ..common import APP_TITLE
 from .basic import BasicTab
 from .fit import fit_to_screen
+from .history import HistoryTab
 from .records import ClaimsTab, ProjectsTab, ScalePeriodsTab
 from .tabs import FiguresTab, IssuesTab, PolicyLinesTab, PoolTab, VisitsTab, revenue_summary, suggestion_text
 
@@ -51,10 +52,12 @@ class EnterpriseWindow(QDialog):
         self.claims = ClaimsTab(window, enterprise_id)
         self.scale_periods = ScalePeriodsTab(window, enterprise_id)
         self.checklist = PolicyLinesTab(window, enterprise_id, "checklist")
+        self.history = HistoryTab(window, enterprise_id)
         for widget, name in ((self.basic, "基本信息"), (self.figures, "月度数据"), (self.pool, "库别"),
                              (self.visits, "走访"), (self.issues, "问题"), (self.projects, "项目"),
                              (self.rewards, "奖补"), (self.claims, "奖补申报"),
-                             (self.scale_periods, "入规历史"), (self.checklist, "入统材料")):
+                             (self.scale_periods, "入规历史"), (self.checklist, "入统材料"),
+                             (self.history, "修改记录")):
             self.tabs.addTab(widget, name)
         layout.addWidget(self.tabs, 1)
         fit_to_screen(self)  # the tabs scroll; the window never grows past the screen
@@ -96,3 +99,5 @@ class EnterpriseWindow(QDialog):
             self.visits.load()
         if "issues" in tables:
             self.issues.load()
+        if tables:
+            self.history.load()

@@ -234,6 +234,9 @@ class BackupsTab(QWidget):
         """Why a restore cannot start now (other background work, open windows), or None."""
         window = self.window_
         runners = [window.runner] + [getattr(p, "runner", None) for p in pages(window)]
+        audit_tab = getattr(self.page, "audit_tab", None)
+        if audit_tab is not None:
+            runners.append(audit_tab.runner)
         if any(r is not None and r is not self.runner and r.busy() for r in runners) or \
                 getattr(window.print_page, "busy", lambda: False)():
             return "正在进行其他后台工作（读取、导入、导出或打印），请等它完成后再恢复。"

@@ -39,9 +39,9 @@ class ConflictsView(QWidget):
             Column("record", "记录", width=170),
             Column("field_label", "字段", width=80),
             Column("local_text", "本地的值", width=140),
-            Column("local_by", "本地修改（单位、时间）", width=165),
+            Column("local_by", "本地修改（单位、人员、时间）", width=235),
             Column("incoming_text", "对方的值", width=140),
-            Column("incoming_by", "对方修改（单位、时间）", width=165),
+            Column("incoming_by", "对方修改（单位、人员、时间）", width=235),
             Column("applied", "现采用", lambda v: APPLIED.get(v, ""), width=70),
             Column("outcome", "处理情况", width=130),
         ], self, row_brush=lambda r: WARN_BRUSH if r["kind"] == "delete" and r["status"] == "open"

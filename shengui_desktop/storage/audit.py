@@ -1,0 +1,182 @@
+"""The audit log's chain: appending an entry, checking a chain, and the count of failed
+unlocks kept beside the ledger.
+
+Each office keeps one chain (`audit_log` rows of its `office_id`, numbered 1, 2, … in `no`).
+An entry's hash is SHA-256 over its canonical form (:func:`canonical`) followed by the hash
+of the entry before it (64 zeros for the first), so changing, removing or slipping in an
+entry breaks the link of the entry after it. The last entry of this office's own chain is
+also written to `meta` (`audit_head`), so removing the newest entries is seen as well. A
+county holds each township's chain as that township's packages brought it.
+
+A failed unlock cannot write into a ledger it could not open: it is counted in a small file
+beside the ledger (`<ledger>.unlock-failures`, times and user names, no secrets) and written
+into the chain at the next successful unlock (services/office/session.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+import sqlcipher3
+
+GENESIS = "0" * 64
+FIELDS = ("office_id", "no", "at", "office", "person", "action", "object", "detail")
+COLUMNS = (*FIELDS, "prev_hash", "hash")
+RECOVERY_PERSON = "恢复码"  # who opened the ledger with the printed recovery code
+HEAD_KEY = "audit_head"
+
+# What a person did (the action column), in the order a filter offers them.
+UNLOCK, UNLOCK_FAILED = "解锁", "解锁失败"
+EDIT = "修改台账"
+IMPORT_SHEET, EXPORT_SHEET = "导入表格", "导出表格"
+IMPORT_PACKAGE, EXPORT_PACKAGE = "导入同步包", "导出同步包"
+PRINT = "打印报表"
+BACKUP, RESTORE = "备份", "恢复备份"
+USERS = "用户与角色"
+KEYS = "密钥"
+ENROL, REKEY = "登记乡镇", "更换乡镇密钥"
+EXPORT_AUDIT = "导出审计日志"
+ACTIONS = (UNLOCK, UNLOCK_FAILED, EDIT, IMPORT_SHEET, EXPORT_SHEET, IMPORT_PACKAGE, EXPORT_PACKAGE,
+           PRINT, BACKUP, RESTORE, USERS, KEYS, ENROL, REKEY, EXPORT_AUDIT)
+MAX_TEXT = 2000  # characters of one field (a detail is a sentence, not a document)
+
+
+def canonical(entry: dict) -> bytes:
+    """The bytes an entry's hash covers (its previous hash is appended to them)."""
+    return json.dumps([entry[f] for f in FIELDS], ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
+
+
+def entry_hash(entry: dict, prev_hash: str) -> str:
+    return hashlib.sha256(canonical(entry) + prev_hash.encode("ascii")).hexdigest()
+
+
+def now_text() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def has_log(conn: sqlcipher3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'"
+                        ).fetchone() is not None
+
+
+def append(conn: sqlcipher3.Connection, *, office_id: str, office: str, person: str,
+           action: str, object: str = "", detail: str = "", at: str | None = None) -> dict:
+    """Add an entry to `office_id`'s chain, inside the caller's transaction; returns it."""
+    last = conn.execute("SELECT no, hash FROM audit_log WHERE office_id = ? ORDER BY no DESC"
+                        " LIMIT 1", (office_id,)).fetchone()
+    no, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    entry: dict[str, Any] = {
+        "office_id": office_id, "no": no, "at": at or now_text(), "office": office[:MAX_TEXT],
+        "person": (person or RECOVERY_PERSON)[:MAX_TEXT], "action": action[:MAX_TEXT],
+        "object": (object or "")[:MAX_TEXT], "detail": (detail or "")[:MAX_TEXT]}
+    entry["prev_hash"] = prev
+    entry["hash"] = entry_hash(entry, prev)
+    conn.execute(f"INSERT INTO audit_log({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                 tuple(entry[c] for c in COLUMNS))
+    me = conn.execute("SELECT value FROM meta WHERE key = 'site_id'").fetchone()
+    if me and me[0] == office_id:
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                     (HEAD_KEY, f"{no}:{entry['hash']}"))
+    return entry
+
+
+def chain(conn: sqlcipher3.Connection, office_id: str) -> list[dict]:
+    cur = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE office_id = ?"
+                       " ORDER BY no, id", (office_id,))
+    return [dict(zip(COLUMNS, r)) for r in cur]
+
+
+@dataclass(frozen=True)
+class Break:
+    """Where a chain first breaks: the entry (number, time) and what is wrong (Chinese)."""
+    office_id: str
+    no: int
+    at: str
+    what: str
+
+
+def check_chain(office_id: str, entries: Iterable[dict], head: str | None = None) -> Break | None:
+    """The first broken link of one office's chain (entries in `no` order), or None.
+    `head`: "no:hash" of the newest entry as recorded elsewhere (this office's meta)."""
+    prev, expected, last = GENESIS, 1, None
+    entries_seen = list(entries)
+    for e in entries_seen:
+        if e["no"] != expected:
+            if e["no"] < expected:
+                return Break(office_id, e["no"], e["at"], f"第{e['no']}条出现了两次（被插入了一条记录）")
+            return Break(office_id, expected, e["at"],
+                         f"缺少第{expected}条至第{e['no'] - 1}条（记录被删除）")
+        if e["prev_hash"] != prev:
+            return Break(office_id, e["no"], e["at"],
+                         f"第{e['no']}条与前一条接不上（前一条被删除、改动或有记录被插入）")
+        if entry_hash(e, prev) != e["hash"]:
+            return Break(office_id, e["no"], e["at"], f"第{e['no']}条的内容与其摘要不符（记录被改动）")
+        prev, expected, last = e["hash"], expected + 1, e
+    if head:
+        no_text, _sep, digest = head.partition(":")
+        want = int(no_text) if no_text.isdigit() else 0
+        have = last["no"] if last else 0
+        if want > have:
+            return Break(office_id, have + 1, "", f"缺少第{have + 1}条至第{want}条（最新的记录被删除）")
+        if want < have:
+            extra = next(e for e in entries_seen if e["no"] == want + 1)
+            return Break(office_id, want + 1, extra["at"],
+                         f"第{want + 1}条起的{have - want}条不是本程序写入的（被添加了记录）")
+        if last is not None and last["hash"] != digest:
+            return Break(office_id, have, last["at"], f"第{have}条被替换（记录被改动）")
+    return None
+
+
+# -- failed unlocks, counted beside the ledger ------------------------------------------
+def failures_path(ledger_path: Path) -> Path:
+    return Path(f"{ledger_path}.unlock-failures")
+
+
+def note_failed_unlock(ledger_path: Path, user: str | None, *, recovery: bool = False) -> None:
+    """Count one failed unlock (a wrong password or recovery code) beside the ledger. Never
+    raises: a read-only folder must not turn a wrong password into another error."""
+    path = failures_path(Path(ledger_path))
+    try:
+        found = read_failures(Path(ledger_path))
+        found.append({"at": now_text(), "user": RECOVERY_PERSON if recovery else (user or ""),
+                      "how": "recovery" if recovery else "password"})
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(found[-1000:], f, ensure_ascii=False)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def read_failures(ledger_path: Path) -> list[dict]:
+    """The failed unlocks counted since the last successful one (a damaged file counts as
+    one failure of unknown time: it was there for a reason)."""
+    path = failures_path(Path(ledger_path))
+    try:
+        if not path.is_file() or path.stat().st_size > 1 << 20:
+            return [] if not path.exists() else [{"at": "", "user": "", "how": "unknown"}]
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return [{"at": "", "user": "", "how": "unknown"}]
+    if not isinstance(data, list):
+        return [{"at": "", "user": "", "how": "unknown"}]
+    out = []
+    for item in data:
+        if isinstance(item, dict):
+            out.append({k: str(item.get(k, ""))[:100] for k in ("at", "user", "how")})
+    return out
+
+
+def clear_failures(ledger_path: Path) -> None:
+    try:
+        failures_path(Path(ledger_path)).unlink(missing_ok=True)
+    except OSError:
+        pass
