@@ -161,3 +161,66 @@ def test_every_shipped_profile_round_trips_through_the_form():
             if p.value is None and not p.optional:
                 raise AssertionError(p.path)
             assert policy.parse_parameter(p, p.text) == p.value, p.path
+
+
+# -- 奖补申报审核: the county decides every enterprise's claims from one list ------------------------
+def _claim_at_township(town) -> str:
+    enterprise = town.one("SELECT id, name FROM enterprises ORDER BY name")
+    return policy.add_reward_claim(town, enterprise["id"], {
+        "kind": "tech_upgrade", "year": 2026, "amount": 5_000_000, "description": "数控车床技改",
+        "recorded_on": "2026-03-02", "evidence": "发票12张"})
+
+
+def _open_review(qtbot, window):
+    from shengui_desktop.ui.rewards.claims import ClaimsReview
+
+    window.show_page("奖补测算")
+    page = window.rewards_page
+    qtbot.mouseClick(page.claims_button, LEFT)
+    review = page.claims_dialog
+    assert isinstance(review, ClaimsReview) and review.isVisible()
+    return review
+
+
+def test_county_decides_a_township_claim_from_the_review_list(qtbot, world, tmp_path):
+    county, town = world["C"], world["A"]
+    claim_id = _claim_at_township(town)
+    exchange(town, county, tmp_path / "up")
+    window = open_window(qtbot, county, tmp_path / "c")
+    review = _open_review(qtbot, window)
+    assert review.year.currentData() == window.today.year == 2026
+    row = review.model.rows_data[0]
+    assert (row["id"], row["township_name"], row["status_label"]) == (claim_id, "秀水镇", "申报")
+    assert "共1项：申报1项" in review.tally.text() and review.decide_button.isEnabled()
+
+    # bad input: an impossible date is named at its field, nothing is written
+    before = county.get("reward_claims", claim_id)
+    qtbot.mouseClick(review.decide_button, LEFT)
+    dialog = review.decision
+    status = dialog.inputs["status"]
+    status.setCurrentIndex(status.findData("rejected"))
+    dialog.inputs["decided_on"].setText("2026-13-40")
+    dialog.inputs["decision_note"].setPlainText("发票与合同金额不符")
+    qtbot.mouseClick(dialog.save_button, LEFT)
+    assert dialog.isVisible() and "未保存" in dialog.message.text()
+    assert dialog.errors["decided_on"].isVisible() and "决定日期" in dialog.errors["decided_on"].text()
+    assert county.get("reward_claims", claim_id) == before
+
+    dialog.inputs["decided_on"].setText("2026-04-10")
+    qtbot.mouseClick(dialog.save_button, LEFT)
+    assert not dialog.isVisible()
+    done = county.get("reward_claims", claim_id)
+    assert (done["status"], done["decided_on"], done["decision_note"]) == ("rejected", "2026-04-10", "发票与合同金额不符")
+    assert review.model.rows_data[0]["status_label"] == "不予" and "不予1项" in review.tally.text()
+    # the filter by status: none left to decide
+    review.status.setCurrentIndex(review.status.findData("claimed"))
+    assert review.model.rows_data == [] and "没有符合条件的奖补申报" in review.tally.text()
+    assert not review.decide_button.isEnabled()
+
+    # the decision travels back; the township sees it and cannot decide
+    exchange(county, town, tmp_path / "down")
+    t_window = open_window(qtbot, town, tmp_path / "t")
+    t_review = _open_review(qtbot, t_window)
+    assert t_review.model.rows_data[0]["status_label"] == "不予"
+    assert t_review.model.rows_data[0]["decision_note"] == "发票与合同金额不符"
+    assert not t_review.decide_button.isEnabled() and t_review.decide() is None
