@@ -35,7 +35,7 @@ class ProfileEditor(QDialog):
         original = policy.original_profile(profile)
         before = {p.path: p.text for p in policy.profile_parameters(original)} if original else {}
 
-        hint = QLabel("双击“本县取值”修改；金额以万元计，月份用逗号分隔（如 3,6,9,12），可为空的项留空表示不设。"
+        hint = QLabel("双击“本县取值”修改；金额以万元计，月份用逗号分隔（如 3,6,9,12），可为空的项（原文件为“（空）”）留空即不设或按文件说明。"
                       "与原文件不同的行标黄。保存后版本号加一，随县级同步包发往各乡镇。")
         hint.setWordWrap(True)
         self.table = QTableWidget(len(self.params), len(self.COLUMNS))
@@ -47,7 +47,7 @@ class ProfileEditor(QDialog):
                                    | QAbstractItemView.EditTrigger.EditKeyPressed
                                    | QAbstractItemView.EditTrigger.AnyKeyPressed)
         for row, p in enumerate(self.params):
-            cells = (p.section, p.label, before.get(p.path, "—") or "（不设）", p.text, p.unit)
+            cells = (p.section, p.label, before.get(p.path, "—") or "（空）", p.text, p.unit)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setFlags(EDITABLE if col == 3 else READ_ONLY)
@@ -60,7 +60,7 @@ class ProfileEditor(QDialog):
         self.table.itemChanged.connect(lambda _i: self._mark())
         self.table.currentCellChanged.connect(lambda *_a: self._show_quote())
         self.quote = QTextBrowser()
-        self.quote.setMaximumHeight(90)
+        self.quote.setMaximumHeight(64)
 
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton("保存", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -93,7 +93,7 @@ class ProfileEditor(QDialog):
         for row in range(self.table.rowCount()):
             original, value = self.table.item(row, 2), self.table.item(row, 3)
             assert original is not None and value is not None
-            differs = original.text() not in ("—", value.text() or "（不设）")
+            differs = original.text() not in ("—", value.text() or "（空）")
             for col in range(self.table.columnCount()):
                 cell = self.table.item(row, col)
                 assert cell is not None

@@ -221,5 +221,5 @@ def _shown(text: str | None, unit: str) -> str:
     if text is None:
         return "未规定"
     if not text:
-        return "不设"
+        return "（空）"
     return f"{text}{'' if unit == '月份' else unit}" if unit != "月份" else f"{text}月"
