@@ -286,7 +286,7 @@ class ProfileParameter:
 
 # key → (label, unit, optional) for the numbers inside a reward rule
 _REWARD_FIELDS = {
-    "amount": ("金额（空为按文件由上级或财政确定）", "万元", True), "total": ("总额", "万元", False),
+    "amount": ("金额", "万元", True), "total": ("总额", "万元", False),
     "parts": ("分期数", "期", False),
     "from_year": ("自入规第几年", "年", False), "to_year": ("至入规第几年", "年", True),
     "years": ("年限", "年", False), "min_output_growth_percent": ("产值增长下限", "%", False),
