@@ -17,6 +17,15 @@ from shengui_desktop.services.office.setup import init_office
 PASSWORD = "correct-horse-9"
 
 
+@pytest.fixture(autouse=True)
+def _unlock_never_sleeps(monkeypatch):
+    """Wrong passwords make the next unlock wait (services/office/session.py); tests do not
+    sleep: the wait is skipped here (tests/test_unlock_delay.py checks it with its own sleeper)."""
+    from shengui_desktop.services.office import session
+
+    monkeypatch.setattr(session, "sleep", lambda seconds: None)
+
+
 @pytest.fixture
 def ledger_path(tmp_path):
     return tmp_path / "ledger.sgdb"

@@ -204,7 +204,8 @@ def unlock_calls(monkeypatch):
     real = session.unlock
 
     def spy(path, **kwargs):
-        calls.append({k: v for k, v in kwargs.items() if v is not None})
+        # on_wait: the command line's notice while it waits after wrong passwords
+        calls.append({k: v for k, v in kwargs.items() if v is not None and k != "on_wait"})
         return real(path, **kwargs)
 
     monkeypatch.setattr(session, "unlock", spy)

@@ -4,6 +4,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox, QWizard
 
 from conftest import PASSWORD
+from shengui_desktop.services.office import session
 from shengui_desktop.storage.files import open_ledger
 from shengui_desktop.ui.start.unlock import UnlockDialog
 from shengui_desktop.ui.start.wizard import SetupWizard, password_strength
@@ -27,24 +28,34 @@ def test_unlock_with_the_right_password(qtbot, county):
 
 
 def test_wrong_password_shows_a_message_then_locks_the_button(qtbot, county):
-    dialog = UnlockDialog(county.path)
+    """1, 2, 4 … seconds after each wrong password (services/office/session.py); the countdown
+    is driven here by its timer's ticks, not by waiting."""
+    path = county.path
+    county.close()
+    dialog = UnlockDialog(path)
     qtbot.addWidget(dialog)
-    for attempt in (1, 2):
+    assert dialog.ok.isEnabled()
+    for attempt, wait in ((1, 1), (2, 2), (3, 4)):
         _unlock(qtbot, dialog, "wrong-password")
         qtbot.waitUntil(lambda: dialog.failures == attempt, timeout=10000)
         assert "密码错误" in dialog.message.text()
-        assert dialog.ok.isEnabled()
-    _unlock(qtbot, dialog, "wrong-password")
-    qtbot.waitUntil(lambda: dialog.failures == 3, timeout=10000)
-    assert not dialog.ok.isEnabled()
-    assert "请等待2秒" in dialog.message.text()
-    dialog.try_unlock()  # Enter while locked does nothing
-    assert dialog.failures == 3
-    qtbot.waitUntil(dialog.ok.isEnabled, timeout=5000)  # the QTimer unlocks it
-    _unlock(qtbot, dialog, PASSWORD)
-    qtbot.waitUntil(lambda: dialog.ledger is not None, timeout=10000)
-    assert dialog.failures == 0
-    dialog.ledger.close()
+        assert not dialog.ok.isEnabled() and dialog.ok.text() == f"请等待{wait}秒"
+        assert f"已连续{attempt}次密码错误，请等待{wait}秒后再试。" in dialog.message.text()
+        dialog.try_unlock()  # Enter while locked does nothing
+        assert dialog.failures == attempt
+        for _ in range(wait):
+            dialog.countdown.timeout.emit()
+        assert dialog.ok.isEnabled() and dialog.ok.text() == "打开"
+    dialog.close()
+    again = UnlockDialog(path)  # the program started again: still 3 wrong passwords, still waiting
+    qtbot.addWidget(again)
+    assert again.failures == 3 and not again.ok.isEnabled()
+    for _ in range(again.remaining):
+        again.countdown.timeout.emit()
+    _unlock(qtbot, again, PASSWORD)
+    qtbot.waitUntil(lambda: again.ledger is not None, timeout=10000)
+    assert again.failures == 0 and session.failed_before(again.ledger) == 3
+    again.ledger.close()
 
 
 def test_recovery_code_opens_and_sets_a_new_password(qtbot, county, monkeypatch):

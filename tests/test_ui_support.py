@@ -59,13 +59,6 @@ def test_index_finds_pinyin_initials_substring_and_code():
     assert index.filter(Filters(text="xsjx", township="140322101")) == []
 
 
-def test_lockout_grows_and_is_capped():
-    from shengui_desktop.ui.start.unlock import lockout_seconds
-
-    assert [lockout_seconds(n) for n in range(1, 7)] == [0, 0, 2, 4, 8, 16]
-    assert lockout_seconds(40) == 60
-
-
 def type_text(qtbot, widget, text: str) -> None:
     """Key clicks for ASCII (QTest cannot synthesise CJK keys); CJK arrives as an input
     method would deliver it, committed text inserted at the cursor."""

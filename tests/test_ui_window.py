@@ -25,9 +25,8 @@ def test_status_bar_and_navigation(qtbot, county, tmp_path):
     assert "admin" in window.status_user.text()
     assert str(county.path) in window.status_path.text()
     assert window.status_unsynced.text() == f"未同步的修改：{unsynced_change_count(county):,}条"
-    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["首页", "企业台账", "培育库", "走访记录", "问题台账",
-                                                                             "目标任务", "奖补测算", "月度监测", "重点项目", "数据同步",
-                                                                             "报表打印", "Excel导入", "政策配置", "乡镇与部门", "设置"]
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == [
+        "首页", "企业台账", "走访记录", "问题台账", "培育库", "月度监测", "数据同步", "报表打印", "Excel导入", "目标任务", "奖补测算", "重点项目", "一表通", "政策配置", "乡镇与部门", "设置"]
     assert "全部企业　3户" in window.home.buttons["all"].text()
     qtbot.mouseClick(window.home.buttons["stat:below_scale"], Qt.MouseButton.LeftButton)
     assert window.stack.currentWidget() is window.ledger_page

@@ -16,12 +16,12 @@ import sys
 from pathlib import Path
 
 from ..errors import UserError, os_error_message
-from . import (claim, excel, ledger, monitor, office, policy, project, report, scale_period, sync, townships,
-               upkeep, users)
+from . import (claim, excel, forms, ledger, monitor, office, policy, project, report, scale_period, sync,
+               townships, upkeep, users)
 
 # In this order in `shengui --help`.
 GROUPS = (office, users, ledger, townships, upkeep, policy, monitor, project, claim, scale_period, sync, excel,
-          report)
+          forms, report)
 
 
 def cmd_gui(args) -> int:

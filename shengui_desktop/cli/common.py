@@ -59,13 +59,20 @@ def read_new_passphrase(prompt: str = "新密码：") -> str:
 def open_from_args(args):
     from ..services.office import session
 
+    def waiting(seconds: float, failures: int) -> None:
+        print(f"已连续{failures}次密码错误，请等待{seconds:.0f}秒…", file=sys.stderr, flush=True)
+
     recovery = environment_text("SHENGUI_RECOVERY_CODE")
     if recovery:
-        return session.unlock(ledger_path(args), recovery_code=recovery)
-    path = ledger_path(args)
-    if not path.exists():
-        raise UserError(f"找不到台账文件“{path}”。请用 --db 指定，或先运行 shengui init。")
-    ledger = session.unlock(path, password=read_passphrase(), user=getattr(args, "user", None))
+        ledger = session.unlock(ledger_path(args), recovery_code=recovery, on_wait=waiting)
+    else:
+        path = ledger_path(args)
+        if not path.exists():
+            raise UserError(f"找不到台账文件“{path}”。请用 --db 指定，或先运行 shengui init。")
+        ledger = session.unlock(path, password=read_passphrase(), user=getattr(args, "user", None),
+                                on_wait=waiting)
+    if session.failed_before(ledger):
+        print(f"注意：{session.failures_message(session.failed_before(ledger))}", file=sys.stderr)
     if ledger.opened_notice:  # the ledger was copied to this computer (shown once)
         from ..services.sync import copy_notice
 

@@ -19,6 +19,7 @@ from ..storage import origins
 from ..sync import certificates, conflicts, duplicates, exporter, importer, package, senders
 from ..sync.errors import PackageRejected
 from ..sync.rules import label as table_label
+from .office.permissions import require
 
 if TYPE_CHECKING:
     from ..storage.ledger import Ledger
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 def export_packages(ledger: Ledger, out_dir: Path, *, full: bool = False, to: str | None = None,
                     progress: Progress | None = None) -> list[exporter.ExportResult]:
     """One package per peer (a township has one: its county)."""
+    require(ledger, "sync")
     return [exporter.export_to(ledger, peer, Path(out_dir), full=full, progress=progress)
             for peer in exporter.find_peer(ledger, to)]
 
@@ -37,6 +39,7 @@ def import_packages(ledger: Ledger, paths: list[Path], *, accept_fingerprint: se
     confirmed by phone for a new office, or several (one per new office: a county receiving
     the first packages of several townships at once); each enrols only the office whose
     certificate has it."""
+    require(ledger, "enrolment" if accept_fingerprint else "sync")
     results = importer.import_files(ledger, [Path(p) for p in paths],
                                     accept_fingerprint=accept_fingerprint, progress=progress,
                                     cancel=cancel)
@@ -104,6 +107,7 @@ def rekey_site(ledger: Ledger, paths: list[Path], *, area_code: str, fingerprint
     one, the old key is revoked (its packages refused from then on), an entry is written to
     the key audit log (site_key_events), and the packages are imported: all of it in one
     transaction, or nothing when any file is refused."""
+    require(ledger, "enrolment")
     area_code = (area_code or "").strip()
     holder = certificates.enrolled_holder(ledger, area_code)
     if holder is None:
@@ -222,6 +226,7 @@ def review_conflicts(ledger: Ledger, *, settled: bool = False) -> list[dict]:
 
 
 def resolve_conflict(ledger: Ledger, conflict_id: str, keep: str) -> dict:
+    require(ledger, "sync")
     return conflicts.resolve(ledger, conflict_id, keep)
 
 
@@ -230,18 +235,22 @@ def list_duplicates(ledger: Ledger, status: str | None = "open") -> list[dict]:
 
 
 def find_duplicates(ledger: Ledger) -> int:
+    require(ledger, "sync")
     return duplicates.detect(ledger)
 
 
 def merge_duplicates(ledger: Ledger, task_id: str, survivor_id: str) -> dict:
+    require(ledger, "sync")
     return duplicates.merge(ledger, task_id, survivor_id)
 
 
 def dismiss_duplicates(ledger: Ledger, task_id: str) -> None:
+    require(ledger, "sync")
     duplicates.dismiss(ledger, task_id)
 
 
 def rotate_keys(ledger: Ledger) -> dict:
+    require(ledger, "keys")
     return certificates.rotate_keys(ledger)
 
 

@@ -20,9 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence, overload
 
 import sqlcipher3
-import sqlite_utils
 
-from ..domain.search import search_key
 from . import held, migrations
 from .columns import DERIVED_COLUMNS, local_columns
 from .connection import backup_to, connect
@@ -94,6 +92,8 @@ def reference_id(kind: str, *key: object) -> str:
 def derived_values(table: str, values: dict) -> dict:
     """The local columns computed from a record's synced values (an enterprise's search key)."""
     if table == "enterprises" and "name" in values:
+        from ..domain.search import search_key  # pypinyin: 0.5 s to import, not before a write
+
         return {"search_key": search_key(values["name"])}
     return {}
 
@@ -101,6 +101,8 @@ def derived_values(table: str, values: dict) -> dict:
 def _derived_columns(table: str, columns: dict) -> dict[str, list]:
     """derived_values for many rows at once: {derived column: a value per row}."""
     if table == "enterprises" and "name" in columns:
+        from ..domain.search import search_key
+
         return {"search_key": list(map(search_key, columns["name"]))}
     return {}
 
@@ -132,7 +134,7 @@ class Ledger:
         self.user = user
         # set when opening found the ledger copied to another computer (storage/origins.py)
         self.opened_notice: str | None = None
-        self.db = sqlite_utils.Database(conn)
+        self._db = None
         self._depth = 0
         self._clock: _Clock | None = None
         self._specs: dict[str, TableSpec] = {}
@@ -141,6 +143,16 @@ class Ledger:
         # site id, or a copy's own origin
         self.origin_id = self.meta("origin_id") or self.site_id
         self.wall_clock: Callable[[], float] = time.time  # replaced in tests
+
+    @property
+    def db(self):
+        """sqlite-utils on this connection, made on first use (its import costs half a second
+        that the start of the window should not pay)."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     # -- reading helpers --------------------------------------------------------------
     @overload

@@ -119,14 +119,12 @@ def make_demo(office: str) -> Path:
 def start(ledger: Path | None = None, demo: str | bool | None = None):
     """The dialogs before the window; returns the MainWindow, or None when the user gave up.
     `demo`: "township" or "county", "ask" (or True) to ask, None for the real ledger."""
-    from ..services.ledger.demo import DEMO_PASSWORD, DEMO_USER
-    from ..services.office import session
-    from .main_window import MainWindow
-    from .start.unlock import UnlockDialog
-    from .start.wizard import SetupWizard
-
+    # Each import where it is first needed: the unlock dialog is on screen before the main
+    # window's modules (and what they import) are loaded; bench/ measures it (start_to_unlock).
     hint = None
     if demo:
+        from ..services.ledger.demo import DEMO_PASSWORD, DEMO_USER
+
         office = demo if demo in ("township", "county") else ask_demo_office()
         if office is None:
             return None
@@ -134,6 +132,9 @@ def start(ledger: Path | None = None, demo: str | bool | None = None):
         hint = f"演示台账（{'乡镇' if office == 'township' else '县级'}）：用户 {DEMO_USER}，密码 {DEMO_PASSWORD}"
     path = Path(ledger) if ledger else default_ledger_path()
     if not path.exists():
+        from ..services.office import session
+        from .start.wizard import SetupWizard
+
         wizard = SetupWizard(path)
         accepted = wizard.exec() == SetupWizard.DialogCode.Accepted
         opened = wizard.ledger
@@ -143,12 +144,16 @@ def start(ledger: Path | None = None, demo: str | bool | None = None):
             session.close(opened)
             return None
     else:
+        from .start.unlock import UnlockDialog
+
         dialog = UnlockDialog(path, hint=hint)
         if demo:
             dialog.password.setText(DEMO_PASSWORD)
         if dialog.exec() != UnlockDialog.DialogCode.Accepted:
             return None
         opened = dialog.ledger
+    from .main_window import MainWindow
+
     window = MainWindow(opened)
     window.show()
     return window

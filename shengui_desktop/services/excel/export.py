@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from ...domain import industry
 from ...domain.records import POOLS, SOURCES, STAT_STATUSES
@@ -72,7 +72,18 @@ def export_table(ledger: Ledger, what: str, out: Path | str, *, year: int | None
     job = Job(progress, cancel, error=ImportCancelled)
     site = this_site(ledger)
     office = site["name"] if site else ""
-    book = TableBook(office, today)
+    book = TableBook(office, today, beside=Path(out))  # rows streamed: constant memory
+    try:
+        return _write(ledger, what, book, Path(out), job, year=year, today=today,
+                      enterprise_ids=enterprise_ids, with_figures=with_figures, period=period,
+                      filters=filters, monitor_filters=monitor_filters)
+    finally:
+        book.discard()
+
+
+def _write(ledger: Ledger, what: str, book, out: Path, job: Job, *, year: int, today: date,
+           enterprise_ids: list[str] | None, with_figures: bool, period: str | None,
+           filters: IssueFilter | None, monitor_filters: dict[str, str] | None) -> dict:
     job.tell("读取台账", 0, 1)
     notes: list[str] = []
     selection = _Selection(enterprise_ids)
@@ -104,6 +115,38 @@ class _Selection:
         return kept
 
 
+def _enterprise_rows(ledger: Ledger, selection: _Selection) -> Iterator[dict]:
+    """The enterprises of the list as dicts, one at a time: all by township, name and credit
+    code, or those selected in the selection's order (chosen in SQL)."""
+    if selection.ids is None:
+        cursor = ledger.conn.execute(
+            "SELECT e.* FROM enterprises e ORDER BY e.township_code, e.name, e.credit_code")
+    else:  # an id given twice counts where it was given last
+        cursor = ledger.conn.execute(
+            "SELECT e.* FROM json_each(?) j CROSS JOIN enterprises e ON e.id = j.value"
+            " GROUP BY e.id ORDER BY max(j.key)", (json.dumps(selection.ids),))
+    names = [d[0] for d in cursor.description]
+    for row in cursor:
+        yield dict(zip(names, row))
+
+
+def _figure_rows(ledger: Ledger, selection: _Selection) -> Iterator[list]:
+    """Each enterprise's months (of the selected ones, if a selection is given), by township,
+    name and credit code, month after month: the enterprises in that order, then each one's
+    months through its (enterprise, period) index. One join ordered the same way sorted all
+    3.6 million months of a province in a temporary B-tree first."""
+    where, params = ("", ()) if selection.ids is None else (
+        " WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(selection.ids),))
+    order = ledger.conn.execute(f"SELECT id, credit_code, name FROM enterprises{where}"
+                                " ORDER BY township_code, name, credit_code", params).fetchall()
+    months = ("SELECT period, revenue, output_value, tax_paid, electricity_kwh, employees"
+              " FROM monthly_figures WHERE enterprise_id = ? ORDER BY period")
+    execute = ledger.conn.execute
+    for enterprise_id, code, name in order:
+        for row in execute(months, (enterprise_id,)):
+            yield [code, name, *row]
+
+
 def _labels(ledger: Ledger) -> tuple[dict, dict]:
     townships = {r["code"]: r["name"] for r in ledger.rows("SELECT code, name FROM townships")}
     departments = {r["id"]: r["name"] for r in ledger.rows("SELECT id, name FROM departments")}
@@ -132,8 +175,7 @@ def _export_enterprises(ledger: Ledger, book, *, year, today, notes, check_cance
                Col("联系电话"), Col("地址"), Col("成立日期", "date"), Col("入统日期", "date"),
                Col("退规日期", "date"), Col("企业资质"),
                Col(f"{prior}年主营业务收入（万元）", "wan"), Col(f"{prior}年收入来源"), Col("备注")]
-    enterprises = ledger.rows("SELECT e.* FROM enterprises e ORDER BY e.township_code, e.name, e.credit_code")
-    enterprises = selection.filter(enterprises, keep_order=True)
+    enterprises = _enterprise_rows(ledger, selection)
     # twelve months, else the year's annual figure (年度数), else the months there are
     revenues = year_revenues(ledger, int(prior))
     none = YearRevenue(None, None, 0)
@@ -169,13 +211,7 @@ def _export_figures(ledger: Ledger, book, *, year, today, notes, check_cancel, s
     columns = [Col("统一社会信用代码"), Col("企业名称"), Col("月份"),
                *(Col(h, "wan" if k in MONEY_FIELDS else "int", total=k != "employees")
                  for k, h in _FIGURE_HEADERS.items())]
-    cursor = ledger.conn.execute(
-        "SELECT e.id, e.credit_code, e.name, f.period, f.revenue, f.output_value, f.tax_paid,"
-        " f.electricity_kwh, f.employees FROM monthly_figures f JOIN enterprises e"
-        " ON e.id = f.enterprise_id ORDER BY e.township_code, e.name, e.credit_code, f.period")
-    wanted = selection.order
-    count = book.add_table(sheet, f"{book.office}企业月度数据", columns,
-                           (list(r[1:]) for r in cursor if wanted is None or r[0] in wanted),
+    count = book.add_table(sheet, f"{book.office}企业月度数据", columns, _figure_rows(ledger, selection),
                            note="各月为当月数", title_columns=2)
     check_cancel()
     return count

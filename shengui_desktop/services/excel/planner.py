@@ -34,6 +34,7 @@ from .plan import Plan
 from .record_sheets import RECORD_KINDS, RecordSheets
 from .results import ImportResult, SheetSummary
 from .vocabulary import ANNUAL_INSERT_COLUMNS, DEFAULT_MONEY_UNIT, FIGURE_INSERT_COLUMNS
+from ..office.permissions import require
 
 
 def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
@@ -58,6 +59,7 @@ def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
     `columns`: the field of a column by its header text as shown (None: 不导入), for a
     header the import does not recognise or recognises wrongly; `units`: the money unit
     (亿元, 万元, 千元, 元) of a figure column by its header text (inspect_file shows both)."""
+    require(ledger, "import")
     path = Path(path)
     overrides = Overrides(dict(columns or {}), dict(units or {}))
     job = Job(progress, cancel, error=ImportCancelled)

@@ -19,6 +19,7 @@ from ...storage.ledger import monthly_figure_id
 from ..office.site import this_site
 from ..policy import active_profile, evaluate
 from . import reference
+from ..office.permissions import require
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
@@ -101,6 +102,7 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
              as_of: date | None = None, months: int = 36,
              progress: Callable[[str, int, int], None] | None = None) -> dict:
     """Fill an empty ledger (a ledger with enterprises is refused). Returns counts per table."""
+    require(ledger, "demo")
     if ledger.scalar("SELECT count(*) FROM enterprises"):
         raise UserError("台账中已有企业，演示数据只能填入空台账。")
     rng = random.Random(seed)

@@ -12,6 +12,7 @@ from ...errors import UserError, ValidationError
 from ..office.site import this_site
 from . import figures
 from .lookup import enterprise_by_credit_code, find_by_credit_code  # noqa: F401  (public here too)
+from ..office.permissions import require
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
@@ -48,6 +49,7 @@ def _check_county_only(ledger: Ledger, fields: dict, *, creating: bool) -> None:
 
 def create_enterprise(ledger: Ledger, record: dict) -> tuple[str, list[str]]:
     """Returns (id, warnings). The pool starts as given or 未入库; moves go through pools."""
+    require(ledger, "enterprises")
     clean, warnings = validate_enterprise(record)
     _check_township(ledger, clean["township_code"])
     _check_county_only(ledger, clean, creating=True)
@@ -75,6 +77,7 @@ def add_enterprise(ledger: Ledger, record: dict, *, pool: str = "none", pool_rea
     once in one ValidationError keyed by field ("pool_reason" for the reason), nothing
     written then. The enterprise starts 未入库; another pool needs a reason, recorded as its
     first pool move (调库记录) in the same transaction. Returns (id, warnings)."""
+    require(ledger, "enterprises")
     problems: dict[str, str] = {}
     clean: dict = {}
     warnings: list[str] = []
@@ -123,6 +126,7 @@ def add_enterprise(ledger: Ledger, record: dict, *, pool: str = "none", pool_rea
 
 def update_enterprise(ledger: Ledger, enterprise_id: str, changes: dict) -> tuple[dict, list[str]]:
     """Edit basic data; the pool is not editable here (a move needs a reason)."""
+    require(ledger, "enterprises")
     if "pool" in changes:
         raise UserError("库别不能直接修改，请使用“调整库别”并填写理由")
     unknown = set(changes) - set(EDITABLE) - {"tags"}
@@ -146,6 +150,7 @@ def update_enterprise(ledger: Ledger, enterprise_id: str, changes: dict) -> tupl
 
 def delete_enterprise(ledger: Ledger, enterprise_id: str) -> None:
     """Remove an enterprise entered by mistake, with its figures, visits, issues, pool moves."""
+    require(ledger, "enterprises")
     with ledger.transaction():
         for table in ("monthly_figures", "annual_figures", "visits", "issues", "pool_events"):
             for row in ledger.rows(f"SELECT id FROM {table} WHERE enterprise_id = ?", (enterprise_id,)):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from ...domain.records import POOLS, validate_pool_move
 from ...errors import UserError
 from .enterprises import enterprise_by_credit_code
+from ..office.permissions import require
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
@@ -17,6 +18,7 @@ def move_pool(ledger: Ledger, enterprise_id: str, to_pool: str, reason: str,
               decided_by: str | None = None, moved_on: str | None = None,
               allowed: tuple[str, ...] | None = None) -> str:
     """One enterprise's move: `move_pools` of one. Returns the pool event's id."""
+    require(ledger, "pools")
     moves = move_pools(ledger, [enterprise_id], to_pool, reason, decided_by=decided_by,
                        moved_on=moved_on, allowed=allowed)
     return moves[0]["event_id"]
@@ -30,6 +32,7 @@ def move_pools(ledger: Ledger, enterprise_ids: list[str], to_pool: str, reason: 
     enterprise missing or already there) refuses the whole move with a Chinese message and
     writes nothing. `allowed`: the pools the caller offers (the profile's, and 未入库).
     Returns the moves in the order given: event_id, enterprise_id, name, from_pool, to_pool."""
+    require(ledger, "pools")
     ids = list(dict.fromkeys(enterprise_ids))
     if not ids:
         raise UserError("请先选择要调整库别的企业")
@@ -66,6 +69,7 @@ def move_pools_by_credit_codes(ledger: Ledger, credit_codes: list[str], to_pool:
                                allowed: tuple[str, ...] | None = None) -> list[dict]:
     """`shengui pool move` with one or several --credit-code: every one found first (a code
     not in the ledger refuses the lot), then `move_pools`."""
+    require(ledger, "pools")
     ids = [enterprise_by_credit_code(ledger, code)["id"] for code in credit_codes]
     return move_pools(ledger, ids, to_pool, reason, decided_by=decided_by, moved_on=moved_on, allowed=allowed)
 

@@ -18,11 +18,14 @@ from typing import TYPE_CHECKING
 from ...domain.search import search_key
 from ...domain.text import checked_name, clean, match_key
 from ...errors import UserError
+from ..office.permissions import require
+from . import reference
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
 
-__all__ = ["nearest_names", "similarity", "township_lines", "rename_township", "merge_townships"]
+__all__ = ["nearest_names", "similarity", "township_lines", "rename_township", "merge_townships",
+           "add_township", "add_department", "set_target"]
 
 
 def _pinyin(name: str) -> str:
@@ -97,6 +100,7 @@ def township_lines(ledger: Ledger) -> list[dict]:
 def rename_township(ledger: Ledger, code: str, name: str) -> dict:
     """Give the township with `code` another name (a tracked change that syncs); returns
     {code, old_name, name, changed}."""
+    require(ledger, "townships")
     _county_only(ledger)
     row = _township(ledger, code)
     name = checked_name(name, "乡镇名称", "township")
@@ -118,6 +122,7 @@ def merge_townships(ledger: Ledger, source: str, into: str, *, dry_run: bool = F
 
     Returns {from, into: {code, name}, enterprises, targets_moved: [years],
     targets_dropped: [{year, net_increase, kept}], dry_run}; dry_run writes nothing."""
+    require(ledger, "townships")
     _county_only(ledger)
     src, dst = _township(ledger, source), _township(ledger, into)
     if src["code"] == dst["code"]:
@@ -157,3 +162,32 @@ def merge_townships(ledger: Ledger, source: str, into: str, *, dry_run: bool = F
             ledger.delete("targets", t["id"])
         ledger.delete("townships", src["id"])
     return result
+
+
+# -- what the 乡镇与部门 page adds (a county administrator's) ----------------------------------
+def _county_table(ledger: Ledger, table: str) -> None:
+    from ...sync.rules import check_local_write
+
+    problems = check_local_write(ledger, table, {})
+    if problems:
+        raise UserError("；".join(problems))
+
+
+def add_township(ledger: Ledger, code: str, name: str) -> str:
+    """A township the county adds by hand (reference.add_township, which set-up and imports
+    also use, checks no role: their callers have)."""
+    require(ledger, "townships")
+    _county_only(ledger)
+    return reference.add_township(ledger, code, name)
+
+
+def add_department(ledger: Ledger, name: str) -> str:
+    require(ledger, "townships")
+    _county_table(ledger, "departments")
+    return reference.add_department(ledger, name)
+
+
+def set_target(ledger: Ledger, record: dict) -> str:
+    """A department's or township's target typed on the page (reference.set_target)."""
+    require(ledger, "targets")
+    return reference.set_target(ledger, record)

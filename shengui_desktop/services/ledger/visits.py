@@ -9,12 +9,14 @@ from ...domain.records import OPEN_ISSUE_STATUSES, split_visitors, validate_issu
 from ...errors import UserError, ValidationError
 from .enterprises import enterprise_by_credit_code
 from .reference import department_id
+from ..office.permissions import require
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
 
 
 def add_issue(ledger: Ledger, enterprise_id: str, record: dict, visit_id: str | None = None) -> str:
+    require(ledger, "issues")
     clean = validate_issue(record)
     if ledger.get("enterprises", enterprise_id) is None:
         raise UserError("企业不存在")
@@ -27,6 +29,7 @@ def add_issue(ledger: Ledger, enterprise_id: str, record: dict, visit_id: str | 
 
 
 def update_issue(ledger: Ledger, issue_id: str, changes: dict) -> dict:
+    require(ledger, "issues")
     current = ledger.get("issues", issue_id)
     if current is None:
         raise UserError("问题不存在")
@@ -45,6 +48,7 @@ def update_issue(ledger: Ledger, issue_id: str, changes: dict) -> dict:
 def add_visit(ledger: Ledger, enterprise_id: str, record: dict,
               issues: list[dict] | None = None) -> tuple[str, list[str]]:
     """A visit and the issues raised in it, all or nothing. Returns (visit id, issue ids)."""
+    require(ledger, "visits")
     clean = validate_visit(record)
     if ledger.get("enterprises", enterprise_id) is None:
         raise UserError("企业不存在")
@@ -74,6 +78,7 @@ def add_visit_by_credit_code(ledger: Ledger, credit_code: str, record: dict,
                              department: str | None = None) -> tuple[dict, str, list[str]]:
     """`shengui visit add`: the enterprise named by its credit code, the issues' responsible
     department by its name. Returns (enterprise, visit id, issue ids)."""
+    require(ledger, "visits")
     enterprise = enterprise_by_credit_code(ledger, credit_code)
     responsible = department_id(ledger, department) if issues else None
     visit_id, issue_ids = add_visit(ledger, enterprise["id"], record,
@@ -145,6 +150,7 @@ def recent_visitors(ledger: Ledger, limit: int = 30) -> list[str]:
 
 # -- drafts: unfinished forms kept inside the encrypted ledger (local, never synced) ---------
 def save_draft(ledger: Ledger, kind: str, content: dict, draft_id: str | None = None) -> str:
+    require(ledger, "drafts")
     import json
     import uuid
 
@@ -171,5 +177,6 @@ def list_drafts(ledger: Ledger, kind: str) -> list[dict]:
 
 
 def delete_draft(ledger: Ledger, draft_id: str) -> None:
+    require(ledger, "drafts")
     with ledger.transaction():
         ledger.conn.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))

@@ -149,7 +149,8 @@ def make_backup(ledger: Ledger, *, kind: str = "manual", progress: Progress | No
                 cancel: Cancel = None, folder: Path | None = None) -> Backup:
     """An encrypted backup now, into the backups folder (made if missing), or into `folder`
     (a USB stick: 备份到U盘), with its key file beside it. A cancel stops it and leaves no
-    file."""
+    file. Anyone signed in may make one (it writes nothing to the ledger and is as encrypted
+    as it); restoring one is an administrator's."""
     if ledger.path is None:
         raise UserError("内存中的台账不能备份。")
     job = Job(progress, cancel)

@@ -17,6 +17,7 @@ from ..ledger.figures import revenue_by_year
 from ..ledger.lookup import enterprise_by_credit_code
 from .evaluation import evaluate
 from .profiles import active_profile
+from ..office.permissions import require
 
 THRESHOLD_YUAN = 20_000_000
 
@@ -65,6 +66,7 @@ def entry_checklist(ledger: Ledger, enterprise_id: str, today: date | None = Non
 def set_checklist_item(ledger: Ledger, enterprise_id: str, item: str, done: bool,
                        note: str | None = None, done_on: str | None = None) -> dict:
     """Tick (or untick) one entry-material item; returns the fields that changed."""
+    require(ledger, "records")
     if item not in CHECKLIST_ITEMS:
         raise UserError(f"没有“{item}”这一申报材料项")
     if ledger.get("enterprises", enterprise_id) is None:
@@ -85,6 +87,7 @@ def update_entry_checklist(ledger: Ledger, credit_code: str, *, done: list[str] 
                            undone: list[str] | tuple = (), note: str | None = None) -> list[ChecklistItem]:
     """`shengui checklist`: tick and untick items of the enterprise named by its credit code,
     all or nothing; returns its checklist as it then stands."""
+    require(ledger, "records")
     enterprise = enterprise_by_credit_code(ledger, credit_code)
     if done or undone:
         with ledger.transaction():

@@ -11,7 +11,7 @@ from typing import Callable
 from ...domain.evaluation import Evaluation
 from ...domain.policy_rules import evaluate_one, not_above, project_revenue, rank_into_pools, revenue_jump_flag
 from ...storage.ledger import Ledger
-from .facts import gather_facts
+from .facts import gather_facts, latest_month
 from .profiles import active_profile
 from .targets import pool_sizing
 
@@ -19,8 +19,17 @@ from .targets import pool_sizing
 # The last evaluation of a whole ledger, keyed by (file, last change-log entry, day): every
 # write to a synced table appends to the change log, so an unchanged key means unchanged
 # inputs. The home page, the ledger page and the reminders would otherwise each pay the
-# full evaluation (seconds at 100,000 enterprises).
-_last_full: tuple[tuple, dict[str, Evaluation]] | None = None
+# full evaluation (seconds at 100,000 enterprises). After a few writes it is caught up
+# incrementally (_catch_up): only the enterprises those writes touched are evaluated again.
+_last_full: tuple[tuple, dict[str, Evaluation], str | None] | None = None
+
+# Tables whose records are an enterprise's own inputs to the rules (found by enterprise_id)
+_PER_ENTERPRISE = frozenset({"monthly_figures", "annual_figures", "visits", "projects"})
+# Tables the rules never read: a write to them changes no evaluation
+_NOT_READ = frozenset({"issues", "pool_events", "entry_checklist", "reward_claims",
+                       "project_milestones", "townships", "departments"})
+# More new entries than this: evaluating everything again is as quick
+_CATCH_UP_LIMIT = 5000
 
 
 def evaluate(ledger: Ledger, enterprise_ids: list[str] | None = None, today: date | None = None,
@@ -34,14 +43,70 @@ def evaluate(ledger: Ledger, enterprise_ids: list[str] | None = None, today: dat
     today = today or date.today()
     key = (str(ledger.path), ledger.scalar("SELECT max(seq) FROM change_log"), today)
     cached = _last_full
+    if cached is not None and cached[0] != key:
+        cached = _last_full = _catch_up(ledger, cached, key, today)
     if cached is not None and cached[0] == key:
         if enterprise_ids is None:
             return dict(cached[1])
         return {i: cached[1][i] for i in enterprise_ids if i in cached[1]}
+    latest = latest_month(ledger, today)
     result = _evaluate(ledger, enterprise_ids, today, progress, cancelled)
     if enterprise_ids is None and not (cancelled and cancelled()):
-        _last_full = (key, dict(result))
+        _last_full = (key, dict(result), latest)
     return result
+
+
+def _touched(ledger: Ledger, after: int, upto: int) -> set[str] | None:
+    """The enterprises whose evaluation the change-log entries after `after` (up to `upto`)
+    can change; None when they may change more than those (a deletion, a record moved to
+    another enterprise, the profile, targets, the 规上 history …) or are too many to look at."""
+    entries = ledger.conn.execute(
+        "SELECT tbl, row_id, op, data FROM change_log WHERE seq > ? AND seq <= ?"
+        " LIMIT ?", (after, upto, _CATCH_UP_LIMIT + 1)).fetchall()
+    if len(entries) > _CATCH_UP_LIMIT:
+        return None
+    touched: set[str] = set()
+    for tbl, row_id, op, data in entries:
+        if tbl in _NOT_READ:
+            continue
+        if op == "d":
+            return None
+        if tbl == "enterprises":
+            touched.add(row_id)
+        elif tbl in _PER_ENTERPRISE:
+            if op == "u" and data is not None and '"enterprise_id"' in data:
+                return None  # moved from one enterprise to another: the first is not named
+            owner = ledger.scalar(f"SELECT enterprise_id FROM {tbl} WHERE id = ?", (row_id,))
+            if owner is None:
+                return None
+            touched.add(owner)
+        else:
+            return None
+    return touched
+
+
+def _catch_up(ledger: Ledger, cached: tuple, key: tuple, today: date):
+    """The cached evaluation brought up to `key` by evaluating again only the enterprises
+    the new change-log entries touched; None when that cannot give what a full evaluation
+    would (tests/test_perf_paths.py compares the two)."""
+    (path, seq, day), evaluations, latest = cached
+    if path != key[0] or day != today or seq is None or key[1] is None or key[1] < seq:
+        return None
+    touched = _touched(ledger, seq, key[1])
+    if touched is None:
+        return None
+    profile = active_profile(ledger)
+    # ranked pools (孝义) depend on every enterprise; "months so far" on the latest month anyone reported
+    if (profile is not None and profile.pool_sizing) or latest_month(ledger, today) != latest:
+        return None
+    fresh = _evaluate(ledger, sorted(touched), today, None, None) if touched else {}
+    evaluations = dict(evaluations)
+    for enterprise_id in touched:
+        if enterprise_id in fresh:
+            evaluations[enterprise_id] = fresh[enterprise_id]
+        else:
+            evaluations.pop(enterprise_id, None)
+    return key, evaluations, latest
 
 
 def _evaluate(ledger: Ledger, enterprise_ids: list[str] | None, today: date,

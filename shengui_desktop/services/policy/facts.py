@@ -41,6 +41,13 @@ def _chunks(ids: list[str] | None) -> Iterable[list[str] | None]:
         yield ids[i:i + _CHUNK]
 
 
+def latest_month(ledger: Ledger, today: date) -> str | None:
+    """"Months so far": the latest month of this year up to today's that anybody reported
+    (YYYY-MM, the index on period); None before the first."""
+    return ledger.scalar("SELECT max(period) FROM monthly_figures WHERE period >= ? AND period <= ?",
+                         (f"{today.year}-01", f"{today.year}-{today.month:02d}"))
+
+
 def gather_facts(ledger: Ledger, today: date, enterprise_ids: list[str] | None = None,
                  window_months: int = 12, jump_percent: int | None = None,
                  late_report: bool = False, threshold: int = NATIONAL_THRESHOLD) -> dict[str, Facts]:
@@ -53,9 +60,7 @@ def gather_facts(ledger: Ledger, today: date, enterprise_ids: list[str] | None =
     upto = f"{cy}-{today.month:02d}"
     window = _month_back(today, window_months)
     lower = min(f"{py}-01", window)
-    # "months so far": the latest month of this year anybody reported (index on period)
-    latest = ledger.scalar("SELECT max(period) FROM monthly_figures WHERE period >= ? AND period <= ?",
-                           (f"{cy}-01", upto))
+    latest = latest_month(ledger, today)
     months_so_far = int(latest[5:]) if latest else 0
     in_py = f"period >= '{py}-01' AND " if lower < f"{py}-01" else ""
     no_output = (f"period >= '{window}' AND electricity_kwh > 0 AND (output_value = 0 OR "

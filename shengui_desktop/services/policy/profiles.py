@@ -22,6 +22,7 @@ from ...errors import UserError
 from ...paths import resources_dir
 from ...storage.ledger import Ledger
 from ..ledger import reference
+from ..office.permissions import require
 
 
 # -- the shipped profiles --------------------------------------------------------------------
@@ -102,6 +103,7 @@ def choose_profile(ledger: Ledger, code: str) -> dict:
     Stores the profile's target allocations (apply_profile_targets); those of townships not
     in the ledger yet apply when they appear.
     """
+    require(ledger, "profile")
     own = ledger.one("SELECT id FROM policy_profiles WHERE code = ? ORDER BY version DESC", (code,))
     with ledger.transaction():
         previous = active_profile(ledger)
@@ -119,6 +121,7 @@ def choose_profile(ledger: Ledger, code: str) -> dict:
 def copy_profile(ledger: Ledger, name: str | None = None, *, activate: bool = True) -> dict:
     """A local copy of the active profile that the county may edit (made active unless told
     otherwise, its allocation then stored as choose_profile does)."""
+    require(ledger, "profile")
     current = active_profile(ledger)
     if current is None:
         raise UserError("尚未选择政策配置，无法复制")
@@ -162,6 +165,7 @@ def edit_profile(ledger: Ledger, changes: dict[str, Any]) -> dict:
     record syncs to the townships like any county-wide record; the stored targets follow the
     edited allocation.
     """
+    require(ledger, "profile")
     row = active_profile_row(ledger)
     if row is None:
         raise UserError("尚未选择政策配置")
@@ -211,6 +215,7 @@ def apply_profile_targets(ledger: Ledger, profile: Profile | None = None, *,
     document, the stored targets of a kind and period it allocated and this one no longer
     does are taken away too (闽侯's 2022 target was stored as 净增 before it became 新增).
     """
+    require(ledger, "profile")
     profile = profile or active_profile(ledger)
     if profile is None or ledger.meta("role") != "county":
         return []

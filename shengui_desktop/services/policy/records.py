@@ -23,6 +23,7 @@ from ...errors import UserError, ValidationError
 from ...sync.rules import check_local_write
 from ..ledger.lookup import enterprise_by_credit_code
 from .profiles import active_profile
+from ..office.permissions import require
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
@@ -68,6 +69,7 @@ def _find(ledger: Ledger, table: str, ref: str, what: str, where: str = "", para
 def add_project(ledger: Ledger, enterprise_id: str, record: dict) -> str:
     """A project of the enterprise (新建项目, 技改项目, 重点项目). `record["milestones"]`
     may list its milestones ({"name", "due_date", "done_date", "note"}), written with it."""
+    require(ledger, "records")
     _enterprise(ledger, enterprise_id)
     problems: dict[str, str] = {}
     try:
@@ -92,6 +94,7 @@ def add_project(ledger: Ledger, enterprise_id: str, record: dict) -> str:
 
 
 def add_project_by_credit_code(ledger: Ledger, credit_code: str, record: dict) -> tuple[dict, str]:
+    require(ledger, "records")
     enterprise = enterprise_by_credit_code(ledger, credit_code)
     return enterprise, add_project(ledger, enterprise["id"], record)
 
@@ -103,6 +106,7 @@ def find_project(ledger: Ledger, ref: str) -> dict:
 def update_project(ledger: Ledger, project_id: str, changes: dict) -> dict:
     """Change fields of a project; returns the fields that changed. Entering the actual
     production date of a project still under way marks it 已投产 (unless a status is given)."""
+    require(ledger, "records")
     current = ledger.get("projects", project_id)
     if current is None:
         raise UserError("项目不存在")
@@ -122,6 +126,7 @@ def update_project(ledger: Ledger, project_id: str, changes: dict) -> dict:
 
 
 def add_milestone(ledger: Ledger, project_id: str, record: dict) -> str:
+    require(ledger, "records")
     project = ledger.get("projects", project_id)
     if project is None:
         raise UserError("项目不存在")
@@ -140,6 +145,7 @@ def find_milestone(ledger: Ledger, project_id: str, ref: str) -> dict:
 def complete_milestone(ledger: Ledger, milestone_id: str, done_date: str | None = None,
                        note: str | None = None) -> dict:
     """Mark a milestone done on `done_date` (today when not given); returns the milestone."""
+    require(ledger, "records")
     current = ledger.get("project_milestones", milestone_id)
     if current is None:
         raise UserError("节点任务不存在")
@@ -203,6 +209,7 @@ def add_reward_claim(ledger: Ledger, enterprise_id: str, record: dict) -> str:
     """An amount the enterprise claims under a reward rule (闽侯: 技改, 中标, 地方贡献), or
     a claim under any reward rule of the profile (kind 'award', `rule` its code or name),
     with its evidence. A township files claims (申报); the other statuses are the county's."""
+    require(ledger, "records")
     _enterprise(ledger, enterprise_id)
     values = validate_claim(record, _reward_rules(ledger))
     if values["status"] != "claimed" or values["decided_on"] or values["decision_note"]:
@@ -214,6 +221,7 @@ def add_reward_claim(ledger: Ledger, enterprise_id: str, record: dict) -> str:
 
 
 def add_claim_by_credit_code(ledger: Ledger, credit_code: str, record: dict) -> tuple[dict, str]:
+    require(ledger, "records")
     enterprise = enterprise_by_credit_code(ledger, credit_code)
     return enterprise, add_reward_claim(ledger, enterprise["id"], record)
 
@@ -226,6 +234,7 @@ def set_claim_status(ledger: Ledger, claim_id: str, status: str, *, decided_on: 
                      note: str | None = None) -> dict:
     """The county's decision on a claim: 审核 (under review), 兑现 (paid) or 不予 (refused),
     dated (today when not given), with its note; back to 申报 clears the decision."""
+    require(ledger, "records")
     current = ledger.get("reward_claims", claim_id)
     if current is None:
         raise UserError("奖补申报不存在")
@@ -282,6 +291,7 @@ def record_scale_period(ledger: Ledger, credit_code: str, name: str, entered_on:
                         exited_on: str | None = None, enterprise_id: str | None = None,
                         note: str | None = None) -> str:
     """An earlier above-scale period of a credit code, under the name it had then (county)."""
+    require(ledger, "county_fields")
     values = validate_scale_period({"credit_code": credit_code, "name": name, "entered_on": entered_on,
                                     "exited_on": exited_on, "note": note})
     _only_county(ledger, "scale_history", {}, "入规历史")

@@ -32,6 +32,7 @@ from ...errors import UserError
 from ...storage.ledger import Ledger
 from ..ledger import reference
 from .profiles import active_profile, active_profile_row, copy_profile, edit_profile, profile_places
+from ..office.permissions import require
 
 KIND_ORDER = tuple(TARGET_KINDS)  # net, new, cumulative, stock
 
@@ -419,6 +420,7 @@ def set_target(ledger: Ledger, *, kind: str = "net", value: int, year: int | Non
     A kind and period the active profile allocates is changed in the profile (copied first
     when it is a shipped one, as `profile copy` would), so the allocation stays one; any other
     is stored as a target of the ledger. Both travel to the townships in packages."""
+    require(ledger, "targets")
     kind = _kind(kind)
     first, last = _period(kind, year, first_year, until)
     if ledger.meta("role") != "county":

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLin
                                QPushButton, QVBoxLayout, QWidget)
 
 from ...services.office import users
+from .autolock import AutoLockBox
 from .dialogs import ERROR_STYLE, PasswordFields, RecoveryCodeDialog
 
 
@@ -26,6 +27,8 @@ class AccountTab(QWidget):
         layout.addWidget(self.who)
         layout.addWidget(self._password_box())
         layout.addWidget(self._recovery_box())
+        self.autolock_box = AutoLockBox(self.window_)
+        layout.addWidget(self.autolock_box)
         layout.addStretch(1)
         self.refresh()
 

@@ -1,12 +1,14 @@
 """The unlock dialog: user and password, or the printed recovery code.
 
 Key derivation (Argon2id) and migrating a big ledger can take a second or more, so the
-unlock runs on a worker. Repeated wrong passwords lock the button for a growing while
-(a QTimer counts down; the GUI never sleeps).
+unlock runs on a worker. Wrong passwords lock the button for a growing while, 1, 2, 4 … 30
+seconds (services/office/session.py counts them beside the ledger, so closing the program
+does not reset it); a QTimer counts down, the GUI never sleeps.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -19,16 +21,6 @@ from ...services.office import session
 from ..common import APP_TITLE
 from ..jobs import JobRunner
 
-FREE_ATTEMPTS = 3  # wrong passwords before the button starts to wait
-MAX_DELAY_S = 60
-
-
-def lockout_seconds(failures: int) -> int:
-    """0 for the first few mistakes, then 2, 4, 8 … seconds, at most a minute."""
-    if failures < FREE_ATTEMPTS:
-        return 0
-    return min(MAX_DELAY_S, 2 ** (failures - FREE_ATTEMPTS + 1))
-
 
 class UnlockDialog(QDialog):
     def __init__(self, path: Path, hint: str | None = None, parent=None):
@@ -39,10 +31,10 @@ class UnlockDialog(QDialog):
         self.ledger = None
         self.failures = 0
         self.runner = JobRunner(self)
-        self._remaining = 0
-        self._timer = QTimer(self)
-        self._timer.setInterval(1000)
-        self._timer.timeout.connect(self._tick)
+        self.remaining = 0
+        self.countdown = QTimer(self)  # one tick a second while the button waits
+        self.countdown.setInterval(1000)
+        self.countdown.timeout.connect(self._tick)
 
         layout = QVBoxLayout(self)
         where = QLabel(f"台账文件：{self.path}")
@@ -87,6 +79,7 @@ class UnlockDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.password.setFocus()
+        self._wait_if_needed("")  # wrong passwords before the program was started again
 
     def _toggle_recovery(self, on: bool) -> None:
         self.recovery.setVisible(on)
@@ -112,7 +105,7 @@ class UnlockDialog(QDialog):
 
     def _opened(self, ledger) -> None:
         self.ledger = ledger
-        self.failures = 0
+        self.failures = 0  # the window says how many came before (session.failed_before)
         if self.use_recovery.isChecked():
             self._reset_after_recovery()
         self.message.setText("")
@@ -128,33 +121,42 @@ class UnlockDialog(QDialog):
                          self.user.currentText().strip() or "admin")
 
     def _failed(self, message: str) -> None:
-        self.failures += 1
         self.password.selectAll()
         self.password.setFocus()
-        wait = lockout_seconds(self.failures)
-        if wait:
-            self._remaining = wait
-            self.ok.setText(f"请等待{wait}秒")
-            self.message.setText(f"{message}\n已连续错误{self.failures}次，请等待{wait}秒后再试。")
-            self._timer.start()
-        else:
+        if not self._wait_if_needed(message):
             self.message.setText(message)
             self.ok.setEnabled(True)
         # a damaged file's message runs to several lines (what happened, how to restore):
         # the dialog grows to show all of it rather than clipping it
         self.adjustSize()
 
+    def _wait_if_needed(self, message: str) -> bool:
+        """Lock the button for what is left of the delay after wrong passwords; False when
+        there is none."""
+        self.failures = session.failed_attempts(self.path)[0]
+        wait = math.ceil(session.wait_seconds(self.path))
+        if wait <= 0:
+            return False
+        self.remaining = wait
+        self.ok.setEnabled(False)
+        self.ok.setText(f"请等待{wait}秒")
+        lines = [message] if message else []
+        lines.append(f"已连续{self.failures}次密码错误，请等待{wait}秒后再试。")
+        self.message.setText("\n".join(lines))
+        self.countdown.start()
+        return True
+
     def _tick(self) -> None:
-        self._remaining -= 1
-        if self._remaining <= 0:
-            self._timer.stop()
+        self.remaining -= 1
+        if self.remaining <= 0:
+            self.countdown.stop()
             self.ok.setEnabled(True)
             self.ok.setText("打开")
         else:
-            self.ok.setText(f"请等待{self._remaining}秒")
+            self.ok.setText(f"请等待{self.remaining}秒")
 
     def done(self, result: int) -> None:  # noqa: D401 (Qt naming)
-        self._timer.stop()
+        self.countdown.stop()
         self.runner.shutdown()
         super().done(result)
 

@@ -195,7 +195,7 @@ class TownshipsPage(QWidget):
         if answer is None:
             return
         code, name = answer
-        if guarded(self, lambda: reference.add_township(self.main.ledger, code, name)) is None:
+        if guarded(self, lambda: townships.add_township(self.main.ledger, code, name)) is None:
             return
         self._done(f"已添加乡镇：{name.strip()}（{code.strip()}）", {"townships"})
 
@@ -254,7 +254,7 @@ class TownshipsPage(QWidget):
         name, ok = QInputDialog.getText(self, "添加部门", "部门名称：")
         if not ok:
             return
-        if guarded(self, lambda: reference.add_department(self.main.ledger, name)) is not None:
+        if guarded(self, lambda: townships.add_department(self.main.ledger, name)) is not None:
             self._done(f"已添加部门：{name.strip()}", {"departments"})
 
     def set_selected_target(self) -> None:
@@ -270,5 +270,5 @@ class TownshipsPage(QWidget):
         if not ok:
             return
         record = {"year": year, "scope": "department", "department_id": dept["id"], "net_increase": value}
-        if guarded(self, lambda: reference.set_target(self.main.ledger, record)) is not None:
+        if guarded(self, lambda: townships.set_target(self.main.ledger, record)) is not None:
             self._done(f"已设定{dept['name']}{year}年目标：净增{value}户", {"targets"})

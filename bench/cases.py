@@ -1,0 +1,278 @@
+"""One sample of one benchmark, in a process of its own (the runner starts one per run):
+
+    python bench/cases.py <case> <scale>    → one JSON line on stdout
+
+The code measured is whatever `shengui_desktop` this process imports: the worktree's, or an
+older tree put first on PYTHONPATH by `python -m bench --before REF`, so the before and the
+after are measured in the same run, on the same ledger, with the same script. Only public
+functions of the package are called, so both trees run the same lines here.
+
+Each sample has `value` (seconds, or MB for memory), `baseline` (the same job done the
+plainest way, in this process) and `rss_mb` (this process's peak resident memory).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.append(str(Path(__file__).resolve().parent.parent))  # `bench` after the tree measured
+
+os.environ.setdefault("SHENGUI_KDF_MEMORY_KIB", "8192")
+os.environ.setdefault("SHENGUI_KDF_TIME_COST", "1")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from bench.ledgers import AS_OF, build, ledger_path, open_cached  # noqa: E402
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return peak_mb()
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _two_years_sql(today: date) -> tuple[str, tuple]:
+    py, cy = today.year - 1, today.year
+    return ("SELECT enterprise_id, sum(CASE WHEN period <= ? THEN revenue END),"
+            " count(CASE WHEN period <= ? THEN revenue END),"
+            " sum(CASE WHEN period > ? THEN revenue END), max(period)"
+            " FROM monthly_figures INDEXED BY monthly_figures_enterprise_figures"
+            " WHERE +period >= ? AND +period <= ? GROUP BY enterprise_id",
+            (f"{py}-12", f"{py}-12", f"{py}-12", f"{py}-01", f"{cy}-{today.month:02d}"))
+
+
+# -- the cases ---------------------------------------------------------------------------
+
+def policy_columns(scale: str) -> dict:
+    """What the ledger page's second stage does after an unlock (ui/ledger/loader.py
+    load_figures: 上年营收 and the evaluation), in a fresh process as after an unlock."""
+    from shengui_desktop.ui.ledger.loader import load_figures
+
+    ledger = open_cached(scale)
+    sql, params = _two_years_sql(AS_OF)
+    ledger.conn.execute(sql, params).fetchall()  # warm the page cache for both
+    baseline = timed(lambda: ledger.conn.execute(sql, params).fetchall())
+    before = current_mb()
+    result: list = []
+    value = timed(lambda: result.append(load_figures(AS_OF)(ledger, lambda *a: None, lambda: False)))
+    revenue, evaluations = result[0]
+    return {"value": value, "baseline": baseline, "rss_mb": peak_mb(),
+            "held_mb": current_mb() - before, "enterprises": len(evaluations)}
+
+
+def annual_totals(scale: str) -> dict:
+    from shengui_desktop.services.ledger.enterprises import annual_revenue_totals
+
+    ledger = open_cached(scale)
+    year = AS_OF.year - 1
+    sql = ("SELECT enterprise_id, sum(revenue), count(revenue) FROM monthly_figures"
+           " INDEXED BY monthly_figures_enterprise_figures WHERE +period BETWEEN ? AND ?"
+           " GROUP BY enterprise_id")
+    ledger.conn.execute(sql, (f"{year}-01", f"{year}-12")).fetchall()  # warm
+    baseline = timed(lambda: ledger.conn.execute(sql, (f"{year}-01", f"{year}-12")).fetchall())
+    value = timed(lambda: annual_revenue_totals(ledger, year))
+    return {"value": value, "baseline": baseline, "rss_mb": peak_mb()}
+
+
+def incremental_package(scale: str) -> dict:
+    """1,000 changes (monthly figures of one township's enterprises) made at the county after
+    the township acknowledged everything, then the package to it: the selection of what to
+    send (exporter.select_entries, where the time went) and the writing of the package.
+    Everything happens in one transaction that is rolled back: the cached ledger stays."""
+    from shengui_desktop.sync import exporter
+
+    ledger = open_cached(scale)
+    conn = ledger.conn
+    town = conn.execute("SELECT township_code FROM enterprises GROUP BY township_code"
+                        " ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    figures = [r[0] for r in conn.execute(
+        "SELECT m.id FROM monthly_figures m JOIN enterprises e ON e.id = m.enterprise_id"
+        " WHERE e.township_code = ? ORDER BY m.period DESC, m.id LIMIT 1000", (town,))]
+    peer_id = "bench-peer-" + town
+    with_peer = {"id": peer_id, "area_code": town, "name": "基准乡镇", "role": "township"}
+    out_dir = Path(f"/tmp/shengui-bench/packages-{os.getpid()}")
+    try:
+        with ledger.transaction():
+            vv = dict(conn.execute("SELECT site_id, max_seq FROM version_vector").fetchall())
+            conn.execute("INSERT OR REPLACE INTO peer_state(site_id, acked_vector) VALUES (?, ?)",
+                         (peer_id, json.dumps(vv)))
+            for n, fid in enumerate(figures):
+                ledger.update("monthly_figures", fid, {"employees": 1000 + n})
+            # warm: the first read of the new entries pays for their pages, as the baseline does
+            last = max(vv.values()) if vv else 0
+            rows_sql = ("SELECT seq, tbl, row_id, op, data, base, hlc, site_id, site_seq"
+                        " FROM change_entries WHERE seq > (SELECT max(seq) - 1000 FROM change_log)")
+            baseline = timed(lambda: conn.execute(rows_sql).fetchall())
+            got: list = []
+            value = timed(lambda: got.append(exporter.select_entries(ledger, with_peer, False, [])))
+            raise _Rollback(len(got[0]), last)
+    except _Rollback as done:
+        entries = done.args[0]
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+    return {"value": value, "baseline": baseline, "rss_mb": peak_mb(), "entries": entries}
+
+
+class _Rollback(Exception):
+    pass
+
+
+_BARE = """
+import sys, time
+t0 = time.perf_counter()
+from PySide6.QtWidgets import QApplication, QLabel
+app = QApplication(sys.argv)
+w = QLabel("bare")
+w.show()
+app.processEvents()
+print(time.perf_counter() - t0)
+"""
+
+_UNLOCK = """
+import sys, time
+t0 = time.perf_counter()
+from PySide6.QtCore import QTimer
+from shengui_desktop.ui import app as ui_app
+qt = ui_app._application()
+shown = []
+def look():
+    from PySide6.QtWidgets import QApplication
+    for w in QApplication.topLevelWidgets():
+        if w.isVisible() and type(w).__name__ == "UnlockDialog":
+            shown.append(time.perf_counter() - t0)
+            w.reject()
+            return
+    QTimer.singleShot(1, look)
+QTimer.singleShot(0, look)
+ui_app.start(__import__("pathlib").Path(sys.argv[1]))
+print(shown[0])
+"""
+
+
+def _python(code: str, *args: str) -> float:
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                         check=True, env=os.environ.copy())
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def start_to_unlock(scale: str) -> dict:
+    """Process start to the unlock dialog on screen, against a bare PySide6 window, each in a
+    new interpreter (imports included; the interpreter's own start is in both)."""
+    path = build(scale)
+    start = time.perf_counter()
+    bare = _python(_BARE)
+    bare_total = time.perf_counter() - start
+    start = time.perf_counter()
+    unlock = _python(_UNLOCK, str(path))
+    unlock_total = time.perf_counter() - start
+    return {"value": unlock_total, "baseline": bare_total, "in_process": unlock,
+            "in_process_bare": bare, "rss_mb": peak_mb()}
+
+
+def window_rss(scale: str) -> dict:
+    """The main window on the ledger, after both loading stages (the policy columns): the
+    process's resident memory then, and at its peak."""
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    from shengui_desktop.ui.main_window import MainWindow
+
+    ledger = open_cached(scale)
+    settings = QSettings(f"/tmp/shengui-bench/window-{os.getpid()}.ini", QSettings.Format.IniFormat)
+    start = time.perf_counter()
+    window = MainWindow(ledger, settings=settings, today=AS_OF)
+    window.show()
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(lambda: window.figures_ready and loop.quit())
+    timer.start()
+    loop.exec()
+    timer.stop()
+    usable = time.perf_counter() - start
+    app.processEvents()
+    rss = current_mb()
+    Path(settings.fileName()).unlink(missing_ok=True)
+    return {"value": rss, "baseline": None, "rss_mb": peak_mb(), "unlock_to_usable_s": usable}
+
+
+def xlsx_export(scale: str) -> dict:
+    """企业名单 with monthly figures (export_enterprises with_figures), against XlsxWriter in
+    constant_memory mode writing the same rows it read with one plain query each."""
+    import xlsxwriter
+
+    from shengui_desktop.services.excel.export import export_enterprises
+
+    ledger = open_cached(scale)
+    out = Path(f"/tmp/shengui-bench/export-{os.getpid()}.xlsx")
+    raw = Path(f"/tmp/shengui-bench/raw-{os.getpid()}.xlsx")
+    try:
+        before = peak_mb()
+        value = timed(lambda: export_enterprises(ledger, out, with_figures=True))
+        value_mb = peak_mb()
+
+        def plain() -> None:
+            book = xlsxwriter.Workbook(str(raw), {"constant_memory": True})
+            for sql in ("SELECT * FROM enterprises ORDER BY township_code, name",
+                        "SELECT * FROM monthly_figures ORDER BY enterprise_id, period"):
+                sheet = book.add_worksheet()
+                cursor = ledger.conn.execute(sql)
+                sheet.write_row(0, 0, [d[0] for d in cursor.description])
+                for n, row in enumerate(cursor, start=1):
+                    sheet.write_row(n, 0, row)
+            book.close()
+        baseline = timed(plain)
+    finally:
+        out.unlink(missing_ok=True)
+        raw.unlink(missing_ok=True)
+    return {"value": value, "baseline": baseline, "rss_mb": value_mb, "rss_before_mb": before}
+
+
+def encrypted_vs_plain(scale: str) -> dict:
+    """The policy aggregate on the encrypted ledger and on a plaintext copy of it (made once
+    for the benchmark with sqlcipher_export, kept beside the cached ledger)."""
+    import sqlcipher3
+
+    ledger = open_cached(scale)
+    plain_path = ledger_path(scale).with_name("plain.sqlite")
+    if not plain_path.exists():
+        ledger.conn.execute("ATTACH DATABASE ? AS plain KEY ''", (str(plain_path),))
+        ledger.conn.execute("SELECT sqlcipher_export('plain')")
+        ledger.conn.execute("DETACH DATABASE plain")
+    plain = sqlcipher3.connect(str(plain_path))
+    sql, params = _two_years_sql(AS_OF)
+    plain.execute(sql, params).fetchall()  # both warm
+    ledger.conn.execute(sql, params).fetchall()
+    baseline = timed(lambda: plain.execute(sql, params).fetchall())
+    value = timed(lambda: ledger.conn.execute(sql, params).fetchall())
+    return {"value": value, "baseline": baseline, "rss_mb": peak_mb()}
+
+
+CASES = {f.__name__: f for f in (policy_columns, annual_totals, incremental_package, start_to_unlock,
+                                 window_rss, xlsx_export, encrypted_vs_plain)}
+
+if __name__ == "__main__":
+    name, scale = sys.argv[1], sys.argv[2]
+    sample = CASES[name](scale)
+    print(json.dumps(sample, default=str))
+    sys.stdout.flush()
+    os._exit(0)  # no teardown of Qt and the worker threads: not part of any measurement

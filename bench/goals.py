@@ -1,0 +1,48 @@
+"""Every benchmark's goal, in one place (the runner's table reads them from here).
+
+A goal is met when every bound it states holds:
+* ``ratio``: the measured median over the baseline's median, both measured in the same run;
+* ``seconds``: the measured median, at the scale named by ``at`` (other scales only report);
+* ``mb``: peak resident memory of the measured path, at ``at``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Goal:
+    title: str  # what a user waits for
+    baseline: str  # what the ratio is against ("" when there is no ratio)
+    ratio: float | None = None
+    seconds: float | None = None
+    mb: float | None = None
+    at: str = "province"  # the scale the absolute bounds are for
+
+    def text(self) -> str:
+        parts = []
+        if self.ratio is not None:
+            parts.append(f"≤ {self.ratio:g}×")
+        if self.seconds is not None:
+            parts.append(f"≤ {self.seconds:g} s")
+        if self.mb is not None:
+            parts.append(f"≤ {self.mb:g} MB")
+        return ", ".join(parts) + (f" (@{self.at})" if self.seconds or self.mb else "")
+
+
+GOALS: dict[str, Goal] = {
+    "policy_columns": Goal("policy columns after unlock (上年营收, 建议库别, 提示, 本年预计)",
+                           "one SQL aggregate of two years over the covering index",
+                           ratio=3.0, seconds=2.0),
+    "annual_totals": Goal("上年营收 of every enterprise (annual_revenue_totals)",
+                          "one SQL aggregate of the year over the covering index", ratio=3.0),
+    "incremental_package": Goal("incremental package of 1,000 changes (county → township)",
+                                "reading the same 1,000 change-log rows", seconds=1.0),
+    "start_to_unlock": Goal("start to the unlock dialog", "a bare PySide6 window", ratio=2.0),
+    "window_rss": Goal("window memory, ledger open and the policy columns loaded", "", mb=400),
+    "xlsx_export": Goal("xlsx export, enterprises + monthly figures",
+                        "XlsxWriter constant_memory writing the same rows", ratio=1.5, mb=500),
+    "encrypted_vs_plain": Goal("the policy aggregate on the encrypted ledger",
+                               "the same query on a plaintext copy", ratio=2.0),
+}

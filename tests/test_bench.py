@@ -1,0 +1,54 @@
+"""The benchmark runner (bench/, issue #20): its verdicts from the goals, and (marked slow,
+`pytest -m slow`) one quick run end to end on a generated county."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.append(str(ROOT))
+
+from bench import run  # noqa: E402
+from bench.goals import GOALS  # noqa: E402
+
+
+def test_medians_ratios_and_verdicts():
+    samples = [{"value": 3.0, "baseline": 1.0, "rss_mb": 100, "load": 1.0},
+               {"value": 1.0, "baseline": 1.0, "rss_mb": 300, "load": 2.0},
+               {"value": 2.0, "baseline": 1.0, "rss_mb": 200, "load": 3.0}]
+    res = run.summarise(samples)
+    assert (res["value"], res["baseline"], res["ratio"], res["rss_mb"], res["load"]) == (2.0, 1.0, 2.0, 300, [1.0, 2.0, 3.0])
+    # policy columns: ≤ 3× everywhere, ≤ 2 s only at province scale
+    assert run.verdict("policy_columns", "county", res) == "met"
+    assert run.verdict("policy_columns", "province", {**res, "value": 2.5, "ratio": 2.5}) == "NOT met"
+    assert run.verdict("policy_columns", "province", {**res, "value": 1.5, "ratio": 3.5}) == "NOT met"
+    assert run.verdict("incremental_package", "county", res) == "(report)"
+    assert run.verdict("window_rss", "province", {"value": 399.0, "rss_mb": 900}) == "met"
+    assert run.verdict("window_rss", "province", {"value": 401.0, "rss_mb": 401}) == "NOT met"
+    assert run.summarise([{"error": ["boom"], "load": 1.0}])["error"] == ["boom"]
+    text = run.table([{"case": "policy_columns", "scale": "county", "code": "after", "result": res,
+                       "verdict": "met"}])
+    assert "| policy_columns | county | after | 2.000 s | 1.000 s | 2.00× |" in text
+    assert GOALS["policy_columns"].text() in text
+
+
+@pytest.mark.slow
+def test_quick_run_end_to_end(tmp_path, request):
+    if "slow" not in (request.config.getoption("-m") or ""):
+        pytest.skip("a benchmark run of a few minutes: pytest -m slow")
+    out = subprocess.run([sys.executable, "-m", "bench", "--quick", "--runs", "1", "--cache", str(tmp_path / "cache"),
+                          "--out", str(tmp_path / "results"), "--only", "policy_columns", "annual_totals",
+                          "incremental_package", "start_to_unlock", "encrypted_vs_plain"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    assert out.returncode == 0, out.stderr
+    (result,) = (tmp_path / "results").iterdir()
+    data = json.loads(result.read_text(encoding="utf-8"))
+    assert {r["case"] for r in data["results"]} == {"policy_columns", "annual_totals", "incremental_package",
+                                                   "start_to_unlock", "encrypted_vs_plain"}
+    assert all("error" not in r["result"] and r["verdict"] in ("met", "NOT met", "(report)")
+               for r in data["results"])

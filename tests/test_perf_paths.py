@@ -1,0 +1,147 @@
+"""The fast paths of issue #20 give what the old ones gave, and the hot queries use the
+intended index (bench/README.md has the numbers)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from shengui_desktop.services.ledger import figures
+from shengui_desktop.services.ledger.enterprises import annual_revenue_totals
+from shengui_desktop.services.ledger.demo import generate
+
+AS_OF = date(2026, 11, 23)
+# what year_revenues read before: planned on the period index, sorted in a temp B-tree
+OLD_YEAR_SQL = ("SELECT enterprise_id, sum(revenue), count(revenue) FROM monthly_figures"
+                " WHERE period BETWEEN ? AND ? GROUP BY enterprise_id")
+
+
+@pytest.fixture(scope="module")
+def county_ledger(tmp_path_factory):
+    """A generated county (12 townships, 600 enterprises, 36 months), with a few annual
+    figures so the 年报 fallback is exercised too."""
+    from shengui_desktop.services.office.setup import init_office
+
+    from conftest import PASSWORD
+
+    ledger, _ = init_office(tmp_path_factory.mktemp("perf") / "county.sgdb", role="county",
+                            name="测试县", area_code="140322", admin_user="admin", password=PASSWORD)
+    generate(ledger, enterprises=600, townships=12, seed=3, as_of=AS_OF)
+    some = [r[0] for r in ledger.conn.execute("SELECT id FROM enterprises ORDER BY id LIMIT 40")]
+    for n, ent in enumerate(some):
+        figures.record_year(ledger, ent, AS_OF.year - 1, {"revenue": 1_000_000 * (n + 1)})
+    yield ledger
+    ledger.close()
+
+
+def plan(ledger, sql: str, params=()) -> str:
+    return " / ".join(r[3] for r in ledger.conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+
+
+def test_year_revenue_reads_the_covering_index(county_ledger):
+    text = plan(county_ledger, figures.YEAR_REVENUE_SQL, ("2025-01", "2025-12"))
+    assert "COVERING INDEX monthly_figures_enterprise_figures" in text
+    assert "TEMP B-TREE" not in text
+    # the old statement is what the fix is about: the period index and a sort
+    assert "TEMP B-TREE" in plan(county_ledger, OLD_YEAR_SQL, ("2025-01", "2025-12"))
+
+
+def test_year_revenues_same_as_the_old_query(county_ledger):
+    for year in (AS_OF.year - 2, AS_OF.year - 1, AS_OF.year):
+        old = {ent: (total, months) for ent, total, months in county_ledger.conn.execute(
+            OLD_YEAR_SQL, (f"{year}-01", f"{year}-12"))}
+        new = {ent: (total, months) for ent, total, months in county_ledger.conn.execute(
+            figures.YEAR_REVENUE_SQL, (f"{year}-01", f"{year}-12"))}
+        assert new == old and len(new) > 500
+    totals = annual_revenue_totals(county_ledger, AS_OF.year - 1)
+    assert len(totals) > 500 and all(isinstance(v[0], int) for v in totals.values())
+
+
+def test_the_unlock_dialog_does_not_wait_for_the_main_window():
+    """Start to the unlock dialog: neither the main window nor sqlite-utils nor pypinyin is
+    imported on the way (each costs about half a second on an office PC)."""
+    code = ("import sys\n"
+            "import shengui_desktop.ui.app, shengui_desktop.ui.start.unlock\n"
+            "heavy = [m for m in ('sqlite_utils', 'pypinyin', 'shengui_desktop.ui.main_window',"
+            " 'shengui_desktop.ui.start.wizard', 'reportlab') if m in sys.modules]\n"
+            "print(','.join(heavy))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_incremental_evaluation_same_as_a_full_one(county_ledger, monkeypatch):
+    """After a few writes the cached evaluation is caught up for the enterprises they touched
+    (not evaluated again in full), and it equals a full evaluation of the changed ledger."""
+    from shengui_desktop.services.ledger.enterprises import update_enterprise
+    from shengui_desktop.services.ledger.visits import add_visit
+    from shengui_desktop.services.policy import choose_profile, evaluate, evaluation
+
+    ledger = county_ledger
+    choose_profile(ledger, "hunan")
+    evaluation._last_full = None
+    first = evaluate(ledger, today=AS_OF)
+    ids = sorted(first)
+    asked: list = []
+    real = evaluation._evaluate
+    monkeypatch.setattr(evaluation, "_evaluate", lambda ledger, wanted, *a: asked.append(wanted) or real(ledger, wanted, *a))
+
+    # a month already reported by others (the months so far stay), a visit, a changed status
+    figures.record_month(ledger, ids[0], f"{AS_OF.year}-03", {"revenue": 987_654_321})
+    add_visit(ledger, ids[1], {"visit_date": AS_OF.isoformat(), "visitors": "张三", "summary": "了解生产经营情况"})
+    update_enterprise(ledger, ids[2], {"stat_status": "exited", "exited_stats_date": "2026-06-30"})
+    caught_up = evaluate(ledger, today=AS_OF)
+    assert asked == [sorted({ids[0], ids[1], ids[2]})]
+    assert caught_up[ids[0]] != first[ids[0]]
+
+    evaluation._last_full = None
+    assert caught_up == evaluate(ledger, today=AS_OF)
+
+    # a month nobody reported yet changes everybody's "months so far": a full evaluation
+    asked.clear()
+    figures.record_month(ledger, ids[3], f"{AS_OF.year}-{AS_OF.month:02d}", {"revenue": 1_000_000})
+    after = evaluate(ledger, today=AS_OF)
+    assert asked == [None]
+    evaluation._last_full = None
+    assert after == evaluate(ledger, today=AS_OF)
+
+
+def test_export_streams_its_rows_and_leaves_nothing_beside(county_ledger, tmp_path):
+    """The xlsx export writes rows as they come (constant memory) in a hidden folder beside
+    the file: after a save only the file is there, after a cancel nothing."""
+    from openpyxl import load_workbook
+
+    from shengui_desktop.progress import ImportCancelled
+    from shengui_desktop.services.excel.export import export_table
+
+    out = tmp_path / "out" / "名单.xlsx"
+    result = export_table(county_ledger, "enterprises", out, with_figures=True, today=AS_OF)
+    assert sorted(p.name for p in out.parent.iterdir()) == ["名单.xlsx"]
+    book = load_workbook(out, read_only=True)
+    figures_sheet = book["月度数据"]
+    rows = list(figures_sheet.iter_rows(values_only=True))
+    months = county_ledger.scalar("SELECT count(*) FROM monthly_figures")
+    assert result["rows"] == 600 and len(rows) == 3 + months + 1  # title, note, header … 合计
+    assert rows[2][0] == "统一社会信用代码" and rows[-1][0] == "合计"
+    # the order of the one sorted join it replaced
+    old = county_ledger.conn.execute(
+        "SELECT e.credit_code, e.name, f.period FROM monthly_figures f JOIN enterprises e"
+        " ON e.id = f.enterprise_id ORDER BY e.township_code, e.name, e.credit_code, f.period").fetchall()
+    assert [tuple(r[:3]) for r in rows[3:-1]] == old
+
+    # a selection: its enterprises in its order, their months in the list's order
+    chosen = [r[0] for r in county_ledger.conn.execute("SELECT id FROM enterprises ORDER BY credit_code DESC LIMIT 5")]
+    codes = {r[0]: r[1] for r in county_ledger.conn.execute("SELECT id, credit_code FROM enterprises")}
+    export_table(county_ledger, "enterprises", out, enterprise_ids=chosen + chosen[:1], with_figures=True,
+                 today=AS_OF)
+    book = load_workbook(out, read_only=True)
+    listed = [r[1] for r in list(book["企业名单"].iter_rows(values_only=True))[3:-1]]
+    assert listed == [codes[i] for i in chosen[1:]] + [codes[chosen[0]]]
+    months = [r[0] for r in list(book["月度数据"].iter_rows(values_only=True))[3:-1]]
+    assert months == [r[0] for r in old if r[0] in set(listed)]
+
+    with pytest.raises(ImportCancelled):
+        export_table(county_ledger, "figures", tmp_path / "gone" / "x.xlsx", cancel=lambda: True)
+    assert list((tmp_path / "gone").iterdir()) == []
