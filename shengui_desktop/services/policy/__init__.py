@@ -21,8 +21,10 @@ This file is the package's public face and holds no code. The modules depend one
 from .calendar import calendar_reminders, entry_checklist, set_checklist_item, update_entry_checklist
 from .evaluation import evaluate
 from .facts import gather_facts
-from .profiles import (active_profile, active_profile_row, apply_profile_targets, choose_profile, copy_profile,
-                       edit_profile, list_profiles, load_file, profiles_in_ledger, shipped_profiles)
+from .profiles import (ProfileParameter, active_profile, active_profile_row, apply_profile_targets, choose_profile,
+                       copy_profile, edit_profile, edit_profile_parameters, list_profiles, load_file,
+                       original_profile, parameter_changes, parse_parameter, profile_parameters,
+                       profiles_in_ledger, shipped_profiles)
 from .records import (add_claim_by_credit_code, add_milestone, add_project, add_project_by_credit_code,
                       add_reward_claim, complete_milestone, list_claims, list_projects, list_scale_periods,
                       record_scale_period, set_claim_status, update_project)
@@ -31,6 +33,8 @@ from .summary import describe_profile, describe_text, profile_changes, year_targ
 from .targets import pool_sizing, set_target, target_progress, target_sets, year_target
 
 __all__ = [
+    "ProfileParameter", "edit_profile_parameters", "original_profile", "parameter_changes",
+    "parse_parameter", "profile_parameters",
     "active_profile", "active_profile_row", "add_claim_by_credit_code", "add_milestone", "add_project",
     "add_project_by_credit_code", "add_reward_claim", "apply_profile_targets", "complete_milestone",
     "list_claims", "list_projects", "list_scale_periods", "set_claim_status", "update_project",

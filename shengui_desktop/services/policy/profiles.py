@@ -11,6 +11,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from ...domain.policy import Profile, ProfileError, validate_profile
@@ -266,3 +269,203 @@ def apply_profile_targets(ledger: Ledger, profile: Profile | None = None, *,
                 if row["id"] not in kept:
                     reference.remove_target(ledger, row["id"])
     return out
+
+
+# -- the county's editor: the documented parameters of a profile, one line each -----------------
+@dataclass(frozen=True)
+class ProfileParameter:
+    """One number (or month list) of a profile the county may adapt in its copy.
+
+    `path` is the `profile set` path; `text` the value as the editor shows and takes it
+    (money in 万元, months as 1,2,3); `quote` the document's words it comes from."""
+
+    path: str
+    section: str
+    label: str
+    unit: str
+    value: Any
+    text: str
+    quote: str
+    optional: bool = False
+
+
+# key → (label, unit, optional) for the numbers inside a reward rule
+_REWARD_FIELDS = {
+    "amount": ("金额", "万元", True), "total": ("总额", "万元", False),
+    "parts": ("分期数", "期", False),
+    "from_year": ("自入规第几年", "年", False), "to_year": ("至入规第几年", "年", True),
+    "years": ("年限", "年", False), "min_output_growth_percent": ("产值增长下限", "%", False),
+    "min_investment": ("投资额下限", "万元", False), "min_contract": ("合同额下限", "万元", False),
+    "rate_percent": ("比例", "%", False), "project_cap": ("单个项目上限", "万元", True),
+    "annual_cap": ("年度上限", "万元", True),
+}
+_POOL_NAMES = {"base": "基础信息库", "reserve": "储备库", "cultivation": "培育库", "entry": "入统库",
+               "exit_risk": "退规风险库"}
+
+
+def _money_text(yuan: int | None) -> str:
+    if yuan is None:
+        return ""
+    text = f"{Decimal(yuan) / 10000:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _param(path, section, label, unit, value, quote, optional=False) -> ProfileParameter:
+    if unit == "万元":
+        text = _money_text(value)
+    elif unit == "月份":
+        text = ",".join(str(m) for m in value)
+    else:
+        text = "" if value is None else str(value)
+    return ProfileParameter(path, section, label, unit, value, text, quote or "", optional)
+
+
+def profile_parameters(profile: Profile) -> list[ProfileParameter]:
+    """The documented parameters of a profile in the order of the 政策配置 summary:
+    threshold, pool rules and sizing, warnings, rewards, targets, calendar."""
+    d = profile.data
+    out = [_param("threshold", "规上标准", "年主营业务收入", "万元", d["threshold"], d.get("document"))]
+    for i, rule in enumerate(d["pool_rules"]):
+        pool = _POOL_NAMES.get(rule["pool"], rule["pool"])
+        if rule["when"] == "revenue_between":
+            basis = "上年营收" if rule["basis"] == "prior_year" else "预计营收"
+            out.append(_param(f"pool_rules.{i}.min", "培育库", f"{pool}：{basis}下限", "万元", rule["min"],
+                              rule["quote"]))
+            out.append(_param(f"pool_rules.{i}.max", "培育库", f"{pool}：{basis}上限（空为不设）", "万元", rule.get("max"),
+                              rule["quote"], optional=True))
+        elif rule["when"] == "exited_within_years":
+            out.append(_param(f"pool_rules.{i}.years", "培育库", f"{pool}：退规后年数", "年", rule["years"],
+                              rule["quote"]))
+    sizing = d.get("pool_sizing")
+    if sizing:
+        out.append(_param("pool_sizing.plan_annual_target", "培育库", "库容：计划年均目标（空为本年度目标）", "户",
+                          sizing.get("plan_annual_target"), sizing["quote"], optional=True))
+        for key, pool in (("reserve_multiple", "储备库"), ("cultivation_multiple", "培育库"),
+                          ("entry_multiple", "入统库")):
+            out.append(_param(f"pool_sizing.{key}", "培育库", f"库容：{pool}为目标的", "倍", sizing[key],
+                              sizing["quote"]))
+    flags = d["flags"]
+    risk = flags.get("exit_risk")
+    if risk and risk["rule"] == "decline":
+        out.append(_param("flags.exit_risk.percent", "预警", "退规风险：营收下降", "%", risk["percent"], risk["quote"]))
+    elif risk:
+        out.append(_param("flags.exit_risk.amount", "预警", "退规风险：预计营收低于", "万元", risk["amount"],
+                          risk["quote"]))
+    for path, label, unit in (("electricity_without_output.months", "有电量无产值：连续", "个月"),
+                              ("revenue_jump.min_growth_percent", "营收异常增长：增幅达", "%"),
+                              ("revenue_jump.min_intensity_drop_percent", "营收异常增长：电耗强度降幅达", "%"),
+                              ("not_visited.days", "久未走访：超过", "天")):
+        code, key = path.split(".")
+        if flags.get(code):
+            out.append(_param(f"flags.{path}", "预警", label, unit, flags[code][key], flags[code]["quote"]))
+    for i, rule in enumerate(d["rewards"]):
+        for key, (label, unit, optional) in _REWARD_FIELDS.items():
+            if key in rule:
+                out.append(_param(f"rewards.{i}.{key}", "奖补", f"{rule['name']}：{label}", unit, rule[key],
+                                  rule["quote"], optional=optional))
+    for i, block in enumerate(d["targets"]):
+        if block.get("area") is not None:
+            continue
+        period = f"{block['year']}–{block['until']}年" if block.get("until") not in (None, block["year"]) \
+            else f"{block['year']}年"
+        title = f"{period}{TARGET_KINDS[block.get('kind', 'net')]}"
+        if block.get("county") is not None:
+            out.append(_param(f"targets.{i}.county", "目标", f"{title}：全县", "户", block["county"], block["quote"]))
+        for group, word in (("townships", "乡镇"), ("departments", "部门")):
+            for j, unit in enumerate(block[group]):
+                key = "value" if "value" in unit else "net_increase"
+                out.append(_param(f"targets.{i}.{group}.{j}.{key}", "目标", f"{title}：{unit['name']}", "户",
+                                  unit[key], block["quote"]))
+    for i, entry in enumerate(d["calendar"]):
+        out.append(_param(f"calendar.{i}.months", "日程", entry["title"], "月份", entry["months"], entry["quote"]))
+    return out
+
+
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_MONEY = re.compile(r"^\d+(\.\d{1,4})?$")
+
+
+def parse_parameter(param: ProfileParameter, text: str) -> Any:
+    """The value typed for a parameter, or a UserError naming it in Chinese."""
+    raw = text.strip().replace("，", ",").replace("、", ",").replace(" ", "")
+    if not raw:
+        if param.optional:
+            return None
+        raise UserError(f"“{param.label}”不能为空")
+    if param.unit == "万元":
+        plain = raw.replace(",", "")
+        if not _MONEY.match(plain):
+            raise UserError(f"“{param.label}”应为以万元计的金额（如 2000 或 12.5），实际为“{text.strip()}”")
+        return int(Decimal(plain) * 10000)
+    if param.unit == "月份":
+        parts = [p for p in raw.split(",") if p]
+        if not parts or not all(_INTEGER.match(p) and 1 <= int(p) <= 12 for p in parts):
+            raise UserError(f"“{param.label}”应为1至12的月份，用逗号分隔（如 3,6,9,12），实际为“{text.strip()}”")
+        return sorted({int(p) for p in parts})
+    if not _INTEGER.match(raw):
+        raise UserError(f"“{param.label}”应为整数（{param.unit}），实际为“{text.strip()}”")
+    return int(raw)
+
+
+def original_profile(profile: Profile) -> Profile | None:
+    """The shipped document a local copy was made from (None for a shipped profile, or when
+    this program no longer ships it)."""
+    base = profile.data.get("based_on")
+    if not base:
+        return None
+    return shipped_profiles().get(base.split("@")[0])
+
+
+def parameter_changes(profile: Profile) -> list[dict]:
+    """What a local copy sets differently from its document: label, unit, the document's
+    value, the copy's, and the document's quote (the words the county departs from)."""
+    original = original_profile(profile)
+    if original is None:
+        return []
+    before = {p.path: p for p in profile_parameters(original)}
+    out = []
+    for p in profile_parameters(profile):
+        was = before.get(p.path)
+        if was is None or was.value != p.value:
+            out.append({"path": p.path, "section": p.section, "label": p.label, "unit": p.unit,
+                        "original": was.text if was else None, "current": p.text, "quote": p.quote})
+    return out
+
+
+def edit_profile_parameters(ledger: Ledger, texts: dict[str, str]) -> dict:
+    """The editor's save: the typed texts by path, parsed and checked all before anything is
+    written (then edit_profile, the `profile set` path, checks the whole profile once more).
+    Only the values that differ from the stored ones are changed; nothing changed is an error."""
+    current = active_profile(ledger)
+    if current is None:
+        raise UserError("尚未选择政策配置")
+    params = {p.path: p for p in profile_parameters(current)}
+    changes: dict[str, Any] = {}
+    problems = []
+    for path, text in texts.items():
+        param = params.get(path)
+        if param is None:
+            raise UserError(f"配置中没有“{path}”")
+        try:
+            value = parse_parameter(param, text)
+        except UserError as e:
+            problems.append(str(e))
+            continue
+        if value != param.value:
+            changes[path] = value
+    if problems:
+        raise UserError("；".join(problems))
+    if not changes:
+        raise UserError("没有修改任何参数")
+    try:
+        return edit_profile(ledger, changes)
+    except ProfileError as e:
+        # the schema names paths; say them as the form does
+        named = []
+        for problem in e.problems:
+            for path in sorted(params, key=len, reverse=True):
+                if path in problem:
+                    problem = problem.replace(path, f"“{params[path].label}”")
+                    break
+            named.append(problem)
+        raise UserError("修改未保存：" + "；".join(named)) from None

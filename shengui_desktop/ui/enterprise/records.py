@@ -543,17 +543,24 @@ class ClaimsTab(RecordsTab):
         row = self.selected()
         if row is None or not self.county:
             return None
-        fields = [FieldSpec("status", "状态", "choice", CLAIM_STATUSES),
-                  FieldSpec("decided_on", "决定日期", "date", placeholder="YYYY-MM-DD（不填为今天）"),
-                  FieldSpec("decision_note", "审核意见", "multiline")]
+        return self.show_dialog(claim_decision_dialog(self, self.window_, row))
 
-        def save(values: dict) -> dict:
-            return policy.set_claim_status(self.window_.ledger, row["id"], values["status"],
-                                           decided_on=values.get("decided_on"), note=values.get("decision_note"))
 
-        return self.show_dialog(RecordDialog(
-            self, self.window_, f"审核 / 兑现：{row['description']}", fields, save, initial=row,
-            intro=f"{row['year']}年 {row['kind_label']} {wan(row['amount'])}万元"))
+def claim_decision_dialog(parent, window, row: dict) -> RecordDialog:
+    """The county's decision on one claim (a row of policy.list_claims): 状态, 决定日期,
+    审核意见, written by policy.set_claim_status. Shared by the enterprise's 奖补申报 tab and
+    the county's 奖补申报审核 list."""
+    fields = [FieldSpec("status", "状态", "choice", CLAIM_STATUSES),
+              FieldSpec("decided_on", "决定日期", "date", placeholder="YYYY-MM-DD（不填为今天）"),
+              FieldSpec("decision_note", "审核意见", "multiline")]
+
+    def save(values: dict) -> dict:
+        return policy.set_claim_status(window.ledger, row["id"], values["status"],
+                                       decided_on=values.get("decided_on"), note=values.get("decision_note"))
+
+    name = f"{row['enterprise_name']} " if row.get("enterprise_name") else ""
+    return RecordDialog(parent, window, f"审核 / 兑现：{row['description']}", fields, save, initial=row,
+                        intro=f"{name}{row['year']}年 {row['kind_label']} {wan(row['amount'])}万元")
 
 
 class ScalePeriodsTab(RecordsTab):

@@ -38,6 +38,8 @@ class PolicyPage(QWidget):
         body = QHBoxLayout()
         self.profiles: QListWidget | None = None
         self.choose: QPushButton | None = None
+        self.copy_button: QPushButton | None = None
+        self.edit_button: QPushButton | None = None
         if self.county:
             left = QVBoxLayout()
             left.addWidget(QLabel("随程序发布的政策配置："))
@@ -55,6 +57,14 @@ class PolicyPage(QWidget):
             self.choose.setToolTip("本县改用所选配置；随县级同步包发往各乡镇")
             self.choose.clicked.connect(self.choose_selected)
             left.addWidget(self.choose)
+            self.copy_button = QPushButton("复制为本县修订版")
+            self.copy_button.setToolTip("把使用中的配置复制为本县自己的版本，以便按本县实际调整参数")
+            self.copy_button.clicked.connect(self.copy_active)
+            left.addWidget(self.copy_button)
+            self.edit_button = QPushButton("修改本县配置…")
+            self.edit_button.setToolTip("修改本县修订版的门槛、库容、预警、奖补金额、目标和日程")
+            self.edit_button.clicked.connect(self.edit_active)
+            left.addWidget(self.edit_button)
             body.addLayout(left)
         body.addLayout(right, 1)
 
@@ -118,15 +128,31 @@ class PolicyPage(QWidget):
         self._show(profile, "使用中的配置" if in_use else "预览（尚未选用）" if profile else "")
         if self.choose is not None:
             self.choose.setEnabled(profile is not None and not in_use)
+        own = self.active is not None and self.active.code not in self.shipped
+        if self.copy_button is not None and self.edit_button is not None:
+            self.copy_button.setEnabled(self.active is not None and not own)
+            self.edit_button.setEnabled(own)
 
     def _show(self, profile, heading: str) -> None:
+        self.changes: list[dict] = []
         self.summary_title.setText(f"{heading}：{profile.name}" if profile else "")
         if profile is None:
             self.sections = []
             self.summary.setHtml("")
             return
         self.sections = policy.describe_profile(profile)
+        self.changes = policy.parameter_changes(profile)
         html = []
+        original = policy.original_profile(profile)
+        if self.changes and original is not None:
+            html.append(f"<h3 style='margin-bottom:2px'>本县修订：与原文件（{escape(original.name)}）不同的"
+                        f"{len(self.changes)}项</h3><ul style='margin-top:0'>")
+            html += [f"<li><b>{escape(c['label'])}</b>：原文件{escape(_shown(c['original'], c['unit']))}"
+                     f" → 本县{escape(_shown(c['current'], c['unit']))}<br>"
+                     f"<span style='color:#666'>原文：{escape(c['quote'])}</span></li>" for c in self.changes]
+            html.append("</ul>")
+        elif original is not None:
+            html.append(f"<p>本县修订版，各项参数与原文件（{escape(original.name)}）相同。</p>")
         for section, lines in self.sections:
             html.append(f"<h3 style='margin-bottom:2px'>{escape(section)}</h3><ul style='margin-top:0'>")
             html += [f"<li>{escape(line.strip())}</li>" for line in lines]
@@ -153,3 +179,47 @@ class PolicyPage(QWidget):
                                           + ("；" + "；".join(notices) if notices else ""), 10000)
         # every enterprise's suggestion and flags follow the profile: reload as after a sync
         self.main.sync_changed()
+
+    # -- the county's own version ----------------------------------------------------------
+    def copy_active(self) -> None:
+        if self.active is None:
+            return
+        answer = QMessageBox.question(
+            self, APP_TITLE, f"把“{self.active.name}”复制为本县修订版并开始使用？\n\n"
+            "复制后可修改各项参数；原文件的规定仍可随时对照，也可重新选用原配置。",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        result = guarded(self, lambda: policy.copy_profile(self.main.ledger), "无法复制")
+        if result is None:
+            return
+        self.profiles_reselect(result["code"])
+        self.main.statusBar().showMessage(f"已复制为“{result['name']}”并开始使用，可点“修改本县配置”调整参数", 10000)
+        self.main.sync_changed()
+
+    def edit_active(self) -> None:
+        from .editor import ProfileEditor
+
+        dialog = ProfileEditor(self.main.ledger, self)
+        if not dialog.exec() or dialog.saved is None:
+            return
+        self.refresh()
+        self.main.statusBar().showMessage(f"已保存本县配置（版本{dialog.saved['version']}），随县级同步包发往各乡镇",
+                                          10000)
+        self.main.sync_changed()
+
+    def profiles_reselect(self, code: str) -> None:
+        self.refresh()
+        if self.profiles is None:
+            return
+        for i in range(self.profiles.count()):
+            if self.profiles.item(i).data(Qt.ItemDataRole.UserRole) == code:
+                self.profiles.setCurrentRow(i)
+
+
+def _shown(text: str | None, unit: str) -> str:
+    if text is None:
+        return "未规定"
+    if not text:
+        return "（空）"
+    return f"{text}{'' if unit == '月份' else unit}" if unit != "月份" else f"{text}月"

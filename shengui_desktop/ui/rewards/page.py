@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSpinBox, QTabWidget,
                                QVBoxLayout, QWidget)
@@ -68,9 +69,13 @@ class RewardsPage(QWidget):
         self.print_button = QPushButton("打印…")
         self.print_button.setToolTip("在“报表打印”页生成所选年度、乡镇的奖补测算表")
         self.print_button.clicked.connect(self.print_)
+        self.claims_button = QPushButton("奖补申报审核…")
+        self.claims_button.setToolTip("各企业的奖补申报一览；县级在此审核、兑现或不予")
+        self.claims_button.clicked.connect(self.open_claims)
         for w in (QLabel("年度"), self.year, QLabel("乡镇"), self.township):
             bar.addWidget(w)
         bar.addStretch(1)
+        bar.addWidget(self.claims_button)
         bar.addWidget(self.export_button)
         bar.addWidget(self.print_button)
         layout.addLayout(bar)
@@ -261,6 +266,16 @@ class RewardsPage(QWidget):
         job = run_with_progress(self, self.runner, self.window_.ledger, work, "正在导出奖补测算…", done, failed)
         job.on("cancelled", lambda: self.export_button.setEnabled(True))
         return job
+
+    def open_claims(self):
+        """奖补申报审核 for the year shown; decisions change the lines, so the page reloads."""
+        from .claims import ClaimsReview
+
+        dialog = ClaimsReview(self.window_, self.year.value(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.claims_dialog = dialog
+        dialog.open()
+        return dialog
 
     def print_(self) -> None:
         year, township = self.filters()
