@@ -20,7 +20,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
-from ..errors import UserError, os_error_message
+from ..errors import LedgerDamaged, UserError, os_error_message
 from ..progress import Cancelled, Progress
 from ..services.office import session
 
@@ -81,6 +81,9 @@ class Job(QObject):
             self.outcome = ("cancelled", None) if self.is_cancelled() else ("done", result)
         except Cancelled:  # the core's, or a job function's own
             self.outcome = ("cancelled", None)
+        except LedgerDamaged as e:  # damage met while the worker opened its own connection
+            self.outcome = ("failed", str(e))
+            self.damaged = True
         except UserError as e:  # an error of work cut short by a cancel is no failure
             self.outcome = ("cancelled", None) if self.is_cancelled() else ("failed", str(e))
         except OSError as e:  # a USB stick pulled out, a full or protected disk: not a bug
