@@ -181,3 +181,19 @@ def test_a_foreign_backup_is_named_as_unreadable_in_the_confirmation(county, tow
     foreign = backups.make_backup(township)
     text = backups.confirm_text(county.path, foreign, county)
     assert "本台账的密钥打不开它" in text
+
+
+def test_the_windows_daily_backup_runs_on_the_worker_once_a_day(qtbot, county, tmp_path):
+    """The window makes the day's backup after it is shown, on the worker (a province ledger's
+    copy must not hold the window), and not again the same day."""
+    from test_ui_support import open_window
+
+    window = open_window(qtbot, county, tmp_path)
+    window.start_daily_backup()
+    qtbot.waitUntil(lambda: not window.runner.busy(), timeout=20000)
+    made = [b for b in backups.list_backups(county.path) if b.kind == "auto"]
+    assert len(made) == 1 and made[0].made.date() == date.today()
+    window.start_daily_backup()
+    qtbot.waitUntil(lambda: not window.runner.busy(), timeout=20000)
+    assert len([b for b in backups.list_backups(county.path) if b.kind == "auto"]) == 1
+    window.close()

@@ -153,14 +153,15 @@ def start(ledger: Path | None = None, demo: str | bool | None = None):
         if dialog.exec() != UnlockDialog.DialogCode.Accepted:
             return None
         opened = dialog.ledger
-    from ..services.office import backups, session
+    from ..services.office import session
     from .main_window import MainWindow
 
-    notes = [n for n in (session.lock_note(opened), backups.daily_backup(opened)) if n]
+    note = session.lock_note(opened)
     window = MainWindow(opened)
     window.show()
-    if notes:
-        QMessageBox.information(window, "打开台账", "\n\n".join(notes))
+    if note:
+        QMessageBox.information(window, "打开台账", note)
+    window.start_daily_backup()  # on the worker: a big ledger's copy must not hold the window
     return window
 
 

@@ -401,6 +401,19 @@ class MainWindow(QMainWindow):
         self.ledger_page.figures_loaded()
         self.home.refresh()
 
+    def start_daily_backup(self) -> None:
+        """The first unlock of a day: the automatic backup (backups.daily_backup), on the
+        worker; what went wrong, if anything, is said in a box when it ends."""
+        def backup(own, _progress, _cancelled):
+            return backups.daily_backup(own)
+
+        def done(problem: str | None) -> None:
+            if problem:
+                QMessageBox.warning(self, "自动备份", problem)
+
+        self.runner.start(self.ledger, backup, name="daily_backup", on_done=done,
+                          on_error=lambda message: QMessageBox.warning(self, "自动备份", message))
+
     def _load_failed(self, message: str) -> None:
         QMessageBox.warning(self, APP_TITLE, f"读取台账失败：{message}")
 
