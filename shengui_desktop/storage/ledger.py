@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, overload
 
 import sqlcipher3
 
-from . import audit, held, migrations
+from . import audit, held, migrations, owners
 from .columns import DERIVED_COLUMNS, local_columns
 from ..errors import UserError, os_error_message
 from .connection import WRITE_FAILED, backup_to, connect, write_failure
@@ -174,6 +174,7 @@ class Ledger:
         self.wall_clock: Callable[[], float] = time.time  # replaced in tests
         self.writer_lock: WriterLock | None = None  # storage/lock.py: released on close
         self._logs_person: bool | None = None
+        self._logs_owner: bool | None = None
         self._has_audit_log: bool | None = None
         # this transaction's own writes ("table:op" -> count) and the audit entries asked
         # for in it: written to the audit log when it commits (_flush_audit)
@@ -209,6 +210,12 @@ class Ledger:
             self._logs_person = any(r[1] == "person" for r in
                                     self.conn.execute("PRAGMA table_info(change_log)"))
         return self._logs_person
+
+    def logs_owner(self) -> bool:
+        """Has the change log its owner column (schema 15, owners.py)?"""
+        if self._logs_owner is None:
+            self._logs_owner = owners.has_owner(self.conn)
+        return self._logs_owner
 
     def hold_audit(self, notes: list[tuple[str, str, str, str]], *, clears_failures: bool = False) -> None:
         """Entries (action, object, detail, time) of the session itself, its unlock: written
@@ -470,10 +477,12 @@ class Ledger:
         marks = ", ".join("?" * (2 + len(cols) + len(derived)))
         insert_sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
         person = ", person" if self.logs_person() else ""
+        # the enterprise each entry concerns, from its row (owners.py)
+        owner = (", owner", f", {owners.row_owner(self.conn, table, table)}") if self.logs_owner() else ("", "")
         log_sql = (
-            f"INSERT INTO change_log(seq, tbl, row_id, op, data, base, hlc, site_id, site_seq{person})"
+            f"INSERT INTO change_log(seq, tbl, row_id, op, data, base, hlc, site_id, site_seq{person}{owner[0]})"
             f" SELECT log_seq, ?, id, 'i', NULL, NULL, ? + log_seq, ?, ? + log_seq"
-            f"{', ?' if person else ''} FROM {table} WHERE rowid > ?")
+            f"{', ?' if person else ''}{owner[1]} FROM {table} WHERE rowid > ?")
         plan = [(given.get(c), spec.defaults.get(c)) for c in cols]
         identity = columns == ("id", *cols) and not spec.defaults and not derived
         # A bulk load touches index pages all over the file; each page that falls out of the
