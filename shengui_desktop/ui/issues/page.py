@@ -11,12 +11,12 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFormLayout, QGr
 from ...domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES, OPEN_ISSUE_STATUSES, is_overdue
 from ...services.excel import activity_export
 from ...services.ledger import reference, visits
-from ..common import OVERDUE_BRUSH, Column, DictTableModel, guarded, make_table
+from ..common import LoadsWhenShown, OVERDUE_BRUSH, Column, DictTableModel, guarded, make_table
 from ..excel_import import dialogs
 from ..jobs import JobRunner, core_progress, run_with_progress
 
 
-class IssuesPage(QWidget):
+class IssuesPage(LoadsWhenShown, QWidget):
     def __init__(self, window, parent=None):
         super().__init__(parent)
         self.window_ = window
@@ -70,14 +70,6 @@ class IssuesPage(QWidget):
         for combo in (self.department, self.status):
             combo.currentIndexChanged.connect(self.refresh)
         self.overdue.toggled.connect(self.refresh)
-        self.stale = True
-
-    def showEvent(self, event) -> None:
-        # Loaded when first shown (and after changes): at start-up the ledger page's
-        # enterprises come first on the two worker threads.
-        super().showEvent(event)
-        if self.stale:
-            self.refresh()
 
     def _editor(self) -> QGroupBox:
         box = QGroupBox("办理情况")
@@ -135,10 +127,8 @@ class IssuesPage(QWidget):
             overdue_on=self.today if self.overdue.isChecked() else None)
 
     def refresh(self, *_args) -> None:
-        if not self.isVisible():
-            self.stale = True
+        if not self.due():
             return
-        self.stale = False
         shown = self.current_filter()
         self.loaded = False
         # two workers: a list read under earlier filters may end after this one

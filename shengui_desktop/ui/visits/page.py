@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QMessageBox, QPushButt
 from ...domain.records import VISIT_KINDS
 from ...services.excel import activity_export
 from ...services.ledger import visits
-from ..common import Column, DictTableModel, make_table
+from ..common import LoadsWhenShown, Column, DictTableModel, make_table
 from ..excel_import import dialogs
 from ..jobs import JobRunner, core_progress, run_with_progress
 from .form import DRAFT_KIND
@@ -16,7 +16,7 @@ from .form import DRAFT_KIND
 EMPTY = "暂无走访记录，按 Ctrl+N 记录"
 
 
-class VisitsPage(QWidget):
+class VisitsPage(LoadsWhenShown, QWidget):
     def __init__(self, window, parent=None):
         super().__init__(parent)
         self.window_ = window
@@ -55,22 +55,12 @@ class VisitsPage(QWidget):
         self.table.doubleClicked.connect(
             lambda ix: window.open_enterprise(self.model.row(ix.row())["enterprise_id"]))
         layout.addWidget(self.table, 1)
-        self.stale = True
         self.refresh_drafts()
-
-    def showEvent(self, event) -> None:
-        # Loaded when first shown (and after changes): at start-up the ledger page's
-        # enterprises come first on the two worker threads.
-        super().showEvent(event)
-        if self.stale:
-            self.refresh()
 
     def refresh(self) -> None:
         self.refresh_drafts()
-        if not self.isVisible():
-            self.stale = True
+        if not self.due():
             return
-        self.stale = False
         self.loaded = False
         self.runner.start(self.window_.ledger,
                           lambda ledger, _p, _c: visits.list_visits(ledger, limit=2000),
