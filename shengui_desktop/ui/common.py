@@ -175,7 +175,7 @@ class LoadsWhenShown:
     stale = True
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)  # type: ignore[misc]
+        super().showEvent(event)
         if self.stale:
             self.refresh()
 
@@ -184,7 +184,7 @@ class LoadsWhenShown:
 
     def due(self) -> bool:
         """True when a refresh should run now; False (and stale) while the page is hidden."""
-        if not self.isVisible():  # type: ignore[attr-defined]
+        if not self.isVisible():
             self.stale = True
             return False
         self.stale = False
@@ -193,7 +193,7 @@ class LoadsWhenShown:
     def ledger_changed(self, *_args) -> None:
         """The bus's ``changed``: refresh now if shown, otherwise when next shown."""
         self.stale = True
-        if self.isVisible():  # type: ignore[attr-defined]
+        if self.isVisible():
             self.refresh()
 
 
