@@ -96,7 +96,9 @@ def summarise(samples: list[dict]) -> dict:
         return {"error": samples[0]["error"] if samples else "no run", "runs": len(samples)}
     out = {"runs": len(good), "value": statistics.median(s["value"] for s in good),
            "rss_mb": max(s["rss_mb"] for s in good),
-           "load": [round(s["load"], 1) for s in samples]}
+           "load": [round(s["load"], 1) for s in samples],
+           # each run's own numbers, with the load when it started (how load moves them)
+           "samples": [{k: s.get(k) for k in ("value", "baseline", "load")} for s in good]}
     baselines = [s["baseline"] for s in good if s.get("baseline") is not None]
     if baselines:
         out["baseline"] = statistics.median(baselines)

@@ -101,21 +101,22 @@ def install(conn: sqlcipher3.Connection) -> None:
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
                                 " AND name LIKE '%\\_owner\\_%' ESCAPE '\\'").fetchall():
         conn.execute(f"DROP TRIGGER {name}")
+    children = [t for t in _logged_tables(conn) if kind(conn, t) == CHILD]
+    # One trigger for both (a trigger costs a call per row even when its WHEN is false: a
+    # bulk writer passes the owner and pays one). An entry written without its owner gets
+    # it; a newer insert of a record without a row then says whose every entry of it is.
+    reinsert = ""
+    if children:
+        cases = " ".join(f"WHEN '{t}' THEN {_record_owner(t, 'NEW.row_id')}" for t in children)
+        reinsert = (f" UPDATE change_log SET owner = CASE NEW.tbl {cases} END"
+                    " WHERE NEW.op = 'i' AND NEW.data IS NOT NULL"
+                    f" AND NEW.tbl IN ({', '.join(repr(t) for t in children)})"
+                    " AND row_id = NEW.row_id AND tbl = NEW.tbl AND data IS NOT NULL"
+                    f" AND owner IS NOT CASE NEW.tbl {cases} END;")
     conn.execute(
         "CREATE TRIGGER change_log_owner_written AFTER INSERT ON change_log WHEN NEW.owner IS NULL"
         f" BEGIN UPDATE change_log SET owner = {entry_owner(conn, 'NEW.tbl', 'NEW.row_id')}"
-        " WHERE seq = NEW.seq; END")
-    children = [t for t in _logged_tables(conn) if kind(conn, t) == CHILD]
-    if children:
-        # a newer insert of a record without a row: its latest insert says whose it is
-        cases = " ".join(f"WHEN '{t}' THEN {_record_owner(t, 'NEW.row_id')}" for t in children)
-        conn.execute(
-            "CREATE TRIGGER change_log_owner_reinsert AFTER INSERT ON change_log"
-            f" WHEN NEW.op = 'i' AND NEW.data IS NOT NULL AND NEW.tbl IN"
-            f" ({', '.join(repr(t) for t in children)})"
-            f" BEGIN UPDATE change_log SET owner = CASE NEW.tbl {cases} END"
-            " WHERE row_id = NEW.row_id AND tbl = NEW.tbl AND data IS NOT NULL"
-            f" AND owner IS NOT CASE NEW.tbl {cases} END; END")
+        f" WHERE seq = NEW.seq;{reinsert} END")
     for t in children:
         conn.execute(f"CREATE TRIGGER {t}_owner_moved AFTER UPDATE OF enterprise_id ON {t}"
                      " WHEN OLD.enterprise_id IS NOT NEW.enterprise_id"
