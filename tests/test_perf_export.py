@@ -12,7 +12,9 @@ from shengui_desktop.errors import UserError
 from shengui_desktop.services.ledger import figures, reference
 from shengui_desktop.services.ledger.enterprises import delete_enterprise, update_enterprise
 from shengui_desktop.services.ledger.visits import add_issue, add_visit
+from shengui_desktop.storage import owners
 from shengui_desktop.sync import duplicates, exporter
+from shengui_desktop.sync.rules import synced_tables, table_kind
 
 from sync_helpers import CODES, clone, exchange, world_fixtures
 
@@ -31,6 +33,12 @@ def same_both_ways(county, full: bool = False) -> int:
         assert quick == whole, peer["name"]
         sent += len(quick)
     return sent
+
+
+def test_the_storage_layer_reads_table_kinds_as_the_sync_rules_do(world):
+    county = world["C"]
+    assert {t: owners.kind(county.conn, t) for t in synced_tables()} == \
+        {t: table_kind(county, t) for t in synced_tables()}
 
 
 def ids_in(ledger, code: str) -> list[str]:

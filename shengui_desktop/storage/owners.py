@@ -32,7 +32,6 @@ from .columns import HELD_COLUMN
 
 OWNER_SINCE = 15  # the schema version that brought change_log.owner
 COUNTY_WIDE = ""  # the owner of an entry of a county-wide table
-UNKNOWN = "?"  # the owner of an entry whose enterprise no office here knows
 
 ENTERPRISE, CHILD, COUNTY = "enterprise", "child", "county"
 
