@@ -101,28 +101,26 @@ def install(conn: sqlcipher3.Connection) -> None:
                                 " AND name LIKE '%\\_owner\\_%' ESCAPE '\\'").fetchall():
         conn.execute(f"DROP TRIGGER {name}")
     children = [t for t in _logged_tables(conn) if kind(conn, t) == CHILD]
-    # One trigger for both (a trigger costs a call per row even when its WHEN is false: a
-    # bulk writer passes the owner and pays one). An entry written without its owner gets
-    # it; a newer insert of a record without a row then says whose every entry of it is.
-    reinsert = ""
+    # One trigger on the log, for entries written without their owner (a trigger costs a
+    # call per row even when its WHEN is false: a bulk writer passes the owner, and writes
+    # new records only). The entry gets its owner; then every entry of its record gets the
+    # record's owner now: a row made again (a re-insert, a merge that brings a record back)
+    # or a newer insert of a record without a row is always followed by an entry of it.
+    reown = ""
     if children:
         cases = " ".join(f"WHEN '{t}' THEN {_record_owner(t, 'NEW.row_id')}" for t in children)
-        reinsert = (f" UPDATE change_log SET owner = CASE NEW.tbl {cases} END"
-                    " WHERE NEW.op = 'i' AND NEW.data IS NOT NULL"
-                    f" AND NEW.tbl IN ({', '.join(repr(t) for t in children)})"
-                    " AND row_id = NEW.row_id AND tbl = NEW.tbl AND data IS NOT NULL"
-                    f" AND owner IS NOT CASE NEW.tbl {cases} END;")
+        reown = (f" UPDATE change_log SET owner = CASE NEW.tbl {cases} END"
+                 f" WHERE NEW.tbl IN ({', '.join(repr(t) for t in children)})"
+                 " AND row_id = NEW.row_id AND tbl = NEW.tbl AND data IS NOT NULL"
+                 f" AND owner IS NOT CASE NEW.tbl {cases} END;")
     conn.execute(
         "CREATE TRIGGER change_log_owner_written AFTER INSERT ON change_log WHEN NEW.owner IS NULL"
         f" BEGIN UPDATE change_log SET owner = {entry_owner(conn, 'NEW.tbl', 'NEW.row_id')}"
-        f" WHERE seq = NEW.seq;{reinsert} END")
+        f" WHERE seq = NEW.seq;{reown} END")
+    # a record's entries change owner with its row (only these writes, never a bulk insert)
     for t in children:
         conn.execute(f"CREATE TRIGGER {t}_owner_moved AFTER UPDATE OF enterprise_id ON {t}"
                      " WHEN OLD.enterprise_id IS NOT NEW.enterprise_id"
                      f" BEGIN {_reown(t, 'NEW.id')} END")
         conn.execute(f"CREATE TRIGGER {t}_owner_deleted AFTER DELETE ON {t}"
                      f" BEGIN {_reown(t, 'OLD.id')} END")
-        # a row made again for a record with a history (a bulk insert of a new record
-        # writes a held entry and has none)
-        conn.execute(f"CREATE TRIGGER {t}_owner_made AFTER INSERT ON {t} WHEN NEW.log_seq IS NULL"
-                     f" BEGIN {_reown(t, 'NEW.id')} END")
