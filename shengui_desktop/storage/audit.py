@@ -1,12 +1,18 @@
 """The audit log's chain: appending an entry, checking a chain, and the count of failed
 unlocks kept beside the ledger.
 
-Each office keeps one chain (`audit_log` rows of its `office_id`, numbered 1, 2, … in `no`).
-An entry's hash is SHA-256 over its canonical form (:func:`canonical`) followed by the hash
-of the entry before it (64 zeros for the first), so changing, removing or slipping in an
-entry breaks the link of the entry after it. The last entry of this office's own chain is
-also written to `meta` (`audit_head`), so removing the newest entries is seen as well. A
-county holds each township's chain as that township's packages brought it.
+Each copy of an office's ledger keeps one chain (`audit_log` rows of its `office_id` and
+`origin`, numbered 1, 2, … in `no`; the origin is the copy's, storage/origins.py: the site
+id for the ledger as it was made), so two copies of one township's ledger never number two
+entries alike. An entry's hash is SHA-256 over its canonical form (:func:`canonical`)
+followed by the hash of the entry before it in its chain (64 zeros for the first), so
+changing, removing or slipping in an entry breaks the link of the entry after it; an entry
+moved into another chain breaks both. The last entry of each chain this ledger wrote itself
+is also written to `meta` (`audit_head:<origin>`), so removing the newest entries is seen as
+well. A county holds each township copy's chain as that copy's packages brought it.
+
+The origin is not under the hash (the entries written before schema 16 were hashed without
+it and still verify): it names the chain, and the links within the chain hold it.
 
 A failed unlock cannot write into a ledger it could not open: it is counted in a small file
 beside the ledger (`<ledger>.unlock-failures`, times and user names, no secrets) and written
@@ -27,9 +33,14 @@ import sqlcipher3
 
 GENESIS = "0" * 64
 FIELDS = ("office_id", "no", "at", "office", "person", "action", "object", "detail")
-COLUMNS = (*FIELDS, "prev_hash", "hash")
+COLUMNS = (*FIELDS, "origin", "prev_hash", "hash")
+LEGACY_COLUMNS = (*FIELDS, "prev_hash", "hash")  # schema 13-15: one chain per office
 RECOVERY_PERSON = "恢复码"  # who opened the ledger with the printed recovery code
-HEAD_KEY = "audit_head"
+HEAD_PREFIX = "audit_head:"  # meta: "<no>:<hash>" of the newest entry of an origin's own chain
+
+
+def head_key(origin: str) -> str:
+    return HEAD_PREFIX + origin
 
 # What a person did (the action column), in the order a filter offers them.
 UNLOCK, UNLOCK_FAILED = "解锁", "解锁失败"
@@ -66,47 +77,84 @@ def has_log(conn: sqlcipher3.Connection) -> bool:
                         ).fetchone() is not None
 
 
+def has_origins(conn: sqlcipher3.Connection) -> bool:
+    """Is the log kept per origin (schema 16)? Not while older versions are migrated through."""
+    return any(r[1] == "origin" for r in conn.execute("PRAGMA table_info(audit_log)"))
+
+
+def heads(conn: sqlcipher3.Connection) -> dict[str, str]:
+    """meta's recorded newest entry of each origin's own chain (key -> "no:hash")."""
+    return dict(conn.execute("SELECT key, value FROM meta WHERE key LIKE 'audit_head:%'").fetchall())
+
+
 def append(conn: sqlcipher3.Connection, *, office_id: str, office: str, person: str,
-           action: str, object: str = "", detail: str = "", at: str | None = None) -> dict:
-    """Add an entry to `office_id`'s chain, inside the caller's transaction; returns it."""
-    last = conn.execute("SELECT no, hash FROM audit_log WHERE office_id = ? ORDER BY no DESC"
-                        " LIMIT 1", (office_id,)).fetchone()
+           action: str, object: str = "", detail: str = "", at: str | None = None,
+           origin: str | None = None) -> dict:
+    """Add an entry to the chain of `office_id`'s copy `origin` (default: the office's own
+    site id, the ledger as it was made), inside the caller's transaction; returns it."""
+    origin = origin or office_id
+    per_origin = has_origins(conn)
+    if per_origin:
+        last = conn.execute("SELECT no, hash FROM audit_log WHERE office_id = ? AND origin = ?"
+                            " ORDER BY no DESC LIMIT 1", (office_id, origin)).fetchone()
+    else:  # a ledger between schema 13 and 16, while it is migrated
+        last = conn.execute("SELECT no, hash FROM audit_log WHERE office_id = ? ORDER BY no DESC"
+                            " LIMIT 1", (office_id,)).fetchone()
     no, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     entry: dict[str, Any] = {
         "office_id": office_id, "no": no, "at": at or now_text(), "office": office[:MAX_TEXT],
         "person": (person or RECOVERY_PERSON)[:MAX_TEXT], "action": action[:MAX_TEXT],
         "object": (object or "")[:MAX_TEXT], "detail": (detail or "")[:MAX_TEXT]}
+    entry["origin"] = origin
     entry["prev_hash"] = prev
     entry["hash"] = entry_hash(entry, prev)
-    conn.execute(f"INSERT INTO audit_log({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                 tuple(entry[c] for c in COLUMNS))
+    columns = COLUMNS if per_origin else LEGACY_COLUMNS
+    conn.execute(f"INSERT INTO audit_log({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                 tuple(entry[c] for c in columns))
     me = conn.execute("SELECT value FROM meta WHERE key = 'site_id'").fetchone()
     if me and me[0] == office_id:
         conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-                     (HEAD_KEY, f"{no}:{entry['hash']}"))
+                     (head_key(origin) if per_origin else "audit_head", f"{no}:{entry['hash']}"))
     return entry
 
 
-def chain(conn: sqlcipher3.Connection, office_id: str) -> list[dict]:
-    cur = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE office_id = ?"
-                       " ORDER BY no, id", (office_id,))
+def chain(conn: sqlcipher3.Connection, office_id: str, origin: str | None = None) -> list[dict]:
+    """The entries of one chain in order: `office_id`'s copy `origin` (default: the
+    ledger as the office made it, whose origin is its site id)."""
+    cur = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE office_id = ? AND origin = ?"
+                       " ORDER BY no, id", (office_id, origin or office_id))
     return [dict(zip(COLUMNS, r)) for r in cur]
+
+
+def chains(conn: sqlcipher3.Connection) -> list[tuple[str, str]]:
+    """Every (office_id, origin) this ledger holds a chain of."""
+    return [tuple(r) for r in conn.execute(
+        "SELECT DISTINCT office_id, origin FROM audit_log ORDER BY office_id, origin")]
 
 
 @dataclass(frozen=True)
 class Break:
-    """Where a chain first breaks: the entry (number, time) and what is wrong (Chinese)."""
+    """Where a chain first breaks: the chain (office, copy), the entry (number, time) and
+    what is wrong (Chinese)."""
     office_id: str
     no: int
     at: str
     what: str
+    origin: str = ""
 
 
-def check_chain(office_id: str, entries: Iterable[dict], head: str | None = None) -> Break | None:
-    """The first broken link of one office's chain (entries in `no` order), or None.
-    `head`: "no:hash" of the newest entry as recorded elsewhere (this office's meta)."""
+def check_chain(office_id: str, entries: Iterable[dict], head: str | None = None,
+                origin: str | None = None) -> Break | None:
+    """The first broken link of one chain (entries in `no` order), or None. `head`: "no:hash"
+    of the newest entry as recorded elsewhere (this ledger's meta, for its own chains)."""
+    found = _check(office_id, list(entries), head)
+    if found is None:
+        return None
+    return Break(found.office_id, found.no, found.at, found.what, origin or office_id)
+
+
+def _check(office_id: str, entries_seen: list[dict], head: str | None) -> Break | None:
     prev, expected, last = GENESIS, 1, None
-    entries_seen = list(entries)
     for e in entries_seen:
         if e["no"] != expected:
             if e["no"] < expected:

@@ -354,7 +354,7 @@ class Ledger:
         office = self.scalar("SELECT name FROM sites WHERE id = ?", (self.site_id,)) or ""
         for action, obj, detail, at in [*held, *notes]:
             audit.append(self.conn, office_id=self.site_id, office=office, person=self.person,
-                         action=action, object=obj, detail=detail, at=at)
+                         action=action, object=obj, detail=detail, at=at, origin=self.origin_id)
         return bool(held)
 
     def _roll_back(self) -> None:
