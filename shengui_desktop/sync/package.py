@@ -56,7 +56,27 @@ class RawPackage:
 def write(path: Path, manifest_bytes: bytes, signature: str, payload: bytes) -> Path:
     """Write atomically, readable by the owner only (0600, as the ledger), and never over
     an existing file: when `path` exists the package goes to the first free name of
-    `free_names(path)`. Returns the path written.
+    `free_names(path)`. Returns the path written (see write_bytes)."""
+    return write_bytes(path, build(manifest_bytes, signature, payload))
+
+
+def build(manifest_bytes: bytes, signature: str, payload: bytes) -> bytes:
+    """The package file's bytes (the zip), so its hash can be recorded before it is written."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr(zipfile.ZipInfo(MANIFEST, (2026, 1, 1, 0, 0, 0)), manifest_bytes,
+                    compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr(zipfile.ZipInfo(SIGNATURE, (2026, 1, 1, 0, 0, 0)), signature.encode(),
+                    compress_type=zipfile.ZIP_STORED)
+        # already compressed and encrypted: deflating again would only cost time
+        zf.writestr(zipfile.ZipInfo(PAYLOAD, (2026, 1, 1, 0, 0, 0)), payload,
+                    compress_type=zipfile.ZIP_STORED)
+    return out.getvalue()
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    """Write a built package atomically (0600) at `path`, or at the first free name of
+    `free_names(path)` when it exists. Returns the path written.
 
     A half-written file on a USB stick must not look like a package: the zip is written to
     a hidden temporary name of its own (two writers never share it) and then linked to its
@@ -67,14 +87,7 @@ def write(path: Path, manifest_bytes: bytes, signature: str, payload: bytes) -> 
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     try:
         with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, "w") as zf:
-                zf.writestr(zipfile.ZipInfo(MANIFEST, (2026, 1, 1, 0, 0, 0)), manifest_bytes,
-                            compress_type=zipfile.ZIP_DEFLATED)
-                zf.writestr(zipfile.ZipInfo(SIGNATURE, (2026, 1, 1, 0, 0, 0)), signature.encode(),
-                            compress_type=zipfile.ZIP_STORED)
-                # already compressed and encrypted: deflating again would only cost time
-                zf.writestr(zipfile.ZipInfo(PAYLOAD, (2026, 1, 1, 0, 0, 0)), payload,
-                            compress_type=zipfile.ZIP_STORED)
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         for candidate in free_names(path):

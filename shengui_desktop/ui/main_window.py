@@ -284,6 +284,7 @@ class MainWindow(QMainWindow):
         ("ledger_page", "visit_button", "visits"), ("ledger_page", "new_button", "enterprises"),
         ("visits_page", "new_button", "visits"), ("issues_page", "save_button", "issues"),
         ("sync_page", "transfer.export_button", "sync"), ("sync_page", "transfer.import_button", "sync"),
+        ("sync_page", "transfer.stick_button", "sync"),
         ("sync_page", "transfer.rotate_button", "keys"), ("sync_page", "transfer.rekey_button", "enrolment"),
         ("import_page", "import_button", "import"), ("targets_page", "edit", "targets"),
         ("policy_page", "choose", "profile"),
