@@ -53,8 +53,9 @@ USERS = "用户与角色"
 KEYS = "密钥"
 ENROL, REKEY = "登记乡镇", "更换乡镇密钥"
 EXPORT_AUDIT = "导出审计日志"
+TAKE_OVER_LOCK = "强制接管台账锁"
 ACTIONS = (UNLOCK, UNLOCK_FAILED, EDIT, IMPORT_SHEET, EXPORT_SHEET, IMPORT_PACKAGE, EXPORT_PACKAGE,
-           PRINT, BACKUP, RESTORE, USERS, KEYS, ENROL, REKEY, EXPORT_AUDIT)
+           PRINT, BACKUP, RESTORE, USERS, KEYS, ENROL, REKEY, EXPORT_AUDIT, TAKE_OVER_LOCK)
 MAX_TEXT = 2000  # characters of one field (a detail is a sentence, not a document)
 
 
