@@ -141,6 +141,9 @@ def set_backup_folder(ledger: Ledger, folder: Path | str | None) -> Path:
         raise UserError(f"备份文件夹“{folder}”不是完整路径，请选择一个文件夹。")
     if path.exists() and not path.is_dir():
         raise UserError(f"“{path}”是一个文件，不是文件夹。")
+    problem = folder_problem(ledger.path, path)
+    if problem:
+        raise UserError(problem + "设置未改变。")
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = path / f".{ledger.path.name}.write-test"
@@ -151,6 +154,31 @@ def set_backup_folder(ledger: Ledger, folder: Path | str | None) -> Path:
     data = json.dumps({"folder": str(path)}, ensure_ascii=False)
     write_replacing(target, lambda tmp: tmp.write_text(data, encoding="utf-8"))
     return path
+
+
+def folder_problem(ledger_path: Path, folder: Path) -> str | None:
+    """Why `folder` cannot hold this ledger's backups (Chinese), or None: the folder the
+    ledger itself is in (its backups would lie among the ledger's own files: the key file,
+    the journal, the lock, and be taken for them), or a place inside a file."""
+    here = Path(ledger_path).resolve().parent
+    try:
+        chosen = Path(folder).resolve()
+    except OSError:
+        return f"备份文件夹“{folder}”无法访问。"
+    if chosen == here:
+        return (f"不能把台账所在的文件夹“{here}”本身作为备份文件夹：备份会与台账文件、密钥文件混在一起。"
+                f"请选择其他文件夹（最好在另一块磁盘或U盘上），或恢复默认的“{FOLDER}”子文件夹。")
+    for parent in (chosen, *chosen.parents):
+        if parent.exists() and not parent.is_dir():
+            return f"“{parent}”是一个文件，不能在其中建立备份文件夹。"
+    return None
+
+
+def folder_state(ledger_path: Path) -> dict:
+    """The 备份文件夹 setting as the window and `shengui backup folder` show it: {"folder",
+    "default" (the folder beside the ledger), "is_default"}."""
+    folder, default = backup_folder(ledger_path), default_backup_folder(ledger_path)
+    return {"folder": str(folder), "default": str(default), "is_default": folder == default}
 
 
 def describe(path: Path, ledger_path: Path | None = None) -> Backup:
