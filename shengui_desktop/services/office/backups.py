@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 
 from ...errors import UserError, os_error_message
 from ...paths import write_replacing
-from ...progress import Cancel, Job, Progress
+from ...progress import Cancel, Cancelled, Job, Progress
 from ...storage import restore
 from ...storage.connection import DatabaseError
 from ...storage.keyslots import KeySlots, keys_path_for
@@ -479,9 +479,12 @@ def made_today(ledger_path: Path, today: date | None = None) -> bool:
     return any(b.made.date() == today for b in _auto_backups(ledger_path))
 
 
-def _quietly(ledger: Ledger, what: str) -> str | None:
+def _quietly(ledger: Ledger, what: str, progress: Progress | None = None,
+             cancel: Cancel = None) -> str | None:
     try:
-        auto_backup(ledger)
+        auto_backup(ledger, progress=progress, cancel=cancel)
+    except Cancelled:
+        raise  # the person chose to close without it: not a failure
     except UserError as e:
         return f"{what}未完成：{e}"
     except OSError as e:
@@ -491,13 +494,15 @@ def _quietly(ledger: Ledger, what: str) -> str | None:
     return None
 
 
-def backup_on_close(ledger: Ledger | None) -> str | None:
-    """The window closes: an automatic backup (encrypted, rotated). Never raises for a full
-    disk, a missing folder or a damaged file: returns what went wrong (Chinese) for the window
-    to show, None when it was made (or there is nothing to back up)."""
+def backup_on_close(ledger: Ledger | None, *, progress: Progress | None = None,
+                    cancel: Cancel = None) -> str | None:
+    """The window closes: an automatic backup (encrypted, rotated; the window runs it on the
+    worker, ui/main_window.py). Never raises for a full disk, a missing folder or a damaged
+    file: returns what went wrong (Chinese) for the window to show, None when it was made (or
+    there is nothing to back up). Cancelled (`cancel`) raises Cancelled, leaving no backup."""
     if ledger is None or ledger.path is None:
         return None
-    return _quietly(ledger, "关闭时的自动备份")
+    return _quietly(ledger, "关闭时的自动备份", progress, cancel)
 
 
 def daily_backup(ledger: Ledger | None, today: date | None = None) -> str | None:
