@@ -26,7 +26,8 @@ def test_an_old_name_still_imports(offices, tmp_path):  # noqa: F811
     old = path.with_name("140322100_秀水镇_至140322_盂县_指纹9F3A_20261122-1530_0001.sgpkg")
     shutil.move(path, old)
     [row] = sync.describe_files(county, [old])
-    assert row["sender"] == "秀水镇（140322100）" and row["recipient"] == "盂县（140322）"
+    assert (row["sender"], row["sender_code"], row["recipient"], row["recipient_code"]) == \
+        ("秀水镇", "140322100", "盂县", "140322")
     from shengui_desktop.services.office.site import this_site
     [result] = sync.import_packages(county, [old], accept_fingerprint=this_site(township)["fingerprint"])
     assert result.status == "imported"
@@ -41,7 +42,7 @@ def test_the_list_names_the_offices_from_the_signed_manifest(qtbot, offices, dia
     (usb / ".140322100-to-140322-000003.abc.part").write_bytes(b"half")  # never listed
     rows = {r["file"]: r for r in sync.describe_files(county, sync.packages_in(usb))}
     assert set(rows) == {"140322100-to-140322-000001.sgpkg", second.name, "notes.sgpkg"}
-    assert rows[second.name]["sender"] == "秀水镇（140322100）" and rows[second.name]["verified"]
+    assert rows[second.name]["sender"] == "秀水镇" and rows[second.name]["verified"]
     assert sync.file_state(rows["140322100-to-140322-000001.sgpkg"]) == "已导入"
     assert sync.file_state(rows[second.name]) == "未导入"
     assert sync.file_state(rows["notes.sgpkg"]).startswith("无法读取：")
@@ -53,7 +54,7 @@ def test_the_list_names_the_offices_from_the_signed_manifest(qtbot, offices, dia
     dialog = tab.packages_dialog
     qtbot.waitUntil(lambda: len(dialog.model.rows_data) == 3, timeout=10000)
     shown = {r["file"]: r for r in dialog.model.rows_data}
-    assert shown[second.name]["sender"] == "秀水镇（140322100）" and shown[second.name]["state"] == "未导入"
+    assert shown[second.name]["sender"] == "秀水镇" and shown[second.name]["state"] == "未导入"
     # what is not yet imported and is for this office is chosen already
     assert dialog.chosen() == [second]
     assert dialog.import_button.text() == "导入所选（1个）"

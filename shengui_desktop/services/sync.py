@@ -107,6 +107,7 @@ def describe_files(ledger: Ledger, paths: list[Path]) -> list[dict]:
     out = []
     for path in paths:
         row: dict = {"path": str(path), "file": Path(path).name, "sender": "", "recipient": "",
+                     "sender_code": "", "recipient_code": "",
                      "package_no": None, "created": "", "verified": False, "imported": False,
                      "for_this_office": False, "problem": None}
         try:
@@ -119,8 +120,8 @@ def describe_files(ledger: Ledger, paths: list[Path]) -> list[dict]:
         m = raw.manifest
         pinned = status.site if status.pinned else None
         row.update(
-            sender=f"{(pinned or m['sender'])['name']}（{m['sender']['area_code']}）",
-            recipient=f"{m['recipient']['name']}（{m['recipient']['area_code']}）",
+            sender=(pinned or m["sender"])["name"], sender_code=m["sender"]["area_code"],
+            recipient=m["recipient"]["name"], recipient_code=m["recipient"]["area_code"],
             package_no=m["package_no"], created=str(m["created_at"])[:16].replace("T", " "),
             verified=pinned is not None, for_this_office=m["recipient"]["site_id"] == ledger.site_id,
             imported=ledger.scalar("SELECT 1 FROM imported_packages WHERE package_id = ?",

@@ -101,7 +101,7 @@ class AuditTab(QWidget):
 
         self.model = DictTableModel([
             Column("time", "时间", width=140),
-            Column("copy", "单位", width=105),
+            Column("copy", "单位", width=150),  # 秀水镇（设备1a2b）: the copy whose chain
             Column("person", "人员", width=75),
             Column("action", "操作", width=80),
             Column("object", "对象", width=170),

@@ -39,12 +39,12 @@ class PackagesDialog(QDialog):
         top.addWidget(choose)
         layout.addLayout(top)
         self.model = DictTableModel([
-            Column("sender", "发件单位", width=150),
-            Column("recipient", "收件单位", width=150),
-            Column("package_no", "包号", lambda v: f"第{v}号" if v else "—", width=70),
-            Column("created", "生成时间", lambda v: v or "—", width=130),
-            Column("state", "状态", width=150),
-            Column("file", "文件名"),
+            Column("file", "文件名", width=255),
+            Column("sender", "发件单位", width=110),
+            Column("recipient", "收件单位", width=100),
+            Column("package_no", "包号", lambda v: f"第{v}号" if v else "—", width=60),
+            Column("created", "生成时间", lambda v: v or "—", width=125),
+            Column("state", "状态"),
         ], self)
         self.table = make_table(self.model, empty="正在读取…")
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -53,6 +53,9 @@ class PackagesDialog(QDialog):
         self.table.selectionModel().selectionChanged.connect(self._selected)
         self.table.doubleClicked.connect(lambda _i: self.import_selected())
         layout.addWidget(self.table, 1)
+        self.detail = QLabel("")  # the chosen file's state in full (a damaged file: why)
+        self.detail.setWordWrap(True)
+        layout.addWidget(self.detail)
         note = QLabel("单位名称读自同步包内的签名清单（文件名只含行政区划代码和包号）。"
                       "可按住Ctrl或Shift多选；未导入且发给本单位的包已预先选中。")
         note.setWordWrap(True)
@@ -109,6 +112,13 @@ class PackagesDialog(QDialog):
         return [Path(self.model.rows_data[r]["path"]) for r in rows]
 
     def _selected(self, *_args) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if len(rows) == 1:
+            r = self.model.rows_data[rows[0].row()]
+            self.detail.setText(f"{r['file']}：{r['state']}")
+            self.detail.setStyleSheet("color: #b00020;" if r["problem"] else "")
+        else:
+            self.detail.setText("")
         n = len(self.chosen())
         self.import_button.setEnabled(n > 0)
         self.import_button.setText(f"导入所选（{n}个）" if n else "导入所选")
