@@ -27,7 +27,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, ContextManager, Iterable
 
 import sqlcipher3
 
@@ -181,6 +181,131 @@ def _check(office_id: str, entries_seen: list[dict], head: str | None) -> Break 
         if last is not None and last["hash"] != digest:
             return Break(office_id, have, last["at"], f"第{have}条被替换（记录被改动）")
     return None
+
+
+# -- the Ledger's side: entries asked for, held and written with a transaction ------------
+# Ledger files this process found damaged (Ledger.verify): a session's held audit entries
+# are not written into them when it closes.
+FOUND_DAMAGED: set[str] = set()
+
+# Chinese names of the synced tables and of the operations, for the audit log's summary
+TABLE_NAMES = {
+    "townships": "乡镇", "departments": "部门", "enterprises": "企业", "monthly_figures": "月度数据",
+    "visits": "走访", "issues": "问题", "pool_events": "调库记录", "targets": "目标任务",
+    "policy_profiles": "政策配置", "projects": "项目", "scale_history": "入规历史",
+    "reward_claims": "奖补申报", "entry_checklist": "入统材料", "annual_figures": "年度数据",
+    "project_milestones": "项目节点",
+}
+OP_NAMES = {"i": "新增", "u": "修改", "d": "删除"}
+
+
+def edit_note(edits: dict[str, int]) -> tuple[str, str, str]:
+    """The 修改台账 audit entry of a transaction's own changes ("table:op" -> count)."""
+    tables: dict[str, list[str]] = {}
+    for key, count in edits.items():
+        table, _sep, op = key.partition(":")
+        tables.setdefault(table, []).append(f"{OP_NAMES.get(op, op)}{count}条")
+    obj = "、".join(TABLE_NAMES.get(t, t) for t in tables)
+    detail = "；".join(f"{TABLE_NAMES.get(t, t)}：{'，'.join(parts)}" for t, parts in tables.items())
+    return (EDIT, obj, detail)
+
+
+class AuditTrail:
+    """The audit methods of storage/ledger.py's Ledger (its base class): what a person did,
+    recorded with the transaction it belongs to, and the session's own entries held until
+    it records something or ends well. The Ledger's transaction() calls _flush_audit before
+    it commits and resets the notes; close() calls write_held_audit."""
+
+    if TYPE_CHECKING:  # what the Ledger provides
+        conn: sqlcipher3.Connection
+        path: Path | None
+        site_id: str | None
+        origin_id: str | None
+        _depth: int
+
+        @property
+        def person(self) -> str: ...
+
+        def transaction(self) -> ContextManager[Any]: ...
+
+        def scalar(self, sql: str, params: Iterable = ()) -> Any: ...
+
+    def init_audit(self) -> None:
+        self._has_audit_log: bool | None = None
+        # this transaction's own writes ("table:op" -> count) and the audit entries asked
+        # for in it: written to the audit log when it commits (_flush_audit)
+        self._edits: dict[str, int] = {}
+        self._audit_notes: list[tuple[str, str, str]] = []
+        # the session's own entries (its unlock, the failed unlocks before it), held until
+        # the session first records something, or until it ends well (hold_audit)
+        self._held_notes: list[tuple[str, str, str, str]] = []
+        self._clear_failures = False
+        self._write_held = False  # close(): the held entries alone
+
+    def hold_audit(self, notes: list[tuple[str, str, str, str]], *, clears_failures: bool = False) -> None:
+        """Entries (action, object, detail, time) of the session itself, its unlock: written
+        with the session's first recorded action, or when it is closed after ending well.
+        A session that fails (a refused import, a damaged ledger) thus leaves the file as it
+        was, byte for byte. `clears_failures`: they include the failed unlocks counted beside
+        the ledger, whose count goes once they are written."""
+        self._held_notes.extend(notes)
+        self._clear_failures = self._clear_failures or clears_failures
+
+    def audit(self, action: str, object: str = "", detail: str = "") -> None:
+        """Record what a person did in the audit log, with this transaction (or one of its
+        own): the entry is written when the transaction commits and vanishes with it when it
+        rolls back. A transaction with an entry of its own gets no 修改台账 entry as well.
+
+        Outside a transaction (recording what was done: a backup, an export, a print) a
+        ledger that cannot be written now (a damaged page, a busy or read-only file) does
+        not undo what was done: the entry is held like the session's unlock (hold_audit)."""
+        if self._depth:
+            self._audit_notes.append((action, object, detail))
+            return
+        if self.path is not None and str(self.path) in FOUND_DAMAGED:
+            # a ledger found damaged is not written for the record (close skips it too)
+            self.hold_audit([(action, object, detail, now_text())])
+            return
+        try:
+            with self.transaction():
+                self._audit_notes.append((action, object, detail))
+        except sqlcipher3.dbapi2.DatabaseError:
+            self.hold_audit([(action, object, detail, now_text())])
+
+    def _flush_audit(self) -> bool:
+        """The audit entries of the transaction about to commit: those asked for, or else
+        one 修改台账 entry summing up its own changes (one per service call, not per row),
+        after the session's held entries if they are not written yet. True when these were."""
+        notes: list[tuple[str, str, str, str | None]] = [(*n, None) for n in self._audit_notes]
+        if not notes and self._edits:
+            notes = [(*edit_note(self._edits), None)]
+        if not (notes or self._write_held and self._held_notes) or not self.site_id:
+            return False
+        if self._has_audit_log is None:  # no audit log while older versions are migrated through
+            self._has_audit_log = has_log(self.conn)
+        if not self._has_audit_log:
+            return False
+        held = list(self._held_notes)
+        office = self.scalar("SELECT name FROM sites WHERE id = ?", (self.site_id,)) or ""
+        for action, obj, detail, at in [*held, *notes]:
+            append(self.conn, office_id=self.site_id, office=office, person=self.person,
+                   action=action, object=obj, detail=detail, at=at, origin=self.origin_id)
+        return bool(held)
+
+    def write_held_audit(self) -> None:
+        """At the close of a session that ended well: its held entries, in a transaction of
+        their own, unless the ledger was found damaged (then, and on any SQLite error, the
+        file is left as it was)."""
+        if not self._held_notes or (self.path is not None and str(self.path) in FOUND_DAMAGED):
+            return
+        try:
+            if not self.conn.in_transaction:
+                with self.transaction():
+                    self._write_held = True
+        except sqlcipher3.dbapi2.Error:
+            pass  # a damaged page, a read-only file, closed already: left as it was
+        finally:
+            self._held_notes = []
 
 
 # -- failed unlocks, counted beside the ledger ------------------------------------------
