@@ -20,6 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+import sqlcipher3
+
 from ..errors import UserError
 from ..storage import audit, held, migrations, origins
 from . import audit_trail, certificates, package, transfers
@@ -366,19 +368,28 @@ def _written(folder: Path, name: str, digest: str) -> Path | None:
     return None
 
 
-def settle_pending(ledger: Ledger, peer: dict) -> tuple[int | None, list[str]]:
+@dataclass
+class Settled:
+    """What settle_pending found of the last export to a peer."""
+    reuse: int | None = None       # the number to use again (its file was never written)
+    written: dict | None = None    # the record of an export whose file was found whole
+    notices: list = field(default_factory=list)
+
+
+def settle_pending(ledger: Ledger, peer: dict) -> Settled:
     """What became of the last export to `peer` if the program ended between recording it
-    and finishing its file (docs/sync-format.md, "Writing a package"): (the number to use
-    again, what a person should know). The file found whole: nothing to do. Its folder
+    and finishing its file (docs/sync-format.md, "Writing a package"). The file found whole
+    (at its name or a free name after it): done, its audit entry is written now. Its folder
     there but the file not (the program was killed before the file got its name): the
     number was never given to a file and is used again by this export. The folder gone (the
     stick is not plugged in): it cannot be told, so the number stays used."""
     found = _pending(ledger, peer)
     if found is None:
-        return None, []
+        return Settled()
     folder, name = Path(str(found.get("folder", ""))), str(found.get("name", ""))
-    if _written(folder, name, str(found.get("sha256", ""))) is not None:
-        return None, []
+    whole = _written(folder, name, str(found.get("sha256", "")))
+    if whole is not None:
+        return Settled(written=dict(found, name=whole.name))
     if folder.is_dir():
         reserved = folder / name
         try:  # an empty reservation of the name (a stick without hard links, package.py)
@@ -386,9 +397,31 @@ def settle_pending(ledger: Ledger, peer: dict) -> tuple[int | None, list[str]]:
                 reserved.unlink()
         except OSError:
             pass
-        return found["no"], []
-    return None, [f"上次导出的第{found['no']}号包（{name}）写入的文件夹现在找不到（U盘未插入？），无法确认它是否写完。"
-                  "若它没有写完，对方导入后续的包时会提示缺少这一号；其中的变更本包都已包含，不会丢失。"]
+        return Settled(reuse=found["no"])
+    return Settled(notices=[f"上次导出的第{found['no']}号包（{name}）写入的文件夹现在找不到（U盘未插入？），"
+                            "无法确认它是否写完。若它没有写完，对方导入后续的包时会提示缺少这一号；"
+                            "其中的变更本包都已包含，不会丢失。"])
+
+
+def _export_note(peer: dict, number: int, entries: int, full: bool) -> str:
+    return (f"发往{peer['name']}（{peer['area_code']}），第{number}号包，变更{entries}条"
+            + ("，完整包" if full else ""))
+
+
+def _unrecord(ledger: Ledger, peer: dict, number: int, reused: bool) -> None:
+    """The file could not be written (a full or read-only disk, a stick pulled out): the
+    export is taken back, so the ledger is as before it (a number used again keeps its
+    record: still never given to a file). If even that fails the record stays, and the
+    next export settles it."""
+    if reused:
+        return
+    try:
+        with ledger.transaction():
+            ledger.conn.execute("DELETE FROM meta WHERE key = ?", (PENDING + peer["id"],))
+            ledger.conn.execute("UPDATE peer_state SET last_sent_no = last_sent_no - 1"
+                                " WHERE site_id = ? AND last_sent_no = ?", (peer["id"], number))
+    except (UserError, sqlcipher3.dbapi2.Error):
+        pass
 
 
 def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
@@ -417,8 +450,9 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
     report("pack", 0, len(rows))
     # a township's audit entries the county has not acknowledged, after the changes
     trail = audit_trail.select_audit(ledger, peer, full)
-    reuse, settled = settle_pending(ledger, peer)
-    notices += settled
+    settled = settle_pending(ledger, peer)
+    reuse = settled.reuse
+    notices += settled.notices
     lines = [*map(_line, rows), *(json.dumps({"audit": e}, ensure_ascii=False) for e in trail)]
     plain = ("\n".join(lines) + "\n").encode() if lines else b""
     payload = package.compress_and_encrypt(plain, peer["age_recipient"])
@@ -467,13 +501,24 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
         ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (
             PENDING + peer["id"], json.dumps({"no": number, "name": target.name,
                                               "folder": str(out_dir.resolve()),
-                                              "sha256": hashlib.sha256(data).hexdigest()})))
-        ledger.audit(audit.EXPORT_PACKAGE, target.name,
-                     f"发往{peer['name']}（{peer['area_code']}），第{number}号包，变更{len(rows)}条"
-                     + ("，完整包" if full else ""))
-    path = package.write_bytes(target, data)
-    with ledger.transaction():  # written whole: nothing left to settle
-        ledger.conn.execute("DELETE FROM meta WHERE key = ?", (PENDING + peer["id"],))
+                                              "sha256": hashlib.sha256(data).hexdigest(),
+                                              "entries": len(rows), "full": full})))
+        if settled.written is not None:  # the last export's file was whole: on record now
+            w = settled.written
+            ledger.audit(audit.EXPORT_PACKAGE, str(w["name"]),
+                         _export_note(peer, w["no"], int(w.get("entries") or 0), bool(w.get("full")))
+                         + "（写完文件后程序中断，此次补记）")
+    try:
+        path = package.write_bytes(target, data)
+    except BaseException:
+        _unrecord(ledger, peer, number, reuse is not None)
+        raise
+    try:
+        with ledger.transaction():  # written whole: nothing left to settle; on record
+            ledger.conn.execute("DELETE FROM meta WHERE key = ?", (PENDING + peer["id"],))
+            ledger.audit(audit.EXPORT_PACKAGE, path.name, _export_note(peer, number, len(rows), full))
+    except (UserError, sqlcipher3.dbapi2.Error):
+        pass  # the package is written; the next export finds it whole and records it then
     if path != wanted:
         notices.append(f"文件夹中已有同名的“{wanted.name}”（另一次导出写出的：可能出自本单位另一台电脑上的台账、"
                        f"本台账的副本或备份），未覆盖它，本包另存为“{path.name}”。")
