@@ -102,19 +102,19 @@ CHILD = textwrap.dedent('''
     # a named point of the export's write order (sync/exporter.py export_to), beside the ticks
     POINT = os.environ.get("SHENGUI_KILL_POINT", "")
     if POINT:
-        from shengui_desktop.sync import package as package_module
+        from shengui_desktop.sync import certificates, package as package_module
 
         def die():
             os.kill(os.getpid(), signal.SIGKILL)
-        real_build, real_write, real_link = package_module.build, package_module.write_bytes, os.link
-        if POINT == "inside the export's transaction":
-            package_module.build = lambda *a: (die(), real_build(*a))[1]
+        real_sign, real_write, real_link = certificates.sign, package_module.write, os.link
+        if POINT == "inside the export's transaction":  # the manifest is signed in it
+            certificates.sign = lambda *a: (die(), real_sign(*a))[1]
         elif POINT == "committed, file not begun":
-            package_module.write_bytes = lambda *a: (die(), real_write(*a))[1]
+            package_module.write = lambda *a: (die(), real_write(*a))[1]
         elif POINT == "file written under its hidden name":
             os.link = lambda *a, **k: (die(), real_link(*a, **k))[1]
         elif POINT == "file named, record not cleared":
-            package_module.write_bytes = lambda *a: (real_write(*a), die())[0]
+            package_module.write = lambda *a: (real_write(*a), die())[0]
         else:
             raise SystemExit("unknown kill point " + POINT)
 

@@ -342,7 +342,7 @@ def file_name(me: dict, peer: dict, number: int) -> str:
 
 
 # -- an export is recorded first, then written --------------------------------------------
-PENDING = "export_pending:"  # meta: + peer id -> {"no", "name", "folder", "sha256"} (JSON)
+PENDING = "export_pending:"  # meta: + peer id -> {"no", "name", "folder", "package_id", …} (JSON)
 
 
 def _pending(ledger: Ledger, peer: dict) -> dict | None:
@@ -354,17 +354,19 @@ def _pending(ledger: Ledger, peer: dict) -> dict | None:
     return found if isinstance(found, dict) and type(found.get("no")) is int else None
 
 
-def _written(folder: Path, name: str, digest: str) -> Path | None:
-    """The package of hash `digest` under `name` or the free names after it, if there."""
+def _written(folder: Path, name: str, package_id: str) -> Path | None:
+    """The package `package_id`, whole (its payload matches its manifest), under `name` or
+    the free names after it, if it is there."""
     for candidate in package.free_names(folder / name):
         try:
-            if not candidate.is_file():
+            if not candidate.exists():
                 return None
-            if candidate.stat().st_size <= package.LIMITS["package_bytes"] and \
-                    hashlib.sha256(candidate.read_bytes()).hexdigest() == digest:
+            raw = package.read(candidate)
+            if raw.manifest.get("package_id") == package_id:
+                package.check_payload_hash(raw)
                 return candidate
-        except OSError:
-            return None
+        except (OSError, UserError):
+            continue  # another file, or damaged: not the recorded package whole
     return None
 
 
@@ -387,7 +389,7 @@ def settle_pending(ledger: Ledger, peer: dict) -> Settled:
     if found is None:
         return Settled()
     folder, name = Path(str(found.get("folder", ""))), str(found.get("name", ""))
-    whole = _written(folder, name, str(found.get("sha256", "")))
+    whole = _written(folder, name, str(found.get("package_id", "")))
     if whole is not None:
         return Settled(written=dict(found, name=whole.name))
     if folder.is_dir():
@@ -491,7 +493,7 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
                         "size": len(payload), "sha256": hashlib.sha256(payload).hexdigest()},
         }
         manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-        data = package.build(manifest_bytes, certificates.sign(ledger, manifest_bytes), payload)
+        signature = certificates.sign(ledger, manifest_bytes)
         wanted = out_dir / file_name(me, peer, number)
         target = next(p for p in package.free_names(wanted) if not p.exists())
         # the export is recorded (number, file name and hash) and committed before the file
@@ -501,7 +503,7 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
         ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (
             PENDING + peer["id"], json.dumps({"no": number, "name": target.name,
                                               "folder": str(out_dir.resolve()),
-                                              "sha256": hashlib.sha256(data).hexdigest(),
+                                              "package_id": manifest["package_id"],
                                               "entries": len(rows), "full": full})))
         if settled.written is not None:  # the last export's file was whole: on record now
             w = settled.written
@@ -509,7 +511,7 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
                          _export_note(peer, w["no"], int(w.get("entries") or 0), bool(w.get("full")))
                          + "（写完文件后程序中断，此次补记）")
     try:
-        path = package.write_bytes(target, data)
+        path = package.write(target, manifest_bytes, signature, payload)
     except BaseException:
         _unrecord(ledger, peer, number, reuse is not None)
         raise
