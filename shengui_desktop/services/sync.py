@@ -84,6 +84,63 @@ def inspect_package(ledger: Ledger, path: Path) -> dict:
             "for_this_office": m["recipient"]["site_id"] == ledger.site_id}
 
 
+MAX_LISTED = 500  # packages of one folder the list reads (a stick of years of exports)
+
+
+def packages_in(folder: Path) -> list[Path]:
+    """The package files of a folder (a USB stick), newest name last; not its hidden
+    temporary files (a package being written)."""
+    try:
+        found = [p for p in Path(folder).iterdir()
+                 if p.suffix.lower() == ".sgpkg" and not p.name.startswith(".") and p.is_file()]
+    except OSError as e:
+        raise UserError(f"无法读取文件夹“{folder}”：{e.strerror or e}（U盘是否已拔出？）") from None
+    return sorted(found)[-MAX_LISTED:]
+
+
+def describe_files(ledger: Ledger, paths: list[Path]) -> list[dict]:
+    """What a person picking packages reads of each file (the 数据同步 page's list): the
+    sender and recipient by name, from the file's signed manifest (the name this office
+    enrolled when the signature is the enrolled key's; the file name has codes only), its
+    number and time, and whether it is for this office and already imported. A file that
+    cannot be read says why. Nothing is decrypted or applied."""
+    out = []
+    for path in paths:
+        row: dict = {"path": str(path), "file": Path(path).name, "sender": "", "recipient": "",
+                     "sender_code": "", "recipient_code": "",
+                     "package_no": None, "created": "", "verified": False, "imported": False,
+                     "for_this_office": False, "problem": None}
+        try:
+            raw = package.read(Path(path))
+            status = senders.sender_status(ledger, raw)
+        except (PackageRejected, UserError) as e:
+            row["problem"] = str(e).splitlines()[0]
+            out.append(row)
+            continue
+        m = raw.manifest
+        pinned = status.site if status.pinned else None
+        row.update(
+            sender=(pinned or m["sender"])["name"], sender_code=m["sender"]["area_code"],
+            recipient=m["recipient"]["name"], recipient_code=m["recipient"]["area_code"],
+            package_no=m["package_no"], created=str(m["created_at"])[:16].replace("T", " "),
+            verified=pinned is not None, for_this_office=m["recipient"]["site_id"] == ledger.site_id,
+            imported=ledger.scalar("SELECT 1 FROM imported_packages WHERE package_id = ?",
+                                   (m["package_id"],)) is not None)
+        out.append(row)
+    return out
+
+
+def file_state(row: dict) -> str:
+    """A described file's state in a word or two (Chinese)."""
+    if row["problem"]:
+        return "无法读取：" + row["problem"]
+    if not row["for_this_office"]:
+        return "不是发给本单位的"
+    if row["imported"]:
+        return "已导入"
+    return "未导入" if row["verified"] else "未导入（发件单位未登记或密钥不符，导入时核对）"
+
+
 def certificate(ledger: Ledger) -> dict:
     """This office's certificate (what `cert export` prints without --out)."""
     return certificates.export_certificate(ledger)
@@ -350,4 +407,5 @@ __all__ = ["export_packages", "import_packages", "inspect_package", "list_confli
            "dismiss_duplicates", "rotate_keys", "sync_status", "PackageRejected",
            "export_certificate", "review_conflicts", "describe_conflict", "table_label",
            "FIELD_LABELS", "APPLIED", "rekey_site", "REKEY_WARNING", "key_events",
-           "device_name", "list_devices", "find_device", "retire_confirmation", "retire_device"]
+           "device_name", "list_devices", "find_device", "retire_confirmation", "retire_device",
+           "packages_in", "describe_files", "file_state"]
