@@ -19,6 +19,7 @@ from ..storage import origins
 from ..sync import certificates, conflicts, duplicates, exporter, importer, package, senders
 from ..sync.errors import PackageRejected
 from ..sync.rules import label as table_label
+from .excel import form_templates  # noqa: F401  registers the check of an incoming form template
 from .office.permissions import require
 
 if TYPE_CHECKING:

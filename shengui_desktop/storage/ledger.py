@@ -32,7 +32,7 @@ SYNCED_TABLES = (
     "townships", "departments", "enterprises", "monthly_figures", "visits", "issues",
     "pool_events", "targets", "policy_profiles",
     "projects", "scale_history", "reward_claims", "entry_checklist", "annual_figures",
-    "project_milestones",
+    "project_milestones", "form_templates", "form_returns",
 )
 
 Stamp = tuple[int, str]  # (hybrid logical clock, site id): the total order of writes
@@ -125,7 +125,7 @@ TABLE_NAMES = {
     "visits": "走访", "issues": "问题", "pool_events": "调库记录", "targets": "目标任务",
     "policy_profiles": "政策配置", "projects": "项目", "scale_history": "入规历史",
     "reward_claims": "奖补申报", "entry_checklist": "入统材料", "annual_figures": "年度数据",
-    "project_milestones": "项目节点",
+    "project_milestones": "项目节点", "form_templates": "报表模板", "form_returns": "报表填报",
 }
 OP_NAMES = {"i": "新增", "u": "修改", "d": "删除"}
 
