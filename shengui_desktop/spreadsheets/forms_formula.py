@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from openpyxl.formula.tokenizer import Token, Tokenizer
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
+from openpyxl.utils.exceptions import CellCoordinatesException
 
 FUNCTIONS = ("SUM", "AVERAGE", "COUNT", "COUNTA", "MAX", "MIN", "ROUND")
 MAX_RANGE_CELLS = 200_000
@@ -118,7 +119,10 @@ class _Parser:
             raise Uncomputable("another sheet or book")
         text = text.replace("$", "")
         if ":" in text:
-            lo_col, lo_row, hi_col, hi_row = range_boundaries(text)
+            try:
+                lo_col, lo_row, hi_col, hi_row = range_boundaries(text)
+            except (ValueError, CellCoordinatesException) as e:
+                raise Uncomputable("a range") from e
             if None in (lo_col, lo_row, hi_col, hi_row):
                 raise Uncomputable("whole rows or columns")
             if (hi_row - lo_row + 1) * (hi_col - lo_col + 1) > MAX_RANGE_CELLS:
@@ -127,7 +131,7 @@ class _Parser:
                            for c in range(lo_col, hi_col + 1)])
         try:
             letters, row = coordinate_from_string(text)
-        except ValueError as e:
+        except (ValueError, CellCoordinatesException) as e:
             raise Uncomputable("a name") from e
         return self.cell(row, column_index_from_string(letters))
 
