@@ -300,3 +300,12 @@ def test_import_through_the_service_registers_the_check():
     from shengui_desktop.sync.rules import CONTENT_CHECKS
 
     assert sync_service is not None and CONTENT_CHECKS["form_templates"] is ft.check_incoming
+
+
+def test_without_a_registered_check_a_template_is_refused(monkeypatch):
+    """Fail closed: a program path that forgot to register the check stores nothing unchecked."""
+    from shengui_desktop.sync import rules
+
+    monkeypatch.setitem(rules.CONTENT_CHECKS, "form_templates", None)
+    assert content_problems([{"tbl": "form_templates", "row_id": "f1", "data": {"name": "月报"}}]) == [
+        "报表模板“月报”（f1）：本程序无法检查此类记录"]
