@@ -40,6 +40,7 @@ def import_packages(ledger: Ledger, paths: list[Path], *, accept_fingerprint: se
     the first packages of several townships at once); each enrols only the office whose
     certificate has it."""
     require(ledger, "enrolment" if accept_fingerprint else "sync")
+    content_checks()
     results = importer.import_files(ledger, [Path(p) for p in paths],
                                     accept_fingerprint=accept_fingerprint, progress=progress,
                                     cancel=cancel)
@@ -47,6 +48,13 @@ def import_packages(ledger: Ledger, paths: list[Path], *, accept_fingerprint: se
     if notice:
         results[0].warnings.insert(0, notice)
     return results
+
+
+def content_checks() -> None:
+    """Register the checks of the files records carry (a form template's .xlsx) before an
+    import: sync/rules.py refuses such a record while none is registered. Imported here, not
+    at the top: the spreadsheet services are not wanted on the way to the unlock dialog."""
+    from .excel import form_templates  # noqa: F401  (registers form_templates.check_incoming)
 
 
 def copy_notice(ledger: Ledger, *, clear: bool = False) -> str | None:
@@ -174,6 +182,7 @@ def rekey_site(ledger: Ledger, paths: list[Path], *, area_code: str, fingerprint
         raise UserError("请输入对方在电话中读出的密钥指纹。")
     if not paths:
         raise UserError("请选择该单位新台账导出的同步包。")
+    content_checks()
     return importer.import_files(ledger, [Path(p) for p in paths],
                                  rekey=senders.Rekey(area_code, fingerprint),
                                  progress=progress, cancel=cancel)

@@ -194,7 +194,7 @@ TABLE_NAMES = {
     "visits": "走访", "issues": "问题", "pool_events": "调库记录", "targets": "目标任务",
     "policy_profiles": "政策配置", "projects": "项目", "scale_history": "入规历史",
     "reward_claims": "奖补申报", "entry_checklist": "入统材料", "annual_figures": "年度数据",
-    "project_milestones": "项目节点",
+    "project_milestones": "项目节点", "form_templates": "报表模板", "form_returns": "报表填报",
 }
 OP_NAMES = {"i": "新增", "u": "修改", "d": "删除"}
 

@@ -33,7 +33,7 @@ SYNCED_TABLES = (
     "townships", "departments", "enterprises", "monthly_figures", "visits", "issues",
     "pool_events", "targets", "policy_profiles",
     "projects", "scale_history", "reward_claims", "entry_checklist", "annual_figures",
-    "project_milestones",
+    "project_milestones", "form_templates", "form_returns",
 )
 
 Stamp = tuple[int, str]  # (hybrid logical clock, site id): the total order of writes
