@@ -16,24 +16,23 @@ from .connection import backup_to
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
-# Numbers given to a migration of a branch not merged yet (parallel work): left free here.
-# When that migration arrives, its number leaves this set (available() fails until it does).
-RESERVED = {14}  # 0014_policy_evaluations (issue 20, stored evaluations)
-
-
 def available() -> list[tuple[int, Path]]:
     found = []
     for path in sorted(migrations_dir().glob("*.sql")):
         m = _NAME.match(path.name)
         if m:
             found.append((int(m.group(1)), path))
-    numbers = sorted([n for n, _ in found] + list(RESERVED))
-    assert numbers == list(range(1, len(numbers) + 1)), f"migrations must be 1..N: {numbers}"
+    numbers = [n for n, _ in found]
+    # numbers are handed out to parallel branches ahead of their merge: a gap may stand
+    # until the branch that holds the missing number is merged (each number once, rising)
+    assert numbers == sorted(set(numbers)) and (not numbers or numbers[0] == 1), \
+        f"migrations must be numbered 1, 2, … without repeats: {numbers}"
     return found
 
 
 def latest_version() -> int:
-    return max((n for n, _ in available()), default=0)
+    found = available()
+    return found[-1][0] if found else 0
 
 
 def current_version(conn: sqlcipher3.Connection) -> int:
