@@ -14,7 +14,7 @@ from shengui_desktop.services.ledger.enterprises import delete_enterprise, updat
 from shengui_desktop.services.ledger.visits import add_issue, add_visit
 from shengui_desktop.storage import owners
 from shengui_desktop.sync import duplicates, exporter
-from shengui_desktop.sync.rules import synced_tables, table_kind
+from shengui_desktop.sync.rules import TOWNSHIP, synced_tables, table_kind
 
 from sync_helpers import CODES, clone, exchange, world_fixtures
 
@@ -39,6 +39,7 @@ def test_the_storage_layer_reads_table_kinds_as_the_sync_rules_do(world):
     county = world["C"]
     assert {t: owners.kind(county.conn, t) for t in synced_tables()} == \
         {t: table_kind(county, t) for t in synced_tables()}
+    assert owners.TOWNSHIP == TOWNSHIP
 
 
 def ids_in(ledger, code: str) -> list[str]:

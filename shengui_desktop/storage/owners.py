@@ -32,8 +32,12 @@ from .columns import HELD_COLUMN
 
 OWNER_SINCE = 15  # the schema version that brought change_log.owner
 COUNTY_WIDE = ""  # the owner of an entry of a county-wide table
+UNKNOWN = "?"  # no enterprise here: sent by the county to no township
 
-ENTERPRISE, CHILD, COUNTY = "enterprise", "child", "county"
+ENTERPRISE, CHILD, COUNTY, TOWNSHIP = "enterprise", "child", "county", "township"
+# Tables owned by a township_code, not through an enterprise (sync/rules.py TABLE_KIND): a
+# township's own records, which the county sends to no township (owner UNKNOWN).
+TOWNSHIP_TABLES = {"form_returns"}
 
 
 def _columns(conn: sqlcipher3.Connection, table: str) -> set[str]:
@@ -41,10 +45,12 @@ def _columns(conn: sqlcipher3.Connection, table: str) -> set[str]:
 
 
 def kind(conn: sqlcipher3.Connection, table: str) -> str:
-    """The enterprises themselves, a record owned through ``enterprise_id``, or county-wide
-    (the rule of sync/rules.table_kind, read from the columns)."""
+    """The enterprises themselves, a record owned through ``enterprise_id``, a township's own
+    record, or county-wide (the rule of sync/rules.table_kind; a test compares both)."""
     if table == "enterprises":
         return ENTERPRISE
+    if table in TOWNSHIP_TABLES:
+        return TOWNSHIP
     return CHILD if "enterprise_id" in _columns(conn, table) else COUNTY
 
 
@@ -64,8 +70,8 @@ def has_owner(conn: sqlcipher3.Connection) -> bool:
 
 def row_owner(conn: sqlcipher3.Connection, table: str, alias: str) -> str:
     """SQL giving the owner of an entry written for row `alias` of `table` (a bulk insert)."""
-    k = kind(conn, table)
-    return f"{alias}.id" if k == ENTERPRISE else f"{alias}.enterprise_id" if k == CHILD else "''"
+    return {ENTERPRISE: f"{alias}.id", CHILD: f"{alias}.enterprise_id", COUNTY: f"'{COUNTY_WIDE}'",
+            TOWNSHIP: f"'{UNKNOWN}'"}[kind(conn, table)]
 
 
 def _record_owner(table: str, row_id: str) -> str:
@@ -81,9 +87,10 @@ def entry_owner(conn: sqlcipher3.Connection, tbl: str, row_id: str) -> str:
     cases = []
     for t in _logged_tables(conn):
         k = kind(conn, t)
-        cases.append(f"WHEN '{t}' THEN " + (row_id if k == ENTERPRISE else "''" if k == COUNTY
-                                           else _record_owner(t, row_id)))
-    return f"CASE {tbl} {' '.join(cases)} ELSE '?' END"
+        cases.append(f"WHEN '{t}' THEN " + (row_id if k == ENTERPRISE else _record_owner(t, row_id)
+                                           if k == CHILD else f"'{COUNTY_WIDE}'" if k == COUNTY
+                                           else f"'{UNKNOWN}'"))
+    return f"CASE {tbl} {' '.join(cases)} ELSE '{UNKNOWN}' END"
 
 
 def _reown(table: str, row_id: str) -> str:

@@ -201,10 +201,10 @@ class Writer:
         kind = owners.kind(self.conn, table)
         if kind == owners.ENTERPRISE:
             return [r[0] for r in rows]
-        if kind == owners.COUNTY:
-            return [owners.COUNTY_WIDE] * len(rows)
-        at = 1 + self.maker.shape(table)[0].index("enterprise_id")
-        return [r[at] for r in rows]
+        if kind == owners.CHILD:
+            at = 1 + self.maker.shape(table)[0].index("enterprise_id")
+            return [r[at] for r in rows]
+        return [owners.COUNTY_WIDE if kind == owners.COUNTY else owners.UNKNOWN] * len(rows)
 
     def insert_plain(self, table: str, rows: list[tuple], tick) -> None:
         """Insert rows whose changes are logged as they are (records folded from several)."""
