@@ -25,7 +25,7 @@ from shengui_desktop.services import excel, policy, reports
 from shengui_desktop.services import sync as sync_service
 from shengui_desktop.services.ledger import (demo, enterprises, figures, pools, reference, townships,
                                              visits)
-from shengui_desktop.services.office import backups, permissions, session, upkeep, users
+from shengui_desktop.services.office import backups, permissions, session, starter, upkeep, users
 from shengui_desktop.services.office.setup import init_office
 from shengui_desktop.services.policy import calendar, records
 from shengui_desktop.services.policy import targets as target_service
@@ -169,6 +169,8 @@ SERVICES = {
     "sync.import_packages(accept)": ("At", lambda db, x: sync_service.import_packages(
         db, [Path(db.path).parent / "none.sgpkg"], accept_fingerprint="0" * 16)),
     "sync.retire_device": ("At", lambda db, x: sync_service.retire_device(db, "秀水镇", "1a2b")),
+    "starter.make_starter": ("At", lambda db, x: starter.make_starter(
+        db, "140322100", Path(db.path).parent / "秀水镇.sgstart")),
     # reading, reports and exports: everyone, the viewer included
     "reports.print_report": ("CTAV", lambda db, x: reports.print_report(
         db, "ledger", Path(db.path).parent / "台账.pdf", reports.resolve_filters(db), printed_on=TODAY)),

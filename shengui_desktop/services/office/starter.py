@@ -47,6 +47,7 @@ StarterError = format_.StarterError
 SUFFIX = format_.SUFFIX
 FILTER = format_.FILTER
 normalise_code = format_.normalise_code
+MIN_PASSPHRASE = format_.MIN_PASSPHRASE
 
 
 # -- the county's side ---------------------------------------------------------------------------
