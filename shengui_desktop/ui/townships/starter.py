@@ -65,7 +65,7 @@ class StarterDialog(QDialog):
         self.job: Job | None = None
         self.made: starter.StarterMade | None = None
         self.setWindowTitle("制作乡镇初始包")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(620)
         layout = QVBoxLayout(self)
         self.stack = QStackedWidget()
         layout.addWidget(self.stack)
@@ -261,6 +261,10 @@ class StarterDialog(QDialog):
         self.details.setText("\n".join(made.lines()) + "\n该乡镇用此包建账后发来的第一个同步包将自动登记其密钥"
                              "（无需电话核对指纹）；本县审计日志已记录此次制作。")
         self.stack.setCurrentIndex(1)
+        # the code page is taller than the form: grow to show all of it (word-wrapped lines)
+        self.layout().activate()
+        self.resize(self.width(), max(self.height(), self.heightForWidth(self.width()),
+                                      self.sizeHint().height()))
 
     def _failed(self, message: str) -> None:
         self.job = None
