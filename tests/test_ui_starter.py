@@ -142,3 +142,27 @@ def test_the_wizard_sets_up_a_township_from_the_starter(qtbot, county_template, 
     wizard.accept()
     ledger.close()
     assert new_computer.exists()
+
+
+def test_the_sync_page_enrols_a_starter_township_without_the_fingerprint_dialog(county, county_template,
+                                                                               tmp_path):
+    """数据同步 → 导入 at the county: the first package of a township set up from the county's
+    starter is not offered for a phone check: it is enrolled and imported at once."""
+    from shengui_desktop.services import sync as sync_service
+    from shengui_desktop.ui.sync import flow
+
+    folder, made = county_template
+    preview = starter.preview_starter(folder / "秀水镇.sgstart", made.code)
+    town = starter.set_up_from_starter(tmp_path / "town.sgdb", preview, admin_user="zhang",
+                                       password="town-password-1").ledger
+    try:
+        first = sync_service.export_packages(town, tmp_path / "usb")[0].path
+        info = sync_service.inspect_package(county, first)
+        assert info["by_starter"] and not info["known_sender"]
+        outcome = flow.import_files(county, [first], {}, progress=lambda *_a: None,
+                                    cancelled=lambda: False)
+        assert outcome.needs_enrolment == []
+        assert [f.refusal for f in outcome.files] == [None]
+        assert county.scalar("SELECT trusted FROM sites WHERE area_code = ?", (TOWN,)) == 1
+    finally:
+        town.close()
