@@ -85,6 +85,9 @@ def test_made_at_the_county(county):
 def test_round_trip_county_township_county(county, tmp_path):
     c, path, code = county
     preview = starter.preview_starter(path, code.lower().replace("-", " "))  # as typed
+    (tmp_path / "town").mkdir()
+    for name in (".ledger.starter-0badc0de.sgdb", ".ledger.starter-0badc0de.sgdb.keys"):
+        (tmp_path / "town" / name).write_bytes(b"left by a set-up killed half-way")
     assert preview.township == "秀水镇" and preview.enterprises == 20
     assert preview.profile == "盂县本县修订版" and preview.fingerprint == c.this_site()["fingerprint"]
     made = starter.set_up_from_starter(tmp_path / "town" / "ledger.sgdb", preview,

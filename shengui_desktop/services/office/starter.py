@@ -33,6 +33,7 @@ from pyrage import x25519
 from ...progress import Cancel, Job, Progress
 from ...storage import audit
 from ...storage.keyslots import keys_path_for
+from ...storage import lock
 from ...storage.lock import lock_path_for
 from ...sync import certificates, exporter, importer
 from ...sync import starter as format_
@@ -230,6 +231,18 @@ def _remove_ledger_files(path: Path) -> None:
             pass
 
 
+def _clear_leftovers(ledger_path: Path) -> None:
+    """Work files of a set-up that was killed half-way (its hidden ledger and keys beside
+    `ledger_path`); one whose writer lock is still held is another set-up at work: kept."""
+    for leftover in ledger_path.parent.glob(f".{ledger_path.stem}.starter-*{ledger_path.suffix}"):
+        try:
+            held = lock.acquire(leftover)
+        except lock.LedgerInUse:
+            continue
+        held.release()
+        _remove_ledger_files(leftover)
+
+
 def set_up_from_starter(ledger_path: Path, preview: StarterPreview, *, admin_user: str,
                         password: str, display_name: str | None = None,
                         progress: Progress | None = None, cancel: Cancel = None) -> OfficeSetUp:
@@ -249,6 +262,7 @@ def set_up_from_starter(ledger_path: Path, preview: StarterPreview, *, admin_use
             raise StarterError(f"本机已有台账“{p}”：初始包只用于在新电脑上新建乡镇台账，不会覆盖已有的台账。"
                                "如需重新建账，请先把原台账移走（并保留其备份）。")
     ledger_path.parent.mkdir(parents=True, exist_ok=True)
+    _clear_leftovers(ledger_path)
     town = opened.township
     work = ledger_path.with_name(f".{ledger_path.stem}.starter-{secrets.token_hex(4)}{ledger_path.suffix}")
     job.report("创建加密台账", 0, 3)
