@@ -301,3 +301,17 @@ def test_the_command_line(county, tmp_path, monkeypatch, capsys):
     assert main(["init", "--db", str(other), "--from-starter", str(out)]) != 0
     assert "不正确" in capsys.readouterr().err
     assert not other.exists() and not keys_path_for(other).exists()
+
+
+def test_a_failed_write_leaves_the_county_as_it_was(county, tmp_path, monkeypatch):
+    c, _path, _code = county
+    before = (content_hash(c), c.scalar("SELECT count(*) FROM audit_log"), starter.township_choices(c))
+
+    def full_disk(path, sealed):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(starter.format_, "write", full_disk)
+    with pytest.raises(starter.StarterError, match="无法写入"):
+        starter.make_starter(c, "140322101", tmp_path / "x.sgstart")
+    assert (content_hash(c), c.scalar("SELECT count(*) FROM audit_log"), starter.township_choices(c)) == before
+    assert c.meta("starter_pending:140322101") is None and not (tmp_path / "x.sgstart").exists()

@@ -151,31 +151,38 @@ def make_starter(ledger: Ledger, township: str, out: Path, *, passphrase: str | 
         "targets": ledger.scalar("SELECT count(*) FROM targets WHERE scope = 'township'"
                                  " AND township_code = ?", (town["code"],)),
     }
-    with ledger.transaction(), tempfile.TemporaryDirectory(prefix="shengui-starter-") as tmp:
-        made = exporter.export_to(ledger, peer, Path(tmp), full=True,
-                                  progress=lambda stage, done, total: job.report("选择企业和数据", done, total))
-        job.report("加密并写入文件", 0, 1)
-        package_file = made.path.read_bytes()
-        sealed = format_.seal(ledger, township={"name": town["name"], "area_code": town["code"]},
-                              contents=format_.contents_json(
-                                  certificate=certificates.export_certificate(ledger),
-                                  township={"name": town["name"], "area_code": town["code"],
-                                            "site_id": site_id},
-                                  secret=secret, summary=summary, package_name=made.path.name,
-                                  package_file=package_file, identity=str(identity)),
-                              kind=kind, secret_text=secret_text, starter_id=starter_id)
-        job.check()
-        format_.expect(ledger, {"starter_id": starter_id, "site_id": site_id, "secret": secret,
-                                "area_code": town["code"], "name": town["name"],
-                                "issued_at": datetime.now().isoformat(timespec="seconds"),
-                                "by": ledger.user or "", "file": out.name})
-        ledger.audit(audit.ENROL, f"{town['name']}（{town['code']}）",
-                     f"制作乡镇初始包“{out.name}”：企业{summary['enterprises']}户，政策配置{profile['name']}；"
-                     "该乡镇凭此包建账后发来的第一个同步包将自动登记其密钥")
-        try:
-            format_.write(out, sealed)
-        except OSError as e:
-            raise StarterError(f"无法写入“{out}”：{e.strerror or e}") from None
+    written = False
+    try:
+        with ledger.transaction(), tempfile.TemporaryDirectory(prefix="shengui-starter-") as tmp:
+            made = exporter.export_to(ledger, peer, Path(tmp), full=True,
+                                      progress=lambda stage, done, total: job.report("选择企业和数据", done, total))
+            job.report("加密并写入文件", 0, 1)
+            package_file = made.path.read_bytes()
+            sealed = format_.seal(ledger, township={"name": town["name"], "area_code": town["code"]},
+                                  contents=format_.contents_json(
+                                      certificate=certificates.export_certificate(ledger),
+                                      township={"name": town["name"], "area_code": town["code"],
+                                                "site_id": site_id},
+                                      secret=secret, summary=summary, package_name=made.path.name,
+                                      package_file=package_file, identity=str(identity)),
+                                  kind=kind, secret_text=secret_text, starter_id=starter_id)
+            job.check()
+            format_.expect(ledger, {"starter_id": starter_id, "site_id": site_id, "secret": secret,
+                                    "area_code": town["code"], "name": town["name"],
+                                    "issued_at": datetime.now().isoformat(timespec="seconds"),
+                                    "by": ledger.user or "", "file": out.name})
+            ledger.audit(audit.ENROL, f"{town['name']}（{town['code']}）",
+                         f"制作乡镇初始包“{out.name}”：企业{summary['enterprises']}户，政策配置{profile['name']}；"
+                         "该乡镇凭此包建账后发来的第一个同步包将自动登记其密钥")
+            try:
+                format_.write(out, sealed)
+                written = True
+            except OSError as e:
+                raise StarterError(f"无法写入“{out}”：{e.strerror or e}") from None
+    except BaseException:
+        if written:  # the transaction did not commit: the file would expect nothing
+            out.unlink(missing_ok=True)
+        raise
     job.tell("完成", 1, 1)
     return StarterMade(out, secret_text if kind == "code" else None, town["name"], town["code"],
                        me["name"], me["fingerprint"], summary["enterprises"], profile["name"],
