@@ -77,7 +77,7 @@ def test_made_at_the_county(county):
     assert entry and entry[0]["object"] == "秀水镇（140322100）" and "企业20户" in entry[0]["detail"]
     with zipfile.ZipFile(path) as zf:
         manifest = json.loads(zf.read("starter.json"))
-        assert "秀水镇" not in zf.read("starter.json.gz.age").decode("latin-1")
+        assert "秀水镇" not in zf.read("starter.json.gz.enc").decode("latin-1")
     assert manifest["township"] == {"name": "秀水镇", "area_code": TOWN}
     assert path.stat().st_mode & 0o077 == 0
 
@@ -141,9 +141,9 @@ def test_a_changed_byte_is_refused(county, tmp_path, where):
     with zipfile.ZipFile(path) as zf:
         parts = {n: zf.read(n) for n in zf.namelist()}
     if where == "payload":
-        data = bytearray(parts["starter.json.gz.age"])
+        data = bytearray(parts["starter.json.gz.enc"])
         data[len(data) // 2] ^= 1
-        parts["starter.json.gz.age"] = bytes(data)
+        parts["starter.json.gz.enc"] = bytes(data)
     else:
         parts["starter.json"] = parts["starter.json"].replace("秀水镇".encode(), "南娄镇".encode())
     changed = tmp_path / "changed.sgstart"

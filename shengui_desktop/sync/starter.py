@@ -6,17 +6,23 @@ The county makes it for one township (services/office/starter.py): a ZIP of thre
   id, when, the county's name, code and key fingerprint, the township's name and code, the
   payload's size and SHA-256);
 * ``starter.sig``: the county's Ed25519 signature over the exact bytes of the manifest;
-* ``starter.json.gz.age``: the contents, gzip-compressed JSON encrypted with age's
-  passphrase mode (scrypt) under the one-time code printed for the cadre (or a passphrase
-  the county chose): the county's certificate, the township (name, code, the site id its
+* ``starter.json.gz.enc``: the contents, gzip-compressed JSON encrypted with
+  ChaCha20-Poly1305 under a key derived by scrypt (fixed parameters, in the manifest) from the
+  one-time code printed for the cadre (or a passphrase the county chose): the county's
+  certificate, the township (name, code, the site id its
   ledger takes), an enrolment secret, a summary (enterprises, profile, targets) and a full
   `.sgpkg` package from the county to that township, its payload encrypted to a one-time
   age identity carried beside it.
 
-Opening checks, in order: the file, the manifest, the payload's hash (a changed byte), the
-code (age's authenticated decryption), the certificate (self-signed, its fingerprint the
-manifest's), the county's signature over the manifest, the township (9 digits, of that
+Opening checks, in order: the file, the manifest, the county's signature over it with the
+public key it names (whose fingerprint it states), the payload's hash (a changed byte) — all
+before the code is asked —, then the code (authenticated decryption: a wrong code), the
+certificate inside (self-signed, the manifest's keys), the township (9 digits, of that
 county). The township then imports the inner package like any county package.
+
+Not age's passphrase mode: its reader refuses a work factor above what *this* machine
+measures as about a second (times 16), so a starter made on a fast county computer could be
+refused on a slow township laptop as if the code were wrong. The parameters here are fixed.
 
 Enrolment: the county keeps the pending starter in `meta` (``starter_pending:<code>``). The
 township's certificate carries the starter id and an HMAC of its body under the enrolment
@@ -42,9 +48,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyrage
-from pyrage import passphrase as age_passphrase
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
+from ..domain.fingerprint import fingerprint
 from ..errors import UserError
 from . import certificates
 from .errors import PackageRejected
@@ -55,7 +62,7 @@ if TYPE_CHECKING:
 FORMAT = "sgstart"
 VERSION = 1
 SUFFIX = ".sgstart"
-MANIFEST, SIGNATURE, PAYLOAD = "starter.json", "starter.sig", "starter.json.gz.age"
+MANIFEST, SIGNATURE, PAYLOAD = "starter.json", "starter.sig", "starter.json.gz.enc"
 NAMES = (MANIFEST, SIGNATURE, PAYLOAD)
 LIMITS = {"file_bytes": 1024**3, "manifest_bytes": 64 * 1024, "signature_bytes": 1024,
           "plain_bytes": 4 * 1024**3, "gzip_ratio": 200}
@@ -64,6 +71,9 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_GROUPS, CODE_GROUP = 4, 5
 MIN_PASSPHRASE = 8
 PENDING = "starter_pending:"
+# scrypt for the code's key: 128 MiB and about half a second; a reader accepts up to 2**20
+KDF_N, KDF_R, KDF_P = 2**17, 8, 1
+MAX_KDF_N = 2**20
 FILTER = "乡镇初始包 (*.sgstart);;所有文件 (*)"
 
 
@@ -78,8 +88,7 @@ def new_code() -> str:
 
 
 def normalise_code(text: str) -> str:
-    """A typed code as it is encrypted under: capitals, without blanks and dashes; O read as
-    0 is not in the alphabet, so it is taken for O's look-alike 0 → nothing is guessed."""
+    """A typed code as it is encrypted under: capitals, without blanks and dashes."""
     return "".join(ch for ch in str(text).upper() if ch.isalnum())
 
 
@@ -98,6 +107,13 @@ def check_passphrase(text: str) -> str:
     return text
 
 
+def derive_key(secret: str, kdf: dict) -> bytes:
+    """The payload's 32-byte key from the code (or passphrase) and the manifest's `kdf`."""
+    n, r, p = kdf["n"], kdf["r"], kdf["p"]
+    return hashlib.scrypt(secret.encode("utf-8"), salt=bytes.fromhex(kdf["salt"]), n=n, r=r, p=p,
+                          maxmem=2 * 128 * r * n + 2**20, dklen=32)
+
+
 @dataclass
 class Sealed:
     manifest: dict
@@ -113,15 +129,19 @@ def seal(ledger: Ledger, *, township: dict, contents: dict, kind: str, secret_te
     me = ledger.this_site()
     plain = json.dumps(contents, ensure_ascii=False).encode()
     packed = zlib.compressobj(6, zlib.DEFLATED, 31)
-    payload = age_passphrase.encrypt(packed.compress(plain) + packed.flush(),
-                                     passphrase_for(kind, secret_text))
+    salt, nonce = os.urandom(16), os.urandom(12)
+    kdf = {"name": "scrypt", "n": KDF_N, "r": KDF_R, "p": KDF_P, "salt": salt.hex()}
+    key = derive_key(passphrase_for(kind, secret_text), kdf)
+    payload = nonce + ChaCha20Poly1305(key).encrypt(nonce, packed.compress(plain) + packed.flush(),
+                                                    starter_id.encode())
     manifest = {
         "format": FORMAT, "format_version": VERSION, "starter_id": starter_id,
         "created_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "county": {"name": me["name"], "area_code": me["area_code"], "fingerprint": me["fingerprint"]},
+        "county": {"name": me["name"], "area_code": me["area_code"], "fingerprint": me["fingerprint"],
+                   "sign_public_key": me["sign_public_key"], "age_recipient": me["age_recipient"]},
         "township": {"name": township["name"], "area_code": township["area_code"]},
-        "code": kind,
-        "payload": {"name": PAYLOAD, "encryption": "age-scrypt", "compression": "gzip",
+        "code": kind, "kdf": kdf,
+        "payload": {"name": PAYLOAD, "encryption": "chacha20-poly1305", "compression": "gzip",
                     "content": "json", "size": len(payload),
                     "sha256": hashlib.sha256(payload).hexdigest()},
     }
@@ -243,14 +263,41 @@ def _check_manifest(m: object, path: Path) -> None:
         raise _refuse(path, f"的格式版本为{m.get('format_version')}，本程序不支持，请升级程序。")
     county, town, payload = m.get("county"), m.get("township"), m.get("payload")
     if not (text(m.get("starter_id")) and text(m.get("created_at")) and m.get("code") in ("code", "passphrase")
-            and isinstance(county, dict) and all(text(county.get(k)) for k in ("name", "area_code", "fingerprint"))
+            and isinstance(county, dict) and all(text(county.get(k)) for k in (
+                "name", "area_code", "fingerprint", "sign_public_key", "age_recipient"))
+            and _kdf_ok(m.get("kdf"))
             and isinstance(town, dict) and all(text(town.get(k)) for k in ("name", "area_code"))
             and isinstance(payload, dict) and isinstance(payload.get("sha256"), str)
             and isinstance(payload.get("size"), int)):
         raise _refuse(path, "已损坏或被改动（清单不完整），请县里重新制作。")
+    try:
+        stated = fingerprint(county["sign_public_key"], county["age_recipient"])
+    except Exception:  # noqa: BLE001 - a key that is no key
+        stated = None
+    if stated != county["fingerprint"]:
+        raise _refuse(path, "已被改动或伪造（清单中的县级密钥与指纹不符），不能使用。")
     if not (town["area_code"].isascii() and town["area_code"].isdigit() and len(town["area_code"]) == 9):
         raise _refuse(path, f"是给“{town['name']}”（{town['area_code']}）的，它不是乡镇（街道）：初始包只用于新建乡镇台账，"
                             "县级台账请选“新建台账”。")
+
+
+def _kdf_ok(kdf: object) -> bool:
+    """scrypt with bounds this program accepts (no key derivation that would take minutes or
+    all the memory: a hand-made file is refused before any work)."""
+    if not isinstance(kdf, dict) or kdf.get("name") != "scrypt":
+        return False
+    n, r, p, salt = kdf.get("n"), kdf.get("r"), kdf.get("p"), kdf.get("salt")
+    return (isinstance(n, int) and 2**10 <= n <= MAX_KDF_N and n & (n - 1) == 0
+            and isinstance(r, int) and 1 <= r <= 16 and isinstance(p, int) and 1 <= p <= 4
+            and isinstance(salt, str) and len(salt) == 32
+            and all(c in "0123456789abcdef" for c in salt))
+
+
+def check_signature(raw: RawStarter) -> None:
+    """The county's signature over the manifest, with the key the manifest names (its
+    fingerprint checked on reading): a changed manifest is refused before the code is asked."""
+    if not certificates.verify(raw.county["sign_public_key"], raw.manifest_bytes, raw.signature):
+        raise _refuse(raw.path, "的签名验证失败：文件被改动或伪造，不能使用。请向县里重新拷贝。")
 
 
 @dataclass
@@ -274,18 +321,23 @@ def open_starter(raw: RawStarter, typed: str) -> Opened:
     """Check the payload, decrypt it with the typed code, check the county's certificate and
     signature. Each failure is a StarterError saying which (a changed file, a wrong code)."""
     path, m = raw.path, raw.manifest
+    check_signature(raw)
     if len(raw.payload) != m["payload"]["size"] or \
             hashlib.sha256(raw.payload).hexdigest() != m["payload"]["sha256"]:
         raise _refuse(path, "的数据与清单中的摘要不符：文件被改动或已损坏，不能使用。请向县里重新拷贝。")
     if not str(typed or "").strip():
         raise StarterError("请输入县里给的初始码（或初始包密码）。")
     try:
-        packed = age_passphrase.decrypt(raw.payload, passphrase_for(m["code"], typed))
-    except pyrage.DecryptError:
+        key = derive_key(passphrase_for(m["code"], typed), m["kdf"])
+        packed = ChaCha20Poly1305(key).decrypt(raw.payload[:12], raw.payload[12:],
+                                               m["starter_id"].encode())
+    except InvalidTag:
         what = "初始码" if m["code"] == "code" else "初始包密码"
-        raise StarterError(f"{what}不正确，无法打开“{path.name}”。请核对县里打印的{what}后重新输入"
-                           "（不区分大小写，可不输入短横线）。") from None
-    except Exception:  # noqa: BLE001 - a damaged age header
+        hint = "（不区分大小写，可不输入短横线）" if m["code"] == "code" else "（区分大小写）"
+        raise StarterError(f"{what}不正确，无法打开“{path.name}”。请核对县里给的{what}后重新输入{hint}。") from None
+    except MemoryError:
+        raise StarterError("本机可用内存不足，无法打开初始包：请关闭其他程序后重试。") from None
+    except ValueError:
         raise _refuse(path, "已损坏，无法解密。请向县里重新拷贝。") from None
     try:
         d = zlib.decompressobj(31)
@@ -310,10 +362,9 @@ def open_starter(raw: RawStarter, typed: str) -> Opened:
     except (KeyError, TypeError, ValueError, AttributeError):
         raise _refuse(path, "的内容不完整，不能使用。请县里重新制作。") from None
     if body["role"] != "county" or body["fingerprint"] != m["county"]["fingerprint"] \
+            or body["sign_public_key"] != m["county"]["sign_public_key"] \
             or body["area_code"] != m["county"]["area_code"]:
         raise _refuse(path, "中的县级证书与清单不符：文件被改动或伪造，不能使用。")
-    if not certificates.verify(body["sign_public_key"], raw.manifest_bytes, raw.signature):
-        raise _refuse(path, "的签名验证失败：文件被改动或伪造，不能使用。")
     town = opened.township
     if (town["area_code"], town["name"]) != (m["township"]["area_code"], m["township"]["name"]) \
             or len(town["site_id"]) != 16 or any(c not in "0123456789abcdef" for c in town["site_id"]):
