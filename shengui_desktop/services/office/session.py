@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Callable
 
 from ...errors import WrongPassphrase
 from ...paths import write_replacing
-from ...storage import audit as audit_chain
-from ...storage import files
 from ...storage.connection import RESTORE_ADVICE, DatabaseError, database_error
 from ...storage.keyslots import KeySlots, keys_path_for
-from . import audit
+
+# Opening a ledger (storage.files: the Ledger class, migrations, the writer lock) and the
+# audit log are imported by the functions that use them, after the unlock dialog is on
+# screen: the dialog itself needs only the key slots and the attempts file (#20, a quarter
+# of a second on the way to the dialog).
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
@@ -111,6 +113,10 @@ def unlock(path: Path, *, password: str | None = None, user: str | None = None,
     `now` and `wait` replace the module's `clock` and `sleep` for one call.
     The opened ledger's `failed_unlocks` is how many wrong passwords came before it.
     """
+    from ...storage import audit as audit_chain
+    from ...storage import files
+    from . import audit
+
     path = Path(path)
     now = now or clock
     remaining = wait_seconds(path, now())
@@ -167,12 +173,17 @@ def change_password(path: Path, user: str, old: str, new: str) -> None:
 
     The ledger is not re-encrypted; other users and the recovery code are unaffected.
     """
+    from ...storage import files
+
     files.change_password(Path(path), user, old, new)
 
 
 def reset_password(ledger: Ledger, recovery_code: str, user: str, new: str) -> None:
     """After opening with the recovery code: give `user` a new password (the recovery code
     stays valid). The open session then works as that user."""
+    from ...storage import files
+    from . import audit
+
     files.reset_password_with_recovery(ledger.path, recovery_code, user, new)
     audit.record(ledger, audit.USERS, user, "用恢复码重设密码")
     ledger.user = user
@@ -181,6 +192,8 @@ def reset_password(ledger: Ledger, recovery_code: str, user: str, new: str) -> N
 def worker_connection(ledger: Ledger) -> Ledger:
     """A second keyed connection to the same ledger for a worker thread (a connection must not
     be used by two threads at once). It sees what the first has committed; close it when done."""
+    from ...storage import files
+
     return files.reopen(ledger)
 
 
