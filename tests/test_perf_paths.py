@@ -65,7 +65,8 @@ def test_the_unlock_dialog_does_not_wait_for_the_main_window(tmp_path):
     neither the main window nor sqlite-utils nor pypinyin is imported on the way (each costs
     about half a second on an office PC), nor what only an opened ledger needs: opening it
     (storage.files, the Ledger class, migrations: a quarter of a second) and the sync
-    services (the copy notice after the unlock)."""
+    services (the copy notice after the unlock), the key derivation and ciphers (the user
+    list is read before any key is), the window's table widgets (ui/common.py)."""
     import os
 
     from shengui_desktop.services.office.setup import init_office
@@ -86,7 +87,8 @@ def test_the_unlock_dialog_does_not_wait_for_the_main_window(tmp_path):
             " 'shengui_desktop.ui.start.wizard', 'reportlab', 'xlsxwriter', 'openpyxl',"
             " 'shengui_desktop.storage.files', 'shengui_desktop.storage.ledger',"
             " 'shengui_desktop.storage.migrations', 'shengui_desktop.services.sync',"
-            " 'shengui_desktop.sync', 'shengui_desktop.services.office.audit')"
+            " 'shengui_desktop.sync', 'shengui_desktop.services.office.audit',"
+            " 'shengui_desktop.ui.common', 'argon2', 'cryptography.hazmat.primitives.ciphers')"
             " if m in sys.modules]\n"
             "print(','.join(heavy))\n")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}

@@ -293,9 +293,11 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
             for *_visit, issue in skeletons():
                 if issue is not None:
                     yield issue
+        # (the total is the expected count: the bar stops short of it until the last visit)
         counts["visits"] = ledger.insert_many(
-            "visits", visits(), progress=lambda n: report("visits", n, total_visits),
+            "visits", visits(), progress=lambda n: report("visits", min(n, total_visits - 1), total_visits),
             cache_mib=LOAD_CACHE_MIB)
+        report("visits", counts["visits"], counts["visits"])
         counts["issues"] = ledger.insert_many("issues", issues(), cache_mib=LOAD_CACHE_MIB)
         # the counts in the order the tables were always reported
         counts = {k: counts[k] for k in ("townships", "departments", "enterprises", "monthly_figures",

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from ...errors import UserError
 from ...services.office import session
-from ..common import APP_TITLE
+from ..title import APP_TITLE
 from ..jobs import JobRunner
 
 
