@@ -422,12 +422,12 @@ def pdf_ledger(scale: str) -> dict:
                                    ("GRID", (0, 0), (-1, -1), 0.4, "#555555")]))
         doc.build([table])
     try:
-        value = timed(lambda: ledger_report.render(data, folder / "ledger.pdf", AS_OF))
-        baseline = timed(bare)
+        value, value_cpu = cpu_timed(lambda: ledger_report.render(data, folder / "ledger.pdf", AS_OF))
+        baseline, baseline_cpu = cpu_timed(bare)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return {"value": value, "baseline": baseline, "rss_mb": peak_mb(), "collect_s": collect,
-            "table_rows": len(rows)}
+            "table_rows": len(rows), "cpu_ratio": value_cpu / baseline_cpu}
 
 
 CASES = {f.__name__: f for f in (policy_columns, annual_totals, incremental_package, start_to_unlock,
