@@ -23,13 +23,16 @@ def _unlock(slots: KeySlots, passphrase: str | None, user: str | None,
 
 
 def open_ledger(path: Path, *, passphrase: str | None = None, user: str | None = None,
-                recovery_code: str | None = None, migrate: bool = True) -> Ledger:
-    """Unlock the key slot, key the connection, check it, bring the schema up to date."""
+                recovery_code: str | None = None, migrate: bool = True,
+                take_over_lock: dict | None = None) -> Ledger:
+    """Unlock the key slot, key the connection, check it, bring the schema up to date.
+    `take_over_lock`: the other computer's lock holder a person confirmed taking over."""
     path = Path(path)
     if not path.exists():
         raise LedgerDamaged(f"找不到台账文件“{path}”。")
     slots = KeySlots.load(keys_path_for(path))
-    writer = lock.acquire(path)  # a second program on this file is refused (storage/lock.py)
+    # a second program on this file is refused (storage/lock.py)
+    writer = lock.acquire(path, take_over_lock)
     try:
         who, key = _unlock(slots, passphrase, user, recovery_code)
         conn = connect(path, key)
