@@ -26,7 +26,7 @@ from shengui_desktop.services.excel import form_templates
 from shengui_desktop.services import sync as sync_service
 from shengui_desktop.services.ledger import (demo, enterprises, figures, pools, reference, townships,
                                              visits)
-from shengui_desktop.services.office import backups, permissions, session, upkeep, users
+from shengui_desktop.services.office import backups, permissions, session, starter, upkeep, users
 from shengui_desktop.services.office.setup import init_office
 from shengui_desktop.services.policy import calendar, records
 from shengui_desktop.services.policy import targets as target_service
@@ -188,6 +188,8 @@ SERVICES = {
     # … and a township fills and reports (the county's office check refuses it in its words)
     "form_templates.record_filled": ("CTA", lambda db, x: form_templates.record_filled(db, "no-such-form")),
     "form_templates.mark_sent": ("CTA", lambda db, x: form_templates.mark_sent(db, "no-such-form")),
+    "starter.make_starter": ("At", lambda db, x: starter.make_starter(
+        db, "140322100", Path(db.path).parent / "秀水镇.sgstart")),
     # reading, reports and exports: everyone, the viewer included
     "reports.print_report": ("CTAV", lambda db, x: reports.print_report(
         db, "ledger", Path(db.path).parent / "台账.pdf", reports.resolve_filters(db), printed_on=TODAY)),

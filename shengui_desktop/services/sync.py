@@ -16,7 +16,7 @@ from ..domain.records import (FIELD_LABELS, ISSUE_CATEGORIES, ISSUE_STATUSES, PO
 from ..errors import UserError
 from ..progress import Cancel, Progress
 from ..storage import origins
-from ..sync import certificates, conflicts, duplicates, exporter, importer, package, senders
+from ..sync import certificates, conflicts, duplicates, exporter, importer, package, senders, starter
 from ..sync.errors import PackageRejected
 from ..sync.rules import label as table_label
 from .office.permissions import require
@@ -69,7 +69,9 @@ def inspect_package(ledger: Ledger, path: Path) -> dict:
 
     `revoked`: signed by a key this office revoked (refused, never offered for enrolment);
     `enrolled_as`: the enrolled office whose code it claims under another key (an impostor
-    or a reinstall: refused, never offered as a new office, only re-keying can take it)."""
+    or a reinstall: refused, never offered as a new office, only re-keying can take it);
+    `by_starter`: a new township set up from this county's starter package, enrolled by this
+    package without a fingerprint (sync/starter.py)."""
     raw = package.read(Path(path))
     m = raw.manifest
     status = senders.sender_status(ledger, raw)
@@ -80,9 +82,14 @@ def inspect_package(ledger: Ledger, path: Path) -> dict:
     except certificates.CertificateError as e:
         certificate_problem = str(e)
     holder = status.conflict
+    try:  # set up from this county's starter package: its first package enrols it (no dialog)
+        by_starter = not status.trusted and holder is None and starter.enrolment(ledger, raw) is not None
+    except UserError:
+        by_starter = False  # the import refuses it, saying why
     return {"sender": m["sender"], "recipient": m["recipient"], "package_no": m["package_no"],
             "created_at": m["created_at"], "counts": m["counts"], "entries": m["entries"],
-            "known_sender": status.trusted, "fingerprint": cert.get("fingerprint"),
+            "known_sender": status.trusted, "by_starter": by_starter,
+            "fingerprint": cert.get("fingerprint"),
             "certificate_problem": certificate_problem,
             "revoked": status.revoked is not None,
             "enrolled_as": None if holder is None else {

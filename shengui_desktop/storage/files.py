@@ -62,8 +62,10 @@ def open_ledger(path: Path, *, passphrase: str | None = None, user: str | None =
 
 def create_ledger(path: Path, *, role: str, name: str, area_code: str, admin_user: str,
                   password: str, display_name: str | None = None,
-                  kdf: KdfParams | None = None) -> tuple[Ledger, str]:
+                  kdf: KdfParams | None = None, site_id: str | None = None) -> tuple[Ledger, str]:
     """Make a new encrypted ledger and its key slots; returns (ledger, recovery code).
+    `site_id`: the office's id when it was given beforehand (a county's starter package names
+    the township's, sync/starter.py); else a new random one.
 
     The key slots are written first: a ledger file without its keys would be lost data.
     """
@@ -83,7 +85,7 @@ def create_ledger(path: Path, *, role: str, name: str, area_code: str, admin_use
         conn = connect(path, key, create=True)
         migrations.migrate(conn, key, None)
         ledger = Ledger(conn, path, key, admin_user)
-        site_id = secrets.token_hex(8)
+        site_id = site_id or secrets.token_hex(8)
         now = datetime.now().isoformat(timespec="seconds")
         with ledger.transaction():
             ledger.conn.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", [
