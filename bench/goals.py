@@ -3,7 +3,10 @@
 A goal is met when every bound it states holds:
 * ``ratio``: the measured median over the baseline's median, both measured in the same run;
 * ``seconds``: the measured median, at the scale named by ``at`` (other scales only report);
-* ``mb``: peak resident memory of the measured path, at ``at``.
+* ``mb``: peak resident memory of the measured path, at ``at``;
+* ``ratio_at``: when set, the ratio is a goal at that scale only (elsewhere it is reported):
+  a baseline that is a few milliseconds at the county (a LIKE over 6,000 rows, a load whose
+  indexes fit in the cache) says little about the path.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ class Goal:
     seconds: float | None = None
     mb: float | None = None
     at: str = "province"  # the scale the absolute bounds are for
+    ratio_at: str | None = None  # the ratio's scale, when it is a goal at one scale only
 
     def text(self) -> str:
         parts = []
         if self.ratio is not None:
-            parts.append(f"≤ {self.ratio:g}×")
+            parts.append(f"≤ {self.ratio:g}×" + (f" (@{self.ratio_at})" if self.ratio_at else ""))
         if self.seconds is not None:
             parts.append(f"≤ {self.seconds:g} s")
         if self.mb is not None:
@@ -49,4 +53,14 @@ GOALS: dict[str, Goal] = {
                            "the raw read of the same file (calamine)", ratio=3.0),
     "encrypted_vs_plain": Goal("the policy aggregate on the encrypted ledger",
                                "the same query on a plaintext copy", ratio=2.0),
+    # the demo's own bookkeeping (change log, search keys, pools by the profile) is worth
+    # little more than loading its rows: ≤ 1.2× (it measured 0.94× in #20, 80k visits)
+    "demo_generate": Goal("shengui demo (the province's shape: 3.6M monthly figures, 1M visits)",
+                          "executemany of the same rows into a new ledger", ratio=1.2, mb=1000,
+                          ratio_at="province"),
+    "keystroke_filter": Goal("企业台账's search, a keystroke (p95)",
+                             "the same search in raw SQL (p95)", ratio=1.0, seconds=0.05,
+                             ratio_at="province"),
+    "pdf_ledger": Goal("PDF 台账 of 1,000 enterprises", "a bare reportlab table of the same cells",
+                       ratio=1.2),
 }

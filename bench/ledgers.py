@@ -2,8 +2,10 @@
 
     uv run python -m bench.ledgers county|province [--cache DIR]
 
-county: 30 townships, 6,000 enterprises, 36 months of figures (216,000 monthly rows).
-province: 100,000 enterprises in 300 townships, 36 months (3.6M monthly rows).
+county: 30 townships, 6,000 enterprises, 36 months of figures (216,000 monthly rows),
+    ≈60,000 visits and ≈12,000 issues.
+province: 100,000 enterprises in 300 townships, 36 months (3.6M monthly rows), ≈1,000,000
+    visits and ≈200,000 issues (the demo's ≈10 visits an enterprise, a fifth raising an issue).
 Both are made with `services.ledger.demo.generate` (the same path as `shengui demo`), as of a
 fixed date, so every run measures the same ledger. The cache folder holds the ledger file, its
 key file and a marker written only when generation finished.

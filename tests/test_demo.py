@@ -56,7 +56,7 @@ from shengui_desktop.storage.files import open_ledger
 from shengui_desktop.services.ledger.demo import generate
 ledger = open_ledger(sys.argv[1], passphrase="kill-pass-1")
 def progress(stage, done, total):
-    if stage == "monthly_figures" and done:
+    if stage == sys.argv[2] and done:
         print("writing", flush=True)
         sys.stdin.readline()  # wait for the parent, which kills us here
 generate(ledger, enterprises=1200, townships=3, seed=1, as_of=date(2026, 11, 23), progress=progress)
@@ -64,20 +64,21 @@ print("finished", flush=True)
 """
 
 
-def test_killed_mid_generation_leaves_the_ledger_as_it_was(tmp_path):
+@pytest.mark.parametrize("stage", ["monthly_figures", "visits"])
+def test_killed_mid_generation_leaves_the_ledger_as_it_was(tmp_path, stage):
     path = tmp_path / "k.sgdb"
     ledger, _ = init_office(path, role="county", name="盂县", area_code="140322",
                             admin_user="admin", password="kill-pass-1")
     ledger.close()
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE,
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), stage], stdout=subprocess.PIPE,
                              stdin=subprocess.PIPE, text=True, env=os.environ.copy())
     assert child.stdout.readline().strip() == "writing"
     os.kill(child.pid, signal.SIGKILL)
     child.wait(timeout=30)
     with open_ledger(path, passphrase="kill-pass-1") as after:
         assert after.verify() == []
-        assert after.scalar("SELECT count(*) FROM enterprises") == 0
-        assert after.scalar("SELECT count(*) FROM change_log") == 0
+        for table in ("enterprises", "monthly_figures", "visits", "issues", "change_log"):
+            assert after.scalar(f"SELECT count(*) FROM {table}") == 0, table
         counts = generate(after, enterprises=20, townships=2, seed=1, as_of=AS_OF)
         assert counts["enterprises"] == 20
 
@@ -190,3 +191,31 @@ def test_township_demo_is_a_township_with_the_countys_records(tmp_path):
     county.close()
     assert ensure_township_demo(path, county_path) == path  # made once, then reused
     town.close()
+
+
+def test_visits_in_the_province_shape(tmp_path):
+    """About ten visits an enterprise over the 36 months (the province's 1,000,000 for
+    100,000), spread over those months, more for the enterprises about to enter than for
+    those in no pool; a fifth raise a demand, each an issue of that visit."""
+    ledger, _ = init_office(tmp_path / "v.sgdb", role="county", name="盂县", area_code="140322",
+                            admin_user="admin", password="demo-pass-1")
+    counts = generate(ledger, enterprises=600, townships=4, seed=3, as_of=AS_OF)
+    visits = ledger.scalar("SELECT count(*) FROM visits")
+    assert visits == counts["visits"]
+    assert 9 * 600 <= visits <= 11 * 600
+    first, last = ledger.one("SELECT min(visit_date) AS a, max(visit_date) AS b FROM visits").values()
+    assert "2023-11-01" <= first < "2024-03-01" and "2026-10-01" <= last < AS_OF.isoformat()
+    per_pool = dict(ledger.conn.execute(
+        "SELECT e.pool, count(v.id) * 1.0 / count(DISTINCT e.id) FROM enterprises e"
+        " LEFT JOIN visits v ON v.enterprise_id = e.id GROUP BY e.pool").fetchall())
+    assert per_pool["entry"] > per_pool["none"] * 1.8
+    months = ledger.scalar("SELECT count(DISTINCT substr(visit_date, 1, 7)) FROM visits")
+    assert months >= 36
+    issues = ledger.scalar("SELECT count(*) FROM issues")
+    assert issues == counts["issues"] and 0.15 * visits <= issues <= 0.25 * visits
+    assert ledger.scalar("SELECT count(*) FROM issues i JOIN visits v ON v.id = i.visit_id"
+                         " WHERE v.enterprise_id = i.enterprise_id AND v.demands = i.description"
+                         " AND v.visit_date = i.raised_date") == issues
+    assert ledger.scalar("SELECT count(*) FROM visits WHERE demands IS NOT NULL") == issues
+    assert ledger.verify() == []
+    ledger.close()

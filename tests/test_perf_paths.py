@@ -60,15 +60,40 @@ def test_year_revenues_same_as_the_old_query(county_ledger):
     assert len(totals) > 500 and all(isinstance(v[0], int) for v in totals.values())
 
 
-def test_the_unlock_dialog_does_not_wait_for_the_main_window():
-    """Start to the unlock dialog: neither the main window nor sqlite-utils nor pypinyin is
-    imported on the way (each costs about half a second on an office PC)."""
+def test_the_unlock_dialog_does_not_wait_for_the_main_window(tmp_path):
+    """Start to the unlock dialog (the dialog made on a real ledger, its user list read):
+    neither the main window nor sqlite-utils nor pypinyin is imported on the way (each costs
+    about half a second on an office PC), nor what only an opened ledger needs: opening it
+    (storage.files, the Ledger class, migrations: a quarter of a second) and the sync
+    services (the copy notice after the unlock), the key derivation and ciphers (the user
+    list is read before any key is), the window's table widgets (ui/common.py)."""
+    import os
+
+    from shengui_desktop.services.office.setup import init_office
+
+    ledger, _ = init_office(tmp_path / "l.sgdb", role="county", name="盂县", area_code="140322",
+                            admin_user="admin", password="unlock-pass-1")
+    ledger.close()
     code = ("import sys\n"
-            "import shengui_desktop.ui.app, shengui_desktop.ui.start.unlock\n"
+            "from PySide6.QtWidgets import QApplication\n"
+            "app = QApplication([])\n"
+            "from shengui_desktop.ui.start.unlock import UnlockDialog\n"
+            "import shengui_desktop.ui.app\n"
+            "dialog = UnlockDialog(sys.argv[1])\n"
+            "dialog.show()\n"
+            "app.processEvents()\n"
+            "assert dialog.user.count() == 1\n"
             "heavy = [m for m in ('sqlite_utils', 'pypinyin', 'shengui_desktop.ui.main_window',"
-            " 'shengui_desktop.ui.start.wizard', 'reportlab') if m in sys.modules]\n"
+            " 'shengui_desktop.ui.start.wizard', 'reportlab', 'xlsxwriter', 'openpyxl',"
+            " 'shengui_desktop.storage.files', 'shengui_desktop.storage.ledger',"
+            " 'shengui_desktop.storage.migrations', 'shengui_desktop.services.sync',"
+            " 'shengui_desktop.sync', 'shengui_desktop.services.office.audit',"
+            " 'shengui_desktop.ui.common', 'argon2', 'cryptography.hazmat.primitives.ciphers')"
+            " if m in sys.modules]\n"
             "print(','.join(heavy))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "l.sgdb")], capture_output=True,
+                         text=True, check=True, env=env)
     assert out.stdout.strip() == ""
 
 
@@ -145,3 +170,42 @@ def test_export_streams_its_rows_and_leaves_nothing_beside(county_ledger, tmp_pa
     with pytest.raises(ImportCancelled):
         export_table(county_ledger, "figures", tmp_path / "gone" / "x.xlsx", cancel=lambda: True)
     assert list((tmp_path / "gone").iterdir()) == []
+
+
+def test_table_rows_written_as_before(tmp_path):
+    """The writer's one-pass rows (#20: each cell converted, written and added up at once)
+    write what the cell-at-a-time writer wrote: every value, number format, wrap, border and
+    row height of a table with every kind of cell, against the cells the earlier writer
+    wrote (tests/fixtures/tablebook_cells.json, made with it), in memory and streamed."""
+    import json
+    from datetime import datetime
+    from decimal import Decimal
+    from pathlib import Path
+
+    from openpyxl import load_workbook
+
+    from shengui_desktop.spreadsheets.writer import Col, TableBook
+
+    columns = [Col("序号", "int", 6), Col("名称"), Col("金额", "wan"), Col("日期", "date"),
+               Col("说明", width=12), Col("人数", "int", total=True), Col("其他")]
+    rows = [
+        [1, "甲企业", 12_345_678, "2024-01-05", "一行", 10, True],
+        [2, "乙企业\n第二行", 0, "不是日期", "很长的说明文字，要折成好几行才能放下", None, date(2025, 3, 1)],
+        [3, "", 1.5, date(2024, 2, 29), None, 7, datetime(2025, 3, 1, 8, 30)],
+        [4, "=SUM(A1:A2)", None, "", "", 0, Decimal("12.50")],
+        [5, None, 99_999, None, "甲\n乙\n丙", 3, 1.25],
+    ]
+    expected = json.loads((Path(__file__).parent / "fixtures" / "tablebook_cells.json").read_text("utf-8"))
+    for streamed in (False, True):
+        path = tmp_path / f"t{streamed}.xlsx"
+        book = TableBook("测试县", date(2026, 11, 23), beside=path if streamed else None)
+        assert book.add_table("表", "标题", columns, iter(rows), note="注") == 5
+        book.save(path)
+        ws = load_workbook(path)["表"]
+        cells = [[c.coordinate, repr(c.value), c.number_format, bool(c.alignment.wrap_text),
+                  bool(c.font.bold), c.border.left.style]
+                 for row in ws.iter_rows() for c in row if c.value is not None or c.border.left.style]
+        assert cells == expected["cells"]
+        assert {str(r): d.height for r, d in ws.row_dimensions.items() if d.height} == expected["heights"]
+        cached = load_workbook(path, data_only=True)["表"]
+        assert cached["C9"].value == (12_345_678 + 0 + 1.5 + 99_999) / 10_000  # the 合计's value

@@ -253,23 +253,39 @@ class TableBook:
                   if (col.kind == "wan" if col.total is None else col.total)]
         sums = {c: 0 for c in summed}
         write_number, write_string, write_blank = ws.write_number, ws.write_string, ws.write_blank
-        write_datetime, write_boolean = ws.write_datetime, ws.write_boolean
+        write_datetime = ws.write_datetime
         date_format = self._cell_format("date", False)
         # paragraphs (a visit's summary) show only when the cell wraps, in any text column
         paragraphs = [self._cell_format(col.kind, True) for col in columns]
 
         wrapped = [(c, max(int(widths[c]) - 1, 1)) for c in range(len(columns)) if wraps[c]]
         room = [max(int(w) - 1, 1) for w in widths]
+        wan = [col.kind == "wan" for col in columns]
+        dated = [col.kind == "date" for col in columns]
+        adds = [c in sums for c in range(len(columns))]
 
-        def out(r: int, values: list) -> None:
+        def out(r: int, row) -> None:
+            """One row as it came from the caller: each value converted (万元, dates) and
+            written in one pass, the summed columns added up on the way. (A cell at a time
+            through _cell_value, then written, then added up, took a tenth of the export.)"""
             # as tall as its wrapped text: LibreOffice keeps a row's height as written
-            lines = max((_lines(values[c], width) for c, width in wrapped), default=1)
-            for c, (fmt, value) in enumerate(zip(formats, values)):
-                if value is None:
+            lines = max((_lines(row[c], width) for c, width in wrapped), default=1)
+            for c, value, fmt in zip(range(n), row, formats):
+                if value is None or value == "":
                     write_blank(r, c, None, fmt)  # bordered like the rest
                     continue
                 kind = type(value)
-                if kind is str:
+                if kind is int or kind is float:
+                    if adds[c]:
+                        sums[c] += value  # as given: yuan for money, added up exactly
+                    # 万元 with up to four decimals keeps every yuan: it reads back exactly
+                    write_number(r, c, value / 10_000 if wan[c] else value, fmt)
+                elif kind is str:
+                    if dated[c]:
+                        day = _cell_value("date", value)
+                        if type(day) is not str:
+                            write_datetime(r, c, day, fmt)
+                            continue
                     # text that looks like a formula stays text
                     if "\n" in value:
                         write_string(r, c, value, paragraphs[c])
@@ -277,37 +293,40 @@ class TableBook:
                             lines = max(lines, _lines(value, room[c]))
                     else:
                         write_string(r, c, value, fmt)
-                elif kind is bool:
-                    write_boolean(r, c, value, fmt)
-                elif kind is int or kind is float:
-                    write_number(r, c, value, fmt)
-                elif isinstance(value, (date, datetime)):
-                    write_datetime(r, c, value, fmt if columns[c].kind == "date" else date_format)
+                elif wan[c]:  # anything else in a money column: as _cell_value makes it
+                    self._write_value(ws, r, c, value / 10_000, fmt, date_format, dated[c])
                 else:
-                    write_string(r, c, str(value), fmt)
+                    self._write_value(ws, r, c, value, fmt, date_format, dated[c])
             if lines > 1:
                 ws.set_row(r, ROW_POINTS * lines)
 
-        def add_up(row: list) -> None:
-            for c in summed:
-                value = row[c] if c < len(row) else None
-                if type(value) is int or type(value) is float:
-                    sums[c] += value  # as given: yuan for money, added up exactly
-
         r = 3
-        for raw, values in zip(given, sample):
-            add_up(raw)
-            out(r, values)
+        for raw in given:
+            out(r, raw)
             r += 1
         for row in rows:
-            add_up(row)
-            out(r, [_cell_value(col.kind, v) for col, v in zip(columns, row)])
+            out(r, row)
             r += 1
         count = r - 3
         ws.autofilter(2, 0, 2 + max(count, 1), n - 1)
         if summed and count:
             self._total_row(ws, r, columns, summed, sums)
         return count
+
+    @staticmethod
+    def _write_value(ws, r: int, c: int, value, fmt, date_format, dated: bool) -> None:
+        """A cell that is neither text nor a plain number (rare: booleans, dates, decimals)."""
+        kind = type(value)
+        if kind is bool:
+            ws.write_boolean(r, c, value, fmt)
+        elif kind is int or kind is float:
+            ws.write_number(r, c, value, fmt)
+        elif isinstance(value, (date, datetime)):
+            ws.write_datetime(r, c, value, fmt if dated else date_format)
+        elif kind is str:
+            ws.write_string(r, c, value, fmt)
+        else:
+            ws.write_string(r, c, str(value), fmt)
 
     def _total_row(self, ws, r: int, columns: list[Col], summed: list[int], sums: dict) -> None:
         """The 合计 row under the data: SUBTOTAL(9, …) of each summed column, with the sum

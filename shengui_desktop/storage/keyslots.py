@@ -25,9 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from argon2.low_level import Type, hash_secret_raw
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+# argon2 and AES-GCM are imported by the functions that derive and wrap keys: the unlock
+# dialog reads the user list from this file before any of that (#20, start to the dialog).
 
 from ..errors import LedgerDamaged, UserError, WrongPassphrase, os_error_message
 
@@ -82,6 +81,8 @@ def _unb64(text: str) -> bytes:
 
 
 def _derive(secret: str, kdf: dict) -> bytes:
+    from argon2.low_level import Type, hash_secret_raw
+
     return hash_secret_raw(
         secret.encode("utf-8"), _unb64(kdf["salt"]), time_cost=kdf["time_cost"],
         memory_cost=kdf["memory_kib"], parallelism=kdf["parallelism"], hash_len=32,
@@ -256,12 +257,17 @@ class KeySlots:
                     "parallelism": kdf.parallelism, "salt": _b64(secrets.token_bytes(16))},
             "cipher": "AES-256-GCM", "created": datetime.now().isoformat(timespec="seconds"),
         }
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         nonce = secrets.token_bytes(12)
         wrapped = AESGCM(_derive(secret, slot["kdf"])).encrypt(nonce, key, _aad(slot))
         slot["nonce"], slot["wrapped_key"] = _b64(nonce), _b64(wrapped)
         return slot
 
     def _unwrap(self, slot: dict, secret: str) -> bytes | None:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         try:
             kdf = slot["kdf"]
             check_kdf(kdf)  # load() checked it already; a slot built in memory is checked here

@@ -12,6 +12,7 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from ..paths import default_ledger_path
+from .title import APP_TITLE
 
 # Qt's own texts (file dialogs, message box buttons, the calendar) in the translation
 # PySide6 ships; the pages' own texts are Chinese already.
@@ -61,7 +62,7 @@ def install_chinese(app: QApplication) -> list[QTranslator]:
 def _application() -> QApplication:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
-    app.setApplicationName("小升规企业培育台账")
+    app.setApplicationName(APP_TITLE)
     app.setOrganizationName("shengui_desktop")
     if not app.property("shengui_translated"):
         app.setProperty("shengui_translated", bool(install_chinese(app)))

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QHeaderView, QLabe
 
 from ..domain.money import format_wan
 from ..errors import UserError, ValidationError
+from .title import APP_TITLE  # noqa: F401  (the pages take it from here)
 
-APP_TITLE = "小升规企业培育台账"
 OVERDUE_BRUSH = QBrush(QColor("#fde2e1"))
 WARN_BRUSH = QBrush(QColor("#fff4d6"))
 

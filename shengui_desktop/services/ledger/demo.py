@@ -6,10 +6,11 @@ path, so the change log is filled exactly as real work would fill it.
 
 from __future__ import annotations
 
+import math
 import random
 import uuid
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from ...domain import credit_code
 from ...domain.industry import DIVISIONS
@@ -60,6 +61,7 @@ _DEMANDS = {
     "market": "希望帮助对接本地重点项目，拓展销售渠道。",
     "technology": "计划进行技术改造，希望了解技改奖补政策。",
 }
+_DEMAND_KEYS = list(_DEMANDS)
 _CATEGORY_DEPARTMENT = {"finance": "金融办", "land": "自然资源局", "labour": "人社局",
                         "energy": "能源局", "approval": "发改局", "market": "工信局",
                         "technology": "工信局"}
@@ -101,7 +103,12 @@ def _person(rng: random.Random) -> str:
 def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed: int = 1,
              as_of: date | None = None, months: int = 36,
              progress: Callable[[str, int, int], None] | None = None) -> dict:
-    """Fill an empty ledger (a ledger with enterprises is refused). Returns counts per table."""
+    """Fill an empty ledger (a ledger with enterprises is refused). Returns counts per table.
+
+    Everything is written in one transaction (a kill leaves the ledger empty) and streamed in
+    batches: the rows are made as they are written, only a small tuple per enterprise is
+    kept, so a province (100,000 enterprises, 3.6M monthly figures, 1M visits) stays within
+    1 GB of memory."""
     require(ledger, "demo")
     if ledger.scalar("SELECT count(*) FROM enterprises"):
         raise UserError("台账中已有企业，演示数据只能填入空台账。")
@@ -145,59 +152,69 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
         counts["departments"] = len(departments)
 
         divisions = [d for d in DIVISIONS if d in _TRADES]
-        ent_rows, figure_plans = [], []
+        # What later stages need of each enterprise, kept compact (a tuple each, not the
+        # row): the rows themselves are streamed into the ledger as they are made.
+        plans: list[tuple[str, int, float, int]] = []  # id, base annual revenue, trend, staff
+        pools: list[dict] = []  # {"id", "pool"}: what pools_by_profile reads and updates
         used_codes: set[str] = set()
-        for i in range(enterprises):
-            township_code, township_name = town_codes[i % len(town_codes)]
-            division = rng.choice(divisions)
-            code = random_credit_code(rng, county_code)
-            while code in used_codes:
+        last_full_year = as_of.year - 1
+
+        def enterprise_rows() -> Iterator[dict]:
+            for i in range(enterprises):
+                township_code, township_name = town_codes[i % len(town_codes)]
+                division = rng.choice(divisions)
                 code = random_credit_code(rng, county_code)
-            used_codes.add(code)
-            name = (township_name[:2] + rng.choice(_NAME_WORDS) + _TRADES[division]
-                    + rng.choice(_SUFFIXES))
-            # annual revenue around 5–40 million, a trend per enterprise
-            base_annual = int(rng.lognormvariate(16.4, 0.6))
-            trend = rng.gauss(0.08, 0.15)
-            last_full_year = as_of.year - 1
-            projected_last = base_annual * (1 + trend) ** 2
-            # at a township, 规上/规下 status is the county's to decide: all start 规下 there
-            above = projected_last >= 20_000_000 and rng.random() < 0.85 and role != "township"
-            entered = exited = None
-            if above:
-                stat, pool = "above_scale", ("exit_risk" if trend < -0.05 else "none")
-                entered = f"{events.randint(2012, last_full_year - 1)}-01-01"
-                if events.random() < 0.12:  # this year's entries: the annual batch or a monthly round
-                    month = events.choice([1, 1, 1, events.randint(2, max(2, min(11, as_of.month - 1)))])
-                    entered = f"{as_of.year}-{month:02d}-01"
-                elif trend < -0.1 and events.random() < 0.35:  # dropped out in this year's review
-                    stat, pool, exited = "exited", "cultivation", f"{as_of.year}-01-01"
-            else:
-                stat = "below_scale"
-                pool = ("entry" if projected_last >= 18_000_000 else
-                        "cultivation" if projected_last >= 15_000_000 else
-                        "reserve" if projected_last >= 10_000_000 else
-                        "base" if projected_last >= 5_000_000 else "none")
-            ent_id = _new_id(rng)
-            dept = rng.choice(["工信局", "工信局", "开发区", "应急局", "能源局", "住建局"])
-            if dept not in departments:
-                dept = None
-            ent_rows.append({
-                "id": ent_id, "credit_code": code, "name": name, "township_code": township_code,
-                "industry_code": division + f"{rng.randint(1, 9)}{rng.randint(1, 9)}",
-                "stat_status": stat, "pool": pool, "department_id": departments.get(dept),
-                "liaison_cadre": _person(rng), "legal_person": _person(rng),
-                "contact_person": _person(rng),
-                "contact_phone": f"1{rng.choice('35789')}{rng.randint(0, 999999999):09d}",
-                "established_date": date(rng.randint(1998, last_full_year - 1), rng.randint(1, 12),
-                                         rng.randint(1, 28)).isoformat(),
-                "entered_stats_date": entered, "exited_stats_date": exited,
-                "source": rng.choice(["upgrade", "attract", "spin_off", "reserve", None]),
-            })
-            figure_plans.append((ent_id, base_annual, trend, rng.randint(5, 300)))
+                while code in used_codes:
+                    code = random_credit_code(rng, county_code)
+                used_codes.add(code)
+                name = (township_name[:2] + rng.choice(_NAME_WORDS) + _TRADES[division]
+                        + rng.choice(_SUFFIXES))
+                # annual revenue around 5–40 million, a trend per enterprise
+                base_annual = int(rng.lognormvariate(16.4, 0.6))
+                trend = rng.gauss(0.08, 0.15)
+                projected_last = base_annual * (1 + trend) ** 2
+                # at a township, 规上/规下 status is the county's to decide: all start 规下 there
+                above = projected_last >= 20_000_000 and rng.random() < 0.85 and role != "township"
+                entered = exited = None
+                if above:
+                    stat, pool = "above_scale", ("exit_risk" if trend < -0.05 else "none")
+                    entered = f"{events.randint(2012, last_full_year - 1)}-01-01"
+                    if events.random() < 0.12:  # this year's entries: the annual batch or a monthly round
+                        month = events.choice([1, 1, 1, events.randint(2, max(2, min(11, as_of.month - 1)))])
+                        entered = f"{as_of.year}-{month:02d}-01"
+                    elif trend < -0.1 and events.random() < 0.35:  # dropped out in this year's review
+                        stat, pool, exited = "exited", "cultivation", f"{as_of.year}-01-01"
+                else:
+                    stat = "below_scale"
+                    pool = ("entry" if projected_last >= 18_000_000 else
+                            "cultivation" if projected_last >= 15_000_000 else
+                            "reserve" if projected_last >= 10_000_000 else
+                            "base" if projected_last >= 5_000_000 else "none")
+                ent_id = _new_id(rng)
+                dept = rng.choice(["工信局", "工信局", "开发区", "应急局", "能源局", "住建局"])
+                if dept not in departments:
+                    dept = None
+                row = {
+                    "id": ent_id, "credit_code": code, "name": name, "township_code": township_code,
+                    "industry_code": division + f"{rng.randint(1, 9)}{rng.randint(1, 9)}",
+                    "stat_status": stat, "pool": pool, "department_id": departments.get(dept),
+                    "liaison_cadre": _person(rng), "legal_person": _person(rng),
+                    "contact_person": _person(rng),
+                    "contact_phone": f"1{rng.choice('35789')}{rng.randint(0, 999999999):09d}",
+                    "established_date": date(rng.randint(1998, last_full_year - 1), rng.randint(1, 12),
+                                             rng.randint(1, 28)).isoformat(),
+                    "entered_stats_date": entered, "exited_stats_date": exited,
+                    "source": rng.choice(["upgrade", "attract", "spin_off", "reserve", None]),
+                }
+                plans.append((ent_id, base_annual, trend, rng.randint(5, 300)))
+                pools.append({"id": ent_id, "pool": pool})
+                yield row
+
         report("enterprises", 0, enterprises)
         counts["enterprises"] = ledger.insert_many(
-            "enterprises", ent_rows, progress=lambda n: report("enterprises", n, enterprises))
+            "enterprises", enterprise_rows(), progress=lambda n: report("enterprises", n, enterprises),
+            cache_mib=LOAD_CACHE_MIB)
+        used_codes.clear()
 
         start_year = periods[0][0]
         period_texts = [(yy - start_year, _SEASON[mm - 1], f"{yy}-{mm:02d}") for yy, mm in periods]
@@ -205,7 +222,7 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
         def figure_rows():
             # one random draw per month; ratios per enterprise: this runs millions of times
             rand = rng.random
-            for ent_id, base_annual, trend, staff in figure_plans:
+            for ent_id, base_annual, trend, staff in plans:
                 output_ratio = 1.02 + rand() * 0.13
                 tax_ratio = 0.02 + rand() * 0.03
                 kwh_ratio = 0.05 + rand() * 0.15
@@ -217,41 +234,13 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
                     yield (monthly_figure_id(ent_id, period), ent_id, period, revenue,
                            int(revenue * output_ratio * wobble), int(revenue * tax_ratio * wobble),
                            int(revenue * kwh_ratio * wobble), staff)
-        total_figures = len(figure_plans) * len(periods)
+        total_figures = len(plans) * len(periods)
         counts["monthly_figures"] = ledger.insert_rows(
             "monthly_figures", ("id", "enterprise_id", "period", "revenue", "output_value",
                                 "tax_paid", "electricity_kwh", "employees"), figure_rows(),
-            progress=lambda n: report("monthly_figures", n, total_figures))
+            progress=lambda n: report("monthly_figures", n, total_figures), cache_mib=LOAD_CACHE_MIB)
+        plans.clear()
 
-        visit_rows, issue_rows = [], []
-        dept_names = list(departments)
-        for ent_id, base_annual, _trend, _staff in figure_plans:
-            for _ in range(rng.choice((0, 0, 1, 1, 2))):
-                day = as_of - timedelta(days=rng.randint(1, 400))
-                visit_id = _new_id(rng)
-                summary = rng.choice(_FINDINGS).format(g=rng.randint(5, 30), n=rng.randint(200, 3000))
-                category = rng.choice(list(_DEMANDS)) if rng.random() < 0.5 else None
-                demand = _DEMANDS[category].format(n=rng.randint(20, 500)) if category else None
-                visit_rows.append({
-                    "id": visit_id, "enterprise_id": ent_id, "visit_date": day.isoformat(),
-                    "kind": rng.choice(["onsite", "onsite", "onsite", "phone", "meeting"]),
-                    "visitors": "、".join(_person(rng) for _ in range(rng.randint(1, 3))),
-                    "summary": summary, "demands": demand, "recorded_by": ledger.user,
-                })
-                if category:
-                    dept = _CATEGORY_DEPARTMENT.get(category) or (rng.choice(dept_names) if dept_names else None)
-                    deadline = day + timedelta(days=rng.choice((15, 30, 60)))
-                    done = deadline < as_of and rng.random() < 0.7
-                    issue_rows.append({
-                        "id": _new_id(rng), "enterprise_id": ent_id, "visit_id": visit_id, "category": category,
-                        "description": demand, "department_id": departments.get(dept),
-                        "raised_date": day.isoformat(), "deadline": deadline.isoformat(),
-                        "status": "resolved" if done else rng.choice(["open", "in_progress"]),
-                        "resolution": "已协调相关部门办理完毕，企业表示满意。" if done else None,
-                        "resolved_date": (deadline - timedelta(days=rng.randint(0, 10))).isoformat() if done else None,
-                    })
-        counts["visits"] = ledger.insert_many("visits", visit_rows)
-        counts["issues"] = ledger.insert_many("issues", issue_rows)
         targets = 0
         if role == "county":
             for code, _name in town_codes:
@@ -266,19 +255,135 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
                 targets += 1
         counts["targets"] = targets
         # after the targets: a profile that sizes its pools by the target (孝义) reads them
-        pools_by_profile(ledger, ent_rows, as_of)
+        pools_by_profile(ledger, pools, as_of)
 
-        moves = []
-        for row in ent_rows:
-            if row["pool"] not in ("none", "base"):
-                moves.append({
-                    "id": _new_id(rng), "enterprise_id": row["id"], "from_pool": "base", "to_pool": row["pool"],
-                    "moved_on": date(as_of.year, 1, 15).isoformat(),
-                    "reason": "年度培育库动态调整（演示数据）", "decided_by": ledger.user or "admin",
-                })
-        counts["pool_events"] = ledger.insert_many("pool_events", moves)
+        def moves():
+            for row in pools:
+                if row["pool"] not in ("none", "base"):
+                    yield {
+                        "id": _new_id(rng), "enterprise_id": row["id"], "from_pool": "base",
+                        "to_pool": row["pool"], "moved_on": date(as_of.year, 1, 15).isoformat(),
+                        "reason": "年度培育库动态调整（演示数据）", "decided_by": ledger.user or "admin",
+                    }
+        counts["pool_events"] = ledger.insert_many("pool_events", moves(), cache_mib=LOAD_CACHE_MIB)
+
+        # visits in the province's shape (≈10 an enterprise over the months), after the pools:
+        # the cadres call on the enterprises about to enter more often. Each visit's dates, ids
+        # and the demand it raised come from one generator, its texts from another: the issues
+        # are those draws made again (without the texts), so neither is held in a list.
+        total_visits = _visit_count(pools)
+        plan_seed, text_seed = rng.getrandbits(64), rng.getrandbits(64)
+
+        def skeletons() -> Iterator[tuple]:
+            return _visit_skeletons(random.Random(plan_seed), pools, months, as_of, departments)
+
+        def visits() -> Iterator[dict]:
+            rand = random.Random(text_seed).random
+            user = ledger.user
+            for ent_id, visit_id, day, demand, _issue in skeletons():
+                yield {
+                    "id": visit_id, "enterprise_id": ent_id, "visit_date": day,
+                    "kind": _pick(rand, _VISIT_KINDS), "visitors": _visitors(rand),
+                    "summary": _pick(rand, _FINDINGS).format(g=5 + int(rand() * 26),
+                                                             n=200 + int(rand() * 2801)),
+                    "demands": demand, "recorded_by": user,
+                }
+
+        def issues() -> Iterator[dict]:
+            for *_visit, issue in skeletons():
+                if issue is not None:
+                    yield issue
+        # (the total is the expected count: the bar stops short of it until the last visit)
+        counts["visits"] = ledger.insert_many(
+            "visits", visits(), progress=lambda n: report("visits", min(n, total_visits - 1), total_visits),
+            cache_mib=LOAD_CACHE_MIB)
+        report("visits", counts["visits"], counts["visits"])
+        counts["issues"] = ledger.insert_many("issues", issues(), cache_mib=LOAD_CACHE_MIB)
+        # the counts in the order the tables were always reported
+        counts = {k: counts[k] for k in ("townships", "departments", "enterprises", "monthly_figures",
+                                         "visits", "issues", "targets", "pool_events")}
 
     return counts
+
+
+# How often an enterprise is visited, by its pool: those about to enter (and those at risk
+# of leaving) are called on most. Scaled so the whole ledger averages VISITS_PER_ENTERPRISE.
+VISITS_PER_ENTERPRISE = 10  # over the demo's 36 months: the province shape of #20
+_VISIT_WEIGHT = {"entry": 2.0, "cultivation": 1.6, "exit_risk": 1.6, "reserve": 1.2, "base": 0.9,
+                 "none": 0.6}
+ISSUE_SHARE = 0.2  # of visits that raise a demand, which becomes an issue
+# The ledger's page cache while the demo loads its rows (storage's bulk path takes a gigabyte
+# by default): a province's demo stays within 1 GB of memory with this (bench/README.md).
+LOAD_CACHE_MIB = 256
+
+
+def _visit_means(pools: list[dict]) -> dict[str, float]:
+    """The mean number of visits of an enterprise of each pool."""
+    if not pools:
+        return {}
+    mean_weight = sum(_VISIT_WEIGHT.get(row["pool"], 1.0) for row in pools) / len(pools)
+    return {pool: VISITS_PER_ENTERPRISE * weight / mean_weight for pool, weight in _VISIT_WEIGHT.items()}
+
+
+def _visit_count(pools: list[dict]) -> int:
+    """About how many visits the demo makes (for the progress bar)."""
+    means = _visit_means(pools)
+    return round(sum(means.get(row["pool"], VISITS_PER_ENTERPRISE) for row in pools))
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson-distributed count (Knuth's way: the means here are small)."""
+    limit, product, count = math.exp(-mean), rng.random(), 0
+    while product > limit:
+        product *= rng.random()
+        count += 1
+    return count
+
+
+_VISIT_KINDS = ["onsite", "onsite", "onsite", "phone", "meeting"]
+
+
+def _pick(rand: Callable[[], float], items):
+    """One of `items` (a cheaper rng.choice: the visits draw millions)."""
+    return items[int(rand() * len(items))]
+
+
+def _visitors(rand: Callable[[], float]) -> str:
+    """One to three cadres' names."""
+    return "、".join(_pick(rand, _SURNAMES) + _pick(rand, _GIVEN) + ("" if rand() < 0.5 else _pick(rand, _GIVEN))
+                    for _ in range(1 + int(rand() * 3)))
+
+
+def _visit_skeletons(rng: random.Random, pools: list[dict], months: int, as_of: date,
+                     departments: dict[str, str]) -> Iterator[tuple]:
+    """Each enterprise's visits over the `months` before as_of (the recent ones a little
+    more often): (enterprise id, visit id, date, the demand raised or None, the issue made
+    of it or None), the same sequence for the same rng."""
+    means = _visit_means(pools)
+    span = max(1, int(months * 30.4))
+    rand = rng.random
+    dept_names = list(departments)
+    for row in pools:
+        ent_id = row["id"]
+        for _ in range(_poisson(rng, means.get(row["pool"], VISITS_PER_ENTERPRISE))):
+            day = as_of - timedelta(days=1 + int(span * rand() ** 1.3))
+            visit_id = _new_id(rng)
+            if rand() >= ISSUE_SHARE:
+                yield ent_id, visit_id, day.isoformat(), None, None
+                continue
+            category = _pick(rand, _DEMAND_KEYS)
+            demand = _DEMANDS[category].format(n=20 + int(rand() * 481))
+            dept = _CATEGORY_DEPARTMENT.get(category) or (_pick(rand, dept_names) if dept_names else None)
+            deadline = day + timedelta(days=_pick(rand, (15, 30, 60)))
+            done = deadline < as_of and rand() < 0.7
+            yield ent_id, visit_id, day.isoformat(), demand, {
+                "id": _new_id(rng), "enterprise_id": ent_id, "visit_id": visit_id, "category": category,
+                "description": demand, "department_id": departments.get(dept),
+                "raised_date": day.isoformat(), "deadline": deadline.isoformat(),
+                "status": "resolved" if done else _pick(rand, ("open", "in_progress")),
+                "resolution": "已协调相关部门办理完毕，企业表示满意。" if done else None,
+                "resolved_date": (deadline - timedelta(days=int(rand() * 11))).isoformat() if done else None,
+            }
 
 
 def pools_by_profile(ledger: Ledger, ent_rows: list[dict], as_of: date) -> int:

@@ -21,12 +21,14 @@ from typing import TYPE_CHECKING, Callable
 
 from ...errors import WrongPassphrase
 from ...paths import write_replacing
-from ...storage import audit as audit_chain
-from ...storage import files
 from ...storage.connection import RESTORE_ADVICE, DatabaseError, database_error
 from ...storage.keyslots import KeySlots, keys_path_for
 from ...storage.lock import LedgerInUse, holder_text, takeover_question
-from . import audit
+
+# Opening a ledger (storage.files: the Ledger class, migrations) and the audit log are
+# imported by the functions that use them, after the unlock dialog is on screen: the dialog
+# itself needs only the key slots, the lock's texts and the attempts file (#20, a quarter of
+# a second on the way to the dialog).
 
 if TYPE_CHECKING:
     from ...storage.ledger import Ledger
@@ -117,6 +119,10 @@ def unlock(path: Path, *, password: str | None = None, user: str | None = None,
     `take_over_lock`: that holder, after the person confirmed taking it over
     (takeover_question): the lock is taken and the takeover recorded in the audit log.
     """
+    from ...storage import audit as audit_chain
+    from ...storage import files
+    from . import audit
+
     path = Path(path)
     now = now or clock
     remaining = wait_seconds(path, now())
@@ -178,12 +184,17 @@ def change_password(path: Path, user: str, old: str, new: str) -> None:
 
     The ledger is not re-encrypted; other users and the recovery code are unaffected.
     """
+    from ...storage import files
+
     files.change_password(Path(path), user, old, new)
 
 
 def reset_password(ledger: Ledger, recovery_code: str, user: str, new: str) -> None:
     """After opening with the recovery code: give `user` a new password (the recovery code
     stays valid). The open session then works as that user."""
+    from ...storage import files
+    from . import audit
+
     files.reset_password_with_recovery(ledger.path, recovery_code, user, new)
     audit.record(ledger, audit.USERS, user, "用恢复码重设密码")
     ledger.user = user
@@ -192,6 +203,8 @@ def reset_password(ledger: Ledger, recovery_code: str, user: str, new: str) -> N
 def worker_connection(ledger: Ledger) -> Ledger:
     """A second keyed connection to the same ledger for a worker thread (a connection must not
     be used by two threads at once). It sees what the first has committed; close it when done."""
+    from ...storage import files
+
     return files.reopen(ledger)
 
 

@@ -21,9 +21,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QInputDialog, QLabel, QLineEdit, QMessageBox, QVBoxLayout)
 
 from ...errors import UserError
-from ...services import sync as sync_service
 from ...services.office import session
-from ..common import APP_TITLE
+from ..title import APP_TITLE
 from ..jobs import JobRunner
 
 
@@ -147,7 +146,10 @@ class UnlockDialog(QDialog):
         if self.use_recovery.isChecked():
             self._reset_after_recovery()
         self.message.setText("")
-        # copied to this computer: it writes under its own origin now (shown once)
+        # copied to this computer: it writes under its own origin now (shown once); the sync
+        # services are imported here, after the unlock, not before the dialog is drawn
+        from ...services import sync as sync_service
+
         notice = sync_service.copy_notice(ledger, clear=True)
         if notice:
             QMessageBox.information(self, APP_TITLE, notice)
