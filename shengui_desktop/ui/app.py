@@ -197,6 +197,11 @@ def self_test_window(ledger, folder: Path) -> None:
     if not window.isVisible() or window.centralWidget() is None:
         window.close()
         raise RuntimeError("主窗口没有显示出来")
-    window.close()
+    window.close()  # the automatic backup on close runs on the worker first (ui/close_backup.py)
+    deadline = time.monotonic() + 120
+    while window.isVisible():
+        if time.monotonic() > deadline:
+            raise RuntimeError("主窗口关闭前的自动备份两分钟内没有完成")
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
     window.deleteLater()
     app.processEvents()

@@ -70,7 +70,11 @@ class Job(QObject):
         now = time.monotonic()
         if now - self._last_progress >= 0.05 or done >= total:
             self._last_progress = now
-            self.progress.emit(int(done), int(total), str(text or ""))
+            try:
+                self.progress.emit(int(done), int(total), str(text or ""))
+            except RuntimeError:  # the job's QObject is gone (its window closed): stop the work
+                self._cancel.set()
+                raise Cancelled("窗口已关闭，后台任务已停止。") from None
 
     def run(self) -> None:
         own = None
@@ -98,7 +102,10 @@ class Job(QObject):
         finally:
             session.close(own)
             self.done.set()
-            self.ended.emit()
+            try:
+                self.ended.emit()
+            except RuntimeError:  # "Signal source has been deleted": the window that started
+                pass  # the job was closed while it ran; its result has nowhere to go
 
     def _dispatch(self) -> None:
         kind, value = self.outcome or ("cancelled", None)
