@@ -1,6 +1,8 @@
-"""Spreadsheet import speed: a 10,000-row enterprise list (and 10,000 monthly rows) imported
-with every check (a dry run) and imported for real (checks and writing), each against a raw
-read of the same file in the same run; calamine against openpyxl for that raw read.
+"""Spreadsheet import speed: a 10,000-row enterprise list imported with every check (a dry
+run) and imported for real (checks and writing), each against a raw read of the same file in
+the same run; calamine against openpyxl for that raw read. The monthly-figures import is a
+case of the runner (bench/cases.py `figures_import`, its goal in goals.py):
+`python -m bench --quick --only figures_import`.
 
     uv run python bench/bench_excel.py [--rows 10000]
 """
@@ -41,18 +43,6 @@ def enterprise_rows(n: int) -> list[list]:
                      None if i % 5 else "2023-12-01", "工信局", None])
     rows.append(["合计", None, None, None])
     rows.append(["注：本表数据截至2024年底。"])
-    return rows
-
-
-def figure_rows(n: int, companies: int) -> list[list]:
-    rows = [["2024年企业月度数据"], ["单位：万元"],
-            ["统一社会信用代码", "企业名称", "月份", "主营业务收入", "工业总产值", "税收",
-             "用电量（千瓦时）", "从业人员"]]
-    for i in range(n):
-        company = 1 + i % companies
-        rows.append([credit(company), f"盂县第{company}机械制造有限公司", f"2024-{1 + i // companies % 12:02d}",
-                     round(150 + i % 97 * 1.37, 2), round(160 + i % 89 * 1.41, 2), round(8 + i % 13 * 0.1, 2),
-                     120000 + i, 50 + i % 30])
     return rows
 
 
@@ -126,7 +116,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         companies = write_xlsx(tmp / "enterprises.xlsx", enterprise_rows(n), merged=("A1:N1",))
-        figures = write_xlsx(tmp / "figures.xlsx", figure_rows(n, -(-n // 12)))
         ledgers = [county(tmp / f"bench{k}.sgdb") for k in range(3)]
         ledger = ledgers[0]
         try:
@@ -151,19 +140,6 @@ def main() -> None:
             again, result = timed(lambda: import_file(ledger, companies, dry_run=True, create_townships=True))
             print(f"  re-import of the same list (every row compared with the ledger): {again:.3f} s")
 
-            raw_f, _ = timed(lambda: read_workbook(figures), 3)
-            opx_f, _ = timed(lambda: read_openpyxl(figures), 3)
-            print(f"monthly figures, raw read: calamine {raw_f:.3f} s, openpyxl {opx_f:.3f} s")
-            cold_f, result = timed(lambda: import_file(ledger, figures, dry_run=True))
-            assert result.ok, result.problem_lines()[:5]
-            check_f, result = timed(lambda: import_file(ledger, figures, dry_run=True), 3)
-            print(f"  dry run: first {cold_f:.3f} s = {cold_f / raw_f:.2f}x the read; "
-                  f"again {check_f:.3f} s = {check_f / raw_f:.2f}x the read")
-            fulls_f = [full_import(each, figures, n) for each in ledgers]
-            full_f, split_f = min(fulls_f)
-            print(f"  full import, checks and writing {n:,} months: {full_f:.3f} s = "
-                  f"{full_f / raw_f:.2f}x the read (first {fulls_f[0][0]:.3f} s)")
-            print(f"    where the best one went: {split_f}")
             # the list above names its enterprises "盂县第N机械制造有限公司": their pinyin is
             # read once per run of characters (domain.search). Real names are all different
             # and read a polyphone at a time through pypinyin: the full import pays this more.
@@ -175,8 +151,7 @@ def main() -> None:
             print(f"search keys of {n:,} demo-style names, each new to the process: {keys:.3f} s "
                   f"(the list's names: {search_key_time(n):.3f} s)")
             print(f"ratios to the raw read: enterprises dry run {check / raw:.2f}x, full import "
-                  f"{full / raw:.2f}x; figures dry run {check_f / raw_f:.2f}x, full import "
-                  f"{full_f / raw_f:.2f}x (goal 2x)")
+                  f"{full / raw:.2f}x")
         finally:
             for each in ledgers:
                 each.close()

@@ -47,6 +47,10 @@ GOALS: dict[str, Goal] = {
     "window_rss": Goal("window memory, ledger open and the policy columns loaded", "", mb=400),
     "xlsx_export": Goal("xlsx export, enterprises + monthly figures",
                         "XlsxWriter constant_memory writing the same rows", ratio=1.5, mb=500),
+    "sync_import": Goal("the county imports 30 township packages (one command)",
+                        "plain executemany of the same rows into a new ledger", ratio=2.0),
+    "figures_import": Goal("monthly-figures import, 10,000 rows (checks and writing)",
+                           "the raw read of the same file (calamine)", ratio=3.0),
     "encrypted_vs_plain": Goal("the policy aggregate on the encrypted ledger",
                                "the same query on a plaintext copy", ratio=2.0),
     # the demo's own bookkeeping (change log, search keys, pools by the profile) is worth

@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -34,12 +36,13 @@ from bench.ledgers import DEFAULT_CACHE, build  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 CASES_PY = Path(__file__).resolve().parent / "cases.py"
 # cases that are the same at every scale (they do not read the ledger's size)
-SCALE_FREE = {"start_to_unlock", "pdf_ledger"}
+SCALE_FREE = {"start_to_unlock", "pdf_ledger", "figures_import"}
 # too slow at province scale for several runs: one run there
 ONCE_AT_PROVINCE = {"window_rss", "demo_generate", "keystroke_filter"}
 # county only: at province one run takes a quarter of an hour on the 2-core machine (the
-# xlsx export) or a plaintext copy of 2.6 GB (encrypted vs plain); --all-at-province runs them
-COUNTY_ONLY = {"xlsx_export", "encrypted_vs_plain"}
+# xlsx export) or a plaintext copy of 2.6 GB (encrypted vs plain); the sync import is of a
+# county's 30 townships by its nature; --all-at-province runs them
+COUNTY_ONLY = {"xlsx_export", "encrypted_vs_plain", "sync_import"}
 
 
 def tree_of(ref: str, cache: Path) -> Path:
@@ -56,10 +59,27 @@ def tree_of(ref: str, cache: Path) -> Path:
     return target
 
 
-def sample(case: str, scale: str, tree: Path | None) -> dict:
+def copy_for(code: str, scale: str, cache: Path) -> Path:
+    """The cache folder whose `scale` ledger the code `code` measures: a copy of the cached
+    one of its own, made once. Opening a ledger upgrades it to the code's schema, which older
+    code refuses to open (LedgerTooNew): the before and the after never share a file. The
+    cached ledger itself is only copied (never opened here) once generated."""
+    own = cache / "copies" / re.sub(r"[^A-Za-z0-9_.-]+", "-", code)
+    if not (own / scale / "done").exists():
+        part = own / f"{scale}.part"
+        shutil.rmtree(part, ignore_errors=True)
+        shutil.rmtree(own / scale, ignore_errors=True)
+        shutil.copytree(cache / scale, part, ignore=shutil.ignore_patterns("plain.sqlite", "*-wal", "*-shm"))
+        part.rename(own / scale)
+    return own
+
+
+def sample(case: str, scale: str, tree: Path | None, cache: Path | None = None) -> dict:
     env = os.environ.copy()
     if tree is not None:
         env["PYTHONPATH"] = str(tree) + os.pathsep + env.get("PYTHONPATH", "")
+    if cache is not None:
+        env["SHENGUI_BENCH_CACHE"] = str(cache)
     load = os.getloadavg()[0]
     out = subprocess.run([sys.executable, str(CASES_PY), case, scale], capture_output=True,
                          text=True, env=env, cwd="/tmp")
@@ -76,7 +96,9 @@ def summarise(samples: list[dict]) -> dict:
         return {"error": samples[0]["error"] if samples else "no run", "runs": len(samples)}
     out = {"runs": len(good), "value": statistics.median(s["value"] for s in good),
            "rss_mb": max(s["rss_mb"] for s in good),
-           "load": [round(s["load"], 1) for s in samples]}
+           "load": [round(s["load"], 1) for s in samples],
+           # each run's own numbers, with the load when it started (how load moves them)
+           "samples": [{k: s.get(k) for k in ("value", "baseline", "load")} for s in good]}
     baselines = [s["baseline"] for s in good if s.get("baseline") is not None]
     if baselines:
         out["baseline"] = statistics.median(baselines)
@@ -157,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             runs = 1 if scale == "province" and case in ONCE_AT_PROVINCE else args.runs
             for code, tree in codes:
-                samples = [sample(case, scale, tree) for _ in range(runs)]
+                own = copy_for(code.split(" ")[0] + (tree.name if tree else ""), scale, args.cache)
+                samples = [sample(case, scale, tree, own) for _ in range(runs)]
                 res = summarise(samples)
                 entry = {"case": case, "scale": scale, "code": code, "result": res}
                 entry["verdict"] = verdict(case, scale, res)

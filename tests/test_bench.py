@@ -52,3 +52,27 @@ def test_quick_run_end_to_end(tmp_path, request):
                                                    "start_to_unlock", "encrypted_vs_plain"}
     assert all("error" not in r["result"] and r["verdict"] in ("met", "NOT met", "(report)")
                for r in data["results"])
+
+
+def test_each_code_version_measures_its_own_copy_of_the_cached_ledger(tmp_path):
+    """Opening a ledger upgrades it to the code's schema (which older code refuses to open):
+    the before and the after get a copy each, made once, and the cached ledger stays as built."""
+    cached = tmp_path / "county"
+    cached.mkdir()
+    (cached / "ledger.sgdb").write_bytes(b"ledger")
+    (cached / "done").write_text("done")
+    (cached / "plain.sqlite").write_bytes(b"plain copy")  # made by a case: not copied
+    after = run.copy_for("after", "county", tmp_path)
+    before = run.copy_for("before (main)", "county", tmp_path)
+    assert after != before and after.parent == before.parent == tmp_path / "copies"
+    for own in (after, before):
+        assert (own / "county" / "ledger.sgdb").read_bytes() == b"ledger"
+        assert not (own / "county" / "plain.sqlite").exists()
+    (after / "county" / "ledger.sgdb").write_bytes(b"upgraded by the after")
+    assert run.copy_for("after", "county", tmp_path) == after  # made once
+    assert (after / "county" / "ledger.sgdb").read_bytes() == b"upgraded by the after"
+    assert (cached / "ledger.sgdb").read_bytes() == b"ledger"
+    assert run.verdict("sync_import", "county", {"value": 3.0, "baseline": 1.6, "ratio": 1.875,
+                                                 "rss_mb": 1}) == "met"
+    assert run.verdict("figures_import", "county", {"value": 3.3, "baseline": 1.0, "ratio": 3.3,
+                                                    "rss_mb": 1}) == "NOT met"

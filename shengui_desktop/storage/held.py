@@ -13,7 +13,9 @@ twice, and put each entry into two indexes with random keys (the record id and t
 Held entries are in neither index (both are partial, ``WHERE data IS NOT NULL``): a record
 finds its held entry through its row, and a ledger looks up the origin of a held entry
 through the record it names. That is what made an import cost about 2x the raw write of the
-same rows instead of 3.2x (bench/bench_sync.py).
+same rows instead of 3.2x (bench/bench_sync.py). Since schema 15 every entry, held ones
+included, is in one more index, of the enterprise it concerns (owners.py): what a county
+sends a township is a range of it, instead of a pass over the whole log.
 
 Readers never see the difference when they read through:
 

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, overload
 
 import sqlcipher3
 
-from . import audit, held, migrations
+from . import audit, held, migrations, owners
 from .audit import FOUND_DAMAGED, OP_NAMES, TABLE_NAMES, edit_note  # noqa: F401 - their old home
 from .columns import DERIVED_COLUMNS, local_columns
 from ..errors import UserError, os_error_message
@@ -148,6 +148,7 @@ class Ledger(audit.AuditTrail):
         self.wall_clock: Callable[[], float] = time.time  # replaced in tests
         self.writer_lock: WriterLock | None = None  # storage/lock.py: released on close
         self._logs_person: bool | None = None
+        self._logs_owner: bool | None = None
         self.init_audit()  # storage/audit.py AuditTrail: the entries held and asked for
         self.failed_unlocks = 0  # wrong passwords since the unlock before this one
 
@@ -174,6 +175,12 @@ class Ledger(audit.AuditTrail):
             self._logs_person = any(r[1] == "person" for r in
                                     self.conn.execute("PRAGMA table_info(change_log)"))
         return self._logs_person
+
+    def logs_owner(self) -> bool:
+        """Has the change log its owner column (schema 15, owners.py)?"""
+        if self._logs_owner is None:
+            self._logs_owner = owners.has_owner(self.conn)
+        return self._logs_owner
 
     # -- reading helpers --------------------------------------------------------------
     @overload
@@ -387,10 +394,12 @@ class Ledger(audit.AuditTrail):
         marks = ", ".join("?" * (2 + len(cols) + len(derived)))
         insert_sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
         person = ", person" if self.logs_person() else ""
+        # the enterprise each entry concerns, from its row (owners.py)
+        owner = (", owner", f", {owners.row_owner(self.conn, table, table)}") if self.logs_owner() else ("", "")
         log_sql = (
-            f"INSERT INTO change_log(seq, tbl, row_id, op, data, base, hlc, site_id, site_seq{person})"
+            f"INSERT INTO change_log(seq, tbl, row_id, op, data, base, hlc, site_id, site_seq{person}{owner[0]})"
             f" SELECT log_seq, ?, id, 'i', NULL, NULL, ? + log_seq, ?, ? + log_seq"
-            f"{', ?' if person else ''} FROM {table} WHERE rowid > ?")
+            f"{', ?' if person else ''}{owner[1]} FROM {table} WHERE rowid > ?")
         plan = [(given.get(c), spec.defaults.get(c)) for c in cols]
         identity = columns == ("id", *cols) and not spec.defaults and not derived
         # A bulk load touches index pages all over the file; each page that falls out of the

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Callable
 import sqlcipher3
 
 from ..errors import UserError
-from ..storage import audit, held, migrations, origins
+from ..storage import audit, held, migrations, origins, owners
 from . import audit_trail, certificates, package, transfers
 from .rules import COUNTY, county_only, label, synced_tables, table_kind
 
@@ -154,76 +154,61 @@ def withhold_transferred(ledger: Ledger, rows: list[tuple], notes: list[str]) ->
     return kept
 
 
-def _moved_in(ledger: Ledger, peer: dict, acked: dict) -> list[str]:
+def _moved_in(ledger: Ledger, peer: dict, acked: dict, quick: bool) -> list[str]:
     """Enterprises moved into the peer's township by a change it has not acknowledged: it
-    gets their whole history (and their records'), acknowledged or not."""
-    return [ent for ent, site, seq in ledger.conn.execute(
-        "SELECT enterprise, site_id, site_seq FROM temp._moves WHERE township = ?",
-        (peer["area_code"],)) if seq > acked.get(site, 0)]
+    gets their whole history (and their records'), acknowledged or not. `quick`: read from
+    the index of township assignments (owners.py), else from _owners' temp tables."""
+    if quick:
+        moves = ledger.conn.execute(
+            "SELECT row_id, site_id, site_seq FROM change_log WHERE tbl = 'enterprises'"
+            " AND data IS NOT NULL AND json_extract(data, '$.township_code') = ? AND op = 'u'",
+            (peer["area_code"],)).fetchall()
+    else:
+        moves = ledger.conn.execute(
+            "SELECT enterprise, site_id, site_seq FROM temp._moves WHERE township = ?",
+            (peer["area_code"],)).fetchall()
+    return sorted({ent for ent, site, seq in moves if seq > acked.get(site, 0)})
 
 
-def _unacked_for_township(ledger: Ledger, peer: dict) -> list[tuple] | None:
-    """The county's incremental package to a township without an owner for every change in
-    the log: the changes the peer has not acknowledged (one pass over the log's origins),
-    then the enterprise of only those, then the townships of only those enterprises — what
-    _owners would say of them, for a thousand changes instead of millions (bench/README.md).
+def _scope(ledger: Ledger, code: str) -> list[str]:
+    """The enterprises that are or were in township `code` (SYNC.md 7): those its rows place
+    there, and every one an entry ever placed there (an insert's or a move's township_code),
+    read from two indexes: what _owners' _enterprise_towns holds for it."""
+    return sorted({r[0] for r in ledger.conn.execute(
+        "SELECT id FROM enterprises WHERE township_code = ?1 UNION SELECT row_id FROM change_log"
+        " WHERE tbl = 'enterprises' AND data IS NOT NULL AND json_extract(data, '$.township_code') = ?1"
+        " AND op IN ('u', 'i')", (code,))})
 
-    None when an unacknowledged change moved an enterprise into the peer's township: then
-    its whole history goes too (_moved_in), found through _owners as before. The rest of
-    select_entries (moved-in history, sync_resend) is the same for both ways."""
-    conn = ledger.conn
-    code = peer["area_code"]
-    # the unacknowledged changes (temp._acked is filled by the caller); a move into the
-    # peer's township from any office sends a whole history
-    candidates = conn.execute(
-        "SELECT c.seq, c.tbl, c.site_id, c.op = 'u' AND c.tbl = 'enterprises' FROM change_log c"
-        " WHERE c.site_seq > coalesce((SELECT a.max_seq FROM temp._acked a"
-        " WHERE a.site_id = c.site_id), 0)").fetchall()
-    updates = [seq for seq, _tbl, _site, enterprise_update in candidates if enterprise_update]
-    if updates and conn.execute(
-            "SELECT 1 FROM json_each(?1) j CROSS JOIN change_log c ON c.seq = j.value"
-            " WHERE c.data IS NOT NULL AND json_extract(c.data, '$.township_code') = ?2 LIMIT 1",
-            (json.dumps(updates), code)).fetchone():
-        return None
-    # (the peer's own too: one copy of its ledger's changes reach its other copies, _acked)
-    candidates = [(seq, tbl) for seq, tbl, _site, _u in candidates]
-    by_table: dict[str, list[int]] = {}
-    for seq, tbl in candidates:
-        by_table.setdefault(tbl, []).append(seq)
-    owner: dict[int, str] = {}
-    for tbl, seqs in by_table.items():
-        if tbl not in synced_tables():
-            continue
-        if table_kind(ledger, tbl) == COUNTY:
-            owner.update((seq, "") for seq in seqs)
-            continue
-        for seq, ent in conn.execute(
-                f"SELECT c.seq, {transfers.enterprise_sql(ledger, tbl)} FROM json_each(?) j"
-                " CROSS JOIN change_log c ON c.seq = j.value", (json.dumps(seqs),)):
-            owner[seq] = ent if ent is not None else "?"
-    enterprises = sorted({e for e in owner.values() if e not in ("", "?")})
-    # every township each is or was in: its row's, and what its written-out entries wrote
-    # (an insert's, a move's): what _enterprise_towns holds for it
-    towns: dict[str, set[str]] = {}
-    for ent, town in conn.execute(
-            "SELECT e.id, e.township_code FROM json_each(?1) j CROSS JOIN enterprises e ON e.id = j.value"
-            " UNION ALL SELECT c.row_id, json_extract(c.data, '$.township_code') FROM json_each(?1) j"
-            " CROSS JOIN change_log c ON c.row_id = j.value WHERE c.tbl = 'enterprises'"
-            " AND c.op IN ('u', 'i') AND c.data IS NOT NULL", (json.dumps(enterprises),)):
-        if town is not None:
-            towns.setdefault(ent, set()).add(town)
-    wanted = [seq for seq, ent in owner.items() if ent == "" or code in towns.get(ent, ())]
-    return conn.execute(f"SELECT c.seq, {_COLUMNS} FROM json_each(?) j CROSS JOIN change_entries c"
-                        " ON c.seq = j.value", (json.dumps(sorted(wanted)),)).fetchall()
+
+def _owned_by(enterprises: list[str], where: str = "") -> str:
+    """SELECT seq and a payload line's columns of the entries owned by the JSON array ?1 of
+    enterprises ('' for the county-wide records), each a range of the index
+    change_log_owner (storage/owners.py); `where`: a condition on the indexed entry `o`."""
+    return (f"SELECT c.seq, {_COLUMNS} FROM json_each(?1) j CROSS JOIN change_log o"
+            " INDEXED BY change_log_owner ON o.owner = j.value CROSS JOIN change_entries c"
+            f" ON c.seq = o.seq {'WHERE ' + where if where else ''}")
+
+
+def _unacked_for_township(ledger: Ledger, peer: dict) -> list[tuple]:
+    """The county's package to a township, read from the owner of every entry (written with
+    it, storage/owners.py): the entries of the enterprises that are or were in the township
+    and of the county-wide records that the peer has not acknowledged (temp._acked, filled by
+    the caller). A range of the index per enterprise, instead of an owner worked out for every
+    entry of the log (_owners, bench/README.md). The rest of select_entries (moved-in history,
+    sync_resend) is the same for both ways."""
+    unacked = ("o.site_seq > coalesce((SELECT a.max_seq FROM temp._acked a"
+               " WHERE a.site_id = o.site_id), 0)")
+    enterprises = [owners.COUNTY_WIDE, *_scope(ledger, peer["area_code"])]
+    return ledger.conn.execute(_owned_by(enterprises, unacked), (json.dumps(enterprises),)).fetchall()
 
 
 def select_entries(ledger: Ledger, peer: dict, full: bool,
                    notes: list[str] | None = None, *, scan_log: bool = False) -> list[tuple]:
     """What the next package to `peer` carries (rows: seq, then a payload line's columns).
-    `notes` gets what a person should know about it (Chinese). At the county, an incremental
-    package looks at the unacknowledged changes only (_unacked_for_township); `scan_log`
-    works out the owner of every change instead, as a full package does (the reference the
-    tests compare the quick way with)."""
+    `notes` gets what a person should know about it (Chinese). At the county, the entries of
+    the peer's enterprises are read through their owner (_unacked_for_township); `scan_log`
+    works out the owner of every change in the log instead (_owners: the reference the tests
+    compare the quick way with)."""
     conn = ledger.conn
     me = ledger.this_site()
     acked = {} if full else _acked(ledger, peer["id"])
@@ -247,8 +232,8 @@ def select_entries(ledger: Ledger, peer: dict, full: bool,
             out += conn.execute(sql, (origin, acked.get(origin, 0))).fetchall()
         out = withhold_transferred(ledger, out, notes if notes is not None else [])
     else:
-        out = None if full or scan_log else _unacked_for_township(ledger, peer)
-    quick = out is not None  # then nothing unacknowledged moved an enterprise to the peer
+        out = None if scan_log else _unacked_for_township(ledger, peer)
+    quick = out is not None
     if out is None and me["role"] == "county":
         # the records of the peer's township (those moved away from it included) and the
         # county-wide ones, found through the enterprise of every change (worked out once
@@ -273,12 +258,12 @@ def select_entries(ledger: Ledger, peer: dict, full: bool,
             return r[7] in held_by_peer and r[8] <= acked_now.get(r[7], 0)
 
         # enterprises moved into this township: their whole history, until acknowledged
-        moved = [] if quick else _moved_in(ledger, peer, acked_now)
+        moved = _moved_in(ledger, peer, acked_now, quick)
         if moved:
-            for r in conn.execute(
-                    f"SELECT c.seq, {_COLUMNS} FROM json_each(?) j CROSS JOIN temp._log_owner o"
-                    " ON o.enterprise = j.value CROSS JOIN change_entries c ON c.seq = o.seq",
-                    (json.dumps(moved),)):
+            history = _owned_by(moved) if quick else (
+                f"SELECT c.seq, {_COLUMNS} FROM json_each(?1) j CROSS JOIN temp._log_owner o"
+                " ON o.enterprise = j.value CROSS JOIN change_entries c ON c.seq = o.seq")
+            for r in conn.execute(history, (json.dumps(moved),)):
                 if not peer_has(r) and (r[7], r[8]) not in have:
                     have.add((r[7], r[8]))
                     out.append(r)

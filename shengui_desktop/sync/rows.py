@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Callable
 
 import orjson
 
-from ..storage import held
+from ..storage import held, owners
 from ..storage.ledger import DERIVED_COLUMNS, SYNCED_TABLES, TableSpec, derived_values, dump_json
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ class Writer:
         self.maker = maker
         self.plans: dict[str, tuple] = {}
         self.ingest: list[str] | None = None
+        self.owned = owners.has_owner(self.conn)  # the log has its owner column (schema 15)
 
     def plan(self, table: str):
         if table not in self.plans:
@@ -114,13 +115,14 @@ class Writer:
             held_sql = (f"INSERT INTO {table} ({names}, {held.HELD_COLUMN})"
                         f" SELECT j.value->>0, {picks}, {{first}} + j.key FROM jsonb_each({{rows}}) j")
             # {stamps}: [row id, hlc, site seq] or, when {site} is NULL, [..., site id, person]
-            # ({person}: everyone's when they share it)
+            # ({person}: everyone's when they share it), then the owner (storage/owners.py)
+            owner = (", owner", ", s.value->>'$[#-1]'") if self.owned else ("", "")
             log_sql = (
                 "INSERT INTO change_log(seq, tbl, row_id, op, data, base, hlc, site_id, site_seq,"
-                f" person) SELECT {{first}} + s.key, '{table}', s.value->>0, 'i', NULL, NULL,"
-                " s.value->>1, coalesce({site}, s.value->>3), s.value->>2,"
+                f" person{owner[0]}) SELECT {{first}} + s.key, '{table}', s.value->>0, 'i', NULL,"
+                " NULL, s.value->>1, coalesce({site}, s.value->>3), s.value->>2,"
                 " CASE WHEN {site} IS NULL THEN s.value->>4 ELSE {person} END"
-                " FROM jsonb_each({stamps}) s")
+                f"{owner[1]} FROM jsonb_each({{stamps}}) s")
             self.plans[table] = (cols, derived, f"INSERT INTO {table} ({names}) VALUES ({marks})",
                                  held_sql, log_sql)
         return self.plans[table]
@@ -183,6 +185,8 @@ class Writer:
                 site, person = origins.pop() if len(origins) == 1 else (None, None)
                 params[f"{t}_site"], params[f"{t}_person"] = site, person
                 stamps = map(_STAMPS if site else _stamps_site, chunk)
+                if self.owned:
+                    stamps = map(add, stamps, zip(self.owners(t, rows[start:start + HELD_CHUNK])))
                 params[f"{t}_stamps"] = orjson.dumps(list(stamps)).decode() if chunk else None
                 first += len(chunk)
                 count += len(chunk)
@@ -191,6 +195,16 @@ class Writer:
                 writing = None
             self.conn.execute(sql, params)
             tick(count)
+
+    def owners(self, table: str, rows: list[tuple]) -> list[str]:
+        """The owner of each new row's insert (storage/owners.py), from the row tuples."""
+        kind = owners.kind(self.conn, table)
+        if kind == owners.ENTERPRISE:
+            return [r[0] for r in rows]
+        if kind == owners.CHILD:
+            at = 1 + self.maker.shape(table)[0].index("enterprise_id")
+            return [r[at] for r in rows]
+        return [owners.COUNTY_WIDE if kind == owners.COUNTY else owners.UNKNOWN] * len(rows)
 
     def insert_plain(self, table: str, rows: list[tuple], tick) -> None:
         """Insert rows whose changes are logged as they are (records folded from several)."""

@@ -1,0 +1,133 @@
+"""The enterprise each change-log entry concerns (``change_log.owner``), kept as it is written.
+
+Which office a change is due to depends on the enterprise it concerns (docs/sync-format.md,
+"Moved enterprises"): the county sends a township every change of the enterprises that are or
+were in it, and of their records, and every change of the county-wide tables. Working that
+out for every entry of the log when a package is written cost 16–37 s at province scale
+(3.87M entries) to send 1,000 changes (bench/README.md). So every entry carries it:
+
+* ``owner`` = the enterprise's id for an entry of ``enterprises``; for a record owned through
+  ``enterprise_id`` (visits, figures, …) the enterprise of its row, or, when the row is gone,
+  of its latest written-out insert (by stamp); ``''`` for the county-wide tables; ``'?'`` when
+  no office here knows the enterprise. This is exactly what the exporter's whole-log way
+  (`sync.exporter._owners`) works out, and the tests compare both.
+* the index ``change_log_owner (owner, site_id, site_seq)`` holds every entry, held inserts
+  included: what a township has not acknowledged of one enterprise is a range of it.
+* ``change_log_township``: the township assignments written by entries of ``enterprises``
+  (an insert's or a move's ``township_code``), so the enterprises that ever were in a
+  township are found without reading the log.
+
+Kept true by the writers and by triggers made here from the tables' columns (after every
+migration from 15 on, as held.install): a bulk writer passes the owner; any other entry gets
+it from a trigger when written with none; a record's entries are given their new owner when
+its row moves to another enterprise, is deleted (its latest insert's enterprise then), comes
+back, or, while it has no row, when a newer insert of it arrives.
+"""
+
+from __future__ import annotations
+
+import sqlcipher3
+
+from .columns import HELD_COLUMN
+
+OWNER_SINCE = 15  # the schema version that brought change_log.owner
+COUNTY_WIDE = ""  # the owner of an entry of a county-wide table
+UNKNOWN = "?"  # no enterprise here: sent by the county to no township
+
+ENTERPRISE, CHILD, COUNTY, TOWNSHIP = "enterprise", "child", "county", "township"
+# Tables owned by a township_code, not through an enterprise (sync/rules.py TABLE_KIND): a
+# township's own records, which the county sends to no township (owner UNKNOWN).
+TOWNSHIP_TABLES = {"form_returns"}
+
+
+def _columns(conn: sqlcipher3.Connection, table: str) -> set[str]:
+    return {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def kind(conn: sqlcipher3.Connection, table: str) -> str:
+    """The enterprises themselves, a record owned through ``enterprise_id``, a township's own
+    record, or county-wide (the rule of sync/rules.table_kind; a test compares both)."""
+    if table == "enterprises":
+        return ENTERPRISE
+    if table in TOWNSHIP_TABLES:
+        return TOWNSHIP
+    return CHILD if "enterprise_id" in _columns(conn, table) else COUNTY
+
+
+def _logged_tables(conn: sqlcipher3.Connection) -> list[str]:
+    """The synced tables (those with a row-held insert pointer, held.py)."""
+    return [t for (t,) in conn.execute(
+        "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND EXISTS"
+        " (SELECT 1 FROM pragma_table_info(m.name) p WHERE p.name = ?) ORDER BY m.name",
+        (HELD_COLUMN,))]
+
+
+def has_owner(conn: sqlcipher3.Connection) -> bool:
+    """Has the change log its owner column (schema 15)? Not while older versions are migrated
+    through."""
+    return "owner" in _columns(conn, "change_log")
+
+
+def row_owner(conn: sqlcipher3.Connection, table: str, alias: str) -> str:
+    """SQL giving the owner of an entry written for row `alias` of `table` (a bulk insert)."""
+    return {ENTERPRISE: f"{alias}.id", CHILD: f"{alias}.enterprise_id", COUNTY: f"'{COUNTY_WIDE}'",
+            TOWNSHIP: f"'{UNKNOWN}'"}[kind(conn, table)]
+
+
+def _record_owner(table: str, row_id: str) -> str:
+    """SQL giving the owner of every entry of child record `row_id` of `table`."""
+    return (f"coalesce((SELECT p.enterprise_id FROM {table} p WHERE p.id = {row_id}),"
+            f" (SELECT json_extract(l.data, '$.enterprise_id') FROM change_log l"
+            f" WHERE l.row_id = {row_id} AND l.tbl = '{table}' AND l.op = 'i'"
+            " AND l.data IS NOT NULL ORDER BY l.hlc DESC LIMIT 1), '?')")
+
+
+def entry_owner(conn: sqlcipher3.Connection, tbl: str, row_id: str) -> str:
+    """SQL giving the owner of an entry whose table is the SQL `tbl` and record `row_id`."""
+    cases = []
+    for t in _logged_tables(conn):
+        k = kind(conn, t)
+        cases.append(f"WHEN '{t}' THEN " + (row_id if k == ENTERPRISE else _record_owner(t, row_id)
+                                           if k == CHILD else f"'{COUNTY_WIDE}'" if k == COUNTY
+                                           else f"'{UNKNOWN}'"))
+    return f"CASE {tbl} {' '.join(cases)} ELSE '{UNKNOWN}' END"
+
+
+def _reown(table: str, row_id: str) -> str:
+    """Give every entry of child record `row_id` of `table` its owner now (held entries have
+    a row, and are written out before it changes: held.py)."""
+    return (f"UPDATE change_log SET owner = {_record_owner(table, row_id)}"
+            f" WHERE row_id = {row_id} AND tbl = '{table}' AND data IS NOT NULL"
+            f" AND owner IS NOT {_record_owner(table, row_id)};")
+
+
+def install(conn: sqlcipher3.Connection) -> None:
+    """(Re)make the triggers that keep ``owner`` true, from the current tables. Runs inside
+    the caller's transaction (a migration's)."""
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                                " AND name LIKE '%\\_owner\\_%' ESCAPE '\\'").fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    children = [t for t in _logged_tables(conn) if kind(conn, t) == CHILD]
+    # One trigger on the log, for entries written without their owner (a trigger costs a
+    # call per row even when its WHEN is false: a bulk writer passes the owner, and writes
+    # new records only). The entry gets its owner; then every entry of its record gets the
+    # record's owner now: a row made again (a re-insert, a merge that brings a record back)
+    # or a newer insert of a record without a row is always followed by an entry of it.
+    reown = ""
+    if children:
+        cases = " ".join(f"WHEN '{t}' THEN {_record_owner(t, 'NEW.row_id')}" for t in children)
+        reown = (f" UPDATE change_log SET owner = CASE NEW.tbl {cases} END"
+                 f" WHERE NEW.tbl IN ({', '.join(repr(t) for t in children)})"
+                 " AND row_id = NEW.row_id AND tbl = NEW.tbl AND data IS NOT NULL"
+                 f" AND owner IS NOT CASE NEW.tbl {cases} END;")
+    conn.execute(
+        "CREATE TRIGGER change_log_owner_written AFTER INSERT ON change_log WHEN NEW.owner IS NULL"
+        f" BEGIN UPDATE change_log SET owner = {entry_owner(conn, 'NEW.tbl', 'NEW.row_id')}"
+        f" WHERE seq = NEW.seq;{reown} END")
+    # a record's entries change owner with its row (only these writes, never a bulk insert)
+    for t in children:
+        conn.execute(f"CREATE TRIGGER {t}_owner_moved AFTER UPDATE OF enterprise_id ON {t}"
+                     " WHEN OLD.enterprise_id IS NOT NEW.enterprise_id"
+                     f" BEGIN {_reown(t, 'NEW.id')} END")
+        conn.execute(f"CREATE TRIGGER {t}_owner_deleted AFTER DELETE ON {t}"
+                     f" BEGIN {_reown(t, 'OLD.id')} END")
