@@ -56,6 +56,13 @@ def test_two_copies_keep_and_send_their_own_chains(world, tmp_path, capsys, monk
     assert imported.status == "imported" and imported.audit_entries == 3  # its export, its import, 之后
     assert not [w for w in imported.warnings if "审计日志" in w]
     assert audit.verify(c).ok
+    # the xlsx export names the copy in 单位, as the window's list does
+    from openpyxl import load_workbook
+    out = tmp_path / "审计日志.xlsx"
+    audit.export_xlsx(c, out)
+    sheet = load_workbook(out, read_only=True)["审计日志"]
+    offices = {row[2] for row in sheet.iter_rows(values_only=True)}
+    assert f"秀水镇（设备{a2.origin_id[:4]}）" in offices and "秀水镇" in offices
 
     # a tampered entry in either chain is named with its copy
     c.conn.execute("DROP TRIGGER audit_log_no_update")
