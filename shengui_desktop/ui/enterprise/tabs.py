@@ -157,12 +157,9 @@ class FiguresTab(QWidget):
 
 
 def evaluation_of(window, enterprise_id: str):
-    """The rules' evaluation of one enterprise: the window's (kept current after each
-    change) once loaded, else evaluated now."""
-    ev = window.index.evaluations.get(enterprise_id) if window.figures_ready else None
-    if ev is None:
-        ev = policy.evaluate(window.ledger, [enterprise_id], window.today).get(enterprise_id)
-    return ev
+    """The rules' evaluation of one enterprise with its reason texts, made now (the window's
+    index keeps only codes and numbers)."""
+    return policy.evaluate(window.ledger, [enterprise_id], window.today).get(enterprise_id)
 
 
 def suggestion_text(window, enterprise_id: str) -> str:
