@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,7 +37,7 @@ CASES_PY = Path(__file__).resolve().parent / "cases.py"
 # cases that are the same at every scale (they do not read the ledger's size)
 SCALE_FREE = {"start_to_unlock"}
 # too slow at province scale for several runs: one run there
-ONCE_AT_PROVINCE = {"window_rss"}
+ONCE_AT_PROVINCE = {"window_rss", "window_rss_cold"}
 # county only: at province one run takes a quarter of an hour on the 2-core machine (the
 # xlsx export) or a plaintext copy of 2.6 GB (encrypted vs plain); --all-at-province runs them
 COUNTY_ONLY = {"xlsx_export", "encrypted_vs_plain"}
@@ -56,8 +57,23 @@ def tree_of(ref: str, cache: Path) -> Path:
     return target
 
 
-def sample(case: str, scale: str, tree: Path | None) -> dict:
+def code_cache(cache: Path, label: str, scales: list[str]) -> Path:
+    """The cached ledgers a code version is measured on: a copy of its own. A newer code
+    migrates a ledger it opens (schema 14 stores the policy evaluations in it), which an
+    older one then refuses to open, and what it stored would change what the other reads.
+    The ledgers in `cache` itself are never opened by a sample."""
+    target = cache / "code" / label
+    for scale in scales:
+        if not (target / scale / "done").exists():
+            shutil.rmtree(target / scale, ignore_errors=True)
+            shutil.copytree(cache / scale, target / scale,
+                            ignore=shutil.ignore_patterns("plain.sqlite", "*.ini", "packages-*"))
+    return target
+
+
+def sample(case: str, scale: str, tree: Path | None, cache: Path) -> dict:
     env = os.environ.copy()
+    env["SHENGUI_BENCH_CACHE"] = str(cache)
     if tree is not None:
         env["PYTHONPATH"] = str(tree) + os.pathsep + env.get("PYTHONPATH", "")
     load = os.getloadavg()[0]
@@ -108,7 +124,7 @@ def verdict(case: str, scale: str, result: dict) -> str:
 def fmt(case: str, value: float | None) -> str:
     if value is None:
         return "—"
-    return f"{value:,.0f} MB" if case == "window_rss" else f"{value:.3f} s"
+    return f"{value:,.0f} MB" if case.startswith("window_rss") else f"{value:.3f} s"
 
 
 def table(results: list[dict]) -> str:
@@ -145,9 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     scales = args.scales or (["county"] if args.quick else ["county", "province"])
     for scale in scales:
         build(scale, args.cache)
-    codes: list[tuple[str, Path | None]] = [("after", None)]
+    codes: list[tuple[str, Path | None, Path]] = [("after", None, code_cache(args.cache, "after", scales))]
     if args.before:
-        codes.insert(0, (f"before ({args.before})", tree_of(args.before, args.cache)))
+        tree = tree_of(args.before, args.cache)
+        codes.insert(0, (f"before ({args.before})", tree, code_cache(args.cache, tree.name, scales)))
     results = []
     for case in args.only or list(GOALS):
         for scale in scales:
@@ -156,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             if case in COUNTY_ONLY and scale == "province" and not args.all_at_province:
                 continue
             runs = 1 if scale == "province" and case in ONCE_AT_PROVINCE else args.runs
-            for code, tree in codes:
-                samples = [sample(case, scale, tree) for _ in range(runs)]
+            for code, tree, cache in codes:
+                samples = [sample(case, scale, tree, cache) for _ in range(runs)]
                 res = summarise(samples)
                 entry = {"case": case, "scale": scale, "code": code, "result": res}
                 entry["verdict"] = verdict(case, scale, res)

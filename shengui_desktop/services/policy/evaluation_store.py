@@ -101,7 +101,8 @@ def _from_row(row: tuple) -> StoredEvaluation:
                             _intern(method), growth)
 
 
-def _row(enterprise_id: str, ev: StoredEvaluation, stale_on: str | None, seq: int | None) -> tuple:
+def _row(enterprise_id: str, ev: Evaluation, stale_on: str | None, seq: int | None) -> tuple:
+    """The stored row (storage.evaluations.COLUMNS) of a full evaluation."""
     return (enterprise_id, ev.pool, ev.suggested_pool, int(ev.has_suggestion), ",".join(ev.flag_codes),
             ev.prior_year_revenue, ev.prior_year_source, ev.prior_months, ev.projected_revenue,
             ev.projection_method, ev.growth_rate, stale_on, seq)
@@ -205,12 +206,16 @@ def stored_evaluations(ledger: Ledger, today: date | None = None,
     if cancelled and cancelled():
         return {}
     due = _projects_due(ledger, today, None)
-    result = {k: compact(v) for k, v in fresh.items()}
     rows = [_row(k, ev, stale_on(profile, facts[k], today, due.get(k)), now.log_seq)
-            for k, ev in result.items()]
+            for k, ev in fresh.items()]
     del fresh, facts
-    _write(ledger, now, rows, replace_all=True)
-    return result
+    if not _write(ledger, now, rows, replace_all=True):
+        return {row[0]: _from_row(row) for row in rows}
+    # what the window keeps is read back once the facts, the texts and the rows are gone: it
+    # then fills the memory they freed instead of pinning it, an id here and there (the
+    # window's RSS, bench/README.md)
+    del rows
+    return {row[0]: _from_row(row) for row in store.read_rows(ledger)}
 
 
 def _catch_up(ledger: Ledger, old: store.EvaluationStamp, now: store.EvaluationStamp, today: date,
@@ -249,7 +254,7 @@ def _catch_up(ledger: Ledger, old: store.EvaluationStamp, now: store.EvaluationS
             result.pop(enterprise_id, None)
         else:
             result[enterprise_id] = compact(ev)
-            rows.append(_row(enterprise_id, result[enterprise_id],
+            rows.append(_row(enterprise_id, ev,
                              stale_on(profile, facts[enterprise_id], today, due.get(enterprise_id)),
                              now.log_seq))
     for enterprise_id in gone:
@@ -259,11 +264,14 @@ def _catch_up(ledger: Ledger, old: store.EvaluationStamp, now: store.EvaluationS
 
 
 def _write(ledger: Ledger, stamp: store.EvaluationStamp, rows: list[tuple], *, replace_all: bool,
-           remove: Iterable[str] = ()) -> None:
+           remove: Iterable[str] = ()) -> bool:
+    """Store; False when the ledger cannot be written now (busy, read-only, full): the
+    result stands, the store is brought up to date another time."""
     try:
         store.write(ledger, stamp, rows, replace_all=replace_all, remove=remove)
     except (UserError, sqlcipher3.dbapi2.OperationalError):
-        pass  # busy, read-only or full: the result stands, the store is brought up another time
+        return False
+    return True
 
 
 def forget(ledger: Ledger) -> None:

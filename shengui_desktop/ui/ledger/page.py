@@ -13,6 +13,7 @@ from ...domain.records import POOLS, STAT_STATUSES
 from ...services import policy
 from .index import EnterpriseIndex, Filters, search_text
 from ..common import EmptyHint
+from .loader import release_freed_memory
 from .model import COLUMNS, KEYS, LedgerModel
 
 NO_ENTERPRISES = "暂无企业，可在“Excel导入”中导入名单"
@@ -129,6 +130,8 @@ class LedgerPage(QWidget):
         self._last = None
 
     def figures_loaded(self) -> None:
+        # both loading jobs have ended and closed their connections: what they freed goes back
+        release_freed_memory()
         self.forget_results()
         if self.differs.isChecked() or self.flag.currentData() or self.sort_column:
             self.apply_filters()
