@@ -54,9 +54,12 @@ def entry_hlc(ledger: Ledger, seq: int) -> int | None:
     return ledger.scalar("SELECT hlc FROM change_log WHERE seq = ?", (seq,))
 
 
+READ_COLUMNS = COLUMNS[:11]  # what a reader keeps: without stale_on and computed_seq
+
+
 def read_rows(ledger: Ledger) -> Iterator[tuple]:
-    """Every stored row, as COLUMNS (one read in key order)."""
-    return ledger.conn.execute(f"SELECT {', '.join(COLUMNS)} FROM policy_evaluations")
+    """Every stored row, as READ_COLUMNS (one read in key order)."""
+    return ledger.conn.execute(f"SELECT {', '.join(READ_COLUMNS)} FROM policy_evaluations")
 
 
 def stale_ids(ledger: Ledger, day: str) -> list[str]:

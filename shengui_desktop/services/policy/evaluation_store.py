@@ -93,12 +93,24 @@ def compact(ev: Evaluation) -> StoredEvaluation:
                             _intern(ev.projection_method), ev.growth_rate)
 
 
-def _from_row(row: tuple) -> StoredEvaluation:
-    (_id, pool, suggested, has_suggestion, flags, prior, source, months, projected, method,
-     growth, _stale, _seq) = row
-    return StoredEvaluation(_intern(pool), _intern(suggested), bool(has_suggestion),
-                            _flag_tuple(flags), prior, _shared(source), months, projected,
-                            _intern(method), growth)
+def _compact_rows(rows: Iterable[tuple]) -> dict[str, StoredEvaluation]:
+    """enterprise id → StoredEvaluation of stored rows (storage.evaluations.COLUMNS, or
+    READ_COLUMNS). 100,000 rows each time the window loads: the codes are shared through
+    C-level dict calls, not a Python function per value."""
+    share = _SHARED.setdefault
+    flag_tuples = _SHARED.get
+    make = StoredEvaluation._make
+    out: dict[str, StoredEvaluation] = {}
+    for row in rows:
+        enterprise_id, pool, suggested, has_suggestion, flags, prior, source, months, projected, \
+            method, growth = row[:11]
+        codes = flag_tuples("flags:" + flags)
+        out[enterprise_id] = make((
+            share(pool, pool), share(suggested, suggested), has_suggestion == 1,
+            codes if codes is not None else _flag_tuple(flags), prior,
+            None if source is None else share(source, source), months, projected,
+            share(method, method), growth))
+    return out
 
 
 def _row(enterprise_id: str, ev: Evaluation, stale_on: str | None, seq: int | None) -> tuple:
@@ -210,12 +222,12 @@ def stored_evaluations(ledger: Ledger, today: date | None = None,
             for k, ev in fresh.items()]
     del fresh, facts
     if not _write(ledger, now, rows, replace_all=True):
-        return {row[0]: _from_row(row) for row in rows}
+        return _compact_rows(rows)
     # what the window keeps is read back once the facts, the texts and the rows are gone: it
     # then fills the memory they freed instead of pinning it, an id here and there (the
     # window's RSS, bench/README.md)
     del rows
-    return {row[0]: _from_row(row) for row in store.read_rows(ledger)}
+    return _compact_rows(store.read_rows(ledger))
 
 
 def _catch_up(ledger: Ledger, old: store.EvaluationStamp, now: store.EvaluationStamp, today: date,
@@ -234,7 +246,7 @@ def _catch_up(ledger: Ledger, old: store.EvaluationStamp, now: store.EvaluationS
     elif old.log_seq is not None and store.entry_hlc(ledger, old.log_seq) != old.log_hlc:
         return None
     redo.update(store.stale_ids(ledger, now.as_of))
-    result = {row[0]: _from_row(row) for row in store.read_rows(ledger)}
+    result = _compact_rows(store.read_rows(ledger))
     existing = store.enterprise_ids(ledger)
     redo |= existing - result.keys()  # records written past the log (never by this program)
     gone = result.keys() - existing
