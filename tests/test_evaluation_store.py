@@ -308,3 +308,26 @@ def test_the_ledger_page_shows_codes_and_makes_texts_when_pointed_at(qtbot, demo
         assert reason == full[ent].suggested_pool_reason
         checked += bool(flags)
     assert checked
+
+
+def test_texts_under_a_ranked_profile_evaluate_everybody_once(county_ledger):
+    """孝义 ranks every enterprise for any one's place: the first tooltip evaluates all of them,
+    the next ones read evaluate's cache (no second evaluation while nothing changed)."""
+    ledger = county_ledger
+    choose_profile(ledger, "xiaoyi")
+    try:
+        evaluation._last_full = None
+        full = evaluation.evaluate_fresh(ledger, None, AS_OF)
+        ids = sorted(full)[:3]
+        calls: list = []
+        real = evaluation._evaluate
+        evaluation._evaluate = lambda *a, **kw: calls.append(a[1]) or real(*a, **kw)
+        try:
+            for ent in ids:
+                assert evaluation_store.explain(ledger, [ent], AS_OF)[ent] == full[ent]
+        finally:
+            evaluation._evaluate = real
+        assert calls == [None]
+    finally:
+        evaluation._last_full = None
+        choose_profile(ledger, "hunan")

@@ -296,3 +296,15 @@ def evaluations_of(ledger: Ledger, enterprise_ids: list[str], today: date | None
                    ) -> dict[str, StoredEvaluation]:
     """A few enterprises' evaluations in compact form, fresh (after an edit in the window)."""
     return {k: compact(v) for k, v in evaluate(ledger, enterprise_ids, today).items()}
+
+
+def explain(ledger: Ledger, enterprise_ids: list[str], today: date | None = None) -> dict[str, Evaluation]:
+    """A few enterprises' evaluations with their reason texts, made now (a tooltip, the
+    enterprise window): the stored form has none. Under a ranked profile (孝义) every
+    enterprise's place is needed for any one's anyway: all are evaluated once and kept in
+    `evaluate`'s cache for the next question, until the ledger changes."""
+    profile = active_profile(ledger)
+    if profile is not None and profile.pool_sizing:
+        everything = evaluate(ledger, None, today)
+        return {i: everything[i] for i in enterprise_ids if i in everything}
+    return evaluate(ledger, enterprise_ids, today)

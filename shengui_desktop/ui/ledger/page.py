@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, Q
 from ...domain.evaluation import FLAG_NAMES
 from ...domain.industry import DIVISIONS
 from ...domain.records import POOLS, STAT_STATUSES
-from ...services import policy
+from ...services.policy import evaluation_store
 from .index import EnterpriseIndex, Filters, search_text
 from ..common import EmptyHint
 from .loader import release_freed_memory
@@ -194,8 +194,12 @@ class LedgerPage(QWidget):
             self.apply_filters()
 
     def _explain(self, enterprise_id: str):
-        """One enterprise's evaluation with its reason texts (a tooltip asked)."""
-        return policy.evaluate(self.window_.ledger, [enterprise_id], self.window_.today).get(enterprise_id)
+        """One enterprise's evaluation with its reason texts (a tooltip asked); None while the
+        window has no ledger open (locked)."""
+        ledger = getattr(self.window_, "ledger", None)
+        if ledger is None:
+            return None
+        return evaluation_store.explain(ledger, [enterprise_id], self.window_.today).get(enterprise_id)
 
     def _show_count(self) -> None:
         total, shown = len(self.model.index_data), len(self.model.visible)
