@@ -6,39 +6,22 @@ Xvfb, at the size of the screen.
     HOME=$(mktemp -d) QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1024x768x24" \\
         uv run python docs/screenshots/take_forms.py OUT_DIR 1024 768
 """
-import os
 import sys
-import tempfile
-import time
-from datetime import date
 from pathlib import Path
-
-os.environ.setdefault("SHENGUI_KDF_MEMORY_KIB", "8192")
-os.environ.setdefault("SHENGUI_KDF_TIME_COST", "1")
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from PySide6.QtCore import QDate, QEventLoop, QSettings, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QDate, QTimer
 
-from shengui_desktop.services.ledger import reference
-from shengui_desktop.services.ledger.demo import generate
-from shengui_desktop.services.office.setup import init_office
 from shengui_desktop.ui.forms.page import FieldsDialog
-from shengui_desktop.ui.main_window import MainWindow
 
-out, width, height = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-tag = f"forms-{width}"
-app = QApplication(sys.argv)
-work = Path(tempfile.mkdtemp())
-TODAY = date(2026, 11, 23)
-ledger, _ = init_office(work / "county.sgdb", role="county", name="盂县", area_code="140322",
-                        admin_user="admin", password="screenshot-123")
-reference.add_township(ledger, "140322100", "秀水镇")
-reference.add_township(ledger, "140322101", "路家村镇")
-for name in reference.STANDARD_DEPARTMENTS:
-    reference.add_department(ledger, name)
-generate(ledger, enterprises=40, townships=2, seed=7, as_of=TODAY)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shots import Shots  # noqa: E402  (docs/screenshots/shots.py)
+
+s = Shots('forms')
+app, work, out, width, height, tag = s.app, s.work, s.out, s.width, s.height, s.tag
+wait, shot = s.wait, s.shot
+ledger = s.demo_county()
 
 
 def form(path: Path, region: str, revenue: str = "{{营业收入}}") -> Path:
@@ -69,22 +52,8 @@ def form(path: Path, region: str, revenue: str = "{{营业收入}}") -> Path:
 good = form(work / "工信局培育库企业月报.xlsx", "{{#企业 库别=培育库、储备库}}")
 broken = form(work / "统计局月报（有误）.xlsx", "{{#企业 库别=重点库}}", revenue="{{营收:2026-10}}")
 
-window = MainWindow(ledger, settings=QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat),
-                    today=TODAY)
-window.setGeometry(0, 0, width, height)
-window.show()
+window = s.open_window(ledger)
 
-
-def wait(until=lambda: False, ms=300):
-    start = time.monotonic()
-    while not until() and (time.monotonic() - start) * 1000 < ms:
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 30)
-        time.sleep(0.01)
-
-
-def shot(name):
-    wait(ms=1000)
-    app.primaryScreen().grabWindow(0).save(str(out / f"{tag}-{name}.png"))
 
 
 wait(lambda: window.figures_ready, 15000)

@@ -298,30 +298,9 @@ def install(path: Path, backup: Path) -> None:
     there. The key file comes first (a ledger without its keys is lost data); nothing is
     overwritten. Opening it then needs a password the backup's key file knows."""
     path, backup = Path(path), Path(backup)
-    keys, backup_keys = keys_path_for(path), keys_path_for(backup)
-    for p in (path, keys):
-        if p.exists():
-            raise UserError(f"文件“{p}”已存在，不会覆盖。")
-    if not backup.is_file():
-        raise UserError(f"找不到备份文件“{backup}”。")
-    if not backup_keys.is_file():
-        raise UserError(f"备份旁边没有密钥文件“{backup_keys.name}”，无法恢复到新位置。"
-                        "请把它与备份放在同一文件夹。")
+    backup_keys = _check_sources(path, backup)
     KeySlots.load(backup_keys)  # readable, or LedgerDamaged naming it
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staged = staged_path(path)
-    remove_database(staged)
-    try:
-        copy_file(backup, staged)
-        shutil.copyfile(backup_keys, keys)
-        os.chmod(keys, 0o600)
-        os.replace(staged, path)
-    except BaseException:
-        remove_database(staged)
-        if not path.exists():
-            keys.unlink(missing_ok=True)
-        raise
-    _sync_folder(path.parent)
+    _put_in_place(path, backup, backup_keys)
 
 
 def install_checked(path: Path, backup: Path, *, passphrase: str | None = None,
@@ -333,15 +312,7 @@ def install_checked(path: Path, backup: Path, *, passphrase: str | None = None,
     ledger); only then are the key file and the ledger put in place. A wrong password, a
     damaged file or a cancel (an exception raised by `progress`) leaves nothing at `path`."""
     path, backup = Path(path), Path(backup)
-    keys, backup_keys = keys_path_for(path), keys_path_for(backup)
-    for p in (path, keys):
-        if p.exists():
-            raise UserError(f"文件“{p}”已存在，不会覆盖。")
-    if not backup.is_file():
-        raise UserError(f"找不到备份文件“{backup}”。")
-    if not backup_keys.is_file():
-        raise UserError(f"备份旁边没有密钥文件“{backup_keys.name}”，无法恢复。"
-                        "请把它与备份放在同一文件夹（备份时两个文件一起生成）。")
+    backup_keys = _check_sources(path, backup)
     slots = KeySlots.load(backup_keys)  # readable, or LedgerDamaged naming it
     if recovery_code:
         key = slots.unlock_recovery(recovery_code)
@@ -353,13 +324,38 @@ def install_checked(path: Path, backup: Path, *, passphrase: str | None = None,
         head = f.read(len(SQLITE_HEADER))
     if head == SQLITE_HEADER:
         raise LedgerDamaged(f"“{backup.name}”是未加密的数据库，不是本程序的台账备份，拒绝恢复。")
+    _put_in_place(path, backup, backup_keys, progress,
+                  check=lambda staged: check_copy(staged, key, backup.name, slots.ledger_uuid))
+
+
+def _check_sources(path: Path, backup: Path) -> Path:
+    """Nothing at `path` to overwrite, the backup there and its key file beside it (returned)."""
+    for p in (path, keys_path_for(path)):
+        if p.exists():
+            raise UserError(f"文件“{p}”已存在，不会覆盖。")
+    if not backup.is_file():
+        raise UserError(f"找不到备份文件“{backup}”。")
+    backup_keys = keys_path_for(backup)
+    if not backup_keys.is_file():
+        raise UserError(f"备份旁边没有密钥文件“{backup_keys.name}”，无法恢复。"
+                        "请把它与备份放在同一文件夹（备份时两个文件一起生成）。")
+    return backup_keys
+
+
+def _put_in_place(path: Path, backup: Path, backup_keys: Path,
+                  progress: Callable[[int, int], None] | None = None,
+                  check: Callable[[Path], None] | None = None) -> None:
+    """Copy the backup beside `path`, check the copy, then the key file and the rename; a
+    failure or a cancel anywhere leaves nothing at `path` (nor a folder this made)."""
+    keys = keys_path_for(path)
     made_folder = not path.parent.exists()
     path.parent.mkdir(parents=True, exist_ok=True)
     staged = staged_path(path)
     remove_database(staged)
     try:
         copy_file(backup, staged, progress)
-        check_copy(staged, key, backup.name, slots.ledger_uuid)
+        if check is not None:
+            check(staged)
         shutil.copyfile(backup_keys, keys)
         os.chmod(keys, 0o600)
         os.replace(staged, path)

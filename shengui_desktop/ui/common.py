@@ -164,6 +164,39 @@ def make_table(model: DictTableModel, parent: QWidget | None = None,
     return view
 
 
+class LoadsWhenShown:
+    """A page that makes its content on the worker only while it is shown. A refresh asked for
+    while it is hidden (a filter set by code, a change elsewhere) marks it stale, and showing it
+    refreshes then: at start-up the ledger page's enterprises come first on the worker threads.
+
+    Mixed in before QWidget; the page sets nothing itself and starts each ``refresh`` with
+    ``if not self.due(): return``."""
+
+    stale = True
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self.stale:
+            self.refresh()
+
+    def refresh(self, *_args) -> None:  # pragma: no cover - every page has its own
+        raise NotImplementedError
+
+    def due(self) -> bool:
+        """True when a refresh should run now; False (and stale) while the page is hidden."""
+        if not self.isVisible():
+            self.stale = True
+            return False
+        self.stale = False
+        return True
+
+    def ledger_changed(self, *_args) -> None:
+        """The bus's ``changed``: refresh now if shown, otherwise when next shown."""
+        self.stale = True
+        if self.isVisible():
+            self.refresh()
+
+
 class ChangeBus(QObject):
     """'Something changed' from one place: pages redraw what a finished action touched.
 

@@ -220,3 +220,33 @@ def run_with_progress(parent: QWidget, runner: JobRunner, ledger: Ledger | None,
     job.on("cancelled", lambda: dialog.close() if shiboken6.isValid(dialog) else None)
     dialog.canceled.connect(job.cancel)
     return job
+
+
+class ExportsOnWorker:
+    """A page's 导出Excel button: the export runs on the worker with a progress dialog and 取消,
+    the button is off meanwhile, the status bar says what was written, a failure shows a box.
+
+    The page has ``runner``, ``window_`` and ``export_button``; it keeps the running job in
+    ``export_job`` and the last result (the service's ``{"rows", "path"}``) in ``last_export``."""
+
+    export_job: Job | None = None
+    last_export: dict | None = None
+
+    def start_export(self, work: Callable[..., Any], title: str, done_text: Callable[[dict], str]) -> None:
+        def done(info: dict) -> None:
+            self._export_ended()
+            self.last_export = info
+            self.window_.statusBar().showMessage(done_text(info), 10000)
+
+        def failed(message: str) -> None:
+            self._export_ended()
+            QMessageBox.warning(self, "导出失败", message)
+
+        self.export_job = run_with_progress(self, self.runner, self.window_.ledger,
+                                            work, title, done, failed)
+        self.export_job.on("cancelled", self._export_ended)
+        self.export_button.setEnabled(False)
+
+    def _export_ended(self) -> None:
+        self.export_job = None
+        self.export_button.setEnabled(True)

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton,
+                               QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QSplitter, QVBoxLayout, QWidget)
 
 from ...domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES, OPEN_ISSUE_STATUSES, is_overdue
 from ...services.excel import activity_export
 from ...services.ledger import reference, visits
-from ..common import OVERDUE_BRUSH, Column, DictTableModel, guarded, make_table
+from ..common import LoadsWhenShown, OVERDUE_BRUSH, Column, DictTableModel, guarded, make_table
 from ..excel_import import dialogs
-from ..jobs import JobRunner, core_progress, run_with_progress
+from ..jobs import ExportsOnWorker, JobRunner, core_progress
 
 
-class IssuesPage(QWidget):
+class IssuesPage(LoadsWhenShown, ExportsOnWorker, QWidget):
     def __init__(self, window, parent=None):
         super().__init__(parent)
         self.window_ = window
@@ -40,8 +40,6 @@ class IssuesPage(QWidget):
         self.export_button = QPushButton("导出Excel…")
         self.export_button.setToolTip("把按上方责任单位、状态和“只看逾期”筛选出的问题导出为Excel表格")
         self.export_button.clicked.connect(self.export_xlsx)
-        self.export_job = None
-        self.last_export: dict | None = None
         self.generation = 0  # of the list's reads: only the latest one is shown
         for w in (QLabel("责任单位"), self.department, QLabel("状态"), self.status, self.overdue):
             bar.addWidget(w)
@@ -70,14 +68,6 @@ class IssuesPage(QWidget):
         for combo in (self.department, self.status):
             combo.currentIndexChanged.connect(self.refresh)
         self.overdue.toggled.connect(self.refresh)
-        self.stale = True
-
-    def showEvent(self, event) -> None:
-        # Loaded when first shown (and after changes): at start-up the ledger page's
-        # enterprises come first on the two worker threads.
-        super().showEvent(event)
-        if self.stale:
-            self.refresh()
 
     def _editor(self) -> QGroupBox:
         box = QGroupBox("办理情况")
@@ -135,10 +125,8 @@ class IssuesPage(QWidget):
             overdue_on=self.today if self.overdue.isChecked() else None)
 
     def refresh(self, *_args) -> None:
-        if not self.isVisible():
-            self.stale = True
+        if not self.due():
             return
-        self.stale = False
         shown = self.current_filter()
         self.loaded = False
         # two workers: a list read under earlier filters may end after this one
@@ -215,20 +203,4 @@ class IssuesPage(QWidget):
             return activity_export.export_issues(ledger, out, filters=shown, today=today,
                                                  progress=core_progress(progress), cancel=cancelled)
 
-        self.export_job = run_with_progress(self, self.runner, self.window_.ledger, work,
-                                            "正在导出问题台账…", self._exported, self._export_failed)
-        self.export_job.on("cancelled", self._export_ended)
-        self.export_button.setEnabled(False)
-
-    def _export_ended(self) -> None:
-        self.export_job = None
-        self.export_button.setEnabled(True)
-
-    def _exported(self, info: dict) -> None:
-        self._export_ended()
-        self.last_export = info
-        self.window_.statusBar().showMessage(f"已导出问题{info['rows']:,}个：{info['path']}", 10000)
-
-    def _export_failed(self, message: str) -> None:
-        self._export_ended()
-        QMessageBox.warning(self, "导出失败", message)
+        self.start_export(work, "正在导出问题台账…", lambda info: f"已导出问题{info['rows']:,}个：{info['path']}")

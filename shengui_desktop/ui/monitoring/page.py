@@ -14,7 +14,7 @@ from ...domain.monitoring import MonitorTable
 from ...services import excel
 from ...services.ledger import reference
 from ...services.policy.monitoring import monitoring_choices
-from ..common import EmptyHint, ask_save_file
+from ..common import LoadsWhenShown, EmptyHint, ask_save_file
 from ..jobs import JobRunner, core_progress, run_with_progress
 from .model import TableModel, month_brush, month_columns, month_rows, quarter_brush, quarter_columns, quarter_rows
 
@@ -43,7 +43,7 @@ def make_view(model: TableModel) -> QTableView:
     return view
 
 
-class MonitoringPage(QWidget):
+class MonitoringPage(LoadsWhenShown, QWidget):
     def __init__(self, window, parent=None):
         super().__init__(parent)
         self.window_ = window
@@ -51,7 +51,6 @@ class MonitoringPage(QWidget):
         self.table: MonitorTable | None = None
         self.job = None  # the table being made
         self.loading = False
-        self.stale = True
         self.generation = 0  # answers of an earlier choice are dropped
         ledger, today = window.ledger, window.today
         layout = QVBoxLayout(self)
@@ -191,11 +190,6 @@ class MonitoringPage(QWidget):
         self.refresh()
 
     # -- loading -------------------------------------------------------------------------------
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self.stale:
-            self.refresh()
-
     def _ledger_changed(self, tables: set, _enterprise_ids: set) -> None:
         if not tables or tables & WATCHED_TABLES:
             if "policy_profiles" in tables:
@@ -204,10 +198,8 @@ class MonitoringPage(QWidget):
 
     def refresh(self) -> None:
         """Make the table again on the worker (when shown; otherwise when next shown)."""
-        if not self.isVisible():
-            self.stale = True
+        if not self.due():
             return
-        self.stale = False
         self.generation += 1
         generation, period, filters, today = self.generation, self.period(), self.filters(), self.window_.today
         self.loading = True

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QMessa
 
 from ...domain.policy_records import PROJECT_STATUSES
 from ...services.ledger import reference
-from ..common import OVERDUE_BRUSH, Column, DictTableModel, ask_save_file, make_table, wan
+from ..common import LoadsWhenShown, OVERDUE_BRUSH, Column, DictTableModel, ask_save_file, make_table, wan
 from ..jobs import JobRunner, core_progress, run_with_progress
 from ..rewards.page import show_on_print_page
 
@@ -24,14 +24,13 @@ NONE_MATCH = "没有符合条件的重点项目，可更换上方的乡镇、状
 YEARS_BACK, YEARS_AHEAD = 3, 3  # the year filter offers these years around this one
 
 
-class ProjectsPage(QWidget):
+class ProjectsPage(LoadsWhenShown, QWidget):
     def __init__(self, window, parent=None):
         super().__init__(parent)
         self.window_ = window
         self.runner = JobRunner(self)
         self.listed = None
         self.loaded = False
-        self.stale = True
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         bar = QHBoxLayout()
@@ -110,19 +109,9 @@ class ProjectsPage(QWidget):
         for combo in (self.township, self.status, self.year):
             combo.currentIndexChanged.connect(self.refresh)
         self.late.toggled.connect(self.refresh)
-        window.bus.changed.connect(self._ledger_changed)
+        window.bus.changed.connect(self.ledger_changed)
 
     # -- loading -----------------------------------------------------------------------------
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self.stale:
-            self.refresh()
-
-    def _ledger_changed(self, *_args) -> None:
-        self.stale = True
-        if self.isVisible():
-            self.refresh()
-
     def filters(self) -> dict:
         return {"township_code": self.township.currentData(), "status": self.status.currentData(),
                 "year": self.year.currentData(), "late_only": self.late.isChecked()}
@@ -131,10 +120,8 @@ class ProjectsPage(QWidget):
         return any(v for v in self.filters().values())
 
     def refresh(self, *_args) -> None:
-        if not self.isVisible():
-            self.stale = True
+        if not self.due():
             return
-        self.stale = False
         self.loaded = False
         choice = self.filters()
         today = self.window_.today

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMessageBox, QPus
 
 from ...domain.money import format_wan_short
 from ...services.ledger import reference
-from ..common import OVERDUE_BRUSH, WARN_BRUSH, Column, DictTableModel, ask_save_file, make_table, wan
+from ..common import LoadsWhenShown, OVERDUE_BRUSH, WARN_BRUSH, Column, DictTableModel, ask_save_file, make_table, wan
 from ..jobs import JobRunner, core_progress, run_with_progress
 
 TOTAL_BRUSH = QBrush(QColor("#f2f2f2"))
@@ -44,14 +44,13 @@ def _status_brush(row: dict):
     return WARN_BRUSH if row["status"] in ("to_verify", "pending") else None
 
 
-class RewardsPage(QWidget):
+class RewardsPage(LoadsWhenShown, QWidget):
     def __init__(self, window, parent=None):
         super().__init__(parent)
         self.window_ = window
         self.runner = JobRunner(self)
         self.overview = None
         self.loaded = False
-        self.stale = True
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         bar = QHBoxLayout()
@@ -134,27 +133,15 @@ class RewardsPage(QWidget):
         layout.addWidget(self.tabs, 1)
         self.year.valueChanged.connect(self.refresh)
         self.township.currentIndexChanged.connect(self.refresh)
-        window.bus.changed.connect(self._ledger_changed)
+        window.bus.changed.connect(self.ledger_changed)
 
     # -- loading -----------------------------------------------------------------------------
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self.stale:
-            self.refresh()
-
-    def _ledger_changed(self, *_args) -> None:
-        self.stale = True
-        if self.isVisible():
-            self.refresh()
-
     def filters(self) -> tuple[int, str | None]:
         return self.year.value(), self.township.currentData()
 
     def refresh(self, *_args) -> None:
-        if not self.isVisible():
-            self.stale = True
+        if not self.due():
             return
-        self.stale = False
         self.loaded = False
         year, township = self.filters()
         today = self.window_.today

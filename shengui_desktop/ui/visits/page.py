@@ -3,20 +3,20 @@ visit, newest first, through services.excel.activity_export on the worker)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
 
 from ...domain.records import VISIT_KINDS
 from ...services.excel import activity_export
 from ...services.ledger import visits
-from ..common import Column, DictTableModel, make_table
+from ..common import LoadsWhenShown, Column, DictTableModel, make_table
 from ..excel_import import dialogs
-from ..jobs import JobRunner, core_progress, run_with_progress
+from ..jobs import ExportsOnWorker, JobRunner, core_progress
 from .form import DRAFT_KIND
 
 EMPTY = "暂无走访记录，按 Ctrl+N 记录"
 
 
-class VisitsPage(QWidget):
+class VisitsPage(LoadsWhenShown, ExportsOnWorker, QWidget):
     def __init__(self, window, parent=None):
         super().__init__(parent)
         self.window_ = window
@@ -34,8 +34,6 @@ class VisitsPage(QWidget):
         self.export_button = QPushButton("导出Excel…")
         self.export_button.setToolTip("把全部走访记录（按走访日期从新到旧）导出为Excel表格")
         self.export_button.clicked.connect(self.export_xlsx)
-        self.export_job = None
-        self.last_export: dict | None = None
         bar.addWidget(self.new_button)
         bar.addWidget(self.drafts_button)
         bar.addStretch(1)
@@ -55,22 +53,12 @@ class VisitsPage(QWidget):
         self.table.doubleClicked.connect(
             lambda ix: window.open_enterprise(self.model.row(ix.row())["enterprise_id"]))
         layout.addWidget(self.table, 1)
-        self.stale = True
         self.refresh_drafts()
-
-    def showEvent(self, event) -> None:
-        # Loaded when first shown (and after changes): at start-up the ledger page's
-        # enterprises come first on the two worker threads.
-        super().showEvent(event)
-        if self.stale:
-            self.refresh()
 
     def refresh(self) -> None:
         self.refresh_drafts()
-        if not self.isVisible():
-            self.stale = True
+        if not self.due():
             return
-        self.stale = False
         self.loaded = False
         self.runner.start(self.window_.ledger,
                           lambda ledger, _p, _c: visits.list_visits(ledger, limit=2000),
@@ -105,20 +93,4 @@ class VisitsPage(QWidget):
             return activity_export.export_visits(ledger, out, progress=core_progress(progress),
                                                  cancel=cancelled, today=today)
 
-        self.export_job = run_with_progress(self, self.runner, self.window_.ledger, work,
-                                            "正在导出走访记录…", self._exported, self._export_failed)
-        self.export_job.on("cancelled", self._export_ended)
-        self.export_button.setEnabled(False)
-
-    def _export_ended(self) -> None:
-        self.export_job = None
-        self.export_button.setEnabled(True)
-
-    def _exported(self, info: dict) -> None:
-        self._export_ended()
-        self.last_export = info
-        self.window_.statusBar().showMessage(f"已导出走访记录{info['rows']:,}条：{info['path']}", 10000)
-
-    def _export_failed(self, message: str) -> None:
-        self._export_ended()
-        QMessageBox.warning(self, "导出失败", message)
+        self.start_export(work, "正在导出走访记录…", lambda info: f"已导出走访记录{info['rows']:,}条：{info['path']}")
