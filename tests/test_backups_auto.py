@@ -141,7 +141,8 @@ def test_closing_the_window_makes_a_backup(qtbot, county, tmp_path):
     window = open_window(qtbot, county, tmp_path)
     reference.add_township(county, "140322102", "南娄镇")
     expected = content_hash(county)
-    window.close()
+    window.close()  # the backup runs on the worker; the window closes when it is made
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=20000)
     found = backups.list_backups(county.path)
     assert [b.kind for b in found] == ["auto"]
     opened = session.unlock(found[0].path, password=PASSWORD)

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,25 @@ CHILD = textwrap.dedent('''
     restore.COPY_CHUNK = 16 << 10
     rows.CHUNK = rows.HELD_CHUNK = 200
 
+    # a named point of the export's write order (sync/exporter.py export_to), beside the ticks
+    POINT = os.environ.get("SHENGUI_KILL_POINT", "")
+    if POINT:
+        from shengui_desktop.sync import certificates, package as package_module
+
+        def die():
+            os.kill(os.getpid(), signal.SIGKILL)
+        real_sign, real_write, real_link = certificates.sign, package_module.write, os.link
+        if POINT == "inside the export's transaction":  # the manifest is signed in it
+            certificates.sign = lambda *a: (die(), real_sign(*a))[1]
+        elif POINT == "committed, file not begun":
+            package_module.write = lambda *a: (die(), real_write(*a))[1]
+        elif POINT == "file written under its hidden name":
+            os.link = lambda *a, **k: (die(), real_link(*a, **k))[1]
+        elif POINT == "file named, record not cleared":
+            package_module.write = lambda *a: (real_write(*a), die())[0]
+        else:
+            raise SystemExit("unknown kill point " + POINT)
+
     op, args = sys.argv[1], sys.argv[2:]
     if op == "excel_import":
         from shengui_desktop.services.excel import import_file
@@ -147,8 +167,9 @@ def copy_ledger(src: Path, dst: Path) -> Path:
     return dst
 
 
-def run_child(op: str, args: list[str], kill_at: int, every: int) -> subprocess.CompletedProcess:
-    env = dict(os.environ, SHENGUI_KILL_AT=str(kill_at), SHENGUI_KILL_EVERY=str(every))
+def run_child(op: str, args: list[str], kill_at: int, every: int, point: str = "") -> subprocess.CompletedProcess:
+    env = dict(os.environ, SHENGUI_KILL_AT=str(kill_at), SHENGUI_KILL_EVERY=str(every),
+               SHENGUI_KILL_POINT=point)
     return subprocess.run([sys.executable, "-c", CHILD, op, *map(str, args)], capture_output=True,
                           text=True, env=env, cwd=ROOT, timeout=300)
 
@@ -361,21 +382,30 @@ def sync_export_operation(base: Path, world: dict) -> Operation:
         try:
             assert content_hash(town_ledger) == town_before
             sent = town_ledger.scalar("SELECT max(last_sent_no) FROM peer_state")
-            # a package the ledger counts as sent is on the stick; one on the stick may not be
-            # counted (killed between linking the file into place and the COMMIT: an "orphan")
-            assert sent in (sent_before, sent_before + 1) and len(written) == sent - sent_before \
-                or (sent == sent_before and len(written) == 1), (sent, written)
-            orphan = bool(written) and sent == sent_before
-            if sent == sent_before:  # exported again, whole (beside an orphan, under a name of its own)
-                written += [r.path for r in sync_service.export_packages(town_ledger, usb)]
+            recorded = town_ledger.scalar("SELECT value FROM meta WHERE key LIKE 'export_pending:%'")
+            # the export is committed before its file is written (sync/exporter.py): a file
+            # on the stick is always a counted export, never an orphan
+            if sent == sent_before:
+                assert written == [] and recorded is None, (written, recorded)
+                outcome = "before"
+            else:
+                assert sent == sent_before + 1 and len(written) <= 1, (sent, written)
+                outcome = "after" if written else "recorded, file not written"
+            written += [r.path for r in sync_service.export_packages(town_ledger, usb)]
+            assert town_ledger.scalar("SELECT value FROM meta WHERE key LIKE 'export_pending:%'") is None
         finally:
             session.close(town_ledger)
+        numbers: dict[int, str] = {}
+        for path in written:  # no two different packages carry one number
+            with zipfile.ZipFile(path) as zf:
+                m = json.loads(zf.read("manifest.json"))
+            assert numbers.setdefault(m["package_no"], m["package_id"]) == m["package_id"], written
         county = copy_ledger(world["county"], run / "county.sgdb")
         with open_ledger(county, passphrase=PASSWORD) as ledger:
             for package in written:  # whatever the county is given, it ends the same
                 sync_service.import_packages(ledger, [package])
             assert content_hash(ledger) == county_after and ledger.verify() == []
-        return "orphan package" if orphan else "after" if sent != sent_before else "before"
+        return outcome
 
     return Operation("sync export", 200, prepare, check)
 
@@ -556,6 +586,26 @@ def run_campaign(operation: Operation, folder: Path, kills: int, seed: int) -> d
 @pytest.mark.parametrize("name", list(BUILDERS))
 def test_a_few_kills_inside_each_operation(build, name, tmp_path):
     run_campaign(build(name), tmp_path, DEFAULT_KILLS, seed=19 + list(BUILDERS).index(name))
+
+
+EXPORT_POINTS = ("inside the export's transaction", "committed, file not begun",
+                 "file written under its hidden name", "file named, record not cleared")
+
+
+@pytest.mark.parametrize("point", EXPORT_POINTS)
+def test_an_export_killed_on_either_side_of_its_commit(build, point, tmp_path):
+    """Issue 19: the export commits its record first, then writes its file. Killed before
+    the commit: no package, nothing counted; after it: the package whole, or none and the
+    number used again by the next export. Never two packages with one number."""
+    operation = build("sync export")
+    run = tmp_path / "run"
+    child = run_child("sync_export", operation.prepare(run), 0, operation.every, point)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    outcome = operation.check(run)
+    assert outcome == {"inside the export's transaction": "before",
+                       "committed, file not begun": "recorded, file not written",
+                       "file written under its hidden name": "recorded, file not written",
+                       "file named, record not cleared": "after"}[point]
 
 
 @pytest.mark.slow

@@ -284,19 +284,22 @@ def test_a_tampered_format_version_says_damaged(tmp_path):
         assert sorted(zf.namelist()) == sorted(package.NAMES)
 
 
-def test_package_file_names_carry_no_hidden_character():
-    from datetime import datetime
-
+def test_package_file_names_are_made_of_codes_only():
+    """Issue 19 item 5: the file name is the area codes and the number, ASCII only; a
+    peer's name (a right-to-left override, a zero-width character, 300 characters) never
+    gets into it, nor a code that is not letters and digits."""
     from shengui_desktop.sync import exporter
 
     me = {"area_code": "140322", "name": "盂县"}
     peer = {"area_code": "140322100", "name": "秀水镇\u202egkpgs.exe\u200b\x1b", "fingerprint": "ABCD 1234"}
-    name = exporter.file_name(me, peer, datetime(2026, 11, 23, 10, 0), 1)
+    name = exporter.file_name(me, peer, 1)
+    assert name == "140322-to-140322100-000001.sgpkg" and name.isascii()
     assert not hidden_characters(name)
-    assert name.startswith("140322_盂县_至140322100_秀水镇gkpgs.exe") and name.endswith(".sgpkg")
-    assert len(name.encode()) < 200
+    evil = dict(peer, area_code="1403\u202e22/../x", id="ab12cd34ef56ab78")
+    name = exporter.file_name(me, evil, 123456)
+    assert name == "140322-to-xab12cd34-123456.sgpkg"
     long_peer = dict(peer, name="很长的乡镇名称" * 40)
-    assert len(exporter.file_name(me, long_peer, datetime(2026, 11, 23), 1).encode()) < 200
+    assert len(exporter.file_name(me, long_peer, 1)) < 40
 
 
 def _sha(path: Path) -> str:

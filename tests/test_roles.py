@@ -22,10 +22,11 @@ from helpers import content_hash
 from shengui_desktop.cli import main
 from shengui_desktop.errors import UserError
 from shengui_desktop.services import excel, policy, reports
+from shengui_desktop.services.excel import form_templates
 from shengui_desktop.services import sync as sync_service
 from shengui_desktop.services.ledger import (demo, enterprises, figures, pools, reference, townships,
                                              visits)
-from shengui_desktop.services.office import backups, permissions, session, upkeep, users
+from shengui_desktop.services.office import backups, permissions, session, starter, upkeep, users
 from shengui_desktop.services.office.setup import init_office
 from shengui_desktop.services.policy import calendar, records
 from shengui_desktop.services.policy import targets as target_service
@@ -84,6 +85,16 @@ def _sheet(path: Path, code: str) -> Path:
     sheet = book.active
     sheet.append(["统一社会信用代码", "企业名称", "乡镇"])
     sheet.append([code, "秀水新材料有限公司", "秀水镇"])
+    book.save(path)
+    return path
+
+
+def _form(path: Path) -> Path:
+    """A one-row 一表通 template (named like the import's sheet, which the file checks ignore)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["{{#企业}}{{序号}}", "{{企业名称}}{{/企业}}"])
     book.save(path)
     return path
 
@@ -169,6 +180,16 @@ SERVICES = {
     "sync.import_packages(accept)": ("At", lambda db, x: sync_service.import_packages(
         db, [Path(db.path).parent / "none.sgpkg"], accept_fingerprint="0" * 16)),
     "sync.retire_device": ("At", lambda db, x: sync_service.retire_device(db, "秀水镇", "1a2b")),
+    # 一表通 templates (#22 item 4): the county sends, withdraws and moves due dates
+    "form_templates.send_template": ("At", lambda db, x: form_templates.send_template(
+        db, _form(Path(db.path).parent / "名单.xlsx"), department="统计局", due="2026-12-10", today=TODAY)),
+    "form_templates.withdraw_template": ("At", lambda db, x: form_templates.withdraw_template(db, "no-such-form")),
+    "form_templates.change_due": ("At", lambda db, x: form_templates.change_due(db, "no-such-form", "2026-12-20")),
+    # … and a township fills and reports (the county's office check refuses it in its words)
+    "form_templates.record_filled": ("CTA", lambda db, x: form_templates.record_filled(db, "no-such-form")),
+    "form_templates.mark_sent": ("CTA", lambda db, x: form_templates.mark_sent(db, "no-such-form")),
+    "starter.make_starter": ("At", lambda db, x: starter.make_starter(
+        db, "140322100", Path(db.path).parent / "秀水镇.sgstart")),
     # reading, reports and exports: everyone, the viewer included
     "reports.print_report": ("CTAV", lambda db, x: reports.print_report(
         db, "ledger", Path(db.path).parent / "台账.pdf", reports.resolve_filters(db), printed_on=TODAY)),

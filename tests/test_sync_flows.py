@@ -198,7 +198,7 @@ def test_cli_export_import_conflicts(world, tmp_path, monkeypatch, capsys):
     a.close()
     monkeypatch.setenv("SHENGUI_PASSPHRASE", PASSWORD)
     assert cli.main(["sync", "export", "--db", str(a_path), "--out", str(tmp_path / "usb")]) == 0
-    [pkg] = list((tmp_path / "usb").glob("140322100_秀水镇_*_0002.sgpkg"))
+    [pkg] = list((tmp_path / "usb").glob("140322100-to-140322-000002.sgpkg"))
     assert "已导出同步包" in capsys.readouterr().out
     assert cli.main(["sync", "import", "--db", str(c_path), str(pkg), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)

@@ -190,25 +190,32 @@ def test_file_names_carry_both_area_codes_and_a_glob_finds_a_townships_packages(
     up = sync_service.export_packages(a, usb)[0].path
     sync_service.export_packages(b, usb)
     down = {r.recipient: r.path for r in sync_service.export_packages(county, usb)}
-    assert up.name.startswith(f"{CODES['A']}_秀水镇_至140322_盂县_指纹{fingerprint(county)[:4]}_")
-    assert down["秀水镇"].name.startswith(f"140322_盂县_至{CODES['A']}_秀水镇_指纹{fingerprint(a)[:4]}_")
+    # issue 19 item 5: codes and the number only; the names are in the signed manifest
+    assert up.name == f"{CODES['A']}-to-140322-000002.sgpkg"
+    assert down["秀水镇"].name == f"140322-to-{CODES['A']}-000002.sgpkg"
     assert sorted(usb.glob(f"*{CODES['A']}*")) == sorted([up, down["秀水镇"]])
+    assert sorted(usb.glob(f"{CODES['A']}-*")) == [up]
     assert sorted(usb.glob(f"*{CODES['B']}*")) == sorted(
-        p for p in usb.iterdir() if "路家村镇" in p.name)
+        p for p in usb.iterdir() if manifest_of(p)["sender"]["name"] == "路家村镇"
+        or manifest_of(p)["recipient"]["name"] == "路家村镇")
     # the name is for people, the manifest says the same
     assert manifest_of(down["秀水镇"])["recipient"]["site_id"] == a.site_id
 
 
-def test_two_ledgers_of_one_office_never_share_a_file_name():
+def test_two_ledgers_of_one_office_never_replace_each_other_s_file(tmp_path):
     """Whatever the county holds (a re-keyed township, a ledger enrolled twice by an older
-    version), a name identifies the recipient ledger, not only the township."""
+    version), the name is made of codes and the number: two ledgers of one office may be
+    given one name, and the second file then takes the next free name, never the first's."""
+    from shengui_desktop.sync import package
+
     me = {"area_code": "140322", "name": "盂县", "role": "county"}
     laptop = {"id": "a" * 16, "area_code": "140322100", "name": "秀水镇", "fingerprint": "D1AF 37B8 0000"}
     other = {**laptop, "id": "b" * 16, "fingerprint": "9C02 11AA 0000"}
-    when = datetime(2026, 11, 22, 16, 0)
-    one, two = exporter.file_name(me, laptop, when, 1), exporter.file_name(me, other, when, 1)
-    assert one == "140322_盂县_至140322100_秀水镇_指纹D1AF_20261122-1600_0001.sgpkg"
-    assert two == "140322_盂县_至140322100_秀水镇_指纹9C02_20261122-1600_0001.sgpkg"
+    one, two = exporter.file_name(me, laptop, 1), exporter.file_name(me, other, 1)
+    assert one == two == "140322-to-140322100-000001.sgpkg"
+    first = package.write_bytes(tmp_path / one, b"first")
+    second = package.write_bytes(tmp_path / two, b"second")
+    assert second.name == "140322-to-140322100-000001-2.sgpkg" and first.read_bytes() == b"first"
 
 
 def test_a_very_long_township_name_exports_and_imports(world, tmp_path):
@@ -220,12 +227,11 @@ def test_a_very_long_township_name_exports_and_imports(world, tmp_path):
     long_one = new_township(world, tmp_path / "long", "140322106", name, "长名乡镇企业")
     try:
         up = sync_service.export_packages(long_one, tmp_path / "usb")[0].path
-        assert len(up.name.encode()) <= 200 and up.name.startswith("140322106_很长的乡镇名称")
+        assert up.name == "140322106-to-140322-000001.sgpkg"
         result = sync_service.import_packages(county, [up], accept_fingerprint=fingerprint(long_one))[0]
         assert result.enrolled and result.sender == name
         down = sync_service.export_packages(county, tmp_path / "usb", to="140322106")[0].path
-        assert len(down.name.encode()) <= 200 and "_至140322106_很长的乡镇名称" in down.name
-        assert "…_指纹" in down.name
+        assert down.name == "140322-to-140322106-000001.sgpkg"
         assert sync_service.import_packages(long_one, [down])[0].status == "imported"
     finally:
         long_one.close()
@@ -234,9 +240,9 @@ def test_a_very_long_township_name_exports_and_imports(world, tmp_path):
 def test_file_names_are_safe_for_any_stick():
     me = {"area_code": "140322", "name": "盂县", "role": "county"}
     peer = {"id": "c" * 16, "area_code": "14/03..22", "name": 'a\\b:c*d?"e<f>|g h_i\n', "fingerprint": "ABCD"}
-    name = exporter.file_name(me, peer, datetime(2026, 1, 2, 3, 4), 12345)
-    assert not set('\\/:*?"<>|\n ') & set(name)
-    assert name == "140322_盂县_至14-03..22_a-b-c-d-e-f-g-h-i_指纹ABCD_20260102-0304_12345.sgpkg"
+    name = exporter.file_name(me, peer, 12345)
+    assert not set('\\/:*?"<>|\n ') & set(name) and name.isascii()
+    assert name == "140322-to-xcccccccc-012345.sgpkg"  # a code that is not letters and digits
 
 
 # -- never replaced, never world-readable ----------------------------------------------------------

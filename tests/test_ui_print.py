@@ -152,7 +152,8 @@ def test_generate_preview_print_and_save(qtbot, demo_county, tmp_path, monkeypat
     assert pdf_info(target)["Title"].strip() == "小升规企业培育台账"
     assert window.settings.value(viewer_module.LAST_DIR) == str(saved.parent)
     assert warnings == []
-    window.close()
+    window.close()  # after its backup, made on the worker (ui/close_backup.py)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=20000)
     assert page.folder is None  # the generated files went with the window
 
 

@@ -311,7 +311,7 @@ def test_a_cancelled_export_takes_no_package_number(offices, tmp_path):
         flow.export(township, tmp_path / "usb", full=False, to=None, progress=lambda *a: None,
                     cancelled=cancelled, written=written)
     assert written == [] and not list((tmp_path / "usb").glob("*.sgpkg"))
-    assert export_from(township, tmp_path / "usb").name.endswith("_0001.sgpkg")
+    assert export_from(township, tmp_path / "usb").name.endswith("-000001.sgpkg")
 
 
 def test_certificate_export_from_the_page(qtbot, offices, dialogs, tmp_path):

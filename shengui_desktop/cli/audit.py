@@ -24,7 +24,7 @@ def _filter(args):
 
 
 def _line(e) -> str:
-    parts = [e.time_text, e.office, e.person, e.action, e.object, e.detail]
+    parts = [e.time_text, e.copy_text, e.person, e.action, e.object, e.detail]
     return "  ".join(p for p in parts if p)
 
 
@@ -44,7 +44,8 @@ def cmd_verify(args) -> int:
     with open_from_args(args) as ledger:
         result = audit.verify(ledger)
     emit(args, {"ok": result.ok, "offices": [
-        {"office": c["office"], "office_id": c["office_id"], "entries": c["entries"],
+        {"office": c["office"], "office_id": c["office_id"], "origin": c["origin"],
+         "copy": c["copy"], "entries": c["entries"],
          "broken": None if c["problem"] is None else {
              "no": c["problem"].no, "at": c["problem"].at, "what": c["problem"].what}}
         for c in result.checked]}, result.message)

@@ -63,14 +63,26 @@ def open_from_args(args):
         print(f"已连续{failures}次密码错误，请等待{seconds:.0f}秒…", file=sys.stderr, flush=True)
 
     recovery = environment_text("SHENGUI_RECOVERY_CODE")
+    path = ledger_path(args)
     if recovery:
-        ledger = session.unlock(ledger_path(args), recovery_code=recovery, on_wait=waiting)
+        def attempt(take_over):
+            return session.unlock(path, recovery_code=recovery, on_wait=waiting, take_over_lock=take_over)
     else:
-        path = ledger_path(args)
         if not path.exists():
             raise UserError(f"找不到台账文件“{path}”。请用 --db 指定，或先运行 shengui init。")
-        ledger = session.unlock(path, password=read_passphrase(), user=getattr(args, "user", None),
-                                on_wait=waiting)
+        password = read_passphrase()
+
+        def attempt(take_over):
+            return session.unlock(path, password=password, user=getattr(args, "user", None),
+                                  on_wait=waiting, take_over_lock=take_over)
+    try:
+        ledger = attempt(None)
+    except session.LedgerInUse as e:
+        if not (e.elsewhere and getattr(args, "take_over_lock", False)):
+            raise
+        if not confirm_take_over(e.holder):
+            raise UserError("未接管台账锁，台账未打开。") from None
+        ledger = attempt(e.holder)
     if session.failed_before(ledger):
         print(f"注意：{session.failures_message(session.failed_before(ledger))}", file=sys.stderr)
     if ledger.opened_notice:  # the ledger was copied to this computer (shown once)
@@ -130,8 +142,28 @@ def count(what: str, maximum: int | None = None) -> Callable[[str], int]:
     return parse
 
 
+def confirm_take_over(holder: dict) -> bool:
+    """--take-over-lock: on a terminal the person answers y/N to the question naming the
+    other computer's host, process and time, and the risk; without a terminal (a script)
+    the flag itself is the decision, and the question is printed for the record."""
+    from ..services.office import session
+
+    question = session.takeover_question(holder)
+    if not sys.stdin.isatty():
+        print(question.replace("确定强制接管吗？", "已按 --take-over-lock 强制接管。"), file=sys.stderr)
+        return True
+    print(question, file=sys.stderr)
+    try:
+        answer = input("输入 y 强制接管，其他任意键取消 [y/N]：")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes", "是")
+
+
 def add_db(p: argparse.ArgumentParser, json_flag: bool = True) -> None:
     p.add_argument("--db", help="台账文件路径（默认在用户数据目录）")
     p.add_argument("--user", help="用户名（默认尝试所有用户）")
+    p.add_argument("--take-over-lock", action="store_true",
+                   help="台账锁由另一台电脑持有（那台电脑异常退出）时强制接管（终端上会先确认；记入审计日志）")
     if json_flag:
         p.add_argument("--json", action="store_true", help="输出JSON")

@@ -57,6 +57,58 @@ def cmd_sync_rekey(args) -> int:
     return 0
 
 
+def _starter_passphrase(args) -> str | None:
+    """The county's own passphrase for a starter package: from a file (its first line) or
+    typed twice at a prompt; never an option's value (it would stay in the shell history)."""
+    import getpass
+
+    from ..errors import UserError
+
+    if args.passphrase_file:
+        try:
+            lines = Path(args.passphrase_file).read_text("utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            raise UserError(f"无法读取口令文件“{args.passphrase_file}”：{getattr(e, 'strerror', None) or e}") from None
+        return lines[0] if lines else ""
+    if not args.ask_passphrase:
+        return None
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    first = getpass.getpass("初始包密码（至少8个字符）：")
+    if getpass.getpass("再次输入：") != first:
+        raise UserError("两次输入的初始包密码不一致")
+    return first
+
+
+def cmd_sync_starter(args) -> int:
+    """`sync starter`: the county's starter package for a new township (#21 item 5)."""
+    from ..services.office import starter
+
+    passphrase = _starter_passphrase(args)
+    with open_from_args(args) as ledger:
+        out = Path(args.out)
+        if out.is_dir():
+            out = out / starter.starter_file_name(ledger, args.township)
+        made = starter.make_starter(ledger, args.township, out, passphrase=passphrase,
+                                    progress=progress_printer("制作乡镇初始包"))
+    data = {"file": str(made.path), "township": made.township, "area_code": made.area_code,
+            "enterprises": made.enterprises, "profile": made.profile, "code": made.code}
+
+    def text() -> str:
+        lines = ["已制作乡镇初始包：", *("  " + line for line in made.lines())]
+        if made.code:
+            lines += ["", "初始码（只显示这一次，请抄写或打印后交给乡镇经办人，与文件分开交付）：",
+                      f"    {made.code}"]
+        else:
+            lines += ["", "初始包用您设置的密码加密，请将密码另行告知乡镇经办人。"]
+        lines.append("该乡镇用此包建账后发来的第一个同步包将自动登记其密钥（无需 --accept-new-site）。")
+        return "\n".join(lines)
+
+    emit(args, data, text)
+    return 0
+
+
 def cmd_conflicts_list(args) -> int:
     from ..services import sync
 
@@ -189,6 +241,16 @@ def register(sub) -> None:
     p.add_argument("--accept-new-site", metavar="FINGERPRINT", action="append",
                    help="接受新单位：与对方电话核对后的密钥指纹；几个新单位各给一个（可重复）")
     p.set_defaults(func=cmd_sync_import)
+
+    p = sync.add_parser("starter", help="县级：为新乡镇制作初始包（县级证书、乡镇名称代码、政策配置、企业）")
+    add_db(p)
+    p.add_argument("--township", required=True, help="乡镇的区划代码或名称（须在乡镇列表中）")
+    p.add_argument("--out", required=True, help="初始包文件（.sgstart）或保存的文件夹")
+    p.add_argument("--passphrase-file", metavar="FILE",
+                   help="用县里自定的密码加密：密码在此文件的第一行（默认生成一次性初始码）")
+    p.add_argument("--ask-passphrase", action="store_true",
+                   help="用县里自定的密码加密：运行时输入（或从标准输入读一行）")
+    p.set_defaults(func=cmd_sync_starter)
 
     p = sync.add_parser("rekey", help="更换已登记单位的密钥（对方重装电脑、原密钥丢失时；原密钥随即吊销）")
     add_db(p)

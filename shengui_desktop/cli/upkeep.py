@@ -32,12 +32,35 @@ def cmd_backup(args) -> int:
 
     if args.action == "list":
         return cmd_backup_list(args)
+    if args.action == "folder":
+        return cmd_backup_folder(args)
+    if args.path or args.default:
+        raise UserError("PATH 和 --default 只用于 shengui backup folder。")
     with open_from_args(args) as ledger:
         if args.out:  # a file of the person's choosing, as before
             out = backup_ledger(ledger, Path(args.out))
         else:
             out = backups.make_backup(ledger, progress=progress_printer("备份")).path
     emit(args, {"backup": str(out)}, f"已备份（加密）到：{out}（密钥文件 {out}.keys 一并保存）")
+    return 0
+
+
+def cmd_backup_folder(args) -> int:
+    """`shengui backup folder`: the folder now used; with PATH, set it; --default: back to
+    the backups folder beside the ledger (an administrator's setting)."""
+    from ..services.office import backups
+
+    if args.path and args.default:
+        raise UserError("请只给出文件夹路径或 --default 之一。")
+    if not args.path and not args.default:
+        state = backups.folder_state(ledger_path(args))
+        emit(args, state, f"备份文件夹：{state['folder']}" + ("（默认）" if state["is_default"] else
+                                                              f"（默认为：{state['default']}）"))
+        return 0
+    with open_from_args(args) as ledger:
+        folder = backups.set_backup_folder(ledger, None if args.default else args.path)
+        state = backups.folder_state(ledger.path)
+    emit(args, state, f"备份文件夹已{'恢复为默认' if args.default else '设为'}：{folder}。此前的备份留在原处。")
     return 0
 
 
@@ -104,9 +127,13 @@ def register(sub) -> None:
     add_db(p)
     p.set_defaults(func=cmd_verify)
 
-    p = sub.add_parser("backup", help="加密备份（默认存入台账旁的backups文件夹）；backup list 列出备份")
+    p = sub.add_parser("backup", help="加密备份（默认存入备份文件夹）；backup list 列出备份；"
+                                      "backup folder [PATH|--default] 查看或设置备份文件夹")
     add_db(p)
-    p.add_argument("action", nargs="?", choices=["list"], help="list：列出本台账的备份")
+    p.add_argument("action", nargs="?", choices=["list", "folder"],
+                   help="list：列出本台账的备份；folder：查看或设置备份文件夹")
+    p.add_argument("path", nargs="?", metavar="PATH", help="folder：新的备份文件夹（完整路径）")
+    p.add_argument("--default", action="store_true", help="folder：恢复默认（台账旁的backups文件夹）")
     p.add_argument("--out", help="备份到指定文件（默认存入台账旁的backups文件夹）")
     p.set_defaults(func=cmd_backup)
 

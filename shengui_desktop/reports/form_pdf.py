@@ -1,7 +1,8 @@
 """A filled 一表通 form printed (#22): the sheet as its cells show it (spreadsheets/forms.py
 `sheet_grid`, handed over as plain data by services/excel/forms.py), scaled to the page width,
 the form's title rows repeated on every page, and the signature and stamp lines (负责人、填表人、
-联系电话、日期) under it unless the form has its own."""
+联系电话、日期) under it unless the form has its own. The formulas the grid could not compute
+show a marker and are named in a note under the table."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from .job import Job
 from .layout import GRID, PageInfo, Styles, build, paragraphs, signature_block
 
 SIGNATURE_LABELS = ("负责人", "填表人", "联系电话")
+FORMULA_MARK = "#无法计算"  # = spreadsheets/forms.py FORMULA_MARK (reports may not import spreadsheets)
 
 
 class Grid(Protocol):
@@ -32,6 +34,7 @@ class Grid(Protocol):
     large: set[tuple[int, int]]
     title_rows: int
     landscape: bool
+    uncomputed: list[str]
 
 
 def render(grid: Grid, out: Path, *, office: str, title: str, today: date, job: Job | None = None) -> Path:
@@ -69,6 +72,11 @@ def render(grid: Grid, out: Path, *, office: str, title: str, today: date, job: 
     table = Table(data, colWidths=widths, repeatRows=min(grid.title_rows, len(data) - 1) if data else 0)
     table.setStyle(TableStyle(commands))
     story: list = [table]
+    if grid.uncomputed:
+        cells = "、".join(grid.uncomputed[:8]) + ("等" if len(grid.uncomputed) > 8 else "")
+        story += [Spacer(1, 2 * mm), Paragraph(
+            f"注：{cells}的公式本程序不能计算，显示为“{FORMULA_MARK}”；请在Excel或WPS中打开填好的报表查看其结果。",
+            cell.clone("form-note", textColor="#C00000"))]
     text = "".join("".join(row) for row in grid.rows)
     if not all(label in text for label in SIGNATURE_LABELS[:2]):
         story += [Spacer(1, 6 * mm), signature_block(styles, page_width, SIGNATURE_LABELS)]

@@ -16,7 +16,7 @@ from ..domain.records import (FIELD_LABELS, ISSUE_CATEGORIES, ISSUE_STATUSES, PO
 from ..errors import UserError
 from ..progress import Cancel, Progress
 from ..storage import origins
-from ..sync import certificates, conflicts, duplicates, exporter, importer, package, senders
+from ..sync import certificates, conflicts, duplicates, exporter, importer, package, senders, starter
 from ..sync.errors import PackageRejected
 from ..sync.rules import label as table_label
 from .office.permissions import require
@@ -40,6 +40,7 @@ def import_packages(ledger: Ledger, paths: list[Path], *, accept_fingerprint: se
     the first packages of several townships at once); each enrols only the office whose
     certificate has it."""
     require(ledger, "enrolment" if accept_fingerprint else "sync")
+    content_checks()
     results = importer.import_files(ledger, [Path(p) for p in paths],
                                     accept_fingerprint=accept_fingerprint, progress=progress,
                                     cancel=cancel)
@@ -47,6 +48,13 @@ def import_packages(ledger: Ledger, paths: list[Path], *, accept_fingerprint: se
     if notice:
         results[0].warnings.insert(0, notice)
     return results
+
+
+def content_checks() -> None:
+    """Register the checks of the files records carry (a form template's .xlsx) before an
+    import: sync/rules.py refuses such a record while none is registered. Imported here, not
+    at the top: the spreadsheet services are not wanted on the way to the unlock dialog."""
+    from .excel import form_templates  # noqa: F401  (registers form_templates.check_incoming)
 
 
 def copy_notice(ledger: Ledger, *, clear: bool = False) -> str | None:
@@ -61,7 +69,9 @@ def inspect_package(ledger: Ledger, path: Path) -> dict:
 
     `revoked`: signed by a key this office revoked (refused, never offered for enrolment);
     `enrolled_as`: the enrolled office whose code it claims under another key (an impostor
-    or a reinstall: refused, never offered as a new office, only re-keying can take it)."""
+    or a reinstall: refused, never offered as a new office, only re-keying can take it);
+    `by_starter`: a new township set up from this county's starter package, enrolled by this
+    package without a fingerprint (sync/starter.py)."""
     raw = package.read(Path(path))
     m = raw.manifest
     status = senders.sender_status(ledger, raw)
@@ -72,9 +82,14 @@ def inspect_package(ledger: Ledger, path: Path) -> dict:
     except certificates.CertificateError as e:
         certificate_problem = str(e)
     holder = status.conflict
+    try:  # set up from this county's starter package: its first package enrols it (no dialog)
+        by_starter = not status.trusted and holder is None and starter.enrolment(ledger, raw) is not None
+    except UserError:
+        by_starter = False  # the import refuses it, saying why
     return {"sender": m["sender"], "recipient": m["recipient"], "package_no": m["package_no"],
             "created_at": m["created_at"], "counts": m["counts"], "entries": m["entries"],
-            "known_sender": status.trusted, "fingerprint": cert.get("fingerprint"),
+            "known_sender": status.trusted, "by_starter": by_starter,
+            "fingerprint": cert.get("fingerprint"),
             "certificate_problem": certificate_problem,
             "revoked": status.revoked is not None,
             "enrolled_as": None if holder is None else {
@@ -82,6 +97,63 @@ def inspect_package(ledger: Ledger, path: Path) -> dict:
             "already_imported": ledger.scalar("SELECT 1 FROM imported_packages WHERE package_id = ?",
                                               (m["package_id"],)) is not None,
             "for_this_office": m["recipient"]["site_id"] == ledger.site_id}
+
+
+MAX_LISTED = 500  # packages of one folder the list reads (a stick of years of exports)
+
+
+def packages_in(folder: Path) -> list[Path]:
+    """The package files of a folder (a USB stick), newest name last; not its hidden
+    temporary files (a package being written)."""
+    try:
+        found = [p for p in Path(folder).iterdir()
+                 if p.suffix.lower() == ".sgpkg" and not p.name.startswith(".") and p.is_file()]
+    except OSError as e:
+        raise UserError(f"无法读取文件夹“{folder}”：{e.strerror or e}（U盘是否已拔出？）") from None
+    return sorted(found)[-MAX_LISTED:]
+
+
+def describe_files(ledger: Ledger, paths: list[Path]) -> list[dict]:
+    """What a person picking packages reads of each file (the 数据同步 page's list): the
+    sender and recipient by name, from the file's signed manifest (the name this office
+    enrolled when the signature is the enrolled key's; the file name has codes only), its
+    number and time, and whether it is for this office and already imported. A file that
+    cannot be read says why. Nothing is decrypted or applied."""
+    out = []
+    for path in paths:
+        row: dict = {"path": str(path), "file": Path(path).name, "sender": "", "recipient": "",
+                     "sender_code": "", "recipient_code": "",
+                     "package_no": None, "created": "", "verified": False, "imported": False,
+                     "for_this_office": False, "problem": None}
+        try:
+            raw = package.read(Path(path))
+            status = senders.sender_status(ledger, raw)
+        except (PackageRejected, UserError) as e:
+            row["problem"] = str(e).splitlines()[0]
+            out.append(row)
+            continue
+        m = raw.manifest
+        pinned = status.site if status.pinned else None
+        row.update(
+            sender=(pinned or m["sender"])["name"], sender_code=m["sender"]["area_code"],
+            recipient=m["recipient"]["name"], recipient_code=m["recipient"]["area_code"],
+            package_no=m["package_no"], created=str(m["created_at"])[:16].replace("T", " "),
+            verified=pinned is not None, for_this_office=m["recipient"]["site_id"] == ledger.site_id,
+            imported=ledger.scalar("SELECT 1 FROM imported_packages WHERE package_id = ?",
+                                   (m["package_id"],)) is not None)
+        out.append(row)
+    return out
+
+
+def file_state(row: dict) -> str:
+    """A described file's state in a word or two (Chinese)."""
+    if row["problem"]:
+        return "无法读取：" + row["problem"]
+    if not row["for_this_office"]:
+        return "不是发给本单位的"
+    if row["imported"]:
+        return "已导入"
+    return "未导入" if row["verified"] else "未导入（发件单位未登记或密钥不符，导入时核对）"
 
 
 def certificate(ledger: Ledger) -> dict:
@@ -117,6 +189,7 @@ def rekey_site(ledger: Ledger, paths: list[Path], *, area_code: str, fingerprint
         raise UserError("请输入对方在电话中读出的密钥指纹。")
     if not paths:
         raise UserError("请选择该单位新台账导出的同步包。")
+    content_checks()
     return importer.import_files(ledger, [Path(p) for p in paths],
                                  rekey=senders.Rekey(area_code, fingerprint),
                                  progress=progress, cancel=cancel)
@@ -350,4 +423,5 @@ __all__ = ["export_packages", "import_packages", "inspect_package", "list_confli
            "dismiss_duplicates", "rotate_keys", "sync_status", "PackageRejected",
            "export_certificate", "review_conflicts", "describe_conflict", "table_label",
            "FIELD_LABELS", "APPLIED", "rekey_site", "REKEY_WARNING", "key_events",
-           "device_name", "list_devices", "find_device", "retire_confirmation", "retire_device"]
+           "device_name", "list_devices", "find_device", "retire_confirmation", "retire_device",
+           "packages_in", "describe_files", "file_state"]

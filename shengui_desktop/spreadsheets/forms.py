@@ -35,6 +35,7 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 
 from ..errors import UserError
+from .forms_formula import FormulaError, Uncomputable, evaluate
 
 REGION = "企业"
 HELP_SHEET = "字段说明"  # the blank template's list of fields: never read as a form, left as it is
@@ -508,7 +509,7 @@ def preview_rows(template: FormTemplate, rows: dict[str, list[ValueOf]], limit: 
 @dataclass
 class SheetGrid:
     """What a filled sheet shows, cell by cell, for the PDF: texts as Excel would display them
-    (SUM totals computed), column widths in Excel's units, merges, bordered and bold cells,
+    (the formulas of forms_formula.py computed), column widths in Excel's units, merges, bordered and bold cells,
     and the rows repeated on every page (the print titles)."""
 
     title: str
@@ -522,10 +523,11 @@ class SheetGrid:
     large: set[tuple[int, int]]  # type of 14 pt or more: a title
     title_rows: int
     landscape: bool
+    uncomputed: list[str] = field(default_factory=list)  # cells of formulas shown as FORMULA_MARK
 
 
-_SUM = re.compile(r"^=\s*SUM\(\s*\$?([A-Z]{1,3})\$?(\d+)\s*:\s*\$?([A-Z]{1,3})\$?(\d+)\s*\)\s*$", re.I)
-_CELL = re.compile(r"^=\s*\$?([A-Z]{1,3})\$?(\d+)\s*$", re.I)
+# a formula the PDF cannot compute (forms_formula.py) shows this, never a number it cannot vouch for
+FORMULA_MARK = "#无法计算"
 
 
 def display(value: Any, number_format: str) -> str:
@@ -551,8 +553,6 @@ def display(value: Any, number_format: str) -> str:
 
 
 def sheet_grid(ws) -> SheetGrid:
-    from openpyxl.utils import column_index_from_string
-
     max_row, max_col = ws.max_row, ws.max_column
     if ws.print_area:
         area = (ws.print_area if isinstance(ws.print_area, str) else ws.print_area[0]).split(",")[0]
@@ -562,32 +562,41 @@ def sheet_grid(ws) -> SheetGrid:
     while max_row > 1 and all(ws.cell(max_row, c).value in (None, "") for c in range(1, max_col + 1)):
         max_row -= 1
 
-    def number(row: int, col: int, depth: int = 0) -> float | None:
-        v = ws.cell(row, col).value
-        if isinstance(v, str) and v.startswith("=") and depth < 5:
-            return formula_value(v, depth + 1)
-        return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+    computed: dict[tuple[int, int], Any] = {}
+    computing: set[tuple[int, int]] = set()
 
-    def formula_value(text: str, depth: int) -> float | None:
-        m = _SUM.match(text)
-        if m:
-            c1, r1, c2, r2 = (column_index_from_string(m.group(1).upper()), int(m.group(2)),
-                              column_index_from_string(m.group(3).upper()), int(m.group(4)))
-            values = [number(r, c, depth) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
-            return sum(v for v in values if v is not None)
-        m = _CELL.match(text)
-        if m:
-            return number(int(m.group(2)), column_index_from_string(m.group(1).upper()), depth)
-        return None
+    def value_at(row: int, col: int) -> Any:
+        """A cell's value, a formula's computed (forms_formula.py: a cell it cannot compute
+        makes every formula that reads it uncomputable too, as a circle does)."""
+        v = ws.cell(row, col).value
+        if not (isinstance(v, str) and v.startswith("=")):
+            return v
+        if (row, col) in computed:
+            return computed[(row, col)]
+        if (row, col) in computing or len(computing) > 64:
+            raise Uncomputable("circular")
+        computing.add((row, col))
+        try:
+            result = computed[(row, col)] = evaluate(v, value_at)
+        finally:
+            computing.discard((row, col))
+        return result
 
     rows, bordered, bold, numbers, centered, large = [], set(), set(), set(), set(), set()
+    uncomputed: list[str] = []
     for r in range(1, max_row + 1):
         line = []
         for c in range(1, max_col + 1):
             cell = ws.cell(r, c)
             value = cell.value
             if isinstance(value, str) and value.startswith("="):
-                value = formula_value(value, 0)
+                try:
+                    value = value_at(r, c)
+                except FormulaError as e:  # what Excel shows: #DIV/0!, #VALUE!
+                    value = str(e)
+                except Uncomputable:
+                    value = FORMULA_MARK
+                    uncomputed.append(f"{get_column_letter(c)}{r}")
             line.append(display(value, cell.number_format))
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 numbers.add((r - 1, c - 1))
@@ -614,4 +623,4 @@ def sheet_grid(ws) -> SheetGrid:
     if ws.print_title_rows:
         title_rows = int(ws.print_title_rows.split(":")[-1].replace("$", ""))
     return SheetGrid(ws.title, rows, widths, merges, bordered, bold, numbers, centered, large, title_rows,
-                     ws.page_setup.orientation == "landscape" or sum(widths) > 100)
+                     ws.page_setup.orientation == "landscape" or sum(widths) > 100, uncomputed)

@@ -23,13 +23,16 @@ def _unlock(slots: KeySlots, passphrase: str | None, user: str | None,
 
 
 def open_ledger(path: Path, *, passphrase: str | None = None, user: str | None = None,
-                recovery_code: str | None = None, migrate: bool = True) -> Ledger:
-    """Unlock the key slot, key the connection, check it, bring the schema up to date."""
+                recovery_code: str | None = None, migrate: bool = True,
+                take_over_lock: dict | None = None) -> Ledger:
+    """Unlock the key slot, key the connection, check it, bring the schema up to date.
+    `take_over_lock`: the other computer's lock holder a person confirmed taking over."""
     path = Path(path)
     if not path.exists():
         raise LedgerDamaged(f"找不到台账文件“{path}”。")
     slots = KeySlots.load(keys_path_for(path))
-    writer = lock.acquire(path)  # a second program on this file is refused (storage/lock.py)
+    # a second program on this file is refused (storage/lock.py)
+    writer = lock.acquire(path, take_over_lock)
     try:
         who, key = _unlock(slots, passphrase, user, recovery_code)
         conn = connect(path, key)
@@ -59,8 +62,10 @@ def open_ledger(path: Path, *, passphrase: str | None = None, user: str | None =
 
 def create_ledger(path: Path, *, role: str, name: str, area_code: str, admin_user: str,
                   password: str, display_name: str | None = None,
-                  kdf: KdfParams | None = None) -> tuple[Ledger, str]:
+                  kdf: KdfParams | None = None, site_id: str | None = None) -> tuple[Ledger, str]:
     """Make a new encrypted ledger and its key slots; returns (ledger, recovery code).
+    `site_id`: the office's id when it was given beforehand (a county's starter package names
+    the township's, sync/starter.py); else a new random one.
 
     The key slots are written first: a ledger file without its keys would be lost data.
     """
@@ -80,7 +85,7 @@ def create_ledger(path: Path, *, role: str, name: str, area_code: str, admin_use
         conn = connect(path, key, create=True)
         migrations.migrate(conn, key, None)
         ledger = Ledger(conn, path, key, admin_user)
-        site_id = secrets.token_hex(8)
+        site_id = site_id or secrets.token_hex(8)
         now = datetime.now().isoformat(timespec="seconds")
         with ledger.transaction():
             ledger.conn.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", [

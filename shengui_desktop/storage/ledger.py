@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, overload
 import sqlcipher3
 
 from . import audit, held, migrations
+from .audit import FOUND_DAMAGED, OP_NAMES, TABLE_NAMES, edit_note  # noqa: F401 - their old home
 from .columns import DERIVED_COLUMNS, local_columns
 from ..errors import UserError, os_error_message
 from .connection import WRITE_FAILED, backup_to, connect, write_failure
@@ -32,7 +33,7 @@ SYNCED_TABLES = (
     "townships", "departments", "enterprises", "monthly_figures", "visits", "issues",
     "pool_events", "targets", "policy_profiles",
     "projects", "scale_history", "reward_claims", "entry_checklist", "annual_figures",
-    "project_milestones",
+    "project_milestones", "form_templates", "form_returns",
 )
 
 Stamp = tuple[int, str]  # (hybrid logical clock, site id): the total order of writes
@@ -41,11 +42,6 @@ Stamp = tuple[int, str]  # (hybrid logical clock, site id): the total order of w
 # that raises and is cleared, twice): ~2 µs per None, 0.11 s of a 10,000-enterprise import
 # with six empty columns. An adapter that gives None back binds the same NULL at once.
 sqlcipher3.register_adapter(type(None), lambda value: None)
-
-
-# Ledger files this process found damaged (Ledger.verify): a session's held audit entries
-# are not written into them when it closes.
-FOUND_DAMAGED: set[str] = set()
 
 
 def new_id() -> str:
@@ -119,28 +115,6 @@ def dump_json(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-# Chinese names of the synced tables and of the operations, for the audit log's summary
-TABLE_NAMES = {
-    "townships": "乡镇", "departments": "部门", "enterprises": "企业", "monthly_figures": "月度数据",
-    "visits": "走访", "issues": "问题", "pool_events": "调库记录", "targets": "目标任务",
-    "policy_profiles": "政策配置", "projects": "项目", "scale_history": "入规历史",
-    "reward_claims": "奖补申报", "entry_checklist": "入统材料", "annual_figures": "年度数据",
-    "project_milestones": "项目节点",
-}
-OP_NAMES = {"i": "新增", "u": "修改", "d": "删除"}
-
-
-def edit_note(edits: dict[str, int]) -> tuple[str, str, str]:
-    """The 修改台账 audit entry of a transaction's own changes ("table:op" -> count)."""
-    tables: dict[str, list[str]] = {}
-    for key, count in edits.items():
-        table, _sep, op = key.partition(":")
-        tables.setdefault(table, []).append(f"{OP_NAMES.get(op, op)}{count}条")
-    obj = "、".join(TABLE_NAMES.get(t, t) for t in tables)
-    detail = "；".join(f"{TABLE_NAMES.get(t, t)}：{'，'.join(parts)}" for t, parts in tables.items())
-    return (audit.EDIT, obj, detail)
-
-
 @dataclass(frozen=True)
 class TableSpec:
     name: str
@@ -154,7 +128,7 @@ class _Clock:
     seq: int
 
 
-class Ledger:
+class Ledger(audit.AuditTrail):
     def __init__(self, conn: sqlcipher3.Connection, path: Path | None, key: bytes,
                  user: str | None = None):
         self.conn = conn
@@ -174,16 +148,7 @@ class Ledger:
         self.wall_clock: Callable[[], float] = time.time  # replaced in tests
         self.writer_lock: WriterLock | None = None  # storage/lock.py: released on close
         self._logs_person: bool | None = None
-        self._has_audit_log: bool | None = None
-        # this transaction's own writes ("table:op" -> count) and the audit entries asked
-        # for in it: written to the audit log when it commits (_flush_audit)
-        self._edits: dict[str, int] = {}
-        self._audit_notes: list[tuple[str, str, str]] = []
-        # the session's own entries (its unlock, the failed unlocks before it), held until
-        # the session first records something, or until it ends well (hold_audit)
-        self._held_notes: list[tuple[str, str, str, str]] = []
-        self._clear_failures = False
-        self._write_held = False  # close(): the held entries alone
+        self.init_audit()  # storage/audit.py AuditTrail: the entries held and asked for
         self.failed_unlocks = 0  # wrong passwords since the unlock before this one
 
     @property
@@ -209,36 +174,6 @@ class Ledger:
             self._logs_person = any(r[1] == "person" for r in
                                     self.conn.execute("PRAGMA table_info(change_log)"))
         return self._logs_person
-
-    def hold_audit(self, notes: list[tuple[str, str, str, str]], *, clears_failures: bool = False) -> None:
-        """Entries (action, object, detail, time) of the session itself, its unlock: written
-        with the session's first recorded action, or when it is closed after ending well.
-        A session that fails (a refused import, a damaged ledger) thus leaves the file as it
-        was, byte for byte. `clears_failures`: they include the failed unlocks counted beside
-        the ledger, whose count goes once they are written."""
-        self._held_notes.extend(notes)
-        self._clear_failures = self._clear_failures or clears_failures
-
-    def audit(self, action: str, object: str = "", detail: str = "") -> None:
-        """Record what a person did in the audit log, with this transaction (or one of its
-        own): the entry is written when the transaction commits and vanishes with it when it
-        rolls back. A transaction with an entry of its own gets no 修改台账 entry as well.
-
-        Outside a transaction (recording what was done: a backup, an export, a print) a
-        ledger that cannot be written now (a damaged page, a busy or read-only file) does
-        not undo what was done: the entry is held like the session's unlock (hold_audit)."""
-        if self._depth:
-            self._audit_notes.append((action, object, detail))
-            return
-        if self.path is not None and str(self.path) in FOUND_DAMAGED:
-            # a ledger found damaged is not written for the record (close skips it too)
-            self.hold_audit([(action, object, detail, audit.now_text())])
-            return
-        try:
-            with self.transaction():
-                self._audit_notes.append((action, object, detail))
-        except sqlcipher3.dbapi2.DatabaseError:
-            self.hold_audit([(action, object, detail, audit.now_text())])
 
     # -- reading helpers --------------------------------------------------------------
     @overload
@@ -336,26 +271,6 @@ class Ledger:
             self._clock = None
             self._edits, self._audit_notes = {}, []
             self._write_held = False
-
-    def _flush_audit(self) -> bool:
-        """The audit entries of the transaction about to commit: those asked for, or else
-        one 修改台账 entry summing up its own changes (one per service call, not per row),
-        after the session's held entries if they are not written yet. True when these were."""
-        notes: list[tuple[str, str, str, str | None]] = [(*n, None) for n in self._audit_notes]
-        if not notes and self._edits:
-            notes = [(*edit_note(self._edits), None)]
-        if not (notes or self._write_held and self._held_notes) or not self.site_id:
-            return False
-        if self._has_audit_log is None:  # no audit log while older versions are migrated through
-            self._has_audit_log = audit.has_log(self.conn)
-        if not self._has_audit_log:
-            return False
-        held = list(self._held_notes)
-        office = self.scalar("SELECT name FROM sites WHERE id = ?", (self.site_id,)) or ""
-        for action, obj, detail, at in [*held, *notes]:
-            audit.append(self.conn, office_id=self.site_id, office=office, person=self.person,
-                         action=action, object=obj, detail=detail, at=at)
-        return bool(held)
 
     def _roll_back(self) -> None:
         if self.conn.in_transaction:
@@ -764,15 +679,8 @@ class Ledger:
     def close(self, *, ended_well: bool = True) -> None:
         """Close the connection. A session that ended well (not in an error, its ledger not
         found damaged here) first writes its held audit entries (hold_audit)."""
-        if self._held_notes and ended_well and (self.path is None or str(self.path) not in FOUND_DAMAGED):
-            try:
-                if not self.conn.in_transaction:
-                    with self.transaction():
-                        self._write_held = True
-            except sqlcipher3.dbapi2.Error:
-                pass  # a damaged page, a read-only file, closed already: left as it was
-            finally:
-                self._held_notes = []
+        if ended_well:
+            self.write_held_audit()
         try:
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlcipher3.dbapi2.Error:

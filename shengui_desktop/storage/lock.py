@@ -8,7 +8,10 @@ the holder dies, even by SIGKILL or a power cut; the text then stays in the file
 that gets the lock and finds a holder's text there knows the last one crashed: when that
 holder was on this computer and its process is gone, the lock is taken over and
 :attr:`WriterLock.note` says so. A lock written by another computer (a ledger on a shared or
-removable disk) is never taken over silently: the message names that computer.
+removable disk) is never taken over silently: the message names that computer, and only a
+person's deliberate takeover (:func:`acquire` with `take_over`, after a confirmation naming
+host, process and time: the window's 强制接管, `--take-over-lock`) passes it, and only while
+the lock file still names the holder the person was shown.
 
 Within one process the lock is shared: a worker's second connection, a test opening one file
 twice, a restore reopening the file — they are the same program, and count references.
@@ -33,9 +36,28 @@ _WINDOWS_LOCK_OFFSET = 1 << 30  # Windows locks a byte range: far past the text 
 
 
 class LedgerInUse(UserError):
-    """The ledger is open for writing in another program."""
+    """The ledger is open for writing in another program. `holder`: what the lock file says
+    (host, pid, started); `elsewhere`: it names another computer, whose program this one
+    cannot see: a person may take the lock over deliberately (acquire's `take_over`)."""
 
     exit_code = 5
+
+    def __init__(self, message: str, holder: dict | None = None, elsewhere: bool = False):
+        super().__init__(message)
+        self.holder = dict(holder or {})
+        self.elsewhere = elsewhere
+
+
+TAKE_OVER_RISK = ("如果那台电脑上的程序其实仍在使用这份台账（例如台账放在共享文件夹中），两个程序同时写入会损坏台账、"
+                  "丢失修改。只有确认那台电脑已关闭本程序、或已不再使用这份台账（例如它异常退出后台账被拷了过来）时，"
+                  "才可强制接管。")
+
+
+def takeover_question(holder: dict) -> str:
+    """What a person confirms before taking over a lock another computer holds (Chinese)."""
+    started = str(holder.get("started") or "未知").replace("T", " ")
+    return (f"台账锁由另一台电脑持有：主机 {holder.get('host') or '未知'}，进程 {holder.get('pid') or '未知'}，"
+            f"自 {started} 起。\n\n{TAKE_OVER_RISK}\n\n强制接管会记入审计日志。确定强制接管吗？")
 
 
 def lock_path_for(ledger_path: Path) -> Path:
@@ -116,6 +138,7 @@ class WriterLock:
     note: str | None = None  # set when a crashed holder's lock was taken over (Chinese)
     count: int = 1
     info: dict = field(default_factory=dict)
+    taken_over: dict | None = None  # the other computer's holder a person took the lock from
 
     def release(self) -> None:
         """One user of the lock is done; the last one removes the file and lets go."""
@@ -148,10 +171,13 @@ def held(ledger_path: Path) -> WriterLock | None:
     return _REGISTRY.get(_key(lock_path_for(Path(ledger_path))))
 
 
-def acquire(ledger_path: Path) -> WriterLock:
+def acquire(ledger_path: Path, take_over: dict | None = None) -> WriterLock:
     """Take the ledger's writer lock (or another reference to this process's). Raises
     LedgerInUse naming the holder when another program has it; a lock left by a crashed
-    program on this computer is taken over (`note`)."""
+    program on this computer is taken over (`note`). `take_over`: the holder on another
+    computer a person confirmed taking the lock from (LedgerInUse.holder): taken over
+    (`taken_over`, `note`) while the lock file still names it and no program here holds the
+    operating system's lock."""
     lock_file = lock_path_for(Path(ledger_path))
     with _REGISTRY_GUARD:
         mine = _REGISTRY.get(_key(lock_file))
@@ -170,7 +196,7 @@ def acquire(ledger_path: Path) -> WriterLock:
                 os.close(fd)
                 info = _read_info(lock_file)
                 raise LedgerInUse(f"台账正由另一个程序使用：{holder_text(info)}。"
-                                  "请先关闭那个程序（窗口或命令），再打开台账。")
+                                  "请先关闭那个程序（窗口或命令），再打开台账。", info)
             try:
                 same = os.fstat(fd).st_ino == os.stat(lock_file).st_ino
             except FileNotFoundError:
@@ -179,27 +205,37 @@ def acquire(ledger_path: Path) -> WriterLock:
                 os.close(fd)
                 continue
             try:
-                return _hold(lock_file, fd)
+                return _hold(lock_file, fd, take_over)
             except BaseException:
                 os.close(fd)
                 raise
         raise LedgerInUse("台账正由另一个程序反复打开和关闭，请稍后再试。")
 
 
-def _hold(lock_file: Path, fd: int) -> WriterLock:
+def _same_holder(a: dict, b: dict) -> bool:
+    return all(a.get(k) == b.get(k) for k in ("host", "pid", "started"))
+
+
+def _hold(lock_file: Path, fd: int, take_over: dict | None = None) -> WriterLock:
     previous = _read_info(lock_file)
     note = None
+    taken_over: dict | None = None
     host = socket.gethostname()
-    if previous:
-        if previous.get("host") != host:
+    if previous and previous.get("host") != host:
+        if take_over is None or not _same_holder(previous, take_over):
             raise LedgerInUse(
-                f"台账正由另一个程序使用：{holder_text(previous)}。如果那台电脑已不再使用这份台账"
-                f"（例如程序异常退出后把台账拷了过来），请删除锁文件“{lock_file}”后再打开。")
+                f"台账正由另一台电脑上的程序使用：{holder_text(previous)}。如果那台电脑已不再使用这份台账"
+                "（例如程序异常退出后把台账拷了过来），可以强制接管：在打开台账的窗口中选择“强制接管”，"
+                f"或在命令后加 --take-over-lock（也可删除锁文件“{lock_file}”）。", previous, elsewhere=True)
+        taken_over = previous
+        note = (f"已强制接管另一台电脑持有的台账锁（{holder_text(previous)}），已记入审计日志。"
+                "建议在“设置 → 备份与恢复”中检查台账完整性。")
+    elif previous:
         pid = previous.get("pid")
         same_boot = previous.get("boot") == _boot_id()
         if isinstance(pid, int) and pid != os.getpid() and same_boot and process_alive(pid):
             raise LedgerInUse(f"台账正由另一个程序使用：{holder_text(previous)}。"
-                              "请先关闭那个程序（窗口或命令），再打开台账。")
+                              "请先关闭那个程序（窗口或命令），再打开台账。", previous)
         note = (f"上次使用台账的程序没有正常退出（{holder_text(previous)}，进程已不存在），"
                 "已接管台账锁。建议在“设置 → 备份与恢复”中检查台账完整性。")
     info = {"host": host, "pid": os.getpid(), "started": datetime.now().isoformat(timespec="seconds"),
@@ -212,6 +248,6 @@ def _hold(lock_file: Path, fd: int) -> WriterLock:
         os.fsync(fd)
     except OSError:
         pass
-    lock = WriterLock(lock_file, fd, note, 1, info)
+    lock = WriterLock(lock_file, fd, note, 1, info, taken_over)
     _REGISTRY[_key(lock_file)] = lock
     return lock

@@ -203,7 +203,7 @@ def _current_identity(ledger: Ledger) -> dict:
         "sent": ledger.conn.execute("SELECT site_id, last_sent_no FROM peer_state").fetchall(),
         # the audit log is never rolled back: what was done after the backup stays on record
         "audit": _rows(ledger, "audit_log") if audit.has_log(ledger.conn) else None,
-        "audit_head": ledger.meta(audit.HEAD_KEY),
+        "audit_heads": audit.heads(ledger.conn),
     }
 
 
@@ -227,9 +227,8 @@ def _carry_forward(restored: Ledger, kept: dict) -> None:
             # the backup's entries are the same ones (same office and number): kept as they are
             conn.executemany(f"INSERT OR IGNORE INTO audit_log({', '.join(columns)}) VALUES "  # noqa: S608
                              f"({', '.join('?' for _ in columns)})", rows)
-            if kept["audit_head"] is not None:
-                conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-                             (audit.HEAD_KEY, kept["audit_head"]))
+            conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                             list(kept["audit_heads"].items()))
         for key in ("hlc", "site_seq"):
             value = max(int(restored.meta(key, "0")), kept[key])
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, str(value)))

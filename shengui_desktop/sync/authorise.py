@@ -40,7 +40,8 @@ import orjson
 
 from ..storage import held
 from .errors import PackageRejected
-from .rules import (CHILD, ENTERPRISE, county_only, label, synced_tables, table_kind, township_may_write)
+from .rules import (CHILD, ENTERPRISE, TOWNSHIP, county_only, label, synced_tables, table_kind,
+                    township_may_write)
 
 if TYPE_CHECKING:
     from ..storage.ledger import Ledger
@@ -86,6 +87,8 @@ class Screened:
     enterprise_ids: set[str]
     children: dict[str, ChildTable]
     enterprises: list[dict] = field(default_factory=list)   # the changes to enterprises
+    # table -> the ids of a township-owned table's records (rules.TOWNSHIP) the package writes
+    own_records: dict[str, set[str]] = field(default_factory=dict)
 
 
 def table_rights(ledger: Ledger) -> dict[str, tuple[str, bool]]:
@@ -104,6 +107,7 @@ def screen(entries: list[dict], sender: dict, rights: dict[str, tuple[str, bool]
     enterprise_ids: set[str] = set()
     enterprises: list[dict] = []
     children: dict[str, ChildTable] = {}
+    own_records: dict[str, set[str]] = {}
     sender_id = sender["site_id"]
     # the sender's origins (its site id, the copies of its ledger): those bound to it, and
     # any this ledger does not know as another office's (a new copy's, bound on import)
@@ -144,7 +148,13 @@ def screen(entries: list[dict], sender: dict, rights: dict[str, tuple[str, bool]
             for e in group:
                 if e["data"].get("township_code", code) != code:
                     bad(e, f"属于其他乡镇（{e['data']['township_code']}），本乡镇无权修改")
-    return Screened(problems, enterprise_ids, children, enterprises)
+        elif kind == TOWNSHIP:
+            # its own records only: an insert names the township, nothing moves one elsewhere
+            for e in group:
+                if e["data"].get("township_code", code if e["op"] != "i" else None) != code:
+                    bad(e, f"属于其他乡镇（{e['data'].get('township_code')}），本乡镇无权修改")
+            own_records.setdefault(tbl, set()).update(map(_ROW, group))
+    return Screened(problems, enterprise_ids, children, enterprises, own_records)
 
 
 def _townships_now(ledger: Ledger, ids: set[str]) -> dict[str, str]:
@@ -295,6 +305,11 @@ def check_township_package(ledger: Ledger, entries: list[dict], sender: dict, na
         return {i for i in ids if (table, i) in known} if known else set()
 
     notes: list[str] = []
+    for tbl, ids in screened.own_records.items():
+        # an update or delete of a township-owned record this ledger holds as another's
+        for row_id, owner in _owners_in_ledger(ledger, tbl, "township_code", ledger_knows(tbl, ids)).items():
+            if owner != code and len(problems) < 200:
+                problems.append(f"{label(tbl)} {row_id[:8]}：属于其他乡镇（{owner}），本乡镇无权修改")
     if not problems:
         # the sender's enterprises: those the package creates (new here) and those this
         # ledger holds as its own today; any other is judged by its history

@@ -10,6 +10,8 @@ without a phone call.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 from datetime import datetime
 from pathlib import Path
@@ -33,8 +35,19 @@ _BODY_FIELDS = ("format", "version", "site_id", "role", "name", "area_code", "si
                 "age_recipient", "fingerprint")
 
 
+# A township made from a county's starter package keeps in `meta` the starter's id and its
+# enrolment secret; its certificate then carries `starter`: the id and an HMAC of its body
+# under that secret, by which the county enrols its key without a phone check (sync/starter.py).
+STARTER_KEY = "starter_enrolment"
+
+
 class CertificateError(UserError):
     pass
+
+
+def starter_proof(secret_hex: str, body: dict) -> str:
+    """HMAC-SHA256 of a certificate body under a starter package's enrolment secret."""
+    return hmac.new(bytes.fromhex(secret_hex), canonical(body), hashlib.sha256).hexdigest()
 
 
 def canonical(obj) -> bytes:
@@ -86,6 +99,11 @@ def export_certificate(ledger: Ledger) -> dict:
     rotation = ledger.meta("cert_rotation")
     if rotation:
         cert["rotation"] = json.loads(rotation)
+    starter = ledger.meta(STARTER_KEY)
+    if starter:
+        claim = json.loads(starter)
+        cert["starter"] = {"starter_id": claim["starter_id"],
+                           "proof": starter_proof(claim["secret"], body)}
     return cert
 
 

@@ -20,7 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from ..domain.text import hidden_characters
+import sqlcipher3
+
 from ..errors import UserError
 from ..storage import audit, held, migrations, origins
 from . import audit_trail, certificates, package, transfers
@@ -318,41 +319,111 @@ def _line(row: tuple) -> str:
             f'"base":{base or "null"},"hlc":{hlc},"site_id":"{site}","site_seq":{seq}{who}}}')
 
 
-# Longest name and code parts of a file name, in UTF-8 bytes: a file name may have 255 bytes
-# (ext4, NTFS, FAT), a Chinese character takes 3, and the name must leave room for the rest.
-NAME_BYTES, CODE_BYTES = 48, 24
-_UNSAFE = re.compile(r'[\\/:*?"<>|_\s\x00-\x1f\x7f]+')
+_CODE = re.compile(r"[0-9A-Za-z]{1,24}\Z")
 
 
-def _part(text: object, limit: int) -> str:
-    """`text` fit for a file name on any stick: no separators or characters Windows refuses,
-    at most `limit` bytes (cut at a character, marked with …)."""
-    # a name from a peer's certificate is the peer's to choose: a right-to-left override or
-    # a zero-width character in it must not make 秀水镇…sgpkg show as another file on screen
-    visible = "".join(ch for ch in str(text or "") if not hidden_characters(ch))
-    clean = _UNSAFE.sub("-", visible).strip("-. ") or "-"
-    if len(clean.encode()) <= limit:
-        return clean
-    cut = clean.encode()[:limit - 3].decode("utf-8", "ignore")
-    return cut + "…"
+def _code(site: dict) -> str:
+    """An office's area code as it goes into a file name: ASCII letters and digits only (a
+    peer's code is the peer's to choose; anything else becomes its site id's start)."""
+    code = str(site.get("area_code") or "")
+    if _CODE.match(code):
+        return code
+    return "x" + re.sub(r"[^0-9a-f]", "", str(site.get("id") or site.get("site_id") or ""))[:8]
 
 
-def site_tag(site: dict) -> str:
-    """Which office's ledger a package is for, in its file name: the first group of the
-    recipient's key fingerprint (what its window shows as 本机证书指纹), so two ledgers of
-    one office code never get the same name and a person can tell them apart."""
-    plain = "".join(ch for ch in str(site.get("fingerprint") or "").upper() if ch.isalnum())
-    return "指纹" + plain[:4] if plain else "编号" + str(site.get("id") or site.get("site_id") or "")[:4]
+def file_name(me: dict, peer: dict, number: int) -> str:
+    """`<sender code>-to-<recipient code>-<no, 6 digits>.sgpkg`, e.g.
+    `140322100-to-140322-000007.sgpkg`: ASCII only, so no stick, file system or archive
+    program mangles it and a name can never hide or spoof anything; sorts by sender,
+    recipient and number; a `140322100-*` glob finds every package from that township. The
+    offices' names are in the signed manifest: the 数据同步 page shows them when a person
+    picks a file (services/sync.py describe_files)."""
+    return f"{_code(me)}-to-{_code(peer)}-{number:06d}.sgpkg"
 
 
-def file_name(me: dict, peer: dict, when: datetime, number: int) -> str:
-    """`<sender code>_<sender>_至<recipient code>_<recipient>_指纹<first group>_<YYYYmmdd-HHMM>_<no>.sgpkg`:
-    sorts by sender, recipient and time; a `*140322100*` glob finds every package from or to
-    that township. Names are cut to NAME_BYTES (the whole stays far below 255 bytes)."""
-    parts = [_part(me["area_code"], CODE_BYTES), _part(me["name"], NAME_BYTES),
-             "至" + _part(peer["area_code"], CODE_BYTES), _part(peer["name"], NAME_BYTES),
-             _part(site_tag(peer), CODE_BYTES), when.strftime("%Y%m%d-%H%M"), f"{number:04d}"]
-    return "_".join(parts) + ".sgpkg"
+# -- an export is recorded first, then written --------------------------------------------
+PENDING = "export_pending:"  # meta: + peer id -> {"no", "name", "folder", "package_id", …} (JSON)
+
+
+def _pending(ledger: Ledger, peer: dict) -> dict | None:
+    raw = ledger.meta(PENDING + peer["id"])
+    try:
+        found = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) and type(found.get("no")) is int else None
+
+
+def _written(folder: Path, name: str, package_id: str) -> Path | None:
+    """The package `package_id`, whole (its payload matches its manifest), under `name` or
+    the free names after it, if it is there."""
+    for candidate in package.free_names(folder / name):
+        try:
+            if not candidate.exists():
+                return None
+            raw = package.read(candidate)
+            if raw.manifest.get("package_id") == package_id:
+                package.check_payload_hash(raw)
+                return candidate
+        except (OSError, UserError):
+            continue  # another file, or damaged: not the recorded package whole
+    return None
+
+
+@dataclass
+class Settled:
+    """What settle_pending found of the last export to a peer."""
+    reuse: int | None = None       # the number to use again (its file was never written)
+    written: dict | None = None    # the record of an export whose file was found whole
+    notices: list = field(default_factory=list)
+
+
+def settle_pending(ledger: Ledger, peer: dict) -> Settled:
+    """What became of the last export to `peer` if the program ended between recording it
+    and finishing its file (docs/sync-format.md, "Writing a package"). The file found whole
+    (at its name or a free name after it): done, its audit entry is written now. Its folder
+    there but the file not (the program was killed before the file got its name): the
+    number was never given to a file and is used again by this export. The folder gone (the
+    stick is not plugged in): it cannot be told, so the number stays used."""
+    found = _pending(ledger, peer)
+    if found is None:
+        return Settled()
+    folder, name = Path(str(found.get("folder", ""))), str(found.get("name", ""))
+    whole = _written(folder, name, str(found.get("package_id", "")))
+    if whole is not None:
+        return Settled(written=dict(found, name=whole.name))
+    if folder.is_dir():
+        reserved = folder / name
+        try:  # an empty reservation of the name (a stick without hard links, package.py)
+            if reserved.is_file() and reserved.stat().st_size == 0:
+                reserved.unlink()
+        except OSError:
+            pass
+        return Settled(reuse=found["no"])
+    return Settled(notices=[f"上次导出的第{found['no']}号包（{name}）写入的文件夹现在找不到（U盘未插入？），"
+                            "无法确认它是否写完。若它没有写完，对方导入后续的包时会提示缺少这一号；"
+                            "其中的变更本包都已包含，不会丢失。"])
+
+
+def _export_note(peer: dict, number: int, entries: int, full: bool) -> str:
+    return (f"发往{peer['name']}（{peer['area_code']}），第{number}号包，变更{entries}条"
+            + ("，完整包" if full else ""))
+
+
+def _unrecord(ledger: Ledger, peer: dict, number: int, reused: bool) -> None:
+    """The file could not be written (a full or read-only disk, a stick pulled out): the
+    export is taken back, so the ledger is as before it (a number used again keeps its
+    record: still never given to a file). If even that fails the record stays, and the
+    next export settles it."""
+    if reused:
+        return
+    try:
+        with ledger.transaction():
+            ledger.conn.execute("DELETE FROM meta WHERE key = ?", (PENDING + peer["id"],))
+            ledger.conn.execute("UPDATE peer_state SET last_sent_no = last_sent_no - 1"
+                                " WHERE site_id = ? AND last_sent_no = ?", (peer["id"], number))
+    except (UserError, sqlcipher3.dbapi2.Error):
+        pass
 
 
 def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
@@ -381,6 +452,9 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
     report("pack", 0, len(rows))
     # a township's audit entries the county has not acknowledged, after the changes
     trail = audit_trail.select_audit(ledger, peer, full)
+    settled = settle_pending(ledger, peer)
+    reuse = settled.reuse
+    notices += settled.notices
     lines = [*map(_line, rows), *(json.dumps({"audit": e}, ensure_ascii=False) for e in trail)]
     plain = ("\n".join(lines) + "\n").encode() if lines else b""
     payload = package.compress_and_encrypt(plain, peer["age_recipient"])
@@ -388,8 +462,10 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
     now = datetime.now().astimezone()
     with ledger.transaction():
         ledger.conn.execute("INSERT OR IGNORE INTO peer_state(site_id) VALUES (?)", (peer["id"],))
-        ledger.conn.execute("UPDATE peer_state SET last_sent_no = last_sent_no + 1 WHERE site_id = ?",
-                            (peer["id"],))
+        last = ledger.scalar("SELECT last_sent_no FROM peer_state WHERE site_id = ?", (peer["id"],))
+        if reuse is None or reuse != last:  # (reuse: an export recorded but never written)
+            ledger.conn.execute("UPDATE peer_state SET last_sent_no = last_sent_no + 1 WHERE site_id = ?",
+                                (peer["id"],))
         number = ledger.scalar("SELECT last_sent_no FROM peer_state WHERE site_id = ?", (peer["id"],))
         ledger.observe(int(now.timestamp() * 1000) << 16)
         hlc = ledger._load_clock().hlc
@@ -417,13 +493,36 @@ def export_to(ledger: Ledger, peer: dict, out_dir: Path, *, full: bool = False,
                         "size": len(payload), "sha256": hashlib.sha256(payload).hexdigest()},
         }
         manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-        wanted = out_dir / file_name(me, peer, now, number)
-        path = package.write(wanted, manifest_bytes, certificates.sign(ledger, manifest_bytes), payload)
-        ledger.audit(audit.EXPORT_PACKAGE, path.name,
-                     f"发往{peer['name']}（{peer['area_code']}），第{number}号包，变更{len(rows)}条"
-                     + ("，完整包" if full else ""))
-        if path != wanted:
-            notices.append(f"文件夹中已有同名的“{wanted.name}”（另一次导出写出的：可能出自本单位另一台电脑上的台账、"
-                           f"本台账的副本或备份），未覆盖它，本包另存为“{path.name}”。")
+        signature = certificates.sign(ledger, manifest_bytes)
+        wanted = out_dir / file_name(me, peer, number)
+        target = next(p for p in package.free_names(wanted) if not p.exists())
+        # the export is recorded (number, file name and hash) and committed before the file
+        # is written: a program killed after this leaves the record, and the next export
+        # finds the file whole or uses the number again (settle_pending); killed before it,
+        # neither the record nor a file
+        ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (
+            PENDING + peer["id"], json.dumps({"no": number, "name": target.name,
+                                              "folder": str(out_dir.resolve()),
+                                              "package_id": manifest["package_id"],
+                                              "entries": len(rows), "full": full})))
+        if settled.written is not None:  # the last export's file was whole: on record now
+            w = settled.written
+            ledger.audit(audit.EXPORT_PACKAGE, str(w["name"]),
+                         _export_note(peer, w["no"], int(w.get("entries") or 0), bool(w.get("full")))
+                         + "（写完文件后程序中断，此次补记）")
+    try:
+        path = package.write(target, manifest_bytes, signature, payload)
+    except BaseException:
+        _unrecord(ledger, peer, number, reuse is not None)
+        raise
+    try:
+        with ledger.transaction():  # written whole: nothing left to settle; on record
+            ledger.conn.execute("DELETE FROM meta WHERE key = ?", (PENDING + peer["id"],))
+            ledger.audit(audit.EXPORT_PACKAGE, path.name, _export_note(peer, number, len(rows), full))
+    except (UserError, sqlcipher3.dbapi2.Error):
+        pass  # the package is written; the next export finds it whole and records it then
+    if path != wanted:
+        notices.append(f"文件夹中已有同名的“{wanted.name}”（另一次导出写出的：可能出自本单位另一台电脑上的台账、"
+                       f"本台账的副本或备份），未覆盖它，本包另存为“{path.name}”。")
     report("done", len(rows), len(rows))
     return ExportResult(path, peer["name"], number, len(rows), counts, full, notices)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable
 from ..gc_pause import collector_paused
 from ..progress import Cancel, Job, Progress
 from ..storage import audit, held, migrations, origins
-from . import audit_trail, certificates, duplicates, package, transfers
+from . import audit_trail, certificates, duplicates, package, starter, transfers
 from .authorise import check_township_package, screen, table_rights
 from .errors import PackageRejected, import_cancelled
 from .merge import MergeResult, Plan, known_records, merge, plan
@@ -115,6 +115,7 @@ class Verified:
     rotate: dict | None = None      # rotated certificate vouched for by the pinned key
     replaces: dict | None = None    # re-keying: the enrolled site row whose key `enrol` replaces
     already: bool = False
+    starter: dict | None = None     # the county's starter record that enrols `enrol` (sync/starter.py)
     device: str = ""                # the origin of the copy of the sender's ledger that made it
     retired: list = field(default_factory=list)  # origins that copy no longer writes under
 
@@ -164,7 +165,12 @@ def verify(ledger: Ledger, path: Path | package.RawPackage, accept_fingerprint: 
             return verified
     if st.conflict is not None:
         raise enrolled_elsewhere(name, st.conflict)
-    if not st.trusted:
+    by_starter = None if st.trusted else starter.enrolment(ledger, raw)
+    if by_starter is not None:
+        # the first package of a township set up from this county's starter package
+        verified = Verified(raw, certificate_of_body(by_starter[0]), enrol=by_starter[0],
+                            starter=by_starter[1])
+    elif not st.trusted:
         cert = m.get("sender_certificate")
         fp = cert.get("fingerprint") if isinstance(cert, dict) else None
         accepted = accepted_fingerprints(accept_fingerprint)
@@ -356,7 +362,9 @@ def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
         elif v.enrol:
             result.warnings += certificates.pin_site(ledger, v.enrol)
             certificates.record_key_event(ledger, "enrol", v.enrol, package_id=m["package_id"],
-                                          note="电话核对指纹后登记")
+                                          note="凭本县制作的初始包登记" if v.starter else "电话核对指纹后登记")
+            if v.starter:
+                starter.mark_used(ledger, v.starter, v.enrol, m["package_id"])
             result.enrolled = True
         if v.rotate:
             pinned = ledger.one("SELECT * FROM sites WHERE id = ?", (v.sender["site_id"],))
@@ -395,7 +403,8 @@ def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
             ledger.audit(audit.REKEY, who, f"原指纹{result.rekeyed['old_fingerprint']}已吊销，"
                                            f"新指纹{result.rekeyed['new_fingerprint']}（电话核对）")
         elif result.enrolled:
-            ledger.audit(audit.ENROL, who, f"指纹{v.enrol['fingerprint']}（电话核对后登记）")
+            how = "凭本县制作的初始包登记" if v.starter else "电话核对后登记"
+            ledger.audit(audit.ENROL, who, f"指纹{v.enrol['fingerprint']}（{how}）")
         if v.rotate:
             ledger.audit(audit.KEYS, who, "对方更换了密钥（由原密钥签名确认），已更新登记的密钥")
         ledger.audit(audit.IMPORT_PACKAGE, name,
@@ -483,11 +492,12 @@ def _acknowledge(ledger: Ledger, sender_id: str, m: dict) -> None:
 
 def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: Accepted = None,
                  progress: Progress | None = None, cancel: Cancel = None,
-                 rekey: Rekey | None = None) -> list[ImportResult]:
+                 rekey: Rekey | None = None, identities: list | None = None) -> list[ImportResult]:
     """Verify every file first, then apply them per sender in package-number order.
     `accept_fingerprint`: one fingerprint or several a person confirmed by phone, each
     enrolling only the new office whose certificate has it. `progress` and `cancel` as in
-    shengui_desktop.progress; a cancel raises ImportCancelled.
+    shengui_desktop.progress; a cancel raises ImportCancelled. `identities`: age identities
+    to decrypt with besides this office's own (a starter package's one-time key).
 
     One command is one transaction: every package is applied, or (a file refused on the way,
     a cancel, a crash) none is. Each package is also its own savepoint, so its checks and
@@ -526,7 +536,8 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: Accep
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
         stack.enter_context(_one_transaction(ledger))
         stack.enter_context(collector_paused())
-        identities, types = certificates.age_identities(ledger), column_types(ledger)
+        types = column_types(ledger)
+        identities = certificates.age_identities(ledger) + list(identities or ())
         maker, rights = RowMaker(table_specs(ledger)), table_rights(ledger)
         ahead: dict[int, Future] = {}
 

@@ -54,27 +54,37 @@ class RawPackage:
 
 
 def write(path: Path, manifest_bytes: bytes, signature: str, payload: bytes) -> Path:
-    """Write atomically, readable by the owner only (0600, as the ledger), and never over
-    an existing file: when `path` exists the package goes to the first free name of
-    `free_names(path)`. Returns the path written.
+    """Write a package atomically, readable by the owner only (0600, as the ledger), and
+    never over an existing file: when `path` exists the package goes to the first free name
+    of `free_names(path)`. Returns the path written.
 
     A half-written file on a USB stick must not look like a package: the zip is written to
     a hidden temporary name of its own (two writers never share it) and then linked to its
     name, which fails when the name exists; a file system without hard links (a FAT stick)
     gets the name reserved by an exclusive create, then replaced by the finished file."""
-    path = Path(path)
+    def fill(f: BinaryIO) -> None:
+        with zipfile.ZipFile(f, "w") as zf:
+            zf.writestr(zipfile.ZipInfo(MANIFEST, (2026, 1, 1, 0, 0, 0)), manifest_bytes,
+                        compress_type=zipfile.ZIP_DEFLATED)
+            zf.writestr(zipfile.ZipInfo(SIGNATURE, (2026, 1, 1, 0, 0, 0)), signature.encode(),
+                        compress_type=zipfile.ZIP_STORED)
+            # already compressed and encrypted: deflating again would only cost time
+            zf.writestr(zipfile.ZipInfo(PAYLOAD, (2026, 1, 1, 0, 0, 0)), payload,
+                        compress_type=zipfile.ZIP_STORED)
+    return _write_new(Path(path), fill)
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    """`data` written as write() writes a package: atomically, 0600, never over a file."""
+    return _write_new(Path(path), lambda f: f.write(data))
+
+
+def _write_new(path: Path, fill) -> Path:
     tmp = path.with_name(f".{path.stem[:40]}.{uuid.uuid4().hex[:12]}.part")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     try:
         with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, "w") as zf:
-                zf.writestr(zipfile.ZipInfo(MANIFEST, (2026, 1, 1, 0, 0, 0)), manifest_bytes,
-                            compress_type=zipfile.ZIP_DEFLATED)
-                zf.writestr(zipfile.ZipInfo(SIGNATURE, (2026, 1, 1, 0, 0, 0)), signature.encode(),
-                            compress_type=zipfile.ZIP_STORED)
-                # already compressed and encrypted: deflating again would only cost time
-                zf.writestr(zipfile.ZipInfo(PAYLOAD, (2026, 1, 1, 0, 0, 0)), payload,
-                            compress_type=zipfile.ZIP_STORED)
+            fill(f)
             f.flush()
             os.fsync(f.fileno())
         for candidate in free_names(path):

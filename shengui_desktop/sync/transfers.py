@@ -12,7 +12,7 @@ from datetime import datetime
 
 from ..storage import held, origins
 from ..storage.ledger import Ledger
-from .rules import CHILD, COUNTY, ENTERPRISE, synced_tables, table_kind
+from .rules import CHILD, COUNTY, ENTERPRISE, TOWNSHIP, synced_tables, table_kind
 
 
 def _day(hlc: int) -> str:
@@ -134,6 +134,8 @@ def enterprise_sql(ledger: Ledger, table: str) -> str:
     an enterprise (its own id for the enterprises themselves)."""
     if table_kind(ledger, table) == ENTERPRISE:
         return "c.row_id"
+    if table_kind(ledger, table) == TOWNSHIP:
+        return "NULL"  # a township's own record: no enterprise's, sent to no township
     # a record without a row has all its inserts written out (held.py)
     return (f"coalesce((SELECT p.enterprise_id FROM {table} p WHERE p.id = c.row_id),"
             f" (SELECT json_extract(l.data, '$.enterprise_id') FROM change_log l"

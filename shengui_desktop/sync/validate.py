@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from ..domain.text import NAME_LIMITS, name_problem, shown
 from ..storage.ledger import DERIVED_COLUMNS
 from .errors import PackageRejected
-from .rules import label, synced_tables
+from .rules import content_problems, label, synced_tables
 
 if TYPE_CHECKING:
     from ..storage.ledger import Ledger
@@ -39,6 +39,8 @@ NAME_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
     "project_milestones": {"name": ("节点任务名称", "enterprise")},
     "scale_history": {"name": ("当时的企业名称", "enterprise")},
     "reward_claims": {"description": ("项目或合同名称", "enterprise")},
+    "form_templates": {"name": ("报表名称", "enterprise"), "department": ("下发部门", "department"),
+                       "file_name": ("模板文件名", "enterprise")},
 }
 _SHORTEST_LIMIT = min(NAME_LIMITS[kind] for cols in NAME_COLUMNS.values() for _l, kind in cols.values())
 
@@ -81,6 +83,10 @@ def validate_entries(ledger: Ledger | None, items: list, manifest: dict, name: s
     problems = name_problems(items)
     if problems:
         raise PackageRejected("invalid", f"“{name}”中有名称含不可见字符或过长，拒绝导入（未导入任何数据）：",
+                              problems)
+    problems = content_problems(items)
+    if problems:
+        raise PackageRejected("content", f"“{name}”中的文件未通过检查，整个包未导入（未导入任何数据）：",
                               problems)
     return items
 

@@ -30,6 +30,7 @@ from ..services import excel
 from ..services.policy import evaluation_store
 from ..services.office import backups, permissions, session, site
 from ..services.ledger.enterprises import LEDGER_COLUMNS
+from .close_backup import CloseBackup
 from .common import APP_TITLE, ChangeBus
 from .excel_import.page import ExcelImportPage
 from .forms.page import FormsPage
@@ -285,6 +286,7 @@ class MainWindow(QMainWindow):
         ("ledger_page", "visit_button", "visits"), ("ledger_page", "new_button", "enterprises"),
         ("visits_page", "new_button", "visits"), ("issues_page", "save_button", "issues"),
         ("sync_page", "transfer.export_button", "sync"), ("sync_page", "transfer.import_button", "sync"),
+        ("sync_page", "transfer.stick_button", "sync"),
         ("sync_page", "transfer.rotate_button", "keys"), ("sync_page", "transfer.rekey_button", "enrolment"),
         ("import_page", "import_button", "import"), ("targets_page", "edit", "targets"),
         ("policy_page", "choose", "profile"),
@@ -633,6 +635,25 @@ class MainWindow(QMainWindow):
                 page.runner.shutdown()
 
     def closeEvent(self, event) -> None:
+        # the automatic backup (encrypted, rotated: 7 days, 4 weeks) runs on the worker with
+        # a progress dialog first, the close waiting for it (ui/close_backup.py); a window
+        # replaced after a restore hands over, with no backup
+        backup = getattr(self, "close_backup", None)
+        if backup is not None and not backup.ended:
+            event.ignore()  # closing again while it runs: it is already on its way
+            return
+        if backup is None and not hasattr(self, "successor") and self.ledger is not None \
+                and self.ledger.path is not None:
+            for window in list(self.open_windows):
+                window.close()  # a visit form keeps its draft in the ledger: before the copy
+            self._save_layout()  # the window's place, as it is when the person closes it
+            event.ignore()
+
+            def stay() -> None:  # the backup failed and the person keeps the window open
+                self.close_backup = None
+            self.close_backup = CloseBackup(self, self.runner, self.ledger, self.close, stay)
+            self.close_backup.start()
+            return
         self.idle_timer.stop()
         app = QApplication.instance()
         if app is not None:
@@ -641,10 +662,5 @@ class MainWindow(QMainWindow):
             window.close()  # a visit form keeps its draft in the ledger
         self._save_layout()
         self._shut_down_jobs()
-        # encrypted, rotated (7 days, 4 weeks); a window replaced after a restore hands over
-        problem = None if hasattr(self, "successor") or self.ledger is None \
-            else backups.backup_on_close(self.ledger)
-        if problem:
-            QMessageBox.warning(self, "自动备份", problem)
         session.close(self.ledger)
         super().closeEvent(event)

@@ -27,6 +27,7 @@ from ...domain.annual import year_total
 from ...domain.evaluation import FLAG_NAMES
 from ...domain.monitoring import measure_line, month_end, months_of, parse_period, period_of
 from ...domain.records import POOLS, STAT_STATUSES
+from ...domain.size_class import SIZE_NAMES, size_class
 from ...errors import UserError
 from ...paths import write_replacing
 from ...progress import Cancel, ImportCancelled, Job, Progress
@@ -68,6 +69,8 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in [
     FieldSpec("行业代码", "text", "国民经济行业代码"),
     FieldSpec("库别", "text", "当前所在库（基础信息库、培育库…；未入库）"),
     FieldSpec("统计状态", "text", "规上、规下、已退规"),
+    FieldSpec("规模", "text", "大型、中型、小型、微型（统计上大中小微型企业划分办法：上年营业收入和最近一月从业人员；"
+                              "上年无数据时按本年累计折算全年）"),
     FieldSpec("责任单位", "text", "包联的责任单位"),
     FieldSpec("联系干部", "text", "包联干部"),
     FieldSpec("法定代表人", "text", "法定代表人"),
@@ -104,7 +107,11 @@ PERIOD_WORDS = ("本月", "上月", "上年同月", "累计", "上年同期", "�
 GROWTH_WORDS = ("本月", "累计")
 UNITS = {"money": ("万元", "元"), "electricity_kwh": ("千瓦时", "万千瓦时"), "employees": ("人",)}
 FILTERS = {"乡镇": "乡镇名称或代码", "库别": "库名或“规上”", "统计状态": "规上、规下、已退规",
+           "规模": "大型、中型、小型、微型（同“规模”字段的划分；缺营业收入或从业人员的企业不列入）",
            "责任单位": "责任单位名称", "提示": "有提示、当月未报以外的规则提示，如退规风险"}
+# 规模 as written in a filter: 大型 or 大, the code too
+SIZE_WORDS = {**{v: k for k, v in SIZE_NAMES.items()}, **{v[0]: k for k, v in SIZE_NAMES.items()},
+              **{k: k for k in SIZE_NAMES}}
 
 
 def field_help() -> list[tuple[str, str, str]]:
@@ -189,8 +196,9 @@ class Scope:
     statuses: set[str] = field(default_factory=set)
     departments: set[str] = field(default_factory=set)
     flags: set[str] = field(default_factory=set)
+    sizes: set[str] = field(default_factory=set)
 
-    def keeps(self, e: dict, flags: set[str]) -> bool:
+    def keeps(self, e: dict, flags: set[str], size: str | None = None) -> bool:
         if self.townships and e["township_code"] not in self.townships:
             return False
         if self.pools and e["pool"] not in self.pools and not ("above_scale" in self.pools
@@ -201,6 +209,8 @@ class Scope:
         if self.departments and e["department_id"] not in self.departments:
             return False
         if self.flags and not (flags & self.flags or ("any" in self.flags and flags)):
+            return False
+        if self.sizes and size not in self.sizes:
             return False
         return True
 
@@ -226,6 +236,10 @@ def resolve_scope(ledger: Ledger, filters: list[tuple[str, str]], where: str) ->
                     scope.statuses.add(STATUS_WORDS[value])
                 elif key == "责任单位":
                     scope.departments.add(resolve_department(ledger, value)[0] or "")
+                elif key == "规模":
+                    if value not in SIZE_WORDS:
+                        raise UserError(f"规模“{value}”无效，应为：{'、'.join(SIZE_NAMES.values())}")
+                    scope.sizes.add(SIZE_WORDS[value])
                 else:
                     code = resolve_flag(value) or ""
                     if code == "unreported":
@@ -243,6 +257,7 @@ class Book:
     def __init__(self, ledger: Ledger, year: int, month: int, today: date, extra_years: set[int],
                  need_flags: bool, cancelled: Callable[[], bool] | None = None):
         self.year, self.month, self.today = year, month, today
+        self.sizes: dict[str, str | None] = {}
         self.enterprises = ledger.rows(
             "SELECT e.*, t.name AS township, d.name AS department FROM enterprises e"
             " LEFT JOIN townships t ON t.code = e.township_code LEFT JOIN departments d ON d.id = e.department_id"
@@ -273,6 +288,24 @@ class Book:
 
     def flag_codes(self, ent: str) -> set[str]:
         return {f.code for f in self.flags.get(ent, [])}
+
+    def size(self, ent: str) -> str | None:
+        """大中小微 (domain/size_class.py) from last year's revenue (this year's so far, made a
+        whole year, when last year has none) and the latest employees reported (this year up
+        to the form's month, else last year's months or annual figures)."""
+        if ent in self.sizes:
+            return self.sizes[ent]
+        revenue = self.amount(ent, "revenue", "上年")
+        if revenue is None:
+            so_far = [v for v in months_of(self.figures.get(ent, {}), self.year, "revenue")[:self.month]
+                      if v is not None]
+            revenue = round(sum(so_far) * 12 / len(so_far)) if so_far else None
+        figures = self.figures.get(ent, {})
+        reported = [v for v in months_of(figures, self.year, "employees")[:self.month] if v is not None] or \
+                   [v for v in months_of(figures, self.year - 1, "employees") if v is not None]
+        employees = reported[-1] if reported else self.annual.get((ent, self.year - 1), {}).get("employees")
+        found = self.sizes[ent] = size_class(employees, revenue)
+        return found
 
     # a measure's amount (integer yuan, kWh, people) for a period modifier
     def amount(self, ent: str, key: str, period: str) -> int | None:
@@ -345,6 +378,7 @@ def enterprise_value(book: Book, e: dict, serial: int, spec: Spec) -> FieldValue
             "乡镇代码": e["township_code"], "行业": division[1] if division else None,
             "行业代码": e["industry_code"], "库别": POOLS.get(e["pool"]),
             "统计状态": STAT_STATUSES.get(e["stat_status"]), "责任单位": e["department"],
+            "规模": SIZE_NAMES.get(book.size(e["id"]) or ""),
             "联系干部": e["liaison_cadre"], "法定代表人": e["legal_person"], "联系人": e["contact_person"],
             "联系电话": e["contact_phone"], "地址": e["address"],
             "提示": "；".join(f"{FLAG_NAMES.get(x.code, x.code)}：{x.text}" for x in book.flags.get(e["id"], [])),
@@ -422,7 +456,7 @@ def prepare(ledger: Ledger, template: Path | str, *, period: str | None = None, 
     chosen: dict[str, list[dict]] = {}
     for sheet, scope in scopes.items():
         chosen[sheet] = [e for e in book.enterprises if (township_code is None or e["township_code"] == township_code)
-                         and scope.keeps(e, book.flag_codes(e["id"]))]
+                         and scope.keeps(e, book.flag_codes(e["id"]), book.size(e["id"]) if scope.sizes else None)]
     first = next(iter(chosen.values()), None)
     everyone = [e for e in book.enterprises if township_code is None or e["township_code"] == township_code]
 

@@ -2,7 +2,9 @@
 
 Entries are written by the ledger itself (storage/ledger.py: one 修改台账 entry per
 transaction of a person's own changes, the entries a service asks for with
-``Ledger.audit``) into a hash chain per office (storage/audit.py). This service records an
+``Ledger.audit``) into a hash chain per copy of an office's ledger (its origin,
+storage/audit.py): two copies of one township's ledger each keep and send their own chain,
+and the county keeps each apart; a chain is named by office and copy (秀水镇（设备1a2b）). This service records an
 action, lists entries with a filter, verifies every office's chain (naming the first broken
 link: entry number, time, what is wrong) and exports the list to xlsx. `shengui audit
 list|verify|export` (cli/audit.py) and 设置 → 审计日志 (ui/settings/audit.py) use it.
@@ -29,6 +31,7 @@ IMPORT_SHEET, EXPORT_SHEET = chain.IMPORT_SHEET, chain.EXPORT_SHEET
 IMPORT_PACKAGE, EXPORT_PACKAGE = chain.IMPORT_PACKAGE, chain.EXPORT_PACKAGE
 PRINT, BACKUP, RESTORE = chain.PRINT, chain.BACKUP, chain.RESTORE
 USERS, KEYS, ENROL, REKEY, EXPORT_AUDIT = chain.USERS, chain.KEYS, chain.ENROL, chain.REKEY, chain.EXPORT_AUDIT
+TAKE_OVER_LOCK = chain.TAKE_OVER_LOCK
 
 
 @dataclass(frozen=True)
@@ -42,15 +45,31 @@ class Entry:
     action: str
     object: str
     detail: str
+    origin: str = ""  # the copy of the office's ledger that wrote it (its chain)
 
     @property
     def time_text(self) -> str:
         return self.at.replace("T", " ")[:19]
 
+    @property
+    def copy_text(self) -> str:
+        """The office, and the copy when it is not the ledger as made: 秀水镇（设备1a2b）."""
+        return copy_name(self.office, self.office_id, self.origin)
+
     def as_dict(self) -> dict:
-        return {"office_id": self.office_id, "no": self.no, "at": self.at, "time": self.time_text,
-                "office": self.office, "person": self.person, "action": self.action,
+        return {"office_id": self.office_id, "origin": self.origin, "no": self.no, "at": self.at,
+                "time": self.time_text, "office": self.office, "copy": self.copy_text,
+                "person": self.person, "action": self.action,
                 "object": self.object, "detail": self.detail}
+
+
+def copy_name(office: str, office_id: str, origin: str | None, *, several: bool = False) -> str:
+    """A chain as people read it: the office, with the copy of its ledger (设备 and the first
+    four characters of its origin) when that is not the ledger as made; 原台账 for the
+    ledger as made when `several` copies are listed."""
+    if origin and origin != office_id:
+        return f"{office}（设备{origin[:4]}）"
+    return f"{office}（原台账）" if several else office
 
 
 @dataclass(frozen=True)
@@ -95,7 +114,7 @@ def entries(ledger: Ledger, which: Filter | None = None) -> list[Entry]:
     if f.office:
         where.append("(office_id = ? OR office = ?)")
         params += [f.office, f.office]
-    sql = ("SELECT office_id, no, at, office, person, action, object, detail FROM audit_log"
+    sql = ("SELECT office_id, origin, no, at, office, person, action, object, detail FROM audit_log"
            + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY at DESC, id DESC")
     if f.limit:
         sql += f" LIMIT {int(f.limit)}"
@@ -110,21 +129,46 @@ def people(ledger: Ledger) -> list[str]:
 
 
 def offices(ledger: Ledger) -> list[dict]:
-    """The chains this ledger holds: {"office_id", "office", "entries"} (this office first)."""
-    rows = ledger.rows("SELECT office_id, count(*) AS entries, max(no) AS last FROM audit_log"
-                       " GROUP BY office_id")
+    """The offices whose entries this ledger holds: {"office_id", "office", "entries"}
+    (this office first)."""
+    out: dict[str, dict] = {}
+    for c in copies(ledger):
+        o = out.setdefault(c["office_id"], {"office_id": c["office_id"], "office": c["office"],
+                                            "entries": 0})
+        o["entries"] += c["entries"]
+    return list(out.values())
+
+
+def copies(ledger: Ledger) -> list[dict]:
+    """The chains this ledger holds, one per copy of an office's ledger: {"office_id",
+    "origin", "office", "copy" (秀水镇（设备1a2b）), "entries", "mine" (this copy's own)};
+    this office first, its own copy first of all."""
+    rows = ledger.rows("SELECT office_id, origin, count(*) AS entries FROM audit_log"
+                       " GROUP BY office_id, origin")
     names = {r["id"]: r["name"] for r in ledger.rows("SELECT id, name FROM sites")}
-    out = [{"office_id": r["office_id"], "office": names.get(r["office_id"]) or ledger.scalar(
-        "SELECT office FROM audit_log WHERE office_id = ? ORDER BY no DESC LIMIT 1", (r["office_id"],)),
-        "entries": r["entries"]} for r in rows]
-    out.sort(key=lambda o: (o["office_id"] != ledger.site_id, o["office"] or ""))
+    per_office: dict[str, int] = {}
+    for r in rows:
+        per_office[r["office_id"]] = per_office.get(r["office_id"], 0) + 1
+    out = []
+    for r in rows:
+        office = names.get(r["office_id"]) or ledger.scalar(
+            "SELECT office FROM audit_log WHERE office_id = ? ORDER BY id DESC LIMIT 1", (r["office_id"],))
+        out.append({"office_id": r["office_id"], "origin": r["origin"], "office": office,
+                    "copy": copy_name(office or "", r["office_id"], r["origin"],
+                                      several=per_office[r["office_id"]] > 1),
+                    "entries": r["entries"],
+                    "mine": r["office_id"] == ledger.site_id and r["origin"] == ledger.origin_id})
+    out.sort(key=lambda o: (o["office_id"] != ledger.site_id, not o["mine"], o["office"] or "",
+                            o["origin"] != o["office_id"], o["origin"]))
     return out
 
 
 @dataclass
 class Verification:
-    """What verify() found: per office, its entry count and the first broken link."""
-    checked: list[dict] = field(default_factory=list)   # {"office", "entries", "problem"}
+    """What verify() found: per chain (a copy of an office's ledger), its entry count and
+    the first broken link."""
+    # {"office", "office_id", "origin", "copy", "entries", "problem"}
+    checked: list[dict] = field(default_factory=list)
     breaks: list[chain.Break] = field(default_factory=list)
 
     @property
@@ -136,11 +180,11 @@ class Verification:
         lines = []
         for c in self.checked:
             if c["problem"] is None:
-                lines.append(f"{c['office']}：{c['entries']}条记录，校验通过。")
+                lines.append(f"{c['copy']}：{c['entries']}条记录，校验通过。")
             else:
                 b = c["problem"]
                 when = f"（{b.at.replace('T', ' ')[:19]}）" if b.at else ""
-                lines.append(f"{c['office']}：审计日志在第{b.no}条{when}处断开：{b.what}。")
+                lines.append(f"{c['copy']}：审计日志在第{b.no}条{when}处断开：{b.what}。")
         if not lines:
             return "审计日志为空。"
         head = "审计日志校验通过。" if self.ok else "审计日志校验不通过：记录可能被改动、删除或插入。"
@@ -148,22 +192,28 @@ class Verification:
 
 
 def verify(ledger: Ledger) -> Verification:
-    """Check every office's chain; for each, the first broken link (number, time, what).
-    This office's chain is also checked against the newest entry it recorded (meta), so
-    removing the newest entries is found too."""
+    """Walk every chain (each copy of each office's ledger apart); for each, the first
+    broken link (number, time, what). The chains this ledger wrote itself are also checked
+    against the newest entry it recorded of each (meta), so removing the newest entries is
+    found too, even all of a chain's."""
     result = Verification()
-    for o in offices(ledger):
-        head = ledger.meta(chain.HEAD_KEY) if o["office_id"] == ledger.site_id else None
-        problem = chain.check_chain(o["office_id"], chain.chain(ledger.conn, o["office_id"]), head)
-        result.checked.append({"office": o["office"], "office_id": o["office_id"],
-                               "entries": o["entries"], "problem": problem})
+    heads = chain.heads(ledger.conn)
+    listed = copies(ledger)
+    for c in listed:
+        head = heads.pop(chain.head_key(c["origin"]), None) if c["office_id"] == ledger.site_id else None
+        problem = chain.check_chain(c["office_id"], chain.chain(ledger.conn, c["office_id"], c["origin"]),
+                                    head, c["origin"])
+        result.checked.append({**c, "problem": problem})
         if problem is not None:
             result.breaks.append(problem)
-    if not result.checked and ledger.meta(chain.HEAD_KEY):
-        problem = chain.check_chain(ledger.site_id or "", [], ledger.meta(chain.HEAD_KEY))
+    for key, head in heads.items():  # a chain of this ledger's own whose every entry is gone
+        origin = key.removeprefix(chain.HEAD_PREFIX)
+        problem = chain.check_chain(ledger.site_id or "", [], head, origin)
         if problem is not None:
-            result.checked.append({"office": "本单位", "office_id": ledger.site_id,
-                                   "entries": 0, "problem": problem})
+            name = copy_name("本单位", ledger.site_id or "", origin)
+            result.checked.append({"office": "本单位", "office_id": ledger.site_id, "origin": origin,
+                                   "copy": name, "entries": 0, "mine": origin == ledger.origin_id,
+                                   "problem": problem})
             result.breaks.append(problem)
     return result
 

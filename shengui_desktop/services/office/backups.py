@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 
 from ...errors import UserError, os_error_message
 from ...paths import write_replacing
-from ...progress import Cancel, Job, Progress
+from ...progress import Cancel, Cancelled, Job, Progress
 from ...storage import restore
 from ...storage.connection import DatabaseError
 from ...storage.keyslots import KeySlots, keys_path_for
@@ -141,6 +141,9 @@ def set_backup_folder(ledger: Ledger, folder: Path | str | None) -> Path:
         raise UserError(f"备份文件夹“{folder}”不是完整路径，请选择一个文件夹。")
     if path.exists() and not path.is_dir():
         raise UserError(f"“{path}”是一个文件，不是文件夹。")
+    problem = folder_problem(ledger.path, path)
+    if problem:
+        raise UserError(problem + "设置未改变。")
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = path / f".{ledger.path.name}.write-test"
@@ -151,6 +154,31 @@ def set_backup_folder(ledger: Ledger, folder: Path | str | None) -> Path:
     data = json.dumps({"folder": str(path)}, ensure_ascii=False)
     write_replacing(target, lambda tmp: tmp.write_text(data, encoding="utf-8"))
     return path
+
+
+def folder_problem(ledger_path: Path, folder: Path) -> str | None:
+    """Why `folder` cannot hold this ledger's backups (Chinese), or None: the folder the
+    ledger itself is in (its backups would lie among the ledger's own files: the key file,
+    the journal, the lock, and be taken for them), or a place inside a file."""
+    here = Path(ledger_path).resolve().parent
+    try:
+        chosen = Path(folder).resolve()
+    except OSError:
+        return f"备份文件夹“{folder}”无法访问。"
+    if chosen == here:
+        return (f"不能把台账所在的文件夹“{here}”本身作为备份文件夹：备份会与台账文件、密钥文件混在一起。"
+                f"请选择其他文件夹（最好在另一块磁盘或U盘上），或恢复默认的“{FOLDER}”子文件夹。")
+    for parent in (chosen, *chosen.parents):
+        if parent.exists() and not parent.is_dir():
+            return f"“{parent}”是一个文件，不能在其中建立备份文件夹。"
+    return None
+
+
+def folder_state(ledger_path: Path) -> dict:
+    """The 备份文件夹 setting as the window and `shengui backup folder` show it: {"folder",
+    "default" (the folder beside the ledger), "is_default"}."""
+    folder, default = backup_folder(ledger_path), default_backup_folder(ledger_path)
+    return {"folder": str(folder), "default": str(default), "is_default": folder == default}
 
 
 def describe(path: Path, ledger_path: Path | None = None) -> Backup:
@@ -451,9 +479,12 @@ def made_today(ledger_path: Path, today: date | None = None) -> bool:
     return any(b.made.date() == today for b in _auto_backups(ledger_path))
 
 
-def _quietly(ledger: Ledger, what: str) -> str | None:
+def _quietly(ledger: Ledger, what: str, progress: Progress | None = None,
+             cancel: Cancel = None) -> str | None:
     try:
-        auto_backup(ledger)
+        auto_backup(ledger, progress=progress, cancel=cancel)
+    except Cancelled:
+        raise  # the person chose to close without it: not a failure
     except UserError as e:
         return f"{what}未完成：{e}"
     except OSError as e:
@@ -463,13 +494,15 @@ def _quietly(ledger: Ledger, what: str) -> str | None:
     return None
 
 
-def backup_on_close(ledger: Ledger | None) -> str | None:
-    """The window closes: an automatic backup (encrypted, rotated). Never raises for a full
-    disk, a missing folder or a damaged file: returns what went wrong (Chinese) for the window
-    to show, None when it was made (or there is nothing to back up)."""
+def backup_on_close(ledger: Ledger | None, *, progress: Progress | None = None,
+                    cancel: Cancel = None) -> str | None:
+    """The window closes: an automatic backup (encrypted, rotated; the window runs it on the
+    worker, ui/main_window.py). Never raises for a full disk, a missing folder or a damaged
+    file: returns what went wrong (Chinese) for the window to show, None when it was made (or
+    there is nothing to back up). Cancelled (`cancel`) raises Cancelled, leaving no backup."""
     if ledger is None or ledger.path is None:
         return None
-    return _quietly(ledger, "关闭时的自动备份")
+    return _quietly(ledger, "关闭时的自动备份", progress, cancel)
 
 
 def daily_backup(ledger: Ledger | None, today: date | None = None) -> str | None:

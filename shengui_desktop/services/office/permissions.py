@@ -54,6 +54,8 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "targets": ("设置目标任务", COUNTY),
     "enrolment": ("登记乡镇或更换乡镇的密钥", COUNTY),
     "townships": ("新增、改名或合并乡镇和部门", COUNTY),
+    "form_templates": ("下发或撤回报表模板、修改截止日期", COUNTY),
+    "form_returns": ("标记报表已填报或已报送", CLERKS),
 }
 
 

@@ -25,6 +25,7 @@ from ...storage import audit as audit_chain
 from ...storage import files
 from ...storage.connection import RESTORE_ADVICE, DatabaseError, database_error
 from ...storage.keyslots import KeySlots, keys_path_for
+from ...storage.lock import LedgerInUse, holder_text, takeover_question
 from . import audit
 
 if TYPE_CHECKING:
@@ -98,7 +99,8 @@ sleep: Callable[[float], None] = time.sleep
 
 def unlock(path: Path, *, password: str | None = None, user: str | None = None,
            recovery_code: str | None = None, on_wait: Callable[[float, int], None] | None = None,
-           now: Callable[[], float] | None = None, wait: Callable[[float], None] | None = None) -> Ledger:
+           now: Callable[[], float] | None = None, wait: Callable[[float], None] | None = None,
+           take_over_lock: dict | None = None) -> Ledger:
     """Open the ledger with a user's password or, when one is given, the recovery code.
 
     Without a user, every user's password slot is tried. A wrong password or recovery code
@@ -110,6 +112,10 @@ def unlock(path: Path, *, password: str | None = None, user: str | None = None,
     failures)` is told before; the window counts down instead and calls this when it is over).
     `now` and `wait` replace the module's `clock` and `sleep` for one call.
     The opened ledger's `failed_unlocks` is how many wrong passwords came before it.
+
+    A lock another computer holds raises LedgerInUse with `elsewhere` and its `holder`;
+    `take_over_lock`: that holder, after the person confirmed taking it over
+    (takeover_question): the lock is taken and the takeover recorded in the audit log.
     """
     path = Path(path)
     now = now or clock
@@ -119,7 +125,8 @@ def unlock(path: Path, *, password: str | None = None, user: str | None = None,
             on_wait(remaining, failed_attempts(path)[0])
         (wait or sleep)(remaining)
     try:
-        ledger = files.open_ledger(path, passphrase=password, user=user, recovery_code=recovery_code)
+        ledger = files.open_ledger(path, passphrase=password, user=user, recovery_code=recovery_code,
+                                   take_over_lock=take_over_lock)
     except WrongPassphrase:
         if path.exists():
             _record(path, failed_attempts(path)[0] + 1, now())
@@ -134,6 +141,10 @@ def unlock(path: Path, *, password: str | None = None, user: str | None = None,
     ledger.failed_unlocks = failures
     # held until the session records something or ends well (the counted failures go then)
     audit.note_unlock(ledger, audit_chain.read_failures(path))
+    taken = getattr(ledger.writer_lock, "taken_over", None)
+    if taken:
+        ledger.hold_audit([(audit.TAKE_OVER_LOCK, str(taken.get("host") or "未知"),
+                            f"另一台电脑持有的台账锁被强制接管（{holder_text(taken)}）", audit_chain.now_text())])
     return ledger
 
 
@@ -190,5 +201,5 @@ def close(ledger: Ledger | None) -> None:
         ledger.close()
 
 
-__all__ = ["RESTORE_ADVICE", "users", "unlock", "is_database_error", "database_message", "change_password", "reset_password",
+__all__ = ["RESTORE_ADVICE", "LedgerInUse", "takeover_question", "users", "unlock", "is_database_error", "database_message", "change_password", "reset_password",
            "worker_connection", "close"]

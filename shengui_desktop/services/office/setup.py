@@ -39,8 +39,10 @@ def check_area_code(role: str, area_code: str) -> None:
 
 
 def init_office(path: Path, *, role: str, name: str, area_code: str, admin_user: str,
-                password: str, display_name: str | None = None) -> tuple[Ledger, str]:
-    """Create the office's ledger and signing/encryption keys; returns (ledger, recovery code)."""
+                password: str, display_name: str | None = None,
+                site_id: str | None = None) -> tuple[Ledger, str]:
+    """Create the office's ledger and signing/encryption keys; returns (ledger, recovery code).
+    `site_id`: given by a county's starter package (services/office/starter.py), else new."""
     name = checked_name(name, "单位名称", "office")
     if not name:
         raise UserError("单位名称不能为空")
@@ -48,7 +50,7 @@ def init_office(path: Path, *, role: str, name: str, area_code: str, admin_user:
     admin_user = checked_user_name(admin_user)
     ledger, recovery = create_ledger(path, role=role, name=name, area_code=area_code,
                                      admin_user=admin_user, password=password,
-                                     display_name=display_name)
+                                     display_name=display_name, site_id=site_id)
     sign_key = Ed25519PrivateKey.generate()
     sign_private = base64.b64encode(sign_key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw,

@@ -1,22 +1,28 @@
-"""一表通 (#22): choose a form template (.xlsx with {{字段}} placeholders), check it against the
-ledger — every problem named by its cell, or the first rows as they will be filled —, then fill
-it on the worker and save it as .xlsx. 生成空白模板 writes a ready form with its 字段说明 sheet;
-字段说明 lists the fields here. All of it is services/excel/forms.py."""
+"""一表通 (#22): two tabs. 收到的报表 (a township) or 下发的报表 (the county) is board.py: the
+templates the county sends in its packages, their due dates and who has reported them.
+按模板填写: choose a form template (.xlsx with {{字段}} placeholders) — a file, or a received
+one (填写此表) —, check it against the ledger — every problem named by its cell, or the first
+rows as they will be filled —, then fill it on the worker and save it as .xlsx or PDF (a
+received one is then 已填报). 生成空白模板 writes a ready form with its 字段说明 sheet; 字段说明
+lists the fields here. All of it is services/excel/forms.py and form_templates.py."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog,
                                QHBoxLayout, QHeaderView, QLabel, QListWidget, QMessageBox, QPushButton, QSplitter,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
+from ...services.excel import form_templates
 from ...services.excel.forms import FormCheck, check_form, field_help, fill_form, print_form, write_blank_template
 from ...services.ledger import reference
 from ..common import ask_save_file, chinese_labels, guarded
 from ..jobs import JobRunner, core_progress, run_with_progress
+from .board import FormsBoard, period_text
 
 XLSX_FILTER = "Excel文件 (*.xlsx)"
 PDF_FILTER = "PDF文件 (*.pdf)"
@@ -85,6 +91,8 @@ class FormsPage(QWidget):
         self.filling = False
         self.generation = 0  # a check's answer for an earlier choice is dropped
         self.last_saved: str = ""
+        self.received: form_templates.FormItem | None = None  # the county's template being filled
+        self.folder: tempfile.TemporaryDirectory | None = None  # where a received template is put
         ledger, today = window.ledger, window.today
 
         title = QLabel("一表通")
@@ -157,13 +165,26 @@ class FormsPage(QWidget):
         splitter.addWidget(self.preview)
         splitter.setChildrenCollapsible(False)
 
+        self.board = FormsBoard(window)
+        self.board.fill_requested.connect(self.load_received)
+        self.board.send_requested.connect(self.send_template)
+        window.bus.changed.connect(self._changed)
+        fill_tab = QWidget()
+        fill_layout = QVBoxLayout(fill_tab)
+        fill_layout.setContentsMargins(0, 6, 0, 0)
+        fill_layout.addLayout(top)
+        fill_layout.addLayout(bar)
+        fill_layout.addWidget(self.summary)
+        fill_layout.addWidget(splitter, 1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.board, "下发的报表" if self.board.county else "收到的报表")
+        self.tabs.addTab(fill_tab, "按模板填写")
+        self.fill_tab = fill_tab
+
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(note)
-        layout.addLayout(top)
-        layout.addLayout(bar)
-        layout.addWidget(self.summary)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.tabs, 1)
         self.update_buttons()
 
     # -- choices ---------------------------------------------------------------------------
@@ -182,11 +203,65 @@ class FormsPage(QWidget):
         self.choose_button.setEnabled(not busy)
 
     def choose_template(self) -> None:
-        path = ask_template(self, str(Path(self.template).parent) if self.template else "")
+        path = ask_template(self, str(Path(self.template).parent) if self.template and not self.received else "")
         if path:
+            self.received = None
             self.set_template(path)
 
+    # -- the county's templates ------------------------------------------------------------------
+    def _changed(self, tables: set, _enterprise_ids: set) -> None:
+        """A sync import (or another page) changed what the board lists."""
+        if not tables or tables & {"form_templates", "form_returns", "visits", "issues"}:
+            self.board.reload()
+
+    def show_form(self, form_id: str) -> None:
+        """The received or sent form `form_id` chosen on the first tab (from the home page)."""
+        self.board.reload()
+        self.tabs.setCurrentWidget(self.board)
+        self.board.select(form_id)
+
+    def load_received(self, form_id: str) -> None:
+        """填写此表: the received template on the fill tab, its period chosen, checked."""
+        form = next((f for f in self.board.forms if f.id == form_id), None)
+        if form is None:
+            return
+        if self.folder is None:
+            self.folder = tempfile.TemporaryDirectory(prefix="shengui-forms-")
+        target = Path(self.folder.name) / form_id / form.file_name
+        if guarded(self, lambda: form_templates.save_template(self.main.ledger, form_id, target),
+                   "无法打开报表模板") is None:
+            return
+        self.received = form
+        if form.period:
+            year, month = int(form.period[:4]), int(form.period[5:] or 12) if len(form.period) > 4 else 12
+            self.month.blockSignals(True)
+            self.month.setDate(QDate(year, month, 1))
+            self.month.blockSignals(False)
+        self.set_template(str(target))
+        self.path_label.setText(f"县级下发：{form.name}（{form.department}，截止{form.due_date}，"
+                                f"期间：{period_text(form.period)}）")
+
+    def send_template(self, values: dict) -> None:
+        """下发: checked and stored on the worker (a 2 MB template takes a moment to read)."""
+        today = self.main.today
+
+        def work(ledger, _progress, _cancelled):
+            return form_templates.send_template(ledger, values["path"], department=values["department"],
+                                                due=values["due"], name=values["name"], period=values["period"],
+                                                to=values["to"], today=today)
+
+        def done(info: dict) -> None:
+            self.board.changed()
+            self.board.select(info["id"])
+            self.main.statusBar().showMessage(
+                f"已下发“{info['name']}”（截止{info['due_date']}），随下次导出的同步包送达"
+                f"{'、'.join(info['to']) or '全部乡镇'}", 15000)
+
+        run_with_progress(self, self.runner, self.main.ledger, work, "正在检查并下发报表模板…", done,
+                          lambda m: QMessageBox.warning(self, "报表模板未下发", m))
+
     def set_template(self, path: str) -> None:
+        self.tabs.setCurrentWidget(self.fill_tab)
         self.template = path
         self.path_label.setText(path)
         self.path_label.setToolTip(path)
@@ -266,10 +341,13 @@ class FormsPage(QWidget):
         check = self.check
         if not check or not check.ok:
             return
-        stem = Path(self.template).stem
+        received = self.received
+        stem = received.name if received else Path(self.template).stem
         year, month = check.period.split("-")
         suffix = ".pdf" if pdf else ".xlsx"
-        suggested = str(Path(self.template).with_name(f"{stem}（{check.unit}{int(year)}年{int(month)}月）{suffix}"))
+        folder = Path(self.last_saved).parent if received and self.last_saved else \
+            Path.home() if received else Path(self.template).parent
+        suggested = str(folder / f"{stem}（{check.unit}{int(year)}年{int(month)}月）{suffix}")
         out = ask_output(self, "保存打印版（PDF）" if pdf else "保存填好的报表", suggested)
         if not out:
             return
@@ -278,6 +356,9 @@ class FormsPage(QWidget):
         make = print_form if pdf else fill_form
 
         def work(ledger, progress, cancelled):
+            if received is not None:  # then 已填报
+                return form_templates.fill_received(ledger, received.id, out, period=period, today=today,
+                                                    progress=core_progress(progress), cancel=cancelled)
             return make(ledger, template, out, period=period, township=township, today=today,
                         progress=core_progress(progress), cancel=cancelled)
 
@@ -289,6 +370,9 @@ class FormsPage(QWidget):
             self.last_saved = info["path"]
             ended()
             message = f"已填写报表（企业{info['rows']}户），保存到：{info['path']}"
+            if received is not None:
+                message += "；报表状态：已填报（交给下发部门后，在“收到的报表”中标记已报送）"
+                self.board.changed()
             self.summary.setText(message)
             self.main.statusBar().showMessage(message, 15000)
 
@@ -305,6 +389,7 @@ class FormsPage(QWidget):
         if not out:
             return
         if guarded(self, lambda: write_blank_template(out)) is not None:
+            self.received = None
             self.set_template(out)
 
     def show_fields(self) -> None:

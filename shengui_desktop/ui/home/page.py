@@ -18,11 +18,12 @@ from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPus
 from ...domain.evaluation import FLAG_NAMES
 from ...domain.records import POOLS, STAT_STATUSES
 from ...services import policy
+from ...services.excel import form_templates
 from ...services.ledger import visits
 from ...services.policy.targets import TargetTable, target_tables
 from ..charts import Bar, BarChart, FunnelChart, Stage
 from ..jobs import JobRunner
-from .calendar import MonthGrid
+from .calendar import DueFormsList, MonthGrid
 from ..ledger.index import POOL, STAT
 from ..ledger.page import NO_ENTERPRISES, NO_ENTERPRISES_TOWNSHIP
 
@@ -41,6 +42,7 @@ def home_stats(today):
             "issues": visits.issue_counts(ledger, today.isoformat()),
             "targets": target_tables(ledger, today.year),
             "reminders": policy.calendar_reminders(ledger, today),
+            "forms": form_templates.due_forms(ledger, today),  # 待填报表 (#22)
         }
     return work
 
@@ -323,3 +325,18 @@ class HomePage(QWidget):
             label.linkActivated.connect(lambda _href, p=page, f=filters: self.go(p, f))
             layout.addWidget(label)
             self.links[f"calendar:{r.code}"] = label
+        forms = self.stats.get("forms") or []
+        self.month.set_due(forms)
+        self.due_forms = None
+        if forms:
+            self.due_forms = DueFormsList(self.window_.today)
+            self.due_forms.set_forms(forms)
+            self.due_forms.opened.connect(self._open_form)
+            layout.addWidget(self.due_forms)
+
+    def _open_form(self, form_id: str) -> None:
+        """A form of 待填报表: the 一表通 page with it chosen."""
+        self.navigate.emit(self.page_name("forms_page") or "一表通", {})
+        forms_page = getattr(self.window_, "forms_page", None)
+        if forms_page is not None and hasattr(forms_page, "show_form"):
+            forms_page.show_form(form_id)

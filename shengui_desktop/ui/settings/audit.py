@@ -36,7 +36,7 @@ class AuditTab(QWidget):
         self.busy = False
         self.pending = False  # the filter changed while the worker was busy: list again
         self.loaded = False
-        self.broken: set[tuple[str, int]] = set()
+        self.broken: set[tuple[str, str, int]] = set()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
 
@@ -101,12 +101,13 @@ class AuditTab(QWidget):
 
         self.model = DictTableModel([
             Column("time", "时间", width=140),
-            Column("office", "单位", width=105),
+            Column("copy", "单位", width=150),  # 秀水镇（设备1a2b）: the copy whose chain
             Column("person", "人员", width=75),
             Column("action", "操作", width=80),
             Column("object", "对象", width=170),
             Column("detail", "详情", width=330),
-        ], self, row_brush=lambda r: BROKEN_BRUSH if (r["office_id"], r["no"]) in self.broken else None)
+        ], self, row_brush=lambda r: BROKEN_BRUSH if (r["office_id"], r["origin"], r["no"]) in self.broken
+           else None)
         self.table = make_table(self.model, empty="正在读取审计日志…")
         self.table.horizontalHeader().setStretchLastSection(True)
         layout.addWidget(self.table, 1)
@@ -202,7 +203,8 @@ class AuditTab(QWidget):
                           on_error=self._failed)
 
     def _verified(self, result) -> None:
-        self.broken = {(b.office_id, b.no) for b in result.breaks}
+        # each copy of an office's ledger has its own chain: a break marks its entry only
+        self.broken = {(b.office_id, b.origin, b.no) for b in result.breaks}
         self.result.setStyleSheet("color: #2e7d32;" if result.ok else
                                   "color: #b00020; font-weight: bold;")
         self.result.setText(result.message)

@@ -41,8 +41,17 @@ class BackupsTab(QWidget):
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.folder_button = QPushButton("打开备份文件夹")
         self.folder_button.clicked.connect(self.open_folder)
+        # 备份文件夹: where the backups (立即备份, daily, on close) go; an administrator's setting
+        self.change_folder_button = QPushButton("更改…")
+        self.change_folder_button.setToolTip("选择备份存放的文件夹（最好在另一块磁盘或U盘上）；此前的备份留在原处")
+        self.change_folder_button.clicked.connect(self.change_folder)
+        self.default_folder_button = QPushButton("恢复默认")
+        self.default_folder_button.setToolTip("备份改回存入台账旁的backups文件夹")
+        self.default_folder_button.clicked.connect(self.default_folder)
         top = QHBoxLayout()
         top.addWidget(self.folder_label, 1)
+        top.addWidget(self.change_folder_button)
+        top.addWidget(self.default_folder_button)
         top.addWidget(self.folder_button)
         layout.addLayout(top)
         row = QHBoxLayout()  # the actions above the list
@@ -61,7 +70,8 @@ class BackupsTab(QWidget):
         self.restore_button.clicked.connect(self.restore_selected)
         self.other_button.clicked.connect(self.restore_other)
         for b in (self.backup_button, self.usb_button, self.restore_button, self.other_button,
-                  self.folder_button, self.verify_button):
+                  self.folder_button, self.verify_button, self.change_folder_button,
+                  self.default_folder_button):
             b.setMinimumHeight(30)
         row.addWidget(self.backup_button)
         row.addWidget(self.usb_button)
@@ -99,8 +109,10 @@ class BackupsTab(QWidget):
     # -- the list ------------------------------------------------------------------------
     def refresh(self) -> None:
         path = self.window_.ledger.path
-        folder = backups.backup_folder(path)
-        self.folder_label.setText(f"备份文件夹：{folder}")
+        state = backups.folder_state(path)
+        self.folder_state = state
+        self.folder_label.setText(f"备份文件夹：{state['folder']}" + (
+            "（默认）" if state["is_default"] else f"（已更改；默认为 {state['default']}）"))
         found = backups.list_backups(path)
         self.model.set_rows([{"made": b.made_text, "kind": b.kind_name, "size": b.size_text,
                               "name": b.path.name, "backup": b} for b in found])
@@ -123,11 +135,36 @@ class BackupsTab(QWidget):
         tip = "" if admin else "只有管理员可以从备份恢复台账"
         self.restore_button.setToolTip(tip or "先在列表中选择一份备份")
         self.other_button.setToolTip(tip)
+        self.change_folder_button.setEnabled(idle and admin)
+        self.default_folder_button.setEnabled(idle and admin and not self.folder_state["is_default"])
+        if not admin:
+            for b in (self.change_folder_button, self.default_folder_button):
+                b.setToolTip("只有管理员可以设置备份文件夹")
 
     def say(self, text: str, colour: str = "") -> None:
         self.status.setText(text)
         self.status.setStyleSheet(f"color: {colour};" if colour else "")
         self.status.setVisible(bool(text))
+
+    def change_folder(self) -> None:
+        """更改…: a folder chosen; refused (unwritable, the ledger's own folder) with a
+        sentence, the setting unchanged."""
+        chosen = ask_backup_folder(self, self.folder_state["folder"])
+        if chosen:
+            self._set_folder(chosen)
+
+    def default_folder(self) -> None:
+        self._set_folder(None)
+
+    def _set_folder(self, folder: str | None) -> None:
+        try:
+            now = backups.set_backup_folder(self.window_.ledger, folder)
+        except UserError as e:
+            self.say(str(e), "#b00020")
+            QMessageBox.warning(self, "备份文件夹", str(e))
+            return
+        self.refresh()
+        self.say(f"备份文件夹已{'恢复为默认' if folder is None else '改为'}：{now}。此前的备份留在原处。", "#2e7d32")
 
     def open_folder(self) -> None:
         folder = backups.backup_folder(self.window_.ledger.path)
@@ -316,6 +353,17 @@ class BackupsTab(QWidget):
         fresh = reopen_window(self.window_, ledger)
         fresh.show_page("设置")
         QMessageBox.warning(fresh, "恢复失败", f"{message}\n恢复前的台账另存在“{kept}”。")
+
+
+def ask_backup_folder(parent: QWidget, current: str) -> str:
+    """The new 备份文件夹; '' when cancelled. Tests replace it."""
+    dialog = QFileDialog(parent, "选择备份文件夹", current)
+    dialog.setFileMode(QFileDialog.FileMode.Directory)
+    dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+    chinese_labels(dialog, "选择")
+    if dialog.exec() == QFileDialog.DialogCode.Accepted and dialog.selectedFiles():
+        return dialog.selectedFiles()[0]
+    return ""
 
 
 def ask_folder(parent: QWidget) -> str:

@@ -4,6 +4,11 @@ Key derivation (Argon2id) and migrating a big ledger can take a second or more, 
 unlock runs on a worker. Wrong passwords lock the button for a growing while, 1, 2, 4 … 30
 seconds (services/office/session.py counts them beside the ledger, so closing the program
 does not reset it); a QTimer counts down, the GUI never sleeps.
+
+A lock another computer holds (a ledger on a shared folder or a USB stick, left by a laptop
+that crashed) is named in the message, and 强制接管 is offered after a confirmation naming
+that computer, its process and since when, and the risk (storage/lock.py); the takeover is
+recorded in the audit log.
 """
 
 from __future__ import annotations
@@ -20,6 +25,24 @@ from ...services import sync as sync_service
 from ...services.office import session
 from ..common import APP_TITLE
 from ..jobs import JobRunner
+
+
+class LockedElsewhere:
+    """The worker's answer when another computer holds the ledger's lock."""
+
+    def __init__(self, holder: dict, message: str):
+        self.holder, self.message = holder, message
+
+
+def ask_take_over(parent, holder: dict) -> bool:
+    """强制接管 / 取消 (取消 the default), the question naming host, process, time and risk."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "强制接管台账锁", session.takeover_question(holder),
+                      QMessageBox.StandardButton.NoButton, parent)
+    yes = box.addButton("强制接管", QMessageBox.ButtonRole.DestructiveRole)
+    no = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(no)
+    box.exec()
+    return box.clickedButton() is yes
 
 
 class UnlockDialog(QDialog):
@@ -75,7 +98,7 @@ class UnlockDialog(QDialog):
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setText("打开")
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self.try_unlock)
+        self.buttons.accepted.connect(lambda: self.try_unlock())
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.password.setFocus()
@@ -87,7 +110,7 @@ class UnlockDialog(QDialog):
         self.password.setEnabled(not on)
         (self.recovery if on else self.password).setFocus()
 
-    def try_unlock(self) -> None:
+    def try_unlock(self, take_over: dict | None = None) -> None:
         if not self.ok.isEnabled():
             return
         self.ok.setEnabled(False)
@@ -97,13 +120,28 @@ class UnlockDialog(QDialog):
         password = self.password.text()
 
         def work(_ledger, _progress, _cancelled):
-            if code:
-                return session.unlock(path, recovery_code=code)
-            return session.unlock(path, password=password, user=user)
+            try:
+                if code:
+                    return session.unlock(path, recovery_code=code, take_over_lock=take_over)
+                return session.unlock(path, password=password, user=user, take_over_lock=take_over)
+            except session.LedgerInUse as e:
+                if e.elsewhere:
+                    return LockedElsewhere(e.holder, str(e))
+                raise
 
         self.runner.start(None, work, name="unlock", on_done=self._opened, on_error=self._failed)
 
+    def _locked_elsewhere(self, found: LockedElsewhere) -> None:
+        self.message.setText(found.message)
+        self.ok.setEnabled(True)
+        self.adjustSize()
+        if ask_take_over(self, found.holder):
+            self.try_unlock(take_over=found.holder)
+
     def _opened(self, ledger) -> None:
+        if isinstance(ledger, LockedElsewhere):
+            self._locked_elsewhere(ledger)
+            return
         self.ledger = ledger
         self.failures = 0  # the window says how many came before (session.failed_before)
         if self.use_recovery.isChecked():

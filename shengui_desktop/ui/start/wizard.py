@@ -1,7 +1,9 @@
-"""First-run wizard: either a new ledger (role, office, administrator, certificate or
-profile, recovery code) or, on a new computer, a ledger restored from a backup file (choose
-the file, confirm what will be created, the password of the time of the backup or the
-recovery code, progress, open). Both do their work through services/office/ on the worker."""
+"""First-run wizard: a new ledger (role, office, administrator, certificate or profile,
+recovery code); on a new computer, a ledger restored from a backup file (choose the file,
+confirm what will be created, the password of the time of the backup or the recovery code,
+progress, open); or a township's ledger from the county's starter package (the file and its
+code, what it holds, administrator, progress, recovery code: ui/start/starter.py). All do
+their work through services/office/ on the worker."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from ...services.office.setup import ROLES, check_area_code, check_county_certif
 from ..common import APP_TITLE
 from ..jobs import JobRunner
 from .restore import RestorePage
+from .starter import StarterDonePage, StarterPage
 
 MIN_PASSWORD = 8
 
@@ -37,7 +40,8 @@ def password_strength(password: str) -> tuple[int, str]:
 
 
 class StartPage(QWizardPage):
-    """新建台账, or 从备份恢复 when this computer replaces one whose ledger was backed up."""
+    """新建台账, 从县里的初始包开始 (a new township the county prepared), or 从备份恢复 when
+    this computer replaces one whose ledger was backed up."""
 
     def __init__(self, path: Path):
         super().__init__()
@@ -47,13 +51,17 @@ class StartPage(QWizardPage):
         self.new_button = QRadioButton("新建台账")
         self.new_button.setChecked(True)
         new_note = QLabel("第一次使用本程序：设置本单位、管理员和密码，生成新的加密台账。")
+        self.starter_button = QRadioButton("从县里的初始包开始（乡镇）")
+        starter_note = QLabel("县里已为本乡镇制作了初始包（.sgstart 文件）并给了初始码：县级证书、本乡镇名称"
+                              "和代码、政策配置和本乡镇的企业一次导入，不必手工填写和交换证书。")
         self.restore_button = QRadioButton("从备份恢复台账")
         restore_note = QLabel("原来的电脑坏了或换了新电脑：用U盘上的台账备份（.sgdb 文件及其旁边的"
                               " .keys 密钥文件）和备份时的密码或恢复码，在本机恢复台账。")
-        for note in (new_note, restore_note):
+        for note in (new_note, starter_note, restore_note):
             note.setWordWrap(True)
             note.setStyleSheet("color: #555; margin-left: 22px; margin-bottom: 10px;")
-        for w in (self.new_button, new_note, self.restore_button, restore_note):
+        for w in (self.new_button, new_note, self.starter_button, starter_note,
+                  self.restore_button, restore_note):
             layout.addWidget(w)
         where = QLabel(f"台账将保存在：{path}")
         where.setWordWrap(True)
@@ -66,6 +74,8 @@ class StartPage(QWizardPage):
         wizard = self.wizard()
         if wizard is None:
             return -1
+        if self.starter_button.isChecked():
+            return wizard.STARTER
         return wizard.RESTORE if self.restore_button.isChecked() else wizard.OFFICE
 
 
@@ -156,6 +166,18 @@ class AdminPage(QWizardPage):
             return False
         self.message.setText("")
         return True
+
+    def initializePage(self) -> None:  # noqa: N802
+        wizard = self.wizard()
+        from_starter = wizard is not None and wizard.start_page.starter_button.isChecked()
+        # from a starter package the next step creates the ledger: there is nothing else to ask
+        self.setButtonText(QWizard.WizardButton.NextButton, "创建台账" if from_starter else "下一步")
+
+    def nextId(self) -> int:  # noqa: N802
+        wizard = self.wizard()
+        if wizard is None:
+            return -1
+        return wizard.STARTER_DONE if wizard.start_page.starter_button.isChecked() else wizard.CONNECT
 
 
 class ConnectPage(QWizardPage):
@@ -312,7 +334,7 @@ def recovery_sheet_html(office: str, path: str, code: str) -> str:
 
 
 class SetupWizard(QWizard):
-    START, OFFICE, ADMIN, CONNECT, RECOVERY, RESTORE = range(6)  # page ids
+    START, OFFICE, ADMIN, CONNECT, RECOVERY, RESTORE, STARTER, STARTER_DONE = range(8)  # page ids
 
     def __init__(self, path: Path, parent=None):
         super().__init__(parent)
@@ -335,9 +357,12 @@ class SetupWizard(QWizard):
         self.connect_page = ConnectPage(self.office)
         self.recovery = RecoveryPage(self)
         self.restore_page = RestorePage(self)
+        self.starter_page = StarterPage(self)
+        self.starter_done = StarterDonePage(self)
         for page_id, page in ((self.START, self.start_page), (self.OFFICE, self.office),
                               (self.ADMIN, self.admin), (self.CONNECT, self.connect_page),
-                              (self.RECOVERY, self.recovery), (self.RESTORE, self.restore_page)):
+                              (self.RECOVERY, self.recovery), (self.RESTORE, self.restore_page),
+                              (self.STARTER, self.starter_page), (self.STARTER_DONE, self.starter_done)):
             self.setPage(page_id, page)
         self.setStartId(self.START)
 
@@ -359,11 +384,17 @@ class SetupWizard(QWizard):
 
         self.runner.start(None, work, name="create", on_done=on_done, on_error=on_error)
 
+    def print_recovery(self, parent, office: str, code: str) -> bool:
+        return print_recovery_sheet(parent, office, str(self.path), code)
+
     def reject(self) -> None:
         if self.restore_page.running():
             self.restore_page.cancel()  # the worker stops; nothing is left at the path
             return
-        if self.ledger is not None and self.currentPage() is self.recovery:
+        if self.starter_done.running():
+            self.starter_done.cancel()  # the same: the ledger is built aside, then removed
+            return
+        if self.ledger is not None and self.currentPage() in (self.recovery, self.starter_done):
             # The ledger exists; leaving without confirming the code is allowed but warned.
             from PySide6.QtWidgets import QMessageBox
             answer = QMessageBox.question(self, APP_TITLE, "台账已创建。确定不保存恢复码就退出吗？"

@@ -105,8 +105,9 @@ def import_files(ledger, paths: list[Path], accepted: dict[str, str], *, progres
     unknown: dict[str, dict] = {}
     for p, info in list(infos.items()):
         sender = info["sender"]
-        if not info["for_this_office"] or info["known_sender"] or sender["site_id"] in accepted:
-            continue
+        if not info["for_this_office"] or info["known_sender"] or info.get("by_starter") \
+                or sender["site_id"] in accepted:
+            continue  # known, set up from this county's starter package, or accepted
         if info["revoked"] or info["enrolled_as"]:
             continue  # refused on its own below: never a new office
         if info["certificate_problem"] or not info["fingerprint"]:
@@ -128,7 +129,8 @@ def import_files(ledger, paths: list[Path], accepted: dict[str, str], *, progres
         return out  # nothing applied until every new office is accepted or the user gives up
 
     together = [p for p, i in infos.items() if i["for_this_office"] and not i["enrolled_as"]
-                and not i["revoked"] and (i["known_sender"] or i["sender"]["site_id"] in accepted)]
+                and not i["revoked"] and (i["known_sender"] or i.get("by_starter")
+                                              or i["sender"]["site_id"] in accepted)]
     groups: list[tuple[list[Path], list[str] | None]] = []
     if together:
         groups.append((together, list(accepted.values()) or None))

@@ -18,6 +18,7 @@ from ..common import Column, DictTableModel, make_table, show_error
 from ..jobs import run_with_progress
 from . import flow
 from .devices import DevicesDialog
+from .packages import PackagesDialog
 from .enrol import EnrolDialog
 from .fingerprint import FingerprintView
 from .rekey import RekeyDialog
@@ -101,6 +102,10 @@ class TransferTab(QWidget):
         row = QHBoxLayout()
         self.export_button = QPushButton("导出同步包…")
         self.import_button = QPushButton("导入同步包…")
+        # the file names have codes only: this list shows each file's offices by name
+        self.stick_button = QPushButton("U盘中的同步包…")
+        self.stick_button.setToolTip("列出文件夹（U盘）中的同步包：发件、收件单位名称读自包内的签名清单，可选择导入")
+        self.stick_button.clicked.connect(self.show_packages)
         for b in (self.export_button, self.import_button):
             b.setMinimumHeight(34)
             b.setStyleSheet("font-size: 14px; padding: 0 16px;")
@@ -124,6 +129,7 @@ class TransferTab(QWidget):
         row.addWidget(self.full)
         row.addSpacing(30)
         row.addWidget(self.import_button)
+        row.addWidget(self.stick_button)
         row.addWidget(self.rekey_button)
         row.addStretch(1)
         if self.me["role"] == "county":
@@ -132,6 +138,20 @@ class TransferTab(QWidget):
             self.devices_button.clicked.connect(self.show_devices)
             row.addWidget(self.devices_button)
         return row
+
+    def show_packages(self) -> PackagesDialog:
+        """U盘中的同步包: the last folder's packages by their offices' names; 导入所选 imports."""
+        dialog = PackagesDialog(self.main.ledger, Path(self._last_dir()), self._import_chosen, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        self.packages_dialog = dialog
+        return dialog
+
+    def _import_chosen(self, paths: list[Path]) -> None:
+        if self.busy:
+            return
+        self._remember_dir(paths[0].parent)
+        self.import_files(paths)
 
     def show_devices(self) -> DevicesDialog:
         """台账副本: the townships' devices, an abandoned one retired there."""
@@ -171,8 +191,8 @@ class TransferTab(QWidget):
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
-        for w in (self.export_button, self.import_button, self.cert_button, self.rotate_button,
-                  self.rekey_button):
+        for w in (self.export_button, self.import_button, self.stick_button, self.cert_button,
+                  self.rotate_button, self.rekey_button):
             w.setEnabled(not busy)
 
     def show_result(self, text: str) -> None:

@@ -12,8 +12,10 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QGroupBox
                                QVBoxLayout, QWidget)
 
 from ...services import policy
+from ...services.office import permissions
 from ...services.ledger import reference, townships
 from ..common import APP_TITLE, Column, DictTableModel, guarded, make_table
+from ..permits import guard
 
 
 class TownshipDialog(QDialog):
@@ -81,7 +83,7 @@ class TownshipsPage(QWidget):
         towns_box = QGroupBox("乡镇" if self.county else "本乡镇")
         towns = QVBoxLayout(towns_box)
         towns.addWidget(self.township_table)
-        self.add_town = self.rename = self.merge = None
+        self.add_town = self.rename = self.merge = self.starter_button = None
         if self.county:
             self.add_town = QPushButton("添加乡镇…")
             self.rename = QPushButton("改名…")
@@ -90,7 +92,12 @@ class TownshipsPage(QWidget):
             self.add_town.clicked.connect(self.add_township)
             self.rename.clicked.connect(self.rename_selected)
             self.merge.clicked.connect(self.merge_selected)
-            towns.addLayout(self._row(self.add_town, self.rename, self.merge))
+            self.starter_button = QPushButton("制作乡镇初始包…")
+            self.starter_button.setToolTip("为尚未建账的乡镇制作初始包：县级证书、乡镇名称代码、政策配置和该乡镇的企业，"
+                                           "乡镇第一次打开程序时用它建账")
+            self.starter_button.clicked.connect(self.make_starter)
+            guard(self.starter_button, permissions.reason(window.ledger, "enrolment"))
+            towns.addLayout(self._row(self.add_town, self.rename, self.merge, self.starter_button))
 
         self.year = QSpinBox()
         self.year.setRange(2000, 2100)
@@ -198,6 +205,16 @@ class TownshipsPage(QWidget):
         if guarded(self, lambda: townships.add_township(self.main.ledger, code, name)) is None:
             return
         self._done(f"已添加乡镇：{name.strip()}（{code.strip()}）", {"townships"})
+
+    def make_starter(self) -> None:
+        """制作乡镇初始包… (ui/townships/starter.py), for the selected township if one is."""
+        from .starter import StarterDialog
+
+        town = self.selected_township()
+        dialog = StarterDialog(self.main.ledger, self, township=town["code"] if town else None)
+        dialog.exec()
+        if dialog.made is not None:
+            self.main.statusBar().showMessage(f"已制作“{dialog.made.township}”的初始包：{dialog.made.path}", 8000)
 
     def rename_selected(self) -> None:
         town = self.selected_township()
