@@ -209,3 +209,19 @@ def test_table_rows_written_as_before(tmp_path):
         assert {str(r): d.height for r, d in ws.row_dimensions.items() if d.height} == expected["heights"]
         cached = load_workbook(path, data_only=True)["表"]
         assert cached["C9"].value == (12_345_678 + 0 + 1.5 + 99_999) / 10_000  # the 合计's value
+
+
+def test_stored_evaluations_are_read_through_their_indexes(county_ledger):
+    """After an unlock the policy columns read the stored rows (their primary key), the rows
+    time alone may have changed through the partial index on stale_on, and the change
+    log's high-water mark by its key: no scan of the change log or of the figures."""
+    from shengui_desktop.services.policy.evaluation_store import stored_evaluations
+
+    stored_evaluations(county_ledger, AS_OF)
+    stale = plan(county_ledger, "SELECT enterprise_id FROM policy_evaluations WHERE stale_on IS NOT NULL"
+                                " AND stale_on <= ?", ("2026-11-23",))
+    assert "INDEX policy_evaluations_stale" in stale
+    mark = plan(county_ledger, "SELECT seq, hlc FROM change_log ORDER BY seq DESC LIMIT 1")
+    assert "TEMP B-TREE" not in mark and "SCAN change_log" in mark  # backwards on the rowid, one step
+    entry = plan(county_ledger, "SELECT hlc FROM change_log WHERE seq = ?", (1,))
+    assert "USING INTEGER PRIMARY KEY" in entry

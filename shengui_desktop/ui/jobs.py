@@ -205,6 +205,8 @@ def run_with_progress(parent: QWidget, runner: JobRunner, ledger: Ledger | None,
     dialog.setAutoReset(False)
 
     def progress(done: int, total: int, text: str) -> None:
+        if not shiboken6.isValid(dialog):  # as finish: its page was deleted (the window locked)
+            return
         dialog.setMaximum(max(total, 0))
         dialog.setValue(min(done, total) if total else 0)
         if text:

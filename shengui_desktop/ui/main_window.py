@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QListWidget, Q
                                QMessageBox, QStackedWidget, QWidget)
 
 from ..services.ledger import enterprises, reference
-from ..services import excel, policy
+from ..services import excel
+from ..services.policy import evaluation_store
 from ..services.office import backups, permissions, session, site
 from ..services.ledger.enterprises import LEDGER_COLUMNS
 from .close_backup import CloseBackup
@@ -493,8 +494,8 @@ class MainWindow(QMainWindow):
                 if row is not None:
                     self.index.replace_row(tuple(row[c] for c in LEDGER_COLUMNS))
             if enterprise_ids and self.figures_ready:
-                self.index.evaluations.update(policy.evaluate(
-                    self.ledger, enterprise_ids=sorted(enterprise_ids), today=self.today))
+                self.index.evaluations.update(evaluation_store.evaluations_of(
+                    self.ledger, sorted(enterprise_ids), self.today))
             self.ledger_page.apply_filters(fresh=True)
         if tables & {"visits", "issues"}:
             self.visits_page.refresh()

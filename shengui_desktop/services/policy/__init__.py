@@ -10,6 +10,8 @@ This file is the package's public face and holds no code. The modules depend one
     records      → profiles
     targets      → profiles
     evaluation   → profiles, targets, facts
+    evaluation_store → profiles, evaluation, facts (the evaluations stored in the ledger;
+                   imported as services.policy.evaluation_store)
     reward_lines → profiles, facts
     summary      → profiles
     calendar     → profiles, evaluation

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Callable
 
 from ...domain.evaluation import Evaluation
-from ...domain.policy_rules import evaluate_one, not_above, project_revenue, rank_into_pools, revenue_jump_flag
+from ...domain.policy_rules import Facts, evaluate_one, not_above, project_revenue, rank_into_pools, revenue_jump_flag
 from ...storage.ledger import Ledger
 from .facts import gather_facts, latest_month
 from .profiles import active_profile
@@ -56,16 +56,19 @@ def evaluate(ledger: Ledger, enterprise_ids: list[str] | None = None, today: dat
     return result
 
 
-def _touched(ledger: Ledger, after: int, upto: int) -> set[str] | None:
+def touched_enterprises(ledger: Ledger, after: int, upto: int,
+                        limit: int = _CATCH_UP_LIMIT) -> set[str] | None:
     """The enterprises whose evaluation the change-log entries after `after` (up to `upto`)
     can change; None when they may change more than those (a deletion, a record moved to
-    another enterprise, the profile, targets, the 规上 history …) or are too many to look at."""
+    another enterprise, the profile, targets, the 规上 history …) or are more than `limit`
+    entries to look at."""
     entries = ledger.conn.execute(
         "SELECT tbl, row_id, op, data FROM change_log WHERE seq > ? AND seq <= ?"
-        " LIMIT ?", (after, upto, _CATCH_UP_LIMIT + 1)).fetchall()
-    if len(entries) > _CATCH_UP_LIMIT:
+        " LIMIT ?", (after, upto, limit + 1)).fetchall()
+    if len(entries) > limit:
         return None
     touched: set[str] = set()
+    records: dict[str, set[str]] = {}  # table → ids of its records the entries name
     for tbl, row_id, op, data in entries:
         if tbl in _NOT_READ:
             continue
@@ -76,12 +79,19 @@ def _touched(ledger: Ledger, after: int, upto: int) -> set[str] | None:
         elif tbl in _PER_ENTERPRISE:
             if op == "u" and data is not None and '"enterprise_id"' in data:
                 return None  # moved from one enterprise to another: the first is not named
-            owner = ledger.scalar(f"SELECT enterprise_id FROM {tbl} WHERE id = ?", (row_id,))
-            if owner is None:
-                return None
-            touched.add(owner)
+            records.setdefault(tbl, set()).add(row_id)
         else:
             return None
+    for tbl, ids in records.items():  # the owners, a chunk of records at a time
+        wanted = sorted(ids)
+        for i in range(0, len(wanted), 900):
+            chunk = wanted[i:i + 900]
+            found = ledger.conn.execute(
+                f"SELECT id, enterprise_id FROM {tbl} WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk).fetchall()
+            if len(found) < len(chunk) or any(owner is None for _id, owner in found):
+                return None
+            touched.update(owner for _id, owner in found)
     return touched
 
 
@@ -92,7 +102,7 @@ def _catch_up(ledger: Ledger, cached: tuple, key: tuple, today: date):
     (path, seq, day), evaluations, latest = cached
     if path != key[0] or day != today or seq is None or key[1] is None or key[1] < seq:
         return None
-    touched = _touched(ledger, seq, key[1])
+    touched = touched_enterprises(ledger, seq, key[1])
     if touched is None:
         return None
     profile = active_profile(ledger)
@@ -109,9 +119,20 @@ def _catch_up(ledger: Ledger, cached: tuple, key: tuple, today: date):
     return key, evaluations, latest
 
 
+def evaluate_fresh(ledger: Ledger, enterprise_ids: list[str] | None, today: date,
+                   progress: Callable[[str, int, int], None] | None = None,
+                   cancelled: Callable[[], bool] | None = None,
+                   facts_out: dict[str, Facts] | None = None) -> dict[str, Evaluation]:
+    """Evaluate all enterprises (or those given) now, past the cache; `facts_out` receives
+    the facts the rules were given (what evaluation_store needs to know when time alone
+    changes a result). Cancelled: what was evaluated until then."""
+    return _evaluate(ledger, enterprise_ids, today, progress, cancelled, facts_out)
+
+
 def _evaluate(ledger: Ledger, enterprise_ids: list[str] | None, today: date,
               progress: Callable[[str, int, int], None] | None,
-              cancelled: Callable[[], bool] | None) -> dict[str, Evaluation]:
+              cancelled: Callable[[], bool] | None,
+              facts_out: dict[str, Facts] | None = None) -> dict[str, Evaluation]:
     profile = active_profile(ledger)
     window = 12
     if profile and profile.flag("electricity_without_output"):
@@ -138,6 +159,8 @@ def _evaluate(ledger: Ledger, enterprise_ids: list[str] | None, today: date,
                     if value:
                         candidates.append((f.enterprise_id, value, revenue_jump_flag(profile, f) is not None))
             ranked = rank_into_pools(candidates, sizes)
+    if facts_out is not None:
+        facts_out.update(facts)
     wanted = facts.keys() if enterprise_ids is None else [i for i in enterprise_ids if i in facts]
     total = len(wanted)
     out: dict[str, Evaluation] = {}

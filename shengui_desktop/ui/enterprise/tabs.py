@@ -11,7 +11,7 @@ from ...domain.policy_results import ChecklistItem
 from ...domain.records import ISSUE_CATEGORIES, ISSUE_STATUSES, POOLS, VISIT_KINDS, is_overdue
 from ...errors import UserError, ValidationError
 from ...services import policy
-from ...services.policy import pool_board
+from ...services.policy import evaluation_store, pool_board
 from ...services.ledger import enterprises, figures, pools, visits
 from ..policy_text import MISSING, checklist_label, reward_lines
 from ..common import OVERDUE_BRUSH, Column, DictTableModel, make_table, wan
@@ -157,12 +157,9 @@ class FiguresTab(QWidget):
 
 
 def evaluation_of(window, enterprise_id: str):
-    """The rules' evaluation of one enterprise: the window's (kept current after each
-    change) once loaded, else evaluated now."""
-    ev = window.index.evaluations.get(enterprise_id) if window.figures_ready else None
-    if ev is None:
-        ev = policy.evaluate(window.ledger, [enterprise_id], window.today).get(enterprise_id)
-    return ev
+    """The rules' evaluation of one enterprise with its reason texts, made now (the window's
+    index keeps only codes and numbers)."""
+    return evaluation_store.explain(window.ledger, [enterprise_id], window.today).get(enterprise_id)
 
 
 def suggestion_text(window, enterprise_id: str) -> str:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...domain.evaluation import Evaluation
 from ...domain.text import match_key
 from ...services.ledger.enterprises import LEDGER_COLUMNS
+from ...services.policy.evaluation_store import StoredEvaluation
 
 ID, NAME, CODE, TOWNSHIP, INDUSTRY, STAT, POOL, DEPARTMENT, CADRE, SEARCH = range(len(LEDGER_COLUMNS))
 
@@ -49,7 +49,8 @@ class EnterpriseIndex:
     townships: dict[str, str] = field(default_factory=dict)  # code → name
     departments: dict[str, str] = field(default_factory=dict)  # id → name
     prior_revenue: dict[str, int] = field(default_factory=dict)
-    evaluations: dict[str, Evaluation] = field(default_factory=dict)
+    # codes and numbers only; the reason texts are made when asked for (LedgerModel.tooltip)
+    evaluations: dict[str, StoredEvaluation] = field(default_factory=dict)
     year: int = 0
 
     def __post_init__(self) -> None:
@@ -131,7 +132,7 @@ class EnterpriseIndex:
         if column == "suggested_pool":
             return lambda i: e.suggested_pool if (e := ev.get(rows[i][ID])) else ""
         if column == "flags":
-            return lambda i: len(e.flags) if (e := ev.get(rows[i][ID])) else 0
+            return lambda i: len(e.flag_codes) if (e := ev.get(rows[i][ID])) else 0
         if column == "township":
             names = self.townships
             return lambda i: names.get(rows[i][TOWNSHIP], rows[i][TOWNSHIP])

@@ -1,15 +1,18 @@
 """Building the in-memory index on a worker, in two stages.
 
 Stage 1 (the enterprises themselves, ~0.5 s at 100,000) is enough to paint the table;
-stage 2 (last year's revenue over millions of monthly figures, the policy evaluation) fills
-the remaining columns a few seconds later. Both take their own connection (see jobs.py).
+stage 2 (last year's revenue and the policy evaluation, stored in the ledger and caught up
+from the change log) fills the remaining columns. Both take their own connection (see jobs.py).
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import sys
 from datetime import date
 
-from ...services import policy
+from ...services.policy import evaluation_store
 from ...services.ledger import enterprises, reference
 from ..jobs import Cancelled
 from .index import EnterpriseIndex
@@ -31,20 +34,41 @@ def load_rows(ledger, progress, cancelled) -> EnterpriseIndex:
 
 
 def load_figures(today: date | None = None):
-    """A job function: (prior-year revenue per enterprise, evaluations)."""
+    """A job function: (prior-year revenue per enterprise, evaluations in compact form).
+
+    Both come from the evaluations stored in the ledger (services/policy/evaluation_store.py):
+    one read, and only the enterprises changed since they were stored are evaluated again; a
+    new month, another profile or a fresh ledger evaluates every enterprise here, on the
+    worker, and stores the result. 上年营收 is the evaluation's prior-year revenue (the same
+    year_total of twelve months, the annual figure or part of a year)."""
     today = today or date.today()
 
     def work(ledger, progress, cancelled):
-        progress(0, 2, "汇总上年主营业务收入")
-        revenue = {k: v[0] for k, v in
-                   enterprises.annual_revenue_totals(ledger, today.year - 1).items()}
+        progress(0, 1, "读取政策评估结果")
+        # the core reports (stage, done, total); jobs take (done, total, text)
+        evaluations = evaluation_store.stored_evaluations(
+            ledger, today=today, cancelled=cancelled,
+            progress=lambda stage, done, total: progress(done, total, stage))
         if cancelled():
             raise Cancelled
-        progress(1, 2, "按政策规则评估")
-        # the core reports (stage, done, total); jobs take (done, total, text)
-        evaluations = policy.evaluate(ledger, today=today, cancelled=cancelled,
-                                      progress=lambda stage, done, total: progress(done, total, stage))
-        progress(2, 2, "")
+        revenue = {k: ev.prior_year_revenue for k, ev in evaluations.items()
+                   if ev.prior_year_revenue is not None}
+        progress(1, 1, "")
         return revenue, evaluations
 
     return work
+
+
+def release_freed_memory() -> None:
+    """Give back to the system what the loading jobs freed. glibc keeps the memory a worker
+    thread freed in that thread's own arena (the rows' temporary lists, the worker
+    connection's page cache, the evaluation's facts): at province scale ~200 MB that the
+    window would hold for good (bench/README.md, window_rss). Only where malloc_trim exists
+    (Linux with glibc); elsewhere nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # another C library (musl): nothing to trim

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
+from ...domain.evaluation import Evaluation
 from ...domain.industry import describe as describe_industry
 from ...domain.records import POOLS, STAT_STATUSES
 from ..common import WARN_BRUSH, wan
@@ -28,6 +31,7 @@ COLUMNS = [
 ]
 KEYS = [c[0] for c in COLUMNS]
 RIGHT = {"seq", "prior_revenue", "projected_revenue"}
+_EXPLAINED = 256  # reason texts kept for the enterprises last pointed at
 
 
 class LedgerModel(QAbstractTableModel):
@@ -35,19 +39,26 @@ class LedgerModel(QAbstractTableModel):
         super().__init__(parent)
         self.index_data = EnterpriseIndex()
         self.visible: list[int] = []
+        # one enterprise's full evaluation with its reason texts (services.policy.evaluate),
+        # made when a tooltip asks: the index holds codes and numbers only
+        self.explain: Callable[[str], Evaluation | None] | None = None
+        self._explained: dict[str, Evaluation | None] = {}
 
     def set_index(self, index: EnterpriseIndex, visible: list[int]) -> None:
+        self._explained.clear()
         self.beginResetModel()
         self.index_data = index
         self.visible = visible
         self.endResetModel()
 
     def set_visible(self, visible: list[int]) -> None:
+        self._explained.clear()  # after an edit the texts may have changed
         self.beginResetModel()
         self.visible = visible
         self.endResetModel()
 
     def figures_changed(self) -> None:
+        self._explained.clear()
         if self.visible:
             first = KEYS.index("suggested_pool")
             self.dataChanged.emit(self.index(0, first),
@@ -80,7 +91,7 @@ class LedgerModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.BackgroundRole and key in ("suggested_pool", "flags"):
             ev = self._evaluation(index.row())
-            if ev is not None and ((key == "flags" and ev.flags) or
+            if ev is not None and ((key == "flags" and ev.flag_codes) or
                                    (key == "suggested_pool" and ev.suggested_pool != ev.pool)):
                 return WARN_BRUSH
         return None
@@ -112,7 +123,7 @@ class LedgerModel(QAbstractTableModel):
             return r[CADRE] or ""
         if key == "prior_revenue":
             value = idx.prior_revenue.get(r[ID])
-            return wan(value) if idx.prior_revenue else MISSING
+            return wan(value) if idx.prior_revenue or idx.evaluations else MISSING
         ev = idx.evaluations.get(r[ID])
         if ev is None:
             return MISSING
@@ -124,12 +135,27 @@ class LedgerModel(QAbstractTableModel):
             return "、".join(flag_label(c) for c in ev.flag_codes)
         return ""
 
+    def explained(self, row: int) -> Evaluation | None:
+        """The row's evaluation with its reason texts, made now (kept for a few rows)."""
+        enterprise_id = self.enterprise_id(row)
+        if enterprise_id not in self._explained:
+            if self.explain is None:
+                return None
+            if len(self._explained) >= _EXPLAINED:
+                self._explained.clear()
+            self._explained[enterprise_id] = self.explain(enterprise_id)
+        return self._explained[enterprise_id]
+
     def tooltip(self, row: int, key: str) -> str | None:
         ev = self._evaluation(row)
         if key == "suggested_pool" and ev is not None:
-            return ev.suggested_pool_reason
+            full = self.explained(row)
+            return full.suggested_pool_reason if full is not None else None
         if key == "flags" and ev is not None:
-            return "\n".join(f.text for f in ev.flags) or None
+            if not ev.flag_codes:
+                return None
+            full = self.explained(row)
+            return ("\n".join(f.text for f in full.flags) or None) if full is not None else None
         if key == "prior_revenue":  # 年报 (a list's annual figure) or 月报合计
             source = ev.prior_year_source_text if ev is not None else ""
             return f"来源：{source}" if source else None

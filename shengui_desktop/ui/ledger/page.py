@@ -10,8 +10,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, Q
 from ...domain.evaluation import FLAG_NAMES
 from ...domain.industry import DIVISIONS
 from ...domain.records import POOLS, STAT_STATUSES
+from ...services.policy import evaluation_store
 from .index import EnterpriseIndex, Filters, search_text
 from ..common import EmptyHint
+from .loader import release_freed_memory
 from .model import COLUMNS, KEYS, LedgerModel
 
 NO_ENTERPRISES = "暂无企业，可在“Excel导入”中导入名单"
@@ -27,6 +29,7 @@ class LedgerPage(QWidget):
         super().__init__(parent)
         self.window_ = window
         self.model = LedgerModel(self)
+        self.model.explain = self._explain
         self.sort_column: str | None = None
         self.sort_descending = False
         self.preview = False
@@ -127,6 +130,8 @@ class LedgerPage(QWidget):
         self._last = None
 
     def figures_loaded(self) -> None:
+        # both loading jobs have ended and closed their connections: what they freed goes back
+        release_freed_memory()
         self.forget_results()
         if self.differs.isChecked() or self.flag.currentData() or self.sort_column:
             self.apply_filters()
@@ -188,6 +193,14 @@ class LedgerPage(QWidget):
         if apply:
             self.apply_filters()
 
+    def _explain(self, enterprise_id: str):
+        """One enterprise's evaluation with its reason texts (a tooltip asked); None while the
+        window has no ledger open (locked)."""
+        ledger = getattr(self.window_, "ledger", None)
+        if ledger is None:
+            return None
+        return evaluation_store.explain(ledger, [enterprise_id], self.window_.today).get(enterprise_id)
+
     def _show_count(self) -> None:
         total, shown = len(self.model.index_data), len(self.model.visible)
         if self.preview:
@@ -199,7 +212,7 @@ class LedgerPage(QWidget):
         else:
             self.empty_hint.set_text("没有符合条件的企业，可修改搜索内容或点“清除筛选”")
         text = f"共{total:,}户企业" if shown == total else f"符合条件{shown:,}户（共{total:,}户）"
-        if not self.model.index_data.prior_revenue and total:
+        if not (self.model.index_data.prior_revenue or self.model.index_data.evaluations) and total:
             text += "；正在汇总营收和政策评估…"
         self.count.setText(text)
 
