@@ -23,10 +23,10 @@ def available() -> list[tuple[int, Path]]:
         if m:
             found.append((int(m.group(1)), path))
     numbers = [n for n, _ in found]
-    # numbers are handed out to parallel branches ahead of their merge: a gap may stand
-    # until the branch that holds the missing number is merged (each number once, rising)
-    assert numbers == sorted(set(numbers)) and (not numbers or numbers[0] == 1), \
-        f"migrations must be numbered 1, 2, … without repeats: {numbers}"
+    # 1, 2, …, N with no gap: a ledger's version is the last script it ran, so a number
+    # missing now and added later would never run on a ledger already past it
+    assert numbers == list(range(1, len(numbers) + 1)), \
+        f"migrations must be numbered 1, 2, … without gaps or repeats: {numbers}"
     return found
 
 
