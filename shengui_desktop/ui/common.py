@@ -218,6 +218,17 @@ def chinese_labels(dialog: QFileDialog, accept: str) -> None:
         dialog.setLabelText(label, text)
 
 
+def ask_open_file(parent: QWidget, caption: str, folder: str, name_filter: str) -> str:
+    """An existing file chosen in Qt's dialog with Chinese labels; '' when cancelled."""
+    dialog = QFileDialog(parent, caption, folder, name_filter)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    chinese_labels(dialog, "打开")
+    if dialog.exec() == QFileDialog.DialogCode.Accepted and dialog.selectedFiles():
+        return dialog.selectedFiles()[0]
+    return ""
+
+
 def ask_save_file(parent: QWidget, caption: str, suggested: str, name_filter: str, suffix: str) -> str:
     """Where to save a file; asks in Chinese before replacing one; '' when cancelled."""
     dialog = QFileDialog(parent, caption, suggested, name_filter)

@@ -4,9 +4,9 @@ replace these two functions)."""
 from __future__ import annotations
 
 
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
-from ..common import ask_save_file, chinese_labels
+from ..common import ask_open_file, ask_save_file
 
 IMPORT_FILTER = "Excel或CSV文件 (*.xlsx *.xls *.xlsm *.csv);;所有文件 (*)"
 XLSX_FILTER = "Excel文件 (*.xlsx)"
@@ -14,13 +14,7 @@ XLSX_FILTER = "Excel文件 (*.xlsx)"
 
 def ask_open_path(parent: QWidget, folder: str = "") -> str:
     """The spreadsheet to import; '' when cancelled."""
-    dialog = QFileDialog(parent, "选择要导入的Excel或CSV文件", folder, IMPORT_FILTER)
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
-    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-    chinese_labels(dialog, "打开")
-    if dialog.exec() == QFileDialog.DialogCode.Accepted and dialog.selectedFiles():
-        return dialog.selectedFiles()[0]
-    return ""
+    return ask_open_file(parent, "选择要导入的Excel或CSV文件", folder, IMPORT_FILTER)
 
 
 def ask_save_xlsx(parent: QWidget, caption: str, suggested: str) -> str:

@@ -13,7 +13,7 @@ from datetime import date
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
-                               QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
+                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
@@ -21,7 +21,7 @@ from ...services.excel import form_templates as templates
 from ...services.excel.form_templates import FormItem
 from ...services.ledger import reference
 from ...services.office import permissions
-from ..common import ask_save_file, chinese_labels, guarded
+from ..common import ask_open_file, ask_save_file, guarded
 from ..permits import guard
 
 RED, GREY, GREEN, AMBER = QColor("#C00000"), QColor("#8a8a8a"), QColor("#1E6B2E"), QColor("#A65E00")
@@ -34,13 +34,7 @@ COUNTY_EMPTY = ("还没有下发报表模板。\n点“下发报表模板…”�
 
 def ask_xlsx(parent: QWidget) -> str:
     """The template to send; '' when cancelled (tests replace this function)."""
-    dialog = QFileDialog(parent, "选择报表模板", "", "Excel文件 (*.xlsx)")
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
-    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-    chinese_labels(dialog, "打开")
-    if dialog.exec() == QFileDialog.DialogCode.Accepted and dialog.selectedFiles():
-        return dialog.selectedFiles()[0]
-    return ""
+    return ask_open_file(parent, "选择报表模板", "", "Excel文件 (*.xlsx)")
 
 
 def ask_date(parent: QWidget, title: str, label: str, initial: date, earliest: date | None = None,

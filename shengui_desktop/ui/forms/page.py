@@ -13,14 +13,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog,
-                               QHBoxLayout, QHeaderView, QLabel, QListWidget, QMessageBox, QPushButton, QSplitter,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, QListWidget, QMessageBox, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from ...services.excel import form_templates
 from ...services.excel.forms import FormCheck, check_form, field_help, fill_form, print_form, write_blank_template
 from ...services.ledger import reference
-from ..common import ask_save_file, chinese_labels, guarded
+from ..common import ask_open_file, ask_save_file, guarded
 from ..jobs import JobRunner, core_progress, run_with_progress
 from .board import FormsBoard, period_text
 
@@ -33,13 +32,7 @@ EMPTY_TEXT = ("还没有选择报表模板。\n\n点“选择模板…”打开�
 
 def ask_template(parent: QWidget, folder: str = "") -> str:
     """The template to open; '' when cancelled (tests replace this function)."""
-    dialog = QFileDialog(parent, "选择报表模板", folder, XLSX_FILTER)
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
-    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-    chinese_labels(dialog, "打开")
-    if dialog.exec() == QFileDialog.DialogCode.Accepted and dialog.selectedFiles():
-        return dialog.selectedFiles()[0]
-    return ""
+    return ask_open_file(parent, "选择报表模板", folder, XLSX_FILTER)
 
 
 def ask_output(parent: QWidget, caption: str, suggested: str) -> str:

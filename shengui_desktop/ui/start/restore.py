@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QProgressBar, QPushButton, QSizePolicy,
                                QVBoxLayout, QWidget, QWizardPage)
 
 from ...errors import UserError
 from ...services.office import backups
-from ..common import chinese_labels
+from ..common import ask_open_file
 from ..jobs import Job, core_progress
 from .unlock import ask_new_password
 
@@ -34,13 +34,7 @@ RED, GREEN = "#b00020", "#2e7d32"
 
 def ask_backup_file(parent: QWidget, folder: str = "") -> str:
     """The backup to restore from (a USB stick); '' when cancelled. Tests replace it."""
-    dialog = QFileDialog(parent, "选择台账备份文件", folder, BACKUP_FILTER)
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
-    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-    chinese_labels(dialog, "打开")
-    if dialog.exec() == QFileDialog.DialogCode.Accepted and dialog.selectedFiles():
-        return dialog.selectedFiles()[0]
-    return ""
+    return ask_open_file(parent, "选择台账备份文件", folder, BACKUP_FILTER)
 
 
 class RestorePage(QWizardPage):

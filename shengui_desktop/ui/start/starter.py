@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget, QWizardPage)
 
 from ...services.office import starter
-from ..common import chinese_labels
+from ..common import ask_open_file
 from ..jobs import Job, core_progress
 
 if TYPE_CHECKING:
@@ -32,13 +32,7 @@ NOTHING_WRITTEN = "本机没有写入任何文件。"
 
 def ask_starter_file(parent: QWidget, folder: str = "") -> str:
     """The starter package to open (a USB stick); '' when cancelled. Tests replace it."""
-    dialog = QFileDialog(parent, "选择县里的初始包", folder, starter.FILTER)
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
-    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-    chinese_labels(dialog, "打开")
-    if dialog.exec() == QFileDialog.DialogCode.Accepted and dialog.selectedFiles():
-        return dialog.selectedFiles()[0]
-    return ""
+    return ask_open_file(parent, "选择县里的初始包", folder, starter.FILTER)
 
 
 class StarterPage(QWizardPage):
