@@ -131,7 +131,7 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
         periods.append((y, m))
     periods.reverse()
 
-    with ledger.transaction():
+    with ledger.transaction(), ledger.log_indexes_deferred():
         if role == "township":
             # its own row: after the county's package the list has every township of the county
             own = ledger.one("SELECT code, name FROM townships WHERE code = ?",
