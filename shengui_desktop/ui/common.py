@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QTextDocument
 from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QHeaderView, QLabel, QMessageBox, QTableView, QWidget
 
 from ..domain.money import format_wan
@@ -216,6 +216,33 @@ def chinese_labels(dialog: QFileDialog, accept: str) -> None:
                         (QFileDialog.DialogLabel.Accept, accept),
                         (QFileDialog.DialogLabel.Reject, "取消")):
         dialog.setLabelText(label, text)
+
+
+def code_label(text: str = "", point_size: int = 18, *, centred: bool = True) -> QLabel:
+    """A code a person copies by hand (恢复码, 初始码): large, bold, monospace, selectable."""
+    label = QLabel(text)
+    font = QFont("monospace")
+    font.setPointSize(point_size)
+    font.setBold(True)
+    label.setFont(font)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if centred:
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return label
+
+
+def print_html(parent: QWidget, html: str) -> bool:
+    """A sheet (HTML) on paper through the system print dialog; False when cancelled."""
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+    printer = QPrinter()
+    dialog = QPrintDialog(printer, parent)
+    if dialog.exec() != QPrintDialog.DialogCode.Accepted:
+        return False
+    doc = QTextDocument()
+    doc.setHtml(html)
+    doc.print_(printer)
+    return True
 
 
 def ask_open_file(parent: QWidget, caption: str, folder: str, name_filter: str) -> str:

@@ -658,9 +658,10 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.activity)
-        for window in list(self.open_windows):
-            window.close()  # a visit form keeps its draft in the ledger
-        self._save_layout()
+        if backup is None:  # after a backup both were done before it
+            for window in list(self.open_windows):
+                window.close()  # a visit form keeps its draft in the ledger
+            self._save_layout()
         self._shut_down_jobs()
         session.close(self.ledger)
         super().closeEvent(event)

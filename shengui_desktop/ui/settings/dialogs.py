@@ -8,13 +8,12 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
                                QVBoxLayout, QWidget)
 
 from ...services.office import users
-from ..common import APP_TITLE
+from ..common import APP_TITLE, code_label
 from ..jobs import JobRunner
 from ..start.wizard import MIN_PASSWORD, password_strength, print_recovery_sheet
 
@@ -208,13 +207,7 @@ class RecoveryCodeDialog(QDialog):
                        "（此前做的备份仍可用旧恢复码打开）。")
         intro.setWordWrap(True)
         layout.addWidget(intro)
-        self.code_label = QLabel(code)
-        font = QFont("monospace")
-        font.setPointSize(18)
-        font.setBold(True)
-        self.code_label.setFont(font)
-        self.code_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.code_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.code_label = code_label(code)
         self.code_label.setStyleSheet("padding: 12px; border: 1px solid #c0c0c0; background: #fafafa;")
         layout.addWidget(self.code_label)
         explain = QLabel("恢复码只显示这一次。忘记密码时，可用它打开台账并重设密码。"

@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget, QWizardPage)
 
 from ...services.office import starter
-from ..common import ask_open_file
+from ..common import ask_open_file, code_label
 from ..jobs import Job, core_progress
 
 if TYPE_CHECKING:
@@ -167,13 +166,7 @@ class RecoveryBox(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
         self.title = QLabel("恢复码（只显示这一次）：")
-        self.code = QLabel("")
-        font = QFont("monospace")
-        font.setPointSize(18)
-        font.setBold(True)
-        self.code.setFont(font)
-        self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.code.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.code = code_label()
         self.explain = QLabel("忘记密码时，可用恢复码打开台账并重设密码。请打印或抄写后锁在柜中，不要与电脑放在一起。")
         self.explain.setWordWrap(True)
         self.print_button = QPushButton("打印恢复码…")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QTextDocument
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton,
                                QVBoxLayout, QWizard, QWizardPage)
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, 
 from ...errors import UserError
 from ...services import policy
 from ...services.office.setup import ROLES, check_area_code, check_county_certificate, set_up_office
-from ..common import APP_TITLE
+from ..common import APP_TITLE, code_label, print_html
 from ..jobs import JobRunner
 from .restore import RestorePage
 from .starter import StarterDonePage, StarterPage
@@ -260,13 +259,7 @@ class RecoveryPage(QWizardPage):
         self.status = QLabel("正在创建加密台账…")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
-        self.code = QLabel("")
-        font = QFont("monospace")
-        font.setPointSize(18)
-        font.setBold(True)
-        self.code.setFont(font)
-        self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.code.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.code = code_label()
         layout.addWidget(self.code)
         self.explain = QLabel("恢复码只显示这一次。忘记密码时，可用它打开台账并重设密码。"
                               "请打印或抄写后锁在柜中，不要与电脑放在一起。")
@@ -315,16 +308,7 @@ class RecoveryPage(QWizardPage):
 def print_recovery_sheet(parent, office: str, path: str, code: str) -> bool:
     """The recovery code on paper, through the system print dialog (also used by 设置 when a
     new code is made). False when the person cancelled the dialog."""
-    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-
-    printer = QPrinter()
-    dialog = QPrintDialog(printer, parent)
-    if dialog.exec() != QPrintDialog.DialogCode.Accepted:
-        return False
-    doc = QTextDocument()
-    doc.setHtml(recovery_sheet_html(office, path, code))
-    doc.print_(printer)
-    return True
+    return print_html(parent, recovery_sheet_html(office, path, code))
 
 
 def recovery_sheet_html(office: str, path: str, code: str) -> str:

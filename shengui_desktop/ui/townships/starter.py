@@ -13,14 +13,12 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QTextDocument
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QProgressBar, QPushButton, QRadioButton, QStackedWidget,
                                QVBoxLayout, QWidget)
 
 from ...services.office import starter
-from ..common import APP_TITLE, ask_save_file
+from ..common import APP_TITLE, ask_save_file, code_label, print_html
 from ..jobs import Job, JobRunner, core_progress
 
 if TYPE_CHECKING:
@@ -45,16 +43,7 @@ def starter_sheet_html(made: starter.StarterMade) -> str:
 
 def print_starter_sheet(parent: QWidget, made: starter.StarterMade) -> bool:
     """The code on paper through the system print dialog; False when cancelled."""
-    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-
-    printer = QPrinter()
-    dialog = QPrintDialog(printer, parent)
-    if dialog.exec() != QPrintDialog.DialogCode.Accepted:
-        return False
-    doc = QTextDocument()
-    doc.setHtml(starter_sheet_html(made))
-    doc.print_(printer)
-    return True
+    return print_html(parent, starter_sheet_html(made))
 
 
 class StarterDialog(QDialog):
@@ -154,13 +143,8 @@ class StarterDialog(QDialog):
         self.done_title.setWordWrap(True)
         self.done_title.setStyleSheet(f"color: {GREEN}; font-weight: bold;")
         layout.addWidget(self.done_title)
-        self.code_label = QLabel("")
-        font = QFont("monospace")
-        font.setPointSize(24)
-        font.setBold(True)
-        self.code_label.setFont(font)
+        self.code_label = code_label(point_size=24, centred=False)
         self.code_label.setStyleSheet("background: #fffbe6; border: 1px solid #e0c060; padding: 10px;")
-        self.code_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.code_label)
         self.code_note = QLabel("")
         self.code_note.setWordWrap(True)
