@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 TARGET_COLOR = QColor("#b8c2cf")
@@ -37,6 +37,7 @@ class Chart(QWidget):
         self.title = title
         self.empty_text = ""
         self.parts: list[tuple[QPainterPath, object, str]] = []  # (area, key, tooltip)
+        self.parts_stale = False  # the data or size changed since the parts were laid out
         self.setMouseTracking(True)
         self.setAccessibleName(title)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -49,7 +50,7 @@ class Chart(QWidget):
         self.setToolTip("")  # tooltips are per part
 
     def part_at(self, pos: QPointF) -> tuple[QPainterPath, object, str] | None:
-        return next((p for p in self.parts if p[0].contains(pos)), None)
+        return next((p for p in self.current_parts() if p[0].contains(pos)), None)
 
     def event(self, event) -> bool:
         if event.type() == QEvent.Type.ToolTip:
@@ -77,8 +78,28 @@ class Chart(QWidget):
 
     def click_point(self, key) -> QPointF:
         """The centre of the part of `key` (for a test's click)."""
-        area = next(p[0] for p in self.parts if p[1] == key)
+        area = next(p[0] for p in self.current_parts() if p[1] == key)
         return area.boundingRect().center()
+
+    def data_changed(self) -> None:
+        """New data: the old parts are gone at once; the new ones are laid out by the next
+        paint, or by `current_parts` if the mouse asks first."""
+        self.parts = []
+        self.parts_stale = True
+        self.updateGeometry()
+        self.update()
+
+    def resizeEvent(self, event) -> None:
+        self.parts_stale = True
+        super().resizeEvent(event)
+
+    def current_parts(self) -> list[tuple[QPainterPath, object, str]]:
+        """The parts for the data and size now. They are laid out while painting; when no
+        paint has happened since the data or size changed, paint into a pixmap to lay them
+        out (a widget's own paint may be deferred by the window system)."""
+        if self.parts_stale:
+            self.render(QPixmap(self.size()))
+        return self.parts
 
     def paint_empty(self, painter: QPainter) -> None:
         painter.setPen(MUTED_COLOR)
@@ -120,8 +141,7 @@ class BarChart(Chart):
         words = [f"{b.label}：{self.series[0]}{'未设' if b.target is None else b.target}，"
                  f"{self.series[1]}{b.achieved}，完成率{percent(b.rate)}" for b in self.bars]
         self.describe(f"{self.title}。" + ("；".join(words) if words else empty_text))
-        self.updateGeometry()
-        self.update()
+        self.data_changed()
 
     def shown(self) -> list[tuple[str, int | None, int]]:
         """What the bars stand for: (label, target, achieved) in drawing order."""
@@ -138,6 +158,7 @@ class BarChart(Chart):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.parts = []
+        self.parts_stale = False
         if not self.bars:
             self.paint_empty(painter)
             return
@@ -225,8 +246,7 @@ class FunnelChart(Chart):
         self.stages, self.aside, self.empty_text = list(stages), aside, empty_text
         words = [f"{s.label}{s.count}户" for s in self.stages] + ([f"{aside.label}{aside.count}户"] if aside else [])
         self.describe(f"{self.title}：" + ("，".join(words) if words else empty_text))
-        self.updateGeometry()
-        self.update()
+        self.data_changed()
 
     def shown(self) -> list[tuple[str, int]]:
         return [(s.label, s.count) for s in [*self.stages, *([self.aside] if self.aside else [])]]
@@ -242,6 +262,7 @@ class FunnelChart(Chart):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.parts = []
+        self.parts_stale = False
         if not self.stages and self.aside is None:
             self.paint_empty(painter)
             return
