@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import sqlcipher3
 
-from . import owners
 from .columns import HELD_COLUMN, local_columns
 
 _ENTRY = "tbl, row_id, op, data, base, hlc, site_id, site_seq"
@@ -110,23 +109,6 @@ def held_entries_sql(conn: sqlcipher3.Connection, tables: list[str], where: str,
     held_tables = set(_held_tables(conn))
     return " UNION ALL ".join(_held_part(conn, t, _prefixed(columns), f"{t} r", where)
                               for t in tables if t in held_tables)
-
-
-def owned_entries_sql(conn: sqlcipher3.Connection, where: str, columns: str = _ENTRY) -> str:
-    """SELECT `columns` of the held entries owned by the JSON array ?1 of owners (an
-    enterprise's id, ``owners.COUNTY_WIDE`` for the county-wide tables), each meeting `where`
-    (on entry c): what the owner index holds for the written-out ones (owners.py, schema 18).
-    A held entry's owner is its row's (owners.row_owner): the rows of an enterprise are read
-    through their enterprise_id index, an enterprise by its id, a county-wide table whole
-    when ?1 names it; each entry is then looked up by seq."""
-    parts = []
-    for t in _held_tables(conn):
-        owner = owners.row_owner(conn, t, "r")
-        rows = (f"json_each(?1) j CROSS JOIN {t} r ON {owner} = j.value" if owner.startswith("r.")
-                else f"{t} r")
-        cond = where if owner.startswith("r.") else f"{owner} IN (SELECT value FROM json_each(?1)) AND {where}"
-        parts.append(_held_part(conn, t, _prefixed(columns), rows, cond))
-    return " UNION ALL ".join(parts)
 
 
 def record_entries_sql(conn: sqlcipher3.Connection, source: str, tables: list[str] | None = None,

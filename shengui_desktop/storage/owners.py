@@ -11,11 +11,8 @@ out for every entry of the log when a package is written cost 16–37 s at provi
   of its latest written-out insert (by stamp); ``''`` for the county-wide tables; ``'?'`` when
   no office here knows the enterprise. This is exactly what the exporter's whole-log way
   (`sync.exporter._owners`) works out, and the tests compare both.
-* the index ``change_log_owner (owner, site_id, site_seq)`` holds the written-out entries
-  (schema 18; from 15 to 17 held inserts too): what a township has not acknowledged of one
-  enterprise is a range of it, and its held inserts are read through their rows
-  (held.owned_entries_sql: an owner is a column of the row, ``row_owner``). A held insert
-  still stores its owner, for the day it is written out.
+* the index ``change_log_owner (owner, site_id, site_seq)`` holds every entry, held inserts
+  included: what a township has not acknowledged of one enterprise is a range of it.
 * ``change_log_township``: the township assignments written by entries of ``enterprises``
   (an insert's or a move's ``township_code``), so the enterprises that ever were in a
   township are found without reading the log.

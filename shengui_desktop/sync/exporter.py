@@ -180,18 +180,13 @@ def _scope(ledger: Ledger, code: str) -> list[str]:
         " AND op IN ('u', 'i')", (code,))})
 
 
-def _owned_by(conn, enterprises: list[str], where: str = "") -> str:
+def _owned_by(enterprises: list[str], where: str = "") -> str:
     """SELECT seq and a payload line's columns of the entries owned by the JSON array ?1 of
-    enterprises ('' for the county-wide records): the written-out ones each a range of the
-    index change_log_owner (storage/owners.py), the held inserts through their rows
-    (held.owned_entries_sql, schema 18); `where`: a condition on the entry, named `{e}`."""
-    # not a covering index: the partial index's condition reads the entry (data IS NOT NULL)
-    written = (f"SELECT c.seq, {_COLUMNS} FROM json_each(?1) j CROSS JOIN change_log c"
-               " INDEXED BY change_log_owner ON c.owner = j.value AND c.data IS NOT NULL"
-               + (f" WHERE {where.format(e='c')}" if where else ""))
-    held_ones = held.owned_entries_sql(conn, where.format(e="c") if where else "1",
-                                       "seq, " + _COLUMNS.replace("c.", ""))
-    return f"{written} UNION ALL {held_ones}"
+    enterprises ('' for the county-wide records), each a range of the index
+    change_log_owner (storage/owners.py); `where`: a condition on the indexed entry `o`."""
+    return (f"SELECT c.seq, {_COLUMNS} FROM json_each(?1) j CROSS JOIN change_log o"
+            " INDEXED BY change_log_owner ON o.owner = j.value CROSS JOIN change_entries c"
+            f" ON c.seq = o.seq {'WHERE ' + where if where else ''}")
 
 
 def _unacked_for_township(ledger: Ledger, peer: dict) -> list[tuple]:
@@ -201,11 +196,10 @@ def _unacked_for_township(ledger: Ledger, peer: dict) -> list[tuple]:
     the caller). A range of the index per enterprise, instead of an owner worked out for every
     entry of the log (_owners, bench/README.md). The rest of select_entries (moved-in history,
     sync_resend) is the same for both ways."""
-    unacked = ("{e}.site_seq > coalesce((SELECT a.max_seq FROM temp._acked a"
-               " WHERE a.site_id = {e}.site_id), 0)")
+    unacked = ("o.site_seq > coalesce((SELECT a.max_seq FROM temp._acked a"
+               " WHERE a.site_id = o.site_id), 0)")
     enterprises = [owners.COUNTY_WIDE, *_scope(ledger, peer["area_code"])]
-    return ledger.conn.execute(_owned_by(ledger.conn, enterprises, unacked),
-                               (json.dumps(enterprises),)).fetchall()
+    return ledger.conn.execute(_owned_by(enterprises, unacked), (json.dumps(enterprises),)).fetchall()
 
 
 def select_entries(ledger: Ledger, peer: dict, full: bool,
@@ -266,7 +260,7 @@ def select_entries(ledger: Ledger, peer: dict, full: bool,
         # enterprises moved into this township: their whole history, until acknowledged
         moved = _moved_in(ledger, peer, acked_now, quick)
         if moved:
-            history = _owned_by(conn, moved) if quick else (
+            history = _owned_by(moved) if quick else (
                 f"SELECT c.seq, {_COLUMNS} FROM json_each(?1) j CROSS JOIN temp._log_owner o"
                 " ON o.enterprise = j.value CROSS JOIN change_entries c ON c.seq = o.seq")
             for r in conn.execute(history, (json.dumps(moved),)):
