@@ -299,3 +299,72 @@ def test_the_demo_writes_the_same_ledger_as_before(tmp_path):
     assert _demo_content_digest(ledger) == DEMO_2000_DIGEST
     assert ledger.verify() == []
     ledger.close()
+
+
+def test_ids_are_the_uuid4s_they_always_were():
+    """The demo's ids and the monthly figures' ids, made the quicker way, are the ones the
+    slower way made (uuid.UUID objects; one monthly_figure_id call a month)."""
+    import random
+    import uuid
+
+    from shengui_desktop.services.ledger.demo import _new_id
+    from shengui_desktop.storage.ledger import monthly_figure_id, monthly_figure_ids
+
+    fast, slow = random.Random(7), random.Random(7)
+    for _ in range(2000):
+        assert _new_id(fast) == uuid.UUID(int=slow.getrandbits(128), version=4).hex
+    periods = [f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13)]
+    for enterprise_id in (_new_id(fast), "abc", "秀水"):
+        assert monthly_figure_ids(enterprise_id, periods) == [monthly_figure_id(enterprise_id, p)
+                                                              for p in periods]
+
+
+def _journal(ledger) -> str:
+    return ledger.scalar("PRAGMA journal_mode")
+
+
+def test_the_load_runs_with_a_rollback_journal_and_wal_comes_back(tmp_path):
+    """#20: the demo's transaction writes each page once (a rollback journal, not the
+    write-ahead log that the commit then copies into the file); afterwards, and after a demo
+    stopped half-way, the ledger is in WAL again and as it was."""
+    from shengui_desktop.errors import UserError
+
+    ledger, _ = init_office(tmp_path / "j.sgdb", role="county", name="测试县", area_code="140322",
+                            admin_user="admin", password="pw-123456")
+    seen = []
+
+    def stop(stage, done, total):
+        seen.append(_journal(ledger))
+        if stage == "visits":
+            raise UserError("停")
+
+    with pytest.raises(UserError):
+        generate(ledger, enterprises=30, townships=2, seed=3, as_of=AS_OF, progress=stop)
+    assert set(seen) == {"delete"} and _journal(ledger) == "wal"
+    assert ledger.scalar("SELECT count(*) FROM change_log") == 0
+    seen.clear()
+    generate(ledger, enterprises=30, townships=2, seed=3, as_of=AS_OF,
+             progress=lambda *a: seen.append(_journal(ledger)))
+    assert set(seen) == {"delete"} and _journal(ledger) == "wal"
+    assert ledger.scalar("SELECT count(*) FROM enterprises") == 30
+    ledger.close()
+    with open_ledger(tmp_path / "j.sgdb", passphrase="pw-123456") as again:
+        assert again.verify() == [] and _journal(again) == "wal"
+
+
+def test_with_another_connection_open_the_load_stays_in_wal(tmp_path):
+    """SQLite leaves WAL only when no other connection has the ledger open: then the demo
+    loads in WAL as before, and the reader keeps reading."""
+    ledger, _ = init_office(tmp_path / "r.sgdb", role="county", name="测试县", area_code="140322",
+                            admin_user="admin", password="pw-123456")
+    reader = ledger.reader()
+    assert reader.execute("SELECT count(*) FROM enterprises").fetchone() == (0,)
+    seen = []
+    generate(ledger, enterprises=30, townships=2, seed=3, as_of=AS_OF,
+             progress=lambda *a: seen.append(_journal(ledger)))
+    assert set(seen) == {"wal"}
+    assert reader.execute("SELECT count(*) FROM enterprises").fetchone() == (30,)
+    with ledger.transaction(), ledger.rollback_journal() as changed:  # never inside a transaction
+        assert not changed and _journal(ledger) == "wal"
+    reader.close()
+    ledger.close()
