@@ -368,3 +368,41 @@ def test_with_another_connection_open_the_load_stays_in_wal(tmp_path):
         assert not changed and _journal(ledger) == "wal"
     reader.close()
     ledger.close()
+
+
+def test_the_bulk_log_writes_owners_without_the_owner_trigger_and_keeps_it(tmp_path):
+    """#20: the bulk path writes each entry's owner from its row and leaves the owner trigger
+    out of that one statement (a third of the log's cost); the trigger is there before and
+    after, gives ordinary writes their owner, and still serves a table whose enterprise may
+    be missing (scale_history: the owner is then '?', as the trigger says)."""
+    from shengui_desktop.storage.ledger import OWNER_TRIGGER
+
+    ledger, _ = init_office(tmp_path / "o.sgdb", role="county", name="测试县", area_code="140322",
+                            admin_user="admin", password="pw-123456")
+
+    def trigger() -> list:
+        return ledger.conn.execute("SELECT sql FROM sqlite_master WHERE name = ?",
+                                   (OWNER_TRIGGER,)).fetchall()
+
+    wanted = trigger()
+    assert wanted
+    ledger.insert_rows("enterprises", ("id", "credit_code", "name", "township_code"),
+                       [(f"e{n}", f"91140322MA0000000{n}", f"秀水{n}机械", "140322100") for n in range(3)])
+    # every column in order (kind None: its default filled in) and a chunk of one row each
+    visits = [(f"v{n}", f"e{n % 3}", "2026-10-01", None if n == 4 else "phone", "王伟", "正常", None,
+               "admin") for n in range(6)]
+    ledger.insert_rows("visits", ("id", "enterprise_id", "visit_date", "kind", "visitors", "summary",
+                                  "demands", "recorded_by"), visits, batch=1)
+    assert trigger() == wanted
+    ledger.insert("visits", {"id": "v9", "enterprise_id": "e2", "visit_date": "2026-10-02",
+                             "visitors": "李强", "summary": "正常"})
+    ledger.insert_rows("scale_history", ("id", "enterprise_id", "credit_code", "name", "entered_on"),
+                       [("s1", None, "91140322MA00000009", "旧名", "2020-01-01"),
+                        ("s2", "e1", "91140322MA00000001", "秀水1机械", "2021-01-01")])
+    assert trigger() == wanted
+    owners = dict(ledger.conn.execute("SELECT row_id, owner FROM change_log"))
+    assert owners == {"e0": "e0", "e1": "e1", "e2": "e2", **{f"v{n}": f"e{n % 3}" for n in range(6)},
+                      "v9": "e2", "s1": "?", "s2": "e1"}
+    assert ledger.scalar("SELECT kind FROM visits WHERE id = 'v4'") == "onsite"
+    assert ledger.verify() == []
+    ledger.close()
