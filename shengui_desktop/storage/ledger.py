@@ -547,7 +547,7 @@ class Ledger(audit.AuditTrail):
                 hlc0 = max(c.hlc + 1, int(self.wall_clock() * 1000) << 16)
                 seq0 = c.seq + 1
                 c.hlc, c.seq = hlc0 + len(chunk) - 1, seq0 + len(chunk) - 1
-                for name, _sql in quiet:  # (see below)
+                for name, _sql in quiet:  # (see where `quiet` is made)
                     self.conn.execute(f"DROP TRIGGER {name}")
                 self.conn.execute(log_sql, (table, hlc0 - first_seq, self.origin_id,
                                             seq0 - first_seq,
