@@ -69,15 +69,17 @@ def gather_facts(ledger: Ledger, today: date, enterprise_ids: list[str] | None =
     same = f"{in_py}period <= '{py}-{max(months_so_far, 1):02d}'"
     cur = f"period >= '{cy}-01'"
     # One pass in enterprise order over the covering index, few aggregates (each CASE costs
-    # about as much as the scan's decryption): last year's same period uses the common months
-    # so far; the rarer details (electricity and tax for a revenue jump, months without
-    # output) are fetched afterwards for the enterprises that need them.
+    # about as much as the scan's decryption; a FILTER clause skips the aggregate's step for
+    # the rows it leaves out: 1.46× → 1.32× one plain two-year aggregate at the county): last
+    # year's same period uses the common months so far; the rarer details (electricity and
+    # tax for a revenue jump, months without output) are fetched afterwards for the
+    # enterprises that need them.
     figures_sql = f"""
         SELECT enterprise_id,
-          sum(CASE WHEN {last_year} THEN revenue END), count(CASE WHEN {last_year} THEN revenue END),
-          sum(CASE WHEN {same} THEN revenue END), count(CASE WHEN {same} THEN revenue END),
-          sum(CASE WHEN {cur} THEN revenue END), count(CASE WHEN {cur} THEN revenue END),
-          max(period), max(CASE WHEN {no_output} THEN period END)
+          sum(revenue) FILTER (WHERE {last_year}), count(revenue) FILTER (WHERE {last_year}),
+          sum(revenue) FILTER (WHERE {same}), count(revenue) FILTER (WHERE {same}),
+          sum(revenue) FILTER (WHERE {cur}), count(revenue) FILTER (WHERE {cur}),
+          max(period), max(period) FILTER (WHERE {no_output})
         FROM monthly_figures INDEXED BY monthly_figures_enterprise_figures
         WHERE +period >= ? AND +period <= ? {{where}}
         GROUP BY enterprise_id"""
