@@ -24,7 +24,7 @@ NATIONAL_THRESHOLD = 20_000_000  # annual main business revenue, above scale sin
 wan = format_wan_short  # 万元 as reason texts write it (money.cut_wan: 19,999,999 → 1,999.99万元)
 
 
-@dataclass
+@dataclass(slots=True)
 class Facts:
     """What the rules need to know about one enterprise (integer yuan, kWh)."""
 

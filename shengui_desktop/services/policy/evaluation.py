@@ -156,6 +156,7 @@ def rules_input(ledger: Ledger, enterprise_ids: list[str] | None, today: date,
     jump = profile.flag("revenue_jump") if profile else None
     facts = gather_facts(ledger, today, ids, window, jump["min_growth_percent"] if jump else None,
                          late_report=bool(profile and profile.flag("late_report")),
+                         last_visits=bool(profile and profile.flag("not_visited")),
                          **({"threshold": profile.threshold} if profile else {}))
     ranked: dict[str, tuple[str, str]] = {}
     if sizing and profile:

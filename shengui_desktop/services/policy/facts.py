@@ -50,12 +50,15 @@ def latest_month(ledger: Ledger, today: date) -> str | None:
 
 def gather_facts(ledger: Ledger, today: date, enterprise_ids: list[str] | None = None,
                  window_months: int = 12, jump_percent: int | None = None,
-                 late_report: bool = False, threshold: int = NATIONAL_THRESHOLD) -> dict[str, Facts]:
+                 late_report: bool = False, threshold: int = NATIONAL_THRESHOLD,
+                 last_visits: bool = True) -> dict[str, Facts]:
     """Facts of every enterprise (or those given). `jump_percent`: revenue growth from which
     electricity and tax are fetched for the revenue-jump check (None: not needed);
     `late_report`: fetch the months reported so far in the year of the last due month, for
     the enterprises above scale or in the entry pool (孝义 不按序时进度上报).
-    `threshold`: the revenue line a project's expected output is measured against."""
+    `threshold`: the revenue line a project's expected output is measured against;
+    `last_visits`: fetch each enterprise's latest visit (only a 长期未走访 rule reads it: a
+    scan of every visit, a tenth of the figures' aggregate at the province)."""
     cy, py = today.year, today.year - 1
     upto = f"{cy}-{today.month:02d}"
     window = _month_back(today, window_months)
@@ -115,7 +118,7 @@ def gather_facts(ledger: Ledger, today: date, enterprise_ids: list[str] | None =
         where, params = _in_clause(chunk, "enterprise_id")
         for ent, last in ledger.conn.execute(
                 f"SELECT enterprise_id, max(visit_date) FROM visits WHERE 1 = 1{where}"
-                " GROUP BY enterprise_id", params):
+                " GROUP BY enterprise_id", params) if last_visits else ():
             if ent in facts:
                 facts[ent].last_visit = last
         # a live new project (not a 技改 of an existing plant) expected to reach scale, by the
