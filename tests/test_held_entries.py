@@ -225,3 +225,46 @@ def test_a_townships_bulk_load_is_held_and_still_reaches_the_county(world, tmp_p
     exchange(c, a, tmp_path)
     again = sync_service.export_packages(a, tmp_path / "again", to="140322")[0]
     assert again.entries == 0
+
+
+def test_what_the_worker_encodes_ahead_is_what_the_writing_thread_would_write(world, tmp_path,
+                                                                               monkeypatch):
+    """#20: the new records' rows and log entries are encoded on the worker that prepares a
+    package (RowMaker.encode_chunks, Plan.encoded); without it the writing thread encodes
+    them. Both give the same log, entry by entry (origins, persons, owners), and the same rows."""
+    from shengui_desktop.sync import rows
+
+    c, a, b = world["C"], world["A"], world["B"]
+    ents = [new_enterprise(a, 20 + i) for i in range(3)]
+    a.insert("visits", {"enterprise_id": ents[0], "visit_date": "2026-11-20", "kind": "onsite",
+                        "visitors": "张三", "summary": "走访"})
+    a.insert_many("monthly_figures", [{"id": monthly_figure_id(e, "2026-10"), "enterprise_id": e,
+                                       "period": "2026-10", "revenue": 1_000_000 + i}
+                                      for i, e in enumerate(ents)])
+    new_enterprise(b, 30)
+    packages = [sync_service.export_packages(t, tmp_path / "usb", to="140322")[0].path for t in (a, b)]
+    second = tmp_path / "second"
+    shutil.copytree(tmp_path / "ledgers", second)
+
+    encoded: list[set] = []
+    insert_held = rows.Writer.insert_held
+
+    def spy(self, new, tick, writing=None, origins=None, encoded_chunks=None):
+        encoded.append(set(encoded_chunks or ()))
+        return insert_held(self, new, tick, writing, origins, encoded_chunks)
+
+    monkeypatch.setattr(rows.Writer, "insert_held", spy)
+    sync_service.import_packages(c, packages)
+    assert {"enterprises", "visits", "monthly_figures"} <= set().union(*encoded)
+
+    encoded.clear()
+    monkeypatch.setattr("shengui_desktop.sync.importer.owner_kinds", lambda ledger: None)
+    with open_ledger(second / "county.sgdb", passphrase=PASSWORD) as c2:
+        sync_service.import_packages(c2, packages)
+        assert encoded and not set().union(*encoded)
+        log = "SELECT seq, tbl, row_id, op, data, base, hlc, site_id, site_seq, person, owner FROM change_log ORDER BY seq"
+        assert c2.conn.execute(log).fetchall() == c.conn.execute(log).fetchall()
+        for table in ("enterprises", "visits", "monthly_figures"):
+            query = f"SELECT * FROM {table} ORDER BY id"
+            assert c2.conn.execute(query).fetchall() == c.conn.execute(query).fetchall(), table
+        assert content_hash(c2) == content_hash(c)

@@ -16,7 +16,7 @@ from ..domain.records import (FIELD_LABELS, ISSUE_CATEGORIES, ISSUE_STATUSES, PO
 from ..errors import UserError
 from ..progress import Cancel, Progress
 from ..storage import origins
-from ..sync import certificates, conflicts, duplicates, exporter, importer, package, senders, starter
+from ..sync import certificates, conflicts, duplicates, exporter, importer, package, rules, senders, starter
 from ..sync.errors import PackageRejected
 from ..sync.rules import label as table_label
 from .office.permissions import require
@@ -52,9 +52,20 @@ def import_packages(ledger: Ledger, paths: list[Path], *, accept_fingerprint: se
 
 def content_checks() -> None:
     """Register the checks of the files records carry (a form template's .xlsx) before an
-    import: sync/rules.py refuses such a record while none is registered. Imported here, not
-    at the top: the spreadsheet services are not wanted on the way to the unlock dialog."""
-    from .excel import form_templates  # noqa: F401  (registers form_templates.check_incoming)
+    import: sync/rules.py refuses such a record while none is registered. The spreadsheet
+    services are imported by the first template a package brings (_check_form_template), not
+    by every import: they took 0.6 s (openpyxl, the sheet planners) before the first package
+    was merged, most of an import's time when it brings a few changes."""
+    if rules.CONTENT_CHECKS.get("form_templates") is None:
+        rules.register_content_check("form_templates", _check_form_template)
+
+
+def _check_form_template(data: dict) -> list[str]:
+    """form_templates.check_incoming, imported when first needed (importing it registers it
+    in place of this)."""
+    from .excel import form_templates
+
+    return form_templates.check_incoming(data)
 
 
 def copy_notice(ledger: Ledger, *, clear: bool = False) -> str | None:

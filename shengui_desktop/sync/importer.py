@@ -23,7 +23,7 @@ from . import audit_trail, certificates, duplicates, package, starter, transfers
 from .authorise import check_township_package, screen, table_rights
 from .errors import PackageRejected, import_cancelled
 from .merge import MergeResult, Plan, known_records, merge, plan
-from .rows import RowMaker, table_specs
+from .rows import RowMaker, owner_kinds, table_specs
 from .rules import NATURAL_KEYS
 from .senders import (Accepted, Rekey, accepted_fingerprints, certificate_of_body, confirmed_certificate, enrolled_elsewhere, normalise_fingerprint, not_for_this_site, revoked_refusal, sender_status)
 from .validate import column_types, validate_entries
@@ -538,7 +538,7 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: Accep
         stack.enter_context(collector_paused())
         types = column_types(ledger)
         identities = certificates.age_identities(ledger) + list(identities or ())
-        maker, rights = RowMaker(table_specs(ledger)), table_rights(ledger)
+        maker, rights = RowMaker(table_specs(ledger), owner_kinds(ledger)), table_rights(ledger)
         ahead: dict[int, Future] = {}
 
         def prepare_ahead(i: int) -> None:

@@ -36,7 +36,7 @@ import orjson
 from ..progress import Job
 from ..storage import held
 from ..storage.ledger import dump_json
-from .rows import RowMaker, Writer, table_specs
+from .rows import RowMaker, Writer, origin_of, table_specs
 
 if TYPE_CHECKING:
     from ..storage.ledger import Ledger
@@ -143,17 +143,25 @@ class Plan:
     counts: dict[str, int] = field(default_factory=dict)      # table -> changes
     lowest: dict[str, int] = field(default_factory=dict)      # site -> lowest site_seq
     highest: dict[str, int] = field(default_factory=dict)     # site -> highest site_seq
+    origins: dict[str, set] = field(default_factory=dict)     # table -> its singles' origin_of
+    encoded: dict[str, list] = field(default_factory=dict)    # table -> RowMaker.encode_chunks
     newest_hlc: int = 0
     screened: object = None   # authorise.Screened, when the sender is a township
     known_before: set | None = None  # known_records() as of before the import command
     audit: list = field(default_factory=list)  # the sender's audit entries (audit_trail)
 
 
-def _summarise(p: Plan) -> Plan:
+def _summarise(p: Plan, maker: RowMaker) -> Plan:
     """The package's counts, origins and newest stamp, worked out with its plan (on the
-    worker) instead of in passes over every change while the ledger waits."""
-    for table, (ids, _items, _rows) in p.singles.items():
+    worker) instead of in passes over every change while the ledger waits; and, when the
+    maker knows the owners, the parameters that write the new records (the writing thread
+    then only hands them to SQLite)."""
+    kinds = maker.owner_kinds
+    for table, (ids, items, rows) in p.singles.items():
         p.ids[table] = list(ids)
+        p.origins[table] = set(map(origin_of, items))
+        if kinds is not None and table in kinds and items:
+            p.encoded[table] = maker.encode_chunks(table, rows, items, kinds[table], p.origins[table])
     for table, row_id in p.groups:
         p.ids.setdefault(table, []).append(row_id)
     p.counts = dict(Counter(map(_TBL, p.entries)))
@@ -193,7 +201,7 @@ def plan(entries: list[dict], maker: RowMaker) -> Plan:
             items = [e for e in items if e["op"] == "i"]
         ids = list(map(_ROW_ID, items))
         singles[table] = (ids, items, maker.rows(table, ids, list(map(_DATA, items))))
-    return _summarise(Plan(entries, groups, singles))
+    return _summarise(Plan(entries, groups, singles), maker)
 
 
 def _plan_by_record(entries: list[dict], maker: RowMaker) -> Plan:
@@ -215,7 +223,7 @@ def _plan_by_record(entries: list[dict], maker: RowMaker) -> Plan:
         found[1].append(e)
     singles = {table: (ids, items, maker.rows(table, ids, [e["data"] for e in items]))
                for table, (ids, items) in by_table.items()}
-    return _summarise(Plan(entries, groups, singles))
+    return _summarise(Plan(entries, groups, singles), maker)
 
 
 def known_records(conn, ids: dict[str, list[str]]) -> set[tuple[str, str]]:
@@ -260,7 +268,10 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
     # 1. entries this ledger already holds (re-deliveries, --full packages)
     vv = dict(conn.execute("SELECT site_id, max_seq FROM version_vector").fetchall())
     maybe = []
-    if planned is None or any(low <= vv.get(site, 0) for site, low in planned.lowest.items()):
+    # the plan knows each origin's lowest number: a package of changes all newer than what
+    # this ledger holds (every first import) is not walked change by change here or for twins
+    may_know = planned is None or any(low <= vv.get(site, 0) for site, low in planned.lowest.items())
+    if may_know:
         maybe = [(e["site_id"], e["site_seq"]) for e in entries
                  if e["site_seq"] <= vv.get(e["site_id"], 0)]
     if maybe:
@@ -288,7 +299,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
             planned = None  # made for all of them
     result.already_known = result.received - len(entries)
     result.new_entries = len(entries)
-    entries, renumbered = _renumber_twins(ledger, entries, vv)
+    entries, renumbered = _renumber_twins(ledger, entries, vv) if may_know else (entries, 0)
     if renumbered:
         result.renumbered = renumbered
         planned = None
@@ -320,8 +331,10 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
     fast: dict[str, tuple[list[tuple], list[dict | None]]] = {}  # table -> rows, their changes
     logged: list[dict] = []
     touched = result.touched
+    reshaped = set()  # tables whose new records are not all of the plan's
     for table, (ids, items, rows) in singles.items():
         if known_rows and any((table, i) in known_rows for i in ids):
+            reshaped.add(table)
             # a first insert of a record this ledger already knows: folded with its history
             keep = [n for n, i in enumerate(ids) if (table, i) not in known_rows]
             for n, i in enumerate(ids):
@@ -380,7 +393,8 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
             rows = [r for r, e in zip(rows, items) if e is not None]
             items = [e for e in items if e is not None]
         new[table] = (rows, items)
-    writer.insert_held(new, tick, writing)
+    writer.insert_held(new, tick, writing, planned.origins,
+                       {t: c for t, c in planned.encoded.items() if t not in reshaped})
     writer.log(logged, tick)
 
     # 4. conflicts, version vector, clock

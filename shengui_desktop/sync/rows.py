@@ -24,7 +24,8 @@ def _stamps_site(e: dict) -> tuple:
     return e["row_id"], e["hlc"], e["site_seq"], e["site_id"], e.get("person")
 
 
-def _origin(e: dict) -> tuple:
+def origin_of(e: dict) -> tuple:
+    """(site id, person) of a change: a township's are mostly one (see Writer.insert_held)."""
     return e["site_id"], e.get("person")
 
 
@@ -33,13 +34,52 @@ def table_specs(ledger: Ledger) -> dict[str, TableSpec]:
     return {t: ledger.spec(t) for t in SYNCED_TABLES}
 
 
+def owner_kinds(ledger: Ledger) -> dict[str, str] | None:
+    """Every synced table's owners.kind (read once, on the ledger's thread), or None while
+    the log has no owner column (schema 15)."""
+    if not owners.has_owner(ledger.conn):
+        return None
+    return {t: owners.kind(ledger.conn, t) for t in SYNCED_TABLES}
+
+
 class RowMaker:
     """Row tuples (id, columns…, derived…) from change data, for one set of table specs.
     Pure: runs on the worker thread that prepares the next package."""
 
-    def __init__(self, specs: dict[str, TableSpec]):
+    def __init__(self, specs: dict[str, TableSpec], owner_kinds: dict[str, str] | None = None):
         self.specs = specs
         self.shapes: dict[str, tuple] = {}
+        # table -> owners.kind, when the log has its owner column: then plan() encodes the
+        # new records' rows and log entries ahead (encode_chunks), on the worker
+        self.owner_kinds = owner_kinds
+
+    def owners(self, table: str, kind: str, rows: list[tuple]) -> list[str]:
+        """The owner of each new row's insert (storage/owners.py), from the row tuples."""
+        if kind == owners.ENTERPRISE:
+            return [r[0] for r in rows]
+        if kind == owners.CHILD:
+            at = 1 + self.shape(table)[0].index("enterprise_id")
+            return [r[at] for r in rows]
+        return [owners.COUNTY_WIDE if kind == owners.COUNTY else owners.UNKNOWN] * len(rows)
+
+    def encode_chunks(self, table: str, rows: list[tuple], items: list[dict],
+                      kind: str | None, shared: set | None = None) -> list[tuple]:
+        """Writer.insert_held's parameters for each chunk of a table's new records: (rows
+        JSON, stamps JSON, site, person). `kind`: the table's owners.kind, None when the
+        log has no owner column. `shared`: the origins of (at least) these changes."""
+        out = []
+        for start in range(0, len(items), HELD_CHUNK):
+            chunk, chunk_rows = items[start:start + HELD_CHUNK], rows[start:start + HELD_CHUNK]
+            # a township's changes all come from it, mostly from one person: its id and
+            # the person once, not on every entry
+            found = shared if shared is not None and len(shared) == 1 else set(map(origin_of, chunk))
+            site, person = next(iter(found)) if len(found) == 1 else (None, None)
+            stamps = map(_STAMPS if site else _stamps_site, chunk)
+            if kind is not None:
+                stamps = map(add, stamps, zip(self.owners(table, kind, chunk_rows)))
+            out.append((orjson.dumps(chunk_rows).decode(), orjson.dumps(list(stamps)).decode(),
+                        site, person))
+        return out
 
     def shape(self, table: str) -> tuple:
         found = self.shapes.get(table)
@@ -158,53 +198,41 @@ class Writer:
                 f" VALUES ({', '.join(':' + c for c in columns)})")
 
     def insert_held(self, new: dict[str, tuple[list[tuple], list[dict]]], tick,
-                    writing: Callable[[], None] | None = None) -> None:
+                    writing: Callable[[], None] | None = None,
+                    origins: dict[str, set] | None = None,
+                    encoded: dict[str, list[tuple]] | None = None) -> None:
         """Insert the rows of records new to this ledger, per table, each with its change
         (the insert that made it) as a row-held log entry. `writing` is called right before
-        the first statement."""
+        the first statement. Worked out ahead on the worker (Plan), for the tables whose
+        new records are the plan's: `encoded`, their chunks (RowMaker.encode_chunks);
+        `origins`, the origin_of of (at least) each table's changes."""
         tables = sorted(t for t, (rows, _items) in new.items() if rows)
         if not tables:
             if writing is not None:
                 writing()
             return
         sql = self.ingest_sql(tables)
+        kinds = {t: owners.kind(self.conn, t) if self.owned else None for t in tables}
+        chunks = {t: (encoded or {}).get(t) or self.maker.encode_chunks(
+            t, *new[t], kinds[t], (origins or {}).get(t)) for t in tables}
         first = self.conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM change_log").fetchone()[0]
         rounds = max(len(new[t][0]) for t in tables)
-        for start in range(0, rounds, HELD_CHUNK):
+        for n, start in enumerate(range(0, rounds, HELD_CHUNK)):
             params: dict[str, object] = {}
             count = 0
             for t in tables:
-                rows, items = new[t]
-                chunk = items[start:start + HELD_CHUNK]
+                size = max(0, min(HELD_CHUNK, len(new[t][1]) - start))
+                rows_json, stamps_json, site, person = chunks[t][n] if size else (None, None, None, None)
                 params[f"{t}_first"] = first
-                params[f"{t}_rows"] = (orjson.dumps(rows[start:start + HELD_CHUNK]).decode()
-                                       if chunk else None)
-                # a township's changes all come from it, mostly from one person: its id and
-                # the person once, not on every entry
-                origins = set(map(_origin, chunk))
-                site, person = origins.pop() if len(origins) == 1 else (None, None)
+                params[f"{t}_rows"], params[f"{t}_stamps"] = rows_json, stamps_json
                 params[f"{t}_site"], params[f"{t}_person"] = site, person
-                stamps = map(_STAMPS if site else _stamps_site, chunk)
-                if self.owned:
-                    stamps = map(add, stamps, zip(self.owners(t, rows[start:start + HELD_CHUNK])))
-                params[f"{t}_stamps"] = orjson.dumps(list(stamps)).decode() if chunk else None
-                first += len(chunk)
-                count += len(chunk)
+                first += size
+                count += size
             if writing is not None:
                 writing()
                 writing = None
             self.conn.execute(sql, params)
             tick(count)
-
-    def owners(self, table: str, rows: list[tuple]) -> list[str]:
-        """The owner of each new row's insert (storage/owners.py), from the row tuples."""
-        kind = owners.kind(self.conn, table)
-        if kind == owners.ENTERPRISE:
-            return [r[0] for r in rows]
-        if kind == owners.CHILD:
-            at = 1 + self.maker.shape(table)[0].index("enterprise_id")
-            return [r[at] for r in rows]
-        return [owners.COUNTY_WIDE if kind == owners.COUNTY else owners.UNKNOWN] * len(rows)
 
     def insert_plain(self, table: str, rows: list[tuple], tick) -> None:
         """Insert rows whose changes are logged as they are (records folded from several)."""
