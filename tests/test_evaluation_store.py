@@ -51,18 +51,18 @@ class Asked:
 
     def __init__(self):
         self.calls: list = []
-        self.real = evaluation_store.evaluate_fresh
+        self.real = evaluation_store.evaluate_rows
 
     def __call__(self, ledger, ids, *args, **kw):
         self.calls.append(None if ids is None else sorted(ids))
         return self.real(ledger, ids, *args, **kw)
 
     def __enter__(self):
-        evaluation_store.evaluate_fresh = self
+        evaluation_store.evaluate_rows = self
         return self
 
     def __exit__(self, *exc):
-        evaluation_store.evaluate_fresh = self.real
+        evaluation_store.evaluate_rows = self.real
 
 
 def test_a_fresh_ledger_evaluates_once_then_reads_what_it_stored(county_ledger):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from .annual import ANNUAL, MONTHLY, is_complete, year_total
+from .annual import ANNUAL, COMPLETE_YEAR_MONTHS, MONTHLY, is_complete, year_total
 from .evaluation import Evaluation, Flag
 from .money import format_wan_short
 from .policy import POOL_ORDER, Profile
@@ -24,7 +24,7 @@ NATIONAL_THRESHOLD = 20_000_000  # annual main business revenue, above scale sin
 wan = format_wan_short  # 万元 as reason texts write it (money.cut_wan: 19,999,999 → 1,999.99万元)
 
 
-@dataclass
+@dataclass(slots=True)
 class Facts:
     """What the rules need to know about one enterprise (integer yuan, kWh)."""
 
@@ -121,6 +121,16 @@ def project_revenue(f: Facts) -> tuple[int | None, str, str]:
             f"÷上年同期{wan(same)}")
     value = round(f.ytd_revenue * 12 / f.ytd_months)
     return value, "annualised", f"按年化测算：本年{span}{wan(f.ytd_revenue)}÷{f.ytd_months}×12"
+
+
+def projected_value(f: Facts) -> int | None:
+    """project_revenue's value alone (no text): what a ranking orders by."""
+    if not f.ytd_mask or f.ytd_revenue is None:
+        return None
+    prior, same = f.prior_year_revenue, f.same_period_prior
+    if f.prior_complete and prior is not None and same:
+        return round(prior * f.ytd_revenue / same)
+    return round(f.ytd_revenue * 12 / f.ytd_months)
 
 
 def _range_text(lo: int, hi: int | None) -> str:
@@ -389,3 +399,161 @@ def rank_into_pools(candidates: list[tuple[str, int, bool]], sizes: PoolSizing,
                 reason += "；营收异常增长待核实，排在未标记的企业之后"
             out[enterprise_id] = (pool, reason)
     return out
+
+
+# -- the same rules without their texts ------------------------------------------------------
+#
+# Evaluating every enterprise (the first unlock of a month, another profile) needs only what
+# the ledger page shows and filters on: the suggested pool, the flag codes, the numbers. The
+# reason texts are made when a tooltip, a print or an export asks (evaluate_one). CompactRules
+# reads the profile once and then answers each enterprise with plain comparisons; it must give
+# exactly what evaluate_one gives (tests/test_policy_compact.py compares the two for every
+# enterprise of a generated county under each of the five profiles).
+
+COMPACT_FIELDS = ("pool", "suggested_pool", "has_suggestion", "flag_codes", "prior_year_revenue",
+                  "prior_year_source", "prior_months", "projected_revenue", "projection_method",
+                  "growth_rate")
+"""The fields of CompactRules.evaluate's tuple, in order (Evaluation's attributes of those names;
+flag_codes a tuple)."""
+
+
+class CompactRules:
+    """A profile's rules (or none) as of `today`, for many enterprises: `evaluate(f, ranked)`
+    gives evaluate_one's result without its texts, as a tuple of COMPACT_FIELDS."""
+
+    def __init__(self, profile: Profile | None, today: date) -> None:
+        self.profile = profile
+        self.today = today
+        self.threshold = profile.threshold if profile else NATIONAL_THRESHOLD
+        self._codes: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per distinct list
+        if profile is None:
+            return
+        exit_rule = profile.flag("exit_risk")
+        self.exit_rule = exit_rule
+        self.exit_below = bool(exit_rule and exit_rule["rule"] == "revenue_below")
+        self.no_output = bool(profile.flag("electricity_without_output"))
+        self.jump = profile.flag("revenue_jump")
+        self.renamed = bool(profile.flag("renamed_reentry"))
+        self.not_visited = profile.flag("not_visited")
+        self.data_missing = today.month != 1 and judges_on_projection(profile)
+        self.late = bool(profile.flag("late_report"))
+        self.due = due_month(today)
+        self.due_first = f"{self.due[:4]}-01"
+        self.pool_rules = [(rule["pool"], rule["when"], rule,
+                            _years_ago(today, rule["years"]) if rule["when"] == "exited_within_years"
+                            else "") for rule in profile.pool_rules]
+        for _pool, when, _rule, _since in self.pool_rules:
+            if when not in _WHENS:
+                raise ValueError(when)
+
+    def _shared(self, codes: list[str]) -> tuple[str, ...]:
+        key = tuple(codes)
+        return self._codes.setdefault(key, key)
+
+    def evaluate(self, f: Facts, ranked: tuple[str, str] | None = None) -> tuple:
+        prior = f.prior_year_revenue
+        source = f.prior_source
+        ytd = f.ytd_revenue
+        ytd_months = bin(f.ytd_mask).count("1")
+        complete = prior is not None and (source == ANNUAL or f.prior_months >= COMPLETE_YEAR_MONTHS)
+        if not ytd_months or ytd is None:
+            projected, method = None, "none"
+        elif complete and prior is not None and f.same_period_prior:
+            projected, method = round(prior * ytd / f.same_period_prior), "same_period_ratio"
+        else:
+            projected, method = round(ytd * 12 / ytd_months), "annualised"
+        growth = projected / prior - 1 if projected is not None and prior and complete else None
+        status = f.stat_status
+        below = status == "below_scale" or status == "exited"  # not_above
+        codes = []
+        if below and prior is not None and prior >= self.threshold:
+            codes.append("reached_scale_not_entered")
+        profile = self.profile
+        if profile is None:
+            return (f.pool, f.pool, False, self._shared(codes), prior, source, f.prior_months,
+                    projected, method, growth)
+        risk = False
+        rule = self.exit_rule
+        if rule and status == "above_scale":
+            if self.exit_below:
+                amount, inclusive = rule["amount"], rule.get("inclusive", False)
+                if projected is not None:
+                    risk = projected < amount or (inclusive and projected == amount)
+                elif not ytd_months:  # no figure this year: judged on last year (last_annual_revenue)
+                    basis = prior if complete else (
+                        round(prior * 12 / f.prior_months) if prior is not None and f.prior_months else None)
+                    risk = basis is not None and (basis < amount or (inclusive and basis == amount))
+            else:
+                risk = (growth is not None and projected is not None and prior is not None
+                        and projected * 100 <= prior * (100 - rule["percent"]))
+        if risk:
+            codes.append("exit_risk")
+        if self.no_output and f.no_output_months:
+            codes.append("electricity_without_output")
+        if self.jump and f.same_period_prior and ytd is not None \
+                and revenue_jump_flag(profile, f) is not None:  # rare: its text made then
+            codes.append("revenue_jump")
+        if self.renamed and f.earlier_periods and f.renamed_periods:
+            codes.append("renamed_reentry")
+        visits = self.not_visited
+        if visits and f.pool in visits["pools"]:
+            if f.last_visit is None or (self.today - date.fromisoformat(f.last_visit)).days > visits["days"]:
+                codes.append("not_visited")
+        if self.data_missing and status == "above_scale" and not ytd_months:
+            codes.append("data_missing")
+        if self.late and f.reported_periods is not None and self._late(f):
+            codes.append("late_report")
+        suggested = self._suggest(f, prior, projected, below, risk, ranked)
+        return (f.pool, suggested, True, self._shared(codes), prior, source, f.prior_months,
+                projected, method, growth)
+
+    def _late(self, f: Facts) -> bool:
+        """late_report_flag is not None (f.reported_periods known)."""
+        if f.stat_status != "above_scale" and f.pool != "entry":
+            return False
+        if self.due in f.reported_periods:  # type: ignore[operator]
+            return False
+        entered = f.entered_stats_date
+        if f.stat_status == "above_scale" and entered and entered[:7] > self.due_first:
+            return entered[:7] <= self.due
+        return True
+
+    def _suggest(self, f: Facts, prior: int | None, projected: int | None, below: bool,
+                 risk: bool, ranked: tuple[str, str] | None) -> str:
+        """suggest_pool's pool: the most advanced pool any rule gives (退规 first)."""
+        best = -1
+        for pool, when, rule, since in self.pool_rules:
+            if when == "exit_risk":
+                hit = risk
+            elif not below:
+                continue
+            elif when == "revenue_between":
+                value = prior if rule["basis"] == "prior_year" else projected
+                hit = value is not None and value >= rule["min"] and (rule["max"] is None or value < rule["max"])
+            elif when == "below_scale":
+                hit = True
+            elif when == "exited_within_years":
+                hit = bool(f.stat_status == "exited" and f.exited_stats_date
+                           and f.exited_stats_date >= since)
+            elif when == "project_expected_to_reach_scale":
+                hit = f.project_expected
+            elif when == "project_in_production_this_year":
+                hit = f.project_started_this_year
+            elif when == "reached_scale_not_entered":
+                hit = prior is not None and prior >= self.threshold
+            else:  # source_in
+                hit = f.source is not None and f.source in rule["sources"]
+            if hit:
+                if pool == "exit_risk":
+                    return "exit_risk"
+                best = max(best, POOL_ORDER.index(pool))
+        if ranked:
+            if ranked[0] == "exit_risk":
+                return "exit_risk"
+            best = max(best, POOL_ORDER.index(ranked[0]))
+        return POOL_ORDER[best] if best >= 0 else "none"
+
+
+_WHENS = frozenset({"exit_risk", "revenue_between", "below_scale", "exited_within_years",
+                    "project_expected_to_reach_scale", "project_in_production_this_year",
+                    "reached_scale_not_entered", "source_in"})

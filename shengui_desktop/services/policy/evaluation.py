@@ -6,10 +6,12 @@ Reads only: the current pool is reported as it is and never changed here.
 from __future__ import annotations
 
 from datetime import date
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from ...domain.evaluation import Evaluation
-from ...domain.policy_rules import Facts, evaluate_one, not_above, project_revenue, rank_into_pools, revenue_jump_flag
+from ...domain.policy import Profile
+from ...domain.policy_rules import (Facts, evaluate_one, not_above, projected_value, rank_into_pools,
+                                      revenue_jump_flag)
 from ...storage.ledger import Ledger
 from .facts import gather_facts, latest_month
 from .profiles import active_profile
@@ -129,21 +131,32 @@ def evaluate_fresh(ledger: Ledger, enterprise_ids: list[str] | None, today: date
     return _evaluate(ledger, enterprise_ids, today, progress, cancelled, facts_out)
 
 
-def _evaluate(ledger: Ledger, enterprise_ids: list[str] | None, today: date,
-              progress: Callable[[str, int, int], None] | None,
-              cancelled: Callable[[], bool] | None,
-              facts_out: dict[str, Facts] | None = None) -> dict[str, Evaluation]:
+class RulesInput(NamedTuple):
+    """What the rules are applied to: the active profile, each enterprise's facts, and the
+    places a target-sized ranking (孝义) gave."""
+
+    profile: Profile | None
+    facts: dict[str, Facts]
+    ranked: dict[str, tuple[str, str]]
+
+
+def rules_input(ledger: Ledger, enterprise_ids: list[str] | None, today: date,
+                progress: Callable[[str, int, int], None] | None = None) -> RulesInput:
+    """The facts of every enterprise (or those given; all of them under a ranked profile,
+    whose places depend on everybody) and the ranking, gathered in a handful of set-based
+    queries (facts.gather_facts)."""
     profile = active_profile(ledger)
     window = 12
     if profile and profile.flag("electricity_without_output"):
         window = profile.flag("electricity_without_output")["months"]
     sizing = profile.pool_sizing if profile else None
     ids = None if enterprise_ids is None or sizing else list(enterprise_ids)
-    report = progress or (lambda stage, done, total: None)
-    report("汇总月度数据", 0, 1)
+    if progress:
+        progress("汇总月度数据", 0, 1)
     jump = profile.flag("revenue_jump") if profile else None
     facts = gather_facts(ledger, today, ids, window, jump["min_growth_percent"] if jump else None,
                          late_report=bool(profile and profile.flag("late_report")),
+                         last_visits=bool(profile and profile.flag("not_visited")),
                          **({"threshold": profile.threshold} if profile else {}))
     ranked: dict[str, tuple[str, str]] = {}
     if sizing and profile:
@@ -154,11 +167,20 @@ def _evaluate(ledger: Ledger, enterprise_ids: list[str] | None, today: date,
             candidates = []
             for f in facts.values():
                 if not_above(f):
-                    value = project_revenue(f)[0]
+                    value = projected_value(f)
                     value = f.prior_year_revenue if value is None else value
                     if value:
                         candidates.append((f.enterprise_id, value, revenue_jump_flag(profile, f) is not None))
             ranked = rank_into_pools(candidates, sizes)
+    return RulesInput(profile, facts, ranked)
+
+
+def _evaluate(ledger: Ledger, enterprise_ids: list[str] | None, today: date,
+              progress: Callable[[str, int, int], None] | None,
+              cancelled: Callable[[], bool] | None,
+              facts_out: dict[str, Facts] | None = None) -> dict[str, Evaluation]:
+    report = progress or (lambda stage, done, total: None)
+    profile, facts, ranked = rules_input(ledger, enterprise_ids, today, report)
     if facts_out is not None:
         facts_out.update(facts)
     wanted = facts.keys() if enterprise_ids is None else [i for i in enterprise_ids if i in facts]

@@ -28,12 +28,12 @@ import sqlcipher3
 from ...domain.annual import source_text
 from ...domain.evaluation import Evaluation
 from ...domain.policy import Profile
-from ...domain.policy_rules import Facts
+from ...domain.policy_rules import CompactRules, Facts
 from ...errors import UserError
 from ...storage import evaluations as store
 from ...storage.ledger import Ledger
 from ...storage.migrations import current_version
-from .evaluation import evaluate, evaluate_fresh, touched_enterprises
+from .evaluation import evaluate, evaluate_fresh, rules_input, touched_enterprises
 from .facts import latest_month
 from .profiles import active_profile, active_profile_row
 
@@ -113,13 +113,6 @@ def _compact_rows(rows: Iterable[tuple]) -> dict[str, StoredEvaluation]:
     return out
 
 
-def _row(enterprise_id: str, ev: Evaluation, stale_on: str | None, seq: int | None) -> tuple:
-    """The stored row (storage.evaluations.COLUMNS) of a full evaluation."""
-    return (enterprise_id, ev.pool, ev.suggested_pool, int(ev.has_suggestion), ",".join(ev.flag_codes),
-            ev.prior_year_revenue, ev.prior_year_source, ev.prior_months, ev.projected_revenue,
-            ev.projection_method, ev.growth_rate, stale_on, seq)
-
-
 @cache
 def _program() -> str:
     """The installed program's version (a new one may bring other rules)."""
@@ -173,24 +166,32 @@ def _years_after(day: str, years: int) -> date:
     return d + timedelta(days=1)
 
 
-def stale_on(profile: Profile | None, f: Facts, today: date, project_due: str | None) -> str | None:
-    """The first day after `today` on which time alone may change this enterprise's
-    evaluation within the month (a new month evaluates everything anyway); None if never.
-    Early is safe (the row is only evaluated again); late is not: each day here is the
-    first on which the rule's answer can differ."""
-    days: list[date] = []
-    if project_due:
-        days.append(date.fromisoformat(project_due[:10]))
-    if profile is not None:
-        rule = profile.flag("not_visited")
-        if rule and f.pool in rule["pools"] and f.last_visit:
-            days.append(date.fromisoformat(f.last_visit[:10]) + timedelta(days=rule["days"] + 1))
-        if f.stat_status == "exited" and f.exited_stats_date:
-            for pool_rule in profile.pool_rules:
-                if pool_rule["when"] == "exited_within_years":
-                    days.append(_years_after(f.exited_stats_date, pool_rule["years"]))
-    future = [d for d in days if d > today]
-    return min(future).isoformat() if future else None
+def staleness(profile: Profile | None, today: date) -> Callable[[Facts, str | None], str | None]:
+    """(facts, project_due) → the first day after `today` on which time alone may change that
+    enterprise's evaluation within the month (a new month evaluates everything anyway); None
+    if never. Early is safe (the row is only evaluated again); late is not: each day here is
+    the first on which the rule's answer can differ. The profile is read once, for many
+    enterprises."""
+    visit_rule = profile.flag("not_visited") if profile is not None else None
+    visit_pools = visit_rule["pools"] if visit_rule else ()
+    visit_days = timedelta(days=visit_rule["days"] + 1) if visit_rule else None
+    exit_years = [r["years"] for r in profile.pool_rules if r["when"] == "exited_within_years"] \
+        if profile is not None else []
+
+    def stale(f: Facts, project_due: str | None) -> str | None:
+        days: list[date] = []
+        if project_due:
+            days.append(date.fromisoformat(project_due[:10]))
+        if visit_days is not None and f.pool in visit_pools and f.last_visit:
+            days.append(date.fromisoformat(f.last_visit[:10]) + visit_days)
+        if exit_years and f.stat_status == "exited" and f.exited_stats_date:
+            days.extend(_years_after(f.exited_stats_date, years) for years in exit_years)
+        if not days:
+            return None
+        future = [d.isoformat() for d in days if d > today]
+        return min(future) if future else None
+
+    return stale
 
 
 def stored_evaluations(ledger: Ledger, today: date | None = None,
@@ -213,14 +214,9 @@ def stored_evaluations(ledger: Ledger, today: date | None = None,
         if caught is not None:
             return caught
     report("按政策规则评估", 0, 1)
-    facts: dict[str, Facts] = {}
-    fresh = evaluate_fresh(ledger, None, today, progress, cancelled, facts_out=facts)
-    if cancelled and cancelled():
+    rows = evaluate_rows(ledger, None, today, now.log_seq, progress, cancelled)
+    if rows is None or (cancelled and cancelled()):
         return {}
-    due = _projects_due(ledger, today, None)
-    rows = [_row(k, ev, stale_on(profile, facts[k], today, due.get(k)), now.log_seq)
-            for k, ev in fresh.items()]
-    del fresh, facts
     if not _write(ledger, now, rows, replace_all=True):
         return _compact_rows(rows)
     # what the window keeps is read back once the facts, the texts and the rows are gone: it
@@ -228,6 +224,42 @@ def stored_evaluations(ledger: Ledger, today: date | None = None,
     # window's RSS, bench/README.md)
     del rows
     return _compact_rows(store.read_rows(ledger))
+
+
+def evaluate_rows(ledger: Ledger, enterprise_ids: list[str] | None, today: date, seq: int | None,
+                  progress: Callable[[str, int, int], None] | None = None,
+                  cancelled: Callable[[], bool] | None = None) -> list[tuple] | None:
+    """Every enterprise (or those given) evaluated as the rules stand now, as stored rows
+    (storage.evaluations.COLUMNS, computed at change-log entry `seq`) in key order; None when
+    cancelled. The rules run without their texts (policy_rules.CompactRules: the same answers
+    as evaluate_one, tests/test_policy_compact.py) over facts gathered set-based
+    (facts.gather_facts); nothing here is per enterprise but plain comparisons."""
+    report = progress or (lambda stage, done, total: None)
+    profile, facts, ranked = rules_input(ledger, enterprise_ids, today, report)
+    if cancelled and cancelled():
+        return None
+    due = _projects_due(ledger, today, enterprise_ids)
+    evaluate_one = CompactRules(profile, today).evaluate
+    stale = staleness(profile, today)
+    joined: dict[tuple[str, ...], str] = {}
+    rows = []
+    wanted = sorted(facts) if enterprise_ids is None else sorted(set(enterprise_ids) & facts.keys())
+    total = len(wanted)
+    for n, enterprise_id in enumerate(wanted):
+        if n % 20000 == 0 and n:
+            if cancelled and cancelled():
+                return None
+            report("评估企业", n, total)
+        f = facts[enterprise_id]
+        pool, suggested, has_suggestion, codes, prior, source, months, projected, method, growth = \
+            evaluate_one(f, ranked.get(enterprise_id))
+        flags = joined.get(codes)
+        if flags is None:
+            flags = joined[codes] = ",".join(codes)
+        rows.append((enterprise_id, pool, suggested, int(has_suggestion), flags, prior, source, months,
+                     projected, method, growth, stale(f, due.get(enterprise_id)), seq))
+    report("评估企业", total, total)
+    return rows
 
 
 def _catch_up(ledger: Ledger, old: store.EvaluationStamp, now: store.EvaluationStamp, today: date,
@@ -256,21 +288,11 @@ def _catch_up(ledger: Ledger, old: store.EvaluationStamp, now: store.EvaluationS
         return result
     if cancelled and cancelled():
         return {}
-    facts: dict[str, Facts] = {}
-    fresh = evaluate_fresh(ledger, sorted(redo), today, None, None, facts_out=facts) if redo else {}
-    due = _projects_due(ledger, today, redo) if redo else {}
-    rows = []
-    for enterprise_id in redo:
-        ev = fresh.get(enterprise_id)
-        if ev is None:
-            result.pop(enterprise_id, None)
-        else:
-            result[enterprise_id] = compact(ev)
-            rows.append(_row(enterprise_id, ev,
-                             stale_on(profile, facts[enterprise_id], today, due.get(enterprise_id)),
-                             now.log_seq))
-    for enterprise_id in gone:
+    rows = (evaluate_rows(ledger, sorted(redo), today, now.log_seq) or []) if redo else []
+    fresh = _compact_rows(rows)
+    for enterprise_id in redo | gone:
         result.pop(enterprise_id, None)
+    result.update(fresh)
     _write(ledger, now, rows, replace_all=False, remove=(redo - fresh.keys()) | gone)
     return result
 

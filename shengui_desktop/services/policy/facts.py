@@ -50,12 +50,15 @@ def latest_month(ledger: Ledger, today: date) -> str | None:
 
 def gather_facts(ledger: Ledger, today: date, enterprise_ids: list[str] | None = None,
                  window_months: int = 12, jump_percent: int | None = None,
-                 late_report: bool = False, threshold: int = NATIONAL_THRESHOLD) -> dict[str, Facts]:
+                 late_report: bool = False, threshold: int = NATIONAL_THRESHOLD,
+                 last_visits: bool = True) -> dict[str, Facts]:
     """Facts of every enterprise (or those given). `jump_percent`: revenue growth from which
     electricity and tax are fetched for the revenue-jump check (None: not needed);
     `late_report`: fetch the months reported so far in the year of the last due month, for
     the enterprises above scale or in the entry pool (孝义 不按序时进度上报).
-    `threshold`: the revenue line a project's expected output is measured against."""
+    `threshold`: the revenue line a project's expected output is measured against;
+    `last_visits`: fetch each enterprise's latest visit (only a 长期未走访 rule reads it: a
+    scan of every visit, a tenth of the figures' aggregate at the province)."""
     cy, py = today.year, today.year - 1
     upto = f"{cy}-{today.month:02d}"
     window = _month_back(today, window_months)
@@ -69,15 +72,17 @@ def gather_facts(ledger: Ledger, today: date, enterprise_ids: list[str] | None =
     same = f"{in_py}period <= '{py}-{max(months_so_far, 1):02d}'"
     cur = f"period >= '{cy}-01'"
     # One pass in enterprise order over the covering index, few aggregates (each CASE costs
-    # about as much as the scan's decryption): last year's same period uses the common months
-    # so far; the rarer details (electricity and tax for a revenue jump, months without
-    # output) are fetched afterwards for the enterprises that need them.
+    # about as much as the scan's decryption; a FILTER clause skips the aggregate's step for
+    # the rows it leaves out: 1.46× → 1.32× one plain two-year aggregate at the county): last
+    # year's same period uses the common months so far; the rarer details (electricity and
+    # tax for a revenue jump, months without output) are fetched afterwards for the
+    # enterprises that need them.
     figures_sql = f"""
         SELECT enterprise_id,
-          sum(CASE WHEN {last_year} THEN revenue END), count(CASE WHEN {last_year} THEN revenue END),
-          sum(CASE WHEN {same} THEN revenue END), count(CASE WHEN {same} THEN revenue END),
-          sum(CASE WHEN {cur} THEN revenue END), count(CASE WHEN {cur} THEN revenue END),
-          max(period), max(CASE WHEN {no_output} THEN period END)
+          sum(revenue) FILTER (WHERE {last_year}), count(revenue) FILTER (WHERE {last_year}),
+          sum(revenue) FILTER (WHERE {same}), count(revenue) FILTER (WHERE {same}),
+          sum(revenue) FILTER (WHERE {cur}), count(revenue) FILTER (WHERE {cur}),
+          max(period), max(period) FILTER (WHERE {no_output})
         FROM monthly_figures INDEXED BY monthly_figures_enterprise_figures
         WHERE +period >= ? AND +period <= ? {{where}}
         GROUP BY enterprise_id"""
@@ -113,7 +118,7 @@ def gather_facts(ledger: Ledger, today: date, enterprise_ids: list[str] | None =
         where, params = _in_clause(chunk, "enterprise_id")
         for ent, last in ledger.conn.execute(
                 f"SELECT enterprise_id, max(visit_date) FROM visits WHERE 1 = 1{where}"
-                " GROUP BY enterprise_id", params):
+                " GROUP BY enterprise_id", params) if last_visits else ():
             if ent in facts:
                 facts[ent].last_visit = last
         # a live new project (not a 技改 of an existing plant) expected to reach scale, by the
