@@ -4,12 +4,15 @@ every row can take; figures_bulk takes the usual rows a faster way to the same p
 
 from __future__ import annotations
 
+from collections import Counter
+from itertools import compress, repeat
+from operator import add, contains, itemgetter, not_
+
 from ...domain import credit_code as cc
 from ...domain.money import UNIT_FACTORS, format_wan
 from ...domain.records import figure_year_problem, figure_years
 from ...domain.text import match_key
 from ...spreadsheets import cells
-from ...spreadsheets.column_values import by_value
 from ...spreadsheets.columns import FIGURE_FIELDS, LABELS, MONEY_FIELDS, electricity_factor, money_factor_unit
 from ...spreadsheets.layout import Column, Layout
 from ...storage.ledger import monthly_figure_id
@@ -211,15 +214,38 @@ class FigureRows:
         kind, _unit, factor = self.column_spec(layout, col)
         if factor == 1 and kind == "count":
             return 1
-        column = self._column_steps.get(id(col))
-        if column is None:
-            rows = self._sheet_rows.get(id(layout), ())
-            grid, index = layout.grid.rows, col.index
-            values = [grid[r][index] if index < len(grid[r]) else None for r in rows]
-            column = self._column_steps[id(col)] = cells.common_step(
-                by_value(values, lambda v: cells.carried_step(v, factor)))
+        column = self.column_step(layout, col)
         own = cells.carried_step(value, factor)
         return column if own is None else min(own, column)
+
+    def column_step(self, layout: Layout, col: Column, tally: Counter | None = None) -> int:
+        """The step most of a figure column's number cells carry in the sheet's data rows
+        (cells.common_step of their carried_step: the most cells, the finer on a tie),
+        worked out once per column; `tally`: how many of those cells carry each step, when
+        the caller has counted them (figures_bulk)."""
+        column = self._column_steps.get(id(col))
+        if column is None:
+            if tally is None:
+                tally = self._step_tally(layout, col)
+            tally.pop(None, None)
+            column = self._column_steps[id(col)] = (
+                min(tally, key=lambda s: (-tally[s], s)) if tally else 1)
+        return column
+
+    def _step_tally(self, layout: Layout, col: Column) -> Counter:
+        """How many of the column's cells in the sheet's data rows carry each step (None:
+        no number), each distinct cell worked out once (by_value's keys: 1, 1.0 and True
+        apart)."""
+        _kind, _unit, factor = self.column_spec(layout, col)
+        grid, index = layout.grid.rows, col.index
+        values = [grid[r][index] if index < len(grid[r]) else None
+                  for r in self._sheet_rows.get(id(layout), ())]
+        mixed = len(set(map(type, values)) - {type(None)}) > 1
+        counts = Counter(zip(map(type, values), values) if mixed else values)
+        tally: Counter = Counter()
+        for key, n in counts.items():
+            tally[cells.carried_step(key[1] if mixed else key, factor)] += n
+        return tally
 
     def number(self, layout: Layout, col: Column, value):
         """A figure cell as an integer (yuan, kWh, people); None when blank; ValueError
@@ -257,25 +283,37 @@ class FigureRows:
                 self._month_cache[m["enterprise_id"]][m["period"]] = m
 
     def plan_pending_months(self) -> None:
-        """Compare the checked rows with the ledger, in row order, after one bulk read."""
+        """Compare the checked rows with the ledger, in row order, after one bulk read.
+
+        A month the ledger does not hold is an insert (in row order); the others are
+        compared one by one (_plan_month: changes, unchanged). The inserts are put together
+        a column at a time: their ids (monthly_figure_id) by map, each row by tuple concat."""
         pending, self.plan.pending_months = self.plan.pending_months, []
         self._load_months(p[2] for p in pending)
-        new_ids, recorded, inserts = self.plan.new_ids, self._month_cache, self.plan.figure_inserts
-        touched = self.plan.result.enterprise_ids
-        created = 0
-        for sheet, r, enterprise_id, period, values, steps in pending:
-            if type(values) is dict:  # the per-row check's; the column check's are a tuple
-                values = tuple(map(values.get, FIGURE_FIELDS))
-            if enterprise_id in new_ids or period not in recorded[enterprise_id]:
-                inserts.append((monthly_figure_id(enterprise_id, period), enterprise_id, period,
-                                *values))
-                created += 1
-                touched.add(enterprise_id)
-            else:
+        enterprise_ids = list(map(itemgetter(2), pending))
+        periods = list(map(itemgetter(3), pending))
+        values = list(map(itemgetter(4), pending))
+        if dict in set(map(type, values)):  # the per-row check's; the column check's are tuples
+            values = [tuple(map(v.get, FIGURE_FIELDS)) if type(v) is dict else v for v in values]
+        # a month of an enterprise new in this file, or one the ledger lacks (new
+        # enterprises have no recorded months: _load_months leaves them out)
+        recorded = list(map(self._month_cache.get, enterprise_ids, repeat({})))
+        new = list(map(not_, map(contains, recorded, periods)))
+        if all(new):
+            kept_ids, kept_periods, kept_values = enterprise_ids, periods, values
+        else:
+            kept_ids, kept_periods, kept_values = (list(compress(c, new))
+                                                   for c in (enterprise_ids, periods, values))
+        self.plan.figure_inserts.extend(map(add, zip(map(monthly_figure_id, kept_ids, kept_periods),
+                                                     kept_ids, kept_periods), kept_values))
+        self.plan.result.enterprise_ids.update(kept_ids)
+        self.plan.result.figures_created += len(kept_ids)
+        if not all(new):
+            for (sheet, r, enterprise_id, period, _values, steps), numbers in zip(
+                    compress(pending, map(not_, new)), compress(values, map(not_, new))):
                 self._plan_month(sheet, r, enterprise_id, period,
-                                 {f: v for f, v in zip(FIGURE_FIELDS, values) if v is not None},
+                                 {f: v for f, v in zip(FIGURE_FIELDS, numbers) if v is not None},
                                  dict(zip(FIGURE_FIELDS, steps)))
-        self.plan.result.figures_created += created
 
     def _name_of(self, enterprise_id: str):
         if self._names_by_id is None:
