@@ -5,8 +5,8 @@ every row can take; figures_bulk takes the usual rows a faster way to the same p
 from __future__ import annotations
 
 from collections import Counter
-from itertools import compress, repeat
-from operator import add, contains, itemgetter, not_
+from itertools import chain, compress, groupby, repeat
+from operator import contains, itemgetter, not_
 
 from ...domain import credit_code as cc
 from ...domain.money import UNIT_FACTORS, format_wan
@@ -16,7 +16,7 @@ from ...spreadsheets import cells
 from ...spreadsheets.columns import FIGURE_FIELDS, LABELS, MONEY_FIELDS, electricity_factor, money_factor_unit
 from ...spreadsheets.layout import Column, Layout
 from ...storage.ledger import monthly_figure_id
-from .plan import Plan
+from .plan import MonthRun, Plan
 from .results import Change
 from .vocabulary import DEFAULT_MONEY_UNIT, FIELD_LABELS, IMPLAUSIBLE_YUAN
 
@@ -283,37 +283,45 @@ class FigureRows:
                 self._month_cache[m["enterprise_id"]][m["period"]] = m
 
     def plan_pending_months(self) -> None:
-        """Compare the checked rows with the ledger, in row order, after one bulk read.
+        """Compare the checked months with the ledger, in row order, after one bulk read.
 
         A month the ledger does not hold is an insert (in row order); the others are
-        compared one by one (_plan_month: changes, unchanged). The inserts are put together
-        a column at a time: their ids (monthly_figure_id) by map, each row by tuple concat."""
+        compared one by one (_plan_month: changes, unchanged). The column check's months
+        come as runs of columns (MonthRun), the per-row check's one a row; both are planned
+        a column at a time: the inserts' ids (monthly_figure_id) by map, each insert a tuple
+        made by zip from the columns."""
         pending, self.plan.pending_months = self.plan.pending_months, []
-        self._load_months(p[2] for p in pending)
-        enterprise_ids = list(map(itemgetter(2), pending))
-        periods = list(map(itemgetter(3), pending))
-        values = list(map(itemgetter(4), pending))
-        if dict in set(map(type, values)):  # the per-row check's; the column check's are tuples
-            values = [tuple(map(v.get, FIGURE_FIELDS)) if type(v) is dict else v for v in values]
+        self._load_months(chain.from_iterable(e.ids if type(e) is MonthRun else (e[2],)
+                                              for e in pending))
+        for is_run, entries in groupby(pending, key=lambda e: type(e) is MonthRun):
+            if is_run:
+                for run in entries:
+                    self._plan_run(run)
+            else:
+                self._plan_run(_rows_as_run(list(entries)))
+
+    def _plan_run(self, run: MonthRun) -> None:
         # a month of an enterprise new in this file, or one the ledger lacks (new
         # enterprises have no recorded months: _load_months leaves them out)
-        recorded = list(map(self._month_cache.get, enterprise_ids, repeat({})))
-        new = list(map(not_, map(contains, recorded, periods)))
-        if all(new):
-            kept_ids, kept_periods, kept_values = enterprise_ids, periods, values
+        recorded = list(map(self._month_cache.get, run.ids, repeat({})))
+        new = list(map(not_, map(contains, recorded, run.periods)))
+        everything = all(new)
+        if everything:
+            ids, periods, numbers = run.ids, run.periods, run.numbers
         else:
-            kept_ids, kept_periods, kept_values = (list(compress(c, new))
-                                                   for c in (enterprise_ids, periods, values))
-        self.plan.figure_inserts.extend(map(add, zip(map(monthly_figure_id, kept_ids, kept_periods),
-                                                     kept_ids, kept_periods), kept_values))
-        self.plan.result.enterprise_ids.update(kept_ids)
-        self.plan.result.figures_created += len(kept_ids)
-        if not all(new):
-            for (sheet, r, enterprise_id, period, _values, steps), numbers in zip(
-                    compress(pending, map(not_, new)), compress(values, map(not_, new))):
-                self._plan_month(sheet, r, enterprise_id, period,
-                                 {f: v for f, v in zip(FIGURE_FIELDS, numbers) if v is not None},
-                                 dict(zip(FIGURE_FIELDS, steps)))
+            ids, periods = list(compress(run.ids, new)), list(compress(run.periods, new))
+            numbers = [list(compress(c, new)) for c in run.numbers]
+        self.plan.figure_inserts.extend(zip(map(monthly_figure_id, ids, periods), ids, periods,
+                                            *numbers))
+        self.plan.result.enterprise_ids.update(ids)
+        self.plan.result.figures_created += len(ids)
+        if everything:
+            return
+        for i in compress(range(len(new)), map(not_, new)):
+            self._plan_month(run.sheets[i], run.rows[i], run.ids[i], run.periods[i],
+                             {f: c[i] for f, c in zip(FIGURE_FIELDS, run.numbers)
+                              if c[i] is not None},
+                             {f: c[i] for f, c in zip(FIGURE_FIELDS, run.steps)})
 
     def _name_of(self, enterprise_id: str):
         if self._names_by_id is None:
@@ -343,3 +351,15 @@ class FigureRows:
             else:
                 self.plan.result.figures_unchanged += 1
         self.plan.result.enterprise_ids.add(enterprise_id)
+
+
+def _rows_as_run(entries: list[tuple]) -> MonthRun:
+    """The per-row check's months ((sheet, r, id, period, values, steps): values a dict by
+    field, or a tuple in FIGURE_FIELDS order) as one MonthRun."""
+    values = [tuple(map(e[4].get, FIGURE_FIELDS)) if type(e[4]) is dict else e[4]
+              for e in entries]
+    width = len(FIGURE_FIELDS)
+    return MonthRun(list(map(itemgetter(0), entries)), list(map(itemgetter(1), entries)),
+                    list(map(itemgetter(2), entries)), list(map(itemgetter(3), entries)),
+                    list(zip(*values)) or [()] * width,
+                    list(zip(*map(itemgetter(5), entries))) or [()] * width)

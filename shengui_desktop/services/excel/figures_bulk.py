@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from collections import Counter
 from itertools import chain, compress, repeat
-from operator import add, le, mul, not_, sub, truediv
+from operator import add, is_not, le, mul, not_, sub, truediv
 
 from ...domain.text import match_key
 from ...progress import Job
@@ -27,11 +27,10 @@ from ...spreadsheets.column_values import by_value, cut_columns
 from ...spreadsheets.columns import FIGURE_FIELDS
 from ...spreadsheets.layout import Layout
 from .figure_rows import FigureRows
-from .plan import UNUSUAL, Plan
+from .plan import UNUSUAL, MonthRun, Plan
 from .vocabulary import IMPLAUSIBLE_YUAN
 
 _BY_NAME = object()  # no credit code in the row: its enterprise is found by name
-_BLANK = (None,) * len(FIGURE_FIELDS)  # a row without a figure: nothing to check or write
 # rows planned between two looks at the cancel flag (and progress told)
 _CHUNK = 2000
 # distinct values of a column few enough to count their steps in a Python loop
@@ -44,6 +43,7 @@ class FigureColumns:
 
     def __init__(self, plan: Plan, rows: FigureRows, job: Job):
         self.plan, self.rows, self.job = plan, rows, job
+        self._given: frozenset[str] = frozenset()  # the figures the sheet has columns for
 
     def plan_rows(self, layout: Layout, rows: list[int], done: int, total: int) -> bool:
         """Check the rows (grid indices) of a figures sheet, in order; False (nothing done)
@@ -57,14 +57,12 @@ class FigureColumns:
         for column in (ids, periods, *values):
             if UNUSUAL in column:
                 unusual.update(i for i, v in enumerate(column) if v is UNUSUAL)
-        numbers = list(zip(*values))  # a tuple a row, in FIGURE_FIELDS order
-        given_steps = list(zip(*steps))
         plan_row = self.rows.plan_row
         start = 0
         for stop in (*sorted(unusual), len(rows)):
             # the usual rows before the next unusual one, a chunk at a time
             for first in range(start, stop, _CHUNK):
-                self._plan_run(layout, rows, ids, periods, numbers, given_steps,
+                self._plan_run(layout, rows, ids, periods, values, steps,
                                first, min(stop, first + _CHUNK))
                 job.check()
                 job.tell("检查数据", done + min(stop, first + _CHUNK), total)
@@ -77,31 +75,50 @@ class FigureColumns:
         return True
 
     def _plan_run(self, layout: Layout, rows: list[int], ids: list, periods: list,
-                  numbers: list[tuple], steps: list[tuple], start: int, stop: int) -> None:
+                  values: list, steps: list, start: int, stop: int) -> None:
         """Plan rows start … stop - 1 (positions in `rows`), none of which has a cell the
-        per-row check must see: each month into plan.pending_months with its numbers and
-        the precision each cell carries, as FigureRows.plan_row plans it. A month given
-        twice (in these rows or before) is left to the per-row check, which reports it."""
+        per-row check must see, as FigureRows.plan_row plans them: a row without a number is
+        left out, the others' months go to plan.pending_months as one MonthRun. A month
+        given twice (in these rows or before) is left to the per-row check, which reports
+        it, and the run is then planned row by row."""
         plan, sheet = self.plan, layout.grid.name
-        seen, pending = plan.seen_months, plan.pending_months
-        if _BLANK in numbers[start:stop]:
-            kept = [i for i in range(start, stop) if numbers[i] != _BLANK]
+        seen = plan.seen_months
+        span = slice(start, stop)
+        numbers = [c[span] for c in values]
+        given = [c for c, f in zip(numbers, FIGURE_FIELDS) if f in self._given]
+        if all(None in c for c in given):  # perhaps rows without a number: which have one
+            filled: set[int] = set()
+            for c in given:
+                filled.update(compress(range(start, stop), map(is_not, c, repeat(None))))
+            kept: list[int] | range = sorted(filled)
         else:
             kept = range(start, stop)
-        keys = list(zip(map(ids.__getitem__, kept), map(periods.__getitem__, kept)))
-        if len(set(keys)) == len(keys) and seen.keys().isdisjoint(keys):
-            grid_rows = list(map(rows.__getitem__, kept))
-            seen.update(zip(keys, [r + 1 for r in grid_rows]))
-            pending.extend(zip(repeat(sheet), grid_rows, map(ids.__getitem__, kept),
-                               map(periods.__getitem__, kept), map(numbers.__getitem__, kept),
-                               map(steps.__getitem__, kept)))
+        if len(kept) < stop - start:
+            pick = [i - start for i in kept]
+
+            def cut(column):
+                return list(map(column.__getitem__, pick))
+            numbers = [cut(c) for c in numbers]
+            run_steps = [cut(c[span]) for c in steps]
+        else:
+            run_steps = [c[span] for c in steps]
+        run_ids, run_periods = list(map(ids.__getitem__, kept)), list(map(periods.__getitem__, kept))
+        grid_rows = list(map(rows.__getitem__, kept))
+        keys = list(zip(run_ids, run_periods))
+        fresh = dict(zip(keys, map(add, grid_rows, repeat(1))))
+        if len(fresh) == len(keys) and seen.keys().isdisjoint(fresh):
+            seen.update(fresh)
+            plan.pending_months.append(MonthRun([sheet] * len(keys), grid_rows, run_ids,
+                                                run_periods, numbers, run_steps))
             return
-        for i, key in zip(kept, keys):
+        for j, (key, r) in enumerate(zip(keys, grid_rows)):
             if key in seen:
-                self.rows.plan_row(layout, rows[i])  # reports the month given twice
+                self.rows.plan_row(layout, r)  # reports the month given twice
                 continue
-            seen[key] = rows[i] + 1
-            pending.append((sheet, rows[i], ids[i], periods[i], numbers[i], steps[i]))
+            seen[key] = r + 1
+            plan.pending_months.append((sheet, r, run_ids[j], run_periods[j],
+                                        tuple(c[j] for c in numbers),
+                                        tuple(c[j] for c in run_steps)))
 
     def _usual_figure_columns(self, layout: Layout, rows: list[int]):
         """Per row: the enterprise id, the month, each figure column's number (UNUSUAL where
@@ -141,6 +158,7 @@ class FigureColumns:
                 pair[1] if col is month_col and col is not None else None))
 
         given = dict(figures)
+        self._given = frozenset(given)
         ones = (1,) * len(rows)
         values, steps = [], []
         for f in FIGURE_FIELDS:
