@@ -73,21 +73,27 @@ def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
     planner = Planner(ledger, ImportResult(str(path), dry_run), job,
                       create_townships=create_townships, year=year, source=path.name,
                       overrides=overrides)
+    # one pause of the cycle collector for the check and the write, which resumes once the
+    # planner and its rows are freed: the collector then walks what is left, not them
     with collector_paused():
-        planner.run(grids, kind=kind, sheet_named=sheet is not None)
+        result = _check_and_apply(planner, grids, kind=kind, sheet_named=sheet is not None,
+                                  dry_run=dry_run)
+        del planner
+    if report and (result.problems or dry_run):
+        result.report_path = str(write_marked_copy(path, grids, result.problems,
+                                                   result.warnings, Path(report)))
+    return result
+
+
+def _check_and_apply(planner: Planner, grids: list[Grid], *, kind: str | None,
+                     sheet_named: bool, dry_run: bool) -> ImportResult:
+    """Check every row; write the plan unless dry_run or any problem (see import_file)."""
+    planner.run(grids, kind=kind, sheet_named=sheet_named)
     result = planner.result
     result.unknown_townships = list(planner.plan.townships.unknown.values())
-    if result.problems:
-        if report:
-            result.report_path = str(write_marked_copy(path, grids, result.problems,
-                                                       result.warnings, Path(report)))
-        return result
-    if not dry_run:
-        with collector_paused():
-            planner.apply()
+    if not result.problems and not dry_run:
+        planner.apply()
         result.applied = True
-    elif report:
-        result.report_path = str(write_marked_copy(path, grids, [], result.warnings, Path(report)))
     return result
 
 
