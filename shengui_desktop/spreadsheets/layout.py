@@ -275,6 +275,8 @@ def data_rows(layout: Layout, *, screen: bool = True) -> tuple[list[int], list[S
     rows = grid.rows
     start = layout.first_data_row
     plain = _plain_rows(layout, header_texts, seq_index, name_index) if screen else None
+    if plain is not None and all(plain):  # every row plain (the usual sheet): all kept
+        return list(range(start, len(rows))), []
     for r in range(start, len(rows)):
         if plain is not None and plain[r - start]:
             keep.append(r)

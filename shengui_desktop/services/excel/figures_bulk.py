@@ -190,6 +190,11 @@ class FigureColumns:
         kinds = set(map(type, values)) - {type(None)}
         if kinds - {int, float}:  # text, dates, booleans: cell by cell, once per distinct one
             return self._by_cell(layout, col, values, number, ones)
+        if ones and kinds == {float} and None not in values and all(map(float.is_integer, values)):
+            # counts in their unit (kWh, people) read as whole floats: the numbers themselves
+            numbers = list(map(int, values))
+            if min(numbers) >= 0:
+                return numbers, [1] * len(values)
         # equal numbers scale alike (1 and 1.0 too); the cells of each are counted for
         # the column's step, which a count column in its own unit does not need
         counts = dict.fromkeys(values) if ones else Counter(values)
@@ -234,6 +239,9 @@ class FigureColumns:
                                                  counts.values())))
         column = figure_rows.column_step(layout, col, tally)
         steps = dict(zip(own, map(min, own.values(), repeat(column))))
+        only = set(steps.values())
+        if len(only) == 1 and None not in values:  # the usual column: every cell at one step
+            return numbers, [only.pop()] * len(values)
         steps[None] = 1
         return numbers, list(map(steps.__getitem__, values))
 

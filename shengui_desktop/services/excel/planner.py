@@ -219,8 +219,10 @@ class Planner:
         codes.discard("")
         names.discard("")
         if not names:  # every row has its code (a figures sheet as usual): by the code's index
+            # monthly figures need an enterprise's id and name (in a listed change) only
+            fields = "id, credit_code, name" if all(kind == "figures" for _l, kind in layouts) else "*"
             for row in self.ledger.rows(
-                    "SELECT * FROM enterprises WHERE credit_code IN (SELECT value FROM json_each(?1))",
+                    f"SELECT {fields} FROM enterprises WHERE credit_code IN (SELECT value FROM json_each(?1))",
                     (json.dumps(sorted(codes), ensure_ascii=False),)):
                 existing[row["credit_code"]] = row
             return
