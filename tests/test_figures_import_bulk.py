@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 from shengui_desktop.progress import Job
 from shengui_desktop.services.excel import ImportResult, import_file
 from shengui_desktop.services.excel.figure_rows import FigureRows
-from shengui_desktop.services.excel.figures_bulk import FigureColumns, _carried_steps
+from shengui_desktop.services.excel.figures_bulk import FigureColumns, carried_steps
 from shengui_desktop.services.excel.plan import Plan
 from shengui_desktop.services.excel.planner import Planner
 from shengui_desktop.spreadsheets import cells, layout
+from shengui_desktop.spreadsheets.column_values import cut_columns
 from shengui_desktop.spreadsheets.layout import data_rows, find_layout
 from shengui_desktop.spreadsheets.reader import Grid
 
@@ -169,7 +170,7 @@ FLOATS = st.floats(min_value=-1e6, max_value=1e10, allow_nan=False, allow_infini
 @given(st.lists(FLOATS, min_size=1, max_size=30), st.sampled_from([1, 10, 1000, 10_000, 100_000_000]))
 def test_carried_steps_by_map_are_carried_step(values, factor):
     distinct = list(set(values))
-    found = _carried_steps(distinct, [v * factor for v in distinct], factor)
+    found = carried_steps(distinct, [v * factor for v in distinct], factor)
     assert found == {v: cells.carried_step(v, factor) for v in distinct}
 
 
@@ -212,3 +213,24 @@ def test_the_layouts_screens_find_what_the_line_start_regexes_found(texts):
         bool(OLD_NOTE_START.search(joined))
     assert bool(joined.startswith(layout._EXAMPLE_STARTS) or layout._EXAMPLE_NAME.search(joined)) == \
         bool(OLD_EXAMPLE_NAME.search(joined))
+
+
+GRID_ROWS = st.lists(st.lists(st.one_of(st.none(), st.integers(0, 9), st.text(max_size=2)),
+                              max_size=6), min_size=1, max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(GRID_ROWS, st.data())
+def test_cut_columns_are_the_cells_of_the_rows(grid_rows, data):
+    """Consecutive rows are transposed by zip, others cut row by row: either way each
+    column holds the rows' cells in order, None past a row's end."""
+    n = len(grid_rows)
+    start = data.draw(st.integers(0, n - 1))
+    stop = data.draw(st.integers(start + 1, n))
+    rows = data.draw(st.sampled_from([range(start, stop), list(range(start, stop)),
+                                      sorted(set(data.draw(st.lists(st.integers(0, n - 1),
+                                                                    min_size=1))))]))
+    indexes = data.draw(st.lists(st.integers(0, 6), min_size=1, max_size=4))
+    expected = [tuple(grid_rows[r][i] if i < len(grid_rows[r]) else None for r in rows)
+                for i in indexes]
+    assert cut_columns(grid_rows, rows, indexes) == expected

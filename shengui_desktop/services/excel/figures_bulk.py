@@ -220,7 +220,7 @@ class FigureColumns:
                 doubtful += [v for v, n in zip(distinct, whole) if n < 0 or (limit and n >= limit)]
             # an int carries the column's unit (cells.carried_step)
             own = ({} if ones else dict(zip(distinct, repeat(factor))) if kinds <= {int}
-                   else _carried_steps(distinct, products, factor))
+                   else carried_steps(distinct, products, factor))
         except (ValueError, OverflowError):  # NaN, infinity, a huge int: cell by cell
             return self._by_cell(layout, col, values, number, ones)
         for v in doubtful:
@@ -278,7 +278,7 @@ def _within(scaled: list, whole: list):
                map(add, map(mul, map(abs, scaled), repeat(1e-12)), repeat(1e-9)))
 
 
-def _carried_steps(distinct: list, products: list, factor: int) -> dict:
+def carried_steps(distinct: list, products: list, factor: int) -> dict:
     """cells.carried_step of each distinct float (the products: each times `factor`), by
     map: the coarsest step at which the product divided by it is whole."""
     found: dict = {}
