@@ -303,8 +303,12 @@ class FigureRows:
     def _plan_run(self, run: MonthRun) -> None:
         # a month of an enterprise new in this file, or one the ledger lacks (new
         # enterprises have no recorded months: _load_months leaves them out)
-        recorded = list(map(self._month_cache.get, run.ids, repeat({})))
-        new = list(map(not_, map(contains, recorded, run.periods)))
+        cache = self._month_cache
+        if any(map(cache.get, set(run.ids))):  # some of these enterprises have months
+            recorded = list(map(cache.get, run.ids, repeat({})))
+            new = list(map(not_, map(contains, recorded, run.periods)))
+        else:  # none (a first import, new enterprises): every month is new
+            new = [True] * len(run.ids)
         everything = all(new)
         if everything:
             ids, periods, numbers = run.ids, run.periods, run.numbers
