@@ -6,6 +6,7 @@ once per distinct value instead of once per cell is where a 10,000-row import sa
 
 from __future__ import annotations
 
+from itertools import islice
 from operator import itemgetter
 
 from ..domain.text import CLEANED as _CLEANED
@@ -35,6 +36,14 @@ def cut_columns(grid_rows: list[list], rows, indexes: list[int]) -> list[tuple]:
     if not indexes or not rows:
         return [()] * len(indexes)
     width = max(indexes) + 1
+    first = rows[0]
+    block = grid_rows[first:first + len(rows)]
+    if (rows == range(first, first + len(rows)) or list(rows) == list(range(first, first + len(rows)))) \
+            and len(block) == len(rows) and min(map(len, block)) >= width:
+        # consecutive rows, each wide enough (the usual sheet): transposed a column at a
+        # time by zip, up to the last column wanted, instead of a tuple cut from each row
+        columns = list(islice(zip(*block), width))
+        return [columns[i] for i in indexes]
     pad = [None] * width
     get = itemgetter(*indexes)
     picked = [get(row if len(row) >= width else [*row, *pad[len(row):]])

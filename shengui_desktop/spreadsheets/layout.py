@@ -275,6 +275,8 @@ def data_rows(layout: Layout, *, screen: bool = True) -> tuple[list[int], list[S
     rows = grid.rows
     start = layout.first_data_row
     plain = _plain_rows(layout, header_texts, seq_index, name_index) if screen else None
+    if plain is not None and all(plain):  # every row plain (the usual sheet): all kept
+        return list(range(start, len(rows))), []
     for r in range(start, len(rows)):
         if plain is not None and plain[r - start]:
             keep.append(r)
@@ -320,8 +322,12 @@ def data_rows(layout: Layout, *, screen: bool = True) -> tuple[list[int], list[S
     return keep, skipped
 
 
-_NOTE_START = re.compile("(?:^|\n)[" + "".join(sorted(_NOTE_FIRST)) + "]")
-_EXAMPLE_NAME = re.compile("(?:^|\n)(?:示例|（示例）)")
+# a line of a column's joined texts starting as a note or an example does: searched as
+# "\n" + the start (a literal the regex engine skips to) and at the very start, which is
+# what "(?:^|\n)…" finds, without trying the alternation at every character of the column
+_NOTE_START = re.compile("\n[" + "".join(sorted(_NOTE_FIRST)) + "]")
+_EXAMPLE_STARTS = ("示例", "（示例）")
+_EXAMPLE_NAME = re.compile("\n(?:示例|（示例）)")
 
 
 def _plain_rows(layout: Layout, header_texts: set[str], seq_index: int | None,
@@ -347,7 +353,8 @@ def _plain_rows(layout: Layout, header_texts: set[str], seq_index: int | None,
             seen[index] = texts, "\n".join(texts)
         texts, joined = seen[index]
         if role == "head":
-            if "" in texts or "计" in joined or _NOTE_START.search(joined) or \
+            if "" in texts or "计" in joined or joined[:1] in _NOTE_FIRST or \
+                    _NOTE_START.search(joined) or \
                     not header_texts.isdisjoint(joined.replace(" ", "").split("\n")):
                 checks.append([bool(t) and t[:1] not in _NOTE_FIRST and "计" not in t
                                and t.replace(" ", "") not in header_texts for t in texts])
@@ -357,7 +364,7 @@ def _plain_rows(layout: Layout, header_texts: set[str], seq_index: int | None,
         elif role == "seq":
             if not _EXAMPLE.isdisjoint(texts):
                 checks.append([t not in _EXAMPLE for t in texts])
-        elif _EXAMPLE_NAME.search(joined):
+        elif joined.startswith(_EXAMPLE_STARTS) or _EXAMPLE_NAME.search(joined):
             checks.append([not t.startswith(("示例", "（示例）")) for t in texts])
     if not checks:
         return [True] * len(columns[0])

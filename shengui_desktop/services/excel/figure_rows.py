@@ -4,16 +4,19 @@ every row can take; figures_bulk takes the usual rows a faster way to the same p
 
 from __future__ import annotations
 
+from collections import Counter
+from itertools import chain, compress, groupby, repeat
+from operator import contains, itemgetter, not_
+
 from ...domain import credit_code as cc
 from ...domain.money import UNIT_FACTORS, format_wan
 from ...domain.records import figure_year_problem, figure_years
 from ...domain.text import match_key
 from ...spreadsheets import cells
-from ...spreadsheets.column_values import by_value
 from ...spreadsheets.columns import FIGURE_FIELDS, LABELS, MONEY_FIELDS, electricity_factor, money_factor_unit
 from ...spreadsheets.layout import Column, Layout
 from ...storage.ledger import monthly_figure_id
-from .plan import Plan
+from .plan import MonthRun, Plan
 from .results import Change
 from .vocabulary import DEFAULT_MONEY_UNIT, FIELD_LABELS, IMPLAUSIBLE_YUAN
 
@@ -211,15 +214,38 @@ class FigureRows:
         kind, _unit, factor = self.column_spec(layout, col)
         if factor == 1 and kind == "count":
             return 1
-        column = self._column_steps.get(id(col))
-        if column is None:
-            rows = self._sheet_rows.get(id(layout), ())
-            grid, index = layout.grid.rows, col.index
-            values = [grid[r][index] if index < len(grid[r]) else None for r in rows]
-            column = self._column_steps[id(col)] = cells.common_step(
-                by_value(values, lambda v: cells.carried_step(v, factor)))
+        column = self.column_step(layout, col)
         own = cells.carried_step(value, factor)
         return column if own is None else min(own, column)
+
+    def column_step(self, layout: Layout, col: Column, tally: Counter | None = None) -> int:
+        """The step most of a figure column's number cells carry in the sheet's data rows
+        (cells.common_step of their carried_step: the most cells, the finer on a tie),
+        worked out once per column; `tally`: how many of those cells carry each step, when
+        the caller has counted them (figures_bulk)."""
+        column = self._column_steps.get(id(col))
+        if column is None:
+            if tally is None:
+                tally = self._step_tally(layout, col)
+            tally.pop(None, None)
+            column = self._column_steps[id(col)] = (
+                min(tally, key=lambda s: (-tally[s], s)) if tally else 1)
+        return column
+
+    def _step_tally(self, layout: Layout, col: Column) -> Counter:
+        """How many of the column's cells in the sheet's data rows carry each step (None:
+        no number), each distinct cell worked out once (by_value's keys: 1, 1.0 and True
+        apart)."""
+        _kind, _unit, factor = self.column_spec(layout, col)
+        grid, index = layout.grid.rows, col.index
+        values = [grid[r][index] if index < len(grid[r]) else None
+                  for r in self._sheet_rows.get(id(layout), ())]
+        mixed = len(set(map(type, values)) - {type(None)}) > 1
+        counts = Counter(zip(map(type, values), values) if mixed else values)
+        tally: Counter = Counter()
+        for key, n in counts.items():
+            tally[cells.carried_step(key[1] if mixed else key, factor)] += n
+        return tally
 
     def number(self, layout: Layout, col: Column, value):
         """A figure cell as an integer (yuan, kWh, people); None when blank; ValueError
@@ -257,25 +283,49 @@ class FigureRows:
                 self._month_cache[m["enterprise_id"]][m["period"]] = m
 
     def plan_pending_months(self) -> None:
-        """Compare the checked rows with the ledger, in row order, after one bulk read."""
+        """Compare the checked months with the ledger, in row order, after one bulk read.
+
+        A month the ledger does not hold is an insert (in row order); the others are
+        compared one by one (_plan_month: changes, unchanged). The column check's months
+        come as runs of columns (MonthRun), the per-row check's one a row; both are planned
+        a column at a time: the inserts' ids (monthly_figure_id) by map, each insert a tuple
+        made by zip from the columns."""
         pending, self.plan.pending_months = self.plan.pending_months, []
-        self._load_months(p[2] for p in pending)
-        new_ids, recorded, inserts = self.plan.new_ids, self._month_cache, self.plan.figure_inserts
-        touched = self.plan.result.enterprise_ids
-        created = 0
-        for sheet, r, enterprise_id, period, values, steps in pending:
-            if type(values) is dict:  # the per-row check's; the column check's are a tuple
-                values = tuple(map(values.get, FIGURE_FIELDS))
-            if enterprise_id in new_ids or period not in recorded[enterprise_id]:
-                inserts.append((monthly_figure_id(enterprise_id, period), enterprise_id, period,
-                                *values))
-                created += 1
-                touched.add(enterprise_id)
+        self._load_months(chain.from_iterable(e.ids if type(e) is MonthRun else (e[2],)
+                                              for e in pending))
+        for is_run, entries in groupby(pending, key=lambda e: type(e) is MonthRun):
+            if is_run:
+                for run in entries:
+                    self._plan_run(run)
             else:
-                self._plan_month(sheet, r, enterprise_id, period,
-                                 {f: v for f, v in zip(FIGURE_FIELDS, values) if v is not None},
-                                 dict(zip(FIGURE_FIELDS, steps)))
-        self.plan.result.figures_created += created
+                self._plan_run(_rows_as_run(list(entries)))
+
+    def _plan_run(self, run: MonthRun) -> None:
+        # a month of an enterprise new in this file, or one the ledger lacks (new
+        # enterprises have no recorded months: _load_months leaves them out)
+        cache = self._month_cache
+        if any(map(cache.get, set(run.ids))):  # some of these enterprises have months
+            recorded = list(map(cache.get, run.ids, repeat({})))
+            new = list(map(not_, map(contains, recorded, run.periods)))
+        else:  # none (a first import, new enterprises): every month is new
+            new = [True] * len(run.ids)
+        everything = all(new)
+        if everything:
+            ids, periods, numbers = run.ids, run.periods, run.numbers
+        else:
+            ids, periods = list(compress(run.ids, new)), list(compress(run.periods, new))
+            numbers = [list(compress(c, new)) for c in run.numbers]
+        self.plan.figure_inserts.extend(zip(map(monthly_figure_id, ids, periods), ids, periods,
+                                            *numbers))
+        self.plan.result.enterprise_ids.update(ids)
+        self.plan.result.figures_created += len(ids)
+        if everything:
+            return
+        for i in compress(range(len(new)), map(not_, new)):
+            self._plan_month(run.sheets[i], run.rows[i], run.ids[i], run.periods[i],
+                             {f: c[i] for f, c in zip(FIGURE_FIELDS, run.numbers)
+                              if c[i] is not None},
+                             {f: c[i] for f, c in zip(FIGURE_FIELDS, run.steps)})
 
     def _name_of(self, enterprise_id: str):
         if self._names_by_id is None:
@@ -305,3 +355,15 @@ class FigureRows:
             else:
                 self.plan.result.figures_unchanged += 1
         self.plan.result.enterprise_ids.add(enterprise_id)
+
+
+def _rows_as_run(entries: list[tuple]) -> MonthRun:
+    """The per-row check's months ((sheet, r, id, period, values, steps): values a dict by
+    field, or a tuple in FIGURE_FIELDS order) as one MonthRun."""
+    values = [tuple(map(e[4].get, FIGURE_FIELDS)) if type(e[4]) is dict else e[4]
+              for e in entries]
+    width = len(FIGURE_FIELDS)
+    return MonthRun(list(map(itemgetter(0), entries)), list(map(itemgetter(1), entries)),
+                    list(map(itemgetter(2), entries)), list(map(itemgetter(3), entries)),
+                    list(zip(*values)) or [()] * width,
+                    list(zip(*map(itemgetter(5), entries))) or [()] * width)

@@ -43,8 +43,9 @@ class Plan:
         self.figure_inserts: list[tuple] = []  # vocabulary.FIGURE_INSERT_COLUMNS
         self.figure_updates: list[tuple[str, dict]] = []
         self.seen_months: dict[tuple[str, str], int] = {}  # (enterprise id, period) → row
-        # checked months, compared with the ledger at the end: (sheet, r, id, period, values)
-        self.pending_months: list[tuple] = []
+        # checked months, compared with the ledger at the end: MonthRun (the column check's
+        # usual rows) or (sheet, r, id, period, values, steps) of one row (the per-row check)
+        self.pending_months: list = []
         # annual figures (年度数) of enterprise lists, likewise: (sheet, r, id, year, values)
         self.pending_years: list[tuple] = []
         self.annual_inserts: list[tuple] = []  # vocabulary.ANNUAL_INSERT_COLUMNS
@@ -68,6 +69,20 @@ class Plan:
 def _finding(sheet, r, col, value, message) -> Finding:
     return Finding(sheet, None if r is None else r + 1, col.index if col else None,
                    col.shown if col else "", cells.text(value), message)
+
+
+class MonthRun:
+    """Checked months a column at a time, in row order: the sheet and grid row of each, the
+    enterprise's id, the month, and the figures and the step each cell carries as columns in
+    FIGURE_FIELDS order (None and 1 where the row has no number). No object per row: the
+    inserts are made from the columns (FigureRows.plan_pending_months)."""
+
+    __slots__ = ("sheets", "rows", "ids", "periods", "numbers", "steps")
+
+    def __init__(self, sheets: list[str], rows: list[int], ids: list[str], periods: list[str],
+                 numbers: list, steps: list):
+        self.sheets, self.rows, self.ids, self.periods = sheets, rows, ids, periods
+        self.numbers, self.steps = numbers, steps
 
 
 class NewEnterprise:

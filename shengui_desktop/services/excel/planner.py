@@ -12,6 +12,8 @@ which the Planner writes at the end.
 from __future__ import annotations
 
 import json
+from itertools import compress
+from operator import itemgetter, not_
 from pathlib import Path
 
 from ...domain.text import MATCH_KEY_CHANGES_GLOB, match_key
@@ -71,21 +73,27 @@ def import_file(ledger: Ledger, path: Path | str, *, sheet: str | None = None,
     planner = Planner(ledger, ImportResult(str(path), dry_run), job,
                       create_townships=create_townships, year=year, source=path.name,
                       overrides=overrides)
+    # one pause of the cycle collector for the check and the write, which resumes once the
+    # planner and its rows are freed: the collector then walks what is left, not them
     with collector_paused():
-        planner.run(grids, kind=kind, sheet_named=sheet is not None)
+        result = _check_and_apply(planner, grids, kind=kind, sheet_named=sheet is not None,
+                                  dry_run=dry_run)
+        del planner
+    if report and (result.problems or dry_run):
+        result.report_path = str(write_marked_copy(path, grids, result.problems,
+                                                   result.warnings, Path(report)))
+    return result
+
+
+def _check_and_apply(planner: Planner, grids: list[Grid], *, kind: str | None,
+                     sheet_named: bool, dry_run: bool) -> ImportResult:
+    """Check every row; write the plan unless dry_run or any problem (see import_file)."""
+    planner.run(grids, kind=kind, sheet_named=sheet_named)
     result = planner.result
     result.unknown_townships = list(planner.plan.townships.unknown.values())
-    if result.problems:
-        if report:
-            result.report_path = str(write_marked_copy(path, grids, result.problems,
-                                                       result.warnings, Path(report)))
-        return result
-    if not dry_run:
-        with collector_paused():
-            planner.apply()
+    if not result.problems and not dry_run:
+        planner.apply()
         result.applied = True
-    elif report:
-        result.report_path = str(write_marked_copy(path, grids, [], result.warnings, Path(report)))
     return result
 
 
@@ -202,7 +210,7 @@ class Planner:
             codes.update(row_codes)
             if "name" in cols:
                 given = found[1] if kind == "enterprises" else \
-                    [v for v, c in zip(found[1], row_codes) if not c]
+                    list(compress(found[1], map(not_, row_codes)))
                 names.update(by_value(given, lambda v: match_key(cells.text(v))))
         # both sets go in as JSON arrays: one statement, one pass over the table (names
         # have no index of their own), only the rows asked for made into dicts. Names are
@@ -210,6 +218,14 @@ class Planner:
         # others (（山西）, full-width digits …) are keyed in Python
         codes.discard("")
         names.discard("")
+        if not names:  # every row has its code (a figures sheet as usual): by the code's index
+            # monthly figures need an enterprise's id and name (in a listed change) only
+            fields = "id, credit_code, name" if all(kind == "figures" for _l, kind in layouts) else "*"
+            for row in self.ledger.rows(
+                    f"SELECT {fields} FROM enterprises WHERE credit_code IN (SELECT value FROM json_each(?1))",
+                    (json.dumps(sorted(codes), ensure_ascii=False),)):
+                existing[row["credit_code"]] = row
+            return
         self.ledger.conn.create_function("match_key", 1, match_key, deterministic=True)
         for row in self.ledger.rows(
                 "SELECT * FROM enterprises WHERE credit_code IN (SELECT value FROM json_each(?1))"
@@ -309,10 +325,13 @@ class Planner:
                                             "name": name})
                 done += 1
             job.check()
-            columns = ledger.spec("enterprises").columns
-            ledger.insert_rows("enterprises", ("id", *columns),
-                               (n.insert_row(columns) for n in plan.new.values()),
-                               progress=lambda n: job.tell("写入台账", done + n, total))
+            # each table's new rows in one executemany, their change-log entries written
+            # from the rows (Ledger.insert_rows); a table with none is left alone
+            if plan.new:
+                columns = ledger.spec("enterprises").columns
+                ledger.insert_rows("enterprises", ("id", *columns),
+                                   (n.insert_row(columns) for n in plan.new.values()),
+                                   progress=lambda n: job.tell("写入台账", done + n, total))
             done += len(plan.new)
             job.check()
             for i, (enterprise_id, diff) in enumerate(plan.updates):
@@ -321,8 +340,12 @@ class Planner:
                     job.check()
                     job.tell("写入台账", done + i, total)
             done += len(plan.updates)
-            ledger.insert_rows("monthly_figures", FIGURE_INSERT_COLUMNS, plan.figure_inserts,
-                               progress=lambda n: job.tell("写入台账", done + n, total))
+            if plan.figure_inserts:
+                # in the order of their ids, which start with the enterprise's: the indexes
+                # take an enterprise's months side by side, not 10,000 keys at random places
+                ledger.insert_rows("monthly_figures", FIGURE_INSERT_COLUMNS,
+                                   sorted(plan.figure_inserts, key=itemgetter(0)),
+                                   progress=lambda n: job.tell("写入台账", done + n, total))
             done += len(plan.figure_inserts)
             job.check()
             for i, (row_id, diff) in enumerate(plan.figure_updates):
@@ -331,8 +354,9 @@ class Planner:
                     job.check()
                     job.tell("写入台账", done + i, total)
             done += len(plan.figure_updates)
-            ledger.insert_rows("annual_figures", ANNUAL_INSERT_COLUMNS, plan.annual_inserts,
-                               progress=lambda n: job.tell("写入台账", done + n, total))
+            if plan.annual_inserts:
+                ledger.insert_rows("annual_figures", ANNUAL_INSERT_COLUMNS, plan.annual_inserts,
+                                   progress=lambda n: job.tell("写入台账", done + n, total))
             done += len(plan.annual_inserts)
             job.check()
             for i, (row_id, diff) in enumerate(plan.annual_updates):
