@@ -36,6 +36,7 @@ NOTICE = "copy_notice"          # meta: what the person is told once, after a co
 PENDING = "pending_new_origin"  # meta: set by migration 0012 for ledgers made before it
 RETIRED = "retired_origins"     # meta: origins this ledger stopped using itself (JSON list)
 MOVE_PENDING = "pending_unacknowledged_move"  # meta: [old, new] origin, see move_unacknowledged
+FIRST_SEQS = "origin_first_seqs"  # meta: {origin: its first change number} (JSON), see first_seq
 
 MACHINE_FILE = "machine-id"
 
@@ -125,11 +126,49 @@ def start_new_origin(ledger: Ledger, notice: str | None, *, retire: bool = False
             ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
                                 (RETIRED, json.dumps(gone)))
         bind(ledger, origin, str(ledger.site_id))
+        # the ledger's one counter goes on: the new origin's numbers start after it
+        _set_first_seq(ledger, origin, int(ledger.meta("site_seq", "0")) + 1)
         ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (ORIGIN, origin))
         if notice:
             ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (NOTICE, notice))
     ledger.origin_id = origin
     return origin
+
+
+def _first_seqs(ledger: Ledger) -> dict[str, int]:
+    try:
+        return {str(k): int(v) for k, v in json.loads(ledger.meta(FIRST_SEQS, "{}")).items()}
+    except (ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _set_first_seq(ledger: Ledger, origin: str, seq: int) -> None:
+    """Inside the caller's transaction."""
+    seqs = _first_seqs(ledger)
+    seqs[origin] = seq
+    ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (FIRST_SEQS, json.dumps(seqs)))
+
+
+def first_seq(ledger: Ledger, origin: str) -> int:
+    """The first change number `origin` carries in this ledger (one of own_origins).
+
+    One counter numbers every change the ledger writes, whichever origin stamps it: the
+    site id's from 1, a copy's origin's from where the counter stood when the copy began
+    (recorded then, and lowered when move_unacknowledged hands it older numbers). An origin
+    begun by a program that did not record it comes after the origin before it in
+    own_origins: its first number is one past that one's highest. So what is unsent of an
+    origin is a subtraction (services/office/site.py), not a count over the change log."""
+    if origin == str(ledger.site_id):
+        return 1
+    recorded = _first_seqs(ledger).get(origin)
+    if recorded is not None:
+        return recorded
+    mine = own_origins(ledger)
+    if origin not in mine[1:]:
+        return 1
+    before = mine[mine.index(origin) - 1]
+    row = ledger.conn.execute("SELECT max_seq FROM version_vector WHERE site_id = ?", (before,)).fetchone()
+    return (row[0] if row else 0) + 1
 
 
 def copy_notice(origin: str) -> str:
@@ -219,6 +258,8 @@ def move_unacknowledged(ledger: Ledger, old: str, new: str, last: int | None = N
             ledger.conn.execute(
                 "INSERT INTO version_vector(site_id, max_seq) VALUES (?, ?) ON CONFLICT(site_id)"
                 " DO UPDATE SET max_seq = max(max_seq, excluded.max_seq)", (new, top))
+            # the new origin now carries numbers from just past the acknowledged on
+            _set_first_seq(ledger, new, min(first_seq(ledger, new), acked + 1))
             # what is left of the old origin: up to the acknowledged, and relayed entries
             left = ledger.conn.execute("SELECT max(site_seq) FROM change_log WHERE site_id = ?"
                                        " AND data IS NOT NULL", (old,)).fetchone()[0] or 0

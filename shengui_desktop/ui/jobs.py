@@ -11,6 +11,10 @@ through the `finished` signal.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
+import sys
 import threading
 import time
 import traceback
@@ -31,6 +35,29 @@ if TYPE_CHECKING:
 def core_progress(progress: Callable[[int, int, str], None]) -> Progress:
     """A job's progress(done, total, text) as the core's progress(stage, done, total)."""
     return lambda stage, done, total: progress(done, total, stage)
+
+
+def release_freed_memory() -> None:
+    """Give back to the system what was freed. glibc keeps the memory a worker thread freed
+    in that thread's own arena (a job's temporary lists, its connection's page cache, the
+    evaluation's facts): at province scale 100-200 MB after each loading job, which the
+    window would hold for good (bench/README.md, window_rss). Every job that had a
+    connection calls it when it ends (Job.run). Only where malloc_trim exists (Linux with
+    glibc); elsewhere nothing."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's malloc_trim, looked up once (find_library runs a program); None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None  # another C library (musl): nothing to trim
 
 
 class Job(QObject):
@@ -101,6 +128,8 @@ class Job(QObject):
                 self.outcome = ("failed", f"后台任务出错：{type(e).__name__}: {e}")
         finally:
             session.close(own)
+            if own is not None:
+                release_freed_memory()  # the connection's cache and the job's temporaries
             self.done.set()
             try:
                 self.ended.emit()

@@ -402,7 +402,9 @@ class MainWindow(QMainWindow):
         self.index.prior_revenue, self.index.evaluations = result
         self.figures_ready = True
         self.ledger_page.figures_loaded()
-        self.home.refresh()
+        # the evaluations change the dashboard's funnel and 需要处理 only: its ledger
+        # statistics (issues, targets, the calendar) came with the rows, no second job
+        self.home.draw_index()
 
     def start_daily_backup(self) -> None:
         """The first unlock of a day: the automatic backup (backups.daily_backup), on the

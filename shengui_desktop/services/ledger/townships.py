@@ -15,7 +15,6 @@ from __future__ import annotations
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
-from ...domain.search import search_key
 from ...domain.text import checked_name, clean, match_key
 from ...errors import UserError
 from ..office.permissions import require
@@ -29,6 +28,10 @@ __all__ = ["nearest_names", "similarity", "township_lines", "rename_township", "
 
 
 def _pinyin(name: str) -> str:
+    # pypinyin only when names are compared: importing it holds ~40 MB (its phrase
+    # dictionary), and the window imports this module at unlock (#20)
+    from ...domain.search import search_key
+
     key = search_key(name) or ""
     return key.rpartition(" ")[2]
 

@@ -7,9 +7,6 @@ from the change log) fills the remaining columns. Both take their own connection
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import sys
 from datetime import date
 
 from ...services.policy import evaluation_store
@@ -57,18 +54,3 @@ def load_figures(today: date | None = None):
         return revenue, evaluations
 
     return work
-
-
-def release_freed_memory() -> None:
-    """Give back to the system what the loading jobs freed. glibc keeps the memory a worker
-    thread freed in that thread's own arena (the rows' temporary lists, the worker
-    connection's page cache, the evaluation's facts): at province scale ~200 MB that the
-    window would hold for good (bench/README.md, window_rss). Only where malloc_trim exists
-    (Linux with glibc); elsewhere nothing."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # another C library (musl): nothing to trim

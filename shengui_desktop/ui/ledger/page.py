@@ -13,7 +13,7 @@ from ...domain.records import POOLS, STAT_STATUSES
 from ...services.policy import evaluation_store
 from .index import EnterpriseIndex, Filters, search_text
 from ..common import EmptyHint
-from .loader import release_freed_memory
+from ..jobs import release_freed_memory
 from .model import COLUMNS, KEYS, LedgerModel
 
 NO_ENTERPRISES = "暂无企业，可在“Excel导入”中导入名单"
