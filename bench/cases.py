@@ -298,6 +298,7 @@ def xlsx_export(scale: str) -> dict:
         before = peak_mb()
         value, value_cpu = cpu_timed(lambda: export_enterprises(ledger, out, with_figures=True))
         value_mb = peak_mb()
+        file_mb = out.stat().st_size / 2**20
 
         def plain() -> None:
             book = xlsxwriter.Workbook(str(raw), {"constant_memory": True})
@@ -314,7 +315,8 @@ def xlsx_export(scale: str) -> dict:
         out.unlink(missing_ok=True)
         raw.unlink(missing_ok=True)
     return {"value": value, "baseline": baseline, "rss_mb": value_mb, "rss_before_mb": before,
-            "cpu_s": value_cpu, "baseline_cpu_s": baseline_cpu, "cpu_ratio": value_cpu / baseline_cpu}
+            "cpu_s": value_cpu, "baseline_cpu_s": baseline_cpu, "cpu_ratio": value_cpu / baseline_cpu,
+            "file_mb": file_mb}
 
 
 def encrypted_vs_plain(scale: str) -> dict:
