@@ -157,3 +157,20 @@ def test_the_window_exports_on_the_worker_with_progress_and_a_cancel(qtbot, coun
     qtbot.waitUntil(lambda: not page.runner.busy(), timeout=10000)
     assert list(tmp_path.glob("*.xlsx")) == [] and not list(tmp_path.glob(".part-*"))
     window.close()
+
+
+def test_the_sheets_shortcut_writes_the_same_xml(county, tmp_path, monkeypatch):
+    """writer._Sheet (the style index written without XlsxWriter's caught TypeError) makes
+    the very bytes of XlsxWriter's own worksheet, for the list and its months."""
+    from xlsxwriter.worksheet import Worksheet
+
+    def parts(path):
+        with zipfile.ZipFile(path) as z:
+            return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+    ids = [r[0] for r in county.conn.execute("SELECT id FROM enterprises ORDER BY id LIMIT 120")]
+    ours = tmp_path / "ours.xlsx"
+    export_enterprises(county, ours, enterprise_ids=ids, with_figures=True)
+    monkeypatch.setattr(writer, "_Sheet", Worksheet)
+    plain = tmp_path / "plain.xlsx"
+    export_enterprises(county, plain, enterprise_ids=ids, with_figures=True)
+    assert parts(ours) == parts(plain) and len(parts(ours)["xl/worksheets/sheet2.xml"]) > 100_000
