@@ -194,6 +194,26 @@ def test_no_warning_about_numbers_twice_or_missing_packages_between_copies(world
     assert a2.get("enterprises", ent)["note"] == "甲"
 
 
+def test_the_stick_list_names_the_device_once_an_office_has_two(world, tmp_path):
+    """U盘中的同步包 names the sender's device as the devices list does, once the county
+    knows more than one computer of that office; a single computer is just its name."""
+    c, a, a2 = world["C"], world["A"], world["A2"]
+    [first] = sync_service.export_packages(a, tmp_path / "u1", to=COUNTY)
+    [row] = sync_service.describe_files(c, [first.path])
+    assert row["sender"] == "秀水镇" and row["device"] == ""
+    sync_service.import_packages(c, [first.path])
+    [copy] = sync_service.export_packages(a2, tmp_path / "u2", to=COUNTY)
+    [row] = sync_service.describe_files(c, [copy.path])
+    device = sync_service.device_name(a2.origin_id, a2.site_id)
+    assert row["device"] == device and row["sender"] == f"秀水镇（{device}）"
+    sync_service.import_packages(c, [copy.path])
+    [again] = sync_service.export_packages(a, tmp_path / "u3", to=COUNTY)
+    [row] = sync_service.describe_files(c, [again.path])
+    assert row["sender"] == f"秀水镇（{sync_service.device_name(a.origin_id, a.site_id)}）"
+    assert {d["device"] for d in sync_service.list_devices(c, "秀水镇")} == {
+        device, sync_service.device_name(a.origin_id, a.site_id)}
+
+
 def test_a_package_claiming_another_offices_origin_is_refused(world, tmp_path):
     c, a, b = world["C"], world["A"], world["B"]
     # 路家村镇's ledger is made to write under 秀水镇's origin (a tampered program)

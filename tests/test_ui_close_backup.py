@@ -56,8 +56,8 @@ def test_a_failing_backup_offers_to_close_anyway_or_stay(qtbot, county, tmp_path
     window.close()
     qtbot.waitUntil(lambda: bool(asked), timeout=10000)
     assert "磁盘已满" in asked[0]
-    qtbot.wait(50)
-    assert window.isVisible() and window.close_backup is None
+    qtbot.waitUntil(lambda: window.close_backup is None, timeout=10000)
+    assert window.isVisible()
     answers.append(True)    # 仍然关闭
     window.close()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=10000)

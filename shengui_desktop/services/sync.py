@@ -122,7 +122,7 @@ def describe_files(ledger: Ledger, paths: list[Path]) -> list[dict]:
     out = []
     for path in paths:
         row: dict = {"path": str(path), "file": Path(path).name, "sender": "", "recipient": "",
-                     "sender_code": "", "recipient_code": "",
+                     "sender_code": "", "recipient_code": "", "device": "",
                      "package_no": None, "created": "", "verified": False, "imported": False,
                      "for_this_office": False, "problem": None}
         try:
@@ -134,8 +134,15 @@ def describe_files(ledger: Ledger, paths: list[Path]) -> list[dict]:
             continue
         m = raw.manifest
         pinned = status.site if status.pinned else None
+        # where the sender's ledger is used on more than one computer, the device is named
+        # as the devices list names it (秀水镇（设备1a2b）)
+        origin, site_id = str(m["sender"].get("origin") or ""), m["sender"]["site_id"]
+        others = ledger.scalar("SELECT count(*) FROM peer_devices WHERE site_id = ? AND origin_id != ?",
+                               (site_id, origin)) if origin else 0
+        device = device_name(origin, site_id) if others else ""
         row.update(
-            sender=(pinned or m["sender"])["name"], sender_code=m["sender"]["area_code"],
+            sender=(pinned or m["sender"])["name"] + (f"（{device}）" if device else ""),
+            sender_code=m["sender"]["area_code"], device=device,
             recipient=m["recipient"]["name"], recipient_code=m["recipient"]["area_code"],
             package_no=m["package_no"], created=str(m["created_at"])[:16].replace("T", " "),
             verified=pinned is not None, for_this_office=m["recipient"]["site_id"] == ledger.site_id,

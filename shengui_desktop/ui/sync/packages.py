@@ -40,7 +40,7 @@ class PackagesDialog(QDialog):
         layout.addLayout(top)
         self.model = DictTableModel([
             Column("file", "文件名", width=255),
-            Column("sender", "发件单位", width=110),
+            Column("sender", "发件单位", width=150),
             Column("recipient", "收件单位", width=100),
             Column("package_no", "包号", lambda v: f"第{v}号" if v else "—", width=60),
             Column("created", "生成时间", lambda v: v or "—", width=125),
