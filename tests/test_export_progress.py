@@ -23,15 +23,20 @@ from shengui_desktop.spreadsheets import writer
 AS_OF = date(2026, 11, 23)
 
 
-@pytest.fixture(scope="module")
-def county(tmp_path_factory):
+def _county(folder):
     from shengui_desktop.services.office.setup import init_office
 
     from conftest import PASSWORD
 
-    ledger, _ = init_office(tmp_path_factory.mktemp("export") / "county.sgdb", role="county",
-                            name="测试县", area_code="140322", admin_user="admin", password=PASSWORD)
+    ledger, _ = init_office(folder / "county.sgdb", role="county", name="测试县", area_code="140322",
+                            admin_user="admin", password=PASSWORD)
     generate(ledger, enterprises=600, townships=12, seed=5, as_of=AS_OF)
+    return ledger
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory):
+    ledger = _county(tmp_path_factory.mktemp("export"))
     yield ledger
     ledger.close()
 
@@ -123,7 +128,7 @@ def test_a_sheet_past_the_zip32_limit_is_written_with_zip64(county, tmp_path, mo
     assert load_workbook(out, read_only=True)["月度数据"].max_row == 3 + months + 1
 
 
-def test_the_window_exports_on_the_worker_with_progress_and_a_cancel(qtbot, county, tmp_path, monkeypatch):
+def test_the_window_exports_on_the_worker_with_progress_and_a_cancel(qtbot, tmp_path, monkeypatch):
     """导出Excel of the monthly figures from the window: it runs on the worker, its progress
     dialog is told the rows written (the bar moves), and 取消 ends the job within a second
     with no file."""
@@ -131,6 +136,7 @@ def test_the_window_exports_on_the_worker_with_progress_and_a_cancel(qtbot, coun
 
     from test_ui_support import open_window
 
+    county = _county(tmp_path)  # its own: the window closes the ledger it was given
     out = tmp_path / "月度.xlsx"
     monkeypatch.setattr(import_page.dialogs, "ask_save_xlsx", lambda *a: str(out))
     window = open_window(qtbot, county, tmp_path, today=AS_OF)
@@ -153,8 +159,9 @@ def test_the_window_exports_on_the_worker_with_progress_and_a_cancel(qtbot, coun
     assert cancelled_at and ended - cancelled_at[0] < 1.0
     rows = [d for d, _t, text in told if text == "写入企业月度数据"]
     assert len(set(rows)) >= 2 and rows == sorted(rows)
-    assert told[-1][1] == county.scalar("SELECT count(*) FROM monthly_figures") or told[-1][1] == 0
     qtbot.waitUntil(lambda: not page.runner.busy(), timeout=10000)
+    months = county.scalar("SELECT count(*) FROM monthly_figures")
+    assert told[-1][1] in (months, 0)
     assert list(tmp_path.glob("*.xlsx")) == [] and not list(tmp_path.glob(".part-*"))
     window.close()
 
@@ -174,3 +181,28 @@ def test_the_sheets_shortcut_writes_the_same_xml(county, tmp_path, monkeypatch):
     plain = tmp_path / "plain.xlsx"
     export_enterprises(county, plain, enterprise_ids=ids, with_figures=True)
     assert parts(ours) == parts(plain) and len(parts(ours)["xl/worksheets/sheet2.xml"]) > 100_000
+
+
+def test_a_table_longer_than_a_sheet_goes_on_over_more_sheets(county, tmp_path, monkeypatch):
+    """A province's 3.6 million months do not fit Excel's 1,048,576 rows (XlsxWriter drops
+    the rest without a word): the table goes on over 月度数据（2）…, each sheet with the
+    title, the header and its own 合计, every month once, in order."""
+    monkeypatch.setattr(writer.TableBook, "MAX_ROWS", 5000)
+    out = tmp_path / "名单.xlsx"
+    export_enterprises(county, out, with_figures=True)
+    book = load_workbook(out, read_only=True)
+    names = book.sheetnames
+    parts = [n for n in names if n.startswith("月度数据")]
+    months = county.conn.execute(
+        "SELECT e.credit_code, f.period FROM monthly_figures f JOIN enterprises e ON e.id = f.enterprise_id"
+        " ORDER BY e.township_code, e.name, e.credit_code, f.period").fetchall()
+    assert parts == ["月度数据"] + [f"月度数据（{k}）" for k in range(2, len(parts) + 1)]
+    assert len(parts) == -(-len(months) // (5000 - 4))
+    got = []
+    for k, name in enumerate(parts, start=1):
+        rows = list(book[name].iter_rows(values_only=True))
+        assert rows[0][0].endswith("企业月度数据" if k == 1 else f"企业月度数据（续表{k}）")
+        assert rows[2][0] == "统一社会信用代码" and rows[-1][0] == "合计"
+        assert len(rows) <= 5000
+        got += [(r[0], r[2]) for r in rows[3:-1]]
+    assert got == [tuple(m) for m in months]

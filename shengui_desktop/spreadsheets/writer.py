@@ -250,6 +250,7 @@ class TableBook:
     megabytes compressed at save(); raising from it stops the book there."""
 
     SAMPLE_ROWS = 2000  # column widths are fitted to the first rows
+    MAX_ROWS = 1_048_576  # rows of a sheet (Excel's and WPS's limit)
 
     def __init__(self, office: str, today: date | None = None, *, beside: Path | None = None,
                  watch: Watch | None = None):
@@ -309,6 +310,11 @@ class TableBook:
                   *, note: str = "", title_columns: int = 0, total: int = 0) -> int:
         """Write one titled table on its own sheet; returns the number of data rows.
 
+        A table longer than a sheet holds (Excel's 1,048,576 rows: a province's 3.6 million
+        months) goes on over more sheets, "<sheet>（2）" …, each with the title (marked
+        续表2 …), the header and its own 合计 row; XlsxWriter drops rows past the limit
+        without a word.
+
         `total`: the rows to come, when known, for the book's watch (told "写入<sheet>",
         rows written, total every WATCH_ROWS rows).
 
@@ -316,7 +322,6 @@ class TableBook:
         (a SUBTOTAL formula, so a filtered list sums what it shows, with the sum written
         as its value for readers that do not calculate). `title_columns` leading columns
         (序号, 企业名称 …) are printed on every page when the table is too wide for one."""
-        ws = self.workbook.add_worksheet(sheet[:31], worksheet_class=_Sheet)
         watch, stage = self._watch, f"写入{sheet[:31]}"
         if watch is not None:
             watch(stage, 0, total)
@@ -334,33 +339,39 @@ class TableBook:
                  for c, col in enumerate(columns)]
         widths = narrowed([col.width or min(max(widths[c], 6), 50) for c, col in enumerate(columns)],
                           wraps)
-        for c, width in enumerate(widths):
-            ws.set_column(c, c, width)
-        ws.freeze_panes(3, 0)
-        spans = not self._print_setup(ws, title, widths, title_columns).fit_width
-
-        ws.set_row(0, 28)
-        # a title centred over a table two pages wide would print between the pages
-        ws.merge_range(0, 0, 0, n - 1, title, self._title_left if spans else self._title)
         line = f"填报单位：{self.office}    导出日期：{self.today.isoformat()}"
         if any(c.kind == "wan" for c in columns):
             line += "    金额单位：万元"
         if note:
             line += f"    {note}"
-        ws.merge_range(1, 0, 1, n - 1, line, self._sub)
-        for c, col in enumerate(columns):
-            ws.write_string(2, c, col.header, self._header)
+
+        def begin(part: int):
+            """A sheet of the table: its columns, print setup, title rows and header."""
+            name = sheet[:31] if part == 1 else f"{sheet[:31 - 2 - len(str(part))]}（{part}）"
+            ws = self.workbook.add_worksheet(name, worksheet_class=_Sheet)
+            for c, width in enumerate(widths):
+                ws.set_column(c, c, width)
+            ws.freeze_panes(3, 0)
+            heading = title if part == 1 else f"{title}（续表{part}）"
+            spans = not self._print_setup(ws, heading, widths, title_columns).fit_width
+            ws.set_row(0, 28)
+            # a title centred over a table two pages wide would print between the pages
+            ws.merge_range(0, 0, 0, n - 1, heading, self._title_left if spans else self._title)
+            ws.merge_range(1, 0, 1, n - 1, line, self._sub)
+            for c, col in enumerate(columns):
+                ws.write_string(2, c, col.header, self._header)
+            return ws
 
         formats = [self._cell_format(col.kind, wrap) for col, wrap in zip(columns, wraps)]
         summed = [c for c, col in enumerate(columns)
                   if (col.kind == "wan" if col.total is None else col.total)]
         sums = {c: 0 for c in summed}
+        ws = begin(1)
         write_number, write_string, write_blank = ws.write_number, ws.write_string, ws.write_blank
         write_datetime = ws.write_datetime
         date_format = self._cell_format("date", False)
         # paragraphs (a visit's summary) show only when the cell wraps, in any text column
         paragraphs = [self._cell_format(col.kind, True) for col in columns]
-
         wrapped = [(c, max(int(widths[c]) - 1, 1)) for c in range(len(columns)) if wraps[c]]
         room = [max(int(w) - 1, 1) for w in widths]
         wan = [col.kind == "wan" for col in columns]
@@ -403,19 +414,37 @@ class TableBook:
             if lines > 1:
                 ws.set_row(r, ROW_POINTS * lines)
 
-        r = 3
-        for row in chain(given, rows):
-            out(r, row)
-            r += 1
-            if watch is not None and not r % WATCH_ROWS:
-                watch(stage, r - 3, total)
-        count = r - 3
+        # the last row of a sheet left for its 合计
+        last = self.MAX_ROWS - 1 if summed else self.MAX_ROWS
+        stream = chain(given, rows)
+        written, part = 0, 1
+        while True:
+            r = 3
+            for row in stream:
+                out(r, row)
+                r += 1
+                if watch is not None and not (written + r) % WATCH_ROWS:
+                    watch(stage, written + r - 3, total)
+                if r == last:
+                    break
+            count = r - 3
+            written += count
+            ws.autofilter(2, 0, 2 + max(count, 1), n - 1)
+            if summed and count:
+                self._total_row(ws, r, columns, summed, sums)
+            following = next(stream, None)
+            if following is None:
+                break
+            part += 1
+            ws = begin(part)
+            write_number, write_string, write_blank = ws.write_number, ws.write_string, ws.write_blank
+            write_datetime = ws.write_datetime
+            for c in sums:
+                sums[c] = 0
+            stream = chain([following], stream)
         if watch is not None:
-            watch(stage, count, max(total, count))
-        ws.autofilter(2, 0, 2 + max(count, 1), n - 1)
-        if summed and count:
-            self._total_row(ws, r, columns, summed, sums)
-        return count
+            watch(stage, written, max(total, written))
+        return written
 
     @staticmethod
     def _write_value(ws, r: int, c: int, value, fmt, date_format, dated: bool) -> None:
