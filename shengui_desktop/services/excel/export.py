@@ -123,7 +123,7 @@ class _Selection:
         return kept
 
 
-# The export's statements (tests/test_perf_paths.py checks their plans): the list in the
+# The export's statements (tests/test_export_progress.py checks their plans): the list in the
 # ledger page's order through enterprises_ledger_order (only the credit code sorted within a
 # township's names), a selection through the primary key, each enterprise's months through
 # its (enterprise, period) index: no statement sorts the ledger's months or reads one
