@@ -18,12 +18,14 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.xmlwriter import xml_escapes
 
 from ..paths import write_replacing
 
@@ -153,6 +155,87 @@ def _footer_text(text: str) -> str:
 
 _FORMATS = {"wan": WAN_FORMAT, "int": INT_FORMAT, "date": DATE_FORMAT, "percent": PERCENT_FORMAT}
 
+# watch(stage, done, total): told how far a book has come (total 0: not known); it may raise
+# (a cancel) and the book stops there, leaving nothing but what discard() removes
+Watch = Callable[[str, int, int], None]
+WATCH_ROWS = 256  # rows between two calls of a book's watch while a table is written
+WATCH_BYTES = 1 << 20  # bytes of the finished file between two calls while it is compressed
+SAVE_STAGE = "压缩并写入文件"
+
+
+class _WatchedFile(io.FileIO):
+    """The finished file as it is compressed into it, telling `watch` every WATCH_BYTES:
+    a cancel stops a province's half-minute of compression within a fraction of a second.
+    Once `watch` raised, the file takes no more: the zip part being written and the zip
+    itself finish into nothing when zipfile closes them (discard() removes the folder)."""
+
+    def __init__(self, path: Path, watch: Watch):
+        super().__init__(path, "wb")
+        self.watch = watch
+        self.written = 0
+        self.told = 0
+        self.stopped = False
+
+    def write(self, data) -> int:  # type: ignore[override]
+        if self.stopped:
+            return len(data)
+        n = super().write(data) or 0
+        self.written += n
+        if self.written - self.told >= WATCH_BYTES:
+            self.told = self.written
+            try:
+                self.watch(f"{SAVE_STAGE}（已写{self.written / (1 << 20):,.0f} MB）", 0, 0)
+            except BaseException:
+                self.stopped = True
+                raise
+        return n
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        return 0 if self.stopped else super().seek(pos, whence)
+
+    def tell(self) -> int:
+        return 0 if self.stopped else super().tell()
+
+    def flush(self) -> None:
+        if not self.stopped:
+            super().flush()
+
+
+class _WatchedRows:
+    """A streamed sheet's rows as XlsxWriter copies them into the sheet's XML at close()
+    (≈1.6 GB for a province's monthly figures, several seconds): `watch` is told each
+    WATCH_BYTES read, so a cancel stops the copy too. Everything else is the file's own."""
+
+    def __init__(self, rows, sheet: str, watch: Watch):
+        self.rows = rows
+        self.stage = f"整理{sheet}"
+        self.watch = watch
+        self.total = max(os.fstat(rows.fileno()).st_size >> 20, 1)  # MB (of bytes; read counts characters)
+        self.done = 0
+
+    def read(self, size: int = -1):
+        data = self.rows.read(size)
+        self.done += len(data)
+        self.watch(self.stage, min(self.done >> 20, self.total), self.total)
+        return data
+
+    def __getattr__(self, name: str):
+        return getattr(self.rows, name)
+
+
+class _Sheet(Worksheet):
+    """XlsxWriter's worksheet with one shortcut in its innermost loop: an attribute that is
+    not text (a cell's style index) is written as it is. XlsxWriter tries its escape pattern
+    on it and catches the TypeError, for every styled cell: ≈1.3 µs of a cell's few, and
+    every cell of a table is styled (its border, its number format) where the benchmark's
+    plain XlsxWriter cells are not (#20: a province's 31 million cells). The XML is the same
+    (tests/test_export_progress.py); an XlsxWriter without this method only loses the time."""
+
+    def _escape_attributes(self, attribute):
+        if not isinstance(attribute, str) or not xml_escapes.search(attribute):
+            return attribute
+        return super()._escape_attributes(attribute)
+
 
 class TableBook:
     """A workbook of one or more titled tables, built in memory and written at save().
@@ -161,13 +244,20 @@ class TableBook:
     written as they come (XlsxWriter's constant_memory) to a hidden temporary folder beside
     that file, where the finished file is assembled and from which it is renamed into place;
     the folder is removed at save() or discard(). A province's 3.6 million monthly figures
-    took 2.9 GB held in memory (bench/README.md)."""
+    took 2.9 GB held in memory (bench/README.md).
+
+    `watch` (see Watch) is told the rows written of each table and, for a streamed book, the
+    megabytes compressed at save(); raising from it stops the book there."""
 
     SAMPLE_ROWS = 2000  # column widths are fitted to the first rows
+    MAX_ROWS = 1_048_576  # rows of a sheet (Excel's and WPS's limit)
 
-    def __init__(self, office: str, today: date | None = None, *, beside: Path | None = None):
+    def __init__(self, office: str, today: date | None = None, *, beside: Path | None = None,
+                 watch: Watch | None = None):
         options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
         self._folder: Path | None = None
+        self._file: _WatchedFile | None = None
+        self._watch = watch
         if beside is None:
             self._buffer: io.BytesIO | None = io.BytesIO()
             self.workbook = xlsxwriter.Workbook(self._buffer, {"in_memory": True, **options})
@@ -175,8 +265,16 @@ class TableBook:
             Path(beside).parent.mkdir(parents=True, exist_ok=True)
             self._folder = Path(tempfile.mkdtemp(prefix=".part-", dir=Path(beside).parent))
             self._buffer = None
-            self.workbook = xlsxwriter.Workbook(str(self._folder / "book.xlsx"), {
+            target: object = str(self._folder / "book.xlsx")
+            if watch is not None:
+                self._file = _WatchedFile(self._folder / "book.xlsx", watch)
+                target = self._file
+            self.workbook = xlsxwriter.Workbook(target, {
                 "constant_memory": True, "tmpdir": str(self._folder), **options})
+            # a sheet of more than 2 GiB of XML (a province's monthly figures after four
+            # years: ≈440 bytes a row) needs ZIP64 for that part; smaller parts are written
+            # as before (zipfile uses it only where a part's size calls for it)
+            self.workbook.use_zip64()
         self.office = office
         self.today = today or date.today()
         add = self.workbook.add_format
@@ -209,14 +307,24 @@ class TableBook:
         return self._totals[kind]
 
     def add_table(self, sheet: str, title: str, columns: list[Col], rows: Iterable[list],
-                  *, note: str = "", title_columns: int = 0) -> int:
+                  *, note: str = "", title_columns: int = 0, total: int = 0) -> int:
         """Write one titled table on its own sheet; returns the number of data rows.
+
+        A table longer than a sheet holds (Excel's 1,048,576 rows: a province's 3.6 million
+        months) goes on over more sheets, "<sheet>（2）" …, each with the title (marked
+        续表2 …), the header and its own 合计 row; XlsxWriter drops rows past the limit
+        without a word.
+
+        `total`: the rows to come, when known, for the book's watch (told "写入<sheet>",
+        rows written, total every WATCH_ROWS rows).
 
         Money columns (and columns marked `total`) are summed in a 合计 row below the data
         (a SUBTOTAL formula, so a filtered list sums what it shows, with the sum written
         as its value for readers that do not calculate). `title_columns` leading columns
         (序号, 企业名称 …) are printed on every page when the table is too wide for one."""
-        ws = self.workbook.add_worksheet(sheet[:31])
+        watch, stage = self._watch, f"写入{sheet[:31]}"
+        if watch is not None:
+            watch(stage, 0, total)
         n = max(len(columns), 1)
         rows = iter(rows)
         given = list(islice(rows, self.SAMPLE_ROWS))
@@ -231,33 +339,39 @@ class TableBook:
                  for c, col in enumerate(columns)]
         widths = narrowed([col.width or min(max(widths[c], 6), 50) for c, col in enumerate(columns)],
                           wraps)
-        for c, width in enumerate(widths):
-            ws.set_column(c, c, width)
-        ws.freeze_panes(3, 0)
-        spans = not self._print_setup(ws, title, widths, title_columns).fit_width
-
-        ws.set_row(0, 28)
-        # a title centred over a table two pages wide would print between the pages
-        ws.merge_range(0, 0, 0, n - 1, title, self._title_left if spans else self._title)
         line = f"填报单位：{self.office}    导出日期：{self.today.isoformat()}"
         if any(c.kind == "wan" for c in columns):
             line += "    金额单位：万元"
         if note:
             line += f"    {note}"
-        ws.merge_range(1, 0, 1, n - 1, line, self._sub)
-        for c, col in enumerate(columns):
-            ws.write_string(2, c, col.header, self._header)
+
+        def begin(part: int):
+            """A sheet of the table: its columns, print setup, title rows and header."""
+            name = sheet[:31] if part == 1 else f"{sheet[:31 - 2 - len(str(part))]}（{part}）"
+            ws = self.workbook.add_worksheet(name, worksheet_class=_Sheet)
+            for c, width in enumerate(widths):
+                ws.set_column(c, c, width)
+            ws.freeze_panes(3, 0)
+            heading = title if part == 1 else f"{title}（续表{part}）"
+            spans = not self._print_setup(ws, heading, widths, title_columns).fit_width
+            ws.set_row(0, 28)
+            # a title centred over a table two pages wide would print between the pages
+            ws.merge_range(0, 0, 0, n - 1, heading, self._title_left if spans else self._title)
+            ws.merge_range(1, 0, 1, n - 1, line, self._sub)
+            for c, col in enumerate(columns):
+                ws.write_string(2, c, col.header, self._header)
+            return ws
 
         formats = [self._cell_format(col.kind, wrap) for col, wrap in zip(columns, wraps)]
         summed = [c for c, col in enumerate(columns)
                   if (col.kind == "wan" if col.total is None else col.total)]
         sums = {c: 0 for c in summed}
+        ws = begin(1)
         write_number, write_string, write_blank = ws.write_number, ws.write_string, ws.write_blank
         write_datetime = ws.write_datetime
         date_format = self._cell_format("date", False)
         # paragraphs (a visit's summary) show only when the cell wraps, in any text column
         paragraphs = [self._cell_format(col.kind, True) for col in columns]
-
         wrapped = [(c, max(int(widths[c]) - 1, 1)) for c in range(len(columns)) if wraps[c]]
         room = [max(int(w) - 1, 1) for w in widths]
         wan = [col.kind == "wan" for col in columns]
@@ -300,18 +414,37 @@ class TableBook:
             if lines > 1:
                 ws.set_row(r, ROW_POINTS * lines)
 
-        r = 3
-        for raw in given:
-            out(r, raw)
-            r += 1
-        for row in rows:
-            out(r, row)
-            r += 1
-        count = r - 3
-        ws.autofilter(2, 0, 2 + max(count, 1), n - 1)
-        if summed and count:
-            self._total_row(ws, r, columns, summed, sums)
-        return count
+        # the last row of a sheet left for its 合计
+        last = self.MAX_ROWS - 1 if summed else self.MAX_ROWS
+        stream = chain(given, rows)
+        written, part = 0, 1
+        while True:
+            r = 3
+            for row in stream:
+                out(r, row)
+                r += 1
+                if watch is not None and not (written + r) % WATCH_ROWS:
+                    watch(stage, written + r - 3, total)
+                if r == last:
+                    break
+            count = r - 3
+            written += count
+            ws.autofilter(2, 0, 2 + max(count, 1), n - 1)
+            if summed and count:
+                self._total_row(ws, r, columns, summed, sums)
+            following = next(stream, None)
+            if following is None:
+                break
+            part += 1
+            ws = begin(part)
+            write_number, write_string, write_blank = ws.write_number, ws.write_string, ws.write_blank
+            write_datetime = ws.write_datetime
+            for c in sums:
+                sums[c] = 0
+            stream = chain([following], stream)
+        if watch is not None:
+            watch(stage, written, max(total, written))
+        return written
 
     @staticmethod
     def _write_value(ws, r: int, c: int, value, fmt, date_format, dated: bool) -> None:
@@ -366,7 +499,16 @@ class TableBook:
         """Write the file: under a temporary name beside it, then renamed."""
         if not self.workbook.worksheets():
             self.workbook.add_worksheet("Sheet1")
+        if self._watch is not None:
+            self._watch(SAVE_STAGE, 0, 0)
+            for sheet in self.workbook.worksheets():
+                rows = getattr(sheet, "row_data_fh", None)  # a streamed sheet's rows so far
+                if rows is not None and not rows.closed:
+                    rows.flush()
+                    sheet.row_data_fh = _WatchedRows(rows, sheet.name, self._watch)
         self.workbook.close()
+        if self._file is not None:
+            self._file.close()
         if self._buffer is not None:
             buffer = self._buffer
             return write_replacing(path, lambda tmp: tmp.write_bytes(buffer.getbuffer()))
@@ -379,6 +521,17 @@ class TableBook:
 
     def discard(self) -> None:
         """Remove what a book written beside its file left there (nothing once saved)."""
+        if self._file is not None:
+            self._file.stopped = True  # a zip a cancel left open writes nothing when collected
+            self._file.close()
+            self._file = None
+        # a cancel left a sheet's rows, or the XML they were being copied into, open (Windows
+        # would not remove the folder then)
+        for sheet in self.workbook.worksheets():
+            for name in ("row_data_fh", "fh"):
+                handle = getattr(sheet, name, None)
+                if handle is not None and not isinstance(handle, io.StringIO) and not handle.closed:
+                    handle.close()
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
