@@ -7,12 +7,16 @@ from PySide6.QtCore import QPointF, Qt
 from shengui_desktop.ui.charts import Bar, BarChart, FunnelChart, Stage
 
 
-def test_new_bars_drop_the_old_parts_and_a_click_reaches_the_new_bar(qtbot):
-    chart = BarChart("目标完成")
+def shown(qtbot, chart, width: int):
     qtbot.addWidget(chart)
-    chart.resize(420, 200)
+    chart.resize(width, 200)
     chart.show()
     qtbot.waitExposed(chart)
+    return chart
+
+
+def test_new_bars_drop_the_old_parts_and_a_click_reaches_the_new_bar(qtbot):
+    chart = shown(qtbot, BarChart("目标完成"), 420)
     chart.set_bars([Bar("秀水镇", 2, 1, 0.5, key="A"), Bar("路家村镇", 1, 1, 1.0, key="B")])
     second_row = chart.click_point("B")
     chart.set_bars([Bar("工信局", 4, 0, 0.0, key="D")])
@@ -24,11 +28,7 @@ def test_new_bars_drop_the_old_parts_and_a_click_reaches_the_new_bar(qtbot):
 
 
 def test_new_stages_drop_the_old_parts(qtbot):
-    chart = FunnelChart("库别")
-    qtbot.addWidget(chart)
-    chart.resize(300, 200)
-    chart.show()
-    qtbot.waitExposed(chart)
+    chart = shown(qtbot, FunnelChart("库别"), 300)
     chart.set_stages([Stage("储备库", 5, key="reserve")])
     assert chart.part_at(chart.click_point("reserve")) is not None
     chart.set_stages([])
