@@ -464,8 +464,9 @@ class Ledger(audit.AuditTrail):
             first_seq = 0
             # The trigger that gives an entry written without an owner its owner (owners.py)
             # does nothing for these entries, which have theirs, but costs a call per entry
-            # (a third of writing the log). Where the owner cannot be NULL, it is left out of
-            # the log's INSERT … SELECT only, dropped and made again around it.
+            # (a third of writing the log). Where the owner cannot be NULL, it is dropped for
+            # the load (only the log's INSERT … SELECT writes the log meanwhile) and made again
+            # after it, in the same transaction like the indexes (an error rolls both back).
             quiet = []
             if self.logs_owner() and (owners.kind(self.conn, table) != owners.CHILD or any(
                     name == "enterprise_id" and notnull for _cid, name, _type, notnull, *_rest
@@ -521,24 +522,22 @@ class Ledger(audit.AuditTrail):
                 hlc0 = max(c.hlc + 1, int(self.wall_clock() * 1000) << 16)
                 seq0 = c.seq + 1
                 c.hlc, c.seq = hlc0 + len(chunk) - 1, seq0 + len(chunk) - 1
-                for name, _sql in quiet:  # (see where `quiet` is made)
-                    self.conn.execute(f"DROP TRIGGER {name}")
                 self.conn.execute(log_sql, (table, hlc0 - first_seq, self.origin_id,
                                             seq0 - first_seq,
                                             *((self.person,) if self.logs_person() else ()), before))
-                for _name, sql in quiet:
-                    self.conn.execute(sql)
                 key = f"{table}:i"
                 self._edits[key] = self._edits.get(key, 0) + len(chunk)
                 chunk.clear()
 
+            for name, _sql in quiet:
+                self.conn.execute(f"DROP TRIGGER {name}")
             source = iter(rows)
             while chunk := list(islice(source, batch)):  # a chunk at a time, taken in C
                 count += len(chunk)
                 flush()
                 if progress:
                     progress(count)
-            for _name, sql in rebuild:
+            for _name, sql in quiet + rebuild:
                 self.conn.execute(sql)
         return count
 
