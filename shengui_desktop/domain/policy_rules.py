@@ -110,27 +110,30 @@ def project_revenue(f: Facts) -> tuple[int | None, str, str]:
     year's year-to-date / last year's same period); otherwise
     annualised (year-to-date × 12 / months reported); "none" without any month this year.
     """
-    if not f.ytd_months or f.ytd_revenue is None:
+    value, method = projection(f)
+    if value is None:
         return None, "none", "本年尚无月度数据，无法测算预计数"
-    prior, same = f.prior_year_revenue, f.same_period_prior
     span = months_text(f.ytd_mask)
+    if method == "same_period_ratio":
+        return value, method, (
+            f"按同期比测算：上年全年{wan(f.prior_year_revenue)}×本年{span}{wan(f.ytd_revenue)}"
+            f"÷上年同期{wan(f.same_period_prior)}")
+    return value, method, f"按年化测算：本年{span}{wan(f.ytd_revenue)}÷{f.ytd_months}×12"
+
+
+def projection(f: Facts) -> tuple[int | None, str]:
+    """project_revenue's value and method without its text."""
+    if not f.ytd_months or f.ytd_revenue is None:
+        return None, "none"
+    prior, same = f.prior_year_revenue, f.same_period_prior
     if f.prior_complete and prior is not None and same:
-        value = round(prior * f.ytd_revenue / same)
-        return value, "same_period_ratio", (
-            f"按同期比测算：上年全年{wan(prior)}×本年{span}{wan(f.ytd_revenue)}"
-            f"÷上年同期{wan(same)}")
-    value = round(f.ytd_revenue * 12 / f.ytd_months)
-    return value, "annualised", f"按年化测算：本年{span}{wan(f.ytd_revenue)}÷{f.ytd_months}×12"
+        return round(prior * f.ytd_revenue / same), "same_period_ratio"
+    return round(f.ytd_revenue * 12 / f.ytd_months), "annualised"
 
 
 def projected_value(f: Facts) -> int | None:
     """project_revenue's value alone (no text): what a ranking orders by."""
-    if not f.ytd_mask or f.ytd_revenue is None:
-        return None
-    prior, same = f.prior_year_revenue, f.same_period_prior
-    if f.prior_complete and prior is not None and same:
-        return round(prior * f.ytd_revenue / same)
-    return round(f.ytd_revenue * 12 / f.ytd_months)
+    return projection(f)[0]
 
 
 def _range_text(lo: int, hi: int | None) -> str:
