@@ -319,6 +319,60 @@ def test_ids_are_the_uuid4s_they_always_were():
                                                               for p in periods]
 
 
+def _journal(ledger) -> str:
+    return ledger.scalar("PRAGMA journal_mode")
+
+
+def test_the_load_runs_with_a_rollback_journal_and_wal_comes_back(tmp_path):
+    """#20: the demo's transaction writes each page once (a rollback journal, not the
+    write-ahead log that the commit then copies into the file); afterwards, and after a demo
+    stopped half-way, the ledger is in WAL again and as it was."""
+    from shengui_desktop.errors import UserError
+
+    ledger, _ = init_office(tmp_path / "j.sgdb", role="county", name="测试县", area_code="140322",
+                            admin_user="admin", password="pw-123456")
+    seen = []
+
+    def stop(stage, done, total):
+        seen.append(_journal(ledger))
+        if stage == "visits":
+            raise UserError("停")
+
+    with pytest.raises(UserError):
+        generate(ledger, enterprises=30, townships=2, seed=3, as_of=AS_OF, progress=stop)
+    assert set(seen) == {"delete"} and _journal(ledger) == "wal"
+    assert ledger.scalar("SELECT count(*) FROM change_log") == 0
+    seen.clear()
+    generate(ledger, enterprises=30, townships=2, seed=3, as_of=AS_OF,
+             progress=lambda *a: seen.append(_journal(ledger)))
+    # the connection can checkpoint at once (a new ledger's migrations renamed a table on it,
+    # after which SQLite left a read transaction open behind the switch back to WAL)
+    assert ledger.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+    assert set(seen) == {"delete"} and _journal(ledger) == "wal"
+    assert ledger.scalar("SELECT count(*) FROM enterprises") == 30
+    ledger.close()
+    with open_ledger(tmp_path / "j.sgdb", passphrase="pw-123456") as again:
+        assert again.verify() == [] and _journal(again) == "wal"
+
+
+def test_with_another_connection_open_the_load_stays_in_wal(tmp_path):
+    """SQLite leaves WAL only when no other connection has the ledger open: then the demo
+    loads in WAL as before, and the reader keeps reading."""
+    ledger, _ = init_office(tmp_path / "r.sgdb", role="county", name="测试县", area_code="140322",
+                            admin_user="admin", password="pw-123456")
+    reader = ledger.reader()
+    assert reader.execute("SELECT count(*) FROM enterprises").fetchone() == (0,)
+    seen = []
+    generate(ledger, enterprises=30, townships=2, seed=3, as_of=AS_OF,
+             progress=lambda *a: seen.append(_journal(ledger)))
+    assert set(seen) == {"wal"}
+    assert reader.execute("SELECT count(*) FROM enterprises").fetchone() == (30,)
+    with ledger.transaction(), ledger.rollback_journal() as changed:  # never inside a transaction
+        assert not changed and _journal(ledger) == "wal"
+    reader.close()
+    ledger.close()
+
+
 def test_the_bulk_log_writes_owners_without_the_owner_trigger_and_keeps_it(tmp_path):
     """#20: the bulk path writes each entry's owner from its row and leaves the owner trigger
     out of that one statement (a third of the log's cost); the trigger is there before and

@@ -387,6 +387,38 @@ class Ledger(audit.AuditTrail):
         return self.insert_rows(table, ("id", *cols), tuples(), progress, batch, cache_mib)
 
     @contextmanager
+    def rollback_journal(self) -> Iterator[bool]:
+        """Outside any transaction, for a bulk load into a (nearly) empty ledger (the demo):
+        the load's transaction runs with a rollback journal instead of the write-ahead log,
+        and the log is back afterwards, error or not. In WAL every page of the load is
+        written twice, into the log and then copied into the file by the checkpoint at the
+        commit (a province: 3 GB each way); with a rollback journal the pages beyond the
+        file's old end are written once, and only the few pages the ledger had are
+        journaled. Just as atomic: a kill leaves a journal that the next open rolls back.
+        Yields whether the journal changed: not inside a transaction, nor while another
+        connection has the ledger open (SQLite refuses: the load then runs in WAL)."""
+        changed = False
+        if not self._depth and not self.conn.in_transaction:
+            try:
+                changed = self.scalar("PRAGMA journal_mode = DELETE") == "delete"
+            except sqlcipher3.dbapi2.OperationalError:  # another connection holds it
+                changed = False
+        try:
+            yield changed
+        finally:
+            if changed:
+                try:
+                    self.conn.execute("PRAGMA journal_mode = WAL").fetchall()
+                    # On a connection that ran ALTER TABLE … RENAME (every new ledger: its
+                    # migrations do), SQLite leaves the switch back to WAL with a read
+                    # transaction marked open until the next statement that reads the file:
+                    # a checkpoint before it fails with "database table is locked" (SQLite
+                    # 3.40 and 3.53 alike; tests/test_demo.py). One read closes it.
+                    self.conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+                except sqlcipher3.dbapi2.Error:
+                    pass  # every open sets WAL again (connection.connect)
+
+    @contextmanager
     def log_indexes_deferred(self) -> Iterator[None]:
         """Inside a transaction, for a bulk load into a ledger whose change log is empty (the
         demo): the log's owner index (schema 15) is built once at the end from the finished

@@ -138,7 +138,8 @@ def generate(ledger: Ledger, *, enterprises: int = 300, townships: int = 8, seed
         periods.append((y, m))
     periods.reverse()
 
-    with ledger.transaction(), ledger.log_indexes_deferred():
+    # a rollback journal for the load (each page written once), then WAL again (storage)
+    with ledger.rollback_journal(), ledger.transaction(), ledger.log_indexes_deferred():
         if role == "township":
             # its own row: after the county's package the list has every township of the county
             own = ledger.one("SELECT code, name FROM townships WHERE code = ?",
