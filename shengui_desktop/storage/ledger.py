@@ -26,7 +26,7 @@ from . import audit, held, migrations, owners
 from .audit import FOUND_DAMAGED, OP_NAMES, TABLE_NAMES, edit_note  # noqa: F401 - their old home
 from .columns import DERIVED_COLUMNS, local_columns
 from ..errors import UserError, os_error_message
-from .connection import WRITE_FAILED, backup_to, connect, write_failure
+from .connection import WRITE_FAILED, backup_to, connect, connect_read_only, write_failure
 from .keyslots import KeySlots, keys_path_for
 from .lock import WriterLock
 
@@ -731,11 +731,15 @@ class Ledger(audit.AuditTrail):
                 keys.unlink(missing_ok=True)
             raise
 
-    def reader(self) -> sqlcipher3.Connection:
+    def reader(self, *, keep_journal: bool = False) -> sqlcipher3.Connection:
         """A second connection to this ledger's file, for reading on another thread (it
-        sees what was committed, not this connection's open transaction)."""
+        sees what was committed, not this connection's open transaction). `keep_journal`:
+        opened read-only, without setting WAL (inside rollback_journal(), where connect()
+        would switch the file back to WAL)."""
         if self.path is None:
             raise ValueError("an in-memory ledger has no second connection")
+        if keep_journal:
+            return connect_read_only(self.path, self._key)
         return connect(self.path, self._key)
 
     def verify(self) -> list[str]:
