@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 import sqlcipher3
 
 from shengui_desktop.services import sync as sync_service
@@ -118,3 +119,78 @@ def test_a_reader_locked_out_by_the_writer_leaves_the_lookup_to_the_writer(world
         sync_service.import_packages(c2, [first, second])
         assert content_hash(c2) == content_hash(c)
     assert c.scalar("SELECT address FROM enterprises WHERE name = '秀水企业3'") == "新址"
+
+
+def log_rows(ledger) -> list:
+    return ledger.conn.execute(
+        "SELECT seq, tbl, row_id, op, data, base, hlc, site_id, site_seq, person, owner"
+        " FROM change_log ORDER BY seq").fetchall()
+
+
+def owner_trigger(ledger) -> list:
+    return ledger.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                               " AND tbl_name = 'change_log'").fetchall()
+
+
+def test_a_large_packages_new_records_are_logged_without_the_owner_trigger_same_log(
+        world, tmp_path, monkeypatch):
+    """#20: the owner trigger does nothing for held inserts, which carry their owner, but is
+    a call per entry: a large package writes them without it (owners.quiet_trigger), and the
+    log is the one the trigger would have left, owners included; the trigger is back after."""
+    from shengui_desktop.storage import owners
+    from shengui_desktop.sync import rows
+
+    c, a = world["C"], world["A"]
+    township_work(a)
+    path = sync_service.export_packages(a, tmp_path / "usb", to="140322")[0].path
+    other = tmp_path / "other"
+    shutil.copytree(tmp_path / "ledgers", other)
+    trigger = owner_trigger(c)
+    quieted: list = []
+    real = owners.quiet_trigger
+    monkeypatch.setattr(owners, "quiet_trigger", lambda conn, tables: quieted.append(
+        real(conn, tables)) or quieted[-1])
+    monkeypatch.setattr(rows, "QUIET_FROM", 1)
+    sync_service.import_packages(c, [path])
+    assert quieted and all(q == trigger for q in quieted)
+    assert owner_trigger(c) == trigger
+    monkeypatch.setattr(rows, "QUIET_FROM", 10**9)
+    quieted.clear()
+    with open_ledger(other / "county.sgdb", passphrase=PASSWORD) as c2:
+        sync_service.import_packages(c2, [path])
+        assert not quieted
+        assert log_rows(c2) == log_rows(c) and content_hash(c2) == content_hash(c)
+    # every held insert has its owner: the enterprise (or the record's enterprise)
+    assert c.scalar("SELECT count(*) FROM change_log WHERE owner IS NULL") == 0
+    assert c.scalar("SELECT count(*) FROM change_log l JOIN monthly_figures m ON m.log_seq = l.seq"
+                    " WHERE l.owner = m.enterprise_id") == 480
+
+
+def test_the_trigger_stays_for_a_table_whose_records_may_have_no_enterprise(world):
+    """scale_history's enterprise_id may be NULL: its entries need the trigger's owner."""
+    from shengui_desktop.storage import owners
+
+    c = world["C"]
+    assert owners.quiet_trigger(c.conn, ["monthly_figures", "scale_history"]) == []
+    assert owners.quiet_trigger(c.conn, ["enterprises", "monthly_figures", "targets"]) == owner_trigger(c)
+
+
+def test_an_error_while_writing_without_the_trigger_leaves_the_ledger_and_the_trigger(
+        world, tmp_path, monkeypatch):
+    from shengui_desktop.sync import rows
+
+    c, a = world["C"], world["A"]
+    township_work(a)
+    path = sync_service.export_packages(a, tmp_path / "usb", to="140322")[0].path
+    before, trigger = content_hash(c), owner_trigger(c)
+    real = rows.Writer._write_held
+
+    def fails(self, *args):
+        real(self, *args)
+        assert owner_trigger(c) == []  # written without it
+        raise OSError("磁盘已满")
+    monkeypatch.setattr(rows, "QUIET_FROM", 1)
+    monkeypatch.setattr(rows.Writer, "_write_held", fails)
+    with pytest.raises(OSError):
+        sync_service.import_packages(c, [path])
+    assert owner_trigger(c) == trigger and content_hash(c) == before

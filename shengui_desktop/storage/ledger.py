@@ -38,7 +38,7 @@ SYNCED_TABLES = (
 )
 
 # owners.install's trigger on the change log for entries written without an owner
-OWNER_TRIGGER = "change_log_owner_written"
+OWNER_TRIGGER = owners.WRITTEN_TRIGGER
 
 Stamp = tuple[int, str]  # (hybrid logical clock, site id): the total order of writes
 
@@ -494,18 +494,11 @@ class Ledger(audit.AuditTrail):
                     self.conn.execute(f"DROP INDEX {name}")
             chunk: list[tuple] = []
             first_seq = 0
-            # The trigger that gives an entry written without an owner its owner (owners.py)
-            # does nothing for these entries, which have theirs, but costs a call per entry
-            # (a third of writing the log). Where the owner cannot be NULL, it is dropped for
-            # the load (only the log's INSERT … SELECT writes the log meanwhile) and made again
-            # after it, in the same transaction like the indexes (an error rolls both back).
-            quiet = []
-            if self.logs_owner() and (owners.kind(self.conn, table) != owners.CHILD or any(
-                    name == "enterprise_id" and notnull for _cid, name, _type, notnull, *_rest
-                    in self.conn.execute(f"PRAGMA table_info({table})"))):
-                quiet = self.conn.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
-                    " AND tbl_name = 'change_log' AND name = ?", (OWNER_TRIGGER,)).fetchall()
+            # The owner trigger does nothing for these entries, which carry their owner, but
+            # is a call per entry (owners.quiet_trigger): dropped for the load (only the log's
+            # INSERT … SELECT writes the log meanwhile) and made again after it, in the same
+            # transaction like the indexes (an error rolls both back).
+            quiet = owners.quiet_trigger(self.conn, [table]) if self.logs_owner() else []
 
             def to_fill() -> Iterator[list]:
                 """The chunk's ids, then its columns that have a default, one at a time."""

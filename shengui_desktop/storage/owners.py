@@ -101,6 +101,26 @@ def _reown(table: str, row_id: str) -> str:
             f" AND owner IS NOT {_record_owner(table, row_id)};")
 
 
+WRITTEN_TRIGGER = "change_log_owner_written"  # the trigger install() makes on the log
+
+
+def quiet_trigger(conn: sqlcipher3.Connection, tables: list[str]) -> list[tuple[str, str]]:
+    """[(name, sql)] of the trigger that gives an entry written without its owner its owner,
+    when a bulk writer of new records of `tables` (Ledger.insert_rows, sync/rows.py
+    Writer.insert_held) may leave it out while it writes: every entry it writes carries its
+    owner, which no table here leaves NULL (a record owned through an enterprise_id that may
+    be NULL would). The trigger does nothing for such entries, but is a call per entry: a
+    third of writing the log. The writer drops it and makes it again from this sql in the
+    same transaction (an error rolls both back). [] when it must stay, or there is none."""
+    for table in tables:
+        if kind(conn, table) == CHILD and not any(
+                name == "enterprise_id" and notnull for _cid, name, _type, notnull, *_rest
+                in conn.execute(f"PRAGMA table_info({table})")):
+            return []
+    return conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                        " AND tbl_name = 'change_log' AND name = ?", (WRITTEN_TRIGGER,)).fetchall()
+
+
 def install(conn: sqlcipher3.Connection) -> None:
     """(Re)make the triggers that keep ``owner`` true, from the current tables. Runs inside
     the caller's transaction (a migration's)."""
@@ -121,7 +141,7 @@ def install(conn: sqlcipher3.Connection) -> None:
                  " AND row_id = NEW.row_id AND tbl = NEW.tbl AND data IS NOT NULL"
                  f" AND owner IS NOT CASE NEW.tbl {cases} END;")
     conn.execute(
-        "CREATE TRIGGER change_log_owner_written AFTER INSERT ON change_log WHEN NEW.owner IS NULL"
+        f"CREATE TRIGGER {WRITTEN_TRIGGER} AFTER INSERT ON change_log WHEN NEW.owner IS NULL"
         f" BEGIN UPDATE change_log SET owner = {entry_owner(conn, 'NEW.tbl', 'NEW.row_id')}"
         f" WHERE seq = NEW.seq;{reown} END")
     # a record's entries change owner with its row (only these writes, never a bulk insert)
