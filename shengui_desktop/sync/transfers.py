@@ -90,8 +90,10 @@ def not_here(ledger: Ledger, entries: list[dict]) -> set[str]:
     not this township's now (not in the ledger, or another township's). Those the import
     makes its own were moved in, or are new. Empty at the county."""
     me = ledger.this_site()
+    if me is None or me["role"] != "township":
+        return set()
     placed = _placed(entries)
-    if me is None or me["role"] != "township" or not placed:
+    if not placed:
         return set()
     own = {r[0] for r in ledger.conn.execute(
         "SELECT e.id FROM json_each(?) j CROSS JOIN enterprises e ON e.id = j.value"
