@@ -194,3 +194,36 @@ def test_an_error_while_writing_without_the_trigger_leaves_the_ledger_and_the_tr
     with pytest.raises(OSError):
         sync_service.import_packages(c, [path])
     assert owner_trigger(c) == trigger and content_hash(c) == before
+
+
+SECRET = "绝密测试机械制造有限公司ZQX7"
+
+
+def test_the_journal_of_a_large_import_holds_no_plaintext(world, tmp_path, monkeypatch):
+    """The rollback journal keeps the pages the import changes as they were: encrypted like
+    the ledger (no plaintext copy anywhere on disk, as tests/test_ledger_security.py asks of
+    the WAL and the backups)."""
+    from shengui_desktop.sync import rows
+
+    c, a = world["C"], world["A"]
+    c.insert("enterprises", {"credit_code": "91110000600037341L", "name": SECRET,
+                             "township_code": CODES["A"]})
+    township_work(a)
+    path = sync_service.export_packages(a, tmp_path / "usb", to="140322")[0].path
+    journal = tmp_path / "ledgers" / "county.sgdb-journal"
+    seen: list[bytes] = []
+    real = rows.Writer._write_held
+
+    def write(self, *args):
+        real(self, *args)
+        seen.append(journal.read_bytes())
+    monkeypatch.setattr(rows.Writer, "_write_held", write)
+    monkeypatch.setattr(rows, "QUIET_FROM", 1)
+    monkeypatch.setattr(importer, "BULK_JOURNAL_ENTRIES", ALWAYS)
+    sync_service.import_packages(c, [path])
+    assert seen and all(len(data) > 4096 for data in seen)
+    for data in seen:
+        for needle in (SECRET.encode(), SECRET.encode("utf-16-le"), b"SQLite format 3",
+                       b"91110000600037341L", b"enterprises", b"monthly_figures"):
+            assert needle not in data, needle
+    assert not journal.exists()  # gone with the commit
