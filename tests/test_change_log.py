@@ -137,7 +137,7 @@ def test_ids_made_in_bulk_are_random_uuid4(monkeypatch):
     import os
     import uuid
 
-    from shengui_desktop.storage import ledger as storage
+    from shengui_desktop.storage import ids as storage
 
     ids = storage.new_ids(2000)
     assert len(set(ids)) == 2000 and storage.new_ids(0) == []

@@ -3,11 +3,40 @@ the others (DERIVED_COLUMNS) and the pointer to a row-held insert (HELD_COLUMN, 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 HELD_COLUMN = "log_seq"
 # Columns computed locally from synced ones (never logged, recomputed on every write).
 DERIVED_COLUMNS = {"enterprises": {"search_key"}}
 
 
+@dataclass(frozen=True)
+class TableSpec:
+    """A synced table's columns as the ledger reads them (Ledger.spec)."""
+    name: str
+    columns: tuple[str, ...]  # synced columns without id
+    defaults: dict[str, Any]
+
+
 def local_columns(table: str) -> set[str]:
     """The columns of `table` that are not synced."""
     return {"id", HELD_COLUMN, *DERIVED_COLUMNS.get(table, ())}
+
+
+def derived_values(table: str, values: dict) -> dict:
+    """The local columns computed from a record's synced values (an enterprise's search key)."""
+    if table == "enterprises" and "name" in values:
+        from ..domain.search import search_key  # pypinyin: 0.5 s to import, not before a write
+
+        return {"search_key": search_key(values["name"])}
+    return {}
+
+
+def derived_columns(table: str, columns: dict) -> dict[str, list]:
+    """derived_values for many rows at once: {derived column: a value per row}."""
+    if table == "enterprises" and "name" in columns:
+        from ..domain.search import search_key
+
+        return {"search_key": list(map(search_key, columns["name"]))}
+    return {}

@@ -7,24 +7,21 @@ plain SQL (``ledger.conn`` / ``ledger.db``); writes to synced tables must not.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
 import time
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import islice
-from operator import add
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence, overload
+from typing import Callable, Iterable, Iterator, overload
 
 import sqlcipher3
 
-from . import audit, held, migrations, owners
+from . import audit, bulk, held, migrations, owners
 from .audit import FOUND_DAMAGED, OP_NAMES, TABLE_NAMES, edit_note  # noqa: F401 - their old home
-from .columns import DERIVED_COLUMNS, local_columns
+from .columns import DERIVED_COLUMNS, TableSpec, derived_values, local_columns  # noqa: F401 - their old home
+from .ids import (  # noqa: F401 - their old home
+    annual_figure_id, monthly_figure_id, monthly_figure_ids, new_id, new_ids, reference_id)
 from ..errors import UserError, os_error_message
 from .connection import WRITE_FAILED, backup_to, connect, connect_read_only, write_failure
 from .keyslots import KeySlots, keys_path_for
@@ -48,99 +45,18 @@ Stamp = tuple[int, str]  # (hybrid logical clock, site id): the total order of w
 sqlcipher3.register_adapter(type(None), lambda value: None)
 
 
-def new_id() -> str:
-    return uuid.uuid4().hex
-
-
-# uuid.UUID(version=4) sets these bits of 16 random bytes: version 4 in the high half of
-# byte 6, the RFC 4122 variant (binary 10) at the top of byte 8
-_UUID4_VERSION = bytes((b & 0x0F) | 0x40 for b in range(256))
-_UUID4_VARIANT = bytes((b & 0x3F) | 0x80 for b in range(256))
-
-
-def new_ids(count: int) -> list[str]:
-    """`count` ids like new_id()'s from one read of the system's random source, the
-    version bits set in all of them at once (10,000 in 2 ms; uuid4() one by one: 34 ms)."""
-    data = bytearray(os.urandom(16 * count))
-    data[6::16] = data[6::16].translate(_UUID4_VERSION)
-    data[8::16] = data[8::16].translate(_UUID4_VARIANT)
-    text = data.hex()
-    return [text[i:i + 32] for i in range(0, 32 * count, 32)]
-
-
-def monthly_figure_id(enterprise_id: str, period: str) -> str:
-    """Derived from (enterprise, month), so two offices entering one month write one record.
-
-    It starts with the enterprise's id, so an enterprise's months sit side by side in the
-    indexes (bulk loads touch one page per enterprise, not one per month).
-    """
-    tail = hashlib.blake2b(f"{enterprise_id}:{period}".encode(), digest_size=4).hexdigest()
-    return enterprise_id[:24] + tail
-
-
-def monthly_figure_ids(enterprise_id: str, periods: Sequence[str]) -> list[str]:
-    """monthly_figure_id of each of `periods` of one enterprise (a bulk load's 3.6M ids: the
-    enterprise's part of the hash input encoded once)."""
-    head, key = enterprise_id[:24], f"{enterprise_id}:".encode()
-    blake2b = hashlib.blake2b
-    return [head + blake2b(key + period.encode(), digest_size=4).hexdigest() for period in periods]
-
-
-def annual_figure_id(enterprise_id: str, year: int) -> str:
-    """Derived from (enterprise, year) like monthly_figure_id, so two offices entering one
-    enterprise's year write one record (and its years sit beside each other in the indexes)."""
-    tail = hashlib.blake2b(f"{enterprise_id}:annual:{int(year)}".encode(), digest_size=4).hexdigest()
-    return enterprise_id[:24] + tail
-
-
-# Reference rows (townships, departments, targets) get ids derived from their natural key,
-# so two offices that both add "工信局" (or the 2024 target of 秀水镇) create the same record
-# instead of two.
-_REFERENCE_NAMESPACE = uuid.UUID("0b6c2f5e-8d1a-4f7e-9c3b-5a2d7e1f4c60")
-
-
-def reference_id(kind: str, *key: object) -> str:
-    """The id of a reference row from its natural key: reference_id("township", "140322100")."""
-    return uuid.uuid5(_REFERENCE_NAMESPACE, "|".join([kind, *map(str, key)])).hex
-
-
-def derived_values(table: str, values: dict) -> dict:
-    """The local columns computed from a record's synced values (an enterprise's search key)."""
-    if table == "enterprises" and "name" in values:
-        from ..domain.search import search_key  # pypinyin: 0.5 s to import, not before a write
-
-        return {"search_key": search_key(values["name"])}
-    return {}
-
-
-def _derived_columns(table: str, columns: dict) -> dict[str, list]:
-    """derived_values for many rows at once: {derived column: a value per row}."""
-    if table == "enterprises" and "name" in columns:
-        from ..domain.search import search_key
-
-        return {"search_key": list(map(search_key, columns["name"]))}
-    return {}
-
-
 def dump_json(obj) -> str:
     """JSON as the change log stores it: compact, Chinese kept as it is."""
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-@dataclass(frozen=True)
-class TableSpec:
-    name: str
-    columns: tuple[str, ...]  # synced columns without id
-    defaults: dict[str, Any]
-
-
 @dataclass
-class _Clock:
+class Clock:
     hlc: int
     seq: int
 
 
-class Ledger(audit.AuditTrail):
+class Ledger(audit.AuditTrail, bulk.BulkWrites):
     def __init__(self, conn: sqlcipher3.Connection, path: Path | None, key: bytes,
                  user: str | None = None):
         self.conn = conn
@@ -151,7 +67,7 @@ class Ledger(audit.AuditTrail):
         self.opened_notice: str | None = None
         self._db = None
         self._depth = 0
-        self._clock: _Clock | None = None
+        self._clock: Clock | None = None
         self._specs: dict[str, TableSpec] = {}
         self.site_id = self.meta("site_id")
         # the id this copy of the ledger stamps its changes with (storage/origins.py): the
@@ -298,9 +214,9 @@ class Ledger(audit.AuditTrail):
             except sqlcipher3.dbapi2.OperationalError:
                 pass  # SQLite has rolled back itself, or the file is gone: its journal undoes it
 
-    def _load_clock(self) -> _Clock:
+    def _load_clock(self) -> Clock:
         if self._clock is None:
-            self._clock = _Clock(int(self.meta("hlc", "0")), int(self.meta("site_seq", "0")))
+            self._clock = Clock(int(self.meta("hlc", "0")), int(self.meta("site_seq", "0")))
         return self._clock
 
     def _flush_clock(self) -> None:
@@ -368,203 +284,6 @@ class Ledger(audit.AuditTrail):
             self._write_row(table, row_id, values, insert=True)
             self._log(table, row_id, "i", values, None, hlc, seq)
         return row_id
-
-    def insert_many(self, table: str, records: Iterable[dict],
-                    progress: Callable[[int], None] | None = None, batch: int = 20000,
-                    cache_mib: int = 1024) -> int:
-        """Batched inserts of new rows given as dicts (see :meth:`insert_rows`)."""
-        cols = self.spec(table).columns
-        checked: set[frozenset] = set()
-
-        def tuples():
-            for record in records:
-                keys = frozenset(record)
-                if keys not in checked:
-                    self._check_values(table, {k: v for k, v in record.items() if k != "id"})
-                    checked.add(keys)
-                yield (record.get("id") or new_id(), *(record.get(c) for c in cols))
-
-        return self.insert_rows(table, ("id", *cols), tuples(), progress, batch, cache_mib)
-
-    @contextmanager
-    def rollback_journal(self) -> Iterator[bool]:
-        """Outside any transaction, for a bulk load into a (nearly) empty ledger (the demo):
-        the load's transaction runs with a rollback journal instead of the write-ahead log,
-        and the log is back afterwards, error or not. In WAL every page of the load is
-        written twice, into the log and then copied into the file by the checkpoint at the
-        commit (a province: 3 GB each way); with a rollback journal the pages beyond the
-        file's old end are written once, and only the few pages the ledger had are
-        journaled. Just as atomic: a kill leaves a journal that the next open rolls back.
-        Yields whether the journal changed: not inside a transaction, nor while another
-        connection has the ledger open (SQLite refuses: the load then runs in WAL)."""
-        changed = False
-        if not self._depth and not self.conn.in_transaction:
-            try:
-                changed = self.scalar("PRAGMA journal_mode = DELETE") == "delete"
-            except sqlcipher3.dbapi2.OperationalError:  # another connection holds it
-                changed = False
-        try:
-            yield changed
-        finally:
-            if changed:
-                try:
-                    self.conn.execute("PRAGMA journal_mode = WAL").fetchall()
-                    # On a connection that ran ALTER TABLE … RENAME (every new ledger: its
-                    # migrations do), SQLite leaves the switch back to WAL with a read
-                    # transaction marked open until the next statement that reads the file:
-                    # a checkpoint before it fails with "database table is locked" (SQLite
-                    # 3.40 and 3.53 alike; tests/test_demo.py). One read closes it.
-                    self.conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
-                except sqlcipher3.dbapi2.Error:
-                    pass  # every open sets WAL again (connection.connect)
-
-    @contextmanager
-    def log_indexes_deferred(self) -> Iterator[None]:
-        """Inside a transaction, for a bulk load into a ledger whose change log is empty (the
-        demo): the log's owner index (schema 15) is built once at the end from the finished
-        log instead of taking millions of keys at random places, whose dirty pages stay in
-        memory until the commit (a province demo peaked at 2.45 GB with it, 0.84 GB without).
-        An error leaves it to the transaction's rollback, which brings the index back."""
-        deferred = []
-        if not self.scalar("SELECT EXISTS (SELECT 1 FROM change_log)"):
-            deferred = self.conn.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'change_log'"
-                " AND name = 'change_log_owner' AND sql IS NOT NULL").fetchall()
-        for name, _sql in deferred:
-            self.conn.execute(f"DROP INDEX {name}")
-        yield
-        for _name, sql in deferred:
-            self.conn.execute(sql)
-
-    def insert_rows(self, table: str, columns: tuple[str, ...], rows: Iterable[tuple],
-                    progress: Callable[[int], None] | None = None, batch: int = 20000,
-                    cache_mib: int = 1024) -> int:
-        """The batched path (demo data, imports, merges) for new rows given as tuples.
-
-        executemany writes the rows; SQLite then writes their change-log entries from the
-        rows just written, as row-held inserts (storage/held.py): each row points to its
-        entry, whose data is the row itself (every synced column, defaults filled in) until
-        the row changes. Columns left out get their default.
-        """
-        spec = self.spec(table)
-        if columns[0] != "id" or not set(columns[1:]) <= set(spec.columns):
-            raise ValueError(f"columns for {table} must be id and synced columns: {columns}")
-        given = {c: i for i, c in enumerate(columns)}
-        cols = spec.columns
-        derived = sorted(DERIVED_COLUMNS.get(table, ()))
-        names = ", ".join(("id", *cols, *derived, held.HELD_COLUMN))
-        marks = ", ".join("?" * (2 + len(cols) + len(derived)))
-        insert_sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
-        person = ", person" if self.logs_person() else ""
-        # the enterprise each entry concerns, from its row (owners.py)
-        owner = (", owner", f", {owners.row_owner(self.conn, table, table)}") if self.logs_owner() else ("", "")
-        log_sql = (
-            f"INSERT INTO change_log(seq, tbl, row_id, op, data, base, hlc, site_id, site_seq{person}{owner[0]})"
-            f" SELECT log_seq, ?, id, 'i', NULL, NULL, ? + log_seq, ?, ? + log_seq"
-            f"{', ?' if person else ''}{owner[1]} FROM {table} WHERE rowid > ?")
-        plan = [(given.get(c), spec.defaults.get(c)) for c in cols]
-        # every column given, in the table's order, nothing derived: the rows go in as they
-        # are (with their log_seq), unless a column with a default holds a None (below)
-        identity = columns == ("id", *cols) and not derived
-        # A bulk load touches index pages all over the file; each page that falls out of the
-        # cache is read and decrypted again. A bigger cache for the load (only allocated as
-        # used, given back afterwards) cut a 30,000-enterprise demo from 33 s to 24 s;
-        # `cache_mib` bounds it (it is resident memory while the load runs).
-        cache = self.scalar("PRAGMA cache_size")
-        self.conn.execute(f"PRAGMA cache_size = -{int(cache_mib) * 1024}")
-        try:
-            return self._insert_chunks(table, rows, identity, plan, cols, insert_sql, log_sql,
-                                       progress, batch)
-        finally:
-            self.conn.execute(f"PRAGMA cache_size = {int(cache)}")
-
-    def _insert_chunks(self, table, rows, identity, plan, cols, insert_sql, log_sql, progress,
-                       batch) -> int:
-        count = 0
-        with self.transaction():
-            # Into an empty table (a demo, a first import), secondary indexes are dropped and
-            # built again after the load, in the same transaction: building from the finished
-            # table sorts once instead of inserting millions of keys at random places.
-            rebuild = []
-            if self.scalar(f"SELECT NOT EXISTS (SELECT 1 FROM {table})"):
-                rebuild = self.conn.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
-                    " AND sql IS NOT NULL", (table,)).fetchall()
-                for name, _sql in rebuild:
-                    self.conn.execute(f"DROP INDEX {name}")
-            chunk: list[tuple] = []
-            first_seq = 0
-            # The owner trigger does nothing for these entries, which carry their owner, but
-            # is a call per entry (owners.quiet_trigger): dropped for the load (only the log's
-            # INSERT … SELECT writes the log meanwhile) and made again after it, in the same
-            # transaction like the indexes (an error rolls both back).
-            quiet = owners.quiet_trigger(self.conn, [table]) if self.logs_owner() else []
-
-            def to_fill() -> Iterator[list]:
-                """The chunk's ids, then its columns that have a default, one at a time."""
-                yield [row[0] for row in chunk]
-                for index, (_given, default) in enumerate(plan, start=1):
-                    if default is not None:
-                        yield [row[index] for row in chunk]
-
-            def completed() -> tuple[str, list[tuple]]:
-                """The chunk with ids, defaults and derived columns filled in, a column at
-                a time. A column None in every row is left out of the statement: NULL all
-                the same, without binding a NULL per row."""
-                n = len(chunk)
-                held_seqs = range(first_seq, first_seq + n)
-                if identity and not any(None in column for column in to_fill()):
-                    return insert_sql, list(map(add, map(tuple, chunk), zip(held_seqs)))
-                given = list(zip(*chunk))
-                names = ["id"]
-                values: list[Sequence[Any]] = [[i or new_id() for i in given[0]]]
-                full = {}
-                for c, (index, default) in zip(cols, plan):
-                    column = given[index] if index is not None else (None,) * n
-                    if default is not None and None in column:
-                        column = [default if v is None else v for v in column]
-                    full[c] = column
-                    if column.count(None) < n:
-                        names.append(c)
-                        values.append(column)
-                for d, column in _derived_columns(table, full).items():
-                    names.append(d)
-                    values.append(column)
-                names.append(held.HELD_COLUMN)
-                values.append(held_seqs)
-                sql = (f"INSERT INTO {table} ({', '.join(names)})"
-                       f" VALUES ({', '.join('?' * len(names))})")
-                return sql, list(zip(*values))
-
-            def flush():
-                nonlocal first_seq
-                before = self.scalar(f"SELECT coalesce(max(rowid), 0) FROM {table}")
-                first_seq = self.scalar("SELECT coalesce(max(seq), 0) + 1 FROM change_log")
-                self.conn.executemany(*completed())
-                # the rows just inserted (rowid > before) carry the seq numbers first_seq …
-                # of their entries; stamps and origin numbers follow them in the same order
-                c = self._load_clock()
-                hlc0 = max(c.hlc + 1, int(self.wall_clock() * 1000) << 16)
-                seq0 = c.seq + 1
-                c.hlc, c.seq = hlc0 + len(chunk) - 1, seq0 + len(chunk) - 1
-                self.conn.execute(log_sql, (table, hlc0 - first_seq, self.origin_id,
-                                            seq0 - first_seq,
-                                            *((self.person,) if self.logs_person() else ()), before))
-                key = f"{table}:i"
-                self._edits[key] = self._edits.get(key, 0) + len(chunk)
-                chunk.clear()
-
-            for name, _sql in quiet:
-                self.conn.execute(f"DROP TRIGGER {name}")
-            source = iter(rows)
-            while chunk := list(islice(source, batch)):  # a chunk at a time, taken in C
-                count += len(chunk)
-                flush()
-                if progress:
-                    progress(count)
-            for _name, sql in quiet + rebuild:
-                self.conn.execute(sql)
-        return count
 
     def get(self, table: str, row_id: str) -> dict | None:
         return self.one(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
