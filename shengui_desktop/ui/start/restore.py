@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout,
@@ -22,10 +21,9 @@ from ...errors import UserError
 from ...services.office import backups
 from ..common import ask_open_file
 from ..jobs import Job, core_progress
+from .host import WizardHost
 from .unlock import ask_new_password
 
-if TYPE_CHECKING:
-    from .wizard import SetupWizard
 
 BACKUP_FILTER = "台账备份 (*.sgdb *.bak);;所有文件 (*)"
 NOTHING_WRITTEN = "本机没有写入任何文件，可改正后重试。"
@@ -38,7 +36,7 @@ def ask_backup_file(parent: QWidget, folder: str = "") -> str:
 
 
 class RestorePage(QWizardPage):
-    def __init__(self, wizard: SetupWizard):
+    def __init__(self, wizard: WizardHost):
         super().__init__()
         self.wiz = wizard
         self.backup: backups.Backup | None = None

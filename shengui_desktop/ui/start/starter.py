@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
@@ -21,9 +20,8 @@ from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QLin
 from ...services.office import starter
 from ..common import ask_open_file, code_label
 from ..jobs import Job, core_progress
+from .host import WizardHost
 
-if TYPE_CHECKING:
-    from .wizard import SetupWizard
 
 RED, GREEN, GREY = "#b00020", "#2e7d32", "#555"
 NOTHING_WRITTEN = "本机没有写入任何文件。"
@@ -37,7 +35,7 @@ def ask_starter_file(parent: QWidget, folder: str = "") -> str:
 class StarterPage(QWizardPage):
     """The file, the code, and what the file holds."""
 
-    def __init__(self, wizard: SetupWizard):
+    def __init__(self, wizard: WizardHost):
         super().__init__()
         self.wiz = wizard
         self.path: Path | None = None
@@ -189,7 +187,7 @@ class StarterDonePage(QWizardPage):
     """Creates the ledger from the starter on the worker (progress, 取消), then shows the
     recovery code once, as the new-ledger path does."""
 
-    def __init__(self, wizard: SetupWizard):
+    def __init__(self, wizard: WizardHost):
         super().__init__()
         self.wiz = wizard
         self.job: Job | None = None
