@@ -191,9 +191,12 @@ def test_an_error_while_writing_without_the_trigger_leaves_the_ledger_and_the_tr
         raise OSError("磁盘已满")
     monkeypatch.setattr(rows, "QUIET_FROM", 1)
     monkeypatch.setattr(rows.Writer, "_write_held", fails)
+    monkeypatch.setattr(importer, "BULK_JOURNAL_ENTRIES", ALWAYS)  # and with the rollback journal
     with pytest.raises(OSError):
         sync_service.import_packages(c, [path])
     assert owner_trigger(c) == trigger and content_hash(c) == before
+    assert c.scalar("PRAGMA journal_mode") == "wal" and c.verify() == []
+    assert not (tmp_path / "ledgers" / "county.sgdb-journal").exists()
 
 
 SECRET = "绝密测试机械制造有限公司ZQX7"
