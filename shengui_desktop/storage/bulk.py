@@ -71,7 +71,8 @@ class BulkWrites:
 
     @contextmanager
     def rollback_journal(self) -> Iterator[bool]:
-        """Outside any transaction, for a bulk load into a (nearly) empty ledger (the demo):
+        """Outside any transaction, for a bulk load into a (nearly) empty ledger (the demo, a
+        large import: sync/importer.py):
         the load's transaction runs with a rollback journal instead of the write-ahead log,
         and the log is back afterwards, error or not. In WAL every page of the load is
         written twice, into the log and then copied into the file by the checkpoint at the
@@ -177,11 +178,6 @@ class BulkWrites:
                     self.conn.execute(f"DROP INDEX {name}")
             chunk: list[tuple] = []
             first_seq = 0
-            # The owner trigger does nothing for these entries, which carry their owner, but
-            # is a call per entry (owners.quiet_trigger): dropped for the load (only the log's
-            # INSERT … SELECT writes the log meanwhile) and made again after it, in the same
-            # transaction like the indexes (an error rolls both back).
-            quiet = owners.quiet_trigger(self.conn, [table]) if self.logs_owner() else []
 
             def to_fill() -> Iterator[list]:
                 """The chunk's ids, then its columns that have a default, one at a time."""
@@ -237,14 +233,16 @@ class BulkWrites:
                 self._edits[key] = self._edits.get(key, 0) + len(chunk)
                 chunk.clear()
 
-            for name, _sql in quiet:
-                self.conn.execute(f"DROP TRIGGER {name}")
-            source = iter(rows)
-            while chunk := list(islice(source, batch)):  # a chunk at a time, taken in C
-                count += len(chunk)
-                flush()
-                if progress:
-                    progress(count)
-            for _name, sql in quiet + rebuild:
+            # The owner trigger does nothing for these entries, which carry their owner, but
+            # is a call per entry: out of the way for the load (only the log's INSERT … SELECT
+            # writes the log meanwhile), made again after it in the same transaction.
+            with owners.trigger_quieted(self.conn, [table], when=self.logs_owner()):
+                source = iter(rows)
+                while chunk := list(islice(source, batch)):  # a chunk at a time, taken in C
+                    count += len(chunk)
+                    flush()
+                    if progress:
+                        progress(count)
+            for _name, sql in rebuild:
                 self.conn.execute(sql)
         return count

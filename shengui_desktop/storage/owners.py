@@ -26,6 +26,9 @@ back, or, while it has no row, when a newer insert of it arrives.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import sqlcipher3
 
 from .columns import HELD_COLUMN
@@ -110,8 +113,8 @@ def quiet_trigger(conn: sqlcipher3.Connection, tables: list[str]) -> list[tuple[
     Writer.insert_held) may leave it out while it writes: every entry it writes carries its
     owner, which no table here leaves NULL (a record owned through an enterprise_id that may
     be NULL would). The trigger does nothing for such entries, but is a call per entry: a
-    third of writing the log. The writer drops it and makes it again from this sql in the
-    same transaction (an error rolls both back). [] when it must stay, or there is none."""
+    third of writing the log (trigger_quieted drops it and makes it again from this sql in
+    the same transaction). [] when it must stay, or there is none."""
     for table in tables:
         if kind(conn, table) == CHILD and not any(
                 name == "enterprise_id" and notnull for _cid, name, _type, notnull, *_rest
@@ -119,6 +122,19 @@ def quiet_trigger(conn: sqlcipher3.Connection, tables: list[str]) -> list[tuple[
             return []
     return conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
                         " AND tbl_name = 'change_log' AND name = ?", (WRITTEN_TRIGGER,)).fetchall()
+
+
+@contextmanager
+def trigger_quieted(conn: sqlcipher3.Connection, tables: list[str], when: bool = True) -> Iterator[None]:
+    """Inside a transaction: a bulk writer of new records of `tables` writes without the
+    owner trigger where quiet_trigger allows (and `when`), which is made again afterwards.
+    An error leaves it to the transaction's rollback, which brings the trigger back."""
+    quiet = quiet_trigger(conn, tables) if when else []
+    for name, _sql in quiet:
+        conn.execute(f"DROP TRIGGER {name}")
+    yield
+    for _name, sql in quiet:
+        conn.execute(sql)
 
 
 def install(conn: sqlcipher3.Connection) -> None:

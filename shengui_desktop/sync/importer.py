@@ -511,9 +511,10 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: Accep
     to decrypt with besides this office's own (a starter package's one-time key).
 
     One command is one transaction: every package is applied, or (a file refused on the way,
-    a cancel, a crash) none is; each package's checks and merge see the packages before it. One commit instead of one per package writes each
-    index page once: importing 30 township packages took 12 s with a commit per package,
-    most of it rewriting the same random-id index pages 30 times.
+    a cancel, a crash) none is; each package's checks and merge see the packages before
+    it. One commit instead of one per package writes each index page once: importing 30
+    township packages took 12 s with a commit per package, most of it rewriting the same
+    random-id index pages 30 times.
 
     While one package's new records are written (one statement, in C, without the GIL; see
     rows.Writer.ingest_sql), the next package is decrypted, parsed, checked and planned on
@@ -544,11 +545,11 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: Accep
         # connection has the ledger open (the window's pages: SQLite refuses, it stays in
         # WAL), and not beyond what the command's page cache holds: with a rollback journal,
         # pages spilled before the commit would lock the worker's reader out.
+        on_its_own = ledger.path is not None and not ledger.conn.in_transaction
         incoming = sum(int(v.raw.manifest.get("entries") or 0) for v in verified if not v.already)
-        journal = (ledger.path is not None and not ledger.conn.in_transaction
-                   and BULK_JOURNAL_ENTRIES[0] <= incoming <= BULK_JOURNAL_ENTRIES[1]
+        journal = (on_its_own and BULK_JOURNAL_ENTRIES[0] <= incoming <= BULK_JOURNAL_ENTRIES[1]
                    and stack.enter_context(ledger.rollback_journal()))
-        if ledger.path is not None and not ledger.conn.in_transaction:
+        if on_its_own:
             try:
                 reader = stack.enter_context(closing(ledger.reader(keep_journal=journal)))
                 if journal:  # never waits on the writer: the lookup is then made here

@@ -222,15 +222,9 @@ class Writer:
         # owner trigger (owners.quiet_trigger; the county's import of 30 township packages:
         # 0.15 s of 2.4 s of SQL). Dropping and making it again is a schema change, which
         # prepares every cached statement again: not worth it for a few records.
-        quiet = (owners.quiet_trigger(self.conn, tables)
-                 if self.owned and sum(len(new[t][0]) for t in tables) >= QUIET_FROM else [])
-        for name, _sql in quiet:
-            self.conn.execute(f"DROP TRIGGER {name}")
-        try:
+        large = sum(len(new[t][0]) for t in tables) >= QUIET_FROM
+        with owners.trigger_quieted(self.conn, tables, when=self.owned and large):
             self._write_held(tables, chunks, new, first, rounds, sql, tick, writing)
-        finally:
-            for _name, trigger_sql in quiet:
-                self.conn.execute(trigger_sql)
 
     def _write_held(self, tables, chunks, new, first, rounds, sql, tick, writing) -> None:
         for n, start in enumerate(range(0, rounds, HELD_CHUNK)):
