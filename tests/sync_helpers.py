@@ -15,6 +15,7 @@ import pytest
 from shengui_desktop.services.ledger import reference
 from shengui_desktop.services import sync as sync_service
 from shengui_desktop.services.office.setup import init_office
+from shengui_desktop.storage import origins
 from shengui_desktop.storage.files import open_ledger
 from shengui_desktop.storage.keyslots import keys_path_for
 from shengui_desktop.storage.ledger import Ledger
@@ -135,3 +136,23 @@ def projection(ledger: Ledger, code: str | None, owner: dict[str, set[str]]) -> 
             rows = [r for r in rows if code in owner.get(r[i], ())]
         out[table] = rows
     return out
+
+
+def copy_to_other_computer(ledger, folder: Path):
+    """The ledger file (and its key file) copied as a person does, opened on a computer
+    with another machine id. The original stays open and in use."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ledger.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    target = folder / ledger.path.name
+    shutil.copy(ledger.path, target)
+    shutil.copy(keys_path_for(ledger.path), keys_path_for(target))
+    return open_on_other_computer(target)
+
+
+def open_on_other_computer(path: Path):
+    real = origins.machine_id
+    try:
+        origins.machine_id = lambda: "another-computer"
+        return open_ledger(path, passphrase=PASSWORD, user="admin")
+    finally:
+        origins.machine_id = real

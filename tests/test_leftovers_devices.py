@@ -16,7 +16,8 @@ from shengui_desktop.services import sync as sync_service
 
 from conftest import PASSWORD
 from sync_helpers import CODES, build_template, clone
-from test_sync_copies import copy_to_other_computer, enterprises_of, send
+from sync_helpers import copy_to_other_computer
+from test_sync_copies import enterprises_of, send
 
 COUNTY = "140322"
 XIUSHUI = CODES["A"]

@@ -31,7 +31,8 @@ from shengui_desktop.storage.keyslots import keys_path_for
 from shengui_desktop.storage.ledger import monthly_figure_id
 
 from conftest import PASSWORD
-from sync_helpers import CODES, build_template, clone, owners, projection
+from sync_helpers import (CODES, build_template, clone, copy_to_other_computer, open_on_other_computer, owners,
+                          projection)
 
 COUNTY = "140322"
 
@@ -39,26 +40,6 @@ COUNTY = "140322"
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     return build_template(tmp_path_factory.mktemp("copies-template"))
-
-
-def copy_to_other_computer(ledger, folder: Path):
-    """The ledger file (and its key file) copied as a person does, opened on a computer
-    with another machine id. The original stays open and in use."""
-    folder.mkdir(parents=True, exist_ok=True)
-    ledger.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    target = folder / ledger.path.name
-    shutil.copy(ledger.path, target)
-    shutil.copy(keys_path_for(ledger.path), keys_path_for(target))
-    return open_on_other_computer(target)
-
-
-def open_on_other_computer(path: Path):
-    real = origins.machine_id
-    try:
-        origins.machine_id = lambda: "another-computer"
-        return open_ledger(path, passphrase=PASSWORD, user="admin")
-    finally:
-        origins.machine_id = real
 
 
 @pytest.fixture

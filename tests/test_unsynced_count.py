@@ -6,18 +6,14 @@ took 6.7 s at a province, on the window's thread, when the window opened)."""
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
-from pathlib import Path
 
 from shengui_desktop.services.ledger import figures
 from shengui_desktop.services.office import site
 from shengui_desktop.storage import origins
-from shengui_desktop.storage.files import open_ledger
-from shengui_desktop.storage.keyslots import keys_path_for
 from shengui_desktop.storage.ledger import monthly_figure_id
 
-from conftest import PASSWORD
+from sync_helpers import copy_to_other_computer
 from test_ui_support import add_enterprise
 
 PEER = "0123456789abcdef"
@@ -40,20 +36,6 @@ def _acknowledge(ledger, vector: dict[str, int]) -> None:
                             (PEER, json.dumps(vector)))
 
 
-def _copy_to_another_computer(ledger, folder: Path):
-    folder.mkdir()
-    ledger.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    target = folder / ledger.path.name
-    shutil.copy(ledger.path, target)
-    shutil.copy(keys_path_for(ledger.path), keys_path_for(target))
-    real = origins.machine_id
-    try:
-        origins.machine_id = lambda: "another-computer"
-        return open_ledger(target, passphrase=PASSWORD, user="admin")
-    finally:
-        origins.machine_id = real
-
-
 def _held_figures(ledger, enterprise_ids: list[str], year: int) -> None:
     """A bulk load (as a spreadsheet import writes): row-held insert entries."""
     rows = [(monthly_figure_id(e, f"{year}-{m:02d}"), e, f"{year}-{m:02d}", 1000 * m)
@@ -69,7 +51,7 @@ def test_a_copy_counts_what_the_log_holds_beyond_the_acknowledged(county, tmp_pa
     _acknowledge(county, {str(county.site_id): site_seq - 2})
     assert site.unsynced_change_count(county) == _count_over_the_log(county) == 2
 
-    copy = _copy_to_another_computer(county, tmp_path / "laptop")
+    copy = copy_to_other_computer(county, tmp_path / "laptop")
     try:
         origin = copy.origin_id
         assert origin != county.site_id and origins.own_origins(copy) == [str(copy.site_id), origin]
@@ -106,7 +88,7 @@ def test_a_copy_counts_what_the_log_holds_beyond_the_acknowledged(county, tmp_pa
 
 def test_the_count_reads_no_change_log(county, tmp_path):
     ids = [add_enterprise(county, f"秀水机械{i}有限公司", i) for i in range(1, 3)]
-    copy = _copy_to_another_computer(county, tmp_path / "laptop")
+    copy = copy_to_other_computer(county, tmp_path / "laptop")
     try:
         _held_figures(copy, ids, 2024)
         read: set[str] = set()
