@@ -23,8 +23,9 @@ template, world = world_fixtures("journal")
 ALWAYS, NEVER = (1, 10**9), (10**9, 10**9)
 
 
-def township_work(town, n: int = 40) -> None:
-    ents = [(new_id(), f"91140322{i:010d}", f"秀水企业{i}", CODES["A"]) for i in range(n)]
+def township_work(town, n: int = 40, who: str = "A") -> None:
+    ents = [(new_id(), f"91140322{who == 'B'}{i:09d}", f"{who}企业{i}" if who != "A" else f"秀水企业{i}",
+             CODES[who]) for i in range(n)]
     town.insert_rows("enterprises", ("id", "credit_code", "name", "township_code"), ents)
     town.insert_rows("monthly_figures", ("id", "enterprise_id", "period", "revenue"),
                      ((monthly_figure_id(e[0], f"2025-{m:02d}"), e[0], f"2025-{m:02d}", m * 1000)
@@ -230,3 +231,128 @@ def test_the_journal_of_a_large_import_holds_no_plaintext(world, tmp_path, monke
                        b"91110000600037341L", b"enterprises", b"monthly_figures"):
             assert needle not in data, needle
     assert not journal.exists()  # gone with the commit
+
+
+def test_one_command_quiets_the_owner_trigger_once_for_all_its_packages(world, tmp_path,
+                                                                         monkeypatch):
+    """#20: the command's packages share one writer, which leaves the trigger quiet from the
+    first large held insert to the end (owners.QuietOwners), instead of dropping and making
+    it again for every package (a schema change each time); the log is the same."""
+    from shengui_desktop.storage import owners
+    from shengui_desktop.sync import rows
+
+    c, a, b = world["C"], world["A"], world["B"]
+    township_work(a)
+    township_work(b, 30, who="B")
+    paths = [sync_service.export_packages(t, tmp_path / name, to="140322")[0].path
+             for name, t in (("a", a), ("b", b))]
+    other = tmp_path / "other"
+    shutil.copytree(tmp_path / "ledgers", other)
+    trigger = owner_trigger(c)
+    dropped: list = []
+    real = owners.quiet_trigger
+    monkeypatch.setattr(owners, "quiet_trigger", lambda conn, tables: dropped.append(
+        real(conn, tables)) or dropped[-1])
+    monkeypatch.setattr(rows, "QUIET_FROM", 1)
+    assert [r.status for r in sync_service.import_packages(c, paths)] == ["imported"] * 2
+    assert dropped == [trigger]  # once, for both packages
+    assert owner_trigger(c) == trigger
+    monkeypatch.setattr(rows, "QUIET_FROM", 10**9)
+    with open_ledger(other / "county.sgdb", passphrase=PASSWORD) as c2:
+        sync_service.import_packages(c2, paths)
+        assert len(dropped) == 1
+        assert log_rows(c2) == log_rows(c) and content_hash(c2) == content_hash(c)
+    assert c.scalar("SELECT count(*) FROM change_log WHERE owner IS NULL") == 0
+
+
+def test_entries_that_need_the_trigger_get_it_back_within_the_command(world, tmp_path,
+                                                                      monkeypatch):
+    """A package whose changes are logged as they are (updates of known records) after one
+    of new records, in one command: the trigger is made again before those entries, and the
+    log, owners included, is the one the trigger gives throughout."""
+    from shengui_desktop.sync import rows
+
+    c, a, b = world["C"], world["A"], world["B"]
+    township_work(a, 10)
+    first = sync_service.export_packages(a, tmp_path / "p1", to="140322")[0].path
+    sync_service.import_packages(c, [first])
+    for name in ("秀水企业3", "秀水企业4"):
+        a.update("enterprises", a.scalar("SELECT id FROM enterprises WHERE name = ?", (name,)),
+                 {"address": "新址"})
+    figure = a.scalar("SELECT id FROM monthly_figures ORDER BY id LIMIT 1")
+    a.update("monthly_figures", figure, {"revenue": 4321})
+    second = sync_service.export_packages(a, tmp_path / "p2", to="140322")[0].path
+    township_work(b, 20, who="B")
+    third = sync_service.export_packages(b, tmp_path / "p3", to="140322")[0].path
+    other = tmp_path / "other"
+    shutil.copytree(tmp_path / "ledgers", other)
+    monkeypatch.setattr(rows, "QUIET_FROM", 1)
+    sync_service.import_packages(c, [second, third])
+    assert owner_trigger(c) != []
+    monkeypatch.setattr(rows, "QUIET_FROM", 10**9)
+    with open_ledger(other / "county.sgdb", passphrase=PASSWORD) as c2:
+        sync_service.import_packages(c2, [second, third])
+        assert log_rows(c2) == log_rows(c) and content_hash(c2) == content_hash(c)
+    assert c.scalar("SELECT revenue FROM monthly_figures WHERE id = ?", (figure,)) == 4321
+    assert c.scalar("SELECT count(*) FROM change_log WHERE owner IS NULL") == 0
+
+
+def test_an_entry_another_writer_logs_while_the_trigger_is_quiet_gets_its_owner_at_the_end(
+        world, tmp_path):
+    """The safety net: an entry written without its owner while the trigger is quiet (by a
+    writer that leaves it to the trigger) is written again with the trigger when the command
+    ends, and gets the owner, and its record's entries theirs, as with the trigger."""
+    from shengui_desktop.storage import owners
+
+    c = world["C"]
+    enterprise = c.insert("enterprises", {"credit_code": "911403220000000077", "name": "夜间企业",
+                                          "township_code": CODES["A"]})
+    other = tmp_path / "other"
+    c.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copytree(tmp_path / "ledgers", other)
+    trigger = owner_trigger(c)
+
+    def visit(ledger) -> str:
+        return ledger.insert("visits", {"id": "v-quiet", "enterprise_id": enterprise,
+                                        "visit_date": "2025-03-01", "summary": "夜访", "visitors": "张三"})
+    with c.transaction():
+        quiet = owners.QuietOwners(c.conn)
+        quiet.quiet(["monthly_figures"])
+        assert owner_trigger(c) == []
+        visit(c)
+        assert c.scalar("SELECT count(*) FROM change_log WHERE owner IS NULL") == 1
+        assert quiet.close() == 1
+    assert owner_trigger(c) == trigger
+    assert c.scalar("SELECT owner FROM change_log WHERE row_id = 'v-quiet'") == enterprise
+    with open_ledger(other / "county.sgdb", passphrase=PASSWORD) as c2:
+        visit(c2)
+        # the same entries with the same owners (the clock's stamps aside)
+        assert [r[:6] + r[7:] for r in log_rows(c2)] == [r[:6] + r[7:] for r in log_rows(c)]
+
+
+def test_an_error_in_a_command_with_the_trigger_quiet_leaves_it_and_the_ledger(world, tmp_path,
+                                                                               monkeypatch):
+    """The first package's held insert quiets the trigger; the second fails: the rollback
+    brings the trigger back with the ledger as it was."""
+    from shengui_desktop.sync import merge, rows
+
+    c, a, b = world["C"], world["A"], world["B"]
+    township_work(a)
+    township_work(b, 30, who="B")
+    paths = [sync_service.export_packages(t, tmp_path / name, to="140322")[0].path
+             for name, t in (("a", a), ("b", b))]
+    before, trigger = content_hash(c), owner_trigger(c)
+    real = merge.merge
+    calls: list = []
+
+    def fails_second(*args, **kw):
+        calls.append(1)
+        if len(calls) == 2:
+            assert owner_trigger(c) == []  # quiet since the first package
+            raise OSError("磁盘已满")
+        return real(*args, **kw)
+    monkeypatch.setattr(rows, "QUIET_FROM", 1)
+    monkeypatch.setattr(importer, "merge", fails_second)
+    with pytest.raises(OSError):
+        sync_service.import_packages(c, paths)
+    assert owner_trigger(c) == trigger and content_hash(c) == before and c.verify() == []

@@ -107,21 +107,86 @@ def _reown(table: str, row_id: str) -> str:
 WRITTEN_TRIGGER = "change_log_owner_written"  # the trigger install() makes on the log
 
 
+def may_quiet(conn: sqlcipher3.Connection, tables: list[str]) -> bool:
+    """May a bulk writer of new records of `tables` (Ledger.insert_rows, sync/rows.py
+    Writer.insert_held) write their entries without the owner trigger? Every entry it
+    writes carries its owner, which no table here leaves NULL (a record owned through an
+    enterprise_id that may be NULL would)."""
+    return not any(kind(conn, table) == CHILD and not any(
+        name == "enterprise_id" and notnull for _cid, name, _type, notnull, *_rest
+        in conn.execute(f"PRAGMA table_info({table})")) for table in tables)
+
+
 def quiet_trigger(conn: sqlcipher3.Connection, tables: list[str]) -> list[tuple[str, str]]:
     """[(name, sql)] of the trigger that gives an entry written without its owner its owner,
-    when a bulk writer of new records of `tables` (Ledger.insert_rows, sync/rows.py
-    Writer.insert_held) may leave it out while it writes: every entry it writes carries its
-    owner, which no table here leaves NULL (a record owned through an enterprise_id that may
-    be NULL would). The trigger does nothing for such entries, but is a call per entry: a
-    third of writing the log (trigger_quieted drops it and makes it again from this sql in
-    the same transaction). [] when it must stay, or there is none."""
-    for table in tables:
-        if kind(conn, table) == CHILD and not any(
-                name == "enterprise_id" and notnull for _cid, name, _type, notnull, *_rest
-                in conn.execute(f"PRAGMA table_info({table})")):
-            return []
+    when a bulk writer of new records of `tables` may leave it out (may_quiet). The trigger
+    does nothing for such entries, but is a call per entry: a third of writing the log
+    (trigger_quieted drops it and makes it again from this sql in the same transaction).
+    [] when it must stay, or there is none."""
+    if not may_quiet(conn, tables):
+        return []
     return conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
                         " AND tbl_name = 'change_log' AND name = ?", (WRITTEN_TRIGGER,)).fetchall()
+
+
+def written_without_owner(conn: sqlcipher3.Connection, since: int) -> int:
+    """Give the entries from seq `since` on that were written without their owner while the
+    trigger was quiet (QuietOwners) their owner, as the trigger would have: each is written
+    again with the trigger in place (which also gives the other entries of its record their
+    owner now). Returns how many there were (none, unless a writer that leaves the owner to
+    the trigger ran while it was quiet)."""
+    seqs = [s for (s,) in conn.execute(
+        "SELECT seq FROM change_log WHERE owner IS NULL AND seq >= ? ORDER BY seq", (since,))]
+    if seqs:
+        conn.execute("DROP TABLE IF EXISTS temp._owner_again")
+        conn.execute("CREATE TEMP TABLE _owner_again AS SELECT * FROM change_log WHERE 0")
+        marks = "SELECT value FROM json_each(?)"
+        wanted = "[" + ",".join(map(str, seqs)) + "]"
+        conn.execute(f"INSERT INTO temp._owner_again SELECT * FROM change_log WHERE seq IN ({marks})", (wanted,))
+        conn.execute(f"DELETE FROM change_log WHERE seq IN ({marks})", (wanted,))
+        conn.execute("INSERT INTO change_log SELECT * FROM temp._owner_again ORDER BY seq")
+        conn.execute("DROP TABLE temp._owner_again")
+    return len(seqs)
+
+
+class QuietOwners:
+    """The owner trigger kept quiet across the held inserts of one import command (sync/rows.py
+    Writer): dropped at the first large one and made again only before an entry that needs
+    it is written (Writer.log) or when the command ends, instead of dropped and made again
+    for every package (a schema change each time: the trigger's SQL parsed, every cached
+    statement prepared again; 30 township packages: 0.15-0.3 s). Inside the command's
+    transaction: its rollback brings the trigger back. An entry another writer logs while it
+    is quiet gets its owner at the end (written_without_owner)."""
+
+    def __init__(self, conn: sqlcipher3.Connection):
+        self.conn = conn
+        self.dropped: list[tuple[str, str]] = []
+        self.allowed: dict[tuple[str, ...], bool] = {}
+        self.since = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM change_log").fetchone()[0]
+
+    def allows(self, tables: list[str]) -> bool:
+        key = tuple(tables)
+        if key not in self.allowed:
+            self.allowed[key] = may_quiet(self.conn, tables)
+        return self.allowed[key]
+
+    def quiet(self, tables: list[str]) -> None:
+        """Quiet for these tables' held inserts (which must all carry their owner)."""
+        if not self.dropped and self.allows(tables):
+            self.dropped = quiet_trigger(self.conn, tables)
+            for name, _sql in self.dropped:
+                self.conn.execute(f"DROP TRIGGER {name}")
+
+    def loud(self) -> None:
+        for _name, sql in self.dropped:
+            self.conn.execute(sql)
+        self.dropped = []
+
+    def close(self) -> int:
+        """The trigger back, and every entry of the command with its owner: returns how many
+        got it only now (written_without_owner)."""
+        self.loud()
+        return written_without_owner(self.conn, self.since)
 
 
 @contextmanager

@@ -20,12 +20,12 @@ import sqlcipher3
 
 from ..gc_pause import collector_paused
 from ..progress import Cancel, Job, Progress
-from ..storage import audit, held, migrations, origins
+from ..storage import audit, held, migrations, origins, owners
 from . import audit_trail, certificates, duplicates, package, starter, transfers
 from .authorise import check_township_package, screen, table_rights
 from .errors import PackageRejected, import_cancelled
 from .merge import MergeResult, Plan, known_records, merge, plan
-from .rows import RowMaker, owner_kinds, table_specs
+from .rows import RowMaker, Writer, owner_kinds, table_specs
 from .rules import NATURAL_KEYS
 from .senders import (Accepted, Rekey, accepted_fingerprints, certificate_of_body, confirmed_certificate, enrolled_elsewhere, normalise_fingerprint, not_for_this_site, revoked_refusal, sender_status)
 from .validate import column_types, validate_entries
@@ -35,32 +35,6 @@ if TYPE_CHECKING:
 
 FUTURE_SKEW = timedelta(hours=1)
 PAST_SKEW = timedelta(days=180)
-# every byte that is a digit becomes b"0", every other byte a space
-_DIGITS_ONLY = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
-_NINETEEN = b"0" * 19
-
-
-def _has_long_number(plain: bytes) -> bool:
-    """Is there a JSON number of 19 digits or more (one that may not fit 64 bits)? A number
-    follows ':', ',' or '[' (maybe with blanks and a minus); digit runs inside strings, as in
-    hex record ids, don't count (they used to: every bench package then took the slow
-    change-by-change range check). Runs of 19 digits are few, so each is looked at in
-    Python; finding them is one C pass (0.09 s for 102 MB, a regex took 1.0 s)."""
-    digits = plain.translate(_DIGITS_ONLY)
-    at = digits.find(_NINETEEN)
-    while at != -1:
-        before = at - 1
-        if before >= 0 and plain[before] == 0x2D:  # '-'
-            before -= 1
-        while before >= 0 and plain[before] in b" \t\r\n":
-            before -= 1
-        if before < 0 or plain[before] in b":,[":
-            return True
-        end = at + 19
-        while end < len(digits) and digits[end] == 0x30:
-            end += 1
-        at = digits.find(_NINETEEN, end)
-    return False
 
 
 @dataclass
@@ -293,10 +267,8 @@ def _prepare(raw: package.RawPackage, identities: list, types: dict,
     plain = package.decrypt(raw, identities)
     items, trail = audit_trail.split(package.parse_lines(plain, raw.path.name), raw.manifest,
                                      raw.path.name)
-    big_ints = _has_long_number(plain)
     del plain
-    entries = validate_entries(None, items, raw.manifest, raw.path.name, check_ranges=big_ints,
-                               types=types)
+    entries = validate_entries(None, items, raw.manifest, raw.path.name, types=types)
     planned = plan(entries, maker)
     planned.audit = trail
     if sender is not None and sender["role"] == "township":
@@ -314,13 +286,15 @@ def _prepare(raw: package.RawPackage, identities: list, types: dict,
 def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
                    prepared: Future | None = None,
                    merging: Callable[[], None] | None = None,
-                   written: dict[str, set[str]] | None = None) -> ImportResult:
+                   written: dict[str, set[str]] | None = None,
+                   writer: Writer | None = None) -> ImportResult:
     """Apply one verified package, telling `job` the progress (a cancel raises from the
     merge). `prepared` is :func:`_prepare` already under way for it
     (its refusal, if any, is raised here, in the same order as when run inline).
     `merging` is called when the checks are done and the writing starts. `written`: the
     records the packages before this one in the command wrote (table -> ids), kept up to
-    date here; with the plan's known_before it tells which records the ledger knows."""
+    date here; with the plan's known_before it tells which records the ledger knows.
+    `writer`: the command's (merge)."""
     raw, m = v.raw, v.raw.manifest
     name = raw.path.name
     result = ImportResult(raw.path, "imported", m["package_id"], v.sender["name"],
@@ -386,7 +360,7 @@ def apply_verified(ledger: Ledger, v: Verified, *, job: Job | None = None,
         elsewhere = transfers.not_here(ledger, entries)  # to tell which it moves in
         merged: MergeResult = merge(ledger, entries, package_id=m["package_id"],
                                     job=job, planned=planned,
-                                    writing=merging, known=known)
+                                    writing=merging, known=known, writer=writer)
         counts = dict(planned.counts)
         ledger.conn.execute(
             "INSERT INTO imported_packages(package_id, sender_id, package_no, imported_at, counts, origin)"
@@ -563,6 +537,10 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: Accep
         types = column_types(ledger)
         identities = certificates.age_identities(ledger) + list(identities or ())
         maker, rights = RowMaker(table_specs(ledger), owner_kinds(ledger)), table_rights(ledger)
+        # one writer for every package (the owner trigger quiet across their held inserts):
+        # leaves before the transaction does, giving back the trigger (not on an error: the
+        # rollback does)
+        writer = Writer(ledger, maker, stack.enter_context(_owners_quiet(ledger)))
         ahead: dict[int, Future] = {}
 
         def prepare_ahead(i: int) -> None:
@@ -583,7 +561,7 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: Accep
                 # that the worker would only slow down (measured: 2.25 s instead of 0.41 s)
                 results.append(apply_verified(
                     ledger, v, job=job, prepared=ahead.pop(i, None),
-                    merging=lambda i=i: prepare_ahead(i + 1), written=written))
+                    merging=lambda i=i: prepare_ahead(i + 1), written=written, writer=writer))
         except PackageRejected as e:
             if len(verified) > 1:
                 e.args = (e.args[0] + f"\n本次选择的{len(verified)}个文件均未导入（一次导入要么全部完成，"
@@ -671,3 +649,15 @@ def _one_transaction(ledger: Ledger):
 
 
 IMPORT_CACHE_KIB = -1048576  # 1 GiB at most
+
+
+@contextmanager
+def _owners_quiet(ledger: Ledger):
+    """The command's owners.QuietOwners (None before schema 15): closed when the command's
+    packages are all applied, left to the rollback on an error."""
+    if not owners.has_owner(ledger.conn):
+        yield None
+        return
+    quiet = owners.QuietOwners(ledger.conn)
+    yield quiet
+    quiet.close()

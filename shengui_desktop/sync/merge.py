@@ -36,7 +36,7 @@ import orjson
 from ..progress import Job
 from ..storage import held
 from ..storage.ledger import dump_json
-from .rows import RowMaker, Writer, origin_of, table_specs
+from .rows import RowMaker, Writer, origins_of, table_specs
 
 if TYPE_CHECKING:
     from ..storage.ledger import Ledger
@@ -159,7 +159,7 @@ def _summarise(p: Plan, maker: RowMaker) -> Plan:
     kinds = maker.owner_kinds
     for table, (ids, items, rows) in p.singles.items():
         p.ids[table] = list(ids)
-        p.origins[table] = set(map(origin_of, items))
+        p.origins[table] = origins_of(items)
         if kinds is not None and table in kinds and items:
             p.encoded[table] = maker.encode_chunks(table, rows, items, kinds[table], p.origins[table])
     for table, row_id in p.groups:
@@ -186,8 +186,9 @@ _TBL, _ROW_ID, _OP, _DATA, _SITE, _SEQ, _HLC = (
 
 
 def plan(entries: list[dict], maker: RowMaker) -> Plan:
-    keys = list(zip(map(_TBL, entries), map(_ROW_ID, entries)))
-    if len(set(keys)) != len(keys):
+    # one change per record? (distinct ids tell it without pairing each with its table)
+    row_ids = list(map(_ROW_ID, entries))
+    if len(set(row_ids)) != len(row_ids) and len(set(zip(map(_TBL, entries), row_ids))) != len(row_ids):
         return _plan_by_record(entries, maker)
     # one change per record (a first package, say): whole tables at a time, in C where it can
     groups: dict[tuple[str, str], list[dict]] = {}
@@ -255,12 +256,14 @@ def load_entry(row) -> dict:
 def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
           job: Job | None = None, planned: Plan | None = None,
           writing: Callable[[], None] | None = None,
-          known: set[tuple[str, str]] | None = None) -> MergeResult:
+          known: set[tuple[str, str]] | None = None,
+          writer: Writer | None = None) -> MergeResult:
     """Apply validated entries made elsewhere. Call inside the import's one transaction.
     `job` is told the progress (stage "merge") and checked for a cancel, which raises.
     `planned` is :func:`plan` of the same entries, made ahead on another thread. `writing`
     is called when the new records start to be written (the bulk of the work, in C).
-    `known`: known_records() of (at least) these entries' records, if already worked out."""
+    `known`: known_records() of (at least) these entries' records, if already worked out.
+    `writer`: the import command's, shared by its packages (else one of this merge's own)."""
     conn = ledger.conn
     job = job or Job()
     result = MergeResult(received=len(entries))
@@ -317,7 +320,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
         known_rows = {k for k in known if k[1] in ours.get(k[0], ())}
     job.check()
 
-    writer = Writer(ledger, RowMaker(table_specs(ledger)))
+    writer = writer or Writer(ledger, RowMaker(table_specs(ledger)))
     total = len(entries)
     done = 0
 

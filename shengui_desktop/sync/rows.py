@@ -4,6 +4,7 @@ writes rows and log entries in batches (Writer)."""
 
 from __future__ import annotations
 
+from itertools import repeat
 from operator import add, itemgetter
 from typing import TYPE_CHECKING, Callable
 
@@ -19,6 +20,7 @@ CHUNK = 5000
 HELD_CHUNK = 20000  # rows per JSON array (a few MB of text)
 QUIET_FROM = 2000  # new records of one package for Writer.insert_held to quiet the owner trigger
 _STAMPS = itemgetter("row_id", "hlc", "site_seq")
+_SITE = itemgetter("site_id")
 
 
 def _stamps_site(e: dict) -> tuple:
@@ -28,6 +30,11 @@ def _stamps_site(e: dict) -> tuple:
 def origin_of(e: dict) -> tuple:
     """(site id, person) of a change: a township's are mostly one (see Writer.insert_held)."""
     return e["site_id"], e.get("person")
+
+
+def origins_of(items: list[dict]) -> set[tuple]:
+    """{origin_of(e) for e in items}, in C."""
+    return set(zip(map(_SITE, items), map(dict.get, items, repeat("person"))))
 
 
 def table_specs(ledger: Ledger) -> dict[str, TableSpec]:
@@ -73,7 +80,7 @@ class RowMaker:
             chunk, chunk_rows = items[start:start + HELD_CHUNK], rows[start:start + HELD_CHUNK]
             # a township's changes all come from it, mostly from one person: its id and
             # the person once, not on every entry
-            found = shared if shared is not None and len(shared) == 1 else set(map(origin_of, chunk))
+            found = shared if shared is not None and len(shared) == 1 else origins_of(chunk)
             site, person = next(iter(found)) if len(found) == 1 else (None, None)
             stamps = map(_STAMPS if site else _stamps_site, chunk)
             if kind is not None:
@@ -132,13 +139,17 @@ class RowMaker:
 class Writer:
     """Row and log writes of one merge, batched per table."""
 
-    def __init__(self, ledger: Ledger, maker: RowMaker):
+    def __init__(self, ledger: Ledger, maker: RowMaker, quiet: owners.QuietOwners | None = None):
+        """`quiet`: the import command's (import_files: one writer for all its packages, which
+        also keeps its statements and the ingest view); else each large insert_held quiets
+        the owner trigger for itself."""
         self.ledger = ledger
         self.conn = ledger.conn
         self.maker = maker
         self.plans: dict[str, tuple] = {}
         self.ingest: list[str] | None = None
         self.owned = owners.has_owner(self.conn)  # the log has its owner column (schema 15)
+        self.quiet = quiet if self.owned else None
 
     def plan(self, table: str):
         if table not in self.plans:
@@ -223,8 +234,15 @@ class Writer:
         # 0.15 s of 2.4 s of SQL). Dropping and making it again is a schema change, which
         # prepares every cached statement again: not worth it for a few records.
         large = sum(len(new[t][0]) for t in tables) >= QUIET_FROM
-        with owners.trigger_quieted(self.conn, tables, when=self.owned and large):
-            self._write_held(tables, chunks, new, first, rounds, sql, tick, writing)
+        if self.quiet is None:
+            with owners.trigger_quieted(self.conn, tables, when=self.owned and large):
+                self._write_held(tables, chunks, new, first, rounds, sql, tick, writing)
+            return
+        if not self.quiet.allows(tables):
+            self.quiet.loud()
+        elif large:
+            self.quiet.quiet(tables)  # and it stays so for the command's next packages
+        self._write_held(tables, chunks, new, first, rounds, sql, tick, writing)
 
     def _write_held(self, tables, chunks, new, first, rounds, sql, tick, writing) -> None:
         for n, start in enumerate(range(0, rounds, HELD_CHUNK)):
@@ -252,6 +270,8 @@ class Writer:
             tick(0)
 
     def log(self, entries: list[dict], tick) -> None:
+        if entries and self.quiet is not None:
+            self.quiet.loud()  # these leave their owner to the trigger
         sql = ("INSERT INTO change_log(tbl, row_id, op, data, base, hlc, site_id, site_seq, person)"
                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
         for start in range(0, len(entries), CHUNK):
