@@ -120,3 +120,23 @@ def test_integers_beyond_64_bits_are_refused_both_ways_as_orjson_reads_them(text
     items = good_entries()
     items[1]["data"]["revenue"] = orjson.loads(text)
     assert _well_formed_counts(items, TYPES) is None and careful(items) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(mutated())
+def test_what_the_column_checks_find_on_the_way_is_what_the_plan_would_work_out(items):
+    """validate_entries hands merge.plan the counts, origins' lowest and highest numbers and
+    newest stamp it found (facts) instead of a second pass: the same as the plan's own."""
+    from shengui_desktop.sync.merge import plan
+    from shengui_desktop.sync.rows import RowMaker
+    from shengui_desktop.storage.columns import TableSpec
+
+    facts: dict = {}
+    if _well_formed_counts(items, TYPES, facts) is None:
+        return
+    maker = RowMaker({t: TableSpec(t, tuple(cols), {}) for t, cols in TYPES.items()})
+    given_facts, own = plan(items, maker, facts), plan(items, maker)
+    assert (given_facts.counts, given_facts.lowest, given_facts.highest, given_facts.newest_hlc) == (
+        own.counts, own.lowest, own.highest, own.newest_hlc)
+    if len({e["site_id"] for e in items}) == 1:
+        assert facts["lowest"] == own.lowest

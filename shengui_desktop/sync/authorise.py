@@ -96,7 +96,10 @@ def table_rights(ledger: Ledger) -> dict[str, tuple[str, bool]]:
     return {t: (table_kind(ledger, t), township_may_write(ledger, t)) for t in synced_tables()}
 
 
-def screen(entries: list[dict], sender: dict, rights: dict[str, tuple[str, bool]]) -> Screened:
+def screen(entries: list[dict], sender: dict, rights: dict[str, tuple[str, bool]],
+           by_table: dict[str, list[dict]] | None = None) -> Screened:
+    """What a township's package alone says about its rights. `by_table`: the entries of
+    each table in order, if already grouped (merge.Plan.by_table)."""
     code = sender["area_code"]
     problems: list[str] = []
 
@@ -118,9 +121,8 @@ def screen(entries: list[dict], sender: dict, rights: dict[str, tuple[str, bool]
         return origin in mine or origin not in foreign
 
     # a table at a time: most checks are one pass in C over the table's changes
-    by_table: dict[str, list[dict]] = {}
-    for table, run in groupby(sorted(entries, key=_TBL), _TBL):
-        by_table[table] = list(run)
+    if by_table is None:
+        by_table = {table: list(run) for table, run in groupby(sorted(entries, key=_TBL), _TBL)}
     for tbl, group in by_table.items():
         if not all(map(own, set(map(_SITE, group)))):
             for e in group:

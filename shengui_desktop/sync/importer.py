@@ -150,11 +150,12 @@ def _prepare(raw: package.RawPackage, identities: list, types: dict,
     items, trail = audit_trail.split(package.parse_lines(plain, raw.path.name), raw.manifest,
                                      raw.path.name)
     del plain
-    entries = validate_entries(None, items, raw.manifest, raw.path.name, types=types)
-    planned = plan(entries, maker)
+    facts: dict = {}
+    entries = validate_entries(None, items, raw.manifest, raw.path.name, types=types, facts=facts)
+    planned = plan(entries, maker, facts)
     planned.audit = trail
     if sender is not None and sender["role"] == "township":
-        planned.screened = screen(entries, sender, rights)
+        planned.screened = screen(entries, sender, rights, planned.by_table)
     if reader is not None:
         try:
             planned.known_before = known_records(reader, planned.ids)

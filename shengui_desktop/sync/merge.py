@@ -149,9 +149,11 @@ class Plan:
     screened: object = None   # authorise.Screened, when the sender is a township
     known_before: set | None = None  # known_records() as of before the import command
     audit: list = field(default_factory=list)  # the sender's audit entries (audit_trail)
+    # table -> all its changes in order, when plan() grouped them so (authorise.screen)
+    by_table: dict[str, list[dict]] | None = None
 
 
-def _summarise(p: Plan, maker: RowMaker) -> Plan:
+def _summarise(p: Plan, maker: RowMaker, facts: dict | None = None) -> Plan:
     """The package's counts, origins and newest stamp, worked out with its plan (on the
     worker) instead of in passes over every change while the ledger waits; and, when the
     maker knows the owners, the parameters that write the new records (the writing thread
@@ -164,6 +166,10 @@ def _summarise(p: Plan, maker: RowMaker) -> Plan:
             p.encoded[table] = maker.encode_chunks(table, rows, items, kinds[table], p.origins[table])
     for table, row_id in p.groups:
         p.ids.setdefault(table, []).append(row_id)
+    if facts and "lowest" in facts:  # validate_entries found them (one origin)
+        p.counts, p.newest_hlc = facts["counts"], facts["newest_hlc"]
+        p.lowest, p.highest = facts["lowest"], facts["highest"]
+        return p
     p.counts = dict(Counter(map(_TBL, p.entries)))
     sites = set(map(_SITE, p.entries))
     if len(sites) == 1:  # a township's package: its own changes only
@@ -185,16 +191,20 @@ _TBL, _ROW_ID, _OP, _DATA, _SITE, _SEQ, _HLC = (
     itemgetter(k) for k in ("tbl", "row_id", "op", "data", "site_id", "site_seq", "hlc"))
 
 
-def plan(entries: list[dict], maker: RowMaker) -> Plan:
+def plan(entries: list[dict], maker: RowMaker, facts: dict | None = None) -> Plan:
+    """How the entries will be written: records with one insert each (singles, a table at a
+    time), the others grouped by record; and their summary (_summarise). `facts`: what
+    validate_entries found of the same entries."""
     # one change per record? (distinct ids tell it without pairing each with its table)
     row_ids = list(map(_ROW_ID, entries))
     if len(set(row_ids)) != len(row_ids) and len(set(zip(map(_TBL, entries), row_ids))) != len(row_ids):
-        return _plan_by_record(entries, maker)
+        return _plan_by_record(entries, maker, facts)
     # one change per record (a first package, say): whole tables at a time, in C where it can
     groups: dict[tuple[str, str], list[dict]] = {}
     singles = {}
+    by_table = {}
     for table, run in groupby(sorted(entries, key=_TBL), _TBL):  # stable: order kept
-        items = list(run)
+        items = by_table[table] = list(run)
         if set(map(_OP, items)) != {"i"}:
             for e in items:
                 if e["op"] != "i":
@@ -202,10 +212,10 @@ def plan(entries: list[dict], maker: RowMaker) -> Plan:
             items = [e for e in items if e["op"] == "i"]
         ids = list(map(_ROW_ID, items))
         singles[table] = (ids, items, maker.rows(table, ids, list(map(_DATA, items))))
-    return _summarise(Plan(entries, groups, singles), maker)
+    return _summarise(Plan(entries, groups, singles, by_table=by_table), maker, facts)
 
 
-def _plan_by_record(entries: list[dict], maker: RowMaker) -> Plan:
+def _plan_by_record(entries: list[dict], maker: RowMaker, facts: dict | None = None) -> Plan:
     groups: dict[tuple[str, str], list[dict]] = {}
     for e in entries:
         key = (e["tbl"], e["row_id"])
@@ -224,7 +234,7 @@ def _plan_by_record(entries: list[dict], maker: RowMaker) -> Plan:
         found[1].append(e)
     singles = {table: (ids, items, maker.rows(table, ids, [e["data"] for e in items]))
                for table, (ids, items) in by_table.items()}
-    return _summarise(Plan(entries, groups, singles), maker)
+    return _summarise(Plan(entries, groups, singles), maker, facts)
 
 
 def known_records(conn, ids: dict[str, list[str]]) -> set[tuple[str, str]]:

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 CHUNK = 5000
 HELD_CHUNK = 20000  # rows per JSON array (a few MB of text)
 QUIET_FROM = 2000  # new records of one package for Writer.insert_held to quiet the owner trigger
-_STAMPS = itemgetter("row_id", "hlc", "site_seq")
+_STAMP_PARTS = (itemgetter("row_id"), itemgetter("hlc"), itemgetter("site_seq"))
+_FIRST = itemgetter(0)
 _SITE = itemgetter("site_id")
 
 
@@ -64,10 +65,9 @@ class RowMaker:
     def owners(self, table: str, kind: str, rows: list[tuple]) -> list[str]:
         """The owner of each new row's insert (storage/owners.py), from the row tuples."""
         if kind == owners.ENTERPRISE:
-            return [r[0] for r in rows]
+            return list(map(_FIRST, rows))
         if kind == owners.CHILD:
-            at = 1 + self.shape(table)[0].index("enterprise_id")
-            return [r[at] for r in rows]
+            return list(map(itemgetter(1 + self.shape(table)[0].index("enterprise_id")), rows))
         return [owners.COUNTY_WIDE if kind == owners.COUNTY else owners.UNKNOWN] * len(rows)
 
     def encode_chunks(self, table: str, rows: list[tuple], items: list[dict],
@@ -82,9 +82,15 @@ class RowMaker:
             # the person once, not on every entry
             found = shared if shared is not None and len(shared) == 1 else origins_of(chunk)
             site, person = next(iter(found)) if len(found) == 1 else (None, None)
-            stamps = map(_STAMPS if site else _stamps_site, chunk)
-            if kind is not None:
-                stamps = map(add, stamps, zip(self.owners(table, kind, chunk_rows)))
+            if not site:
+                stamps = map(_stamps_site, chunk)
+                if kind is not None:
+                    stamps = map(add, stamps, zip(self.owners(table, kind, chunk_rows)))
+            else:  # one tuple per entry, made by zip from columns taken in C
+                columns = [list(map(get, chunk)) for get in _STAMP_PARTS]
+                if kind is not None:
+                    columns.append(self.owners(table, kind, chunk_rows))
+                stamps = zip(*columns)
             out.append((orjson.dumps(chunk_rows).decode(), orjson.dumps(list(stamps)).decode(),
                         site, person))
         return out
