@@ -140,3 +140,46 @@ def test_what_the_column_checks_find_on_the_way_is_what_the_plan_would_work_out(
         own.counts, own.lowest, own.highest, own.newest_hlc)
     if len({e["site_id"] for e in items}) == 1:
         assert facts["lowest"] == own.lowest
+
+
+def _names_one_by_one(items: list) -> list[str]:
+    """name_problem on every name of every change: the reference for name_problems."""
+    from shengui_desktop.domain.text import name_problem, shown
+    from shengui_desktop.sync.rules import label
+    from shengui_desktop.sync.validate import NAME_COLUMNS
+
+    problems = []
+    for i, e in enumerate(items):
+        columns = NAME_COLUMNS.get(e["tbl"])
+        if columns is None or not e["data"]:
+            continue
+        for key, (field, kind) in columns.items():
+            text = e["data"].get(key)
+            problem = name_problem(text, field, kind) if text is not None else None
+            if problem:
+                record = e["data"].get("name") if key != "name" and type(e["data"].get("name")) is str else None
+                where = f"“{shown(record)}”" if record else f" {e['row_id'][:8]}"
+                problems.append(f"第{i + 1}条变更：{label(e['tbl'])}{where}的{problem}")
+    return problems[:50]
+
+
+NAME_TEXTS = st.one_of(st.none(), st.sampled_from(["秀水镇", "", "张三、李四", "某某机械制造有限公司" * 3]),
+                       st.text(alphabet=st.sampled_from(["企", "a", " ", "\u200b", "\x00", "\n", "\u3000", "·"]),
+                               max_size=8),
+                       st.text(min_size=30, max_size=300))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["enterprises", "visits", "monthly_figures", "projects",
+                                           "reward_claims", "townships"]),
+                          st.sampled_from(["name", "legal_person", "visitors", "description", "note"]),
+                          NAME_TEXTS), max_size=12))
+def test_names_are_refused_as_change_by_change(changes):
+    """name_problems walks only the changes of tables with names (picked in C) and passes a
+    short printable text over: it refuses exactly what the check of each change refuses."""
+    from shengui_desktop.sync.validate import name_problems
+
+    items = [{"tbl": t, "row_id": f"r{i}", "op": "i", "data": {key: text} if text is not None else {},
+              "base": None, "hlc": i + 1, "site_id": SITE, "site_seq": i + 1}
+             for i, (t, key, text) in enumerate(changes)]
+    assert name_problems(items) == _names_one_by_one(items)

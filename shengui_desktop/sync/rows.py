@@ -34,7 +34,11 @@ def origin_of(e: dict) -> tuple:
 
 
 def origins_of(items: list[dict]) -> set[tuple]:
-    """{origin_of(e) for e in items}, in C."""
+    """{origin_of(e) for e in items}, in C (without a pair per change when there is one
+    site and one person, as in a township's package)."""
+    sites, persons = set(map(_SITE, items)), set(map(dict.get, items, repeat("person")))
+    if len(sites) <= 1 and len(persons) <= 1:
+        return set(zip(sites, persons))
     return set(zip(map(_SITE, items), map(dict.get, items, repeat("person"))))
 
 
