@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QApplication, QDialog
 from conftest import PASSWORD
 from shengui_desktop.errors import WrongPassphrase
 from shengui_desktop.services.office import session, users
-from shengui_desktop.ui.main_window import AUTOLOCK_KEY, DEFAULT_AUTOLOCK_MINUTES, PAGE_LIST, autolock_minutes
+from shengui_desktop.ui.locking import AUTOLOCK_KEY, DEFAULT_AUTOLOCK_MINUTES, autolock_minutes
+from shengui_desktop.ui.pages import PAGE_LIST
 from test_ui_support import add_enterprise, open_window
 
 

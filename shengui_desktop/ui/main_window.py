@@ -1,28 +1,20 @@
 """The main window: navigation, the menu bar, the pages, the status bar, background loading.
 
-The pages are one list, PAGE_LIST: it builds the navigation, the stack and the 页面 menu
-(Ctrl+1 … Ctrl+9, Ctrl+0 in that order), so a page added there appears everywhere at once.
-The order is a township's working day first (the ten with a Ctrl+digit: home, ledger, visits,
-issues, pools, monitoring, sync, printing, import, targets), then the county's desk and the settings,
-which the 页面 menu (Alt+P) reaches.
-
-Auto-lock: after the minutes set on 设置 → 我的账户 (AUTOLOCK_KEY, default 15, 0 = never) with
-no key or mouse input, `lock` closes the enterprise and visit windows, drops every page (and
-what it holds) and the ledger connection, and shows the unlock dialog; unlocking builds the
-pages again on the same page.
+The pages are one list, ui/pages.py PAGE_LIST: it builds the navigation, the stack and the
+页面 menu. Auto-lock (the idle timer, locking and unlocking again) is ui/locking.py's
+Locking, which the window inherits.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QRect, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QRect, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QListWidget, QMainWindow,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QMainWindow,
                                QMessageBox, QStackedWidget, QWidget)
 
 from ..services.ledger import enterprises, reference
@@ -30,100 +22,26 @@ from ..services import excel
 from ..services.policy import evaluation_store
 from ..services.office import backups, permissions, session, site
 from ..services.ledger.enterprises import LEDGER_COLUMNS
+from .locking import Locking, autolock_minutes
 from .close_backup import CloseBackup
 from .common import APP_TITLE, ChangeBus
-from .excel_import.page import ExcelImportPage
-from .forms.page import FormsPage
-from .home.page import HomePage
-from .issues.page import IssuesPage
 from .jobs import JobRunner, core_progress, run_with_progress
 from .ledger.index import EnterpriseIndex
 from .ledger.loader import load_figures, load_rows
 from .ledger.model import KEYS
-from .ledger.page import LedgerPage
-from .monitoring.page import MonitoringPage
+from .pages import PAGE_LIST, PAGES  # noqa: F401 (PAGES: the page names, for tests and screenshots)
 from .permits import guard
-from .policy.page import PolicyPage
-from .pools.page import PoolsPage
-from .printing.page import PrintPage
-from .projects.page import ProjectsPage
-from .rewards.page import RewardsPage
-from .settings.page import SettingsPage
-from .sync.page import SyncPage
-from .targets.page import TargetsPage
-from .townships.page import TownshipsPage
-from .visits.page import VisitsPage
 
 if TYPE_CHECKING:
     from ..storage.ledger import Ledger
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of the window: its name (navigation, 页面 menu, show_page), the MainWindow
-    attribute that holds it, and how it is made (called with the window)."""
-
-    name: str
-    attr: str
-    make: Callable[["MainWindow"], QWidget]
-
-
-# In navigation order: Ctrl+1 … Ctrl+9, Ctrl+0 follow it.
-PAGE_LIST: tuple[Page, ...] = (
-    Page("首页", "home", HomePage),
-    Page("企业台账", "ledger_page", LedgerPage),
-    Page("走访记录", "visits_page", VisitsPage),
-    Page("问题台账", "issues_page", IssuesPage),
-    Page("培育库", "pools_page", PoolsPage),
-    Page("月度监测", "monitoring_page", MonitoringPage),
-    Page("数据同步", "sync_page", SyncPage),
-    Page("报表打印", "print_page", PrintPage),
-    Page("Excel导入", "import_page", ExcelImportPage),
-    Page("目标任务", "targets_page", TargetsPage),
-    Page("奖补测算", "rewards_page", RewardsPage),
-    Page("重点项目", "projects_page", ProjectsPage),
-    Page("一表通", "forms_page", FormsPage),
-    Page("政策配置", "policy_page", PolicyPage),
-    Page("乡镇与部门", "townships_page", TownshipsPage),
-    Page("设置", "settings_page", SettingsPage),
-)
-PAGES = [page.name for page in PAGE_LIST]
 # Column widths are remembered per set of columns: a state saved by a version with other
 # columns would put widths on the wrong ones.
 LEDGER_COLUMNS_KEY = "main/ledger_columns_" + hashlib.blake2b("|".join(KEYS).encode(), digest_size=4).hexdigest()
 FIRST_SCREEN = 100  # rows painted before the full index has loaded
 SCREEN_SHARE = 0.9  # a first window takes this share of the screen's free area
 MINIMUM_SIZE = QSize(900, 600)  # the window's least size; wider when a page needs it (content_minimum)
-AUTOLOCK_KEY = "security/autolock_minutes"
-DEFAULT_AUTOLOCK_MINUTES = 15
-MAX_AUTOLOCK_MINUTES = 240
-# the input that counts as someone at the computer
-ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
-            QEvent.Type.Wheel, QEvent.Type.TouchBegin, QEvent.Type.Shortcut}
-
-
-def autolock_minutes(settings: QSettings) -> int:
-    """The auto-lock setting: minutes without input before locking, 0 for never."""
-    try:
-        minutes = int(settings.value(AUTOLOCK_KEY, DEFAULT_AUTOLOCK_MINUTES))
-    except (TypeError, ValueError):
-        return DEFAULT_AUTOLOCK_MINUTES
-    return min(max(minutes, 0), MAX_AUTOLOCK_MINUTES)
-
-
-class ActivityWatch(QObject):
-    """Restarts the idle timer on every key press, click, mouse move or wheel in the program."""
-
-    def __init__(self, timer: QTimer, parent: QObject | None = None):
-        super().__init__(parent)
-        self.timer = timer
-        self.restarts = 0
-
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
-        if event.type() in ACTIVITY and self.timer.isActive():
-            self.timer.start()  # the full interval again
-            self.restarts += 1
-        return False
 
 
 def fitted_size(available: QSize, minimum: QSize = MINIMUM_SIZE) -> QSize:
@@ -139,7 +57,7 @@ def fits(frame: QRect, available: QRect, slack: int = 8) -> bool:
     return available.adjusted(-slack, -slack, slack, slack).contains(frame)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(Locking, QMainWindow):
     def __init__(self, ledger: Ledger, settings: QSettings | None = None, today: date | None = None):
         super().__init__()
         self.ledger = ledger
@@ -182,14 +100,7 @@ class MainWindow(QMainWindow):
         self._restore()
         self.nav.setCurrentRow(0)
         self.unlock_dialog = None
-        self.idle_timer = QTimer(self)
-        self.idle_timer.setSingleShot(True)
-        self.idle_timer.timeout.connect(self.lock)
-        self.activity = ActivityWatch(self.idle_timer, self)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.activity)
-        self.set_autolock(self.autolock)
+        self.watch_activity()
         self.apply_roles()
         QTimer.singleShot(0, self._tell_failed_unlocks)
 
@@ -369,9 +280,7 @@ class MainWindow(QMainWindow):
             size = fitted_size(available.size(), self.minimumSize())
             self.resize(size)
             self.move(available.center() - QRect(0, 0, size.width(), size.height()).center())
-        state = self.settings.value(LEDGER_COLUMNS_KEY)
-        if state is not None:
-            self.ledger_page.table.horizontalHeader().restoreState(state)
+        self._restore_columns()
 
     # -- loading -------------------------------------------------------------------------
     def load_index(self) -> None:
@@ -511,112 +420,10 @@ class MainWindow(QMainWindow):
         self.load_index()
         self.bus.tell({"visits", "issues"})
 
-    # -- locking -------------------------------------------------------------------------
-    def set_autolock(self, minutes: int) -> None:
-        """Lock after `minutes` without input (0: never); remembered for the next start."""
-        minutes = min(max(int(minutes), 0), MAX_AUTOLOCK_MINUTES)
-        self.settings.setValue(AUTOLOCK_KEY, minutes)
-        self.autolock = minutes
-        self.idle_timer.stop()
-        if minutes and self.ledger is not None:
-            self.idle_timer.setInterval(minutes * 60_000)
-            self.idle_timer.start()
-
-    def busy(self) -> bool:
-        """A background job (an import, an export, a PDF…) still holds the ledger."""
-        runners = [self.runner] + [getattr(getattr(self, page.attr, None), "runner", None) for page in PAGE_LIST]
-        return any(r is not None and r.busy() for r in runners)
-
-    @property
-    def locked(self) -> bool:
-        return self.ledger is None
-
-    def lock(self) -> bool:
-        """Close what the window holds and the ledger, then ask for the password again.
-        Put off (the idle timer starts over) while a background job runs. True when locked."""
-        if self.ledger is None:
-            return True
-        if self.busy():
-            self.idle_timer.start()
-            return False
-        self.locked_page = self.stack.currentIndex()
-        path = self.ledger.path
-        self._drop_pages()
-        session.close(self.ledger)
-        self.ledger = None
-        self.index = EnterpriseIndex()
-        self.index_ready = self.figures_ready = False
-        self.status_user.setText("已锁定")
-        self.status_unsynced.setText("")
-        notice = QLabel("台账已锁定：长时间未操作，页面中的数据已关闭。\n请输入密码解锁，解锁后回到原来的页面。")
-        notice.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
-        notice.setStyleSheet("font-size: 16px; color: #555; padding-top: 60px;")
-        self.stack.addWidget(notice)
-        from .start.unlock import UnlockDialog
-
-        self.unlock_dialog = UnlockDialog(path, hint="长时间未操作，台账已锁定。请重新输入密码。", parent=self)
-        self.unlock_dialog.accepted.connect(self._unlocked)
-        self.unlock_dialog.rejected.connect(self.close)
-        self.unlock_dialog.open()
-        return True
-
-    def _drop_pages(self) -> None:
-        """Close the other windows (a visit form keeps its draft), stop the background work and
-        delete every page with what it shows."""
-        for window in list(self.open_windows):
-            window.close()
-            window.deleteLater()
-        self.open_windows.clear()
-        self._save_layout()
-        self._shut_down_jobs()
-        self.nav.blockSignals(True)
-        self.nav.clear()
-        self.nav.blockSignals(False)
-        for action in self.page_actions:
-            self.page_menu.removeAction(action)
-            action.deleteLater()
-        self.page_actions = []
-        while self.stack.count():
-            widget = self.stack.widget(0)
-            self.stack.removeWidget(widget)
-            widget.deleteLater()
-        for page in PAGE_LIST:
-            setattr(self, page.attr, None)
-
-    def _unlocked(self) -> None:
-        dialog, self.unlock_dialog = self.unlock_dialog, None
-        self.ledger = dialog.ledger
-        dialog.deleteLater()
-        while self.stack.count():  # the 已锁定 notice
-            notice = self.stack.widget(0)
-            self.stack.removeWidget(notice)
-            notice.deleteLater()
-        self.runner = JobRunner(self)
-        self._build_pages()
+    def _restore_columns(self) -> None:
         state = self.settings.value(LEDGER_COLUMNS_KEY)
         if state is not None:
             self.ledger_page.table.horizontalHeader().restoreState(state)
-        self._show_first_screen()
-        self.load_index()
-        self.status_user.setText(f"用户：{self.ledger.user or '（恢复码）'}")
-        self.refresh_unsynced()
-        self.nav.setCurrentRow(max(self.locked_page, 0))
-        self.set_autolock(self.autolock)
-        self.apply_roles()
-        self._tell_failed_unlocks()
-
-    def _tell_failed_unlocks(self) -> None:
-        """上次登录以来有N次密码错误: in the status bar and a message box that does not block."""
-        failures = session.failed_before(self.ledger) if self.ledger is not None else 0
-        if not failures:
-            return
-        text = session.failures_message(failures)
-        self.statusBar().showMessage(text, 60_000)
-        self.failed_unlocks_box = QMessageBox(QMessageBox.Icon.Warning, APP_TITLE,
-                                              f"{text}\n如果不是您输错的，请告知本单位管理员。",
-                                              QMessageBox.StandardButton.Ok, self)
-        self.failed_unlocks_box.open()
-        self.ledger.failed_unlocks = 0  # said once
 
     # -- closing -------------------------------------------------------------------------
     def _save_layout(self) -> None:
@@ -656,10 +463,7 @@ class MainWindow(QMainWindow):
             self.close_backup = CloseBackup(self, self.runner, self.ledger, self.close, stay)
             self.close_backup.start()
             return
-        self.idle_timer.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self.activity)
+        self.stop_watching()
         if backup is None:  # after a backup both were done before it
             for window in list(self.open_windows):
                 window.close()  # a visit form keeps its draft in the ledger
