@@ -144,3 +144,27 @@ def test_wrong_passwords_before_the_window_are_told_in_it(qtbot, county, tmp_pat
     assert "上次登录以来有3次密码错误" in window.failed_unlocks_box.text()
     assert "上次登录以来有3次密码错误" in window.statusBar().currentMessage()
     window.failed_unlocks_box.done(QDialog.DialogCode.Accepted)
+
+
+def test_while_locked_the_menus_are_off_but_quit_and_come_back_after_the_unlock(qtbot, county, tmp_path):
+    """The pages are gone while locked: a menu command (a shortcut, a script) would have
+    reached for them (AttributeError on 导入同步包…, 打印…, 记录走访 …). Only 退出 stays."""
+    errors: list = []
+    window = open_window(qtbot, county, tmp_path)
+    before = {name: action.isEnabled() for name, action in window.menu_actions.items()}
+    qtbot.waitUntil(lambda: not window.busy(), timeout=10000)
+    window.idle_timer.timeout.emit()
+    assert window.locked
+    assert [name for name, action in window.menu_actions.items() if action.isEnabled()] == ["quit"]
+    import sys
+    hook, sys.excepthook = sys.excepthook, lambda *exc: errors.append(exc)
+    try:
+        for name, action in window.menu_actions.items():
+            if name != "quit":
+                action.trigger()  # a disabled action does nothing
+    finally:
+        sys.excepthook = hook
+    assert errors == [] and window.locked
+    _unlock(qtbot, window)
+    qtbot.waitUntil(lambda: not window.locked, timeout=10000)
+    assert {name: action.isEnabled() for name, action in window.menu_actions.items()} == before

@@ -103,6 +103,7 @@ class Locking:
         self.index_ready = self.figures_ready = False
         self.status_user.setText("已锁定")
         self.status_unsynced.setText("")
+        self._menus_while_locked()
         notice = QLabel("台账已锁定：长时间未操作，页面中的数据已关闭。\n请输入密码解锁，解锁后回到原来的页面。")
         notice.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
         notice.setStyleSheet("font-size: 16px; color: #555; padding-top: 60px;")
@@ -138,6 +139,16 @@ class Locking:
         for page in PAGE_LIST:
             setattr(self, page.attr, None)
 
+    def _menus_while_locked(self) -> None:
+        """Every menu command but 退出 is off while locked: each needs the pages, which are
+        gone (the unlock dialog is modal, but a shortcut or a script could still reach them).
+        Their states before are kept for the unlock."""
+        self.menus_before_lock = {}
+        for name, action in self.menu_actions.items():
+            if name != "quit":
+                self.menus_before_lock[name] = action.isEnabled()
+                action.setEnabled(False)
+
     def _unlocked(self) -> None:
         dialog, self.unlock_dialog = self.unlock_dialog, None
         self.ledger = dialog.ledger
@@ -155,6 +166,8 @@ class Locking:
         self.refresh_unsynced()
         self.nav.setCurrentRow(max(self.locked_page, 0))
         self.set_autolock(self.autolock)
+        for name, enabled in self.menus_before_lock.items():
+            self.menu_actions[name].setEnabled(enabled)
         self.apply_roles()
         self._tell_failed_unlocks()
 
