@@ -128,6 +128,16 @@ def log_rows(ledger) -> list:
         " FROM change_log ORDER BY seq").fetchall()
 
 
+def quiet_triggers_seen(monkeypatch) -> list:
+    """Every owners.quiet_trigger answer from now on (what a bulk writer drops)."""
+    from shengui_desktop.storage import owners
+
+    seen: list = []
+    real = owners.quiet_trigger
+    monkeypatch.setattr(owners, "quiet_trigger", lambda conn, tables: seen.append(real(conn, tables)) or seen[-1])
+    return seen
+
+
 def owner_trigger(ledger) -> list:
     return ledger.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
                                " AND tbl_name = 'change_log'").fetchall()
@@ -138,7 +148,6 @@ def test_a_large_packages_new_records_are_logged_without_the_owner_trigger_same_
     """#20: the owner trigger does nothing for held inserts, which carry their owner, but is
     a call per entry: a large package writes them without it (owners.quiet_trigger), and the
     log is the one the trigger would have left, owners included; the trigger is back after."""
-    from shengui_desktop.storage import owners
     from shengui_desktop.sync import rows
 
     c, a = world["C"], world["A"]
@@ -147,10 +156,7 @@ def test_a_large_packages_new_records_are_logged_without_the_owner_trigger_same_
     other = tmp_path / "other"
     shutil.copytree(tmp_path / "ledgers", other)
     trigger = owner_trigger(c)
-    quieted: list = []
-    real = owners.quiet_trigger
-    monkeypatch.setattr(owners, "quiet_trigger", lambda conn, tables: quieted.append(
-        real(conn, tables)) or quieted[-1])
+    quieted = quiet_triggers_seen(monkeypatch)
     monkeypatch.setattr(rows, "QUIET_FROM", 1)
     sync_service.import_packages(c, [path])
     assert quieted and all(q == trigger for q in quieted)
@@ -238,7 +244,6 @@ def test_one_command_quiets_the_owner_trigger_once_for_all_its_packages(world, t
     """#20: the command's packages share one writer, which leaves the trigger quiet from the
     first large held insert to the end (owners.QuietOwners), instead of dropping and making
     it again for every package (a schema change each time); the log is the same."""
-    from shengui_desktop.storage import owners
     from shengui_desktop.sync import rows
 
     c, a, b = world["C"], world["A"], world["B"]
@@ -249,10 +254,7 @@ def test_one_command_quiets_the_owner_trigger_once_for_all_its_packages(world, t
     other = tmp_path / "other"
     shutil.copytree(tmp_path / "ledgers", other)
     trigger = owner_trigger(c)
-    dropped: list = []
-    real = owners.quiet_trigger
-    monkeypatch.setattr(owners, "quiet_trigger", lambda conn, tables: dropped.append(
-        real(conn, tables)) or dropped[-1])
+    dropped = quiet_triggers_seen(monkeypatch)
     monkeypatch.setattr(rows, "QUIET_FROM", 1)
     assert [r.status for r in sync_service.import_packages(c, paths)] == ["imported"] * 2
     assert dropped == [trigger]  # once, for both packages

@@ -175,8 +175,8 @@ NAME_TEXTS = st.one_of(st.none(), st.sampled_from(["秀水镇", "", "张三、�
                           st.sampled_from(["name", "legal_person", "visitors", "description", "note"]),
                           NAME_TEXTS), max_size=12))
 def test_names_are_refused_as_change_by_change(changes):
-    """name_problems walks only the changes of tables with names (picked in C) and passes a
-    short printable text over: it refuses exactly what the check of each change refuses."""
+    """name_problems passes a short printable text over without name_problem: it refuses
+    exactly what name_problem on every name refuses."""
     from shengui_desktop.sync.validate import name_problems
 
     items = [{"tbl": t, "row_id": f"r{i}", "op": "i", "data": {key: text} if text is not None else {},

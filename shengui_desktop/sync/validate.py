@@ -42,7 +42,6 @@ NAME_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
     "form_templates": {"name": ("报表名称", "enterprise"), "department": ("下发部门", "department"),
                        "file_name": ("模板文件名", "enterprise")},
 }
-_TBL = itemgetter("tbl")
 _SHORTEST_LIMIT = min(NAME_LIMITS[kind] for cols in NAME_COLUMNS.values() for _l, kind in cols.values())
 
 
@@ -71,7 +70,8 @@ def validate_entries(ledger: Ledger | None, items: list, manifest: dict, name: s
     change, naming each problem (_check_each). Given `types` (column_types of the ledger),
     it does not touch the ledger and may run on a worker thread. `facts`, when given, is
     filled with what the column checks found on the way (merge.plan's summary takes them
-    instead of passing over every change again): counts, sites, lowest, highest, newest_hlc.
+    instead of passing over every change again): counts, newest_hlc and, for a package of one
+    origin, lowest and highest.
     """
     if types is None:
         types = column_types(ledger)
@@ -97,12 +97,9 @@ def name_problems(items: list) -> list[str]:
     the record and the field (at most 50). A printable name no longer than the shortest
     limit is passed over in C (str.isprintable is false for every hidden character)."""
     problems: list[str] = []
-    # only the changes of tables with names are walked (picked in C: most of a large
-    # package is monthly figures)
-    for i in compress(count(), map(NAME_COLUMNS.__contains__, map(_TBL, items))):
-        e = items[i]
-        columns = NAME_COLUMNS[e["tbl"]]
-        if not e["data"]:
+    for i, e in enumerate(items):
+        columns = NAME_COLUMNS.get(e["tbl"])
+        if columns is None or not e["data"]:
             continue
         data = e["data"]
         for key, (field, kind) in columns.items():
@@ -197,10 +194,11 @@ def _column_checks(items: list, types: dict, facts: dict | None = None) -> dict[
             if base is not None and not _base_ok(base, types[t]):
                 return None
     if facts is not None:
-        facts.update(counts=dict(counts), sites=site_set, newest_hlc=ranges[0][1])
+        (_oldest, newest), (lowest, highest) = ranges  # of the stamps, of the numbers
+        facts.update(counts=dict(counts), newest_hlc=newest)
         if len(site_set) == 1:
             site = next(iter(site_set))
-            facts.update(lowest={site: ranges[1][0]}, highest={site: ranges[1][1]})
+            facts.update(lowest={site: lowest}, highest={site: highest})
     return dict(counts)
 
 
