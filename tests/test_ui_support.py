@@ -83,3 +83,45 @@ def test_a_file_error_on_a_worker_is_a_chinese_message(qtbot):
     assert failed == ["无法读写“/media/usb/包.sgpkg”：文件或文件夹不存在"]
     assert job.outcome[0] == "failed"
     runner.shutdown()
+
+
+def test_a_load_started_earlier_and_ending_later_is_not_drawn(qtbot):
+    """Two worker threads: the home page's statistics loaded before 标记已报送 could end after
+    the load started after it and draw the form as still due (CI, session 9). A page's load
+    (start(latest=True)) superseded by a newer one of its name is cancelled and dropped."""
+    import threading
+
+    from shengui_desktop.ui.jobs import JobRunner
+
+    runner = JobRunner()
+    drawn, release = [], threading.Event()
+
+    def before_the_change(_ledger, _progress, cancelled):
+        release.wait(5)
+        return ("before", cancelled())
+
+    def after_the_change(_ledger, _progress, _cancelled):
+        return ("after", False)
+
+    first = runner.start(None, before_the_change, name="home", latest=True, on_done=drawn.append)
+    second = runner.start(None, after_the_change, name="home", latest=True, on_done=drawn.append)
+    other = runner.start(None, after_the_change, name="visits", latest=True, on_done=drawn.append)
+    qtbot.waitUntil(lambda: second not in runner.jobs and other not in runner.jobs, timeout=5000)
+    release.set()
+    qtbot.waitUntil(lambda: first not in runner.jobs, timeout=5000)
+    assert drawn == [("after", False), ("after", False)]  # the older load's result never drawn
+    assert first.is_cancelled()  # and it was told to stop reading
+    # ended on its thread before the newer load started, its result not yet on the GUI
+    # thread: dropped too, so nothing older is drawn between the two
+    drawn.clear()
+    ended = runner.start(None, lambda *_a: ("before", False), name="home", latest=True, on_done=drawn.append)
+    assert ended.done.wait(5)
+    newer = runner.start(None, after_the_change, name="home", latest=True, on_done=drawn.append)
+    qtbot.waitUntil(lambda: ended not in runner.jobs and newer not in runner.jobs, timeout=5000)
+    assert drawn == [("after", False)]
+    # a job without latest (an action, not a load) is never superseded
+    plain = []
+    runner.start(None, after_the_change, name="home", on_done=plain.append)
+    qtbot.waitUntil(lambda: bool(plain), timeout=5000)
+    assert plain == [("after", False)]
+    runner.shutdown()

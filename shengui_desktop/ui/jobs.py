@@ -70,6 +70,7 @@ class Job(QObject):
     progress = Signal(int, int, str)
     ended = Signal()
     finished_cb: Callable[[Any], None] | None = None
+    number = 0  # in the order its runner started jobs
 
     def __init__(self, ledger: Ledger | None, fn: Callable[..., Any], name: str = ""):
         super().__init__()
@@ -164,18 +165,35 @@ class JobRunner(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(2)
         self.jobs: set[Job] = set()
+        # the number of the load of each name started last (start(latest=True)); a number, not
+        # the job, so its result is not held once it has been drawn
+        self.newest: dict[str, int] = {}
+        self.started = 0
 
     def start(self, ledger: Ledger | None, fn: Callable[..., Any], *, name: str = "",
               on_done: Callable[[Any], None] | None = None,
               on_error: Callable[[str], None] | None = None,
-              on_progress: Callable[[int, int, str], None] | None = None) -> Job:
+              on_progress: Callable[[int, int, str], None] | None = None,
+              latest: bool = False) -> Job:
+        """Run `fn` on the pool. ``latest=True`` (a page's load, which only reads): a newer
+        job of the same name supersedes this one — it is cancelled and its result dropped,
+        so a load started before a change, ending after the load started after it (two
+        worker threads), cannot draw what the change replaced."""
         job = Job(ledger, fn, name)
+        self.started += 1
+        job.number = self.started
+        if latest:
+            for older in self.jobs:
+                if older.name == name and self.newest.get(name) == older.number:
+                    older.cancel()  # superseded: stop reading if it still is
+            self.newest[name] = job.number
         if on_done:
-            job.on("done", self._while_alive(on_done))
+            job.on("done", self._while_alive(on_done, job if latest else None))
         if on_error:
-            job.on("failed", self._while_alive(on_error))
+            job.on("failed", self._while_alive(on_error, job if latest else None))
         else:  # a page that loads quietly still tells a person when the ledger is damaged
-            job.on("failed", self._while_alive(lambda message, j=job: self.show_damage(j, message)))
+            job.on("failed", self._while_alive(lambda message, j=job: self.show_damage(j, message),
+                                               job if latest else None))
         if on_progress:
             job.progress.connect(self._while_alive(on_progress), Qt.ConnectionType.QueuedConnection)
         job.on("done", lambda _r, j=job: self.jobs.discard(j))
@@ -186,16 +204,21 @@ class JobRunner(QObject):
         self.pool.start(job.runnable)
         return job
 
-    def _while_alive(self, callback: Callable) -> Callable:
+    def _while_alive(self, callback: Callable, superseded_unless: Job | None = None) -> Callable:
         """A job may end after the page that started it was closed (its widgets, or this
-        runner, deleted): its result then has nowhere to go and is dropped."""
+        runner, deleted): its result then has nowhere to go and is dropped. So is the
+        result of a `latest` job a newer one of its name has superseded."""
         owner = getattr(callback, "__self__", None)
         if not isinstance(owner, QObject):
             owner = None
+        job = superseded_unless
 
         def call(*args):
-            if shiboken6.isValid(self) and (owner is None or shiboken6.isValid(owner)):
-                callback(*args)
+            if not shiboken6.isValid(self) or (owner is not None and not shiboken6.isValid(owner)):
+                return
+            if job is not None and self.newest.get(job.name) != job.number:
+                return
+            callback(*args)
         return call
 
     def show_damage(self, job: Job, message: str) -> None:

@@ -69,7 +69,7 @@ class MainWindow(Locking, QMainWindow):
         self.index = EnterpriseIndex()
         self.index_ready = False
         self.figures_ready = False
-        self.runner.start(ledger, load_rows, name="rows", on_done=self._rows_loaded,
+        self.runner.start(ledger, load_rows, name="rows", latest=True, on_done=self._rows_loaded,
                           on_error=self._load_failed)  # first: it is what the ledger page paints
         self.open_windows: list = []
         me = site.this_site(ledger)
@@ -285,7 +285,7 @@ class MainWindow(Locking, QMainWindow):
     # -- loading -------------------------------------------------------------------------
     def load_index(self) -> None:
         self.index_ready = self.figures_ready = False
-        self.runner.start(self.ledger, load_rows, name="rows", on_done=self._rows_loaded,
+        self.runner.start(self.ledger, load_rows, name="rows", latest=True, on_done=self._rows_loaded,
                           on_error=self._load_failed)
 
     def _show_first_screen(self) -> None:
@@ -304,7 +304,7 @@ class MainWindow(Locking, QMainWindow):
         self.index_ready = True
         self.ledger_page.set_index(index)
         self.home.refresh()
-        self.runner.start(self.ledger, load_figures(self.today), name="figures",
+        self.runner.start(self.ledger, load_figures(self.today), name="figures", latest=True,
                           on_done=self._figures_loaded, on_error=self._load_failed)
 
     def _figures_loaded(self, result) -> None:

@@ -180,7 +180,7 @@ class HomePage(QWidget):
 
     def refresh(self) -> None:
         self.draw_index()
-        self.runner.start(self.window_.ledger, home_stats(self.window_.today), name="home",
+        self.runner.start(self.window_.ledger, home_stats(self.window_.today), name="home", latest=True,
                           on_done=self._stats_loaded)
 
     def _stats_loaded(self, stats: dict) -> None:

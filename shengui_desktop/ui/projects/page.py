@@ -131,7 +131,7 @@ class ProjectsPage(LoadsWhenShown, QWidget):
 
             return key_projects(ledger, today=today, progress=core_progress(progress), cancel=cancelled, **choice)
 
-        self.runner.start(self.window_.ledger, work, name="projects",
+        self.runner.start(self.window_.ledger, work, name="projects", latest=True,
                           on_done=lambda listed, c=choice: self._loaded(listed, c), on_error=self._failed)
 
     def _failed(self, message: str) -> None:

@@ -152,7 +152,7 @@ class RewardsPage(LoadsWhenShown, QWidget):
             return reward_overview(ledger, year, today, township_code=township, progress=core_progress(progress),
                                    cancel=cancelled)
 
-        self.runner.start(self.window_.ledger, work, name="rewards",
+        self.runner.start(self.window_.ledger, work, name="rewards", latest=True,
                           on_done=lambda o, f=(year, township): self._loaded(o, f), on_error=self._failed)
 
     def _failed(self, message: str) -> None:

@@ -164,7 +164,7 @@ class AuditTab(QWidget):
         def work(ledger, _progress, _cancelled):
             return (audit.entries(ledger, which), audit.people(ledger), audit.offices(ledger))
 
-        self.runner.start(self.window_.ledger, work, name="audit", on_done=self._listed,
+        self.runner.start(self.window_.ledger, work, name="audit", latest=True, on_done=self._listed,
                           on_error=self._failed)
 
     def _listed(self, found) -> None:

@@ -86,7 +86,7 @@ class PackagesDialog(QDialog):
         def work(ledger, _progress, _cancelled):
             return sync.describe_files(ledger, sync.packages_in(folder))
 
-        self.runner.start(self.ledger, work, name="packages", on_done=self._listed, on_error=self._failed)
+        self.runner.start(self.ledger, work, name="packages", latest=True, on_done=self._listed, on_error=self._failed)
 
     def _listed(self, rows: list[dict]) -> None:
         for r in rows:

@@ -62,7 +62,7 @@ class VisitsPage(LoadsWhenShown, ExportsOnWorker, QWidget):
         self.loaded = False
         self.runner.start(self.window_.ledger,
                           lambda ledger, _p, _c: visits.list_visits(ledger, limit=2000),
-                          name="visits", on_done=self._loaded)
+                          name="visits", latest=True, on_done=self._loaded)
 
     def _loaded(self, rows: list[dict]) -> None:
         self.table.empty_hint.set_text(EMPTY)
