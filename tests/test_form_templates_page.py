@@ -6,6 +6,7 @@ township."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 from openpyxl import load_workbook
@@ -15,6 +16,7 @@ from shengui_desktop.services.excel import form_templates as ft
 from shengui_desktop.ui.forms import board as board_module
 from shengui_desktop.ui.forms import page as page_module
 from shengui_desktop.ui.forms.board import RED, GREY, SendDialog
+from shengui_desktop.ui.home import page as home_page
 from sync_helpers import CODES, exchange, world_fixtures
 from test_form_templates import monthly_form
 from test_ui_support import open_window
@@ -87,6 +89,39 @@ def test_township_lists_fills_and_reports_a_received_form(qtbot, world, tmp_path
     assert not board.sent_button.isEnabled()
     assert ft.list_forms(world["A"], today)[0].reported_on == "2026-11-26"
     qtbot.waitUntil(lambda: home.month.due == {25: "done"}, timeout=10000)
+    assert "已报送（11-26）" in home.due_forms.labels[sent["id"]].text()
+
+
+def test_the_home_calendar_never_draws_a_load_older_than_the_change(qtbot, world, tmp_path, monkeypatch):
+    """CI at befa1a8: the 首页 load started by 填写此表 read the form as due, ended after the
+    load started by 标记已报送 on the pool's other thread, and drew 逾期 over 已报送 for good."""
+    sent = sent_to_xiushui(world, tmp_path)
+    window = open_window(qtbot, world["A"], tmp_path, today=date(2026, 11, 27))
+    home = window.home
+    qtbot.waitUntil(lambda: window.figures_ready and home.month.due == {25: "overdue"}, timeout=10000)
+
+    read, release, real = threading.Event(), threading.Event(), home_page.home_stats
+
+    def held(today):
+        load = real(today)
+
+        def work(ledger, progress, cancelled):
+            stats = load(ledger, progress, cancelled)
+            read.set()
+            release.wait(10)  # ends only after the newer load has been drawn
+            return stats
+        return work
+
+    monkeypatch.setattr(home_page, "home_stats", held)
+    home.refresh()  # the older load: reads the form as due, then waits
+    monkeypatch.setattr(home_page, "home_stats", real)
+    assert read.wait(10)
+    ft.mark_sent(world["A"], sent["id"], on=date(2026, 11, 26), today=date(2026, 11, 27))
+    window.bus.tell({"form_templates", "form_returns"})  # the newer load, on the other thread
+    qtbot.waitUntil(lambda: home.month.due == {25: "done"}, timeout=10000)
+    release.set()
+    qtbot.waitUntil(lambda: not any(job.name == "home" for job in home.runner.jobs), timeout=10000)
+    assert home.month.due == {25: "done"}
     assert "已报送（11-26）" in home.due_forms.labels[sent["id"]].text()
 
 
