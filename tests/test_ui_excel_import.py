@@ -238,7 +238,7 @@ def test_the_problem_table_wraps_at_1024x768(qtbot, county, tmp_path, monkeypatc
     from PySide6.QtCore import QRect
     from PySide6.QtGui import QFontMetrics
 
-    from shengui_desktop.ui.excel_import.page import ROW_MIN_HEIGHT
+    from shengui_desktop.ui.excel_import.result import ROW_MIN_HEIGHT
 
     window, page = import_page(qtbot, county, tmp_path)
     window.resize(1024, 768)

@@ -5,41 +5,32 @@ on the worker: new, changed with the fields, unchanged, problems by row and colu
 import it, or save the file marked where it is wrong. Templates of each kind can be saved,
 and the ledger's tables exported (导出Excel: the lists `shengui excel export` writes).
 
+The page holds the file, the person's settings and the worker; its two halves are rooms of
+their own: mapping.py (表格识别 and the options a check asks for), result.py (检查结果).
 Nothing about files is read here: services.excel.inspect_file says how the table was read,
 import_file checks and imports (all or nothing), write_import_template writes templates.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QGroupBox, QHBoxLayout,
-                               QHeaderView, QLabel, QMenu, QPlainTextEdit, QPushButton, QSpinBox,
-                               QSplitter, QTableWidget, QTableWidgetItem, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from ...services import excel
-from ...services.excel.results import SHEET_KINDS
 from ..jobs import JobRunner, core_progress, run_with_progress
 from . import dialogs, export_choice
+from .mapping import MappingBox
+from .result import GREEN, ORANGE, RED, ResultBox
 
 TEMPLATES = (("enterprises", "企业名单"), ("figures", "月度数据"), ("projects", "项目"),
              ("claims", "奖补申报"), ("scale_periods", "入规历史"))
 KINDS = (("", "自动识别"), ("enterprises", "企业名单"), ("figures", "月度数据"), ("projects", "项目"),
          ("milestones", "项目节点任务"), ("claims", "奖补申报"), ("scale_periods", "此前在规时段"))
-UNIT_CHOICES = (("", "按表头"), ("万元", "万元"), ("千元", "千元"), ("元", "元"))
-NOT_IMPORTED = "不导入"
 EMPTY_TEXT = ("第一步：点击“选择文件…”，选择统计局、税务局或乡镇报来的Excel（.xlsx、.xls）或CSV文件。\n"
               "选好后这里列出每一列被识别成了什么；识别错的列可以改，然后“检查”，确认无误再“导入”。\n"
               "还没有表格？点击“下载导入模板”，按模板填写。")
-# the service's messages also tell the command line's options; the page has its own controls
-CLI_HINT = re.compile(r"[（(]命令行加[^）)]*[）)]")
-RED, GREEN, ORANGE = "#b3261e", "#1e6b2e", "#9a5b00"
-ROW_MIN_HEIGHT = 26  # a one-line row with its padding
-COLUMN_SHARE = 0.22  # the widest a column beside the message may grow, of the table's width
 
 
 class ExcelImportPage(QWidget):
@@ -65,9 +56,20 @@ class ExcelImportPage(QWidget):
         self.hint.setStyleSheet("color: #444; padding: 4px;")
         layout.addWidget(self.hint)
         split = self.split = QSplitter(Qt.Orientation.Vertical)
-        self.mapping_box = self._mapping_box()
+        self.mapping_box = MappingBox(self.window_.today.year - 1)
+        self.mapping_box.field_chosen.connect(self._choose_field)
+        self.mapping_box.unit_chosen.connect(self._choose_unit)
+        self.mapping_box.changed.connect(self._settings_changed)
+        self.result_box = ResultBox()
+        # the parts the page reads and sets
+        box = self.mapping_box
+        self.mapping, self.use_year, self.year = box.mapping, box.use_year, box.year
+        self.create_townships, self.townships_label = box.create_townships, box.townships_label
+        result = self.result_box
+        self.status, self.counts, self.tabs = result.status, result.counts, result.tabs
+        self.problems, self.changes, self.details = result.problems, result.changes, result.details
         split.addWidget(self.mapping_box)
-        split.addWidget(self._result_box())
+        split.addWidget(self.result_box)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
         split.setChildrenCollapsible(False)
@@ -108,119 +110,6 @@ class ExcelImportPage(QWidget):
         row.addWidget(self.template_button)
         return row
 
-    def _mapping_box(self) -> QGroupBox:
-        box = QGroupBox("表格识别（识别错的列可在“识别为”中改正）")
-        v = QVBoxLayout(box)
-        v.setContentsMargins(6, 6, 6, 6)
-        self.sheet_info = QLabel("")
-        self.sheet_info.setWordWrap(True)
-        v.addWidget(self.sheet_info)
-        self.mapping = QTableWidget(0, 5)
-        self.mapping.setHorizontalHeaderLabels(["列", "表头", "识别为", "金额单位", "说明"])
-        self.mapping.verticalHeader().setVisible(False)
-        self.mapping.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.mapping.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        head = self.mapping.horizontalHeader()
-        for c, mode in enumerate((QHeaderView.ResizeMode.ResizeToContents,
-                                  QHeaderView.ResizeMode.Interactive,
-                                  QHeaderView.ResizeMode.Interactive,
-                                  QHeaderView.ResizeMode.Interactive,
-                                  QHeaderView.ResizeMode.Stretch)):
-            head.setSectionResizeMode(c, mode)
-        self.mapping.setColumnWidth(1, 200)
-        self.mapping.setColumnWidth(2, 150)
-        self.mapping.setColumnWidth(3, 130)
-        v.addWidget(self.mapping, 1)
-        options = QHBoxLayout()
-        self.use_year = QCheckBox("营业收入等年度数的年份：")
-        self.use_year.setToolTip("表头、“年度”列和标题都没有写明年份时，在这里指定")
-        self.use_year.toggled.connect(lambda on: (self.year.setEnabled(on), self._settings_changed()))
-        self.year = QSpinBox()
-        self.year.setRange(2000, 2100)
-        self.year.setValue(self.window_.today.year - 1)
-        self.year.setSuffix("年")
-        self.year.setEnabled(False)
-        self.year.valueChanged.connect(lambda _v: self._settings_changed())
-        self.create_townships = QCheckBox("创建新乡镇")
-        self.create_townships.setToolTip("表中有本台账没有的乡镇时，确认后新建")
-        self.create_townships.setEnabled(False)
-        self.create_townships.toggled.connect(lambda _on: self._settings_changed())
-        self.townships_label = QLabel("")
-        self.townships_label.setWordWrap(True)
-        options.addWidget(self.use_year)
-        options.addWidget(self.year)
-        options.addSpacing(16)
-        options.addWidget(self.create_townships)
-        options.addWidget(self.townships_label, 1)
-        v.addLayout(options)
-        return box
-
-    def _result_box(self) -> QGroupBox:
-        box = QGroupBox("检查结果")
-        v = QVBoxLayout(box)
-        v.setContentsMargins(6, 6, 6, 6)
-        self.status = QLabel("尚未检查。")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        font = QFont(self.status.font())
-        font.setPointSizeF(font.pointSizeF() * 1.1)
-        self.status.setFont(font)
-        v.addWidget(self.status)
-        self.counts = QLabel("")
-        self.counts.setWordWrap(True)
-        v.addWidget(self.counts)
-        self.tabs = QTabWidget()
-        self.problems = self._table(["工作表", "行", "列", "表头", "内容", "问题"], stretch=5, fitted=(1, 2))
-        self.changes = self._table(["类别", "行", "对象", "修改的字段"], stretch=3, fitted=(1,))
-        self.details = QPlainTextEdit()
-        self.details.setReadOnly(True)
-        self.tabs.addTab(self.problems, "问题")
-        self.tabs.addTab(self.changes, "将修改")
-        self.tabs.addTab(self.details, "详细说明")
-        v.addWidget(self.tabs, 1)
-        return box
-
-    @staticmethod
-    def _table(headers: list[str], stretch: int, fitted: tuple[int, ...] = ()) -> QTableWidget:
-        """A read-only table whose `stretch` column takes the width left and wraps; the
-        `fitted` columns (row, column letter) fit their contents; the others start at their
-        contents' width but never more than a share of the table (_fit_columns), so a long
-        cell wraps instead of squeezing the message."""
-        table = QTableWidget(0, len(headers))
-        table.setHorizontalHeaderLabels(headers)
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setMinimumSectionSize(ROW_MIN_HEIGHT)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setWordWrap(True)
-        table.setTextElideMode(Qt.TextElideMode.ElideNone)
-        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        table.setStyleSheet("QTableWidget::item { padding: 3px 4px; }")
-        head = table.horizontalHeader()
-        # long messages wrap: rows grow again whenever the columns get their widths
-        head.sectionResized.connect(lambda *_a: table.resizeRowsToContents())
-        for c in range(len(headers)):
-            head.setSectionResizeMode(c, QHeaderView.ResizeMode.Stretch if c == stretch
-                                      else QHeaderView.ResizeMode.ResizeToContents if c in fitted
-                                      else QHeaderView.ResizeMode.Interactive)
-        table.setProperty("stretch", stretch)
-        table.setProperty("fitted", list(fitted))
-        return table
-
-    @staticmethod
-    def _fit_columns(table: QTableWidget) -> None:
-        """Each free column as wide as its contents, at most COLUMN_SHARE of the table's
-        width (the rest wraps); then the rows as tall as their wrapped text."""
-        stretch, fitted = table.property("stretch"), set(table.property("fitted") or ())
-        cap = max(90, int(table.viewport().width() * COLUMN_SHARE))
-        for c in range(table.columnCount()):
-            if c == stretch or c in fitted:
-                continue
-            table.resizeColumnToContents(c)
-            table.setColumnWidth(c, min(table.columnWidth(c) + 8, cap))
-        table.resizeRowsToContents()
-
     def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
         self.export_button = QPushButton("导出Excel")
@@ -249,7 +138,7 @@ class ExcelImportPage(QWidget):
     def settings(self) -> dict:
         """What import_file and inspect_file are called with."""
         return {"sheet": self.sheet.currentData(), "kind": self.kind.currentData(),
-                "year": self.year.value() if self.use_year.isChecked() else None,
+                "year": self.mapping_box.chosen_year(),
                 "create_townships": self.create_townships.isChecked(),
                 "columns": dict(self.columns), "units": dict(self.units)}
 
@@ -278,8 +167,7 @@ class ExcelImportPage(QWidget):
         self.report_button.setEnabled(idle and self.result is not None and not self.result.ok)
 
     def _say(self, text: str, color: str) -> None:
-        self.status.setText(text)
-        self.status.setStyleSheet(f"color: {color}; font-weight: bold;")
+        self.result_box.say(text, color)
 
     # -- choosing a file -----------------------------------------------------------------
     def choose_file(self) -> None:
@@ -297,8 +185,7 @@ class ExcelImportPage(QWidget):
         self.sheet.clear()
         self.sheet.addItem("全部工作表", None)
         self.kind.setCurrentIndex(0)
-        self.use_year.setChecked(False)
-        self.create_townships.setChecked(False)
+        self.mapping_box.reset()
         self._filling = False
         self.file_label.setText(self.path.name)
         self.file_label.setToolTip(str(self.path))
@@ -369,65 +256,8 @@ class ExcelImportPage(QWidget):
             for name in names:
                 self.sheet.addItem(name, name)
         self._filling = False
-        reasons = {}
-        if self.result is not None:
-            for summary in self.result.sheets:
-                for f in summary.unused_columns:
-                    reasons[(summary.name, f.column)] = f.message
-        rows = [(s, c) for s in self.layouts for c in s.columns]
-        lines = []
-        for s in self.layouts:
-            if not s.found:
-                lines.append(f"工作表“{s.name}”：没有找到表头（表头行应包含“企业名称”或“统一社会信用代码”等列名；"
-                             "如果列名不同，可在下表中指定哪一列是企业名称）")
-                continue
-            kind = SHEET_KINDS.get(s.kind or "", s.kind or "")
-            rows_text = "、".join(map(str, s.header_rows))
-            extra = "".join(f"，{label}{value}" for label, value in
-                            (("金额单位", s.unit), ("年份", f"{s.year}年" if s.year else None)) if value)
-            lines.append(f"工作表“{s.name}”：{kind}，表头在第{rows_text}行，识别出{len(s.columns)}列{extra}")
-        self.sheet_info.setText("\n".join(lines))
-        unfound = [s for s in self.layouts if not s.found]
-        self.mapping.setRowCount(len(rows))
-        for i, (sheet, col) in enumerate(rows):
-            self._mapping_row(i, sheet, col, reasons.get((sheet.name, col.index)))
-        self.mapping.resizeRowsToContents()
+        self.mapping_box.show_layouts(self.layouts, self.result, self.units)
         self.hint.setVisible(not self.layouts and self.path is None)
-        self.mapping.setToolTip("" if not unfound else "未识别的工作表没有列出")
-
-    def _mapping_row(self, i: int, sheet, col, reason: str | None) -> None:
-        letter = QTableWidgetItem(col.letter if len(self.layouts) == 1 else f"{sheet.name}!{col.letter}")
-        letter.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.mapping.setItem(i, 0, letter)
-        header = col.header + (f"（{col.group}）" if col.group else "")
-        self.mapping.setItem(i, 1, QTableWidgetItem(header))
-        chooser = QComboBox()
-        chooser.addItem(NOT_IMPORTED, None)
-        for field, label in excel.FIELD_CHOICES.items():
-            chooser.addItem(label, field)
-        chooser.setCurrentIndex(max(chooser.findData(col.field), 0) if col.field else 0)
-        chooser.setProperty("header", col.header)
-        chooser.currentIndexChanged.connect(
-            lambda _i, c=chooser, h=col.header: self._choose_field(h, c.currentData()))
-        self.mapping.setCellWidget(i, 2, chooser)
-        if col.money:
-            unit = QComboBox()
-            for key, label in UNIT_CHOICES:
-                unit.addItem(label if key or not col.unit else f"按表头（{col.unit}）", key or None)
-            chosen = self.units.get(col.header)
-            unit.setCurrentIndex(max(unit.findData(chosen), 0) if chosen else 0)
-            unit.currentIndexChanged.connect(
-                lambda _i, u=unit, h=col.header: self._choose_unit(h, u.currentData()))
-            self.mapping.setCellWidget(i, 3, unit)
-        else:
-            self.mapping.removeCellWidget(i, 3)
-            self.mapping.setItem(i, 3, QTableWidgetItem(""))
-        why = reason or col.note or ("无法识别的列名，不导入" if col.field is None else "")
-        if col.month and not why:
-            why = f"{col.month}月的数据"
-        note = QTableWidgetItem(why or "导入")
-        note.setForeground(QColor(ORANGE if why and not col.month else GREEN))
-        self.mapping.setItem(i, 4, note)
 
     def _choose_field(self, header: str, field: str | None) -> None:
         self.columns[header] = field
@@ -441,108 +271,26 @@ class ExcelImportPage(QWidget):
         self._settings_changed()
 
     def _clear_result(self) -> None:
-        self.counts.setText("")
-        self.problems.setRowCount(0)
-        self.changes.setRowCount(0)
-        self.details.setPlainText("")
-        self.tabs.setTabText(0, "问题")
-        self.tabs.setTabText(1, "将修改")
-        self.townships_label.setText("")
-        self.create_townships.setEnabled(False)
+        self.result_box.clear()
+        self.mapping_box.clear_asks()
 
     def _show_result(self) -> None:
         r = self.result
         if r is None:
             return self._clear_result()
-        verb = "已" if r.applied else "将"
-        parts = [f"{verb}新增企业{len(r.created)}户，更新{len(r.updated)}户，无变化{r.unchanged}户"]
-        if r.figures_created or r.figures_updated or r.figures_unchanged:
-            parts.append(f"月度数据新增{r.figures_created}条、更新{len(r.figures_updated)}条、"
-                         f"无变化{r.figures_unchanged}条")
-        if r.annual_created or r.annual_updated or r.annual_unchanged:
-            parts.append(f"年度数据新增{r.annual_created}条、更新{len(r.annual_updated)}条、"
-                         f"无变化{r.annual_unchanged}条")
-        for kind, c in r.records.items():
-            parts.append(f"{SHEET_KINDS[kind]}新增{c.created}条、更新{len(c.updated)}条、无变化{c.unchanged}条")
-        if r.new_townships:
-            parts.append(f"{verb}新建乡镇{len(r.new_townships)}个：" + "、".join(t["name"] for t in r.new_townships))
-        self.counts.setText("；".join(parts) + (f"；问题{len(r.problems)}个" if r.problems else "") + "。")
-        if r.applied:
-            self._say(f"导入完成：{self.path.name} 已写入台账。", GREEN)
-        elif r.ok:
-            self._say("检查通过，没有发现问题（尚未写入）。确认下列内容无误后点击“导入”。", GREEN)
-        else:
-            why = f"发现{len(r.problems)}个问题，未导入任何数据。请改正表格后重新选择文件，或在上方改正列的识别后重新检查。"
-            if r.needs_year:
-                why += "\n名单中的营业收入等年度数未写明年份：请勾选“年度数的年份”并选择年份。"
-            if r.unknown_townships and not self.create_townships.isChecked():
-                why += "\n表中有本台账没有的乡镇：如果确是新乡镇，请勾选“创建新乡镇”；如是写错了，请改正表格。"
-            self._say(why, RED)
-        if r.needs_year:
-            self.use_year.setStyleSheet(f"color: {RED}; font-weight: bold;")
-        else:
-            self.use_year.setStyleSheet("")
-        unknown = r.unknown_townships
-        self.create_townships.setEnabled(bool(unknown) or self.create_townships.isChecked())
-        self.townships_label.setText("；".join(
-            f"{t['name']}（{t['rows']}行" + (f"，最接近：{'、'.join(t['nearest'])}" if t["nearest"] else "") + "）"
-            for t in unknown))
-        self._fill_problems(r)
-        self._fill_changes(r)
-        self.details.setPlainText("\n".join(r.summary_lines()))
-        self.tabs.setCurrentIndex(0 if r.problems else 1 if self.changes.rowCount() else 2)
+        self.result_box.show_result(r, self.path.name if self.path else "", asks_year=r.needs_year,
+                                    asks_townships=bool(r.unknown_townships)
+                                    and not self.create_townships.isChecked())
+        self.mapping_box.show_asks(r)
         # wrapped rows are measured once the shown table has its width
         QTimer.singleShot(0, self._fit_rows)
 
     def _fit_rows(self) -> None:
-        for table in (self.problems, self.changes):
-            self._fit_columns(table)
+        self.result_box.fit()
         self.mapping.resizeRowsToContents()
-        self._share_height()
-
-    def _share_height(self) -> None:
-        """The column list takes the height its rows need (at most half); the result, the
-        rest: on a 768-pixel screen the problems are what the person reads next."""
-        total = sum(self.split.sizes())
-        if not total or not self.mapping.rowCount():
-            return
-        table = self.mapping
-        rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
-        needed = self.mapping_box.height() - table.height() + \
-            table.horizontalHeader().height() + rows + 2 * table.frameWidth() + 2
-        top = max(self.mapping_box.minimumSizeHint().height(), min(needed, total // 2))
-        self.split.setSizes([top, total - top])
-
-    def _fill_problems(self, r) -> None:
-        self.problems.setRowCount(len(r.problems))
-        for i, p in enumerate(r.problems):
-            texts = (p.sheet, "" if p.row is None else str(p.row), p.column_letter, p.header, p.value,
-                     CLI_HINT.sub("", p.message))
-            tip = problem_tooltip(*texts)
-            for c, text in enumerate(texts):
-                item = QTableWidgetItem(text)
-                item.setToolTip(tip)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-                                      if c not in (1, 2) else Qt.AlignmentFlag.AlignCenter)
-                if c == 5:
-                    item.setForeground(QColor(RED))
-                self.problems.setItem(i, c, item)
-        self._fit_columns(self.problems)
-        self.tabs.setTabText(0, f"问题（{len(r.problems)}）")
-
-    def _fill_changes(self, r) -> None:
-        changes = [("企业", c) for c in r.updated] + [("月度数据", c) for c in r.figures_updated] + \
-                  [("年度数据", c) for c in r.annual_updated] + \
-                  [(SHEET_KINDS[k], c) for k, counts in r.records.items() for c in counts.updated]
-        self.changes.setRowCount(len(changes))
-        for i, (what, c) in enumerate(changes):
-            fields = "；".join(f"{k}：{old or '（空）'} → {new}" for k, (old, new) in c.fields.items())
-            for col, text in enumerate((what, str(c.row), c.what, fields)):
-                item = QTableWidgetItem(text)
-                item.setToolTip(f"第{c.row}行 {c.what}\n{fields}")
-                self.changes.setItem(i, col, item)
-        self._fit_columns(self.changes)
-        self.tabs.setTabText(1, f"将修改（{len(changes)}）")
+        sizes = self.mapping_box.share_height(self.split.sizes())
+        if sizes is not None:
+            self.split.setSizes(sizes)
 
     # -- files ---------------------------------------------------------------------------
     def save_report(self) -> None:
@@ -618,10 +366,3 @@ class ExcelImportPage(QWidget):
         self._say(f"无法保存模板：{message}", RED)
         self._update_buttons()
 
-
-def problem_tooltip(sheet: str, row: str, letter: str, header: str, value: str, message: str) -> str:
-    """A problem in full, whatever its cells show: where, what the cell holds, what is wrong."""
-    where = "，".join(part for part in (f"工作表“{sheet}”" if sheet else "", f"第{row}行" if row else "",
-                                       f"{letter}列" if letter else "", f"“{header}”" if header else "")
-                     if part)
-    return "\n".join(line for line in (where, f"内容：{value}" if value else "", f"问题：{message}") if line)
