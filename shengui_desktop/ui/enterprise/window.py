@@ -12,7 +12,9 @@ from ..common import APP_TITLE
 from .basic import BasicTab
 from .fit import fit_to_screen
 from .history import HistoryTab
-from .records import ClaimsTab, ProjectsTab, ScalePeriodsTab
+from .claims import ClaimsTab
+from .projects import ProjectsTab
+from .scale_periods import ScalePeriodsTab
 from .tabs import FiguresTab, IssuesTab, PolicyLinesTab, PoolTab, VisitsTab, revenue_summary, suggestion_text
 
 

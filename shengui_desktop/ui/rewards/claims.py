@@ -12,7 +12,8 @@ from ...domain.policy_records import CLAIM_STATUSES
 from ...services import policy
 from ...services.ledger import reference
 from ..common import APP_TITLE, Column, DictTableModel, make_table, wan
-from ..enterprise.records import RecordDialog, claim_decision_dialog
+from ..enterprise.claims import claim_decision_dialog
+from ..enterprise.records import RecordDialog
 
 
 class ClaimsReview(QDialog):
