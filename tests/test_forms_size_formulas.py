@@ -16,7 +16,7 @@ from shengui_desktop.domain.annual import year_total
 from shengui_desktop.domain.monitoring import months_of
 from shengui_desktop.domain.size_class import SIZE_NAMES, size_class
 from shengui_desktop.services.excel.forms import check_form, field_help, fill_form, print_form, write_blank_template
-from shengui_desktop.spreadsheets.forms import FORMULA_MARK, sheet_grid
+from shengui_desktop.spreadsheets.forms_grid import FORMULA_MARK, sheet_grid
 from shengui_desktop.spreadsheets.forms_formula import FormulaError, Uncomputable, evaluate
 
 TODAY = date(2026, 11, 23)

@@ -1,4 +1,4 @@
-"""A filled 一表通 form printed (#22): the sheet as its cells show it (spreadsheets/forms.py
+"""A filled 一表通 form printed (#22): the sheet as its cells show it (spreadsheets/forms_grid.py
 `sheet_grid`, handed over as plain data by services/excel/forms.py), scaled to the page width,
 the form's title rows repeated on every page, and the signature and stamp lines (负责人、填表人、
 联系电话、日期) under it unless the form has its own. The formulas the grid could not compute
@@ -19,7 +19,7 @@ from .job import Job
 from .layout import GRID, PageInfo, Styles, build, paragraphs, signature_block
 
 SIGNATURE_LABELS = ("负责人", "填表人", "联系电话")
-FORMULA_MARK = "#无法计算"  # = spreadsheets/forms.py FORMULA_MARK (reports may not import spreadsheets)
+FORMULA_MARK = "#无法计算"  # = spreadsheets/forms_grid.py FORMULA_MARK (reports may not import spreadsheets)
 
 
 class Grid(Protocol):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..domain.money import UNIT_FACTORS, parse_amount

@@ -8,8 +8,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..domain.text import shown
-from .reader import Grid, column_letter
 from ..paths import write_replacing
+from .reader import Grid, column_letter
 
 ERROR_FILL = "FFC7CE"
 WARNING_FILL = "FFEB9C"

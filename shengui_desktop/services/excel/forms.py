@@ -543,7 +543,8 @@ def print_form(ledger: Ledger, template: Path | str, out: Path | str, *, period:
     lines under it unless the form has its own. Returns {"path", "rows", "period", "unit"}."""
     from ...reports.form_pdf import render
     from ...reports.job import report_job
-    from ...spreadsheets.forms import HELP_SHEET, sheet_grid
+    from ...spreadsheets.forms import HELP_SHEET
+    from ...spreadsheets.forms_grid import sheet_grid
 
     out = Path(out)
     if out.suffix.lower() != ".pdf":
