@@ -225,3 +225,27 @@ def test_stored_evaluations_are_read_through_their_indexes(county_ledger):
     assert "TEMP B-TREE" not in mark and "SCAN change_log" in mark  # backwards on the rowid, one step
     entry = plan(county_ledger, "SELECT hlc FROM change_log WHERE seq = ?", (1,))
     assert "USING INTEGER PRIMARY KEY" in entry
+
+
+def test_visit_issue_counts_read_the_index_by_visit(county_ledger, monkeypatch):
+    """走访记录 and an enterprise's 走访 tab count each visit's issues: through issues_visit
+    (schema 18), not a scan of every issue per visit (58 s for 2,000 visits of a province
+    ledger with 200,000 issues). The counts are those of a plain GROUP BY."""
+    from shengui_desktop.services.ledger import visits
+
+    asked = []
+    real_rows = county_ledger.rows
+    monkeypatch.setattr(county_ledger, "rows", lambda sql, params=(): asked.append((sql, params))
+                        or real_rows(sql, params))
+    listed = visits.list_visits(county_ledger, limit=2000)
+    sql, params = asked[-1]
+    text = plan(county_ledger, sql, params)
+    assert "INDEX issues_visit (visit_id=?)" in text and "SCAN i" not in text
+    counts = dict(county_ledger.conn.execute(
+        "SELECT visit_id, count(*) FROM issues WHERE visit_id IS NOT NULL GROUP BY visit_id"))
+    assert len(listed) == 2000 and sum(r["issue_count"] > 0 for r in listed) > 50
+    assert all(r["issue_count"] == counts.get(r["id"], 0) for r in listed)
+    one = next(r["enterprise_id"] for r in listed if r["issue_count"])
+    theirs = visits.list_visits(county_ledger, enterprise_id=one)
+    assert "INDEX issues_visit (visit_id=?)" in plan(county_ledger, *asked[-1])
+    assert theirs and all(r["issue_count"] == counts.get(r["id"], 0) for r in theirs)
