@@ -125,3 +125,48 @@ def test_a_load_started_earlier_and_ending_later_is_not_drawn(qtbot):
     qtbot.waitUntil(lambda: bool(plain), timeout=5000)
     assert plain == [("after", False)]
     runner.shutdown()
+
+
+def test_a_page_load_runs_with_the_cycle_collector_held_off(qtbot):
+    """Full collections during a province's load froze the window for 60-370 ms each (eight
+    in one monitoring table). A load (latest=True or loads=True) holds the collector off
+    until the last running load ends, failed or not; any other job leaves it alone."""
+    import gc
+    import threading
+
+    from shengui_desktop.ui.jobs import JobRunner
+
+    runner = JobRunner()
+    seen, release = {}, threading.Event()
+
+    def load(name, wait=False):
+        def work(_ledger, _progress, _cancelled):
+            seen[name] = gc.isenabled()
+            if wait:
+                release.wait(5)
+            if name == "broken":
+                raise RuntimeError("a bug in a load")
+            return name
+        return work
+
+    assert gc.isenabled()
+    first = runner.start(None, load("first", wait=True), name="home", latest=True)
+    qtbot.waitUntil(lambda: "first" in seen, timeout=5000)
+    assert not gc.isenabled()  # process-wide while the load runs
+    second = runner.start(None, load("broken"), name="monitoring", loads=True, on_error=lambda _m: None)
+    qtbot.waitUntil(lambda: second not in runner.jobs, timeout=5000)
+    assert seen["broken"] is False and not gc.isenabled()  # the first still runs
+    release.set()
+    qtbot.waitUntil(lambda: first not in runner.jobs, timeout=5000)
+    assert gc.isenabled()  # on again with the last load, though one failed
+    plain = runner.start(None, load("action"), name="save")
+    qtbot.waitUntil(lambda: plain not in runner.jobs, timeout=5000)
+    assert seen["action"] is True  # an action keeps the collector
+    gc.disable()  # held off by someone else before: a load does not turn it on
+    try:
+        again = runner.start(None, load("again"), name="home", latest=True)
+        qtbot.waitUntil(lambda: again not in runner.jobs, timeout=5000)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    runner.shutdown()

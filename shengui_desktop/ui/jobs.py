@@ -11,9 +11,11 @@ through the `finished` signal.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
+import gc
 import sys
 import threading
 import time
@@ -60,6 +62,38 @@ def _malloc_trim():
         return None  # another C library (musl): nothing to trim
 
 
+class CollectorPause:
+    """Python's cycle collector held off while a page's load runs (Job.loads), on again when
+    the last running load ends. A load builds hundreds of thousands of objects — a
+    province's monitoring table, 40,000 rows from 870,000 monthly figures — and each full
+    collection meanwhile walked them all holding the interpreter lock: eight pauses of
+    60–370 ms in one 9 s load, the window frozen for each (bench/README.md, session 10).
+    Held off, the load's garbage still goes at once (reference counts); what survives is
+    walked once, by the first collection after it. Only loads, which read and end: a long
+    writing job keeps the collector."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.running = 0
+        self.was_enabled = True
+
+    def __enter__(self) -> None:
+        with self.lock:
+            if not self.running:
+                self.was_enabled = gc.isenabled()
+                gc.disable()
+            self.running += 1
+
+    def __exit__(self, *_exc) -> None:
+        with self.lock:
+            self.running -= 1
+            if not self.running and self.was_enabled:
+                gc.enable()
+
+
+COLLECTOR_PAUSE = CollectorPause()
+
+
 class Job(QObject):
     """One piece of background work. Its result never crosses threads through a signal
     argument: the worker stores the outcome and emits `ended()` without arguments; the
@@ -71,6 +105,7 @@ class Job(QObject):
     ended = Signal()
     finished_cb: Callable[[Any], None] | None = None
     number = 0  # in the order its runner started jobs
+    loads = False  # a page's load (reads, ends): runs with the cycle collector held off
 
     def __init__(self, ledger: Ledger | None, fn: Callable[..., Any], name: str = ""):
         super().__init__()
@@ -109,7 +144,8 @@ class Job(QObject):
         try:
             if self._ledger is not None:
                 own = session.worker_connection(self._ledger)
-            result = self._fn(own, self._report, self.is_cancelled)
+            with COLLECTOR_PAUSE if self.loads else contextlib.nullcontext():
+                result = self._fn(own, self._report, self.is_cancelled)
             self.outcome = ("cancelled", None) if self.is_cancelled() else ("done", result)
         except Cancelled:  # the core's, or a job function's own
             self.outcome = ("cancelled", None)
@@ -174,12 +210,14 @@ class JobRunner(QObject):
               on_done: Callable[[Any], None] | None = None,
               on_error: Callable[[str], None] | None = None,
               on_progress: Callable[[int, int, str], None] | None = None,
-              latest: bool = False) -> Job:
+              latest: bool = False, loads: bool = False) -> Job:
         """Run `fn` on the pool. ``latest=True`` (a page's load, which only reads): a newer
         job of the same name supersedes this one — it is cancelled and its result dropped,
         so a load started before a change, ending after the load started after it (two
-        worker threads), cannot draw what the change replaced."""
+        worker threads), cannot draw what the change replaced. A `latest` job, or one with
+        ``loads=True``, runs with the cycle collector held off (CollectorPause)."""
         job = Job(ledger, fn, name)
+        job.loads = loads or latest
         self.started += 1
         job.number = self.started
         if latest:
@@ -247,8 +285,9 @@ class JobRunner(QObject):
 def run_with_progress(parent: QWidget, runner: JobRunner, ledger: Ledger | None,
                       fn: Callable[..., Any], title: str,
                       on_done: Callable[[Any], None],
-                      on_error: Callable[[str], None] | None = None) -> Job:
-    """A job with a modal progress dialog and a 取消 button (shown after 300 ms)."""
+                      on_error: Callable[[str], None] | None = None, *, loads: bool = False) -> Job:
+    """A job with a modal progress dialog and a 取消 button (shown after 300 ms); `loads`:
+    a page's load (JobRunner.start)."""
     dialog = QProgressDialog(title, "取消", 0, 0, parent)
     dialog.setWindowTitle("请稍候")
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -277,7 +316,7 @@ def run_with_progress(parent: QWidget, runner: JobRunner, ledger: Ledger | None,
         if on_error:
             on_error(message)
 
-    job = runner.start(ledger, fn, name=title, on_done=finish, on_error=fail, on_progress=progress)
+    job = runner.start(ledger, fn, name=title, on_done=finish, on_error=fail, on_progress=progress, loads=loads)
     job.on("cancelled", lambda: dialog.close() if shiboken6.isValid(dialog) else None)
     dialog.canceled.connect(job.cancel)
     return job

@@ -242,7 +242,7 @@ class PoolsPage(QWidget):
 
         job = run_with_progress(self, self.main.runner, self.main.ledger, work, "正在按政策规则评估各库…",
                                 lambda board: self._loaded(job, board),
-                                lambda message: self._failed(job, message))
+                                lambda message: self._failed(job, message), loads=True)
         job.on("cancelled", lambda: self._cancelled(job))
         self.job = job
         self.refresh_button.setEnabled(False)
