@@ -278,9 +278,14 @@ def rows_of(figures: dict[str, dict], year: int) -> list[dict | None]:
     return [figures.get(p) for p in year_periods(year)]
 
 
+def values_of(rows: list[dict | None], key: str) -> list[int | None]:
+    """One measure of each row (None where there is no row)."""
+    return [row.get(key) if row else None for row in rows]
+
+
 def months_of(figures: dict[str, dict], year: int, key: str) -> list[int | None]:
     """One measure's twelve months of `year` from {period: figure row}."""
-    return [row.get(key) if row else None for row in rows_of(figures, year)]
+    return values_of(rows_of(figures, year), key)
 
 
 def monitor_row(enterprise: dict, figures: dict[str, dict], year: int, month: int, because: str,
@@ -289,8 +294,7 @@ def monitor_row(enterprise: dict, figures: dict[str, dict], year: int, month: in
     """`enterprise`: id, credit_code, name, township_code, township, pool, stat_status;
     `figures`: its monthly figure rows by period (last year and this year up to the month)."""
     this_year, last_year = rows_of(figures, year), rows_of(figures, year - 1)
-    measures = {key: measure_line([r.get(key) if r else None for r in this_year],
-                                  [r.get(key) if r else None for r in last_year], month)
+    measures = {key: measure_line(values_of(this_year, key), values_of(last_year, key), month)
                 for key in MEASURES}
 
     def reported(m: int) -> bool:
