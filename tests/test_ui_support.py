@@ -170,3 +170,49 @@ def test_a_page_load_runs_with_the_cycle_collector_held_off(qtbot):
     finally:
         gc.enable()
     runner.shutdown()
+
+
+DELETED_WHILE_RUNNING = """
+import sys, threading, time
+import shiboken6
+from PySide6.QtWidgets import QApplication, QWidget
+app = QApplication([])
+from shengui_desktop.ui.jobs import JobRunner
+page = QWidget()
+runner = JobRunner(page)
+started = threading.Event()
+
+def work(_ledger, _progress, cancelled):
+    started.set()
+    while not cancelled():  # Python code: it needs the interpreter lock to go on
+        sum(range(1000))
+    return "stopped"
+
+job = runner.start(None, work, name="load", latest=True)
+assert started.wait(10)
+began = time.monotonic()
+shiboken6.delete(page)  # the page and its runner destroyed, from Python (the lock held)
+print("deleted", round(time.monotonic() - began, 1), flush=True)
+print("ended", job.done.wait(10), job.outcome, flush=True)
+"""
+
+
+def test_a_page_deleted_while_its_job_runs_neither_hangs_nor_leaves_it_running():
+    """The pool used to be the runner's child: deleting the page destroyed it, and its
+    destructor waited for the job, which waited for the interpreter lock the GUI thread held.
+    The program hung for good (CI at 8de2d47 stopped at its 5400 s limit). In a process of
+    its own, so that the old behaviour fails here instead of hanging the run."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    try:
+        out = subprocess.run([sys.executable, "-c", DELETED_WHILE_RUNNING], capture_output=True,
+                             text=True, env=env, timeout=60)
+    except subprocess.TimeoutExpired as e:
+        raise AssertionError(f"deleting the page hung: {e.stdout!r}") from None
+    assert out.returncode == 0, out.stderr
+    deleted, ended = out.stdout.splitlines()
+    assert float(deleted.split()[1]) < 2  # at once, not after the job
+    assert ended == "ended True ('cancelled', None)"  # the runner's end cancelled its job

@@ -191,16 +191,50 @@ class _Runnable(QRunnable):
         self.job.run()
 
 
+class _Pools:
+    """Every runner's thread pool, kept here rather than as a child of its runner.
+
+    QThreadPool's destructor waits for the jobs still running, without a limit. As a child of
+    a page's runner it was destroyed with the page — on the GUI thread, which held the
+    interpreter lock the running job needed to go on: the program hung for good (a closed
+    window's backup job, deleted under a test's wait, stopped CI in session 11). A pool is
+    let go here only once its runner is gone and it runs nothing, so its destructor has
+    nothing to wait for; the runner's jobs are cancelled when the runner is destroyed."""
+
+    def __init__(self):
+        self.kept: list[tuple[QThreadPool, JobRunner]] = []
+
+    def new(self, runner: JobRunner) -> QThreadPool:
+        self.kept = [(pool, owner) for pool, owner in self.kept
+                     if shiboken6.isValid(owner) or pool.activeThreadCount()]
+        pool = QThreadPool()
+        pool.setMaxThreadCount(2)
+        self.kept.append((pool, runner))
+        return pool
+
+
+_POOLS = _Pools()
+
+
+def _cancel_all(jobs: set[Job]) -> None:
+    """A runner destroyed (its page deleted): its jobs stop, and what they end with has
+    nowhere to go — none of their callbacks is called (they would reach deleted widgets)."""
+    for job in list(jobs):
+        job.cancel()
+        job.callbacks = {kind: [] for kind in job.callbacks}
+
+
 class JobRunner(QObject):
-    """Starts jobs and keeps them alive until they end; cancels all on shutdown."""
+    """Starts jobs and keeps them alive until they end; cancels all on shutdown, or when the
+    runner is destroyed with its page."""
 
     damage_box: QMessageBox | None = None  # the one damaged-ledger message shown
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(2)
         self.jobs: set[Job] = set()
+        self.pool = _POOLS.new(self)
+        self.destroyed.connect(functools.partial(_cancel_all, self.jobs))
         # the number of the load of each name started last (start(latest=True)); a number, not
         # the job, so its result is not held once it has been drawn
         self.newest: dict[str, int] = {}
