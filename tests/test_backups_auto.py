@@ -198,3 +198,42 @@ def test_the_windows_daily_backup_runs_on_the_worker_once_a_day(qtbot, county, t
     qtbot.waitUntil(lambda: not window.runner.busy(), timeout=20000)
     assert len([b for b in backups.list_backups(county.path) if b.kind == "auto"]) == 1
     window.close()
+
+
+def test_two_backups_of_one_ledger_at_once_take_two_names(county, monkeypatch):
+    """The window's close backup can run beside the day's (or a manual one) on the other
+    worker thread: within one second both chose the same free name, and one failed with
+    “已存在” (or removed the other's part file). Both are held here until each has its name."""
+    import threading
+
+    both_named = threading.Barrier(2, timeout=10)
+    real = backups.backup_ledger
+
+    def after_the_name(ledger, target, progress=None):
+        both_named.wait()
+        return real(ledger, target, progress)
+    monkeypatch.setattr(backups, "backup_ledger", after_the_name)
+    made, failed = [], []
+
+    def back_up() -> None:
+        own = session.worker_connection(county)
+        try:
+            made.append(backups.make_backup(own, kind="auto"))
+        except Exception as e:  # noqa: BLE001 — what the window would show
+            failed.append(e)
+        finally:
+            session.close(own)
+    threads = [threading.Thread(target=back_up) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert failed == [] and len(made) == 2
+    assert made[0].path != made[1].path
+    assert sorted(b.path for b in backups.list_backups(county.path)) == sorted(b.path for b in made)
+    for backup in made:
+        opened = session.unlock(backup.path, password=PASSWORD)
+        try:
+            assert opened.verify() == []
+        finally:
+            session.close(opened)

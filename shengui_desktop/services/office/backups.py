@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -223,16 +225,36 @@ def list_backups(ledger_path: Path) -> list[Backup]:
 
 
 def _new_name(ledger_path: Path, kind: str, now: datetime | None = None,
-              folder: Path | None = None) -> Path:
+              folder: Path | None = None, taken: set[Path] | frozenset[Path] = frozenset()) -> Path:
     folder = folder or backup_folder(ledger_path)
     stamp = (now or datetime.now()).strftime(STAMP)
     tail = _TAILS.get(kind, "")
     target = folder / f"{ledger_path.stem}-{stamp}{tail}{SUFFIX}"
     n = 1
-    while target.exists() or keys_path_for(target).exists():  # two within one second
+    while target in taken or target.exists() or keys_path_for(target).exists():  # two within one second
         n += 1
         target = folder / f"{ledger_path.stem}-{stamp}-{n}{tail}{SUFFIX}"
     return target
+
+
+# Names of backups being written now. Two backups of one ledger can run at once in one
+# program (the window's close backup beside the day's, or a manual one): within one second
+# both would choose the same free name, and the second would fail ("已存在") or remove the
+# first's part file. One program per ledger (storage/lock.py), so a lock here is enough.
+_WRITING: set[Path] = set()
+_WRITING_LOCK = threading.Lock()
+
+
+@contextmanager
+def _reserved_name(ledger_path: Path, kind: str, folder: Path | None):
+    with _WRITING_LOCK:
+        target = _new_name(ledger_path, kind, folder=folder, taken=_WRITING)
+        _WRITING.add(target)
+    try:
+        yield target
+    finally:
+        with _WRITING_LOCK:
+            _WRITING.discard(target)
 
 
 def make_backup(ledger: Ledger, *, kind: str = "manual", progress: Progress | None = None,
@@ -247,9 +269,9 @@ def make_backup(ledger: Ledger, *, kind: str = "manual", progress: Progress | No
     job.check()
     if folder is not None and not Path(folder).is_dir():
         raise UserError(f"找不到文件夹“{folder}”（U盘是否已拔出？）。")
-    target = _new_name(ledger.path, kind, folder=Path(folder) if folder is not None else None)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    out = backup_ledger(ledger, target, progress=lambda done, total: job.report("备份", done, total))
+    with _reserved_name(ledger.path, kind, Path(folder) if folder is not None else None) as target:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        out = backup_ledger(ledger, target, progress=lambda done, total: job.report("备份", done, total))
     return describe(out)
 
 
