@@ -194,6 +194,12 @@ began = time.monotonic()
 shiboken6.delete(page)  # the page and its runner destroyed, from Python (the lock held)
 print("deleted", round(time.monotonic() - began, 1), flush=True)
 print("ended", job.done.wait(10), job.outcome, flush=True)
+for _ in range(100):  # its end reaches the GUI thread: the job is let go
+    app.processEvents()
+    if not runner.jobs:
+        break
+    time.sleep(0.01)
+print("kept", len(runner.jobs), flush=True)
 """
 
 
@@ -213,6 +219,7 @@ def test_a_page_deleted_while_its_job_runs_neither_hangs_nor_leaves_it_running()
     except subprocess.TimeoutExpired as e:
         raise AssertionError(f"deleting the page hung: {e.stdout!r}") from None
     assert out.returncode == 0, out.stderr
-    deleted, ended = out.stdout.splitlines()
+    deleted, ended, kept = out.stdout.splitlines()
     assert float(deleted.split()[1]) < 2  # at once, not after the job
     assert ended == "ended True ('cancelled', None)"  # the runner's end cancelled its job
+    assert kept == "kept 0"  # and nothing holds it (or what it made) once it has ended

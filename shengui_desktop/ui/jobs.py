@@ -221,7 +221,11 @@ def _cancel_all(jobs: set[Job]) -> None:
     nowhere to go — none of their callbacks is called (they would reach deleted widgets)."""
     for job in list(jobs):
         job.cancel()
-        job.callbacks = {kind: [] for kind in job.callbacks}
+        # only leaving the set once ended: until then the set keeps it (and its runnable,
+        # which Qt is running) from the collector
+        job.callbacks = {"done": [lambda _r, j=job: jobs.discard(j)],
+                         "failed": [lambda _m, j=job: jobs.discard(j)],
+                         "cancelled": [lambda j=job: jobs.discard(j)]}
 
 
 class JobRunner(QObject):
