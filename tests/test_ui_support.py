@@ -223,3 +223,23 @@ def test_a_page_deleted_while_its_job_runs_neither_hangs_nor_leaves_it_running()
     assert float(deleted.split()[1]) < 2  # at once, not after the job
     assert ended == "ended True ('cancelled', None)"  # the runner's end cancelled its job
     assert kept == "kept 0"  # and nothing holds it (or what it made) once it has ended
+
+
+def test_the_pool_of_a_deleted_page_is_let_go_once_idle(qtbot):
+    """Pools are kept apart from their pages (ui/jobs.py _POOLS) only while they might still
+    run something: a page locked or closed does not leave its pool behind for good."""
+    import shiboken6
+    from PySide6.QtWidgets import QWidget
+
+    from shengui_desktop.ui import jobs
+
+    page = QWidget()
+    runner = jobs.JobRunner(page)
+    job = runner.start(None, lambda _ledger, _progress, _cancelled: 7, name="load")
+    assert job.done.wait(10)
+    qtbot.waitUntil(lambda: not runner.jobs)
+    pool = runner.pool
+    assert any(kept is pool for kept, _owner in jobs._POOLS.kept)
+    shiboken6.delete(page)
+    jobs.JobRunner()  # the next runner made lets the idle pools of deleted runners go
+    assert not any(kept is pool for kept, _owner in jobs._POOLS.kept)

@@ -157,6 +157,7 @@ class Locking:
             notice = self.stack.widget(0)
             self.stack.removeWidget(notice)
             notice.deleteLater()
+        self.runner.deleteLater()  # stopped at the lock (_drop_pages); its pool is let go once idle
         self.runner = JobRunner(self)
         self._build_pages()
         self._restore_columns()
