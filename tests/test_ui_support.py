@@ -206,7 +206,7 @@ print("kept", len(runner.jobs), flush=True)
 def test_a_page_deleted_while_its_job_runs_neither_hangs_nor_leaves_it_running():
     """The pool used to be the runner's child: deleting the page destroyed it, and its
     destructor waited for the job, which waited for the interpreter lock the GUI thread held.
-    The program hung for good (CI at 8de2d47 stopped at its 5400 s limit). In a process of
+    The program hung for good (CI at 4224ea5 ran to its 5400 s limit). In a process of
     its own, so that the old behaviour fails here instead of hanging the run."""
     import os
     import subprocess
