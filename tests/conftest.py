@@ -96,12 +96,16 @@ def pytest_terminal_summary(terminalreporter):
 
     folder = Path(os.environ.get("SHENGUI_TEST_HANGS", ""))
     for dump in sorted(folder.glob("*.txt")) if folder.is_dir() else []:
-        terminalreporter.write_sep("=", f"hung: {dump.stem}")
-        terminalreporter.write(dump.read_text(encoding="utf-8", errors="replace") + "\n")
+        if dump.stat().st_size:
+            terminalreporter.write_sep("=", f"a test hung in process {dump.stem} (pytest-xdist names it above)")
+            terminalreporter.write(dump.read_text(encoding="utf-8", errors="replace") + "\n")
+
+
+_hang_file = None  # this process's file for the stacks of a test that hung, opened once
 
 
 @pytest.fixture(autouse=True)
-def _a_hang_ends_the_worker(request):
+def _a_hang_ends_the_worker():
     """A test still running after HANG_S has hung: every thread's stack is written down and
     its process ends, which pytest-xdist reports as a crash of that test (the stacks are
     printed at the end of the run). Python's faulthandler does it from a thread of its own
@@ -109,19 +113,14 @@ def _a_hang_ends_the_worker(request):
     lock (session 11: a thread pool destroyed while its job ran; a watchdog written in Python
     never woke, and CI ran to its limit)."""
     import faulthandler
-    import re
     from pathlib import Path
 
-    name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)[-150:]
-    with open(Path(os.environ["SHENGUI_TEST_HANGS"]) / f"{name}.txt", "w", encoding="utf-8") as out:
-        faulthandler.dump_traceback_later(HANG_S, exit=True, file=out)
-        try:
-            yield
-        finally:
-            faulthandler.cancel_dump_traceback_later()
-    dump = Path(out.name)
-    if dump.stat().st_size == 0:
-        dump.unlink()
+    global _hang_file
+    if _hang_file is None:
+        _hang_file = open(Path(os.environ["SHENGUI_TEST_HANGS"]) / f"{os.getpid()}.txt", "w", encoding="utf-8")
+    faulthandler.dump_traceback_later(HANG_S, exit=True, file=_hang_file)
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 # far beyond any answer a test schedules (the longest: 200 ms)

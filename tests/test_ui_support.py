@@ -194,11 +194,9 @@ began = time.monotonic()
 shiboken6.delete(page)  # the page and its runner destroyed, from Python (the lock held)
 print("deleted", round(time.monotonic() - began, 1), flush=True)
 print("ended", job.done.wait(10), job.outcome, flush=True)
-for _ in range(100):  # its end reaches the GUI thread: the job is let go
-    app.processEvents()
-    if not runner.jobs:
-        break
-    time.sleep(0.01)
+from PySide6.QtCore import QEventLoop
+while runner.jobs:  # until its end reaches the GUI thread (the process has its time limit)
+    app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
 print("kept", len(runner.jobs), flush=True)
 """
 

@@ -216,16 +216,22 @@ class _Pools:
 _POOLS = _Pools()
 
 
+def _kept_until_ended(job: Job, jobs: set[Job]) -> None:
+    """`job` is in `jobs` until it ends, whichever way: the set keeps it (and its runnable,
+    which Qt is running) from the collector meanwhile."""
+    jobs.add(job)
+    job.on("done", lambda _r: jobs.discard(job))
+    job.on("failed", lambda _m: jobs.discard(job))
+    job.on("cancelled", lambda: jobs.discard(job))
+
+
 def _cancel_all(jobs: set[Job]) -> None:
     """A runner destroyed (its page deleted): its jobs stop, and what they end with has
     nowhere to go — none of their callbacks is called (they would reach deleted widgets)."""
     for job in list(jobs):
         job.cancel()
-        # only leaving the set once ended: until then the set keeps it (and its runnable,
-        # which Qt is running) from the collector
-        job.callbacks = {"done": [lambda _r, j=job: jobs.discard(j)],
-                         "failed": [lambda _m, j=job: jobs.discard(j)],
-                         "cancelled": [lambda j=job: jobs.discard(j)]}
+        job.callbacks = {kind: [] for kind in job.callbacks}
+        _kept_until_ended(job, jobs)
 
 
 class JobRunner(QObject):
@@ -272,10 +278,7 @@ class JobRunner(QObject):
                                                job if latest else None))
         if on_progress:
             job.progress.connect(self._while_alive(on_progress), Qt.ConnectionType.QueuedConnection)
-        job.on("done", lambda _r, j=job: self.jobs.discard(j))
-        job.on("failed", lambda _m, j=job: self.jobs.discard(j))
-        job.on("cancelled", lambda j=job: self.jobs.discard(j))
-        self.jobs.add(job)
+        _kept_until_ended(job, self.jobs)
         job.runnable = _Runnable(job)
         self.pool.start(job.runnable)
         return job
