@@ -358,3 +358,108 @@ def test_an_error_in_a_command_with_the_trigger_quiet_leaves_it_and_the_ledger(w
     with pytest.raises(OSError):
         sync_service.import_packages(c, paths)
     assert owner_trigger(c) == trigger and content_hash(c) == before and c.verify() == []
+
+
+# -- the log's owner index built at the end of a command that writes most of the log -------
+
+def owner_index(ledger) -> list:
+    return ledger.conn.execute("SELECT sql FROM sqlite_master WHERE type = 'index'"
+                               " AND name = 'change_log_owner'").fetchall()
+
+
+def owner_index_steps(ledger) -> list[str]:
+    """Every DROP and CREATE of the log's owner index the connection runs from now on."""
+    seen: list[str] = []
+    ledger.conn.set_trace_callback(
+        lambda sql: seen.append(sql.split(" ON ")[0]) if "INDEX change_log_owner" in sql else None)
+    return seen
+
+
+def sent_to_townships(county) -> list:
+    """What a full package of the county to each township carries: read through the index."""
+    from shengui_desktop.sync import exporter
+
+    return [exporter.select_entries(county, peer, True, []) for peer in exporter.peers(county)]
+
+
+def test_a_command_that_writes_most_of_the_log_builds_the_owner_index_at_its_end(
+        world, tmp_path, monkeypatch):
+    """#20: a county's first import of its townships writes nearly all of its log; the owner
+    index is then built once from the finished log (Ledger.log_indexes_deferred), instead of
+    taking each new entry at a random place. Same log, same index, same packages out."""
+    c, a, b = world["C"], world["A"], world["B"]
+    township_work(a)
+    township_work(b, 30, who="B")
+    paths = [sync_service.export_packages(t, tmp_path / name, to="140322")[0].path
+             for name, t in (("a", a), ("b", b))]
+    other = tmp_path / "other"
+    shutil.copytree(tmp_path / "ledgers", other)
+    index = owner_index(c)
+    assert index
+    steps = owner_index_steps(c)
+    monkeypatch.setattr(importer, "OWNER_INDEX_DEFERRED_FROM", 1)
+    assert [r.status for r in sync_service.import_packages(c, paths)] == ["imported"] * 2
+    # once for the command's two packages, and made again as it was
+    assert steps == ["DROP INDEX change_log_owner", "CREATE INDEX change_log_owner"]
+    assert owner_index(c) == index and c.verify() == []
+    monkeypatch.setattr(importer, "OWNER_INDEX_DEFERRED_FROM", 10**9)
+    with open_ledger(other / "county.sgdb", passphrase=PASSWORD) as c2:
+        kept = owner_index_steps(c2)
+        sync_service.import_packages(c2, paths)
+        assert kept == []
+        assert log_rows(c2) == log_rows(c) and content_hash(c2) == content_hash(c)
+        sent = sent_to_townships(c)
+        # each township: its enterprises and their figures (13 entries each), the county-wide 5
+        assert sent == sent_to_townships(c2) and sorted(map(len, sent)) == [30 * 13 + 5, 40 * 13 + 5]
+    # every entry is in the index: the county's package to a township reads them through it
+    assert c.scalar("SELECT count(*) FROM change_log INDEXED BY change_log_owner"
+                    " WHERE owner >= ''") == c.scalar("SELECT count(*) FROM change_log")
+
+
+def test_a_few_entries_into_a_longer_log_keep_the_owner_index(world, tmp_path, monkeypatch):
+    """Building the index sorts the whole log: never for a command that brings fewer new
+    entries than the log holds (a province's log of millions, a township's package of
+    thousands), nor for entries the ledger already has, however many."""
+    c, a = world["C"], world["A"]
+    township_work(a)
+    first = sync_service.export_packages(a, tmp_path / "p1", to="140322")[0].path
+    monkeypatch.setattr(importer, "OWNER_INDEX_DEFERRED_FROM", 1)
+    sync_service.import_packages(c, [first])
+    township_work(a, 5)  # 65 entries into a log of about 530
+    second = sync_service.export_packages(a, tmp_path / "p2", to="140322")[0].path
+    steps = owner_index_steps(c)
+    assert sync_service.import_packages(c, [second])[0].status == "imported"
+    assert steps == [] and owner_index(c) and c.verify() == []
+    # everything again (a full package: 585 entries, none new here): no more than before
+    again = sync_service.export_packages(a, tmp_path / "p3", to="140322", full=True)[0].path
+    [result] = sync_service.import_packages(c, [again])
+    assert result.status == "imported" and result.entries > 580 and result.new_entries == 0
+    assert steps == [] and c.verify() == []
+
+
+def test_a_command_refused_on_the_way_leaves_the_owner_index(world, tmp_path, monkeypatch):
+    """An error after the index was dropped: the command's rollback brings it back, with the
+    ledger as it was (nothing of the first package kept)."""
+    c, a, b = world["C"], world["A"], world["B"]
+    township_work(a)
+    township_work(b, 30, who="B")
+    paths = [sync_service.export_packages(t, tmp_path / name, to="140322")[0].path
+             for name, t in (("a", a), ("b", b))]
+    before, index = content_hash(c), owner_index(c)
+    entries = c.scalar("SELECT count(*) FROM change_log")
+    real = importer.apply_verified
+    calls: list[int] = []
+
+    def second_fails(*args, **kw):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("磁盘已满")
+        return real(*args, **kw)
+    monkeypatch.setattr(importer, "apply_verified", second_fails)
+    monkeypatch.setattr(importer, "OWNER_INDEX_DEFERRED_FROM", 1)
+    steps = owner_index_steps(c)
+    with pytest.raises(OSError):
+        sync_service.import_packages(c, paths)
+    assert steps == ["DROP INDEX change_log_owner"]
+    assert owner_index(c) == index and content_hash(c) == before
+    assert c.scalar("SELECT count(*) FROM change_log") == entries and c.verify() == []

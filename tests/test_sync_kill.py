@@ -32,8 +32,9 @@ CHILD = textwrap.dedent("""
     import sys
     from shengui_desktop.services import sync
     from shengui_desktop.storage.files import open_ledger
-    from shengui_desktop.sync import rows
+    from shengui_desktop.sync import importer, rows
     rows.CHUNK = rows.HELD_CHUNK = int(sys.argv[3])
+    importer.OWNER_INDEX_DEFERRED_FROM = int(sys.argv[5])
 
     def progress(stage, done, total):
         print(f"{stage} {done} {total}", flush=True)
@@ -81,14 +82,17 @@ def big(tmp_path_factory):
     return {"county": county, "package": pkg, "package_id": package_id, "before": before, "after": after, "folder": folder}
 
 
-def run_and_kill(big, target: Path, kill_at: int, chunk: int) -> tuple[int, bool]:
+def run_and_kill(big, target: Path, kill_at: int, chunk: int,
+                 deferred_from: int = 20_000) -> tuple[int, bool]:
     """Run the import in a child; SIGKILL it at progress step `kill_at`.
-    Returns (steps seen, whether it finished before the kill)."""
+    Returns (steps seen, whether it finished before the kill). `deferred_from`: the child's
+    importer.OWNER_INDEX_DEFERRED_FROM (1: the log's owner index dropped at the start of the
+    command and made again at its end, the county's first import of its townships)."""
     env = dict(os.environ)
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(target),
          "|".join(map(str, big["packages"] if "packages" in big else [big["package"]])), str(chunk),
-         PASSWORD],
+         PASSWORD, str(deferred_from)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
         cwd=Path(__file__).resolve().parent.parent)
     steps, finished = 0, False
@@ -114,6 +118,7 @@ def run_and_kill(big, target: Path, kill_at: int, chunk: int) -> tuple[int, bool
 def check_after_kill(big, target: Path) -> str:
     with open_ledger(target, passphrase=PASSWORD) as ledger:
         assert ledger.verify() == []
+        assert ledger.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'change_log_owner'") == 1
         state = content_hash(ledger)
         assert state in (big["before"], big["after"])
         imported = ledger.scalar("SELECT count(*) FROM imported_packages WHERE package_id = ?",
@@ -129,12 +134,12 @@ def check_after_kill(big, target: Path) -> str:
 def kill_everywhere(big, chunk: int) -> dict:
     # how many progress steps does a whole import take?
     probe = copy_ledger(big["county"], big["folder"] / f"probe{chunk}.sgdb")
-    total, finished = run_and_kill(big, probe, 10**9, chunk)
+    total, finished = run_and_kill(big, probe, 10**9, chunk, deferred_from=1)
     assert finished and total > 5
     outcomes = {}
     for kill_at in range(1, total + 2):
         target = copy_ledger(big["county"], big["folder"] / f"k{chunk}-{kill_at}.sgdb")
-        run_and_kill(big, target, kill_at, chunk)
+        run_and_kill(big, target, kill_at, chunk, deferred_from=1)
         outcomes[kill_at] = check_after_kill(big, target)
         for suffix in ("", "-wal", "-shm", ".keys"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)

@@ -157,6 +157,7 @@ class Writer:
         self.conn = ledger.conn
         self.maker = maker
         self.plans: dict[str, tuple] = {}
+        self.kinds: dict[str, str | None] = {}
         self.ingest: list[str] | None = None
         self.owned = owners.has_owner(self.conn)  # the log has its owner column (schema 15)
         self.quiet = quiet if self.owned else None
@@ -188,6 +189,12 @@ class Writer:
             self.plans[table] = (cols, derived, f"INSERT INTO {table} ({names}) VALUES ({marks})",
                                  held_sql, log_sql)
         return self.plans[table]
+
+    def kind(self, table: str) -> str | None:
+        """owners.kind of the table (None without the log's owner column), read once."""
+        if table not in self.kinds:
+            self.kinds[table] = owners.kind(self.conn, table) if self.owned else None
+        return self.kinds[table]
 
     def row_tuple(self, table: str, row_id: str, values: dict) -> tuple:
         return self.maker.row(table, row_id, values)
@@ -234,7 +241,7 @@ class Writer:
                 writing()
             return
         sql = self.ingest_sql(tables)
-        kinds = {t: owners.kind(self.conn, t) if self.owned else None for t in tables}
+        kinds = {t: self.kind(t) for t in tables}
         chunks = {t: (encoded or {}).get(t) or self.maker.encode_chunks(
             t, *new[t], kinds[t], (origins or {}).get(t)) for t in tables}
         first = self.conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM change_log").fetchone()[0]
