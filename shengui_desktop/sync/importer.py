@@ -448,16 +448,9 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: Accep
                 # the next package is prepared while this one's rows are written: SQLite
                 # writes them without the GIL, whereas the checks before it are Python
                 # that the worker would only slow down (measured: 2.25 s instead of 0.41 s)
-                prepared = ahead.pop(i, None)
                 results.append(apply_verified(
-                    ledger, v, job=job, prepared=prepared,
+                    ledger, v, job=job, prepared=ahead.pop(i, None),
                     merging=lambda i=i: prepare_ahead(i + 1), written=written, writer=writer))
-                if prepared is not None:
-                    # the package's plan (a township's: some 100,000 objects) is freed on
-                    # the worker, while the next package is written (0.15 s of the bench
-                    # import on this thread)
-                    pool.submit(_let_go, prepared)
-                    del prepared
         except PackageRejected as e:
             if len(verified) > 1:
                 e.args = (e.args[0] + f"\n本次选择的{len(verified)}个文件均未导入（一次导入要么全部完成，"
@@ -484,10 +477,6 @@ def _new_at_most(ledger: Ledger, verified: list[Verified]) -> int:
         for origin, seq in v.raw.manifest["version_vector"].items():  # checked: str -> int
             top[origin] = max(top.get(origin, 0), seq)
     return min(carried, sum(max(0, seq - here.get(origin, 0)) for origin, seq in top.items()))
-
-
-def _let_go(_held: object) -> None:
-    """Run on the worker: the last reference to what it is given ends there."""
 
 
 # Packages decrypted and checked ahead of the one being merged (each held in memory).
