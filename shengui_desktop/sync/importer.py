@@ -377,9 +377,10 @@ def import_files(ledger: Ledger, paths: list[Path], *, accept_fingerprint: Accep
     rows.Writer.ingest_sql), the next package is decrypted, parsed, checked and planned on
     a worker thread, and the records the ledger already knows are looked up there through a
     second connection. The writing thread is left with the SQL and a little bookkeeping: the
-    bench import of 30 packages (297,000 records) takes about 4 s, 2.1–2.2x a raw executemany
+    bench import of 30 packages (297,000 records) takes about 3.9 s, 1.9x a raw executemany
     of the same rows (bench/README.md); it took 8.4 s when the two threads took turns at the
-    GIL."""
+    GIL. A command that brings more new entries than the log holds (that one) builds the
+    log's owner index at its end (OWNER_INDEX_DEFERRED_FROM)."""
     job = Job(progress, cancel, error=import_cancelled)
     verified = verify_all(ledger, [Path(p) for p in paths], accept_fingerprint, rekey)
     verified.sort(key=lambda v: (v.sender["site_id"], v.raw.manifest["package_no"]))
@@ -488,7 +489,8 @@ BULK_JOURNAL_ENTRIES = (20_000, 1_000_000)
 READER_WAIT_MS = 100
 # The entries a command brings for the log's owner index to be built at its end, if they
 # are also at least as many as the log holds (Ledger.log_indexes_deferred): the county's
-# first import of 30 township packages (297,000 entries) took 3.9 s instead of 4.1 s.
+# first import of 30 township packages (297,000 entries): 3.80–3.95 s instead of 4.00–4.05 s
+# (6 paired runs), 1.86x instead of 2.14x in one runner run (bench/README.md).
 OWNER_INDEX_DEFERRED_FROM = 20_000
 
 
