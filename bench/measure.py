@@ -8,6 +8,14 @@ from pathlib import Path
 
 
 def peak_mb() -> float:
+    """This process's peak resident memory. From VmHWM: Linux's ru_maxrss survives exec, so
+    a case started by a runner that had just generated the province ledger (789 MB) reported
+    that as its own peak; VmHWM is the peak of this program's memory only."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -15,7 +23,7 @@ def current_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
-    return peak_mb()
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def timed(fn) -> float:
