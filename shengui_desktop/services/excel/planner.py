@@ -12,6 +12,7 @@ which the Planner writes at the end.
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from itertools import compress
 from operator import itemgetter, not_
 from pathlib import Path
@@ -96,6 +97,11 @@ def _check_and_apply(planner: Planner, grids: list[Grid], *, kind: str | None,
         result.applied = True
     return result
 
+
+# The new records of a file for the log's owner index to be built at the end of its write,
+# if they are also at least as many as the log holds (Ledger.log_indexes_deferred): a county's
+# first 月度数据 sheet.
+LOG_INDEX_DEFERRED_FROM = 5_000
 
 _SHEET_ORDER = {"enterprises": 0, "figures": 1, "projects": 2, "milestones": 3, "claims": 4,
                 "scale_periods": 5}
@@ -313,7 +319,9 @@ class Planner:
                  + len(plan.annual_updates) + len(self.records.inserts) + len(self.records.updates))
         done = 0
         job.tell("写入台账", 0, total)
-        with ledger.transaction():
+        inserts = len(plan.new) + len(plan.figure_inserts) + len(plan.annual_inserts)
+        with ledger.transaction(), (ledger.log_indexes_deferred(inserts)
+                                    if inserts >= LOG_INDEX_DEFERRED_FROM else nullcontext()):
             # one audit entry for the whole import (instead of 修改台账), with it or not at all
             ledger.audit(audit.IMPORT_SHEET, Path(self.result.path).name,
                          f"新增企业{len(plan.new)}家，修改企业{len(plan.updates)}家，"
