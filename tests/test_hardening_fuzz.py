@@ -71,6 +71,35 @@ def files(tmp_path_factory):
     return {"county": template["C"], "package": pkg, "township_code": CODES["A"]}
 
 
+def audit_entries(db: Path) -> list[tuple[str, str]]:
+    with open_ledger(db, passphrase=PASSWORD) as ledger:
+        return ledger.conn.execute("SELECT action, detail FROM audit_log ORDER BY id").fetchall()
+
+
+def assert_left_as_it_was(files, db: Path, before: list, code: int, context) -> None:
+    """A command that failed (the damage found, a key file refused) changed neither file.
+    One that worked (the damage in a page it never read, or none) left the key file as it was
+    and changed the ledger by one audit entry at most, the unlock it records
+    (services/office/audit.py: written when the session ends well; not where the damage
+    keeps that write from the log, which the next 检查 names)."""
+    if code or digest(db) == before[:1]:
+        assert digest(db, keys_path_for(db)) == before, context
+        return
+    assert digest(keys_path_for(db)) == before[1:], context
+    assert audit_entries(db) == audit_entries_of(files) + [("解锁", "用密码解锁")], context
+
+
+_TEMPLATE_AUDIT: dict = {}
+
+
+def audit_entries_of(files) -> list[tuple[str, str]]:
+    """The audit entries of the undamaged county (read from a copy: reading writes none)."""
+    if "county" not in _TEMPLATE_AUDIT:
+        with tempfile.TemporaryDirectory() as tmp:
+            _TEMPLATE_AUDIT["county"] = audit_entries(copy_county(files, Path(tmp)))
+    return _TEMPLATE_AUDIT["county"]
+
+
 def copy_county(files, folder: Path) -> Path:
     db = folder / files["county"].name
     shutil.copy(files["county"], db)
@@ -127,7 +156,7 @@ def check_ledger_damage(files, monkeypatch, capsys, steps, command):
             assert has_chinese(out), (steps, command, out)
             if damaged != files["county"].read_bytes():
                 assert "损坏" in out or "不是本程序的台账" in out or "不匹配" in out, (steps, command, out)
-        assert digest(db, keys_path_for(db)) == before, (steps, command)
+        assert_left_as_it_was(files, db, before, code, (steps, command))
 
 
 @FAST
@@ -188,7 +217,7 @@ def check_keys_damage(files, monkeypatch, capsys, content: bytes):
             assert has_chinese(out), out
         if code == 4:
             assert "密钥文件" in out and "备份" in out, out
-        assert digest(db, keys_path_for(db)) == before
+        assert_left_as_it_was(files, db, before, code, out)
 
 
 @FAST
@@ -213,6 +242,20 @@ def test_fuzz_key_files_long(files, monkeypatch, capsys, request, path, value, d
     good = json.loads(keys_path_for(files["county"]).read_text("utf-8"))
     content = json.dumps(edit_json(good, path, value, delete)).encode()
     check_keys_damage(files, monkeypatch, capsys, mutate(content, steps))
+
+
+def test_a_key_file_of_another_ledger_says_which_files_and_the_way_out(files, monkeypatch, capsys):
+    """The key file opens with the password but names another ledger (found by the long fuzz
+    run): refused, nothing written, and the message names both files and the backup."""
+    good = json.loads(keys_path_for(files["county"]).read_text("utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        db = copy_county(files, Path(tmp))
+        keys_path_for(db).write_text(json.dumps(dict(good, ledger_uuid="0" * 32)), "utf-8")
+        before = digest(db, keys_path_for(db))
+        code, out = run(monkeypatch, capsys, ["list", "enterprises", "--db", db])
+        assert code == 4 and digest(db, keys_path_for(db)) == before
+        assert f"密钥文件“{keys_path_for(db).name}”与台账文件“{db.name}”不匹配" in out, out
+        assert "备份" in out and ".keys" in out and "与密码无关" in out, out
 
 
 # -- packages -------------------------------------------------------------------------------------

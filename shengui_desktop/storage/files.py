@@ -47,7 +47,10 @@ def open_ledger(path: Path, *, passphrase: str | None = None, user: str | None =
             migrations.migrate(conn, key, path)
         ledger = Ledger(conn, path, key, who)
         if ledger.meta("ledger_uuid") != slots.ledger_uuid:
-            raise LedgerDamaged("密钥文件与台账文件不匹配（来自不同的台账），请核对文件。")
+            raise LedgerDamaged(
+                f"密钥文件“{keys_path_for(path).name}”与台账文件“{path.name}”不匹配（来自另一本台账），"
+                "无法打开（与密码无关）。请把本台账自己的 .keys 文件放在台账旁边，或从备份中恢复这两个文件"
+                "（备份文件夹中同名的 .sgdb 和 .keys 文件）。")
         ledger.writer_lock = writer
         if migrate:
             enrolled.finish_upgrade(ledger)  # migration 8's tracked writes
