@@ -58,6 +58,28 @@ def test_wrong_password_shows_a_message_then_locks_the_button(qtbot, county):
     again.ledger.close()
 
 
+def test_a_key_file_of_another_ledger_is_explained_not_counted_as_a_wrong_password(qtbot, county):
+    """The key file opens with the password but names another ledger: the dialog says which
+    files and the way out (the .keys file, the backup), and the password was not wrong."""
+    import json
+
+    from shengui_desktop.storage.keyslots import keys_path_for
+
+    path = county.path
+    county.close()
+    keys = keys_path_for(path)
+    keys.write_text(json.dumps(dict(json.loads(keys.read_text("utf-8")), ledger_uuid="0" * 32)), "utf-8")
+    dialog = UnlockDialog(path)
+    qtbot.addWidget(dialog)
+    _unlock(qtbot, dialog, PASSWORD)
+    qtbot.waitUntil(lambda: "不匹配" in dialog.message.text(), timeout=10000)
+    text = dialog.message.text()
+    assert f"“{keys.name}”" in text and f"“{path.name}”" in text and "备份" in text, text
+    assert "与密码无关" in text and "密码错误" not in text
+    assert dialog.ledger is None and dialog.failures == 0 and dialog.ok.isEnabled()
+    assert dialog.message.wordWrap() and dialog.message.sizeHint().width() <= 1024
+
+
 def test_recovery_code_opens_and_sets_a_new_password(qtbot, county, monkeypatch):
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("brand-new-pass-1", True)))
     monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda *a, **k: None))
