@@ -319,3 +319,27 @@ def test_pdf_of_a_ledger_with_nothing_to_watch_says_so(county, monkeypatch, caps
     text = flat("".join(pdf_pages(out)))
     # no figures at all: last month's table, with nobody in it
     assert "2026年10月企业月度监测表" in text and "暂无监测企业" in text
+
+
+def test_months_are_read_a_chunk_of_enterprises_at_a_time_same_table(minhou, monkeypatch):
+    """#20: a province's 950,000 months held at once peaked at 857 MB; they are read a chunk
+    of enterprises at a time as the table is made (MonthsByChunk), with the same table, the
+    flags' second pass and the quarterly comparison included."""
+    from shengui_desktop.services.policy import monitoring
+
+    county, _ids = minhou
+    whole = {flag: monitoring_table(county, "2026-10", quarter=True, flag=flag, today=AS_OF).to_dict()
+             for flag in (None, "any")}
+    held: list[int] = []
+    real = monitoring.MonthsByChunk._load
+
+    def load(self, n):
+        real(self, n)
+        held.append(len(self.months))
+    monkeypatch.setattr(monitoring.MonthsByChunk, "_load", load)
+    monkeypatch.setattr(monitoring, "_CHUNK", 1)
+    for flag, table in whole.items():
+        held.clear()
+        assert monitoring_table(county, "2026-10", quarter=True, flag=flag, today=AS_OF).to_dict() == table
+        assert held and max(held) == 1  # one enterprise's months at a time
+    assert len(whole[None]["rows"]) == 4 and len(whole["any"]["rows"]) >= 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 import calendar
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -109,7 +110,7 @@ def filter_watch_set(pool: str) -> WatchSet:
 
 
 # -- one enterprise's month ----------------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class MeasureLine:
     """One measure of one enterprise (or the total of the table) for the month."""
 
@@ -123,7 +124,7 @@ class MeasureLine:
     cumulative_growth: float | None  # 累计同比
 
 
-@dataclass
+@dataclass(slots=True)
 class MonitorRow:
     enterprise_id: str
     credit_code: str
@@ -319,7 +320,7 @@ def select_watched(enterprises: list[dict], watch: WatchSet,
 
 
 def build_table(year: int, month: int, as_of: date, watch: WatchSet, scope: str, line: int,
-                watched: list[tuple[dict, str]], figures: dict[str, dict[str, dict]],
+                watched: list[tuple[dict, str]], figures: Mapping[str, dict[str, dict]],
                 evaluations: dict[str, Evaluation], *, quarter: bool, notes: list[str]) -> MonitorTable:
     """The table from the watched enterprises (select_watched), their figure rows by period
     (last January to the month) and what the rules say about them as of `as_of`."""
