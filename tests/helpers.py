@@ -27,3 +27,17 @@ def assert_replay_equal(source: Ledger, target: Ledger) -> None:
         target.apply_entry(entry)
     for table in SYNCED_TABLES:
         assert table_rows(target, table) == table_rows(source, table), table
+
+
+def owner_index(ledger: Ledger) -> list:
+    """The change log's owner index as sqlite_master holds it (none while it is dropped)."""
+    return ledger.conn.execute("SELECT sql FROM sqlite_master WHERE type = 'index'"
+                               " AND name = 'change_log_owner'").fetchall()
+
+
+def owner_index_steps(ledger: Ledger) -> list[str]:
+    """Every DROP and CREATE of the log's owner index the connection runs from now on."""
+    seen: list[str] = []
+    ledger.conn.set_trace_callback(
+        lambda sql: seen.append(sql.split(" ON ")[0]) if "INDEX change_log_owner" in sql else None)
+    return seen

@@ -16,7 +16,7 @@ from shengui_desktop.services.excel import import_file
 from shengui_desktop.services.excel import planner
 from shengui_desktop.storage.files import open_ledger
 
-from helpers import content_hash
+from helpers import content_hash, owner_index, owner_index_steps
 
 PASSWORD = "log-index-pass-1"
 COMPANIES = 60
@@ -48,19 +48,6 @@ def county(tmp_path):
     ledger.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     yield ledger
     ledger.close()
-
-
-def owner_index(ledger) -> list:
-    return ledger.conn.execute("SELECT sql FROM sqlite_master WHERE type = 'index'"
-                               " AND name = 'change_log_owner'").fetchall()
-
-
-def owner_index_steps(ledger) -> list[str]:
-    """Every DROP and CREATE of the log's owner index the connection runs from now on."""
-    seen: list[str] = []
-    ledger.conn.set_trace_callback(
-        lambda sql: seen.append(sql.split(" ON ")[0]) if "INDEX change_log_owner" in sql else None)
-    return seen
 
 
 def log_rows(ledger) -> list:

@@ -15,7 +15,7 @@ from shengui_desktop.storage.ledger import monthly_figure_id, new_id
 from shengui_desktop.sync import importer
 
 from conftest import PASSWORD
-from helpers import content_hash
+from helpers import content_hash, owner_index, owner_index_steps
 from sync_helpers import CODES, world_fixtures
 
 template, world = world_fixtures("journal")
@@ -30,6 +30,14 @@ def township_work(town, n: int = 40, who: str = "A") -> None:
     town.insert_rows("monthly_figures", ("id", "enterprise_id", "period", "revenue"),
                      ((monthly_figure_id(e[0], f"2025-{m:02d}"), e[0], f"2025-{m:02d}", m * 1000)
                       for e in ents for m in range(1, 13)))
+
+
+def two_townships_packages(a, b, tmp_path) -> list:
+    """秀水镇's 40 enterprises and 路家村镇's 30 (each with 12 months), a package each to the county."""
+    township_work(a)
+    township_work(b, 30, who="B")
+    return [sync_service.export_packages(t, tmp_path / name, to="140322")[0].path
+            for name, t in (("a", a), ("b", b))]
 
 
 def journals_seen(ledger, monkeypatch) -> list[str]:
@@ -247,10 +255,7 @@ def test_one_command_quiets_the_owner_trigger_once_for_all_its_packages(world, t
     from shengui_desktop.sync import rows
 
     c, a, b = world["C"], world["A"], world["B"]
-    township_work(a)
-    township_work(b, 30, who="B")
-    paths = [sync_service.export_packages(t, tmp_path / name, to="140322")[0].path
-             for name, t in (("a", a), ("b", b))]
+    paths = two_townships_packages(a, b, tmp_path)
     other = tmp_path / "other"
     shutil.copytree(tmp_path / "ledgers", other)
     trigger = owner_trigger(c)
@@ -339,10 +344,7 @@ def test_an_error_in_a_command_with_the_trigger_quiet_leaves_it_and_the_ledger(w
     from shengui_desktop.sync import merge, rows
 
     c, a, b = world["C"], world["A"], world["B"]
-    township_work(a)
-    township_work(b, 30, who="B")
-    paths = [sync_service.export_packages(t, tmp_path / name, to="140322")[0].path
-             for name, t in (("a", a), ("b", b))]
+    paths = two_townships_packages(a, b, tmp_path)
     before, trigger = content_hash(c), owner_trigger(c)
     real = merge.merge
     calls: list = []
@@ -362,19 +364,6 @@ def test_an_error_in_a_command_with_the_trigger_quiet_leaves_it_and_the_ledger(w
 
 # -- the log's owner index built at the end of a command that writes most of the log -------
 
-def owner_index(ledger) -> list:
-    return ledger.conn.execute("SELECT sql FROM sqlite_master WHERE type = 'index'"
-                               " AND name = 'change_log_owner'").fetchall()
-
-
-def owner_index_steps(ledger) -> list[str]:
-    """Every DROP and CREATE of the log's owner index the connection runs from now on."""
-    seen: list[str] = []
-    ledger.conn.set_trace_callback(
-        lambda sql: seen.append(sql.split(" ON ")[0]) if "INDEX change_log_owner" in sql else None)
-    return seen
-
-
 def sent_to_townships(county) -> list:
     """What a full package of the county to each township carries: read through the index."""
     from shengui_desktop.sync import exporter
@@ -388,10 +377,7 @@ def test_a_command_that_writes_most_of_the_log_builds_the_owner_index_at_its_end
     index is then built once from the finished log (Ledger.log_indexes_deferred), instead of
     taking each new entry at a random place. Same log, same index, same packages out."""
     c, a, b = world["C"], world["A"], world["B"]
-    township_work(a)
-    township_work(b, 30, who="B")
-    paths = [sync_service.export_packages(t, tmp_path / name, to="140322")[0].path
-             for name, t in (("a", a), ("b", b))]
+    paths = two_townships_packages(a, b, tmp_path)
     other = tmp_path / "other"
     shutil.copytree(tmp_path / "ledgers", other)
     index = owner_index(c)
@@ -441,10 +427,7 @@ def test_a_command_refused_on_the_way_leaves_the_owner_index(world, tmp_path, mo
     """An error after the index was dropped: the command's rollback brings it back, with the
     ledger as it was (nothing of the first package kept)."""
     c, a, b = world["C"], world["A"], world["B"]
-    township_work(a)
-    township_work(b, 30, who="B")
-    paths = [sync_service.export_packages(t, tmp_path / name, to="140322")[0].path
-             for name, t in (("a", a), ("b", b))]
+    paths = two_townships_packages(a, b, tmp_path)
     before, index = content_hash(c), owner_index(c)
     entries = c.scalar("SELECT count(*) FROM change_log")
     real = importer.apply_verified

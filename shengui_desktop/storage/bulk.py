@@ -103,7 +103,7 @@ class BulkWrites:
                     pass  # every open sets WAL again (connection.connect)
 
     @contextmanager
-    def log_indexes_deferred(self, incoming: int | None = None) -> Iterator[bool]:
+    def log_indexes_deferred(self, incoming: int | None = None) -> Iterator[None]:
         """Inside a transaction, for a bulk load that writes most of the change log: the log's
         owner index (schema 15) is built once at the end from the finished log instead of
         taking every new key at a random place. When: the log is empty (the demo: a province
@@ -112,8 +112,8 @@ class BulkWrites:
         of its townships' packages, sync/importer.py: building the index from 297,000 entries
         took 0.17 s, and the import 3.80–3.95 s instead of 4.00–4.05 s in paired runs).
         Sorting the whole log is then at most twice the work of sorting the new entries,
-        never a province's log for a few new ones. Yields whether it was deferred. An error
-        leaves it to the transaction's rollback, which brings the index back."""
+        never a province's log for a few new ones. An error leaves it to the transaction's
+        rollback, which brings the index back."""
         if incoming is None:
             defer = not self.scalar("SELECT EXISTS (SELECT 1 FROM change_log)")
         else:  # the highest seq: as many entries as the log holds, or a few more (no count)
@@ -125,7 +125,7 @@ class BulkWrites:
                 " AND name = 'change_log_owner' AND sql IS NOT NULL").fetchall()
         for name, _sql in deferred:
             self.conn.execute(f"DROP INDEX {name}")
-        yield bool(deferred)
+        yield
         for _name, sql in deferred:
             self.conn.execute(sql)
 
