@@ -9,8 +9,9 @@ medians, ratios against a baseline measured in the same run, each goal met or no
     xvfb-run -a uv run python -m bench ... # start_to_unlock on a real X server (else offscreen)
 
 Every sample runs in a process of its own (bench/cases.py). The load average of the machine
-is recorded before each sample; results go to bench/results/<date>.json and the table to
-stdout. The goals live in bench/goals.py.
+is recorded before each sample, and the CPU other programs took while it ran (in cores,
+bench/measure.py others_cores: the load average lags a minute behind); results go to
+bench/results/<date>.json and the table to stdout. The goals live in bench/goals.py.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tarfile
+import time
 import io
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +34,7 @@ sys.path.append(str(Path(__file__).resolve().parent.parent))
 
 from bench.goals import GOALS  # noqa: E402
 from bench.ledgers import DEFAULT_CACHE, build  # noqa: E402
+from bench.measure import children_cpu, machine_busy, others_cores  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES_PY = Path(__file__).resolve().parent / "cases.py"
@@ -81,12 +84,16 @@ def sample(case: str, scale: str, tree: Path | None, cache: Path | None = None) 
     if cache is not None:
         env["SHENGUI_BENCH_CACHE"] = str(cache)
     load = os.getloadavg()[0]
+    before = (machine_busy(), children_cpu(), time.perf_counter())
     out = subprocess.run([sys.executable, str(CASES_PY), case, scale], capture_output=True,
                          text=True, env=env, cwd="/tmp")
+    others = others_cores(before, (machine_busy(), children_cpu(), time.perf_counter()))
     if out.returncode != 0:
-        return {"error": (out.stderr or out.stdout).strip().splitlines()[-1:] or ["failed"], "load": load}
+        return {"error": (out.stderr or out.stdout).strip().splitlines()[-1:] or ["failed"], "load": load,
+                "others": others}
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["load"] = load
+    result["others"] = others
     return result
 
 
@@ -97,13 +104,16 @@ def summarise(samples: list[dict]) -> dict:
     out = {"runs": len(good), "value": statistics.median(s["value"] for s in good),
            "rss_mb": max(s["rss_mb"] for s in good),
            "load": [round(s["load"], 1) for s in samples],
-           # each run's own numbers, with the load when it started (how load moves them)
-           "samples": [{k: s.get(k) for k in ("value", "baseline", "load")} for s in good]}
+           # the cores other programs took during each run (None where unknown)
+           "others": [None if s.get("others") is None else round(s["others"], 2) for s in samples],
+           # each run's own numbers, with the load when it started and what other programs
+           # took while it ran (how load moves them)
+           "samples": [{k: s.get(k) for k in ("value", "baseline", "load", "others")} for s in good]}
     baselines = [s["baseline"] for s in good if s.get("baseline") is not None]
     if baselines:
         out["baseline"] = statistics.median(baselines)
         out["ratio"] = out["value"] / out["baseline"] if out["baseline"] else None
-    extras = {k for s in good for k in s} - {"value", "baseline", "rss_mb", "load"}
+    extras = {k for s in good for k in s} - {"value", "baseline", "rss_mb", "load", "others"}
     for k in sorted(extras):
         values = [s[k] for s in good if isinstance(s.get(k), (int, float))]
         if values:
@@ -134,20 +144,30 @@ def fmt(case: str, value: float | None) -> str:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| benchmark | scale | code | median | baseline | ratio | peak RSS | goal | verdict | load |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| benchmark | scale | code | median | baseline | ratio | peak RSS | goal | verdict | load"
+             " | others' CPU |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         res = r["result"]
         if "error" in res:
             lines.append(f"| {r['case']} | {r['scale']} | {r['code']} | error: {res['error']} |"
-                         " | | | | | |")
+                         " | | | | | | |")
             continue
         ratio = f"{res['ratio']:.2f}×" if res.get("ratio") else "—"
         load = "–".join(f"{x:g}" for x in (min(res["load"]), max(res["load"])))
         lines.append(f"| {r['case']} | {r['scale']} | {r['code']} | {fmt(r['case'], res['value'])} |"
                      f" {fmt(r['case'], res.get('baseline'))} | {ratio} | {res['rss_mb']:,.0f} MB |"
-                     f" {GOALS[r['case']].text()} | {r['verdict']} | {load} |")
+                     f" {GOALS[r['case']].text()} | {r['verdict']} | {load} | {others_text(res)} |")
     return "\n".join(lines)
+
+
+def others_text(res: dict) -> str:
+    """The cores other programs took during the runs, lowest–highest ("?" where unknown)."""
+    known = [x for x in res.get("others") or [] if x is not None]
+    if not known:
+        return "?"
+    low, high = min(known), max(known)
+    return f"{low:.1f}" if f"{low:.1f}" == f"{high:.1f}" else f"{low:.1f}–{high:.1f}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -35,6 +37,49 @@ def test_medians_ratios_and_verdicts():
                        "verdict": "met"}])
     assert "| policy_columns | county | after | 2.000 s | 1.000 s | 2.00× |" in text
     assert GOALS["policy_columns"].text() in text
+    assert text.splitlines()[-1].endswith("| 1–3 | ? |")  # load average; others' CPU unknown
+    quiet_then_busy = run.summarise([{**s, "others": o} for s, o in zip(samples, (0.02, None, 1.04))])
+    assert quiet_then_busy["others"] == [0.02, None, 1.04]
+    assert [s["others"] for s in quiet_then_busy["samples"]] == [0.02, None, 1.04]
+    assert run.others_text(quiet_then_busy) == "0.0–1.0"
+    assert run.others_text({"others": [0.01, 0.04]}) == "0.0"
+
+
+def test_the_cpu_other_programs_took_during_a_sample(tmp_path):
+    """others_cores: the machine's busy time less the sample's own, over the wall time; from
+    the first line of /proc/stat (user nice system idle iowait irq softirq steal …)."""
+    from bench.measure import machine_busy, others_cores
+
+    hz = os.sysconf("SC_CLK_TCK")
+    stat = tmp_path / "stat"
+    stat.write_text(f"cpu  {3 * hz} 0 {hz} {50 * hz} {2 * hz} 0 0 0 0 0\ncpu0 1 2 3\n")
+    assert machine_busy(stat) == 4.0  # idle and iowait left out
+    stat.write_text("intr 1 2 3\n")
+    assert machine_busy(stat) is None
+    assert machine_busy(tmp_path / "missing") is None
+    # 10 s of wall: the machine busy 14 s, 4 of them the sample's own -> another program's core
+    assert others_cores((100.0, 1.0, 0.0), (114.0, 5.0, 10.0)) == 1.0
+    assert others_cores((100.0, 1.0, 0.0), (104.0, 5.0, 10.0)) == 0.0  # all the sample's own
+    assert others_cores((None, 1.0, 0.0), (104.0, 5.0, 10.0)) is None
+
+
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="Linux: /proc/stat")
+def test_the_machine_counter_and_the_sample_counter_agree(tmp_path):
+    """The real counters, in the same unit: a child spinning 0.3 s of CPU is counted as the
+    sample's own (children_cpu), and the machine's busy time grows by at least as much (it
+    grows by more while other programs run too: the suite's other workers)."""
+    from bench.measure import children_cpu, machine_busy, others_cores
+
+    spin = [sys.executable, "-c", "import time\nend = time.process_time() + 0.3\n"
+            "while time.process_time() < end: pass"]
+    before = (machine_busy(), children_cpu(), time.perf_counter())
+    subprocess.run(spin, check=True)
+    after = (machine_busy(), children_cpu(), time.perf_counter())
+    own, busy = after[1] - before[1], after[0] - before[0]
+    assert own >= 0.3
+    assert busy >= own - 0.05  # /proc/stat counts in ticks of 1/SC_CLK_TCK s
+    others = others_cores(before, after)
+    assert others is not None and abs(others - max(0.0, busy - own) / (after[2] - before[2])) < 1e-9
 
 
 @pytest.mark.slow
