@@ -17,6 +17,11 @@ from bench.measure import cpu_timed, peak_mb, timed
 # -- sync import: the county imports its 30 townships' packages -----------------------------
 
 SYNC_TABLES = ("enterprises", "monthly_figures", "visits", "issues", "pool_events")
+# The page cache of the baselines' own new ledgers: 128 MiB, what every connection had until
+# session 13 made connections keep 32 MiB (storage/connection.py PAGE_CACHE_KIB). A baseline
+# of random-key inserts slows with a smaller cache: the measured side's default must not move
+# the baseline (the measured side's bulk writes set their own cache).
+BASELINE_CACHE_KIB = 128 * 1024
 SYNC_VISITS = 60_000  # visits in all, as #20 asks of a county
 
 
@@ -101,6 +106,7 @@ def write_rows(path: Path, rows_by_table: dict) -> float:
     ledger, _ = init_office(path, role="county", name="基线", area_code="140321",
                             admin_user="admin", password=PASSWORD)
     conn = ledger.conn
+    conn.execute(f"PRAGMA cache_size = -{BASELINE_CACHE_KIB}")
     # the tables and their indexes only: what a schema's triggers do (keeping the change log
     # true, e.g. the owners of schema 15) is the measured side's work, not the baseline's
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
@@ -273,6 +279,7 @@ def demo_generate(scale: str) -> dict:
             nonlocal baseline, baseline_cpu
             wall, cpu = cpu_timed(fn)
             baseline, baseline_cpu = baseline + wall, baseline_cpu + cpu
+        raw.conn.execute(f"PRAGMA cache_size = -{BASELINE_CACHE_KIB}")
         raw.conn.execute("BEGIN")
         for table in ("enterprises", "monthly_figures", "visits", "issues", "pool_events"):
             cursor = ledger.conn.execute(f"SELECT * FROM {table}")

@@ -446,3 +446,54 @@ def test_a_command_refused_on_the_way_leaves_the_owner_index(world, tmp_path, mo
     assert steps == ["DROP INDEX change_log_owner"]
     assert owner_index(c) == index and content_hash(c) == before
     assert c.scalar("SELECT count(*) FROM change_log") == entries and c.verify() == []
+
+
+def test_connections_keep_32_mib_of_pages_and_a_large_import_gives_its_cache_back(world, tmp_path,
+                                                                                   monkeypatch):
+    """Every connection keeps at most PAGE_CACHE_KIB of decrypted pages (the window holds
+    several open); an import command takes its own big cache while it writes and gives it
+    back, on success and on a refusal alike."""
+    from shengui_desktop.storage.connection import PAGE_CACHE_KIB
+
+    c = world["C"]
+    assert PAGE_CACHE_KIB == 32 * 1024
+    assert c.scalar("PRAGMA cache_size") == -PAGE_CACHE_KIB
+    reader = c.reader()
+    try:
+        assert reader.execute("PRAGMA cache_size").fetchone()[0] == -PAGE_CACHE_KIB
+    finally:
+        reader.close()
+    paths = two_townships_packages(world["A"], world["B"], tmp_path)
+    for t in (world["A"], world["B"]):  # insert_rows (bulk, 1 GiB) gave theirs back
+        assert t.scalar("PRAGMA cache_size") == -PAGE_CACHE_KIB
+    while_writing: list[int] = []
+    fail_at: list[int] = [2]  # the second package's writing fails (a full disk, say)
+    real = importer.apply_verified
+
+    def apply(led, v, *, merging=None, **kw):
+        def writing():
+            while_writing.append(led.scalar("PRAGMA cache_size"))
+            if len(while_writing) in fail_at:
+                raise OSError("磁盘已满")
+            if merging is not None:
+                merging()
+        return real(led, v, merging=writing, **kw)
+    monkeypatch.setattr(importer, "apply_verified", apply)
+    before = c.scalar("SELECT count(*) FROM enterprises")
+    with pytest.raises(OSError):
+        sync_service.import_packages(c, paths)
+    assert while_writing == [importer.IMPORT_CACHE_KIB] * 2  # KiB as SQLite takes them: negative
+    assert c.scalar("PRAGMA cache_size") == -PAGE_CACHE_KIB
+    assert c.scalar("SELECT count(*) FROM enterprises") == before  # rolled back
+    fail_at.clear()
+    while_writing.clear()
+    results = sync_service.import_packages(c, paths)
+    assert [r.status for r in results] == ["imported", "imported"]
+    assert while_writing == [importer.IMPORT_CACHE_KIB] * 2
+    assert c.scalar("PRAGMA cache_size") == -PAGE_CACHE_KIB
+    c.close()
+    again = open_ledger(c.path, passphrase=PASSWORD, user="admin")
+    try:
+        assert again.scalar("PRAGMA cache_size") == -PAGE_CACHE_KIB
+    finally:
+        again.close()

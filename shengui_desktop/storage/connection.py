@@ -12,6 +12,12 @@ from ..errors import LedgerDamaged, UserError
 
 DatabaseError = sqlcipher3.dbapi2.DatabaseError
 SQLITE_HEADER = b"SQLite format 3\x00"
+# The most decrypted pages one connection keeps (KiB), allocated as they are read. The window
+# keeps several connections open (its own, its workers' readers) and each filled its cache as
+# it read: with 128 MiB each, the window on a province's ledger stayed at 397 MB, 81 MB of
+# it pages; with 32 MiB, 316 MB, and no daily path slower (bench/README.md, session 13). Bulk
+# writes set a bigger cache for themselves (BulkWrites.insert_rows, sync/importer.py).
+PAGE_CACHE_KIB = 32 * 1024
 # SQLite's words for a write the disk refused (full, read-only, gone), as opposed to damage
 _WRITE_FAILURES = ("disk i/o error", "database or disk is full", "readonly database",
                    "unable to open database file")
@@ -94,7 +100,7 @@ def connect(path: Path, key: bytes, *, create: bool = False) -> sqlcipher3.Conne
         # The first real statement is where a wrong key or a damaged file shows.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         conn.execute("PRAGMA temp_store = MEMORY")  # sorts and temp tables never hit the disk
-        conn.execute("PRAGMA cache_size = -131072")
+        conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
