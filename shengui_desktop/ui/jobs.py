@@ -68,8 +68,8 @@ class CollectorPause:
     province's monitoring table, 40,000 rows from 870,000 monthly figures — and each full
     collection meanwhile walked them all holding the interpreter lock: eight pauses of
     60–370 ms in one 9 s load, the window frozen for each (bench/README.md, session 10).
-    Held off, the load's garbage still goes at once (reference counts); what survives is
-    walked once, by the first collection after it. Only loads, which read and end: a long
+    Held off, the load's garbage still goes at once (reference counts); what survives goes
+    to the oldest generation unwalked (__exit__). Only loads, which read and end: a long
     writing job keeps the collector."""
 
     def __init__(self):
@@ -88,6 +88,14 @@ class CollectorPause:
         with self.lock:
             self.running -= 1
             if not self.running and self.was_enabled:
+                # What the loads built and keep (a page's rows) goes to the oldest
+                # generation at once, without a collection walking it: the first collection
+                # after a load walked it all, holding the interpreter lock, on whichever thread
+                # allocated next (at the province 297 ms after 月度监测's load, 359 ms after
+                # 目标任务's, both freezing the window; bench/README.md, session 13). The
+                # next full collection walks it, as it walks everything that lives long.
+                gc.freeze()
+                gc.unfreeze()
                 gc.enable()
 
 
