@@ -88,8 +88,11 @@ def test_township_lists_fills_and_reports_a_received_form(qtbot, world, tmp_path
     assert board.table.item(0, 4).foreground().color() == GREY
     assert not board.sent_button.isEnabled()
     assert ft.list_forms(world["A"], today)[0].reported_on == "2026-11-26"
+    # the calendar follows when 首页 is shown again (a hidden home page is not redrawn)
+    assert home.stale and home.month.due == {25: "overdue"}
+    window.show_page("首页")
     qtbot.waitUntil(lambda: home.month.due == {25: "done"}, timeout=10000)
-    assert "已报送（11-26）" in home.due_forms.labels[sent["id"]].text()
+    assert "已报送（11-26）" in home.due_forms.labels[sent["id"]].text() and not home.stale
 
 
 def test_the_home_calendar_never_draws_a_load_older_than_the_change(qtbot, world, tmp_path, monkeypatch):

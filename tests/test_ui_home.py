@@ -137,3 +137,27 @@ def test_the_quarterly_review_opens_the_pools_page_on_its_review(qtbot, county, 
     assert window.stack.currentWidget() is window.pools_page
     assert window.pools_page.tabs.currentWidget() is window.pools_page.review_page
     window.close()
+
+
+def test_a_save_elsewhere_redraws_the_home_page_when_it_is_shown_again(qtbot, county, tmp_path):
+    """Every save asks the home page to redraw (at the province a pass over 100,000
+    enterprises on the GUI thread, 200 ms): while it is hidden it only notes that, and
+    redraws, the new enterprise counted, when shown."""
+    from test_ui_support import add_enterprise, open_window
+
+    add_enterprise(county, "秀水机械有限公司", 1)
+    window = open_window(qtbot, county, tmp_path)
+    home = window.home
+    stats_loaded(qtbot, home)
+    assert "全部企业　1户" in home.buttons["all"].text()
+    window.show_page("企业台账")
+    new_id = add_enterprise(county, "南娄化工有限公司", 2)
+    jobs_before = home.runner.started
+    window.bus.tell({"enterprises"}, {new_id})
+    assert home.stale and not home.isVisible()
+    assert "全部企业　1户" in home.buttons["all"].text()  # not redrawn while hidden
+    assert not home.runner.busy() and home.runner.started == jobs_before  # nor its statistics loaded
+    window.show_page("首页")
+    assert "全部企业　2户" in home.buttons["all"].text() and not home.stale
+    stats_loaded(qtbot, home)
+    assert home.runner.started == jobs_before + 1

@@ -313,7 +313,7 @@ class MainWindow(Locking, QMainWindow):
         self.ledger_page.figures_loaded()
         # the evaluations change the dashboard's funnel and 需要处理 only: its ledger
         # statistics (issues, targets, the calendar) came with the rows, no second job
-        self.home.draw_index()
+        self.home.evaluations_loaded()
 
     def start_daily_backup(self) -> None:
         """The first unlock of a day: the automatic backup (backups.daily_backup), on the

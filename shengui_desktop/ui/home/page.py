@@ -78,6 +78,7 @@ class HomePage(QWidget):
         self.window_ = window
         self.runner = JobRunner(self)
         self.stats: dict = {}
+        self.stale = False  # something changed while the page was hidden: redrawn when shown
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea()
@@ -179,16 +180,38 @@ class HomePage(QWidget):
         layout.addWidget(label)
 
     def refresh(self) -> None:
+        """Redraw from the index and load the ledger's statistics again; while the page is
+        hidden, only when it is shown next. Every save on another page asked for this: at
+        the province a pass over 100,000 enterprises on the GUI thread each time, the window
+        frozen 200 ms (bench/README.md, session 13)."""
+        if not self.isVisible():
+            self.stale = True
+            return
+        self.stale = False
         self.draw_index()
         self.runner.start(self.window_.ledger, home_stats(self.window_.today), name="home", latest=True,
                           on_done=self._stats_loaded)
+
+    def evaluations_loaded(self) -> None:
+        """The policy evaluations arrived: they change the funnel and 需要处理 only (the
+        ledger's statistics came with the rows)."""
+        if not self.isVisible():
+            self.stale = True
+            return
+        self.draw_index()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.stale:
+            self.refresh()
 
     def _stats_loaded(self, stats: dict) -> None:
         listed = self.stats.get("pools")
         self.stats = stats
         if stats["pools"] != listed:
-            self.draw_index()
-        self.draw_actions()
+            self.draw_index()  # draws the actions too
+        else:
+            self.draw_actions()
         self.draw_targets()
         self.draw_calendar()
 
@@ -235,8 +258,8 @@ class HomePage(QWidget):
         if not self.window_.index_ready:
             self._note(layout, "正在读取台账…")
             return
-        pools = Counter(r[POOL] for r in index.rows)
-        stats = Counter(r[STAT] for r in index.rows)
+        pools = index.counts(POOL)
+        stats = index.counts(STAT)
         self._link(layout, "all", f"全部企业　{len(index):,}户", "企业台账", {})
         if not len(index):
             self._note(layout, NO_ENTERPRISES_TOWNSHIP if self.window_.site["role"] == "township"
@@ -258,8 +281,7 @@ class HomePage(QWidget):
         the rules flag (once the evaluation is in)."""
         stages = [Stage(POOLS[code], pools.get(code, 0), code) for code in FUNNEL_POOLS
                   if code in listed or pools.get(code)]
-        at_risk = {r[0] for r in self.window_.index.rows if r[POOL] == RISK}
-        at_risk |= {eid for eid, ev in self.window_.index.evaluations.items() if RISK in ev.flag_codes}
+        at_risk = self.window_.index.ids_where(POOL, RISK) | self.window_.index.flagged(RISK)
         aside = None
         if RISK in listed or at_risk:
             aside = Stage("退规风险", len(at_risk), RISK,
@@ -280,9 +302,8 @@ class HomePage(QWidget):
             return
         if not index.evaluations:  # nothing to evaluate: no enterprise yet
             return
-        flags = Counter(code for ev in index.evaluations.values() for code in ev.flag_codes)
-        differs = sum(1 for r in index.rows if (ev := index.evaluations.get(r[0])) is not None
-                      and ev.suggested_pool != r[POOL])
+        flags = index.flag_counts()
+        differs = index.suggested_differs_count()
         self._link(layout, "differs", f"建议调整库别　{differs:,}户", "企业台账", {"suggested_differs": True})
         for code, label in FLAG_NAMES.items():
             if flags.get(code):
