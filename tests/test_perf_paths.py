@@ -249,3 +249,23 @@ def test_visit_issue_counts_read_the_index_by_visit(county_ledger, monkeypatch):
     theirs = visits.list_visits(county_ledger, enterprise_id=one)
     assert "INDEX issues_visit (visit_id=?)" in plan(county_ledger, *asked[-1])
     assert theirs and all(r["issue_count"] == counts.get(r["id"], 0) for r in theirs)
+
+
+def test_a_years_entries_and_exits_read_the_two_date_indexes(county_ledger):
+    """Target progress (乡镇与部门, 目标任务, the home page's chart) finds the enterprises that
+    entered or left in the year through enterprises_entered and enterprises_exited (schema
+    19), not a pass over every enterprise (about 100 ms at the province, on the window's
+    thread for 乡镇与部门); the moves are those of a plain pass."""
+    from shengui_desktop.services.policy import targets
+
+    text = plan(county_ledger, targets.MOVES_SQL, ("2025-01-01", "2025-12-31"))
+    assert "MULTI-INDEX OR" in text and "INDEX enterprises_entered" in text
+    assert "INDEX enterprises_exited" in text and "SCAN enterprises" not in text
+    for year in (2023, 2024, 2026):
+        lo, hi = f"{year}-01-01", f"{year}-12-31"
+        plain = sorted((kind, town, dept, code) for code, town, dept, entered, exited in county_ledger.conn.execute(
+            "SELECT credit_code, township_code, department_id, entered_stats_date, exited_stats_date"
+            " FROM enterprises NOT INDEXED")
+            for kind, day in (("entry", entered), ("exit", exited)) if day and lo <= day <= hi)
+        moves = targets._moves(county_ledger, year, year)
+        assert sorted(moves) == plain and moves, year  # 2026: entries and the one exit
