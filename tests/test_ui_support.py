@@ -59,39 +59,6 @@ def test_index_finds_pinyin_initials_substring_and_code():
     assert index.filter(Filters(text="xsjx", township="140322101")) == []
 
 
-def test_the_home_pages_counts_equal_the_plain_definitions():
-    """The counts the home page draws after every save (EnterpriseIndex.counts, ids_where,
-    flag_counts, flagged, suggested_differs_count: passes in C) against the loops they
-    replaced, on an index with evaluations missing, extra and of every kind, and the filter
-    suggested_differs finds as many."""
-    import random
-    from collections import Counter
-
-    from shengui_desktop.services.policy.evaluation_store import StoredEvaluation
-    from shengui_desktop.ui.ledger.index import ID, POOL, STAT, EnterpriseIndex, Filters
-
-    rng = random.Random(5)
-    pools = ["none", "base", "reserve", "cultivation", "entry", "exit_risk"]
-    flags = ["exit_risk", "reached_not_entered", "missing_months", "falling"]
-    rows = [(f"e{i}", f"企业{i}", f"9114{i:014d}", "140322100", "3411",
-             rng.choice(["below_scale", "above_scale"]), rng.choice(pools), None, None, None)
-            for i in range(400)]
-    index = EnterpriseIndex(rows=rows)
-    ids = [r[ID] for r in rows if rng.random() < 0.8] + ["gone1", "gone2"]  # some unevaluated, some no longer listed
-    index.evaluations = {i: StoredEvaluation("none", rng.choice(pools), True,
-                                             tuple(rng.sample(flags, rng.randint(0, 3))), None, None, 0, None, "", None)
-                         for i in ids}
-    ev = index.evaluations
-    assert index.counts(POOL) == Counter(r[POOL] for r in index.rows)
-    assert index.counts(STAT) == Counter(r[STAT] for r in index.rows)
-    assert index.ids_where(POOL, "exit_risk") == {r[ID] for r in index.rows if r[POOL] == "exit_risk"}
-    assert index.flag_counts() == Counter(c for e in ev.values() for c in e.flag_codes)
-    assert index.flagged("exit_risk") == {i for i, e in ev.items() if "exit_risk" in e.flag_codes}
-    differs = sum(1 for r in index.rows if (e := ev.get(r[ID])) is not None and e.suggested_pool != r[POOL])
-    assert 0 < index.suggested_differs_count() == differs == len(index.filter(Filters(suggested_differs=True)))
-    assert EnterpriseIndex().suggested_differs_count() == 0 and EnterpriseIndex().flag_counts() == Counter()
-
-
 def type_text(qtbot, widget, text: str) -> None:
     """Key clicks for ASCII (QTest cannot synthesise CJK keys); CJK arrives as an input
     method would deliver it, committed text inserted at the cursor."""

@@ -182,8 +182,8 @@ class HomePage(QWidget):
     def refresh(self) -> None:
         """Redraw from the index and load the ledger's statistics again; while the page is
         hidden, only when it is shown next. Every save on another page asked for this: at
-        the province a pass over 100,000 enterprises on the GUI thread each time, the window
-        frozen 200 ms (bench/README.md, session 13)."""
+        the province passes over 100,000 enterprises on the GUI thread, about 105 ms each
+        save and 80 ms more when the statistics came back (bench/README.md, session 13)."""
         if not self.isVisible():
             self.stale = True
             return
@@ -208,9 +208,12 @@ class HomePage(QWidget):
     def _stats_loaded(self, stats: dict) -> None:
         listed = self.stats.get("pools")
         self.stats = stats
+        # draw_index draws the actions too (once the index is in): not twice, each a pass
+        # over every enterprise (70 ms at the province)
+        redrawn = stats["pools"] != listed and self.window_.index_ready
         if stats["pools"] != listed:
-            self.draw_index()  # draws the actions too
-        else:
+            self.draw_index()
+        if not redrawn:
             self.draw_actions()
         self.draw_targets()
         self.draw_calendar()
@@ -258,8 +261,8 @@ class HomePage(QWidget):
         if not self.window_.index_ready:
             self._note(layout, "正在读取台账…")
             return
-        pools = index.counts(POOL)
-        stats = index.counts(STAT)
+        pools = Counter(r[POOL] for r in index.rows)
+        stats = Counter(r[STAT] for r in index.rows)
         self._link(layout, "all", f"全部企业　{len(index):,}户", "企业台账", {})
         if not len(index):
             self._note(layout, NO_ENTERPRISES_TOWNSHIP if self.window_.site["role"] == "township"
@@ -281,7 +284,8 @@ class HomePage(QWidget):
         the rules flag (once the evaluation is in)."""
         stages = [Stage(POOLS[code], pools.get(code, 0), code) for code in FUNNEL_POOLS
                   if code in listed or pools.get(code)]
-        at_risk = self.window_.index.ids_where(POOL, RISK) | self.window_.index.flagged(RISK)
+        at_risk = {r[0] for r in self.window_.index.rows if r[POOL] == RISK}
+        at_risk |= {eid for eid, ev in self.window_.index.evaluations.items() if RISK in ev.flag_codes}
         aside = None
         if RISK in listed or at_risk:
             aside = Stage("退规风险", len(at_risk), RISK,
@@ -302,8 +306,9 @@ class HomePage(QWidget):
             return
         if not index.evaluations:  # nothing to evaluate: no enterprise yet
             return
-        flags = index.flag_counts()
-        differs = index.suggested_differs_count()
+        flags = Counter(code for ev in index.evaluations.values() for code in ev.flag_codes)
+        differs = sum(1 for r in index.rows if (ev := index.evaluations.get(r[0])) is not None
+                      and ev.suggested_pool != r[POOL])
         self._link(layout, "differs", f"建议调整库别　{differs:,}户", "企业台账", {"suggested_differs": True})
         for code, label in FLAG_NAMES.items():
             if flags.get(code):

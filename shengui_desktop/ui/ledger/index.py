@@ -10,10 +10,7 @@ faster than asking SQLCipher and keeps the GUI thread free of database calls. No
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
-from itertools import chain, compress, repeat
-from operator import attrgetter, contains, eq, itemgetter, ne
 
 from ...domain.text import match_key
 from ...services.ledger.enterprises import LEDGER_COLUMNS
@@ -94,35 +91,6 @@ class EnterpriseIndex:
             self.position[row[ID]] = i
         self.haystack[i] = _haystack(row)
         self.rows[i] = _compact(row, self._shared.setdefault)
-
-    # -- what the home page counts (on the GUI thread, after every save: each a pass in C,
-    # 2-9 ms at 100,000 enterprises; a Python loop over the rows took 80 ms) ---------------
-    def counts(self, column: int) -> Counter:
-        """How many enterprises have each value of `column` (POOL, STAT, …)."""
-        return Counter(map(itemgetter(column), self.rows))
-
-    def ids_where(self, column: int, value) -> set[str]:
-        """The enterprises whose `column` is `value`."""
-        rows = self.rows
-        return set(compress(map(itemgetter(ID), rows), map(eq, map(itemgetter(column), rows), repeat(value))))
-
-    def flag_counts(self) -> Counter:
-        """How many evaluations raise each flag."""
-        return Counter(chain.from_iterable(map(attrgetter("flag_codes"), self.evaluations.values())))
-
-    def flagged(self, code: str) -> set[str]:
-        """The enterprises whose evaluation raises flag `code`."""
-        ev = self.evaluations
-        return set(compress(ev.keys(), map(contains, map(attrgetter("flag_codes"), ev.values()), repeat(code))))
-
-    def suggested_differs_count(self) -> int:
-        """The enterprises of the index whose evaluation suggests another pool than their own
-        (what the filter suggested_differs finds)."""
-        rows, ev = self.rows, self.evaluations
-        pool_of = dict(zip(map(itemgetter(ID), rows), map(itemgetter(POOL), rows)))
-        suggested = list(map(attrgetter("suggested_pool"), ev.values()))
-        # an evaluation of an enterprise not in the index is compared with itself: not counted
-        return sum(map(ne, suggested, map(pool_of.get, ev.keys(), suggested)))
 
     def filter(self, f: Filters, within: list[int] | None = None) -> list[int]:
         """Row positions matching every filter, in index order.
