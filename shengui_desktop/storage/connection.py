@@ -14,8 +14,9 @@ DatabaseError = sqlcipher3.dbapi2.DatabaseError
 SQLITE_HEADER = b"SQLite format 3\x00"
 # The most decrypted pages one connection keeps (KiB), allocated as they are read. The window
 # keeps several connections open (its own, its workers' readers) and each filled its cache as
-# it read: with 128 MiB each, the window on a province's ledger stayed at 397 MB, 81 MB of
-# it pages; with 32 MiB, 316 MB, and no daily path slower (bench/README.md, session 13). Bulk
+# it read: with 128 MiB each, the window on a province's ledger stayed at 394-401 MB; with
+# 32 MiB, 288-331 MB (10 runs each). The runner's daily paths took the same time; unlock to a
+# usable window and 月度监测's load about 3 % longer (bench/README.md, session 13). Bulk
 # writes set a bigger cache for themselves (BulkWrites.insert_rows, sync/importer.py).
 PAGE_CACHE_KIB = 32 * 1024
 # SQLite's words for a write the disk refused (full, read-only, gone), as opposed to damage
