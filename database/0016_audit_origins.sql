@@ -7,7 +7,6 @@
 -- the entries a county holds of a township to the township's site id (the ledger as it
 -- was made: older packages did not say which copy sent them). The hash covers the same
 -- eight fields as before (storage/audit.py), so every chain still verifies.
--- held inserts stay held: only the audit log and meta change, no synced table (storage/migrations.py)
 CREATE TABLE audit_log_v16 (
     id        INTEGER PRIMARY KEY,
     office_id TEXT NOT NULL,

@@ -4,7 +4,6 @@
 -- due date, the period it asks for and to whom it goes; it may withdraw it or move the due
 -- date, and those travel too. Each township answers with one return per template (filled,
 -- sent), which travels back to the county.
--- held inserts stay held: two new synced tables, no existing one's columns change (storage/migrations.py)
 
 -- A county-wide record (sync/rules.py: county): every township's package carries it; a
 -- township lists only those addressed to it. content: the .xlsx as base64 (a change's data

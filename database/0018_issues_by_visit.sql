@@ -4,5 +4,4 @@
 -- ledger (1,000,000 visits, 200,000 issues) took 58 s on the worker, one enterprise's
 -- visits half a second on opening its window. Most issues are raised outside a visit: the
 -- index holds only those that were.
--- held inserts stay held: an index only (storage/migrations.py)
 CREATE INDEX issues_visit ON issues(visit_id) WHERE visit_id IS NOT NULL;
