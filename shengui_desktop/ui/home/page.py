@@ -184,8 +184,7 @@ class HomePage(QWidget):
         hidden, only when it is shown next. Every save on another page asked for this: at
         the province passes over 100,000 enterprises on the GUI thread, about 105 ms each
         save and 80 ms more when the statistics came back (bench/README.md, session 13)."""
-        if not self.isVisible():
-            self.stale = True
+        if self._hidden():
             return
         self.stale = False
         self.draw_index()
@@ -195,10 +194,15 @@ class HomePage(QWidget):
     def evaluations_loaded(self) -> None:
         """The policy evaluations arrived: they change the funnel and 需要处理 only (the
         ledger's statistics came with the rows)."""
-        if not self.isVisible():
-            self.stale = True
-            return
-        self.draw_index()
+        if not self._hidden():
+            self.draw_index()
+
+    def _hidden(self) -> bool:
+        """True, and the page marked stale, when it is not shown: it redraws when it is."""
+        if self.isVisible():
+            return False
+        self.stale = True
+        return True
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -210,10 +214,10 @@ class HomePage(QWidget):
         self.stats = stats
         # draw_index draws the actions too (once the index is in): not twice, each a pass
         # over every enterprise (70 ms at the province)
-        redrawn = stats["pools"] != listed and self.window_.index_ready
-        if stats["pools"] != listed:
+        changed = stats["pools"] != listed
+        if changed:
             self.draw_index()
-        if not redrawn:
+        if not (changed and self.window_.index_ready):
             self.draw_actions()
         self.draw_targets()
         self.draw_calendar()
