@@ -20,4 +20,17 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
-            gc.enable()
+            resume_unwalked()
+
+
+def resume_unwalked() -> None:
+    """Turn the collector back on, first moving every object made while it was off to the
+    oldest generation without walking them. Off, the collector still counts what is made:
+    its first (youngest-generation) collection afterwards walked everything the paused
+    work made and still held, holding the interpreter lock — 64 ms before the commit of
+    the sync bench's import, 297–359 ms freezing the window after a page's load at the
+    province (bench/README.md, sessions 13–14). The next full collection walks them, as it
+    walks everything that lives long."""
+    gc.freeze()
+    gc.unfreeze()
+    gc.enable()

@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from ..errors import LedgerDamaged, UserError, os_error_message
+from ..gc_pause import resume_unwalked
 from ..progress import Cancelled, Progress
 from ..services.office import session
 
@@ -88,15 +89,10 @@ class CollectorPause:
         with self.lock:
             self.running -= 1
             if not self.running and self.was_enabled:
-                # What the loads built and keep (a page's rows) goes to the oldest
-                # generation at once, without a collection walking it: the first collection
-                # after a load walked it all, holding the interpreter lock, on whichever thread
-                # allocated next (at the province 297 ms after 月度监测's load, 359 ms after
-                # 目标任务's, both freezing the window; bench/README.md, session 13). The
-                # next full collection walks it, as it walks everything that lives long.
-                gc.freeze()
-                gc.unfreeze()
-                gc.enable()
+                # what the loads built and keep (a page's rows) goes to the oldest generation
+                # unwalked: the first collection after a load walked it all on whichever
+                # thread allocated next (297 ms after 月度监测's load at the province)
+                resume_unwalked()
 
 
 COLLECTOR_PAUSE = CollectorPause()
