@@ -497,3 +497,28 @@ def test_connections_keep_32_mib_of_pages_and_a_large_import_gives_its_cache_bac
         assert again.scalar("PRAGMA cache_size") == -PAGE_CACHE_KIB
     finally:
         again.close()
+
+
+def test_an_applied_packages_plan_is_freed_on_the_worker_not_the_writing_thread(world, tmp_path,
+                                                                                 monkeypatch):
+    """#20: a package's parsed changes (10,000 dicts in a township's package) are freed on
+    the worker once the package is applied; freed on the writing thread they cost it 5 ms
+    a package. Every plan is freed, none of them on the thread that writes."""
+    import threading
+    import weakref
+
+    c, a, b = world["C"], world["A"], world["B"]
+    paths = two_townships_packages(a, b, tmp_path)
+    real = importer._prepare
+    freed: list[str] = []
+
+    def prepare(*args, **kw):
+        planned = real(*args, **kw)
+        weakref.finalize(planned, lambda: freed.append(threading.current_thread().name))
+        return planned
+    monkeypatch.setattr(importer, "_prepare", prepare)
+    writer = threading.current_thread().name
+    results = sync_service.import_packages(c, paths)
+    assert [r.status for r in results] == ["imported", "imported"]
+    assert len(freed) == 2 and writer not in freed, freed
+    assert c.scalar("SELECT count(*) FROM enterprises WHERE name LIKE '秀水企业%'") == 40

@@ -27,7 +27,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from collections import Counter
-from itertools import groupby
+from itertools import groupby, repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Callable, Iterable
 
@@ -148,6 +148,8 @@ class Plan:
     newest_hlc: int = 0
     screened: object = None   # authorise.Screened, when the sender is a township
     known_before: set | None = None  # known_records() as of before the import command
+    known: set | None = None  # known_before and what the command's earlier packages write
+    id_sets: dict[str, set] = field(default_factory=dict)  # table -> its singles' ids, a set
     audit: list = field(default_factory=list)  # the sender's audit entries (audit_trail)
     # table -> all its changes in order, when plan() grouped them so (authorise.screen)
     by_table: dict[str, list[dict]] | None = None
@@ -161,9 +163,10 @@ def _summarise(p: Plan, maker: RowMaker, facts: dict | None = None) -> Plan:
     kinds = maker.owner_kinds
     for table, (ids, items, rows) in p.singles.items():
         p.ids[table] = list(ids)
+        p.id_sets[table] = set(ids)  # merge's MergeResult.touched, made on the worker
         p.origins[table] = origins_of(items)
         if kinds is not None and table in kinds and items:
-            p.encoded[table] = maker.encode_chunks(table, rows, items, kinds[table], p.origins[table])
+            p.encoded[table] = maker.encode_chunks(table, rows, items, p.origins[table])
     for table, row_id in p.groups:
         p.ids.setdefault(table, []).append(row_id)
     if facts and "lowest" in facts:  # validate_entries found them (one origin)
@@ -319,11 +322,14 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
     job.check()
 
     # 2. group by record; which records does this ledger already know?
+    replanned = planned is None
     if planned is None:
         planned = plan(entries, RowMaker(table_specs(ledger)))
     groups, singles = planned.groups, planned.singles
     if known is None:
         known_rows = known_records(conn, planned.ids)
+    elif not replanned:
+        known_rows = known  # worked out for this plan's records (importer.apply_verified)
     else:
         # worked out before entries already held were left out: keep this package's
         ours = {t: set(ids) for t, ids in planned.ids.items()} if known else {}
@@ -346,7 +352,7 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
     touched = result.touched
     reshaped = set()  # tables whose new records are not all of the plan's
     for table, (ids, items, rows) in singles.items():
-        if known_rows and any((table, i) in known_rows for i in ids):
+        if known_rows and not known_rows.isdisjoint(zip(repeat(table), ids)):
             reshaped.add(table)
             # a first insert of a record this ledger already knows: folded with its history
             keep = [n for n, i in enumerate(ids) if (table, i) not in known_rows]
@@ -355,7 +361,10 @@ def merge(ledger: Ledger, entries: list[dict], *, package_id: str | None = None,
                     groups[(table, i)] = [items[n]]
             ids, items, rows = ([x[n] for n in keep] for x in (ids, items, rows))
         fast[table] = (list(rows), list(items))
-        touched.setdefault(table, set()).update(ids)
+        if table not in reshaped and table not in touched and table in planned.id_sets:
+            touched[table] = planned.id_sets[table]
+        else:
+            touched.setdefault(table, set()).update(ids)
     for key, group in groups.items():
         if key in known_rows:
             continue
