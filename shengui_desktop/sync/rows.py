@@ -5,7 +5,7 @@ writes rows and log entries in batches (Writer)."""
 from __future__ import annotations
 
 from itertools import repeat
-from operator import add, itemgetter
+from operator import add, itemgetter, methodcaller
 from typing import TYPE_CHECKING, Callable
 
 import orjson
@@ -19,13 +19,9 @@ if TYPE_CHECKING:
 CHUNK = 5000
 HELD_CHUNK = 20000  # rows per JSON array (a few MB of text)
 QUIET_FROM = 2000  # new records of one package for Writer.insert_held to quiet the owner trigger
-_STAMP_PARTS = (itemgetter("row_id"), itemgetter("hlc"), itemgetter("site_seq"))
-_FIRST = itemgetter(0)
+_STAMP_PARTS = (itemgetter("hlc"), itemgetter("site_seq"))
+_STAMP_PARTS_SITE = (*_STAMP_PARTS, itemgetter("site_id"), methodcaller("get", "person"))
 _SITE = itemgetter("site_id")
-
-
-def _stamps_site(e: dict) -> tuple:
-    return e["row_id"], e["hlc"], e["site_seq"], e["site_id"], e.get("person")
 
 
 def origin_of(e: dict) -> tuple:
@@ -66,19 +62,13 @@ class RowMaker:
         # new records' rows and log entries ahead (encode_chunks), on the worker
         self.owner_kinds = owner_kinds
 
-    def owners(self, table: str, kind: str, rows: list[tuple]) -> list[str]:
-        """The owner of each new row's insert (storage/owners.py), from the row tuples."""
-        if kind == owners.ENTERPRISE:
-            return list(map(_FIRST, rows))
-        if kind == owners.CHILD:
-            return list(map(itemgetter(1 + self.shape(table)[0].index("enterprise_id")), rows))
-        return [owners.COUNTY_WIDE if kind == owners.COUNTY else owners.UNKNOWN] * len(rows)
-
     def encode_chunks(self, table: str, rows: list[tuple], items: list[dict],
-                      kind: str | None, shared: set | None = None) -> list[tuple]:
+                      shared: set | None = None) -> list[tuple]:
         """Writer.insert_held's parameters for each chunk of a table's new records: (rows
-        JSON, stamps JSON, site, person). `kind`: the table's owners.kind, None when the
-        log has no owner column. `shared`: the origins of (at least) these changes."""
+        JSON, site, person). Each row goes with its insert's stamp at its end: [row…, hlc,
+        site seq] or, when the chunk's changes have several origins (site NULL), [row…, hlc,
+        site seq, site id, person]. The log entry's record id and owner are read from the
+        row itself (Writer.plan). `shared`: the origins of (at least) these changes."""
         out = []
         for start in range(0, len(items), HELD_CHUNK):
             chunk, chunk_rows = items[start:start + HELD_CHUNK], rows[start:start + HELD_CHUNK]
@@ -86,17 +76,10 @@ class RowMaker:
             # the person once, not on every entry
             found = shared if shared is not None and len(shared) == 1 else origins_of(chunk)
             site, person = next(iter(found)) if len(found) == 1 else (None, None)
-            if not site:
-                stamps = map(_stamps_site, chunk)
-                if kind is not None:
-                    stamps = map(add, stamps, zip(self.owners(table, kind, chunk_rows)))
-            else:  # one tuple per entry, made by zip from columns taken in C
-                columns = [list(map(get, chunk)) for get in _STAMP_PARTS]
-                if kind is not None:
-                    columns.append(self.owners(table, kind, chunk_rows))
-                stamps = zip(*columns)
-            out.append((orjson.dumps(chunk_rows).decode(), orjson.dumps(list(stamps)).decode(),
-                        site, person))
+            # one tuple per row, made by zip from columns taken in C
+            stamps = zip(*[list(map(get, chunk)) for get in
+                           (_STAMP_PARTS if site else _STAMP_PARTS_SITE)])
+            out.append((orjson.dumps(list(map(add, chunk_rows, stamps))).decode(), site, person))
         return out
 
     def shape(self, table: str) -> tuple:
@@ -174,18 +157,25 @@ class Writer:
                 [*(f"coalesce(j.value->>{i}, {_sql_literal(defaults[c])})" if c in defaults
                    else f"j.value->>{i}" for i, c in enumerate(cols, start=1)),
                  *(f"j.value->>{i}" for i in range(len(cols) + 1, len(cols) + 1 + len(derived)))])
-            # {rows}/{stamps}: a JSON array; {first}: the seq of the first one's log entry
+            # {rows}: a JSONB array of RowMaker.encode_chunks' rows; {first}: the seq of the
+            # first one's log entry. Both statements walk the one array (converted once, in
+            # ingest_sql): the row's columns, then its id, its stamp and its owner for the log
             held_sql = (f"INSERT INTO {table} ({names}, {held.HELD_COLUMN})"
                         f" SELECT j.value->>0, {picks}, {{first}} + j.key FROM jsonb_each({{rows}}) j")
-            # {stamps}: [row id, hlc, site seq] or, when {site} is NULL, [..., site id, person]
-            # ({person}: everyone's when they share it), then the owner (storage/owners.py)
-            owner = (", owner", ", s.value->>'$[#-1]'") if self.owned else ("", "")
+            stamp = len(cols) + len(derived) + 1  # where the stamp starts in each row
+            owner = ("", "")
+            if self.owned:
+                kind = self.kind(table)
+                owner = (", owner", ", " + (
+                    "j.value->>0" if kind == owners.ENTERPRISE else
+                    f"j.value->>{1 + cols.index('enterprise_id')}" if kind == owners.CHILD else
+                    _sql_literal(owners.COUNTY_WIDE if kind == owners.COUNTY else owners.UNKNOWN)))
             log_sql = (
                 "INSERT INTO change_log(seq, tbl, row_id, op, data, base, hlc, site_id, site_seq,"
-                f" person{owner[0]}) SELECT {{first}} + s.key, '{table}', s.value->>0, 'i', NULL,"
-                " NULL, s.value->>1, coalesce({site}, s.value->>3), s.value->>2,"
-                " CASE WHEN {site} IS NULL THEN s.value->>4 ELSE {person} END"
-                f"{owner[1]} FROM jsonb_each({{stamps}}) s")
+                f" person{owner[0]}) SELECT {{first}} + j.key, '{table}', j.value->>0, 'i', NULL,"
+                f" NULL, j.value->>{stamp}, coalesce({{site}}, j.value->>{stamp + 2}),"
+                f" j.value->>{stamp + 1}, CASE WHEN {{site}} IS NULL THEN j.value->>{stamp + 3}"
+                f" ELSE {{person}} END{owner[1]} FROM jsonb_each({{rows}}) j")
             self.plans[table] = (cols, derived, f"INSERT INTO {table} ({names}) VALUES ({marks})",
                                  held_sql, log_sql)
         return self.plans[table]
@@ -207,14 +197,13 @@ class Writer:
         with one statement per table and chunk, the writer waited for the GIL at each
         statement (the worker holds it for the length of a parse) and the two mostly took
         turns. The seq numbers are given, not left to SQLite's choice of the next rowid."""
-        columns = [f"{t}_{part}" for t in tables
-                   for part in ("first", "rows", "stamps", "site", "person")]
+        columns = [f"{t}_{part}" for t in tables for part in ("first", "rows", "site", "person")]
         if self.ingest != tables:
             body = []
             for t in tables:
                 _cols, _derived, _insert, held_sql, log_sql = self.plan(t)
                 first = f"NEW.{t}_first"
-                body.append(log_sql.replace("{stamps}", f"NEW.{t}_stamps").replace("{first}", first)
+                body.append(log_sql.replace("{rows}", f"NEW.{t}_rows").replace("{first}", first)
                             .replace("{site}", f"NEW.{t}_site").replace("{person}", f"NEW.{t}_person"))
                 body.append(held_sql.replace("{rows}", f"NEW.{t}_rows").replace("{first}", first))
             self.conn.execute("DROP VIEW IF EXISTS temp._held_ingest")
@@ -223,8 +212,9 @@ class Writer:
             self.conn.execute("CREATE TEMP TRIGGER _held_ingest_insert INSTEAD OF INSERT ON"
                               " _held_ingest BEGIN " + "; ".join(body) + "; END")
             self.ingest = tables
-        return (f"INSERT INTO temp._held_ingest ({', '.join(columns)})"
-                f" VALUES ({', '.join(':' + c for c in columns)})")
+        # each rows array converted to JSONB once, for the two statements that walk it
+        return (f"INSERT INTO temp._held_ingest ({', '.join(columns)}) VALUES ("
+                + ", ".join(f"jsonb(:{c})" if c.endswith("_rows") else f":{c}" for c in columns) + ")")
 
     def insert_held(self, new: dict[str, tuple[list[tuple], list[dict]]], tick,
                     writing: Callable[[], None] | None = None,
@@ -241,9 +231,8 @@ class Writer:
                 writing()
             return
         sql = self.ingest_sql(tables)
-        kinds = {t: self.kind(t) for t in tables}
         chunks = {t: (encoded or {}).get(t) or self.maker.encode_chunks(
-            t, *new[t], kinds[t], (origins or {}).get(t)) for t in tables}
+            t, *new[t], (origins or {}).get(t)) for t in tables}
         first = self.conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM change_log").fetchone()[0]
         rounds = max(len(new[t][0]) for t in tables)
         # Every entry written here carries its owner: a large package writes them without the
@@ -267,9 +256,9 @@ class Writer:
             count = 0
             for t in tables:
                 size = max(0, min(HELD_CHUNK, len(new[t][1]) - start))
-                rows_json, stamps_json, site, person = chunks[t][n] if size else (None, None, None, None)
+                rows_json, site, person = chunks[t][n] if size else (None, None, None)
                 params[f"{t}_first"] = first
-                params[f"{t}_rows"], params[f"{t}_stamps"] = rows_json, stamps_json
+                params[f"{t}_rows"] = rows_json
                 params[f"{t}_site"], params[f"{t}_person"] = site, person
                 first += size
                 count += size
