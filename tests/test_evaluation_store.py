@@ -337,3 +337,31 @@ def test_texts_under_a_ranked_profile_evaluate_everybody_once(county_ledger):
     finally:
         evaluation._last_full = None
         choose_profile(ledger, "hunan")
+
+
+def test_forgetting_the_store_leaves_the_held_insert_its_mark_names(tmp_path):
+    """The stamp's log_seq (the log's high-water mark) is not a held-insert pointer though it
+    has that column's name: deleting the stamp wrote the stamp's fields (rules, profile,
+    as_of…) over the held insert it named, an enterprise's, which the county then sent on
+    and a township refused (企业没有字段“as_of”). Now no synced entry changes, and the stamp
+    has no release triggers (held.held_tables: synced tables only)."""
+    from shengui_desktop.services.office.setup import init_office
+    from shengui_desktop.storage.ledger import new_id
+
+    ledger, _ = init_office(tmp_path / "county.sgdb", role="county", name="测试县",
+                            area_code="140322", admin_user="admin", password=PASSWORD)
+    generate(ledger, enterprises=20, townships=2, seed=3, as_of=AS_OF)
+    code = ledger.scalar("SELECT code FROM townships ORDER BY code LIMIT 1")
+    ledger.insert_rows("enterprises", ("id", "credit_code", "name", "township_code"),
+                       [(new_id(), "91140322000000009X", "新企业", code)])  # the newest entry: held
+    top = ledger.scalar("SELECT max(seq) FROM change_log")
+    before = ledger.conn.execute("SELECT * FROM change_entries ORDER BY seq").fetchall()
+    assert ledger.scalar("SELECT data IS NULL FROM change_log WHERE seq = ?", (top,)) == 1
+    stored_evaluations(ledger, AS_OF)
+    assert ledger.scalar("SELECT log_seq FROM policy_evaluation_stamp") == top
+    evaluation_store.forget(ledger)
+    assert ledger.scalar("SELECT data IS NULL FROM change_log WHERE seq = ?", (top,)) == 1
+    assert ledger.conn.execute("SELECT * FROM change_entries ORDER BY seq").fetchall() == before
+    assert ledger.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+                         " AND tbl_name = 'policy_evaluation_stamp'") == 0
+    ledger.close()

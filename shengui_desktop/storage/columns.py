@@ -6,6 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+# The tables whose records sync (each change logged, storage/held.py and docs/sync-format.md).
+SYNCED_TABLES = (
+    "townships", "departments", "enterprises", "monthly_figures", "visits", "issues",
+    "pool_events", "targets", "policy_profiles",
+    "projects", "scale_history", "reward_claims", "entry_checklist", "annual_figures",
+    "project_milestones", "form_templates", "form_returns",
+)
+# A synced table's pointer to its row-held insert (held.py). Only a synced table's column of
+# this name is one: policy_evaluation_stamp.log_seq (schema 14) is the log's high-water mark
+# an evaluation was made at, a local table's own column.
 HELD_COLUMN = "log_seq"
 # Columns computed locally from synced ones (never logged, recomputed on every write).
 DERIVED_COLUMNS = {"enterprises": {"search_key"}}

@@ -13,9 +13,10 @@ twice, and put each entry into two indexes with random keys (the record id and t
 Held entries are in neither index (both are partial, ``WHERE data IS NOT NULL``): a record
 finds its held entry through its row, and a ledger looks up the origin of a held entry
 through the record it names. That is what made an import cost about 2x the raw write of the
-same rows instead of 3.2x (bench/bench_sync.py). Since schema 15 every entry, held ones
-included, is in one more index, of the enterprise it concerns (owners.py): what a county
-sends a township is a range of it, instead of a pass over the whole log.
+same rows instead of 3.2x (bench/bench_sync.py). Since schema 15 every entry carries the
+enterprise it concerns (owners.py), and since schema 20 only entries with their data are in
+that index too: a county's package to a township reads those as a range of it per
+enterprise, and the held ones through the enterprise's rows (sync/exporter.py _owned_by).
 
 Readers never see the difference when they read through:
 
@@ -32,7 +33,7 @@ from __future__ import annotations
 
 import sqlcipher3
 
-from .columns import HELD_COLUMN, local_columns
+from .columns import HELD_COLUMN, SYNCED_TABLES, local_columns
 
 _ENTRY = "tbl, row_id, op, data, base, hlc, site_id, site_seq"
 
@@ -43,11 +44,13 @@ def synced_columns(conn: sqlcipher3.Connection, table: str) -> list[str]:
     return [r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[1] not in skip]
 
 
-def _held_tables(conn: sqlcipher3.Connection) -> list[str]:
-    return [t for (t,) in conn.execute(
-        "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND EXISTS"
-        " (SELECT 1 FROM pragma_table_info(m.name) p WHERE p.name = ?) ORDER BY m.name",
-        (HELD_COLUMN,))]
+def held_tables(conn: sqlcipher3.Connection) -> list[str]:
+    """The synced tables whose rows hold their insert (those with log_seq: all of them
+    from schema 6 on), in name order. Not a table with a column of that name that is not
+    synced (columns.HELD_COLUMN): taking policy_evaluation_stamp for one gave it release
+    triggers that wrote the stamp over whatever held insert its high-water mark named."""
+    return sorted(t for t in SYNCED_TABLES if any(
+        r[1] == HELD_COLUMN for r in conn.execute(f"PRAGMA table_info({t})")))
 
 
 def row_json(conn: sqlcipher3.Connection, table: str, alias: str) -> str:
@@ -59,7 +62,7 @@ def row_json(conn: sqlcipher3.Connection, table: str, alias: str) -> str:
 def install(conn: sqlcipher3.Connection) -> None:
     """(Re)make the view change_entries and the release triggers from the current columns.
     Runs inside the caller's transaction (a migration's)."""
-    tables = _held_tables(conn)
+    tables = held_tables(conn)
     conn.execute("DROP VIEW IF EXISTS change_entries")
     cases = " ".join(f"WHEN '{t}' THEN (SELECT {row_json(conn, t, 'r')} FROM {t} r"
                      " WHERE r.id = c.row_id)" for t in tables)
@@ -70,6 +73,13 @@ def install(conn: sqlcipher3.Connection) -> None:
         "CREATE VIEW change_entries AS SELECT c.seq, c.tbl, c.row_id, c.op,"
         f" coalesce(c.data, CASE c.tbl {cases} END) AS data, c.base, c.hlc, c.site_id,"
         f" c.site_seq, {person} AS person FROM change_log c")
+    # release triggers of a table that holds no inserts (policy_evaluation_stamp's, made
+    # before held_tables knew to leave it out): gone
+    for name, table in conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'"
+                                    " AND name IN (tbl_name || '_release_on_update',"
+                                    " tbl_name || '_release_on_delete')").fetchall():
+        if table not in tables:
+            conn.execute(f"DROP TRIGGER {name}")
     for t in tables:
         release = (f"UPDATE change_log SET data = {row_json(conn, t, 'OLD')}"
                    " WHERE seq = OLD.log_seq AND data IS NULL;")
@@ -94,7 +104,7 @@ def _prefixed(columns: str) -> str:
     return ", ".join(f"c.{c.strip()}" for c in columns.split(","))
 
 
-def _held_part(conn: sqlcipher3.Connection, table: str, cols: str, rows: str, where: str) -> str:
+def held_part(conn: sqlcipher3.Connection, table: str, cols: str, rows: str, where: str) -> str:
     """SELECT `cols` of the held entries of `table`'s rows `r` (reached through `rows`), each
     entry `c` found by the row's log_seq and given the row as its data."""
     data = cols.replace("c.data", f"{row_json(conn, table, 'r')} AS data")
@@ -106,9 +116,9 @@ def held_entries_sql(conn: sqlcipher3.Connection, tables: list[str], where: str,
                      columns: str = _ENTRY) -> str:
     """SELECT `columns` of the held entries of `tables` that meet `where` (on entry c),
     found from the rows: each table is read in order and its entries looked up by seq."""
-    held_tables = set(_held_tables(conn))
-    return " UNION ALL ".join(_held_part(conn, t, _prefixed(columns), f"{t} r", where)
-                              for t in tables if t in held_tables)
+    logged = set(held_tables(conn))
+    return " UNION ALL ".join(held_part(conn, t, _prefixed(columns), f"{t} r", where)
+                              for t in tables if t in logged)
 
 
 def record_entries_sql(conn: sqlcipher3.Connection, source: str, tables: list[str] | None = None,
@@ -119,7 +129,7 @@ def record_entries_sql(conn: sqlcipher3.Connection, source: str, tables: list[st
     cols = _prefixed(columns)
     parts = [f"SELECT {cols} FROM {source} h CROSS JOIN change_log c"
              " ON c.row_id = h.row_id AND c.tbl = h.tbl WHERE c.data IS NOT NULL"]
-    for t in (tables if tables is not None else _held_tables(conn)):
-        parts.append(_held_part(conn, t, cols, f"{source} h CROSS JOIN {t} r ON r.id = h.row_id",
+    for t in (tables if tables is not None else held_tables(conn)):
+        parts.append(held_part(conn, t, cols, f"{source} h CROSS JOIN {t} r ON r.id = h.row_id",
                                 f"h.tbl = '{t}'"))
     return " UNION ALL ".join(parts)

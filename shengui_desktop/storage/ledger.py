@@ -19,20 +19,14 @@ import sqlcipher3
 
 from . import audit, bulk, held, migrations, owners
 from .audit import FOUND_DAMAGED, OP_NAMES, TABLE_NAMES, edit_note  # noqa: F401 - their old home
-from .columns import DERIVED_COLUMNS, TableSpec, derived_values, local_columns  # noqa: F401 - their old home
+from .columns import (  # noqa: F401 - their old home
+    DERIVED_COLUMNS, SYNCED_TABLES, TableSpec, derived_values, local_columns)
 from .ids import (  # noqa: F401 - their old home
     annual_figure_id, monthly_figure_id, monthly_figure_ids, new_id, new_ids, reference_id)
 from ..errors import UserError, os_error_message
 from .connection import WRITE_FAILED, backup_to, connect, connect_read_only, write_failure
 from .keyslots import KeySlots, keys_path_for
 from .lock import WriterLock
-
-SYNCED_TABLES = (
-    "townships", "departments", "enterprises", "monthly_figures", "visits", "issues",
-    "pool_events", "targets", "policy_profiles",
-    "projects", "scale_history", "reward_claims", "entry_checklist", "annual_figures",
-    "project_milestones", "form_templates", "form_returns",
-)
 
 # owners.install's trigger on the change log for entries written without an owner
 OWNER_TRIGGER = owners.WRITTEN_TRIGGER

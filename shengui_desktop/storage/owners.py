@@ -11,8 +11,11 @@ out for every entry of the log when a package is written cost 16–37 s at provi
   of its latest written-out insert (by stamp); ``''`` for the county-wide tables; ``'?'`` when
   no office here knows the enterprise. This is exactly what the exporter's whole-log way
   (`sync.exporter._owners`) works out, and the tests compare both.
-* the index ``change_log_owner (owner, site_id, site_seq)`` holds every entry, held inserts
-  included: what a township has not acknowledged of one enterprise is a range of it.
+* the index ``change_log_owner (owner, site_id, site_seq) WHERE data IS NOT NULL`` (schema
+  20; every entry before): what a township has not acknowledged of one enterprise is a range
+  of it, and of the enterprise's rows for its held inserts (storage/held.py), which are in
+  no index (sync/exporter.py _owned_by). A held insert's owner is still written: it counts
+  once the insert is written out.
 * ``change_log_township``: the township assignments written by entries of ``enterprises``
   (an insert's or a move's ``township_code``), so the enterprises that ever were in a
   township are found without reading the log.
@@ -31,7 +34,7 @@ from typing import Iterator
 
 import sqlcipher3
 
-from .columns import HELD_COLUMN
+from . import held
 
 OWNER_SINCE = 15  # the schema version that brought change_log.owner
 COUNTY_WIDE = ""  # the owner of an entry of a county-wide table
@@ -59,10 +62,7 @@ def kind(conn: sqlcipher3.Connection, table: str) -> str:
 
 def _logged_tables(conn: sqlcipher3.Connection) -> list[str]:
     """The synced tables (those with a row-held insert pointer, held.py)."""
-    return [t for (t,) in conn.execute(
-        "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND EXISTS"
-        " (SELECT 1 FROM pragma_table_info(m.name) p WHERE p.name = ?) ORDER BY m.name",
-        (HELD_COLUMN,))]
+    return held.held_tables(conn)
 
 
 def has_owner(conn: sqlcipher3.Connection) -> bool:

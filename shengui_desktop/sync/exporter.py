@@ -180,13 +180,36 @@ def _scope(ledger: Ledger, code: str) -> list[str]:
         " AND op IN ('u', 'i')", (code,))})
 
 
-def _owned_by(enterprises: list[str], where: str = "") -> str:
+def _owned_by(conn: sqlcipher3.Connection, enterprises: list[str], unacked: bool = False) -> str:
     """SELECT seq and a payload line's columns of the entries owned by the JSON array ?1 of
-    enterprises ('' for the county-wide records), each a range of the index
-    change_log_owner (storage/owners.py); `where`: a condition on the indexed entry `o`."""
-    return (f"SELECT c.seq, {_COLUMNS} FROM json_each(?1) j CROSS JOIN change_log o"
-            " INDEXED BY change_log_owner ON o.owner = j.value CROSS JOIN change_entries c"
-            f" ON c.seq = o.seq {'WHERE ' + where if where else ''}")
+    enterprises ('' for the county-wide records; storage/owners.py); `unacked`: only those
+    the peer has not acknowledged (temp._acked, filled by the caller).
+
+    An entry with its data is a range of the index change_log_owner. A row-held insert is in
+    no index (storage/held.py, schema 20): it is found through its row, the rows of each
+    enterprise through their table's index on enterprise_id, the county-wide tables' rows
+    whole (a few hundred)."""
+    def not_acked(alias: str) -> str:
+        return (f"{alias}.site_seq > coalesce((SELECT a.max_seq FROM temp._acked a"
+                f" WHERE a.site_id = {alias}.site_id), 0)") if unacked else "1"
+
+    parts = [f"SELECT c.seq, {_COLUMNS} FROM json_each(?1) j CROSS JOIN change_log o"
+             " INDEXED BY change_log_owner ON o.owner = j.value CROSS JOIN change_entries c"
+             f" ON c.seq = o.seq WHERE o.data IS NOT NULL AND {not_acked('o')}"]
+    columns = "c.seq, " + _COLUMNS
+    county_wide = owners.COUNTY_WIDE in enterprises
+    for table in held.held_tables(conn):
+        kind = owners.kind(conn, table)
+        if kind == owners.ENTERPRISE:
+            rows = "json_each(?1) j CROSS JOIN enterprises r ON r.id = j.value"
+        elif kind == owners.CHILD:
+            rows = f"json_each(?1) j CROSS JOIN {table} r ON r.enterprise_id = j.value"
+        elif kind == owners.COUNTY and county_wide:
+            rows = f"{table} r"
+        else:  # a township's own records (owner '?'): the county sends them to no township
+            continue
+        parts.append(held.held_part(conn, table, columns, rows, not_acked("c")))
+    return " UNION ALL ".join(parts)
 
 
 def _unacked_for_township(ledger: Ledger, peer: dict) -> list[tuple]:
@@ -196,10 +219,9 @@ def _unacked_for_township(ledger: Ledger, peer: dict) -> list[tuple]:
     the caller). A range of the index per enterprise, instead of an owner worked out for every
     entry of the log (_owners, bench/README.md). The rest of select_entries (moved-in history,
     sync_resend) is the same for both ways."""
-    unacked = ("o.site_seq > coalesce((SELECT a.max_seq FROM temp._acked a"
-               " WHERE a.site_id = o.site_id), 0)")
     enterprises = [owners.COUNTY_WIDE, *_scope(ledger, peer["area_code"])]
-    return ledger.conn.execute(_owned_by(enterprises, unacked), (json.dumps(enterprises),)).fetchall()
+    return ledger.conn.execute(_owned_by(ledger.conn, enterprises, unacked=True),
+                               (json.dumps(enterprises),)).fetchall()
 
 
 def select_entries(ledger: Ledger, peer: dict, full: bool,
@@ -260,7 +282,7 @@ def select_entries(ledger: Ledger, peer: dict, full: bool,
         # enterprises moved into this township: their whole history, until acknowledged
         moved = _moved_in(ledger, peer, acked_now, quick)
         if moved:
-            history = _owned_by(moved) if quick else (
+            history = _owned_by(conn, moved) if quick else (
                 f"SELECT c.seq, {_COLUMNS} FROM json_each(?1) j CROSS JOIN temp._log_owner o"
                 " ON o.enterprise = j.value CROSS JOIN change_entries c ON c.seq = o.seq")
             for r in conn.execute(history, (json.dumps(moved),)):
