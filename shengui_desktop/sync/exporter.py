@@ -216,9 +216,10 @@ def _unacked_for_township(ledger: Ledger, peer: dict) -> list[tuple]:
     """The county's package to a township, read from the owner of every entry (written with
     it, storage/owners.py): the entries of the enterprises that are or were in the township
     and of the county-wide records that the peer has not acknowledged (temp._acked, filled by
-    the caller). A range of the index per enterprise, instead of an owner worked out for every
-    entry of the log (_owners, bench/README.md). The rest of select_entries (moved-in history,
-    sync_resend) is the same for both ways."""
+    the caller). Per enterprise a range of the owner index and its rows' held inserts
+    (_owned_by), instead of an owner worked out for every entry of the log (_owners,
+    bench/README.md). The rest of select_entries (moved-in history, sync_resend) is the same
+    for both ways."""
     enterprises = [owners.COUNTY_WIDE, *_scope(ledger, peer["area_code"])]
     return ledger.conn.execute(_owned_by(ledger.conn, enterprises, unacked=True),
                                (json.dumps(enterprises),)).fetchall()
