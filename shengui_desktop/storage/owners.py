@@ -60,11 +60,6 @@ def kind(conn: sqlcipher3.Connection, table: str) -> str:
     return CHILD if "enterprise_id" in _columns(conn, table) else COUNTY
 
 
-def _logged_tables(conn: sqlcipher3.Connection) -> list[str]:
-    """The synced tables (those with a row-held insert pointer, held.py)."""
-    return held.held_tables(conn)
-
-
 def has_owner(conn: sqlcipher3.Connection) -> bool:
     """Has the change log its owner column (schema 15)? Not while older versions are migrated
     through."""
@@ -88,7 +83,7 @@ def _record_owner(table: str, row_id: str) -> str:
 def entry_owner(conn: sqlcipher3.Connection, tbl: str, row_id: str) -> str:
     """SQL giving the owner of an entry whose table is the SQL `tbl` and record `row_id`."""
     cases = []
-    for t in _logged_tables(conn):
+    for t in held.held_tables(conn):
         k = kind(conn, t)
         cases.append(f"WHEN '{t}' THEN " + (row_id if k == ENTERPRISE else _record_owner(t, row_id)
                                            if k == CHILD else f"'{COUNTY_WIDE}'" if k == COUNTY
@@ -208,7 +203,7 @@ def install(conn: sqlcipher3.Connection) -> None:
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
                                 " AND name LIKE '%\\_owner\\_%' ESCAPE '\\'").fetchall():
         conn.execute(f"DROP TRIGGER {name}")
-    children = [t for t in _logged_tables(conn) if kind(conn, t) == CHILD]
+    children = [t for t in held.held_tables(conn) if kind(conn, t) == CHILD]
     # One trigger on the log, for entries written without their owner (a trigger costs a
     # call per row even when its WHEN is false: a bulk writer passes the owner, and writes
     # new records only). The entry gets its owner; then every entry of its record gets the

@@ -166,7 +166,7 @@ def _summarise(p: Plan, maker: RowMaker, facts: dict | None = None) -> Plan:
         p.id_sets[table] = set(ids)  # merge's MergeResult.touched, made on the worker
         p.origins[table] = origins_of(items)
         if kinds is not None and table in kinds and items:
-            p.encoded[table] = maker.encode_chunks(table, rows, items, p.origins[table])
+            p.encoded[table] = maker.encode_chunks(rows, items, p.origins[table])
     for table, row_id in p.groups:
         p.ids.setdefault(table, []).append(row_id)
     if facts and "lowest" in facts:  # validate_entries found them (one origin)

@@ -62,7 +62,7 @@ class RowMaker:
         # new records' rows and log entries ahead (encode_chunks), on the worker
         self.owner_kinds = owner_kinds
 
-    def encode_chunks(self, table: str, rows: list[tuple], items: list[dict],
+    def encode_chunks(self, rows: list[tuple], items: list[dict],
                       shared: set | None = None) -> list[tuple]:
         """Writer.insert_held's parameters for each chunk of a table's new records: (rows
         JSON, site, person). Each row goes with its insert's stamp at its end: [row…, hlc,
@@ -232,7 +232,7 @@ class Writer:
             return
         sql = self.ingest_sql(tables)
         chunks = {t: (encoded or {}).get(t) or self.maker.encode_chunks(
-            t, *new[t], (origins or {}).get(t)) for t in tables}
+            *new[t], (origins or {}).get(t)) for t in tables}
         first = self.conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM change_log").fetchone()[0]
         rounds = max(len(new[t][0]) for t in tables)
         # Every entry written here carries its owner: a large package writes them without the
